@@ -1,0 +1,63 @@
+# bsdsync top-level Makefile.
+#
+#   make            build bsdsync.ko against KDIR (default: newest installed Debian headers)
+#   make run        the main job: build, boot a guest, load bsdsync and the example driver
+#   make test       every test: debug-kernel KUnit run, stock 6.1/6.12 builds, stock boot
+#   make clean
+#
+# Builds happen out of the source tree, in $(BUILD) (one directory per kernel), so the same
+# checkout can be built for several kernels side by side.
+
+ROOT    := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+KDIR    ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+KREL    := $(notdir $(abspath $(KDIR)))
+BUILD   ?= $(ROOT)/build/$(KREL)
+JOBS    ?= $(shell nproc)
+# Sources copied into a build directory (everything Kbuild needs, nothing generated).
+SRCDIRS := module include kunit examples
+SRCFILES:= Kbuild
+
+.PHONY: all modules kunit examples run test bench clean check-ko FORCE
+
+all: modules
+
+$(BUILD)/.synced: FORCE
+	@mkdir -p $(BUILD)
+	@rsync -a --delete-excluded --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+	    $(addprefix $(ROOT)/,$(SRCDIRS) $(SRCFILES)) $(BUILD)/
+	@touch $@
+
+# bsdsync.ko (and Module.symvers) in $(BUILD).
+modules: $(BUILD)/.synced
+	$(MAKE) -C $(KDIR) M=$(BUILD) -j$(JOBS) modules
+	@$(MAKE) --no-print-directory -f $(ROOT)/Makefile check-ko KO=$(BUILD)/bsdsync.ko
+
+# bsdsync_kunit.ko in $(BUILD)/kunit, for a kernel with CONFIG_KUNIT.
+kunit: modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit -j$(JOBS) \
+	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
+
+# The example ported drivers, built the way a user builds one: out of tree, against the
+# bsdsync headers and Module.symvers.
+examples: modules
+	@for d in $(BUILD)/examples/*/; do \
+	    $(MAKE) -C $(KDIR) M=$$d -j$(JOBS) KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers \
+	        BSDSYNC_INCLUDE=$(BUILD)/include modules || exit 1; \
+	done
+
+# The module loader of Debian kernels never runs constructors (CONFIG_CONSTRUCTORS is off),
+# so a .ko with .init_array/.fini_array would silently skip initialisation.
+check-ko:
+	@if readelf -SW $(KO) | grep -qE '\.(init|fini)_array|\.ctors|\.dtors'; then \
+	    echo "error: $(KO) has constructor sections (.init_array/.ctors)"; exit 1; fi
+
+run:
+	@bash $(ROOT)/scripts/run.sh
+
+test:
+	@bash $(ROOT)/scripts/test.sh
+
+clean:
+	rm -rf $(ROOT)/build
+
+FORCE:

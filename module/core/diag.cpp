@@ -1,0 +1,65 @@
+#include "core/diag.h"
+
+extern "C" int vsnprintf(char *buf, unsigned long size, const char *fmt, __builtin_va_list args);
+
+namespace bsdsync {
+
+namespace {
+constinit unsigned long report_counts[BSDSYNC_RULE_COUNT];
+
+const char *const rule_names[BSDSYNC_RULE_COUNT] = {
+	"unlock by a thread that does not own the lock",
+	"recursion on a non-recursive lock",
+	"destroy of a lock that is held or waited on",
+	"use of a destroyed lock",
+	"use of a lock that was never initialised",
+	"initialisation of a lock that is already initialised",
+	"operation of the wrong lock class",
+	"sleeping where sleeping is forbidden",
+	"blocking in interrupt context",
+	"sleeping with a recursed interlock",
+	"untimed sleep without an interlock",
+	"invalid argument",
+	"assertion failed",
+	"spin lock held too long",
+	"destroy while threads still wait",
+};
+} // namespace
+
+void report(bsdsync_rule rule, const ReportSubject &s, const char *file, int line,
+	    const char *what, ...)
+{
+	char detail[160];
+	__builtin_va_list ap;
+	thread *td = curthread();
+
+	__builtin_va_start(ap, what);
+	vsnprintf(detail, sizeof(detail), what, ap);
+	__builtin_va_end(ap);
+
+	__atomic_fetch_add(&report_counts[rule], 1, __ATOMIC_RELAXED);
+	bsdsync_print("%s: %s \"%s\" (%p, initialised at %s:%d): %s; at %s:%d by %s[%d]",
+		      rule_names[rule], s.kind, s.name ? s.name : "(null)", s.addr,
+		      s.site ? s.site->file : "?", s.site ? s.site->line : 0, detail,
+		      file ? file : "?", line, bsdsync_thread_comm(td), bsdsync_thread_tid(td));
+	bsdsync_dump_stack();
+}
+
+} // namespace bsdsync
+
+using namespace bsdsync;
+
+extern "C" unsigned long bsdsync_report_count(enum bsdsync_rule rule)
+{
+	if ((unsigned)rule >= BSDSYNC_RULE_COUNT)
+		return 0;
+	return load_relaxed(&report_counts[rule]);
+}
+
+extern "C" unsigned long bsdsync_report_total(void)
+{
+	unsigned long total = 0;
+	for (unsigned i = 0; i < BSDSYNC_RULE_COUNT; i++)
+		total += load_relaxed(&report_counts[i]);
+	return total;
+}

@@ -1,0 +1,29 @@
+/*
+ * Misuse reports. FreeBSD panics (INVARIANTS, WITNESS) where a rule is broken; a loadable
+ * module on Linux must not take the machine down, so bsdsync prints one report naming the
+ * lock, its init site, the rule and the caller, dumps the stack, counts the report per rule,
+ * and lets the caller go on in the least harmful way the primitive documents at the call.
+ */
+#ifndef BSDSYNC_CORE_DIAG_H
+#define BSDSYNC_CORE_DIAG_H
+
+#include <bsdsync/lock.h>
+#include "core/base.h"
+
+namespace bsdsync {
+
+struct ReportSubject {
+	const char *kind;			/* "sleep mutex", "condvar", ... */
+	const char *name;			/* the lock's name */
+	const void *addr;
+	const bsdsync_lock_site *site;	/* may be null */
+};
+
+/* One report: `what` is a printf-style explanation of the broken rule; file/line name the
+ * caller (may be null/0). Never returns early, never panics. */
+BSDSYNC_COLD void report(bsdsync_rule rule, const ReportSubject &subject, const char *file,
+			 int line, const char *what, ...) __attribute__((format(printf, 5, 6)));
+
+} // namespace bsdsync
+
+#endif

@@ -1,0 +1,176 @@
+#include "core/waitq.h"
+
+namespace bsdsync {
+
+constinit WaitTable sleep_queues;
+constinit WaitTable turnstiles;
+
+WaitTable::Chain *WaitTable::chain_of(WaitTable &t, const void *channel)
+{
+	/* Fibonacci hashing of the address; the low bits of lock addresses are mostly zero. */
+	uintptr h = (uintptr)channel * 0x9E3779B97F4A7C15ULL;
+	return &t.chains_[h >> (64 - 8)];
+}
+static_assert(WaitTable::kChains == 256, "chain_of shifts for 256 chains");
+
+WaitTable::Guard::Guard(WaitTable &table, const void *channel)
+	: chain_(chain_of(table, channel)), flags_(bsdsync_irq_save())
+{
+	/* Test-and-test-and-set: spin on a plain load so the cache line stays shared. The
+	 * acquire pairs with the release in unlock(). */
+	while (__atomic_exchange_n(&chain_->lock, 1UL, __ATOMIC_ACQUIRE) != 0) {
+		while (load_relaxed(&chain_->lock) != 0)
+			bsdsync_cpu_relax();
+	}
+}
+
+void WaitTable::Guard::unlock()
+{
+	store_release(&chain_->lock, 0UL);
+	bsdsync_irq_restore(flags_);
+	chain_ = nullptr;
+}
+
+void WaitTable::enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId queue,
+			int *count)
+{
+	Chain *c = g.chain_;
+	w.channel = channel;
+	w.queue = queue;
+	w.td = curthread();
+	w.prio = bsdsync_thread_prio(w.td);
+	w.count = count;
+	w.woken = 0;
+	w.next = nullptr;
+	w.prev = c->tail;
+	if (c->tail)
+		c->tail->next = &w;
+	else
+		c->head = &w;
+	c->tail = &w;
+	if (count)
+		store_relaxed(count, *count + 1);	/* read locklessly as a hint */
+}
+
+void WaitTable::unlink(Chain *c, Waiter *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		c->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		c->tail = w->prev;
+	if (w->count)
+		store_relaxed(w->count, *w->count - 1);
+}
+
+void WaitTable::wake(Waiter *w)
+{
+	thread *td = w->td;
+
+	/* Once woken is stored the waiter may run, return and exit: hold the task so the wake
+	 * below never touches a freed task, and touch nothing of *w after the store. */
+	bsdsync_thread_hold(td);
+	store_release(&w->woken, 1);
+	bsdsync_wake(td);
+	bsdsync_thread_release(td);
+}
+
+bsdsync_block_result WaitTable::wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
+				     u64 slack_ns)
+{
+	WaitTable &table = *this;
+	const void *channel = w.channel;
+
+	bsdsync_block_result r = bsdsync_block(&w.woken, state, deadline_ns, slack_ns);
+	if (r == BSDSYNC_WOKEN)
+		return r;
+
+	Guard again(table, channel);
+	/* The waker sets woken under this chain lock, so this read is exact. */
+	if (load_relaxed(&w.woken))
+		return BSDSYNC_WOKEN;
+	unlink(again.chain_, &w);
+	return r;
+}
+
+void WaitTable::cancel(Waiter &w)
+{
+	Guard g(*this, w.channel);
+	if (!load_relaxed(&w.woken))
+		unlink(g.chain_, &w);
+}
+
+Waiter *WaitTable::best(Chain *c, const void *channel, WaitQueueId queue)
+{
+	Waiter *found = nullptr;
+	/* Strictly better priority only: among equals the first queued wins (FIFO). */
+	for (Waiter *w = c->head; w; w = w->next) {
+		if (w->channel == channel && w->queue == queue && (!found || w->prio < found->prio))
+			found = w;
+	}
+	return found;
+}
+
+bool WaitTable::wake_one(Guard &g, const void *channel, WaitQueueId queue)
+{
+	Waiter *w = take_one(g, channel, queue);
+	if (!w)
+		return false;
+	wake(w);
+	return true;
+}
+
+Waiter *WaitTable::take_one(Guard &g, const void *channel, WaitQueueId queue)
+{
+	Waiter *w = best(g.chain_, channel, queue);
+	if (w)
+		unlink(g.chain_, w);
+	return w;
+}
+
+void WaitTable::wake_taken(Guard &, Waiter *w)
+{
+	wake(w);
+}
+
+bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)
+{
+	for (Waiter *w = g.chain_->tail; w; w = w->prev) {
+		if (w->channel == channel && w->queue == queue) {
+			unlink(g.chain_, w);
+			wake(w);
+			return true;
+		}
+	}
+	return false;
+}
+
+int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue)
+{
+	int n = 0;
+	Waiter *w = g.chain_->head;
+	while (w) {
+		/* Read the link before waking: after wake() the record may be gone. */
+		Waiter *next = w->next;
+		if (w->channel == channel && w->queue == queue) {
+			unlink(g.chain_, w);
+			wake(w);
+			n++;
+		}
+		w = next;
+	}
+	return n;
+}
+
+bool WaitTable::has_waiters(Guard &g, const void *channel, WaitQueueId queue) const
+{
+	for (Waiter *w = g.chain_->head; w; w = w->next)
+		if (w->channel == channel && w->queue == queue)
+			return true;
+	return false;
+}
+
+} // namespace bsdsync

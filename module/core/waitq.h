@@ -1,0 +1,124 @@
+/*
+ * Wait queues: the one blocking mechanism of bsdsync. Every primitive that blocks a thread
+ * (mutex turnstiles, sleep(9), condvar(9), sema(9), and the shared locks) queues it here.
+ *
+ * A WaitTable hashes a wait channel (any address: a lock, a cv, a sleep channel) to one of
+ * its chains. A chain is a spin lock and a list of Waiter records. A Waiter lives on the
+ * stack of the blocked thread and names its channel and its queue (FreeBSD's sleep queues
+ * and turnstiles have an exclusive and a shared queue per channel).
+ *
+ * The protocol, and why no wakeup is lost:
+ *  - The waiter takes the chain lock, checks the condition it waits for (the lock word), or
+ *    for sleep(9) still holds its interlock, enqueues itself and releases the chain lock.
+ *    Only then does sleep(9) release the interlock: a waker, who must hold the interlock
+ *    to change the condition, finds the waiter queued. Then bsdsync_block() sleeps until
+ *    the `woken` flag is set (at once if the wakeup already came).
+ *  - A waker takes the chain lock, unlinks the waiter, and, still under the chain lock,
+ *    takes a task reference, stores woken = 1 (release) and wakes the task. The store is the
+ *    waker's last access to the Waiter: the waiter may return and reuse its stack at once.
+ *  - A waiter that stops waiting for another reason (timeout, signal) takes the chain lock:
+ *    if it is still linked, it unlinks itself and reports the timeout or signal; if a waker
+ *    already unlinked it, woken is set (under the same lock) and the wakeup wins.
+ * Chain locks are held with interrupts disabled: wakeup() may be called from interrupts.
+ * Lock order between tables: a sleep-queue chain may be held while taking a turnstile chain
+ * (sleep(9) releases a mutex interlock under its chain), never the reverse.
+ */
+#ifndef BSDSYNC_CORE_WAITQ_H
+#define BSDSYNC_CORE_WAITQ_H
+
+#include "core/base.h"
+
+namespace bsdsync {
+
+enum WaitQueueId : unsigned char {
+	WQ_SLEEP = 0,		/* sleep(9), condvar(9) and sema(9) waiters */
+	WQ_EXCLUSIVE = 1,	/* threads waiting to take a lock exclusively */
+	WQ_SHARED = 2,		/* threads waiting to take a lock shared */
+};
+
+struct Waiter {
+	Waiter *next;
+	Waiter *prev;
+	const void *channel;
+	thread *td;
+	int *count;		/* decremented (under the chain lock) when unlinked; may be null */
+	int prio;		/* the thread's priority when it queued: wake order */
+	int woken;		/* set by the waker, release; read by the waiter, acquire */
+	WaitQueueId queue;
+};
+
+class WaitTable {
+public:
+	static constexpr unsigned kChains = 256;
+
+	struct alignas(BSDSYNC_CACHELINE) Chain {
+		volatile unsigned long lock;
+		Waiter *head;
+		Waiter *tail;
+	};
+
+	/* Holds the chain of one channel locked, interrupts off. */
+	class Guard {
+	public:
+		Guard(WaitTable &table, const void *channel);
+		~Guard() { if (chain_) unlock(); }
+		void unlock();
+		Guard(const Guard &) = delete;
+		Guard &operator=(const Guard &) = delete;
+
+	private:
+		friend class WaitTable;
+		Chain *chain_;
+		unsigned long flags_;
+	};
+
+	/* Queue the current thread on (channel, queue), last among equal priorities. The
+	 * chain of `channel` must be held by g. `count` (optional) is incremented now and
+	 * decremented when the waiter is unlinked. */
+	void enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId queue, int *count);
+
+	/*
+	 * Block a waiter queued by enqueue() (its chain no longer held) until woken, a signal
+	 * (BLOCK_INTERRUPTIBLE) or the deadline (monotonic ns, 0 = none). Returns BSDSYNC_WOKEN
+	 * if a waker unlinked it, otherwise the reason, and then it is no longer queued either.
+	 */
+	bsdsync_block_result wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
+				  u64 slack_ns);
+
+	/* Take a queued waiter of the current thread off its queue without blocking (a sleep
+	 * that is abandoned after queueing). */
+	void cancel(Waiter &w);
+
+	/* Wake the first waiter of the best priority on (channel, queue). Returns true if one
+	 * was woken. Chain held by g. */
+	bool wake_one(Guard &g, const void *channel, WaitQueueId queue);
+	/* Unlink the waiter wake_one() would wake, without waking it yet (a lock release
+	 * updates its lock word in between). Chain held by g; returns null if none. */
+	Waiter *take_one(Guard &g, const void *channel, WaitQueueId queue);
+	/* Wake a waiter returned by take_one(), before g is released. */
+	void wake_taken(Guard &g, Waiter *w);
+	/* Wake the most recently queued waiter (FreeBSD wakeup_any: unfair, fast). */
+	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue);
+	/* Wake every waiter on (channel, queue); returns how many. */
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue);
+	/* Is any thread queued on (channel, queue)? */
+	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
+
+	Chain chains_[kChains];
+
+private:
+	static Chain *chain_of(WaitTable &t, const void *channel);
+	static void unlink(Chain *c, Waiter *w);
+	static void wake(Waiter *w);
+	static Waiter *best(Chain *c, const void *channel, WaitQueueId queue);
+};
+
+/* The two tables, as in FreeBSD: sleep queues for sleep(9), cv, sema, sx, lockmgr;
+ * turnstiles for mutexes, rw and rm locks. A channel address can be in both at once (a
+ * driver may tsleep() on the address of its mutex) without the waits mixing. */
+extern WaitTable sleep_queues;
+extern WaitTable turnstiles;
+
+} // namespace bsdsync
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * FreeBSD lock classes: the table that lets the generic sleep code (sleep(9), condvar(9),
+ * and later lockmgr's LK_INTERLOCK) drop any kind of lock and take it back in the mode it
+ * was held, without knowing which kind it is (FreeBSD's struct lock_class, lc_lock and
+ * lc_unlock). The class index lives in lock_object.lo_flags.
+ */
+#ifndef BSDSYNC_FREEBSD_LOCK_CLASS_H
+#define BSDSYNC_FREEBSD_LOCK_CLASS_H
+
+#include <bsdsync/fbsd_mutex.h>
+#include "core/diag.h"
+
+namespace bsdsync::fbsd {
+
+struct LockClass {
+	const char *name;	/* "sleep mutex", "spin mutex", ... (as FreeBSD's lc_name) */
+	unsigned flags;		/* LC_* */
+	/* Drop the lock held by the caller for a sleep; the result says how to take it back.
+	 * Reports and returns false (lock untouched) if the caller cannot sleep on it
+	 * (not held, recursed). */
+	bool (*unlock)(lock_object *lo, uintptr *how, const char *file, int line);
+	/* Take the lock back, in the mode `how` says. */
+	void (*lock)(lock_object *lo, uintptr how, const char *file, int line);
+	/* Does the current thread hold it (in any mode)? */
+	bool (*owned)(const lock_object *lo);
+};
+
+/* The class of a live lock object, or null (never initialised, destroyed, unknown). */
+const LockClass *lock_class_of(const lock_object *lo);
+unsigned lock_class_index(const lock_object *lo);
+
+inline ReportSubject subject_of(const lock_object *lo)
+{
+	const LockClass *c = lock_class_of(lo);
+	return ReportSubject{ c ? c->name : "lock", lo->lo_name, lo, lo->lo_site };
+}
+
+extern const LockClass lock_class_mtx_sleep;
+extern const LockClass lock_class_mtx_spin;
+
+/* lock_init()/lock_destroy() of FreeBSD's <sys/lock.h>. */
+void lock_init(lock_object *lo, unsigned class_index, const char *name, unsigned flags,
+	       const bsdsync_lock_site *site);
+void lock_destroy(lock_object *lo);
+
+/* Giant is fully released across every sleep and taken back with its recursion depth
+ * (FreeBSD DROP_GIANT/PICKUP_GIANT). drop returns the depth held (0 = not held). */
+unsigned giant_drop(const char *file, int line);
+void giant_pickup(unsigned depth, const char *file, int line);
+bool giant_owned();
+
+} // namespace bsdsync::fbsd
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * FreeBSD mutex(9): MTX_DEF sleep mutexes and MTX_SPIN spin mutexes on one lock word.
+ *
+ * The word (struct mtx.mtx_lock, see include/bsdsync/fbsd_mutex.h) is the owner thread
+ * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED. Transitions:
+ *
+ *   0                  -> owner              lock fast path: one CAS, acquire
+ *   owner              -> 0                  unlock fast path: one CAS, release
+ *   owner              -> owner|RECURSED     recursion: only the owner writes lo_data and
+ *                                            the bit, so the unlock CAS fails into the slow
+ *                                            path, which counts down
+ *   owner[|CONTESTED]  -> owner|CONTESTED    a waiter, under its turnstile chain lock, just
+ *                                            before it queues: the owner's unlock CAS then
+ *                                            fails and it must look at the queue
+ *   owner|CONTESTED    -> 0 or CONTESTED     unlock slow path, under the chain lock: one
+ *                                            waiter is unlinked and woken; CONTESTED stays
+ *                                            while others remain queued
+ *   CONTESTED          -> new|CONTESTED      an acquirer takes a contested free mutex and
+ *                                            inherits the duty to wake the rest
+ *   0 (or owned once   -> DESTROYED          mtx_destroy
+ *      by the caller)
+ *
+ * Every release ends with one store or CAS to the word and touches the mutex no more: the
+ * next owner may free it at once (the unlock-then-free pattern, prior-art.md bug 1).
+ *
+ * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
+ * mutex's turnstile queue. MTX_SPIN disables interrupts through the per-CPU
+ * spinlock_enter() count and busy-waits, letting interrupts in between attempts.
+ */
+#include "freebsd/lock_class.h"
+#include "core/waitq.h"
+
+namespace bsdsync::fbsd {
+
+namespace {
+
+constexpr unsigned kSleepClass = BSDSYNC_CLASS_MTX_SLEEP << LO_CLASSSHIFT;
+constexpr unsigned kSpinClass = BSDSYNC_CLASS_MTX_SPIN << LO_CLASSSHIFT;
+/* A spin mutex waited on this long is reported once per wait (FreeBSD panics after about
+ * 60M spins, "spin lock held too long"); under emulation a second is nothing, so 10 s. */
+constexpr u64 kSpinTooLongNs = 10ULL * 1000 * 1000 * 1000;
+
+inline uintptr owner_of(uintptr v) { return v & ~MTX_FLAGMASK; }
+inline uintptr self() { return (uintptr)curthread(); }
+inline lock_object *lo_of(mtx *m) { return &m->lock_object; }
+inline const lock_object *lo_of(const mtx *m) { return &m->lock_object; }
+
+/*
+ * Is m a live mutex of the wanted class? One load and compare on the fast path; the cold
+ * path says what is wrong. Operations on a broken mutex are reported and not performed.
+ */
+BSDSYNC_COLD bool bad_class(const mtx *m, unsigned want, const char *op, const char *file,
+			    int line)
+{
+	const lock_object *lo = lo_of(m);
+	unsigned flags = load_relaxed(&lo->lo_flags);
+
+	if (load_relaxed(&m->mtx_lock) == MTX_DESTROYED)
+		report(BSDSYNC_RULE_DESTROYED, subject_of(lo), file, line, "%s of destroyed mutex", op);
+	else if (!(flags & LO_INITIALIZED))
+		report(BSDSYNC_RULE_UNINITIALIZED, subject_of(lo), file, line,
+		       "%s of a mutex never passed to mtx_init", op);
+	else
+		report(BSDSYNC_RULE_WRONG_CLASS, subject_of(lo), file, line, "%s of a %s", op,
+		       (flags & LO_CLASSMASK) == kSpinClass ? "spin mutex (use the _spin form)"
+							     : "sleep mutex (not a spin mutex)");
+	return false;
+}
+
+inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
+{
+	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
+	if (likely((flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want)))
+		return true;
+	return bad_class(m, want, op, file, line);
+}
+
+/* The owner takes the mutex once more. A non-recursive mutex is reported, then recursed
+ * anyway: the caller's unlock calls stay balanced and the outer hold is not released early. */
+void recurse(mtx *m, int opts, const char *file, int line)
+{
+	lock_object *lo = lo_of(m);
+	if (!(lo->lo_flags & LO_RECURSABLE) && !(opts & MTX_RECURSE))
+		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+		       "recursed on non-recursive mutex");
+	lo->lo_data++;
+	fetch_or_relaxed(&m->mtx_lock, MTX_RECURSED);
+}
+
+/* The owner releases one recursion level. Returns false if it was not recursed. */
+bool unrecurse(mtx *m)
+{
+	if (!(load_relaxed(&m->mtx_lock) & MTX_RECURSED))
+		return false;
+	if (--m->lock_object.lo_data == 0)
+		fetch_and_relaxed(&m->mtx_lock, ~MTX_RECURSED);
+	return true;
+}
+
+BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *file, int line)
+{
+	const uintptr me = self();
+
+	if (owner_of(v) == me) {
+		recurse(m, opts, file, line);
+		return;
+	}
+
+	if (unlikely(bsdsync_in_interrupt())) {
+		/* FreeBSD takes sleep mutexes in interrupt threads, which are hard or soft
+		 * interrupt context here and cannot block: report, then take the mutex by
+		 * spinning so the caller still gets exclusion. */
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,
+		       "sleep mutex taken in interrupt context (use a spin mutex, or a threaded "
+		       "handler)");
+		for (;;) {
+			if (owner_of(v) == 0 &&
+			    cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
+				return;
+			bsdsync_cpu_relax();
+			v = load_relaxed(&m->mtx_lock);
+		}
+	}
+
+	for (;;) {
+		if (owner_of(v) == 0) {
+			/* Free; maybe CONTESTED, which the new owner keeps: it must wake the
+			 * threads still queued when it releases. */
+			if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
+				return;
+			continue;
+		}
+		if (unlikely(v == MTX_DESTROYED)) {
+			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
+			       "mtx_lock of a mutex destroyed while we waited");
+			return;
+		}
+		/* Adaptive: while the owner runs, it will release soon; spinning is cheaper than
+		 * two context switches. */
+		if (bsdsync_spin_on_owner(&m->mtx_lock, owner_of(v), ~MTX_FLAGMASK)) {
+			v = load_relaxed(&m->mtx_lock);
+			continue;
+		}
+
+		WaitTable::Guard g(turnstiles, m);
+		v = load_relaxed(&m->mtx_lock);
+		if (owner_of(v) == 0 || v == MTX_DESTROYED)
+			continue;	/* released meanwhile: retry (g unlocks) */
+		/* Set CONTESTED under the chain lock, before queueing: from here the owner's
+		 * unlock CAS fails and its slow path takes this chain lock and finds us. */
+		if (!(v & MTX_CONTESTED) && !cas_relaxed(&m->mtx_lock, &v, v | MTX_CONTESTED))
+			continue;
+		Waiter w;
+		turnstiles.enqueue(g, w, m, WQ_EXCLUSIVE, nullptr);
+		g.unlock();
+		turnstiles.wait(w, BSDSYNC_BLOCK_LOCK, 0, 0);
+		v = load_relaxed(&m->mtx_lock);
+	}
+}
+
+BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int line)
+{
+	if (owner_of(v) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
+		       owner_of(v) ? "mtx_unlock of a mutex owned by another thread"
+				   : "mtx_unlock of an unlocked mutex");
+		return;
+	}
+	if (unrecurse(m))
+		return;
+
+	WaitTable::Guard g(turnstiles, m);
+	Waiter *next = turnstiles.take_one(g, m, WQ_EXCLUSIVE);
+	bool more = turnstiles.has_waiters(g, m, WQ_EXCLUSIVE);
+	/* The release store is the last access to *m: pairs with the acquire CAS of the next
+	 * owner (the woken waiter, or a thread that gets there first). */
+	store_release(&m->mtx_lock, more ? MTX_CONTESTED : MTX_UNOWNED);
+	if (next)
+		turnstiles.wake_taken(g, next);
+}
+
+/* ---- spin mutexes: per-CPU tracking of what is held, for reports ---------------------- */
+
+void spin_track(const mtx *m)
+{
+	bsdsync_spin_held *h = bsdsync_cpu_spin_held();
+	if (h->count < BSDSYNC_SPIN_TRACK)
+		h->lock[h->count] = m;
+	h->count++;
+}
+
+void spin_untrack(const mtx *m)
+{
+	bsdsync_spin_held *h = bsdsync_cpu_spin_held();
+	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
+	/* Spin mutexes may be released in any order: remove this one wherever it is. */
+	for (int i = n - 1; i >= 0; i--) {
+		if (h->lock[i] == m) {
+			for (int j = i; j < n - 1; j++)
+				h->lock[j] = h->lock[j + 1];
+			break;
+		}
+	}
+	h->count--;
+}
+
+BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, int opts, const char *file, int line)
+{
+	const uintptr me = self();
+
+	if (owner_of(v) == me) {
+		recurse(m, opts, file, line);
+		return;
+	}
+	u64 start = 0;
+	bool reported = false;
+	for (;;) {
+		/* Let interrupts in while waiting (FreeBSD does the same): the owner may be
+		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. */
+		bsdsync_spinlock_exit();
+		while (owner_of(load_relaxed(&m->mtx_lock)) != 0) {
+			bsdsync_cpu_relax();
+			if (start == 0) {
+				start = bsdsync_uptime_ns();
+			} else if (!reported && bsdsync_uptime_ns() - start > kSpinTooLongNs) {
+				reported = true;
+				report(BSDSYNC_RULE_SPIN_TOO_LONG, subject_of(lo_of(m)), file, line,
+				       "spin mutex held by another thread for over 10 s");
+			}
+		}
+		bsdsync_spinlock_enter();
+		v = load_relaxed(&m->mtx_lock);
+		if (v == MTX_DESTROYED) {
+			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
+			       "mtx_lock_spin of a mutex destroyed while we waited");
+			bsdsync_spinlock_exit();
+			return;
+		}
+		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK))) {
+			spin_track(m);
+			return;
+		}
+	}
+}
+
+} // namespace
+
+/* ---- lock class hooks ------------------------------------------------------------------ */
+
+static bool mtx_class_unlock(lock_object *lo, uintptr *how, const char *file, int line)
+{
+	mtx *m = reinterpret_cast<mtx *>(lo);
+	uintptr v = load_relaxed(&m->mtx_lock);
+	if (owner_of(v) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "sleeping with an interlock the thread does not hold");
+		return false;
+	}
+	if (v & MTX_RECURSED) {
+		report(BSDSYNC_RULE_SLEEP_RECURSED, subject_of(lo), file, line,
+		       "cannot sleep on a recursed mutex (recursion depth %u)", lo->lo_data + 1);
+		return false;
+	}
+	*how = 0;
+	fbsd_mtx_unlock_flags(m, 0, file, line);
+	return true;
+}
+
+static void mtx_class_lock(lock_object *lo, uintptr, const char *file, int line)
+{
+	fbsd_mtx_lock_flags(reinterpret_cast<mtx *>(lo), 0, file, line);
+}
+
+static bool mtx_class_owned(const lock_object *lo)
+{
+	return owner_of(load_relaxed(&reinterpret_cast<const mtx *>(lo)->mtx_lock)) == self();
+}
+
+/* Spin mutexes cannot be the interlock of sleep(9) or cv(9): msleep_spin() handles them
+ * itself (FreeBSD's hooks panic "spin locks can only use msleep_spin"). */
+static bool spin_class_unlock(lock_object *lo, uintptr *, const char *file, int line)
+{
+	report(BSDSYNC_RULE_WRONG_CLASS, subject_of(lo), file, line,
+	       "spin mutexes can only be the interlock of msleep_spin");
+	return false;
+}
+
+static void spin_class_lock(lock_object *, uintptr, const char *, int) {}
+
+constinit const LockClass lock_class_mtx_sleep = {
+	"sleep mutex", LC_SLEEPLOCK | LC_RECURSABLE,
+	mtx_class_unlock, mtx_class_lock, mtx_class_owned,
+};
+constinit const LockClass lock_class_mtx_spin = {
+	"spin mutex", LC_SPINLOCK | LC_RECURSABLE,
+	spin_class_unlock, spin_class_lock, mtx_class_owned,
+};
+
+/* ---- Giant --------------------------------------------------------------------------- */
+
+bool giant_owned()
+{
+	return owner_of(load_relaxed(&fbsd_Giant.mtx_lock)) == self();
+}
+
+unsigned giant_drop(const char *file, int line)
+{
+	if (!giant_owned())
+		return 0;
+	unsigned depth = fbsd_Giant.lock_object.lo_data + 1;
+	fbsd_Giant.lock_object.lo_data = 0;
+	fetch_and_relaxed(&fbsd_Giant.mtx_lock, ~MTX_RECURSED);
+	fbsd_mtx_unlock_flags(&fbsd_Giant, 0, file, line);
+	return depth;
+}
+
+void giant_pickup(unsigned depth, const char *file, int line)
+{
+	if (depth == 0)
+		return;
+	fbsd_mtx_lock_flags(&fbsd_Giant, 0, file, line);
+	if (depth > 1) {
+		fbsd_Giant.lock_object.lo_data = depth - 1;
+		fetch_or_relaxed(&fbsd_Giant.mtx_lock, MTX_RECURSED);
+	}
+}
+
+} // namespace bsdsync::fbsd
+
+using namespace bsdsync;
+using namespace bsdsync::fbsd;
+
+constinit struct mtx fbsd_Giant;
+
+/* ---- the C ABI -------------------------------------------------------------------------- */
+
+extern "C" void fbsd_mtx_init(struct mtx *m, const char *name, const char *type, int opts,
+			      const struct bsdsync_lock_site *site)
+{
+	lock_object *lo = lo_of(m);
+	unsigned cls = (opts & MTX_SPIN) ? BSDSYNC_CLASS_MTX_SPIN : BSDSYNC_CLASS_MTX_SLEEP;
+
+	if (!(opts & MTX_NEW) && (load_relaxed(&lo->lo_flags) & LO_INITIALIZED)) {
+		uintptr v = load_relaxed(&m->mtx_lock);
+		report(BSDSYNC_RULE_DOUBLE_INIT, ReportSubject{ "mutex", name, m, site },
+		       site ? site->file : nullptr, site ? site->line : 0,
+		       "mtx_init of a live mutex \"%s\" (pass MTX_NEW for fresh memory)",
+		       lo->lo_name ? lo->lo_name : "");
+		/* Re-initialising a held or waited-on mutex would corrupt its holders: keep it. */
+		if (v != MTX_UNOWNED)
+			return;
+	}
+	unsigned flags = 0;
+	if (opts & MTX_RECURSE)
+		flags |= LO_RECURSABLE;
+	if (!(opts & MTX_NOWITNESS))
+		flags |= LO_WITNESS;
+	if (opts & MTX_DUPOK)
+		flags |= LO_DUPOK;
+	if (opts & MTX_NOPROFILE)
+		flags |= LO_NOPROFILE;
+	if (opts & MTX_QUIET)
+		flags |= LO_QUIET;
+	if (opts & MTX_NEW)
+		flags |= LO_NEW;
+	(void)type;	/* FreeBSD's witness class name; kept by the order checker when it lands */
+	store_relaxed(&m->mtx_lock, MTX_UNOWNED);
+	lock_init(lo, cls, name, flags, site);
+}
+
+extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
+{
+	lock_object *lo = lo_of(m);
+	uintptr v = load_relaxed(&m->mtx_lock);
+	unsigned flags = load_relaxed(&lo->lo_flags);
+	bool spin = (flags & LO_CLASSMASK) == kSpinClass;
+
+	if (!(flags & LO_INITIALIZED)) {
+		report(v == MTX_DESTROYED ? BSDSYNC_RULE_DESTROYED : BSDSYNC_RULE_UNINITIALIZED,
+		       subject_of(lo), file, line,
+		       v == MTX_DESTROYED ? "mtx_destroy of a destroyed mutex"
+					  : "mtx_destroy of a mutex never initialised");
+		return;
+	}
+	if (owner_of(v) == self()) {
+		/* Owned once and uncontested: FreeBSD releases it silently. */
+		if (v & (MTX_RECURSED | MTX_CONTESTED)) {
+			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
+			       "mtx_destroy of a mutex that is %s",
+			       (v & MTX_RECURSED) ? "recursed" : "waited on by other threads");
+			return;
+		}
+		if (spin) {
+			spin_untrack(m);
+			store_release(&m->mtx_lock, MTX_DESTROYED);
+			lock_destroy(lo);
+			bsdsync_spinlock_exit();
+			return;
+		}
+	} else if (v != MTX_UNOWNED) {
+		report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
+		       "mtx_destroy of a mutex %s", owner_of(v) ? "held by another thread"
+								: "that threads are waiting for");
+		return;
+	}
+	store_release(&m->mtx_lock, MTX_DESTROYED);
+	lock_destroy(lo);
+}
+
+extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!is_class(m, kSleepClass, "mtx_lock", file, line)))
+		return;
+	uintptr v = MTX_UNOWNED;
+	/* Acquire: the critical section cannot move above the CAS. Pairs with the release
+	 * in the unlock paths. */
+	if (likely(!bsdsync_in_interrupt() && cas_acquire(&m->mtx_lock, &v, self())))
+		return;
+	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
+}
+
+extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!is_class(m, kSleepClass, "mtx_unlock", file, line)))
+		return;
+	uintptr v = self();
+	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED)))
+		return;
+	unlock_sleep_slow(m, v, file, line);
+}
+
+extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!is_class(m, kSleepClass, "mtx_trylock", file, line)))
+		return 0;
+	uintptr v = MTX_UNOWNED;
+	const uintptr me = self();
+	if (likely(cas_acquire(&m->mtx_lock, &v, me)))
+		return 1;
+	/* Modern FreeBSD: a try-lock recurses on a recursable mutex the caller owns
+	 * (bsd-api-reference.md section 40, item 1). */
+	if (owner_of(v) == me &&
+	    ((m->lock_object.lo_flags & LO_RECURSABLE) || (opts & MTX_RECURSE))) {
+		recurse(m, opts, file, line);
+		return 1;
+	}
+	return 0;
+}
+
+extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!is_class(m, kSpinClass, "mtx_lock_spin", file, line)))
+		return;
+	bsdsync_spinlock_enter();
+	uintptr v = MTX_UNOWNED;
+	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
+		spin_track(m);
+		return;
+	}
+	lock_spin_slow(m, v, opts, file, line);
+}
+
+extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!is_class(m, kSpinClass, "mtx_unlock_spin", file, line)))
+		return;
+	uintptr v = load_relaxed(&m->mtx_lock);
+	if (unlikely(owner_of(v) != self())) {
+		/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
+		       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
+				   : "mtx_unlock_spin of an unlocked spin mutex");
+		return;
+	}
+	if (!unrecurse(m)) {
+		spin_untrack(m);
+		store_release(&m->mtx_lock, MTX_UNOWNED);
+	}
+	/* Every acquisition, recursive ones included, did one spinlock_enter. */
+	bsdsync_spinlock_exit();
+}
+
+extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!is_class(m, kSpinClass, "mtx_trylock_spin", file, line)))
+		return 0;
+	if (unlikely(opts & MTX_RECURSE)) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lo_of(m)), file, line,
+		       "mtx_trylock_spin does not take MTX_RECURSE");
+		return 0;
+	}
+	bsdsync_spinlock_enter();
+	uintptr v = MTX_UNOWNED;
+	/* Never recurses, even on a recursable spin mutex the caller holds. */
+	if (cas_acquire(&m->mtx_lock, &v, self())) {
+		spin_track(m);
+		return 1;
+	}
+	bsdsync_spinlock_exit();
+	return 0;
+}
+
+extern "C" int fbsd_mtx_owned(const struct mtx *m)
+{
+	return owner_of(load_relaxed(&m->mtx_lock)) == self();
+}
+
+extern "C" int fbsd_mtx_recursed(const struct mtx *m)
+{
+	return fbsd_mtx_owned(m) && m->lock_object.lo_data != 0;
+}
+
+extern "C" struct thread *fbsd_mtx_owner(const struct mtx *m)
+{
+	uintptr v = load_relaxed(&m->mtx_lock);
+	return v == MTX_DESTROYED ? nullptr : (struct thread *)owner_of(v);
+}
+
+extern "C" void fbsd_mtx_spin_wait_unlocked(struct mtx *m)
+{
+	while (owner_of(load_acquire(&m->mtx_lock)) != 0)
+		bsdsync_cpu_relax();
+}
+
+extern "C" void fbsd_mtx_assert(const struct mtx *m, int what, const char *file, int line)
+{
+	const lock_object *lo = lo_of(m);
+	bool owned = fbsd_mtx_owned(m);
+	bool recursed = owned && lo->lo_data != 0;
+
+	switch (what) {
+	case MA_OWNED:
+	case MA_OWNED | MA_RECURSED:
+	case MA_OWNED | MA_NOTRECURSED:
+		if (!owned)
+			report(BSDSYNC_RULE_ASSERTION, subject_of(lo), file, line,
+			       "mtx_assert: mutex not owned");
+		else if (recursed && (what & MA_NOTRECURSED))
+			report(BSDSYNC_RULE_ASSERTION, subject_of(lo), file, line,
+			       "mtx_assert: mutex recursed");
+		else if (!recursed && (what & MA_RECURSED))
+			report(BSDSYNC_RULE_ASSERTION, subject_of(lo), file, line,
+			       "mtx_assert: mutex not recursed");
+		break;
+	case MA_NOTOWNED:
+		if (owned)
+			report(BSDSYNC_RULE_ASSERTION, subject_of(lo), file, line,
+			       "mtx_assert: mutex owned");
+		break;
+	default:
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lo), file, line,
+		       "mtx_assert: unknown assertion 0x%x", what);
+	}
+}

@@ -1,0 +1,275 @@
+/*
+ * FreeBSD sleep(9): tsleep, msleep, msleep_spin, pause, wakeup, wakeup_one, wakeup_any and
+ * the _sbt forms; the shared sleep routine used by condvar(9).
+ *
+ * No lost wakeups: the sleeper is queued on its channel while it still holds the interlock,
+ * and a waker must hold the interlock to change the condition it then announces; so the
+ * wakeup either comes after the sleeper is queued (and finds it), or before the sleeper
+ * checked the condition under the interlock.
+ */
+#include "freebsd/sleep.h"
+#include "core/waitq.h"
+
+namespace bsdsync::fbsd {
+
+namespace {
+
+ReportSubject channel_subject(const SleepRequest &r)
+{
+	if (r.interlock)
+		return subject_of(r.interlock);
+	return ReportSubject{ "wait channel", r.what, r.channel, nullptr };
+}
+
+/* The context rules of sleeping (locking(9)); reports and returns false if the thread must
+ * not sleep here. msleep_spin callers hold exactly their interlock spin mutex. */
+bool may_sleep(const SleepRequest &r)
+{
+	bsdsync_context ctx = bsdsync_current_context();
+
+	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, channel_subject(r), r.file, r.line,
+		       "%s in interrupt context", r.what);
+		return false;
+	}
+	int spins = bsdsync_spin_nesting();
+	int allowed = r.interlock_is_spin ? 1 : 0;
+	if (spins > allowed) {
+		const bsdsync_spin_held *h = bsdsync_cpu_spin_held();
+		const mtx *held = nullptr;
+		for (int i = 0; i < h->count && i < BSDSYNC_SPIN_TRACK; i++)
+			if (h->lock[i] != r.interlock)
+				held = static_cast<const mtx *>(h->lock[i]);
+		if (held)
+			report(BSDSYNC_RULE_SLEEP_ATOMIC, subject_of(&held->lock_object), r.file,
+			       r.line, "%s while holding this spin mutex", r.what);
+		else
+			report(BSDSYNC_RULE_SLEEP_ATOMIC, channel_subject(r), r.file, r.line,
+			       "%s while holding a spin mutex", r.what);
+		return false;
+	}
+	if (!r.interlock_is_spin && ctx != BSDSYNC_CTX_THREAD) {
+		report(BSDSYNC_RULE_SLEEP_ATOMIC, channel_subject(r), r.file, r.line,
+		       "%s in a critical section or with %s disabled", r.what,
+		       ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption");
+		return false;
+	}
+	return true;
+}
+
+int result_errno(bsdsync_block_result res)
+{
+	switch (res) {
+	case BSDSYNC_WOKEN:
+		return 0;
+	case BSDSYNC_TIMED_OUT:
+		return BSDSYNC_EWOULDBLOCK;
+	case BSDSYNC_SIGNALLED_FATAL:
+		return BSDSYNC_EINTR;
+	default:
+		return BSDSYNC_ERESTART;
+	}
+}
+
+} // namespace
+
+int sleep_on(const SleepRequest &r)
+{
+	if (r.channel == nullptr) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, channel_subject(r), r.file, r.line,
+		       "%s on a NULL channel", r.what);
+		return BSDSYNC_EINVAL;
+	}
+	if (!may_sleep(r))
+		return BSDSYNC_EWOULDBLOCK;
+
+	lock_object *lock = r.interlock;
+	const LockClass *cls = nullptr;
+	bool is_giant = lock == &fbsd_Giant.lock_object;
+	if (lock) {
+		cls = lock_class_of(lock);
+		if (!cls || !(load_relaxed(&lock->lo_flags) & LO_INITIALIZED)) {
+			report(BSDSYNC_RULE_UNINITIALIZED, subject_of(lock), r.file, r.line,
+			       "%s with an interlock that is not a live lock", r.what);
+			return BSDSYNC_EINVAL;
+		}
+		if (r.drop && is_giant) {
+			report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lock), r.file, r.line,
+			       "PDROP requires a non-Giant lock");
+			return BSDSYNC_EINVAL;
+		}
+		if (is_giant && !giant_owned()) {
+			report(BSDSYNC_RULE_NOT_OWNER, subject_of(lock), r.file, r.line,
+			       "%s with Giant as interlock, not held", r.what);
+			return BSDSYNC_EINVAL;
+		}
+	} else if (r.sbt == 0 && !r.no_lock_ok && !giant_owned()) {
+		/* FreeBSD asserts "sleeping without a lock" here; nothing can be wrong with the
+		 * sleep itself, so report and sleep as a kernel without INVARIANTS would. */
+		report(BSDSYNC_RULE_SLEEP_NO_LOCK, channel_subject(r), r.file, r.line,
+		       "%s without interlock, timeout or PNOLOCK: a wakeup may be lost", r.what);
+	}
+
+	u64 deadline = 0, slack = 0;
+	if (r.sbt != 0) {
+		u64 now = bsdsync_uptime_ns();
+		if (r.flags & BSDSYNC_C_ABSOLUTE)
+			deadline = sbt_to_ns(r.sbt);
+		else
+			deadline = now + (r.sbt > 0 ? sbt_to_ns(r.sbt) : 0);
+		if (deadline == 0)
+			deadline = 1;	/* an absolute time in the past: time out at once */
+		/* Allowed lateness, never earliness: pr, or sbt >> C_PRELGET(flags). */
+		slack = r.precision > 0 ? sbt_to_ns(r.precision) : 0;
+		int prel = BSDSYNC_C_PRELGET(r.flags);
+		if (prel >= 0 && r.sbt > 0 && !(r.flags & BSDSYNC_C_ABSOLUTE)) {
+			u64 rel = sbt_to_ns(r.sbt >> prel);
+			if (rel > slack)
+				slack = rel;
+		}
+	}
+
+	/* Queue first, while the interlock is still held: no wakeup can be lost. */
+	Waiter w;
+	{
+		WaitTable::Guard g(sleep_queues, r.channel);
+		sleep_queues.enqueue(g, w, r.channel, WQ_SLEEP, r.waiters);
+	}
+
+	uintptr how = 0;	/* the mode to take the interlock back in (lc_unlock's result) */
+	bool released = false;
+	if (lock && !is_giant) {
+		if (r.interlock_is_spin) {
+			fbsd_mtx_unlock_spin_flags(reinterpret_cast<mtx *>(lock), 0, r.file, r.line);
+			released = true;
+		} else {
+			released = cls->unlock(lock, &how, r.file, r.line);
+		}
+		if (!released) {
+			/* Reported by the class: take ourselves off the queue and give up. */
+			sleep_queues.cancel(w);
+			return BSDSYNC_EINVAL;
+		}
+	}
+	/* Giant goes entirely, the interlock case included, and comes back at its depth. */
+	unsigned giant_depth = giant_drop(r.file, r.line);
+
+	bsdsync_block_state state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE
+						    : BSDSYNC_BLOCK_IDLE;
+	int error = result_errno(sleep_queues.wait(w, state, deadline, slack));
+
+	giant_pickup(giant_depth, r.file, r.line);
+	if (released && !r.drop) {
+		if (r.interlock_is_spin)
+			fbsd_mtx_lock_spin_flags(reinterpret_cast<mtx *>(lock), 0, r.file, r.line);
+		else
+			cls->lock(lock, how, r.file, r.line);
+	}
+	return error;
+}
+
+} // namespace bsdsync::fbsd
+
+using namespace bsdsync;
+using namespace bsdsync::fbsd;
+
+extern "C" {
+
+bsdsync_sbintime_t fbsd_sbinuptime(void)
+{
+	return ns_to_sbt(bsdsync_uptime_ns());
+}
+
+int fbsd_sleep(const void *chan, struct lock_object *lock, int pri, const char *wmesg,
+	       bsdsync_sbintime_t sbt, bsdsync_sbintime_t pr, int flags, const char *file,
+	       int line)
+{
+	SleepRequest r{};
+	r.channel = chan;
+	r.interlock = lock;
+	r.catch_signals = (pri & BSDSYNC_PCATCH) || (flags & BSDSYNC_C_CATCH);
+	r.drop = pri & BSDSYNC_PDROP;
+	r.no_lock_ok = pri & BSDSYNC_PNOLOCK;
+	r.sbt = sbt;
+	r.precision = pr;
+	r.flags = flags;
+	r.what = wmesg ? wmesg : "sleep";
+	r.file = file;
+	r.line = line;
+	if (r.drop && !lock) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "wait channel", r.what, chan, nullptr },
+		       file, line, "PDROP requires a lock");
+		return BSDSYNC_EINVAL;
+	}
+	return sleep_on(r);
+}
+
+int fbsd_msleep_spin_sbt(const void *chan, struct mtx *m, const char *wmesg,
+			 bsdsync_sbintime_t sbt, bsdsync_sbintime_t pr, int flags,
+			 const char *file, int line)
+{
+	SleepRequest r{};
+	r.channel = chan;
+	r.interlock = &m->lock_object;
+	r.what = wmesg ? wmesg : "msleep_spin";
+	r.file = file;
+	r.line = line;
+	r.sbt = sbt;
+	r.precision = pr;
+	r.flags = flags;
+
+	lock_object *lo = &m->lock_object;
+	uintptr v = load_relaxed(&m->mtx_lock);
+	if (lock_class_index(lo) != BSDSYNC_CLASS_MTX_SPIN) {
+		report(BSDSYNC_RULE_WRONG_CLASS, subject_of(lo), file, line,
+		       "msleep_spin needs a spin mutex");
+		return BSDSYNC_EINVAL;
+	}
+	if ((v & ~MTX_FLAGMASK) != (uintptr)curthread()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "msleep_spin with a spin mutex the thread does not hold");
+		return BSDSYNC_EINVAL;
+	}
+	if (v & MTX_RECURSED) {
+		report(BSDSYNC_RULE_SLEEP_RECURSED, subject_of(lo), file, line,
+		       "msleep_spin on a recursed spin mutex");
+		return BSDSYNC_EINVAL;
+	}
+	r.interlock_is_spin = true;
+	return sleep_on(r);
+}
+
+int fbsd_pause_sbt(const char *wmesg, bsdsync_sbintime_t sbt, bsdsync_sbintime_t pr, int flags)
+{
+	/* A private channel: no wakeup() can end a pause, only the timeout or a signal. */
+	int channel;
+	SleepRequest r{};
+	r.channel = &channel;
+	r.catch_signals = flags & BSDSYNC_C_CATCH;
+	r.no_lock_ok = true;
+	r.sbt = sbt > 0 ? sbt : fbsd_tick_sbt;	/* 0 means one tick */
+	r.precision = pr;
+	r.flags = flags;
+	r.what = wmesg ? wmesg : "pause";
+	return sleep_on(r);
+}
+
+void fbsd_wakeup(const void *chan)
+{
+	WaitTable::Guard g(sleep_queues, chan);
+	sleep_queues.wake_all(g, chan, WQ_SLEEP);
+}
+
+void fbsd_wakeup_one(const void *chan)
+{
+	WaitTable::Guard g(sleep_queues, chan);
+	sleep_queues.wake_one(g, chan, WQ_SLEEP);
+}
+
+void fbsd_wakeup_any(const void *chan)
+{
+	WaitTable::Guard g(sleep_queues, chan);
+	sleep_queues.wake_newest(g, chan, WQ_SLEEP);
+}
+
+} // extern "C"

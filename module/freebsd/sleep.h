@@ -1,0 +1,36 @@
+/*
+ * The one sleep routine behind sleep(9), msleep_spin(9), pause(9) and condvar(9): queue on
+ * a channel of the sleep-queue table, release the interlock (any lock class, or a spin
+ * mutex for msleep_spin) and Giant, block, then take Giant and the interlock back.
+ */
+#ifndef BSDSYNC_FREEBSD_SLEEP_H
+#define BSDSYNC_FREEBSD_SLEEP_H
+
+#include <bsdsync/fbsd_sleep.h>
+#include "freebsd/lock_class.h"
+
+namespace bsdsync::fbsd {
+
+struct SleepRequest {
+	const void *channel;
+	lock_object *interlock;	/* null for tsleep/pause */
+	bool interlock_is_spin;	/* msleep_spin: a spin mutex held with interrupts off */
+	bool catch_signals;	/* PCATCH / C_CATCH */
+	bool drop;		/* PDROP, or cv_wait_unlock: do not take the interlock back */
+	bool no_lock_ok;	/* PNOLOCK, or a private channel (pause) */
+	s64 sbt;		/* timeout; 0 = none */
+	s64 precision;
+	int flags;		/* C_* */
+	int *waiters;		/* cv_waiters, maintained under the chain lock */
+	const char *what;	/* "msleep", "cv_wait", ... for reports */
+	const char *file;
+	int line;
+};
+
+/* Returns 0 (woken), EWOULDBLOCK (timed out, or the sleep was refused as misuse after a
+ * report), EINTR (fatal signal) or ERESTART (other signal), in Linux numbering. */
+int sleep_on(const SleepRequest &r);
+
+} // namespace bsdsync::fbsd
+
+#endif

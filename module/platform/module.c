@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * bsdsync module load/unload and the exported C ABI. The functions are implemented in C++
+ * (module/core, module/freebsd); their declarations come from include/bsdsync, so the
+ * symbol versions (MODVERSIONS) are computed from the same prototypes a driver compiles
+ * against.
+ */
+#include <linux/module.h>
+
+#include <bsdsync/lock.h>
+#include <bsdsync/fbsd_mutex.h>
+#include <bsdsync/fbsd_sleep.h>
+
+int fbsd_personality_init(void);
+void fbsd_personality_exit(void);
+
+static int __init bsdsync_init(void)
+{
+	if (fbsd_personality_init())
+		return -ENOMEM;
+	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sleep, condvar, sema, critical, atomic)\n");
+	return 0;
+}
+
+static void __exit bsdsync_exit(void)
+{
+	fbsd_personality_exit();
+	pr_info("bsdsync: unloaded\n");
+}
+
+module_init(bsdsync_init);
+module_exit(bsdsync_exit);
+
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_DESCRIPTION("FreeBSD and DragonFly BSD synchronization primitives for ported drivers");
+
+/* Diagnostics */
+EXPORT_SYMBOL(bsdsync_report_count);
+EXPORT_SYMBOL(bsdsync_report_total);
+
+/* mutex(9), mtx_pool(9), Giant */
+EXPORT_SYMBOL(fbsd_mtx_init);
+EXPORT_SYMBOL(fbsd_mtx_destroy);
+EXPORT_SYMBOL(fbsd_mtx_lock_flags);
+EXPORT_SYMBOL(fbsd_mtx_unlock_flags);
+EXPORT_SYMBOL(fbsd_mtx_trylock_flags);
+EXPORT_SYMBOL(fbsd_mtx_lock_spin_flags);
+EXPORT_SYMBOL(fbsd_mtx_unlock_spin_flags);
+EXPORT_SYMBOL(fbsd_mtx_trylock_spin_flags);
+EXPORT_SYMBOL(fbsd_mtx_assert);
+EXPORT_SYMBOL(fbsd_mtx_owned);
+EXPORT_SYMBOL(fbsd_mtx_recursed);
+EXPORT_SYMBOL(fbsd_mtx_owner);
+EXPORT_SYMBOL(fbsd_mtx_spin_wait_unlocked);
+EXPORT_SYMBOL(fbsd_Giant);
+EXPORT_SYMBOL(fbsd_mtx_pool_create);
+EXPORT_SYMBOL(fbsd_mtx_pool_destroy);
+EXPORT_SYMBOL(fbsd_mtx_pool_find);
+EXPORT_SYMBOL(fbsd_mtx_pool_alloc);
+EXPORT_SYMBOL(fbsd_mtxpool_sleep);
+
+/* sleep(9) */
+EXPORT_SYMBOL(fbsd_tick_sbt);
+EXPORT_SYMBOL(fbsd_hz);
+EXPORT_SYMBOL(fbsd_sbinuptime);
+EXPORT_SYMBOL(fbsd_sleep);
+EXPORT_SYMBOL(fbsd_msleep_spin_sbt);
+EXPORT_SYMBOL(fbsd_pause_sbt);
+EXPORT_SYMBOL(fbsd_wakeup);
+EXPORT_SYMBOL(fbsd_wakeup_one);
+EXPORT_SYMBOL(fbsd_wakeup_any);
+
+/* condvar(9) */
+EXPORT_SYMBOL(fbsd_cv_init);
+EXPORT_SYMBOL(fbsd_cv_destroy);
+EXPORT_SYMBOL(fbsd_cv_wait);
+EXPORT_SYMBOL(fbsd_cv_wait_sig);
+EXPORT_SYMBOL(fbsd_cv_wait_unlock);
+EXPORT_SYMBOL(fbsd_cv_timedwait_sbt);
+EXPORT_SYMBOL(fbsd_cv_timedwait_sig_sbt);
+EXPORT_SYMBOL(fbsd_cv_signal);
+EXPORT_SYMBOL(fbsd_cv_broadcastpri);
+
+/* sema(9) */
+EXPORT_SYMBOL(fbsd_sema_init);
+EXPORT_SYMBOL(fbsd_sema_destroy);
+EXPORT_SYMBOL(fbsd_sema_post);
+EXPORT_SYMBOL(fbsd_sema_wait);
+EXPORT_SYMBOL(fbsd_sema_timedwait);
+EXPORT_SYMBOL(fbsd_sema_trywait);
+EXPORT_SYMBOL(fbsd_sema_value);
+
+/* critical_enter(9) */
+EXPORT_SYMBOL(fbsd_critical_enter);
+EXPORT_SYMBOL(fbsd_critical_exit);

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * Kernel services for the bsdsync core (declared in platform.h). One function per service;
+ * no lock logic lives here.
+ */
+#include <linux/hardirq.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/hrtimer.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "platform.h"
+
+static inline struct task_struct *task_of(const struct thread *td)
+{
+	return (struct task_struct *)td;
+}
+
+/* The lock words keep three flag bits below an owner pointer. */
+static_assert(__alignof__(struct task_struct) >= 8, "task_struct alignment");
+
+struct thread *bsdsync_curthread(void)
+{
+	return (struct thread *)current;
+}
+
+int bsdsync_thread_tid(const struct thread *td)
+{
+	return task_pid_nr(task_of(td));
+}
+
+const char *bsdsync_thread_comm(const struct thread *td)
+{
+	return task_of(td)->comm;
+}
+
+int bsdsync_thread_prio(const struct thread *td)
+{
+	return READ_ONCE(task_of(td)->prio);
+}
+
+enum bsdsync_context bsdsync_current_context(void)
+{
+	if (in_nmi() || in_hardirq())
+		return BSDSYNC_CTX_HARDIRQ;
+	if (in_serving_softirq())
+		return BSDSYNC_CTX_SOFTIRQ;
+	if (irqs_disabled())
+		return BSDSYNC_CTX_IRQS_OFF;
+	if (preempt_count() != 0)
+		return BSDSYNC_CTX_ATOMIC;
+	return BSDSYNC_CTX_THREAD;
+}
+
+int bsdsync_in_interrupt(void)
+{
+	return in_nmi() || in_hardirq() || in_serving_softirq();
+}
+
+void bsdsync_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+void bsdsync_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+unsigned long bsdsync_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void bsdsync_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+struct bsdsync_spin_cpu {
+	int nesting;
+	unsigned long saved_flags;
+	struct bsdsync_spin_held held;
+};
+static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
+
+void bsdsync_spinlock_enter(void)
+{
+	unsigned long flags;
+	struct bsdsync_spin_cpu *sc;
+
+	local_irq_save(flags);
+	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
+	preempt_disable();
+	sc = this_cpu_ptr(&bsdsync_spin_cpu);
+	if (sc->nesting++ == 0)
+		sc->saved_flags = flags;
+}
+
+void bsdsync_spinlock_exit(void)
+{
+	struct bsdsync_spin_cpu *sc = this_cpu_ptr(&bsdsync_spin_cpu);
+
+	if (--sc->nesting == 0) {
+		unsigned long flags = sc->saved_flags;
+
+		/* Interrupts back on first, then preemption: a reschedule that became due while
+		 * the spin mutexes were held happens here, at the outermost release. */
+		local_irq_restore(flags);
+		preempt_enable();
+	} else {
+		/* Interrupts are still off: this cannot reschedule. */
+		preempt_enable();
+	}
+}
+
+int bsdsync_spin_nesting(void)
+{
+	return this_cpu_read(bsdsync_spin_cpu.nesting);
+}
+
+struct bsdsync_spin_held *bsdsync_cpu_spin_held(void)
+{
+	return &this_cpu_ptr(&bsdsync_spin_cpu)->held;
+}
+
+int bsdsync_spin_on_owner(const volatile unsigned long *word, unsigned long owner_bits,
+			  unsigned long mask)
+{
+	struct task_struct *owner = (struct task_struct *)owner_bits;
+	int changed = 0;
+
+	/* The owner may release the lock and exit while we look at it: task structs are freed
+	 * after an RCU grace period, so dereference it only inside a read-side section. */
+	rcu_read_lock();
+	for (;;) {
+		if ((READ_ONCE(*word) & mask) != owner_bits) {
+			changed = 1;
+			break;
+		}
+		if (!owner_on_cpu(owner) || need_resched())
+			break;
+		cpu_relax();
+	}
+	rcu_read_unlock();
+	return changed;
+}
+
+enum bsdsync_block_result bsdsync_block(const int *woken, enum bsdsync_block_state how,
+					unsigned long long deadline_ns,
+					unsigned long long slack_ns)
+{
+	unsigned int state;
+	enum bsdsync_block_result result = BSDSYNC_WOKEN;
+
+	switch (how) {
+	case BSDSYNC_BLOCK_INTERRUPTIBLE:
+		state = TASK_INTERRUPTIBLE;
+		break;
+	case BSDSYNC_BLOCK_IDLE:
+		state = TASK_IDLE;
+		break;
+	default:
+		state = TASK_UNINTERRUPTIBLE;
+		break;
+	}
+
+	for (;;) {
+		/* set_current_state() is a full barrier: the flag load below cannot move before
+		 * the state store, so a waker that sets the flag then calls wake_up_process()
+		 * either is seen here or finds us no longer running and wakes us. */
+		set_current_state(state);
+		if (smp_load_acquire(woken))
+			break;
+		if (how == BSDSYNC_BLOCK_INTERRUPTIBLE && signal_pending(current)) {
+			result = fatal_signal_pending(current) ? BSDSYNC_SIGNALLED_FATAL
+							       : BSDSYNC_SIGNALLED;
+			break;
+		}
+		if (deadline_ns) {
+			ktime_t expires = ns_to_ktime(deadline_ns);
+
+			if (ktime_get() >= expires) {
+				result = BSDSYNC_TIMED_OUT;
+				break;
+			}
+			/* Absolute expiry: a spurious wakeup never shortens the total wait. */
+			schedule_hrtimeout_range(&expires, slack_ns, HRTIMER_MODE_ABS);
+		} else {
+			schedule();
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	return result;
+}
+
+void bsdsync_thread_hold(struct thread *td)
+{
+	get_task_struct(task_of(td));
+}
+
+void bsdsync_thread_release(struct thread *td)
+{
+	put_task_struct(task_of(td));
+}
+
+void bsdsync_wake(struct thread *td)
+{
+	wake_up_process(task_of(td));
+}
+
+void bsdsync_cond_resched(void)
+{
+	cond_resched();
+}
+
+unsigned long long bsdsync_uptime_ns(void)
+{
+	return ktime_get_ns();
+}
+
+const int bsdsync_hz = HZ;
+
+void bsdsync_print(const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	printk(KERN_ERR "bsdsync: %pV\n", &vaf);
+	va_end(args);
+}
+
+void bsdsync_dump_stack(void)
+{
+	dump_stack();
+}
+
+void *bsdsync_alloc(unsigned long size, int may_sleep)
+{
+	return kzalloc(size, may_sleep ? GFP_KERNEL : GFP_ATOMIC);
+}
+
+void bsdsync_free(void *p)
+{
+	kfree(p);
+}
+
+/* FreeBSD's hz and tick_sbt are this kernel's HZ. */
+#include <bsdsync/fbsd_sleep.h>
+const int fbsd_hz = HZ;
+const bsdsync_sbintime_t fbsd_tick_sbt = BSDSYNC_SBT_1S / HZ;

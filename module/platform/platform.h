@@ -1,0 +1,124 @@
+/*
+ * The platform interface: every kernel service the bsdsync core needs, as plain C functions.
+ *
+ * This header is included by the C++ core and by the C files of module/platform. It must not
+ * include any Linux header: the core never sees Linux types. Each function is one kernel
+ * service with no lock logic of its own. Debian kernels have PARAVIRT_XXL and PREEMPT_DYNAMIC,
+ * so interrupt and preemption control, `current`, and the scheduler are only ever reached
+ * through these calls (kernel-cxx.md).
+ */
+#ifndef BSDSYNC_PLATFORM_H
+#define BSDSYNC_PLATFORM_H
+
+#include <bsdsync/types.h>
+
+BSDSYNC_BEGIN_DECLS
+
+/* ---- the current thread ---------------------------------------------------------------- */
+/* The running task as an opaque handle. In hard/soft interrupt context this is the
+ * interrupted task. Task structs are at least 64-byte aligned, so lock words may keep flag
+ * bits in the low bits of an owner pointer. */
+struct thread *bsdsync_curthread(void);
+int bsdsync_thread_tid(const struct thread *td);
+const char *bsdsync_thread_comm(const struct thread *td);
+/* Linux priority of a task: lower is more important (0..139). */
+int bsdsync_thread_prio(const struct thread *td);
+
+/* ---- execution context ------------------------------------------------------------------ */
+enum bsdsync_context {
+	BSDSYNC_CTX_THREAD = 0,		/* a thread that may block */
+	BSDSYNC_CTX_HARDIRQ,		/* hard interrupt or NMI */
+	BSDSYNC_CTX_SOFTIRQ,		/* softirq / bottom half */
+	BSDSYNC_CTX_IRQS_OFF,		/* thread with local interrupts disabled */
+	BSDSYNC_CTX_ATOMIC,		/* thread with preemption disabled (critical section, spin lock) */
+};
+/* Where the caller runs, for the rule checks of blocking primitives. */
+enum bsdsync_context bsdsync_current_context(void);
+/* Nonzero in hard or soft interrupt context. */
+int bsdsync_in_interrupt(void);
+
+/* ---- preemption, interrupts, per-CPU spin state -------------------------------------------- */
+void bsdsync_preempt_disable(void);
+void bsdsync_preempt_enable(void);
+unsigned long bsdsync_irq_save(void);
+void bsdsync_irq_restore(unsigned long flags);
+
+/*
+ * FreeBSD's spinlock_enter()/spinlock_exit(): interrupts off on this CPU and preemption off,
+ * nested by a per-CPU count; the interrupt state saved at the outermost enter comes back only
+ * at the outermost exit. That is what lets spin mutexes be released in any order.
+ * bsdsync_spin_nesting() is the current CPU's depth (meaningful with interrupts off).
+ */
+void bsdsync_spinlock_enter(void);
+void bsdsync_spinlock_exit(void);
+int bsdsync_spin_nesting(void);
+
+/* Per-CPU record of the spin mutexes held on this CPU, newest last, for diagnostics.
+ * Valid only between bsdsync_spinlock_enter() and the matching exit. */
+#define BSDSYNC_SPIN_TRACK 8
+struct bsdsync_spin_held {
+	const void *lock[BSDSYNC_SPIN_TRACK];
+	int count;
+};
+struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
+
+/* ---- spinning on an owner -------------------------------------------------------------- */
+/*
+ * Adaptive spinning support: spin while *word still holds `owner` in the bits of `mask` and
+ * that owner task is running on a CPU. Returns 1 if the word changed (worth retrying the
+ * acquisition), 0 if the owner is not running (or we should reschedule): block instead.
+ * The owner task is only dereferenced inside an RCU read-side section, so an owner that
+ * exits meanwhile is never touched after it is freed.
+ */
+int bsdsync_spin_on_owner(const volatile unsigned long *word, unsigned long owner_bits,
+			  unsigned long mask);
+/* One iteration of a busy-wait loop (the `pause` instruction). */
+static inline void bsdsync_cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
+
+/* ---- blocking and waking --------------------------------------------------------------- */
+enum bsdsync_block_state {
+	BSDSYNC_BLOCK_LOCK = 0,		/* waiting for a lock: uninterruptible, counts as load */
+	BSDSYNC_BLOCK_IDLE,		/* long sleep without PCATCH: uninterruptible, no load,
+					   no hung-task warnings (prior-art.md, SPL bug 5) */
+	BSDSYNC_BLOCK_INTERRUPTIBLE,	/* PCATCH: a signal ends the wait */
+};
+enum bsdsync_block_result {
+	BSDSYNC_WOKEN = 0,
+	BSDSYNC_TIMED_OUT,
+	BSDSYNC_SIGNALLED,		/* a signal is pending (interruptible waits only) */
+	BSDSYNC_SIGNALLED_FATAL,	/* a fatal signal (SIGKILL) is pending */
+};
+/*
+ * Block the current thread until *woken becomes nonzero (read with acquire ordering, pairing
+ * with the waker's release store), a signal arrives (BSDSYNC_BLOCK_INTERRUPTIBLE), or the
+ * monotonic clock passes deadline_ns (0 = no deadline; slack_ns = allowed lateness, never
+ * earliness). Spurious wakeups are absorbed here.
+ */
+enum bsdsync_block_result bsdsync_block(const int *woken, enum bsdsync_block_state state,
+					unsigned long long deadline_ns,
+					unsigned long long slack_ns);
+/* Wake a blocked thread. Safe against the thread returning from bsdsync_block and exiting at
+ * any moment after the caller's release store to its `woken` flag: the caller takes a task
+ * reference with bsdsync_thread_hold() before that store and drops it afterwards. */
+void bsdsync_thread_hold(struct thread *td);
+void bsdsync_thread_release(struct thread *td);
+void bsdsync_wake(struct thread *td);
+/* Give up the CPU if a reschedule is due (only where sleeping is allowed). */
+void bsdsync_cond_resched(void);
+
+/* ---- time ------------------------------------------------------------------------------ */
+unsigned long long bsdsync_uptime_ns(void);	/* CLOCK_MONOTONIC */
+extern const int bsdsync_hz;			/* the kernel's HZ */
+
+/* ---- diagnostics ----------------------------------------------------------------------- */
+/* printk at KERN_ERR with the "bsdsync: " prefix, and a stack dump of the caller. */
+void bsdsync_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bsdsync_dump_stack(void);
+
+/* ---- memory ---------------------------------------------------------------------------- */
+void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
+void bsdsync_free(void *p);
+
+BSDSYNC_END_DECLS
+
+#endif
