@@ -63,6 +63,10 @@ void fbsd_mtx_spin_wait_unlocked(struct mtx *m);
 
 /* Giant: MTX_DEF | MTX_RECURSE, created at module load. */
 extern struct mtx fbsd_Giant;
+/* DROP_GIANT/PICKUP_GIANT: release every recursion level of Giant held by the caller
+ * (returns how many) and take them back. */
+unsigned int fbsd_drop_giant(const char *file, int line);
+void fbsd_pickup_giant(unsigned int depth, const char *file, int line);
 
 struct mtx_pool;
 struct mtx_pool *fbsd_mtx_pool_create(const char *mtx_name, int pool_size, int opts);

@@ -49,7 +49,7 @@ struct Waiter {
 
 class WaitTable {
 public:
-	static constexpr unsigned kChains = 256;
+	enum : unsigned { kChains = 256 };	/* not an inline variable: see -fno-weak in Kbuild */
 
 	struct alignas(BSDSYNC_CACHELINE) Chain {
 		volatile unsigned long lock;

@@ -552,3 +552,14 @@ extern "C" void fbsd_mtx_assert(const struct mtx *m, int what, const char *file,
 		       "mtx_assert: unknown assertion 0x%x", what);
 	}
 }
+
+/* DROP_GIANT()/PICKUP_GIANT() */
+extern "C" unsigned int fbsd_drop_giant(const char *file, int line)
+{
+	return giant_drop(file, line);
+}
+
+extern "C" void fbsd_pickup_giant(unsigned int depth, const char *file, int line)
+{
+	giant_pickup(depth, file, line);
+}

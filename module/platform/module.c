@@ -10,6 +10,7 @@
 #include <bsdsync/lock.h>
 #include <bsdsync/fbsd_mutex.h>
 #include <bsdsync/fbsd_sleep.h>
+#include "platform.h"
 
 int fbsd_personality_init(void);
 void fbsd_personality_exit(void);
@@ -37,6 +38,7 @@ MODULE_DESCRIPTION("FreeBSD and DragonFly BSD synchronization primitives for por
 /* Diagnostics */
 EXPORT_SYMBOL(bsdsync_report_count);
 EXPORT_SYMBOL(bsdsync_report_total);
+EXPORT_SYMBOL(bsdsync_curthread);
 
 /* mutex(9), mtx_pool(9), Giant */
 EXPORT_SYMBOL(fbsd_mtx_init);
@@ -53,6 +55,8 @@ EXPORT_SYMBOL(fbsd_mtx_recursed);
 EXPORT_SYMBOL(fbsd_mtx_owner);
 EXPORT_SYMBOL(fbsd_mtx_spin_wait_unlocked);
 EXPORT_SYMBOL(fbsd_Giant);
+EXPORT_SYMBOL(fbsd_drop_giant);
+EXPORT_SYMBOL(fbsd_pickup_giant);
 EXPORT_SYMBOL(fbsd_mtx_pool_create);
 EXPORT_SYMBOL(fbsd_mtx_pool_destroy);
 EXPORT_SYMBOL(fbsd_mtx_pool_find);

@@ -1,0 +1,46 @@
+/*
+ * <sys/param.h> for ported FreeBSD drivers: the sleep priority word and hz.
+ * Priorities (PRIBIO, PSOCK, ...) are FreeBSD scheduler values; bsdsync keeps Linux
+ * scheduling and only masks them out (PRIMASK), as the man page allows.
+ */
+#ifndef _BSDSYNC_FREEBSD_SYS_PARAM_H_
+#define _BSDSYNC_FREEBSD_SYS_PARAM_H_
+
+#include <sys/types.h>
+#include <sys/errno.h>
+#include <sys/time.h>
+#include <bsdsync/fbsd_sleep.h>
+
+#define PRIMASK		BSDSYNC_PRIMASK
+#define PCATCH		BSDSYNC_PCATCH
+#define PDROP		BSDSYNC_PDROP
+#define PNOLOCK		BSDSYNC_PNOLOCK
+
+/* sys/priority.h (FreeBSD 13) */
+#define PRI_MIN_KERN	48
+#define PSWP		(PRI_MIN_KERN + 0)
+#define PVM		(PRI_MIN_KERN + 4)
+#define PINOD		(PRI_MIN_KERN + 8)
+#define PRIBIO		(PRI_MIN_KERN + 12)
+#define PVFS		(PRI_MIN_KERN + 16)
+#define PZERO		(PRI_MIN_KERN + 20)
+#define PSOCK		(PRI_MIN_KERN + 24)
+#define PWAIT		(PRI_MIN_KERN + 28)
+#define PLOCK		(PRI_MIN_KERN + 32)
+#define PPAUSE		(PRI_MIN_KERN + 36)
+#define PUSER		120
+
+/* The kernel's clock rate (Linux HZ). */
+#define hz		fbsd_hz
+
+#ifndef MIN
+#define MIN(a, b) (((a) < (b)) ? (a) : (b))
+#endif
+#ifndef MAX
+#define MAX(a, b) (((a) > (b)) ? (a) : (b))
+#endif
+#ifndef nitems
+#define nitems(x) (sizeof((x)) / sizeof((x)[0]))
+#endif
+
+#endif

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/* bsdsync_kunit.ko: the KUnit suites of bsdsync, one file per primitive, and their
+ * shared scaffolding. */
+#include <linux/module.h>
+#include "harness.h"
+
+static int bt_main(void *p)
+{
+	struct bt_thread *t = p;
+
+	t->fn(t->arg);
+	complete(&t->done);
+	return 0;
+}
+
+int bt_start(struct kunit *test, struct bt_thread *t, void (*fn)(void *), void *arg,
+	     const char *name)
+{
+	t->fn = fn;
+	t->arg = arg;
+	init_completion(&t->done);
+	t->task = kthread_create(bt_main, t, "%s", name);
+	if (IS_ERR(t->task)) {
+		KUNIT_FAIL(test, "kthread_create failed: %ld", PTR_ERR(t->task));
+		t->task = NULL;
+		return -1;
+	}
+	/* Held so the task struct outlives the thread: tests look at it after it returns. */
+	get_task_struct(t->task);
+	wake_up_process(t->task);
+	return 0;
+}
+
+void bt_join(struct bt_thread *t)
+{
+	if (!t->task)
+		return;
+	wait_for_completion(&t->done);
+	put_task_struct(t->task);
+	t->task = NULL;
+}
+
+void bt_start_n(struct kunit *test, struct bt_thread *t, int n, void (*fn)(void *),
+		void *args, size_t size, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		bt_start(test, &t[i], fn, (char *)args + i * size, name);
+}
+
+void bt_join_n(struct bt_thread *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		bt_join(&t[i]);
+}
+
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_DESCRIPTION("bsdsync KUnit suites");

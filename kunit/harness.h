@@ -1,0 +1,71 @@
+/*
+ * Shared scaffolding of the bsdsync KUnit suites: worker kthreads, and checks that a
+ * misuse report was made. Every suite includes this instead of writing its own.
+ */
+#ifndef BSDSYNC_KUNIT_HARNESS_H
+#define BSDSYNC_KUNIT_HARNESS_H
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+
+#include <bsdsync/lock.h>
+
+/* A worker kthread running fn(arg) once. */
+struct bt_thread {
+	struct task_struct *task;
+	void (*fn)(void *arg);
+	void *arg;
+	struct completion done;
+};
+
+/* Start a worker (returns 0, or fails the test). */
+int bt_start(struct kunit *test, struct bt_thread *t, void (*fn)(void *), void *arg,
+	     const char *name);
+/* Wait until the worker has returned from fn, and release it. */
+void bt_join(struct bt_thread *t);
+/* Start n workers on the same fn with args[i] (arg stride `size` bytes from `args`). */
+void bt_start_n(struct kunit *test, struct bt_thread *t, int n, void (*fn)(void *),
+		void *args, size_t size, const char *name);
+void bt_join_n(struct bt_thread *t, int n);
+
+/* Poll (sleeping 1 ms between looks) until cond is true; fail the test after ~60 s of
+ * guest time so a broken primitive ends the test instead of hanging the run. This is a
+ * liveness bound, not a timing assertion. */
+#define BT_WAIT_UNTIL(test, cond)							\
+	do {										\
+		unsigned long __deadline = jiffies + 60 * HZ;				\
+		while (!(cond)) {							\
+			if (time_after(jiffies, __deadline)) {				\
+				KUNIT_FAIL(test, "timed out waiting for: %s", #cond);	\
+				break;							\
+			}								\
+			usleep_range(500, 1500);					\
+		}									\
+	} while (0)
+
+/* stmt must make exactly one report of `rule`, and no report of any other rule. */
+#define BT_EXPECT_REPORT(test, rule, stmt)						\
+	do {										\
+		unsigned long __before = bsdsync_report_count(rule);			\
+		unsigned long __total = bsdsync_report_total();				\
+		stmt;									\
+		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_count(rule) - __before, 1UL,	\
+				    "expected one report of rule %d from: %s", rule, #stmt);\
+		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_total() - __total, 1UL,	\
+				    "expected no other report from: %s", #stmt);	\
+	} while (0)
+
+/* stmt must make no report at all. */
+#define BT_EXPECT_NO_REPORT(test, stmt)							\
+	do {										\
+		unsigned long __total = bsdsync_report_total();				\
+		stmt;									\
+		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_total() - __total, 0UL,	\
+				    "unexpected misuse report from: %s", #stmt);	\
+	} while (0)
+
+#endif
