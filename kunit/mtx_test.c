@@ -471,7 +471,7 @@ struct uaf_slot {
 };
 
 struct uaf_ctx {
-	struct uaf_slot *volatile obj;
+	struct uaf_slot *obj;
 	int rounds;
 	int done;
 };
@@ -483,9 +483,8 @@ static void uaf_freer(void *arg)
 	for (int i = 0; i < c->rounds; i++) {
 		struct uaf_slot *o;
 
-		while (!(o = READ_ONCE(c->obj)))
+		while (!(o = xchg(&c->obj, NULL)))
 			cpu_relax();
-		WRITE_ONCE(c->obj, NULL);
 		mtx_lock(&o->m);	/* waits for the test thread's unlock */
 		o->payload++;
 		mtx_unlock(&o->m);
@@ -507,6 +506,9 @@ static void mtx_unlock_then_free_by_other_thread_is_safe(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, o);
 		mtx_init(&o->m, "uaf", NULL, MTX_DEF);
 		mtx_lock(&o->m);
+		/* Hand over only once the freer took the previous object. */
+		while (READ_ONCE(c.obj))
+			cpu_relax();
 		WRITE_ONCE(c.obj, o);
 		/* Give the freer a chance to queue behind us (every other round), so both the
 		 * fast and the slow (contested) release run. */

@@ -28,6 +28,8 @@ bool live(const cv *c, const char *op, const char *file, int line)
 	return false;
 }
 
+} // namespace
+
 int cv_sleep(cv *c, lock_object *lock, bool catch_signals, bool unlock, s64 sbt, s64 pr,
 	     int flags, const char *what, const char *file, int line)
 {
@@ -58,7 +60,6 @@ int cv_sleep(cv *c, lock_object *lock, bool catch_signals, bool unlock, s64 sbt,
 	return sleep_on(r);
 }
 
-} // namespace
 } // namespace bsdsync::fbsd
 
 using namespace bsdsync;

@@ -101,15 +101,17 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 {
 	const uintptr me = self();
 
-	if (owner_of(v) == me) {
-		recurse(m, opts, file, line);
-		return;
-	}
-
 	if (unlikely(bsdsync_in_interrupt())) {
 		/* FreeBSD takes sleep mutexes in interrupt threads, which are hard or soft
 		 * interrupt context here and cannot block: report, then take the mutex by
-		 * spinning so the caller still gets exclusion. */
+		 * spinning so the caller still gets exclusion. `me` is the interrupted thread:
+		 * if it holds the mutex, it cannot release it until this interrupt returns. */
+		if (owner_of(v) == me) {
+			report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,
+			       "sleep mutex taken in an interrupt that interrupted its owner: "
+			       "not taken (it could never be granted)");
+			return;
+		}
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,
 		       "sleep mutex taken in interrupt context (use a spin mutex, or a threaded "
 		       "handler)");
@@ -120,6 +122,11 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 			bsdsync_cpu_relax();
 			v = load_relaxed(&m->mtx_lock);
 		}
+	}
+
+	if (owner_of(v) == me) {
+		recurse(m, opts, file, line);
+		return;
 	}
 
 	for (;;) {

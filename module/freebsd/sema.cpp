@@ -60,8 +60,16 @@ void fbsd_sema_wait(struct sema *sema, const char *file, int line)
 	fbsd_mtx_lock_flags(&sema->sema_mtx, 0, file, line);
 	while (sema->sema_value == 0) {
 		sema->sema_waiters++;
-		fbsd_cv_wait(&sema->sema_cv, &sema->sema_mtx.lock_object, file, line);
+		int refused = fbsd::cv_sleep(&sema->sema_cv, &sema->sema_mtx.lock_object, false,
+					     false, 0, 0, 0, "sema_wait", file, line);
 		sema->sema_waiters--;
+		if (refused) {
+			/* The caller may not sleep here (reported once by the sleep): waiting
+			 * again would only repeat the report while holding sema_mtx, so no post
+			 * could ever get in. Return without the unit. */
+			fbsd_mtx_unlock_flags(&sema->sema_mtx, 0, file, line);
+			return;
+		}
 	}
 	sema->sema_value--;
 	fbsd_mtx_unlock_flags(&sema->sema_mtx, 0, file, line);

@@ -22,10 +22,12 @@ ReportSubject channel_subject(const SleepRequest &r)
 }
 
 /* The context rules of sleeping (locking(9)); reports and returns false if the thread must
- * not sleep here. msleep_spin callers hold exactly their interlock spin mutex. */
+ * not sleep here. msleep_spin callers hold exactly their interlock spin mutex, and are
+ * judged by the context they will sleep in once it is released. */
 bool may_sleep(const SleepRequest &r)
 {
-	bsdsync_context ctx = bsdsync_current_context();
+	bsdsync_context ctx = r.interlock_is_spin ? bsdsync_context_without_spin()
+						  : bsdsync_current_context();
 
 	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, channel_subject(r), r.file, r.line,
@@ -48,10 +50,10 @@ bool may_sleep(const SleepRequest &r)
 			       "%s while holding a spin mutex", r.what);
 		return false;
 	}
-	if (!r.interlock_is_spin && ctx != BSDSYNC_CTX_THREAD) {
+	if (ctx != BSDSYNC_CTX_THREAD) {
 		report(BSDSYNC_RULE_SLEEP_ATOMIC, channel_subject(r), r.file, r.line,
-		       "%s in a critical section or with %s disabled", r.what,
-		       ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption");
+		       "%s in a critical section, an RCU read section, or with %s disabled",
+		       r.what, ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption");
 		return false;
 	}
 	return true;
@@ -80,17 +82,22 @@ int sleep_on(const SleepRequest &r)
 		       "%s on a NULL channel", r.what);
 		return BSDSYNC_EINVAL;
 	}
-	if (!may_sleep(r))
-		return BSDSYNC_EWOULDBLOCK;
-
 	lock_object *lock = r.interlock;
 	const LockClass *cls = nullptr;
 	bool is_giant = lock == &fbsd_Giant.lock_object;
 	if (lock) {
 		cls = lock_class_of(lock);
 		if (!cls || !(load_relaxed(&lock->lo_flags) & LO_INITIALIZED)) {
-			report(BSDSYNC_RULE_UNINITIALIZED, subject_of(lock), r.file, r.line,
-			       "%s with an interlock that is not a live lock", r.what);
+			/* lock_destroy() keeps the class: a class without LO_INITIALIZED is a
+			 * destroyed lock, no class at all is one never initialised. */
+			report(cls ? BSDSYNC_RULE_DESTROYED : BSDSYNC_RULE_UNINITIALIZED,
+			       subject_of(lock), r.file, r.line, "%s with an interlock that is %s",
+			       r.what, cls ? "destroyed" : "not initialised");
+			return BSDSYNC_EINVAL;
+		}
+		if ((cls->flags & LC_SPINLOCK) && !r.interlock_is_spin) {
+			report(BSDSYNC_RULE_WRONG_CLASS, subject_of(lock), r.file, r.line,
+			       "%s: spin mutexes can only be the interlock of msleep_spin", r.what);
 			return BSDSYNC_EINVAL;
 		}
 		if (r.drop && is_giant) {
@@ -103,7 +110,10 @@ int sleep_on(const SleepRequest &r)
 			       "%s with Giant as interlock, not held", r.what);
 			return BSDSYNC_EINVAL;
 		}
-	} else if (r.sbt == 0 && !r.no_lock_ok && !giant_owned()) {
+	}
+	if (!may_sleep(r))
+		return BSDSYNC_EWOULDBLOCK;
+	if (!lock && r.sbt == 0 && !r.no_lock_ok && !giant_owned()) {
 		/* FreeBSD asserts "sleeping without a lock" here; nothing can be wrong with the
 		 * sleep itself, so report and sleep as a kernel without INVARIANTS would. */
 		report(BSDSYNC_RULE_SLEEP_NO_LOCK, channel_subject(r), r.file, r.line,

@@ -31,6 +31,12 @@ struct SleepRequest {
  * report), EINTR (fatal signal) or ERESTART (other signal), in Linux numbering. */
 int sleep_on(const SleepRequest &r);
 
+/* The condvar wait behind every cv_*wait* (and sema): sleep on cv c with `lock` as
+ * interlock. Returns sleep_on()'s result; an untimed, uninterruptible wait returns nonzero
+ * only when the sleep was refused as misuse (after its report). */
+int cv_sleep(cv *c, lock_object *lock, bool catch_signals, bool unlock, s64 sbt, s64 pr,
+	     int flags, const char *what, const char *file, int line);
+
 } // namespace bsdsync::fbsd
 
 #endif

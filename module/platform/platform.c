@@ -47,17 +47,44 @@ int bsdsync_thread_prio(const struct thread *td)
 	return READ_ONCE(task_of(td)->prio);
 }
 
-enum bsdsync_context bsdsync_current_context(void)
+struct bsdsync_spin_cpu {
+	int nesting;
+	unsigned long saved_flags;
+	struct bsdsync_spin_held held;
+};
+static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
+
+static enum bsdsync_context context_of(bool irqs_off, unsigned int preempt_depth)
 {
 	if (in_nmi() || in_hardirq())
 		return BSDSYNC_CTX_HARDIRQ;
 	if (in_serving_softirq())
 		return BSDSYNC_CTX_SOFTIRQ;
-	if (irqs_disabled())
+	if (irqs_off)
 		return BSDSYNC_CTX_IRQS_OFF;
-	if (preempt_count() != 0)
+	/* An RCU read-side section may not sleep either (PREEMPT_RCU counts it apart). */
+	if (preempt_depth != 0 || rcu_preempt_depth() != 0)
 		return BSDSYNC_CTX_ATOMIC;
 	return BSDSYNC_CTX_THREAD;
+}
+
+enum bsdsync_context bsdsync_current_context(void)
+{
+	return context_of(irqs_disabled(), preempt_count());
+}
+
+enum bsdsync_context bsdsync_context_without_spin(void)
+{
+	struct bsdsync_spin_cpu *sc;
+
+	if (!irqs_disabled())
+		return bsdsync_current_context();
+	/* Interrupts are off, so this CPU's spin state is stable while we look at it. */
+	sc = this_cpu_ptr(&bsdsync_spin_cpu);
+	if (sc->nesting == 0)
+		return bsdsync_current_context();
+	return context_of(arch_irqs_disabled_flags(sc->saved_flags),
+			  preempt_count() - sc->nesting);
 }
 
 int bsdsync_in_interrupt(void)
@@ -87,13 +114,6 @@ void bsdsync_irq_restore(unsigned long flags)
 {
 	local_irq_restore(flags);
 }
-
-struct bsdsync_spin_cpu {
-	int nesting;
-	unsigned long saved_flags;
-	struct bsdsync_spin_held held;
-};
-static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
 
 void bsdsync_spinlock_enter(void)
 {

@@ -34,6 +34,9 @@ enum bsdsync_context {
 };
 /* Where the caller runs, for the rule checks of blocking primitives. */
 enum bsdsync_context bsdsync_current_context(void);
+/* The context the caller will be in once it releases the spin mutexes it holds on this CPU
+ * (their interrupt and preemption state taken away): what msleep_spin sleeps in. */
+enum bsdsync_context bsdsync_context_without_spin(void);
 /* Nonzero in hard or soft interrupt context. */
 int bsdsync_in_interrupt(void);
 

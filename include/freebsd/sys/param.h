@@ -33,12 +33,14 @@
 /* The kernel's clock rate (Linux HZ). */
 #define hz		fbsd_hz
 
-#ifndef MIN
-#define MIN(a, b) (((a) < (b)) ? (a) : (b))
-#endif
-#ifndef MAX
-#define MAX(a, b) (((a) > (b)) ? (a) : (b))
-#endif
+/* MIN and MAX, spelled token for token as Linux's <linux/minmax.h> spells them (Debian 6.1
+ * and 6.12 alike), helpers included: Linux defines them without a guard, and an identical
+ * redefinition is legal, so the two headers may come in either order. */
+#define __cmp_op_min <
+#define __cmp_op_max >
+#define __cmp(op, x, y)	((x) __cmp_op_##op (y) ? (x) : (y))
+#define MIN(a, b) __cmp(min, a, b)
+#define MAX(a, b) __cmp(max, a, b)
 #ifndef nitems
 #define nitems(x) (sizeof((x)) / sizeof((x)[0]))
 #endif

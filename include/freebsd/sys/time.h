@@ -15,11 +15,35 @@
 #define tick_sbt	fbsd_tick_sbt
 #define sbinuptime()	fbsd_sbinuptime()
 
-static inline sbintime_t nstosbt(int64_t ns) { return (sbintime_t)((ns * (((uint64_t)1 << 63) / 500000000)) >> 32); }
-static inline sbintime_t ustosbt(int64_t us) { return (sbintime_t)((us * (((uint64_t)1 << 63) / 500000)) >> 32); }
-static inline sbintime_t mstosbt(int64_t ms) { return (sbintime_t)((ms * (((uint64_t)1 << 63) / 500)) >> 32); }
-static inline int64_t sbttons(sbintime_t sbt) { return (int64_t)(((uint64_t)1000000000 * (uint64_t)sbt) >> 32); }
-static inline int64_t sbttous(sbintime_t sbt) { return (int64_t)(((uint64_t)1000000 * (uint64_t)sbt) >> 32); }
-static inline int64_t sbttoms(sbintime_t sbt) { return (int64_t)(((uint64_t)1000 * (uint64_t)sbt) >> 32); }
+/* Whole seconds apart from the fraction, as FreeBSD 13 does (the multipliers are
+ * ceil(2^63 / units per second)), so nothing overflows within
+ * the range of sbintime_t and a conversion never rounds a timeout down. */
+static inline sbintime_t nstosbt(int64_t ns)
+{
+	return (ns / 1000000000) * SBT_1S +
+	       (sbintime_t)((((uint64_t)(ns % 1000000000)) * 9223372037ULL + 0x7fffffff) >> 31);
+}
+static inline sbintime_t ustosbt(int64_t us)
+{
+	return (us / 1000000) * SBT_1S +
+	       (sbintime_t)((((uint64_t)(us % 1000000)) * 9223372036855ULL + 0x7fffffff) >> 31);
+}
+static inline sbintime_t mstosbt(int64_t ms)
+{
+	return (ms / 1000) * SBT_1S +
+	       (sbintime_t)((((uint64_t)(ms % 1000)) * 9223372036854776ULL + 0x7fffffff) >> 31);
+}
+static inline int64_t sbttons(sbintime_t sbt)
+{
+	return (sbt >> 32) * 1000000000 + (int64_t)((1000000000ULL * (uint64_t)(sbt & 0xffffffff)) >> 32);
+}
+static inline int64_t sbttous(sbintime_t sbt)
+{
+	return (sbt >> 32) * 1000000 + (int64_t)((1000000ULL * (uint64_t)(sbt & 0xffffffff)) >> 32);
+}
+static inline int64_t sbttoms(sbintime_t sbt)
+{
+	return (sbt >> 32) * 1000 + (int64_t)((1000ULL * (uint64_t)(sbt & 0xffffffff)) >> 32);
+}
 
 #endif
