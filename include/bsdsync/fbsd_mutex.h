@@ -61,6 +61,16 @@ int fbsd_mtx_recursed(const struct mtx *m);
 struct thread *fbsd_mtx_owner(const struct mtx *m);
 void fbsd_mtx_spin_wait_unlocked(struct mtx *m);
 
+/* MTX_SYSINIT: FreeBSD's struct mtx_args, plus the site of the MTX_SYSINIT line. */
+struct mtx_args {
+	void *ma_mtx;
+	const char *ma_desc;
+	int ma_opts;
+	const struct bsdsync_lock_site *ma_site;
+};
+void fbsd_mtx_sysinit(const void *arg);		/* mtx_init from a struct mtx_args */
+void fbsd_mtx_sysuninit(const void *arg);	/* mtx_destroy of a struct mtx * */
+
 /* Giant: MTX_DEF | MTX_RECURSE, created at module load. */
 extern struct mtx fbsd_Giant;
 /* DROP_GIANT/PICKUP_GIANT: release every recursion level of Giant held by the caller

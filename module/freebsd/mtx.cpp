@@ -570,3 +570,17 @@ extern "C" void fbsd_pickup_giant(unsigned int depth, const char *file, int line
 {
 	giant_pickup(depth, file, line);
 }
+
+/* MTX_SYSINIT's init and uninit functions, run by the SYSINIT notifier. */
+extern "C" void fbsd_mtx_sysinit(const void *arg)
+{
+	auto *args = static_cast<const struct mtx_args *>(arg);
+	fbsd_mtx_init(static_cast<struct mtx *>(args->ma_mtx), args->ma_desc, nullptr,
+		      args->ma_opts, args->ma_site);
+}
+
+extern "C" void fbsd_mtx_sysuninit(const void *arg)
+{
+	fbsd_mtx_destroy(static_cast<struct mtx *>(const_cast<void *>(arg)),
+			 "MTX_SYSINIT", 0);
+}

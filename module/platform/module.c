@@ -10,6 +10,7 @@
 #include <bsdsync/lock.h>
 #include <bsdsync/fbsd_mutex.h>
 #include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/sysinit.h>
 #include "platform.h"
 
 int fbsd_personality_init(void);
@@ -17,14 +18,22 @@ void fbsd_personality_exit(void);
 
 static int __init bsdsync_init(void)
 {
+	int error;
+
 	if (fbsd_personality_init())
 		return -ENOMEM;
+	error = bsdsync_sysinit_start();
+	if (error) {
+		fbsd_personality_exit();
+		return error;
+	}
 	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sleep, condvar, sema, critical, atomic)\n");
 	return 0;
 }
 
 static void __exit bsdsync_exit(void)
 {
+	bsdsync_sysinit_stop();
 	fbsd_personality_exit();
 	pr_info("bsdsync: unloaded\n");
 }
@@ -40,7 +49,9 @@ EXPORT_SYMBOL(bsdsync_report_count);
 EXPORT_SYMBOL(bsdsync_report_total);
 EXPORT_SYMBOL(bsdsync_curthread);
 
-/* mutex(9), mtx_pool(9), Giant */
+/* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
+EXPORT_SYMBOL(fbsd_mtx_sysinit);
+EXPORT_SYMBOL(fbsd_mtx_sysuninit);
 EXPORT_SYMBOL(fbsd_mtx_init);
 EXPORT_SYMBOL(fbsd_mtx_destroy);
 EXPORT_SYMBOL(fbsd_mtx_lock_flags);

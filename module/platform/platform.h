@@ -122,6 +122,11 @@ void bsdsync_dump_stack(void);
 void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
 void bsdsync_free(void *p);
 
+/* ---- module load hooks ------------------------------------------------------------- */
+/* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */
+int bsdsync_sysinit_start(void);
+void bsdsync_sysinit_stop(void);
+
 BSDSYNC_END_DECLS
 
 #endif

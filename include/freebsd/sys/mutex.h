@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/lock.h>
 #include <sys/_mutex.h>
+#include <sys/kernel.h>
 
 /* The struct mtx behind m (a struct mtx or struct mtx_padalign): naming the member
  * mtx_lock rejects any other type at compile time, as FreeBSD's mtxlock2mtx does. */
@@ -46,6 +47,16 @@
 #define mtx_sleep(chan, mtx, pri, wmesg, timo)					\
 	fbsd_sleep((chan), &(mtx)->lock_object, (pri), (wmesg),			\
 		   fbsd_tick_sbt * (timo), 0, BSDSYNC_C_HARDCLOCK, LOCK_FILE, LOCK_LINE)
+
+/* MTX_SYSINIT: the mutex is initialised when the driver's module loads (before its
+ * module_init) and destroyed when it unloads (after its module_exit). */
+#define MTX_SYSINIT(name, mtx, desc, opts)						\
+	static const struct bsdsync_lock_site name##_mtx_site = { __FILE__, __LINE__ };	\
+	static struct mtx_args name##_args = { (mtx), (desc), (opts), &name##_mtx_site };	\
+	SYSINIT(name##_mtx_sysinit, SI_SUB_LOCK, SI_ORDER_MIDDLE, fbsd_mtx_sysinit,	\
+		&name##_args);								\
+	SYSUNINIT(name##_mtx_sysuninit, SI_SUB_LOCK, SI_ORDER_MIDDLE, fbsd_mtx_sysuninit, \
+		  (mtx))
 
 /* Giant */
 #define Giant			fbsd_Giant
