@@ -607,7 +607,7 @@ SYSINIT(kunit_second, SI_SUB_DRIVERS, SI_ORDER_FIRST, sysinit_record, (void *)2)
 
 static void mtx_sysinit_initialises_the_mutex_at_module_load(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, mtx_initialized(&sysinit_mtx));
+	KUNIT_ASSERT_TRUE(test, mtx_initialized(&sysinit_mtx));
 	KUNIT_EXPECT_STREQ(test, mtx_name(&sysinit_mtx), "sysinit mutex");
 	mtx_lock(&sysinit_mtx);
 	mtx_lock(&sysinit_mtx);	/* MTX_RECURSE came through */

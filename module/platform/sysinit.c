@@ -63,8 +63,12 @@ static int bsdsync_module_event(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_OK;
 }
 
+/* First of all module notifiers: FreeBSD runs SYSINITs before anything else of a module,
+ * and other COMING notifiers already run module code (KUnit runs a module's suites from
+ * its own COMING notifier). */
 static struct notifier_block bsdsync_module_nb = {
 	.notifier_call = bsdsync_module_event,
+	.priority = INT_MAX,
 };
 
 int bsdsync_sysinit_start(void)
