@@ -75,44 +75,6 @@ static void ct_hold_when_queued(struct kunit *test, struct mtx *m, const int *co
 		}									\
 	} while (0)
 
-struct ct_probe {
-	enum bsdsync_rule rule;
-	unsigned long rule_before, total_before, nvcsw_before;
-	unsigned long rule_after, total_after, nvcsw_after;
-};
-
-static void ct_probe_begin(struct ct_probe *p, enum bsdsync_rule rule)
-{
-	p->rule = rule;
-	p->rule_before = bsdsync_report_count(rule);
-	p->total_before = bsdsync_report_total();
-	p->nvcsw_before = current->nvcsw;
-}
-
-static void ct_probe_end(struct ct_probe *p)
-{
-	p->nvcsw_after = current->nvcsw;
-	p->rule_after = bsdsync_report_count(p->rule);
-	p->total_after = bsdsync_report_total();
-}
-
-static void ct_expect_one_report_no_sleep(struct kunit *test, const struct ct_probe *p,
-					  const char *what)
-{
-	KUNIT_EXPECT_EQ_MSG(test, p->rule_after - p->rule_before, 1UL,
-			    "expected one report of rule %d from %s", p->rule, what);
-	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 1UL,
-			    "expected no other report from %s", what);
-	KUNIT_EXPECT_EQ_MSG(test, p->nvcsw_after, p->nvcsw_before, "%s slept", what);
-}
-
-#define CT_EXPECT_NO_SLEEP(test, stmt)							\
-	do {										\
-		unsigned long __nv = current->nvcsw;					\
-		stmt;									\
-		KUNIT_EXPECT_EQ_MSG(test, current->nvcsw, __nv, "slept in: %s", #stmt);	\
-	} while (0)
-
 /* After a misuse: a valid cv_timedwait on (cv, m), m held by the caller, still works. */
 static void ct_expect_timedwait_works(struct kunit *test, struct cv *cv, struct mtx *m)
 {
@@ -940,10 +902,10 @@ static void cv_wait_on_destroyed_cv_reported_destroyed(struct kunit *test)
 	cv_destroy(&cv);
 	mtx_lock(&m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED,
-			 CT_EXPECT_NO_SLEEP(test, cv_wait(&cv, &m)));
+			 BT_EXPECT_NO_SLEEP(test, cv_wait(&cv, &m)));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED,
-			 CT_EXPECT_NO_SLEEP(test, error = cv_timedwait(&cv, &m, 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = cv_timedwait(&cv, &m, 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	mtx_unlock(&m);
@@ -969,19 +931,19 @@ static void cv_wait_with_spin_mutex_as_lock_reported_wrong_class(struct kunit *t
 {
 	struct mtx s;
 	struct cv cv;
-	struct ct_probe p;
+	struct bt_probe p;
 	int owned, waiters;
 
 	mtx_init(&s, "cv_spin_lock", NULL, MTX_SPIN);
 	cv_init(&cv, "cv_spin");
 	mtx_lock_spin(&s);
-	ct_probe_begin(&p, BSDSYNC_RULE_WRONG_CLASS);
+	bt_probe_begin(&p, BSDSYNC_RULE_WRONG_CLASS);
 	cv_wait(&cv, &s);
-	ct_probe_end(&p);
+	bt_probe_end(&p);
 	owned = mtx_owned(&s);
 	waiters = cv.cv_waiters;
 	mtx_unlock_spin(&s);
-	ct_expect_one_report_no_sleep(test, &p, "cv_wait with a spin mutex");
+	bt_expect_one_report_no_sleep(test, &p, "cv_wait with a spin mutex");
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_EQ(test, waiters, 0);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&s));
@@ -993,7 +955,7 @@ static void cv_timedwait_holding_spin_mutex_reported_sleep_atomic(struct kunit *
 {
 	struct mtx m, s;
 	struct cv cv;
-	struct ct_probe p;
+	struct bt_probe p;
 	int error, owned_m, owned_s, waiters;
 
 	mtx_init(&m, "cv_lock", NULL, MTX_DEF);
@@ -1001,14 +963,14 @@ static void cv_timedwait_holding_spin_mutex_reported_sleep_atomic(struct kunit *
 	cv_init(&cv, "cv_atomic");
 	mtx_lock(&m);
 	mtx_lock_spin(&s);
-	ct_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = cv_timedwait(&cv, &m, 1);
-	ct_probe_end(&p);
+	bt_probe_end(&p);
 	owned_m = mtx_owned(&m);
 	owned_s = mtx_owned(&s);
 	waiters = cv.cv_waiters;
 	mtx_unlock_spin(&s);
-	ct_expect_one_report_no_sleep(test, &p, "cv_timedwait holding a spin mutex");
+	bt_expect_one_report_no_sleep(test, &p, "cv_timedwait holding a spin mutex");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned_m);
 	KUNIT_EXPECT_TRUE(test, owned_s);
@@ -1027,7 +989,7 @@ static void cv_wait_unlock_with_giant_reported_bad_argument(struct kunit *test)
 	cv_init(&cv, "cv_giant_unlock");
 	mtx_lock(&Giant);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
-			 CT_EXPECT_NO_SLEEP(test, cv_wait_unlock(&cv, &Giant)));
+			 BT_EXPECT_NO_SLEEP(test, cv_wait_unlock(&cv, &Giant)));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&Giant));
 	KUNIT_EXPECT_EQ(test, cv.cv_waiters, 0);
 	ct_expect_timedwait_works(test, &cv, &Giant);
@@ -1045,7 +1007,7 @@ static void cv_wait_with_unheld_mutex_reported_not_owner(struct kunit *test)
 	mtx_init(&m, "cv_unheld", NULL, MTX_DEF);
 	cv_init(&cv, "cv_unheld");
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
-			 CT_EXPECT_NO_SLEEP(test, error = cv_timedwait(&cv, &m, 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = cv_timedwait(&cv, &m, 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
 	/* The refused waiter left the queue and the count. */
@@ -1064,7 +1026,7 @@ static void cv_wait_on_recursed_mutex_reported_sleep_recursed(struct kunit *test
 	mtx_lock(&m);
 	mtx_lock(&m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_RECURSED,
-			 CT_EXPECT_NO_SLEEP(test, cv_wait(&cv, &m)));
+			 BT_EXPECT_NO_SLEEP(test, cv_wait(&cv, &m)));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	KUNIT_EXPECT_TRUE(test, mtx_recursed(&m));
 	KUNIT_EXPECT_EQ(test, cv.cv_waiters, 0);

@@ -239,25 +239,21 @@ static struct kunit_suite critical_suite = {
 
 /* ==== misuse: sleeping inside a critical section ============================================= */
 
+/* The shared report probe, plus the preemption count around the misuse. */
 struct crit_probe {
-	unsigned long rule_before, total_before, nvcsw_before;
-	unsigned long rule_after, total_after, nvcsw_after;
+	struct bt_probe base;
 	int count_before, count_after;
 };
 
 static void crit_probe_begin(struct crit_probe *p)
 {
 	p->count_before = preempt_count();
-	p->rule_before = bsdsync_report_count(BSDSYNC_RULE_SLEEP_ATOMIC);
-	p->total_before = bsdsync_report_total();
-	p->nvcsw_before = current->nvcsw;
+	bt_probe_begin(&p->base, BSDSYNC_RULE_SLEEP_ATOMIC);
 }
 
 static void crit_probe_end(struct crit_probe *p)
 {
-	p->nvcsw_after = current->nvcsw;
-	p->rule_after = bsdsync_report_count(BSDSYNC_RULE_SLEEP_ATOMIC);
-	p->total_after = bsdsync_report_total();
+	bt_probe_end(&p->base);
 	p->count_after = preempt_count();
 }
 
@@ -266,11 +262,7 @@ static void crit_probe_end(struct crit_probe *p)
 static void crit_expect_refused(struct kunit *test, const struct crit_probe *p, int base,
 				const char *what)
 {
-	KUNIT_EXPECT_EQ_MSG(test, p->rule_after - p->rule_before, 1UL,
-			    "expected one SLEEP_ATOMIC report from %s", what);
-	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 1UL,
-			    "expected no other report from %s", what);
-	KUNIT_EXPECT_EQ_MSG(test, p->nvcsw_after, p->nvcsw_before, "%s slept", what);
+	bt_expect_one_report_no_sleep(test, &p->base, what);
 	KUNIT_EXPECT_EQ_MSG(test, p->count_after, p->count_before,
 			    "%s changed the preemption count", what);
 	KUNIT_EXPECT_EQ(test, preempt_count(), base);

@@ -53,5 +53,30 @@ void bt_join_n(struct bt_thread *t, int n)
 		bt_join(&t[i]);
 }
 
+void bt_probe_begin(struct bt_probe *p, enum bsdsync_rule rule)
+{
+	p->rule = rule;
+	p->rule_before = bsdsync_report_count(rule);
+	p->total_before = bsdsync_report_total();
+	p->nvcsw_before = current->nvcsw;
+}
+
+void bt_probe_end(struct bt_probe *p)
+{
+	p->nvcsw_after = current->nvcsw;
+	p->rule_after = bsdsync_report_count(p->rule);
+	p->total_after = bsdsync_report_total();
+}
+
+void bt_expect_one_report_no_sleep(struct kunit *test, const struct bt_probe *p,
+				   const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, p->rule_after - p->rule_before, 1UL,
+			    "expected one report of rule %d from %s", p->rule, what);
+	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 1UL,
+			    "expected no other report from %s", what);
+	KUNIT_EXPECT_EQ_MSG(test, p->nvcsw_after, p->nvcsw_before, "%s slept", what);
+}
+
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_DESCRIPTION("bsdsync KUnit suites");

@@ -68,4 +68,29 @@ void bt_join_n(struct bt_thread *t, int n);
 				    "unexpected misuse report from: %s", #stmt);	\
 	} while (0)
 
+/*
+ * Report and sleep probe for misuse made in atomic context (spin mutex held, critical
+ * section, interrupts off), where KUnit itself must not be called: take the counts before
+ * and after, check afterwards. `nvcsw` counts voluntary context switches: a call that
+ * blocked at all increments it.
+ */
+struct bt_probe {
+	enum bsdsync_rule rule;
+	unsigned long rule_before, total_before, nvcsw_before;
+	unsigned long rule_after, total_after, nvcsw_after;
+};
+void bt_probe_begin(struct bt_probe *p, enum bsdsync_rule rule);
+void bt_probe_end(struct bt_probe *p);
+/* Exactly one report of p->rule, none of another rule, and no sleep in between. */
+void bt_expect_one_report_no_sleep(struct kunit *test, const struct bt_probe *p,
+				   const char *what);
+
+/* stmt must return without blocking (no voluntary context switch). Not for atomic context. */
+#define BT_EXPECT_NO_SLEEP(test, stmt)							\
+	do {										\
+		unsigned long __nv = current->nvcsw;					\
+		stmt;									\
+		KUNIT_EXPECT_EQ_MSG(test, current->nvcsw, __nv, "slept in: %s", #stmt);	\
+	} while (0)
+
 #endif

@@ -496,25 +496,18 @@ static void sema_timedwait_holding_spin_mutex_reported_sleep_atomic(struct kunit
 {
 	struct mtx sp;
 	struct sema s;
-	unsigned long rule_before, total_before, nv_before;
-	unsigned long rule_after, total_after, nv_after;
+	struct bt_probe p;
 	int error, owned;
 
 	sema_init(&s, 0, "sema_atomic");
 	mtx_init(&sp, "held_spin", NULL, MTX_SPIN);
 	mtx_lock_spin(&sp);
-	rule_before = bsdsync_report_count(BSDSYNC_RULE_SLEEP_ATOMIC);
-	total_before = bsdsync_report_total();
-	nv_before = current->nvcsw;
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = sema_timedwait(&s, 1);
-	nv_after = current->nvcsw;
-	rule_after = bsdsync_report_count(BSDSYNC_RULE_SLEEP_ATOMIC);
-	total_after = bsdsync_report_total();
+	bt_probe_end(&p);
 	owned = mtx_owned(&sp);
 	mtx_unlock_spin(&sp);
-	KUNIT_EXPECT_EQ(test, rule_after - rule_before, 1UL);
-	KUNIT_EXPECT_EQ(test, total_after - total_before, 1UL);
-	KUNIT_EXPECT_EQ(test, nv_after, nv_before);
+	bt_expect_one_report_no_sleep(test, &p, "sema_timedwait holding a spin mutex");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_EQ(test, s.sema_waiters, 0);
@@ -532,23 +525,16 @@ static void sema_wait_holding_spin_mutex_reported_once_and_returns(struct kunit 
 {
 	struct mtx sp;
 	struct sema s;
-	unsigned long rule_before, total_before, nv_before;
-	unsigned long rule_after, total_after, nv_after;
+	struct bt_probe p;
 
 	sema_init(&s, 0, "sema_wait_atomic");
 	mtx_init(&sp, "held_spin", NULL, MTX_SPIN);
 	mtx_lock_spin(&sp);
-	rule_before = bsdsync_report_count(BSDSYNC_RULE_SLEEP_ATOMIC);
-	total_before = bsdsync_report_total();
-	nv_before = current->nvcsw;
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	sema_wait(&s);
-	nv_after = current->nvcsw;
-	rule_after = bsdsync_report_count(BSDSYNC_RULE_SLEEP_ATOMIC);
-	total_after = bsdsync_report_total();
+	bt_probe_end(&p);
 	mtx_unlock_spin(&sp);
-	KUNIT_EXPECT_EQ(test, rule_after - rule_before, 1UL);
-	KUNIT_EXPECT_EQ(test, total_after - total_before, 1UL);
-	KUNIT_EXPECT_EQ(test, nv_after, nv_before);
+	bt_expect_one_report_no_sleep(test, &p, "sema_wait holding a spin mutex");
 	KUNIT_EXPECT_EQ(test, s.sema_waiters, 0);
 	KUNIT_EXPECT_EQ(test, sema_value(&s), 0);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&s.sema_mtx));

@@ -80,49 +80,6 @@ static void st_hold_when_queued(struct kunit *test, struct mtx *m, const int *co
 		mtx_lock(m);
 }
 
-/*
- * Report and sleep probe for misuse made in atomic context, where KUnit must not be called:
- * take the counts before and after, check afterwards. `nvcsw` counts voluntary context
- * switches: a call that blocked at all increments it.
- */
-struct st_probe {
-	enum bsdsync_rule rule;
-	unsigned long rule_before, total_before, nvcsw_before;
-	unsigned long rule_after, total_after, nvcsw_after;
-};
-
-static void st_probe_begin(struct st_probe *p, enum bsdsync_rule rule)
-{
-	p->rule = rule;
-	p->rule_before = bsdsync_report_count(rule);
-	p->total_before = bsdsync_report_total();
-	p->nvcsw_before = current->nvcsw;
-}
-
-static void st_probe_end(struct st_probe *p)
-{
-	p->nvcsw_after = current->nvcsw;
-	p->rule_after = bsdsync_report_count(p->rule);
-	p->total_after = bsdsync_report_total();
-}
-
-static void st_expect_one_report_no_sleep(struct kunit *test, const struct st_probe *p,
-					  const char *what)
-{
-	KUNIT_EXPECT_EQ_MSG(test, p->rule_after - p->rule_before, 1UL,
-			    "expected one report of rule %d from %s", p->rule, what);
-	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 1UL,
-			    "expected no other report from %s", what);
-	KUNIT_EXPECT_EQ_MSG(test, p->nvcsw_after, p->nvcsw_before, "%s slept", what);
-}
-
-/* stmt must return without blocking (no voluntary context switch). Not for atomic context. */
-#define ST_EXPECT_NO_SLEEP(test, stmt)							\
-	do {										\
-		unsigned long __nv = current->nvcsw;					\
-		stmt;									\
-		KUNIT_EXPECT_EQ_MSG(test, current->nvcsw, __nv, "slept in: %s", #stmt);	\
-	} while (0)
 
 /* After a misuse: a valid timed msleep on m (held by the caller) still works. */
 static void st_expect_msleep_works(struct kunit *test, struct mtx *m)
@@ -1228,17 +1185,17 @@ static struct kunit_suite sleep_suite = {
 static void tsleep_holding_spin_mutex_reported_sleep_atomic(struct kunit *test)
 {
 	struct mtx s;
-	struct st_probe p;
+	struct bt_probe p;
 	int chan, error, owned;
 
 	mtx_init(&s, "held_spin", NULL, MTX_SPIN);
 	mtx_lock_spin(&s);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = tsleep(&chan, 0, "atomic", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	owned = mtx_owned(&s);
 	mtx_unlock_spin(&s);
-	st_expect_one_report_no_sleep(test, &p, "tsleep holding a spin mutex");
+	bt_expect_one_report_no_sleep(test, &p, "tsleep holding a spin mutex");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&s));
@@ -1249,17 +1206,17 @@ static void tsleep_holding_spin_mutex_reported_sleep_atomic(struct kunit *test)
 static void pause_holding_spin_mutex_reported_sleep_atomic(struct kunit *test)
 {
 	struct mtx s;
-	struct st_probe p;
+	struct bt_probe p;
 	int error, owned;
 
 	mtx_init(&s, "held_spin", NULL, MTX_SPIN);
 	mtx_lock_spin(&s);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = pause("atomic", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	owned = mtx_owned(&s);
 	mtx_unlock_spin(&s);
-	st_expect_one_report_no_sleep(test, &p, "pause holding a spin mutex");
+	bt_expect_one_report_no_sleep(test, &p, "pause holding a spin mutex");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned);
 	st_expect_tsleep_works(test);
@@ -1269,30 +1226,30 @@ static void pause_holding_spin_mutex_reported_sleep_atomic(struct kunit *test)
 static void msleep_spin_holding_another_spin_mutex_reported_sleep_atomic(struct kunit *test)
 {
 	struct mtx a, b;
-	struct st_probe p;
+	struct bt_probe p;
 	int chan, error, owned_a, owned_b;
 
 	mtx_init(&a, "outer_spin", NULL, MTX_SPIN);
 	mtx_init(&b, "interlock_spin", NULL, MTX_SPIN);
 	mtx_lock_spin(&a);
 	mtx_lock_spin(&b);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = msleep_spin(&chan, &b, "atomic", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	owned_a = mtx_owned(&a);
 	owned_b = mtx_owned(&b);
 	mtx_unlock_spin(&b);
 	mtx_unlock_spin(&a);
-	st_expect_one_report_no_sleep(test, &p, "msleep_spin holding another spin mutex");
+	bt_expect_one_report_no_sleep(test, &p, "msleep_spin holding another spin mutex");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned_a);
 	KUNIT_EXPECT_TRUE(test, owned_b);
 
 	/* Holding only its interlock, msleep_spin is fine again. */
 	mtx_lock_spin(&b);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = msleep_spin(&chan, &b, "ok", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	mtx_unlock_spin(&b);
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_EQ(test, p.total_after - p.total_before, 0UL);
@@ -1302,17 +1259,17 @@ static void msleep_spin_holding_another_spin_mutex_reported_sleep_atomic(struct 
 
 static void tsleep_with_interrupts_disabled_reported_sleep_atomic(struct kunit *test)
 {
-	struct st_probe p;
+	struct bt_probe p;
 	int chan, error, irqs_off;
 	unsigned long flags;
 
 	local_irq_save(flags);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = tsleep(&chan, 0, "irqs_off", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	irqs_off = irqs_disabled();
 	local_irq_restore(flags);
-	st_expect_one_report_no_sleep(test, &p, "tsleep with interrupts disabled");
+	bt_expect_one_report_no_sleep(test, &p, "tsleep with interrupts disabled");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, irqs_off);
 	st_expect_tsleep_works(test);
@@ -1321,7 +1278,7 @@ static void tsleep_with_interrupts_disabled_reported_sleep_atomic(struct kunit *
 static void msleep_spin_with_interrupts_disabled_reported_sleep_atomic(struct kunit *test)
 {
 	struct mtx s;
-	struct st_probe p;
+	struct bt_probe p;
 	int chan, error, owned, irqs_off;
 	unsigned long flags;
 
@@ -1330,14 +1287,14 @@ static void msleep_spin_with_interrupts_disabled_reported_sleep_atomic(struct ku
 	mtx_init(&s, "irqs_off_interlock", NULL, MTX_SPIN);
 	local_irq_save(flags);
 	mtx_lock_spin(&s);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
 	error = msleep_spin(&chan, &s, "irqs_off", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	owned = mtx_owned(&s);
 	mtx_unlock_spin(&s);
 	irqs_off = irqs_disabled();
 	local_irq_restore(flags);
-	st_expect_one_report_no_sleep(test, &p, "msleep_spin with interrupts disabled");
+	bt_expect_one_report_no_sleep(test, &p, "msleep_spin with interrupts disabled");
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_TRUE(test, irqs_off);
@@ -1353,7 +1310,7 @@ static void msleep_on_recursed_mutex_reported_sleep_recursed(struct kunit *test)
 	mtx_lock(&m);
 	mtx_lock(&m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_RECURSED,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(&chan, &m, 0, "recursed", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, &m, 0, "recursed", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	KUNIT_EXPECT_TRUE(test, mtx_recursed(&m));
@@ -1369,20 +1326,20 @@ static void msleep_on_recursed_mutex_reported_sleep_recursed(struct kunit *test)
 static void msleep_spin_on_recursed_spin_mutex_reported_sleep_recursed(struct kunit *test)
 {
 	struct mtx s;
-	struct st_probe p;
+	struct bt_probe p;
 	int chan, error, owned, recursed;
 
 	mtx_init(&s, "recursed_spin", NULL, MTX_SPIN | MTX_RECURSE);
 	mtx_lock_spin(&s);
 	mtx_lock_spin(&s);
-	st_probe_begin(&p, BSDSYNC_RULE_SLEEP_RECURSED);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_RECURSED);
 	error = msleep_spin(&chan, &s, "recursed", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	owned = mtx_owned(&s);
 	recursed = mtx_recursed(&s);
 	mtx_unlock_spin(&s);
 	mtx_unlock_spin(&s);
-	st_expect_one_report_no_sleep(test, &p, "msleep_spin on a recursed spin mutex");
+	bt_expect_one_report_no_sleep(test, &p, "msleep_spin on a recursed spin mutex");
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_TRUE(test, recursed);
@@ -1397,13 +1354,13 @@ static void tsleep_on_null_channel_reported_bad_argument(struct kunit *test)
 	int error;
 
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
-			 ST_EXPECT_NO_SLEEP(test, error = tsleep(NULL, 0, "null", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = tsleep(NULL, 0, "null", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 
 	mtx_init(&m, "null_chan", NULL, MTX_DEF);
 	mtx_lock(&m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(NULL, &m, 0, "null", 0)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(NULL, &m, 0, "null", 0)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	st_expect_msleep_works(test, &m);
@@ -1435,7 +1392,7 @@ static void msleep_pdrop_with_giant_reported_bad_argument(struct kunit *test)
 
 	mtx_lock(&Giant);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(&chan, &Giant, PDROP, "pdrop", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, &Giant, PDROP, "pdrop", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&Giant));
 	KUNIT_EXPECT_FALSE(test, mtx_recursed(&Giant));
@@ -1449,7 +1406,7 @@ static void tsleep_pdrop_without_lock_reported_bad_argument(struct kunit *test)
 	int chan, error;
 
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
-			 ST_EXPECT_NO_SLEEP(test, error = tsleep(&chan, PDROP, "pdrop", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = tsleep(&chan, PDROP, "pdrop", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	st_expect_tsleep_works(test);
 }
@@ -1461,7 +1418,7 @@ static void msleep_with_unheld_mutex_reported_not_owner(struct kunit *test)
 
 	mtx_init(&m, "unheld", NULL, MTX_DEF);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(&chan, &m, 0, "unheld", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, &m, 0, "unheld", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
 	KUNIT_EXPECT_PTR_EQ(test, mtx_owner(&m), (struct thread *)NULL);
@@ -1479,7 +1436,7 @@ static void msleep_on_giant_not_held_reported_not_owner(struct kunit *test)
 	int chan, error;
 
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(&chan, &Giant, 0, "giant", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, &Giant, 0, "giant", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&Giant));
 }
@@ -1491,7 +1448,7 @@ static void msleep_with_uninitialized_mutex_reported_uninitialized(struct kunit 
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(&chan, m, 0, "uninit", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, m, 0, "uninit", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 }
 
@@ -1503,25 +1460,25 @@ static void msleep_with_destroyed_mutex_reported_destroyed(struct kunit *test)
 	mtx_init(&m, "destroyed", NULL, MTX_DEF);
 	mtx_destroy(&m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep(&chan, &m, 0, "destroyed", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, &m, 0, "destroyed", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 }
 
 static void msleep_with_spin_mutex_as_interlock_reported_wrong_class(struct kunit *test)
 {
 	struct mtx s;
-	struct st_probe p;
+	struct bt_probe p;
 	int chan, error, owned;
 
 	/* Spin mutexes can only be the interlock of msleep_spin. */
 	mtx_init(&s, "spin_interlock", NULL, MTX_SPIN);
 	mtx_lock_spin(&s);
-	st_probe_begin(&p, BSDSYNC_RULE_WRONG_CLASS);
+	bt_probe_begin(&p, BSDSYNC_RULE_WRONG_CLASS);
 	error = msleep(&chan, &s, 0, "wrong", 1);
-	st_probe_end(&p);
+	bt_probe_end(&p);
 	owned = mtx_owned(&s);
 	mtx_unlock_spin(&s);
-	st_expect_one_report_no_sleep(test, &p, "msleep with a spin mutex interlock");
+	bt_expect_one_report_no_sleep(test, &p, "msleep with a spin mutex interlock");
 	KUNIT_EXPECT_NE(test, error, 0);
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&s));
@@ -1536,7 +1493,7 @@ static void msleep_spin_with_sleep_mutex_reported_wrong_class(struct kunit *test
 	mtx_init(&m, "sleep_interlock", NULL, MTX_DEF);
 	mtx_lock(&m);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS,
-			 ST_EXPECT_NO_SLEEP(test, error = msleep_spin(&chan, &m, "wrong", 1)));
+			 BT_EXPECT_NO_SLEEP(test, error = msleep_spin(&chan, &m, "wrong", 1)));
 	KUNIT_EXPECT_EQ(test, error, EINVAL);
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	st_expect_msleep_works(test, &m);
