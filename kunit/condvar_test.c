@@ -32,48 +32,10 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static u64 ct_sbt_ns(sbintime_t sbt)
-{
-	u64 s = (u64)sbt >> 32, frac = (u64)sbt & 0xffffffffULL;
 
-	return s * NSEC_PER_SEC + ((frac * NSEC_PER_SEC) >> 32);
-}
 
-static u64 ct_ticks_ns(int timo)
-{
-	return ct_sbt_ns(tick_sbt * timo);
-}
 
-/* Take m once *count >= n; returns with m held, or false with m not held. */
-static bool ct_lock_when(struct mtx *m, const int *count, int n)
-{
-	mtx_lock(m);
-	if (READ_ONCE(*count) >= n)
-		return true;
-	mtx_unlock(m);
-	return false;
-}
 
-/* Wait (bounded) until n waiters are queued and hold m; on a failed wait (reported), take
- * m anyway so the case can wake and join. */
-static void ct_hold_when_queued(struct kunit *test, struct mtx *m, const int *count, int n)
-{
-	BT_WAIT_UNTIL(test, ct_lock_when(m, count, n));
-	if (!mtx_owned(m))
-		mtx_lock(m);
-}
-
-/* Joining threads that may still wait after a failure: KUnit cannot stop a case whose
- * thread hangs (its timeout ends in kthread_stop(), which waits too), so keep waking them
- * (bounded) before joining. Only does anything after a failure was already reported. */
-#define CT_RESCUE(cond, wake)								\
-	do {										\
-		unsigned long __deadline = jiffies + 60 * HZ;				\
-		while (!(cond) && time_before(jiffies, __deadline)) {			\
-			wake;								\
-			msleep(10);							\
-		}									\
-	} while (0)
 
 /* After a misuse: a valid cv_timedwait on (cv, m), m held by the caller, still works. */
 static void ct_expect_timedwait_works(struct kunit *test, struct cv *cv, struct mtx *m)
@@ -201,7 +163,7 @@ static void start_waiters(struct kunit *test, struct waiters *w, int n)
 		w->arg[i].w = w;
 		w->arg[i].id = i;
 		bt_start(test, &w->t[i], waiter_main, &w->arg[i], "bsd-cvwaiter");
-		ct_hold_when_queued(test, cw_lock(w), &w->queued, i + 1);
+		bt_hold_when_queued(test, cw_lock(w), &w->queued, i + 1);
 		mtx_unlock(cw_lock(w));
 	}
 }
@@ -217,7 +179,7 @@ static void broadcast_waiters(struct waiters *w)
 static void finish_waiters(struct kunit *test, struct waiters *w, int n)
 {
 	broadcast_waiters(w);
-	CT_RESCUE(READ_ONCE(w->woken) >= n, broadcast_waiters(w));
+	BT_RESCUE(READ_ONCE(w->woken) >= n, broadcast_waiters(w));
 	bt_join_n(w->t, n);
 	KUNIT_EXPECT_EQ(test, w->woken, n);
 	KUNIT_EXPECT_EQ(test, w->cv.cv_waiters, 0);
@@ -401,12 +363,12 @@ static void cv_wait_unlock_returns_without_lock(struct kunit *test)
 	mtx_init(&u->m, "cv_wait_unlock", NULL, MTX_DEF);
 	cv_init(&u->cv, "cv_wait_unlock");
 	bt_start(test, &t, unlock_waiter_main, u, "bsd-cvunlock");
-	ct_hold_when_queued(test, &u->m, &u->queued, 1);
+	bt_hold_when_queued(test, &u->m, &u->queued, 1);
 	cv_signal(&u->cv);
 	/* The waiter returns while the test still holds the mutex: it never took it back. */
 	BT_WAIT_UNTIL(test, READ_ONCE(u->done));
 	mtx_unlock(&u->m);
-	CT_RESCUE(READ_ONCE(u->done), cv_signal(&u->cv));
+	BT_RESCUE(READ_ONCE(u->done), cv_signal(&u->cv));
 	bt_join(&t);
 	KUNIT_EXPECT_FALSE(test, u->owned_after);
 	KUNIT_EXPECT_EQ(test, u->cv.cv_waiters, 0);
@@ -617,7 +579,7 @@ static void cv_destroy_right_after_broadcast_while_waiters_leave(struct kunit *t
 		d->round = r;
 		cv_broadcast(&d->round_cv);
 		mtx_unlock(&d->m);
-		BT_WAIT_UNTIL(test, ct_lock_when(&d->m, &d->queued, CVD_WAITERS));
+		BT_WAIT_UNTIL(test, bt_lock_when(&d->m, &d->queued, CVD_WAITERS));
 		if (!mtx_owned(&d->m)) {
 			/* Not all waiters came: free the cv only once they are all gone. */
 			mtx_lock(&d->m);
@@ -625,7 +587,7 @@ static void cv_destroy_right_after_broadcast_while_waiters_leave(struct kunit *t
 			cv_broadcast(c);
 			cv_broadcast(&d->round_cv);
 			mtx_unlock(&d->m);
-			CT_RESCUE(READ_ONCE(d->exited) >= CVD_WAITERS, cvd_stop(d, c));
+			BT_RESCUE(READ_ONCE(d->exited) >= CVD_WAITERS, cvd_stop(d, c));
 			bt_join_n(d->t, CVD_WAITERS);
 			cv_destroy(c);
 			kfree(c);
@@ -638,7 +600,7 @@ static void cv_destroy_right_after_broadcast_while_waiters_leave(struct kunit *t
 		rounds++;
 	}
 	cvd_stop(d, NULL);
-	CT_RESCUE(READ_ONCE(d->exited) >= CVD_WAITERS, cvd_stop(d, NULL));
+	BT_RESCUE(READ_ONCE(d->exited) >= CVD_WAITERS, cvd_stop(d, NULL));
 	bt_join_n(d->t, CVD_WAITERS);
 out:
 	KUNIT_EXPECT_EQ(test, rounds, CVD_ROUNDS);
@@ -667,7 +629,7 @@ static void cv_timedwait_returns_ewouldblock_never_early(struct kunit *test)
 		error = cv_timedwait(&cv, &m, timos[i]);
 		elapsed = ktime_get_ns() - start;
 		KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-		KUNIT_EXPECT_GE_MSG(test, elapsed, ct_ticks_ns(timos[i]),
+		KUNIT_EXPECT_GE_MSG(test, elapsed, bt_ticks_ns(timos[i]),
 				    "cv_timedwait(%d) returned early", timos[i]);
 		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 		KUNIT_EXPECT_EQ(test, cv.cv_waiters, 0);
@@ -676,7 +638,7 @@ static void cv_timedwait_returns_ewouldblock_never_early(struct kunit *test)
 		error = cv_timedwait_sig(&cv, &m, timos[i]);
 		elapsed = ktime_get_ns() - start;
 		KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-		KUNIT_EXPECT_GE_MSG(test, elapsed, ct_ticks_ns(timos[i]),
+		KUNIT_EXPECT_GE_MSG(test, elapsed, bt_ticks_ns(timos[i]),
 				    "cv_timedwait_sig(%d) returned early", timos[i]);
 		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 		KUNIT_EXPECT_EQ(test, cv.cv_waiters, 0);
@@ -701,13 +663,13 @@ static void cv_timedwait_sbt_absolute_deadline(struct kunit *test)
 	error = cv_timedwait_sbt(&cv, &m, deadline, 0, C_ABSOLUTE);
 	now = ktime_get_ns();
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE_MSG(test, now, ct_sbt_ns(deadline), "woke before the absolute deadline");
+	KUNIT_EXPECT_GE_MSG(test, now, sbttons(deadline), "woke before the absolute deadline");
 
 	start = ktime_get_ns();
 	error = cv_timedwait_sig_sbt(&cv, &m, 10 * SBT_1MS, SBT_1MS, 0);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, ct_sbt_ns(10 * SBT_1MS));
+	KUNIT_EXPECT_GE(test, elapsed, sbttons(10 * SBT_1MS));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	mtx_unlock(&m);
 	cv_destroy(&cv);
@@ -816,7 +778,7 @@ static void cv_timedwait_ignores_signals(struct kunit *test)
 	BT_WAIT_UNTIL(test, READ_ONCE(s->done));
 	bt_join(&t);
 	KUNIT_EXPECT_EQ(test, s->error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, s->elapsed, ct_ticks_ns(hz / 10));
+	KUNIT_EXPECT_GE(test, s->elapsed, bt_ticks_ns(hz / 10));
 	KUNIT_EXPECT_TRUE(test, s->pending_after);
 	cv_destroy(&s->cv);
 	mtx_destroy(&s->m);

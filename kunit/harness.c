@@ -53,6 +53,27 @@ void bt_join_n(struct bt_thread *t, int n)
 		bt_join(&t[i]);
 }
 
+u64 bt_ticks_ns(int timo)
+{
+	return sbttons(tick_sbt * timo);
+}
+
+bool bt_lock_when(struct mtx *m, const int *count, int n)
+{
+	mtx_lock(m);
+	if (READ_ONCE(*count) >= n)
+		return true;
+	mtx_unlock(m);
+	return false;
+}
+
+void bt_hold_when_queued(struct kunit *test, struct mtx *m, const int *count, int n)
+{
+	BT_WAIT_UNTIL(test, bt_lock_when(m, count, n));
+	if (!mtx_owned(m))
+		mtx_lock(m);
+}
+
 void bt_probe_begin(struct bt_probe *p, enum bsdsync_rule rule)
 {
 	p->rule = rule;

@@ -13,6 +13,8 @@
 #include <linux/sched/task.h>
 
 #include <bsdsync/lock.h>
+#include <sys/types.h>
+#include <sys/mutex.h>
 
 /* A worker kthread running fn(arg) once. */
 struct bt_thread {
@@ -66,6 +68,28 @@ void bt_join_n(struct bt_thread *t, int n);
 		stmt;									\
 		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_total() - __total, 0UL,	\
 				    "unexpected misuse report from: %s", #stmt);	\
+	} while (0)
+
+/* The shortest sleep a timeout of `timo` ticks allows: timo * tick_sbt, in ns. */
+u64 bt_ticks_ns(int timo);
+
+/* Take m once *count >= n; returns with m held, or false with m not held. */
+bool bt_lock_when(struct mtx *m, const int *count, int n);
+/* Wait (bounded) until the sleepers that bumped *count (under m, right before sleeping with
+ * m as interlock) are queued, and hold m. If the wait failed (already reported), take m
+ * anyway so the case can wake and join its threads. */
+void bt_hold_when_queued(struct kunit *test, struct mtx *m, const int *count, int n);
+
+/* Joining threads that may still wait after a failure: KUnit cannot stop a case whose
+ * thread hangs (its timeout ends in kthread_stop(), which waits too), so keep waking them
+ * (bounded) before joining. Only does anything after a failure was already reported. */
+#define BT_RESCUE(cond, wake)								\
+	do {										\
+		unsigned long __deadline = jiffies + 60 * HZ;				\
+		while (!(cond) && time_before(jiffies, __deadline)) {			\
+			wake;								\
+			msleep(10);							\
+		}									\
 	} while (0)
 
 /*

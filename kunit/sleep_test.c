@@ -38,29 +38,8 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-/* An sbintime in nanoseconds, exactly (32.32 fixed point, no overflow). */
-static u64 st_sbt_ns(sbintime_t sbt)
-{
-	u64 s = (u64)sbt >> 32, frac = (u64)sbt & 0xffffffffULL;
 
-	return s * NSEC_PER_SEC + ((frac * NSEC_PER_SEC) >> 32);
-}
 
-/* The shortest sleep a timeout of `timo` ticks allows: timo * tick_sbt. */
-static u64 st_ticks_ns(int timo)
-{
-	return st_sbt_ns(tick_sbt * timo);
-}
-
-/* Take m once *count >= n; returns with m held, or false with m not held. */
-static bool st_lock_when(struct mtx *m, const int *count, int n)
-{
-	mtx_lock(m);
-	if (READ_ONCE(*count) >= n)
-		return true;
-	mtx_unlock(m);
-	return false;
-}
 
 static bool st_lock_spin_when(struct mtx *m, const int *count, int n)
 {
@@ -71,14 +50,6 @@ static bool st_lock_spin_when(struct mtx *m, const int *count, int n)
 	return false;
 }
 
-/* Wait (bounded) until the sleepers that bumped *count are queued, and hold m. If the
- * wait failed (already reported), take m anyway so the case can wake and join. */
-static void st_hold_when_queued(struct kunit *test, struct mtx *m, const int *count, int n)
-{
-	BT_WAIT_UNTIL(test, st_lock_when(m, count, n));
-	if (!mtx_owned(m))
-		mtx_lock(m);
-}
 
 
 /* After a misuse: a valid timed msleep on m (held by the caller) still works. */
@@ -261,7 +232,7 @@ static struct sleepers *start_sleepers(struct kunit *test, int boosted)
 		s->arg[i].s = s;
 		s->arg[i].id = i;
 		bt_start(test, &s->t[i], sleeper_main, &s->arg[i], "bsd-sleeper");
-		st_hold_when_queued(test, &s->m, &s->queued, i + 1);
+		bt_hold_when_queued(test, &s->m, &s->queued, i + 1);
 		mtx_unlock(&s->m);
 	}
 	return s;
@@ -443,7 +414,7 @@ static void tsleep_timeout_returns_ewouldblock_never_early(struct kunit *test)
 
 			elapsed = ktime_get_ns() - start;
 			KUNIT_EXPECT_EQ_MSG(test, error, EWOULDBLOCK, "timo %d pri %#x", timos[i], pri);
-			KUNIT_EXPECT_GE_MSG(test, elapsed, st_ticks_ns(timos[i]),
+			KUNIT_EXPECT_GE_MSG(test, elapsed, bt_ticks_ns(timos[i]),
 					    "tsleep(timo %d, pri %#x) returned early", timos[i], pri);
 		}
 	}
@@ -461,7 +432,7 @@ static void msleep_timeout_returns_ewouldblock_never_early(struct kunit *test)
 	error = msleep(&chan, &m, PZERO, "timeout", 3);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_ticks_ns(3));
+	KUNIT_EXPECT_GE(test, elapsed, bt_ticks_ns(3));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	mtx_unlock(&m);
 	mtx_destroy(&m);
@@ -478,13 +449,13 @@ static void tsleep_sbt_relative_timeout_never_early(struct kunit *test)
 	error = tsleep_sbt(&chan, 0, "sbt", 15 * SBT_1MS, 5 * SBT_1MS, 0);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_sbt_ns(15 * SBT_1MS));
+	KUNIT_EXPECT_GE(test, elapsed, sbttons(15 * SBT_1MS));
 
 	start = ktime_get_ns();
 	error = tsleep_sbt(&chan, 0, "sbt", 15 * SBT_1MS, 0, C_PREL(2));
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_sbt_ns(15 * SBT_1MS));
+	KUNIT_EXPECT_GE(test, elapsed, sbttons(15 * SBT_1MS));
 }
 
 static void tsleep_sbt_absolute_deadline(struct kunit *test)
@@ -497,7 +468,7 @@ static void tsleep_sbt_absolute_deadline(struct kunit *test)
 	error = tsleep_sbt(&chan, 0, "absolute", deadline, 0, C_ABSOLUTE);
 	now = ktime_get_ns();
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE_MSG(test, now, st_sbt_ns(deadline), "woke before the absolute deadline");
+	KUNIT_EXPECT_GE_MSG(test, now, sbttons(deadline), "woke before the absolute deadline");
 
 	/* A deadline already past times out (at once; not measured). */
 	error = tsleep_sbt(&chan, 0, "absolute", sbinuptime() - SBT_1MS, 0, C_ABSOLUTE);
@@ -513,7 +484,7 @@ static void pause_sleeps_full_timeout(struct kunit *test)
 	error = pause("pause", 3);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_ticks_ns(3));
+	KUNIT_EXPECT_GE(test, elapsed, bt_ticks_ns(3));
 }
 
 static void pause_zero_sleeps_one_tick(struct kunit *test)
@@ -525,7 +496,7 @@ static void pause_zero_sleeps_one_tick(struct kunit *test)
 	error = pause("pause0", 0);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_ticks_ns(1));
+	KUNIT_EXPECT_GE(test, elapsed, bt_ticks_ns(1));
 }
 
 /* sbintime conversions of <sys/time.h>, used to build _sbt timeouts: exact to within their
@@ -609,7 +580,7 @@ static void msleep_returns_with_mutex_relocked(struct kunit *test)
 	/* Woken: the sleeper released the mutex while asleep (the test could take it) and
 	 * cannot return before the test lets it go. */
 	bt_start(test, &t, one_sleeper_main, o, "bsd-relock");
-	st_hold_when_queued(test, &o->m, &o->queued, 1);
+	bt_hold_when_queued(test, &o->m, &o->queued, 1);
 	wakeup(&o->chan);
 	done_while_held = READ_ONCE(o->done);
 	mtx_unlock(&o->m);
@@ -641,7 +612,7 @@ static void pdrop_returns_with_mutex_unlocked(struct kunit *test)
 	 * proves it never tried to take it back. */
 	o->pri = PDROP;
 	bt_start(test, &t, one_sleeper_main, o, "bsd-pdrop");
-	st_hold_when_queued(test, &o->m, &o->queued, 1);
+	bt_hold_when_queued(test, &o->m, &o->queued, 1);
 	wakeup(&o->chan);
 	BT_WAIT_UNTIL(test, READ_ONCE(o->done));
 	mtx_unlock(&o->m);
@@ -666,14 +637,14 @@ static void mtx_sleep_same_as_msleep(struct kunit *test)
 	error = mtx_sleep(&o->chan, &o->m, 0, "mtx_sleep", 2);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_ticks_ns(2));
+	KUNIT_EXPECT_GE(test, elapsed, bt_ticks_ns(2));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&o->m));
 	KUNIT_EXPECT_EQ(test, mtx_sleep(&o->chan, &o->m, PDROP, "mtx_sleep", 1), EWOULDBLOCK);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&o->m));
 
 	o->use_mtx_sleep = 1;
 	bt_start(test, &t, one_sleeper_main, o, "bsd-mtx_sleep");
-	st_hold_when_queued(test, &o->m, &o->queued, 1);
+	bt_hold_when_queued(test, &o->m, &o->queued, 1);
 	wakeup_one(&o->chan);
 	mtx_unlock(&o->m);
 	BT_WAIT_UNTIL(test, READ_ONCE(o->done));
@@ -772,7 +743,7 @@ static struct sig_sleeper *run_sig_sleeper(struct kunit *test, int kind, int sig
 	case SIG_MSLEEP_PCATCH:
 	case SIG_MSLEEP_PCATCH_KILL:
 	case SIG_MSLEEP_TIMED:
-		st_hold_when_queued(test, &s->m, &s->queued, 1);
+		bt_hold_when_queued(test, &s->m, &s->queued, 1);
 		mtx_unlock(&s->m);
 		send_sig(sig, t.task, 1);
 		break;
@@ -825,7 +796,7 @@ static void sleep_without_pcatch_ignores_signals(struct kunit *test)
 	struct sig_sleeper *s = run_sig_sleeper(test, SIG_MSLEEP_TIMED, SIGUSR1);
 
 	KUNIT_EXPECT_EQ(test, s->error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, s->elapsed, st_ticks_ns(hz / 5));
+	KUNIT_EXPECT_GE(test, s->elapsed, bt_ticks_ns(hz / 5));
 	KUNIT_EXPECT_TRUE(test, s->relocked);
 	KUNIT_EXPECT_TRUE_MSG(test, s->pending_after, "the signal was consumed");
 }
@@ -835,7 +806,7 @@ static void pause_ignores_signals(struct kunit *test)
 	struct sig_sleeper *s = run_sig_sleeper(test, SIG_PAUSE_PENDING, 0);
 
 	KUNIT_EXPECT_EQ(test, s->error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, s->elapsed, st_ticks_ns(hz / 10));
+	KUNIT_EXPECT_GE(test, s->elapsed, bt_ticks_ns(hz / 10));
 	KUNIT_EXPECT_TRUE(test, s->pending_after);
 }
 
@@ -1133,7 +1104,7 @@ static void linux_msleep_and_bsd_msleep_in_one_file(struct kunit *test)
 	error = msleep(&chan, &m, 0, "bsd", 2);
 	elapsed = ktime_get_ns() - start;
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
-	KUNIT_EXPECT_GE(test, elapsed, st_ticks_ns(2));
+	KUNIT_EXPECT_GE(test, elapsed, bt_ticks_ns(2));
 	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
 	mtx_unlock(&m);
 	mtx_destroy(&m);
