@@ -8,6 +8,8 @@
 #include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/cpumask.h>
 
 #include <sys/param.h>
 #include <sys/systm.h>
@@ -464,6 +466,81 @@ static void mtx_lock_blocks_until_owner_releases(struct kunit *test)
 	mtx_destroy(&h.m);
 }
 
+/*
+ * A hand-off leaves a mutex free but CONTESTED while other waiters stay queued, until the
+ * woken waiter runs. Made deterministic: the waiters and a bounded SCHED_FIFO hog share the
+ * other CPU, so the woken waiter cannot run while the test thread, on its own CPU,
+ * unlocks and then try-locks. The try-lock must succeed: nobody owns the mutex.
+ */
+struct contested {
+	struct mtx m;
+	int cpu;		/* the waiters' and the hog's CPU */
+	int arrived;
+	int hog_running;
+	int stop_hog;
+};
+
+static void contested_waiter(void *arg)
+{
+	struct contested *c = arg;
+
+	set_cpus_allowed_ptr(current, cpumask_of(c->cpu));
+	WRITE_ONCE(c->arrived, READ_ONCE(c->arrived) + 1);
+	mtx_lock(&c->m);
+	mtx_unlock(&c->m);
+}
+
+static void contested_hog(void *arg)
+{
+	struct contested *c = arg;
+	u64 deadline = ktime_get_ns() + 5 * NSEC_PER_SEC;	/* bounded whatever happens */
+
+	sched_set_fifo(current);
+	set_cpus_allowed_ptr(current, cpumask_of(c->cpu));
+	smp_store_release(&c->hog_running, 1);
+	while (!smp_load_acquire(&c->stop_hog) && ktime_get_ns() < deadline)
+		cpu_relax();
+}
+
+static void mtx_trylock_succeeds_on_a_free_contested_mutex(struct kunit *test)
+{
+	struct contested *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct bt_thread w[2], hog;
+	unsigned long word = 0;
+	int mine, tried = -1;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mine = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(mine));
+	c->cpu = mine == 0 ? 1 : 0;
+	mtx_init(&c->m, "contested", NULL, MTX_DEF);
+
+	mtx_lock(&c->m);
+	bt_start_n(test, w, 2, contested_waiter, c, 0, "contested");
+	BT_WAIT_UNTIL(test, READ_ONCE(c->arrived) == 2);
+	/* Queued, not spinning: this thread sleeps, so both block and set CONTESTED. */
+	msleep(100);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(c->m.mtx_lock) & MTX_CONTESTED);
+	bt_start(test, &hog, contested_hog, c, "contested_hog");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&c->hog_running));
+
+	mtx_unlock(&c->m);	/* wakes one waiter, which cannot run yet; one stays queued */
+	word = READ_ONCE(c->m.mtx_lock);
+	tried = mtx_trylock(&c->m);
+	if (tried == 1)
+		mtx_unlock(&c->m);
+	smp_store_release(&c->stop_hog, 1);
+
+	bt_join(&hog);
+	bt_join_n(w, 2);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_EQ(test, word, MTX_CONTESTED);
+	KUNIT_EXPECT_EQ(test, tried, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->m.mtx_lock), MTX_UNOWNED);
+	mtx_destroy(&c->m);
+}
+
 /* prior-art.md bug 1: the other thread frees the object right after its own unlock; the
  * releasing thread must not touch the mutex after its release. KASAN catches a late touch. */
 struct uaf_slot {
@@ -850,6 +927,7 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_destroy_releases_a_mutex_owned_once_by_the_caller),
 	KUNIT_CASE(mtx_new_allows_init_over_stale_memory),
 	KUNIT_CASE(mtx_lock_blocks_until_owner_releases),
+	KUNIT_CASE(mtx_trylock_succeeds_on_a_free_contested_mutex),
 	KUNIT_CASE(mtx_unlock_then_free_by_other_thread_is_safe),
 	KUNIT_CASE(giant_is_recursive_and_drop_pickup_restores_depth),
 	KUNIT_CASE(mtx_pool_find_is_stable_per_address),

@@ -444,6 +444,12 @@ extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file,
 	const uintptr me = self();
 	if (likely(cas_acquire(&m->mtx_lock, &v, me)))
 		return 1;
+	/* Free but CONTESTED (threads still queued after a hand-off): take it, and the duty
+	 * to wake them, like any acquirer. Fails only while another thread owns it. */
+	while (owner_of(v) == 0 && v != MTX_DESTROYED) {
+		if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
+			return 1;
+	}
 	/* Modern FreeBSD: a try-lock recurses on a recursable mutex the caller owns
 	 * (bsd-api-reference.md section 40, item 1). */
 	if (owner_of(v) == me &&
