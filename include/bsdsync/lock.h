@@ -106,6 +106,13 @@ enum bsdsync_rule {
 	BSDSYNC_RULE_ASSERTION,		/* a *_assert() check failed */
 	BSDSYNC_RULE_SPIN_TOO_LONG,	/* a spin mutex held "too long" */
 	BSDSYNC_RULE_DESTROY_WAITERS,	/* destroy of a cv or sema that threads still wait on */
+	BSDSYNC_RULE_SLEEP_NONSLEEPABLE,/* sleeping, or taking a lock that may sleep (sx, lockmgr,
+					   sleepable rm), with a non-sleepable lock held (sleep
+					   mutex, rw, rm): FreeBSD witness's "sleeping with
+					   non-sleepable locks held" */
+	BSDSYNC_RULE_RECURSED_OP,	/* an operation a recursed lock does not allow (downgrade,
+					   upgrade of a recursed sx, ...) */
+	BSDSYNC_RULE_EXIT_HELD,		/* a thread exited holding a lock */
 	BSDSYNC_RULE_COUNT
 };
 

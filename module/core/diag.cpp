@@ -23,6 +23,9 @@ const char *const rule_names[BSDSYNC_RULE_COUNT] = {
 	"assertion failed",
 	"spin lock held too long",
 	"destroy while threads still wait",
+	"sleeping with a non-sleepable lock held",
+	"operation not allowed on a recursed lock",
+	"thread exited holding a lock",
 };
 } // namespace
 

@@ -28,6 +28,7 @@
  * spinlock_enter() count and busy-waits, letting interrupts in between attempts.
  */
 #include "freebsd/lock_class.h"
+#include "core/thread.h"
 #include "core/waitq.h"
 
 namespace bsdsync::fbsd {
@@ -44,6 +45,20 @@ inline uintptr owner_of(uintptr v) { return v & ~MTX_FLAGMASK; }
 inline uintptr self() { return (uintptr)curthread(); }
 inline lock_object *lo_of(mtx *m) { return &m->lock_object; }
 inline const lock_object *lo_of(const mtx *m) { return &m->lock_object; }
+
+/* A sleep mutex is a non-sleepable lock: the thread records it while it holds it, so that
+ * sleeping or taking a sleepable lock meanwhile is reported (core/thread.h). Only first
+ * acquisitions and final releases are recorded, never recursions. */
+inline void held_push(mtx *m)
+{
+	if (ThreadState *t = td_self())
+		nosleep_push(t, lo_of(m));
+}
+inline void held_pop(mtx *m)
+{
+	if (ThreadState *t = td_peek())
+		nosleep_pop(t, lo_of(m));
+}
 
 /*
  * Is m a live mutex of the wanted class? One load and compare on the fast path; the cold
@@ -133,8 +148,10 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		if (owner_of(v) == 0) {
 			/* Free; maybe CONTESTED, which the new owner keeps: it must wake the
 			 * threads still queued when it releases. */
-			if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
+			if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED))) {
+				held_push(m);
 				return;
+			}
 			continue;
 		}
 		if (unlikely(v == MTX_DESTROYED)) {
@@ -175,6 +192,7 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	}
 	if (unrecurse(m))
 		return;
+	held_pop(m);
 
 	WaitTable::Guard g(turnstiles, m);
 	Waiter *next = turnstiles.take_one(g, m, WQ_EXCLUSIVE);
@@ -404,6 +422,7 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 			bsdsync_spinlock_exit();
 			return;
 		}
+		held_pop(m);
 	} else if (v != MTX_UNOWNED) {
 		report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
 		       "mtx_destroy of a mutex %s", owner_of(v) ? "held by another thread"
@@ -421,8 +440,10 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 	uintptr v = MTX_UNOWNED;
 	/* Acquire: the critical section cannot move above the CAS. Pairs with the release
 	 * in the unlock paths. */
-	if (likely(!bsdsync_in_interrupt() && cas_acquire(&m->mtx_lock, &v, self())))
+	if (likely(!bsdsync_in_interrupt() && cas_acquire(&m->mtx_lock, &v, self()))) {
+		held_push(m);
 		return;
+	}
 	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
 }
 
@@ -431,8 +452,10 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 	if (unlikely(!is_class(m, kSleepClass, "mtx_unlock", file, line)))
 		return;
 	uintptr v = self();
-	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED)))
+	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
+		held_pop(m);
 		return;
+	}
 	unlock_sleep_slow(m, v, file, line);
 }
 
@@ -442,13 +465,17 @@ extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file,
 		return 0;
 	uintptr v = MTX_UNOWNED;
 	const uintptr me = self();
-	if (likely(cas_acquire(&m->mtx_lock, &v, me)))
+	if (likely(cas_acquire(&m->mtx_lock, &v, me))) {
+		held_push(m);
 		return 1;
+	}
 	/* Free but CONTESTED (threads still queued after a hand-off): take it, and the duty
 	 * to wake them, like any acquirer. Fails only while another thread owns it. */
 	while (owner_of(v) == 0 && v != MTX_DESTROYED) {
-		if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
+		if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED))) {
+			held_push(m);
 			return 1;
+		}
 	}
 	/* Modern FreeBSD: a try-lock recurses on a recursable mutex the caller owns
 	 * (bsd-api-reference.md section 40, item 1). */

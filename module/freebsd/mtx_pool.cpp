@@ -3,6 +3,7 @@
  * mutexes are leaf locks for short critical sections; they may be used with mtx_sleep().
  */
 #include "freebsd/lock_class.h"
+#include "core/thread.h"
 
 struct mtx_pool {
 	unsigned shift;		/* 64 - log2(size): the hash keeps the top bits */
@@ -71,6 +72,8 @@ struct mtx *fbsd_mtx_pool_alloc(struct mtx_pool *pool)
 /* Module load and unload of the FreeBSD personality. */
 int fbsd_personality_init(void)
 {
+	td_giant_object = [] { return static_cast<const lock_object *>(&fbsd_Giant.lock_object); };
+	td_subject_of = bsdsync::fbsd::subject_of;
 	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &pool_site);
 	fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
 	return fbsd_mtxpool_sleep ? 0 : -1;

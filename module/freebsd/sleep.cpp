@@ -8,6 +8,7 @@
  * checked the condition under the interlock.
  */
 #include "freebsd/sleep.h"
+#include "core/thread.h"
 #include "core/waitq.h"
 
 namespace bsdsync::fbsd {
@@ -113,6 +114,9 @@ int sleep_on(const SleepRequest &r)
 	}
 	if (!may_sleep(r))
 		return BSDSYNC_EWOULDBLOCK;
+	/* Sleeping with a sleep mutex (other than the interlock and Giant) or a rw lock held:
+	 * reported, and the sleep goes on as under FreeBSD's witness. */
+	check_may_sleep_with_locks(lock, r.what, r.file, r.line);
 	if (!lock && r.sbt == 0 && !r.no_lock_ok && !giant_owned()) {
 		/* FreeBSD asserts "sleeping without a lock" here; nothing can be wrong with the
 		 * sleep itself, so report and sleep as a kernel without INVARIANTS would. */

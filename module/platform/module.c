@@ -20,11 +20,17 @@ static int __init bsdsync_init(void)
 {
 	int error;
 
-	if (fbsd_personality_init())
+	error = bsdsync_td_start();
+	if (error)
+		return error;
+	if (fbsd_personality_init()) {
+		bsdsync_td_stop();
 		return -ENOMEM;
+	}
 	error = bsdsync_sysinit_start();
 	if (error) {
 		fbsd_personality_exit();
+		bsdsync_td_stop();
 		return error;
 	}
 	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sleep, condvar, sema, critical, atomic)\n");
@@ -35,6 +41,7 @@ static void __exit bsdsync_exit(void)
 {
 	bsdsync_sysinit_stop();
 	fbsd_personality_exit();
+	bsdsync_td_stop();
 	pr_info("bsdsync: unloaded\n");
 }
 

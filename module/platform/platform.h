@@ -122,6 +122,22 @@ void bsdsync_dump_stack(void);
 void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
 void bsdsync_free(void *p);
 
+/* ---- per-thread state ------------------------------------------------------------------ */
+/*
+ * BSDSYNC_TD_STATE_BYTES of zeroed storage per thread, owned by the core (struct
+ * bsdsync::ThreadState, module/core/thread.h). Only the owning thread touches it.
+ * bsdsync_td_self() returns the current thread's, creating it on first use; NULL in
+ * interrupt context (hard, soft, NMI: there is no thread of their own) or if memory ran out.
+ * bsdsync_td_peek() only finds an existing one. When a thread exits, the platform calls the
+ * core's bsdsync_td_exiting() with its state, then zeroes and recycles it.
+ */
+#define BSDSYNC_TD_STATE_BYTES 256
+void *bsdsync_td_self(void);
+void *bsdsync_td_peek(void);
+void bsdsync_td_exiting(void *state);		/* implemented by the core */
+int bsdsync_td_start(void);
+void bsdsync_td_stop(void);
+
 /* ---- module load hooks ------------------------------------------------------------- */
 /* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */
 int bsdsync_sysinit_start(void);

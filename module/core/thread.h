@@ -1,0 +1,86 @@
+/*
+ * Per-thread state: what FreeBSD keeps in struct thread for its locks (td_rw_rlocks,
+ * td_sx_slocks, the rm read trackers, witness's list of held non-sleepable locks), here in a
+ * record per Linux task (module/platform/thread.c finds it by task pointer).
+ *
+ * Only the owning thread touches its ThreadState, so every field is plain. Interrupt
+ * handlers have none (td_self() returns null there; locks that use it are not allowed in
+ * interrupt context anyway and say so in their own reports).
+ *
+ * Non-sleepable locks (FreeBSD: a class without LC_SLEEPABLE: sleep mutexes, rw, rm without
+ * RM_SLEEPABLE) are recorded while held, newest last, so that sleeping, or taking a lock that
+ * may sleep (sx, lockmgr, sleepable rm), with one held is reported naming it (FreeBSD's
+ * witness: "sleeping with non-sleepable locks held"). The first kHeldTrack are remembered;
+ * deeper nesting is only counted.
+ */
+#ifndef BSDSYNC_CORE_THREAD_H
+#define BSDSYNC_CORE_THREAD_H
+
+#include <bsdsync/lock.h>
+#include "core/base.h"
+#include "core/diag.h"
+
+namespace bsdsync {
+
+struct ThreadState {
+	enum : int { kHeldTrack = 12 };
+
+	int nosleep_count;				/* non-sleepable locks held */
+	const lock_object *nosleep_held[kHeldTrack];	/* the first ones, newest last */
+	int rw_rlocks;		/* FreeBSD td_rw_rlocks: rw read locks held */
+	int sx_slocks;		/* FreeBSD td_sx_slocks: sx shared locks held */
+	void *rm_trackers;	/* rm(9): the thread's active read trackers (freebsd/rm.cpp) */
+	int rm_rlocks;		/* rm read locks held (any kind) */
+	int lockmgr_shared;	/* lockmgr shared locks held (for the same reader exception) */
+};
+static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
+
+/* The current thread's state, created on first use; null in interrupt context (or if the
+ * first allocation failed: then the thread goes untracked, and checks that need the state
+ * are skipped rather than guessed). */
+inline ThreadState *td_self() { return static_cast<ThreadState *>(bsdsync_td_self()); }
+/* The current thread's state if it has one (never allocates). */
+inline ThreadState *td_peek() { return static_cast<ThreadState *>(bsdsync_td_peek()); }
+
+/* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
+inline void nosleep_push(ThreadState *t, const lock_object *lo)
+{
+	if (t->nosleep_count < ThreadState::kHeldTrack)
+		t->nosleep_held[t->nosleep_count] = lo;
+	t->nosleep_count++;
+}
+void nosleep_pop_slow(ThreadState *t, const lock_object *lo);
+inline void nosleep_pop(ThreadState *t, const lock_object *lo)
+{
+	int n = t->nosleep_count;
+	if (likely(n > 0 && n <= ThreadState::kHeldTrack && t->nosleep_held[n - 1] == lo)) {
+		t->nosleep_count = n - 1;
+		return;
+	}
+	nosleep_pop_slow(t, lo);
+}
+
+/* The newest non-sleepable lock the current thread holds other than `except1`/`except2`
+ * (an interlock the sleep releases, and Giant, which every sleep drops), or null. Counted
+ * but untracked locks (deeper than kHeldTrack) are returned as `untracked` = true. */
+const lock_object *nosleep_held_other(const lock_object *except1, const lock_object *except2,
+				      bool *untracked);
+
+/*
+ * The check before sleeping or before taking a lock that may sleep: reports
+ * BSDSYNC_RULE_SLEEP_NONSLEEPABLE once, naming the newest non-sleepable lock held (other
+ * than `interlock` and Giant), if there is one. `what` names the operation ("msleep",
+ * "sx_xlock", ...). Returns true if it reported. The caller goes on (as FreeBSD with
+ * witness does): the thread holding the mutex blocks others longer, nothing is corrupted.
+ */
+bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
+				const char *file, int line);
+
+/* Set by the personality at load: Giant's lock object (excepted from the check, since every
+ * sleep drops Giant) and how to name a lock in a report. */
+extern const lock_object *(*td_giant_object)();
+extern ReportSubject (*td_subject_of)(const lock_object *);
+
+} // namespace bsdsync
+
+#endif
