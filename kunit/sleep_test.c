@@ -38,9 +38,6 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-
-
-
 static bool st_lock_spin_when(struct mtx *m, const int *count, int n)
 {
 	mtx_lock_spin(m);
@@ -49,8 +46,6 @@ static bool st_lock_spin_when(struct mtx *m, const int *count, int n)
 	mtx_unlock_spin(m);
 	return false;
 }
-
-
 
 /* After a misuse: a valid timed msleep on m (held by the caller) still works. */
 static void st_expect_msleep_works(struct kunit *test, struct mtx *m)
@@ -1517,6 +1512,122 @@ static void msleep_in_hard_interrupt_reported_sleep_interrupt(struct kunit *test
 	mtx_destroy(&s->m);
 }
 
+/* ---- sleeping with non-sleepable locks held (FreeBSD witness's rule) -------------------- */
+
+static void pause_holding_a_sleep_mutex_reported_sleep_nonsleepable(struct kunit *test)
+{
+	struct mtx m;
+	int error;
+
+	mtx_init(&m, "held_across_pause", NULL, MTX_DEF);
+	mtx_lock(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, error = pause("nosleep", 1));
+	/* Reported, and the sleep still happens (as under witness): nothing is corrupted. */
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	mtx_unlock(&m);
+	st_expect_tsleep_works(test);
+	mtx_destroy(&m);
+}
+
+static void msleep_holding_another_sleep_mutex_reported_sleep_nonsleepable(struct kunit *test)
+{
+	struct mtx outer, interlock;
+	int chan, error;
+
+	mtx_init(&outer, "outer", NULL, MTX_DEF);
+	mtx_init(&interlock, "interlock", NULL, MTX_DEF);
+	mtx_lock(&outer);
+	mtx_lock(&interlock);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE,
+			 error = msleep(&chan, &interlock, 0, "nosleep", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&interlock));
+	mtx_unlock(&interlock);
+	mtx_unlock(&outer);
+	mtx_destroy(&interlock);
+	mtx_destroy(&outer);
+}
+
+static void msleep_holding_only_its_interlock_is_not_reported(struct kunit *test)
+{
+	struct mtx m;
+	int chan, error;
+
+	mtx_init(&m, "only_interlock", NULL, MTX_DEF);
+	mtx_lock(&m);
+	BT_EXPECT_NO_REPORT(test, error = msleep(&chan, &m, 0, "ok", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	mtx_unlock(&m);
+	mtx_destroy(&m);
+}
+
+static void sleeping_with_giant_held_is_not_reported(struct kunit *test)
+{
+	int error;
+
+	mtx_lock(&Giant);
+	BT_EXPECT_NO_REPORT(test, error = pause("giant", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&Giant));
+	mtx_unlock(&Giant);
+}
+
+static void mutexes_released_out_of_order_are_forgotten(struct kunit *test)
+{
+	struct mtx a, b, c;
+	int error;
+
+	mtx_init(&a, "a", NULL, MTX_DEF);
+	mtx_init(&b, "b", NULL, MTX_DEF);
+	mtx_init(&c, "c", NULL, MTX_DEF);
+	mtx_lock(&a);
+	mtx_lock(&b);
+	mtx_lock(&c);
+	mtx_unlock(&a);
+	mtx_unlock(&c);
+	mtx_unlock(&b);
+	BT_EXPECT_NO_REPORT(test, error = pause("released", 1));
+	/* And a recursed mutex is remembered until its last release. */
+	mtx_init(&a, "recursed", NULL, MTX_DEF | MTX_RECURSE | MTX_NEW);
+	mtx_lock(&a);
+	mtx_lock(&a);
+	mtx_unlock(&a);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, error = pause("recursed", 1));
+	mtx_unlock(&a);
+	BT_EXPECT_NO_REPORT(test, error = pause("released", 1));
+	mtx_destroy(&a);
+	mtx_destroy(&b);
+	mtx_destroy(&c);
+}
+
+static void exit_holding_fn(void *arg)
+{
+	struct mtx *m = arg;
+
+	mtx_lock(m);
+}
+
+static void thread_exit_holding_a_sleep_mutex_reported_exit_held(struct kunit *test)
+{
+	struct mtx *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD);
+	unsigned long total = bsdsync_report_total();
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	mtx_init(m, "held_at_exit", NULL, MTX_DEF);
+	bt_start(test, &t, exit_holding_fn, m, "exit_holding");
+	bt_join(&t);
+	/* The report comes from the thread's exit, right after it returned. */
+	BT_WAIT_UNTIL(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) != before);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) - before, 1UL);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - total, 1UL);
+	/* The mutex stays owned by the dead thread (FreeBSD would have panicked); it is
+	 * abandoned with the test's memory, never destroyed. */
+	KUNIT_EXPECT_FALSE(test, mtx_owned(m));
+}
+
 static struct kunit_case sleep_misuse_cases[] = {
 	KUNIT_CASE(tsleep_holding_spin_mutex_reported_sleep_atomic),
 	KUNIT_CASE(pause_holding_spin_mutex_reported_sleep_atomic),
@@ -1536,6 +1647,12 @@ static struct kunit_case sleep_misuse_cases[] = {
 	KUNIT_CASE(msleep_with_spin_mutex_as_interlock_reported_wrong_class),
 	KUNIT_CASE(msleep_spin_with_sleep_mutex_reported_wrong_class),
 	KUNIT_CASE(msleep_in_hard_interrupt_reported_sleep_interrupt),
+	KUNIT_CASE(pause_holding_a_sleep_mutex_reported_sleep_nonsleepable),
+	KUNIT_CASE(msleep_holding_another_sleep_mutex_reported_sleep_nonsleepable),
+	KUNIT_CASE(msleep_holding_only_its_interlock_is_not_reported),
+	KUNIT_CASE(sleeping_with_giant_held_is_not_reported),
+	KUNIT_CASE(mutexes_released_out_of_order_are_forgotten),
+	KUNIT_CASE(thread_exit_holding_a_sleep_mutex_reported_exit_held),
 	{}
 };
 
