@@ -62,6 +62,9 @@ run:
 test:
 	@bash $(ROOT)/scripts/test.sh
 
+bench:
+	@bash $(ROOT)/scripts/bench.sh
+
 clean:
 	rm -rf $(ROOT)/build
 

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * bsdsync_bench: the harness (bench.h describes pairs, kinds and loops).
+ *
+ * Nothing runs at load. Under debugfs (bsdsync_bench/):
+ *   pairs  read: one line per pair, "name|kind|bsdsync api|linux api"
+ *   run    write "pair=P impl=bsdsync|linux threads=N cs=short|long rep=R ms=M": runs
+ *          that one measurement (the write returns when it is done, about M ms later)
+ *          and prints one line to the kernel log:
+ *
+ *   BENCH pair=mtx impl=bsdsync threads=4 cs=short rep=2 ms=500 elapsed_ns=... ops=...
+ *         min=... max=... lat_n=... lat_p50_ns=... lat_p99_ns=... check=ok
+ *
+ * ops is the total over the threads, min/max the per-thread extremes, elapsed_ns the
+ * time from the start signal to the stop timer; lat_* only for hand-off pairs (else "-").
+ * check=ok says the critical sections' own count matches the threads' counts.
+ *
+ * A measurement: N kthreads, bound round-robin to the online CPUs, wait behind a start
+ * barrier; the last one to arrive wakes the controller, which stamps the start, releases
+ * them all and arms an hrtimer; when it fires, the threads finish their current operation
+ * and exit. scripts/bench.sh writes the requests, in the order that interleaves the two
+ * implementations of a pair.
+ */
+#include <linux/module.h>
+#include <linux/kthread.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/cpumask.h>
+#include <linux/uaccess.h>
+#include <linux/string.h>
+#include <linux/mutex.h>
+
+#include "bench.h"
+
+#define BENCH_MAX_THREADS	64
+#define BENCH_MAX_MS		10000
+/* How long past its end a measurement may take before it is declared stuck. */
+#define BENCH_GRACE_MS		60000
+
+extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_cv,
+	bench_pair_sleep, bench_pair_sema;
+
+/* Every pair measured, in report order. A new pair is one more entry here. */
+static const struct bench_pair *const bench_pairs[] = {
+	&bench_pair_mtx,
+	&bench_pair_spin,
+	&bench_pair_cv,
+	&bench_pair_sleep,
+	&bench_pair_sema,
+};
+
+static DEFINE_MUTEX(bench_mutex);	/* one measurement at a time */
+static bool bench_broken;		/* a measurement got stuck: refuse further ones */
+static struct dentry *bench_dir;
+
+/* ---- the workers' side ------------------------------------------------------------------ */
+
+void bench_wait_start(struct bench_worker *w)
+{
+	struct bench_run *r = w->run;
+
+	if (atomic_inc_return(&r->ready) == r->nthreads)
+		wake_up(&r->ready_wq);
+	wait_event(r->start_wq, READ_ONCE(r->go));
+}
+
+static int bench_thread(void *arg)
+{
+	struct bench_worker *w = arg;
+	struct bench_run *r = w->run;
+
+	r->impl->worker(w);
+	if (atomic_inc_return(&r->finished) == r->nthreads)
+		wake_up(&r->done_wq);
+	/* Stay until kthread_stop(): the controller frees what this thread points at. */
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_IDLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		schedule();
+	}
+	return 0;
+}
+
+static enum hrtimer_restart bench_timer_fn(struct hrtimer *t)
+{
+	struct bench_run *r = container_of(t, struct bench_run, timer);
+
+	r->t_stop = ktime_get_ns();
+	WRITE_ONCE(r->stop, 1);
+	return HRTIMER_NORESTART;
+}
+
+/* ---- latency percentiles ------------------------------------------------------------- */
+
+/* The middle of bucket b (inverse of bench_lat_record). */
+static u64 bench_lat_value(unsigned int b)
+{
+	unsigned int octave = b / BENCH_LAT_SUB, sub = b % BENCH_LAT_SUB;
+	unsigned int shift;
+
+	if (octave == 0)
+		return b;
+	shift = octave - 1;		/* msb - BENCH_LAT_SUB_BITS */
+	return ((u64)(BENCH_LAT_SUB + sub) << shift) + ((1ULL << shift) >> 1);
+}
+
+static u64 bench_lat_percentile(const u32 *hist, u64 n, unsigned int pct)
+{
+	u64 rank = div_u64(n * pct + 99, 100), seen = 0;	/* nearest-rank */
+
+	if (rank == 0)
+		rank = 1;
+	for (unsigned int b = 0; b < BENCH_LAT_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen >= rank)
+			return bench_lat_value(b);
+	}
+	return bench_lat_value(BENCH_LAT_BUCKETS - 1);
+}
+
+/* ---- one measurement --------------------------------------------------------------------- */
+
+struct bench_request {
+	const struct bench_pair *pair;
+	int impl;
+	int threads;
+	bool cs_long;
+	int rep;
+	unsigned int ms;
+};
+
+static int bench_measure(const struct bench_request *q)
+{
+	const struct bench_pair *pair = q->pair;
+	const struct bench_impl *impl = &pair->impl[q->impl];
+	const int n = q->threads;
+	/* State units: one shared lock, or one per thread pair. */
+	const int nunits = pair->kind == BENCH_LOCK ? 1 : (n + 1) / 2;
+	const size_t unit = ALIGN(impl->size, SMP_CACHE_BYTES);
+	int cpus[BENCH_MAX_THREADS];
+	int ncpus = 0, cpu, i, err = 0;
+	struct bench_run *r;
+	struct bench_chan *chans;
+	char *states;
+	u32 *lat = NULL, *hist;
+	u64 ops = 0, lo = U64_MAX, hi = 0, nlat = 0, done = 0, elapsed;
+	char p50[24] = "-", p99[24] = "-";
+
+	for_each_online_cpu(cpu) {
+		if (ncpus == ARRAY_SIZE(cpus))
+			break;
+		cpus[ncpus++] = cpu;
+	}
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	chans = kcalloc(nunits, sizeof(*chans), GFP_KERNEL);
+	states = kzalloc(nunits * unit, GFP_KERNEL);
+	if (r)
+		r->w = kcalloc(n, sizeof(*r->w), GFP_KERNEL);
+	if (pair->kind == BENCH_HANDOFF)
+		lat = vzalloc(array_size(n + 1, BENCH_LAT_BUCKETS * sizeof(u32)));
+	if (!r || !r->w || !chans || !states || (pair->kind == BENCH_HANDOFF && !lat)) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	r->pair = pair;
+	r->impl = impl;
+	r->nthreads = n;
+	r->cs_long = q->cs_long;
+	atomic_set(&r->ready, 0);
+	atomic_set(&r->finished, 0);
+	init_waitqueue_head(&r->start_wq);
+	init_waitqueue_head(&r->ready_wq);
+	init_waitqueue_head(&r->done_wq);
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	r->timer.function = bench_timer_fn;
+	for (i = 0; i < nunits; i++)
+		impl->init(states + i * unit);
+
+	for (i = 0; i < n; i++) {
+		struct bench_worker *w = &r->w[i];
+		int u = pair->kind == BENCH_LOCK ? 0 : i / 2;
+
+		w->run = r;
+		w->id = i;
+		w->state = states + u * unit;
+		w->chan = &chans[u];
+		w->me = i % 2;
+		w->peer = (i ^ 1) < n ? !w->me : w->me;	/* an odd last thread pairs with itself */
+		if (lat)
+			w->lat = lat + (size_t)(i + 1) * BENCH_LAT_BUCKETS;
+		w->task = kthread_create(bench_thread, w, "bench/%s/%d", pair->name, i);
+		if (IS_ERR(w->task)) {
+			err = PTR_ERR(w->task);
+			w->task = NULL;
+			break;
+		}
+		get_task_struct(w->task);
+		kthread_bind(w->task, cpus[i % ncpus]);
+	}
+	if (err) {
+		/* Threads not yet woken: kthread_stop() ends them before their function runs. */
+		for (i = 0; i < n && r->w[i].task; i++) {
+			kthread_stop(r->w[i].task);
+			put_task_struct(r->w[i].task);
+		}
+		goto out_destroy;
+	}
+
+	for (i = 0; i < n; i++)
+		wake_up_process(r->w[i].task);
+	wait_event(r->ready_wq, atomic_read(&r->ready) == n);
+	r->t_go = ktime_get_ns();
+	hrtimer_start(&r->timer, ms_to_ktime(q->ms), HRTIMER_MODE_REL);
+	WRITE_ONCE(r->go, true);
+	wake_up_all(&r->start_wq);
+
+	if (!wait_event_timeout(r->done_wq, atomic_read(&r->finished) == n,
+				msecs_to_jiffies(q->ms + BENCH_GRACE_MS))) {
+		/* A primitive lost a wakeup or deadlocked. The threads still use r: leak it. */
+		pr_err("BENCH-ERROR pair=%s impl=%s threads=%d: %d of %d threads still running "
+		       "%d s after the end; no further measurements\n", pair->name, impl->name,
+		       n, n - atomic_read(&r->finished), n, BENCH_GRACE_MS / 1000);
+		bench_broken = true;
+		return -EDEADLK;
+	}
+	for (i = 0; i < n; i++) {
+		kthread_stop(r->w[i].task);
+		put_task_struct(r->w[i].task);
+	}
+	hrtimer_cancel(&r->timer);
+
+	elapsed = r->t_stop - r->t_go;
+	hist = lat;	/* slot 0: the merged histogram */
+	for (i = 0; i < n; i++) {
+		struct bench_worker *w = &r->w[i];
+
+		ops += w->ops;
+		lo = min(lo, w->ops);
+		hi = max(hi, w->ops);
+		nlat += w->nlat;
+		if (hist)
+			for (unsigned int b = 0; b < BENCH_LAT_BUCKETS; b++)
+				hist[b] += w->lat[b];
+	}
+	for (i = 0; i < nunits; i++)
+		done += chans[i].data.done;
+	if (hist && nlat) {
+		snprintf(p50, sizeof(p50), "%llu", bench_lat_percentile(hist, nlat, 50));
+		snprintf(p99, sizeof(p99), "%llu", bench_lat_percentile(hist, nlat, 99));
+	}
+	pr_info("BENCH pair=%s impl=%s threads=%d cs=%s rep=%d ms=%u elapsed_ns=%llu ops=%llu "
+		"min=%llu max=%llu lat_n=%llu lat_p50_ns=%s lat_p99_ns=%s check=%s\n",
+		pair->name, impl->name, n, q->cs_long ? "long" : "short", q->rep, q->ms, elapsed,
+		ops, lo, hi, nlat, p50, p99, done == ops ? "ok" : "LOST-UPDATES");
+	if (done != ops)
+		err = -EIO;
+
+out_destroy:
+	for (i = 0; i < nunits; i++)
+		impl->destroy(states + i * unit);
+out_free:
+	vfree(lat);
+	if (r)
+		kfree(r->w);
+	kfree(r);
+	kfree(chans);
+	kfree(states);
+	return err;
+}
+
+/* ---- debugfs --------------------------------------------------------------------------- */
+
+static int bench_parse(char *buf, struct bench_request *q)
+{
+	char *tok, *val;
+	unsigned int u;
+
+	memset(q, 0, sizeof(*q));
+	q->impl = -1;
+	while ((tok = strsep(&buf, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		val = strchr(tok, '=');
+		if (!val)
+			return -EINVAL;
+		*val++ = '\0';
+		if (!strcmp(tok, "pair")) {
+			for (unsigned int i = 0; i < ARRAY_SIZE(bench_pairs); i++)
+				if (!strcmp(val, bench_pairs[i]->name))
+					q->pair = bench_pairs[i];
+			if (!q->pair)
+				return -ENOENT;
+		} else if (!strcmp(tok, "impl")) {
+			if (!strcmp(val, "bsdsync"))
+				q->impl = 0;
+			else if (!strcmp(val, "linux"))
+				q->impl = 1;
+			else
+				return -EINVAL;
+		} else if (!strcmp(tok, "threads")) {
+			if (kstrtouint(val, 10, &u) || u < 1 || u > BENCH_MAX_THREADS)
+				return -EINVAL;
+			q->threads = u;
+		} else if (!strcmp(tok, "cs")) {
+			if (strcmp(val, "short") && strcmp(val, "long"))
+				return -EINVAL;
+			q->cs_long = !strcmp(val, "long");
+		} else if (!strcmp(tok, "rep")) {
+			if (kstrtouint(val, 10, &u) || u > 1000000)
+				return -EINVAL;
+			q->rep = u;
+		} else if (!strcmp(tok, "ms")) {
+			if (kstrtouint(val, 10, &u) || u < 1 || u > BENCH_MAX_MS)
+				return -EINVAL;
+			q->ms = u;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (!q->pair || q->impl < 0 || !q->threads || !q->ms)
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t bench_run_write(struct file *file, const char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	struct bench_request q;
+	char buf[160];
+	int err;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	err = bench_parse(buf, &q);
+	if (err)
+		return err;
+	if (mutex_lock_interruptible(&bench_mutex))
+		return -EINTR;
+	err = bench_broken ? -EDEADLK : bench_measure(&q);
+	mutex_unlock(&bench_mutex);
+	return err ? err : len;
+}
+
+static const struct file_operations bench_run_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bench_run_write,
+};
+
+static int bench_pairs_show(struct seq_file *m, void *v)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(bench_pairs); i++) {
+		const struct bench_pair *p = bench_pairs[i];
+
+		seq_printf(m, "%s|%s|%s|%s\n", p->name,
+			   p->kind == BENCH_LOCK ? "lock" : "handoff", p->impl[0].api,
+			   p->impl[1].api);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_pairs);
+
+static int __init bench_init(void)
+{
+	bench_dir = debugfs_create_dir("bsdsync_bench", NULL);
+	if (IS_ERR(bench_dir))
+		return PTR_ERR(bench_dir);
+	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
+	debugfs_create_file("pairs", 0444, bench_dir, NULL, &bench_pairs_fops);
+	pr_info("bsdsync_bench: ready (%zu pairs; write requests to "
+		"/sys/kernel/debug/bsdsync_bench/run)\n", ARRAY_SIZE(bench_pairs));
+	return 0;
+}
+
+static void __exit bench_exit(void)
+{
+	debugfs_remove_recursive(bench_dir);
+}
+
+module_init(bench_init);
+module_exit(bench_exit);
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_DESCRIPTION("bsdsync benchmark: FreeBSD primitives against their Linux counterparts");

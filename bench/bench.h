@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bsdsync_bench: bsdsync's FreeBSD primitives against their native Linux counterparts,
+ * side by side in one guest (scripts/bench.sh drives it, README "Benchmark" reads it).
+ *
+ * A pair is one entry of bench_pairs[] (bench.c): a name, a kind, and two implementations
+ * (bsdsync first, Linux second). An implementation is the size of its state, init and
+ * destroy functions for that state, and a worker: the loop one kthread runs until the
+ * measurement's time is up. The loops are shared templates (below), so an implementation
+ * only supplies its primitive's calls:
+ *
+ *   BENCH_LOCK     lock; critical section on shared data; unlock; count. All threads
+ *                  share one lock. Measures throughput and fairness.
+ *   BENCH_HANDOFF  threads are paired (0,1), (2,3)...; each pair passes one token back and
+ *                  forth over its own state (a lone thread passes it to itself, so one
+ *                  thread measures the calls with nobody to wake). The holder runs the
+ *                  critical section, stamps the time, then hands the token over and wakes
+ *                  its partner; the partner, if it had to block, records wake latency
+ *                  (time from the stamp, just before the wake call, to running again).
+ *
+ * The templates take the primitive's calls as function pointers and are always inlined,
+ * so each worker is compiled with direct calls, exactly as a driver would call them.
+ */
+#ifndef BSDSYNC_BENCH_H
+#define BSDSYNC_BENCH_H
+
+#include <linux/types.h>
+#include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <linux/sched.h>
+#include <linux/hrtimer.h>
+#include <linux/wait.h>
+#include <linux/atomic.h>
+
+enum bench_kind {
+	BENCH_LOCK,
+	BENCH_HANDOFF,
+};
+
+/* The data a critical section works on: one per lock (BENCH_LOCK) or per thread pair
+ * (BENCH_HANDOFF). `done` counts critical sections; the harness checks it against the
+ * threads' counts (a lost update means the primitive failed to exclude). */
+#define BENCH_WALK_WORDS	128	/* 1 KiB touched by a "long" critical section */
+#define BENCH_LONG_ITERS	200
+struct bench_data {
+	u64 done;
+	u64 a, b, c;
+	u64 walk[BENCH_WALK_WORDS];
+} ____cacheline_aligned;
+
+/* One thread pair's shared state besides the primitive's own (BENCH_HANDOFF). */
+struct bench_chan {
+	u64 t_wake;		/* ktime_get_ns() just before the last hand-off's wake call */
+	struct bench_data data;
+} ____cacheline_aligned;
+
+/* Latency histogram: exact below 32 ns, then 32 buckets per power of two (3% wide). */
+#define BENCH_LAT_SUB_BITS	5
+#define BENCH_LAT_SUB		(1 << BENCH_LAT_SUB_BITS)
+#define BENCH_LAT_MAX_BIT	40	/* values from 2^40 ns (18 min) up share the last bucket */
+#define BENCH_LAT_BUCKETS	((BENCH_LAT_MAX_BIT - BENCH_LAT_SUB_BITS + 2) * BENCH_LAT_SUB)
+
+struct bench_pair;
+struct bench_impl;
+struct bench_worker;
+
+/* One measurement: one implementation of one pair, at one thread count and section. */
+struct bench_run {
+	int stop;		/* set by `timer` when the time is up */
+	bool go;		/* set when every thread is ready */
+	bool cs_long;
+	int nthreads;
+	const struct bench_pair *pair;
+	const struct bench_impl *impl;
+	atomic_t ready, finished;
+	wait_queue_head_t start_wq, ready_wq, done_wq;
+	struct hrtimer timer;
+	u64 t_go, t_stop;
+	struct bench_worker *w;
+};
+
+struct bench_worker {
+	struct bench_run *run;
+	struct task_struct *task;
+	void *state;		/* the implementation's state this thread works on */
+	struct bench_chan *chan;
+	int id;			/* 0..nthreads-1 */
+	int me, peer;		/* BENCH_HANDOFF: 0 or 1 within the pair; peer == me if alone */
+	u64 ops;
+	u64 nlat;
+	u32 *lat;		/* BENCH_LAT_BUCKETS counters (BENCH_HANDOFF) */
+} ____cacheline_aligned;
+
+struct bench_impl {
+	const char *name;	/* "bsdsync" or "linux" */
+	const char *api;	/* what is measured, for the report */
+	size_t size;		/* bytes of state: per run (BENCH_LOCK) or per pair (BENCH_HANDOFF) */
+	void (*init)(void *state);
+	void (*destroy)(void *state);
+	int (*worker)(struct bench_worker *w);
+};
+
+struct bench_pair {
+	const char *name;
+	enum bench_kind kind;
+	struct bench_impl impl[2];	/* [0] bsdsync, [1] Linux */
+};
+
+/* ---- harness services used by the loops (bench.c) ------------------------------------- */
+void bench_wait_start(struct bench_worker *w);
+
+static __always_inline bool bench_cs_long(const struct bench_worker *w)
+{
+	return w->run->cs_long;
+}
+
+static __always_inline bool bench_stopped(const struct bench_worker *w)
+{
+	/* Set by the run's hrtimer; the loops only need to see it eventually. */
+	return READ_ONCE(w->run->stop);
+}
+
+/* The critical section. "short": a few updates of shared words; "long": a 1 KiB walk of
+ * BENCH_LONG_ITERS updates (a plain loop, not cpu_relax(): under TCG `pause` leaves the
+ * translated code and costs far more than on hardware). */
+static __always_inline void bench_cs(struct bench_data *d, bool long_cs)
+{
+	d->a++;
+	d->b += 3;
+	d->c ^= d->a;
+	if (long_cs) {
+		for (unsigned int i = 0; i < BENCH_LONG_ITERS; i++)
+			d->walk[i % BENCH_WALK_WORDS] += i;
+	}
+	d->done++;
+}
+
+static __always_inline void bench_lat_record(struct bench_worker *w, u64 ns)
+{
+	unsigned int b;
+
+	if (ns < BENCH_LAT_SUB) {
+		b = ns;
+	} else {
+		unsigned int msb = fls64(ns) - 1;	/* >= BENCH_LAT_SUB_BITS */
+
+		if (msb > BENCH_LAT_MAX_BIT)
+			msb = BENCH_LAT_MAX_BIT, ns = (2ULL << BENCH_LAT_MAX_BIT) - 1;
+		b = (msb - BENCH_LAT_SUB_BITS + 1) * BENCH_LAT_SUB +
+		    ((ns >> (msb - BENCH_LAT_SUB_BITS)) & (BENCH_LAT_SUB - 1));
+	}
+	w->lat[b]++;
+	w->nlat++;
+}
+
+/* The hand-off's time stamp, taken by the giver just before it publishes the token and
+ * wakes the partner (under the pair's lock where the protocol has one). */
+static __always_inline void bench_stamp(struct bench_chan *c)
+{
+	WRITE_ONCE(c->t_wake, ktime_get_ns());
+}
+
+/* ---- the loop templates ---------------------------------------------------------------- */
+
+/* BENCH_LOCK: `lock` returns what `unlock` needs back (saved interrupt flags, or 0). */
+static __always_inline int bench_lock_loop(struct bench_worker *w,
+					   unsigned long (*lock)(void *state),
+					   void (*unlock)(void *state, unsigned long how))
+{
+	struct bench_data *d = &w->chan->data;
+	const bool long_cs = bench_cs_long(w);
+	void *state = w->state;
+	u64 n = 0;
+
+	bench_wait_start(w);
+	while (!bench_stopped(w)) {
+		unsigned long how = lock(state);
+
+		bench_cs(d, long_cs);
+		unlock(state, how);
+		n++;
+		/* Debian's kernels preempt voluntarily: without this a thread that never blocks
+		 * would keep its CPU for the whole run when threads outnumber CPUs. Outside the
+		 * lock, the same for both implementations. */
+		cond_resched();
+	}
+	w->ops = n;
+	return 0;
+}
+
+/*
+ * BENCH_HANDOFF: `take(state, me)` returns once thread `me` (0 or 1) holds the token, true
+ * if it had to block for it; `give(state, chan, to)` calls bench_stamp(chan), hands the
+ * token to `to` and wakes it. For protocols under a lock, take returns with the lock held
+ * and give releases it. When the time is up the holder still gives the token once, so a
+ * partner blocked in take wakes, sees the end, gives it back (to nobody) and stops too.
+ */
+static __always_inline int bench_handoff_loop(struct bench_worker *w,
+					      bool (*take)(void *state, int me),
+					      void (*give)(void *state, struct bench_chan *c, int to))
+{
+	struct bench_chan *c = w->chan;
+	const bool long_cs = bench_cs_long(w);
+	void *state = w->state;
+	u64 n = 0;
+
+	bench_wait_start(w);
+	for (;;) {
+		if (take(state, w->me)) {
+			s64 ns = ktime_get_ns() - READ_ONCE(c->t_wake);
+
+			/* Stamp and reading come from different CPUs' clocks. */
+			bench_lat_record(w, ns > 0 ? ns : 0);
+		}
+		if (bench_stopped(w)) {
+			give(state, c, w->peer);
+			break;
+		}
+		bench_cs(&c->data, long_cs);
+		n++;
+		give(state, c, w->peer);
+		cond_resched();
+	}
+	w->ops = n;
+	return 0;
+}
+
+/* One line per implementation: the worker function over its two primitive calls. */
+#define BENCH_LOCK_WORKER(fn, lock, unlock)					\
+	static int fn(struct bench_worker *w) { return bench_lock_loop(w, lock, unlock); }
+#define BENCH_HANDOFF_WORKER(fn, take, give)					\
+	static int fn(struct bench_worker *w) { return bench_handoff_loop(w, take, give); }
+
+#endif

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Lock pairs (BENCH_LOCK): every thread takes one shared lock around a critical section.
+ *
+ *   mtx   FreeBSD mtx_lock/mtx_unlock on an MTX_DEF mutex  vs  mutex_lock/mutex_unlock
+ *   spin  FreeBSD mtx_lock_spin/mtx_unlock_spin (MTX_SPIN) vs
+ *         raw_spin_lock_irqsave/raw_spin_unlock_irqrestore on a raw_spinlock_t: a FreeBSD
+ *         spin mutex blocks interrupts while held, so the Linux side does too.
+ */
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+
+#include "bench.h"
+
+/* ---- mtx: MTX_DEF vs struct mutex ------------------------------------------------------ */
+
+static void bsd_mtx_init(void *p) { mtx_init((struct mtx *)p, "bench mtx", NULL, MTX_DEF); }
+static void bsd_mtx_destroy(void *p) { mtx_destroy((struct mtx *)p); }
+static __always_inline unsigned long bsd_mtx_lock(void *p)
+{
+	mtx_lock((struct mtx *)p);
+	return 0;
+}
+static __always_inline void bsd_mtx_unlock(void *p, unsigned long how)
+{
+	mtx_unlock((struct mtx *)p);
+}
+BENCH_LOCK_WORKER(bsd_mtx_worker, bsd_mtx_lock, bsd_mtx_unlock)
+
+static void linux_mutex_init(void *p) { mutex_init((struct mutex *)p); }
+static void linux_mutex_destroy(void *p) { mutex_destroy((struct mutex *)p); }
+static __always_inline unsigned long linux_mutex_lock(void *p)
+{
+	mutex_lock((struct mutex *)p);
+	return 0;
+}
+static __always_inline void linux_mutex_unlock(void *p, unsigned long how)
+{
+	mutex_unlock((struct mutex *)p);
+}
+BENCH_LOCK_WORKER(linux_mutex_worker, linux_mutex_lock, linux_mutex_unlock)
+
+const struct bench_pair bench_pair_mtx = {
+	.name = "mtx",
+	.kind = BENCH_LOCK,
+	.impl = {
+		{ "bsdsync", "mtx_lock/mtx_unlock (MTX_DEF)", sizeof(struct mtx),
+		  bsd_mtx_init, bsd_mtx_destroy, bsd_mtx_worker },
+		{ "linux", "mutex_lock/mutex_unlock", sizeof(struct mutex),
+		  linux_mutex_init, linux_mutex_destroy, linux_mutex_worker },
+	},
+};
+
+/* ---- spin: MTX_SPIN vs raw_spinlock_t --------------------------------------------------- */
+
+static void bsd_spin_init(void *p) { mtx_init((struct mtx *)p, "bench spin", NULL, MTX_SPIN); }
+static __always_inline unsigned long bsd_spin_lock(void *p)
+{
+	mtx_lock_spin((struct mtx *)p);
+	return 0;
+}
+static __always_inline void bsd_spin_unlock(void *p, unsigned long how)
+{
+	mtx_unlock_spin((struct mtx *)p);
+}
+BENCH_LOCK_WORKER(bsd_spin_worker, bsd_spin_lock, bsd_spin_unlock)
+
+static void linux_raw_spin_init(void *p) { raw_spin_lock_init((raw_spinlock_t *)p); }
+static void linux_raw_spin_destroy(void *p) { }
+static __always_inline unsigned long linux_raw_spin_lock(void *p)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave((raw_spinlock_t *)p, flags);
+	return flags;
+}
+static __always_inline void linux_raw_spin_unlock(void *p, unsigned long flags)
+{
+	raw_spin_unlock_irqrestore((raw_spinlock_t *)p, flags);
+}
+BENCH_LOCK_WORKER(linux_raw_spin_worker, linux_raw_spin_lock, linux_raw_spin_unlock)
+
+const struct bench_pair bench_pair_spin = {
+	.name = "spin",
+	.kind = BENCH_LOCK,
+	.impl = {
+		{ "bsdsync", "mtx_lock_spin/mtx_unlock_spin (MTX_SPIN)", sizeof(struct mtx),
+		  bsd_spin_init, bsd_mtx_destroy, bsd_spin_worker },
+		{ "linux", "raw_spin_lock_irqsave/raw_spin_unlock_irqrestore", sizeof(raw_spinlock_t),
+		  linux_raw_spin_init, linux_raw_spin_destroy, linux_raw_spin_worker },
+	},
+};

@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Progress and report for scripts/bench.sh (the bsdsync benchmark).
+
+    bench-report.py --progress
+        Filter: reads the guest console on stdin, prints one progress line per finished
+        measurement (with the bsdsync/Linux ratio once both of a point are in), and any
+        failure or kernel report line.
+
+    bench-report.py --log CONSOLE_LOG --out DIR [--smp N] [--host-cores N] [--revision R]
+                    [--qemu VERSION] [--wall SECONDS]
+        Parses the BENCH lines of a console log (bench/bench.c documents them) and writes
+        DIR/raw.csv (one row per measurement), DIR/results.csv (one row per pair, thread
+        count and critical section: medians over the repeats), DIR/results.md (the table)
+        and DIR/throughput.png (ops/s against threads, one subplot per pair).
+
+Medians: ops/s, fairness and latency are medians over the repeats; the ratio is the median
+of the per-repeat ratios (each repeat ran both implementations back to back, so a ratio
+compares measurements taken under the same host load), with its smallest and largest value.
+Exit status 1 only if the log holds no measurement or a measurement failed its check; the
+numbers are never judged.
+"""
+
+import argparse
+import csv
+import datetime
+import math
+import re
+import statistics
+import sys
+import time
+
+PREFIX_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?")
+KERNEL_REPORT_RE = re.compile(
+    r"WARNING:|\bBUG:|kernel BUG at|\bOops\b|Kernel panic|general protection fault|"
+    r"INFO: task .* blocked|soft lockup|hard LOCKUP|Call Trace:")
+IMPLS = ("bsdsync", "linux")
+
+
+def strip(line):
+    return PREFIX_RE.sub("", line.rstrip("\r\n"))
+
+
+def fields(text):
+    """key=value pairs of a BENCH line (values without spaces, except the last
+    BENCH-PLAN ones, which are space-separated lists: kept as the raw rest)."""
+    out = {}
+    for tok in text.split():
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            out[k] = v
+    return out
+
+
+def parse_measurement(text):
+    """A BENCH line's fields, typed; None if the line is not one."""
+    if not text.startswith("BENCH pair="):
+        return None
+    f = fields(text[len("BENCH "):])
+    try:
+        m = {
+            "pair": f["pair"], "impl": f["impl"], "threads": int(f["threads"]),
+            "cs": f["cs"], "rep": int(f["rep"]), "ms": int(f["ms"]),
+            "elapsed_ns": int(f["elapsed_ns"]), "ops": int(f["ops"]),
+            "min": int(f["min"]), "max": int(f["max"]), "lat_n": int(f["lat_n"]),
+            "lat_p50_ns": None if f["lat_p50_ns"] == "-" else int(f["lat_p50_ns"]),
+            "lat_p99_ns": None if f["lat_p99_ns"] == "-" else int(f["lat_p99_ns"]),
+            "check": f.get("check", "?"),
+        }
+    except (KeyError, ValueError):
+        return None
+    secs = m["elapsed_ns"] / 1e9 if m["elapsed_ns"] > 0 else float("nan")
+    m["ops_s"] = m["ops"] / secs
+    m["min_ops_s"] = m["min"] / secs
+    m["max_ops_s"] = m["max"] / secs
+    return m
+
+
+def si(x):
+    """3 significant digits with k/M/G."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def hms(secs):
+    secs = int(secs)
+    return f"{secs // 60:3d}m{secs % 60:02d}s"
+
+
+# ---- progress ------------------------------------------------------------------------------
+
+def progress():
+    t0 = time.monotonic()
+    t_plan = None
+    planned = reps = None
+    done = 0
+    seen = {}          # (pair, threads, cs, rep) -> {impl: ops_s}
+
+    def out(msg):
+        print(f"[bench {hms(time.monotonic() - t0)}] {msg}", flush=True)
+
+    for raw in sys.stdin:
+        line = strip(raw)
+        if line.startswith("bsdsync-guest: kernel"):
+            out("guest up: " + line.split(": ", 1)[1])
+        elif line.startswith("BENCH-GUEST "):
+            out("guest: " + line[len("BENCH-GUEST "):])
+        elif line.startswith("BENCH-PLAN "):
+            f = fields(line)
+            planned, reps = int(f.get("measurements", 0)), f.get("reps", "?")
+            t_plan = time.monotonic()
+            out(f"plan: {planned} measurements, {reps} repeats of {f.get('ms', '?')} ms each "
+                "(plus one warm-up round)")
+        elif line.startswith("BENCH pair="):
+            m = parse_measurement(line)
+            if m is None:
+                out("unparsed: " + line)
+                continue
+            if m["rep"] == 0:
+                out(f"warm-up {m['pair']} {m['impl']}: {si(m['ops_s'])} ops/s")
+                t_plan = time.monotonic()
+                continue
+            done += 1
+            key = (m["pair"], m["threads"], m["cs"], m["rep"])
+            seen.setdefault(key, {})[m["impl"]] = m["ops_s"]
+            msg = (f"{done:4d}/{planned or '?'} rep {m['rep']}/{reps} {m['pair']:<6} "
+                   f"threads={m['threads']:<2} cs={m['cs']:<5} {m['impl']:<7} "
+                   f"{si(m['ops_s']):>6} ops/s")
+            if m["lat_p50_ns"] is not None:
+                msg += f"  lat p50 {m['lat_p50_ns'] / 1000:.1f} us p99 {m['lat_p99_ns'] / 1000:.1f} us"
+            both = seen[key]
+            if len(both) == 2 and both["linux"] > 0:
+                msg += f"  | bsdsync/linux {both['bsdsync'] / both['linux']:.2f}"
+            if m["check"] != "ok":
+                msg += f"  CHECK {m['check']}"
+            if planned and t_plan and done < planned:
+                eta = (time.monotonic() - t_plan) / done * (planned - done)
+                msg += f"  (eta {hms(eta).strip()})"
+            out(msg)
+        elif line.startswith(("BENCH-FAIL", "BENCH-ERROR")) or KERNEL_REPORT_RE.search(line):
+            out("!! " + line)
+        elif line.startswith("BSDSYNC-GUEST-DONE"):
+            out("guest script finished: " + line.split(" ", 1)[1])
+    return 0
+
+
+# ---- report --------------------------------------------------------------------------------
+
+def median(xs):
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return statistics.median(xs) if xs else None
+
+
+def load(log):
+    meas, pairs, guest, problems = [], {}, {}, []
+    with open(log, errors="replace") as fh:
+        for raw in fh:
+            line = strip(raw)
+            if line.startswith("BENCH-PAIR "):
+                parts = line[len("BENCH-PAIR "):].split("|")
+                if len(parts) == 4:
+                    pairs[parts[0]] = {"kind": parts[1], "bsdsync": parts[2], "linux": parts[3]}
+            elif line.startswith("BENCH-GUEST "):
+                guest = fields(line[len("BENCH-GUEST "):])
+            elif line.startswith("BENCH pair="):
+                m = parse_measurement(line)
+                if m is None:
+                    problems.append("unparsed: " + line)
+                elif m["rep"] > 0:
+                    meas.append(m)
+                    if m["check"] != "ok":
+                        problems.append("check failed: " + line)
+            elif line.startswith(("BENCH-FAIL", "BENCH-ERROR")):
+                problems.append(line)
+    return meas, pairs, guest, problems
+
+
+def aggregate(meas, pairs):
+    order = {p: i for i, p in enumerate(pairs)}
+    by_point = {}
+    for m in meas:
+        by_point.setdefault((m["pair"], m["threads"], m["cs"]), []).append(m)
+    rows = []
+    for key in sorted(by_point, key=lambda k: (order.get(k[0], 99), k[0], k[1], k[2] != "short")):
+        pair, threads, cs = key
+        ms = by_point[key]
+        row = {"pair": pair, "kind": pairs.get(pair, {}).get("kind", "?"), "threads": threads,
+               "cs": cs}
+        for impl in IMPLS:
+            mi = [m for m in ms if m["impl"] == impl]
+            row[f"{impl}_reps"] = len(mi)
+            row[f"{impl}_ops_s"] = median([m["ops_s"] for m in mi])
+            row[f"{impl}_min_ops_s"] = median([m["min_ops_s"] for m in mi])
+            row[f"{impl}_max_ops_s"] = median([m["max_ops_s"] for m in mi])
+            mean = [m["ops"] / threads for m in mi]
+            row[f"{impl}_fair_min"] = median([m["min"] / a for m, a in zip(mi, mean) if a > 0])
+            row[f"{impl}_fair_max"] = median([m["max"] / a for m, a in zip(mi, mean) if a > 0])
+            # How often the taker had to block (hand-off pairs): latency samples per op.
+            row[f"{impl}_blocked"] = median([m["lat_n"] / m["ops"] for m in mi if m["ops"]])
+            lat = [m for m in mi if m["lat_n"] > 0 and m["lat_p50_ns"] is not None]
+            row[f"{impl}_lat_n"] = sum(m["lat_n"] for m in lat)
+            row[f"{impl}_lat_p50_ns"] = median([m["lat_p50_ns"] for m in lat])
+            row[f"{impl}_lat_p99_ns"] = median([m["lat_p99_ns"] for m in lat])
+        ratios = []
+        for rep in sorted({m["rep"] for m in ms}):
+            b = [m for m in ms if m["rep"] == rep and m["impl"] == "bsdsync"]
+            lx = [m for m in ms if m["rep"] == rep and m["impl"] == "linux"]
+            if b and lx and lx[0]["ops_s"] > 0:
+                ratios.append(b[0]["ops_s"] / lx[0]["ops_s"])
+        row["ratio"] = median(ratios)
+        row["ratio_min"] = min(ratios) if ratios else None
+        row["ratio_max"] = max(ratios) if ratios else None
+        row["ratio_reps"] = len(ratios)
+        rows.append(row)
+    return rows
+
+
+RAW_COLS = ["pair", "impl", "threads", "cs", "rep", "ms", "elapsed_ns", "ops", "ops_s",
+            "min", "max", "min_ops_s", "max_ops_s", "lat_n", "lat_p50_ns", "lat_p99_ns",
+            "check"]
+ROW_COLS = ["pair", "kind", "threads", "cs", "ratio", "ratio_min", "ratio_max", "ratio_reps"] + [
+    f"{i}_{c}" for i in IMPLS for c in (
+        "reps", "ops_s", "min_ops_s", "max_ops_s", "fair_min", "fair_max", "blocked", "lat_n",
+        "lat_p50_ns", "lat_p99_ns")]
+
+
+def fmt_csv(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return v
+
+
+def write_csv(path, cols, rows):
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([fmt_csv(r.get(c)) for c in cols])
+
+
+def us(ns):
+    if ns is None:
+        return None
+    us_ = ns / 1000
+    return f"{us_:.0f}" if us_ >= 100 else f"{us_:.1f}" if us_ >= 1 else f"{us_:.2f}"
+
+
+def config_lines(args, guest, meas):
+    reps = max((m["rep"] for m in meas), default=0)
+    ms = sorted({m["ms"] for m in meas})
+    mem = guest.get("mem_kb")
+    mem = f"{int(mem) / 1048576:.1f} GiB" if mem and mem.isdigit() else "?"
+    return [
+        f"- Guest: Debian's stock kernel `{guest.get('kernel', '?')}` (production configuration, "
+        f"no debug options; preemption `{guest.get('preempt', '?')}`, HZ 250), "
+        f"{guest.get('cpus', args.smp)} vCPUs, {mem}, clocksource `{guest.get('clocksource', '?')}`"
+        + (f" (boot arguments `{args.append}`)." if args.append else "."),
+        f"- Host: QEMU TCG (`-accel tcg,thread=multi -cpu max`), {args.qemu or 'QEMU'}, "
+        f"on {args.host_cores} host cores shared with other jobs: the {guest.get('cpus', args.smp)} "
+        "vCPUs time-share them, so absolute numbers mean little and even the ratios are noisy.",
+        f"- Each point: {reps} repeat(s) of {'/'.join(str(x) for x in ms)} ms (guest time) per "
+        "implementation, the two implementations back to back in each repeat (order alternating), "
+        "threads bound round-robin to the vCPUs and started together behind a barrier; "
+        "medians reported.",
+        f"- bsdsync revision `{args.revision}`; run {datetime.date.today().isoformat()}"
+        + (f", {args.wall // 60} min wall clock in all." if args.wall else "."),
+    ]
+
+
+def write_md(path, args, rows, pairs, guest, meas):
+    L = []
+    L += config_lines(args, guest, meas)
+    L.append("")
+    L.append("What each pair compares (bsdsync first):")
+    L.append("")
+    for name, p in pairs.items():
+        if any(r["pair"] == name for r in rows):
+            L.append(f"- **{name}** ({p['kind']}): `{p['bsdsync']}` vs `{p['linux']}`")
+    L.append("")
+    L.append("| pair | threads | cs | bsdsync ops/s | Linux ops/s | bsdsync/Linux (min-max) "
+             "| fairness bsdsync | fairness Linux | latency bsdsync p50/p99 us "
+             "| latency Linux p50/p99 us |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        ratio = "-" if r["ratio"] is None else (
+            f"**{r['ratio']:.2f}** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
+        cells = [r["pair"], str(r["threads"]), r["cs"], si(r["bsdsync_ops_s"]),
+                 si(r["linux_ops_s"]), ratio]
+        for impl in IMPLS:
+            if r["threads"] == 1 or r[f"{impl}_fair_min"] is None:
+                cells.append("-")
+            else:
+                cells.append(f"{r[f'{impl}_fair_min']:.2f}/{r[f'{impl}_fair_max']:.2f}")
+        for impl in IMPLS:
+            p50, p99 = us(r[f"{impl}_lat_p50_ns"]), us(r[f"{impl}_lat_p99_ns"])
+            cells.append(f"{p50}/{p99}" if p50 is not None else "-")
+        L.append("| " + " | ".join(cells) + " |")
+    L.append("")
+    L.append("Reading the columns: ops/s is the median over the repeats of operations per "
+             "second, all threads together (lock pairs: lock + critical section + unlock; "
+             "hand-off pairs: token receptions). bsdsync/Linux is the median of the "
+             "per-repeat ratios, above 1 when bsdsync is faster, with the smallest and "
+             "largest repeat in brackets. Fairness: the slowest and fastest thread's "
+             "operations divided by the mean per thread (1.00/1.00 is perfectly even). "
+             "Latency (hand-off pairs, threads >= 2): from just before the wake call to the "
+             "woken thread running with its token, over every hand-off where the taker had "
+             "to block; histogram buckets 3% wide. Hand-off pairs with N threads run N/2 "
+             "independent ping-pong pairs at once; with 1 thread the thread hands the token "
+             "to itself (nobody to wake). cs short: a few updates of shared words; cs long: "
+             "200 updates walking 1 KiB.")
+    with open(path, "w") as fh:
+        fh.write("\n".join(L) + "\n")
+
+
+def write_png(path, rows, pairs, guest, args):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [p for p in pairs if any(r["pair"] == p for r in rows)]
+    names += sorted({r["pair"] for r in rows} - set(names))
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.0 * nrows), squeeze=False)
+    colors = {"bsdsync": "tab:blue", "linux": "tab:orange"}
+    styles = {"short": ("-", "o"), "long": ("--", "s")}
+    for ax, name in zip(axes.flat, names):
+        pr = [r for r in rows if r["pair"] == name]
+        threads = sorted({r["threads"] for r in pr})
+        for cs in ("short", "long"):
+            cr = sorted((r for r in pr if r["cs"] == cs), key=lambda r: r["threads"])
+            if not cr:
+                continue
+            for impl in IMPLS:
+                pts = [(r["threads"], r[f"{impl}_ops_s"]) for r in cr if r[f"{impl}_ops_s"]]
+                if not pts:
+                    continue
+                ls, mk = styles[cs]
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=ls, marker=mk,
+                        color=colors[impl], label=f"{'Linux' if impl == 'linux' else impl}, cs {cs}")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(threads)
+        ax.set_xticklabels([str(t) for t in threads])
+        ax.set_yscale("log")
+        ax.set_xlabel("threads")
+        ax.set_ylabel("ops/s (median)")
+        p = pairs.get(name)
+        title = name if not p else f"{name}: {p['bsdsync']}\nvs {p['linux']}"
+        ax.set_title(title, fontsize=8.5)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.suptitle(f"bsdsync vs Linux, Debian {guest.get('kernel', '?')} guest, "
+                 f"{guest.get('cpus', args.smp)} vCPUs under QEMU TCG on {args.host_cores} host "
+                 "cores (noisy: compare lines within a subplot)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.savefig(path, dpi=110)
+
+
+def report(args):
+    meas, pairs, guest, problems = load(args.log)
+    for p in problems:
+        print("bench-report: " + p, file=sys.stderr)
+    if not meas:
+        print(f"bench-report: no measurements in {args.log}", file=sys.stderr)
+        return 1
+    raw = sorted(meas, key=lambda m: (list(pairs).index(m["pair"]) if m["pair"] in pairs else 99,
+                                      m["threads"], m["cs"] != "short", m["rep"], m["impl"]))
+    rows = aggregate(meas, pairs)
+    write_csv(f"{args.out}/raw.csv", RAW_COLS, raw)
+    write_csv(f"{args.out}/results.csv", ROW_COLS, rows)
+    write_md(f"{args.out}/results.md", args, rows, pairs, guest, meas)
+    write_png(f"{args.out}/throughput.png", rows, pairs, guest, args)
+    print(open(f"{args.out}/results.md").read())
+    return 1 if any(p.startswith("check failed") for p in problems) else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--progress", action="store_true")
+    ap.add_argument("--log")
+    ap.add_argument("--out")
+    ap.add_argument("--smp", default="?")
+    ap.add_argument("--host-cores", default="?")
+    ap.add_argument("--revision", default="unknown")
+    ap.add_argument("--qemu", default="")
+    ap.add_argument("--append", default="")
+    ap.add_argument("--wall", type=int, default=0)
+    args = ap.parse_args()
+    if args.progress:
+        return progress()
+    if not args.log or not args.out:
+        ap.error("--log and --out are required (or --progress)")
+    return report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

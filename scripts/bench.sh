@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# The benchmark (what `make bench` runs): bsdsync's FreeBSD primitives against their native
+# Linux counterparts, side by side in one guest of Debian's stock 6.1 kernel.
+#
+# Builds bsdsync.ko and bench/ (bsdsync_bench.ko) against the stock 6.1 headers, boots the
+# stock kernel in QEMU (TCG, BENCH_SMP vCPUs), and for every pair, thread count and critical
+# section runs both implementations back to back, repeat after repeat (order alternating:
+# bsdsync first on odd repeats, Linux first on even ones), one line of progress per
+# measurement. Then scripts/bench-report.py writes build/bench/results.{csv,md},
+# build/bench/raw.csv and build/bench/throughput.png. Exit status 0 unless something broke
+# (build, guest, a measurement, a kernel report); the numbers themselves are never judged.
+#
+# Environment:
+#   BENCH_QUICK=1     smoke run: 1 repeat, 200 ms, threads 1 and BENCH_SMP*2, short section
+#   BENCH_REPS        repeats per point (default 7)
+#   BENCH_MS          duration of one measurement, guest milliseconds (default 700)
+#   BENCH_SMP         guest vCPUs (default 4); threads default to 1 2 SMP 2*SMP
+#   BENCH_THREADS     thread counts, e.g. "1 4 8"
+#   BENCH_CS          critical sections, "short long" (default both)
+#   BENCH_PAIRS       pairs to run, e.g. "mtx cv" (default: every pair bsdsync_bench has)
+#   BENCH_TIMEOUT     guest wall-clock limit in seconds (default: computed from the above)
+#   BENCH_APPEND      extra guest kernel arguments (default "tsc=reliable", see below)
+#   SKIP_DEPS=1       do not run the apt steps
+#   VERBOSE=1         stream the whole console, not just progress
+# Logs: build/bench/console.log (the guest console), build/bench/build.log.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPTS=$ROOT/scripts
+OUT=$ROOT/build/bench
+mkdir -p "$OUT"
+
+T0=$SECONDS
+say() { printf '[bench %4ds] %s\n' $((SECONDS - T0)) "$*"; }
+die() { say "FAILED: $*"; exit 1; }
+
+SMP=${BENCH_SMP:-4}
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+    REPS=${BENCH_REPS:-1}
+    MS=${BENCH_MS:-200}
+    THREADS=${BENCH_THREADS:-"1 $((SMP * 2))"}
+    CS=${BENCH_CS:-short}
+else
+    REPS=${BENCH_REPS:-7}
+    MS=${BENCH_MS:-700}
+    THREADS=${BENCH_THREADS:-"1 2 $SMP $((SMP * 2))"}
+    CS=${BENCH_CS:-"short long"}
+fi
+# 1 2 4 8 with SMP=2 would say "2" twice: keep each count once, in order.
+THREADS=$(printf '%s\n' $THREADS | awk '!seen[$0]++' | tr '\n' ' ')
+PAIRS=${BENCH_PAIRS:-}
+# Under TCG the guest's boot-time TSC synchronisation check fails and the kernel falls back
+# to the HPET, whose every read is an emulated MMIO access under QEMU's global lock; every
+# time stamp (ktime_get_ns in the hand-off loops, hrtimers, the scheduler's clock reads)
+# then serialises the vCPUs. QEMU derives all vCPUs' TSCs from one host clock, so they are
+# in fact synchronised: tell the kernel so. (A boot argument; the kernel is unchanged.)
+APPEND=${BENCH_APPEND-tsc=reliable}
+# Debian's python3 (with python3-matplotlib from apt), even if another python3 comes first
+# in PATH.
+PY=python3
+[[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
+
+# ---- dependencies ------------------------------------------------------------------------
+if [[ ${SKIP_DEPS:-0} != 1 ]]; then
+    bash "$SCRIPTS/deps.sh"
+    if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
+        say "installing python3-matplotlib (the chart)"
+        sudo=()
+        ((EUID == 0)) || sudo=(sudo)
+        export DEBIAN_FRONTEND=noninteractive
+        # Another job may hold the dpkg lock (an apt run of its own): wait for it.
+        "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+            python3-matplotlib >"$OUT/apt.log" 2>&1 || {
+            "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -q >>"$OUT/apt.log" 2>&1
+            "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+                --no-install-recommends python3-matplotlib >>"$OUT/apt.log" 2>&1
+        } || { tail -n 20 "$OUT/apt.log"; die "apt-get install python3-matplotlib"; }
+    fi
+fi
+
+# ---- the stock kernel and its headers (as scripts/run.sh finds them) ----------------------
+KDIR=$(ls -1d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+[[ -n $KDIR ]] || die "no /usr/src/linux-headers-6.1*-amd64 (run scripts/deps.sh)"
+krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h")
+vmlinuz=/boot/vmlinuz-$krel
+[[ -r $vmlinuz ]] || die "$vmlinuz missing (apt-get install linux-image-$krel)"
+
+# ---- build -------------------------------------------------------------------------------
+B=$OUT/$krel
+BLOG=$OUT/build.log
+say "building bsdsync.ko and bsdsync_bench.ko against $krel headers (log: $BLOG)"
+make -C "$ROOT" --no-print-directory modules KDIR="$KDIR" BUILD="$B/bsdsync" >"$BLOG" 2>&1 ||
+    { tail -n 40 "$BLOG"; die "bsdsync.ko does not build"; }
+# The benchmark module is built the way a ported driver is: out of tree, against bsdsync's
+# headers and Module.symvers.
+mkdir -p "$B/mod"
+rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$ROOT/bench/" "$B/mod/"
+make -C "$KDIR" M="$B/mod" -j"$(nproc)" BSDSYNC_INCLUDE="$B/bsdsync/include" \
+    KBUILD_EXTRA_SYMBOLS="$B/bsdsync/Module.symvers" modules >>"$BLOG" 2>&1 ||
+    { tail -n 40 "$BLOG"; die "bsdsync_bench.ko does not build"; }
+if grep -qi 'warning:' "$BLOG"; then
+    grep -i 'warning:' "$BLOG" | head -n 20
+    die "the build printed warnings (see $BLOG)"
+fi
+
+# ---- the guest script --------------------------------------------------------------------
+guest=$OUT/guest.sh
+cat >"$guest" <<EOF
+# Generated by scripts/bench.sh: runs inside the guest (busybox sh).
+REPS=$REPS MS=$MS THREADS="$THREADS" CS="$CS" PAIRS="$PAIRS"
+EOF
+cat >>"$guest" <<'EOF'
+D=/sys/kernel/debug/bsdsync_bench
+insmod /mod/bsdsync.ko || { echo "BENCH-FAIL insmod bsdsync.ko"; exit 1; }
+insmod /mod/bsdsync_bench.ko || { echo "BENCH-FAIL insmod bsdsync_bench.ko"; exit 1; }
+[ -n "$PAIRS" ] || PAIRS=$(cut -d'|' -f1 $D/pairs)
+preempt=$(cat /sys/kernel/debug/sched/preempt 2>/dev/null | sed 's/.*(\(.*\)).*/\1/')
+echo "BENCH-GUEST kernel=$(uname -r) cpus=$(nproc) mem_kb=$(awk '/MemTotal/{print $2}' /proc/meminfo) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) preempt=${preempt:-unknown}"
+sed 's/^/BENCH-PAIR /' $D/pairs
+n=0
+for p in $PAIRS; do for t in $THREADS; do for c in $CS; do n=$((n + 2 * REPS)); done; done; done
+echo "BENCH-PLAN measurements=$n reps=$REPS ms=$MS threads=$THREADS cs=$CS pairs=$PAIRS"
+fail=0
+run() {
+    echo "$1" >$D/run || { echo "BENCH-FAIL request: $1"; fail=1; }
+}
+# One untimed round first (rep=0, not reported): faults in code and data of each pair.
+for p in $PAIRS; do
+    for i in bsdsync linux; do run "pair=$p impl=$i threads=2 cs=short rep=0 ms=100"; done
+done
+r=1
+while [ $r -le $REPS ]; do
+    if [ $((r % 2)) = 1 ]; then order="bsdsync linux"; else order="linux bsdsync"; fi
+    for p in $PAIRS; do for t in $THREADS; do for c in $CS; do for i in $order; do
+        run "pair=$p impl=$i threads=$t cs=$c rep=$r ms=$MS"
+    done; done; done; done
+    r=$((r + 1))
+done
+rmmod bsdsync_bench || { echo "BENCH-FAIL rmmod bsdsync_bench"; fail=1; }
+rmmod bsdsync || { echo "BENCH-FAIL rmmod bsdsync"; fail=1; }
+exit $fail
+EOF
+
+# ---- run ---------------------------------------------------------------------------------
+if [[ -n $PAIRS ]]; then
+    npairs=$(wc -w <<<"$PAIRS")
+else
+    npairs=$(grep -c '^	&bench_pair_' "$ROOT/bench/bench.c")   # entries of bench_pairs[]
+fi
+planned=$((npairs * $(wc -w <<<"$THREADS") * $(wc -w <<<"$CS") * REPS * 2))
+# Each measurement costs its duration plus thread start-up and the console line; allow
+# three times the estimate and ten minutes for boot and slow starts.
+estimate=$((planned * (MS + 150) / 1000 + 30))
+TIMEOUT=${BENCH_TIMEOUT:-$((estimate * 3 + 600))}
+LOG=$OUT/console.log
+say "guest: $krel, TCG, $SMP vCPUs on $(nproc) host cores; $planned measurements of ${MS} ms" \
+    "(pairs: ${PAIRS:-all}; threads: $THREADS; cs: $CS; $REPS repeats); about $((estimate / 60 + 1)) min"
+say "console log: $LOG"
+
+filter=("$PY" "$SCRIPTS/bench-report.py" --progress)
+[[ ${VERBOSE:-0} == 1 ]] && filter=(tee /dev/stderr)
+set +e
+bash "$SCRIPTS/guest.sh" --kernel "$vmlinuz" --module "$B/bsdsync/bsdsync.ko" \
+    --module "$B/mod/bsdsync_bench.ko" --script "$guest" --smp "$SMP" --mem 2G \
+    --append "$APPEND" --timeout "$TIMEOUT" --log "$LOG" --stdout 2>"$OUT/guest.err" | "${filter[@]}"
+grc=${PIPESTATUS[0]}
+set -e
+broke=()
+if ((grc != 0)); then
+    cat "$OUT/guest.err"
+    broke+=("the guest run failed (guest.sh exit $grc)")
+fi
+if ! "$PY" "$SCRIPTS/ktap-summary.py" --reports-only --name bench "$LOG" >"$OUT/reports.log"; then
+    grep -v '^KTAP_SUMMARY' "$OUT/reports.log" | head -n 40
+    broke+=("the kernel reported problems (see $OUT/reports.log)")
+fi
+# ktap-summary.py lets bsdsync's own misuse reports pass (the KUnit suites provoke them on
+# purpose); here any report, bsdsync's included, means the benchmark misused a primitive.
+if grep -q 'Call Trace:' "$LOG"; then
+    grep -B 3 -m 3 'Call Trace:' "$LOG"
+    broke+=("a stack dump in the console (a bsdsync report or a kernel warning): see $LOG")
+fi
+
+# ---- report ------------------------------------------------------------------------------
+rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$ROOT" status --porcelain -- module include bench 2>/dev/null) ]] || rev+="+changes"
+say "writing the report"
+if ! "$PY" "$SCRIPTS/bench-report.py" --log "$LOG" --out "$OUT" --smp "$SMP" --append "$APPEND" \
+        --host-cores "$(nproc)" --revision "$rev" --qemu "$(qemu-system-x86_64 --version | head -n 1)" \
+        --wall "$((SECONDS - T0))"; then
+    broke+=("bench-report.py failed")
+fi
+if ((${#broke[@]})); then
+    for b in "${broke[@]}"; do say "FAILED: $b"; done
+    exit 1
+fi
+say "done in $(((SECONDS - T0) / 60))m$(((SECONDS - T0) % 60))s: $OUT/results.md, results.csv, raw.csv, throughput.png"
