@@ -173,4 +173,18 @@ bool WaitTable::has_waiters(Guard &g, const void *channel, WaitQueueId queue) co
 	return false;
 }
 
+Waiter *WaitTable::peek_one(Guard &g, const void *channel, WaitQueueId queue) const
+{
+	return best(g.chain_, channel, queue);
+}
+
+int WaitTable::count(Guard &g, const void *channel, WaitQueueId queue) const
+{
+	int n = 0;
+	for (Waiter *w = g.chain_->head; w; w = w->next)
+		if (w->channel == channel && w->queue == queue)
+			n++;
+	return n;
+}
+
 } // namespace bsdsync

@@ -103,6 +103,12 @@ public:
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue);
 	/* Is any thread queued on (channel, queue)? */
 	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
+	/* The waiter take_one() would take, left queued (a lock release that hands the lock to
+	 * it must first install it as owner with a CAS that may fail). Chain held by g. */
+	Waiter *peek_one(Guard &g, const void *channel, WaitQueueId queue) const;
+	/* How many threads are queued on (channel, queue) (a release that hands a shared lock
+	 * to every waiting reader counts them into the lock word first). Chain held by g. */
+	int count(Guard &g, const void *channel, WaitQueueId queue) const;
 
 	Chain chains_[kChains];
 
