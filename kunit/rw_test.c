@@ -5,6 +5,7 @@
  */
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+#include <linux/hrtimer.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -1252,7 +1253,51 @@ static void sx_taken_while_holding_an_rw_lock_reported(struct kunit *test)
 	rw_destroy(&rw);
 }
 
+
+/* In a hard interrupt (an hrtimer), where nothing may block: each blocking acquisition is
+ * reported, and taken by spinning since the lock is free, so the caller keeps exclusion. */
+struct rw_irq_ctx {
+	struct hrtimer timer;
+	struct rwlock l;
+	unsigned long reports, total;
+	int ran;
+};
+
+static enum hrtimer_restart rw_in_hardirq(struct hrtimer *timer)
+{
+	struct rw_irq_ctx *c = container_of(timer, struct rw_irq_ctx, timer);
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_SLEEP_INTERRUPT);
+	unsigned long total = bsdsync_report_total();
+
+	rw_rlock(&c->l);
+	rw_runlock(&c->l);
+	rw_wlock(&c->l);
+	rw_wunlock(&c->l);
+	c->reports = bsdsync_report_count(BSDSYNC_RULE_SLEEP_INTERRUPT) - before;
+	c->total = bsdsync_report_total() - total;
+	smp_store_release(&c->ran, 1);
+	return HRTIMER_NORESTART;
+}
+
+static void rw_in_interrupt_context_reported(struct kunit *test)
+{
+	struct rw_irq_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	rw_init(&c->l, "irq rw");
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = rw_in_hardirq;
+	hrtimer_start(&c->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	BT_WAIT_UNTIL(test, smp_load_acquire(&c->ran));
+	hrtimer_cancel(&c->timer);
+	KUNIT_EXPECT_EQ(test, c->reports, 2UL);
+	KUNIT_EXPECT_EQ(test, c->total, 2UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->l.rw_lock), RW_UNLOCKED);
+	rw_destroy(&c->l);
+}
+
 static struct kunit_case rw_misuse_cases[] = {
+	KUNIT_CASE(rw_in_interrupt_context_reported),
 	KUNIT_CASE(rw_held_across_a_sleep_reported),
 	KUNIT_CASE(rw_sleep_with_another_rw_held_reported),
 	KUNIT_CASE(sx_taken_while_holding_an_rw_lock_reported),

@@ -5,6 +5,7 @@
  */
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+#include <linux/hrtimer.h>
 #include <linux/slab.h>
 
 #include <sys/param.h>
@@ -1328,7 +1329,51 @@ static void sx_assert_every_flag_fails_when_false(struct kunit *test)
 	sx_destroy(&sx);
 }
 
+
+/* In a hard interrupt (an hrtimer), where nothing may block: each blocking acquisition is
+ * reported, and taken by spinning since the lock is free, so the caller keeps exclusion. */
+struct sx_irq_ctx {
+	struct hrtimer timer;
+	struct sx l;
+	unsigned long reports, total;
+	int ran;
+};
+
+static enum hrtimer_restart sx_in_hardirq(struct hrtimer *timer)
+{
+	struct sx_irq_ctx *c = container_of(timer, struct sx_irq_ctx, timer);
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_SLEEP_INTERRUPT);
+	unsigned long total = bsdsync_report_total();
+
+	sx_slock(&c->l);
+	sx_sunlock(&c->l);
+	sx_xlock(&c->l);
+	sx_xunlock(&c->l);
+	c->reports = bsdsync_report_count(BSDSYNC_RULE_SLEEP_INTERRUPT) - before;
+	c->total = bsdsync_report_total() - total;
+	smp_store_release(&c->ran, 1);
+	return HRTIMER_NORESTART;
+}
+
+static void sx_in_interrupt_context_reported(struct kunit *test)
+{
+	struct sx_irq_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	sx_init(&c->l, "irq sx");
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = sx_in_hardirq;
+	hrtimer_start(&c->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	BT_WAIT_UNTIL(test, smp_load_acquire(&c->ran));
+	hrtimer_cancel(&c->timer);
+	KUNIT_EXPECT_EQ(test, c->reports, 2UL);
+	KUNIT_EXPECT_EQ(test, c->total, 2UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->l.sx_lock), SX_LOCK_UNLOCKED);
+	sx_destroy(&c->l);
+}
+
 static struct kunit_case sx_misuse_cases[] = {
+	KUNIT_CASE(sx_in_interrupt_context_reported),
 	KUNIT_CASE(sx_taken_while_holding_a_mutex_reported),
 	KUNIT_CASE(sx_recursion_on_non_recursive_lock_reported),
 	KUNIT_CASE(sx_slock_of_a_lock_held_exclusively_by_the_caller_reported),

@@ -83,7 +83,13 @@ public:
 	 * if a waker unlinked it, otherwise the reason, and then it is no longer queued either.
 	 */
 	bsdsync_block_result wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
-				  u64 slack_ns);
+				  u64 slack_ns) { return wait(w, state, deadline_ns, slack_ns, nullptr, nullptr); }
+	/* As wait(); a waiter that gives up (not woken) runs leave(g, arg) under its chain lock
+	 * right after unlinking itself. A lock waiter fixes the lock word's waiter bits there:
+	 * while that chain lock is held, no holder can finish releasing (and freeing) the lock. */
+	using LeaveFn = void (*)(Guard &g, void *arg);
+	bsdsync_block_result wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
+				  u64 slack_ns, LeaveFn leave, void *arg);
 
 	/* Take a queued waiter of the current thread off its queue without blocking (a sleep
 	 * that is abandoned after queueing). */

@@ -113,14 +113,22 @@ void wake_successor(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g,
 }
 
 /*
- * A waiter left its queue without being handed the lock (a signal): its bit may now claim
- * waiters that are gone. Recompute the bits from the queues; if no writer waits any more in
- * front of queued readers of a shared-mode lock, let those readers in now.
+ * A waiter left its queue without being handed the lock (a signal), under the chain Guard g
+ * it unlinked itself with: its bit may now claim waiters that are gone. Recompute the bits
+ * from the queues; if no writer waits any more in front of queued readers of a shared-mode
+ * lock, let those readers in now. Safe against unlock-then-free: our bit is still set, so no
+ * holder can finish a release without this Guard.
  */
-void settle(const SharedLockKind &k, SharedLock *l)
+struct SettleArgs {
+	const SharedLockKind *k;
+	SharedLock *l;
+};
+
+void settle(WaitTable::Guard &g, void *arg)
 {
+	const SharedLockKind &k = *static_cast<SettleArgs *>(arg)->k;
+	SharedLock *l = static_cast<SettleArgs *>(arg)->l;
 	WaitTable &t = *k.table;
-	WaitTable::Guard g(t, l);
 	uintptr v = load_relaxed(&l->word);
 	for (;;) {
 		if (v == kDestroyed)
@@ -154,8 +162,9 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	t.enqueue(g, w, l, queue, nullptr);
 	g.unlock();
 	unsigned giant = k.drop_giant ? giant_drop(file, line) : 0;
+	SettleArgs settle_args{ &k, l };
 	bsdsync_block_result r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE
-							: k.block_state, 0, 0);
+							: k.block_state, 0, 0, settle, &settle_args);
 	int error = 0;
 	if (r == BSDSYNC_WOKEN) {
 		/* Handed over by the releaser's store (release), which the waker's release store
@@ -165,8 +174,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 		else
 			shared_acquired(k, &l->lo);
 	} else {
-		settle(k, l);
-		error = block_errno(r);
+		error = block_errno(r);	/* the bits were settled in wait() */
 	}
 	giant_pickup(giant, file, line);
 	return error;
