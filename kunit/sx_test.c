@@ -7,6 +7,8 @@
 #include <linux/signal.h>
 #include <linux/hrtimer.h>
 #include <linux/slab.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 
 #include <sys/param.h>
 #include <sys/systm.h>
@@ -337,6 +339,89 @@ static void sx_unlock_then_free_by_next_owner_is_safe(struct kunit *test)
 		bt_join(&t);
 	}
 	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - reports, 0UL);
+}
+
+
+/* ---- adaptive spinning ------------------------------------------------------------------ */
+
+/* The owner, on one CPU, holds the lock busy (never sleeping) until the waiter, on the other
+ * CPU, is trying, and a little longer. A waiter that spins while the owner runs gets the lock
+ * without a voluntary context switch; one that may not spin blocks (one switch at least). */
+struct sx_spin_ctx {
+	struct sx l;
+	int held, trying, done;
+	unsigned long nvcsw;	/* the waiter's voluntary switches during its lock call */
+};
+
+static void sx_spin_owner(void *arg)
+{
+	struct sx_spin_ctx *s = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	set_cpus_allowed_ptr(current, cpumask_of(0));
+	sx_xlock(&s->l);
+	WRITE_ONCE(s->held, 1);
+	while (!READ_ONCE(s->trying) && time_before(jiffies, deadline))
+		cpu_relax();
+	mdelay(5);
+	sx_xunlock(&s->l);
+}
+
+static void sx_spin_waiter(void *arg)
+{
+	struct sx_spin_ctx *s = arg;
+	unsigned long deadline = jiffies + 10 * HZ, nv;
+
+	set_cpus_allowed_ptr(current, cpumask_of(1));
+	while (!READ_ONCE(s->held) && time_before(jiffies, deadline))
+		cpu_relax();
+	nv = current->nvcsw;
+	WRITE_ONCE(s->trying, 1);
+	sx_xlock(&s->l);
+	s->nvcsw = current->nvcsw - nv;
+	sx_xunlock(&s->l);
+}
+
+/* Up to `tries` rounds; returns how many rounds had the waiter switch out voluntarily. */
+static int sx_spin_rounds(struct kunit *test, int noadaptive, int tries, int stop_on)
+{
+	struct sx_spin_ctx *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread o, w;
+	int blocked = 0;
+
+	if (!s)
+		return -1;
+	for (int i = 0; i < tries; i++) {
+		memset(s, 0, sizeof(*s));
+		sx_init_flags(&s->l, "adaptive", noadaptive ? SX_NOADAPTIVE : 0);
+		bt_start(test, &o, sx_spin_owner, s, "bsd-spin-o");
+		bt_start(test, &w, sx_spin_waiter, s, "bsd-spin-w");
+		bt_join(&o);
+		bt_join(&w);
+		sx_destroy(&s->l);
+		blocked += s->nvcsw != 0;
+		/* One round showing the behaviour is proof; the others guard against a round
+		 * spoiled by the scheduler (an owner preempted, a waiter late). */
+		if ((s->nvcsw != 0) == stop_on)
+			break;
+	}
+	return blocked;
+}
+
+static void sx_waiter_spins_while_the_exclusive_owner_runs(struct kunit *test)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	/* At least one round without blocking. */
+	KUNIT_EXPECT_LT(test, sx_spin_rounds(test, 0, 5, false), 5);
+}
+
+static void sx_noadaptive_waiter_blocks_instead_of_spinning(struct kunit *test)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	/* At least one round in which it blocked. */
+	KUNIT_EXPECT_GE(test, sx_spin_rounds(test, 1, 5, true), 1);
 }
 
 /* ---- try, upgrade, downgrade ------------------------------------------------------------ */
@@ -1043,6 +1128,8 @@ static void sx_interlock_of_condvar_retaken_in_its_mode(struct kunit *test)
 }
 
 static struct kunit_case sx_cases[] = {
+	KUNIT_CASE(sx_waiter_spins_while_the_exclusive_owner_runs),
+	KUNIT_CASE(sx_noadaptive_waiter_blocks_instead_of_spinning),
 	KUNIT_CASE(sx_all_readers_hold_the_lock_at_once),
 	KUNIT_CASE(sx_writers_exclude_readers_and_writers_under_stress),
 	KUNIT_CASE(sx_writer_gets_in_while_readers_keep_arriving),
