@@ -34,8 +34,9 @@
  * Invariants, kept under the Guard: UNLOCKED has no waiter bits (a release with waiters hands
  * the lock on); in shared mode SHARED_WAITERS implies EXCLUSIVE_WAITERS (readers only wait
  * behind a writer). A waiter that gives up (a signal for the _sig forms) recomputes the bits
- * from the queues and, if it was the last writer in front of queued readers of a shared
- * lock, lets them in.
+ * from the queues under the chain lock it unlinks itself with (its bit still set, no holder
+ * can finish a release meanwhile) and, if it was the last writer in front of queued readers
+ * of a shared lock, lets them in.
  *
  * Writer starvation (FreeBSD __sx_can_read / __rw_can_read): a new reader waits while a
  * writer waits, unless the thread already holds a shared lock of the same kind (the per-thread
