@@ -48,11 +48,13 @@ examples: modules
 # The module loader of Debian kernels never runs constructors (CONFIG_CONSTRUCTORS is off),
 # so a C++ static initializer would silently never run: there must be none (no
 # _GLOBAL__sub_I_* functions), and on such kernels no constructor section at all. (KASAN
-# kernels select CONSTRUCTORS and add their own for global-variable registration.)
+# kernels select CONSTRUCTORS and add their own for global-variable registration; KCSAN
+# kernels have the compiler add a __tsan_init constructor to every instrumented object, C
+# ones included, which the loader ignores.)
 check-ko:
 	@if nm $(KO) | grep -q '_GLOBAL__sub_[ID]_'; then \
 	    echo "error: $(KO) has C++ static initializers (make the globals constinit)"; exit 1; fi
-	@if ! grep -q '^CONFIG_CONSTRUCTORS=y' $(KDIR)/.config 2>/dev/null && \
+	@if ! grep -qE '^CONFIG_(CONSTRUCTORS|KCSAN)=y' $(KDIR)/.config 2>/dev/null && \
 	    readelf -SW $(KO) | grep -qE '\.(init|fini)_array|\.ctors|\.dtors'; then \
 	    echo "error: $(KO) has constructor sections (.init_array/.ctors)"; exit 1; fi
 

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Every bsdsync test (what `make test` runs):
-#   1. deps (apt), 2. the debug test kernel (cached),
-#   3. KUnit: bsdsync.ko + bsdsync_kunit.ko in a guest of the debug kernel (KASAN, lockdep),
-#   4. warning-free builds of bsdsync.ko and the examples against stock Debian 6.1 and 6.12
+#   1. deps (apt),
+#   2. for each debug test kernel (scripts/test-kernel-<variant>.config, built once, then
+#      cached): "kasan" (KASAN + lockdep) and "kcsan" (KCSAN + lockdep), two kernels because
+#      the sanitizers exclude each other. Against each: bsdsync.ko + bsdsync_kunit.ko built
+#      warning-free with instrumented C++ objects, the KUnit suites run in a guest, and any
+#      kernel report (lockdep, KASAN, KCSAN, WARN, BUG...) fails the run,
+#   3. warning-free builds of bsdsync.ko and the examples against stock Debian 6.1 and 6.12
 #      headers, no constructor sections in any .ko,
-#   5. stock Debian 6.1 kernel in a guest: load and unload bsdsync.ko and the examples.
-# Each KUnit case counts as one test and so does each rig check. The last line printed is
-# exactly "N passed, N failed" (", N skipped" appended if any); the exit status is non-zero
-# if anything failed. Logs: build/logs/.
+#   4. stock Debian 6.1 kernel in a guest: load and unload bsdsync.ko and the examples.
+# Each rig check counts as one test, and each KUnit case as one test per debug kernel it runs
+# in (rig checks of a debug kernel are named "KASAN kernel: ...", "KCSAN kernel: ...").
+# The last line printed is exactly "N passed, N failed" (", N skipped" appended if any); the
+# exit status is non-zero if anything failed. Logs: build/logs/ (per debug kernel:
+# testkernel-<variant>.log, kunit-build-<variant>.log, kunit-console-<variant>.log,
+# kunit-summary-<variant>.log).
 #
-# Environment: KUNIT_TIMEOUT (guest seconds, default 900), BSDSYNC_CACHE (kernel cache),
-# JOBS, SKIP_DEPS=1 (do not run deps.sh).
+# Environment: KUNIT_TIMEOUT (seconds per KUnit guest, default 900), BSDSYNC_CACHE (kernel
+# cache), JOBS, SKIP_DEPS=1 (do not run deps.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -80,13 +87,126 @@ finish() {
     echo
     echo "================ bsdsync test summary ($((SECONDS - T0)) s) ================"
     printf '%s\n' "${summary[@]}"
-    echo "KUnit cases: $kunit_pass passed, $kunit_fail failed, $kunit_skip skipped"
+    local v per=""
+    for v in "${DEBUG_VARIANTS[@]}"; do
+        [[ -n ${KUNIT_COUNTS[$v]:-} ]] || continue
+        set -- ${KUNIT_COUNTS[$v]}
+        per+="${per:+; }$v: $1 passed, $2 failed, $3 skipped"
+    done
+    echo "KUnit cases: $kunit_pass passed, $kunit_fail failed, $kunit_skip skipped${per:+ ($per)}"
     echo "logs: $LOGS"
     local p=$((checks_pass + kunit_pass)) f=$((checks_fail + kunit_fail)) s=$((checks_skip + kunit_skip))
     local line="$p passed, $f failed"
     ((s)) && line+=", $s skipped"
     echo "$line"
     ((f == 0))
+}
+
+# The debug test kernels, in the order they run. Per variant: what it checks, the compiler
+# flag that instruments an object for it, and the hooks an instrumented object calls (KASAN's
+# inline checks call only their report functions).
+DEBUG_VARIANTS=(kasan kcsan)
+declare -A VARIANT_DESC=([kasan]="KASAN + lockdep" [kcsan]="KCSAN + lockdep")
+declare -A VARIANT_FLAG=([kasan]=-fsanitize=kernel-address [kcsan]=-fsanitize=thread)
+declare -A VARIANT_HOOKS=([kasan]='__asan_(load|store|report)'
+                          [kcsan]='__tsan_(unaligned_|volatile_)?(read|write|atomic)')
+declare -A KUNIT_COUNTS=()  # variant -> "passed failed skipped"
+
+# cxx_instrumented VARIANT BUILD: Kbuild gives $(CFLAGS_KASAN)/$(CFLAGS_KCSAN) to C objects
+# only, so a C++ object is instrumented only if bsdsync's own C++ rule adds them. Checks that
+# every C++ object of bsdsync.ko was compiled with the variant's flag (its .o.cmd) and that
+# the objects call the sanitizer's hooks (not every object need: one that touches no memory
+# has nothing to instrument). Last line of output: "N/M" objects with hook calls / C++ objects.
+cxx_instrumented() {
+    local v=$1 b=$2 src o cmd n=0 calls=0 bad=0
+    while IFS= read -r src; do
+        o=${src%.cpp}.o
+        cmd=$(dirname "$o")/.$(basename "$o").cmd
+        n=$((n + 1))
+        if [[ ! -f $o || ! -f $cmd ]]; then
+            echo "missing ${o#"$b"/} or its .cmd"; bad=1; continue
+        fi
+        if ! grep -q -- "${VARIANT_FLAG[$v]}" "$cmd"; then
+            echo "${o#"$b"/} compiled without ${VARIANT_FLAG[$v]}"; bad=1
+        fi
+        if nm -u "$o" | grep -qE " ${VARIANT_HOOKS[$v]}"; then calls=$((calls + 1)); fi
+    done < <(find "$b/module" -name '*.cpp' | sort)
+    echo "$calls/$n"
+    ((n > 0 && calls > 0 && !bad))
+}
+
+# debug_kernel_kunit VARIANT: build (or reuse) that debug kernel, build bsdsync.ko and
+# bsdsync_kunit.ko against it, run the KUnit suites in a guest of it, count the cases and
+# look for kernel reports.
+debug_kernel_kunit() {
+    local v=$1 V=${1^^} desc=${VARIANT_DESC[$1]} kdir b t out
+    local p='' f='' s='' reports='' suites=''
+    local buildlog=$LOGS/kunit-build-$v.log console=$LOGS/kunit-console-$v.log
+    local sumlog=$LOGS/kunit-summary-$v.log
+
+    say "$V debug kernel ($desc; built once, then cached)"
+    t=$SECONDS
+    if kdir=$(bash "$SCRIPTS/build-test-kernel.sh" "$v" 2> >(tee "$LOGS/testkernel-$v.log" >&2) | tail -n 1) &&
+       [[ -n $kdir && -f $kdir/arch/x86/boot/bzImage ]]; then
+        say "$V kernel ready in $((SECONDS - t)) s: $kdir"
+    else
+        record FAIL "$V kernel: debug test kernel builds" "see $LOGS/testkernel-$v.log"
+        record FAIL "$V kernel: load, run KUnit, unload" "not run: no debug kernel"
+        return 0
+    fi
+
+    b=$ROOT/build/test-debug-$v
+    rm -rf "$b"
+    say "building bsdsync.ko + bsdsync_kunit.ko against the $V kernel"
+    if ! make -C "$ROOT" --no-print-directory kunit KDIR="$kdir" BUILD="$b" >"$buildlog" 2>&1; then
+        record FAIL "$V kernel: bsdsync.ko + bsdsync_kunit.ko build warning-free" "build failed; see $buildlog"
+        show_tail "$buildlog"
+        record FAIL "$V kernel: load, run KUnit, unload" "not run: build failed"
+        return 0
+    fi
+    if no_warnings "$buildlog"; then
+        record PASS "$V kernel: bsdsync.ko + bsdsync_kunit.ko build warning-free"
+    else
+        record FAIL "$V kernel: bsdsync.ko + bsdsync_kunit.ko build warning-free" "warnings; see $buildlog"
+        grep -i 'warning:' "$buildlog" | head -n 20
+    fi
+    local name="$V kernel: bsdsync's C++ objects instrumented (${VARIANT_FLAG[$v]})"
+    if out=$(cxx_instrumented "$v" "$b"); then
+        record PASS "$name" "$(tail -n 1 <<<"$out") call its hooks"
+    else
+        record FAIL "$name" "$(tail -n 1 <<<"$out") call its hooks"
+        sed '$d' <<<"$out"
+    fi
+
+    say "KUnit run in a $V-kernel guest (TCG, $desc; timeout ${KUNIT_TIMEOUT}s)"
+    t=$SECONDS
+    if bash "$SCRIPTS/guest.sh" --kernel "$kdir/arch/x86/boot/bzImage" \
+            --module "$b/bsdsync.ko" --module "$b/kunit/bsdsync_kunit.ko" \
+            --script "$LOGS/kunit-guest.sh" --timeout "$KUNIT_TIMEOUT" --log "$console"; then
+        record PASS "$V kernel: load, run KUnit, unload" "$((SECONDS - t)) s"
+    else
+        record FAIL "$V kernel: load, run KUnit, unload" "$((SECONDS - t)) s; see $console"
+    fi
+    # Whatever happened in the guest, count what KUnit reported.
+    python3 "$SCRIPTS/ktap-summary.py" --name "kunit $v" "$console" >"$sumlog" 2>&1 || true
+    grep -v '^KTAP_SUMMARY' "$sumlog" || true
+    read -r p f s reports suites < <(
+        sed -n 's/^KTAP_SUMMARY passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\) reports=\([0-9]*\) suites=\([0-9]*\)$/\1 \2 \3 \4 \5/p' \
+            "$sumlog" | tail -n 1) || true
+    p=${p:-0} f=${f:-0} s=${s:-0}
+    kunit_pass=$((kunit_pass + p)) kunit_fail=$((kunit_fail + f)) kunit_skip=$((kunit_skip + s))
+    KUNIT_COUNTS[$v]="$p $f $s"
+    if [[ -z $suites || $suites == 0 ]]; then
+        record FAIL "$V kernel: KUnit printed results" "no KTAP found"
+    else
+        record PASS "$V kernel: KUnit printed results" "$suites suite(s): $p passed, $f failed, $s skipped"
+    fi
+    name="$V kernel: no kernel reports (lockdep, ${V}, WARN, BUG...)"
+    if [[ ${reports:-1} == 0 ]]; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "${reports:-?} report(s); see $sumlog"
+    fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -100,78 +220,21 @@ if [[ ${SKIP_DEPS:-0} != 1 ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------
-# 2. debug test kernel
-say "debug test kernel (built once, then cached)"
-t=$SECONDS
-if KDBG=$(bash "$SCRIPTS/build-test-kernel.sh" 2> >(tee "$LOGS/testkernel.log" >&2) | tail -n 1) &&
-   [[ -n $KDBG && -f $KDBG/arch/x86/boot/bzImage ]]; then
-    say "debug kernel ready in $((SECONDS - t)) s: $KDBG"
-else
-    KDBG=
-    record FAIL "debug test kernel builds" "see $LOGS/testkernel.log"
-fi
-
-# ---------------------------------------------------------------------------------------
-# 3. KUnit in the debug kernel
-if [[ -n $KDBG ]]; then
-    B=$ROOT/build/test-debugkernel
-    rm -rf "$B"
-    say "building bsdsync.ko + bsdsync_kunit.ko against the debug kernel"
-    if make -C "$ROOT" --no-print-directory kunit KDIR="$KDBG" BUILD="$B" >"$LOGS/kunit-build.log" 2>&1; then
-        if no_warnings "$LOGS/kunit-build.log"; then
-            record PASS "debug kernel: bsdsync.ko + bsdsync_kunit.ko build warning-free"
-        else
-            record FAIL "debug kernel: bsdsync.ko + bsdsync_kunit.ko build warning-free" "warnings"
-            grep -i 'warning:' "$LOGS/kunit-build.log" | head -n 20
-        fi
-
-        cat >"$LOGS/kunit-guest.sh" <<'EOF'
+# 2. KUnit in each debug kernel
+cat >"$LOGS/kunit-guest.sh" <<'EOF'
 insmod /mod/bsdsync.ko || exit 1
 echo "bsdsync-test: running KUnit suites (insmod bsdsync_kunit.ko)"
 insmod /mod/bsdsync_kunit.ko || exit 1
 rmmod bsdsync_kunit || exit 1
 rmmod bsdsync || exit 1
 EOF
-        say "KUnit run in a debug-kernel guest (TCG, KASAN + lockdep; timeout ${KUNIT_TIMEOUT}s)"
-        t=$SECONDS
-        if bash "$SCRIPTS/guest.sh" --kernel "$KDBG/arch/x86/boot/bzImage" \
-                --module "$B/bsdsync.ko" --module "$B/kunit/bsdsync_kunit.ko" \
-                --script "$LOGS/kunit-guest.sh" --timeout "$KUNIT_TIMEOUT" \
-                --log "$LOGS/kunit-console.log"; then
-            record PASS "debug kernel: load, run KUnit, unload" "$((SECONDS - t)) s"
-        else
-            record FAIL "debug kernel: load, run KUnit, unload" "$((SECONDS - t)) s; see $LOGS/kunit-console.log"
-        fi
-        # Whatever happened in the guest, count what KUnit reported.
-        python3 "$SCRIPTS/ktap-summary.py" --name kunit "$LOGS/kunit-console.log" \
-            >"$LOGS/kunit-summary.log" 2>&1 || true
-        grep -v '^KTAP_SUMMARY' "$LOGS/kunit-summary.log" || true
-        read -r kunit_pass kunit_fail kunit_skip reports suites < <(
-            sed -n 's/^KTAP_SUMMARY passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\) reports=\([0-9]*\) suites=\([0-9]*\)$/\1 \2 \3 \4 \5/p' \
-                "$LOGS/kunit-summary.log" | tail -n 1) || true
-        kunit_pass=${kunit_pass:-0} kunit_fail=${kunit_fail:-0} kunit_skip=${kunit_skip:-0}
-        if [[ -z ${suites:-} || $suites == 0 ]]; then
-            record FAIL "debug kernel: KUnit printed results" "no KTAP found"
-        else
-            record PASS "debug kernel: KUnit printed results" "$suites suite(s)"
-        fi
-        if [[ ${reports:-1} == 0 ]]; then
-            record PASS "debug kernel: no kernel reports (lockdep, KASAN, WARN, BUG...)"
-        else
-            record FAIL "debug kernel: no kernel reports (lockdep, KASAN, WARN, BUG...)" "${reports:-?} report(s)"
-        fi
-    else
-        record FAIL "debug kernel: bsdsync.ko + bsdsync_kunit.ko build warning-free" "build failed"
-        show_tail "$LOGS/kunit-build.log"
-        record FAIL "debug kernel: load, run KUnit, unload" "not run: build failed"
-    fi
-else
-    record FAIL "debug kernel: load, run KUnit, unload" "not run: no debug kernel"
-fi
+for v in "${DEBUG_VARIANTS[@]}"; do
+    debug_kernel_kunit "$v"
+done
 
 # ---------------------------------------------------------------------------------------
-# 4. builds against stock Debian headers
-declare -A BUILT=()     # kernel release -> build dir, for step 5
+# 3. builds against stock Debian headers
+declare -A BUILT=()     # kernel release -> build dir, for step 4
 for series in 6.1 6.12; do
     case $series in
         6.1)  KDIR=$(newest_headers '6.1.*-amd64') ;;
@@ -230,7 +293,7 @@ for series in 6.1 6.12; do
 done
 
 # ---------------------------------------------------------------------------------------
-# 5. the stock Debian 6.1 kernel: load and unload everything
+# 4. the stock Debian 6.1 kernel: load and unload everything
 KDIR=$(newest_headers '6.1.*-amd64')
 krel=${KDIR:+$(kernel_release "$KDIR")}
 name="stock ${krel:-6.1} kernel: load/unload bsdsync.ko + examples"

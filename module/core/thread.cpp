@@ -80,10 +80,11 @@ extern "C" void bsdsync_td_exiting(void *state)
 {
 	ThreadState *t = static_cast<ThreadState *>(state);
 	if (t->nosleep_count > 0) {
+		/* Named by address only: the lock may live in a stack frame that is gone, or in
+		 * memory freed since (the thread can no longer release it), so it is not read. */
 		const lock_object *lo = t->nosleep_held[0];
-		ReportSubject s = lo && td_subject_of ? td_subject_of(lo)
-				  : ReportSubject{ "lock", lo ? lo->lo_name : "(untracked)", lo,
-						   lo ? lo->lo_site : nullptr };
+		ReportSubject s{ "lock", lo ? "(not read: it may be gone)" : "(untracked)", lo,
+				 nullptr };
 		report(BSDSYNC_RULE_EXIT_HELD, s, nullptr, 0,
 		       "thread exited holding %d non-sleepable lock(s), this one first",
 		       t->nosleep_count);

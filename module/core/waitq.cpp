@@ -79,7 +79,7 @@ void WaitTable::wake(Waiter *w)
 }
 
 bsdsync_block_result WaitTable::wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
-				     u64 slack_ns)
+				     u64 slack_ns, LeaveFn leave, void *arg)
 {
 	WaitTable &table = *this;
 	const void *channel = w.channel;
@@ -93,6 +93,8 @@ bsdsync_block_result WaitTable::wait(Waiter &w, bsdsync_block_state state, u64 d
 	if (load_relaxed(&w.woken))
 		return BSDSYNC_WOKEN;
 	unlink(again.chain_, &w);
+	if (leave)
+		leave(again, arg);
 	return r;
 }
 
@@ -171,6 +173,20 @@ bool WaitTable::has_waiters(Guard &g, const void *channel, WaitQueueId queue) co
 		if (w->channel == channel && w->queue == queue)
 			return true;
 	return false;
+}
+
+Waiter *WaitTable::peek_one(Guard &g, const void *channel, WaitQueueId queue) const
+{
+	return best(g.chain_, channel, queue);
+}
+
+int WaitTable::count(Guard &g, const void *channel, WaitQueueId queue) const
+{
+	int n = 0;
+	for (Waiter *w = g.chain_->head; w; w = w->next)
+		if (w->channel == channel && w->queue == queue)
+			n++;
+	return n;
 }
 
 } // namespace bsdsync

@@ -83,7 +83,13 @@ public:
 	 * if a waker unlinked it, otherwise the reason, and then it is no longer queued either.
 	 */
 	bsdsync_block_result wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
-				  u64 slack_ns);
+				  u64 slack_ns) { return wait(w, state, deadline_ns, slack_ns, nullptr, nullptr); }
+	/* As wait(); a waiter that gives up (not woken) runs leave(g, arg) under its chain lock
+	 * right after unlinking itself. A lock waiter fixes the lock word's waiter bits there:
+	 * while that chain lock is held, no holder can finish releasing (and freeing) the lock. */
+	using LeaveFn = void (*)(Guard &g, void *arg);
+	bsdsync_block_result wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
+				  u64 slack_ns, LeaveFn leave, void *arg);
 
 	/* Take a queued waiter of the current thread off its queue without blocking (a sleep
 	 * that is abandoned after queueing). */
@@ -103,6 +109,12 @@ public:
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue);
 	/* Is any thread queued on (channel, queue)? */
 	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
+	/* The waiter take_one() would take, left queued (a lock release that hands the lock to
+	 * it must first install it as owner with a CAS that may fail). Chain held by g. */
+	Waiter *peek_one(Guard &g, const void *channel, WaitQueueId queue) const;
+	/* How many threads are queued on (channel, queue) (a release that hands a shared lock
+	 * to every waiting reader counts them into the lock word first). Chain held by g. */
+	int count(Guard &g, const void *channel, WaitQueueId queue) const;
 
 	Chain chains_[kChains];
 

@@ -8,6 +8,8 @@ constinit const LockClass *const lock_classes[16] = {
 	nullptr,
 	&lock_class_mtx_sleep,
 	&lock_class_mtx_spin,
+	&lock_class_sx,
+	&lock_class_rw,
 };
 } // namespace
 

@@ -27,6 +27,11 @@ struct SleepRequest {
 	int line;
 };
 
+/* The errno of a wait's result, FreeBSD's sleep queue convention in Linux numbering: 0
+ * (woken), EWOULDBLOCK (timed out), EINTR (fatal signal), ERESTART (other signal). Shared by
+ * every blocking primitive that reports signals (sleep(9), the _sig forms of sx). */
+int block_errno(bsdsync_block_result res);
+
 /* Returns 0 (woken), EWOULDBLOCK (timed out, or the sleep was refused as misuse after a
  * report), EINTR (fatal signal) or ERESTART (other signal), in Linux numbering. */
 int sleep_on(const SleepRequest &r);

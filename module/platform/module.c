@@ -10,6 +10,8 @@
 #include <bsdsync/lock.h>
 #include <bsdsync/fbsd_mutex.h>
 #include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/fbsd_sx.h>
+#include <bsdsync/fbsd_rwlock.h>
 #include <bsdsync/sysinit.h>
 #include "platform.h"
 
@@ -33,7 +35,7 @@ static int __init bsdsync_init(void)
 		bsdsync_td_stop();
 		return error;
 	}
-	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sleep, condvar, sema, critical, atomic)\n");
+	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, sleep, condvar, sema, critical, atomic)\n");
 	return 0;
 }
 
@@ -80,6 +82,44 @@ EXPORT_SYMBOL(fbsd_mtx_pool_destroy);
 EXPORT_SYMBOL(fbsd_mtx_pool_find);
 EXPORT_SYMBOL(fbsd_mtx_pool_alloc);
 EXPORT_SYMBOL(fbsd_mtxpool_sleep);
+
+/* sx(9), SX_SYSINIT */
+EXPORT_SYMBOL(fbsd_sx_init_flags);
+EXPORT_SYMBOL(fbsd_sx_destroy);
+EXPORT_SYMBOL(fbsd_sx_xlock);
+EXPORT_SYMBOL(fbsd_sx_slock);
+EXPORT_SYMBOL(fbsd_sx_try_xlock);
+EXPORT_SYMBOL(fbsd_sx_try_slock);
+EXPORT_SYMBOL(fbsd_sx_xunlock);
+EXPORT_SYMBOL(fbsd_sx_sunlock);
+EXPORT_SYMBOL(fbsd_sx_unlock);
+EXPORT_SYMBOL(fbsd_sx_try_upgrade);
+EXPORT_SYMBOL(fbsd_sx_downgrade);
+EXPORT_SYMBOL(fbsd_sx_xholder);
+EXPORT_SYMBOL(fbsd_sx_xlocked);
+EXPORT_SYMBOL(fbsd_sx_recursed);
+EXPORT_SYMBOL(fbsd_sx_assert);
+EXPORT_SYMBOL(fbsd_sx_sysinit);
+EXPORT_SYMBOL(fbsd_sx_sysuninit);
+
+/* rwlock(9), RW_SYSINIT */
+EXPORT_SYMBOL(fbsd_rw_init_flags);
+EXPORT_SYMBOL(fbsd_rw_destroy);
+EXPORT_SYMBOL(fbsd_rw_wlock);
+EXPORT_SYMBOL(fbsd_rw_rlock);
+EXPORT_SYMBOL(fbsd_rw_try_wlock);
+EXPORT_SYMBOL(fbsd_rw_try_rlock);
+EXPORT_SYMBOL(fbsd_rw_wunlock);
+EXPORT_SYMBOL(fbsd_rw_runlock);
+EXPORT_SYMBOL(fbsd_rw_unlock);
+EXPORT_SYMBOL(fbsd_rw_try_upgrade);
+EXPORT_SYMBOL(fbsd_rw_downgrade);
+EXPORT_SYMBOL(fbsd_rw_wowner);
+EXPORT_SYMBOL(fbsd_rw_wowned);
+EXPORT_SYMBOL(fbsd_rw_recursed);
+EXPORT_SYMBOL(fbsd_rw_assert);
+EXPORT_SYMBOL(fbsd_rw_sysinit);
+EXPORT_SYMBOL(fbsd_rw_sysuninit);
 
 /* sleep(9) */
 EXPORT_SYMBOL(fbsd_tick_sbt);

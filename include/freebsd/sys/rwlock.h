@@ -1,0 +1,62 @@
+/*
+ * <sys/rwlock.h> for ported FreeBSD drivers: rwlock(9), reader/writer locks that behave
+ * like a mutex (bounded waits, never held across a sleep) with a shared mode.
+ *
+ * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
+ * do; rw_init records its call site once (a static record per site). Linux's rwlock_t API
+ * (read_lock, write_lock, rwlock_init) shares no name with this one.
+ */
+#ifndef _BSDSYNC_FREEBSD_SYS_RWLOCK_H_
+#define _BSDSYNC_FREEBSD_SYS_RWLOCK_H_
+
+#include <sys/types.h>
+#include <sys/lock.h>
+#include <sys/_rwlock.h>
+#include <sys/kernel.h>
+#include <bsdsync/fbsd_sleep.h>
+
+/* The struct rwlock behind rw (a struct rwlock or struct rwlock_padalign): naming the member
+ * rw_lock rejects any other type at compile time, as FreeBSD's rwlock2rw does. */
+#define __bsd_rw(rw)								\
+	((struct rwlock *)((char *)&(rw)->rw_lock - __builtin_offsetof(struct rwlock, rw_lock)))
+
+#define rw_init_flags(rw, name, opts)						\
+	fbsd_rw_init_flags(__bsd_rw(rw), (name), (opts), BSDSYNC_SITE())
+#define rw_init(rw, name)	rw_init_flags((rw), (name), 0)
+#define rw_destroy(rw)		fbsd_rw_destroy(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+
+#define rw_wlock(rw)		fbsd_rw_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_rlock(rw)		fbsd_rw_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_try_wlock(rw)	fbsd_rw_try_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_try_rlock(rw)	fbsd_rw_try_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_wunlock(rw)		fbsd_rw_wunlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_runlock(rw)		fbsd_rw_runlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_unlock(rw)		fbsd_rw_unlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_try_upgrade(rw)	fbsd_rw_try_upgrade(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_downgrade(rw)	fbsd_rw_downgrade(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+
+#define rw_initialized(rw)	lock_initialized(&(rw)->lock_object)
+#define rw_wowned(rw)		fbsd_rw_wowned(__bsd_rw(rw))
+#define rw_wlocked(rw)		rw_wowned(rw)
+#define rw_wowner(rw)		fbsd_rw_wowner(__bsd_rw(rw))
+#define rw_owner(rw)		rw_wowner(rw)
+#define rw_recursed(rw)		fbsd_rw_recursed(__bsd_rw(rw))
+#define rw_assert(rw, what)	fbsd_rw_assert(__bsd_rw(rw), (what), LOCK_FILE, LOCK_LINE)
+
+/* rw_sleep: sleep(9) with an rw lock (read or write) as interlock; it is released for the
+ * sleep and taken back in the same mode unless PDROP. */
+#define rw_sleep(chan, rw, pri, wmesg, timo)					\
+	fbsd_sleep((chan), &(rw)->lock_object, (pri), (wmesg),			\
+		   fbsd_tick_sbt * (timo), 0, BSDSYNC_C_HARDCLOCK, LOCK_FILE, LOCK_LINE)
+
+/* RW_SYSINIT: initialised when the driver's module loads, destroyed when it unloads. */
+#define RW_SYSINIT_FLAGS(name, rw, desc, flags)					\
+	static const struct bsdsync_lock_site name##_rw_site = { __FILE__, __LINE__ };	\
+	static struct rw_args name##_args = { (rw), (desc), (flags), &name##_rw_site };	\
+	SYSINIT(name##_rw_sysinit, SI_SUB_LOCK, SI_ORDER_MIDDLE, fbsd_rw_sysinit,	\
+		&name##_args);								\
+	SYSUNINIT(name##_rw_sysuninit, SI_SUB_LOCK, SI_ORDER_MIDDLE, fbsd_rw_sysuninit, \
+		  (rw))
+#define RW_SYSINIT(name, rw, desc)	RW_SYSINIT_FLAGS(name, rw, desc, 0)
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * <sys/sx.h> for ported FreeBSD drivers: sx(9), shared/exclusive locks that may be held
+ * across sleeps.
+ *
+ * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
+ * do; sx_init records its call site once (a static record per site).
+ */
+#ifndef _BSDSYNC_FREEBSD_SYS_SX_H_
+#define _BSDSYNC_FREEBSD_SYS_SX_H_
+
+#include <sys/types.h>
+#include <sys/lock.h>
+#include <sys/_sx.h>
+#include <sys/kernel.h>
+#include <bsdsync/fbsd_sleep.h>
+
+#define sx_init_flags(sx, desc, opts)						\
+	fbsd_sx_init_flags((sx), (desc), (opts), BSDSYNC_SITE())
+#define sx_init(sx, desc)	sx_init_flags((sx), (desc), 0)
+#define sx_destroy(sx)		fbsd_sx_destroy((sx), LOCK_FILE, LOCK_LINE)
+
+#define sx_xlock(sx)		((void)fbsd_sx_xlock((sx), 0, LOCK_FILE, LOCK_LINE))
+#define sx_xlock_sig(sx)	fbsd_sx_xlock((sx), 1, LOCK_FILE, LOCK_LINE)
+#define sx_slock(sx)		((void)fbsd_sx_slock((sx), 0, LOCK_FILE, LOCK_LINE))
+#define sx_slock_sig(sx)	fbsd_sx_slock((sx), 1, LOCK_FILE, LOCK_LINE)
+#define sx_try_xlock(sx)	fbsd_sx_try_xlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_try_slock(sx)	fbsd_sx_try_slock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_xunlock(sx)		fbsd_sx_xunlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_sunlock(sx)		fbsd_sx_sunlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_unlock(sx)		fbsd_sx_unlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_try_upgrade(sx)	fbsd_sx_try_upgrade((sx), LOCK_FILE, LOCK_LINE)
+#define sx_downgrade(sx)	fbsd_sx_downgrade((sx), LOCK_FILE, LOCK_LINE)
+
+#define sx_xholder(sx)		fbsd_sx_xholder((sx))
+#define sx_xlocked(sx)		fbsd_sx_xlocked((sx))
+#define sx_recursed(sx)		fbsd_sx_recursed((sx))
+#define sx_initialized(sx)	lock_initialized(&(sx)->lock_object)
+#define sx_assert(sx, what)	fbsd_sx_assert((sx), (what), LOCK_FILE, LOCK_LINE)
+
+/* sx_sleep: sleep(9) with an sx (held shared or exclusive) as interlock; it is taken back
+ * in the same mode unless PDROP. */
+#define sx_sleep(chan, sx, pri, wmesg, timo)					\
+	fbsd_sleep((chan), &(sx)->lock_object, (pri), (wmesg),			\
+		   fbsd_tick_sbt * (timo), 0, BSDSYNC_C_HARDCLOCK, LOCK_FILE, LOCK_LINE)
+
+/* SX_SYSINIT: the lock is initialised when the driver's module loads (before its
+ * module_init) and destroyed when it unloads (after its module_exit). */
+#define SX_SYSINIT_FLAGS(name, sxa, desc, flags)					\
+	static const struct bsdsync_lock_site name##_sx_site = { __FILE__, __LINE__ };	\
+	static struct sx_args name##_args = { (sxa), (desc), (flags), &name##_sx_site };	\
+	SYSINIT(name##_sx_sysinit, SI_SUB_LOCK, SI_ORDER_MIDDLE, fbsd_sx_sysinit,	\
+		&name##_args);								\
+	SYSUNINIT(name##_sx_sysuninit, SI_SUB_LOCK, SI_ORDER_MIDDLE, fbsd_sx_sysuninit, \
+		  (sxa))
+#define SX_SYSINIT(name, sxa, desc)	SX_SYSINIT_FLAGS(name, sxa, desc, 0)
+
+#endif

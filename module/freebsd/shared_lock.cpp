@@ -1,0 +1,637 @@
+/*
+ * The shared/exclusive lock of sx(9) and rwlock(9): one implementation, parameterised by a
+ * SharedLockKind (shared_lock.h).
+ *
+ * The word (sx_lock / rw_lock, include/bsdsync/fbsd_sx.h) is either
+ *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: unlocked), or
+ *   owner | RECURSED? | waiter bits      held exclusively by `owner`,
+ * with SHARED_WAITERS / EXCLUSIVE_WAITERS saying that threads may be queued on the lock's
+ * channel of its wait table (WQ_SHARED / WQ_EXCLUSIVE). Transitions:
+ *
+ *   UNLOCKED            -> owner             xlock fast path: one CAS, acquire
+ *   owner               -> UNLOCKED          xunlock fast path: one CAS, release
+ *   SHARED|n            -> SHARED|n+1        slock fast path: one CAS, acquire, only while
+ *                                            no writer waits (EXCLUSIVE_WAITERS clear)
+ *   SHARED|n+1|bits     -> SHARED|n|bits     sunlock fast path, n >= 1: one CAS, release
+ *   SHARED|1            -> UNLOCKED          last sunlock without waiters: one CAS, release
+ *   owner               -> owner|RECURSED    exclusive recursion (lo_data counts); only the
+ *                                            owner writes it, the unlock CAS then fails into
+ *                                            the slow path, which counts down
+ *   held | WAITERS bit  set by a thread about to queue, under the chain Guard of the lock,
+ *                       before it queues: from then on the holder's release CAS fails and
+ *                       its slow path takes the same Guard and finds the waiter (no lost
+ *                       wakeup). A thread queues only while the lock is held.
+ *   SHARED|1|bits or    -> hand-off, under the Guard, by the last holder: to the best
+ *   owner|bits             exclusive waiter (word = its thread | bits still true), else to
+ *                          every shared waiter (word = SHARED | count << 5), else UNLOCKED.
+ *                          The woken threads return owning the lock: no barging, so a
+ *                          waiting writer is never starved by arriving readers.
+ *   owner|bits          -> SHARED|1+m|EXCL?  downgrade, under the Guard: the m queued readers
+ *                                            get in at once, a queued writer keeps its bit
+ *   SHARED|1|bits       -> owner|bits        try_upgrade of the sole shared hold: one CAS
+ *   UNLOCKED            -> DESTROYED         destroy
+ *
+ * Invariants, kept under the Guard: UNLOCKED has no waiter bits (a release with waiters hands
+ * the lock on); in shared mode SHARED_WAITERS implies EXCLUSIVE_WAITERS (readers only wait
+ * behind a writer). A waiter that gives up (a signal for the _sig forms) recomputes the bits
+ * from the queues under the chain lock it unlinks itself with (its bit still set, no holder
+ * can finish a release meanwhile) and, if it was the last writer in front of queued readers
+ * of a shared lock, lets them in.
+ *
+ * Writer starvation (FreeBSD __sx_can_read / __rw_can_read): a new reader waits while a
+ * writer waits, unless the thread already holds a shared lock of the same kind (the per-thread
+ * counter), which would otherwise deadlock on its own recursion.
+ *
+ * Every release ends with one store or CAS to the word and touches the lock no more: the woken
+ * threads' Waiter records are on their own stacks, the chain lock is in the wait table, and the
+ * channel is only used as a key. The next owner may free the lock at once.
+ *
+ * A writer spins while the exclusive owner runs on a CPU (adaptive), then queues. sx waits
+ * release Giant while blocked (FreeBSD GIANT_SAVE) and take it back after.
+ */
+#include "freebsd/shared_lock.h"
+#include "freebsd/sleep.h"
+
+namespace bsdsync::fbsd {
+
+using namespace sl;
+
+namespace {
+
+inline ReportSubject subj(const SharedLock *l) { return subject_of(&l->lo); }
+
+/* The exclusive owner takes it once more: reported on a non-recursive lock, then recursed
+ * anyway, so the caller's unlocks stay balanced (as mtx does). */
+void recurse(const SharedLockKind &k, SharedLock *l, const char *op, const char *file, int line)
+{
+	if (!(l->lo.lo_flags & LO_RECURSABLE))
+		report(BSDSYNC_RULE_RECURSION, subj(l), file, line,
+		       "%s: recursed on a non-recursive %s lock", op, k.name);
+	l->lo.lo_data++;
+	fetch_or_relaxed(&l->word, kRecursed);
+}
+
+bool unrecurse(SharedLock *l)
+{
+	if (!(load_relaxed(&l->word) & kRecursed))
+		return false;
+	if (--l->lo.lo_data == 0)
+		fetch_and_relaxed(&l->word, ~kRecursed);
+	return true;
+}
+
+/*
+ * Under g, the holders gone (or going with the CAS the caller makes): the word that hands
+ * the lock to its waiters. The best writer, if one waits (*writer set, still queued: take it
+ * after the CAS succeeds), else every waiting reader (a shared hold each), else UNLOCKED.
+ */
+uintptr successor(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, Waiter **writer)
+{
+	WaitTable &t = *k.table;
+	Waiter *w = t.peek_one(g, l, WQ_EXCLUSIVE);
+	*writer = w;
+	if (w) {
+		uintptr nv = (uintptr)w->td;
+		if (t.count(g, l, WQ_EXCLUSIVE) > 1)
+			nv |= kExclusiveWaiters;
+		if (t.has_waiters(g, l, WQ_SHARED))
+			nv |= kSharedWaiters;
+		return nv;
+	}
+	return kShared + (uintptr)t.count(g, l, WQ_SHARED) * kOneSharer;
+}
+
+/* After the word installed by successor(): wake whom it was handed to. */
+void wake_successor(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, Waiter *writer)
+{
+	WaitTable &t = *k.table;
+	if (writer) {
+		/* The chain is still held: take_one picks the same waiter peek_one saw. */
+		t.wake_taken(g, t.take_one(g, l, WQ_EXCLUSIVE));
+	} else {
+		t.wake_all(g, l, WQ_SHARED);
+	}
+}
+
+/*
+ * A waiter left its queue without being handed the lock (a signal), under the chain Guard g
+ * it unlinked itself with: its bit may now claim waiters that are gone. Recompute the bits
+ * from the queues; if no writer waits any more in front of queued readers of a shared-mode
+ * lock, let those readers in now. Safe against unlock-then-free: our bit is still set, so no
+ * holder can finish a release without this Guard.
+ */
+struct SettleArgs {
+	const SharedLockKind *k;
+	SharedLock *l;
+};
+
+void settle(WaitTable::Guard &g, void *arg)
+{
+	const SharedLockKind &k = *static_cast<SettleArgs *>(arg)->k;
+	SharedLock *l = static_cast<SettleArgs *>(arg)->l;
+	WaitTable &t = *k.table;
+	uintptr v = load_relaxed(&l->word);
+	for (;;) {
+		if (v == kDestroyed)
+			return;
+		bool writers = t.has_waiters(g, l, WQ_EXCLUSIVE);
+		bool readers = t.has_waiters(g, l, WQ_SHARED);
+		if ((v & kShared) && !writers && readers) {
+			uintptr n = (uintptr)t.count(g, l, WQ_SHARED);
+			uintptr nv = (v & ~kWaiters) + n * kOneSharer;
+			/* Release: the readers' critical sections follow their wakeup. */
+			if (cas_release(&l->word, &v, nv)) {
+				t.wake_all(g, l, WQ_SHARED);
+				return;
+			}
+			continue;
+		}
+		uintptr nv = (v & ~kWaiters) | (writers ? kExclusiveWaiters : 0) |
+			     (readers ? kSharedWaiters : 0);
+		if (nv == v || cas_relaxed(&l->word, &v, nv))
+			return;
+	}
+}
+
+/* Queue on the lock (chain held by g, our bit set), block, and return owning the lock in the
+ * queue's mode (0), or without it after a signal (EINTR/ERESTART). */
+int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
+	  bool interruptible, const char *file, int line)
+{
+	WaitTable &t = *k.table;
+	Waiter w;
+	t.enqueue(g, w, l, queue, nullptr);
+	g.unlock();
+	unsigned giant = k.drop_giant ? giant_drop(file, line) : 0;
+	SettleArgs settle_args{ &k, l };
+	bsdsync_block_result r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE
+							: k.block_state, 0, 0, settle, &settle_args);
+	int error = 0;
+	if (r == BSDSYNC_WOKEN) {
+		/* Handed over by the releaser's store (release), which the waker's release store
+		 * of w.woken and our acquire load of it order before this point. */
+		if (queue == WQ_EXCLUSIVE)
+			exclusive_acquired(k, &l->lo);
+		else
+			shared_acquired(k, &l->lo);
+	} else {
+		error = block_errno(r);	/* the bits were settled in wait() */
+	}
+	giant_pickup(giant, file, line);
+	return error;
+}
+
+/*
+ * Interrupt context cannot block: report, then take the lock by spinning (the caller still
+ * gets exclusion), unless the interrupted thread holds it exclusively (it could never be
+ * granted): then it is not taken.
+ */
+BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool exclusive,
+				   const char *op, const char *file, int line)
+{
+	uintptr v = load_relaxed(&l->word);
+	if (owner_of(v) == self()) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
+		       "%s in an interrupt that interrupted the lock's owner: not taken", op);
+		return BSDSYNC_EDEADLK;
+	}
+	report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
+	       "%s in interrupt context (%s locks may block)", op, k.name);
+	for (;;) {
+		if (v == kDestroyed)
+			return BSDSYNC_EINVAL;
+		if (exclusive ? v == kUnlocked : (v & kShared) != 0) {
+			if (cas_acquire(&l->word, &v, exclusive ? self() : v + kOneSharer))
+				return 0;
+			continue;
+		}
+		bsdsync_cpu_relax();
+		v = load_relaxed(&l->word);
+	}
+}
+
+BSDSYNC_COLD void report_destroyed_while_waiting(SharedLock *l, const char *op,
+						 const char *file, int line)
+{
+	report(BSDSYNC_RULE_DESTROYED, subj(l), file, line,
+	       "%s of a lock destroyed while the thread waited for it", op);
+}
+
+inline bool may_spin(const SharedLock *l)
+{
+	return !(load_relaxed(&l->lo.lo_flags) & kNoAdaptive);
+}
+
+} // namespace
+
+bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
+	    int line)
+{
+	unsigned flags = load_relaxed(&l->lo.lo_flags);
+	if (load_relaxed(&l->word) == kDestroyed &&
+	    ((flags & LO_CLASSMASK) >> LO_CLASSSHIFT) == k.class_index)
+		report(BSDSYNC_RULE_DESTROYED, subj(l), file, line, "%s of a destroyed %s lock", op,
+		       k.name);
+	else if (!(flags & LO_INITIALIZED))
+		report(BSDSYNC_RULE_UNINITIALIZED, subj(l), file, line,
+		       "%s of a lock never initialised", op);
+	else
+		report(BSDSYNC_RULE_WRONG_CLASS, subj(l), file, line, "%s of a lock that is not %s",
+		       op, k.name);
+	return false;
+}
+
+int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
+		  const char *op, const char *file, int line)
+{
+	const uintptr me = self();
+
+	if (unlikely(bsdsync_in_interrupt()))
+		return lock_in_interrupt(k, l, true, op, file, line);
+	if (owner_of(v) == me) {
+		recurse(k, l, op, file, line);
+		return 0;
+	}
+	for (;;) {
+		if (v == kUnlocked) {
+			if (cas_acquire(&l->word, &v, me)) {
+				exclusive_acquired(k, &l->lo);
+				return 0;
+			}
+			continue;
+		}
+		if (unlikely(v == kDestroyed)) {
+			report_destroyed_while_waiting(l, op, file, line);
+			return BSDSYNC_EINVAL;
+		}
+		/* Adaptive: an exclusive owner running on a CPU will release soon. */
+		uintptr owner = owner_of(v);
+		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
+			v = load_relaxed(&l->word);
+			continue;
+		}
+
+		WaitTable::Guard g(*k.table, l);
+		v = load_relaxed(&l->word);
+		if (v == kUnlocked || v == kDestroyed)
+			continue;	/* released meanwhile: retry (g unlocks) */
+		/* The bit before queueing, under the Guard: the holders' release CAS now fails
+		 * and their slow path takes this Guard and hands the lock to us. */
+		if (!(v & kExclusiveWaiters) && !cas_relaxed(&l->word, &v, v | kExclusiveWaiters))
+			continue;
+		return block(k, l, g, WQ_EXCLUSIVE, interruptible, file, line);
+	}
+}
+
+int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
+		  const char *op, const char *file, int line)
+{
+	const uintptr me = self();
+
+	if (unlikely(bsdsync_in_interrupt()))
+		return lock_in_interrupt(k, l, false, op, file, line);
+	if (unlikely(owner_of(v) == me)) {
+		report(BSDSYNC_RULE_RECURSION, subj(l), file, line,
+		       "%s of a %s lock the thread holds exclusively (would deadlock): not taken",
+		       op, k.name);
+		return BSDSYNC_EDEADLK;
+	}
+	/* A thread that already holds a shared lock of this kind passes waiting writers: it
+	 * may be recursing, and waiting behind a writer that waits for it would deadlock. */
+	ThreadState *t = td_self();
+	const bool holds_shared = t && t->*k.shared_holds > 0;
+	for (;;) {
+		if ((v & kShared) && (holds_shared || !(v & kExclusiveWaiters))) {
+			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
+				shared_acquired(k, &l->lo);
+				return 0;
+			}
+			continue;
+		}
+		if (unlikely(v == kDestroyed)) {
+			report_destroyed_while_waiting(l, op, file, line);
+			return BSDSYNC_EINVAL;
+		}
+		uintptr owner = owner_of(v);
+		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
+			v = load_relaxed(&l->word);
+			continue;
+		}
+
+		WaitTable::Guard g(*k.table, l);
+		v = load_relaxed(&l->word);
+		if (v == kDestroyed || ((v & kShared) && (holds_shared || !(v & kExclusiveWaiters))))
+			continue;
+		if (!(v & kSharedWaiters) && !cas_relaxed(&l->word, &v, v | kSharedWaiters))
+			continue;
+		return block(k, l, g, WQ_SHARED, interruptible, file, line);
+	}
+}
+
+void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		     int line)
+{
+	uintptr v = load_relaxed(&l->word);
+	if (owner_of(v) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line, "%s of a %s lock %s", op,
+		       k.name, owner_of(v) ? "held exclusively by another thread"
+			       : sharers(v) ? "held shared, not exclusively" : "that is not held");
+		return;
+	}
+	if (unrecurse(l))
+		return;
+	exclusive_released(k, &l->lo);
+
+	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. */
+	WaitTable::Guard g(*k.table, l);
+	Waiter *writer;
+	uintptr nv = successor(k, l, g, &writer);
+	/* The last access to the lock: pairs with the acquire of whoever holds it next. */
+	store_release(&l->word, nv);
+	wake_successor(k, l, g, writer);
+}
+
+void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		     int line)
+{
+	uintptr v = load_relaxed(&l->word);
+	ThreadState *t = td_self();
+	if (!(v & kShared) || sharers(v) == 0) {
+		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line, "%s of a %s lock %s", op,
+		       k.name, owner_of(v) == self() ? "the thread holds exclusively"
+			       : owner_of(v) ? "held exclusively by another thread"
+					     : "that is not held");
+		return;
+	}
+	if (t && t->*k.shared_holds <= 0) {
+		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
+		       "%s by a thread that holds no shared %s lock", op, k.name);
+		return;
+	}
+	for (;;) {
+		if (sharers(v) > 1 || v == (kUnlocked | kOneSharer)) {
+			/* Not the last, or the last without waiters (the fast path's cases). */
+			uintptr nv = sharers(v) > 1 ? v - kOneSharer : kUnlocked;
+			if (cas_release(&l->word, &v, nv))
+				break;
+			continue;
+		}
+		/* The last shared hold, waiters queued: hand the lock on under the Guard. Readers
+		 * passing the waiting writer (see sl_slock_slow) may still change the count, so
+		 * CAS, and re-decide on failure. */
+		WaitTable::Guard g(*k.table, l);
+		v = load_relaxed(&l->word);
+		bool done = false;
+		while (!done && sharers(v) == 1) {
+			Waiter *writer;
+			uintptr nv = successor(k, l, g, &writer);
+			if (cas_release(&l->word, &v, nv)) {
+				wake_successor(k, l, g, writer);
+				done = true;
+			}
+		}
+		if (done)
+			break;
+	}
+	shared_released(k, t, &l->lo);
+}
+
+int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		 int line)
+{
+	if (unlikely(!sl_live(k, l, op, file, line)))
+		return 0;
+	uintptr v = kUnlocked;
+	if (cas_acquire(&l->word, &v, self())) {
+		exclusive_acquired(k, &l->lo);
+		return 1;
+	}
+	/* Modern FreeBSD: recurses on a recursive lock the caller holds exclusively. */
+	if (owner_of(v) == self() && (l->lo.lo_flags & LO_RECURSABLE)) {
+		recurse(k, l, op, file, line);
+		return 1;
+	}
+	return 0;
+}
+
+int sl_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		 int line)
+{
+	if (unlikely(!sl_live(k, l, op, file, line)))
+		return 0;
+	/* Any shared-mode lock, waiting writers or not (FreeBSD: a try never waits, so it cannot
+	 * starve anyone). */
+	uintptr v = load_relaxed(&l->word);
+	while (v & kShared) {
+		if (cas_acquire(&l->word, &v, v + kOneSharer)) {
+			shared_acquired(k, &l->lo);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		   int line)
+{
+	if (unlikely(!sl_live(k, l, op, file, line)))
+		return 0;
+	uintptr v = load_relaxed(&l->word);
+	ThreadState *t = td_self();
+	if (!(v & kShared) || sharers(v) == 0 || (t && t->*k.shared_holds <= 0)) {
+		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
+		       "%s of a %s lock the thread does not hold shared", op, k.name);
+		return 0;
+	}
+	/* Only the sole shared hold becomes the owner; the waiter bits stay as they are. */
+	while (sharers(v) == 1) {
+		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
+			if (t)
+				t->*k.shared_holds -= 1;	/* the same nosleep record stays */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		  int line)
+{
+	if (unlikely(!sl_live(k, l, op, file, line)))
+		return;
+	uintptr v = load_relaxed(&l->word);
+	if (owner_of(v) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
+		       "%s of a %s lock the thread does not hold exclusively", op, k.name);
+		return;
+	}
+	if (v & kRecursed) {
+		report(BSDSYNC_RULE_RECURSED_OP, subj(l), file, line,
+		       "%s of a recursed %s lock: it stays held exclusively", op, k.name);
+		return;
+	}
+	if (ThreadState *t = td_self())
+		t->*k.shared_holds += 1;	/* the same nosleep record stays */
+	uintptr expect = self();
+	/* Release: our exclusive section is over for the readers that now enter. */
+	if (cas_release(&l->word, &expect, kUnlocked + kOneSharer))
+		return;
+	/* Waiters: every queued reader gets in now, beside us; a queued writer keeps its bit
+	 * and waits for all of us. The word only changes under this Guard while we own it. */
+	WaitTable &t = *k.table;
+	WaitTable::Guard g(t, l);
+	uintptr n = (uintptr)t.count(g, l, WQ_SHARED);
+	uintptr nv = (kShared + (1 + n) * kOneSharer) |
+		     (t.has_waiters(g, l, WQ_EXCLUSIVE) ? kExclusiveWaiters : 0);
+	store_release(&l->word, nv);
+	t.wake_all(g, l, WQ_SHARED);
+}
+
+void sl_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned lo_flags,
+	     bool is_new, const bsdsync_lock_site *site)
+{
+	lock_object *lo = &l->lo;
+	if (!is_new && (load_relaxed(&lo->lo_flags) & LO_INITIALIZED)) {
+		uintptr v = load_relaxed(&l->word);
+		report(BSDSYNC_RULE_DOUBLE_INIT, ReportSubject{ k.name, name, l, site },
+		       site ? site->file : nullptr, site ? site->line : 0,
+		       "%s_init of a live lock \"%s\" (pass %s_NEW for fresh memory)", k.name,
+		       lo->lo_name ? lo->lo_name : "", k.class_index == BSDSYNC_CLASS_SX ? "SX" : "RW");
+		/* Re-initialising a held or waited-on lock would corrupt its holders: keep it. */
+		if (v != kUnlocked)
+			return;
+	}
+	store_relaxed(&l->word, kUnlocked);
+	lock_init(lo, k.class_index, name, lo_flags, site);
+}
+
+void sl_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+		int line)
+{
+	lock_object *lo = &l->lo;
+	uintptr v = load_relaxed(&l->word);
+	if (!(load_relaxed(&lo->lo_flags) & LO_INITIALIZED)) {
+		report(v == kDestroyed ? BSDSYNC_RULE_DESTROYED : BSDSYNC_RULE_UNINITIALIZED,
+		       subj(l), file, line, "%s of a %s lock %s", op, k.name,
+		       v == kDestroyed ? "already destroyed" : "never initialised");
+		return;
+	}
+	if (v != kUnlocked) {
+		report(BSDSYNC_RULE_DESTROY_HELD, subj(l), file, line, "%s of a %s lock %s", op,
+		       k.name, owner_of(v) == self() ? "the thread holds exclusively"
+			       : owner_of(v) ? "held exclusively by another thread"
+			       : sharers(v) ? "held shared" : "that threads wait for");
+		return;
+	}
+	store_release(&l->word, kDestroyed);
+	lock_destroy(lo);
+}
+
+/*
+ * FreeBSD's _sx_assert/__rw_assert without witness: LOCKED/SLOCKED need the lock held (shared,
+ * or exclusively by the caller; SLOCKED: shared only), and bsdsync also needs the caller to
+ * hold some shared lock of the kind for a shared hold to count as its own; XLOCKED needs the
+ * caller as owner; the recursion flags are checked on exclusive holds; UNLOCKED fails if the
+ * caller holds it exclusively (shared holders are anonymous).
+ */
+void sl_assert(const SharedLockKind &k, const SharedLock *l, int what, const char *op,
+	       const char *file, int line)
+{
+	uintptr v = load_relaxed(&l->word);
+	bool mine = owner_of(v) == self();
+	ThreadState *t = td_self();
+	bool any_shared_mine = !t || t->*k.shared_holds > 0;
+	const char *fail = nullptr;
+
+	switch (what) {
+	case LA_LOCKED:
+	case LA_LOCKED | LA_RECURSED:
+	case LA_LOCKED | LA_NOTRECURSED:
+	case LA_SLOCKED:
+	case LA_SLOCKED | LA_RECURSED:
+	case LA_SLOCKED | LA_NOTRECURSED:
+		if (v == kUnlocked || sharers(v) == 0) {
+			if (!mine || (what & LA_SLOCKED))
+				fail = (what & LA_SLOCKED) ? "not share-locked" : "not locked";
+		} else if (!any_shared_mine) {
+			fail = "share-locked, but not by this thread";
+		}
+		if (!fail && mine) {
+			if ((v & kRecursed) && (what & LA_NOTRECURSED))
+				fail = "recursed";
+			else if (!(v & kRecursed) && (what & LA_RECURSED))
+				fail = "not recursed";
+		}
+		break;
+	case LA_XLOCKED:
+	case LA_XLOCKED | LA_RECURSED:
+	case LA_XLOCKED | LA_NOTRECURSED:
+		if (!mine)
+			fail = "not exclusively locked by this thread";
+		else if ((v & kRecursed) && (what & LA_NOTRECURSED))
+			fail = "recursed";
+		else if (!(v & kRecursed) && (what & LA_RECURSED))
+			fail = "not recursed";
+		break;
+	case LA_UNLOCKED:
+		if (mine)
+			fail = "exclusively locked by this thread";
+		break;
+	default:
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subj(l), file, line,
+		       "%s: unknown assertion 0x%x", op, what);
+		return;
+	}
+	if (fail)
+		report(BSDSYNC_RULE_ASSERTION, subj(l), file, line, "%s failed: lock %s", op, fail);
+}
+
+bool sl_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how, const char *file,
+		     int line)
+{
+	SharedLock *l = reinterpret_cast<SharedLock *>(lo);
+	uintptr v = load_relaxed(&l->word);
+	if (owner_of(v) == self()) {
+		if (v & kRecursed) {
+			report(BSDSYNC_RULE_SLEEP_RECURSED, subj(l), file, line,
+			       "cannot sleep on a recursed %s lock (recursion depth %u)", k.name,
+			       lo->lo_data + 1);
+			return false;
+		}
+		*how = 0;
+		sl_xunlock(k, l, "sleep", file, line);
+		return true;
+	}
+	ThreadState *t = td_self();
+	if (sharers(v) > 0 && (!t || t->*k.shared_holds > 0)) {
+		*how = 1;
+		sl_sunlock(k, l, "sleep", file, line);
+		return true;
+	}
+	report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
+	       "sleeping with a %s lock as interlock that the thread does not hold", k.name);
+	return false;
+}
+
+void sl_class_lock(const SharedLockKind &k, lock_object *lo, uintptr how, const char *file,
+		   int line)
+{
+	/* Not through sl_xlock/sl_slock: the sleep already made the may-sleep check. */
+	SharedLock *l = reinterpret_cast<SharedLock *>(lo);
+	if (how)
+		sl_slock_slow(k, l, load_relaxed(&l->word), false, "sleep", file, line);
+	else
+		sl_xlock_slow(k, l, load_relaxed(&l->word), false, "sleep", file, line);
+}
+
+bool sl_class_owned(const SharedLockKind &k, const lock_object *lo)
+{
+	const SharedLock *l = reinterpret_cast<const SharedLock *>(lo);
+	uintptr v = load_relaxed(&l->word);
+	if (owner_of(v) == self())
+		return true;
+	ThreadState *t = td_self();
+	return sharers(v) > 0 && t && t->*k.shared_holds > 0;
+}
+
+} // namespace bsdsync::fbsd
