@@ -3,17 +3,22 @@
  * bsdsync_bench: the harness (bench.h describes pairs, kinds and loops).
  *
  * Nothing runs at load. Under debugfs (bsdsync_bench/):
- *   pairs  read: one line per pair, "name|kind|bsdsync api|linux api"
- *   run    write "pair=P impl=bsdsync|linux threads=N cs=short|long rep=R ms=M": runs
+ *   pairs  read: one line per pair, "name|kind|bsdsync api|linux api" (kind: lock, shared
+ *          or handoff)
+ *   sizes  read: one line per lock type, "bsdsync type|bytes|Linux type|bytes" (sizes.c);
+ *          also printed at load as "BENCH-SIZE ..." lines
+ *   run    write "pair=P impl=bsdsync|linux threads=N cs=short|long [rd=PCT] rep=R ms=M"
+ *          (rd: read share in percent, for shared pairs only and required there): runs
  *          that one measurement (the write returns when it is done, about M ms later)
  *          and prints one line to the kernel log:
  *
- *   BENCH pair=mtx impl=bsdsync threads=4 cs=short rep=2 ms=500 elapsed_ns=... ops=...
- *         min=... max=... lat_n=... lat_p50_ns=... lat_p99_ns=... check=ok
+ *   BENCH pair=mtx impl=bsdsync threads=4 cs=short rd=- rep=2 ms=500 elapsed_ns=...
+ *         ops=... writes=... min=... max=... lat_n=... lat_p50_ns=... lat_p99_ns=... check=ok
  *
- * ops is the total over the threads, min/max the per-thread extremes, elapsed_ns the
- * time from the start signal to the stop timer; lat_* only for hand-off pairs (else "-").
- * check=ok says the critical sections' own count matches the threads' counts.
+ * ops is the total over the threads, writes how many of them were exclusive (all of them
+ * but for shared pairs), min/max the per-thread extremes, elapsed_ns the time from the
+ * start signal to the stop timer; lat_* only for hand-off pairs (else "-"). check=ok says
+ * the critical sections' own count matches the threads' count of exclusive sections.
  *
  * A measurement: N kthreads, bound round-robin to the online CPUs, wait behind a start
  * barrier; the last one to arrive wakes the controller, which stamps the start, releases
@@ -39,13 +44,15 @@
 /* How long past its end a measurement may take before it is declared stuck. */
 #define BENCH_GRACE_MS		60000
 
-extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_cv,
-	bench_pair_sleep, bench_pair_sema;
+extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, bench_pair_sx,
+	bench_pair_cv, bench_pair_sleep, bench_pair_sema;
 
 /* Every pair measured, in report order. A new pair is one more entry here. */
 static const struct bench_pair *const bench_pairs[] = {
 	&bench_pair_mtx,
 	&bench_pair_spin,
+	&bench_pair_rw,
+	&bench_pair_sx,
 	&bench_pair_cv,
 	&bench_pair_sleep,
 	&bench_pair_sema,
@@ -130,6 +137,7 @@ struct bench_request {
 	int impl;
 	int threads;
 	bool cs_long;
+	int rd;			/* -1: not given */
 	int rep;
 	unsigned int ms;
 };
@@ -140,7 +148,7 @@ static int bench_measure(const struct bench_request *q)
 	const struct bench_impl *impl = &pair->impl[q->impl];
 	const int n = q->threads;
 	/* State units: one shared lock, or one per thread pair. */
-	const int nunits = pair->kind == BENCH_LOCK ? 1 : (n + 1) / 2;
+	const int nunits = pair->kind == BENCH_HANDOFF ? (n + 1) / 2 : 1;
 	const size_t unit = ALIGN(impl->size, SMP_CACHE_BYTES);
 	int cpus[BENCH_MAX_THREADS];
 	int ncpus = 0, cpu, i, err = 0;
@@ -148,8 +156,8 @@ static int bench_measure(const struct bench_request *q)
 	struct bench_chan *chans;
 	char *states;
 	u32 *lat = NULL, *hist;
-	u64 ops = 0, lo = U64_MAX, hi = 0, nlat = 0, done = 0, elapsed;
-	char p50[24] = "-", p99[24] = "-";
+	u64 ops = 0, wops = 0, lo = U64_MAX, hi = 0, nlat = 0, done = 0, elapsed;
+	char p50[24] = "-", p99[24] = "-", rd[8] = "-";
 
 	for_each_online_cpu(cpu) {
 		if (ncpus == ARRAY_SIZE(cpus))
@@ -173,6 +181,7 @@ static int bench_measure(const struct bench_request *q)
 	r->impl = impl;
 	r->nthreads = n;
 	r->cs_long = q->cs_long;
+	r->rd = q->rd;
 	atomic_set(&r->ready, 0);
 	atomic_set(&r->finished, 0);
 	init_waitqueue_head(&r->start_wq);
@@ -185,7 +194,7 @@ static int bench_measure(const struct bench_request *q)
 
 	for (i = 0; i < n; i++) {
 		struct bench_worker *w = &r->w[i];
-		int u = pair->kind == BENCH_LOCK ? 0 : i / 2;
+		int u = pair->kind == BENCH_HANDOFF ? i / 2 : 0;
 
 		w->run = r;
 		w->id = i;
@@ -242,6 +251,7 @@ static int bench_measure(const struct bench_request *q)
 		struct bench_worker *w = &r->w[i];
 
 		ops += w->ops;
+		wops += pair->kind == BENCH_SHARED ? w->wops : w->ops;
 		lo = min(lo, w->ops);
 		hi = max(hi, w->ops);
 		nlat += w->nlat;
@@ -255,11 +265,14 @@ static int bench_measure(const struct bench_request *q)
 		snprintf(p50, sizeof(p50), "%llu", bench_lat_percentile(hist, nlat, 50));
 		snprintf(p99, sizeof(p99), "%llu", bench_lat_percentile(hist, nlat, 99));
 	}
-	pr_info("BENCH pair=%s impl=%s threads=%d cs=%s rep=%d ms=%u elapsed_ns=%llu ops=%llu "
-		"min=%llu max=%llu lat_n=%llu lat_p50_ns=%s lat_p99_ns=%s check=%s\n",
-		pair->name, impl->name, n, q->cs_long ? "long" : "short", q->rep, q->ms, elapsed,
-		ops, lo, hi, nlat, p50, p99, done == ops ? "ok" : "LOST-UPDATES");
-	if (done != ops)
+	if (q->rd >= 0)
+		snprintf(rd, sizeof(rd), "%d", q->rd);
+	pr_info("BENCH pair=%s impl=%s threads=%d cs=%s rd=%s rep=%d ms=%u elapsed_ns=%llu "
+		"ops=%llu writes=%llu min=%llu max=%llu lat_n=%llu lat_p50_ns=%s lat_p99_ns=%s "
+		"check=%s\n",
+		pair->name, impl->name, n, q->cs_long ? "long" : "short", rd, q->rep, q->ms,
+		elapsed, ops, wops, lo, hi, nlat, p50, p99, done == wops ? "ok" : "LOST-UPDATES");
+	if (done != wops)
 		err = -EIO;
 
 out_destroy:
@@ -284,6 +297,7 @@ static int bench_parse(char *buf, struct bench_request *q)
 
 	memset(q, 0, sizeof(*q));
 	q->impl = -1;
+	q->rd = -1;
 	while ((tok = strsep(&buf, " \t\n")) != NULL) {
 		if (!*tok)
 			continue;
@@ -312,6 +326,10 @@ static int bench_parse(char *buf, struct bench_request *q)
 			if (strcmp(val, "short") && strcmp(val, "long"))
 				return -EINVAL;
 			q->cs_long = !strcmp(val, "long");
+		} else if (!strcmp(tok, "rd")) {
+			if (kstrtouint(val, 10, &u) || u > 100)
+				return -EINVAL;
+			q->rd = u;
 		} else if (!strcmp(tok, "rep")) {
 			if (kstrtouint(val, 10, &u) || u > 1000000)
 				return -EINVAL;
@@ -325,6 +343,9 @@ static int bench_parse(char *buf, struct bench_request *q)
 		}
 	}
 	if (!q->pair || q->impl < 0 || !q->threads || !q->ms)
+		return -EINVAL;
+	/* A read share exactly for the shared pairs. */
+	if ((q->pair->kind == BENCH_SHARED) != (q->rd >= 0))
 		return -EINVAL;
 	return 0;
 }
@@ -363,12 +384,21 @@ static int bench_pairs_show(struct seq_file *m, void *v)
 		const struct bench_pair *p = bench_pairs[i];
 
 		seq_printf(m, "%s|%s|%s|%s\n", p->name,
-			   p->kind == BENCH_LOCK ? "lock" : "handoff", p->impl[0].api,
-			   p->impl[1].api);
+			   p->kind == BENCH_LOCK ? "lock" :
+			   p->kind == BENCH_SHARED ? "shared" : "handoff",
+			   p->impl[0].api, p->impl[1].api);
 	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bench_pairs);
+
+static int bench_sizes_show(struct seq_file *m, void *v)
+{
+	for (const struct bench_size *z = bench_sizes; z->bsd; z++)
+		seq_printf(m, "%s|%zu|%s|%zu\n", z->bsd, z->bsd_size, z->lnx, z->lnx_size);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_sizes);
 
 static int __init bench_init(void)
 {
@@ -377,6 +407,10 @@ static int __init bench_init(void)
 		return PTR_ERR(bench_dir);
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 	debugfs_create_file("pairs", 0444, bench_dir, NULL, &bench_pairs_fops);
+	debugfs_create_file("sizes", 0444, bench_dir, NULL, &bench_sizes_fops);
+	for (const struct bench_size *z = bench_sizes; z->bsd; z++)
+		pr_info("BENCH-SIZE %s|%zu|%s|%zu\n", z->bsd, z->bsd_size, z->lnx,
+			z->lnx_size);
 	pr_info("bsdsync_bench: ready (%zu pairs; write requests to "
 		"/sys/kernel/debug/bsdsync_bench/run)\n", ARRAY_SIZE(bench_pairs));
 	return 0;

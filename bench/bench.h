@@ -11,6 +11,11 @@
  *
  *   BENCH_LOCK     lock; critical section on shared data; unlock; count. All threads
  *                  share one lock. Measures throughput and fairness.
+ *   BENCH_SHARED   like BENCH_LOCK on a shared/exclusive lock: each operation is a read
+ *                  (shared lock, a critical section that only reads the data) with the
+ *                  probability given by the measurement's read share (rd=100, 90, 50
+ *                  percent), else a write (exclusive lock, the BENCH_LOCK section). Each
+ *                  thread draws from its own xorshift generator, seeded by its index.
  *   BENCH_HANDOFF  threads are paired (0,1), (2,3)...; each pair passes one token back and
  *                  forth over its own state (a lone thread passes it to itself, so one
  *                  thread measures the calls with nobody to wake). The holder runs the
@@ -36,6 +41,7 @@
 
 enum bench_kind {
 	BENCH_LOCK,
+	BENCH_SHARED,
 	BENCH_HANDOFF,
 };
 
@@ -71,6 +77,7 @@ struct bench_run {
 	int stop;		/* set by `timer` when the time is up */
 	bool go;		/* set when every thread is ready */
 	bool cs_long;
+	int rd;			/* BENCH_SHARED: percent of operations that are reads */
 	int nthreads;
 	const struct bench_pair *pair;
 	const struct bench_impl *impl;
@@ -89,6 +96,8 @@ struct bench_worker {
 	int id;			/* 0..nthreads-1 */
 	int me, peer;		/* BENCH_HANDOFF: 0 or 1 within the pair; peer == me if alone */
 	u64 ops;
+	u64 wops;		/* BENCH_SHARED: how many of ops were writes */
+	u64 sink;		/* what the readers read (kept, so the reads are not optimised out) */
 	u64 nlat;
 	u32 *lat;		/* BENCH_LAT_BUCKETS counters (BENCH_HANDOFF) */
 } ____cacheline_aligned;
@@ -107,6 +116,15 @@ struct bench_pair {
 	enum bench_kind kind;
 	struct bench_impl impl[2];	/* [0] bsdsync, [1] Linux */
 };
+
+/* One row of the sizes table (sizes.c): a bsdsync type next to its Linux counterpart. */
+struct bench_size {
+	const char *bsd;
+	size_t bsd_size;
+	const char *lnx;
+	size_t lnx_size;
+};
+extern const struct bench_size bench_sizes[];	/* ends with an all-zero row */
 
 /* ---- harness services used by the loops (bench.c) ------------------------------------- */
 void bench_wait_start(struct bench_worker *w);
@@ -227,9 +245,64 @@ static __always_inline int bench_handoff_loop(struct bench_worker *w,
 	return 0;
 }
 
+/* The read side's critical section: the same words, read only. */
+static __always_inline u64 bench_cs_read(const struct bench_data *d, bool long_cs)
+{
+	u64 x = READ_ONCE(d->a) + READ_ONCE(d->b) + READ_ONCE(d->c);
+
+	if (long_cs) {
+		for (unsigned int i = 0; i < BENCH_LONG_ITERS; i++)
+			x += READ_ONCE(d->walk[i % BENCH_WALK_WORDS]);
+	}
+	return x;
+}
+
+/* BENCH_SHARED: `lock(state, write)` takes the lock exclusive if write, else shared, and
+ * returns what `unlock(state, write, how)` needs back. */
+static __always_inline int bench_shared_loop(struct bench_worker *w,
+					     unsigned long (*lock)(void *state, bool write),
+					     void (*unlock)(void *state, bool write,
+							    unsigned long how))
+{
+	struct bench_data *d = &w->chan->data;
+	const bool long_cs = bench_cs_long(w);
+	const u32 rd = w->run->rd;
+	void *state = w->state;
+	u32 rnd = 2463534242u + 0x9e3779b9u * (u32)w->id;	/* xorshift32, never 0 */
+	u64 n = 0, nw = 0, sink = 0;
+
+	bench_wait_start(w);
+	while (!bench_stopped(w)) {
+		unsigned long how;
+		bool write;
+
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 17;
+		rnd ^= rnd << 5;
+		write = rnd % 100 >= rd;
+		how = lock(state, write);
+
+		if (write) {
+			bench_cs(d, long_cs);
+			nw++;
+		} else {
+			sink += bench_cs_read(d, long_cs);
+		}
+		unlock(state, write, how);
+		n++;
+		cond_resched();	/* as in bench_lock_loop */
+	}
+	w->ops = n;
+	w->wops = nw;
+	w->sink = sink;
+	return 0;
+}
+
 /* One line per implementation: the worker function over its two primitive calls. */
 #define BENCH_LOCK_WORKER(fn, lock, unlock)					\
 	static int fn(struct bench_worker *w) { return bench_lock_loop(w, lock, unlock); }
+#define BENCH_SHARED_WORKER(fn, lock, unlock)					\
+	static int fn(struct bench_worker *w) { return bench_shared_loop(w, lock, unlock); }
 #define BENCH_HANDOFF_WORKER(fn, take, give)					\
 	static int fn(struct bench_worker *w) { return bench_handoff_loop(w, take, give); }
 

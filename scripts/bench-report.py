@@ -9,9 +9,11 @@
     bench-report.py --log CONSOLE_LOG --out DIR [--smp N] [--host-cores N] [--revision R]
                     [--qemu VERSION] [--wall SECONDS]
         Parses the BENCH lines of a console log (bench/bench.c documents them) and writes
-        DIR/raw.csv (one row per measurement), DIR/results.csv (one row per pair, thread
-        count and critical section: medians over the repeats), DIR/results.md (the table)
-        and DIR/throughput.png (ops/s against threads, one subplot per pair).
+        DIR/raw.csv (one row per measurement), DIR/results.csv (one row per pair, read
+        share, thread count and critical section: medians over the repeats), DIR/results.md
+        (the table), DIR/sizes.md (each lock type's size next to its Linux counterpart)
+        and DIR/throughput.png (ops/s against threads, one subplot per pair and read
+        share).
 
 Medians: ops/s, fairness and latency are medians over the repeats; the ratio is the median
 of the per-repeat ratios (each repeat ran both implementations back to back, so a ratio
@@ -59,8 +61,10 @@ def parse_measurement(text):
     try:
         m = {
             "pair": f["pair"], "impl": f["impl"], "threads": int(f["threads"]),
-            "cs": f["cs"], "rep": int(f["rep"]), "ms": int(f["ms"]),
+            "cs": f["cs"], "rd": None if f.get("rd", "-") == "-" else int(f["rd"]),
+            "rep": int(f["rep"]), "ms": int(f["ms"]),
             "elapsed_ns": int(f["elapsed_ns"]), "ops": int(f["ops"]),
+            "writes": int(f.get("writes", f["ops"])),
             "min": int(f["min"]), "max": int(f["max"]), "lat_n": int(f["lat_n"]),
             "lat_p50_ns": None if f["lat_p50_ns"] == "-" else int(f["lat_p50_ns"]),
             "lat_p99_ns": None if f["lat_p99_ns"] == "-" else int(f["lat_p99_ns"]),
@@ -97,7 +101,7 @@ def progress():
     t_plan = None
     planned = reps = None
     done = 0
-    seen = {}          # (pair, threads, cs, rep) -> {impl: ops_s}
+    seen = {}          # (pair, rd, threads, cs, rep) -> {impl: ops_s}
 
     def out(msg):
         print(f"[bench {hms(time.monotonic() - t0)}] {msg}", flush=True)
@@ -124,11 +128,12 @@ def progress():
                 t_plan = time.monotonic()
                 continue
             done += 1
-            key = (m["pair"], m["threads"], m["cs"], m["rep"])
+            key = (m["pair"], m["rd"], m["threads"], m["cs"], m["rep"])
             seen.setdefault(key, {})[m["impl"]] = m["ops_s"]
-            msg = (f"{done:4d}/{planned or '?'} rep {m['rep']}/{reps} {m['pair']:<6} "
-                   f"threads={m['threads']:<2} cs={m['cs']:<5} {m['impl']:<7} "
-                   f"{si(m['ops_s']):>6} ops/s")
+            rd = "" if m["rd"] is None else f" rd={m['rd']}%"
+            msg = (f"{done:4d}/{planned or '?'} rep {m['rep']}/{reps} "
+                   f"{m['pair'] + rd:<13} threads={m['threads']:<2} cs={m['cs']:<5} "
+                   f"{m['impl']:<7} {si(m['ops_s']):>6} ops/s")
             if m["lat_p50_ns"] is not None:
                 msg += f"  lat p50 {m['lat_p50_ns'] / 1000:.1f} us p99 {m['lat_p99_ns'] / 1000:.1f} us"
             both = seen[key]
@@ -155,7 +160,7 @@ def median(xs):
 
 
 def load(log):
-    meas, pairs, guest, problems = [], {}, {}, []
+    meas, pairs, guest, problems, sizes = [], {}, {}, [], []
     with open(log, errors="replace") as fh:
         for raw in fh:
             line = strip(raw)
@@ -163,6 +168,11 @@ def load(log):
                 parts = line[len("BENCH-PAIR "):].split("|")
                 if len(parts) == 4:
                     pairs[parts[0]] = {"kind": parts[1], "bsdsync": parts[2], "linux": parts[3]}
+            elif line.startswith("BENCH-SIZE "):
+                parts = line[len("BENCH-SIZE "):].split("|")
+                row = tuple(parts) if len(parts) == 4 else None
+                if row and row not in sizes:
+                    sizes.append(row)
             elif line.startswith("BENCH-GUEST "):
                 guest = fields(line[len("BENCH-GUEST "):])
             elif line.startswith("BENCH pair="):
@@ -175,20 +185,26 @@ def load(log):
                         problems.append("check failed: " + line)
             elif line.startswith(("BENCH-FAIL", "BENCH-ERROR")):
                 problems.append(line)
-    return meas, pairs, guest, problems
+    return meas, pairs, guest, problems, sizes
+
+
+def rd_key(rd):
+    """Read shares in report order: exclusive-only first, then 100, 90, 50 percent."""
+    return -1 if rd is None else -rd
 
 
 def aggregate(meas, pairs):
     order = {p: i for i, p in enumerate(pairs)}
     by_point = {}
     for m in meas:
-        by_point.setdefault((m["pair"], m["threads"], m["cs"]), []).append(m)
+        by_point.setdefault((m["pair"], m["rd"], m["threads"], m["cs"]), []).append(m)
     rows = []
-    for key in sorted(by_point, key=lambda k: (order.get(k[0], 99), k[0], k[1], k[2] != "short")):
-        pair, threads, cs = key
+    for key in sorted(by_point, key=lambda k: (order.get(k[0], 99), k[0], k[3] != "short",
+                                               rd_key(k[1]), k[2])):
+        pair, rd, threads, cs = key
         ms = by_point[key]
-        row = {"pair": pair, "kind": pairs.get(pair, {}).get("kind", "?"), "threads": threads,
-               "cs": cs}
+        row = {"pair": pair, "kind": pairs.get(pair, {}).get("kind", "?"), "rd": rd,
+               "threads": threads, "cs": cs}
         for impl in IMPLS:
             mi = [m for m in ms if m["impl"] == impl]
             row[f"{impl}_reps"] = len(mi)
@@ -218,10 +234,11 @@ def aggregate(meas, pairs):
     return rows
 
 
-RAW_COLS = ["pair", "impl", "threads", "cs", "rep", "ms", "elapsed_ns", "ops", "ops_s",
+RAW_COLS = ["pair", "impl", "rd", "threads", "cs", "rep", "ms", "elapsed_ns", "ops", "writes",
+            "ops_s",
             "min", "max", "min_ops_s", "max_ops_s", "lat_n", "lat_p50_ns", "lat_p99_ns",
             "check"]
-ROW_COLS = ["pair", "kind", "threads", "cs", "ratio", "ratio_min", "ratio_max", "ratio_reps"] + [
+ROW_COLS = ["pair", "kind", "rd", "threads", "cs", "ratio", "ratio_min", "ratio_max", "ratio_reps"] + [
     f"{i}_{c}" for i in IMPLS for c in (
         "reps", "ops_s", "min_ops_s", "max_ops_s", "fair_min", "fair_max", "blocked", "lat_n",
         "lat_p50_ns", "lat_p99_ns")]
@@ -282,15 +299,15 @@ def write_md(path, args, rows, pairs, guest, meas):
         if any(r["pair"] == name for r in rows):
             L.append(f"- **{name}** ({p['kind']}): `{p['bsdsync']}` vs `{p['linux']}`")
     L.append("")
-    L.append("| pair | threads | cs | bsdsync ops/s | Linux ops/s | bsdsync/Linux (min-max) "
-             "| fairness bsdsync | fairness Linux | latency bsdsync p50/p99 us "
-             "| latency Linux p50/p99 us |")
-    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| pair | reads | cs | threads | bsdsync ops/s | Linux ops/s "
+             "| bsdsync/Linux (min-max) | fairness bsdsync | fairness Linux "
+             "| latency bsdsync p50/p99 us | latency Linux p50/p99 us |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = "-" if r["ratio"] is None else (
             f"**{r['ratio']:.2f}** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
-        cells = [r["pair"], str(r["threads"]), r["cs"], si(r["bsdsync_ops_s"]),
-                 si(r["linux_ops_s"]), ratio]
+        cells = [r["pair"], "-" if r["rd"] is None else f"{r['rd']}%", r["cs"],
+                 str(r["threads"]), si(r["bsdsync_ops_s"]), si(r["linux_ops_s"]), ratio]
         for impl in IMPLS:
             if r["threads"] == 1 or r[f"{impl}_fair_min"] is None:
                 cells.append("-")
@@ -307,12 +324,25 @@ def write_md(path, args, rows, pairs, guest, meas):
              "per-repeat ratios, above 1 when bsdsync is faster, with the smallest and "
              "largest repeat in brackets. Fairness: the slowest and fastest thread's "
              "operations divided by the mean per thread (1.00/1.00 is perfectly even). "
+             "Reads (shared pairs): the share of operations that take the lock shared and "
+             "only read the data; the rest take it exclusive and write. "
              "Latency (hand-off pairs, threads >= 2): from just before the wake call to the "
              "woken thread running with its token, over every hand-off where the taker had "
              "to block; histogram buckets 3% wide. Hand-off pairs with N threads run N/2 "
              "independent ping-pong pairs at once; with 1 thread the thread hands the token "
              "to itself (nobody to wake). cs short: a few updates of shared words; cs long: "
-             "200 updates walking 1 KiB.")
+             "200 updates walking 1 KiB (reads: the same words, read only).")
+    with open(path, "w") as fh:
+        fh.write("\n".join(L) + "\n")
+
+
+def write_sizes(path, sizes, guest):
+    L = [f"Sizes as `sizeof()` gives them in bsdsync_bench.ko built for "
+         f"`{guest.get('kernel', '?')}` (stock configuration: no lock debugging, which would "
+         "grow the Linux types).", "",
+         "| bsdsync | bytes | Linux counterpart | bytes |", "|---|---:|---|---:|"]
+    for bsd, bsz, lnx, lsz in sizes:
+        L.append(f"| `{bsd}` | {bsz} | `{lnx}` | {lsz} |")
     with open(path, "w") as fh:
         fh.write("\n".join(L) + "\n")
 
@@ -322,15 +352,17 @@ def write_png(path, rows, pairs, guest, args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [p for p in pairs if any(r["pair"] == p for r in rows)]
-    names += sorted({r["pair"] for r in rows} - set(names))
-    ncols = min(3, len(names))
+    # One subplot per pair and read share.
+    order = {p: i for i, p in enumerate(pairs)}
+    names = sorted({(r["pair"], r["rd"]) for r in rows},
+                   key=lambda k: (order.get(k[0], 99), k[0], rd_key(k[1])))
+    ncols = min(4, len(names))
     nrows = math.ceil(len(names) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.0 * nrows), squeeze=False)
     colors = {"bsdsync": "tab:blue", "linux": "tab:orange"}
     styles = {"short": ("-", "o"), "long": ("--", "s")}
-    for ax, name in zip(axes.flat, names):
-        pr = [r for r in rows if r["pair"] == name]
+    for ax, (name, rd) in zip(axes.flat, names):
+        pr = [r for r in rows if r["pair"] == name and r["rd"] == rd]
         threads = sorted({r["threads"] for r in pr})
         for cs in ("short", "long"):
             cr = sorted((r for r in pr if r["cs"] == cs), key=lambda r: r["threads"])
@@ -351,6 +383,8 @@ def write_png(path, rows, pairs, guest, args):
         ax.set_ylabel("ops/s (median)")
         p = pairs.get(name)
         title = name if not p else f"{name}: {p['bsdsync']}\nvs {p['linux']}"
+        if rd is not None:
+            title += f", {rd}% reads"
         ax.set_title(title, fontsize=8.5)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
@@ -364,20 +398,23 @@ def write_png(path, rows, pairs, guest, args):
 
 
 def report(args):
-    meas, pairs, guest, problems = load(args.log)
+    meas, pairs, guest, problems, sizes = load(args.log)
     for p in problems:
         print("bench-report: " + p, file=sys.stderr)
     if not meas:
         print(f"bench-report: no measurements in {args.log}", file=sys.stderr)
         return 1
     raw = sorted(meas, key=lambda m: (list(pairs).index(m["pair"]) if m["pair"] in pairs else 99,
-                                      m["threads"], m["cs"] != "short", m["rep"], m["impl"]))
+                                      m["cs"] != "short", rd_key(m["rd"]), m["threads"],
+                                      m["rep"], m["impl"]))
     rows = aggregate(meas, pairs)
     write_csv(f"{args.out}/raw.csv", RAW_COLS, raw)
     write_csv(f"{args.out}/results.csv", ROW_COLS, rows)
     write_md(f"{args.out}/results.md", args, rows, pairs, guest, meas)
+    write_sizes(f"{args.out}/sizes.md", sizes, guest)
     write_png(f"{args.out}/throughput.png", rows, pairs, guest, args)
     print(open(f"{args.out}/results.md").read())
+    print(open(f"{args.out}/sizes.md").read())
     return 1 if any(p.startswith("check failed") for p in problems) else 0
 
 
