@@ -17,7 +17,9 @@
  *
  * ops is the total over the threads, writes how many of them were exclusive (all of them
  * but for shared pairs), min/max the per-thread extremes, elapsed_ns the time from the
- * start signal to the stop timer; lat_* only for hand-off pairs (else "-"). check=ok says
+ * start signal to the stop timer. lat_*: for hand-off pairs the wake latency of every
+ * hand-off where the taker blocked; for lock and shared pairs the acquire latency of one
+ * operation in BENCH_ACQ_SAMPLE ("-" without samples). check=ok says
  * the critical sections' own count matches the threads' count of exclusive sections.
  *
  * A measurement: N kthreads, bound round-robin to the online CPUs, wait behind a start
@@ -170,9 +172,8 @@ static int bench_measure(const struct bench_request *q)
 	states = kzalloc(nunits * unit, GFP_KERNEL);
 	if (r)
 		r->w = kcalloc(n, sizeof(*r->w), GFP_KERNEL);
-	if (pair->kind == BENCH_HANDOFF)
-		lat = vzalloc(array_size(n + 1, BENCH_LAT_BUCKETS * sizeof(u32)));
-	if (!r || !r->w || !chans || !states || (pair->kind == BENCH_HANDOFF && !lat)) {
+	lat = vzalloc(array_size(n + 1, BENCH_LAT_BUCKETS * sizeof(u32)));
+	if (!r || !r->w || !chans || !states || !lat) {
 		err = -ENOMEM;
 		goto out_free;
 	}
