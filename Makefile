@@ -3,6 +3,8 @@
 #   make            build bsdsync.ko against KDIR (default: newest installed Debian headers)
 #   make run        the main job: build, boot a guest, load bsdsync and the example driver
 #   make test       every test: debug-kernel KUnit run, stock 6.1/6.12 builds, stock boot
+#   make bench      the benchmark: bsdsync against Linux's primitives in a stock 6.1 guest
+#                   (scripts/bench.sh; not part of make test; BENCH_QUICK=1 for a smoke run)
 #   make clean
 #
 # Builds happen out of the source tree, in $(BUILD) (one directory per kernel), so the same

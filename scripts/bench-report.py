@@ -26,7 +26,9 @@ import argparse
 import csv
 import datetime
 import math
+import os
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -275,11 +277,14 @@ def config_lines(args, guest, meas):
     return [
         f"- Guest: Debian's stock kernel `{guest.get('kernel', '?')}` (production configuration, "
         f"no debug options; preemption `{guest.get('preempt', '?')}`, HZ 250), "
-        f"{guest.get('cpus', args.smp)} vCPUs, {mem}, clocksource `{guest.get('clocksource', '?')}`"
+        f"{guest.get('cpus', args.smp)} vCPUs, {mem}, clocksource `{guest.get('clocksource', '?')}`, "
+        f"cpuidle `{guest.get('cpuidle', '?')}`"
         + (f" (boot arguments `{args.append}`)." if args.append else "."),
         f"- Host: QEMU TCG (`-accel tcg,thread=multi -cpu max`), {args.qemu or 'QEMU'}, "
         f"on {args.host_cores} host cores shared with other jobs: the {guest.get('cpus', args.smp)} "
-        "vCPUs time-share them, so absolute numbers mean little and even the ratios are noisy.",
+        "vCPUs time-share them, so absolute numbers mean little and even the ratios are noisy."
+        + (f" Host load average (1/5/15 min) {args.load} when the guest started, "
+           f"{args.load_after} when it ended." if args.load else ""),
         f"- Each point: {reps} repeat(s) of {'/'.join(str(x) for x in ms)} ms (guest time) per "
         "implementation, the two implementations back to back in each repeat (order alternating), "
         "threads bound round-robin to the vCPUs and started together behind a barrier; "
@@ -403,6 +408,18 @@ def write_png(path, rows, pairs, guest, args):
     fig.savefig(path, dpi=110)
 
 
+def update_readme(path, marker, text):
+    """Replace what lies between <!-- MARKER:begin --> and <!-- MARKER:end --> lines."""
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    doc = open(path).read()
+    i, j = doc.find(begin), doc.find(end)
+    if i < 0 or j < i:
+        raise SystemExit(f"bench-report: {path} has no {begin} ... {end} section")
+    doc = doc[:i + len(begin)] + "\n" + text.rstrip("\n") + "\n" + doc[j:]
+    with open(path, "w") as fh:
+        fh.write(doc)
+
+
 def report(args):
     meas, pairs, guest, problems, sizes = load(args.log)
     for p in problems:
@@ -421,6 +438,14 @@ def report(args):
     write_png(f"{args.out}/throughput.png", rows, pairs, guest, args)
     print(open(f"{args.out}/results.md").read())
     print(open(f"{args.out}/sizes.md").read())
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+        for f in ("results.md", "results.csv", "raw.csv", "sizes.md", "throughput.png"):
+            shutil.copy(f"{args.out}/{f}", f"{args.keep}/{f}")
+    if args.readme:
+        update_readme(args.readme, "bench-results", open(f"{args.out}/results.md").read())
+        update_readme(args.readme, "bench-sizes", open(f"{args.out}/sizes.md").read())
+        print(f"bench-report: {args.readme} updated", file=sys.stderr)
     return 1 if any(p.startswith("check failed") for p in problems) else 0
 
 
@@ -435,6 +460,11 @@ def main():
     ap.add_argument("--qemu", default="")
     ap.add_argument("--append", default="")
     ap.add_argument("--wall", type=int, default=0)
+    ap.add_argument("--load", default="", help="host load average when the guest started")
+    ap.add_argument("--load-after", default="", help="... and when it ended")
+    ap.add_argument("--readme", help="put results.md and sizes.md into this README, "
+                    "between its bench-results and bench-sizes markers")
+    ap.add_argument("--keep", help="copy the results (md, csv, png) into this directory")
     args = ap.parse_args()
     if args.progress:
         return progress()

@@ -23,6 +23,8 @@
 #   BENCH_PAIRS       pairs to run, e.g. "mtx cv" (default: every pair bsdsync_bench has)
 #   BENCH_TIMEOUT     guest wall-clock limit in seconds (default: computed from the above)
 #   BENCH_APPEND      extra guest kernel arguments (default "tsc=reliable", see below)
+#   BENCH_README=1    also put the results into README.md (the "Benchmark results" and
+#                     "Sizes" tables, between their markers) and copy them to bench/results/
 #   SKIP_DEPS=1       do not run the apt steps
 #   VERBOSE=1         stream the whole console, not just progress
 # Logs: build/bench/console.log (the guest console), build/bench/build.log.
@@ -120,7 +122,8 @@ insmod /mod/bsdsync.ko || { echo "BENCH-FAIL insmod bsdsync.ko"; exit 1; }
 insmod /mod/bsdsync_bench.ko || { echo "BENCH-FAIL insmod bsdsync_bench.ko"; exit 1; }
 [ -n "$PAIRS" ] || PAIRS=$(cut -d'|' -f1 $D/pairs)
 preempt=$(cat /sys/kernel/debug/sched/preempt 2>/dev/null | sed 's/.*(\(.*\)).*/\1/')
-echo "BENCH-GUEST kernel=$(uname -r) cpus=$(nproc) mem_kb=$(awk '/MemTotal/{print $2}' /proc/meminfo) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) preempt=${preempt:-unknown}"
+idle=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)
+echo "BENCH-GUEST kernel=$(uname -r) cpus=$(nproc) mem_kb=$(awk '/MemTotal/{print $2}' /proc/meminfo) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) preempt=${preempt:-unknown} cpuidle=${idle:-none}"
 sed 's/^/BENCH-PAIR /' $D/pairs
 sed 's/^/BENCH-SIZE /' $D/sizes
 # The read-share arguments of a pair: one per read share for shared pairs, else none.
@@ -184,6 +187,9 @@ say "guest: $krel, TCG, $SMP vCPUs on $(nproc) host cores; $planned measurements
     "about $((estimate / 60 + 1)) min"
 say "console log: $LOG"
 
+# The host's load while the benchmark runs (other jobs share its cores): reported with the
+# results.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 filter=("$PY" "$SCRIPTS/bench-report.py" --progress)
 [[ ${VERBOSE:-0} == 1 ]] && filter=(tee /dev/stderr)
 set +e
@@ -192,6 +198,7 @@ bash "$SCRIPTS/guest.sh" --kernel "$vmlinuz" --module "$B/bsdsync/bsdsync.ko" \
     --append "$APPEND" --timeout "$TIMEOUT" --log "$LOG" --stdout 2>"$OUT/guest.err" | "${filter[@]}"
 grc=${PIPESTATUS[0]}
 set -e
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 broke=()
 if ((grc != 0)); then
     cat "$OUT/guest.err"
@@ -214,7 +221,8 @@ rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 say "writing the report"
 if ! "$PY" "$SCRIPTS/bench-report.py" --log "$LOG" --out "$OUT" --smp "$SMP" --append "$APPEND" \
         --host-cores "$(nproc)" --revision "$rev" --qemu "$(qemu-system-x86_64 --version | head -n 1)" \
-        --wall "$((SECONDS - T0))"; then
+        --wall "$((SECONDS - T0))" --load "$load_before" --load-after "$load_after" \
+        ${BENCH_README:+--readme "$ROOT/README.md" --keep "$ROOT/bench/results"}; then
     broke+=("bench-report.py failed")
 fi
 if ((${#broke[@]})); then
