@@ -290,7 +290,8 @@ def config_lines(args, guest, meas):
         "threads bound round-robin to the vCPUs and started together behind a barrier; "
         "medians reported.",
         f"- bsdsync revision `{args.revision}`; run {datetime.date.today().isoformat()}"
-        + (f", {args.wall // 60} min wall clock in all." if args.wall else "."),
+        + (f", {args.wall // 60} min {args.wall % 60} s wall clock in all (build, boot, "
+           "measurements)." if args.wall else "."),
     ]
 
 

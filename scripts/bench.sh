@@ -217,12 +217,15 @@ fi
 
 # ---- report ------------------------------------------------------------------------------
 rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$ROOT" status --porcelain -- module include bench 2>/dev/null) ]] || rev+="+changes"
+[[ -z $(git -C "$ROOT" status --porcelain -- module include bench ':!bench/results' 2>/dev/null) ]] ||
+    rev+="+changes"
 say "writing the report"
+readme=()
+[[ ${BENCH_README:-0} == 1 ]] && readme=(--readme "$ROOT/README.md" --keep "$ROOT/bench/results")
 if ! "$PY" "$SCRIPTS/bench-report.py" --log "$LOG" --out "$OUT" --smp "$SMP" --append "$APPEND" \
         --host-cores "$(nproc)" --revision "$rev" --qemu "$(qemu-system-x86_64 --version | head -n 1)" \
         --wall "$((SECONDS - T0))" --load "$load_before" --load-after "$load_after" \
-        ${BENCH_README:+--readme "$ROOT/README.md" --keep "$ROOT/bench/results"}; then
+        "${readme[@]}"; then
     broke+=("bench-report.py failed")
 fi
 if ((${#broke[@]})); then
