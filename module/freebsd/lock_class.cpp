@@ -8,6 +8,12 @@ constinit const LockClass *const lock_classes[16] = {
 	nullptr,
 	&lock_class_mtx_sleep,
 	&lock_class_mtx_spin,
+	nullptr,			/* BSDSYNC_CLASS_SX */
+	nullptr,			/* BSDSYNC_CLASS_RW */
+	&lock_class_rm,
+	&lock_class_rm_sleepable,
+	nullptr,			/* BSDSYNC_CLASS_LOCKMGR */
+	&lock_class_rms,
 };
 } // namespace
 
