@@ -207,6 +207,9 @@ static void stress_reader(void *arg)
 			WRITE_ONCE(s->torn, s->torn + 1);
 		if (s->reader_sleeps && (i & 15) == 0)
 			usleep_range(50, 100);
+		else
+			for (int j = 0; j < 64; j++)
+				cpu_relax();	/* stay a while: a writer that got in would see us */
 		atomic_dec(&s->readers_inside);
 		if (s->use_rms)
 			rms_runlock(&s->rms);
