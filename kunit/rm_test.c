@@ -1474,26 +1474,31 @@ static void misuse_rm_sleep_with_a_recursed_or_missing_hold_is_refused(struct ku
 	rm_destroy(&rm);
 }
 
-static void rlock_and_exit(void *arg)
+static int rlock_and_exit(void *arg)
 {
 	struct rmlock *rm = arg;
 	struct rm_priotracker tr;
 
 	rm_rlock(rm, &tr);
+	return 0;
 }
 
 static void misuse_thread_exit_with_an_rm_read_lock_held_is_reported(struct kunit *test)
 {
 	struct rmlock *rm = kunit_kzalloc(test, sizeof(*rm), GFP_KERNEL);
-	struct bt_thread t;
 	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD);
+	struct task_struct *task;
 
 	KUNIT_ASSERT_NOT_NULL(test, rm);
 	rm_init(rm, "rm exit held");
-	bt_start(test, &t, rlock_and_exit, rm, "rm_exiter");
-	bt_join(&t);
-	/* The exit report comes from the exiting task, after its function returned. */
-	BT_WAIT_UNTIL(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) != before);
+	task = kthread_create(rlock_and_exit, rm, "rm_exiter");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	get_task_struct(task);
+	wake_up_process(task);
+	/* The report is made by the exiting task (do_exit); wait until it is past it, so
+	 * that its stack dump is not interleaved with the next case's output. */
+	BT_WAIT_UNTIL(test, READ_ONCE(task->exit_state) != 0);
+	put_task_struct(task);
 	KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) - before, 1UL);
 	/* The dead thread's hold can never be released: take it off by hand to clean up. */
 	rm->rm_state.rm_readers--;
