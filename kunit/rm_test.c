@@ -590,6 +590,9 @@ static void rm_recurse_read_recursion_passes_a_waiting_writer(struct kunit *test
 	KUNIT_EXPECT_EQ(test, READ_ONCE(r->writer_in), 0);
 	rm_assert(&r->rm, RA_RLOCKED | RA_RECURSED);
 	rm_runlock(&r->rm, &inner);
+	/* With RM_RECURSE a try-read of a thread that already reads succeeds too. */
+	KUNIT_EXPECT_EQ(test, rm_try_rlock(&r->rm, &inner), 1);
+	rm_runlock(&r->rm, &inner);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(r->writer_in), 0);
 	rm_runlock(&r->rm, &r->outer);
 	BT_WAIT_UNTIL(test, READ_ONCE(r->writer_in));
@@ -755,6 +758,15 @@ static void rm_init_flags_options_set_the_lock_object_flags(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, rm.lock_object.lo_flags & LO_RECURSABLE);
 	KUNIT_EXPECT_TRUE(test, rm.lock_object.lo_flags & LO_SLEEPABLE);
 	rm_destroy(&rm);
+}
+
+static void rm_sizes_are_as_documented(struct kunit *test)
+{
+	/* README: 48 bytes plus a 16-byte slot per CPU; the caller's tracker 32. */
+	KUNIT_EXPECT_EQ(test, sizeof(struct rmlock), (size_t)48);
+	KUNIT_EXPECT_EQ(test, sizeof(struct bsdsync_rm_cpu), (size_t)16);
+	KUNIT_EXPECT_EQ(test, sizeof(struct rm_priotracker), (size_t)32);
+	KUNIT_EXPECT_EQ(test, sizeof(struct rmslock), (size_t)48);
 }
 
 static void rm_new_allows_init_over_stale_memory(struct kunit *test)
@@ -1201,6 +1213,88 @@ static void rms_reader_recursion_passes_a_waiting_writer(struct kunit *test)
 	rms_destroy(&r->rms);
 }
 
+
+/* ---- locking(9): what may be taken while holding what ------------------------------------- */
+
+static void rm_may_be_taken_while_holding_a_mutex(struct kunit *test)
+{
+	struct mtx m;
+	struct rmlock rm, srm;
+	struct rm_priotracker tr;
+
+	mtx_init(&m, "mutex before rm", NULL, MTX_DEF);
+	rm_init(&rm, "rm after mutex");
+	rm_init_flags(&srm, "sleepable rm after mutex", RM_SLEEPABLE);
+	mtx_lock(&m);
+	BT_EXPECT_NO_REPORT(test, {
+		rm_rlock(&rm, &tr);
+		rm_runlock(&rm, &tr);
+		rm_wlock(&rm);
+		rm_wunlock(&rm);
+	});
+	/* A sleepable rm may wait for a writer that sleeps: not under a mutex. */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, rm_rlock(&srm, &tr));
+	rm_runlock(&srm, &tr);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, rm_wlock(&srm));
+	rm_wunlock(&srm);
+	mtx_unlock(&m);
+	/* A sleepable rm writer may take a mutex, and may sleep (locking(9): ok-2). */
+	BT_EXPECT_NO_REPORT(test, {
+		rm_wlock(&srm);
+		mtx_lock(&m);
+		mtx_unlock(&m);
+		pause("srmw", 1);
+		rm_wunlock(&srm);
+	});
+	rm_destroy(&rm);
+	rm_destroy(&srm);
+	mtx_destroy(&m);
+}
+
+/* ---- a release is the last touch of the lock (prior-art.md, bug 1) --------------------- */
+
+struct uaf {
+	struct rmlock *rm;
+	struct rm_priotracker tr;
+	int reading;
+	int done;
+};
+
+static void uaf_reader(void *arg)
+{
+	struct uaf *u = arg;
+
+	rm_rlock(u->rm, &u->tr);
+	WRITE_ONCE(u->reading, 1);
+	/* Leave once the writer waits for us; it frees the lock right after. */
+	while (!rt_writer_draining(&u->rm->rm_state))
+		cpu_relax();
+	rm_runlock(u->rm, &u->tr);
+	WRITE_ONCE(u->done, 1);
+}
+
+static void rm_runlock_then_destroy_and_free_by_the_writer_is_safe(struct kunit *test)
+{
+	struct uaf *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	for (int i = 0; i < 50; i++) {
+		u->rm = kzalloc(sizeof(*u->rm), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, u->rm);
+		rm_init(u->rm, "rm freed after unlock");
+		u->reading = u->done = 0;
+		bt_start(test, &t, uaf_reader, u, "rm_uaf");
+		BT_WAIT_UNTIL(test, READ_ONCE(u->reading));
+		rm_wlock(u->rm);	/* gets in when the reader has left */
+		rm_wunlock(u->rm);
+		rm_destroy(u->rm);
+		kfree(u->rm);		/* KASAN: the reader must not touch it any more */
+		bt_join(&t);
+		KUNIT_EXPECT_TRUE(test, READ_ONCE(u->done));
+	}
+}
+
 /* ---- misuse ------------------------------------------------------------------------------- */
 
 static void misuse_sleeping_with_an_rm_read_lock_held_is_reported(struct kunit *test)
@@ -1620,6 +1714,7 @@ static struct kunit_case rm_cases[] = {
 	KUNIT_CASE(rm_assert_reports_every_flag_that_fails),
 	KUNIT_CASE(rm_assert_rlocked_fails_for_another_threads_read_hold),
 	KUNIT_CASE(rm_init_flags_options_set_the_lock_object_flags),
+	KUNIT_CASE(rm_sizes_are_as_documented),
 	KUNIT_CASE(rm_new_allows_init_over_stale_memory),
 	KUNIT_CASE(rm_sleepable_writer_may_sleep_while_holding),
 	KUNIT_CASE(rm_sleep_write_held_releases_and_retakes_the_write_lock),
@@ -1631,6 +1726,8 @@ static struct kunit_case rm_cases[] = {
 	KUNIT_CASE(rm_sleep_timeout_returns_ewouldblock_with_the_lock_held),
 	KUNIT_CASE(rm_sleep_pcatch_returns_erestart_on_a_signal),
 	KUNIT_CASE(rm_sysinit_initialises_the_lock_at_module_load),
+	KUNIT_CASE(rm_may_be_taken_while_holding_a_mutex),
+	KUNIT_CASE(rm_runlock_then_destroy_and_free_by_the_writer_is_safe),
 	{}
 };
 

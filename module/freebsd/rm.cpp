@@ -62,7 +62,10 @@
  * unlock (tens of cycles on x86, more on other machines, for every reader forever) to save
  * the writer a grace period; a normal (non-expedited) grace period costs the writer
  * milliseconds (a few ticks) instead of microseconds. rm exists for readers, so the
- * readers win; and FreeBSD's rm writer is just as expensive.
+ * readers win; and FreeBSD's rm writer is just as expensive. Measured in the QEMU (TCG)
+ * guest on the KASAN+lockdep test kernel, 2 vCPUs, HZ=250 (absolute numbers mean little
+ * there, the ratios do): synchronize_rcu() 16.5-17 ms, synchronize_rcu_expedited()
+ * 160-180 us, rm_wlock after a read 190-235 us, rm_wlock back to back 3-5 us.
  *
  * Recursion: readers recurse with RM_RECURSE (without it, reported, then allowed); a
  * thread that already reads is let in past a DRAINING writer (FreeBSD does the same), so
