@@ -99,15 +99,21 @@ constexpr unsigned kRmsClass = BSDSYNC_CLASS_RMS;
 inline uintptr writer_of(uintptr v) { return v & ~BSDSYNC_RM_FLAGMASK; }
 inline uintptr self() { return (uintptr)curthread(); }
 
-inline RmCpu *this_cpu(const RmState *st) { return static_cast<RmCpu *>(bsdsync_percpu_this(st->rm_pcpu)); }
+/* This CPU's slot: only while the caller cannot migrate (preemption or interrupts off). */
+inline RmCpu *this_cpu(const RmState *st)
+{
+	return static_cast<RmCpu *>(bsdsync_percpu_this(st->rm_pcpu));
+}
 inline RmCpu *cpu_slot(const RmState *st, int cpu)
 {
 	return static_cast<RmCpu *>(bsdsync_percpu_of(st->rm_pcpu, cpu));
 }
+/* Every possible CPU's slot (online or not: a reader may have counted itself on a CPU
+ * that went offline since). */
 #define for_each_cpu_slot(st, c)                                                      \
-	for (int __cpu = bsdsync_cpu_next_possible(-1); __cpu >= 0;                   \
-	     __cpu = bsdsync_cpu_next_possible(__cpu))                                 \
-		if (RmCpu *c = cpu_slot(st, __cpu); true)
+	for (int rm_cpu_ = bsdsync_cpu_next_possible(-1); rm_cpu_ >= 0;               \
+	     rm_cpu_ = bsdsync_cpu_next_possible(rm_cpu_))                             \
+		if (RmCpu *c = cpu_slot(st, rm_cpu_); true)
 
 /* Non-sleepable locks block their waiters for a bounded time (the holders cannot sleep);
  * the others may keep them waiting for as long as a sleep lasts. */
