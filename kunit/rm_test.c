@@ -1214,6 +1214,30 @@ static void rms_reader_recursion_passes_a_waiting_writer(struct kunit *test)
 }
 
 
+
+/* A thread may read-hold more rms locks than it tracks by name (8): the rest are counted,
+ * and every unlock still balances. */
+static void rms_many_read_holds_at_once_balance(struct kunit *test)
+{
+	struct rmslock *rms = kunit_kcalloc(test, 12, sizeof(*rms), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, rms);
+	for (int i = 0; i < 12; i++)
+		rms_init(&rms[i], "rms many");
+	BT_EXPECT_NO_REPORT(test, {
+		for (int i = 0; i < 12; i++)
+			rms_rlock(&rms[i]);
+		for (int i = 0; i < 12; i++)
+			rms_runlock(&rms[(i * 5) % 12]);	/* in another order */
+	});
+	for (int i = 0; i < 12; i++) {
+		KUNIT_EXPECT_EQ(test, rms_try_elsewhere(test, &rms[i]), 1);
+		rms_wlock(&rms[i]);
+		rms_wunlock(&rms[i]);
+		BT_EXPECT_NO_REPORT(test, rms_destroy(&rms[i]));
+	}
+}
+
 /* ---- locking(9): what may be taken while holding what ------------------------------------- */
 
 static void rm_may_be_taken_while_holding_a_mutex(struct kunit *test)
@@ -1741,6 +1765,7 @@ static struct kunit_case rms_cases[] = {
 	KUNIT_CASE(rms_unlock_releases_the_mode_it_is_held_in),
 	KUNIT_CASE(rms_wowned_rowned_owned_any_speak_of_the_caller),
 	KUNIT_CASE(rms_reader_recursion_passes_a_waiting_writer),
+	KUNIT_CASE(rms_many_read_holds_at_once_balance),
 	{}
 };
 
