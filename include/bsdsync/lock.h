@@ -66,6 +66,7 @@ struct lock_object {
 #define BSDSYNC_CLASS_RM		5
 #define BSDSYNC_CLASS_RM_SLEEPABLE	6
 #define BSDSYNC_CLASS_LOCKMGR		7
+#define BSDSYNC_CLASS_RMS		8	/* rms_*: FreeBSD has no lock class for it */
 
 /* Per-operation flags (FreeBSD LOP_*). */
 #define LOP_NEWORDER	0x00000001

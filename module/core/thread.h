@@ -23,7 +23,7 @@
 namespace bsdsync {
 
 struct ThreadState {
-	enum : int { kHeldTrack = 12 };
+	enum : int { kHeldTrack = 12, kRmsTrack = 8 };
 
 	int nosleep_count;				/* non-sleepable locks held */
 	const lock_object *nosleep_held[kHeldTrack];	/* the first ones, newest last */
@@ -32,6 +32,11 @@ struct ThreadState {
 	void *rm_trackers;	/* rm(9): the thread's active read trackers (freebsd/rm.cpp) */
 	int rm_rlocks;		/* rm read locks held (any kind) */
 	int lockmgr_shared;	/* lockmgr shared locks held (for the same reader exception) */
+	/* rms(9) read holds (no tracker to carry them): the first kRmsTrack, newest last,
+	 * and how many more are only counted (freebsd/rm.cpp). */
+	const void *rms_held[kRmsTrack];
+	int rms_held_count;
+	int rms_untracked;
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
 

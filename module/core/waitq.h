@@ -34,6 +34,7 @@ enum WaitQueueId : unsigned char {
 	WQ_SLEEP = 0,		/* sleep(9), condvar(9) and sema(9) waiters */
 	WQ_EXCLUSIVE = 1,	/* threads waiting to take a lock exclusively */
 	WQ_SHARED = 2,		/* threads waiting to take a lock shared */
+	WQ_DRAIN = 3,		/* a lock's new owner waiting for its readers to leave (rm) */
 };
 
 struct Waiter {

@@ -39,6 +39,9 @@ extern const LockClass lock_class_mtx_sleep;
 extern const LockClass lock_class_mtx_spin;
 extern const LockClass lock_class_sx;
 extern const LockClass lock_class_rw;
+extern const LockClass lock_class_rm;
+extern const LockClass lock_class_rm_sleepable;
+extern const LockClass lock_class_rms;
 
 /* lock_init()/lock_destroy() of FreeBSD's <sys/lock.h>. */
 void lock_init(lock_object *lo, unsigned class_index, const char *name, unsigned flags,

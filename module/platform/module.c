@@ -9,6 +9,7 @@
 
 #include <bsdsync/lock.h>
 #include <bsdsync/fbsd_mutex.h>
+#include <bsdsync/fbsd_rmlock.h>
 #include <bsdsync/fbsd_sleep.h>
 #include <bsdsync/fbsd_sx.h>
 #include <bsdsync/fbsd_rwlock.h>
@@ -35,7 +36,7 @@ static int __init bsdsync_init(void)
 		bsdsync_td_stop();
 		return error;
 	}
-	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, sleep, condvar, sema, critical, atomic)\n");
+	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, rm, rms, sleep, condvar, sema, critical, atomic)\n");
 	return 0;
 }
 
@@ -155,3 +156,26 @@ EXPORT_SYMBOL(fbsd_sema_value);
 /* critical_enter(9) */
 EXPORT_SYMBOL(fbsd_critical_enter);
 EXPORT_SYMBOL(fbsd_critical_exit);
+
+/* rmlock(9), RM_SYSINIT, and the sleepable read-mostly rms_* locks */
+EXPORT_SYMBOL(fbsd_rm_init_flags);
+EXPORT_SYMBOL(fbsd_rm_destroy);
+EXPORT_SYMBOL(fbsd_rm_rlock);
+EXPORT_SYMBOL(fbsd_rm_runlock);
+EXPORT_SYMBOL(fbsd_rm_wlock);
+EXPORT_SYMBOL(fbsd_rm_wunlock);
+EXPORT_SYMBOL(fbsd_rm_wowned);
+EXPORT_SYMBOL(fbsd_rm_assert);
+EXPORT_SYMBOL(fbsd_rm_sysinit);
+EXPORT_SYMBOL(fbsd_rm_sysuninit);
+EXPORT_SYMBOL(fbsd_rms_init);
+EXPORT_SYMBOL(fbsd_rms_destroy);
+EXPORT_SYMBOL(fbsd_rms_rlock);
+EXPORT_SYMBOL(fbsd_rms_try_rlock);
+EXPORT_SYMBOL(fbsd_rms_runlock);
+EXPORT_SYMBOL(fbsd_rms_wlock);
+EXPORT_SYMBOL(fbsd_rms_wunlock);
+EXPORT_SYMBOL(fbsd_rms_unlock);
+EXPORT_SYMBOL(fbsd_rms_wowned);
+EXPORT_SYMBOL(fbsd_rms_rowned);
+EXPORT_SYMBOL(fbsd_rms_owned_any);

@@ -3,6 +3,7 @@
  * Kernel services for the bsdsync core (declared in platform.h). One function per service;
  * no lock logic lives here.
  */
+#include <linux/cpumask.h>
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
@@ -277,6 +278,42 @@ void *bsdsync_alloc(unsigned long size, int may_sleep)
 void bsdsync_free(void *p)
 {
 	kfree(p);
+}
+
+void *bsdsync_percpu_alloc(unsigned long size, int may_sleep)
+{
+	return (void *)__alloc_percpu_gfp(size, __alignof__(long long),
+					  may_sleep ? GFP_KERNEL : GFP_NOWAIT);
+}
+
+void bsdsync_percpu_free(void *pcpu)
+{
+	free_percpu((void __percpu *)pcpu);
+}
+
+void *bsdsync_percpu_this(void *pcpu)
+{
+	return this_cpu_ptr((void __percpu *)pcpu);
+}
+
+void *bsdsync_percpu_of(void *pcpu, int cpu)
+{
+	return per_cpu_ptr((void __percpu *)pcpu, cpu);
+}
+
+int bsdsync_cpu_next_possible(int cpu)
+{
+	unsigned int next = cpumask_next(cpu, cpu_possible_mask);
+
+	return next < nr_cpu_ids ? (int)next : -1;
+}
+
+void bsdsync_synchronize_cpus(void)
+{
+	/* Since Linux 4.20 (one RCU flavour) a grace period also waits for regions with
+	 * preemption, interrupts or bottom halves disabled; the expedited form forces it
+	 * with IPIs instead of waiting for ticks (microseconds instead of milliseconds). */
+	synchronize_rcu_expedited();
 }
 
 /* FreeBSD's hz and tick_sbt are this kernel's HZ. */

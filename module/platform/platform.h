@@ -122,6 +122,30 @@ void bsdsync_dump_stack(void);
 void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
 void bsdsync_free(void *p);
 
+/* ---- per-CPU memory and grace periods ------------------------------------------------ */
+/*
+ * A per-CPU area of `size` bytes (zeroed on every CPU), as an opaque Linux __percpu cookie;
+ * NULL on failure. may_sleep = 0 allocates without sleeping (may fail more often).
+ */
+void *bsdsync_percpu_alloc(unsigned long size, int may_sleep);
+void bsdsync_percpu_free(void *pcpu);
+/* This CPU's copy. Only meaningful while the caller cannot migrate (preemption or
+ * interrupts disabled). */
+void *bsdsync_percpu_this(void *pcpu);
+/* CPU `cpu`'s copy. */
+void *bsdsync_percpu_of(void *pcpu, int cpu);
+/* The first possible CPU after `cpu` (pass -1 to start), or -1 after the last: iterates
+ * every CPU that can ever run, online or not. */
+int bsdsync_cpu_next_possible(int cpu);
+/*
+ * Wait until every CPU has passed through a quiescent state: every section run with
+ * preemption (or interrupts) disabled that began before the call has ended, and its
+ * memory accesses are ordered before the return; every such section that begins later
+ * sees the stores made before the call (an expedited RCU grace period: IPIs to the CPUs
+ * that are not idle; sleeps, so only in thread context).
+ */
+void bsdsync_synchronize_cpus(void);
+
 /* ---- per-thread state ------------------------------------------------------------------ */
 /*
  * BSDSYNC_TD_STATE_BYTES of zeroed storage per thread, owned by the core (struct

@@ -1,0 +1,122 @@
+/*
+ * bsdsync C ABI: FreeBSD rmlock(9), read-mostly locks (struct rmlock with a caller-provided
+ * struct rm_priotracker per read hold), and the sleepable read-mostly locks (struct
+ * rmslock, rms_*). Both are built on one per-CPU reader machinery, described in
+ * module/freebsd/rm.cpp.
+ *
+ * State of one lock (struct bsdsync_rm_state):
+ *
+ *   rm_lock      the writer word: the writing thread (a task_struct pointer, 8-byte
+ *                aligned) | BSDSYNC_RM_DRAINING while that writer still waits for readers
+ *                to leave; 0 when no writer owns the lock; BSDSYNC_RM_DESTROYED after
+ *                destroy.
+ *   rm_readers   read holds counted centrally (slow paths); under the lock's turnstile
+ *                chain.
+ *   rm_pcpu      a Linux per-CPU area of struct bsdsync_rm_cpu, one per CPU: the read
+ *                token (FreeBSD: the CPU is not in rm_writecpus) and the read holds
+ *                counted on that CPU. NULL if the allocation failed: every reader then
+ *                takes the (correct, slower) central path.
+ *
+ * The number of read holds is rm_readers + the sum of every CPU's readers; a per-CPU
+ * count may be negative (a reader that moved to another CPU before it unlocked).
+ */
+#ifndef _BSDSYNC_FBSD_RMLOCK_H_
+#define _BSDSYNC_FBSD_RMLOCK_H_
+
+#include <bsdsync/lock.h>
+
+BSDSYNC_BEGIN_DECLS
+
+struct bsdsync_rm_cpu {
+	long readers;		/* read holds taken minus left on this CPU while it had the token */
+	int token;		/* 1: readers on this CPU may use the fast path */
+};
+
+struct bsdsync_rm_state {
+	volatile unsigned long rm_lock;
+	long rm_readers;
+	struct bsdsync_rm_cpu *rm_pcpu;		/* __percpu */
+};
+
+#define BSDSYNC_RM_DRAINING	0x1UL
+#define BSDSYNC_RM_DESTROYED	0x4UL
+#define BSDSYNC_RM_FLAGMASK	0x7UL
+
+/* rm_init_flags options (FreeBSD values). */
+#define RM_NOWITNESS	0x00000001
+#define RM_RECURSE	0x00000002
+#define RM_SLEEPABLE	0x00000004
+#define RM_NEW		0x00000008
+
+/* rm_assert (FreeBSD values, aliases of LA_*). */
+#define RA_LOCKED	LA_LOCKED
+#define RA_RLOCKED	LA_SLOCKED
+#define RA_WLOCKED	LA_XLOCKED
+#define RA_UNLOCKED	LA_UNLOCKED
+#define RA_RECURSED	LA_RECURSED
+#define RA_NOTRECURSED	LA_NOTRECURSED
+
+struct rmlock {
+	struct lock_object lock_object;		/* lo_data: write recursions (misuse only) */
+	struct bsdsync_rm_state rm_state;
+};
+
+/*
+ * One read hold. The caller provides it (usually on its stack) to rm_rlock and passes the
+ * same one to rm_runlock; it must live until then. The fields are bsdsync's: the thread's
+ * read holds form a list through rmp_next (newest first), which rm_assert, rm_sleep and the
+ * checks of sleeping and exiting with locks held use.
+ */
+struct rm_priotracker {
+	struct rm_priotracker *rmp_next;
+	struct rmlock *rmp_rmlock;
+	struct thread *rmp_thread;
+	int rmp_flags;		/* BSDSYNC_RMPF_* */
+};
+/* The hold is on no thread's list (taken in interrupt context, or by a thread without
+ * state): rm_runlock does not look for it there. */
+#define BSDSYNC_RMPF_UNTRACKED	0x1
+
+/* Sleepable read-mostly lock: readers and writers may sleep. */
+struct rmslock {
+	struct lock_object lock_object;		/* lo_data: write recursions (misuse only) */
+	struct bsdsync_rm_state rms_state;
+};
+
+void fbsd_rm_init_flags(struct rmlock *rm, const char *name, int opts,
+			const struct bsdsync_lock_site *site);
+void fbsd_rm_destroy(struct rmlock *rm, const char *file, int line);
+int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tracker, int trylock,
+		  const char *file, int line);
+void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tracker, const char *file,
+		     int line);
+void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line);
+void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line);
+int fbsd_rm_wowned(const struct rmlock *rm);
+void fbsd_rm_assert(const struct rmlock *rm, int what, const char *file, int line);
+
+/* RM_SYSINIT: FreeBSD's struct rm_args, plus the site of the RM_SYSINIT line. */
+struct rm_args {
+	struct rmlock *ra_rm;
+	const char *ra_desc;
+	int ra_flags;
+	const struct bsdsync_lock_site *ra_site;
+};
+void fbsd_rm_sysinit(const void *arg);		/* rm_init_flags from a struct rm_args */
+void fbsd_rm_sysuninit(const void *arg);	/* rm_destroy of a struct rmlock * */
+
+void fbsd_rms_init(struct rmslock *rms, const char *name, const struct bsdsync_lock_site *site);
+void fbsd_rms_destroy(struct rmslock *rms, const char *file, int line);
+void fbsd_rms_rlock(struct rmslock *rms, const char *file, int line);
+int fbsd_rms_try_rlock(struct rmslock *rms, const char *file, int line);
+void fbsd_rms_runlock(struct rmslock *rms, const char *file, int line);
+void fbsd_rms_wlock(struct rmslock *rms, const char *file, int line);
+void fbsd_rms_wunlock(struct rmslock *rms, const char *file, int line);
+void fbsd_rms_unlock(struct rmslock *rms, const char *file, int line);
+int fbsd_rms_wowned(const struct rmslock *rms);
+int fbsd_rms_rowned(const struct rmslock *rms);
+int fbsd_rms_owned_any(const struct rmslock *rms);
+
+BSDSYNC_END_DECLS
+
+#endif

@@ -1,0 +1,1057 @@
+/*
+ * FreeBSD rmlock(9) (read-mostly locks, with or without RM_SLEEPABLE) and the sleepable
+ * read-mostly rms_* locks, on one per-CPU reader machinery.
+ *
+ * The idea is FreeBSD's: each CPU holds a read token per lock. A reader on a CPU that has
+ * the token only counts itself in that CPU's slot; a writer takes every token back, makes
+ * sure every CPU has seen that, and waits for the readers it found. The read path thus
+ * writes nothing but its own CPU's slot (no shared cache line, no atomic instruction, no
+ * fence); the writer pays.
+ *
+ * State (include/bsdsync/fbsd_rmlock.h): the writer word rm_lock (writer | DRAINING, 0, or
+ * DESTROYED), the central count rm_readers, and per CPU {readers, token}. The lock's
+ * turnstile chain (WaitTable::Guard on the lock address) protects rm_lock transitions,
+ * rm_readers and the granting of tokens; every queue of the lock lives on that chain:
+ * WQ_SHARED (readers waiting for a writer to leave), WQ_EXCLUSIVE (writers waiting for the
+ * writer role), WQ_DRAIN (the one writer waiting for readers to leave).
+ *
+ * Invariant: the number of read holds = rm_readers + the sum of every CPU's readers. A
+ * reader may leave on another CPU than it entered (it is not pinned, unlike FreeBSD's),
+ * so one CPU's count may be negative; only the sum means anything.
+ *
+ * Read lock, fast path (preemption disabled around these two steps only):
+ *     if (this CPU's token) { this CPU's readers++; done }
+ * Read unlock, fast path: the same with readers--. Otherwise, the slow path, under the
+ * chain: if no writer owns rm_lock, give this CPU its token back (interrupts are off under
+ * the chain, so the CPU cannot change under us) and count the reader there; if a writer
+ * owns it, the reader counts centrally when it may pass (it already reads this lock, with
+ * RM_RECURSE, and the writer is still DRAINING; or it is the writer itself, reported), or
+ * else queues on WQ_SHARED and retries when woken. Slow unlock: rm_readers-- under the
+ * chain; at zero it wakes the draining writer, if one is queued.
+ *
+ * Write lock: (1) under the chain, rm_lock 0 -> me|DRAINING (or queue on WQ_EXCLUSIVE;
+ * a releasing writer hands the lock straight to the first queued writer, already
+ * DRAINING). From here no token is granted. (2) Clear every CPU's token that is set. (3)
+ * If any was set, bsdsync_synchronize_cpus() (an expedited RCU grace period). (4) Sum every
+ * CPU's readers into rm_readers and zero them. (5) Under the chain, wait on WQ_DRAIN until
+ * rm_readers is 0, then rm_lock = me. Write unlock, under the chain: hand over to a queued
+ * writer (writers are preferred, as FreeBSD's rw and sx prefer them), or rm_lock = 0 and
+ * wake every queued reader.
+ *
+ * Why no reader fence is needed (the memory-ordering argument). A fast-path section (token
+ * check + count update, preemption disabled) is an RCU-sched read-side section; since
+ * Linux 4.20 a grace period also waits for those. So for every fast section, either it
+ * ended before the grace period of step 3 ended, and then its count update is visible to
+ * step 4 (the grace period orders it before), or it began after the grace period began,
+ * and then it sees the token cleared in step 2 and goes slow. Hence after step 3 no CPU
+ * can update its count until a reader is granted the token again, which needs rm_lock free:
+ * the counts are frozen and step 4 reads and zeroes them without a lock. If step 2 found no
+ * token set, every token was cleared by an earlier writer whose own grace period ended
+ * before that writer released the lock (and every later grant would have set a token this
+ * writer sees, since grants and the writer's acquisition are ordered by the chain lock),
+ * so there is nothing to wait for. The reader's critical section is ordered after an
+ * earlier writer's by the token: it was granted under the chain after that writer
+ * released it, and the fast path loads it with acquire; before a later writer's by the
+ * grace period (fast unlock) or by the chain lock (slow unlock).
+ *
+ * Cost, and the choice made. A writer after reads costs one expedited grace period (IPIs
+ * to the busy CPUs, like FreeBSD's smp_rendezvous), writers back to back cost nothing more
+ * than the chain lock, and each CPU's first reader after a writer takes the slow path once.
+ * The alternative, a full fence on both sides (reader: count++; smp_mb; check the writer
+ * flag), needs no grace period, but puts a serialising instruction on every read lock and
+ * unlock (tens of cycles on x86, more on other machines, for every reader forever) to save
+ * the writer a grace period; a normal (non-expedited) grace period costs the writer
+ * milliseconds (a few ticks) instead of microseconds. rm exists for readers, so the
+ * readers win; and FreeBSD's rm writer is just as expensive. Measured in the QEMU (TCG)
+ * guest on the KASAN+lockdep test kernel, 2 vCPUs, HZ=250 (absolute numbers mean little
+ * there, the ratios do): synchronize_rcu() 16.5-17 ms, synchronize_rcu_expedited()
+ * 160-180 us, rm_wlock after a read 190-235 us, rm_wlock back to back 3-5 us.
+ *
+ * Recursion: readers recurse with RM_RECURSE (without it, reported, then allowed); a
+ * thread that already reads is let in past a DRAINING writer (FreeBSD does the same), so
+ * recursion never deadlocks behind a waiting writer. rms has no flag: its readers may
+ * always recurse, also past a waiting writer (FreeBSD's would deadlock there). Writers
+ * never recurse (reported; the extra holds are counted so the unlocks stay balanced).
+ *
+ * Per-thread bookkeeping (core/thread.h): a thread's rm read holds are its trackers, on a
+ * list in ThreadState::rm_trackers (newest first), which rm_assert, rm_sleep and the
+ * recursion check read; its rms read holds are kept in ThreadState::rms_held. Read and
+ * write holds of a non-sleepable rm, and read holds of a sleepable one (FreeBSD's readers
+ * may never sleep), are recorded as non-sleepable locks, so that sleeping with them held
+ * is reported. The writer of a sleepable rm and the holders of rms may sleep.
+ */
+#include <bsdsync/fbsd_rmlock.h>
+#include "freebsd/lock_class.h"
+#include "core/thread.h"
+#include "core/waitq.h"
+
+namespace bsdsync::fbsd {
+
+namespace {
+
+using RmState = bsdsync_rm_state;
+using RmCpu = bsdsync_rm_cpu;
+
+constexpr unsigned kRmClass = BSDSYNC_CLASS_RM;
+constexpr unsigned kRmSleepableClass = BSDSYNC_CLASS_RM_SLEEPABLE;
+constexpr unsigned kRmsClass = BSDSYNC_CLASS_RMS;
+
+inline uintptr writer_of(uintptr v) { return v & ~BSDSYNC_RM_FLAGMASK; }
+inline uintptr self() { return (uintptr)curthread(); }
+
+/* This CPU's slot: only while the caller cannot migrate (preemption or interrupts off). */
+inline RmCpu *this_cpu(const RmState *st)
+{
+	return static_cast<RmCpu *>(bsdsync_percpu_this(st->rm_pcpu));
+}
+inline RmCpu *cpu_slot(const RmState *st, int cpu)
+{
+	return static_cast<RmCpu *>(bsdsync_percpu_of(st->rm_pcpu, cpu));
+}
+/* Every possible CPU's slot (online or not: a reader may have counted itself on a CPU
+ * that went offline since). */
+#define for_each_cpu_slot(st, c)                                                      \
+	for (int rm_cpu_ = bsdsync_cpu_next_possible(-1); rm_cpu_ >= 0;               \
+	     rm_cpu_ = bsdsync_cpu_next_possible(rm_cpu_))                             \
+		if (RmCpu *c = cpu_slot(st, rm_cpu_); true)
+
+/* Non-sleepable locks block their waiters for a bounded time (the holders cannot sleep);
+ * the others may keep them waiting for as long as a sleep lasts. */
+inline bsdsync_block_state wait_state(bool unbounded)
+{
+	return unbounded ? BSDSYNC_BLOCK_IDLE : BSDSYNC_BLOCK_LOCK;
+}
+
+/* ---- the reader/writer machinery shared by rm and rms ---------------------------------- */
+
+enum Admit : unsigned {
+	kAdmitRecursion = 1,	/* the thread already reads: let it past a DRAINING writer */
+	kAdmitInterrupt = 2,	/* interrupt context: count centrally, never block */
+};
+
+struct ReadRequest {
+	lock_object *lo;
+	RmState *st;
+	unsigned admit;		/* Admit */
+	bool trylock;
+	bool unbounded;		/* how long a writer may keep us waiting (wait_state) */
+	const char *what;
+	const char *file;
+	int line;
+};
+
+void state_init(RmState *st, bool reuse_cpus)
+{
+	store_relaxed(&st->rm_lock, 0UL);
+	store_relaxed(&st->rm_readers, 0L);
+	if (reuse_cpus && st->rm_pcpu) {
+		for_each_cpu_slot(st, c) {
+			store_relaxed(&c->readers, 0L);
+			store_relaxed(&c->token, 0);
+		}
+		return;
+	}
+	/* Every token starts revoked (FreeBSD: rm_writecpus = all_cpus): each CPU's first
+	 * reader takes the slow path once. Without per-CPU memory every reader counts
+	 * centrally: slower, still correct. */
+	st->rm_pcpu = static_cast<RmCpu *>(bsdsync_percpu_alloc(
+		sizeof(RmCpu), bsdsync_current_context() == BSDSYNC_CTX_THREAD));
+}
+
+void state_destroy(RmState *st)
+{
+	store_release(&st->rm_lock, BSDSYNC_RM_DESTROYED);
+	if (st->rm_pcpu)
+		bsdsync_percpu_free(st->rm_pcpu);
+	st->rm_pcpu = nullptr;
+}
+
+/* The read holds, read without synchronising with readers in flight: exact when no
+ * reader is entering or leaving, which is what destroy (a misuse check) needs. */
+long holds_estimate(const RmState *st)
+{
+	long n = load_relaxed(&st->rm_readers);
+	if (st->rm_pcpu) {
+		for_each_cpu_slot(st, c)
+			n += load_relaxed(&c->readers);
+	}
+	return n;
+}
+
+enum class SlowRead { Taken, Refused, WriterReads, Destroyed };
+
+BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
+{
+	const uintptr me = self();
+	RmState *st = r.st;
+	SlowRead outcome;
+
+	for (;;) {
+		WaitTable::Guard g(turnstiles, r.lo);
+		uintptr w = load_relaxed(&st->rm_lock);
+		uintptr writer = writer_of(w);
+		if (unlikely(w == BSDSYNC_RM_DESTROYED)) {
+			outcome = SlowRead::Destroyed;
+			break;
+		}
+		if (writer == 0) {
+			if (!(r.admit & kAdmitInterrupt) && st->rm_pcpu) {
+				/* No writer, and none can start before g is released. Interrupts
+				 * are off under g, so this CPU is ours: count the reader on it and
+				 * give it the token back, so that its next readers go fast (pairs
+				 * with the acquire load of the token in read_enter). */
+				RmCpu *c = this_cpu(st);
+				store_relaxed(&c->readers, load_relaxed(&c->readers) + 1);
+				store_release(&c->token, 1);
+			} else {
+				store_relaxed(&st->rm_readers, load_relaxed(&st->rm_readers) + 1);
+			}
+			return true;
+		}
+		if (writer == me) {
+			/* FreeBSD: the write owner's try-read fails; its read is an assertion. */
+			if (r.trylock || (r.admit & kAdmitInterrupt))
+				return false;
+			store_relaxed(&st->rm_readers, load_relaxed(&st->rm_readers) + 1);
+			outcome = SlowRead::WriterReads;
+			break;
+		}
+		if ((w & BSDSYNC_RM_DRAINING) && (r.admit & kAdmitRecursion)) {
+			/* Counted centrally: the writer waits for this hold too, and the thread
+			 * never waits for a writer that waits for it. */
+			store_relaxed(&st->rm_readers, load_relaxed(&st->rm_readers) + 1);
+			return true;
+		}
+		if (r.trylock || (r.admit & kAdmitInterrupt))
+			return false;
+		Waiter wt;
+		turnstiles.enqueue(g, wt, r.lo, WQ_SHARED, nullptr);
+		g.unlock();
+		turnstiles.wait(wt, wait_state(r.unbounded), 0, 0);
+	}
+	/* Reports are made with the chain released. */
+	if (outcome == SlowRead::Destroyed) {
+		report(BSDSYNC_RULE_DESTROYED, subject_of(r.lo), r.file, r.line,
+		       "%s of a lock destroyed while we waited", r.what);
+		return false;
+	}
+	report(BSDSYNC_RULE_RECURSION, subject_of(r.lo), r.file, r.line,
+	       "%s of a lock the thread holds for writing (taken as a read inside the write)",
+	       r.what);
+	return true;
+}
+
+/* Take a read hold. Returns false if it was not taken (try-lock, or misuse reported). */
+inline bool read_enter(const ReadRequest &r)
+{
+	RmState *st = r.st;
+	if (!(r.admit & kAdmitInterrupt) && likely(st->rm_pcpu)) {
+		bsdsync_preempt_disable();
+		RmCpu *c = this_cpu(st);
+		/* The check and the count run in one preemption-disabled section, which a
+		 * writer's grace period waits for (top comment). Acquire: the critical
+		 * section follows the grant of the token, which followed the last writer. */
+		if (likely(load_acquire(&c->token))) {
+			store_relaxed(&c->readers, load_relaxed(&c->readers) + 1);
+			bsdsync_preempt_enable();
+			return true;
+		}
+		bsdsync_preempt_enable();
+	}
+	return read_slow(r);
+}
+
+BSDSYNC_NOINLINE void read_exit_slow(lock_object *lo, RmState *st)
+{
+	WaitTable::Guard g(turnstiles, lo);
+	long n = load_relaxed(&st->rm_readers) - 1;
+	store_relaxed(&st->rm_readers, n);
+	/* The last hold the draining writer waits for. Only the chain is touched after
+	 * this: the writer, once woken, may release and destroy the lock at once. */
+	if (n == 0) {
+		if (Waiter *drainer = turnstiles.take_one(g, lo, WQ_DRAIN))
+			turnstiles.wake_taken(g, drainer);
+	}
+}
+
+/* Release a read hold (on whatever CPU the thread is on now). */
+inline void read_exit(lock_object *lo, RmState *st, bool interrupt)
+{
+	if (!interrupt && likely(st->rm_pcpu)) {
+		bsdsync_preempt_disable();
+		RmCpu *c = this_cpu(st);
+		/* A writer that takes this CPU's token after this reads the count after its
+		 * grace period, which orders this section (and the critical section before it)
+		 * before the writer's. */
+		if (likely(load_relaxed(&c->token))) {
+			store_relaxed(&c->readers, load_relaxed(&c->readers) - 1);
+			bsdsync_preempt_enable();
+			return;
+		}
+		bsdsync_preempt_enable();
+	}
+	read_exit_slow(lo, st);
+}
+
+/* Steps 2-5 of the write lock (top comment): the caller owns rm_lock, DRAINING. */
+void drain_readers(lock_object *lo, RmState *st, bool unbounded)
+{
+	long moved = 0;
+	if (st->rm_pcpu) {
+		bool revoked = false;
+		for_each_cpu_slot(st, c) {
+			if (load_relaxed(&c->token)) {
+				store_relaxed(&c->token, 0);
+				revoked = true;
+			}
+		}
+		/* After this, every fast section either is visible here or saw its token
+		 * cleared: the counts are frozen until the lock is released. */
+		if (revoked)
+			bsdsync_synchronize_cpus();
+		for_each_cpu_slot(st, c) {
+			moved += load_relaxed(&c->readers);
+			store_relaxed(&c->readers, 0L);
+		}
+	}
+	for (bool first = true;; first = false) {
+		WaitTable::Guard g(turnstiles, lo);
+		long n = load_relaxed(&st->rm_readers) + (first ? moved : 0);
+		store_relaxed(&st->rm_readers, n);
+		if (n == 0) {
+			/* Acquire by the chain lock: the last slow reader's release happened
+			 * before it; fast readers were ordered by the grace period. */
+			store_relaxed(&st->rm_lock, self());
+			return;
+		}
+		Waiter wt;
+		turnstiles.enqueue(g, wt, lo, WQ_DRAIN, nullptr);
+		g.unlock();
+		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+	}
+}
+
+/* Take the write role and drain the readers. Returns false if the lock was destroyed
+ * meanwhile (reported). */
+bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
+		 const char *file, int line)
+{
+	const uintptr me = self();
+	for (;;) {
+		WaitTable::Guard g(turnstiles, lo);
+		uintptr w = load_relaxed(&st->rm_lock);
+		if (unlikely(w == BSDSYNC_RM_DESTROYED)) {
+			g.unlock();
+			report(BSDSYNC_RULE_DESTROYED, subject_of(lo), file, line,
+			       "%s of a lock destroyed while we waited", what);
+			return false;
+		}
+		if (w == 0) {
+			/* From here no reader is granted a token (read_slow checks under g). */
+			store_relaxed(&st->rm_lock, me | BSDSYNC_RM_DRAINING);
+			break;
+		}
+		if (writer_of(w) == me)
+			break;	/* handed over by the previous writer, DRAINING */
+		Waiter wt;
+		turnstiles.enqueue(g, wt, lo, WQ_EXCLUSIVE, nullptr);
+		g.unlock();
+		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+	}
+	drain_readers(lo, st, unbounded);
+	return true;
+}
+
+void write_exit(lock_object *lo, RmState *st)
+{
+	WaitTable::Guard g(turnstiles, lo);
+	if (Waiter *next = turnstiles.take_one(g, lo, WQ_EXCLUSIVE)) {
+		/* Straight to the next writer: it still drains (cheaply: every token is
+		 * revoked already), since a thread of ours may read inside its write. */
+		store_release(&st->rm_lock, (uintptr)next->td | BSDSYNC_RM_DRAINING);
+		turnstiles.wake_taken(g, next);
+	} else {
+		/* Release: pairs with the chain acquisition of the readers that get in next. */
+		store_release(&st->rm_lock, 0UL);
+		turnstiles.wake_all(g, lo, WQ_SHARED);
+	}
+}
+
+/* A writer may block and waits for a grace period: thread context only. */
+bool writer_may_block(const lock_object *lo, const char *what, const char *file, int line)
+{
+	bsdsync_context ctx = bsdsync_current_context();
+	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo), file, line,
+		       "%s in interrupt context: not taken", what);
+		return false;
+	}
+	if (ctx != BSDSYNC_CTX_THREAD) {
+		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject_of(lo), file, line,
+		       "%s with interrupts or preemption disabled (spin mutex, critical section): "
+		       "not taken", what);
+		return false;
+	}
+	return true;
+}
+
+/* Is lo a live lock of one of the wanted classes? One load and compare on the fast
+ * path; the cold path says what is wrong. Operations on a broken lock are reported and
+ * not performed. */
+BSDSYNC_COLD bool bad_lock(const lock_object *lo, const RmState *st, const char *kind,
+			   const char *op, const char *file, int line)
+{
+	unsigned flags = load_relaxed(&lo->lo_flags);
+	if (load_relaxed(&st->rm_lock) == BSDSYNC_RM_DESTROYED && !(flags & LO_INITIALIZED))
+		report(BSDSYNC_RULE_DESTROYED, subject_of(lo), file, line, "%s of a destroyed %s",
+		       op, kind);
+	else if (!(flags & LO_INITIALIZED))
+		report(BSDSYNC_RULE_UNINITIALIZED, subject_of(lo), file, line,
+		       "%s of a %s never initialised", op, kind);
+	else
+		report(BSDSYNC_RULE_WRONG_CLASS, subject_of(lo), file, line, "%s on a %s, not a %s",
+		       op, lock_class_of(lo) ? lock_class_of(lo)->name : "lock", kind);
+	return false;
+}
+
+inline bool is_live(const lock_object *lo, const RmState *st, unsigned cls1, unsigned cls2,
+		    const char *kind, const char *op, const char *file, int line)
+{
+	unsigned flags = load_relaxed(&lo->lo_flags);
+	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
+	if (likely((flags & LO_INITIALIZED) && (cls == cls1 || cls == cls2)))
+		return true;
+	return bad_lock(lo, st, kind, op, file, line);
+}
+
+/* Is st held (write owner, or any read hold)? */
+bool held(const RmState *st)
+{
+	return load_relaxed(&st->rm_lock) != 0 || holds_estimate(st) != 0;
+}
+
+/* ---- rm: trackers ------------------------------------------------------------------------ */
+
+inline lock_object *lo_of(rmlock *rm) { return &rm->lock_object; }
+inline const lock_object *lo_of(const rmlock *rm) { return &rm->lock_object; }
+
+inline bool rm_live(const rmlock *rm, const char *op, const char *file, int line)
+{
+	return is_live(lo_of(rm), &rm->rm_state, kRmClass, kRmSleepableClass, "rm lock", op,
+		       file, line);
+}
+
+inline bool rm_sleepable(const rmlock *rm)
+{
+	return lock_class_index(lo_of(rm)) == kRmSleepableClass;
+}
+
+inline rm_priotracker *trackers(const ThreadState *t)
+{
+	return static_cast<rm_priotracker *>(t->rm_trackers);
+}
+
+/* How many read holds of rm the thread has (its trackers for rm). */
+int rm_reads_held(const ThreadState *t, const rmlock *rm)
+{
+	int n = 0;
+	for (rm_priotracker *p = t ? trackers(t) : nullptr; p; p = p->rmp_next)
+		n += p->rmp_rmlock == rm;
+	return n;
+}
+
+rm_priotracker *rm_find_tracker(const ThreadState *t, const rmlock *rm)
+{
+	for (rm_priotracker *p = t ? trackers(t) : nullptr; p; p = p->rmp_next)
+		if (p->rmp_rmlock == rm)
+			return p;
+	return nullptr;
+}
+
+bool rm_unlink_tracker(ThreadState *t, rm_priotracker *tr)
+{
+	for (rm_priotracker **pp = reinterpret_cast<rm_priotracker **>(&t->rm_trackers); *pp;
+	     pp = &(*pp)->rmp_next) {
+		if (*pp == tr) {
+			*pp = tr->rmp_next;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* rm_rlock in interrupt context: reported (use a threaded handler); taken only if no
+ * writer is in the way, counted centrally (the per-CPU counts belong to threads). */
+BSDSYNC_NOINLINE int rm_rlock_interrupt(rmlock *rm, rm_priotracker *tr, int trylock,
+					const char *file, int line)
+{
+	if (!trylock)
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(rm)), file, line,
+		       "rm_rlock in interrupt context (use a threaded handler): taken only if no "
+		       "writer holds it");
+	tr->rmp_next = nullptr;
+	tr->rmp_rmlock = rm;
+	tr->rmp_thread = curthread();
+	tr->rmp_flags = BSDSYNC_RMPF_UNTRACKED;
+	ReadRequest r{ lo_of(rm), &rm->rm_state, kAdmitInterrupt, true, false, "rm_rlock", file,
+		       line };
+	if (read_slow(r))
+		return 1;
+	tr->rmp_rmlock = nullptr;
+	return 0;
+}
+
+} // namespace
+
+/* ---- lock class hooks ------------------------------------------------------------------ */
+
+/* rm_sleep: FreeBSD's unlock_rm/lock_rm. A write hold comes back as a write (how = 0); a
+ * read hold as a read with the thread's own tracker (how = the tracker), as FreeBSD does,
+ * which is why the hold may not be recursed. */
+static bool rm_class_unlock(lock_object *lo, uintptr *how, const char *file, int line)
+{
+	rmlock *rm = reinterpret_cast<rmlock *>(lo);
+	if (fbsd_rm_wowned(rm)) {
+		if (lo->lo_data) {
+			report(BSDSYNC_RULE_SLEEP_RECURSED, subject_of(lo), file, line,
+			       "cannot sleep on a recursed rm lock");
+			return false;
+		}
+		*how = 0;
+		fbsd_rm_wunlock(rm, file, line);
+		return true;
+	}
+	ThreadState *t = td_peek();
+	int n = rm_reads_held(t, rm);
+	if (n == 0) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "sleeping with an rm interlock the thread does not hold");
+		return false;
+	}
+	if (n > 1) {
+		report(BSDSYNC_RULE_SLEEP_RECURSED, subject_of(lo), file, line,
+		       "cannot sleep on an rm lock read-locked %d times", n);
+		return false;
+	}
+	rm_priotracker *tr = rm_find_tracker(t, rm);
+	*how = (uintptr)tr;
+	fbsd_rm_runlock(rm, tr, file, line);
+	return true;
+}
+
+static void rm_class_lock(lock_object *lo, uintptr how, const char *file, int line)
+{
+	rmlock *rm = reinterpret_cast<rmlock *>(lo);
+	if (how == 0)
+		fbsd_rm_wlock(rm, file, line);
+	else
+		fbsd_rm_rlock(rm, reinterpret_cast<rm_priotracker *>(how), 0, file, line);
+}
+
+static bool rm_class_owned(const lock_object *lo)
+{
+	const rmlock *rm = reinterpret_cast<const rmlock *>(lo);
+	return fbsd_rm_wowned(rm) || rm_reads_held(td_peek(), rm) > 0;
+}
+
+/* rms has no lock class in FreeBSD and cannot be a sleep interlock: this one names it in
+ * reports and refuses the sleep. */
+static bool rms_class_unlock(lock_object *lo, uintptr *, const char *file, int line)
+{
+	report(BSDSYNC_RULE_WRONG_CLASS, subject_of(lo), file, line,
+	       "an rms lock cannot be the interlock of a sleep");
+	return false;
+}
+
+static void rms_class_lock(lock_object *, uintptr, const char *, int) {}
+
+static bool rms_class_owned(const lock_object *lo)
+{
+	return fbsd_rms_owned_any(reinterpret_cast<const rmslock *>(lo));
+}
+
+constinit const LockClass lock_class_rm = {
+	"rm", LC_SLEEPLOCK | LC_RECURSABLE,
+	rm_class_unlock, rm_class_lock, rm_class_owned,
+};
+constinit const LockClass lock_class_rm_sleepable = {
+	"sleepable rm", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE,
+	rm_class_unlock, rm_class_lock, rm_class_owned,
+};
+constinit const LockClass lock_class_rms = {
+	"rms", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE,
+	rms_class_unlock, rms_class_lock, rms_class_owned,
+};
+
+} // namespace bsdsync::fbsd
+
+using namespace bsdsync;
+using namespace bsdsync::fbsd;
+
+/* ---- rm: the C ABI ----------------------------------------------------------------------- */
+
+extern "C" void fbsd_rm_init_flags(struct rmlock *rm, const char *name, int opts,
+				   const struct bsdsync_lock_site *site)
+{
+	lock_object *lo = lo_of(rm);
+	unsigned cls = (opts & RM_SLEEPABLE) ? kRmSleepableClass : kRmClass;
+	unsigned old = load_relaxed(&lo->lo_flags);
+	unsigned old_cls = (old & LO_CLASSMASK) >> LO_CLASSSHIFT;
+	/* Only memory that says it is a live rm lock may be trusted to hold our per-CPU
+	 * pointer; anything else is initialised from scratch. */
+	bool ours = (old & LO_INITIALIZED) && (old_cls == kRmClass || old_cls == kRmSleepableClass);
+
+	if (!(opts & RM_NEW) && (old & LO_INITIALIZED)) {
+		report(BSDSYNC_RULE_DOUBLE_INIT, ReportSubject{ "rm", name, rm, site },
+		       site ? site->file : nullptr, site ? site->line : 0,
+		       "rm_init of a live rm lock \"%s\" (pass RM_NEW for fresh memory)",
+		       lo->lo_name ? lo->lo_name : "");
+		/* Re-initialising a held lock would corrupt its holders: keep it. */
+		if (ours && held(&rm->rm_state))
+			return;
+	}
+	unsigned flags = 0;
+	if (opts & RM_RECURSE)
+		flags |= LO_RECURSABLE;
+	if (!(opts & RM_NOWITNESS))
+		flags |= LO_WITNESS;
+	if (opts & RM_NEW)
+		flags |= LO_NEW;
+	if (opts & RM_SLEEPABLE)
+		flags |= LO_SLEEPABLE;
+	state_init(&rm->rm_state, ours && !(opts & RM_NEW));
+	lock_init(lo, cls, name, flags, site);
+}
+
+extern "C" void fbsd_rm_destroy(struct rmlock *rm, const char *file, int line)
+{
+	lock_object *lo = lo_of(rm);
+	if (!rm_live(rm, "rm_destroy", file, line))
+		return;
+	uintptr w = load_relaxed(&rm->rm_state.rm_lock);
+	long readers = holds_estimate(&rm->rm_state);
+	if (w != 0 || readers != 0) {
+		int mine = rm_reads_held(td_peek(), rm);
+		if (w != 0)
+			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
+			       "rm_destroy of a lock held for writing by %s",
+			       writer_of(w) == self() ? "the caller" : "another thread");
+		else
+			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
+			       "rm_destroy of a lock with %ld read hold(s), %d of them the caller's",
+			       readers, mine);
+		return;
+	}
+	state_destroy(&rm->rm_state);
+	lock_destroy(lo);
+}
+
+extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock,
+			     const char *file, int line)
+{
+	const char *what = trylock ? "rm_try_rlock" : "rm_rlock";
+	if (unlikely(!rm_live(rm, what, file, line)))
+		return 0;
+	if (unlikely(bsdsync_in_interrupt()))
+		return rm_rlock_interrupt(rm, tr, trylock, file, line);
+
+	lock_object *lo = lo_of(rm);
+	ThreadState *t = td_self();
+	int mine = 0;
+	for (rm_priotracker *p = t ? trackers(t) : nullptr; p; p = p->rmp_next) {
+		if (unlikely(p == tr)) {
+			report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lo), file, line,
+			       "%s with a tracker that already holds a read lock: not taken", what);
+			return 0;
+		}
+		mine += p->rmp_rmlock == rm;
+	}
+	unsigned admit = 0;
+	if (mine) {
+		if (lo->lo_flags & LO_RECURSABLE) {
+			admit |= kAdmitRecursion;
+		} else if (!trylock) {
+			/* FreeBSD asserts; taken anyway, as a recursion, so that it cannot
+			 * deadlock behind a writer waiting for the outer hold. */
+			report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+			       "rm_rlock recursed on an rm lock without RM_RECURSE");
+			admit |= kAdmitRecursion;
+		}
+	}
+	bool sleepable = rm_sleepable(rm);
+	/* A sleepable rm's reader may wait for a writer that sleeps. */
+	if (sleepable && !trylock && !mine)
+		check_may_sleep_with_locks(nullptr, "rm_rlock of a sleepable rm lock", file, line);
+
+	ReadRequest r{ lo, &rm->rm_state, admit, trylock != 0, sleepable, what, file, line };
+	if (!read_enter(r))
+		return 0;
+	tr->rmp_rmlock = rm;
+	tr->rmp_thread = curthread();
+	if (likely(t)) {
+		tr->rmp_flags = 0;
+		tr->rmp_next = trackers(t);
+		t->rm_trackers = tr;
+		t->rm_rlocks++;
+		/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
+		if (!mine)
+			nosleep_push(t, lo);
+	} else {
+		tr->rmp_flags = BSDSYNC_RMPF_UNTRACKED;
+		tr->rmp_next = nullptr;
+	}
+	return 1;
+}
+
+extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
+				int line)
+{
+	if (unlikely(!rm_live(rm, "rm_runlock", file, line)))
+		return;
+	lock_object *lo = lo_of(rm);
+	bool interrupt = bsdsync_in_interrupt();
+	if (unlikely(tr->rmp_rmlock != rm)) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "rm_runlock with a tracker that holds no read lock of this lock");
+		return;
+	}
+	if (unlikely(tr->rmp_flags & BSDSYNC_RMPF_UNTRACKED)) {
+		tr->rmp_rmlock = nullptr;
+		read_exit(lo, &rm->rm_state, interrupt);
+		return;
+	}
+	ThreadState *t = interrupt ? nullptr : td_peek();
+	if (unlikely(!t || !rm_unlink_tracker(t, tr))) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "rm_runlock of a read hold of another thread");
+		return;
+	}
+	/* A tracker released once cannot be released again. */
+	tr->rmp_rmlock = nullptr;
+	t->rm_rlocks--;
+	if (!rm_find_tracker(t, rm))
+		nosleep_pop(t, lo);
+	read_exit(lo, &rm->rm_state, false);
+}
+
+extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
+{
+	if (unlikely(!rm_live(rm, "rm_wlock", file, line)))
+		return;
+	lock_object *lo = lo_of(rm);
+	if (!writer_may_block(lo, "rm_wlock", file, line))
+		return;
+	bool sleepable = rm_sleepable(rm);
+	if (sleepable)
+		check_may_sleep_with_locks(nullptr, "rm_wlock of a sleepable rm lock", file, line);
+	if (writer_of(load_relaxed(&rm->rm_state.rm_lock)) == self()) {
+		/* Counted, so that the caller's unlocks stay balanced and the outer hold is
+		 * not released early. */
+		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+		       "rm_wlock recursed (rm writers never recurse)");
+		lo->lo_data++;
+		return;
+	}
+	ThreadState *t = td_self();
+	if (rm_reads_held(t, rm)) {
+		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+		       "rm_wlock by a thread that read-locks it: not taken (it would wait for "
+		       "itself)");
+		return;
+	}
+	if (!write_enter(lo, &rm->rm_state, sleepable, "rm_wlock", file, line))
+		return;
+	if (!sleepable && t)
+		nosleep_push(t, lo);
+}
+
+extern "C" void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
+{
+	if (unlikely(!rm_live(rm, "rm_wunlock", file, line)))
+		return;
+	lock_object *lo = lo_of(rm);
+	uintptr w = load_relaxed(&rm->rm_state.rm_lock);
+	if (writer_of(w) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       writer_of(w) ? "rm_wunlock of an rm lock another thread holds for writing"
+				    : "rm_wunlock of an rm lock not held for writing");
+		return;
+	}
+	if (lo->lo_data) {
+		lo->lo_data--;
+		return;
+	}
+	if (!rm_sleepable(rm)) {
+		if (ThreadState *t = td_peek())
+			nosleep_pop(t, lo);
+	}
+	write_exit(lo, &rm->rm_state);
+}
+
+extern "C" int fbsd_rm_wowned(const struct rmlock *rm)
+{
+	uintptr w = load_relaxed(&rm->rm_state.rm_lock);
+	return w != BSDSYNC_RM_DESTROYED && !(w & BSDSYNC_RM_DRAINING) && writer_of(w) == self();
+}
+
+extern "C" void fbsd_rm_assert(const struct rmlock *rm, int what, const char *file, int line)
+{
+	const lock_object *lo = lo_of(rm);
+	bool wowned = fbsd_rm_wowned(rm);
+	int n = rm_reads_held(td_peek(), rm);
+	const char *fail = nullptr;
+
+	switch (what) {
+	case RA_LOCKED:
+	case RA_LOCKED | RA_RECURSED:
+	case RA_LOCKED | RA_NOTRECURSED:
+	case RA_RLOCKED:
+	case RA_RLOCKED | RA_RECURSED:
+	case RA_RLOCKED | RA_NOTRECURSED:
+		if (wowned) {
+			/* Unlike other locks, rm writers never recurse. */
+			if (what & RA_RLOCKED)
+				fail = "held for writing, not reading";
+			else if (what & RA_RECURSED)
+				fail = "not recursed (held for writing)";
+		} else if (n == 0) {
+			fail = (what & RA_RLOCKED) ? "not read-locked by this thread"
+						   : "not locked by this thread";
+		} else if (n > 1 && (what & RA_NOTRECURSED)) {
+			fail = "recursed";
+		} else if (n == 1 && (what & RA_RECURSED)) {
+			fail = "not recursed";
+		}
+		break;
+	case RA_WLOCKED:
+		if (!wowned)
+			fail = "not held for writing by this thread";
+		break;
+	case RA_UNLOCKED:
+		if (wowned)
+			fail = "held for writing by this thread";
+		else if (n)
+			fail = "read-locked by this thread";
+		break;
+	default:
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lo), file, line,
+		       "rm_assert: unknown assertion 0x%x", what);
+		return;
+	}
+	if (fail)
+		report(BSDSYNC_RULE_ASSERTION, subject_of(lo), file, line, "rm_assert: lock %s",
+		       fail);
+}
+
+/* RM_SYSINIT's init and uninit functions, run by the SYSINIT notifier. */
+extern "C" void fbsd_rm_sysinit(const void *arg)
+{
+	auto *args = static_cast<const struct rm_args *>(arg);
+	fbsd_rm_init_flags(args->ra_rm, args->ra_desc, args->ra_flags, args->ra_site);
+}
+
+extern "C" void fbsd_rm_sysuninit(const void *arg)
+{
+	fbsd_rm_destroy(static_cast<struct rmlock *>(const_cast<void *>(arg)), "RM_SYSINIT", 0);
+}
+
+/* ---- rms: the C ABI ---------------------------------------------------------------------- */
+
+namespace {
+
+inline lock_object *lo_of(rmslock *rms) { return &rms->lock_object; }
+inline const lock_object *lo_of(const rmslock *rms) { return &rms->lock_object; }
+
+inline bool rms_live(const rmslock *rms, const char *op, const char *file, int line)
+{
+	return is_live(lo_of(rms), &rms->rms_state, kRmsClass, kRmsClass, "rms lock", op, file,
+		       line);
+}
+
+int rms_reads_held(const ThreadState *t, const rmslock *rms)
+{
+	int n = 0;
+	for (int i = 0; t && i < t->rms_held_count; i++)
+		n += t->rms_held[i] == rms;
+	return n;
+}
+
+void rms_record(ThreadState *t, const rmslock *rms)
+{
+	if (t->rms_held_count < ThreadState::kRmsTrack)
+		t->rms_held[t->rms_held_count++] = rms;
+	else
+		t->rms_untracked++;
+	t->rm_rlocks++;
+}
+
+/* Forget one read hold of rms; false if the thread has none (as far as it can tell). */
+bool rms_unrecord(ThreadState *t, const rmslock *rms)
+{
+	for (int i = t->rms_held_count - 1; i >= 0; i--) {
+		if (t->rms_held[i] != rms)
+			continue;
+		for (int j = i; j + 1 < t->rms_held_count; j++)
+			t->rms_held[j] = t->rms_held[j + 1];
+		t->rms_held_count--;
+		t->rm_rlocks--;
+		return true;
+	}
+	if (t->rms_untracked > 0) {
+		t->rms_untracked--;
+		t->rm_rlocks--;
+		return true;
+	}
+	return false;
+}
+
+int rms_read(rmslock *rms, bool trylock, const char *what, const char *file, int line)
+{
+	if (unlikely(!rms_live(rms, what, file, line)))
+		return 0;
+	lock_object *lo = lo_of(rms);
+	if (unlikely(bsdsync_in_interrupt())) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo), file, line,
+		       "%s in interrupt context: not taken", what);
+		return 0;
+	}
+	ThreadState *t = td_self();
+	int mine = rms_reads_held(t, rms);
+	if (!trylock && !mine)
+		check_may_sleep_with_locks(nullptr, what, file, line);
+	ReadRequest r{ lo, &rms->rms_state, mine ? kAdmitRecursion : 0u, trylock, true, what, file,
+		       line };
+	if (!read_enter(r))
+		return 0;
+	if (likely(t))
+		rms_record(t, rms);
+	return 1;
+}
+
+} // namespace
+
+extern "C" void fbsd_rms_init(struct rmslock *rms, const char *name,
+			      const struct bsdsync_lock_site *site)
+{
+	/* FreeBSD's rms_init always initialises (its mutex with MTX_NEW): there is no double
+	 * init check, and the memory is never trusted to hold a per-CPU area of ours. */
+	rms->rms_state.rm_pcpu = nullptr;
+	state_init(&rms->rms_state, false);
+	lock_init(lo_of(rms), kRmsClass, name, LO_SLEEPABLE | LO_WITNESS | LO_NEW, site);
+}
+
+extern "C" void fbsd_rms_destroy(struct rmslock *rms, const char *file, int line)
+{
+	lock_object *lo = lo_of(rms);
+	if (!rms_live(rms, "rms_destroy", file, line))
+		return;
+	uintptr w = load_relaxed(&rms->rms_state.rm_lock);
+	long readers = holds_estimate(&rms->rms_state);
+	if (w != 0 || readers != 0) {
+		if (w != 0)
+			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
+			       "rms_destroy of a lock held for writing by %s",
+			       writer_of(w) == self() ? "the caller" : "another thread");
+		else
+			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
+			       "rms_destroy of a lock with %ld read hold(s)", readers);
+		return;
+	}
+	state_destroy(&rms->rms_state);
+	lock_destroy(lo);
+}
+
+extern "C" void fbsd_rms_rlock(struct rmslock *rms, const char *file, int line)
+{
+	rms_read(rms, false, "rms_rlock", file, line);
+}
+
+extern "C" int fbsd_rms_try_rlock(struct rmslock *rms, const char *file, int line)
+{
+	return rms_read(rms, true, "rms_try_rlock", file, line);
+}
+
+extern "C" void fbsd_rms_runlock(struct rmslock *rms, const char *file, int line)
+{
+	if (unlikely(!rms_live(rms, "rms_runlock", file, line)))
+		return;
+	lock_object *lo = lo_of(rms);
+	if (unlikely(bsdsync_in_interrupt())) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo), file, line,
+		       "rms_runlock in interrupt context: ignored");
+		return;
+	}
+	ThreadState *t = td_self();
+	if (t && !rms_unrecord(t, rms)) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "rms_runlock by a thread that does not read-lock it");
+		return;
+	}
+	read_exit(lo, &rms->rms_state, false);
+}
+
+extern "C" void fbsd_rms_wlock(struct rmslock *rms, const char *file, int line)
+{
+	if (unlikely(!rms_live(rms, "rms_wlock", file, line)))
+		return;
+	lock_object *lo = lo_of(rms);
+	if (!writer_may_block(lo, "rms_wlock", file, line))
+		return;
+	check_may_sleep_with_locks(nullptr, "rms_wlock", file, line);
+	if (writer_of(load_relaxed(&rms->rms_state.rm_lock)) == self()) {
+		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+		       "rms_wlock recursed (writers never recurse)");
+		lo->lo_data++;
+		return;
+	}
+	if (rms_reads_held(td_self(), rms)) {
+		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+		       "rms_wlock by a thread that read-locks it: not taken (it would wait for "
+		       "itself)");
+		return;
+	}
+	write_enter(lo, &rms->rms_state, true, "rms_wlock", file, line);
+}
+
+extern "C" void fbsd_rms_wunlock(struct rmslock *rms, const char *file, int line)
+{
+	if (unlikely(!rms_live(rms, "rms_wunlock", file, line)))
+		return;
+	lock_object *lo = lo_of(rms);
+	uintptr w = load_relaxed(&rms->rms_state.rm_lock);
+	if (writer_of(w) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       writer_of(w) ? "rms_wunlock of an rms lock another thread holds for writing"
+				    : "rms_wunlock of an rms lock not held for writing");
+		return;
+	}
+	if (lo->lo_data) {
+		lo->lo_data--;
+		return;
+	}
+	write_exit(lo, &rms->rms_state);
+}
+
+extern "C" void fbsd_rms_unlock(struct rmslock *rms, const char *file, int line)
+{
+	if (fbsd_rms_wowned(rms))
+		fbsd_rms_wunlock(rms, file, line);
+	else
+		fbsd_rms_runlock(rms, file, line);
+}
+
+extern "C" int fbsd_rms_wowned(const struct rmslock *rms)
+{
+	uintptr w = load_relaxed(&rms->rms_state.rm_lock);
+	return w != BSDSYNC_RM_DESTROYED && !(w & BSDSYNC_RM_DRAINING) && writer_of(w) == self();
+}
+
+extern "C" int fbsd_rms_rowned(const struct rmslock *rms)
+{
+	return rms_reads_held(td_peek(), rms) > 0;
+}
+
+extern "C" int fbsd_rms_owned_any(const struct rmslock *rms)
+{
+	return fbsd_rms_wowned(rms) || fbsd_rms_rowned(rms);
+}
