@@ -5,7 +5,8 @@
  * Nothing runs at load. Under debugfs (bsdsync_bench/):
  *   pairs  read: one line per pair, "name|kind|bsdsync api|linux api" (kind: lock, shared
  *          or handoff)
- *   sizes  read: one line per lock type, "bsdsync type|bytes|Linux type|bytes" (sizes.c);
+ *   sizes  read: one line per lock type, "bsdsync type|bytes|bytes per CPU|Linux
+ *          type|bytes|bytes per CPU" (sizes.c);
  *          also printed at load as "BENCH-SIZE ..." lines
  *   run    write "pair=P impl=bsdsync|linux threads=N cs=short|long [rd=PCT] rep=R ms=M"
  *          (rd: read share in percent, for shared pairs only and required there): runs
@@ -47,7 +48,7 @@
 #define BENCH_GRACE_MS		60000
 
 extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, bench_pair_sx,
-	bench_pair_cv, bench_pair_sleep, bench_pair_sema;
+	bench_pair_rm, bench_pair_rm_rwsem, bench_pair_cv, bench_pair_sleep, bench_pair_sema;
 
 /* Every pair measured, in report order. A new pair is one more entry here. */
 static const struct bench_pair *const bench_pairs[] = {
@@ -55,6 +56,8 @@ static const struct bench_pair *const bench_pairs[] = {
 	&bench_pair_spin,
 	&bench_pair_rw,
 	&bench_pair_sx,
+	&bench_pair_rm,
+	&bench_pair_rm_rwsem,
 	&bench_pair_cv,
 	&bench_pair_sleep,
 	&bench_pair_sema,
@@ -190,8 +193,14 @@ static int bench_measure(const struct bench_request *q)
 	init_waitqueue_head(&r->done_wq);
 	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	r->timer.function = bench_timer_fn;
-	for (i = 0; i < nunits; i++)
-		impl->init(states + i * unit);
+	for (i = 0; i < nunits; i++) {
+		err = impl->init(states + i * unit);
+		if (err) {
+			while (i--)
+				impl->destroy(states + i * unit);
+			goto out_free;
+		}
+	}
 
 	for (i = 0; i < n; i++) {
 		struct bench_worker *w = &r->w[i];
@@ -396,7 +405,8 @@ DEFINE_SHOW_ATTRIBUTE(bench_pairs);
 static int bench_sizes_show(struct seq_file *m, void *v)
 {
 	for (const struct bench_size *z = bench_sizes; z->bsd; z++)
-		seq_printf(m, "%s|%zu|%s|%zu\n", z->bsd, z->bsd_size, z->lnx, z->lnx_size);
+		seq_printf(m, "%s|%zu|%zu|%s|%zu|%zu\n", z->bsd, z->bsd_size, z->bsd_pcpu, z->lnx,
+			   z->lnx_size, z->lnx_pcpu);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bench_sizes);
@@ -410,8 +420,8 @@ static int __init bench_init(void)
 	debugfs_create_file("pairs", 0444, bench_dir, NULL, &bench_pairs_fops);
 	debugfs_create_file("sizes", 0444, bench_dir, NULL, &bench_sizes_fops);
 	for (const struct bench_size *z = bench_sizes; z->bsd; z++)
-		pr_info("BENCH-SIZE %s|%zu|%s|%zu\n", z->bsd, z->bsd_size, z->lnx,
-			z->lnx_size);
+		pr_info("BENCH-SIZE %s|%zu|%zu|%s|%zu|%zu\n", z->bsd, z->bsd_size, z->bsd_pcpu,
+			z->lnx, z->lnx_size, z->lnx_pcpu);
 	pr_info("bsdsync_bench: ready (%zu pairs; write requests to "
 		"/sys/kernel/debug/bsdsync_bench/run)\n", ARRAY_SIZE(bench_pairs));
 	return 0;

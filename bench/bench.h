@@ -108,7 +108,7 @@ struct bench_impl {
 	const char *name;	/* "bsdsync" or "linux" */
 	const char *api;	/* what is measured, for the report */
 	size_t size;		/* bytes of state: per run (BENCH_LOCK) or per pair (BENCH_HANDOFF) */
-	void (*init)(void *state);
+	int (*init)(void *state);	/* 0 or -errno */
 	void (*destroy)(void *state);
 	int (*worker)(struct bench_worker *w);
 };
@@ -122,9 +122,9 @@ struct bench_pair {
 /* One row of the sizes table (sizes.c): a bsdsync type next to its Linux counterpart. */
 struct bench_size {
 	const char *bsd;
-	size_t bsd_size;
+	size_t bsd_size, bsd_pcpu;	/* bytes, and bytes per CPU allocated besides */
 	const char *lnx;
-	size_t lnx_size;
+	size_t lnx_size, lnx_pcpu;
 };
 extern const struct bench_size bench_sizes[];	/* ends with an all-zero row */
 
@@ -279,13 +279,20 @@ static __always_inline u64 bench_cs_read(const struct bench_data *d, bool long_c
 	return x;
 }
 
-/* BENCH_SHARED: `lock(state, write)` takes the lock exclusive if write, else shared, and
- * returns what `unlock(state, write, how)` needs back. */
+/* BENCH_SHARED: `lock(state, write, scratch)` takes the lock exclusive if write, else
+ * shared, and returns what `unlock(state, write, scratch, how)` needs back. `scratch` is
+ * room on the loop's stack for what must live from lock to unlock (rm(9)'s tracker). */
+struct bench_scratch {
+	u64 w[8];
+};
+
 static __always_inline int bench_shared_loop(struct bench_worker *w,
-					     unsigned long (*lock)(void *state, bool write),
+					     unsigned long (*lock)(void *state, bool write,
+								   void *scratch),
 					     void (*unlock)(void *state, bool write,
-							    unsigned long how))
+							    void *scratch, unsigned long how))
 {
+	struct bench_scratch scratch;
 	struct bench_data *d = &w->chan->data;
 	const bool long_cs = bench_cs_long(w);
 	const u32 rd = w->run->rd;
@@ -304,7 +311,7 @@ static __always_inline int bench_shared_loop(struct bench_worker *w,
 		rnd ^= rnd << 5;
 		write = rnd % 100 >= rd;
 		t0 = bench_acq_start(n);
-		how = lock(state, write);
+		how = lock(state, write, &scratch);
 		bench_acq_end(w, t0);
 
 		if (write) {
@@ -313,7 +320,7 @@ static __always_inline int bench_shared_loop(struct bench_worker *w,
 		} else {
 			sink += bench_cs_read(d, long_cs);
 		}
-		unlock(state, write, how);
+		unlock(state, write, &scratch, how);
 		n++;
 		cond_resched();	/* as in bench_lock_loop */
 	}

@@ -33,13 +33,14 @@ struct bsd_cv_state {
 	int token;		/* which of the two holds it; under mtx */
 };
 
-static void bsd_cv_init(void *p)
+static int bsd_cv_init(void *p)
 {
 	struct bsd_cv_state *s = p;
 
 	mtx_init(&s->mtx, "bench cv", NULL, MTX_DEF);
 	cv_init(&s->cv, "bench cv");
 	s->token = 0;
+	return 0;
 }
 static void bsd_cv_destroy(void *p)
 {
@@ -77,13 +78,14 @@ struct linux_cv_state {
 	int token;		/* under mutex */
 };
 
-static void linux_cv_init(void *p)
+static int linux_cv_init(void *p)
 {
 	struct linux_cv_state *s = p;
 
 	mutex_init(&s->mutex);
 	init_waitqueue_head(&s->wq);
 	s->token = 0;
+	return 0;
 }
 static void linux_cv_destroy(void *p)
 {
@@ -130,12 +132,13 @@ struct bsd_sleep_state {
 	int token;		/* under mtx; its address is the wait channel */
 };
 
-static void bsd_sleep_init(void *p)
+static int bsd_sleep_init(void *p)
 {
 	struct bsd_sleep_state *s = p;
 
 	mtx_init(&s->mtx, "bench sleep", NULL, MTX_DEF);
 	s->token = 0;
+	return 0;
 }
 static void bsd_sleep_destroy(void *p)
 {
@@ -169,12 +172,13 @@ struct linux_sleep_state {
 	int token;
 };
 
-static void linux_sleep_init(void *p)
+static int linux_sleep_init(void *p)
 {
 	struct linux_sleep_state *s = p;
 
 	init_waitqueue_head(&s->wq);
 	s->token = 0;
+	return 0;
 }
 static void linux_sleep_destroy(void *p) { }
 static __always_inline bool linux_sleep_take(void *p, int me)
@@ -217,12 +221,13 @@ struct bsd_sema_state {
 	struct sema s[2];
 };
 
-static void bsd_sema_init(void *p)
+static int bsd_sema_init(void *p)
 {
 	struct bsd_sema_state *s = p;
 
 	sema_init(&s->s[0], 1, "bench sema0");
 	sema_init(&s->s[1], 0, "bench sema1");
+	return 0;
 }
 static void bsd_sema_destroy(void *p)
 {
@@ -253,12 +258,13 @@ struct linux_sema_state {
 	struct semaphore s[2];
 };
 
-static void linux_sema_init(void *p)
+static int linux_sema_init(void *p)
 {
 	struct linux_sema_state *s = p;
 
 	sema_init(&s->s[0], 1);		/* two arguments: Linux's sema_init */
 	sema_init(&s->s[1], 0);
+	return 0;
 }
 static void linux_sema_destroy(void *p) { }
 static __always_inline bool linux_sema_take(void *p, int me)

@@ -19,7 +19,11 @@
 
 /* ---- mtx: MTX_DEF vs struct mutex ------------------------------------------------------ */
 
-static void bsd_mtx_init(void *p) { mtx_init((struct mtx *)p, "bench mtx", NULL, MTX_DEF); }
+static int bsd_mtx_init(void *p)
+{
+	mtx_init((struct mtx *)p, "bench mtx", NULL, MTX_DEF);
+	return 0;
+}
 static void bsd_mtx_destroy(void *p) { mtx_destroy((struct mtx *)p); }
 static __always_inline unsigned long bsd_mtx_lock(void *p)
 {
@@ -32,7 +36,11 @@ static __always_inline void bsd_mtx_unlock(void *p, unsigned long how)
 }
 BENCH_LOCK_WORKER(bsd_mtx_worker, bsd_mtx_lock, bsd_mtx_unlock)
 
-static void linux_mutex_init(void *p) { mutex_init((struct mutex *)p); }
+static int linux_mutex_init(void *p)
+{
+	mutex_init((struct mutex *)p);
+	return 0;
+}
 static void linux_mutex_destroy(void *p) { mutex_destroy((struct mutex *)p); }
 static __always_inline unsigned long linux_mutex_lock(void *p)
 {
@@ -58,7 +66,11 @@ const struct bench_pair bench_pair_mtx = {
 
 /* ---- spin: MTX_SPIN vs raw_spinlock_t --------------------------------------------------- */
 
-static void bsd_spin_init(void *p) { mtx_init((struct mtx *)p, "bench spin", NULL, MTX_SPIN); }
+static int bsd_spin_init(void *p)
+{
+	mtx_init((struct mtx *)p, "bench spin", NULL, MTX_SPIN);
+	return 0;
+}
 static __always_inline unsigned long bsd_spin_lock(void *p)
 {
 	mtx_lock_spin((struct mtx *)p);
@@ -70,7 +82,11 @@ static __always_inline void bsd_spin_unlock(void *p, unsigned long how)
 }
 BENCH_LOCK_WORKER(bsd_spin_worker, bsd_spin_lock, bsd_spin_unlock)
 
-static void linux_raw_spin_init(void *p) { raw_spin_lock_init((raw_spinlock_t *)p); }
+static int linux_raw_spin_init(void *p)
+{
+	raw_spin_lock_init((raw_spinlock_t *)p);
+	return 0;
+}
 static void linux_raw_spin_destroy(void *p) { }
 static __always_inline unsigned long linux_raw_spin_lock(void *p)
 {

@@ -24,9 +24,13 @@
 
 /* ---- rw: rwlock(9) vs rwlock_t ---------------------------------------------------------- */
 
-static void bsd_rw_init(void *p) { rw_init((struct rwlock *)p, "bench rw"); }
+static int bsd_rw_init(void *p)
+{
+	rw_init((struct rwlock *)p, "bench rw");
+	return 0;
+}
 static void bsd_rw_destroy(void *p) { rw_destroy((struct rwlock *)p); }
-static __always_inline unsigned long bsd_rw_lock(void *p, bool write)
+static __always_inline unsigned long bsd_rw_lock(void *p, bool write, void *scratch)
 {
 	if (write)
 		rw_wlock((struct rwlock *)p);
@@ -34,7 +38,8 @@ static __always_inline unsigned long bsd_rw_lock(void *p, bool write)
 		rw_rlock((struct rwlock *)p);
 	return 0;
 }
-static __always_inline void bsd_rw_unlock(void *p, bool write, unsigned long how)
+static __always_inline void bsd_rw_unlock(void *p, bool write, void *scratch,
+					 unsigned long how)
 {
 	if (write)
 		rw_wunlock((struct rwlock *)p);
@@ -43,9 +48,13 @@ static __always_inline void bsd_rw_unlock(void *p, bool write, unsigned long how
 }
 BENCH_SHARED_WORKER(bsd_rw_worker, bsd_rw_lock, bsd_rw_unlock)
 
-static void linux_rwlock_init(void *p) { rwlock_init((rwlock_t *)p); }
+static int linux_rwlock_init(void *p)
+{
+	rwlock_init((rwlock_t *)p);
+	return 0;
+}
 static void linux_rwlock_destroy(void *p) { }
-static __always_inline unsigned long linux_rwlock_lock(void *p, bool write)
+static __always_inline unsigned long linux_rwlock_lock(void *p, bool write, void *scratch)
 {
 	if (write)
 		write_lock((rwlock_t *)p);
@@ -53,7 +62,8 @@ static __always_inline unsigned long linux_rwlock_lock(void *p, bool write)
 		read_lock((rwlock_t *)p);
 	return 0;
 }
-static __always_inline void linux_rwlock_unlock(void *p, bool write, unsigned long how)
+static __always_inline void linux_rwlock_unlock(void *p, bool write, void *scratch,
+					 unsigned long how)
 {
 	if (write)
 		write_unlock((rwlock_t *)p);
@@ -75,9 +85,13 @@ const struct bench_pair bench_pair_rw = {
 
 /* ---- sx: sx(9) vs struct rw_semaphore ------------------------------------------------- */
 
-static void bsd_sx_init(void *p) { sx_init((struct sx *)p, "bench sx"); }
+static int bsd_sx_init(void *p)
+{
+	sx_init((struct sx *)p, "bench sx");
+	return 0;
+}
 static void bsd_sx_destroy(void *p) { sx_destroy((struct sx *)p); }
-static __always_inline unsigned long bsd_sx_lock(void *p, bool write)
+static __always_inline unsigned long bsd_sx_lock(void *p, bool write, void *scratch)
 {
 	if (write)
 		sx_xlock((struct sx *)p);
@@ -85,7 +99,8 @@ static __always_inline unsigned long bsd_sx_lock(void *p, bool write)
 		sx_slock((struct sx *)p);
 	return 0;
 }
-static __always_inline void bsd_sx_unlock(void *p, bool write, unsigned long how)
+static __always_inline void bsd_sx_unlock(void *p, bool write, void *scratch,
+					 unsigned long how)
 {
 	if (write)
 		sx_xunlock((struct sx *)p);
@@ -94,9 +109,13 @@ static __always_inline void bsd_sx_unlock(void *p, bool write, unsigned long how
 }
 BENCH_SHARED_WORKER(bsd_sx_worker, bsd_sx_lock, bsd_sx_unlock)
 
-static void linux_rwsem_init(void *p) { init_rwsem((struct rw_semaphore *)p); }
+static int linux_rwsem_init(void *p)
+{
+	init_rwsem((struct rw_semaphore *)p);
+	return 0;
+}
 static void linux_rwsem_destroy(void *p) { }
-static __always_inline unsigned long linux_rwsem_lock(void *p, bool write)
+static __always_inline unsigned long linux_rwsem_lock(void *p, bool write, void *scratch)
 {
 	if (write)
 		down_write((struct rw_semaphore *)p);
@@ -104,7 +123,8 @@ static __always_inline unsigned long linux_rwsem_lock(void *p, bool write)
 		down_read((struct rw_semaphore *)p);
 	return 0;
 }
-static __always_inline void linux_rwsem_unlock(void *p, bool write, unsigned long how)
+static __always_inline void linux_rwsem_unlock(void *p, bool write, void *scratch,
+					 unsigned long how)
 {
 	if (write)
 		up_write((struct rw_semaphore *)p);

@@ -9,6 +9,7 @@
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/semaphore.h>
+#include <linux/percpu-rwsem.h>
 
 #include <sys/param.h>
 #include <sys/systm.h>
@@ -18,10 +19,11 @@
 #include <sys/sx.h>
 #include <sys/condvar.h>
 #include <sys/sema.h>
+#include <sys/rmlock.h>
 
 #include "bench.h"
 
-#define ROW(bsd, lnx) { #bsd, sizeof(bsd), #lnx, sizeof(lnx) }
+#define ROW(bsd, lnx) { #bsd, sizeof(bsd), 0, #lnx, sizeof(lnx), 0 }
 
 const struct bench_size bench_sizes[] = {
 	ROW(struct mtx, struct mutex),
@@ -32,5 +34,12 @@ const struct bench_size bench_sizes[] = {
 	ROW(struct sx, struct rw_semaphore),
 	ROW(struct cv, wait_queue_head_t),
 	ROW(struct sema, struct semaphore),
-	{ NULL, 0, NULL, 0 },
+	/* Both allocate per-CPU state besides the structure. */
+	{ "struct rmlock", sizeof(struct rmlock), sizeof(struct bsdsync_rm_cpu),
+	  "struct percpu_rw_semaphore", sizeof(struct percpu_rw_semaphore), sizeof(unsigned int) },
+	{ "struct rmlock", sizeof(struct rmlock), sizeof(struct bsdsync_rm_cpu),
+	  "struct rw_semaphore", sizeof(struct rw_semaphore), 0 },
+	/* One per read hold, on the reader's stack; Linux's readers need nothing. */
+	{ "struct rm_priotracker", sizeof(struct rm_priotracker), 0, "-", 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0 },
 };

@@ -172,7 +172,9 @@ def load(log):
                     pairs[parts[0]] = {"kind": parts[1], "bsdsync": parts[2], "linux": parts[3]}
             elif line.startswith("BENCH-SIZE "):
                 parts = line[len("BENCH-SIZE "):].split("|")
-                row = tuple(parts) if len(parts) == 4 else None
+                if len(parts) == 4:     # older form, without the per-CPU bytes
+                    parts = [parts[0], parts[1], "0", parts[2], parts[3], "0"]
+                row = tuple(parts) if len(parts) == 6 else None
                 if row and row not in sizes:
                     sizes.append(row)
             elif line.startswith("BENCH-GUEST "):
@@ -353,8 +355,14 @@ def write_sizes(path, sizes, guest):
          f"`{guest.get('kernel', '?')}` (stock configuration: no lock debugging, which would "
          "grow the Linux types).", "",
          "| bsdsync | bytes | Linux counterpart | bytes |", "|---|---:|---|---:|"]
-    for bsd, bsz, lnx, lsz in sizes:
-        L.append(f"| `{bsd}` | {bsz} | `{lnx}` | {lsz} |")
+    def size(n, pcpu):
+        return n + (f" + {pcpu} per CPU" if pcpu not in ("", "0") else "")
+
+    for bsd, bsz, bpc, lnx, lsz, lpc in sizes:
+        if lnx == "-":
+            L.append(f"| `{bsd}` | {size(bsz, bpc)} | (none) | |")
+        else:
+            L.append(f"| `{bsd}` | {size(bsz, bpc)} | `{lnx}` | {size(lsz, lpc)} |")
     with open(path, "w") as fh:
         fh.write("\n".join(L) + "\n")
 
