@@ -14,7 +14,7 @@
 #   BENCH_QUICK=1     smoke run: 1 repeat, 200 ms, threads 1 and BENCH_SMP*2, short section,
 #                     read shares 100 and 50
 #   BENCH_REPS        repeats per point (default 5)
-#   BENCH_MS          duration of one measurement, guest milliseconds (default 500)
+#   BENCH_MS          duration of one measurement, guest milliseconds (default 400)
 #   BENCH_SMP         guest vCPUs (default 4); threads default to 1 2 SMP 2*SMP
 #   BENCH_THREADS     thread counts, e.g. "1 4 8"
 #   BENCH_CS          critical sections, "short long" (default both)
@@ -48,7 +48,7 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
     RD=${BENCH_RD:-"100 50"}
 else
     REPS=${BENCH_REPS:-5}
-    MS=${BENCH_MS:-500}
+    MS=${BENCH_MS:-400}
     THREADS=${BENCH_THREADS:-"1 2 $SMP $((SMP * 2))"}
     CS=${BENCH_CS:-"short long"}
     RD=${BENCH_RD:-"100 90 50"}
@@ -101,7 +101,8 @@ make -C "$ROOT" --no-print-directory modules KDIR="$KDIR" BUILD="$B/bsdsync" >"$
 # The benchmark module is built the way a ported driver is: out of tree, against bsdsync's
 # headers and Module.symvers.
 mkdir -p "$B/mod"
-rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$ROOT/bench/" "$B/mod/"
+rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' --exclude results \
+    "$ROOT/bench/" "$B/mod/"
 make -C "$KDIR" M="$B/mod" -j"$(nproc)" BSDSYNC_INCLUDE="$B/bsdsync/include" \
     KBUILD_EXTRA_SYMBOLS="$B/bsdsync/Module.symvers" modules >>"$BLOG" 2>&1 ||
     { tail -n 40 "$BLOG"; die "bsdsync_bench.ko does not build"; }
