@@ -297,6 +297,11 @@ def config_lines(args, guest, meas):
     ]
 
 
+def fr(x):
+    """A ratio: two decimals, or two significant digits below 0.1 (0.0035, not 0.00)."""
+    return f"{x:.2f}" if x >= 0.1 else f"{x:.2g}"
+
+
 def write_md(path, args, rows, pairs, guest, meas):
     L = []
     L += config_lines(args, guest, meas)
@@ -307,13 +312,33 @@ def write_md(path, args, rows, pairs, guest, meas):
         if any(r["pair"] == name for r in rows):
             L.append(f"- **{name}** ({p['kind']}): `{p['bsdsync']}` vs `{p['linux']}`")
     L.append("")
+    # At a glance: the ratio per pair (and read share) against threads and section.
+    order = {p: i for i, p in enumerate(pairs)}
+    keys = sorted({(r["pair"], r["rd"]) for r in rows},
+                  key=lambda k: (order.get(k[0], 99), k[0], rd_key(k[1])))
+    threads = sorted({r["threads"] for r in rows})
+    css = [c for c in ("short", "long") if any(r["cs"] == c for r in rows)]
+    cols = [(c, t) for c in css for t in threads]
+    L.append("bsdsync/Linux throughput ratio at a glance (median over the repeats; above 1: "
+             "bsdsync faster; the full table follows):")
+    L.append("")
+    L.append("| pair | reads | " + " | ".join(f"{c} x{t}" for c, t in cols) + " |")
+    L.append("|---|---:|" + "---:|" * len(cols))
+    by = {(r["pair"], r["rd"], r["cs"], r["threads"]): r for r in rows}
+    for pair, rd in keys:
+        cells = []
+        for c, t in cols:
+            r = by.get((pair, rd, c, t))
+            cells.append("-" if r is None or r["ratio"] is None else fr(r["ratio"]))
+        L.append(f"| {pair} | {'-' if rd is None else f'{rd}%'} | " + " | ".join(cells) + " |")
+    L.append("")
     L.append("| pair | reads | cs | threads | bsdsync ops/s | Linux ops/s "
              "| bsdsync/Linux (min-max) | fairness bsdsync | fairness Linux "
              "| latency bsdsync p50/p99 us | latency Linux p50/p99 us |")
     L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = "-" if r["ratio"] is None else (
-            f"**{r['ratio']:.2f}** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
+            f"**{fr(r['ratio'])}** ({fr(r['ratio_min'])}-{fr(r['ratio_max'])})")
         cells = [r["pair"], "-" if r["rd"] is None else f"{r['rd']}%", r["cs"],
                  str(r["threads"]), si(r["bsdsync_ops_s"]), si(r["linux_ops_s"]), ratio]
         for impl in IMPLS:
