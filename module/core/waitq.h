@@ -34,6 +34,9 @@ enum WaitQueueId : unsigned char {
 	WQ_SLEEP = 0,		/* sleep(9), condvar(9) and sema(9) waiters */
 	WQ_EXCLUSIVE = 1,	/* threads waiting to take a lock exclusively */
 	WQ_SHARED = 2,		/* threads waiting to take a lock shared */
+	WQ_DRAIN = 3,		/* threads waiting for all activity on a lock to end
+				   (lockmgr LK_DRAIN): they hold no place in the lock's
+				   own queues, so they delay neither readers nor writers */
 };
 
 struct Waiter {

@@ -8,6 +8,11 @@ constinit const LockClass *const lock_classes[16] = {
 	nullptr,
 	&lock_class_mtx_sleep,
 	&lock_class_mtx_spin,
+	nullptr,		/* BSDSYNC_CLASS_SX */
+	nullptr,		/* BSDSYNC_CLASS_RW */
+	nullptr,		/* BSDSYNC_CLASS_RM */
+	nullptr,		/* BSDSYNC_CLASS_RM_SLEEPABLE */
+	&lock_class_lockmgr,	/* BSDSYNC_CLASS_LOCKMGR */
 };
 } // namespace
 

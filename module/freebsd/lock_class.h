@@ -37,6 +37,7 @@ inline ReportSubject subject_of(const lock_object *lo)
 
 extern const LockClass lock_class_mtx_sleep;
 extern const LockClass lock_class_mtx_spin;
+extern const LockClass lock_class_lockmgr;
 
 /* lock_init()/lock_destroy() of FreeBSD's <sys/lock.h>. */
 void lock_init(lock_object *lo, unsigned class_index, const char *name, unsigned flags,

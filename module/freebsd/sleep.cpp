@@ -60,7 +60,9 @@ bool may_sleep(const SleepRequest &r)
 	return true;
 }
 
-int result_errno(bsdsync_block_result res)
+} // namespace
+
+int block_result_errno(bsdsync_block_result res)
 {
 	switch (res) {
 	case BSDSYNC_WOKEN:
@@ -73,8 +75,6 @@ int result_errno(bsdsync_block_result res)
 		return BSDSYNC_ERESTART;
 	}
 }
-
-} // namespace
 
 int sleep_on(const SleepRequest &r)
 {
@@ -170,7 +170,7 @@ int sleep_on(const SleepRequest &r)
 
 	bsdsync_block_state state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE
 						    : BSDSYNC_BLOCK_IDLE;
-	int error = result_errno(sleep_queues.wait(w, state, deadline, slack));
+	int error = block_result_errno(sleep_queues.wait(w, state, deadline, slack));
 
 	giant_pickup(giant_depth, r.file, r.line);
 	if (released && !r.drop) {

@@ -31,6 +31,10 @@ struct SleepRequest {
  * report), EINTR (fatal signal) or ERESTART (other signal), in Linux numbering. */
 int sleep_on(const SleepRequest &r);
 
+/* How a wait of a sleeping primitive ended, as FreeBSD's sleepq_*wait* say it: 0 (woken),
+ * EWOULDBLOCK (timed out), EINTR (fatal signal) or ERESTART (other signal). */
+int block_result_errno(bsdsync_block_result res);
+
 /* The condvar wait behind every cv_*wait* (and sema): sleep on cv c with `lock` as
  * interlock. Returns sleep_on()'s result; an untimed, uninterruptible wait returns nonzero
  * only when the sleep was refused as misuse (after its report). */

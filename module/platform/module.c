@@ -10,6 +10,7 @@
 #include <bsdsync/lock.h>
 #include <bsdsync/fbsd_mutex.h>
 #include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/fbsd_lockmgr.h>
 #include <bsdsync/sysinit.h>
 #include "platform.h"
 
@@ -33,7 +34,7 @@ static int __init bsdsync_init(void)
 		bsdsync_td_stop();
 		return error;
 	}
-	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sleep, condvar, sema, critical, atomic)\n");
+	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sleep, condvar, sema, critical, atomic, lockmgr)\n");
 	return 0;
 }
 
@@ -115,3 +116,17 @@ EXPORT_SYMBOL(fbsd_sema_value);
 /* critical_enter(9) */
 EXPORT_SYMBOL(fbsd_critical_enter);
 EXPORT_SYMBOL(fbsd_critical_exit);
+
+/* lock(9): lockmgr */
+EXPORT_SYMBOL(fbsd_lockinit);
+EXPORT_SYMBOL(fbsd_lockdestroy);
+EXPORT_SYMBOL(fbsd_lockmgr_args);
+EXPORT_SYMBOL(fbsd_lockmgr_disown);
+EXPORT_SYMBOL(fbsd_lockmgr_printinfo);
+EXPORT_SYMBOL(fbsd_lockstatus);
+EXPORT_SYMBOL(fbsd_lockmgr_recursed);
+EXPORT_SYMBOL(fbsd_lockmgr_assert);
+EXPORT_SYMBOL(fbsd_lockallowshare);
+EXPORT_SYMBOL(fbsd_lockdisableshare);
+EXPORT_SYMBOL(fbsd_lockallowrecurse);
+EXPORT_SYMBOL(fbsd_lockdisablerecurse);
