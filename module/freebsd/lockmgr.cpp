@@ -104,10 +104,11 @@ inline void note_shared_release()
 		if (t->lockmgr_shared > 0)
 			t->lockmgr_shared--;
 }
-/* May the current thread hold a shared lockmgr lock? (Unknown without a state: yes.) */
+/* May the current thread hold a shared lockmgr lock? (Unknown without a state -- in
+ * interrupt context, or if it could not be allocated --: yes.) */
 inline bool may_hold_shared()
 {
-	ThreadState *t = td_peek();
+	ThreadState *t = td_self();
 	return !t || t->lockmgr_shared > 0;
 }
 inline bool holds_shared_locks()
@@ -617,6 +618,7 @@ int drain(Request &r)
 		return BSDSYNC_EDEADLK;
 	}
 	int error = 0;
+	bool context_checked = false;
 	/* Everything under the chain: lk_pending only drops under it for threads that
 	 * leave without the lock, and a holder's release sees DRAIN_WAITING. */
 	for (;;) {
@@ -637,9 +639,15 @@ int drain(Request &r)
 			error = BSDSYNC_EBUSY;
 			break;
 		}
-		if (!may_block(r)) {
-			error = BSDSYNC_EBUSY;
-			break;
+		if (!context_checked) {
+			/* Not under the chain lock: it holds interrupts off. */
+			g.unlock();
+			context_checked = true;
+			if (!may_block(r)) {
+				error = BSDSYNC_EBUSY;
+				break;
+			}
+			continue;
 		}
 		if (!(x & LK_DRAIN_WAITING) &&
 		    !cas_relaxed(&lk->lk_lock, &x, x | LK_DRAIN_WAITING))
