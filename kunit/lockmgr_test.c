@@ -177,7 +177,7 @@ static void lockmgr_shared_holders_hold_it_at_the_same_time(struct kunit *test)
 
 #define MX_READERS 3
 #define MX_WRITERS 3
-#define MX_ROUNDS 3000
+#define MX_ROUNDS 20000
 
 struct mx_ctx {
 	struct lock lk;
@@ -208,7 +208,9 @@ static void mx_writer(void *arg)
 			c->violations++;
 		WRITE_ONCE(c->writer_in, 1);
 		c->counter++;
-		if ((i & 15) == 0)
+		if ((i & 127) == 0)
+			usleep_range(10, 50);	/* sleeping with it held: others queue */
+		else if ((i & 15) == 0)
 			cpu_relax();
 		WRITE_ONCE(c->writer_in, 0);
 		if (i % 3 == 2) {
@@ -232,6 +234,10 @@ static void mx_reader(void *arg)
 			continue;
 		}
 		__atomic_add_fetch(&c->readers_in, 1, __ATOMIC_SEQ_CST);
+		if (READ_ONCE(c->writer_in))
+			__atomic_add_fetch(&c->violations, 1, __ATOMIC_RELAXED);
+		if ((i & 127) == 0)
+			usleep_range(10, 50);
 		if (READ_ONCE(c->writer_in))
 			__atomic_add_fetch(&c->violations, 1, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(&c->readers_in, 1, __ATOMIC_SEQ_CST);
@@ -259,6 +265,184 @@ static void lockmgr_exclusive_excludes_everyone_under_stress(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->lk.lk_lock), LK_UNLOCKED);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->lk.lk_pending), 0);
 	BT_EXPECT_NO_REPORT(test, lockdestroy(&c->lk));
+}
+
+/*
+ * Every modifier at once: tries, timed waits (one tick), LK_SLEEPFAIL waits, try-upgrades,
+ * upgrades and downgrades, from threads that also hold shared locks of a second lock (the
+ * deadlock-avoidance exception). Waiters give up in every way while others come and go:
+ * nobody may be left asleep (the case would hang), the exclusion must hold, and at the end
+ * the word, the queued counts and the pending count are all back to zero.
+ */
+#define MIX_THREADS 6
+#define MIX_ROUNDS 3000
+
+struct mix_ctx {
+	struct lock lk;
+	struct lock other;
+	int writer_in;
+	int readers_in;
+	int violations;
+	int unexpected;
+	int acquired;
+	int failed;
+	int started;
+	int go;
+};
+
+static void mix_check_shared(struct mix_ctx *c, unsigned int seed)
+{
+	__atomic_add_fetch(&c->readers_in, 1, __ATOMIC_SEQ_CST);
+	if (READ_ONCE(c->writer_in))
+		__atomic_add_fetch(&c->violations, 1, __ATOMIC_RELAXED);
+	if (((seed >> 20) & 7) == 0)
+		usleep_range(20, 100);
+	if (READ_ONCE(c->writer_in))
+		__atomic_add_fetch(&c->violations, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&c->readers_in, 1, __ATOMIC_SEQ_CST);
+}
+
+static void mix_check_exclusive(struct mix_ctx *c, unsigned int seed)
+{
+	if (__atomic_exchange_n(&c->writer_in, 1, __ATOMIC_SEQ_CST) || READ_ONCE(c->readers_in))
+		__atomic_add_fetch(&c->violations, 1, __ATOMIC_RELAXED);
+	/* Sometimes sleep holding it (lockmgr is sleepable): the others must queue. */
+	if (((seed >> 20) & 7) == 0)
+		usleep_range(20, 100);
+	else
+		cpu_relax();
+	if (READ_ONCE(c->readers_in))
+		__atomic_add_fetch(&c->violations, 1, __ATOMIC_RELAXED);
+	WRITE_ONCE(c->writer_in, 0);
+}
+
+static void mix_worker(void *arg)
+{
+	struct mix_ctx *c = arg;
+	unsigned int seed = (unsigned int)(unsigned long)current;
+
+	__atomic_add_fetch(&c->started, 1, __ATOMIC_SEQ_CST);
+	lk_wait_flag(&c->go);
+	for (int i = 0; i < MIX_ROUNDS; i++) {
+		unsigned int op, flags = 0;
+		int error;
+		bool other = false;
+
+		seed = seed * 1103515245 + 12345;
+		op = (seed >> 16) % 8;
+		if ((seed >> 8) & 1)
+			flags |= LK_SLEEPFAIL;
+		if ((seed >> 9) & 1)
+			flags |= LK_TIMELOCK;
+		if (((seed >> 10) & 7) == 0)
+			flags |= LK_NOWAIT;
+		if (((seed >> 13) & 3) == 0) {
+			other = lockmgr(&c->other, LK_SHARED, NULL) == 0;
+			if (!other)
+				__atomic_add_fetch(&c->unexpected, 1, __ATOMIC_RELAXED);
+		}
+		if (op < 3) {
+			error = lockmgr_args(&c->lk, LK_SHARED | flags, NULL, NULL, 0, 1);
+			if (!error) {
+				mix_check_shared(c, seed);
+				if (op == 1) {
+					/* Refused, it keeps its shared hold. */
+					error = lockmgr(&c->lk, LK_TRYUPGRADE, NULL);
+					if (!error)
+						mix_check_exclusive(c, seed);
+					else if (error != EBUSY)
+						__atomic_add_fetch(&c->unexpected, 1, __ATOMIC_RELAXED);
+					error = 0;
+				} else if (op == 2) {
+					error = lockmgr_args(&c->lk, LK_UPGRADE | flags, NULL, NULL, 0, 1);
+					if (!error)
+						mix_check_exclusive(c, seed);
+				}
+			}
+		} else {
+			error = lockmgr_args(&c->lk, LK_EXCLUSIVE | flags, NULL, NULL, 0, 1);
+			if (!error) {
+				mix_check_exclusive(c, seed);
+				if (op == 4) {
+					lockmgr(&c->lk, LK_DOWNGRADE, NULL);
+					mix_check_shared(c, seed);
+				}
+			}
+		}
+		if (error == 0) {
+			__atomic_add_fetch(&c->acquired, 1, __ATOMIC_RELAXED);
+			lockmgr(&c->lk, LK_RELEASE, NULL);
+		} else if (error == EBUSY || error == ENOLCK || error == EWOULDBLOCK) {
+			__atomic_add_fetch(&c->failed, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_add_fetch(&c->unexpected, 1, __ATOMIC_RELAXED);
+		}
+		if (other)
+			lockmgr(&c->other, LK_RELEASE, NULL);
+		if ((i & 31) == 0)
+			cond_resched();
+	}
+}
+
+static void lockmgr_every_modifier_under_stress_leaves_no_one_behind(struct kunit *test)
+{
+	struct mix_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct bt_thread t[MIX_THREADS];
+
+	lockinit(&c->lk, PVFS, "mix", 1, 0);
+	lockinit(&c->other, PVFS, "mix other", 0, 0);
+	for (int i = 0; i < MIX_THREADS; i++)
+		bt_start(test, &t[i], mix_worker, c, "bsd-lkmix");
+	BT_WAIT_UNTIL(test, READ_ONCE(c->started) == MIX_THREADS);
+	WRITE_ONCE(c->go, 1);
+	bt_join_n(t, MIX_THREADS);
+	KUNIT_EXPECT_EQ(test, c->violations, 0);
+	KUNIT_EXPECT_EQ(test, c->unexpected, 0);
+	KUNIT_EXPECT_GT(test, c->acquired, 0);
+	kunit_info(test, "acquired %d, failed as asked %d", c->acquired, c->failed);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->lk.lk_lock), LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, lk_queued_ex(&c->lk) + lk_queued_sh(&c->lk), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->lk.lk_pending), 0);
+	BT_EXPECT_NO_REPORT(test, lockdestroy(&c->lk));
+	BT_EXPECT_NO_REPORT(test, lockdestroy(&c->other));
+}
+
+/* The release then free pattern (prior-art.md bug 1): the waiter that gets the lock frees
+ * it at once; the releaser must not touch it afterwards (KASAN would see it). */
+struct uaf_ctx {
+	struct lock *lk;
+	int error;
+};
+
+static void uaf_waiter(void *arg)
+{
+	struct uaf_ctx *c = arg;
+	struct lock *lk = c->lk;
+
+	c->error = lockmgr(lk, LK_EXCLUSIVE, NULL);
+	if (c->error == 0) {
+		lockmgr(lk, LK_RELEASE, NULL);
+		lockdestroy(lk);
+		kfree(lk);
+	}
+}
+
+static void lockmgr_release_then_free_by_the_next_owner_is_safe(struct kunit *test)
+{
+	for (int i = 0; i < 200; i++) {
+		struct lock *lk = kzalloc(sizeof(*lk), GFP_KERNEL);
+		struct uaf_ctx c = { .lk = lk };
+		struct bt_thread t;
+
+		KUNIT_ASSERT_NOT_NULL(test, lk);
+		lockinit(lk, PVFS, "freed", 0, 0);
+		lockmgr(lk, i & 1 ? LK_SHARED : LK_EXCLUSIVE, NULL);
+		bt_start(test, &t, uaf_waiter, &c, "bsd-lkuaf");
+		BT_WAIT_UNTIL(test, lk_queued_ex(lk) == 1);
+		lockmgr(lk, LK_RELEASE, NULL);
+		bt_join(&t);
+		KUNIT_EXPECT_EQ(test, c.error, 0);
+	}
 }
 
 static void lockmgr_exclusive_blocks_until_the_holder_releases(struct kunit *test)
@@ -1361,6 +1545,8 @@ static void misuse_sleeping_on_a_recursed_lockmgr_interlock_is_reported(struct k
 static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_shared_holders_hold_it_at_the_same_time),
 	KUNIT_CASE(lockmgr_exclusive_excludes_everyone_under_stress),
+	KUNIT_CASE(lockmgr_every_modifier_under_stress_leaves_no_one_behind),
+	KUNIT_CASE(lockmgr_release_then_free_by_the_next_owner_is_safe),
 	KUNIT_CASE(lockmgr_exclusive_blocks_until_the_holder_releases),
 	KUNIT_CASE(lockmgr_nowait_returns_ebusy_instead_of_sleeping),
 	KUNIT_CASE(lockmgr_shared_request_by_the_exclusive_holder_returns_edeadlk),
