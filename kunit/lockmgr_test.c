@@ -9,6 +9,7 @@
  * asserts on timings.
  */
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -336,6 +337,8 @@ static void mix_worker(void *arg)
 			flags |= LK_TIMELOCK;
 		if (((seed >> 10) & 7) == 0)
 			flags |= LK_NOWAIT;
+		if ((seed >> 24) & 1)
+			flags |= LK_ADAPTIVE;
 		if (((seed >> 13) & 3) == 0) {
 			other = lockmgr(&c->other, LK_SHARED, NULL) == 0;
 			if (!other)
@@ -1336,6 +1339,57 @@ static void lockmgr_layout_matches_freebsd_members(struct kunit *test)
 	lockdestroy(&lk);
 }
 
+static void lockmgr_rw_releases_its_interlock_through_the_lock_class(struct kunit *test)
+{
+	struct lock lk;
+	struct mtx m;
+
+	/* struct rwlock starts with its lock_object like every FreeBSD lock; the interlock is
+	 * released through its class hook, whatever its class: a mutex stands in here. */
+	lockinit(&lk, PVFS, "rw interlock", 0, 0);
+	mtx_init(&m, "stand-in", NULL, MTX_DEF);
+	mtx_lock(&m);
+	KUNIT_EXPECT_EQ(test, lockmgr_rw(&lk, LK_EXCLUSIVE | LK_INTERLOCK, (struct rwlock *)&m), 0);
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
+	mtx_lock(&m);
+	KUNIT_EXPECT_EQ(test, lockmgr_args_rw(&lk, LK_RELEASE | LK_INTERLOCK, (struct rwlock *)&m,
+					      "rw", PVFS, 0), 0);
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
+	KUNIT_EXPECT_EQ(test, lockmgr_rw(&lk, LK_SHARED | LK_RETRY, NULL), 0);
+	lockmgr(&lk, LK_RELEASE, NULL);
+	mtx_destroy(&m);
+	lockdestroy(&lk);
+}
+
+static void lockmgr_may_be_held_across_a_sleep(struct kunit *test)
+{
+	struct lock lk;
+
+	lockinit(&lk, PVFS, "sleepable", 0, 0);
+	lockmgr(&lk, LK_EXCLUSIVE, NULL);
+	BT_EXPECT_NO_REPORT(test, pause("lkheld", 1));
+	lockmgr(&lk, LK_DOWNGRADE, NULL);
+	BT_EXPECT_NO_REPORT(test, pause("lkheld", 1));
+	lockmgr(&lk, LK_RELEASE, NULL);
+	lockdestroy(&lk);
+}
+
+static void lockmgr_adaptive_request_waits_for_a_sleeping_owner(struct kunit *test)
+{
+	struct lock lk;
+	struct lk_req h = {}, w = {};
+
+	lockinit(&lk, PVFS, "adaptive", 0, 0);
+	lk_req_hold(test, &h, &lk, LK_EXCLUSIVE);	/* asleep in lk_wait_flag: not on a CPU */
+	lk_req_start(test, &w, &lk, LK_EXCLUSIVE | LK_ADAPTIVE);
+	BT_WAIT_UNTIL(test, lk_queued_ex(&lk) == 1);
+	lk_req_finish(&h);
+	BT_WAIT_UNTIL(test, READ_ONCE(w.got));
+	KUNIT_EXPECT_EQ(test, w.error, 0);
+	lk_req_finish(&w);
+	lockdestroy(&lk);
+}
+
 /* ---- misuse ----------------------------------------------------------------------------- */
 
 static void misuse_recursion_without_canrecurse_is_reported_and_refused(struct kunit *test)
@@ -1542,6 +1596,68 @@ static void misuse_sleeping_on_a_recursed_lockmgr_interlock_is_reported(struct k
 	lockdestroy(&lk);
 }
 
+struct lk_irq_ctx {
+	struct hrtimer timer;
+	struct lock lk;
+	unsigned long reports;
+	int error;
+	int ran;
+};
+
+static enum hrtimer_restart lockmgr_in_hardirq(struct hrtimer *timer)
+{
+	struct lk_irq_ctx *c = container_of(timer, struct lk_irq_ctx, timer);
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_SLEEP_INTERRUPT);
+
+	/* Held (by the test thread): it can only be tried, never slept on. */
+	c->error = lockmgr(&c->lk, LK_EXCLUSIVE, NULL);
+	c->reports = bsdsync_report_count(BSDSYNC_RULE_SLEEP_INTERRUPT) - before;
+	smp_store_release(&c->ran, 1);
+	return HRTIMER_NORESTART;
+}
+
+static void misuse_lockmgr_in_interrupt_context_is_reported_and_only_tried(struct kunit *test)
+{
+	struct lk_irq_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct lk_req h = {};
+
+	lockinit(&c->lk, PVFS, "irq lockmgr", 0, 0);
+	lk_req_hold(test, &h, &c->lk, LK_EXCLUSIVE);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = lockmgr_in_hardirq;
+	hrtimer_start(&c->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	BT_WAIT_UNTIL(test, smp_load_acquire(&c->ran));
+	hrtimer_cancel(&c->timer);
+	KUNIT_EXPECT_EQ(test, c->reports, 1UL);
+	KUNIT_EXPECT_EQ(test, c->error, EBUSY);
+	lk_req_finish(&h);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->lk.lk_lock), LK_UNLOCKED);
+	lockdestroy(&c->lk);
+}
+
+static void misuse_lockmgr_that_would_sleep_under_a_spin_mutex_is_reported(struct kunit *test)
+{
+	struct lock lk;
+	struct mtx s;
+	struct lk_req h = {};
+	struct bt_probe p;
+	int error;
+
+	lockinit(&lk, PVFS, "under spin", 0, 0);
+	mtx_init(&s, "spin", NULL, MTX_SPIN);
+	lk_req_hold(test, &h, &lk, LK_EXCLUSIVE);
+	mtx_lock_spin(&s);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	error = lockmgr(&lk, LK_EXCLUSIVE, NULL);
+	bt_probe_end(&p);
+	mtx_unlock_spin(&s);
+	bt_expect_one_report_no_sleep(test, &p, "lockmgr under a spin mutex");
+	KUNIT_EXPECT_EQ(test, error, EBUSY);
+	lk_req_finish(&h);
+	mtx_destroy(&s);
+	lockdestroy(&lk);
+}
+
 static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_shared_holders_hold_it_at_the_same_time),
 	KUNIT_CASE(lockmgr_exclusive_excludes_everyone_under_stress),
@@ -1580,6 +1696,9 @@ static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_is_the_interlock_of_msleep_in_the_mode_it_was_held),
 	KUNIT_CASE(lockmgr_printinfo_describes_every_state),
 	KUNIT_CASE(lockmgr_layout_matches_freebsd_members),
+	KUNIT_CASE(lockmgr_rw_releases_its_interlock_through_the_lock_class),
+	KUNIT_CASE(lockmgr_may_be_held_across_a_sleep),
+	KUNIT_CASE(lockmgr_adaptive_request_waits_for_a_sleeping_owner),
 	{}
 };
 
@@ -1596,6 +1715,8 @@ static struct kunit_case lockmgr_misuse_cases[] = {
 	KUNIT_CASE(misuse_lockmgr_taken_while_holding_a_mutex_is_reported),
 	KUNIT_CASE(misuse_uninitialised_and_double_init_are_reported),
 	KUNIT_CASE(misuse_sleeping_on_a_recursed_lockmgr_interlock_is_reported),
+	KUNIT_CASE(misuse_lockmgr_in_interrupt_context_is_reported_and_only_tried),
+	KUNIT_CASE(misuse_lockmgr_that_would_sleep_under_a_spin_mutex_is_reported),
 	{}
 };
 

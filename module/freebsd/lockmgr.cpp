@@ -59,7 +59,8 @@
  * legitimately be freed (lockdestroy reports threads in lockmgr; LK_DRAIN waits for them).
  * A release that finds no one queued makes its store the last access.
  *
- * Blocking: waits are WaitTable waits on sleep_queues (channel = the lock) with the
+ * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
+ * (bsdsync_spin_on_owner); waits are WaitTable waits on sleep_queues (channel = the lock) with the
  * deadline (LK_TIMELOCK: the lock's or the call's timo, per sleep, as FreeBSD) and the
  * interruptible state (PCATCH in prio); Giant is dropped and restored around the block; the
  * LK_INTERLOCK interlock is released once queued, never taken back.
@@ -301,6 +302,23 @@ int sleep_on_lock(Request &r, WaitTable::Guard &g, WaitQueueId q)
 	return error;
 }
 
+/*
+ * LK_ADAPTIVE (a per-call attribute, as FreeBSD's vfs uses it): while an exclusive owner
+ * runs on a CPU it will release soon, so spin instead of sleeping. Never with LK_SLEEPFAIL
+ * (it must sleep to fail) or with Giant held (the owner may want it); the interlock goes
+ * first, as in FreeBSD (the owner may be spinning on it). True if the word changed.
+ */
+bool adaptive_spin(Request &r, uintptr x)
+{
+	if (!(r.flags & LK_ADAPTIVE) || (r.flags & LK_SLEEPFAIL) || is_shared_mode(x))
+		return false;
+	uintptr h = holder(x);
+	if (h == LK_KERNPROC || h == LK_DESTROYED || giant_owned())
+		return false;
+	release_interlock(r);
+	return bsdsync_spin_on_owner(&r.lk->lk_lock, h, ~LK_FLAGMASK);
+}
+
 /* ---- shared --------------------------------------------------------------------------- */
 
 /* FreeBSD LK_CAN_SHARE: shared mode and no writer waiting; in the slow path also while
@@ -346,6 +364,8 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 			error = BSDSYNC_EBUSY;
 			break;
 		}
+		if (adaptive_spin(r, x))
+			continue;
 
 		WaitTable::Guard g(sleep_queues, lk);
 		x = load_relaxed(&lk->lk_lock);
@@ -456,6 +476,8 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 			error = BSDSYNC_EBUSY;
 			break;
 		}
+		if (adaptive_spin(r, x))
+			continue;
 
 		WaitTable::Guard g(sleep_queues, lk);
 		x = load_relaxed(&lk->lk_lock);
