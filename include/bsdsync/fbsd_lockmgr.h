@@ -35,10 +35,11 @@ struct lock {
 	int lk_pri;			/* lockinit's sleep priority (PCATCH honoured) */
 	/* bsdsync: exact counts of the queued threads, changed only under the lock's
 	 * sleep-queue chain lock (they decide whom a release wakes), and the number of
-	 * threads inside a slow path (LK_DRAIN waits for it to reach 0). */
+	 * threads that queued during their call and have not returned yet (LK_DRAIN waits
+	 * for it to reach 0). */
 	int lk_exwaiters;		/* exclusive waiters without LK_SLEEPFAIL */
 	int lk_shwaiters;		/* shared waiters */
-	int lk_pending;			/* threads in a slow path (atomic) */
+	int lk_pending;			/* queued, or woken and on their way (atomic) */
 };
 
 /* Lock word (FreeBSD values). */

@@ -43,8 +43,8 @@
  *                                        the drain queue: every final release and every
  *                                        thread that leaves a slow path without the lock
  *                                        wakes it to look again
- *   UNLOCKED       -> me (drained)       LK_DRAIN, under g, once no thread is in a slow
- *                                        path of this lock (lk_pending == 0)
+ *   free           -> me (drained)       LK_DRAIN, under g, once no thread that queued on
+ *                                        the lock is still on its way (lk_pending == 0)
  *   me (drained)   -> DESTROYED          the LK_DRAIN holder's LK_RELEASE; every later use
  *                                        is reported
  *   UNLOCKED       -> DESTROYED          lockdestroy()
@@ -129,6 +129,7 @@ struct Request {
 	const char *what;	/* "lockmgr(LK_SHARED)" ... for reports */
 	const char *file;
 	int line;
+	bool pending;		/* counted in lk_pending (it queued at least once) */
 };
 
 /* Release the interlock (if still held) through its class, as FreeBSD's lc_unlock. */
@@ -241,15 +242,26 @@ void settle(WaitTable::Guard &g, lock *lk)
 	carry_out(g, lk, p);
 }
 
-/* ---- slow-path bookkeeping (what LK_DRAIN waits for) --------------------------------- */
+/* ---- waiters' bookkeeping (what LK_DRAIN waits for) ----------------------------------- */
 
-inline void pending_enter(lock *lk) { __atomic_add_fetch(&lk->lk_pending, 1, __ATOMIC_SEQ_CST); }
-/* Leaving with the lock held: its release will wake a drainer. */
-inline void pending_leave_holding(lock *lk) { __atomic_sub_fetch(&lk->lk_pending, 1, __ATOMIC_RELEASE); }
-/* Leaving without the lock: under the chain, so that a drainer checking lk_pending under the
- * same chain is either seen here (and woken) or sees the decrement. */
-void pending_leave(lock *lk)
+/*
+ * lk_pending counts the threads that queued on the lock during their call and have not
+ * returned yet: queued, or woken and on their way back to the word. It goes up under the
+ * chain lock at the first queueing of a call. A thread that leaves without the lock
+ * decrements it under the chain lock too (and settles the bits: it may have been the
+ * reason for one, or the one who was to take a free lock); one that leaves holding the lock
+ * need not: its release wakes a drainer. Calls that never queue never touch it.
+ */
+void leave_slow_path(Request &r, int error)
 {
+	if (!r.pending)
+		return;
+	r.pending = false;
+	lock *lk = r.lk;
+	if (error == 0) {
+		__atomic_sub_fetch(&lk->lk_pending, 1, __ATOMIC_RELEASE);
+		return;
+	}
 	WaitTable::Guard g(sleep_queues, lk);
 	__atomic_sub_fetch(&lk->lk_pending, 1, __ATOMIC_RELEASE);
 	settle(g, lk);
@@ -281,6 +293,10 @@ int sleep_on_lock(Request &r, WaitTable::Guard &g, WaitQueueId q)
 	else if (q == WQ_EXCLUSIVE)
 		count = (r.flags & LK_SLEEPFAIL) ? &lk->lk_exslpfail : &lk->lk_exwaiters;
 
+	if (!drain && !r.pending) {
+		r.pending = true;
+		__atomic_add_fetch(&lk->lk_pending, 1, __ATOMIC_RELAXED);	/* chain held */
+	}
 	Waiter w;
 	sleep_queues.enqueue(g, w, lk, q, count);
 	g.unlock();
@@ -339,7 +355,6 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 	const uintptr me = self();
 	int error = 0;
 
-	pending_enter(lk);
 	for (;;) {
 		uintptr x = load_relaxed(&lk->lk_lock);
 		bool got = false;
@@ -385,12 +400,10 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 		if (error)
 			break;
 	}
-	if (error) {
-		pending_leave(lk);
+	leave_slow_path(r, error);
+	if (error)
 		return error;
-	}
 	note_shared_acquire();
-	pending_leave_holding(lk);
 	return 0;
 }
 
@@ -463,7 +476,6 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 	}
 
 	int error = 0;
-	pending_enter(lk);
 	for (;;) {
 		x = LK_UNLOCKED;
 		if (cas_acquire(&lk->lk_lock, &x, me))
@@ -496,12 +508,8 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 		if (error)
 			break;
 	}
-	if (error) {
-		pending_leave(lk);
-		return error;
-	}
-	pending_leave_holding(lk);
-	return 0;
+	leave_slow_path(r, error);
+	return error;
 }
 
 int xlock(Request &r)
@@ -958,7 +966,7 @@ extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct loc
 	unsigned op = flags & LK_TYPE_MASK;
 	Request r{ lk, flags, (flags & LK_INTERLOCK) ? ilk : nullptr,
 		   prio == LK_PRIO_DEFAULT ? lk->lk_pri : prio,
-		   timo == LK_TIMO_DEFAULT ? lk->lk_timo : timo, op_name(op), file, line };
+		   timo == LK_TIMO_DEFAULT ? lk->lk_timo : timo, op_name(op), file, line, false };
 	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
 
