@@ -794,6 +794,52 @@ static void lockmgr_drain_waits_for_holders_and_waiters_then_holds_it(struct kun
 	BT_EXPECT_NO_REPORT(test, lockdestroy(&lk));
 }
 
+/* Waiters that give up (timeout, LK_SLEEPFAIL) while a drain waits must wake the drainer
+ * as they leave; all of them finish with their own result, none sees a drained lock. */
+#define DRAIN_MIX 6
+
+static void lockmgr_drain_waits_for_waiters_that_give_up_too(struct kunit *test)
+{
+	static const unsigned int req[DRAIN_MIX] = {
+		LK_EXCLUSIVE, LK_SHARED, LK_EXCLUSIVE | LK_SLEEPFAIL, LK_SHARED | LK_TIMELOCK,
+		LK_EXCLUSIVE | LK_TIMELOCK, LK_SHARED | LK_SLEEPFAIL,
+	};
+	struct lock lk;
+	struct lk_req h = {}, w[DRAIN_MIX] = {};
+	struct drain_ctx d = {};
+	struct bt_thread t;
+	unsigned long reports = bsdsync_report_total();
+
+	lockinit(&lk, PVFS, "drain mix", 1, 0);
+	lk_req_hold(test, &h, &lk, LK_EXCLUSIVE);
+	for (int i = 0; i < DRAIN_MIX; i++) {
+		lk_req_start(test, &w[i], &lk, req[i]);
+		WRITE_ONCE(w[i].release, 1);	/* whoever gets it releases it at once */
+	}
+	/* The timed ones may already be gone; the others are queued. */
+	BT_WAIT_UNTIL(test, READ_ONCE(lk.lk_pending) >= 4);
+	d.lk = &lk;
+	bt_start(test, &t, drainer_main, &d, "bsd-lkdrain");
+	BT_WAIT_UNTIL(test, READ_ONCE(lk.lk_lock) & LK_DRAIN_WAITING);
+	lk_req_finish(&h);
+	BT_WAIT_UNTIL(test, READ_ONCE(d.got));
+	for (int i = 0; i < DRAIN_MIX; i++) {
+		bt_join(&w[i].t);
+		KUNIT_EXPECT_TRUE_MSG(test, w[i].error == 0 || w[i].error == ENOLCK ||
+				      w[i].error == EWOULDBLOCK, "request %d: %d", i, w[i].error);
+		if (w[i].error == 0)
+			KUNIT_EXPECT_LT(test, w[i].order, d.order);
+	}
+	KUNIT_EXPECT_EQ(test, w[0].error, 0);
+	KUNIT_EXPECT_EQ(test, w[1].error, 0);
+	KUNIT_EXPECT_EQ(test, d.error, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_pending), 0);
+	WRITE_ONCE(d.release, 1);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - reports, 0UL);
+	BT_EXPECT_NO_REPORT(test, lockdestroy(&lk));
+}
+
 static void lockmgr_drain_of_an_idle_lock_takes_it_at_once(struct kunit *test)
 {
 	struct lock lk;
@@ -1676,6 +1722,7 @@ static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_release_prefers_exclusive_waiters),
 	KUNIT_CASE(lockmgr_new_sharers_wait_for_a_queued_writer_unless_they_hold_shared_locks),
 	KUNIT_CASE(lockmgr_drain_waits_for_holders_and_waiters_then_holds_it),
+	KUNIT_CASE(lockmgr_drain_waits_for_waiters_that_give_up_too),
 	KUNIT_CASE(lockmgr_drain_of_an_idle_lock_takes_it_at_once),
 	KUNIT_CASE(lockmgr_sleepfail_returns_enolck_after_the_sleep),
 	KUNIT_CASE(lockmgr_timelock_times_out_with_ewouldblock),
