@@ -1373,6 +1373,7 @@ static void lockmgr_layout_matches_freebsd_members(struct kunit *test)
 	struct lock lk;
 
 	KUNIT_EXPECT_EQ(test, offsetof(struct lock, lock_object), (size_t)0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct lock), (size_t)56);
 	lockinit(&lk, PRIBIO | PCATCH, "layout", 7, LK_CANRECURSE | LK_NOWITNESS);
 	KUNIT_EXPECT_EQ(test, lk.lk_pri, PRIBIO | PCATCH);
 	KUNIT_EXPECT_EQ(test, lk.lk_timo, 7);

@@ -60,10 +60,11 @@
  * A release that finds no one queued makes its store the last access.
  *
  * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
- * (bsdsync_spin_on_owner); waits are WaitTable waits on sleep_queues (channel = the lock) with the
- * deadline (LK_TIMELOCK: the lock's or the call's timo, per sleep, as FreeBSD) and the
- * interruptible state (PCATCH in prio); Giant is dropped and restored around the block; the
- * LK_INTERLOCK interlock is released once queued, never taken back.
+ * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
+ * shared or exclusive queue; WQ_DRAIN for LK_DRAIN) with the deadline (LK_TIMELOCK: the
+ * lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
+ * prio); Giant is dropped and restored around the block; the LK_INTERLOCK interlock is
+ * released once queued, never taken back.
  */
 #include <bsdsync/fbsd_lockmgr.h>
 #include "freebsd/lock_class.h"
@@ -78,8 +79,8 @@ namespace {
 constexpr unsigned kClass = BSDSYNC_CLASS_LOCKMGR << LO_CLASSSHIFT;
 /* lo_flags class bit: a LK_DRAIN succeeded; only LK_RELEASE by its holder remains. */
 constexpr unsigned kDrained = 0x8000;
-static_assert((kDrained & (LK_NOSHARE | LO_CLASSFLAGS)) == kDrained && !(kDrained & LK_NOSHARE),
-	      "kDrained is a free class-specific lo_flags bit");
+static_assert((kDrained & LO_CLASSFLAGS) == kDrained && !(kDrained & LK_INIT_MASK),
+	      "kDrained is a class-specific lo_flags bit no lockinit flag uses");
 constexpr uintptr kWaitBits = LK_ALL_WAITERS | LK_DRAIN_WAITING;
 
 inline uintptr self() { return (uintptr)curthread(); }
