@@ -23,6 +23,7 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/lockmgr.h>
+#include <sys/condvar.h>
 #include <sys/proc.h>
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -1352,6 +1353,47 @@ static void lockmgr_is_the_interlock_of_msleep_in_the_mode_it_was_held(struct ku
 	lockdestroy(&c->lk);
 }
 
+struct lkcv_ctx {
+	struct lock lk;
+	struct cv cv;
+	int ready;
+	int holding;
+	int status_after;
+};
+
+static void lkcv_waiter(void *arg)
+{
+	struct lkcv_ctx *c = arg;
+
+	lockmgr(&c->lk, LK_SHARED, NULL);
+	WRITE_ONCE(c->holding, 1);
+	while (!c->ready)
+		cv_wait(&c->cv, &c->lk);
+	c->status_after = lockstatus(&c->lk);
+	lockmgr(&c->lk, LK_RELEASE, NULL);
+}
+
+static void lockmgr_is_the_lock_of_cv_wait(struct kunit *test)
+{
+	struct lkcv_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct bt_thread t;
+
+	lockinit(&c->lk, PVFS, "cv lock", 0, 0);
+	cv_init(&c->cv, "lkcv");
+	bt_start(test, &t, lkcv_waiter, c, "bsd-lkcv");
+	BT_WAIT_UNTIL(test, READ_ONCE(c->holding));
+	/* Exclusive succeeds only once the waiter's shared hold was dropped by cv_wait. */
+	KUNIT_EXPECT_EQ(test, lockmgr(&c->lk, LK_EXCLUSIVE, NULL), 0);
+	c->ready = 1;
+	cv_signal(&c->cv);
+	lockmgr(&c->lk, LK_RELEASE, NULL);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, c->status_after, LK_SHARED);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->lk.lk_lock), LK_UNLOCKED);
+	cv_destroy(&c->cv);
+	lockdestroy(&c->lk);
+}
+
 static void lockmgr_printinfo_describes_every_state(struct kunit *test)
 {
 	struct lock lk;
@@ -1552,6 +1594,7 @@ static void misuse_use_after_destroy_is_reported(struct kunit *test)
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED,
 			 lockmgr(&lk, LK_EXCLUSIVE | LK_INTERLOCK, &m));
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, lockmgr_disown(&lk));
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, lockdestroy(&lk));
 	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_lock), LK_DESTROYED);
 	mtx_destroy(&m);
@@ -1564,6 +1607,7 @@ static void misuse_use_after_drain_is_reported(struct kunit *test)
 	lockinit(&lk, PVFS, "drained", 0, 0);
 	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_DRAIN, NULL), 0);
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, lockmgr(&lk, LK_DOWNGRADE, NULL));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, lockmgr_disown(&lk));
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROY_HELD, lockdestroy(&lk));
 	BT_EXPECT_NO_REPORT(test, lockmgr(&lk, LK_RELEASE, NULL));
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED,
@@ -1742,6 +1786,7 @@ static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_assert_reports_every_flag_when_false),
 	KUNIT_CASE(lockmgr_drops_giant_while_blocked_and_restores_its_depth),
 	KUNIT_CASE(lockmgr_is_the_interlock_of_msleep_in_the_mode_it_was_held),
+	KUNIT_CASE(lockmgr_is_the_lock_of_cv_wait),
 	KUNIT_CASE(lockmgr_printinfo_describes_every_state),
 	KUNIT_CASE(lockmgr_layout_matches_freebsd_members),
 	KUNIT_CASE(lockmgr_rw_releases_its_interlock_through_the_lock_class),

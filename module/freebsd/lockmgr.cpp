@@ -1024,6 +1024,13 @@ extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct loc
 
 extern "C" void fbsd_lockmgr_disown(struct lock *lk, const char *file, int line)
 {
+	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+		     (LO_INITIALIZED | kClass))) {
+		Request r{ lk, 0, nullptr, 0, 0, "lockmgr_disown", file, line, false };
+		not_live(r, 0, lflags);
+		return;
+	}
 	uintptr x = load_relaxed(&lk->lk_lock);
 	const uintptr me = self();
 	if (!is_shared_mode(x) && holder(x) == LK_KERNPROC)
