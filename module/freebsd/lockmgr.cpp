@@ -553,10 +553,13 @@ int release(Request &r)
 	uintptr x = load_relaxed(&lk->lk_lock);
 
 	if (is_shared_mode(x)) {
-		if (sharers(x) == 0 || !may_hold_shared())
+		/* One look-up of the thread's state for the check and the count. */
+		ThreadState *t = td_self();
+		if (sharers(x) == 0 || (t && t->lockmgr_shared == 0))
 			return not_holder(r, x, "of a lock the thread does not hold");
 		sunlock(lk);
-		note_shared_release();
+		if (t)
+			t->lockmgr_shared--;
 		return 0;
 	}
 	uintptr h = holder(x);
