@@ -664,8 +664,9 @@ int drain(Request &r)
 			break;
 		}
 		if (is_free(x) && load_relaxed(&lk->lk_pending) == 0) {
-			/* Idle: nobody holds it, nobody is queued or on the way. */
-			if (cas_acquire(&lk->lk_lock, &x, me))
+			/* Idle: nobody holds it, nobody is queued or on the way. Another drainer's
+			 * bit stays: our final release wakes it (to be told the lock is gone). */
+			if (cas_acquire(&lk->lk_lock, &x, me | (x & LK_DRAIN_WAITING)))
 				break;
 			continue;
 		}
@@ -701,13 +702,11 @@ BSDSYNC_COLD int drained_op(Request &r, unsigned op)
 	uintptr x = load_relaxed(&lk->lk_lock);
 	if (op == LK_RELEASE && xlocked_by(x, self())) {
 		WaitTable::Guard g(sleep_queues, lk);
-		bool waiters = load_relaxed(&lk->lk_lock) & kWaitBits;
 		store_release(&lk->lk_lock, LK_DESTROYED);
-		if (waiters) {
-			/* Threads that came after the drain: they wake, see it gone, report. */
-			Plan p{ 0, true, true, true };
-			carry_out(g, lk, p);
-		}
+		/* Threads that came after the drain (and other drainers): they wake, see it
+		 * gone, report. */
+		Plan p{ 0, true, true, true };
+		carry_out(g, lk, p);
 		return 0;
 	}
 	report(BSDSYNC_RULE_DESTROYED, subject(lk), r.file, r.line,
