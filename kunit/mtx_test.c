@@ -340,38 +340,60 @@ static void mtx_trylock_spin_never_recurses(struct kunit *test)
 
 struct spin_holder {
 	struct mtx *m;
+	int cpu;
 	int locked;
 	int release;
+	int expired;	/* gave up waiting for `release` and let go on its own */
 };
 
 static void hold_spin_briefly(void *arg)
 {
 	struct spin_holder *h = arg;
 	/* Bounded: never spin with interrupts off for long, whatever the test thread does. */
-	u64 deadline = ktime_get_ns() + 2 * NSEC_PER_SEC;
+	u64 deadline;
 
+	set_cpus_allowed_ptr(current, cpumask_of(h->cpu));
+	deadline = ktime_get_ns() + 2 * NSEC_PER_SEC;
 	mtx_lock_spin(h->m);
 	smp_store_release(&h->locked, 1);
 	while (!smp_load_acquire(&h->release) && ktime_get_ns() < deadline)
 		cpu_relax();
+	WRITE_ONCE(h->expired, !smp_load_acquire(&h->release));
 	mtx_unlock_spin(h->m);
 }
 
+/*
+ * The holder spins with interrupts off on another CPU than this thread (on the same one,
+ * this thread could not even run until the holder let go). If the holder still gave up
+ * before this thread tried (a long stall of the emulator), the round proves nothing and is
+ * played again.
+ */
 static void mtx_trylock_spin_fails_while_another_thread_holds_it(struct kunit *test)
 {
 	struct mtx m;
-	struct spin_holder h = { .m = &m };
+	struct spin_holder h;
 	struct bt_thread t;
-	int got;
+	int got = -1, mine, round;
 
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mine = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(mine));
 	mtx_init(&m, "try spin other", NULL, MTX_SPIN);
-	bt_start(test, &t, hold_spin_briefly, &h, "spin_holder");
-	BT_WAIT_UNTIL(test, smp_load_acquire(&h.locked));
-	got = mtx_trylock_spin(&m);
-	if (got)
-		mtx_unlock_spin(&m);
-	smp_store_release(&h.release, 1);
-	bt_join(&t);
+	for (round = 0; round < 5; round++) {
+		h = (struct spin_holder){ .m = &m, .cpu = mine == 0 ? 1 : 0 };
+		bt_start(test, &t, hold_spin_briefly, &h, "spin_holder");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&h.locked));
+		got = mtx_trylock_spin(&m);
+		if (got)
+			mtx_unlock_spin(&m);
+		smp_store_release(&h.release, 1);
+		bt_join(&t);
+		if (!READ_ONCE(h.expired))
+			break;
+	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_LT_MSG(test, round, 5, "the holder never held on long enough");
 	KUNIT_EXPECT_EQ(test, got, 0);
 	KUNIT_EXPECT_FALSE(test, irqs_disabled());
 	KUNIT_EXPECT_EQ(test, mtx_trylock_spin(&m), 1);

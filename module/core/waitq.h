@@ -34,7 +34,10 @@ enum WaitQueueId : unsigned char {
 	WQ_SLEEP = 0,		/* sleep(9), condvar(9) and sema(9) waiters */
 	WQ_EXCLUSIVE = 1,	/* threads waiting to take a lock exclusively */
 	WQ_SHARED = 2,		/* threads waiting to take a lock shared */
-	WQ_DRAIN = 3,		/* a lock's new owner waiting for its readers to leave (rm) */
+	WQ_DRAIN = 3,		/* threads waiting for all activity on a lock to end: an rm
+				   writer waiting for its readers to leave, lockmgr LK_DRAIN;
+				   they hold no place in the lock's own queues, so they delay
+				   neither readers nor writers */
 };
 
 struct Waiter {

@@ -12,7 +12,7 @@ constinit const LockClass *const lock_classes[16] = {
 	&lock_class_rw,
 	&lock_class_rm,
 	&lock_class_rm_sleepable,
-	nullptr,			/* BSDSYNC_CLASS_LOCKMGR */
+	&lock_class_lockmgr,
 	&lock_class_rms,
 };
 } // namespace

@@ -1,6 +1,6 @@
 /*
  * FreeBSD lock classes: the table that lets the generic sleep code (sleep(9), condvar(9),
- * and later lockmgr's LK_INTERLOCK) drop any kind of lock and take it back in the mode it
+ * and lockmgr's LK_INTERLOCK) drop any kind of lock and take it back in the mode it
  * was held, without knowing which kind it is (FreeBSD's struct lock_class, lc_lock and
  * lc_unlock). The class index lives in lock_object.lo_flags.
  */
@@ -41,6 +41,7 @@ extern const LockClass lock_class_sx;
 extern const LockClass lock_class_rw;
 extern const LockClass lock_class_rm;
 extern const LockClass lock_class_rm_sleepable;
+extern const LockClass lock_class_lockmgr;
 extern const LockClass lock_class_rms;
 
 /* lock_init()/lock_destroy() of FreeBSD's <sys/lock.h>. */

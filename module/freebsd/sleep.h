@@ -29,7 +29,7 @@ struct SleepRequest {
 
 /* The errno of a wait's result, FreeBSD's sleep queue convention in Linux numbering: 0
  * (woken), EWOULDBLOCK (timed out), EINTR (fatal signal), ERESTART (other signal). Shared by
- * every blocking primitive that reports signals (sleep(9), the _sig forms of sx). */
+ * every blocking primitive that reports signals (sleep(9), the _sig forms of sx, lockmgr). */
 int block_errno(bsdsync_block_result res);
 
 /* Returns 0 (woken), EWOULDBLOCK (timed out, or the sleep was refused as misuse after a

@@ -13,6 +13,7 @@
 #include <bsdsync/fbsd_sleep.h>
 #include <bsdsync/fbsd_sx.h>
 #include <bsdsync/fbsd_rwlock.h>
+#include <bsdsync/fbsd_lockmgr.h>
 #include <bsdsync/sysinit.h>
 #include "platform.h"
 
@@ -36,7 +37,7 @@ static int __init bsdsync_init(void)
 		bsdsync_td_stop();
 		return error;
 	}
-	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, rm, rms, sleep, condvar, sema, critical, atomic)\n");
+	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic)\n");
 	return 0;
 }
 
@@ -179,3 +180,16 @@ EXPORT_SYMBOL(fbsd_rms_unlock);
 EXPORT_SYMBOL(fbsd_rms_wowned);
 EXPORT_SYMBOL(fbsd_rms_rowned);
 EXPORT_SYMBOL(fbsd_rms_owned_any);
+/* lock(9): lockmgr */
+EXPORT_SYMBOL(fbsd_lockinit);
+EXPORT_SYMBOL(fbsd_lockdestroy);
+EXPORT_SYMBOL(fbsd_lockmgr_args);
+EXPORT_SYMBOL(fbsd_lockmgr_disown);
+EXPORT_SYMBOL(fbsd_lockmgr_printinfo);
+EXPORT_SYMBOL(fbsd_lockstatus);
+EXPORT_SYMBOL(fbsd_lockmgr_recursed);
+EXPORT_SYMBOL(fbsd_lockmgr_assert);
+EXPORT_SYMBOL(fbsd_lockallowshare);
+EXPORT_SYMBOL(fbsd_lockdisableshare);
+EXPORT_SYMBOL(fbsd_lockallowrecurse);
+EXPORT_SYMBOL(fbsd_lockdisablerecurse);

@@ -1,0 +1,1128 @@
+/*
+ * FreeBSD lock(9): the lockmgr lock. A sleepable shared/exclusive lock with recursion,
+ * upgrade, downgrade, disown (LK_KERNPROC), drain, an optional interlock of any class that
+ * is released on every path, and per-call sleep options (LK_NOWAIT, LK_SLEEPFAIL,
+ * LK_TIMELOCK, PCATCH in the priority).
+ *
+ * The word (struct lock.lk_lock, include/bsdsync/fbsd_lockmgr.h) has FreeBSD's encoding:
+ *   LK_SHARE | n << 5        n sharers (n = 0: LK_UNLOCKED, free)
+ *   owner                    held exclusively by the thread `owner` (LK_SHARE clear)
+ *   LK_KERNPROC              held exclusively, disowned: any thread may release it
+ *   LK_DESTROYED             lockdestroy() ran, or the LK_DRAIN holder released it
+ * plus the flag bits SHARED_WAITERS, EXCLUSIVE_WAITERS, DRAIN_WAITING (any of them makes
+ * the final release take the slow path) and WRITER_RECURSED (depth-1 in lk_recurse).
+ *
+ * Transitions (x = the word; "g" = the lock's sleep-queue chain lock, WaitTable::Guard):
+ *
+ *   UNLOCKED       -> me                 exclusive fast path: one CAS, acquire
+ *   me             -> UNLOCKED           exclusive release fast path: one CAS, release
+ *   SHARE|n|bits   -> SHARE|n+1|bits     shared fast path: one CAS, acquire; allowed
+ *                                        unless EXCLUSIVE_WAITERS (writers first), except
+ *                                        in the slow path for a thread that already holds
+ *                                        shared lockmgr locks (ThreadState::lockmgr_shared)
+ *                                        and did not pass LK_NODDLKTREAT
+ *   SHARE|n|bits   -> SHARE|n-1|bits     shared release fast path, n > 1 or no bits: one CAS
+ *   me             -> me|RECURSED        LK_CANRECURSE recursion; only the owner writes
+ *   SHARE|1|bits   -> me|bits            LK_UPGRADE/LK_TRYUPGRADE by the sole sharer: CAS
+ *   me|bits        -> SHARE|1|bits'      LK_DOWNGRADE; if no writer waits, the shared
+ *                                        waiters are woken at once (bits' lose SHARED)
+ *   me|bits        -> KERNPROC|bits      lockmgr_disown
+ *   x held         -> x|WAITERS bit      a waiter, under g, right before it queues on the
+ *                                        lock's shared or exclusive queue: from then on the
+ *                                        final release fails its CAS and takes g
+ *   free|bits      -> me|bits            an exclusive waiter finds the lock free but bits
+ *                                        set (a release just woke the queue): it claims it
+ *                                        and keeps the bits (their duty comes with it)
+ *   held|bits      -> free|bits'         final release slow path, under g: the queued
+ *                                        counts decide (FreeBSD's policy): exclusive
+ *                                        waiters first (all woken: they race, losers queue
+ *                                        again; SHARED stays if sharers still wait); if
+ *                                        only LK_SLEEPFAIL writers wait (they will not take
+ *                                        the lock), both queues; else the shared queue
+ *   x              -> x|DRAIN_WAITING    a LK_DRAIN caller, under g, before it queues on
+ *                                        the drain queue: every final release and every
+ *                                        thread that leaves a slow path without the lock
+ *                                        wakes it to look again
+ *   free           -> me (drained)       LK_DRAIN, under g, once no thread that queued on
+ *                                        the lock is still on its way (lk_pending == 0)
+ *   me (drained)   -> DESTROYED          the LK_DRAIN holder's LK_RELEASE; every later use
+ *                                        is reported
+ *   UNLOCKED       -> DESTROYED          lockdestroy()
+ *
+ * The queued counts (lk_exwaiters, lk_exslpfail, lk_shwaiters) are exact: WaitTable keeps
+ * them under g as waiters queue, are woken, time out or are interrupted. A waiter that gives
+ * up (timeout, signal, LK_SLEEPFAIL) settles the bits again under g and wakes whoever can
+ * run now, so no thread sleeps on a lock nobody will release.
+ *
+ * Lifetime (prior-art.md bug 1): a release whose store frees the lock touches it afterwards
+ * only to wake the threads it found queued, under g; while they are queued the lock cannot
+ * legitimately be freed (lockdestroy reports threads in lockmgr; LK_DRAIN waits for them).
+ * A release that finds no one queued makes its store the last access.
+ *
+ * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
+ * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
+ * shared or exclusive queue; WQ_DRAIN for LK_DRAIN) with the deadline (LK_TIMELOCK: the
+ * lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
+ * prio); Giant is dropped and restored around the block; the LK_INTERLOCK interlock is
+ * released once queued, never taken back.
+ */
+#include <bsdsync/fbsd_lockmgr.h>
+#include "freebsd/lock_class.h"
+#include "freebsd/sleep.h"
+#include "core/thread.h"
+#include "core/waitq.h"
+
+namespace bsdsync::fbsd {
+
+namespace {
+
+constexpr unsigned kClass = BSDSYNC_CLASS_LOCKMGR << LO_CLASSSHIFT;
+/* lo_flags class bit: a LK_DRAIN succeeded; only LK_RELEASE by its holder remains. */
+constexpr unsigned kDrained = 0x8000;
+static_assert((kDrained & LO_CLASSFLAGS) == kDrained && !(kDrained & LK_INIT_MASK),
+	      "kDrained is a class-specific lo_flags bit no lockinit flag uses");
+constexpr uintptr kWaitBits = LK_ALL_WAITERS | LK_DRAIN_WAITING;
+
+inline uintptr self() { return (uintptr)curthread(); }
+inline lock_object *lo_of(lock *lk) { return &lk->lock_object; }
+inline const lock_object *lo_of(const lock *lk) { return &lk->lock_object; }
+inline uintptr holder(uintptr x) { return LK_HOLDER(x); }
+inline bool is_shared_mode(uintptr x) { return x & LK_SHARE; }
+inline uintptr sharers(uintptr x) { return LK_SHARERS(x); }
+inline bool is_free(uintptr x) { return (x & LK_SHARE) && LK_SHARERS(x) == 0; }
+inline bool xlocked_by(uintptr x, uintptr td) { return !(x & LK_SHARE) && holder(x) == td; }
+inline ReportSubject subject(const lock *lk) { return subject_of(lo_of(lk)); }
+
+/* ---- per-thread shared count (FreeBSD td_lk_slocks) ----------------------------------- */
+
+inline void note_shared_acquire()
+{
+	if (ThreadState *t = td_self())
+		t->lockmgr_shared++;
+}
+inline void note_shared_release()
+{
+	if (ThreadState *t = td_peek())
+		if (t->lockmgr_shared > 0)
+			t->lockmgr_shared--;
+}
+/* May the current thread hold a shared lockmgr lock? (Unknown without a state -- in
+ * interrupt context, or if it could not be allocated --: yes.) */
+inline bool may_hold_shared()
+{
+	ThreadState *t = td_self();
+	return !t || t->lockmgr_shared > 0;
+}
+inline bool holds_shared_locks()
+{
+	ThreadState *t = td_peek();
+	return t && t->lockmgr_shared > 0;
+}
+
+/* ---- one call ------------------------------------------------------------------------- */
+
+struct Request {
+	lock *lk;
+	unsigned flags;
+	lock_object *ilk;	/* the LK_INTERLOCK interlock while still held, else null */
+	int prio;
+	int timo;
+	const char *what;	/* "lockmgr(LK_SHARED)" ... for reports */
+	const char *file;
+	int line;
+	bool pending;		/* counted in lk_pending (it queued at least once) */
+};
+
+/* Release the interlock (if still held) through its class, as FreeBSD's lc_unlock. */
+void release_interlock(Request &r)
+{
+	lock_object *ilk = r.ilk;
+	if (!ilk)
+		return;
+	r.ilk = nullptr;
+	const LockClass *cls = lock_class_of(ilk);
+	if (!cls || !(load_relaxed(&ilk->lo_flags) & LO_INITIALIZED)) {
+		report(cls ? BSDSYNC_RULE_DESTROYED : BSDSYNC_RULE_UNINITIALIZED, subject_of(ilk),
+		       r.file, r.line, "%s: LK_INTERLOCK with an interlock that is %s", r.what,
+		       cls ? "destroyed" : "not initialised");
+		return;
+	}
+	uintptr how;
+	cls->unlock(ilk, &how, r.file, r.line);	/* reports itself if it cannot */
+}
+
+/* Can the caller block here? Reports and returns false in interrupt or atomic context. */
+bool may_block(const Request &r)
+{
+	bsdsync_context ctx = bsdsync_current_context();
+	if (likely(ctx == BSDSYNC_CTX_THREAD))
+		return true;
+	bool irq = ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ;
+	report(irq ? BSDSYNC_RULE_SLEEP_INTERRUPT : BSDSYNC_RULE_SLEEP_ATOMIC, subject(r.lk), r.file,
+	       r.line, "%s would sleep %s: failed with EBUSY instead", r.what,
+	       irq ? "in interrupt context"
+		   : "in a critical section or with interrupts or preemption disabled");
+	return false;
+}
+
+/* ---- waking: whom a change of the word lets run -------------------------------------- */
+
+struct Plan {
+	uintptr bits;		/* the waiter bits the word gets */
+	bool wake_ex, wake_sh, wake_drain;
+};
+
+/* The lock becomes free. Chain held. */
+Plan plan_free(const lock *lk, uintptr x)
+{
+	Plan p{};
+	int ex = load_relaxed(&lk->lk_exwaiters), exf = load_relaxed(&lk->lk_exslpfail);
+	int sh = load_relaxed(&lk->lk_shwaiters);
+	if (ex > 0) {
+		/* Writers first (FreeBSD): all of them race for it, the losers queue again. */
+		p.wake_ex = true;
+		p.bits = sh > 0 ? LK_SHARED_WAITERS : 0;
+	} else if (exf > 0) {
+		/* Only LK_SLEEPFAIL writers: they return ENOLCK without taking the lock, so the
+		 * readers must not be left asleep behind them. */
+		p.wake_ex = p.wake_sh = true;
+	} else if (sh > 0) {
+		p.wake_sh = true;
+	}
+	p.wake_drain = x & LK_DRAIN_WAITING;
+	return p;
+}
+
+/* The lock stays (or becomes) held in the mode x says. Chain held. */
+Plan plan_held(const lock *lk, uintptr x)
+{
+	Plan p{};
+	bool ex = load_relaxed(&lk->lk_exwaiters) + load_relaxed(&lk->lk_exslpfail) > 0;
+	bool sh = load_relaxed(&lk->lk_shwaiters) > 0;
+	if (ex)
+		p.bits |= LK_EXCLUSIVE_WAITERS;
+	if (sh) {
+		/* Shared mode and no writer queued: the readers can join now. */
+		if (is_shared_mode(x) && !ex)
+			p.wake_sh = true;
+		else
+			p.bits |= LK_SHARED_WAITERS;
+	}
+	p.bits |= x & LK_DRAIN_WAITING;
+	return p;
+}
+
+void carry_out(WaitTable::Guard &g, lock *lk, const Plan &p)
+{
+	if (p.wake_ex)
+		sleep_queues.wake_all(g, lk, WQ_EXCLUSIVE);
+	if (p.wake_sh)
+		sleep_queues.wake_all(g, lk, WQ_SHARED);
+	if (p.wake_drain)
+		sleep_queues.wake_all(g, lk, WQ_DRAIN);
+}
+
+/* Make the waiter bits match the queues again and wake whoever can run now (a waiter gave
+ * up; a LK_DRAIN caller is always woken to look again). Chain held. */
+void settle(WaitTable::Guard &g, lock *lk)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	Plan p;
+	for (;;) {
+		if (x == LK_DESTROYED)
+			return;
+		uintptr base = x & ~kWaitBits;
+		p = is_free(x) ? plan_free(lk, x) : plan_held(lk, x);
+		if (x & LK_DRAIN_WAITING) {
+			p.wake_drain = true;
+			p.bits &= ~LK_DRAIN_WAITING;
+		}
+		if (cas_release(&lk->lk_lock, &x, base | p.bits))
+			break;
+	}
+	carry_out(g, lk, p);
+}
+
+/* ---- waiters' bookkeeping (what LK_DRAIN waits for) ----------------------------------- */
+
+/*
+ * lk_pending counts the threads that queued on the lock during their call and have not
+ * returned yet: queued, or woken and on their way back to the word. It goes up under the
+ * chain lock at the first queueing of a call. A thread that leaves without the lock
+ * decrements it under the chain lock too (and settles the bits: it may have been the
+ * reason for one, or the one who was to take a free lock); one that leaves holding the lock
+ * need not: its release wakes a drainer. Calls that never queue never touch it.
+ */
+void leave_slow_path(Request &r, int error)
+{
+	if (!r.pending)
+		return;
+	r.pending = false;
+	lock *lk = r.lk;
+	if (error == 0) {
+		__atomic_sub_fetch(&lk->lk_pending, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	WaitTable::Guard g(sleep_queues, lk);
+	__atomic_sub_fetch(&lk->lk_pending, 1, __ATOMIC_RELEASE);
+	settle(g, lk);
+}
+
+/* The lock was drained or destroyed while the thread waited for it. */
+BSDSYNC_COLD int gone(const Request &r)
+{
+	report(BSDSYNC_RULE_DESTROYED, subject(r.lk), r.file, r.line,
+	       "%s: the lock was %s while this thread waited for it", r.what,
+	       (load_relaxed(&r.lk->lock_object.lo_flags) & kDrained) ? "drained (LK_DRAIN)"
+									: "destroyed");
+	return BSDSYNC_EINVAL;
+}
+
+/*
+ * Queue on (lk, q) -- g held, the waiter bit already set --, release g, the interlock and
+ * Giant, block, take Giant back. FreeBSD sleeplk(): 0 when woken (the caller retries),
+ * ENOLCK when woken under LK_SLEEPFAIL, EWOULDBLOCK on the LK_TIMELOCK timeout, EINTR or
+ * ERESTART on a signal (PCATCH).
+ */
+int sleep_on_lock(Request &r, WaitTable::Guard &g, WaitQueueId q)
+{
+	lock *lk = r.lk;
+	bool drain = q == WQ_DRAIN;
+	int *count = nullptr;
+	if (q == WQ_SHARED)
+		count = &lk->lk_shwaiters;
+	else if (q == WQ_EXCLUSIVE)
+		count = (r.flags & LK_SLEEPFAIL) ? &lk->lk_exslpfail : &lk->lk_exwaiters;
+
+	if (!drain && !r.pending) {
+		r.pending = true;
+		__atomic_add_fetch(&lk->lk_pending, 1, __ATOMIC_RELAXED);	/* chain held */
+	}
+	Waiter w;
+	sleep_queues.enqueue(g, w, lk, q, count);
+	g.unlock();
+	/* Queued: a release from now on finds us. Only now may the interlock go. */
+	release_interlock(r);
+	unsigned giant = giant_drop(r.file, r.line);
+
+	/* LK_DRAIN sleeps uninterruptibly and without timeout (FreeBSD sleepq_wait). */
+	u64 deadline = 0;
+	if (!drain && (r.flags & LK_TIMELOCK) && r.timo > 0)
+		deadline = bsdsync_uptime_ns() + sbt_to_ns(fbsd_tick_sbt * r.timo);
+	bsdsync_block_state state = (!drain && (r.prio & BSDSYNC_PCATCH))
+					    ? BSDSYNC_BLOCK_INTERRUPTIBLE : BSDSYNC_BLOCK_IDLE;
+	int error = block_errno(sleep_queues.wait(w, state, deadline, 0));
+
+	giant_pickup(giant, r.file, r.line);
+	if (error == 0 && !drain && (r.flags & LK_SLEEPFAIL))
+		error = BSDSYNC_ENOLCK;
+	return error;
+}
+
+/*
+ * LK_ADAPTIVE (a per-call attribute, as FreeBSD's vfs uses it): while an exclusive owner
+ * runs on a CPU it will release soon, so spin instead of sleeping. Never with LK_SLEEPFAIL
+ * (it must sleep to fail) or with Giant held (the owner may want it); the interlock goes
+ * first, as in FreeBSD (the owner may be spinning on it). True if the word changed.
+ */
+bool adaptive_spin(Request &r, uintptr x)
+{
+	if (!(r.flags & LK_ADAPTIVE) || (r.flags & LK_SLEEPFAIL) || is_shared_mode(x))
+		return false;
+	uintptr h = holder(x);
+	if (h == LK_KERNPROC || h == LK_DESTROYED || giant_owned())
+		return false;
+	release_interlock(r);
+	return bsdsync_spin_on_owner(&r.lk->lk_lock, h, ~LK_FLAGMASK);
+}
+
+/* ---- shared --------------------------------------------------------------------------- */
+
+/* FreeBSD LK_CAN_SHARE: shared mode and no writer waiting; in the slow path also while
+ * writers wait if the thread already holds shared lockmgr locks (it might hold the very
+ * lock a writer waits for: queueing behind the writer would deadlock). */
+inline bool can_share(uintptr x, unsigned flags, bool slow)
+{
+	if (!(x & LK_SHARE))
+		return false;
+	if (!(x & LK_EXCLUSIVE_WAITERS))
+		return true;
+	return slow && !(flags & LK_NODDLKTREAT) && holds_shared_locks();
+}
+
+BSDSYNC_NOINLINE int slock_slow(Request &r)
+{
+	lock *lk = r.lk;
+	const uintptr me = self();
+	int error = 0;
+
+	for (;;) {
+		uintptr x = load_relaxed(&lk->lk_lock);
+		bool got = false;
+		while (can_share(x, r.flags, true)) {
+			if (cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER)) {
+				got = true;
+				break;
+			}
+		}
+		if (got)
+			break;
+		if (unlikely(x == LK_DESTROYED)) {
+			error = gone(r);
+			break;
+		}
+		if (xlocked_by(x, me)) {
+			/* Shared request by the exclusive holder: refused (FreeBSD EDEADLK). */
+			error = BSDSYNC_EDEADLK;
+			break;
+		}
+		if ((r.flags & LK_NOWAIT) || !may_block(r)) {
+			error = BSDSYNC_EBUSY;
+			break;
+		}
+		if (adaptive_spin(r, x))
+			continue;
+
+		WaitTable::Guard g(sleep_queues, lk);
+		x = load_relaxed(&lk->lk_lock);
+		if (can_share(x, r.flags, true) || is_free(x)) {
+			/* Released meanwhile (a free word never keeps a writer bit for long: take
+			 * it rather than sleep on a lock nobody holds). */
+			if (cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))
+				break;
+			continue;
+		}
+		if (x == LK_DESTROYED)
+			continue;
+		if (!(x & LK_SHARED_WAITERS) &&
+		    !cas_relaxed(&lk->lk_lock, &x, x | LK_SHARED_WAITERS))
+			continue;
+		error = sleep_on_lock(r, g, WQ_SHARED);
+		if (error)
+			break;
+	}
+	leave_slow_path(r, error);
+	if (error)
+		return error;
+	note_shared_acquire();
+	return 0;
+}
+
+int slock(Request &r)
+{
+	lock *lk = r.lk;
+	uintptr x = load_relaxed(&lk->lk_lock);
+	/* Fast path: one CAS (acquire: pairs with the release of the last writer). */
+	if (likely(can_share(x, r.flags, false)) &&
+	    likely(cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))) {
+		note_shared_acquire();
+		return 0;
+	}
+	return slock_slow(r);
+}
+
+/* Drop one shared hold (the caller's; checked by the caller). */
+BSDSYNC_NOINLINE void sunlock_slow(lock *lk)
+{
+	WaitTable::Guard g(sleep_queues, lk);
+	uintptr x = load_relaxed(&lk->lk_lock);
+	Plan p{};
+	for (;;) {
+		if (sharers(x) > 1) {
+			if (cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER))
+				return;
+			continue;
+		}
+		/* The last sharer: the lock becomes free; the counts say whom to wake. */
+		p = plan_free(lk, x);
+		if (cas_release(&lk->lk_lock, &x, LK_UNLOCKED | p.bits))
+			break;
+	}
+	carry_out(g, lk, p);
+}
+
+void sunlock(lock *lk)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	/* Fast path: one CAS, release (pairs with the next writer's acquire). */
+	while (sharers(x) > 1 || !(x & kWaitBits)) {
+		if (cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER))
+			return;
+	}
+	sunlock_slow(lk);
+}
+
+/* ---- exclusive ------------------------------------------------------------------------ */
+
+BSDSYNC_NOINLINE int xlock_slow(Request &r)
+{
+	lock *lk = r.lk;
+	const uintptr me = self();
+	uintptr x = load_relaxed(&lk->lk_lock);
+
+	if (xlocked_by(x, me)) {
+		if ((r.flags & LK_CANRECURSE) ||
+		    (load_relaxed(&lk->lock_object.lo_flags) & LO_RECURSABLE)) {
+			lk->lock_object.lo_data++;
+			fetch_or_relaxed(&lk->lk_lock, LK_WRITER_RECURSED);
+			return 0;
+		}
+		if (r.flags & LK_NOWAIT)
+			return BSDSYNC_EBUSY;	/* FreeBSD: a try never panics */
+		/* FreeBSD panics; refusing keeps the caller's single hold intact. */
+		report(BSDSYNC_RULE_RECURSION, subject(lk), r.file, r.line,
+		       "%s: recursed on a non-recursive lockmgr lock (no LK_CANRECURSE): "
+		       "refused with EDEADLK", r.what);
+		return BSDSYNC_EDEADLK;
+	}
+
+	int error = 0;
+	for (;;) {
+		x = LK_UNLOCKED;
+		if (cas_acquire(&lk->lk_lock, &x, me))
+			break;
+		if (unlikely(x == LK_DESTROYED)) {
+			error = gone(r);
+			break;
+		}
+		if ((r.flags & LK_NOWAIT) || !may_block(r)) {
+			error = BSDSYNC_EBUSY;
+			break;
+		}
+		if (adaptive_spin(r, x))
+			continue;
+
+		WaitTable::Guard g(sleep_queues, lk);
+		x = load_relaxed(&lk->lk_lock);
+		if (is_free(x)) {
+			/* Free, maybe with waiter bits (their duty comes with the lock). */
+			if (cas_acquire(&lk->lk_lock, &x, me | (x & kWaitBits)))
+				break;
+			continue;
+		}
+		if (x == LK_DESTROYED)
+			continue;
+		if (!(x & LK_EXCLUSIVE_WAITERS) &&
+		    !cas_relaxed(&lk->lk_lock, &x, x | LK_EXCLUSIVE_WAITERS))
+			continue;
+		error = sleep_on_lock(r, g, WQ_EXCLUSIVE);
+		if (error)
+			break;
+	}
+	leave_slow_path(r, error);
+	return error;
+}
+
+int xlock(Request &r)
+{
+	uintptr x = LK_UNLOCKED;
+	/* Fast path: one CAS (acquire: pairs with the release of the previous holder). */
+	if (likely(cas_acquire(&r.lk->lk_lock, &x, self())))
+		return 0;
+	return xlock_slow(r);
+}
+
+/* Final release of an exclusive hold with waiter bits set. */
+BSDSYNC_NOINLINE void xunlock_slow(lock *lk)
+{
+	WaitTable::Guard g(sleep_queues, lk);
+	/* Only the chain holder changes bits of an exclusively held word: x is stable. */
+	uintptr x = load_relaxed(&lk->lk_lock);
+	Plan p = plan_free(lk, x);
+	store_release(&lk->lk_lock, LK_UNLOCKED | p.bits);
+	carry_out(g, lk, p);
+}
+
+/* ---- the operations ------------------------------------------------------------------- */
+
+BSDSYNC_COLD int not_holder(const Request &r, uintptr x, const char *what)
+{
+	const char *state = is_free(x) ? "it is unlocked"
+			    : is_shared_mode(x) ? "it is share-locked and this thread holds no "
+						  "shared lockmgr lock"
+			    : "another thread holds it exclusively";
+	report(BSDSYNC_RULE_NOT_OWNER, subject(r.lk), r.file, r.line, "%s %s: %s", r.what, what,
+	       state);
+	return BSDSYNC_EINVAL;
+}
+
+int release(Request &r)
+{
+	lock *lk = r.lk;
+	const uintptr me = self();
+	uintptr x = load_relaxed(&lk->lk_lock);
+
+	if (is_shared_mode(x)) {
+		/* One look-up of the thread's state for the check and the count. */
+		ThreadState *t = td_self();
+		if (sharers(x) == 0 || (t && t->lockmgr_shared == 0))
+			return not_holder(r, x, "of a lock the thread does not hold");
+		sunlock(lk);
+		if (t)
+			t->lockmgr_shared--;
+		return 0;
+	}
+	uintptr h = holder(x);
+	if (h != me && h != LK_KERNPROC)
+		return not_holder(r, x, "of a lock the thread does not hold");
+	if (h == me && (x & LK_WRITER_RECURSED)) {
+		if (--lk->lock_object.lo_data == 0)
+			fetch_and_relaxed(&lk->lk_lock, ~LK_WRITER_RECURSED);
+		return 0;
+	}
+	/* Fast path (also for a disowned hold): one CAS, release. */
+	if (x == h && cas_release(&lk->lk_lock, &x, LK_UNLOCKED))
+		return 0;
+	xunlock_slow(lk);
+	return 0;
+}
+
+int upgrade(Request &r, bool try_only)
+{
+	lock *lk = r.lk;
+	const uintptr me = self();
+	uintptr x = load_relaxed(&lk->lk_lock);
+
+	if (!is_shared_mode(x) || sharers(x) == 0 || !may_hold_shared()) {
+		if (xlocked_by(x, me))
+			report(BSDSYNC_RULE_NOT_OWNER, subject(lk), r.file, r.line,
+			       "%s of a lock the thread holds exclusively", r.what);
+		else
+			not_holder(r, x, "of a lock the thread does not hold shared");
+		return BSDSYNC_EINVAL;
+	}
+	/* The sole sharer (the caller) becomes the owner, waiter bits kept: one CAS. */
+	while (sharers(x) == 1) {
+		if (cas_acquire(&lk->lk_lock, &x, me | (x & kWaitBits))) {
+			note_shared_release();
+			return 0;
+		}
+	}
+	if (try_only)
+		return BSDSYNC_EBUSY;	/* and the shared hold is kept */
+	/* Others share it: give up the shared hold and queue as a writer (FreeBSD). Anyone
+	 * may get in between; on failure the caller holds nothing. */
+	sunlock(lk);
+	note_shared_release();
+	return xlock(r);
+}
+
+int downgrade(Request &r)
+{
+	lock *lk = r.lk;
+	const uintptr me = self();
+	uintptr x = load_relaxed(&lk->lk_lock);
+
+	if (!xlocked_by(x, me)) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject(lk), r.file, r.line, "%s of a lock %s", r.what,
+		       holder(x) == LK_KERNPROC && !is_shared_mode(x)
+			       ? "that is disowned (LK_KERNPROC): no thread can hold it shared"
+			       : "the thread does not hold exclusively");
+		return BSDSYNC_EINVAL;
+	}
+	if (x & LK_WRITER_RECURSED) {
+		report(BSDSYNC_RULE_RECURSED_OP, subject(lk), r.file, r.line,
+		       "%s of a recursed lock (depth %u): refused", r.what,
+		       lk->lock_object.lo_data + 1);
+		return BSDSYNC_EINVAL;
+	}
+	note_shared_acquire();
+	/* No waiter: one CAS, release (the exclusive section is published to later sharers). */
+	if (x == me && cas_release(&lk->lk_lock, &x, LK_SHARERS_LOCK(1)))
+		return 0;
+	/* Waiters: if no writer waits, the queued readers share it with us at once. */
+	WaitTable::Guard g(sleep_queues, lk);
+	x = load_relaxed(&lk->lk_lock);
+	Plan p = plan_held(lk, LK_SHARERS_LOCK(1));
+	store_release(&lk->lk_lock, LK_SHARERS_LOCK(1) | p.bits | (x & LK_DRAIN_WAITING));
+	carry_out(g, lk, p);
+	return 0;
+}
+
+int drain(Request &r)
+{
+	lock *lk = r.lk;
+	const uintptr me = self();
+	uintptr x = load_relaxed(&lk->lk_lock);
+
+	if (xlocked_by(x, me)) {
+		report(BSDSYNC_RULE_RECURSION, subject(lk), r.file, r.line,
+		       "%s of a lock the thread holds: it would wait for itself; refused with "
+		       "EDEADLK", r.what);
+		return BSDSYNC_EDEADLK;
+	}
+	int error = 0;
+	bool context_checked = false;
+	/* Everything under the chain: lk_pending only drops under it for threads that
+	 * leave without the lock, and a holder's release sees DRAIN_WAITING. */
+	for (;;) {
+		WaitTable::Guard g(sleep_queues, lk);
+		x = load_relaxed(&lk->lk_lock);
+		if (unlikely(x == LK_DESTROYED)) {
+			g.unlock();
+			error = gone(r);
+			break;
+		}
+		if (is_free(x) && load_relaxed(&lk->lk_pending) == 0) {
+			/* Idle: nobody holds it, nobody is queued or on the way. Another drainer's
+			 * bit stays: our final release wakes it (to be told the lock is gone). */
+			if (cas_acquire(&lk->lk_lock, &x, me | (x & LK_DRAIN_WAITING)))
+				break;
+			continue;
+		}
+		if (r.flags & LK_NOWAIT) {
+			error = BSDSYNC_EBUSY;
+			break;
+		}
+		if (!context_checked) {
+			/* Not under the chain lock: it holds interrupts off. */
+			g.unlock();
+			context_checked = true;
+			if (!may_block(r)) {
+				error = BSDSYNC_EBUSY;
+				break;
+			}
+			continue;
+		}
+		if (!(x & LK_DRAIN_WAITING) &&
+		    !cas_relaxed(&lk->lk_lock, &x, x | LK_DRAIN_WAITING))
+			continue;
+		sleep_on_lock(r, g, WQ_DRAIN);
+	}
+	if (error)
+		return error;
+	fetch_or_relaxed(&lk->lock_object.lo_flags, kDrained);
+	return 0;
+}
+
+/* A drained lock: only its holder's LK_RELEASE is allowed, which retires the lock. */
+BSDSYNC_COLD int drained_op(Request &r, unsigned op)
+{
+	lock *lk = r.lk;
+	uintptr x = load_relaxed(&lk->lk_lock);
+	if (op == LK_RELEASE && xlocked_by(x, self())) {
+		WaitTable::Guard g(sleep_queues, lk);
+		store_release(&lk->lk_lock, LK_DESTROYED);
+		/* Threads that came after the drain (and other drainers): they wake, see it
+		 * gone, report. */
+		Plan p{ 0, true, true, true };
+		carry_out(g, lk, p);
+		return 0;
+	}
+	report(BSDSYNC_RULE_DESTROYED, subject(lk), r.file, r.line,
+	       "%s of a lock drained by LK_DRAIN (only LK_RELEASE by the drainer, then "
+	       "lockdestroy, are allowed)", r.what);
+	return BSDSYNC_EINVAL;
+}
+
+BSDSYNC_COLD int not_live(Request &r, unsigned op, unsigned flags)
+{
+	if ((flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | kClass))
+		return drained_op(r, op);
+	lock *lk = r.lk;
+	if ((flags & LO_CLASSMASK) == kClass)
+		report(BSDSYNC_RULE_DESTROYED, subject(lk), r.file, r.line,
+		       "%s of a destroyed lockmgr lock", r.what);
+	else if (!(flags & LO_INITIALIZED))
+		report(BSDSYNC_RULE_UNINITIALIZED, subject(lk), r.file, r.line,
+		       "%s of a lock never passed to lockinit", r.what);
+	else
+		report(BSDSYNC_RULE_WRONG_CLASS, subject(lk), r.file, r.line,
+		       "%s of a lock that is not a lockmgr lock", r.what);
+	return BSDSYNC_EINVAL;
+}
+
+const char *op_name(unsigned op)
+{
+	switch (op) {
+	case LK_SHARED: return "lockmgr(LK_SHARED)";
+	case LK_EXCLUSIVE: return "lockmgr(LK_EXCLUSIVE)";
+	case LK_UPGRADE: return "lockmgr(LK_UPGRADE)";
+	case LK_TRYUPGRADE: return "lockmgr(LK_TRYUPGRADE)";
+	case LK_DOWNGRADE: return "lockmgr(LK_DOWNGRADE)";
+	case LK_RELEASE: return "lockmgr(LK_RELEASE)";
+	case LK_DRAIN: return "lockmgr(LK_DRAIN)";
+	default: return "lockmgr";
+	}
+}
+
+/* lockmgr_assert's check, shared by lockallow*()/lockdisable*(); true if it held. */
+bool check_assert(const lock *lk, int what, const char *fn, const char *file, int line);
+
+int dispatch(Request &r, unsigned op)
+{
+	switch (op) {
+	case LK_SHARED:
+		return slock(r);
+	case LK_EXCLUSIVE:
+		return xlock(r);
+	case LK_RELEASE:
+		return release(r);
+	case LK_UPGRADE:
+		return upgrade(r, false);
+	case LK_TRYUPGRADE:
+		return upgrade(r, true);
+	case LK_DOWNGRADE:
+		return downgrade(r);
+	case LK_DRAIN:
+		return drain(r);
+	default:
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject(r.lk), r.file, r.line,
+		       "lockmgr: unknown or multiple operations 0x%x%s", op,
+		       op == LK_EXCLOTHER ? " (LK_EXCLOTHER is a lockstatus result)" : "");
+		return BSDSYNC_EINVAL;
+	}
+}
+
+bool check_assert(const lock *lk, int what, const char *fn, const char *file, int line)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	const uintptr me = self();
+	bool mine_x = !is_shared_mode(x) && x != LK_DESTROYED &&
+		      (holder(x) == me || holder(x) == LK_KERNPROC);
+	bool slocked = is_shared_mode(x) && sharers(x) > 0 && may_hold_shared();
+	bool recursed = mine_x && (x & LK_WRITER_RECURSED);
+	int rec = what & (KA_RECURSED | KA_NOTRECURSED);
+	const char *fail = nullptr;
+
+	if (rec == (KA_RECURSED | KA_NOTRECURSED)) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject(lk), file, line,
+		       "%s: KA_RECURSED and KA_NOTRECURSED together", fn);
+		return false;
+	}
+	switch (what & ~(KA_RECURSED | KA_NOTRECURSED)) {
+	case KA_SLOCKED:
+		if (!slocked)
+			fail = "not share-locked by this thread";
+		break;
+	case KA_LOCKED:
+		if (!slocked && !mine_x)
+			fail = "not locked by this thread";
+		break;
+	case KA_XLOCKED:
+		if (!mine_x)
+			fail = "not exclusively locked by this thread";
+		break;
+	case KA_UNLOCKED:
+		if (rec) {
+			report(BSDSYNC_RULE_BAD_ARGUMENT, subject(lk), file, line,
+			       "%s: KA_UNLOCKED with a recursion flag", fn);
+			return false;
+		}
+		if (mine_x)
+			fail = "exclusively locked by this thread";
+		break;
+	default:
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject(lk), file, line,
+		       "%s: unknown assertion 0x%x", fn, what);
+		return false;
+	}
+	/* Recursion is only defined for an exclusive hold (FreeBSD). */
+	if (!fail && mine_x) {
+		if (recursed && (what & KA_NOTRECURSED))
+			fail = "recursed";
+		else if (!recursed && (what & KA_RECURSED))
+			fail = "not recursed";
+	}
+	if (fail) {
+		report(BSDSYNC_RULE_ASSERTION, subject(lk), file, line, "%s: lock %s", fn, fail);
+		return false;
+	}
+	return true;
+}
+
+} // namespace
+
+/* ---- lock class hooks: a lockmgr lock as the interlock of sleep(9) and condvar(9) ---- */
+
+static bool lockmgr_class_unlock(lock_object *lo, uintptr *how, const char *file, int line)
+{
+	lock *lk = reinterpret_cast<lock *>(lo);
+	uintptr x = load_relaxed(&lk->lk_lock);
+	if (xlocked_by(x, self())) {
+		if (x & LK_WRITER_RECURSED) {
+			report(BSDSYNC_RULE_SLEEP_RECURSED, subject_of(lo), file, line,
+			       "cannot sleep on a recursed lockmgr lock (depth %u)",
+			       lo->lo_data + 1);
+			return false;
+		}
+		*how = 0;
+	} else if (is_shared_mode(x) && sharers(x) > 0 && may_hold_shared()) {
+		*how = 1;
+	} else {
+		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
+		       "sleeping with a lockmgr interlock the thread does not hold");
+		return false;
+	}
+	fbsd_lockmgr_args(lk, LK_RELEASE, nullptr, LK_WMESG_DEFAULT, LK_PRIO_DEFAULT,
+			  LK_TIMO_DEFAULT, file, line);
+	return true;
+}
+
+static void lockmgr_class_lock(lock_object *lo, uintptr how, const char *file, int line)
+{
+	fbsd_lockmgr_args(reinterpret_cast<lock *>(lo), how ? LK_SHARED : LK_EXCLUSIVE, nullptr,
+			  LK_WMESG_DEFAULT, LK_PRIO_DEFAULT, LK_TIMO_DEFAULT, file, line);
+}
+
+static bool lockmgr_class_owned(const lock_object *lo)
+{
+	uintptr x = load_relaxed(&reinterpret_cast<const lock *>(lo)->lk_lock);
+	return xlocked_by(x, self()) || (is_shared_mode(x) && sharers(x) > 0 && may_hold_shared());
+}
+
+constinit const LockClass lock_class_lockmgr = {
+	"lockmgr", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE | LC_UPGRADABLE,
+	lockmgr_class_unlock, lockmgr_class_lock, lockmgr_class_owned,
+};
+
+} // namespace bsdsync::fbsd
+
+using namespace bsdsync;
+using namespace bsdsync::fbsd;
+
+/* ---- the C ABI -------------------------------------------------------------------------- */
+
+extern "C" void fbsd_lockinit(struct lock *lk, int prio, const char *wmesg, int timo, int flags,
+			      const struct bsdsync_lock_site *site)
+{
+	lock_object *lo = lo_of(lk);
+	if (flags & ~LK_INIT_MASK) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "lockmgr", wmesg, lk, site },
+		       site ? site->file : nullptr, site ? site->line : 0,
+		       "lockinit: flags 0x%x are not lockinit flags (ignored)",
+		       flags & ~LK_INIT_MASK);
+		flags &= LK_INIT_MASK;
+	}
+	if (!(flags & LK_NEW) && (load_relaxed(&lo->lo_flags) & LO_INITIALIZED)) {
+		uintptr x = load_relaxed(&lk->lk_lock);
+		report(BSDSYNC_RULE_DOUBLE_INIT, ReportSubject{ "lockmgr", wmesg, lk, site },
+		       site ? site->file : nullptr, site ? site->line : 0,
+		       "lockinit of a live lock \"%s\" (pass LK_NEW for fresh memory)",
+		       lo->lo_name ? lo->lo_name : "");
+		/* Re-initialising a held or waited-on lock would corrupt its holders: keep it. */
+		if (x != LK_UNLOCKED || load_relaxed(&lk->lk_pending) != 0)
+			return;
+	}
+	unsigned iflags = LO_SLEEPABLE | LO_UPGRADABLE;
+	if (flags & LK_CANRECURSE)
+		iflags |= LO_RECURSABLE;
+	if (!(flags & LK_NODUP))
+		iflags |= LO_DUPOK;
+	if (flags & LK_NOPROFILE)
+		iflags |= LO_NOPROFILE;
+	if (!(flags & LK_NOWITNESS))
+		iflags |= LO_WITNESS;
+	if (flags & LK_QUIET)
+		iflags |= LO_QUIET;
+	if (flags & LK_IS_VNODE)
+		iflags |= LO_IS_VNODE;
+	if (flags & LK_NEW)
+		iflags |= LO_NEW;
+	iflags |= flags & LK_NOSHARE;
+	lk->lk_exslpfail = 0;
+	lk->lk_exwaiters = 0;
+	lk->lk_shwaiters = 0;
+	lk->lk_pending = 0;
+	lk->lk_timo = timo;
+	lk->lk_pri = prio;
+	store_relaxed(&lk->lk_lock, LK_UNLOCKED);
+	lock_init(lo, BSDSYNC_CLASS_LOCKMGR, wmesg, iflags, site);
+}
+
+extern "C" void fbsd_lockdestroy(struct lock *lk, const char *file, int line)
+{
+	lock_object *lo = lo_of(lk);
+	unsigned flags = load_relaxed(&lo->lo_flags);
+	uintptr x = load_relaxed(&lk->lk_lock);
+
+	if (!(flags & LO_INITIALIZED) || (flags & LO_CLASSMASK) != kClass) {
+		bool destroyed = (flags & LO_CLASSMASK) == kClass;
+		report(destroyed ? BSDSYNC_RULE_DESTROYED : BSDSYNC_RULE_UNINITIALIZED, subject(lk),
+		       file, line, destroyed ? "lockdestroy of a destroyed lock"
+					     : "lockdestroy of a lock never passed to lockinit");
+		return;
+	}
+	if (flags & kDrained) {
+		if (x == LK_DESTROYED) {
+			lock_destroy(lo);
+			return;
+		}
+		report(BSDSYNC_RULE_DESTROY_HELD, subject(lk), file, line,
+		       "lockdestroy of a drained lock still held (LK_RELEASE it first)");
+		return;
+	}
+	if (x != LK_UNLOCKED || load_relaxed(&lk->lk_pending) != 0 ||
+	    !cas_relaxed(&lk->lk_lock, &x, LK_DESTROYED)) {
+		report(BSDSYNC_RULE_DESTROY_HELD, subject(lk), file, line,
+		       "lockdestroy of a lock that is %s: not destroyed",
+		       !is_shared_mode(x) ? "held exclusively"
+		       : sharers(x) ? "share-locked" : "being waited for");
+		return;
+	}
+	lock_destroy(lo);
+}
+
+extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct lock_object *ilk,
+				 const char *wmesg, int prio, int timo, const char *file, int line)
+{
+	unsigned op = flags & LK_TYPE_MASK;
+	Request r{ lk, flags, (flags & LK_INTERLOCK) ? ilk : nullptr,
+		   prio == LK_PRIO_DEFAULT ? lk->lk_pri : prio,
+		   timo == LK_TIMO_DEFAULT ? lk->lk_timo : timo, op_name(op), file, line, false };
+	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
+	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
+
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+		     (LO_INITIALIZED | kClass))) {
+		int error = not_live(r, op, lflags);
+		release_interlock(r);
+		return error;
+	}
+	if (unlikely((flags & LK_INTERLOCK) && !ilk)) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject(lk), file, line,
+		       "%s: LK_INTERLOCK without an interlock", r.what);
+	}
+	if (unlikely(flags & ~LK_TOTAL_MASK) ||
+	    unlikely((flags & (LK_NOWAIT | LK_SLEEPFAIL)) && (op == LK_DOWNGRADE || op == LK_RELEASE)))
+		report(BSDSYNC_RULE_BAD_ARGUMENT, subject(lk), file, line,
+		       "%s: invalid flags 0x%x for this operation (ignored)", r.what, flags);
+
+	if (unlikely(lflags & LK_NOSHARE)) {
+		/* Exclusive-only lock: shared requests are exclusive; upgrade and downgrade
+		 * only assert that it is held exclusively, once. */
+		switch (op) {
+		case LK_SHARED:
+			op = LK_EXCLUSIVE;
+			r.what = op_name(op);
+			break;
+		case LK_UPGRADE:
+		case LK_TRYUPGRADE:
+		case LK_DOWNGRADE:
+			check_assert(lk, KA_XLOCKED | KA_NOTRECURSED, r.what, file, line);
+			release_interlock(r);
+			return 0;
+		}
+	}
+	/* Acquisitions that may sleep: a lock that may sleep taken with a non-sleepable lock
+	 * held is reported (FreeBSD witness), the interlock excepted as it goes before any
+	 * sleep; in interrupt context the request can only be tried. */
+	if (!(flags & LK_NOWAIT) && (op == LK_SHARED || op == LK_EXCLUSIVE || op == LK_UPGRADE ||
+				     op == LK_DRAIN)) {
+		if (unlikely(bsdsync_in_interrupt())) {
+			report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject(lk), file, line,
+			       "%s in interrupt context: tried (LK_NOWAIT) instead", r.what);
+			r.flags |= LK_NOWAIT;
+		} else {
+			check_may_sleep_with_locks(r.ilk, r.what, file, line);
+		}
+	}
+	int error = dispatch(r, op);
+	/* LK_INTERLOCK: released on every path, success and error alike (if a sleep did not
+	 * release it already). */
+	release_interlock(r);
+	return error;
+}
+
+extern "C" void fbsd_lockmgr_disown(struct lock *lk, const char *file, int line)
+{
+	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+		     (LO_INITIALIZED | kClass))) {
+		Request r{ lk, 0, nullptr, 0, 0, "lockmgr_disown", file, line, false };
+		not_live(r, 0, lflags);
+		return;
+	}
+	uintptr x = load_relaxed(&lk->lk_lock);
+	const uintptr me = self();
+	if (!is_shared_mode(x) && holder(x) == LK_KERNPROC)
+		return;		/* already disowned */
+	if (!xlocked_by(x, me) || x == LK_DESTROYED) {
+		report(BSDSYNC_RULE_NOT_OWNER, subject(lk), file, line,
+		       "lockmgr_disown of a lock the thread does not hold exclusively");
+		return;
+	}
+	if (x & LK_WRITER_RECURSED) {
+		report(BSDSYNC_RULE_RECURSED_OP, subject(lk), file, line,
+		       "lockmgr_disown of a recursed lock (depth %u): refused",
+		       lk->lock_object.lo_data + 1);
+		return;
+	}
+	/* Waiters may set bits meanwhile: keep them. Release: what the owner did so far is
+	 * visible to whoever releases the lock for it. */
+	while (!cas_release(&lk->lk_lock, &x, LK_KERNPROC | (x & kWaitBits)))
+		;
+}
+
+extern "C" void fbsd_lockmgr_printinfo(const struct lock *lk)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	const char *name = lk->lock_object.lo_name ? lk->lock_object.lo_name : "";
+	if (x == LK_DESTROYED)
+		bsdsync_print("lock type %s: DESTROYED", name);
+	else if (is_free(x))
+		bsdsync_print("lock type %s: UNLOCKED", name);
+	else if (is_shared_mode(x))
+		bsdsync_print("lock type %s: SHARED (count %lu)", name, (unsigned long)sharers(x));
+	else if (holder(x) == LK_KERNPROC)
+		bsdsync_print("lock type %s: EXCL by KERNPROC", name);
+	else {
+		const thread *td = reinterpret_cast<const thread *>(holder(x));
+		bsdsync_print("lock type %s: EXCL by thread %p (tid %d, %s)%s", name, td,
+			      bsdsync_thread_tid(td), bsdsync_thread_comm(td),
+			      (x & LK_WRITER_RECURSED) ? " recursed" : "");
+	}
+	if (x != LK_DESTROYED) {
+		if (x & LK_EXCLUSIVE_WAITERS)
+			bsdsync_print(" with exclusive waiters pending");
+		if (x & LK_SHARED_WAITERS)
+			bsdsync_print(" with shared waiters pending");
+		if (x & LK_DRAIN_WAITING)
+			bsdsync_print(" with a drain pending");
+	}
+}
+
+extern "C" int fbsd_lockstatus(const struct lock *lk)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	if (x == LK_DESTROYED)
+		return 0;
+	if (!is_shared_mode(x))
+		return (holder(x) == self() || holder(x) == LK_KERNPROC) ? LK_EXCLUSIVE : LK_EXCLOTHER;
+	return sharers(x) ? LK_SHARED : 0;
+}
+
+extern "C" int fbsd_lockmgr_recursed(const struct lock *lk)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	return x != LK_DESTROYED && !is_shared_mode(x) && (x & LK_WRITER_RECURSED) != 0;
+}
+
+extern "C" void fbsd_lockmgr_assert(const struct lock *lk, int what, const char *file, int line)
+{
+	check_assert(lk, what, "lockmgr_assert", file, line);
+}
+
+extern "C" void fbsd_lockallowshare(struct lock *lk, const char *file, int line)
+{
+	if (check_assert(lk, KA_XLOCKED, "lockallowshare", file, line))
+		fetch_and_relaxed(&lk->lock_object.lo_flags, ~(unsigned)LK_NOSHARE);
+}
+
+extern "C" void fbsd_lockdisableshare(struct lock *lk, const char *file, int line)
+{
+	if (check_assert(lk, KA_XLOCKED, "lockdisableshare", file, line))
+		fetch_or_relaxed(&lk->lock_object.lo_flags, (unsigned)LK_NOSHARE);
+}
+
+extern "C" void fbsd_lockallowrecurse(struct lock *lk, const char *file, int line)
+{
+	if (check_assert(lk, KA_XLOCKED, "lockallowrecurse", file, line))
+		fetch_or_relaxed(&lk->lock_object.lo_flags, (unsigned)LO_RECURSABLE);
+}
+
+extern "C" void fbsd_lockdisablerecurse(struct lock *lk, const char *file, int line)
+{
+	if (check_assert(lk, KA_XLOCKED, "lockdisablerecurse", file, line))
+		fetch_and_relaxed(&lk->lock_object.lo_flags, ~(unsigned)LO_RECURSABLE);
+}
