@@ -48,7 +48,8 @@
 #define BENCH_GRACE_MS		60000
 
 extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, bench_pair_sx,
-	bench_pair_rm, bench_pair_rm_rwsem, bench_pair_cv, bench_pair_sleep, bench_pair_sema;
+	bench_pair_rm, bench_pair_rm_rwsem, bench_pair_lockmgr, bench_pair_cv, bench_pair_sleep,
+	bench_pair_sema;
 
 /* Every pair measured, in report order. A new pair is one more entry here. */
 static const struct bench_pair *const bench_pairs[] = {
@@ -58,6 +59,7 @@ static const struct bench_pair *const bench_pairs[] = {
 	&bench_pair_sx,
 	&bench_pair_rm,
 	&bench_pair_rm_rwsem,
+	&bench_pair_lockmgr,
 	&bench_pair_cv,
 	&bench_pair_sleep,
 	&bench_pair_sema,

@@ -10,6 +10,8 @@
  *        blocks and disables preemption while held).
  *   sx   FreeBSD sx_slock/sx_xlock, sx_sunlock/sx_xunlock (sx(9), may be held across
  *        sleeps)  vs  down_read/down_write, up_read/up_write on a struct rw_semaphore.
+ *   lockmgr  FreeBSD lockmgr(LK_SHARED / LK_EXCLUSIVE / LK_RELEASE) on a struct lock
+ *        (lock(9), the vnode lock)  vs  the same rw_semaphore calls.
  */
 #include <linux/spinlock.h>
 #include <linux/rwsem.h>
@@ -19,6 +21,7 @@
 #include <sys/lock.h>
 #include <sys/rwlock.h>
 #include <sys/sx.h>
+#include <sys/lockmgr.h>
 
 #include "bench.h"
 
@@ -139,6 +142,37 @@ const struct bench_pair bench_pair_sx = {
 	.impl = {
 		{ "bsdsync", "sx_slock/sx_xlock (sx(9))", sizeof(struct sx),
 		  bsd_sx_init, bsd_sx_destroy, bsd_sx_worker },
+		{ "linux", "down_read/down_write (rw_semaphore)", sizeof(struct rw_semaphore),
+		  linux_rwsem_init, linux_rwsem_destroy, linux_rwsem_worker },
+	},
+};
+
+/* ---- lockmgr: lock(9) vs struct rw_semaphore ------------------------------------------- */
+
+static int bsd_lockmgr_init(void *p)
+{
+	lockinit((struct lock *)p, PVFS, "bench lk", 0, 0);
+	return 0;
+}
+static void bsd_lockmgr_destroy(void *p) { lockdestroy((struct lock *)p); }
+static __always_inline unsigned long bsd_lockmgr_lock(void *p, bool write, void *scratch)
+{
+	lockmgr((struct lock *)p, write ? LK_EXCLUSIVE : LK_SHARED, NULL);
+	return 0;
+}
+static __always_inline void bsd_lockmgr_unlock(void *p, bool write, void *scratch,
+					       unsigned long how)
+{
+	lockmgr((struct lock *)p, LK_RELEASE, NULL);
+}
+BENCH_SHARED_WORKER(bsd_lockmgr_worker, bsd_lockmgr_lock, bsd_lockmgr_unlock)
+
+const struct bench_pair bench_pair_lockmgr = {
+	.name = "lockmgr",
+	.kind = BENCH_SHARED,
+	.impl = {
+		{ "bsdsync", "lockmgr LK_SHARED/LK_EXCLUSIVE/LK_RELEASE (lock(9))",
+		  sizeof(struct lock), bsd_lockmgr_init, bsd_lockmgr_destroy, bsd_lockmgr_worker },
 		{ "linux", "down_read/down_write (rw_semaphore)", sizeof(struct rw_semaphore),
 		  linux_rwsem_init, linux_rwsem_destroy, linux_rwsem_worker },
 	},

@@ -20,6 +20,7 @@
 #include <sys/condvar.h>
 #include <sys/sema.h>
 #include <sys/rmlock.h>
+#include <sys/lockmgr.h>
 
 #include "bench.h"
 
@@ -34,6 +35,7 @@ const struct bench_size bench_sizes[] = {
 	ROW(struct sx, struct rw_semaphore),
 	ROW(struct cv, wait_queue_head_t),
 	ROW(struct sema, struct semaphore),
+	ROW(struct lock, struct rw_semaphore),	/* lockmgr */
 	/* Both allocate per-CPU state besides the structure. */
 	{ "struct rmlock", sizeof(struct rmlock), sizeof(struct bsdsync_rm_cpu),
 	  "struct percpu_rw_semaphore", sizeof(struct percpu_rw_semaphore), sizeof(unsigned int) },
