@@ -160,8 +160,7 @@ static void rw_waits_ignore_signals(struct kunit *test)
 	rw_wlock(rw);
 	slc_actor_init(a, &rw_ops, rw, SLC_SLOCK, NULL);
 	a->sig = 1;
-	slc_actor_start(test, a);
-	BT_WAIT_UNTIL(test, slc_actor_blocked(a));
+	slc_actor_start_queued(test, a);
 	send_sig(SIGUSR1, a->t.task, 1);
 	/* Still waiting: the signal stays pending and the reader gets in after the writer. */
 	rw_wunlock(rw);

@@ -135,12 +135,17 @@ void slc_actor_hold(struct kunit *test, struct slc_actor *a, const struct slc_op
 	BT_WAIT_UNTIL(test, READ_ONCE(a->entered));
 }
 
+void slc_actor_start_queued(struct kunit *test, struct slc_actor *a)
+{
+	slc_actor_start(test, a);
+	BT_WAIT_UNTIL(test, slc_actor_blocked(a));
+}
+
 void slc_actor_queue(struct kunit *test, struct slc_actor *a, const struct slc_ops *ops,
 		     void *lock, int op, atomic_t *order)
 {
 	slc_actor_init(a, ops, lock, op, order);
-	slc_actor_start(test, a);
-	BT_WAIT_UNTIL(test, slc_actor_blocked(a));
+	slc_actor_start_queued(test, a);
 }
 
 struct slc_actor *slc_actors(struct kunit *test, int n)
@@ -523,12 +528,12 @@ void slc_try_xlock_and_try_slock_in_every_holder_state(struct kunit *test,
 	ops->destroy(l);
 }
 
-void slc_try_xlock_recurses_on_a_recurse_lock(struct kunit *test, const struct slc_ops *ops)
+/* Held exclusively by the caller, recursed once: one unlock leaves it held once, not
+ * recursed; the second leaves it free. Destroys it. */
+static void slc_expect_recursed_then_release(struct kunit *test, const struct slc_ops *ops,
+					     void *l)
 {
-	void *l = slc_new(test, ops, "try recurse", ops->o_recurse);
-
-	KUNIT_EXPECT_EQ(test, ops->try_xlock(l), 1);
-	KUNIT_EXPECT_EQ(test, ops->try_xlock(l), 1);
+	KUNIT_EXPECT_TRUE(test, ops->xlocked(l));
 	KUNIT_EXPECT_TRUE(test, ops->recursed(l));
 	ops->xunlock(l);
 	KUNIT_EXPECT_FALSE(test, ops->recursed(l));
@@ -536,6 +541,15 @@ void slc_try_xlock_recurses_on_a_recurse_lock(struct kunit *test, const struct s
 	ops->xunlock(l);
 	KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
 	ops->destroy(l);
+}
+
+void slc_try_xlock_recurses_on_a_recurse_lock(struct kunit *test, const struct slc_ops *ops)
+{
+	void *l = slc_new(test, ops, "try recurse", ops->o_recurse);
+
+	KUNIT_EXPECT_EQ(test, ops->try_xlock(l), 1);
+	KUNIT_EXPECT_EQ(test, ops->try_xlock(l), 1);
+	slc_expect_recursed_then_release(test, ops, l);
 }
 
 void slc_try_upgrade_succeeds_for_the_sole_reader(struct kunit *test, const struct slc_ops *ops)
@@ -1002,20 +1016,6 @@ void slc_in_interrupt_context_reported(struct kunit *test, const struct slc_ops 
 	KUNIT_EXPECT_EQ(test, c->total, 2UL);
 	KUNIT_EXPECT_EQ(test, ops->word(c->l), ops->w_unlocked);
 	ops->destroy(c->l);
-}
-
-/* Held exclusively and recursed (the lock was initialised with o_recurse, or the recursion is
- * the misuse under test): the two unlocks leave it free. */
-static void slc_expect_recursed_then_release(struct kunit *test, const struct slc_ops *ops,
-					     void *l)
-{
-	KUNIT_EXPECT_TRUE(test, ops->xlocked(l));
-	KUNIT_EXPECT_TRUE(test, ops->recursed(l));
-	ops->xunlock(l);
-	KUNIT_EXPECT_TRUE(test, ops->xlocked(l));
-	ops->xunlock(l);
-	KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
-	ops->destroy(l);
 }
 
 void slc_recursion_on_non_recursive_lock_reported(struct kunit *test, const struct slc_ops *ops)

@@ -90,6 +90,8 @@ void slc_actor_finish(struct slc_actor *a);
 /* init + start + wait until it holds the lock. */
 void slc_actor_hold(struct kunit *test, struct slc_actor *a, const struct slc_ops *ops,
 		    void *lock, int op);
+/* start + wait until it is queued on the lock. */
+void slc_actor_start_queued(struct kunit *test, struct slc_actor *a);
 /* init + start + wait until it is queued on the lock. */
 void slc_actor_queue(struct kunit *test, struct slc_actor *a, const struct slc_ops *ops,
 		     void *lock, int op, atomic_t *order);

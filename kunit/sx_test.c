@@ -138,8 +138,7 @@ static void sx_run_sig_case(struct kunit *test, int op, int sig, int holder_shar
 		sx_xlock(sx);
 	slc_actor_init(a, &sx_ops, sx, op, NULL);
 	a->sig = sig == SIGKILL ? 2 : 1;
-	slc_actor_start(test, a);
-	BT_WAIT_UNTIL(test, slc_actor_blocked(a));
+	slc_actor_start_queued(test, a);
 	send_sig(sig, a->t.task, 1);
 	BT_WAIT_UNTIL(test, READ_ONCE(a->done));
 	if (!READ_ONCE(a->done))
@@ -234,8 +233,7 @@ static void sx_interrupted_writer_lets_readers_queued_behind_it_in(struct kunit 
 	sx_slock(sx);
 	slc_actor_init(w, &sx_ops, sx, SLC_XLOCK_SIG, NULL);
 	w->sig = 1;
-	slc_actor_start(test, w);
-	BT_WAIT_UNTIL(test, slc_actor_blocked(w));
+	slc_actor_start_queued(test, w);
 	slc_actor_queue(test, r, &sx_ops, sx, SLC_SLOCK, NULL);
 	send_sig(SIGUSR1, w->t.task, 1);
 	/* No writer waits any more: the reader joins us at once. */
@@ -306,8 +304,7 @@ static void sx_waiter_drops_giant_while_blocked_and_restores_its_depth(struct ku
 	sx_xlock(sx);
 	slc_actor_init(a, &sx_ops, sx, SLC_XLOCK, NULL);
 	a->giant_depth = 2;
-	slc_actor_start(test, a);
-	BT_WAIT_UNTIL(test, slc_actor_blocked(a));
+	slc_actor_start_queued(test, a);
 	/* The waiter released Giant while it blocked on the sx. */
 	got_giant = mtx_trylock(&Giant);
 	if (got_giant)
