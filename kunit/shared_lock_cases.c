@@ -434,8 +434,7 @@ int slc_spin_rounds(struct kunit *test, const struct slc_ops *ops, int opts, int
 	struct bt_thread o, w;
 	int blocked = 0;
 
-	if (!s)
-		return -1;
+	KUNIT_ASSERT_NOT_NULL(test, s);
 	for (int i = 0; i < tries; i++) {
 		memset(s, 0, sizeof(*s));
 		memset(l, 0, ops->size);
