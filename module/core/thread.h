@@ -42,10 +42,24 @@ static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_ST
 
 /* The current thread's state, created on first use; null in interrupt context (or if the
  * first allocation failed: then the thread goes untracked, and checks that need the state
- * are skipped rather than guessed). */
-inline ThreadState *td_self() { return static_cast<ThreadState *>(bsdsync_td_self()); }
+ * are skipped rather than guessed). Inline: a hash and one or two loads once the record
+ * exists. */
+inline ThreadState *td_self()
+{
+	if (unlikely(bsdsync_in_interrupt()))
+		return nullptr;
+	void *s = bsdsync_td_find(curthread());
+	if (unlikely(!s))
+		s = bsdsync_td_create();
+	return static_cast<ThreadState *>(s);
+}
 /* The current thread's state if it has one (never allocates). */
-inline ThreadState *td_peek() { return static_cast<ThreadState *>(bsdsync_td_peek()); }
+inline ThreadState *td_peek()
+{
+	if (unlikely(bsdsync_in_interrupt()))
+		return nullptr;
+	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+}
 
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
 inline void nosleep_push(ThreadState *t, const lock_object *lo)

@@ -24,6 +24,9 @@ static int __init bsdsync_init(void)
 {
 	int error;
 
+	error = bsdsync_fast_start();
+	if (error)
+		return error;
 	error = bsdsync_td_start();
 	if (error)
 		return error;
