@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * Priority propagation (turnstile priority lending) for mutex(9) sleep mutexes and rwlock(9)
- * write holds: a blocked thread lends its priority to the owner, along a chain of owners,
- * until the lock is released, and the owner's own scheduling attributes come back exactly.
+ * Priority propagation (turnstile priority lending) for mutex(9) sleep mutexes, rwlock(9)
+ * write holds and rmlock(9) write holds of non-sleepable rm locks: a blocked thread lends its
+ * priority to the owner, along a chain of owners, until the lock is released, and the
+ * owner's own scheduling attributes come back exactly. sx and sleepable rm do not propagate.
  *
  * The inversion cases run three threads on one CPU: a low-priority owner, a medium-priority
  * thread that spins, and a high-priority thread that blocks on the owner's lock. Without
@@ -24,6 +25,8 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/rwlock.h>
+#include <sys/rmlock.h>
+#include <sys/sx.h>
 
 #include "harness.h"
 
@@ -134,19 +137,34 @@ enum pt_kind {
 	PT_MTX,		/* sleep mutex */
 	PT_RW_W,	/* rw lock: the owner and the high thread take it for writing */
 	PT_RW_R,	/* rw lock: the owner writes, the high thread wants to read */
+	PT_RM_W,	/* rm lock: the owner and the high thread take it for writing */
+	PT_RM_R,	/* rm lock: the owner writes, the high thread wants to read */
+	PT_RM_SLEEPABLE,	/* sleepable rm lock, written by both (no propagation) */
+	PT_SX,		/* sx lock, exclusive for both (no propagation) */
 };
 
 struct pt_lock {
 	enum pt_kind kind;
 	struct mtx m;
 	struct rwlock rw;
+	struct rmlock rm;
+	struct sx sx;
 };
+
+static bool pt_is_rm(const struct pt_lock *l)
+{
+	return l->kind == PT_RM_W || l->kind == PT_RM_R || l->kind == PT_RM_SLEEPABLE;
+}
 
 static void pt_lock_init(struct pt_lock *l, enum pt_kind kind)
 {
 	l->kind = kind;
 	if (kind == PT_MTX)
 		mtx_init(&l->m, "pt mtx", NULL, MTX_DEF);
+	else if (kind == PT_SX)
+		sx_init(&l->sx, "pt sx");
+	else if (pt_is_rm(l))
+		rm_init_flags(&l->rm, "pt rm", kind == PT_RM_SLEEPABLE ? RM_SLEEPABLE : 0);
 	else
 		rw_init(&l->rw, "pt rw");
 }
@@ -155,6 +173,10 @@ static void pt_lock_destroy(struct pt_lock *l)
 {
 	if (l->kind == PT_MTX)
 		mtx_destroy(&l->m);
+	else if (l->kind == PT_SX)
+		sx_destroy(&l->sx);
+	else if (pt_is_rm(l))
+		rm_destroy(&l->rm);
 	else
 		rw_destroy(&l->rw);
 }
@@ -164,6 +186,10 @@ static void pt_own(struct pt_lock *l)
 {
 	if (l->kind == PT_MTX)
 		mtx_lock(&l->m);
+	else if (l->kind == PT_SX)
+		sx_xlock(&l->sx);
+	else if (pt_is_rm(l))
+		rm_wlock(&l->rm);
 	else
 		rw_wlock(&l->rw);
 }
@@ -172,23 +198,31 @@ static void pt_disown(struct pt_lock *l)
 {
 	if (l->kind == PT_MTX)
 		mtx_unlock(&l->m);
+	else if (l->kind == PT_SX)
+		sx_xunlock(&l->sx);
+	else if (pt_is_rm(l))
+		rm_wunlock(&l->rm);
 	else
 		rw_wunlock(&l->rw);
 }
 
-/* The high thread's hold: exclusive, or shared for PT_RW_R. */
-static void pt_want(struct pt_lock *l)
+/* The high thread's hold: exclusive, or shared for PT_RW_R / PT_RM_R (tr: rm's tracker). */
+static void pt_want(struct pt_lock *l, struct rm_priotracker *tr)
 {
 	if (l->kind == PT_RW_R)
 		rw_rlock(&l->rw);
+	else if (l->kind == PT_RM_R)
+		rm_rlock(&l->rm, tr);
 	else
 		pt_own(l);
 }
 
-static void pt_unwant(struct pt_lock *l)
+static void pt_unwant(struct pt_lock *l, struct rm_priotracker *tr)
 {
 	if (l->kind == PT_RW_R)
 		rw_runlock(&l->rw);
+	else if (l->kind == PT_RM_R)
+		rm_runlock(&l->rm, tr);
 	else
 		pt_disown(l);
 }
@@ -246,12 +280,13 @@ static void pt_medium(void *arg)
 static void pt_high(void *arg)
 {
 	struct pt_inv *s = arg;
+	struct rm_priotracker tr;
 
 	WRITE_ONCE(s->release_now, 1);	/* low may release as soon as it runs again */
-	pt_want(&s->a);
+	pt_want(&s->a, &tr);
 	WRITE_ONCE(s->high_beat_medium, !READ_ONCE(s->medium_done));
 	WRITE_ONCE(s->high_got, 1);
-	pt_unwant(&s->a);
+	pt_unwant(&s->a, &tr);
 }
 
 /* Keep the test thread off `cpu` while the case runs there. */
@@ -359,9 +394,10 @@ struct pt_two {
 static void pt_waiter(void *arg)
 {
 	struct pt_lock *l = arg;
+	struct rm_priotracker tr;
 
-	pt_want(l);
-	pt_unwant(l);
+	pt_want(l, &tr);
+	pt_unwant(l, &tr);
 }
 
 static const struct pt_attr PT_OWNER_BASE = { SCHED_NORMAL, 3 };
@@ -506,6 +542,75 @@ static void prio_rw_downgrade_ends_the_writers_boost(struct kunit *test)
 	pt_lock_destroy(&s->l);
 }
 
+static void prio_rm_writer_waiter_boosts_the_writer(struct kunit *test)
+{
+	pt_run_inversion(test, PT_RM_W, false, PT_LOW_FIFO);
+}
+
+static void prio_rm_reader_waiter_boosts_the_writer(struct kunit *test)
+{
+	pt_run_inversion(test, PT_RM_R, false, PT_LOW_NORMAL);
+}
+
+static void prio_rm_boost_propagates_along_a_chain_of_two_writers(struct kunit *test)
+{
+	pt_run_inversion(test, PT_RM_W, true, PT_LOW_NORMAL);
+}
+
+static void prio_rm_two_write_locks_released_in_either_order(struct kunit *test)
+{
+	pt_run_two(test, PT_RM_W, true);
+	pt_run_two(test, PT_RM_W, false);
+}
+
+/* sx and sleepable rm wait on sleep queues in FreeBSD: no owner gets a priority lent. */
+struct pt_none {
+	struct kunit *test;
+	struct pt_lock l;
+	struct bt_thread w;
+	bool waiter_blocked, boosted;
+};
+
+static void pt_none_owner(void *arg)
+{
+	struct pt_none *s = arg;
+	u64 deadline = ktime_get_ns() + PT_OWNER_WAIT_NS;
+
+	pt_own(&s->l);
+	pt_start(s->test, &s->w, pt_waiter, &s->l, "pt_w70", -1, PT_W70);
+	/* Blocked (uninterruptible, maybe TASK_NOLOAD too): it has done all it would do. */
+	while (!(READ_ONCE(s->w.task->__state) & TASK_UNINTERRUPTIBLE) &&
+	       ktime_get_ns() < deadline)
+		usleep_range(200, 1000);
+	/* A lending would be made before the waiter blocks; give a wrong one time to land. */
+	msleep(20);
+	s->waiter_blocked = READ_ONCE(s->w.task->__state) & TASK_UNINTERRUPTIBLE;
+	s->boosted = !pt_is(current, PT_OWNER_BASE);
+	pt_disown(&s->l);
+	bt_join(&s->w);
+}
+
+static void pt_run_none(struct kunit *test, enum pt_kind kind)
+{
+	struct pt_none *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->test = test;
+	pt_lock_init(&s->l, kind);
+	pt_start(test, &owner, pt_none_owner, s, "pt_owner", -1, PT_OWNER_BASE);
+	bt_join(&owner);
+	KUNIT_EXPECT_TRUE(test, s->waiter_blocked);
+	KUNIT_EXPECT_FALSE_MSG(test, s->boosted, "kind %d lent a priority", kind);
+	pt_lock_destroy(&s->l);
+}
+
+static void prio_sx_and_sleepable_rm_lend_no_priority(struct kunit *test)
+{
+	pt_run_none(test, PT_SX);
+	pt_run_none(test, PT_RM_SLEEPABLE);
+}
+
 /* ---- stress: many lenders and owners, everyone back to their own attributes ------------- */
 
 #define PT_STRESS_THREADS 6
@@ -611,6 +716,11 @@ static void prio_rw_stress_every_thread_ends_at_its_own_attributes(struct kunit 
 	pt_run_stress(test, PT_RW_W);
 }
 
+static void prio_rm_stress_every_thread_ends_at_its_own_attributes(struct kunit *test)
+{
+	pt_run_stress(test, PT_RM_W);
+}
+
 static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_mtx_high_waiter_boosts_owner_past_spinning_medium),
 	KUNIT_CASE(prio_mtx_cfs_owner_is_boosted_to_fifo_and_restored),
@@ -623,8 +733,14 @@ static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_rw_two_write_locks_released_in_either_order),
 	KUNIT_CASE(prio_mtx_release_with_spin_mutex_held_restores_later_exactly),
 	KUNIT_CASE(prio_rw_downgrade_ends_the_writers_boost),
+	KUNIT_CASE(prio_rm_writer_waiter_boosts_the_writer),
+	KUNIT_CASE(prio_rm_reader_waiter_boosts_the_writer),
+	KUNIT_CASE(prio_rm_boost_propagates_along_a_chain_of_two_writers),
+	KUNIT_CASE(prio_rm_two_write_locks_released_in_either_order),
+	KUNIT_CASE(prio_sx_and_sleepable_rm_lend_no_priority),
 	KUNIT_CASE(prio_mtx_stress_every_thread_ends_at_its_own_attributes),
 	KUNIT_CASE(prio_rw_stress_every_thread_ends_at_its_own_attributes),
+	KUNIT_CASE(prio_rm_stress_every_thread_ends_at_its_own_attributes),
 	{}
 };
 

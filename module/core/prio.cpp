@@ -50,7 +50,11 @@
  *
  * Applying: compute the wanted attributes from the record under the lock (with its `gen`),
  * set them unlocked, and check `gen` again: a change meanwhile (another lender, a release)
- * makes it compute and set again, so the last set always follows the last record.
+ * makes it compute and set again, so the last set always follows the last record. Appliers
+ * never wait for each other (a low-priority one preempted inside sched_setattr would
+ * otherwise hold up a high-priority lender's boost); `inflight` counts those between
+ * compute and check, and the record is only marked unboosted (base no longer saved) when
+ * none is in flight, so a late set of an old value is always followed by a set of the latest.
  *
  * Restoring happens in the owner's release, after the word store and the wake (the woken
  * waiter, of the best priority, runs as soon as the owner drops). If the release happens
@@ -230,22 +234,30 @@ void apply(thread *td, PrioState *st)
 		int best;
 		{
 			Bit b(&st->lock);
-			/* Not boosted, or the record went to another thread (td exited). */
+			/* Not boosted (and no set in flight: the attributes are the base), or
+			 * the record went to another thread (td exited). */
 			if (!st->active || load_relaxed(&st->task) != td)
 				return;
 			gen = st->gen;
 			best = best_key(st);
 			restore = best >= key_of(st->base);
 			want = restore ? st->base : attr_of_key(best, st->base);
+			st->inflight++;
 		}
 		bsdsync_sched_attr cur;
 		bsdsync_sched_get(td, &cur);
 		if (!same(cur, want) && bsdsync_sched_set(td, &want) != 0)
 			__atomic_fetch_add(&prio_set_failures, 1UL, __ATOMIC_RELAXED);
 		Bit b(&st->lock);
+		if (load_relaxed(&st->task) != td)
+			return;		/* td exited meanwhile: the record was zeroed */
+		st->inflight--;
 		if (st->gen == gen) {
-			/* Back to the base with nothing lent: the next boost saves the base anew. */
-			if (restore && best == kNoKey)
+			/* Our set followed the latest record. Back to the base with nothing lent
+			 * and no other set in flight (one computed from an older record would
+			 * still land, then see `gen` changed and set the latest again): the
+			 * attributes are the base, and the next boost saves them anew. */
+			if (restore && best == kNoKey && st->inflight == 0)
 				store_relaxed(&st->active, 0);
 			return;
 		}
@@ -417,6 +429,7 @@ void prio_exiting(PrioState *st)
 	Bit b(&st->lock);
 	store_relaxed(&st->active, 0);
 	st->gen++;
+	st->inflight = 0;
 	st->base = bsdsync_sched_attr{};
 	for (PrioState::Entry &e : st->lent)
 		e = PrioState::Entry{};

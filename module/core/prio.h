@@ -36,6 +36,7 @@ struct PrioState {
 	volatile unsigned long lock;
 	int active;			/* lent to: base saved, attributes possibly boosted */
 	unsigned gen;			/* bumped at every change of what is lent */
+	int inflight;			/* appliers between computing and re-checking */
 	bsdsync_sched_attr base;	/* the thread's own attributes, saved at the first boost */
 	Entry lent[kTrack];
 	int overflow;			/* the best lending beyond kTrack locks, as key + 2
