@@ -17,6 +17,7 @@
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/prio.h>
 #include <linux/sched/task.h>
 #include <uapi/linux/sched/types.h>
 
@@ -103,7 +104,9 @@ static bool pt_is(struct task_struct *task, struct pt_attr a)
 		return false;
 	if (policy == SCHED_FIFO || policy == SCHED_RR)
 		return READ_ONCE(task->rt_priority) == (unsigned int)a.prio;
-	return task_nice(task) == a.prio && READ_ONCE(task->rt_priority) == 0;
+	/* task_nice() with a marked read: a lender may be setting it right now. */
+	return PRIO_TO_NICE(READ_ONCE(task->static_prio)) == a.prio &&
+	       READ_ONCE(task->rt_priority) == 0;
 }
 
 #define PT_EXPECT_ATTR(test, task, a)							\

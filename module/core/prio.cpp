@@ -17,9 +17,11 @@
  *   - sched_setattr_nocheck(): sets a task's normal policy and priority as sched_setattr(2)
  *     does, without permission checks; the only exported call that sets any task to any
  *     FIFO priority or nice value (sched_set_fifo*()/sched_set_normal() are fixed values,
- *     sched_setscheduler_nocheck() is not exported by 6.12). It may sleep (cpuset_lock() for
- *     deadline tasks; 6.12 takes it in more cases), so it is only called in sleepable
- *     context: never under a chain Guard, a spin mutex, with interrupts or preemption off.
+ *     sched_setscheduler_nocheck() is not exported to modules by the 6.1 and 6.12 kernels).
+ *     It may sleep (6.1's __sched_setscheduler takes cpuset_lock(), a mutex, when a deadline
+ *     policy is involved, and runs rt_mutex_adjust_pi with pi = true), so it is only called
+ *     in sleepable context: never under a chain Guard, a spin mutex, with interrupts or
+ *     preemption off.
  *   - task references (get_task_struct under RCU) to name a lock's owner from its word,
  *     like the adaptive spin does (platform.h bsdsync_thread_hold_owner).
  *   - a high-priority workqueue (system_highpri_wq) for restores that cannot run where

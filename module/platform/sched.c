@@ -35,7 +35,7 @@ void bsdsync_sched_get(const struct thread *td, struct bsdsync_sched_attr *a)
 			  ? PRIO_TO_NICE(READ_ONCE(p->static_prio)) : 0;
 	/* A bit-field beside others the scheduler writes all the time (in_iowait, ...): an
 	 * intentionally racy snapshot of the one bit, which only sched_setattr changes. */
-	a->reset_on_fork = data_race(p->sched_reset_on_fork);
+	a->reset_on_fork = data_race((int)p->sched_reset_on_fork);
 }
 
 int bsdsync_sched_set(struct thread *td, const struct bsdsync_sched_attr *a)
