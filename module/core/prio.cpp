@@ -1,9 +1,10 @@
 /*
  * Priority propagation (FreeBSD turnstile priority lending, bsd-api-reference.md sections 2.4
  * and 15) for the locks whose waiters know one owner: sleep mutexes (MTX_DEF), rw locks held
- * for writing (readers and writers blocked on a write-locked rw lend to the writer), and rm
- * locks held for writing. sx, lockmgr, sleep(9), condvar(9), and rw/rm read holds do not
- * propagate, as in FreeBSD (no single owner, or a sleep queue rather than a turnstile).
+ * for writing (readers and writers blocked on a write-locked rw lend to the writer), and
+ * non-sleepable rm locks held for writing. sx, lockmgr, sleepable rm, rms, sleep(9),
+ * condvar(9), and rw/rm read holds do not propagate, as in FreeBSD (no single owner, or a
+ * sleep queue rather than a turnstile).
  *
  * What a FreeBSD user gets: a thread blocked on such a lock lends its priority to the owner,
  * and on along the chain of owners (the owner is itself blocked on another such lock, ...;
@@ -77,7 +78,13 @@
  *  - A walk stops at kMaxDepth hops, at an owner without a state, or at contention on a
  *    state's lock it cannot get soon (only possible with a lock cycle: a deadlock anyway).
  *  - sched_setattr_nocheck() can fail (e.g. RT group scheduling without RT runtime): the
- *    boost is then not applied; failures are counted in prio_set_failures.
+ *    boost is then not applied; failures are counted in prio_set_failures (for a debugger).
+ *  - Only threads in sleepable context lend (a lock taken in interrupt context, or with a
+ *    spin mutex held, is already a reported misuse), and only to owners that have a thread
+ *    state (every mtx, rw and rm writer has one, unless its first allocation failed).
+ *  - A thread that exits holding a lock (reported, EXIT_HELD) leaves its task pointer in the
+ *    lock word; a later waiter would lend to freed memory, as its adaptive spin would look
+ *    at it. Releasing before exit is the contract, as in FreeBSD.
  */
 #include "core/prio.h"
 #include "core/thread.h"
