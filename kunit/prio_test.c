@@ -470,6 +470,52 @@ static void prio_rw_two_write_locks_released_in_either_order(struct kunit *test)
 	pt_run_two(test, PT_RW_W, false);
 }
 
+/* More contested locks than a thread's record tracks one by one (4): the extra lendings are
+ * merged, and everything still comes back exactly once all are released. */
+#define PT_MANY 6
+
+struct pt_many {
+	struct kunit *test;
+	struct pt_lock l[PT_MANY];
+	bool boosted, restored;
+};
+
+static void pt_many_owner(void *arg)
+{
+	struct pt_many *s = arg;
+	struct bt_thread w[PT_MANY];
+
+	for (int i = 0; i < PT_MANY; i++)
+		pt_own(&s->l[i]);
+	/* Waiters of rising priority, FIFO 10 .. 60, one per lock: the best comes last. */
+	for (int i = 0; i < PT_MANY; i++)
+		pt_start(s->test, &w[i], pt_waiter, &s->l[i], "pt_wmany", -1,
+			 (struct pt_attr){ SCHED_FIFO, 10 * (i + 1) });
+	s->boosted = pt_wait_attr(current, (struct pt_attr){ SCHED_FIFO, 10 * PT_MANY });
+	for (int i = PT_MANY - 1; i >= 0; i--)
+		pt_disown(&s->l[i]);
+	s->restored = pt_is(current, PT_OWNER_BASE);
+	for (int i = 0; i < PT_MANY; i++)
+		bt_join(&w[i]);
+}
+
+static void prio_mtx_owner_of_more_contested_locks_than_tracked_is_restored(struct kunit *test)
+{
+	struct pt_many *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->test = test;
+	for (int i = 0; i < PT_MANY; i++)
+		pt_lock_init(&s->l[i], PT_MTX);
+	pt_start(test, &owner, pt_many_owner, s, "pt_owner", -1, PT_OWNER_BASE);
+	bt_join(&owner);
+	KUNIT_EXPECT_TRUE_MSG(test, s->boosted, "not boosted to the best of 6 waiters");
+	KUNIT_EXPECT_TRUE_MSG(test, s->restored, "not back to SCHED_NORMAL nice 3");
+	for (int i = 0; i < PT_MANY; i++)
+		pt_lock_destroy(&s->l[i]);
+}
+
 /* ---- restores where the release cannot sleep, and rw downgrade --------------------------- */
 
 struct pt_one {
@@ -734,6 +780,7 @@ static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_mtx_two_contested_released_better_first_drops_to_the_other),
 	KUNIT_CASE(prio_mtx_two_contested_released_worse_first_keeps_the_better),
 	KUNIT_CASE(prio_rw_two_write_locks_released_in_either_order),
+	KUNIT_CASE(prio_mtx_owner_of_more_contested_locks_than_tracked_is_restored),
 	KUNIT_CASE(prio_mtx_release_with_spin_mutex_held_restores_later_exactly),
 	KUNIT_CASE(prio_rw_downgrade_ends_the_writers_boost),
 	KUNIT_CASE(prio_rm_writer_waiter_boosts_the_writer),
