@@ -561,6 +561,52 @@ static void prio_mtx_release_with_spin_mutex_held_restores_later_exactly(struct 
 	pt_lock_destroy(&s->l);
 }
 
+/* msleep releases its contested mutex interlock: the boost the mutex's waiter lent ends
+ * there, and the owner sleeps at its own attributes. */
+struct pt_msleep {
+	struct kunit *test;
+	struct pt_lock l;
+	struct bt_thread w;
+	int chan, asleep, woken;
+	bool boosted;
+};
+
+static void pt_msleeper(void *arg)
+{
+	struct pt_msleep *s = arg;
+
+	mtx_lock(&s->l.m);
+	pt_start(s->test, &s->w, pt_waiter, &s->l, "pt_w70", -1, PT_W70);
+	s->boosted = pt_wait_attr(current, PT_W70);
+	WRITE_ONCE(s->asleep, 1);
+	while (!READ_ONCE(s->woken))
+		msleep(&s->chan, &s->l.m, 0, "ptslp", 0);
+	mtx_unlock(&s->l.m);
+	bt_join(&s->w);
+}
+
+static void prio_mtx_msleep_releasing_its_interlock_ends_the_boost(struct kunit *test)
+{
+	struct pt_msleep *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->test = test;
+	pt_lock_init(&s->l, PT_MTX);
+	pt_start(test, &owner, pt_msleeper, s, "pt_owner", -1, PT_OWNER_BASE);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->asleep));
+	/* Back to its own attributes while it still sleeps (the waiter got the mutex). */
+	KUNIT_EXPECT_TRUE_MSG(test, pt_wait_attr(owner.task, PT_OWNER_BASE),
+			      "the owner kept the boost across msleep");
+	mtx_lock(&s->l.m);
+	WRITE_ONCE(s->woken, 1);
+	wakeup(&s->chan);
+	mtx_unlock(&s->l.m);
+	bt_join(&owner);
+	KUNIT_EXPECT_TRUE(test, s->boosted);
+	pt_lock_destroy(&s->l);
+}
+
 static void pt_downgrader(void *arg)
 {
 	struct pt_one *s = arg;
@@ -782,6 +828,7 @@ static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_rw_two_write_locks_released_in_either_order),
 	KUNIT_CASE(prio_mtx_owner_of_more_contested_locks_than_tracked_is_restored),
 	KUNIT_CASE(prio_mtx_release_with_spin_mutex_held_restores_later_exactly),
+	KUNIT_CASE(prio_mtx_msleep_releasing_its_interlock_ends_the_boost),
 	KUNIT_CASE(prio_rw_downgrade_ends_the_writers_boost),
 	KUNIT_CASE(prio_rm_writer_waiter_boosts_the_writer),
 	KUNIT_CASE(prio_rm_reader_waiter_boosts_the_writer),

@@ -61,12 +61,13 @@
  *
  * Restoring happens in the owner's release, after the word store and the wake (the woken
  * waiter, of the best priority, runs as soon as the owner drops). If the release happens
- * where sleeping is not allowed (a spin mutex or a chain Guard held: mtx_unlock of a sleep
- * interlock inside msleep, interrupts or preemption off), the record is updated at once and
- * the restore is deferred to a kworker of system_highpri_wq (nice -20): the owner keeps the
- * boost until that worker runs (bounded by the CPU a nice -20 task gets beside the boosted
- * owner; RT throttling leaves it 5% at worst), or until the owner's next sleepable release
- * or block, which applies the record too.
+ * where sleeping is not allowed (a spin mutex held, a critical section, interrupts or
+ * preemption off; msleep releases its interlock outside any chain lock, so it restores at
+ * once), the record is updated at once and the restore is deferred to a kworker of
+ * system_highpri_wq (nice -20): the owner keeps the boost until that worker runs (bounded
+ * by the CPU a nice -20 task gets beside the boosted owner; RT throttling leaves it 5% at
+ * worst), or until the owner's next sleepable release or block, which applies the record
+ * too.
  *
  * Limits:
  *  - The boost is the task's normal policy: sched_getscheduler(2) and ps show it while it
