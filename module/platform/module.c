@@ -48,6 +48,7 @@ static void __exit bsdsync_exit(void)
 {
 	bsdsync_sysinit_stop();
 	fbsd_personality_exit();
+	bsdsync_prio_flush();
 	bsdsync_td_stop();
 	pr_info("bsdsync: unloaded\n");
 }

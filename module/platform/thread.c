@@ -9,11 +9,12 @@
  *    while the module is loaded, so lookups walk the chains with plain acquire loads and no
  *    lock or RCU section (cheap enough for lock fast paths).
  *  - When a task exits (the sched_process_exit tracepoint, which every task passes in
- *    do_exit), the core is told (it reports locks still held), the state is zeroed and the
+ *    do_exit), the core is told (it reports locks still held, and zeroes the state), and the
  *    record is released (task = NULL) for reuse by a later thread of the same chain. A task
  *    struct freed and reallocated at the same address therefore never inherits state.
- *  - Only the owning thread reads or writes its record's state. Interrupt handlers do not
- *    get one (they run on the interrupted thread's task): lookups return NULL there.
+ *  - Only the owning thread reads or writes its record's state (except its priority part,
+ *    under its own lock: module/core/prio.h). Interrupt handlers do not get one (they run
+ *    on the interrupted thread's task): lookups return NULL there.
  *  - At module unload the tracepoint probe is removed and every record is freed.
  */
 #include <linux/preempt.h>
@@ -81,8 +82,9 @@ static void td_exit_probe(void *data, struct task_struct *p)
 
 	if (!r)
 		return;
+	/* The core zeroes the state: other threads may look at its priority part, under a
+	 * lock inside it that a plain memset would clobber. */
 	bsdsync_td_exiting(r->state);
-	memset(r->state, 0, sizeof(r->state));
 	smp_store_release(&r->task, (struct thread *)NULL);
 }
 
