@@ -8,7 +8,8 @@
 #      kernel report (lockdep, KASAN, KCSAN, WARN, BUG...) fails the run,
 #   3. warning-free builds of bsdsync.ko and the examples against stock Debian 6.1 and 6.12
 #      headers, no constructor sections in any .ko,
-#   4. stock Debian 6.1 kernel in a guest: load and unload bsdsync.ko and the examples.
+#   4. stock Debian 6.1 and 6.12 kernels in a guest: load and unload bsdsync.ko and the
+#      examples (each example checks its own work and prints "<name>: PASS").
 # Each rig check counts as one test, and each KUnit case as one test per debug kernel it runs
 # in (rig checks of a debug kernel are named "KASAN kernel: ...", "KCSAN kernel: ...").
 # The last line printed is exactly "N passed, N failed" (", N skipped" appended if any); the
@@ -293,15 +294,22 @@ for series in 6.1 6.12; do
 done
 
 # ---------------------------------------------------------------------------------------
-# 4. the stock Debian 6.1 kernel: load and unload everything
-KDIR=$(newest_headers '6.1.*-amd64')
-krel=${KDIR:+$(kernel_release "$KDIR")}
-name="stock ${krel:-6.1} kernel: load/unload bsdsync.ko + examples"
-if [[ -z $krel || -z ${BUILT[$krel]:-} ]]; then
-    record FAIL "$name" "not run: no 6.1 build"
-elif [[ ! -r /boot/vmlinuz-$krel ]]; then
-    record FAIL "$name" "not run: /boot/vmlinuz-$krel missing (apt-get install linux-image-$krel)"
-else
+# 4. the stock Debian kernels (6.1, the production configuration, and 6.12): load and
+#    unload bsdsync.ko and every example, each of which checks its own work.
+for series in 6.1 6.12; do
+    case $series in
+        6.1)  KDIR=$(newest_headers '6.1.*-amd64') ;;
+        6.12) KDIR=$(newest_headers '6.12.*-amd64') ;;
+    esac
+    krel=${KDIR:+$(kernel_release "$KDIR")}
+    name="stock ${krel:-$series} kernel: load/unload bsdsync.ko + examples"
+    if [[ -z $krel || -z ${BUILT[$krel]:-} ]]; then
+        record FAIL "$name" "not run: no $series build"
+        continue
+    elif [[ ! -r /boot/vmlinuz-$krel ]]; then
+        record FAIL "$name" "not run: /boot/vmlinuz-$krel missing (apt-get install linux-image-$krel)"
+        continue
+    fi
     B=${BUILT[$krel]}
     mods=(--module "$B/bsdsync.ko")
     names=()
@@ -344,6 +352,6 @@ else
         record FAIL "stock $krel kernel: no kernel reports" "see $LOGS/stock-$krel-reports.log"
         grep -v '^KTAP_SUMMARY' "$LOGS/stock-$krel-reports.log" | head -n 60
     fi
-fi
+done
 
 finish

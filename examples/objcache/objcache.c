@@ -332,6 +332,23 @@ oc_tuner(void *arg)
 	return 0;
 }
 
+/*
+ * Linux glue: start a thread holding a reference to it first. A thread may finish its work
+ * and exit before the caller even looks at it; the reference keeps its task struct for
+ * kthread_stop() at unload.
+ */
+static struct task_struct *
+oc_start(int (*fn)(void *), long arg, const char *name)
+{
+	struct task_struct *t = kthread_create(fn, (void *)arg, "%s%ld", name, arg);
+
+	if (IS_ERR(t))
+		panic("bsd_objcache: cannot start threads");
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
 static int __init
 oc_init(void)
 {
@@ -360,16 +377,11 @@ oc_init(void)
 	pr_info("bsd_objcache: %d objects, %d readers, %d writers, a reclaimer and a tuner\n",
 		NOBJECTS, NREADERS, NWRITERS);
 	for (long i = 0; i < NREADERS; i++)
-		sc->sc_threads[n++] = kthread_run(oc_reader, (void *)i, "oc_read%ld", i);
+		sc->sc_threads[n++] = oc_start(oc_reader, i, "oc_read");
 	for (long i = 0; i < NWRITERS; i++)
-		sc->sc_threads[n++] = kthread_run(oc_writer, (void *)i, "oc_write%ld", i);
-	sc->sc_threads[n++] = kthread_run(oc_reclaimer, NULL, "oc_reclaim");
-	sc->sc_threads[n++] = kthread_run(oc_tuner, NULL, "oc_tune");
-	for (int i = 0; i < n; i++) {
-		if (IS_ERR(sc->sc_threads[i]))
-			panic("bsd_objcache: cannot start threads");
-		get_task_struct(sc->sc_threads[i]);
-	}
+		sc->sc_threads[n++] = oc_start(oc_writer, i, "oc_write");
+	sc->sc_threads[n++] = oc_start(oc_reclaimer, 0, "oc_reclaim");
+	sc->sc_threads[n++] = oc_start(oc_tuner, 0, "oc_tune");
 	return 0;
 }
 

@@ -173,6 +173,23 @@ pcq_auditor(void *arg)
 	return 0;
 }
 
+/*
+ * Linux glue: start a thread holding a reference to it first. A thread may finish and exit
+ * before the caller looks at it again; the reference keeps its task struct for
+ * kthread_stop() at unload, which waits for it to be gone from this module's code.
+ */
+static struct task_struct *
+pcq_start(int (*fn)(void *), long arg, const char *name)
+{
+	struct task_struct *t = kthread_create(fn, (void *)arg, "%s%ld", name, arg);
+
+	if (IS_ERR(t))
+		panic("bsd_pcq: cannot start threads");
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
 static int __init
 pcq_init(void)
 {
@@ -192,17 +209,11 @@ pcq_init(void)
 
 	pr_info("bsd_pcq: starting %d producers, %d consumers and an auditor (hz=%d)\n",
 		NPRODUCERS, NCONSUMERS, hz);
-	sc->sc_threads[n++] = kthread_run(pcq_auditor, NULL, "pcq_audit");
+	sc->sc_threads[n++] = pcq_start(pcq_auditor, 0, "pcq_audit");
 	for (long i = 0; i < NCONSUMERS; i++)
-		sc->sc_threads[n++] = kthread_run(pcq_consumer, NULL, "pcq_cons%ld", i);
+		sc->sc_threads[n++] = pcq_start(pcq_consumer, i, "pcq_cons");
 	for (long i = 0; i < NPRODUCERS; i++)
-		sc->sc_threads[n++] = kthread_run(pcq_producer, (void *)i, "pcq_prod%ld", i);
-	for (int i = 0; i < n; i++) {
-		if (IS_ERR(sc->sc_threads[i]))
-			panic("bsd_pcq: cannot start threads");
-		/* Held so unload can wait for each thread to be gone from this module's code. */
-		get_task_struct(sc->sc_threads[i]);
-	}
+		sc->sc_threads[n++] = pcq_start(pcq_producer, i, "pcq_prod");
 	return 0;
 }
 

@@ -68,7 +68,7 @@ template <typename T> inline T fetch_and_relaxed(volatile T *p, T v)
 }
 inline void full_fence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
-inline thread *curthread() { return bsdsync_curthread(); }
+inline thread *curthread() { return bsdsync_curthread_fast(); }
 
 /* Nanoseconds in a signed 32.32 fixed-point second count, without overflowing. */
 inline u64 sbt_to_ns(s64 sbt)

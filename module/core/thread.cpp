@@ -93,4 +93,8 @@ extern "C" void bsdsync_td_exiting(void *state)
 		       nullptr, 0, "thread exited holding shared locks (rw %d, sx %d, rm %d, lockmgr %d)",
 		       t->rw_rlocks, t->sx_slocks, t->rm_rlocks, t->lockmgr_shared);
 	}
+	/* Zero the state for the record's next thread. The priority part is zeroed under its
+	 * own lock (other threads may be looking at it), the rest is only ours. */
+	prio_exiting(&t->prio);
+	__builtin_memset(static_cast<void *>(t), 0, __builtin_offsetof(ThreadState, prio));
 }

@@ -3,7 +3,8 @@
  * td_sx_slocks, the rm read trackers, witness's list of held non-sleepable locks), here in a
  * record per Linux task (module/platform/thread.c finds it by task pointer).
  *
- * Only the owning thread touches its ThreadState, so every field is plain. Interrupt
+ * Only the owning thread touches its ThreadState, so every field is plain, except `prio`
+ * (priority propagation: other threads lend priority through it, under its lock). Interrupt
  * handlers have none (td_self() returns null there; locks that use it are not allowed in
  * interrupt context anyway and say so in their own reports).
  *
@@ -19,6 +20,7 @@
 #include <bsdsync/lock.h>
 #include "core/base.h"
 #include "core/diag.h"
+#include "core/prio.h"
 
 namespace bsdsync {
 
@@ -37,15 +39,32 @@ struct ThreadState {
 	const void *rms_held[kRmsTrack];
 	int rms_held_count;
 	int rms_untracked;
+	/* Priority propagation (core/prio.h): the one part other threads look at, under its
+	 * own lock. Lenders find it through the owner's task pointer. */
+	PrioState prio;		/* last: the exit hook zeroes what is before it */
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
 
 /* The current thread's state, created on first use; null in interrupt context (or if the
  * first allocation failed: then the thread goes untracked, and checks that need the state
- * are skipped rather than guessed). */
-inline ThreadState *td_self() { return static_cast<ThreadState *>(bsdsync_td_self()); }
+ * are skipped rather than guessed). Inline: a hash and one or two loads once the record
+ * exists. */
+inline ThreadState *td_self()
+{
+	if (unlikely(bsdsync_in_interrupt()))
+		return nullptr;
+	void *s = bsdsync_td_find(curthread());
+	if (unlikely(!s))
+		s = bsdsync_td_create();
+	return static_cast<ThreadState *>(s);
+}
 /* The current thread's state if it has one (never allocates). */
-inline ThreadState *td_peek() { return static_cast<ThreadState *>(bsdsync_td_peek()); }
+inline ThreadState *td_peek()
+{
+	if (unlikely(bsdsync_in_interrupt()))
+		return nullptr;
+	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+}
 
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
 inline void nosleep_push(ThreadState *t, const lock_object *lo)

@@ -20,8 +20,9 @@
  *    if it is still linked, it unlinks itself and reports the timeout or signal; if a waker
  *    already unlinked it, woken is set (under the same lock) and the wakeup wins.
  * Chain locks are held with interrupts disabled: wakeup() may be called from interrupts.
- * Lock order between tables: a sleep-queue chain may be held while taking a turnstile chain
- * (sleep(9) releases a mutex interlock under its chain), never the reverse.
+ * Lock order between tables: a sleep-queue chain may be held while taking a turnstile chain,
+ * never the reverse. (sleep(9) queues under its chain and releases its interlock only after
+ * dropping it, so today no path holds two chains at once.)
  */
 #ifndef BSDSYNC_CORE_WAITQ_H
 #define BSDSYNC_CORE_WAITQ_H

@@ -24,10 +24,12 @@
  * next owner may free it at once (the unlock-then-free pattern, prior-art.md bug 1).
  *
  * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
- * mutex's turnstile queue. MTX_SPIN disables interrupts through the per-CPU
- * spinlock_enter() count and busy-waits, letting interrupts in between attempts.
+ * mutex's turnstile queue, lending its priority to the owner while it waits (core/prio.cpp);
+ * the release of a contested mutex ends that lending. MTX_SPIN disables interrupts through
+ * the per-CPU spinlock_enter() count and busy-waits, letting interrupts in between attempts.
  */
 #include "freebsd/lock_class.h"
+#include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -112,6 +114,12 @@ bool unrecurse(mtx *m)
 	return true;
 }
 
+/* The owner a blocked thread lends its priority to (core/prio.h): read in RCU sections. */
+thread *prio_owner(const void *lock)
+{
+	return (thread *)owner_of(load_relaxed(&static_cast<const mtx *>(lock)->mtx_lock));
+}
+
 BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *file, int line)
 {
 	const uintptr me = self();
@@ -177,7 +185,12 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		Waiter w;
 		turnstiles.enqueue(g, w, m, WQ_EXCLUSIVE, nullptr);
 		g.unlock();
-		turnstiles.wait(w, BSDSYNC_BLOCK_LOCK, 0, 0);
+		{
+			/* Queued, so the owner's release will wake us even if it comes while we
+			 * lend it our priority; the lending ends with its release. */
+			PrioBlock lend(m, prio_owner);
+			turnstiles.wait(w, BSDSYNC_BLOCK_LOCK, 0, 0);
+		}
 		v = load_relaxed(&m->mtx_lock);
 	}
 }
@@ -202,6 +215,9 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	store_release(&m->mtx_lock, more ? MTX_CONTESTED : MTX_UNOWNED);
 	if (next)
 		turnstiles.wake_taken(g, next);
+	g.unlock();
+	/* What the waiters lent us through m ends (m is only a key there: it may be gone). */
+	prio_released(m);
 }
 
 /* ---- spin mutexes: per-CPU tracking of what is held, for reports ---------------------- */

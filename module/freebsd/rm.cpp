@@ -82,6 +82,7 @@
  */
 #include <bsdsync/fbsd_rmlock.h>
 #include "freebsd/lock_class.h"
+#include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -178,6 +179,28 @@ long holds_estimate(const RmState *st)
 	return n;
 }
 
+/*
+ * Priority propagation (core/prio.h), as FreeBSD: a thread blocked behind the writer of a
+ * non-sleepable rm lock (FreeBSD blocks it on the lock's mutex) lends its priority to that
+ * writer; sleepable rm (an sx in FreeBSD) and rms do not propagate, nor does the writer
+ * waiting for readers to drain (no single owner). The lending is keyed by the RmState.
+ */
+thread *prio_writer(const void *state)
+{
+	return (thread *)writer_of(load_relaxed(&static_cast<const RmState *>(state)->rm_lock));
+}
+
+/* Wait for a writer to leave: queued on (lo, queue) by the caller, chain released. */
+void wait_for_writer(Waiter &wt, RmState *st, bool unbounded)
+{
+	if (!unbounded) {
+		PrioBlock lend(st, prio_writer);
+		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+	} else {
+		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+	}
+}
+
 enum class SlowRead { Taken, Refused, WriterReads, Destroyed };
 
 BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
@@ -227,7 +250,7 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 		Waiter wt;
 		turnstiles.enqueue(g, wt, r.lo, WQ_SHARED, nullptr);
 		g.unlock();
-		turnstiles.wait(wt, wait_state(r.unbounded), 0, 0);
+		wait_for_writer(wt, st, r.unbounded);
 	}
 	/* Reports are made with the chain released. */
 	if (outcome == SlowRead::Destroyed) {
@@ -356,7 +379,7 @@ bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
 		Waiter wt;
 		turnstiles.enqueue(g, wt, lo, WQ_EXCLUSIVE, nullptr);
 		g.unlock();
-		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+		wait_for_writer(wt, st, unbounded);
 	}
 	drain_readers(lo, st, unbounded);
 	return true;
@@ -375,6 +398,9 @@ void write_exit(lock_object *lo, RmState *st)
 		store_release(&st->rm_lock, 0UL);
 		turnstiles.wake_all(g, lo, WQ_SHARED);
 	}
+	g.unlock();
+	/* What the waiters lent the writer ends (st is only a key there: it may be gone). */
+	prio_released(st);
 }
 
 /* A writer may block and waits for a grace period: thread context only. */

@@ -50,6 +50,7 @@
  * release Giant while blocked (FreeBSD GIANT_SAVE) and take it back after.
  */
 #include "freebsd/shared_lock.h"
+#include "core/prio.h"
 #include "freebsd/sleep.h"
 
 namespace bsdsync::fbsd {
@@ -155,6 +156,16 @@ void settle(WaitTable::Guard &g, void *arg)
 
 /* Queue on the lock (chain held by g, our bit set), block, and return owning the lock in the
  * queue's mode (0), or without it after a signal (EINTR/ERESTART). */
+/* The owner a thread blocked on an rw lock lends its priority to: the writer, if one holds
+ * it (core/prio.h; read in RCU sections). Read holds have no owner to lend to (FreeBSD). */
+thread *prio_writer(const void *lock)
+{
+	return (thread *)owner_of(load_relaxed(&static_cast<const SharedLock *>(lock)->word));
+}
+
+/* Priority propagation is for locks on turnstiles (rw), not sleep queues (sx), as FreeBSD. */
+inline bool propagates(const SharedLockKind &k) { return k.table == &turnstiles; }
+
 int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
 	  bool interruptible, const char *file, int line)
 {
@@ -164,8 +175,16 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	g.unlock();
 	unsigned giant = k.drop_giant ? giant_drop(file, line) : 0;
 	SettleArgs settle_args{ &k, l };
-	bsdsync_block_result r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE
-							: k.block_state, 0, 0, settle, &settle_args);
+	bsdsync_block_result r;
+	if (propagates(k)) {
+		/* Queued first: a release while we lend still wakes us (core/prio.h). */
+		PrioBlock lend(l, prio_writer);
+		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
+			   settle, &settle_args);
+	} else {
+		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
+			   settle, &settle_args);
+	}
 	int error = 0;
 	if (r == BSDSYNC_WOKEN) {
 		/* Handed over by the releaser's store (release), which the waker's release store
@@ -349,6 +368,10 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 	/* The last access to the lock: pairs with the acquire of whoever holds it next. */
 	store_release(&l->word, nv);
 	wake_successor(k, l, g, writer);
+	g.unlock();
+	/* What the waiters lent the writer through l ends (l is only a key there). */
+	if (propagates(k))
+		prio_released(l);
 }
 
 void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
@@ -485,6 +508,10 @@ void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const 
 		     (t.has_waiters(g, l, WQ_EXCLUSIVE) ? kExclusiveWaiters : 0);
 	store_release(&l->word, nv);
 	t.wake_all(g, l, WQ_SHARED);
+	g.unlock();
+	/* No longer the writer: readers have no one to lend to. */
+	if (propagates(k))
+		prio_released(l);
 }
 
 void sl_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned lo_flags,

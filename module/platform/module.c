@@ -24,6 +24,9 @@ static int __init bsdsync_init(void)
 {
 	int error;
 
+	error = bsdsync_fast_start();
+	if (error)
+		return error;
 	error = bsdsync_td_start();
 	if (error)
 		return error;
@@ -45,6 +48,7 @@ static void __exit bsdsync_exit(void)
 {
 	bsdsync_sysinit_stop();
 	fbsd_personality_exit();
+	bsdsync_prio_flush();
 	bsdsync_td_stop();
 	pr_info("bsdsync: unloaded\n");
 }

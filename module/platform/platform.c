@@ -17,6 +17,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/version.h>
 
 #include "platform.h"
 
@@ -31,6 +32,40 @@ static_assert(__alignof__(struct task_struct) >= 8, "task_struct alignment");
 struct thread *bsdsync_curthread(void)
 {
 	return (struct thread *)current;
+}
+
+unsigned long bsdsync_pcpu_current __read_mostly;
+unsigned long bsdsync_pcpu_preempt __read_mostly;
+unsigned int bsdsync_irq_context_mask __read_mostly;
+
+int bsdsync_fast_start(void)
+{
+	struct thread *td;
+	int in_irq;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	bsdsync_pcpu_current = (unsigned long)(void __force *)&pcpu_hot.current_task;
+	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&pcpu_hot.preempt_count;
+#else
+	bsdsync_pcpu_current = (unsigned long)(void __force *)&current_task;
+	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&__preempt_count;
+#endif
+	bsdsync_irq_context_mask = NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET;
+
+	/* Check the reads against the kernel's own, here (thread context) and with the
+	 * count raised, before any lock relies on them. */
+	td = bsdsync_curthread_fast();
+	in_irq = bsdsync_in_interrupt();
+	local_bh_disable();
+	if (td != (struct thread *)current || in_irq || bsdsync_in_interrupt() ||
+	    bsdsync_curthread_fast() != (struct thread *)current) {
+		local_bh_enable();
+		pr_err("bsdsync: per-CPU fast reads disagree with current/preempt_count (%px/%px)\n",
+		       td, current);
+		return -ENODEV;
+	}
+	local_bh_enable();
+	return 0;
 }
 
 int bsdsync_thread_tid(const struct thread *td)
@@ -88,10 +123,6 @@ enum bsdsync_context bsdsync_context_without_spin(void)
 			  preempt_count() - sc->nesting);
 }
 
-int bsdsync_in_interrupt(void)
-{
-	return in_nmi() || in_hardirq() || in_serving_softirq();
-}
 
 void bsdsync_preempt_disable(void)
 {

@@ -19,6 +19,29 @@ BSDSYNC_BEGIN_DECLS
  * interrupted task. Task structs are at least 64-byte aligned, so lock words may keep flag
  * bits in the low bits of an owner pointer. */
 struct thread *bsdsync_curthread(void);
+
+/*
+ * The same, and the interrupt-context test, inline for the core's fast paths. On x86-64 the
+ * current task and the preempt count live in per-CPU slots read with one %gs-relative load
+ * each; where those slots are differs between kernel versions (6.1: current_task and
+ * __preempt_count; 6.2 and later: pcpu_hot), so platform.c publishes their per-CPU offsets at
+ * load (bsdsync_fast_start), after checking that these reads agree with current and
+ * preempt_count(). bsdsync_irq_context_mask selects NMI, hard IRQ and serving-softirq.
+ */
+extern unsigned long bsdsync_pcpu_current;
+extern unsigned long bsdsync_pcpu_preempt;
+extern unsigned int bsdsync_irq_context_mask;
+int bsdsync_fast_start(void);
+
+static inline struct thread *bsdsync_curthread_fast(void)
+{
+	struct thread *t;
+
+	/* Not volatile: the current task does not change under a running thread, whichever
+	 * CPU it runs on, so the compiler may reuse one read. */
+	__asm__("movq %%gs:(%1), %0" : "=r"(t) : "r"(bsdsync_pcpu_current));
+	return t;
+}
 int bsdsync_thread_tid(const struct thread *td);
 const char *bsdsync_thread_comm(const struct thread *td);
 /* Linux priority of a task: lower is more important (0..139). */
@@ -37,8 +60,14 @@ enum bsdsync_context bsdsync_current_context(void);
 /* The context the caller will be in once it releases the spin mutexes it holds on this CPU
  * (their interrupt and preemption state taken away): what msleep_spin sleeps in. */
 enum bsdsync_context bsdsync_context_without_spin(void);
-/* Nonzero in hard or soft interrupt context. */
-int bsdsync_in_interrupt(void);
+/* Nonzero in hard or soft interrupt context (NMI, hard IRQ, serving a softirq). */
+static inline int bsdsync_in_interrupt(void)
+{
+	unsigned int pc;
+
+	__asm__ __volatile__("movl %%gs:(%1), %0" : "=r"(pc) : "r"(bsdsync_pcpu_preempt));
+	return (pc & bsdsync_irq_context_mask) != 0;
+}
 
 /* ---- preemption, interrupts, per-CPU spin state -------------------------------------------- */
 void bsdsync_preempt_disable(void);
@@ -109,6 +138,47 @@ void bsdsync_wake(struct thread *td);
 /* Give up the CPU if a reschedule is due (only where sleeping is allowed). */
 void bsdsync_cond_resched(void);
 
+/* ---- scheduling attributes (priority propagation, core/prio.cpp) ------------------ */
+/*
+ * A task's normal scheduling attributes: what sched_setattr(2) sets, not the effective
+ * priority Linux's own rt_mutex PI may add. Policies use Linux's numbers (checked in
+ * sched.c).
+ */
+enum {
+	BSDSYNC_SCHED_NORMAL = 0,
+	BSDSYNC_SCHED_FIFO = 1,
+	BSDSYNC_SCHED_RR = 2,
+	BSDSYNC_SCHED_BATCH = 3,
+	BSDSYNC_SCHED_IDLE = 5,
+	BSDSYNC_SCHED_DEADLINE = 6,
+};
+struct bsdsync_sched_attr {
+	int policy;
+	int rt_priority;	/* 1..99 for FIFO/RR, else 0 */
+	int nice;		/* -20..19 for NORMAL/BATCH/IDLE, else 0 */
+	int reset_on_fork;
+};
+/* Read td's attributes (plain reads of fields the scheduler updates under its own locks:
+ * a snapshot). Any context. */
+void bsdsync_sched_get(const struct thread *td, struct bsdsync_sched_attr *a);
+/* Set them with sched_setattr_nocheck(): may sleep, so only where sleeping is allowed (the
+ * caller checks bsdsync_current_context() == BSDSYNC_CTX_THREAD). Returns 0 or -errno. */
+int bsdsync_sched_set(struct thread *td, const struct bsdsync_sched_attr *a);
+/* The task `owner(lock)` names (a lock word's owner bits, read by the callback), with a
+ * task reference (drop it with bsdsync_thread_release), or NULL. The callback runs in an RCU
+ * read-side section, so an owner seen in the word cannot be freed before the reference is
+ * taken: a task holding a lock has not passed exit, and its task struct is freed only an RCU
+ * grace period after it is reaped. Any context; does not sleep. */
+struct thread *bsdsync_thread_hold_owner(struct thread *(*owner)(const void *lock),
+					 const void *lock);
+/* Has td begun to exit (PF_EXITING)? Set before the thread-exit hook runs. */
+int bsdsync_thread_exiting(const struct thread *td);
+/* Run the core's bsdsync_prio_deferred() soon in a high-priority worker (any context). */
+void bsdsync_prio_kick(void);
+void bsdsync_prio_deferred(void);		/* implemented by the core */
+/* Wait for a kicked worker to finish (module unload). */
+void bsdsync_prio_flush(void);
+
 /* ---- time ------------------------------------------------------------------------------ */
 unsigned long long bsdsync_uptime_ns(void);	/* CLOCK_MONOTONIC */
 extern const int bsdsync_hz;			/* the kernel's HZ */
@@ -149,16 +219,46 @@ void bsdsync_synchronize_cpus(void);
 /* ---- per-thread state ------------------------------------------------------------------ */
 /*
  * BSDSYNC_TD_STATE_BYTES of zeroed storage per thread, owned by the core (struct
- * bsdsync::ThreadState, module/core/thread.h). Only the owning thread touches it.
- * bsdsync_td_self() returns the current thread's, creating it on first use; NULL in
- * interrupt context (hard, soft, NMI: there is no thread of their own) or if memory ran out.
- * bsdsync_td_peek() only finds an existing one. When a thread exits, the platform calls the
- * core's bsdsync_td_exiting() with its state, then zeroes and recycles it.
+ * bsdsync::ThreadState, module/core/thread.h). Only the owning thread touches it, except
+ * the priority-propagation part (core/prio.h), which has its own lock. The core finds its
+ * own with bsdsync_td_find() and creates it with bsdsync_td_create(); interrupt context
+ * (hard, soft, NMI) has no thread of its own and gets none. When a thread exits, the
+ * platform calls the core's bsdsync_td_exiting() with its state (the core zeroes it), then
+ * recycles the record.
  */
-#define BSDSYNC_TD_STATE_BYTES 256
-void *bsdsync_td_self(void);
-void *bsdsync_td_peek(void);
-void bsdsync_td_exiting(void *state);		/* implemented by the core */
+#define BSDSYNC_TD_STATE_BYTES 512
+#define BSDSYNC_TD_BITS 10
+struct bsdsync_td_record {
+	struct thread *task;			/* owner, or NULL when free for reuse */
+	struct bsdsync_td_record *next;		/* chain; immutable once published */
+	unsigned long long state[BSDSYNC_TD_STATE_BYTES / 8];
+};
+extern struct bsdsync_td_record *bsdsync_td_table[1 << BSDSYNC_TD_BITS];
+
+static inline unsigned int bsdsync_td_hash(const struct thread *t)
+{
+	return (unsigned int)(((unsigned long)t * 0x61C8864680B583EBull) >> (64 - BSDSYNC_TD_BITS));
+}
+/* The state of thread `t`, or NULL. Lock-free: chains only grow while the module is loaded.
+ * For another thread than the caller, the record stays valid memory while the module is
+ * loaded but is recycled when t exits: the caller checks bsdsync_thread_exiting(t) under the
+ * state's own lock (core/prio.cpp). */
+static inline void *bsdsync_td_find(const struct thread *t)
+{
+	struct bsdsync_td_record *r;
+
+	for (r = __atomic_load_n(&bsdsync_td_table[bsdsync_td_hash(t)], __ATOMIC_ACQUIRE); r;
+	     r = r->next)
+		if (__atomic_load_n(&r->task, __ATOMIC_RELAXED) == t)
+			return r->state;
+	return 0;
+}
+/* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
+ * interrupt context or if memory ran out. */
+void *bsdsync_td_create(void);
+/* Implemented by the core: the thread is exiting; the core zeroes its state (cross-thread
+ * fields under their own lock) before the platform releases the record. */
+void bsdsync_td_exiting(void *state);
 int bsdsync_td_start(void);
 void bsdsync_td_stop(void);
 

@@ -9,14 +9,14 @@
  *    while the module is loaded, so lookups walk the chains with plain acquire loads and no
  *    lock or RCU section (cheap enough for lock fast paths).
  *  - When a task exits (the sched_process_exit tracepoint, which every task passes in
- *    do_exit), the core is told (it reports locks still held), the state is zeroed and the
+ *    do_exit), the core is told (it reports locks still held, and zeroes the state), and the
  *    record is released (task = NULL) for reuse by a later thread of the same chain. A task
  *    struct freed and reallocated at the same address therefore never inherits state.
- *  - Only the owning thread reads or writes its record's state. Interrupt handlers do not
- *    get one (they run on the interrupted thread's task): bsdsync_td_self() returns NULL.
+ *  - Only the owning thread reads or writes its record's state (except its priority part,
+ *    under its own lock: module/core/prio.h). Interrupt handlers do not get one (they run
+ *    on the interrupted thread's task): lookups return NULL there.
  *  - At module unload the tracepoint probe is removed and every record is freed.
  */
-#include <linux/hash.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -25,44 +25,37 @@
 
 #include "platform.h"
 
-struct td_record {
-	struct task_struct *task;	/* owner, or NULL when free */
-	struct td_record *next;		/* chain; immutable once published */
-	unsigned long long state[BSDSYNC_TD_STATE_BYTES / 8];
-};
-
-#define TD_BITS 10
-static struct td_record *td_table[1 << TD_BITS];
+/* The table and its lookup are in platform.h: the core's fast paths inline them. */
+#define td_record bsdsync_td_record
+struct td_record *bsdsync_td_table[1 << BSDSYNC_TD_BITS];
 static struct tracepoint *td_exit_tp;
 
 static struct td_record **td_chain(const struct task_struct *t)
 {
-	return &td_table[hash_ptr(t, TD_BITS)];
+	return &bsdsync_td_table[bsdsync_td_hash((const struct thread *)t)];
 }
 
 static struct td_record *td_find(struct task_struct *t)
 {
-	struct td_record *r;
+	void *state = bsdsync_td_find((const struct thread *)t);
 
-	for (r = smp_load_acquire(td_chain(t)); r; r = r->next)
-		if (READ_ONCE(r->task) == t)
-			return r;
-	return NULL;
+	return state ? container_of(state, struct td_record, state) : NULL;
 }
 
-static noinline struct td_record *td_create(struct task_struct *me)
+static struct td_record *td_create(struct task_struct *me)
 {
 	struct td_record **chain = td_chain(me), *r, *head;
+	struct thread *td = (struct thread *)me;
 
 	/* A record released by an exited thread of this chain: claim it. */
 	for (r = smp_load_acquire(chain); r; r = r->next)
-		if (!READ_ONCE(r->task) && cmpxchg(&r->task, NULL, me) == NULL)
+		if (!READ_ONCE(r->task) && cmpxchg(&r->task, NULL, td) == NULL)
 			return r;
 	/* The caller may hold spin locks or have interrupts off. */
 	r = kzalloc(sizeof(*r), GFP_ATOMIC | __GFP_NOWARN);
 	if (!r)
 		return NULL;
-	r->task = me;
+	r->task = td;
 	head = READ_ONCE(*chain);
 	do {
 		r->next = head;
@@ -70,7 +63,7 @@ static noinline struct td_record *td_create(struct task_struct *me)
 	return r;
 }
 
-void *bsdsync_td_self(void)
+void *bsdsync_td_create(void)
 {
 	struct task_struct *me = current;
 	struct td_record *r;
@@ -78,18 +71,8 @@ void *bsdsync_td_self(void)
 	if (unlikely(in_nmi() || in_hardirq() || in_serving_softirq()))
 		return NULL;
 	r = td_find(me);
-	if (unlikely(!r))
+	if (!r)
 		r = td_create(me);
-	return r ? r->state : NULL;
-}
-
-void *bsdsync_td_peek(void)
-{
-	struct td_record *r;
-
-	if (in_nmi() || in_hardirq() || in_serving_softirq())
-		return NULL;
-	r = td_find(current);
 	return r ? r->state : NULL;
 }
 
@@ -99,9 +82,10 @@ static void td_exit_probe(void *data, struct task_struct *p)
 
 	if (!r)
 		return;
+	/* The core zeroes the state: other threads may look at its priority part, under a
+	 * lock inside it that a plain memset would clobber. */
 	bsdsync_td_exiting(r->state);
-	memset(r->state, 0, sizeof(r->state));
-	smp_store_release(&r->task, NULL);
+	smp_store_release(&r->task, (struct thread *)NULL);
 }
 
 static void td_find_tracepoint(struct tracepoint *tp, void *priv)
@@ -131,10 +115,10 @@ void bsdsync_td_stop(void)
 
 	tracepoint_probe_unregister(td_exit_tp, (void *)td_exit_probe, NULL);
 	tracepoint_synchronize_unregister();
-	for (i = 0; i < ARRAY_SIZE(td_table); i++) {
-		struct td_record *r = td_table[i], *next;
+	for (i = 0; i < ARRAY_SIZE(bsdsync_td_table); i++) {
+		struct td_record *r = bsdsync_td_table[i], *next;
 
-		td_table[i] = NULL;
+		bsdsync_td_table[i] = NULL;
 		for (; r; r = next) {
 			next = r->next;
 			kfree(r);

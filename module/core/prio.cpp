@@ -1,0 +1,479 @@
+/*
+ * Priority propagation (FreeBSD turnstile priority lending, bsd-api-reference.md sections 2.4
+ * and 15) for the locks whose waiters know one owner: sleep mutexes (MTX_DEF), rw locks held
+ * for writing (readers and writers blocked on a write-locked rw lend to the writer), and
+ * non-sleepable rm locks held for writing. sx, lockmgr, sleepable rm, rms, sleep(9),
+ * condvar(9), and rw/rm read holds do not propagate, as in FreeBSD (no single owner, or a
+ * sleep queue rather than a turnstile).
+ *
+ * What a FreeBSD user gets: a thread blocked on such a lock lends its priority to the owner,
+ * and on along the chain of owners (the owner is itself blocked on another such lock, ...;
+ * at most kMaxDepth hops, like propagate_priority), until the owner releases the lock; then
+ * the owner drops back to what the waiters of the other contested locks it still holds
+ * justify, or to its own attributes exactly (policy, rt_priority, nice, reset-on-fork).
+ *
+ * Linux interfaces, and why. Linux's own priority inheritance (rt_mutex_setprio(), which
+ * changes only the effective p->prio and keeps the normal attributes) is internal to the
+ * scheduler and not exported. A module can reach, exported GPL:
+ *   - sched_setattr_nocheck(): sets a task's normal policy and priority as sched_setattr(2)
+ *     does, without permission checks; the only exported call that sets any task to any
+ *     FIFO priority or nice value (sched_set_fifo*()/sched_set_normal() are fixed values,
+ *     sched_setscheduler_nocheck() is not exported to modules by the 6.1 and 6.12 kernels).
+ *     It may sleep (6.1's __sched_setscheduler takes cpuset_lock(), a mutex, when a deadline
+ *     policy is involved, and runs rt_mutex_adjust_pi with pi = true), so it is only called
+ *     in sleepable context: never under a chain Guard, a spin mutex, with interrupts or
+ *     preemption off.
+ *   - task references (get_task_struct under RCU) to name a lock's owner from its word,
+ *     like the adaptive spin does (platform.h bsdsync_thread_hold_owner).
+ *   - a high-priority workqueue (system_highpri_wq) for restores that cannot run where
+ *     the release happened.
+ * All of it is in module/platform/sched.c behind bsdsync_sched_get/set and friends.
+ *
+ * Priorities as keys (lower is better), Linux's normal_prio numbering: FIFO/RR p -> 99 - p,
+ * NORMAL/BATCH nice n -> 120 + n, IDLE -> 140, DEADLINE -> -1 (never boosted; it lends as
+ * FIFO 99). A boost sets the owner to the lender's key: FIFO for an RT key, NORMAL with the
+ * lender's nice for a CFS key (CFS nice values are lent too, as FreeBSD lends timeshare
+ * priorities).
+ *
+ * Bookkeeping (PrioState in each thread's state, core/prio.h, under its own spin bit):
+ *  - base: the owner's own attributes, read at its first boost (active = 1);
+ *  - lent[]: per contested lock the owner holds, the best key lent through it;
+ *  - blocked_on/blocked_owner: the lock the thread is blocked on, set by PrioBlock before it
+ *    blocks and cleared after, so that a lender can walk on to that lock's owner.
+ *
+ * The lender (PrioBlock, sleepable: after WaitTable::enqueue, before WaitTable::wait) walks
+ * the chain with the states locked hand over hand (the previous hop's state stays locked
+ * while the next owner is named and recorded, so the lock it is blocked on cannot be freed
+ * under the walk: its waiter has not yet cleared blocked_on), recording its key in each
+ * owner's lent[] and taking a task reference of each; then, all locks dropped, it applies
+ * the new attributes to each. A lender that finds the owner gone (the word no longer names
+ * it, re-read after recording, with a full fence between) takes its record back: the
+ * owner's release stores the word, then a full fence, then reads `active`: either the lender
+ * sees the release, or the owner sees `active` and removes the record itself.
+ *
+ * Applying: compute the wanted attributes from the record under the lock (with its `gen`),
+ * set them unlocked, and check `gen` again: a change meanwhile (another lender, a release)
+ * makes it compute and set again, so the last set always follows the last record. Appliers
+ * never wait for each other (a low-priority one preempted inside sched_setattr would
+ * otherwise hold up a high-priority lender's boost); `inflight` counts those between
+ * compute and check, and the record is only marked unboosted (base no longer saved) when
+ * none is in flight, so a late set of an old value is always followed by a set of the latest.
+ *
+ * Restoring happens in the owner's release, after the word store and the wake (the woken
+ * waiter, of the best priority, runs as soon as the owner drops). If the release happens
+ * where sleeping is not allowed (a spin mutex held, a critical section, interrupts or
+ * preemption off; msleep releases its interlock outside any chain lock, so it restores at
+ * once), the record is updated at once and the restore is deferred to a kworker of
+ * system_highpri_wq (nice -20): the owner keeps the boost until that worker runs (bounded
+ * by the CPU a nice -20 task gets beside the boosted owner; RT throttling leaves it 5% at
+ * worst), or until the owner's next sleepable release or block, which applies the record
+ * too.
+ *
+ * Limits:
+ *  - The boost is the task's normal policy: sched_getscheduler(2) and ps show it while it
+ *    lasts; a sched_setattr() from elsewhere during a boost is overwritten by the restore.
+ *  - Waiters are woken in the priority order they had when they queued.
+ *  - More than kTrack contested locks lent through at once: the extra lendings are merged
+ *    into one value kept until no tracked lending is left (an over-boost, never an
+ *    under-restore).
+ *  - A walk stops at kMaxDepth hops, at an owner without a state, or at contention on a
+ *    state's lock it cannot get soon (only possible with a lock cycle: a deadlock anyway).
+ *  - sched_setattr_nocheck() can fail (e.g. RT group scheduling without RT runtime): the
+ *    boost is then not applied; failures are counted in prio_set_failures (for a debugger).
+ *  - Only threads in sleepable context lend (a lock taken in interrupt context, or with a
+ *    spin mutex held, is already a reported misuse), and only to owners that have a thread
+ *    state (every mtx, rw and rm writer has one, unless its first allocation failed).
+ *  - A thread that exits holding a lock (reported, EXIT_HELD) leaves its task pointer in the
+ *    lock word; a later waiter would lend to freed memory, as its adaptive spin would look
+ *    at it. Releasing before exit is the contract, as in FreeBSD.
+ */
+#include "core/prio.h"
+#include "core/thread.h"
+
+namespace bsdsync {
+
+namespace {
+
+constexpr int kMaxDepth = 8;		/* hops along the chain of owners */
+constexpr int kApplyRounds = 16;	/* recomputations while lendings keep changing */
+constexpr int kTryLockSpins = 10000;	/* the hand-over-hand lock of a walk's next hop */
+
+unsigned long prio_set_failures;
+
+/* The spin bit of a PrioState (or of the deferred list): interrupts off while held, so a
+ * holder is never preempted by a thread spinning on it on the same CPU. */
+class Bit {
+public:
+	explicit Bit(volatile unsigned long *b) : b_(b), flags_(bsdsync_irq_save())
+	{
+		while (__atomic_exchange_n(b_, 1UL, __ATOMIC_ACQUIRE) != 0) {
+			while (load_relaxed(b_) != 0)
+				bsdsync_cpu_relax();
+		}
+	}
+	~Bit() { unlock(); }
+	void unlock()
+	{
+		if (!b_)
+			return;
+		store_release(b_, 0UL);
+		bsdsync_irq_restore(flags_);
+		b_ = nullptr;
+	}
+	Bit(const Bit &) = delete;
+	Bit &operator=(const Bit &) = delete;
+
+private:
+	volatile unsigned long *b_;
+	unsigned long flags_;
+};
+
+/* Bounded attempt at a state's bit, interrupts already off (inside a walk). */
+bool try_bit(volatile unsigned long *b)
+{
+	for (int i = 0; i < kTryLockSpins; i++) {
+		if (load_relaxed(b) == 0 && __atomic_exchange_n(b, 1UL, __ATOMIC_ACQUIRE) == 0)
+			return true;
+		bsdsync_cpu_relax();
+	}
+	return false;
+}
+void drop_bit(volatile unsigned long *b) { store_release(b, 0UL); }
+
+int key_of(const bsdsync_sched_attr &a)
+{
+	switch (a.policy) {
+	case BSDSYNC_SCHED_DEADLINE:
+		return -1;
+	case BSDSYNC_SCHED_FIFO:
+	case BSDSYNC_SCHED_RR:
+		return 99 - a.rt_priority;
+	case BSDSYNC_SCHED_IDLE:
+		return 140;
+	default:
+		return 120 + a.nice;
+	}
+}
+
+/* The attributes a boost to `key` sets (key better than the base's). */
+bsdsync_sched_attr attr_of_key(int key, const bsdsync_sched_attr &base)
+{
+	bsdsync_sched_attr a{};
+	a.reset_on_fork = base.reset_on_fork;
+	if (key < 100) {
+		a.policy = BSDSYNC_SCHED_FIFO;
+		a.rt_priority = 99 - (key < 0 ? 0 : key);
+	} else {
+		a.policy = BSDSYNC_SCHED_NORMAL;
+		a.nice = key - 120;
+	}
+	return a;
+}
+
+bool same(const bsdsync_sched_attr &a, const bsdsync_sched_attr &b)
+{
+	return a.policy == b.policy && a.rt_priority == b.rt_priority && a.nice == b.nice &&
+	       a.reset_on_fork == b.reset_on_fork;
+}
+
+bool sleepable() { return bsdsync_current_context() == BSDSYNC_CTX_THREAD; }
+
+constexpr int kNoKey = 1000;
+
+/* The best key lent to st, or kNoKey. Bit held. */
+int best_key(const PrioState *st)
+{
+	int best = st->overflow ? st->overflow - 2 : kNoKey;
+	for (const PrioState::Entry &e : st->lent)
+		if (e.lock && e.key < best)
+			best = e.key;
+	return best;
+}
+
+bool any_tracked(const PrioState *st)
+{
+	for (const PrioState::Entry &e : st->lent)
+		if (e.lock)
+			return true;
+	return false;
+}
+
+/* Record `key` lent through `lock`. Bit held. */
+void record(PrioState *st, const void *lock, int key)
+{
+	PrioState::Entry *free_slot = nullptr;
+	for (PrioState::Entry &e : st->lent) {
+		if (e.lock == lock) {
+			if (key < e.key)
+				e.key = key;
+			return;
+		}
+		if (!e.lock && !free_slot)
+			free_slot = &e;
+	}
+	if (free_slot) {
+		free_slot->lock = lock;
+		free_slot->key = key;
+	} else if (!st->overflow || key < st->overflow - 2) {
+		st->overflow = key + 2;
+	}
+}
+
+/* Forget what was lent through `lock`. Bit held. */
+void forget(PrioState *st, const void *lock)
+{
+	for (PrioState::Entry &e : st->lent) {
+		if (e.lock == lock) {
+			e.lock = nullptr;
+			e.key = 0;
+		}
+	}
+	if (!any_tracked(st))
+		st->overflow = 0;
+}
+
+/*
+ * Bring td's attributes in line with its record st. Sleepable context only; no bit held.
+ */
+void apply(thread *td, PrioState *st)
+{
+	for (int round = 0; round < kApplyRounds; round++) {
+		bsdsync_sched_attr want;
+		unsigned gen;
+		bool restore;
+		int best;
+		{
+			Bit b(&st->lock);
+			/* Not boosted (and no set in flight: the attributes are the base), or
+			 * the record went to another thread (td exited). */
+			if (!st->active || load_relaxed(&st->task) != td)
+				return;
+			gen = st->gen;
+			best = best_key(st);
+			restore = best >= key_of(st->base);
+			want = restore ? st->base : attr_of_key(best, st->base);
+			st->inflight++;
+		}
+		bsdsync_sched_attr cur;
+		bsdsync_sched_get(td, &cur);
+		if (!same(cur, want) && bsdsync_sched_set(td, &want) != 0)
+			__atomic_fetch_add(&prio_set_failures, 1UL, __ATOMIC_RELAXED);
+		Bit b(&st->lock);
+		if (load_relaxed(&st->task) != td)
+			return;		/* td exited meanwhile: the record was zeroed */
+		st->inflight--;
+		if (st->gen == gen) {
+			/* Our set followed the latest record. Back to the base with nothing lent
+			 * and no other set in flight (one computed from an older record would
+			 * still land, then see `gen` changed and set the latest again): the
+			 * attributes are the base, and the next boost saves them anew. */
+			if (restore && best == kNoKey && st->inflight == 0)
+				store_relaxed(&st->active, 0);
+			return;
+		}
+	}
+}
+
+/* ---- deferred restores -------------------------------------------------------------- */
+
+volatile unsigned long pending_bit;
+PrioState *pending_head;
+
+void defer(PrioState *st)
+{
+	{
+		Bit b(&pending_bit);
+		if (st->pending)
+			return;
+		st->pending = 1;
+		st->pending_next = pending_head;
+		pending_head = st;
+	}
+	bsdsync_prio_kick();
+}
+
+/* ---- lending ------------------------------------------------------------------------ */
+
+struct Hop {
+	thread *td;		/* referenced */
+	PrioState *st;
+};
+
+/*
+ * Lend `key` from the current thread, blocked on `lock`, to its owner and on down the chain.
+ * Sleepable context.
+ */
+void lend(const void *lock, PrioOwnerFn owner, int key)
+{
+	thread *const me = curthread();
+	Hop hops[kMaxDepth];
+	int n = 0;
+	PrioState *held = nullptr;	/* the previous hop's state, bit held */
+	unsigned long flags = bsdsync_irq_save();
+
+	thread *o = bsdsync_thread_hold_owner(owner, lock);
+	while (o) {
+		if (n == kMaxDepth || o == me) {
+			bsdsync_thread_release(o);
+			break;
+		}
+		ThreadState *ots = static_cast<ThreadState *>(bsdsync_td_find(o));
+		if (!ots || !try_bit(&ots->prio.lock)) {
+			bsdsync_thread_release(o);
+			break;
+		}
+		PrioState *ps = &ots->prio;
+		/* Exiting: its record is zeroed under this bit, or about to be. */
+		if (bsdsync_thread_exiting(o)) {
+			drop_bit(&ps->lock);
+			bsdsync_thread_release(o);
+			break;
+		}
+		if (!ps->active) {
+			bsdsync_sched_get(o, &ps->base);
+			store_relaxed(&ps->task, o);
+			store_relaxed(&ps->active, 1);
+		}
+		record(ps, lock, key);
+		ps->gen++;
+		/* Pairs with the full fence in prio_released(): either we see the owner's
+		 * release in the word, or it sees `active` and forgets the record itself. */
+		full_fence();
+		bool still = owner(lock) == o;
+		if (!still)
+			forget(ps, lock);
+		hops[n++] = Hop{ o, ps };
+		/* The lock of this hop stays alive while `held` (its waiter's state) is held. */
+		if (held)
+			drop_bit(&held->lock);
+		held = ps;
+		if (!still)
+			break;
+		lock = ps->blocked_on;
+		owner = ps->blocked_owner;
+		o = lock ? bsdsync_thread_hold_owner(owner, lock) : nullptr;
+	}
+	if (held)
+		drop_bit(&held->lock);
+	bsdsync_irq_restore(flags);
+
+	for (int i = 0; i < n; i++) {
+		apply(hops[i].td, hops[i].st);
+		bsdsync_thread_release(hops[i].td);
+	}
+}
+
+} // namespace
+
+PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner) : st_(nullptr)
+{
+	if (!sleepable())
+		return;
+	ThreadState *t = td_self();
+	if (!t)
+		return;
+	st_ = &t->prio;
+	{
+		Bit b(&st_->lock);
+		st_->blocked_on = lock;
+		st_->blocked_owner = owner;
+	}
+	/* Our own deferred restore, if one is still due, first: we lend what we really have. */
+	if (load_relaxed(&st_->active))
+		apply(curthread(), st_);
+	bsdsync_sched_attr mine;
+	bsdsync_sched_get(curthread(), &mine);
+	int key = key_of(mine);
+	lend(lock, owner, key < 0 ? 0 : key);
+}
+
+PrioBlock::~PrioBlock()
+{
+	if (!st_)
+		return;
+	Bit b(&st_->lock);
+	st_->blocked_on = nullptr;
+	st_->blocked_owner = nullptr;
+}
+
+void prio_released(const void *lock)
+{
+	ThreadState *t = td_peek();
+	if (!t)
+		return;
+	/* The release store of the word is before this fence; see lend(). */
+	full_fence();
+	if (likely(!load_relaxed(&t->prio.active)))
+		return;
+	prio_released_slow(&t->prio, lock);
+}
+
+void prio_released_slow(PrioState *st, const void *lock)
+{
+	{
+		Bit b(&st->lock);
+		forget(st, lock);
+		st->gen++;
+	}
+	if (sleepable())
+		apply(curthread(), st);
+	else
+		defer(st);
+}
+
+void prio_exiting(PrioState *st)
+{
+	{
+		Bit b(&pending_bit);
+		if (st->pending) {
+			PrioState **pp = &pending_head;
+			while (*pp && *pp != st)
+				pp = &(*pp)->pending_next;
+			if (*pp)
+				*pp = st->pending_next;
+			st->pending = 0;
+			st->pending_next = nullptr;
+		}
+	}
+	/* Not restored: the thread is going away. Lenders that look now see it exiting. */
+	Bit b(&st->lock);
+	store_relaxed(&st->active, 0);
+	st->gen++;
+	st->inflight = 0;
+	st->base = bsdsync_sched_attr{};
+	for (PrioState::Entry &e : st->lent)
+		e = PrioState::Entry{};
+	st->overflow = 0;
+	st->blocked_on = nullptr;
+	st->blocked_owner = nullptr;
+	store_relaxed(&st->task, static_cast<thread *>(nullptr));
+}
+
+} // namespace bsdsync
+
+using namespace bsdsync;
+
+extern "C" void bsdsync_prio_deferred(void)
+{
+	for (;;) {
+		PrioState *st;
+		thread *td;
+		{
+			Bit b(&pending_bit);
+			st = pending_head;
+			if (!st)
+				return;
+			pending_head = st->pending_next;
+			st->pending_next = nullptr;
+			st->pending = 0;
+			/* Still listed, so its thread has not passed prio_exiting(): alive. */
+			td = load_relaxed(&st->task);
+			if (td)
+				bsdsync_thread_hold(td);
+		}
+		if (td) {
+			apply(td, st);
+			bsdsync_thread_release(td);
+		}
+	}
+}

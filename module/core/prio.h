@@ -1,0 +1,73 @@
+/*
+ * Priority propagation for the locks that FreeBSD puts on turnstiles with a known owner:
+ * sleep mutexes, rw locks held for writing, rm locks held for writing. See prio.cpp for the
+ * design, the Linux interfaces used and the limits.
+ *
+ * The lock code calls two things, both on slow paths only:
+ *  - PrioBlock, in a thread about to block on a lock: constructed after the thread is
+ *    queued (WaitTable::enqueue, chain Guard released) and before WaitTable::wait; it records
+ *    the lock the thread is blocked on and lends the thread's priority to the lock's owner
+ *    and, transitively, to the owners that owner waits for. Destroyed after the wait.
+ *  - prio_released(lock), by the owner after a release of a contested lock (after the word
+ *    store and the wake, no chain Guard held): the lending made for that lock ends, and the
+ *    owner drops back to what its other contested locks justify, or to its own attributes.
+ */
+#ifndef BSDSYNC_CORE_PRIO_H
+#define BSDSYNC_CORE_PRIO_H
+
+#include "core/base.h"
+
+namespace bsdsync {
+
+/* Reads a lock's word and returns the single thread that owns it (exclusively), or null
+ * (free, shared, destroyed). Called in RCU read-side sections: no sleeping, no locks. */
+using PrioOwnerFn = thread *(*)(const void *lock);
+
+/* The cross-thread part of a ThreadState (core/thread.h). Every field but `lock` is guarded
+ * by `lock` (an interrupt-safe spin bit, never held across anything but plain stores and
+ * loads and RCU reference taking); `active` is also read without it (see prio.cpp). */
+struct PrioState {
+	enum : int { kTrack = 4 };
+	struct Entry {
+		const void *lock;	/* a contested lock this thread owns */
+		int key;		/* the best priority lent through it (lower is better) */
+	};
+
+	volatile unsigned long lock;
+	int active;			/* lent to: base saved, attributes possibly boosted */
+	unsigned gen;			/* bumped at every change of what is lent */
+	int inflight;			/* appliers between computing and re-checking */
+	bsdsync_sched_attr base;	/* the thread's own attributes, saved at the first boost */
+	Entry lent[kTrack];
+	int overflow;			/* the best lending beyond kTrack locks, as key + 2
+					   (0 = none: the state starts zeroed), kept until no
+					   tracked lending is left (prio.cpp) */
+	const void *blocked_on;		/* the lock this thread is blocked on, or null */
+	PrioOwnerFn blocked_owner;	/* how to read that lock's owner */
+	thread *task;			/* the thread itself, for the deferred restore */
+	PrioState *pending_next;	/* on the deferred-restore list (guarded by its lock) */
+	int pending;
+};
+
+class PrioBlock {
+public:
+	PrioBlock(const void *lock, PrioOwnerFn owner);
+	~PrioBlock();
+	PrioBlock(const PrioBlock &) = delete;
+	PrioBlock &operator=(const PrioBlock &) = delete;
+
+private:
+	PrioState *st_;
+};
+
+void prio_released_slow(PrioState *st, const void *lock);
+/* The current thread released `lock`, which was contested. */
+void prio_released(const void *lock);
+
+/* The thread is exiting: forget its lendings (it is not restored: it is gone), and zero the
+ * part under its lock. */
+void prio_exiting(PrioState *st);
+
+} // namespace bsdsync
+
+#endif
