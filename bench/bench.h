@@ -335,6 +335,11 @@ static __always_inline int bench_shared_loop(struct bench_worker *w,
 	static int fn(struct bench_worker *w) { return bench_lock_loop(w, lock, unlock); }
 #define BENCH_SHARED_WORKER(fn, lock, unlock)					\
 	static int fn(struct bench_worker *w) { return bench_shared_loop(w, lock, unlock); }
+/* The rw_semaphore implementation, shared by every pair that compares against it. */
+int linux_rwsem_init(void *p);
+void linux_rwsem_destroy(void *p);
+int linux_rwsem_worker(struct bench_worker *w);
+
 #define BENCH_HANDOFF_WORKER(fn, take, give)					\
 	static int fn(struct bench_worker *w) { return bench_handoff_loop(w, take, give); }
 

@@ -92,31 +92,7 @@ const struct bench_pair bench_pair_rm = {
 	},
 };
 
-/* ---- struct rw_semaphore ---------------------------------------------------------------- */
-
-static int linux_rwsem_init(void *p)
-{
-	init_rwsem((struct rw_semaphore *)p);
-	return 0;
-}
-static void linux_rwsem_destroy(void *p) { }
-static __always_inline unsigned long linux_rwsem_lock(void *p, bool write, void *scratch)
-{
-	if (write)
-		down_write((struct rw_semaphore *)p);
-	else
-		down_read((struct rw_semaphore *)p);
-	return 0;
-}
-static __always_inline void linux_rwsem_unlock(void *p, bool write, void *scratch,
-					       unsigned long how)
-{
-	if (write)
-		up_write((struct rw_semaphore *)p);
-	else
-		up_read((struct rw_semaphore *)p);
-}
-BENCH_SHARED_WORKER(linux_rwsem_worker, linux_rwsem_lock, linux_rwsem_unlock)
+/* ---- rmlock vs struct rw_semaphore (whose side is the sx pair's, pairs_shared.c) ------- */
 
 const struct bench_pair bench_pair_rm_rwsem = {
 	.name = "rm_rwsem",

@@ -112,12 +112,13 @@ static __always_inline void bsd_sx_unlock(void *p, bool write, void *scratch,
 }
 BENCH_SHARED_WORKER(bsd_sx_worker, bsd_sx_lock, bsd_sx_unlock)
 
-static int linux_rwsem_init(void *p)
+/* Shared with the rm_rwsem pair (pairs_rm.c): declared in bench.h. */
+int linux_rwsem_init(void *p)
 {
 	init_rwsem((struct rw_semaphore *)p);
 	return 0;
 }
-static void linux_rwsem_destroy(void *p) { }
+void linux_rwsem_destroy(void *p) { }
 static __always_inline unsigned long linux_rwsem_lock(void *p, bool write, void *scratch)
 {
 	if (write)
@@ -134,7 +135,10 @@ static __always_inline void linux_rwsem_unlock(void *p, bool write, void *scratc
 	else
 		up_read((struct rw_semaphore *)p);
 }
-BENCH_SHARED_WORKER(linux_rwsem_worker, linux_rwsem_lock, linux_rwsem_unlock)
+int linux_rwsem_worker(struct bench_worker *w)
+{
+	return bench_shared_loop(w, linux_rwsem_lock, linux_rwsem_unlock);
+}
 
 const struct bench_pair bench_pair_sx = {
 	.name = "sx",
