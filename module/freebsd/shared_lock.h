@@ -202,7 +202,7 @@ inline void sl_sunlock(const SharedLockKind &k, SharedLock *l, const char *op, c
 	ThreadState *t = td_peek();
 	uintptr v = load_relaxed(&l->word);
 	/* Not the last reader: one fewer. The last one without waiters: unlocked. Anything else
-	 * (waiters to hand the lock to, a thread holding no shared lock) is the slow path. */
+	 * (waiters to wake, a thread holding no shared lock) is the slow path. */
 	if (likely(t && t->*k.shared_holds > 0 && (v & sl::kShared) &&
 		   (sl::sharers(v) > 1 || v == (sl::kUnlocked | sl::kOneSharer)))) {
 		uintptr nv = sl::sharers(v) > 1 ? v - sl::kOneSharer : sl::kUnlocked;
