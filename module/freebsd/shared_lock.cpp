@@ -201,7 +201,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	bsdsync_block_result r;
 	if (propagates(k)) {
 		/* Queued first: a release while we lend still wakes us (core/prio.h). */
-		PrioBlock lend(l, prio_writer);
+		PrioBlock lend(l, prio_writer, &w.woken);
 		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
 			   settle, &settle_args);
 	} else {
