@@ -15,11 +15,20 @@
  *   FREE|bits           -> owner|bits        xlock slow path or try_xlock: the new owner
  *                                            keeps the bits and so the duty to wake
  *   SHARED|n|bits       -> SHARED|n+1|bits   slock: one CAS, acquire, only while no writer
- *                                            waits (EXCLUSIVE_WAITERS clear), or by a thread
- *                                            already holding a shared lock of the kind, or a
+ *                                            waits or spins (EXCLUSIVE_WAITERS and
+ *                                            WRITE_SPINNER clear), or by a thread already
+ *                                            holding a shared lock of the kind, or a
  *                                            try_slock; n = 0 included
  *   SHARED|n+1|bits     -> SHARED|n|bits     sunlock fast path, n >= 1: one CAS, release
- *   SHARED|1            -> UNLOCKED          last sunlock without waiters: one CAS, release
+ *   SHARED|1[|SPINNER]  -> UNLOCKED          last sunlock without waiters: one CAS, release
+ *   SHARED|n|bits       -> ...|WRITE_SPINNER a writer finding the lock read-held (n >= 1)
+ *                                            sets it by CAS and spins a bounded while for
+ *                                            the readers to leave (FreeBSD
+ *                                            RW_LOCK_WRITE_SPINNER), new readers keeping out;
+ *                                            it clears it by CAS if it stops with readers
+ *                                            still in. Advisory: only ever on a word with
+ *                                            shared holds; every release to a free word and
+ *                                            try_upgrade drop it
  *   owner               -> owner|RECURSED    exclusive recursion (lo_data counts); only the
  *                                            owner writes it, the unlock CAS then fails into
  *                                            the slow path, which counts down
@@ -62,8 +71,10 @@
  * threads' Waiter records are on their own stacks, the chain lock is in the wait table, and the
  * channel is only used as a key. The next owner may free the lock at once.
  *
- * Readers and writers spin while the exclusive owner runs on a CPU (adaptive), then queue. sx
- * waits release Giant while blocked (FreeBSD GIANT_SAVE) and take it back after.
+ * Readers and writers spin while the exclusive owner runs on a CPU (adaptive), then queue; a
+ * writer also spins a bounded while on a read-held lock, and a reader a bounded while on a
+ * spinning writer. sx waits release Giant while blocked (FreeBSD GIANT_SAVE) and take it
+ * back after.
  */
 #include "freebsd/shared_lock.h"
 #include "core/prio.h"
@@ -265,6 +276,44 @@ inline bool may_spin(const SharedLock *l)
 	return !(load_relaxed(&l->lo.lo_flags) & kNoAdaptive);
 }
 
+/* How long a writer spins on a read-held lock, and a reader on a spinning writer, before
+ * queueing (FreeBSD rowner_loops / asx_loops): read holders cannot be seen running, so the
+ * spin is bounded instead. */
+constexpr unsigned kReadHeldSpins = 1000;
+
+/*
+ * A writer found the lock held shared: spin a bounded while for the readers to leave, with
+ * WRITE_SPINNER set so that new readers keep out (FreeBSD RW_LOCK_WRITE_SPINNER; a thread
+ * that already holds a shared lock of the kind still passes). The bit is advisory: set only
+ * on a word with shared holds, cleared by the last reader's release or by the spinner when
+ * it stops. Returns the word last seen.
+ */
+uintptr spin_on_readers(SharedLock *l, uintptr v)
+{
+	if (!(v & kWriteSpinner) && !cas_relaxed(&l->word, &v, v | kWriteSpinner))
+		return v;
+	for (unsigned i = 0; i < kReadHeldSpins; i++) {
+		bsdsync_cpu_relax();
+		v = load_relaxed(&l->word);
+		if (!(v & kShared) || sharers(v) == 0)
+			return v;	/* free (the last reader cleared the bit) or taken */
+	}
+	while ((v & kWriteSpinner) && sharers(v) > 0 &&
+	       !cas_relaxed(&l->word, &v, v & ~kWriteSpinner)) {
+	}
+	return load_relaxed(&l->word);
+}
+
+/* A reader found a writer spinning on the readers: it will soon own the lock or stop. */
+uintptr spin_on_spinner(SharedLock *l, uintptr v)
+{
+	for (unsigned i = 0; i < kReadHeldSpins && (v & kShared) && (v & kWriteSpinner); i++) {
+		bsdsync_cpu_relax();
+		v = load_relaxed(&l->word);
+	}
+	return v;
+}
+
 } // namespace
 
 bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
@@ -295,6 +344,7 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		recurse(k, l, op, file, line);
 		return 0;
 	}
+	bool spun_on_readers = false;
 	for (;;) {
 		if ((v & ~kWaiters) == kUnlocked) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
@@ -315,6 +365,12 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			v = load_relaxed(&l->word);
 			continue;
 		}
+		/* Read-held: a bounded spin, once per attempt (again after each wakeup). */
+		if (sharers(v) > 0 && !spun_on_readers && may_spin(l)) {
+			spun_on_readers = true;
+			v = spin_on_readers(l, v);
+			continue;
+		}
 
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
@@ -327,6 +383,7 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		int error = block(k, l, g, WQ_EXCLUSIVE, interruptible, file, line);
 		if (error != kRetry)
 			return error;
+		spun_on_readers = false;
 		v = load_relaxed(&l->word);
 	}
 }
@@ -348,8 +405,9 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 	 * may be recursing, and waiting behind a writer that waits for it would deadlock. */
 	ThreadState *t = td_self();
 	const bool holds_shared = t && t->*k.shared_holds > 0;
+	const uintptr stops = holds_shared ? 0 : kExclusiveWaiters | kWriteSpinner;
 	for (;;) {
-		if ((v & kShared) && (holds_shared || !(v & kExclusiveWaiters))) {
+		if ((v & kShared) && !(v & stops)) {
 			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
 				shared_acquired(k, &l->lo);
 				return 0;
@@ -365,10 +423,16 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			v = load_relaxed(&l->word);
 			continue;
 		}
+		if ((v & kShared) && (v & kWriteSpinner) && !(v & kExclusiveWaiters)) {
+			uintptr was = v;
+			v = spin_on_spinner(l, v);
+			if (v != was)
+				continue;
+		}
 
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
-		if (v == kDestroyed || ((v & kShared) && (holds_shared || !(v & kExclusiveWaiters))))
+		if (v == kDestroyed || ((v & kShared) && !(v & stops)))
 			continue;
 		if (!(v & kSharedWaiters) && !cas_relaxed(&l->word, &v, v | kSharedWaiters))
 			continue;
@@ -425,8 +489,9 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		return;
 	}
 	for (;;) {
-		if (sharers(v) > 1 || v == (kUnlocked | kOneSharer)) {
-			/* Not the last, or the last without waiters (the fast path's cases). */
+		if (sharers(v) > 1 || (v & ~kWriteSpinner) == (kUnlocked | kOneSharer)) {
+			/* Not the last, or the last without waiters (the fast path's cases; the
+			 * last also clears a spinning writer's bit). */
 			uintptr nv = sharers(v) > 1 ? v - kOneSharer : kUnlocked;
 			if (cas_release(&l->word, &v, nv))
 				break;
