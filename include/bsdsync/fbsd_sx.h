@@ -9,8 +9,8 @@
  *   SHARED           0x01  shared mode: bits 5.. count the shared holds (0 = unlocked)
  *   SHARED_WAITERS   0x02  threads may be queued to take it shared
  *   EXCLUSIVE_WAITERS 0x04 threads may be queued to take it exclusively
- *   WRITE_SPINNER    0x08  (FreeBSD's spinning-writer bit; never set by bsdsync, which spins
- *                          only on a running exclusive owner)
+ *   WRITE_SPINNER    0x08  a writer spins a bounded while for the readers to leave: new
+ *                          readers keep out (FreeBSD's RW_LOCK_WRITE_SPINNER)
  *   RECURSED         0x10  exclusive owner holds it more than once (depth-1 in lo_data)
  *   otherwise              the exclusive owner's thread pointer (at least 64-byte aligned)
  *

@@ -303,7 +303,7 @@ struct Hop {
  * Lend `key` from the current thread, blocked on `lock`, to its owner and on down the chain.
  * Sleepable context.
  */
-void lend(const void *lock, PrioOwnerFn owner, int key)
+void lend(const void *lock, PrioOwnerFn owner, int key, const int *woken)
 {
 	thread *const me = curthread();
 	Hop hops[kMaxDepth];
@@ -340,6 +340,12 @@ void lend(const void *lock, PrioOwnerFn owner, int key)
 		 * release in the word, or it sees `active` and forgets the record itself. */
 		full_fence();
 		bool still = owner(lock) == o;
+		/* The first hop's owner wakes us before its release's full fence and reads
+		 * `active` after it: either it forgets this record, or we see woken here and
+		 * take it back (it may have released and retaken the lock: the word names it
+		 * again, but its release is over). */
+		if (n == 0 && woken && load_relaxed(woken))
+			still = false;
 		if (!still)
 			forget(ps, lock);
 		hops[n++] = Hop{ o, ps };
@@ -365,7 +371,7 @@ void lend(const void *lock, PrioOwnerFn owner, int key)
 
 } // namespace
 
-PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner) : st_(nullptr)
+PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const int *woken) : st_(nullptr)
 {
 	if (!sleepable())
 		return;
@@ -384,7 +390,7 @@ PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner) : st_(nullptr)
 	bsdsync_sched_attr mine;
 	bsdsync_sched_get(curthread(), &mine);
 	int key = key_of(mine);
-	lend(lock, owner, key < 0 ? 0 : key);
+	lend(lock, owner, key < 0 ? 0 : key, woken);
 }
 
 PrioBlock::~PrioBlock()

@@ -51,7 +51,11 @@ struct PrioState {
 
 class PrioBlock {
 public:
-	PrioBlock(const void *lock, PrioOwnerFn owner);
+	/* `woken`: the blocked thread's Waiter::woken (may be null). A lending recorded after
+	 * the owner woke us is taken back by the lender itself: the owner may already have
+	 * ended the lendings through this lock and taken it again (the word names it again),
+	 * and would otherwise keep the boost. */
+	PrioBlock(const void *lock, PrioOwnerFn owner, const int *woken = nullptr);
 	~PrioBlock();
 	PrioBlock(const PrioBlock &) = delete;
 	PrioBlock &operator=(const PrioBlock &) = delete;

@@ -66,14 +66,14 @@ void WaitTable::unlink(Chain *c, Waiter *w)
 		store_relaxed(w->count, *w->count - 1);
 }
 
-void WaitTable::wake(Waiter *w)
+void WaitTable::wake(Waiter *w, int token)
 {
 	thread *td = w->td;
 
 	/* Once woken is stored the waiter may run, return and exit: hold the task so the wake
 	 * below never touches a freed task, and touch nothing of *w after the store. */
 	bsdsync_thread_hold(td);
-	store_release(&w->woken, 1);
+	store_release(&w->woken, token);
 	bsdsync_wake(td);
 	bsdsync_thread_release(td);
 }
@@ -150,7 +150,7 @@ bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)
 	return false;
 }
 
-int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue)
+int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int token)
 {
 	int n = 0;
 	Waiter *w = g.chain_->head;
@@ -159,7 +159,7 @@ int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue)
 		Waiter *next = w->next;
 		if (w->channel == channel && w->queue == queue) {
 			unlink(g.chain_, w);
-			wake(w);
+			wake(w, token);
 			n++;
 		}
 		w = next;

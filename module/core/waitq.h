@@ -111,7 +111,14 @@ public:
 	/* Wake the most recently queued waiter (FreeBSD wakeup_any: unfair, fast). */
 	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue);
 	/* Wake every waiter on (channel, queue); returns how many. */
-	int wake_all(Guard &g, const void *channel, WaitQueueId queue);
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue) {
+		return wake_all(g, channel, queue, 1);
+	}
+	/* As wake_all, storing `token` (nonzero) in each waiter's `woken` instead of 1: the
+	 * waiter reads it after wait() returns BSDSYNC_WOKEN to learn why it was woken (a lock
+	 * downgrade that already counted it in as a shared holder, rather than a wakeup that
+	 * only lets it retry). */
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue, int token);
 	/* Is any thread queued on (channel, queue)? */
 	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
 	/* The waiter take_one() would take, left queued (a lock release that hands the lock to
@@ -126,7 +133,7 @@ public:
 private:
 	static Chain *chain_of(WaitTable &t, const void *channel);
 	static void unlink(Chain *c, Waiter *w);
-	static void wake(Waiter *w);
+	static void wake(Waiter *w, int token = 1);
 	static Waiter *best(Chain *c, const void *channel, WaitQueueId queue);
 };
 

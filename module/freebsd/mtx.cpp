@@ -188,7 +188,7 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		{
 			/* Queued, so the owner's release will wake us even if it comes while we
 			 * lend it our priority; the lending ends with its release. */
-			PrioBlock lend(m, prio_owner);
+			PrioBlock lend(m, prio_owner, &w.woken);
 			turnstiles.wait(w, BSDSYNC_BLOCK_LOCK, 0, 0);
 		}
 		v = load_relaxed(&m->mtx_lock);

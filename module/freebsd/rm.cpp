@@ -194,7 +194,7 @@ thread *prio_writer(const void *state)
 void wait_for_writer(Waiter &wt, RmState *st, bool unbounded)
 {
 	if (!unbounded) {
-		PrioBlock lend(st, prio_writer);
+		PrioBlock lend(st, prio_writer, &wt.woken);
 		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
 	} else {
 		turnstiles.wait(wt, wait_state(unbounded), 0, 0);

@@ -3,40 +3,65 @@
  * SharedLockKind (shared_lock.h).
  *
  * The word (sx_lock / rw_lock, include/bsdsync/fbsd_sx.h) is either
- *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: unlocked), or
+ *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: free), or
  *   owner | RECURSED? | waiter bits      held exclusively by `owner`,
  * with SHARED_WAITERS / EXCLUSIVE_WAITERS saying that threads may be queued on the lock's
- * channel of its wait table (WQ_SHARED / WQ_EXCLUSIVE). Transitions:
+ * channel of its wait table (WQ_SHARED / WQ_EXCLUSIVE). UNLOCKED is SHARED with no holds and
+ * no bits; a free word may carry bits (FREE|bits below) while woken waiters have not yet come
+ * back for the lock. Transitions:
  *
  *   UNLOCKED            -> owner             xlock fast path: one CAS, acquire
  *   owner               -> UNLOCKED          xunlock fast path: one CAS, release
- *   SHARED|n            -> SHARED|n+1        slock fast path: one CAS, acquire, only while
- *                                            no writer waits (EXCLUSIVE_WAITERS clear)
+ *   FREE|bits           -> owner|bits        xlock slow path or try_xlock: the new owner
+ *                                            keeps the bits and so the duty to wake
+ *   SHARED|n|bits       -> SHARED|n+1|bits   slock: one CAS, acquire, only while no writer
+ *                                            waits or spins (EXCLUSIVE_WAITERS and
+ *                                            WRITE_SPINNER clear), or by a thread already
+ *                                            holding a shared lock of the kind, or a
+ *                                            try_slock; n = 0 included
  *   SHARED|n+1|bits     -> SHARED|n|bits     sunlock fast path, n >= 1: one CAS, release
- *   SHARED|1            -> UNLOCKED          last sunlock without waiters: one CAS, release
+ *   SHARED|1[|SPINNER]  -> UNLOCKED          last sunlock without waiters: one CAS, release
+ *   SHARED|n|bits       -> ...|WRITE_SPINNER a writer finding the lock read-held (n >= 1)
+ *                                            sets it by CAS and spins a bounded while for
+ *                                            the readers to leave (FreeBSD
+ *                                            RW_LOCK_WRITE_SPINNER), new readers keeping out;
+ *                                            it clears it by CAS if it stops with readers
+ *                                            still in. Advisory: only ever on a word with
+ *                                            shared holds; every release to a free word and
+ *                                            try_upgrade drop it
  *   owner               -> owner|RECURSED    exclusive recursion (lo_data counts); only the
  *                                            owner writes it, the unlock CAS then fails into
  *                                            the slow path, which counts down
  *   held | WAITERS bit  set by a thread about to queue, under the chain Guard of the lock,
  *                       before it queues: from then on the holder's release CAS fails and
  *                       its slow path takes the same Guard and finds the waiter (no lost
- *                       wakeup). A thread queues only while the lock is held.
- *   SHARED|1|bits or    -> hand-off, under the Guard, by the last holder: to the best
- *   owner|bits             exclusive waiter (word = its thread | bits still true), else to
- *                          every shared waiter (word = SHARED | count << 5), else UNLOCKED.
- *                          The woken threads return owning the lock: no barging, so a
- *                          waiting writer is never starved by arriving readers.
+ *                       wakeup). A reader may also queue on FREE|EXCLUSIVE_WAITERS: a woken
+ *                       writer is on its way, and will own the bits and wake it.
+ *   SHARED|1|bits or    -> release with waiters, under the Guard, by the last holder (store
+ *   owner|bits             or CAS, release): the lock is left free, never handed to a thread
+ *                          that is not running (that made a convoy: one sleep and wakeup per
+ *                          ownership change). If a writer is queued (writers preferred, as
+ *                          FreeBSD): FREE|EXCLUSIVE_WAITERS|SHARED_WAITERS? and the best
+ *                          writer is woken; EXCLUSIVE_WAITERS stays set even if it was the
+ *                          last queued writer, so arriving readers do not pass it before it
+ *                          runs (an arriving writer may take the lock: it is running). Else
+ *                          UNLOCKED and every queued reader is woken. The woken threads
+ *                          retry the acquisition like any arrival (spinning, queueing again).
  *   owner|bits          -> SHARED|1+m|EXCL?  downgrade, under the Guard: the m queued readers
- *                                            get in at once, a queued writer keeps its bit
+ *                                            are counted in and woken holding it (no
+ *                                            convoy: the downgrader keeps running, holding it
+ *                                            beside them); a queued writer keeps its bit
  *   SHARED|1|bits       -> owner|bits        try_upgrade of the sole shared hold: one CAS
  *   UNLOCKED            -> DESTROYED         destroy
  *
- * Invariants, kept under the Guard: UNLOCKED has no waiter bits (a release with waiters hands
- * the lock on); in shared mode SHARED_WAITERS implies EXCLUSIVE_WAITERS (readers only wait
- * behind a writer). A waiter that gives up (a signal for the _sig forms) recomputes the bits
- * from the queues under the chain lock it unlinks itself with (its bit still set, no holder
- * can finish a release meanwhile) and, if it was the last writer in front of queued readers
- * of a shared lock, lets them in.
+ * Invariants, kept under the Guard: in shared or free mode SHARED_WAITERS implies
+ * EXCLUSIVE_WAITERS (readers only wait behind a writer, queued or woken and on its way);
+ * EXCLUSIVE_WAITERS on a free or shared word with no writer queued means a woken writer has
+ * not yet acquired or queued again: it will, and then owns (or has re-set) the bits. A waiter
+ * that gives up (a signal for the _sig forms) recomputes the bits from the queues under the
+ * chain lock it unlinks itself with (its bit still set, no holder can finish a release
+ * meanwhile) and, if no writer is queued any more in front of queued readers of a free or
+ * shared-mode lock, clears the bits and wakes those readers to retry.
  *
  * Writer starvation (FreeBSD __sx_can_read / __rw_can_read): a new reader waits while a
  * writer waits, unless the thread already holds a shared lock of the same kind (the per-thread
@@ -46,8 +71,10 @@
  * threads' Waiter records are on their own stacks, the chain lock is in the wait table, and the
  * channel is only used as a key. The next owner may free the lock at once.
  *
- * A writer spins while the exclusive owner runs on a CPU (adaptive), then queues. sx waits
- * release Giant while blocked (FreeBSD GIANT_SAVE) and take it back after.
+ * Readers and writers spin while the exclusive owner runs on a CPU (adaptive), then queue; a
+ * writer also spins a bounded while on a read-held lock, and a reader a bounded while on a
+ * spinning writer. sx waits release Giant while blocked (FreeBSD GIANT_SAVE) and take it
+ * back after.
  */
 #include "freebsd/shared_lock.h"
 #include "core/prio.h"
@@ -82,44 +109,46 @@ bool unrecurse(SharedLock *l)
 }
 
 /*
- * Under g, the holders gone (or going with the CAS the caller makes): the word that hands
- * the lock to its waiters. The best writer, if one waits (*writer set, still queued: take it
- * after the CAS succeeds), else every waiting reader (a shared hold each), else UNLOCKED.
+ * Under g, the last holder leaving (its store or CAS of the returned word is the release):
+ * the word the lock is left with, and whom to wake. The lock is never handed to a sleeping
+ * thread: it is left free and the woken threads compete for it again, like any arrival.
+ * A queued writer is preferred (FreeBSD): the best one is woken (*writer, still queued: take
+ * it after the store succeeds) and EXCLUSIVE_WAITERS stays set until it has run, so that
+ * arriving readers do not pass it (an arriving writer may take the lock: no convoy);
+ * SHARED_WAITERS stays while readers are queued. Else every queued reader is woken (*readers)
+ * and the word is plain UNLOCKED.
  */
-uintptr successor(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, Waiter **writer)
+uintptr release_word(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g,
+		     Waiter **writer, bool *readers)
 {
 	WaitTable &t = *k.table;
-	Waiter *w = t.peek_one(g, l, WQ_EXCLUSIVE);
-	*writer = w;
-	if (w) {
-		uintptr nv = (uintptr)w->td;
-		if (t.count(g, l, WQ_EXCLUSIVE) > 1)
-			nv |= kExclusiveWaiters;
-		if (t.has_waiters(g, l, WQ_SHARED))
-			nv |= kSharedWaiters;
-		return nv;
-	}
-	return kShared + (uintptr)t.count(g, l, WQ_SHARED) * kOneSharer;
+	bool queued_readers = t.has_waiters(g, l, WQ_SHARED);
+	*writer = t.peek_one(g, l, WQ_EXCLUSIVE);
+	*readers = !*writer && queued_readers;
+	if (*writer)
+		return kUnlocked | kExclusiveWaiters | (queued_readers ? kSharedWaiters : 0);
+	return kUnlocked;
 }
 
-/* After the word installed by successor(): wake whom it was handed to. */
-void wake_successor(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, Waiter *writer)
+/* After the word from release_word() is stored: wake whom it chose. */
+void wake_released(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, Waiter *writer,
+		   bool readers)
 {
 	WaitTable &t = *k.table;
 	if (writer) {
 		/* The chain is still held: take_one picks the same waiter peek_one saw. */
 		t.wake_taken(g, t.take_one(g, l, WQ_EXCLUSIVE));
-	} else {
+	} else if (readers) {
 		t.wake_all(g, l, WQ_SHARED);
 	}
 }
 
 /*
- * A waiter left its queue without being handed the lock (a signal), under the chain Guard g
- * it unlinked itself with: its bit may now claim waiters that are gone. Recompute the bits
- * from the queues; if no writer waits any more in front of queued readers of a shared-mode
- * lock, let those readers in now. Safe against unlock-then-free: our bit is still set, so no
- * holder can finish a release without this Guard.
+ * A waiter gave up (a signal for the _sig forms), under the chain Guard g it unlinked itself
+ * with: its bit may now claim waiters that are gone. Recompute the bits from the queues; if
+ * no writer waits any more in front of queued readers of a free or shared-mode lock, clear
+ * the bits and wake those readers to retry. Safe against unlock-then-free: our bit is still
+ * set, so no holder can finish a release without this Guard.
  */
 struct SettleArgs {
 	const SharedLockKind *k;
@@ -138,10 +167,7 @@ void settle(WaitTable::Guard &g, void *arg)
 		bool writers = t.has_waiters(g, l, WQ_EXCLUSIVE);
 		bool readers = t.has_waiters(g, l, WQ_SHARED);
 		if ((v & kShared) && !writers && readers) {
-			uintptr n = (uintptr)t.count(g, l, WQ_SHARED);
-			uintptr nv = (v & ~kWaiters) + n * kOneSharer;
-			/* Release: the readers' critical sections follow their wakeup. */
-			if (cas_release(&l->word, &v, nv)) {
+			if ((v & kWaiters) == 0 || cas_relaxed(&l->word, &v, v & ~kWaiters)) {
 				t.wake_all(g, l, WQ_SHARED);
 				return;
 			}
@@ -154,8 +180,6 @@ void settle(WaitTable::Guard &g, void *arg)
 	}
 }
 
-/* Queue on the lock (chain held by g, our bit set), block, and return owning the lock in the
- * queue's mode (0), or without it after a signal (EINTR/ERESTART). */
 /* The owner a thread blocked on an rw lock lends its priority to: the writer, if one holds
  * it (core/prio.h; read in RCU sections). Read holds have no owner to lend to (FreeBSD). */
 thread *prio_writer(const void *lock)
@@ -166,6 +190,16 @@ thread *prio_writer(const void *lock)
 /* Priority propagation is for locks on turnstiles (rw), not sleep queues (sx), as FreeBSD. */
 inline bool propagates(const SharedLockKind &k) { return k.table == &turnstiles; }
 
+/* block()'s results besides 0 and the errors: woken to compete for the lock again. */
+constexpr int kRetry = -1;
+/* The `woken` token of readers that sl_downgrade counted in as shared holders. */
+constexpr int kGranted = 2;
+
+/*
+ * Queue on the lock (chain held by g, our bit set) and block. Returns kRetry when woken by a
+ * release (the lock was left free: compete for it again), 0 when a downgrade let us in (a
+ * reader, already counted in the word), or the error of a signal (EINTR/ERESTART).
+ */
 int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
 	  bool interruptible, const char *file, int line)
 {
@@ -178,21 +212,21 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	bsdsync_block_result r;
 	if (propagates(k)) {
 		/* Queued first: a release while we lend still wakes us (core/prio.h). */
-		PrioBlock lend(l, prio_writer);
+		PrioBlock lend(l, prio_writer, &w.woken);
 		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
 			   settle, &settle_args);
 	} else {
 		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
 			   settle, &settle_args);
 	}
-	int error = 0;
+	int error = kRetry;
 	if (r == BSDSYNC_WOKEN) {
-		/* Handed over by the releaser's store (release), which the waker's release store
-		 * of w.woken and our acquire load of it order before this point. */
-		if (queue == WQ_EXCLUSIVE)
-			exclusive_acquired(k, &l->lo);
-		else
+		/* A downgrade counted us in before its release store of w.woken, which our
+		 * acquire load of it (in wait) orders before this point. */
+		if (load_relaxed(&w.woken) == kGranted) {
 			shared_acquired(k, &l->lo);
+			error = 0;
+		}
 	} else {
 		error = block_errno(r);	/* the bits were settled in wait() */
 	}
@@ -219,8 +253,9 @@ BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool 
 	for (;;) {
 		if (v == kDestroyed)
 			return BSDSYNC_EINVAL;
-		if (exclusive ? v == kUnlocked : (v & kShared) != 0) {
-			if (cas_acquire(&l->word, &v, exclusive ? self() : v + kOneSharer))
+		if (exclusive ? (v & ~kWaiters) == kUnlocked : (v & kShared) != 0) {
+			if (cas_acquire(&l->word, &v,
+					exclusive ? self() | (v & kWaiters) : v + kOneSharer))
 				return 0;
 			continue;
 		}
@@ -239,6 +274,44 @@ BSDSYNC_COLD void report_destroyed_while_waiting(SharedLock *l, const char *op,
 inline bool may_spin(const SharedLock *l)
 {
 	return !(load_relaxed(&l->lo.lo_flags) & kNoAdaptive);
+}
+
+/* How long a writer spins on a read-held lock, and a reader on a spinning writer, before
+ * queueing (FreeBSD rowner_loops / asx_loops): read holders cannot be seen running, so the
+ * spin is bounded instead. */
+constexpr unsigned kReadHeldSpins = 1000;
+
+/*
+ * A writer found the lock held shared: spin a bounded while for the readers to leave, with
+ * WRITE_SPINNER set so that new readers keep out (FreeBSD RW_LOCK_WRITE_SPINNER; a thread
+ * that already holds a shared lock of the kind still passes). The bit is advisory: set only
+ * on a word with shared holds, cleared by the last reader's release or by the spinner when
+ * it stops. Returns the word last seen.
+ */
+uintptr spin_on_readers(SharedLock *l, uintptr v)
+{
+	if (!(v & kWriteSpinner) && !cas_relaxed(&l->word, &v, v | kWriteSpinner))
+		return v;
+	for (unsigned i = 0; i < kReadHeldSpins; i++) {
+		bsdsync_cpu_relax();
+		v = load_relaxed(&l->word);
+		if (!(v & kShared) || sharers(v) == 0)
+			return v;	/* free (the last reader cleared the bit) or taken */
+	}
+	while ((v & kWriteSpinner) && sharers(v) > 0 &&
+	       !cas_relaxed(&l->word, &v, v & ~kWriteSpinner)) {
+	}
+	return load_relaxed(&l->word);
+}
+
+/* A reader found a writer spinning on the readers: it will soon own the lock or stop. */
+uintptr spin_on_spinner(SharedLock *l, uintptr v)
+{
+	for (unsigned i = 0; i < kReadHeldSpins && (v & kShared) && (v & kWriteSpinner); i++) {
+		bsdsync_cpu_relax();
+		v = load_relaxed(&l->word);
+	}
+	return v;
 }
 
 } // namespace
@@ -271,9 +344,12 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		recurse(k, l, op, file, line);
 		return 0;
 	}
+	bool spun_on_readers = false;
 	for (;;) {
-		if (v == kUnlocked) {
-			if (cas_acquire(&l->word, &v, me)) {
+		if ((v & ~kWaiters) == kUnlocked) {
+			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
+			 * waiters when it releases (a woken writer competes like any arrival). */
+			if (cas_acquire(&l->word, &v, me | (v & kWaiters))) {
 				exclusive_acquired(k, &l->lo);
 				return 0;
 			}
@@ -289,16 +365,26 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			v = load_relaxed(&l->word);
 			continue;
 		}
+		/* Read-held: a bounded spin, once per attempt (again after each wakeup). */
+		if (sharers(v) > 0 && !spun_on_readers && may_spin(l)) {
+			spun_on_readers = true;
+			v = spin_on_readers(l, v);
+			continue;
+		}
 
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
-		if (v == kUnlocked || v == kDestroyed)
+		if ((v & ~kWaiters) == kUnlocked || v == kDestroyed)
 			continue;	/* released meanwhile: retry (g unlocks) */
 		/* The bit before queueing, under the Guard: the holders' release CAS now fails
-		 * and their slow path takes this Guard and hands the lock to us. */
+		 * and their slow path takes this Guard and wakes us. */
 		if (!(v & kExclusiveWaiters) && !cas_relaxed(&l->word, &v, v | kExclusiveWaiters))
 			continue;
-		return block(k, l, g, WQ_EXCLUSIVE, interruptible, file, line);
+		int error = block(k, l, g, WQ_EXCLUSIVE, interruptible, file, line);
+		if (error != kRetry)
+			return error;
+		spun_on_readers = false;
+		v = load_relaxed(&l->word);
 	}
 }
 
@@ -319,8 +405,9 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 	 * may be recursing, and waiting behind a writer that waits for it would deadlock. */
 	ThreadState *t = td_self();
 	const bool holds_shared = t && t->*k.shared_holds > 0;
+	const uintptr stops = holds_shared ? 0 : kExclusiveWaiters | kWriteSpinner;
 	for (;;) {
-		if ((v & kShared) && (holds_shared || !(v & kExclusiveWaiters))) {
+		if ((v & kShared) && !(v & stops)) {
 			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
 				shared_acquired(k, &l->lo);
 				return 0;
@@ -336,14 +423,23 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			v = load_relaxed(&l->word);
 			continue;
 		}
+		if ((v & kShared) && (v & kWriteSpinner) && !(v & kExclusiveWaiters)) {
+			uintptr was = v;
+			v = spin_on_spinner(l, v);
+			if (v != was)
+				continue;
+		}
 
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
-		if (v == kDestroyed || ((v & kShared) && (holds_shared || !(v & kExclusiveWaiters))))
+		if (v == kDestroyed || ((v & kShared) && !(v & stops)))
 			continue;
 		if (!(v & kSharedWaiters) && !cas_relaxed(&l->word, &v, v | kSharedWaiters))
 			continue;
-		return block(k, l, g, WQ_SHARED, interruptible, file, line);
+		int error = block(k, l, g, WQ_SHARED, interruptible, file, line);
+		if (error != kRetry)
+			return error;
+		v = load_relaxed(&l->word);
 	}
 }
 
@@ -364,10 +460,11 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. */
 	WaitTable::Guard g(*k.table, l);
 	Waiter *writer;
-	uintptr nv = successor(k, l, g, &writer);
+	bool readers;
+	uintptr nv = release_word(k, l, g, &writer, &readers);
 	/* The last access to the lock: pairs with the acquire of whoever holds it next. */
 	store_release(&l->word, nv);
-	wake_successor(k, l, g, writer);
+	wake_released(k, l, g, writer, readers);
 	g.unlock();
 	/* What the waiters lent the writer through l ends (l is only a key there). */
 	if (propagates(k))
@@ -392,24 +489,26 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		return;
 	}
 	for (;;) {
-		if (sharers(v) > 1 || v == (kUnlocked | kOneSharer)) {
-			/* Not the last, or the last without waiters (the fast path's cases). */
+		if (sharers(v) > 1 || (v & ~kWriteSpinner) == (kUnlocked | kOneSharer)) {
+			/* Not the last, or the last without waiters (the fast path's cases; the
+			 * last also clears a spinning writer's bit). */
 			uintptr nv = sharers(v) > 1 ? v - kOneSharer : kUnlocked;
 			if (cas_release(&l->word, &v, nv))
 				break;
 			continue;
 		}
-		/* The last shared hold, waiters queued: hand the lock on under the Guard. Readers
-		 * passing the waiting writer (see sl_slock_slow) may still change the count, so
-		 * CAS, and re-decide on failure. */
+		/* The last shared hold, waiter bits set: release and wake under the Guard.
+		 * Readers passing the waiting writer (see sl_slock_slow) may still change the
+		 * count, so CAS, and re-decide on failure. */
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
 		bool done = false;
 		while (!done && sharers(v) == 1) {
 			Waiter *writer;
-			uintptr nv = successor(k, l, g, &writer);
+			bool readers;
+			uintptr nv = release_word(k, l, g, &writer, &readers);
 			if (cas_release(&l->word, &v, nv)) {
-				wake_successor(k, l, g, writer);
+				wake_released(k, l, g, writer, readers);
 				done = true;
 			}
 		}
@@ -424,10 +523,13 @@ int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const c
 {
 	if (unlikely(!sl_live(k, l, op, file, line)))
 		return 0;
-	uintptr v = kUnlocked;
-	if (cas_acquire(&l->word, &v, self())) {
-		exclusive_acquired(k, &l->lo);
-		return 1;
+	/* Free, maybe with waiter bits (woken waiters not yet back): kept, as sl_xlock_slow. */
+	uintptr v = load_relaxed(&l->word);
+	while ((v & ~kWaiters) == kUnlocked) {
+		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
+			exclusive_acquired(k, &l->lo);
+			return 1;
+		}
 	}
 	/* Modern FreeBSD: recurses on a recursive lock the caller holds exclusively. */
 	if (owner_of(v) == self() && (l->lo.lo_flags & LO_RECURSABLE)) {
@@ -507,7 +609,9 @@ void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const 
 	uintptr nv = (kShared + (1 + n) * kOneSharer) |
 		     (t.has_waiters(g, l, WQ_EXCLUSIVE) ? kExclusiveWaiters : 0);
 	store_release(&l->word, nv);
-	t.wake_all(g, l, WQ_SHARED);
+	/* Counted in above: they return holding it, they do not compete (kGranted). This is
+	 * no convoy: the downgrader keeps running and holding it shared beside them. */
+	t.wake_all(g, l, WQ_SHARED, kGranted);
 	g.unlock();
 	/* No longer the writer: readers have no one to lend to. */
 	if (propagates(k))

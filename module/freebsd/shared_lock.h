@@ -51,6 +51,7 @@ constexpr uintptr kShared = BSDSYNC_SL_SHARED;
 constexpr uintptr kSharedWaiters = BSDSYNC_SL_SHARED_WAITERS;
 constexpr uintptr kExclusiveWaiters = BSDSYNC_SL_EXCLUSIVE_WAITERS;
 constexpr uintptr kWaiters = kSharedWaiters | kExclusiveWaiters;
+constexpr uintptr kWriteSpinner = BSDSYNC_SL_WRITE_SPINNER;
 constexpr uintptr kRecursed = BSDSYNC_SL_RECURSED;
 constexpr uintptr kFlagMask = BSDSYNC_SL_FLAGMASK;
 constexpr uintptr kOneSharer = BSDSYNC_SL_ONE_SHARER;
@@ -62,8 +63,12 @@ constexpr unsigned kNoAdaptive = 0x0001;
 inline uintptr owner_of(uintptr v) { return (v & kShared) ? 0 : v & ~kFlagMask; }
 inline uintptr sharers(uintptr v) { return (v & kShared) ? v >> BSDSYNC_SL_SHARERS_SHIFT : 0; }
 inline uintptr self() { return (uintptr)curthread(); }
-/* A new reader may enter: shared mode, no writer queued (writers are not starved). */
-inline bool readable(uintptr v) { return (v & (kShared | kExclusiveWaiters)) == kShared; }
+/* A new reader may enter: shared mode, no writer queued or spinning (writers are not
+ * starved). */
+inline bool readable(uintptr v)
+{
+	return (v & (kShared | kExclusiveWaiters | kWriteSpinner)) == kShared;
+}
 
 } // namespace sl
 
@@ -202,7 +207,7 @@ inline void sl_sunlock(const SharedLockKind &k, SharedLock *l, const char *op, c
 	ThreadState *t = td_peek();
 	uintptr v = load_relaxed(&l->word);
 	/* Not the last reader: one fewer. The last one without waiters: unlocked. Anything else
-	 * (waiters to hand the lock to, a thread holding no shared lock) is the slow path. */
+	 * (waiters to wake, a thread holding no shared lock) is the slow path. */
 	if (likely(t && t->*k.shared_holds > 0 && (v & sl::kShared) &&
 		   (sl::sharers(v) > 1 || v == (sl::kUnlocked | sl::kOneSharer)))) {
 		uintptr nv = sl::sharers(v) > 1 ? v - sl::kOneSharer : sl::kUnlocked;
