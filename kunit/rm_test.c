@@ -762,11 +762,11 @@ static void rm_init_flags_options_set_the_lock_object_flags(struct kunit *test)
 
 static void rm_sizes_are_as_documented(struct kunit *test)
 {
-	/* README: 48 bytes plus a 16-byte slot per CPU; the caller's tracker 32. */
-	KUNIT_EXPECT_EQ(test, sizeof(struct rmlock), (size_t)48);
+	/* README: 56 bytes plus a 16-byte slot per CPU; the caller's tracker 32. */
+	KUNIT_EXPECT_EQ(test, sizeof(struct rmlock), (size_t)56);
 	KUNIT_EXPECT_EQ(test, sizeof(struct bsdsync_rm_cpu), (size_t)16);
 	KUNIT_EXPECT_EQ(test, sizeof(struct rm_priotracker), (size_t)32);
-	KUNIT_EXPECT_EQ(test, sizeof(struct rmslock), (size_t)48);
+	KUNIT_EXPECT_EQ(test, sizeof(struct rmslock), (size_t)56);
 }
 
 static void rm_new_allows_init_over_stale_memory(struct kunit *test)

@@ -8,17 +8,23 @@
  *
  *   rm_lock      the writer word: the writing thread (a task_struct pointer, 8-byte
  *                aligned) | BSDSYNC_RM_DRAINING while that writer still waits for readers
- *                to leave; 0 when no writer owns the lock; BSDSYNC_RM_DESTROYED after
- *                destroy.
- *   rm_readers   read holds counted centrally (slow paths); under the lock's turnstile
- *                chain.
+ *                to leave, | BSDSYNC_RM_WAITERS while threads may be queued behind it; 0 or
+ *                BSDSYNC_RM_WAITERS alone when no writer owns the lock;
+ *                BSDSYNC_RM_DESTROYED after destroy.
+ *   rm_readers   read holds counted centrally (by readers of CPUs without their token),
+ *                updated with atomic instructions; + BSDSYNC_RM_DRAIN_WAIT while the
+ *                draining writer sleeps until it reaches zero.
  *   rm_pcpu      a Linux per-CPU area of struct bsdsync_rm_cpu, one per CPU: the read
  *                token (FreeBSD: the CPU is not in rm_writecpus) and the read holds
  *                counted on that CPU. NULL if the allocation failed: every reader then
  *                takes the (correct, slower) central path.
+ *   rm_wtick     the tick count (low bits) at the last write release: CPUs get their
+ *                tokens back only a few ticks later (module/freebsd/rm.cpp).
+ *   rm_tokens    nonzero when some CPU may hold its token (a writer then revokes them).
  *
- * The number of read holds is rm_readers + the sum of every CPU's readers; a per-CPU
- * count may be negative (a reader that moved to another CPU before it unlocked).
+ * The number of read holds is rm_readers (without DRAIN_WAIT) + the sum of every CPU's
+ * readers; a per-CPU count or rm_readers may be negative (a reader that moved to another
+ * CPU before it unlocked).
  */
 #ifndef _BSDSYNC_FBSD_RMLOCK_H_
 #define _BSDSYNC_FBSD_RMLOCK_H_
@@ -36,11 +42,15 @@ struct bsdsync_rm_state {
 	volatile unsigned long rm_lock;
 	long rm_readers;
 	struct bsdsync_rm_cpu *rm_pcpu;		/* __percpu */
+	unsigned int rm_wtick;
+	int rm_tokens;
 };
 
 #define BSDSYNC_RM_DRAINING	0x1UL
+#define BSDSYNC_RM_WAITERS	0x2UL
 #define BSDSYNC_RM_DESTROYED	0x4UL
 #define BSDSYNC_RM_FLAGMASK	0x7UL
+#define BSDSYNC_RM_DRAIN_WAIT	(1L << 48)
 
 /* rm_init_flags options (FreeBSD values). */
 #define RM_NOWITNESS	0x00000001

@@ -125,6 +125,33 @@ inline bsdsync_block_state wait_state(bool unbounded)
 
 /* ---- the reader/writer machinery shared by rm and rms ---------------------------------- */
 
+/* Fully ordered accesses for the two Dekker-style handshakes of the top comment (lock xadd,
+ * lock cmpxchg and a plain mov on x86). */
+template <typename T> inline T fetch_add_full(volatile T *p, T v)
+{
+	return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+template <typename T> inline T load_full(const volatile T *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+template <typename T> inline bool cas_full(volatile T *p, T *expected, T desired)
+{
+	return __atomic_compare_exchange_n(p, expected, desired, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_RELAXED);
+}
+
+constexpr uintptr kWaiters = BSDSYNC_RM_WAITERS;
+constexpr long kDrainWait = BSDSYNC_RM_DRAIN_WAIT;
+/* A writer waits this many ticks after the last write release before CPUs get their read
+ * tokens back (at least one full tick: FreeBSD-free equivalent of rcu_sync's grace period). */
+constexpr unsigned kCalmTicks = 2;
+/* How long a writer polls the read count before it blocks (readers' sections are short). */
+constexpr int kDrainSpins = 512;
+
+/* No writer owns the lock (waiter bits may remain: woken waiters on their way). */
+inline bool is_free(uintptr w) { return (w & ~kWaiters) == 0; }
+
 enum Admit : unsigned {
 	kAdmitRecursion = 1,	/* the thread already reads: let it past a DRAINING writer */
 	kAdmitInterrupt = 2,	/* interrupt context: count centrally, never block */
@@ -145,6 +172,9 @@ void state_init(RmState *st, bool reuse_cpus)
 {
 	store_relaxed(&st->rm_lock, 0UL);
 	store_relaxed(&st->rm_readers, 0L);
+	store_relaxed(&st->rm_tokens, 0);
+	/* Never written: the first reader on each CPU gets its token at once. */
+	store_relaxed(&st->rm_wtick, (unsigned)bsdsync_ticks() - kCalmTicks);
 	if (reuse_cpus && st->rm_pcpu) {
 		for_each_cpu_slot(st, c) {
 			store_relaxed(&c->readers, 0L);
@@ -172,6 +202,8 @@ void state_destroy(RmState *st)
 long holds_estimate(const RmState *st)
 {
 	long n = load_relaxed(&st->rm_readers);
+	if (n >= kDrainWait / 2)
+		n -= kDrainWait;
 	if (st->rm_pcpu) {
 		for_each_cpu_slot(st, c)
 			n += load_relaxed(&c->readers);
@@ -187,7 +219,8 @@ long holds_estimate(const RmState *st)
  */
 thread *prio_writer(const void *state)
 {
-	return (thread *)writer_of(load_relaxed(&static_cast<const RmState *>(state)->rm_lock));
+	uintptr w = load_relaxed(&static_cast<const RmState *>(state)->rm_lock);
+	return w == BSDSYNC_RM_DESTROYED ? nullptr : (thread *)writer_of(w);
 }
 
 /* Wait for a writer to leave: queued on (lo, queue) by the caller, chain released. */
@@ -201,56 +234,127 @@ void wait_for_writer(Waiter &wt, RmState *st, bool unbounded)
 	}
 }
 
+/*
+ * Queue on (lo, queue) behind the writer seen in w, unless the word has changed: set
+ * WAITERS under the chain (so that the writer's release takes its slow path and finds us),
+ * then block. Returns when woken or when there was nothing to wait for: the caller retries.
+ */
+void queue_behind_writer(lock_object *lo, RmState *st, WaitQueueId queue, bool unbounded)
+{
+	WaitTable::Guard g(turnstiles, lo);
+	uintptr w = load_relaxed(&st->rm_lock);
+	if (is_free(w) || w == BSDSYNC_RM_DESTROYED)
+		return;
+	if (!(w & kWaiters) && !cas_relaxed(&st->rm_lock, &w, w | kWaiters))
+		return;		/* changed meanwhile: look again */
+	Waiter wt;
+	turnstiles.enqueue(g, wt, lo, queue, nullptr);
+	g.unlock();
+	wait_for_writer(wt, st, unbounded);
+}
+
+/* Spin while the writer in w runs and still owns the lock (like rw_semaphore's optimistic
+ * spinning). True if the word changed. */
+inline bool spin_on_writer(RmState *st, uintptr w)
+{
+	return bsdsync_spin_on_owner(&st->rm_lock, writer_of(w), ~BSDSYNC_RM_FLAGMASK) != 0;
+}
+
+/* The draining writer blocked on (lo, WQ_DRAIN) with DRAIN_WAIT set in rm_readers; the
+ * reader whose decrement took the count to zero wakes it. Only the chain is touched here:
+ * the writer, once it sees zero, may release and destroy the lock at once. */
+BSDSYNC_NOINLINE void wake_drainer(lock_object *lo)
+{
+	WaitTable::Guard g(turnstiles, lo);
+	if (Waiter *drainer = turnstiles.take_one(g, lo, WQ_DRAIN))
+		turnstiles.wake_taken(g, drainer);
+}
+
+/* Drop a central read hold. */
+inline void central_exit(lock_object *lo, RmState *st)
+{
+	if (unlikely(fetch_add_full(&st->rm_readers, -1L) == kDrainWait + 1))
+		wake_drainer(lo);
+}
+
+/* Calm: no write release for kCalmTicks (rcu_sync's "idle"): CPUs may get tokens again. */
+inline bool calm(const RmState *st)
+{
+	return (unsigned)bsdsync_ticks() - load_relaxed(&st->rm_wtick) >= kCalmTicks;
+}
+
+/*
+ * Give this CPU its read token (top comment, "grant") and count the reader on it. False if
+ * a writer appeared: then nothing is counted and the token is taken back.
+ */
+bool grant_and_count(RmState *st)
+{
+	bool counted = false;
+	bsdsync_preempt_disable_fast();
+	RmCpu *c = this_cpu(st);
+	if (!load_relaxed(&c->token)) {
+		store_relaxed(&st->rm_tokens, 1);
+		store_relaxed(&c->token, 1);
+		full_fence();
+		if (is_free(load_acquire(&st->rm_lock))) {
+			store_relaxed(&c->readers, load_relaxed(&c->readers) + 1);
+			counted = true;
+		} else {
+			store_relaxed(&c->token, 0);
+		}
+	} else {
+		/* We moved to a CPU that has its token: count as the fast path does. */
+		store_relaxed(&c->readers, load_relaxed(&c->readers) + 1);
+		counted = true;
+	}
+	bsdsync_preempt_enable_fast();
+	return counted;
+}
+
 enum class SlowRead { Taken, Refused, WriterReads, Destroyed };
 
 BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 {
 	const uintptr me = self();
 	RmState *st = r.st;
+	const bool interrupt = r.admit & kAdmitInterrupt;
 	SlowRead outcome;
 
 	for (;;) {
-		WaitTable::Guard g(turnstiles, r.lo);
-		uintptr w = load_relaxed(&st->rm_lock);
-		uintptr writer = writer_of(w);
+		uintptr w = load_acquire(&st->rm_lock);
+		if (is_free(w) && !interrupt && st->rm_pcpu && calm(st) && grant_and_count(st))
+			return true;
+		/* Central: count first, then look for a writer (fully ordered against the
+		 * writer's claim of rm_lock followed by its read of the count). */
+		fetch_add_full(&st->rm_readers, 1L);
+		w = load_full(&st->rm_lock);
+		if (likely(is_free(w)))
+			return true;
 		if (unlikely(w == BSDSYNC_RM_DESTROYED)) {
+			central_exit(r.lo, st);
 			outcome = SlowRead::Destroyed;
 			break;
 		}
-		if (writer == 0) {
-			if (!(r.admit & kAdmitInterrupt) && st->rm_pcpu) {
-				/* No writer, and none can start before g is released. Interrupts
-				 * are off under g, so this CPU is ours: count the reader on it and
-				 * give it the token back, so that its next readers go fast (pairs
-				 * with the acquire load of the token in read_enter). */
-				RmCpu *c = this_cpu(st);
-				store_relaxed(&c->readers, load_relaxed(&c->readers) + 1);
-				store_release(&c->token, 1);
-			} else {
-				store_relaxed(&st->rm_readers, load_relaxed(&st->rm_readers) + 1);
-			}
-			return true;
-		}
-		if (writer == me) {
+		if (writer_of(w) == me) {
 			/* FreeBSD: the write owner's try-read fails; its read is an assertion. */
-			if (r.trylock || (r.admit & kAdmitInterrupt))
+			if (r.trylock || interrupt) {
+				central_exit(r.lo, st);
 				return false;
-			store_relaxed(&st->rm_readers, load_relaxed(&st->rm_readers) + 1);
-			outcome = SlowRead::WriterReads;
+			}
+			outcome = SlowRead::WriterReads;	/* counted, inside the write */
 			break;
 		}
 		if ((w & BSDSYNC_RM_DRAINING) && (r.admit & kAdmitRecursion)) {
-			/* Counted centrally: the writer waits for this hold too, and the thread
-			 * never waits for a writer that waits for it. */
-			store_relaxed(&st->rm_readers, load_relaxed(&st->rm_readers) + 1);
+			/* The writer waits for this hold too, and the thread never waits for a
+			 * writer that waits for it. */
 			return true;
 		}
-		if (r.trylock || (r.admit & kAdmitInterrupt))
+		central_exit(r.lo, st);
+		if (r.trylock || interrupt)
 			return false;
-		Waiter wt;
-		turnstiles.enqueue(g, wt, r.lo, WQ_SHARED, nullptr);
-		g.unlock();
-		wait_for_writer(wt, st, r.unbounded);
+		if (spin_on_writer(st, w))
+			continue;
+		queue_behind_writer(r.lo, st, WQ_SHARED, r.unbounded);
 	}
 	/* Reports are made with the chain released. */
 	if (outcome == SlowRead::Destroyed) {
@@ -267,60 +371,48 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 /* Take a read hold. Returns false if it was not taken (try-lock, or misuse reported). */
 inline bool read_enter(const ReadRequest &r)
 {
-	RmState *st = r.st;
-	if (!(r.admit & kAdmitInterrupt) && likely(st->rm_pcpu)) {
-		bsdsync_preempt_disable();
-		RmCpu *c = this_cpu(st);
+	RmCpu *pcpu = r.st->rm_pcpu;
+	if (!(r.admit & kAdmitInterrupt) && likely(pcpu)) {
+		bsdsync_preempt_disable_fast();
 		/* The check and the count run in one preemption-disabled section, which a
-		 * writer's grace period waits for (top comment). Acquire: the critical
-		 * section follows the grant of the token, which followed the last writer. */
-		if (likely(load_acquire(&c->token))) {
-			store_relaxed(&c->readers, load_relaxed(&c->readers) + 1);
-			bsdsync_preempt_enable();
+		 * writer's grace period waits for (top comment). One %gs-relative load and one
+		 * %gs-relative add; x86 orders the critical section after the load. */
+		if (likely(bsdsync_this_cpu_read_int(&pcpu->token))) {
+			bsdsync_this_cpu_add_long(&pcpu->readers, 1);
+			bsdsync_preempt_enable_fast();
 			return true;
 		}
-		bsdsync_preempt_enable();
+		bsdsync_preempt_enable_fast();
 	}
 	return read_slow(r);
-}
-
-BSDSYNC_NOINLINE void read_exit_slow(lock_object *lo, RmState *st)
-{
-	WaitTable::Guard g(turnstiles, lo);
-	long n = load_relaxed(&st->rm_readers) - 1;
-	store_relaxed(&st->rm_readers, n);
-	/* The last hold the draining writer waits for. Only the chain is touched after
-	 * this: the writer, once woken, may release and destroy the lock at once. */
-	if (n == 0) {
-		if (Waiter *drainer = turnstiles.take_one(g, lo, WQ_DRAIN))
-			turnstiles.wake_taken(g, drainer);
-	}
 }
 
 /* Release a read hold (on whatever CPU the thread is on now). */
 inline void read_exit(lock_object *lo, RmState *st, bool interrupt)
 {
-	if (!interrupt && likely(st->rm_pcpu)) {
-		bsdsync_preempt_disable();
-		RmCpu *c = this_cpu(st);
+	RmCpu *pcpu = st->rm_pcpu;
+	if (!interrupt && likely(pcpu)) {
+		bsdsync_preempt_disable_fast();
 		/* A writer that takes this CPU's token after this reads the count after its
 		 * grace period, which orders this section (and the critical section before it)
 		 * before the writer's. */
-		if (likely(load_relaxed(&c->token))) {
-			store_relaxed(&c->readers, load_relaxed(&c->readers) - 1);
-			bsdsync_preempt_enable();
+		if (likely(bsdsync_this_cpu_read_int(&pcpu->token))) {
+			bsdsync_this_cpu_add_long(&pcpu->readers, -1);
+			bsdsync_preempt_enable_fast();
 			return;
 		}
-		bsdsync_preempt_enable();
+		bsdsync_preempt_enable_fast();
 	}
-	read_exit_slow(lo, st);
+	central_exit(lo, st);
 }
 
 /* Steps 2-5 of the write lock (top comment): the caller owns rm_lock, DRAINING. */
 void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 {
 	long moved = 0;
-	if (st->rm_pcpu) {
+	if (st->rm_pcpu && load_full(&st->rm_tokens)) {
+		store_relaxed(&st->rm_tokens, 0);
+		full_fence();
 		bool revoked = false;
 		for_each_cpu_slot(st, c) {
 			if (load_relaxed(&c->token)) {
@@ -329,7 +421,7 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 			}
 		}
 		/* After this, every fast section either is visible here or saw its token
-		 * cleared: the counts are frozen until the lock is released. */
+		 * cleared: the counts are frozen until a token is granted again. */
 		if (revoked)
 			bsdsync_synchronize_cpus();
 		for_each_cpu_slot(st, c) {
@@ -337,21 +429,28 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 			store_relaxed(&c->readers, 0L);
 		}
 	}
-	for (bool first = true;; first = false) {
+	/* Fully ordered after the claim of rm_lock (the readers' handshake). */
+	long n = moved ? fetch_add_full(&st->rm_readers, moved) + moved
+		       : load_full(&st->rm_readers);
+	for (int spins = 0; n != 0 && spins < kDrainSpins; spins++) {
+		bsdsync_cpu_relax();
+		n = load_acquire(&st->rm_readers);
+	}
+	while (n != 0) {
 		WaitTable::Guard g(turnstiles, lo);
-		long n = load_relaxed(&st->rm_readers) + (first ? moved : 0);
-		store_relaxed(&st->rm_readers, n);
-		if (n == 0) {
-			/* Acquire by the chain lock: the last slow reader's release happened
-			 * before it; fast readers were ordered by the grace period. */
-			store_relaxed(&st->rm_lock, self());
-			return;
+		if (fetch_add_full(&st->rm_readers, kDrainWait) == 0) {
+			fetch_add_full(&st->rm_readers, -kDrainWait);
+			break;
 		}
 		Waiter wt;
 		turnstiles.enqueue(g, wt, lo, WQ_DRAIN, nullptr);
 		g.unlock();
 		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+		n = fetch_add_full(&st->rm_readers, -kDrainWait) - kDrainWait;
 	}
+	/* Acquire: the last reader's release (its decrement) happened before; fast readers
+	 * were ordered by the grace period. Waiter bits may have been set meanwhile. */
+	__atomic_fetch_and(&st->rm_lock, ~BSDSYNC_RM_DRAINING, __ATOMIC_ACQ_REL);
 }
 
 /* Take the write role and drain the readers. Returns false if the lock was destroyed
@@ -361,46 +460,52 @@ bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
 {
 	const uintptr me = self();
 	for (;;) {
-		WaitTable::Guard g(turnstiles, lo);
 		uintptr w = load_relaxed(&st->rm_lock);
 		if (unlikely(w == BSDSYNC_RM_DESTROYED)) {
-			g.unlock();
 			report(BSDSYNC_RULE_DESTROYED, subject_of(lo), file, line,
 			       "%s of a lock destroyed while we waited", what);
 			return false;
 		}
-		if (w == 0) {
-			/* From here no reader is granted a token (read_slow checks under g). */
-			store_relaxed(&st->rm_lock, me | BSDSYNC_RM_DRAINING);
-			break;
+		if (is_free(w)) {
+			/* From here no token is granted and no central reader stays. A free word
+			 * with WAITERS keeps them: this writer's release wakes. */
+			if (cas_full(&st->rm_lock, &w, me | BSDSYNC_RM_DRAINING | (w & kWaiters)))
+				break;
+			continue;
 		}
-		if (writer_of(w) == me)
-			break;	/* handed over by the previous writer, DRAINING */
-		Waiter wt;
-		turnstiles.enqueue(g, wt, lo, WQ_EXCLUSIVE, nullptr);
-		g.unlock();
-		wait_for_writer(wt, st, unbounded);
+		if (spin_on_writer(st, w))
+			continue;
+		queue_behind_writer(lo, st, WQ_EXCLUSIVE, unbounded);
 	}
 	drain_readers(lo, st, unbounded);
 	return true;
 }
 
-void write_exit(lock_object *lo, RmState *st)
+BSDSYNC_NOINLINE void write_exit_slow(lock_object *lo, RmState *st)
 {
+	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. The
+	 * lock is left free and the waiters retry (no hand-off to a thread that is not
+	 * running yet: no convoy): the first queued writer and every queued reader. */
 	WaitTable::Guard g(turnstiles, lo);
-	if (Waiter *next = turnstiles.take_one(g, lo, WQ_EXCLUSIVE)) {
-		/* Straight to the next writer: it still drains (cheaply: every token is
-		 * revoked already), since a thread of ours may read inside its write. */
-		store_release(&st->rm_lock, (uintptr)next->td | BSDSYNC_RM_DRAINING);
-		turnstiles.wake_taken(g, next);
-	} else {
-		/* Release: pairs with the chain acquisition of the readers that get in next. */
-		store_release(&st->rm_lock, 0UL);
-		turnstiles.wake_all(g, lo, WQ_SHARED);
-	}
+	Waiter *writer = turnstiles.take_one(g, lo, WQ_EXCLUSIVE);
+	bool more = turnstiles.has_waiters(g, lo, WQ_EXCLUSIVE);
+	store_release(&st->rm_lock, more ? kWaiters : 0UL);
+	if (writer)
+		turnstiles.wake_taken(g, writer);
+	turnstiles.wake_all(g, lo, WQ_SHARED);
 	g.unlock();
 	/* What the waiters lent the writer ends (st is only a key there: it may be gone). */
 	prio_released(st);
+}
+
+void write_exit(lock_object *lo, RmState *st)
+{
+	/* The calm interval starts now (readers stay central until it has passed). */
+	store_relaxed(&st->rm_wtick, (unsigned)bsdsync_ticks());
+	uintptr w = self();
+	if (likely(cas_release(&st->rm_lock, &w, 0UL)))
+		return;
+	write_exit_slow(lo, st);
 }
 
 /* A writer may block and waits for a grace period: thread context only. */
@@ -453,7 +558,7 @@ inline bool is_live(const lock_object *lo, const RmState *st, unsigned cls1, uns
 /* Is st held (write owner, or any read hold)? */
 bool held(const RmState *st)
 {
-	return load_relaxed(&st->rm_lock) != 0 || holds_estimate(st) != 0;
+	return !is_free(load_relaxed(&st->rm_lock)) || holds_estimate(st) != 0;
 }
 
 /* ---- rm: trackers ------------------------------------------------------------------------ */
@@ -656,9 +761,9 @@ extern "C" void fbsd_rm_destroy(struct rmlock *rm, const char *file, int line)
 		return;
 	uintptr w = load_relaxed(&rm->rm_state.rm_lock);
 	long readers = holds_estimate(&rm->rm_state);
-	if (w != 0 || readers != 0) {
+	if (!is_free(w) || readers != 0) {
 		int mine = rm_reads_held(td_peek(), rm);
-		if (w != 0)
+		if (!is_free(w))
 			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
 			       "rm_destroy of a lock held for writing by %s",
 			       writer_of(w) == self() ? "the caller" : "another thread");
@@ -672,17 +777,13 @@ extern "C" void fbsd_rm_destroy(struct rmlock *rm, const char *file, int line)
 	lock_destroy(lo);
 }
 
-extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock,
-			     const char *file, int line)
+/* rm_rlock in thread context, every case: recursion, misuse, a thread without state,
+ * the slow read path. */
+static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotracker *tr,
+					  int trylock, ThreadState *t, const char *file, int line)
 {
 	const char *what = trylock ? "rm_try_rlock" : "rm_rlock";
-	if (unlikely(!rm_live(rm, what, file, line)))
-		return 0;
-	if (unlikely(bsdsync_in_interrupt()))
-		return rm_rlock_interrupt(rm, tr, trylock, file, line);
-
 	lock_object *lo = lo_of(rm);
-	ThreadState *t = td_self();
 	int mine = 0;
 	for (rm_priotracker *p = t ? trackers(t) : nullptr; p; p = p->rmp_next) {
 		if (unlikely(p == tr)) {
@@ -705,8 +806,9 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 		}
 	}
 	bool sleepable = rm_sleepable(rm);
-	/* A sleepable rm's reader may wait for a writer that sleeps. */
-	if (sleepable && !trylock && !mine)
+	/* A sleepable rm's reader may wait for a writer that sleeps (only a thread holding a
+	 * non-sleepable lock can be reported: skip the call otherwise). */
+	if (sleepable && !trylock && !mine && (!t || t->nosleep_count > 0))
 		check_may_sleep_with_locks(nullptr, "rm_rlock of a sleepable rm lock", file, line);
 
 	ReadRequest r{ lo, &rm->rm_state, admit, trylock != 0, sleepable, what, file, line };
@@ -726,6 +828,47 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 		tr->rmp_flags = BSDSYNC_RMPF_UNTRACKED;
 		tr->rmp_next = nullptr;
 	}
+	return 1;
+}
+
+extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock,
+			     const char *file, int line)
+{
+	if (unlikely(!rm_live(rm, trylock ? "rm_try_rlock" : "rm_rlock", file, line)))
+		return 0;
+	if (unlikely(bsdsync_in_interrupt()))
+		return rm_rlock_interrupt(rm, tr, trylock, file, line);
+
+	/* The fast path: a thread with state, not yet reading rm (no recursion to check),
+	 * that could not be reported for taking a sleepable rm with a non-sleepable lock
+	 * held, on a CPU with its token. Everything else is rm_rlock_slow's. */
+	lock_object *lo = lo_of(rm);
+	ThreadState *t = td_self();
+	RmCpu *pcpu = rm->rm_state.rm_pcpu;
+	if (unlikely(!t || !pcpu))
+		return rm_rlock_slow(rm, tr, trylock, t, file, line);
+	rm_priotracker *head = trackers(t);
+	for (rm_priotracker *p = head; p; p = p->rmp_next) {
+		if (p == tr || p->rmp_rmlock == rm)
+			return rm_rlock_slow(rm, tr, trylock, t, file, line);
+	}
+	if ((load_relaxed(&lo->lo_flags) & LO_SLEEPABLE) && t->nosleep_count > 0)
+		return rm_rlock_slow(rm, tr, trylock, t, file, line);
+	bsdsync_preempt_disable_fast();
+	if (unlikely(!bsdsync_this_cpu_read_int(&pcpu->token))) {
+		bsdsync_preempt_enable_fast();
+		return rm_rlock_slow(rm, tr, trylock, t, file, line);
+	}
+	bsdsync_this_cpu_add_long(&pcpu->readers, 1);
+	bsdsync_preempt_enable_fast();
+	tr->rmp_rmlock = rm;
+	tr->rmp_thread = curthread();
+	tr->rmp_flags = 0;
+	tr->rmp_next = head;
+	t->rm_trackers = tr;
+	t->rm_rlocks++;
+	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
+	nosleep_push(t, lo);
 	return 1;
 }
 
@@ -973,8 +1116,8 @@ extern "C" void fbsd_rms_destroy(struct rmslock *rms, const char *file, int line
 		return;
 	uintptr w = load_relaxed(&rms->rms_state.rm_lock);
 	long readers = holds_estimate(&rms->rms_state);
-	if (w != 0 || readers != 0) {
-		if (w != 0)
+	if (!is_free(w) || readers != 0) {
+		if (!is_free(w))
 			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
 			       "rms_destroy of a lock held for writing by %s",
 			       writer_of(w) == self() ? "the caller" : "another thread");

@@ -6,6 +6,7 @@
 #include <linux/cpumask.h>
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/hrtimer.h>
@@ -65,6 +66,31 @@ int bsdsync_fast_start(void)
 		return -ENODEV;
 	}
 	local_bh_enable();
+
+	/* The inline preemption control and per-CPU field access, against the kernel's. */
+	{
+		struct probe { long l; int i; };
+		struct probe __percpu *pc = alloc_percpu(struct probe);
+		int before, during, ok;
+
+		if (!pc)
+			return -ENOMEM;
+		preempt_disable();
+		before = preempt_count();
+		bsdsync_preempt_disable_fast();
+		during = preempt_count();
+		bsdsync_preempt_enable_fast();
+		this_cpu_ptr(pc)->i = 0x5a5a;
+		bsdsync_this_cpu_add_long(&pc->l, 3);
+		ok = during == before + 1 && preempt_count() == before &&
+		     bsdsync_this_cpu_read_int(&pc->i) == 0x5a5a && this_cpu_ptr(pc)->l == 3;
+		preempt_enable();
+		free_percpu(pc);
+		if (!ok) {
+			pr_err("bsdsync: inline preempt count / per-CPU access disagree with the kernel's\n");
+			return -ENODEV;
+		}
+	}
 	return 0;
 }
 
@@ -131,6 +157,14 @@ void bsdsync_preempt_disable(void)
 
 void bsdsync_preempt_enable(void)
 {
+	preempt_enable();
+}
+
+void bsdsync_preempt_resched(void)
+{
+	/* bsdsync_preempt_enable_fast() brought the count to zero with a reschedule pending:
+	 * take the kernel's own enable path to act on it. */
+	preempt_disable();
 	preempt_enable();
 }
 
@@ -275,6 +309,11 @@ void bsdsync_wake(struct thread *td)
 void bsdsync_cond_resched(void)
 {
 	cond_resched();
+}
+
+unsigned long bsdsync_ticks(void)
+{
+	return jiffies;
 }
 
 unsigned long long bsdsync_uptime_ns(void)

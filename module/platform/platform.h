@@ -72,6 +72,32 @@ static inline int bsdsync_in_interrupt(void)
 /* ---- preemption, interrupts, per-CPU spin state -------------------------------------------- */
 void bsdsync_preempt_disable(void);
 void bsdsync_preempt_enable(void);
+
+/*
+ * The same inline, for fast paths: one %gs-relative instruction on the preempt count each, as
+ * the kernel's own preempt_disable()/preempt_enable() on x86-64 (the count's offset is
+ * bsdsync_pcpu_preempt, checked by bsdsync_fast_start). x86 keeps PREEMPT_NEED_RESCHED
+ * inverted in the count, so the decrement reaching zero means "enabled, and a reschedule is
+ * pending": then bsdsync_preempt_resched() lets the kernel's own enable path act on it (a
+ * preemption under full preemption; an expedited grace period waiting for this CPU is told
+ * there too).
+ */
+void bsdsync_preempt_resched(void);
+static inline void bsdsync_preempt_disable_fast(void)
+{
+	__asm__ __volatile__("incl %%gs:(%0)" : : "r"(bsdsync_pcpu_preempt) : "memory");
+}
+static inline void bsdsync_preempt_enable_fast(void)
+{
+	unsigned char zero;
+
+	__asm__ __volatile__("decl %%gs:(%1)"
+			     : "=@ccz"(zero)
+			     : "r"(bsdsync_pcpu_preempt)
+			     : "memory");
+	if (__builtin_expect(zero, 0))
+		bsdsync_preempt_resched();
+}
 unsigned long bsdsync_irq_save(void);
 void bsdsync_irq_restore(unsigned long flags);
 
@@ -181,6 +207,7 @@ void bsdsync_prio_flush(void);
 
 /* ---- time ------------------------------------------------------------------------------ */
 unsigned long long bsdsync_uptime_ns(void);	/* CLOCK_MONOTONIC */
+unsigned long bsdsync_ticks(void);		/* jiffies: HZ per second, wraps */
 extern const int bsdsync_hz;			/* the kernel's HZ */
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
@@ -202,6 +229,25 @@ void bsdsync_percpu_free(void *pcpu);
 /* This CPU's copy. Only meaningful while the caller cannot migrate (preemption or
  * interrupts disabled). */
 void *bsdsync_percpu_this(void *pcpu);
+/*
+ * This CPU's copy of one field of a per-CPU area, inline, with one %gs-relative instruction:
+ * `field` is the area's cookie plus the field's offset (a Linux __percpu address is an
+ * offset from each CPU's %gs base, as this_cpu_read()/this_cpu_add() use it; checked by
+ * bsdsync_fast_start). The caller cannot migrate (preemption or interrupts off). The asm
+ * is a compiler barrier; x86 orders the load before later accesses (acquire) and the add
+ * after earlier ones (release).
+ */
+static inline int bsdsync_this_cpu_read_int(const void *field)
+{
+	int v;
+
+	__asm__ __volatile__("movl %%gs:(%1), %0" : "=r"(v) : "r"(field) : "memory");
+	return v;
+}
+static inline void bsdsync_this_cpu_add_long(void *field, long v)
+{
+	__asm__ __volatile__("addq %1, %%gs:(%0)" : : "r"(field), "er"(v) : "memory");
+}
 /* CPU `cpu`'s copy. */
 void *bsdsync_percpu_of(void *pcpu, int cpu);
 /* The first possible CPU after `cpu` (pass -1 to start), or -1 after the last: iterates
