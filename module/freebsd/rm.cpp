@@ -344,9 +344,11 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 			outcome = SlowRead::WriterReads;	/* counted, inside the write */
 			break;
 		}
-		if ((w & BSDSYNC_RM_DRAINING) && (r.admit & kAdmitRecursion)) {
-			/* The writer waits for this hold too, and the thread never waits for a
-			 * writer that waits for it. */
+		if (r.admit & kAdmitRecursion) {
+			/* The thread's outer hold keeps any writer from finishing its drain, so
+			 * this writer is still draining (DRAINING may not be set yet): it waits
+			 * for this hold too, and the thread never waits for a writer that waits
+			 * for it. */
 			return true;
 		}
 		central_exit(r.lo, st);
@@ -406,7 +408,7 @@ inline void read_exit(lock_object *lo, RmState *st, bool interrupt)
 	central_exit(lo, st);
 }
 
-/* Steps 2-5 of the write lock (top comment): the caller owns rm_lock, DRAINING. */
+/* Steps 2-5 of the write lock (top comment): the caller owns rm_lock. */
 void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 {
 	long moved = 0;
@@ -432,6 +434,9 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 	/* Fully ordered after the claim of rm_lock (the readers' handshake). */
 	long n = moved ? fetch_add_full(&st->rm_readers, moved) + moved
 		       : load_full(&st->rm_readers);
+	if (likely(n == 0))
+		return;		/* acquire: the seq_cst load/add */
+	__atomic_fetch_or(&st->rm_lock, BSDSYNC_RM_DRAINING, __ATOMIC_RELAXED);
 	for (int spins = 0; n != 0 && spins < kDrainSpins; spins++) {
 		bsdsync_cpu_relax();
 		n = load_acquire(&st->rm_readers);
@@ -469,7 +474,7 @@ bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
 		if (is_free(w)) {
 			/* From here no token is granted and no central reader stays. A free word
 			 * with WAITERS keeps them: this writer's release wakes. */
-			if (cas_full(&st->rm_lock, &w, me | BSDSYNC_RM_DRAINING | (w & kWaiters)))
+			if (cas_full(&st->rm_lock, &w, me | (w & kWaiters)))
 				break;
 			continue;
 		}
@@ -574,7 +579,8 @@ inline bool rm_live(const rmlock *rm, const char *op, const char *file, int line
 
 inline bool rm_sleepable(const rmlock *rm)
 {
-	return lock_class_index(lo_of(rm)) == kRmSleepableClass;
+	unsigned flags = load_relaxed(&lo_of(rm)->lo_flags);
+	return ((flags & LO_CLASSMASK) >> LO_CLASSSHIFT) == kRmSleepableClass;
 }
 
 inline rm_priotracker *trackers(const ThreadState *t)
@@ -831,6 +837,33 @@ static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotrack
 	return 1;
 }
 
+/* Record a read hold taken by a thread that did not read rm yet (the common case). */
+static inline void track_first_read(ThreadState *t, struct rmlock *rm, struct rm_priotracker *tr,
+				    struct rm_priotracker *head)
+{
+	tr->rmp_rmlock = rm;
+	tr->rmp_thread = curthread();
+	tr->rmp_flags = 0;
+	tr->rmp_next = head;
+	t->rm_trackers = tr;
+	t->rm_rlocks++;
+	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
+	nosleep_push(t, lo_of(rm));
+}
+
+/* The fast path's conditions hold but this CPU has no token: the central count. */
+static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotracker *tr,
+					     int trylock, ThreadState *t, const char *file,
+					     int line)
+{
+	ReadRequest r{ lo_of(rm), &rm->rm_state, 0, trylock != 0, rm_sleepable(rm),
+		       trylock ? "rm_try_rlock" : "rm_rlock", file, line };
+	if (!read_slow(r))
+		return 0;
+	track_first_read(t, rm, tr, trackers(t));
+	return 1;
+}
+
 extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock,
 			     const char *file, int line)
 {
@@ -842,34 +875,43 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 	/* The fast path: a thread with state, not yet reading rm (no recursion to check),
 	 * that could not be reported for taking a sleepable rm with a non-sleepable lock
 	 * held, on a CPU with its token. Everything else is rm_rlock_slow's. */
-	lock_object *lo = lo_of(rm);
-	ThreadState *t = td_self();
+	ThreadState *t = static_cast<ThreadState *>(bsdsync_td_find(curthread()));
 	RmCpu *pcpu = rm->rm_state.rm_pcpu;
 	if (unlikely(!t || !pcpu))
-		return rm_rlock_slow(rm, tr, trylock, t, file, line);
+		return rm_rlock_slow(rm, tr, trylock, t ? t : td_self(), file, line);
 	rm_priotracker *head = trackers(t);
 	for (rm_priotracker *p = head; p; p = p->rmp_next) {
 		if (p == tr || p->rmp_rmlock == rm)
 			return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	}
-	if ((load_relaxed(&lo->lo_flags) & LO_SLEEPABLE) && t->nosleep_count > 0)
+	if (unlikely(t->nosleep_count > 0) && rm_sleepable(rm))
 		return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	bsdsync_preempt_disable_fast();
-	if (unlikely(!bsdsync_this_cpu_read_int(&pcpu->token))) {
+	if (likely(bsdsync_this_cpu_read_int(&pcpu->token))) {
+		bsdsync_this_cpu_add_long(&pcpu->readers, 1);
 		bsdsync_preempt_enable_fast();
-		return rm_rlock_slow(rm, tr, trylock, t, file, line);
+		track_first_read(t, rm, tr, head);
+		return 1;
 	}
-	bsdsync_this_cpu_add_long(&pcpu->readers, 1);
 	bsdsync_preempt_enable_fast();
-	tr->rmp_rmlock = rm;
-	tr->rmp_thread = curthread();
-	tr->rmp_flags = 0;
-	tr->rmp_next = head;
-	t->rm_trackers = tr;
-	t->rm_rlocks++;
-	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
-	nosleep_push(t, lo);
-	return 1;
+	/* No token: while a writer was here lately (no CPU may get its token back), the
+	 * central count, inline: count, then look for a writer (read_slow). */
+	RmState *st = &rm->rm_state;
+	if (!calm(st)) {
+		fetch_add_full(&st->rm_readers, 1L);
+		if (likely(is_free(load_full(&st->rm_lock)))) {
+			track_first_read(t, rm, tr, head);
+			return 1;
+		}
+		central_exit(lo_of(rm), st);
+	}
+	return rm_rlock_central(rm, tr, trylock, t, file, line);
+}
+
+static BSDSYNC_COLD void runlock_not_owner(const lock_object *lo, const char *msg,
+					   const char *file, int line)
+{
+	report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line, "%s", msg);
 }
 
 extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
@@ -880,8 +922,8 @@ extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, co
 	lock_object *lo = lo_of(rm);
 	bool interrupt = bsdsync_in_interrupt();
 	if (unlikely(tr->rmp_rmlock != rm)) {
-		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
-		       "rm_runlock with a tracker that holds no read lock of this lock");
+		runlock_not_owner(lo, "rm_runlock with a tracker that holds no read lock of this lock",
+				  file, line);
 		return;
 	}
 	if (unlikely(tr->rmp_flags & BSDSYNC_RMPF_UNTRACKED)) {
@@ -889,10 +931,10 @@ extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, co
 		read_exit(lo, &rm->rm_state, interrupt);
 		return;
 	}
-	ThreadState *t = interrupt ? nullptr : td_peek();
+	ThreadState *t =
+		interrupt ? nullptr : static_cast<ThreadState *>(bsdsync_td_find(curthread()));
 	if (unlikely(!t || !rm_unlink_tracker(t, tr))) {
-		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
-		       "rm_runlock of a read hold of another thread");
+		runlock_not_owner(lo, "rm_runlock of a read hold of another thread", file, line);
 		return;
 	}
 	/* A tracker released once cannot be released again. */

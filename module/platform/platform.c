@@ -311,10 +311,7 @@ void bsdsync_cond_resched(void)
 	cond_resched();
 }
 
-unsigned long bsdsync_ticks(void)
-{
-	return jiffies;
-}
+const volatile unsigned long *const bsdsync_jiffies = &jiffies;
 
 unsigned long long bsdsync_uptime_ns(void)
 {

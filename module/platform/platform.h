@@ -207,7 +207,10 @@ void bsdsync_prio_flush(void);
 
 /* ---- time ------------------------------------------------------------------------------ */
 unsigned long long bsdsync_uptime_ns(void);	/* CLOCK_MONOTONIC */
-unsigned long bsdsync_ticks(void);		/* jiffies: HZ per second, wraps */
+/* The tick count (jiffies: bsdsync_hz per second, wraps), inline: one load through a pointer
+ * platform.c sets. */
+extern const volatile unsigned long *const bsdsync_jiffies;
+static inline unsigned long bsdsync_ticks(void) { return *bsdsync_jiffies; }
 extern const int bsdsync_hz;			/* the kernel's HZ */
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
