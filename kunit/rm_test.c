@@ -180,6 +180,10 @@ struct stress {
 	unsigned long writes;
 	unsigned long data[4];	/* written by the writer only, all equal when it leaves */
 	int torn;
+	bool recurse;		/* rm with RM_RECURSE: readers take a second hold now and then */
+	int writers;		/* writer threads (0: one) */
+	int burst;		/* writes back to back before a pause (0: pause after each) */
+	atomic_t writers_left;
 };
 
 struct stress_arg {
@@ -205,6 +209,15 @@ static void stress_reader(void *arg)
 			WRITE_ONCE(s->violations, s->violations + 1);
 		if (READ_ONCE(s->data[0]) != READ_ONCE(s->data[3]))
 			WRITE_ONCE(s->torn, s->torn + 1);
+		if (s->recurse && (i & 7) == 0) {
+			struct rm_priotracker tr2;
+
+			/* Past a writer that may be draining for our outer hold. */
+			rm_rlock(&s->rm, &tr2);
+			if (READ_ONCE(s->writer_inside))
+				WRITE_ONCE(s->violations, s->violations + 1);
+			rm_runlock(&s->rm, &tr2);
+		}
 		if (s->reader_sleeps && (i & 15) == 0)
 			usleep_range(50, 100);
 		else
@@ -224,12 +237,15 @@ static void stress_reader(void *arg)
 static void stress_writer(void *arg)
 {
 	struct stress *s = arg;
+	int writes = STRESS_WRITES / (s->writers ? s->writers : 1);
 
-	for (int i = 0; i < STRESS_WRITES; i++) {
+	for (int i = 0; i < writes; i++) {
 		if (s->use_rms)
 			rms_wlock(&s->rms);
 		else
 			rm_wlock(&s->rm);
+		if (READ_ONCE(s->writer_inside))
+			s->violations++;	/* another writer is inside */
 		WRITE_ONCE(s->writer_inside, 1);
 		if (atomic_read(&s->readers_inside))
 			s->violations++;
@@ -243,24 +259,34 @@ static void stress_writer(void *arg)
 			rms_wunlock(&s->rms);
 		else
 			rm_wunlock(&s->rm);
-		usleep_range(100, 300);	/* let the readers take their tokens back */
+		if (!s->burst)
+			usleep_range(100, 300);	/* readers count centrally after a writer */
+		else if ((i + 1) % s->burst == 0)
+			msleep(5 * 1000 / HZ + 5);	/* calm: CPUs get their read tokens back */
 	}
-	WRITE_ONCE(s->stop, 1);
+	if (atomic_dec_and_test(&s->writers_left))
+		WRITE_ONCE(s->stop, 1);
 }
 
-static void run_stress(struct kunit *test, bool use_rms, int rm_opts)
+static void run_stress_mode(struct kunit *test, bool use_rms, int rm_opts, int writers,
+			    int burst)
 {
 	struct stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct stress_arg *args = kunit_kcalloc(test, RT_MAX_CPUS, sizeof(*args), GFP_KERNEL);
 	struct bt_thread *readers = kunit_kcalloc(test, RT_MAX_CPUS, sizeof(*readers), GFP_KERNEL);
-	struct bt_thread writer;
+	struct bt_thread writer[2];
 	int n = rt_ncpus();
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, args);
 	KUNIT_ASSERT_NOT_NULL(test, readers);
+	KUNIT_ASSERT_TRUE(test, writers >= 1 && writers <= 2);
 	s->use_rms = use_rms;
 	s->reader_sleeps = use_rms;
+	s->writers = writers;
+	s->recurse = !use_rms && (rm_opts & RM_RECURSE);
+	s->burst = burst;
+	atomic_set(&s->writers_left, writers);
 	if (use_rms)
 		rms_init(&s->rms, "rms stress");
 	else
@@ -268,13 +294,15 @@ static void run_stress(struct kunit *test, bool use_rms, int rm_opts)
 	for (int i = 0; i < n; i++)
 		args[i] = (struct stress_arg){ s, i };
 	bt_start_n(test, readers, n, stress_reader, args, sizeof(args[0]), "rm_sreader");
-	bt_start(test, &writer, stress_writer, s, "rm_swriter");
-	bt_join(&writer);
+	for (int i = 0; i < writers; i++)
+		bt_start(test, &writer[i], stress_writer, s, "rm_swriter");
+	for (int i = 0; i < writers; i++)
+		bt_join(&writer[i]);
 	bt_join_n(readers, n);
 	KUNIT_EXPECT_EQ(test, s->violations, 0);
 	KUNIT_EXPECT_EQ(test, s->torn, 0);
-	KUNIT_EXPECT_EQ(test, s->writes, (unsigned long)STRESS_WRITES);
-	KUNIT_EXPECT_EQ(test, s->data[0], (unsigned long)STRESS_WRITES);
+	KUNIT_EXPECT_EQ(test, s->writes, (unsigned long)(STRESS_WRITES / writers * writers));
+	KUNIT_EXPECT_EQ(test, s->data[0], (unsigned long)(STRESS_WRITES / writers * writers));
 	for (int i = 0; i < n; i++)
 		KUNIT_EXPECT_GT(test, s->reads[i], 0UL);
 	if (use_rms) {
@@ -283,6 +311,33 @@ static void run_stress(struct kunit *test, bool use_rms, int rm_opts)
 		rm_assert(&s->rm, RA_UNLOCKED);
 		rm_destroy(&s->rm);
 	}
+}
+
+static void run_stress(struct kunit *test, bool use_rms, int rm_opts)
+{
+	run_stress_mode(test, use_rms, rm_opts, 1, 0);
+}
+
+/*
+ * Two writers in bursts of back-to-back writes, with pauses longer than the calm interval
+ * in between: readers on every CPU go from their per-CPU tokens to the central count at
+ * each burst's first write (tokens revoked, grace period) and back to tokens in the pause;
+ * writers within a burst find no token to revoke. Exclusion and the data must hold
+ * throughout.
+ */
+static void rm_writer_bursts_and_calm_intervals_exclude_readers_under_stress(struct kunit *test)
+{
+	run_stress_mode(test, false, RM_RECURSE, 2, 10);
+}
+
+static void rm_sleepable_writer_bursts_exclude_readers_under_stress(struct kunit *test)
+{
+	run_stress_mode(test, false, RM_SLEEPABLE, 2, 10);
+}
+
+static void rms_writer_bursts_exclude_sleeping_readers_under_stress(struct kunit *test)
+{
+	run_stress_mode(test, true, 0, 2, 10);
 }
 
 static void rm_wlock_excludes_readers_on_every_cpu_under_stress(struct kunit *test)
@@ -443,6 +498,137 @@ static void rm_rlock_waits_for_the_writer_then_all_readers_get_in(struct kunit *
 	BT_WAIT_UNTIL(test, atomic_read(&b->entered) == 4);
 	bt_join_n(t, 4);
 	rm_destroy(&b->rm);
+}
+
+/* ---- after a writer: central readers, then tokens back; no hand-off on release ---------- */
+
+/* Every read hold of the lock: the central count plus every CPU's. */
+static long rt_holds(const struct bsdsync_rm_state *st)
+{
+	long n = READ_ONCE(st->rm_readers);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(st->rm_pcpu, cpu)->readers);
+	return n;
+}
+
+static bool rt_any_token(const struct bsdsync_rm_state *st)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (READ_ONCE(per_cpu_ptr(st->rm_pcpu, cpu)->token))
+			return true;
+	return false;
+}
+
+/* Take a read hold and say whether it was counted on a CPU (the token path). */
+static bool rt_read_counted_per_cpu(struct rmlock *rm)
+{
+	struct rm_priotracker tr;
+	long central;
+
+	rm_rlock(rm, &tr);
+	central = READ_ONCE(rm->rm_state.rm_readers);
+	rm_runlock(rm, &tr);
+	return central == 0;
+}
+
+/*
+ * After a write, readers count somewhere (centrally until the lock has been calm for a
+ * while) and every hold is counted exactly once; once writers stop, CPUs get their read
+ * tokens back; the next writer takes every token back before it owns the lock.
+ */
+static void rm_read_tokens_come_back_after_writers_stop(struct kunit *test)
+{
+	struct rmlock *rm = kunit_kzalloc(test, sizeof(*rm), GFP_KERNEL);
+	struct rm_priotracker tr;
+
+	KUNIT_ASSERT_NOT_NULL(test, rm);
+	rm_init(rm, "rm tokens back");
+	for (int i = 0; i < 3; i++) {
+		rm_wlock(rm);
+		rm_wunlock(rm);
+	}
+	rm_rlock(rm, &tr);
+	KUNIT_EXPECT_EQ(test, rt_holds(&rm->rm_state), 1L);
+	rm_runlock(rm, &tr);
+	KUNIT_EXPECT_EQ(test, rt_holds(&rm->rm_state), 0L);
+	BT_WAIT_UNTIL(test, rt_read_counted_per_cpu(rm));
+	KUNIT_EXPECT_TRUE(test, rt_any_token(&rm->rm_state));
+	rm_rlock(rm, &tr);
+	KUNIT_EXPECT_EQ(test, rt_holds(&rm->rm_state), 1L);
+	rm_runlock(rm, &tr);
+	rm_wlock(rm);
+	KUNIT_EXPECT_FALSE(test, rt_any_token(&rm->rm_state));
+	KUNIT_EXPECT_EQ(test, rt_holds(&rm->rm_state), 0L);
+	rm_wunlock(rm);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(rm));
+}
+
+struct queued {
+	struct rmlock rm;
+	atomic_t readers_in;
+	atomic_t writers_in;
+	int writer_inside;
+	int violations;
+};
+
+static void queued_writer(void *arg)
+{
+	struct queued *q = arg;
+
+	rm_wlock(&q->rm);
+	if (READ_ONCE(q->writer_inside))
+		WRITE_ONCE(q->violations, q->violations + 1);
+	WRITE_ONCE(q->writer_inside, 1);
+	usleep_range(100, 200);
+	WRITE_ONCE(q->writer_inside, 0);
+	atomic_inc(&q->writers_in);
+	rm_wunlock(&q->rm);
+}
+
+static void queued_reader(void *arg)
+{
+	struct queued *q = arg;
+	struct rm_priotracker tr;
+
+	rm_rlock(&q->rm, &tr);
+	if (READ_ONCE(q->writer_inside))
+		WRITE_ONCE(q->violations, q->violations + 1);
+	atomic_inc(&q->readers_in);
+	rm_runlock(&q->rm, &tr);
+}
+
+/*
+ * Writers and readers queued behind a writer: its release leaves the lock free and wakes
+ * them (no hand-off); every one of them gets in, one writer at a time and no reader with
+ * a writer inside, and the word ends free with no waiter bit left.
+ */
+static void rm_release_with_queued_writers_and_readers_lets_all_in(struct kunit *test)
+{
+	struct queued *q = kunit_kzalloc(test, sizeof(*q), GFP_KERNEL);
+	struct bt_thread t[5];
+
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	rm_init(&q->rm, "rm queued");
+	rm_wlock(&q->rm);
+	bt_start(test, &t[0], queued_writer, q, "rm_qwriter");
+	bt_start(test, &t[1], queued_writer, q, "rm_qwriter");
+	for (int i = 2; i < 5; i++)
+		bt_start(test, &t[i], queued_reader, q, "rm_qreader");
+	/* They spin while we run, then queue (we sleep here): the waiter bit appears. */
+	BT_WAIT_UNTIL(test, READ_ONCE(q->rm.rm_state.rm_lock) & BSDSYNC_RM_WAITERS);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->readers_in), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->writers_in), 0);
+	rm_wunlock(&q->rm);
+	BT_WAIT_UNTIL(test, atomic_read(&q->readers_in) == 3 && atomic_read(&q->writers_in) == 2);
+	bt_join_n(t, 5);
+	KUNIT_EXPECT_EQ(test, q->violations, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(q->rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&q->rm));
 }
 
 /* A reader may leave on another CPU than the one it entered on. */
@@ -1730,6 +1916,10 @@ static struct kunit_case rm_cases[] = {
 	KUNIT_CASE(rm_wlock_waits_until_every_reader_has_left),
 	KUNIT_CASE(rm_rlock_waits_for_the_writer_then_all_readers_get_in),
 	KUNIT_CASE(rm_runlock_on_another_cpu_than_rlock),
+	KUNIT_CASE(rm_read_tokens_come_back_after_writers_stop),
+	KUNIT_CASE(rm_release_with_queued_writers_and_readers_lets_all_in),
+	KUNIT_CASE(rm_writer_bursts_and_calm_intervals_exclude_readers_under_stress),
+	KUNIT_CASE(rm_sleepable_writer_bursts_exclude_readers_under_stress),
 	KUNIT_CASE(rm_try_rlock_fails_while_a_writer_holds_it_and_succeeds_otherwise),
 	KUNIT_CASE(rm_recurse_allows_read_recursion),
 	KUNIT_CASE(rm_recurse_read_recursion_passes_a_waiting_writer),
@@ -1758,6 +1948,7 @@ static struct kunit_case rm_cases[] = {
 static struct kunit_case rms_cases[] = {
 	KUNIT_CASE(rms_readers_on_every_cpu_hold_it_at_once),
 	KUNIT_CASE(rms_wlock_excludes_sleeping_readers_under_stress),
+	KUNIT_CASE(rms_writer_bursts_exclude_sleeping_readers_under_stress),
 	KUNIT_CASE(rms_readers_may_sleep_while_holding),
 	KUNIT_CASE(rms_writer_may_sleep_while_holding),
 	KUNIT_CASE(rms_wlock_waits_for_sleeping_readers),

@@ -6,79 +6,128 @@
  * the token only counts itself in that CPU's slot; a writer takes every token back, makes
  * sure every CPU has seen that, and waits for the readers it found. The read path thus
  * writes nothing but its own CPU's slot (no shared cache line, no atomic instruction, no
- * fence); the writer pays.
+ * fence); the writer pays. As Linux's percpu_rw_semaphore does with rcu_sync, the writer's
+ * cost is amortised: after a write, tokens are not granted again until the lock has had no
+ * write release for kCalmTicks ticks; meanwhile readers count centrally with one atomic
+ * instruction each way (like an rw_semaphore), and writers need no grace period.
  *
- * State (include/bsdsync/fbsd_rmlock.h): the writer word rm_lock (writer | DRAINING, 0, or
- * DESTROYED), the central count rm_readers, and per CPU {readers, token}. The lock's
- * turnstile chain (WaitTable::Guard on the lock address) protects rm_lock transitions,
- * rm_readers and the granting of tokens; every queue of the lock lives on that chain:
- * WQ_SHARED (readers waiting for a writer to leave), WQ_EXCLUSIVE (writers waiting for the
- * writer role), WQ_DRAIN (the one writer waiting for readers to leave).
+ * State (include/bsdsync/fbsd_rmlock.h):
+ *   rm_lock     the writer word, changed only with atomic instructions:
+ *                 0                        free
+ *                 WAITERS                  free; woken waiters are on their way back
+ *                 writer [| DRAINING] [| WAITERS]
+ *                                          owned by a writer; DRAINING while it waits
+ *                                          for readers (set only when it has to wait)
+ *                 DESTROYED
+ *               WAITERS: threads may be queued on the lock's turnstile chain (WQ_SHARED:
+ *               readers, WQ_EXCLUSIVE: writers); set under the chain Guard, with a CAS,
+ *               only while a writer owns the word.
+ *   rm_readers  the central read count (atomic add/subtract), + DRAIN_WAIT while the
+ *               writer sleeps on WQ_DRAIN until the count reaches zero.
+ *   per CPU     {readers, token}: holds counted on that CPU while it had its token.
+ *   rm_tokens   a hint: nonzero if some CPU may have its token (set before any grant).
+ *   rm_wtick    the tick count at the last write release.
  *
- * Invariant: the number of read holds = rm_readers + the sum of every CPU's readers. A
- * reader may leave on another CPU than it entered (it is not pinned, unlike FreeBSD's),
- * so one CPU's count may be negative; only the sum means anything.
+ * Invariant: the number of read holds = rm_readers (without DRAIN_WAIT) + the sum of every
+ * CPU's readers. A reader may leave on another CPU than it entered (it is not pinned,
+ * unlike FreeBSD's), or centrally after entering on a CPU: one count may be negative; only
+ * the sum means anything.
  *
- * Read lock, fast path (preemption disabled around these two steps only):
- *     if (this CPU's token) { this CPU's readers++; done }
- * Read unlock, fast path: the same with readers--. Otherwise, the slow path, under the
- * chain: if no writer owns rm_lock, give this CPU its token back (interrupts are off under
- * the chain, so the CPU cannot change under us) and count the reader there; if a writer
- * owns it, the reader counts centrally when it may pass (it already reads this lock, with
- * RM_RECURSE, and the writer is still DRAINING; or it is the writer itself, reported), or
- * else queues on WQ_SHARED and retries when woken. Slow unlock: rm_readers-- under the
- * chain; at zero it wakes the draining writer, if one is queued.
+ * Transitions.
+ *   Read lock, fast path (preemption off, inline %gs-relative instructions):
+ *       if (this CPU's token) { this CPU's readers++; done }
+ *   Read lock, no token: if the lock is calm (no write release for kCalmTicks) and free,
+ *   "grant": rm_tokens = 1; token = 1; full fence; if rm_lock is still free, count on this
+ *   CPU, else token = 0 and go on (preemption off throughout). Otherwise central:
+ *       rm_readers++ (fully ordered); if rm_lock is free: done.
+ *   A writer is there: the thread's own (a read inside its write: reported, counted), or a
+ *   recursion (the thread already reads the lock: its outer hold keeps that writer from
+ *   finishing its drain, so the reader stays counted and enters, as FreeBSD lets a reader
+ *   with a tracker past a waiting writer), or else rm_readers-- (back out; it may wake the
+ *   drainer, below), spin while the writer runs (as rw_semaphore's optimistic spinning),
+ *   then queue: under the chain, set WAITERS with a CAS if the writer still owns the word,
+ *   enqueue on WQ_SHARED, block, and retry from the start when woken.
+ *   Read unlock: the fast path's readers-- if this CPU has its token, else rm_readers--;
+ *   a decrement that takes rm_readers from DRAIN_WAIT + 1 to DRAIN_WAIT wakes the drainer
+ *   (touching only the chain after the decrement: the writer may then release and
+ *   destroy the lock at once).
+ *   Write lock: (1) CAS rm_lock free -> me (keeping WAITERS), or spin while the owner runs,
+ *   or queue on WQ_EXCLUSIVE (as the readers). (2) If rm_tokens: rm_tokens = 0, full
+ *   fence, clear every CPU's token that is set; if one was, bsdsync_synchronize_cpus() (an
+ *   expedited RCU grace period); then add every CPU's readers to rm_readers and zero them.
+ *   (3) Read rm_readers (fully ordered after step 1): zero -> done. Else set DRAINING,
+ *   poll a while, then under the chain add DRAIN_WAIT (if the count was zero, take it off:
+ *   done), enqueue on WQ_DRAIN, block; when woken take DRAIN_WAIT off and look again.
+ *   Clear DRAINING.
+ *   Write unlock: rm_wtick = now; CAS me -> 0. If that fails (WAITERS), under the chain:
+ *   leave the lock free (WAITERS kept only if more writers stay queued) and wake the first
+ *   queued writer and every queued reader, who retry like any arrival. No hand-off: a lock
+ *   handed to a thread that is not running yet is a convoy (the sx/rw fix, 2dbc1a5).
  *
- * Write lock: (1) under the chain, rm_lock 0 -> me|DRAINING (or queue on WQ_EXCLUSIVE;
- * a releasing writer hands the lock straight to the first queued writer, already
- * DRAINING). From here no token is granted. (2) Clear every CPU's token that is set. (3)
- * If any was set, bsdsync_synchronize_cpus() (an expedited RCU grace period). (4) Sum every
- * CPU's readers into rm_readers and zero them. (5) Under the chain, wait on WQ_DRAIN until
- * rm_readers is 0, then rm_lock = me. Write unlock, under the chain: hand over to a queued
- * writer (writers are preferred, as FreeBSD's rw and sx prefer them), or rm_lock = 0 and
- * wake every queued reader.
+ * The memory-ordering argument.
+ *   (a) Fast readers vs. the writer. A fast section (token check + count update,
+ *   preemption disabled) is an RCU-sched read-side section; since Linux 4.20 a grace
+ *   period also waits for those. For every fast section, either it ended before the grace
+ *   period of step 2 ended, and then its count update is visible to the sum (the grace
+ *   period orders it before), or it began after the grace period began, and then it sees
+ *   its token cleared and goes central. Hence after step 2 no CPU count changes until a
+ *   token is granted again, which needs rm_lock free: step 2 reads and zeroes the counts
+ *   without a lock. If step 2 clears no token, every token was cleared by an earlier writer
+ *   whose grace period ended before that writer released the lock, so there is nothing to
+ *   wait for; if rm_tokens is zero, no grant completed since the last writer zeroed the
+ *   counts (a grant whose store of 1 came before that writer's store of 0 either saw the
+ *   writer and took its token back, or had its token seen and cleared by the writer,
+ *   whose grace period then waited for its count: (b)), so the counts are all zero.
+ *   (b) Grants vs. the writer: a store-fence-load handshake on both sides. The granter
+ *   stores rm_tokens and the token, fence, loads rm_lock; the writer's CAS on rm_lock is a
+ *   full barrier before its loads of rm_tokens and the tokens. So either the writer sees
+ *   the token (and clears it, and its grace period waits for the granter's section), or
+ *   the granter sees the writer (and takes the token back before any reader used it: the
+ *   grant runs with preemption off and interrupt-context readers never use tokens).
+ *   (c) Central readers vs. the writer: the same handshake. The reader's increment of
+ *   rm_readers and the writer's CAS of rm_lock are fully ordered before their loads of
+ *   rm_lock and rm_readers respectively (seq_cst, lock xadd / lock cmpxchg on x86), so
+ *   either the writer sees the reader's count (and waits for it) or the reader sees the
+ *   writer (and backs out).
+ *   (d) Critical sections: a reader's section is ordered after an earlier writer's by the
+ *   writer's release (CAS release, or the release store under the chain) and the reader's
+ *   acquire (the seq_cst load of rm_lock, or the token it was granted after loading rm_lock
+ *   free, read in the fast path by an x86 load); before a later writer's by that writer's
+ *   grace period (fast unlock) or by the fully ordered decrement it reads (central unlock).
+ *   (e) No lost wakeup: WAITERS is set under the chain with a CAS that fails once the
+ *   writer has released, so a releasing writer that sees no WAITERS has no queued waiter
+ *   to miss, and one that sees it takes the chain after the waiter enqueued. DRAIN_WAIT is
+ *   added under the chain before the drainer enqueues; the reader that takes the count to
+ *   zero takes the chain after its decrement, so it finds the drainer queued.
  *
- * Why no reader fence is needed (the memory-ordering argument). A fast-path section (token
- * check + count update, preemption disabled) is an RCU-sched read-side section; since
- * Linux 4.20 a grace period also waits for those. So for every fast section, either it
- * ended before the grace period of step 3 ended, and then its count update is visible to
- * step 4 (the grace period orders it before), or it began after the grace period began,
- * and then it sees the token cleared in step 2 and goes slow. Hence after step 3 no CPU
- * can update its count until a reader is granted the token again, which needs rm_lock free:
- * the counts are frozen and step 4 reads and zeroes them without a lock. If step 2 found no
- * token set, every token was cleared by an earlier writer whose own grace period ended
- * before that writer released the lock (and every later grant would have set a token this
- * writer sees, since grants and the writer's acquisition are ordered by the chain lock),
- * so there is nothing to wait for. The reader's critical section is ordered after an
- * earlier writer's by the token: it was granted under the chain after that writer
- * released it, and the fast path loads it with acquire; before a later writer's by the
- * grace period (fast unlock) or by the chain lock (slow unlock).
- *
- * Cost, and the choice made. A writer after reads costs one expedited grace period (IPIs
- * to the busy CPUs, like FreeBSD's smp_rendezvous), writers back to back cost nothing more
- * than the chain lock, and each CPU's first reader after a writer takes the slow path once.
- * The alternative, a full fence on both sides (reader: count++; smp_mb; check the writer
- * flag), needs no grace period, but puts a serialising instruction on every read lock and
- * unlock (tens of cycles on x86, more on other machines, for every reader forever) to save
- * the writer a grace period; a normal (non-expedited) grace period costs the writer
- * milliseconds (a few ticks) instead of microseconds. rm exists for readers, so the
- * readers win; and FreeBSD's rm writer is just as expensive. Measured in the QEMU (TCG)
- * guest on the KASAN+lockdep test kernel, 2 vCPUs, HZ=250 (absolute numbers mean little
- * there, the ratios do): synchronize_rcu() 16.5-17 ms, synchronize_rcu_expedited()
- * 160-180 us, rm_wlock after a read 190-235 us, rm_wlock back to back 3-5 us.
+ * Cost. A fast read is one preempt count increment, one load, one add, one decrement, all
+ * %gs-relative. A central read is one atomic add and one load, its unlock one atomic
+ * subtract. An uncontended writer is one CAS (plus a grace period only if tokens had been
+ * granted, i.e. after a calm interval) and one CAS to release. Measured in the QEMU (TCG)
+ * guest on the KASAN+lockdep test kernel, 2 vCPUs, HZ=250: synchronize_rcu() 16.5-17 ms,
+ * synchronize_rcu_expedited() 160-180 us, so kCalmTicks (8 ms at HZ=250) exceeds a grace
+ * period's cost, as rcu_sync's interval does. The alternative to tokens, a full fence on
+ * every read lock (count++; smp_mb; check the writer), is what the central path costs;
+ * readers get tokens whenever writers leave them alone for a few ticks.
  *
  * Recursion: readers recurse with RM_RECURSE (without it, reported, then allowed); a
- * thread that already reads is let in past a DRAINING writer (FreeBSD does the same), so
+ * thread that already reads is let in past a draining writer (FreeBSD does the same), so
  * recursion never deadlocks behind a waiting writer. rms has no flag: its readers may
  * always recurse, also past a waiting writer (FreeBSD's would deadlock there). Writers
  * never recurse (reported; the extra holds are counted so the unlocks stay balanced).
+ *
+ * Priority propagation: a thread queued behind the writer of a non-sleepable rm lends its
+ * priority to that writer (PrioBlock); the writer's slow release ends the lending.
  *
  * Per-thread bookkeeping (core/thread.h): a thread's rm read holds are its trackers, on a
  * list in ThreadState::rm_trackers (newest first), which rm_assert, rm_sleep and the
  * recursion check read; its rms read holds are kept in ThreadState::rms_held. Read and
  * write holds of a non-sleepable rm, and read holds of a sleepable one (FreeBSD's readers
  * may never sleep), are recorded as non-sleepable locks, so that sleeping with them held
- * is reported. The writer of a sleepable rm and the holders of rms may sleep.
+ * is reported. The writer of a sleepable rm and the holders of rms may sleep. rm_rlock's
+ * fast path does all of that inline for a thread that does not read the lock yet (push on
+ * the tracker list, push on the non-sleepable record); recursion, a thread without state
+ * and the misuse checks go through rm_rlock_slow.
  */
 #include <bsdsync/fbsd_rmlock.h>
 #include "freebsd/lock_class.h"
