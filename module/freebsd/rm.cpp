@@ -840,6 +840,8 @@ static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotrack
 	const char *what = trylock ? "rm_try_rlock" : "rm_rlock";
 	lock_object *lo = lo_of(rm);
 	int mine = 0;
+	if (!t)
+		t = td_self();
 	for (rm_priotracker *p = t ? trackers(t) : nullptr; p; p = p->rmp_next) {
 		if (unlikely(p == tr)) {
 			report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lo), file, line,
@@ -900,12 +902,25 @@ static inline void track_first_read(ThreadState *t, struct rmlock *rm, struct rm
 	nosleep_push(t, lo_of(rm));
 }
 
-/* The fast path's conditions hold but this CPU has no token: the central count. */
+/* The fast path's conditions hold but this CPU has no token: the central count (inline
+ * here while a writer was here lately and no CPU may get its token back), or read_slow. */
 static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotracker *tr,
 					     int trylock, ThreadState *t, const char *file,
 					     int line)
 {
-	ReadRequest r{ lo_of(rm), &rm->rm_state, 0, trylock != 0, rm_sleepable(rm),
+	/* Called with preemption disabled by the fast path (so that it ends in a tail
+	 * call). */
+	bsdsync_preempt_enable_fast();
+	RmState *st = &rm->rm_state;
+	if (!calm(st)) {
+		fetch_add_full(&st->rm_readers, 1L);
+		if (likely(is_free(load_full(&st->rm_lock)))) {
+			track_first_read(t, rm, tr, trackers(t));
+			return 1;
+		}
+		central_exit(lo_of(rm), st);
+	}
+	ReadRequest r{ lo_of(rm), st, 0, trylock != 0, rm_sleepable(rm),
 		       trylock ? "rm_try_rlock" : "rm_rlock", file, line };
 	if (!read_slow(r))
 		return 0;
@@ -913,48 +928,51 @@ static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotr
 	return 1;
 }
 
+/* Tail ends of the fast paths (so that they need no saved registers). */
+static BSDSYNC_NOINLINE int resched_return_1()
+{
+	bsdsync_preempt_resched();
+	return 1;
+}
+static BSDSYNC_COLD int rm_rlock_not_live(struct rmlock *rm, int trylock, const char *file,
+					  int line)
+{
+	return rm_live(rm, trylock ? "rm_try_rlock" : "rm_rlock", file, line);
+}
+
 extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock,
 			     const char *file, int line)
 {
-	if (unlikely(!rm_live(rm, trylock ? "rm_try_rlock" : "rm_rlock", file, line)))
-		return 0;
+	unsigned flags = load_relaxed(&rm->lock_object.lo_flags);
+	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
+	if (unlikely(!(flags & LO_INITIALIZED) || (cls != kRmClass && cls != kRmSleepableClass)))
+		return rm_rlock_not_live(rm, trylock, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return rm_rlock_interrupt(rm, tr, trylock, file, line);
 
 	/* The fast path: a thread with state, not yet reading rm (no recursion to check),
 	 * that could not be reported for taking a sleepable rm with a non-sleepable lock
-	 * held, on a CPU with its token. Everything else is rm_rlock_slow's. */
+	 * held, on a CPU with its token. The central count is rm_rlock_central's; everything
+	 * else rm_rlock_slow's. */
 	ThreadState *t = static_cast<ThreadState *>(bsdsync_td_find(curthread()));
 	RmCpu *pcpu = rm->rm_state.rm_pcpu;
 	if (unlikely(!t || !pcpu))
-		return rm_rlock_slow(rm, tr, trylock, t ? t : td_self(), file, line);
+		return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	rm_priotracker *head = trackers(t);
 	for (rm_priotracker *p = head; p; p = p->rmp_next) {
 		if (p == tr || p->rmp_rmlock == rm)
 			return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	}
-	if (unlikely(t->nosleep_count > 0) && rm_sleepable(rm))
+	if (unlikely(t->nosleep_count > 0) && cls == kRmSleepableClass)
 		return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	bsdsync_preempt_disable_fast();
-	if (likely(bsdsync_this_cpu_read_int(&pcpu->token))) {
-		bsdsync_this_cpu_add_long(&pcpu->readers, 1);
-		bsdsync_preempt_enable_fast();
-		track_first_read(t, rm, tr, head);
-		return 1;
-	}
-	bsdsync_preempt_enable_fast();
-	/* No token: while a writer was here lately (no CPU may get its token back), the
-	 * central count, inline: count, then look for a writer (read_slow). */
-	RmState *st = &rm->rm_state;
-	if (!calm(st)) {
-		fetch_add_full(&st->rm_readers, 1L);
-		if (likely(is_free(load_full(&st->rm_lock)))) {
-			track_first_read(t, rm, tr, head);
-			return 1;
-		}
-		central_exit(lo_of(rm), st);
-	}
-	return rm_rlock_central(rm, tr, trylock, t, file, line);
+	if (unlikely(!bsdsync_this_cpu_read_int(&pcpu->token)))
+		return rm_rlock_central(rm, tr, trylock, t, file, line);
+	bsdsync_this_cpu_add_long(&pcpu->readers, 1);
+	track_first_read(t, rm, tr, head);
+	if (bsdsync_preempt_enable_fast_test())
+		return resched_return_1();
+	return 1;
 }
 
 static BSDSYNC_COLD void runlock_not_owner(const lock_object *lo, const char *msg,
@@ -963,35 +981,61 @@ static BSDSYNC_COLD void runlock_not_owner(const lock_object *lo, const char *ms
 	report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line, "%s", msg);
 }
 
+/* The read unlock's tails (so that the fast path needs no saved registers). */
+static BSDSYNC_NOINLINE void rm_runlock_central(struct rmlock *rm)
+{
+	central_exit(lo_of(rm), &rm->rm_state);
+}
+static BSDSYNC_NOINLINE void rm_runlock_central_preempt_off(struct rmlock *rm)
+{
+	bsdsync_preempt_enable_fast();
+	central_exit(lo_of(rm), &rm->rm_state);
+}
+static BSDSYNC_COLD void rm_runlock_not_live(struct rmlock *rm, const char *file, int line)
+{
+	rm_live(rm, "rm_runlock", file, line);
+}
+static BSDSYNC_NOINLINE void rm_runlock_untracked(struct rmlock *rm, struct rm_priotracker *tr)
+{
+	tr->rmp_rmlock = nullptr;
+	read_exit(lo_of(rm), &rm->rm_state, bsdsync_in_interrupt());
+}
+
 extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
 				int line)
 {
-	if (unlikely(!rm_live(rm, "rm_runlock", file, line)))
-		return;
+	unsigned flags = load_relaxed(&rm->lock_object.lo_flags);
+	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
+	if (unlikely(!(flags & LO_INITIALIZED) || (cls != kRmClass && cls != kRmSleepableClass)))
+		return rm_runlock_not_live(rm, file, line);
 	lock_object *lo = lo_of(rm);
-	bool interrupt = bsdsync_in_interrupt();
-	if (unlikely(tr->rmp_rmlock != rm)) {
-		runlock_not_owner(lo, "rm_runlock with a tracker that holds no read lock of this lock",
-				  file, line);
-		return;
-	}
-	if (unlikely(tr->rmp_flags & BSDSYNC_RMPF_UNTRACKED)) {
-		tr->rmp_rmlock = nullptr;
-		read_exit(lo, &rm->rm_state, interrupt);
-		return;
-	}
-	ThreadState *t =
-		interrupt ? nullptr : static_cast<ThreadState *>(bsdsync_td_find(curthread()));
-	if (unlikely(!t || !rm_unlink_tracker(t, tr))) {
-		runlock_not_owner(lo, "rm_runlock of a read hold of another thread", file, line);
-		return;
-	}
+	if (unlikely(tr->rmp_rmlock != rm))
+		return runlock_not_owner(
+			lo, "rm_runlock with a tracker that holds no read lock of this lock", file,
+			line);
+	if (unlikely(tr->rmp_flags & BSDSYNC_RMPF_UNTRACKED))
+		return rm_runlock_untracked(rm, tr);
+	ThreadState *t = bsdsync_in_interrupt()
+				 ? nullptr
+				 : static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+	if (unlikely(!t || !rm_unlink_tracker(t, tr)))
+		return runlock_not_owner(lo, "rm_runlock of a read hold of another thread", file,
+					 line);
 	/* A tracker released once cannot be released again. */
 	tr->rmp_rmlock = nullptr;
 	t->rm_rlocks--;
 	if (!rm_find_tracker(t, rm))
 		nosleep_pop(t, lo);
-	read_exit(lo, &rm->rm_state, false);
+	/* read_exit, with tail calls. */
+	RmCpu *pcpu = rm->rm_state.rm_pcpu;
+	if (unlikely(!pcpu))
+		return rm_runlock_central(rm);
+	bsdsync_preempt_disable_fast();
+	if (unlikely(!bsdsync_this_cpu_read_int(&pcpu->token)))
+		return rm_runlock_central_preempt_off(rm);
+	bsdsync_this_cpu_add_long(&pcpu->readers, -1);
+	if (bsdsync_preempt_enable_fast_test())
+		return bsdsync_preempt_resched();
 }
 
 extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)

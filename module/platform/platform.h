@@ -87,7 +87,9 @@ static inline void bsdsync_preempt_disable_fast(void)
 {
 	__asm__ __volatile__("incl %%gs:(%0)" : : "r"(bsdsync_pcpu_preempt) : "memory");
 }
-static inline void bsdsync_preempt_enable_fast(void)
+/* The decrement alone: nonzero when the caller must call bsdsync_preempt_resched() (which
+ * lets a fast path end in a tail call). */
+static inline int bsdsync_preempt_enable_fast_test(void)
 {
 	unsigned char zero;
 
@@ -95,7 +97,11 @@ static inline void bsdsync_preempt_enable_fast(void)
 			     : "=@ccz"(zero)
 			     : "r"(bsdsync_pcpu_preempt)
 			     : "memory");
-	if (__builtin_expect(zero, 0))
+	return __builtin_expect(zero, 0);
+}
+static inline void bsdsync_preempt_enable_fast(void)
+{
+	if (bsdsync_preempt_enable_fast_test())
 		bsdsync_preempt_resched();
 }
 unsigned long bsdsync_irq_save(void);
