@@ -509,8 +509,8 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 
 /* Take the write role and drain the readers. Returns false if the lock was destroyed
  * meanwhile (reported). */
-bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
-		 const char *file, int line)
+BSDSYNC_NOINLINE bool write_enter_slow(lock_object *lo, RmState *st, bool unbounded,
+				       const char *what, const char *file, int line)
 {
 	const uintptr me = self();
 	for (;;) {
@@ -532,6 +532,18 @@ bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
 		queue_behind_writer(lo, st, WQ_EXCLUSIVE, unbounded);
 	}
 	drain_readers(lo, st, unbounded);
+	return true;
+}
+
+/* The uncontended write lock inline: one CAS, then (no token granted, no reader) done. */
+inline bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char *what,
+			const char *file, int line)
+{
+	uintptr w = 0;
+	if (unlikely(!cas_full(&st->rm_lock, &w, self())))
+		return write_enter_slow(lo, st, unbounded, what, file, line);
+	if (unlikely((st->rm_pcpu && load_full(&st->rm_tokens)) || load_full(&st->rm_readers)))
+		drain_readers(lo, st, unbounded);
 	return true;
 }
 
@@ -1046,7 +1058,8 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 	if (!writer_may_block(lo, "rm_wlock", file, line))
 		return;
 	bool sleepable = rm_sleepable(rm);
-	if (sleepable)
+	ThreadState *t = td_self();
+	if (sleepable && (!t || t->nosleep_count > 0))
 		check_may_sleep_with_locks(nullptr, "rm_wlock of a sleepable rm lock", file, line);
 	if (writer_of(load_relaxed(&rm->rm_state.rm_lock)) == self()) {
 		/* Counted, so that the caller's unlocks stay balanced and the outer hold is
@@ -1056,7 +1069,6 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 		lo->lo_data++;
 		return;
 	}
-	ThreadState *t = td_self();
 	if (rm_reads_held(t, rm)) {
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "rm_wlock by a thread that read-locks it: not taken (it would wait for "
