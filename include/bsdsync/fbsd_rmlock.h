@@ -19,7 +19,8 @@
  *                counted on that CPU. NULL if the allocation failed: every reader then
  *                takes the (correct, slower) central path.
  *   rm_wtick     the tick count (low bits) at the last write release: CPUs get their
- *                tokens back only a few ticks later (module/freebsd/rm.cpp).
+ *                tokens back only a few ticks later, and after a number of central reads
+ *                on that CPU (module/freebsd/rm.cpp).
  *   rm_tokens    nonzero when some CPU may hold its token (a writer then revokes them).
  *
  * The number of read holds is rm_readers (without DRAIN_WAIT) + the sum of every CPU's
@@ -36,6 +37,8 @@ BSDSYNC_BEGIN_DECLS
 struct bsdsync_rm_cpu {
 	long readers;		/* read holds taken minus left on this CPU while it had the token */
 	int token;		/* 1: readers on this CPU may use the fast path */
+	unsigned int calm;	/* rm_wtick's low 16 bits << 16 | central reads still needed
+				   on this CPU before it gets its token back */
 };
 
 struct bsdsync_rm_state {

@@ -7,9 +7,11 @@
  * sure every CPU has seen that, and waits for the readers it found. The read path thus
  * writes nothing but its own CPU's slot (no shared cache line, no atomic instruction, no
  * fence); the writer pays. As Linux's percpu_rw_semaphore does with rcu_sync, the writer's
- * cost is amortised: after a write, tokens are not granted again until the lock has had no
- * write release for kCalmTicks ticks; meanwhile readers count centrally with one atomic
- * instruction each way (like an rw_semaphore), and writers need no grace period.
+ * cost is amortised: after a write, a CPU gets its token again only once the lock has had
+ * no write release for kCalmTicks ticks and that CPU has then done kCalmReads central reads
+ * (a writer-free interval in time and in reader activity: a system stalled by preemption
+ * does not look calm); meanwhile readers count centrally with one atomic instruction each
+ * way (like an rw_semaphore), and writers need no grace period.
  *
  * State (include/bsdsync/fbsd_rmlock.h):
  *   rm_lock     the writer word, changed only with atomic instructions:
@@ -24,7 +26,9 @@
  *               only while a writer owns the word.
  *   rm_readers  the central read count (atomic add/subtract), + DRAIN_WAIT while the
  *               writer sleeps on WQ_DRAIN until the count reaches zero.
- *   per CPU     {readers, token}: holds counted on that CPU while it had its token.
+ *   per CPU     {readers, token, calm}: holds counted on that CPU while it had its token;
+ *               calm = rm_wtick's low 16 bits << 16 | central reads still needed before a
+ *               grant (a heuristic only: no ordering depends on it).
  *   rm_tokens   a hint: nonzero if some CPU may have its token (set before any grant).
  *   rm_wtick    the tick count at the last write release.
  *
@@ -36,9 +40,10 @@
  * Transitions.
  *   Read lock, fast path (preemption off, inline %gs-relative instructions):
  *       if (this CPU's token) { this CPU's readers++; done }
- *   Read lock, no token: if the lock is calm (no write release for kCalmTicks) and free,
- *   "grant": rm_tokens = 1; token = 1; full fence; if rm_lock is still free, count on this
- *   CPU, else token = 0 and go on (preemption off throughout). Otherwise central:
+ *   Read lock, no token: if the lock is calm (no write release for kCalmTicks, then
+ *   kCalmReads central reads on this CPU) and free, "grant": rm_tokens = 1; token = 1; full
+ *   fence; if rm_lock is still free, count on this CPU, else token = 0 and go on
+ *   (preemption off throughout). Otherwise central:
  *       rm_readers++ (fully ordered); if rm_lock is free: done.
  *   A writer is there: the thread's own (a read inside its write: reported, counted), or a
  *   recursion (the thread already reads the lock: its outer hold keeps that writer from
@@ -195,6 +200,10 @@ constexpr long kDrainWait = BSDSYNC_RM_DRAIN_WAIT;
 /* A writer waits this many ticks after the last write release before CPUs get their read
  * tokens back (at least one full tick: FreeBSD-free equivalent of rcu_sync's grace period). */
 constexpr unsigned kCalmTicks = 2;
+/* ... and after this many central reads on a CPU with no write release in between (a
+ * writer-free interval measured in reader activity too: a stalled system does not look
+ * calm). */
+constexpr unsigned kCalmReads = 64;
 /* How long a writer polls the read count before it blocks (readers' sections are short). */
 constexpr int kDrainSpins = 512;
 
@@ -222,20 +231,22 @@ void state_init(RmState *st, bool reuse_cpus)
 	store_relaxed(&st->rm_lock, 0UL);
 	store_relaxed(&st->rm_readers, 0L);
 	store_relaxed(&st->rm_tokens, 0);
-	/* Never written: the first reader on each CPU gets its token at once. */
-	store_relaxed(&st->rm_wtick, (unsigned)bsdsync_ticks() - kCalmTicks);
-	if (reuse_cpus && st->rm_pcpu) {
-		for_each_cpu_slot(st, c) {
-			store_relaxed(&c->readers, 0L);
-			store_relaxed(&c->token, 0);
-		}
-		return;
-	}
+	/* Never written: calm already, the first reader on each CPU gets its token. */
+	unsigned wtick = (unsigned)bsdsync_ticks() - kCalmTicks;
+	store_relaxed(&st->rm_wtick, wtick);
 	/* Every token starts revoked (FreeBSD: rm_writecpus = all_cpus): each CPU's first
 	 * reader takes the slow path once. Without per-CPU memory every reader counts
 	 * centrally: slower, still correct. */
-	st->rm_pcpu = static_cast<RmCpu *>(bsdsync_percpu_alloc(
-		sizeof(RmCpu), bsdsync_current_context() == BSDSYNC_CTX_THREAD));
+	if (!reuse_cpus || !st->rm_pcpu)
+		st->rm_pcpu = static_cast<RmCpu *>(bsdsync_percpu_alloc(
+			sizeof(RmCpu), bsdsync_current_context() == BSDSYNC_CTX_THREAD));
+	if (st->rm_pcpu) {
+		for_each_cpu_slot(st, c) {
+			store_relaxed(&c->readers, 0L);
+			store_relaxed(&c->token, 0);
+			store_relaxed(&c->calm, (wtick & 0xffff) << 16);
+		}
+	}
 }
 
 void state_destroy(RmState *st)
@@ -341,7 +352,14 @@ bool grant_and_count(RmState *st)
 	bool counted = false;
 	bsdsync_preempt_disable_fast();
 	RmCpu *c = this_cpu(st);
-	if (!load_relaxed(&c->token)) {
+	unsigned calm = load_relaxed(&c->calm);
+	unsigned since = load_relaxed(&st->rm_wtick) & 0xffff;
+	if ((calm >> 16) != since) {
+		/* The first calm read on this CPU since that write: start counting. */
+		store_relaxed(&c->calm, since << 16 | kCalmReads);
+	} else if (calm & 0xffff) {
+		store_relaxed(&c->calm, calm - 1);
+	} else if (!load_relaxed(&c->token)) {
 		store_relaxed(&st->rm_tokens, 1);
 		store_relaxed(&c->token, 1);
 		full_fence();
