@@ -7,8 +7,9 @@
  * State of one lock (struct bsdsync_rm_state):
  *
  *   rm_lock      the writer word: the writing thread (a task_struct pointer, 8-byte
- *                aligned) | BSDSYNC_RM_DRAINING while that writer still waits for readers
- *                to leave, | BSDSYNC_RM_WAITERS while threads may be queued behind it; 0 or
+ *                aligned) | BSDSYNC_RM_DRAINING while that writer waits for readers to
+ *                leave (set only once it has to wait), | BSDSYNC_RM_WAITERS while threads
+ *                may be queued behind it; 0 or
  *                BSDSYNC_RM_WAITERS alone when no writer owns the lock;
  *                BSDSYNC_RM_DESTROYED after destroy.
  *   rm_readers   read holds counted centrally (by readers of CPUs without their token),
