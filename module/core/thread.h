@@ -45,6 +45,16 @@ struct ThreadState {
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
 
+/* td_self() for a caller that has already found it is not in interrupt context (the fast
+ * paths test that once for their own reasons): the same without a second test. Null only
+ * if the first allocation failed. */
+inline ThreadState *td_self_in_thread()
+{
+	void *s = bsdsync_td_find(curthread());
+	if (unlikely(!s))
+		s = bsdsync_td_create();
+	return static_cast<ThreadState *>(s);
+}
 /* The current thread's state, created on first use; null in interrupt context (or if the
  * first allocation failed: then the thread goes untracked, and checks that need the state
  * are skipped rather than guessed). Inline: a hash and one or two loads once the record
@@ -53,17 +63,18 @@ inline ThreadState *td_self()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	void *s = bsdsync_td_find(curthread());
-	if (unlikely(!s))
-		s = bsdsync_td_create();
-	return static_cast<ThreadState *>(s);
+	return td_self_in_thread();
 }
 /* The current thread's state if it has one (never allocates). */
+inline ThreadState *td_peek_in_thread()
+{
+	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+}
 inline ThreadState *td_peek()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+	return td_peek_in_thread();
 }
 
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
@@ -99,6 +110,19 @@ const lock_object *nosleep_held_other(const lock_object *except1, const lock_obj
  */
 bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
 				const char *file, int line);
+
+/*
+ * The same check for the acquisition fast paths, given the current thread's state `t`
+ * (td_self()/td_peek(), may be null): inline, one load and test when the thread holds no
+ * non-sleepable lock (the common case: nothing to report); the search and the report stay
+ * out of line. A thread without a state has recorded no lock, so has nothing to report.
+ */
+inline void check_may_sleep_fast(const ThreadState *t, const lock_object *interlock,
+				 const char *what, const char *file, int line)
+{
+	if (unlikely(t && t->nosleep_count > 0))
+		check_may_sleep_with_locks(interlock, what, file, line);
+}
 
 /* Set by the personality at load: Giant's lock object (excepted from the check, since every
  * sleep drops Giant) and how to name a lock in a report. */
