@@ -1031,10 +1031,38 @@ inline bool fast_release(lock *lk)
 	return false;
 }
 
+/* The fast path of one plain request (flags exactly the operation), or false. */
+__attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int flags)
+{
+	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+		     (LO_INITIALIZED | kClass)) ||
+	    unlikely(bsdsync_in_interrupt()))
+		return false;
+	switch (flags) {
+	case LK_SHARED:
+		return likely(!(lflags & LK_NOSHARE)) && fast_slock(lk);
+	case LK_EXCLUSIVE:
+		return fast_xlock(lk);
+	case LK_RELEASE:
+		return fast_release(lk);
+	default:
+		return false;
+	}
+}
+
 /* Everything else: every operation and flag, checks and reports. */
 BSDSYNC_NOINLINE int lockmgr_general(struct lock *lk, unsigned int flags,
 				     struct lock_object *ilk, int prio, int timo,
 				     const char *file, int line);
+
+/* fbsd_lockmgr's way there: a jump from it (same first parameters), the call with the
+ * defaults made here. */
+BSDSYNC_NOINLINE int lockmgr_general_defaults(struct lock *lk, unsigned int flags,
+					      const char *file, int line)
+{
+	return lockmgr_general(lk, flags, nullptr, LK_PRIO_DEFAULT, LK_TIMO_DEFAULT, file, line);
+}
 
 } // namespace
 
@@ -1042,26 +1070,16 @@ extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct loc
 				 const char *wmesg, int prio, int timo, const char *file, int line)
 {
 	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
-	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
-	if (likely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) ==
-		   (LO_INITIALIZED | kClass)) &&
-	    likely(!bsdsync_in_interrupt())) {
-		switch (flags) {
-		case LK_SHARED:
-			if (likely(!(lflags & LK_NOSHARE)) && fast_slock(lk))
-				return 0;
-			break;
-		case LK_EXCLUSIVE:
-			if (fast_xlock(lk))
-				return 0;
-			break;
-		case LK_RELEASE:
-			if (fast_release(lk))
-				return 0;
-			break;
-		}
-	}
+	if (lockmgr_fast(lk, flags))
+		return 0;
 	return lockmgr_general(lk, flags, ilk, prio, timo, file, line);
+}
+
+extern "C" int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+{
+	if (lockmgr_fast(lk, flags))
+		return 0;
+	return lockmgr_general_defaults(lk, flags, file, line);
 }
 
 namespace {
