@@ -45,16 +45,6 @@ struct ThreadState {
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
 
-/* td_self() for a caller that has already found it is not in interrupt context (the fast
- * paths test that once for their own reasons): the same without a second test. Null only
- * if the first allocation failed. */
-inline ThreadState *td_self_in_thread()
-{
-	void *s = bsdsync_td_find(curthread());
-	if (unlikely(!s))
-		s = bsdsync_td_create();
-	return static_cast<ThreadState *>(s);
-}
 /* The current thread's state, created on first use; null in interrupt context (or if the
  * first allocation failed: then the thread goes untracked, and checks that need the state
  * are skipped rather than guessed). Inline: a hash and one or two loads once the record
@@ -63,13 +53,18 @@ inline ThreadState *td_self()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return td_self_in_thread();
+	void *s = bsdsync_td_find(curthread());
+	if (unlikely(!s))
+		s = bsdsync_td_create();
+	return static_cast<ThreadState *>(s);
 }
-/* The current thread's state if it has one (never allocates). */
+/* td_peek() for a caller that has already found it is not in interrupt context (the fast
+ * paths test that once for their own reasons): the same without a second test. */
 inline ThreadState *td_peek_in_thread()
 {
 	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
 }
+/* The current thread's state if it has one (never allocates). */
 inline ThreadState *td_peek()
 {
 	if (unlikely(bsdsync_in_interrupt()))
@@ -107,22 +102,11 @@ const lock_object *nosleep_held_other(const lock_object *except1, const lock_obj
  * than `interlock` and Giant), if there is one. `what` names the operation ("msleep",
  * "sx_xlock", ...). Returns true if it reported. The caller goes on (as FreeBSD with
  * witness does): the thread holding the mutex blocks others longer, nothing is corrupted.
+ * It can only report for a thread whose state has nosleep_count > 0: a fast path that has
+ * the state at hand tests that inline and calls this only then (sx, lockmgr).
  */
 bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
 				const char *file, int line);
-
-/*
- * The same check for the acquisition fast paths, given the current thread's state `t`
- * (td_self()/td_peek(), may be null): inline, one load and test when the thread holds no
- * non-sleepable lock (the common case: nothing to report); the search and the report stay
- * out of line. A thread without a state has recorded no lock, so has nothing to report.
- */
-inline void check_may_sleep_fast(const ThreadState *t, const lock_object *interlock,
-				 const char *what, const char *file, int line)
-{
-	if (unlikely(t && t->nosleep_count > 0))
-		check_may_sleep_with_locks(interlock, what, file, line);
-}
 
 /* Set by the personality at load: Giant's lock object (excepted from the check, since every
  * sleep drops Giant) and how to name a lock in a report. */
