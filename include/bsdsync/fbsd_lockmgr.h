@@ -117,6 +117,10 @@ void fbsd_lockdestroy(struct lock *lk, const char *file, int line);
 /* FreeBSD __lockmgr_args(): ilk is any lock (mtx, rw, sx, lockmgr...) or NULL. */
 int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct lock_object *ilk,
 		      const char *wmesg, int prio, int timo, const char *file, int line);
+/* The same without an interlock and with the lock's own wait message, priority and timeout
+ * (what lockmgr() passes): fewer arguments, so that the plain requests' fast paths need no
+ * stack frame. */
+int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line);
 void fbsd_lockmgr_disown(struct lock *lk, const char *file, int line);
 void fbsd_lockmgr_printinfo(const struct lock *lk);
 int fbsd_lockstatus(const struct lock *lk);

@@ -58,12 +58,18 @@ inline ThreadState *td_self()
 		s = bsdsync_td_create();
 	return static_cast<ThreadState *>(s);
 }
+/* td_peek() for a caller that has already found it is not in interrupt context (the fast
+ * paths test that once for their own reasons): the same without a second test. */
+inline ThreadState *td_peek_in_thread()
+{
+	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+}
 /* The current thread's state if it has one (never allocates). */
 inline ThreadState *td_peek()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+	return td_peek_in_thread();
 }
 
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
@@ -96,6 +102,8 @@ const lock_object *nosleep_held_other(const lock_object *except1, const lock_obj
  * than `interlock` and Giant), if there is one. `what` names the operation ("msleep",
  * "sx_xlock", ...). Returns true if it reported. The caller goes on (as FreeBSD with
  * witness does): the thread holding the mutex blocks others longer, nothing is corrupted.
+ * It can only report for a thread whose state has nosleep_count > 0: a fast path that has
+ * the state at hand tests that inline and calls this only then (sx, lockmgr).
  */
 bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
 				const char *file, int line);

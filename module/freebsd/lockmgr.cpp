@@ -59,6 +59,12 @@
  * legitimately be freed (lockdestroy reports threads in lockmgr; LK_DRAIN waits for them).
  * A release that finds no one queued makes its store the last access.
  *
+ * The fast paths (fbsd_lockmgr_args, before the general path): a plain LK_SHARED,
+ * LK_EXCLUSIVE or LK_RELEASE (flags exactly the operation) on a live lock, outside interrupt
+ * context, by a thread that holds no non-sleepable lock, is the one CAS of its transition
+ * above plus the per-thread shared count; anything else, or a failed CAS, is the general path
+ * from the start (the fast paths change nothing before their CAS succeeds).
+ *
  * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
  * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
  * shared or exclusive queue; WQ_DRAIN for LK_DRAIN) with the deadline (LK_TIMELOCK: the
@@ -963,14 +969,128 @@ extern "C" void fbsd_lockdestroy(struct lock *lk, const char *file, int line)
 	lock_destroy(lo);
 }
 
+namespace {
+
+/*
+ * The fast paths of the plain requests (flags exactly LK_SHARED, LK_EXCLUSIVE or LK_RELEASE:
+ * no interlock, no sleep option, nothing to report), tried before the general path on a live
+ * lock, outside interrupt context. Each is one CAS plus the thread's bookkeeping, and has no
+ * effect unless it succeeds: on false the general path does the whole request from the start.
+ * The acquisitions only go fast for a thread that has a state and holds no non-sleepable
+ * lock (else the general path creates the state or reports the lock, once), so that they
+ * make no call.
+ */
+inline bool fast_slock(lock *lk)
+{
+	ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t || t->nosleep_count > 0))
+		return false;
+	uintptr x = load_relaxed(&lk->lk_lock);
+	/* can_share's fast case (shared mode, no writer waiting). Acquire: pairs with the
+	 * release of the last writer. Another sharer's CAS in between: retry. */
+	while (likely(can_share(x, LK_SHARED, false))) {
+		if (likely(cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))) {
+			t->lockmgr_shared++;
+			return true;
+		}
+	}
+	return false;
+}
+
+inline bool fast_xlock(lock *lk)
+{
+	const ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t || t->nosleep_count > 0))
+		return false;
+	uintptr x = LK_UNLOCKED;
+	/* Acquire: pairs with the release of the previous holder. */
+	return cas_acquire(&lk->lk_lock, &x, self());
+}
+
+inline bool fast_release(lock *lk)
+{
+	uintptr x = load_relaxed(&lk->lk_lock);
+	/* Our exclusive hold, not recursed, no waiter bits. Release: pairs with the acquire of
+	 * the next holder. */
+	if (x == self())
+		return cas_release(&lk->lk_lock, &x, LK_UNLOCKED);
+	/* A shared hold that is not the last with waiter bits, by a thread that holds one.
+	 * Another sharer's CAS in between: retry. */
+	if (!is_shared_mode(x))
+		return false;
+	ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t || t->lockmgr_shared <= 0))
+		return false;
+	while (likely(is_shared_mode(x)) &&
+	       likely(sharers(x) > 1 || (sharers(x) == 1 && !(x & kWaitBits)))) {
+		if (likely(cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER))) {
+			t->lockmgr_shared--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The fast path of one plain request (flags exactly the operation), or false. */
+__attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int flags)
+{
+	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+		     (LO_INITIALIZED | kClass)) ||
+	    unlikely(bsdsync_in_interrupt()))
+		return false;
+	switch (flags) {
+	case LK_SHARED:
+		return likely(!(lflags & LK_NOSHARE)) && fast_slock(lk);
+	case LK_EXCLUSIVE:
+		return fast_xlock(lk);
+	case LK_RELEASE:
+		return fast_release(lk);
+	default:
+		return false;
+	}
+}
+
+/* Everything else: every operation and flag, checks and reports. */
+BSDSYNC_NOINLINE int lockmgr_general(struct lock *lk, unsigned int flags,
+				     struct lock_object *ilk, int prio, int timo,
+				     const char *file, int line);
+
+/* fbsd_lockmgr's way there: a jump from it (same first parameters), the call with the
+ * defaults made here. */
+BSDSYNC_NOINLINE int lockmgr_general_defaults(struct lock *lk, unsigned int flags,
+					      const char *file, int line)
+{
+	return lockmgr_general(lk, flags, nullptr, LK_PRIO_DEFAULT, LK_TIMO_DEFAULT, file, line);
+}
+
+} // namespace
+
 extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct lock_object *ilk,
 				 const char *wmesg, int prio, int timo, const char *file, int line)
+{
+	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
+	if (lockmgr_fast(lk, flags))
+		return 0;
+	return lockmgr_general(lk, flags, ilk, prio, timo, file, line);
+}
+
+extern "C" int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+{
+	if (lockmgr_fast(lk, flags))
+		return 0;
+	return lockmgr_general_defaults(lk, flags, file, line);
+}
+
+namespace {
+
+int lockmgr_general(struct lock *lk, unsigned int flags, struct lock_object *ilk, int prio,
+		    int timo, const char *file, int line)
 {
 	unsigned op = flags & LK_TYPE_MASK;
 	Request r{ lk, flags, (flags & LK_INTERLOCK) ? ilk : nullptr,
 		   prio == LK_PRIO_DEFAULT ? lk->lk_pri : prio,
 		   timo == LK_TIMO_DEFAULT ? lk->lk_timo : timo, op_name(op), file, line, false };
-	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
 
 	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
@@ -1023,6 +1143,8 @@ extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct loc
 	release_interlock(r);
 	return error;
 }
+
+} // namespace
 
 extern "C" void fbsd_lockmgr_disown(struct lock *lk, const char *file, int line)
 {

@@ -333,6 +333,13 @@ bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const 
 	return false;
 }
 
+int sl_refuse(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
+	      int line)
+{
+	sl_bad(k, l, op, file, line);
+	return BSDSYNC_EINVAL;
+}
+
 int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
 		  const char *op, const char *file, int line)
 {
@@ -441,6 +448,16 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			return error;
 		v = load_relaxed(&l->word);
 	}
+}
+
+int sl_lock_checked(const SharedLockKind &k, SharedLock *l, bool exclusive, bool interruptible,
+		    const char *op, const char *file, int line)
+{
+	if (k.sleepable)
+		check_may_sleep_with_locks(nullptr, op, file, line);
+	uintptr v = load_relaxed(&l->word);
+	return exclusive ? sl_xlock_slow(k, l, v, interruptible, op, file, line)
+			 : sl_slock_slow(k, l, v, interruptible, op, file, line);
 }
 
 void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,

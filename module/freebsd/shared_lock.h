@@ -107,10 +107,17 @@ inline void exclusive_released(const SharedLockKind &k, const lock_object *lo)
 
 BSDSYNC_COLD bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op,
 			 const char *file, int line);
+/* sl_bad, for an acquisition: its result (EINVAL). */
+BSDSYNC_COLD int sl_refuse(const SharedLockKind &k, const SharedLock *l, const char *op,
+			   const char *file, int line);
 int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
 		  const char *op, const char *file, int line);
 int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
 		  const char *op, const char *file, int line);
+/* An acquisition by a thread that holds a non-sleepable lock or has no state yet: the
+ * may-sleep check (sleepable kinds), then the slow path does the whole acquisition. */
+int sl_lock_checked(const SharedLockKind &k, SharedLock *l, bool exclusive, bool interruptible,
+		    const char *op, const char *file, int line);
 void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
 		     int line);
 void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
@@ -139,27 +146,43 @@ bool sl_class_owned(const SharedLockKind &k, const lock_object *lo);
 /* ---- the entry points, fast paths inline ---------------------------------------------- */
 
 /* A live lock of this kind? One load and compare; the cold path says what is wrong. */
+inline bool sl_ok(const SharedLockKind &k, const SharedLock *l)
+{
+	unsigned flags = load_relaxed(&l->lo.lo_flags);
+	return likely((flags & (LO_INITIALIZED | LO_CLASSMASK)) ==
+		      (LO_INITIALIZED | (k.class_index << LO_CLASSSHIFT)));
+}
 inline bool sl_live(const SharedLockKind &k, const SharedLock *l, const char *op,
 		    const char *file, int line)
 {
-	unsigned flags = load_relaxed(&l->lo.lo_flags);
-	if (likely((flags & (LO_INITIALIZED | LO_CLASSMASK)) ==
-		   (LO_INITIALIZED | (k.class_index << LO_CLASSSHIFT))))
+	if (sl_ok(k, l))
 		return true;
 	return sl_bad(k, l, op, file, line);
 }
 
+/*
+ * The acquisitions test once for interrupt context (the slow path reports it and spins),
+ * then look the thread's state up once for everything: the sleepable kind's may-sleep check
+ * (one test of the thread's non-sleepable count), the shared-hold counter and the
+ * non-sleepable record. A thread that holds a non-sleepable lock (a report to make), or has
+ * no state yet (to create), goes out of line at once (sl_lock_checked), so that the fast
+ * paths make no call but tail calls.
+ */
 inline int sl_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible, const char *op,
 		    const char *file, int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
-		return BSDSYNC_EINVAL;
-	if (k.sleepable)
-		check_may_sleep_with_locks(nullptr, op, file, line);
+	if (unlikely(!sl_ok(k, l)))
+		return sl_refuse(k, l, op, file, line);
+	if (unlikely(bsdsync_in_interrupt()))
+		return sl_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
+	ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t || (k.sleepable && t->nosleep_count > 0)))
+		return sl_lock_checked(k, l, true, interruptible, op, file, line);
 	uintptr v = sl::kUnlocked;
 	/* Acquire: pairs with the release of the previous holder's unlock. */
-	if (likely(!bsdsync_in_interrupt() && cas_acquire(&l->word, &v, sl::self()))) {
-		exclusive_acquired(k, &l->lo);
+	if (likely(cas_acquire(&l->word, &v, sl::self()))) {
+		if (!k.sleepable)
+			nosleep_push(t, &l->lo);
 		return 0;
 	}
 	return sl_xlock_slow(k, l, v, interruptible, op, file, line);
@@ -168,25 +191,34 @@ inline int sl_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible, 
 inline int sl_slock(const SharedLockKind &k, SharedLock *l, bool interruptible, const char *op,
 		    const char *file, int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
-		return BSDSYNC_EINVAL;
-	if (k.sleepable)
-		check_may_sleep_with_locks(nullptr, op, file, line);
+	if (unlikely(!sl_ok(k, l)))
+		return sl_refuse(k, l, op, file, line);
+	if (unlikely(bsdsync_in_interrupt()))
+		return sl_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
+	ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t || (k.sleepable && t->nosleep_count > 0)))
+		return sl_lock_checked(k, l, false, interruptible, op, file, line);
 	uintptr v = load_relaxed(&l->word);
-	/* Acquire: pairs with the release of the last writer's unlock or downgrade. */
-	if (likely(sl::readable(v) && !bsdsync_in_interrupt() &&
-		   cas_acquire(&l->word, &v, v + sl::kOneSharer))) {
-		shared_acquired(k, &l->lo);
-		return 0;
+	/* Acquire: pairs with the release of the last writer's unlock or downgrade. Another
+	 * reader's CAS in between only changes the count: retry while readable. */
+	while (likely(sl::readable(v))) {
+		if (likely(cas_acquire(&l->word, &v, v + sl::kOneSharer))) {
+			t->*k.shared_holds += 1;
+			if (!k.sleepable)
+				nosleep_push(t, &l->lo);
+			return 0;
+		}
 	}
-	return sl_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
+	return sl_slock_slow(k, l, v, interruptible, op, file, line);
 }
 
-inline void sl_xunlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		       int line)
+__attribute__((always_inline)) inline void sl_xunlock(const SharedLockKind &k, SharedLock *l,
+						     const char *op, const char *file, int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
+	if (unlikely(!sl_ok(k, l))) {
+		sl_bad(k, l, op, file, line);
 		return;
+	}
 	uintptr v = sl::self();
 	/* Release: the critical section cannot move below it; pairs with the acquire of the
 	 * next owner. Fails (slow path) when recursed, waited on, or not ours. The bookkeeping
@@ -199,22 +231,32 @@ inline void sl_xunlock(const SharedLockKind &k, SharedLock *l, const char *op, c
 	sl_xunlock_slow(k, l, op, file, line);
 }
 
-inline void sl_sunlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		       int line)
+__attribute__((always_inline)) inline void sl_sunlock(const SharedLockKind &k, SharedLock *l,
+						     const char *op, const char *file, int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
+	if (unlikely(!sl_ok(k, l))) {
+		sl_bad(k, l, op, file, line);
 		return;
+	}
 	ThreadState *t = td_peek();
 	uintptr v = load_relaxed(&l->word);
 	/* Not the last reader: one fewer. The last one without waiters: unlocked. Anything else
-	 * (waiters to wake, a thread holding no shared lock) is the slow path. */
-	if (likely(t && t->*k.shared_holds > 0 && (v & sl::kShared) &&
-		   (sl::sharers(v) > 1 || v == (sl::kUnlocked | sl::kOneSharer)))) {
-		uintptr nv = sl::sharers(v) > 1 ? v - sl::kOneSharer : sl::kUnlocked;
-		/* Release: pairs with the acquire of the next writer. */
-		if (likely(cas_release(&l->word, &v, nv))) {
-			shared_released(k, t, &l->lo);
-			return;
+	 * (waiters to wake, a spinning writer's bit to clear, a thread holding no shared lock)
+	 * is the slow path. Another reader's CAS in between: retry. */
+	if (likely(t && t->*k.shared_holds > 0)) {
+		while (likely(v & sl::kShared)) {
+			uintptr nv;
+			if (sl::sharers(v) > 1)
+				nv = v - sl::kOneSharer;
+			else if (v == (sl::kUnlocked | sl::kOneSharer))
+				nv = sl::kUnlocked;
+			else
+				break;
+			/* Release: pairs with the acquire of the next writer. */
+			if (likely(cas_release(&l->word, &v, nv))) {
+				shared_released(k, t, &l->lo);
+				return;
+			}
 		}
 	}
 	sl_sunlock_slow(k, l, op, file, line);

@@ -188,6 +188,7 @@ EXPORT_SYMBOL(fbsd_rms_owned_any);
 EXPORT_SYMBOL(fbsd_lockinit);
 EXPORT_SYMBOL(fbsd_lockdestroy);
 EXPORT_SYMBOL(fbsd_lockmgr_args);
+EXPORT_SYMBOL(fbsd_lockmgr);
 EXPORT_SYMBOL(fbsd_lockmgr_disown);
 EXPORT_SYMBOL(fbsd_lockmgr_printinfo);
 EXPORT_SYMBOL(fbsd_lockstatus);

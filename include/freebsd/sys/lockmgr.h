@@ -27,11 +27,16 @@ struct rwlock;
 #define __lockmgr_args(lk, flags, ilk, wmesg, prio, timo, file, line)		\
 	fbsd_lockmgr_args((lk), (flags), (ilk), (wmesg), (prio), (timo), (file), (line))
 
-/* The interlock has a strict type (FreeBSD: so that a NULL interlock is fine). */
+/* The interlock has a strict type (FreeBSD: so that a NULL interlock is fine). Without an
+ * interlock and with the defaults (lockmgr(lk, flags, NULL): the test folds at compile
+ * time), the shorter entry point. */
 static inline int _lockmgr_args(struct lock *lk, unsigned int flags, struct mtx *ilk,
 				const char *wmesg, int prio, int timo, const char *file,
 				int line)
 {
+	if (ilk == NULL && wmesg == LK_WMESG_DEFAULT && prio == LK_PRIO_DEFAULT &&
+	    timo == LK_TIMO_DEFAULT)
+		return fbsd_lockmgr(lk, flags, file, line);
 	return fbsd_lockmgr_args(lk, flags, ilk != NULL ? &ilk->lock_object : NULL, wmesg,
 				 prio, timo, file, line);
 }
