@@ -5,12 +5,6 @@ namespace bsdsync {
 constinit WaitTable sleep_queues;
 constinit WaitTable turnstiles;
 
-WaitTable::Chain *WaitTable::chain_of(WaitTable &t, const void *channel)
-{
-	/* Fibonacci hashing of the address; the low bits of lock addresses are mostly zero. */
-	uintptr h = (uintptr)channel * 0x9E3779B97F4A7C15ULL;
-	return &t.chains_[h >> (64 - 8)];
-}
 static_assert(WaitTable::kChains == 256, "chain_of shifts for 256 chains");
 
 WaitTable::Guard::Guard(WaitTable &table, const void *channel)
@@ -48,6 +42,7 @@ void WaitTable::enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId qu
 	else
 		c->head = &w;
 	c->tail = &w;
+	store_relaxed(&c->queued, c->queued + 1);
 	if (count)
 		store_relaxed(count, *count + 1);	/* read locklessly as a hint */
 }
@@ -62,6 +57,7 @@ void WaitTable::unlink(Chain *c, Waiter *w)
 		w->next->prev = w->prev;
 	else
 		c->tail = w->prev;
+	store_relaxed(&c->queued, c->queued - 1);
 	if (w->count)
 		store_relaxed(w->count, *w->count - 1);
 }

@@ -60,6 +60,7 @@ public:
 		volatile unsigned long lock;
 		Waiter *head;
 		Waiter *tail;
+		int queued;	/* waiters linked; changed under lock, read by maybe_waiters() */
 	};
 
 	/* Holds the chain of one channel locked, interrupts off. */
@@ -119,6 +120,19 @@ public:
 	 * downgrade that already counted it in as a shared holder, rather than a wakeup that
 	 * only lets it retry). */
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue, int token);
+	/*
+	 * Without the chain lock: false if no thread at all is queued on the chain of
+	 * `channel`, true if one may be (any channel of the chain, any queue). Only for a
+	 * waker that is ordered after every waiter it must find: a sleeper queues before it
+	 * releases its interlock, and a waker that changed the condition under that interlock
+	 * reads this after taking it, so it sees the waiter queued (wakeup(9) skips the chain
+	 * lock on an empty chain, as cv_signal skips it on cv_waiters == 0). A waiter that
+	 * queues later than this read checked the condition after the waker changed it.
+	 */
+	bool maybe_waiters(const void *channel) const
+	{
+		return load_relaxed(&chain_of(*this, channel)->queued) != 0;
+	}
 	/* Is any thread queued on (channel, queue)? */
 	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
 	/* The waiter take_one() would take, left queued (a lock release that hands the lock to
@@ -131,7 +145,17 @@ public:
 	Chain chains_[kChains];
 
 private:
-	static Chain *chain_of(WaitTable &t, const void *channel);
+	static Chain *chain_of(WaitTable &t, const void *channel)
+	{
+		/* Fibonacci hashing of the address; the low bits of lock addresses are mostly
+		 * zero. */
+		uintptr h = (uintptr)channel * 0x9E3779B97F4A7C15ULL;
+		return &t.chains_[h >> (64 - 8)];
+	}
+	static const Chain *chain_of(const WaitTable &t, const void *channel)
+	{
+		return chain_of(const_cast<WaitTable &>(t), channel);
+	}
 	static void unlink(Chain *c, Waiter *w);
 	static void wake(Waiter *w, int token = 1);
 	static Waiter *best(Chain *c, const void *channel, WaitQueueId queue);

@@ -147,6 +147,8 @@ int sleep_on(const SleepRequest &r)
 	Waiter w;
 	{
 		WaitTable::Guard g(sleep_queues, r.channel);
+		if (r.queue_if && !r.queue_if(r.queue_arg))
+			return 0;
 		sleep_queues.enqueue(g, w, r.channel, WQ_SLEEP, r.waiters);
 	}
 
@@ -268,20 +270,29 @@ int fbsd_pause_sbt(const char *wmesg, bsdsync_sbintime_t sbt, bsdsync_sbintime_t
 	return sleep_on(r);
 }
 
+/* A wakeup on a channel whose chain has nobody queued returns without the chain lock
+ * (WaitTable::maybe_waiters: the waker holds, or held after the sleeper, the interlock the
+ * sleeper queued under; a wakeup that is not so ordered can be lost in FreeBSD too). */
 void fbsd_wakeup(const void *chan)
 {
+	if (!sleep_queues.maybe_waiters(chan))
+		return;
 	WaitTable::Guard g(sleep_queues, chan);
 	sleep_queues.wake_all(g, chan, WQ_SLEEP);
 }
 
 void fbsd_wakeup_one(const void *chan)
 {
+	if (!sleep_queues.maybe_waiters(chan))
+		return;
 	WaitTable::Guard g(sleep_queues, chan);
 	sleep_queues.wake_one(g, chan, WQ_SLEEP);
 }
 
 void fbsd_wakeup_any(const void *chan)
 {
+	if (!sleep_queues.maybe_waiters(chan))
+		return;
 	WaitTable::Guard g(sleep_queues, chan);
 	sleep_queues.wake_newest(g, chan, WQ_SLEEP);
 }
