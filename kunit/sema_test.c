@@ -580,25 +580,22 @@ static void sema_timedwait_racing_post_loses_no_unit(struct kunit *test)
 	BT_EXPECT_NO_REPORT(test, sema_destroy(&r->s));
 }
 
-/* A post wakes one waiter, but a trywait may take the unit before the woken waiter runs
- * (as in FreeBSD): the waiter then waits again, and the next post ends its wait. Either
- * way, each unit is taken once. */
-static void sema_unit_taken_by_trywait_sends_woken_waiter_back(struct kunit *test)
+/* A post made while a thread waits hands its unit to that thread: a sema_trywait right
+ * after the post finds nothing (the value never showed the unit), and the waiter returns
+ * with it. One unit, taken once. */
+static void sema_post_hands_unit_to_queued_waiter(struct kunit *test)
 {
 	struct sem_waiters *w = start_sem_waiters(test, SW_WAIT, 1, 0);
-	int stolen;
 
 	sema_post(&w->s);
-	stolen = sema_trywait(&w->s);
-	if (stolen) {
-		/* The waiter lost the race: it queues again and does not return. */
-		sm_wait_until_waiting(test, &w->s, 1);
-		KUNIT_EXPECT_EQ(test, READ_ONCE(w->done), 0);
-		KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
-		sema_post(&w->s);
-	}
+	KUNIT_EXPECT_EQ(test, sema_trywait(&w->s), 0);
+	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
 	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 1);
 	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
+	/* With nobody queued any more, a post raises the value again. */
+	sema_post(&w->s);
+	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 1);
+	KUNIT_EXPECT_NE(test, sema_trywait(&w->s), 0);
 	finish_sem_waiters(test, w, 1);
 }
 
@@ -634,7 +631,7 @@ static struct kunit_case sema_cases[] = {
 	KUNIT_CASE(sema_producer_consumer_counts_exact),
 	KUNIT_CASE(sema_pool_stress_never_exceeds_units),
 	KUNIT_CASE(sema_timedwait_racing_post_loses_no_unit),
-	KUNIT_CASE(sema_unit_taken_by_trywait_sends_woken_waiter_back),
+	KUNIT_CASE(sema_post_hands_unit_to_queued_waiter),
 	KUNIT_CASE(linux_and_bsd_sema_init_in_one_file),
 	{}
 };

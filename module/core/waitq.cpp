@@ -129,9 +129,9 @@ Waiter *WaitTable::take_one(Guard &g, const void *channel, WaitQueueId queue)
 	return w;
 }
 
-void WaitTable::wake_taken(Guard &, Waiter *w)
+void WaitTable::wake_taken(Guard &, Waiter *w, int token)
 {
-	wake(w);
+	wake(w, token);
 }
 
 bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)

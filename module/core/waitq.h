@@ -107,8 +107,9 @@ public:
 	/* Unlink the waiter wake_one() would wake, without waking it yet (a lock release
 	 * updates its lock word in between). Chain held by g; returns null if none. */
 	Waiter *take_one(Guard &g, const void *channel, WaitQueueId queue);
-	/* Wake a waiter returned by take_one(), before g is released. */
-	void wake_taken(Guard &g, Waiter *w);
+	/* Wake a waiter returned by take_one(), before g is released. `token` (nonzero) is
+	 * stored in its `woken`, as with wake_all() (sema(9) hands its unit over this way). */
+	void wake_taken(Guard &g, Waiter *w, int token = 1);
 	/* Wake the most recently queued waiter (FreeBSD wakeup_any: unfair, fast). */
 	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue);
 	/* Wake every waiter on (channel, queue); returns how many. */

@@ -16,9 +16,11 @@
  *   LIVE, value 0     -> | WAITERS        a waiter, under the semaphore's chain lock, just
  *                                         before it queues: from then a post fails its fast
  *                                         CAS, takes the chain lock and finds it queued
- *   WAITERS           -> value + 1,       sema_post slow path, under the chain lock: one
- *                        WAITERS only if  waiter is unlinked and woken after the value is
- *                        more are queued  raised
+ *   WAITERS           -> WAITERS only if  sema_post slow path, under the chain lock: the
+ *                        more are queued  first waiter is unlinked and woken with the unit
+ *                                         handed over (the value does not change)
+ *   WAITERS, nobody   -> value + 1        sema_post slow path: the last waiter left (timed
+ *   queued                                out); the stale bit is cleared
  *   LIVE, no waiters  -> DESTROYED        sema_destroy, under the chain lock
  *
  * WAITERS is set only under the chain lock with the value at 0 and cleared only under it
@@ -26,8 +28,13 @@
  * lock. A stale WAITERS (the last waiter timed out) costs the next post the slow path, which
  * clears it.
  *
- * A woken waiter takes its unit with the same CAS as anybody: another thread may take it
- * first (as in FreeBSD, where a post only signals the cv), and the waiter then queues again.
+ * A post that finds a thread queued hands its unit to that thread (the first of the best
+ * priority, as cv_signal would pick): the woken waiter returns without touching the word
+ * again, and a sema_trywait racing with the post cannot take the unit from under a thread
+ * that was already waiting. That is one of the orders FreeBSD allows (its woken waiter may
+ * get the mutex first); FreeBSD also allows the other, a trywait taking the unit first. A
+ * wait that times out as the post comes either was unlinked by the post (and has the unit,
+ * returning 0) or unlinked itself first (and the post raised the value instead).
  * sema_waiters counts queued threads; the wait queue keeps it under the chain lock.
  *
  * A zeroed, never initialised semaphore has no LIVE bit and a destroyed one only DESTROYED:
@@ -47,6 +54,7 @@ constexpr uintptr kLive = 4;
 constexpr uintptr kUnit = 8;		/* value 1 */
 constexpr int kValueShift = 3;
 constexpr uintptr kStateMask = kLive | kDestroyed;
+constexpr int kHandedOver = 2;		/* wake token: the post gave its unit to the waiter */
 
 ReportSubject sema_subject(const struct sema *s)
 {
@@ -130,12 +138,14 @@ BSDSYNC_NOINLINE int wait_slow(struct sema *s, int timo, const char *what, const
 		return BSDSYNC_EINVAL;
 
 	QueueCheck q{ s, false, false };
+	int token = 0;
 	SleepRequest r{};
 	r.channel = s;
 	r.no_lock_ok = true;		/* the word, checked under the chain lock, is the interlock */
 	r.waiters = &s->sema_waiters;
 	r.queue_if = queue_unless_available;
 	r.queue_arg = &q;
+	r.woken_token = &token;
 	r.what = what;
 	r.file = file;
 	r.line = line;
@@ -150,7 +160,7 @@ BSDSYNC_NOINLINE int wait_slow(struct sema *s, int timo, const char *what, const
 		if (take_unit(s, &v))
 			return 0;
 		error = sleep_on(r);
-		if (q.got)
+		if (q.got || token == kHandedOver)
 			return 0;
 		if (q.dead) {
 			report_dead(s, load_relaxed(&s->sema_word), what, file, line);
@@ -186,14 +196,15 @@ BSDSYNC_NOINLINE void post_slow(struct sema *s, uintptr v, const char *file, int
 			report_dead(s, v, "sema_post", file, line);
 			return;
 		}
-		uintptr nv = ((v & ~kWaiters) + kUnit) | (more ? kWaiters : 0);
-		if (cas_release(&s->sema_word, &v, nv))
+		/* The unit goes to w if there is one, else into the value. */
+		uintptr nv = ((v & ~kWaiters) + (w ? 0 : kUnit)) | (more ? kWaiters : 0);
+		if (nv == v || cas_release(&s->sema_word, &v, nv))
 			break;
 	}
-	/* The value is up before the waiter runs: it finds its unit (unless another thread
-	 * takes it first, and then it queues again). */
+	/* The woken waiter's acquire of `woken` pairs with the release in the wake: what the
+	 * poster wrote before sema_post is visible to it, as with the CAS of a fast path. */
 	if (w)
-		sleep_queues.wake_taken(g, w);
+		sleep_queues.wake_taken(g, w, kHandedOver);
 }
 
 } // namespace

@@ -78,6 +78,8 @@ int block_errno(bsdsync_block_result res)
 
 int sleep_on(const SleepRequest &r)
 {
+	if (r.woken_token)
+		*r.woken_token = 0;
 	if (r.channel == nullptr) {
 		report(BSDSYNC_RULE_BAD_ARGUMENT, channel_subject(r), r.file, r.line,
 		       "%s on a NULL channel", r.what);
@@ -173,6 +175,8 @@ int sleep_on(const SleepRequest &r)
 	bsdsync_block_state state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE
 						    : BSDSYNC_BLOCK_IDLE;
 	int error = block_errno(sleep_queues.wait(w, state, deadline, slack));
+	if (r.woken_token)
+		*r.woken_token = error == 0 ? load_relaxed(&w.woken) : 0;
 
 	giant_pickup(giant_depth, r.file, r.line);
 	if (released && !r.drop) {

@@ -27,6 +27,9 @@ struct SleepRequest {
 	 * sleep, and sleep_on() returns 0 without blocking. */
 	bool (*queue_if)(void *arg);
 	void *queue_arg;
+	/* Optional: receives the waker's token (WaitTable::wake_taken) when the sleep ended
+	 * by a wakeup, else 0. */
+	int *woken_token;
 	const char *what;	/* "msleep", "cv_wait", ... for reports */
 	const char *file;
 	int line;
