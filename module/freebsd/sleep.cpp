@@ -193,6 +193,28 @@ int sleep_on(const SleepRequest &r)
 using namespace bsdsync;
 using namespace bsdsync::fbsd;
 
+namespace {
+
+enum class WakeHow { All, One, Newest };
+
+BSDSYNC_NOINLINE void wakeup_slow(const void *chan, WakeHow how)
+{
+	WaitTable::Guard g(sleep_queues, chan);
+	switch (how) {
+	case WakeHow::All:
+		sleep_queues.wake_all(g, chan, WQ_SLEEP);
+		break;
+	case WakeHow::One:
+		sleep_queues.wake_one(g, chan, WQ_SLEEP);
+		break;
+	case WakeHow::Newest:
+		sleep_queues.wake_newest(g, chan, WQ_SLEEP);
+		break;
+	}
+}
+
+} // namespace
+
 extern "C" {
 
 bsdsync_sbintime_t fbsd_sbinuptime(void)
@@ -276,29 +298,24 @@ int fbsd_pause_sbt(const char *wmesg, bsdsync_sbintime_t sbt, bsdsync_sbintime_t
 
 /* A wakeup on a channel whose chain has nobody queued returns without the chain lock
  * (WaitTable::maybe_waiters: the waker holds, or held after the sleeper, the interlock the
- * sleeper queued under; a wakeup that is not so ordered can be lost in FreeBSD too). */
+ * sleeper queued under; a wakeup that is not so ordered can be lost in FreeBSD too). That
+ * test is all the exported functions do inline: no frame, no call, no atomic. */
 void fbsd_wakeup(const void *chan)
 {
-	if (!sleep_queues.maybe_waiters(chan))
-		return;
-	WaitTable::Guard g(sleep_queues, chan);
-	sleep_queues.wake_all(g, chan, WQ_SLEEP);
+	if (sleep_queues.maybe_waiters(chan))
+		wakeup_slow(chan, WakeHow::All);
 }
 
 void fbsd_wakeup_one(const void *chan)
 {
-	if (!sleep_queues.maybe_waiters(chan))
-		return;
-	WaitTable::Guard g(sleep_queues, chan);
-	sleep_queues.wake_one(g, chan, WQ_SLEEP);
+	if (sleep_queues.maybe_waiters(chan))
+		wakeup_slow(chan, WakeHow::One);
 }
 
 void fbsd_wakeup_any(const void *chan)
 {
-	if (!sleep_queues.maybe_waiters(chan))
-		return;
-	WaitTable::Guard g(sleep_queues, chan);
-	sleep_queues.wake_newest(g, chan, WQ_SLEEP);
+	if (sleep_queues.maybe_waiters(chan))
+		wakeup_slow(chan, WakeHow::Newest);
 }
 
 } // extern "C"
