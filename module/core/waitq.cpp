@@ -7,24 +7,6 @@ constinit WaitTable turnstiles;
 
 static_assert(WaitTable::kChains == 256, "chain_of shifts for 256 chains");
 
-WaitTable::Guard::Guard(WaitTable &table, const void *channel)
-	: chain_(chain_of(table, channel)), flags_(bsdsync_irq_save())
-{
-	/* Test-and-test-and-set: spin on a plain load so the cache line stays shared. The
-	 * acquire pairs with the release in unlock(). */
-	while (__atomic_exchange_n(&chain_->lock, 1UL, __ATOMIC_ACQUIRE) != 0) {
-		while (load_relaxed(&chain_->lock) != 0)
-			bsdsync_cpu_relax();
-	}
-}
-
-void WaitTable::Guard::unlock()
-{
-	store_release(&chain_->lock, 0UL);
-	bsdsync_irq_restore(flags_);
-	chain_ = nullptr;
-}
-
 void WaitTable::enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId queue,
 			int *count)
 {

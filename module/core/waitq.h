@@ -66,9 +66,25 @@ public:
 	/* Holds the chain of one channel locked, interrupts off. */
 	class Guard {
 	public:
-		Guard(WaitTable &table, const void *channel);
+		/* Inline: every block and wake takes a chain, and the fast paths of the
+		 * primitives end here when they must. */
+		Guard(WaitTable &table, const void *channel)
+			: chain_(chain_of(table, channel)), flags_(bsdsync_irq_save())
+		{
+			/* Test-and-test-and-set: spin on a plain load so the cache line stays
+			 * shared. The acquire pairs with the release in unlock(). */
+			while (__atomic_exchange_n(&chain_->lock, 1UL, __ATOMIC_ACQUIRE) != 0) {
+				while (load_relaxed(&chain_->lock) != 0)
+					bsdsync_cpu_relax();
+			}
+		}
 		~Guard() { if (chain_) unlock(); }
-		void unlock();
+		void unlock()
+		{
+			store_release(&chain_->lock, 0UL);
+			bsdsync_irq_restore(flags_);
+			chain_ = nullptr;
+		}
 		Guard(const Guard &) = delete;
 		Guard &operator=(const Guard &) = delete;
 

@@ -60,6 +60,13 @@ bool may_sleep(const SleepRequest &r)
 	return true;
 }
 
+/* giant_owned() without the call: Giant's word names the current thread. */
+inline bool giant_held_inline()
+{
+	return (load_relaxed(&fbsd_Giant.mtx_lock) & ~(uintptr)MTX_FLAGMASK) ==
+	       (uintptr)curthread();
+}
+
 } // namespace
 
 int block_errno(bsdsync_block_result res)
@@ -119,7 +126,7 @@ int sleep_on(const SleepRequest &r)
 	/* Sleeping with a sleep mutex (other than the interlock and Giant) or a rw lock held:
 	 * reported, and the sleep goes on as under FreeBSD's witness. */
 	check_may_sleep_with_locks(lock, r.what, r.file, r.line);
-	if (!lock && r.sbt == 0 && !r.no_lock_ok && !giant_owned()) {
+	if (!lock && r.sbt == 0 && !r.no_lock_ok && !giant_held_inline()) {
 		/* FreeBSD asserts "sleeping without a lock" here; nothing can be wrong with the
 		 * sleep itself, so report and sleep as a kernel without INVARIANTS would. */
 		report(BSDSYNC_RULE_SLEEP_NO_LOCK, channel_subject(r), r.file, r.line,
@@ -169,8 +176,9 @@ int sleep_on(const SleepRequest &r)
 			return BSDSYNC_EINVAL;
 		}
 	}
-	/* Giant goes entirely, the interlock case included, and comes back at its depth. */
-	unsigned giant_depth = giant_drop(r.file, r.line);
+	/* Giant goes entirely, the interlock case included, and comes back at its depth. The
+	 * owner test inline: most sleepers do not hold Giant. */
+	unsigned giant_depth = giant_held_inline() ? giant_drop(r.file, r.line) : 0;
 
 	bsdsync_block_state state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE
 						    : BSDSYNC_BLOCK_IDLE;
@@ -178,7 +186,8 @@ int sleep_on(const SleepRequest &r)
 	if (r.woken_token)
 		*r.woken_token = error == 0 ? load_relaxed(&w.woken) : 0;
 
-	giant_pickup(giant_depth, r.file, r.line);
+	if (giant_depth)
+		giant_pickup(giant_depth, r.file, r.line);
 	if (released && !r.drop) {
 		if (r.interlock_is_spin)
 			fbsd_mtx_lock_spin_flags(reinterpret_cast<mtx *>(lock), 0, r.file, r.line);
