@@ -44,7 +44,7 @@ void WaitTable::unlink(Chain *c, Waiter *w)
 		store_relaxed(w->count, *w->count - 1);
 }
 
-void WaitTable::wake(Waiter *w, int token)
+void WaitTable::wake(Waiter *w, int token, WakeList *later)
 {
 	thread *td = w->td;
 
@@ -52,8 +52,21 @@ void WaitTable::wake(Waiter *w, int token)
 	 * below never touches a freed task, and touch nothing of *w after the store. */
 	bsdsync_thread_hold(td);
 	store_release(&w->woken, token);
+	if (later && later->n_ < WakeList::kMax) {
+		later->td_[later->n_++] = td;
+		return;
+	}
 	bsdsync_wake(td);
 	bsdsync_thread_release(td);
+}
+
+void WakeList::wake()
+{
+	for (int i = 0; i < n_; i++) {
+		bsdsync_wake(td_[i]);
+		bsdsync_thread_release(td_[i]);
+	}
+	n_ = 0;
 }
 
 bsdsync_block_result WaitTable::wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
@@ -103,6 +116,15 @@ bool WaitTable::wake_one(Guard &g, const void *channel, WaitQueueId queue)
 	return true;
 }
 
+bool WaitTable::wake_one(Guard &g, const void *channel, WaitQueueId queue, WakeList &later)
+{
+	Waiter *w = take_one(g, channel, queue);
+	if (!w)
+		return false;
+	wake(w, 1, &later);
+	return true;
+}
+
 Waiter *WaitTable::take_one(Guard &g, const void *channel, WaitQueueId queue)
 {
 	Waiter *w = best(g.chain_, channel, queue);
@@ -116,12 +138,27 @@ void WaitTable::wake_taken(Guard &, Waiter *w, int token)
 	wake(w, token);
 }
 
+void WaitTable::wake_taken(Guard &, Waiter *w, WakeList &later, int token)
+{
+	wake(w, token, &later);
+}
+
 bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)
+{
+	return wake_newest(g, channel, queue, nullptr);
+}
+
+bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList &later)
+{
+	return wake_newest(g, channel, queue, &later);
+}
+
+bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList *later)
 {
 	for (Waiter *w = g.chain_->tail; w; w = w->prev) {
 		if (w->channel == channel && w->queue == queue) {
 			unlink(g.chain_, w);
-			wake(w);
+			wake(w, 1, later);
 			return true;
 		}
 	}
@@ -130,6 +167,17 @@ bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)
 
 int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int token)
 {
+	return wake_all(g, channel, queue, token, nullptr);
+}
+
+int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, WakeList &later)
+{
+	return wake_all(g, channel, queue, 1, &later);
+}
+
+int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int token,
+			WakeList *later)
+{
 	int n = 0;
 	Waiter *w = g.chain_->head;
 	while (w) {
@@ -137,7 +185,7 @@ int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int to
 		Waiter *next = w->next;
 		if (w->channel == channel && w->queue == queue) {
 			unlink(g.chain_, w);
-			wake(w, token);
+			wake(w, token, later);
 			n++;
 		}
 		w = next;

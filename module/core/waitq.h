@@ -52,6 +52,33 @@ struct Waiter {
 	WaitQueueId queue;
 };
 
+/*
+ * Wakeups deferred until the chain lock is released (Linux's wake_q idea). A wake with a
+ * WakeList unlinks the waiter and stores its `woken` under the chain lock, exactly as an
+ * immediate wake does (so a timeout or a signal racing with it sees it woken), holds a
+ * reference on its task and records the task; the task itself is woken when the list is
+ * destroyed or wake() is called, after the Guard is gone: declare the WakeList before the
+ * Guard. The woken thread then never finds its waker still holding the chain with
+ * interrupts off, and the waker's critical section does not contain the remote wakeup
+ * (an IPI to an idle CPU). A waiter may see `woken` and return before its task is woken:
+ * the task then gets one spurious wakeup, which bsdsync_block() and every Linux sleep
+ * loop tolerate. More than kMax waiters at once: the rest are woken under the lock.
+ */
+class WakeList {
+public:
+	enum : int { kMax = 8 };
+	WakeList() : n_(0) {}
+	~WakeList() { wake(); }
+	WakeList(const WakeList &) = delete;
+	WakeList &operator=(const WakeList &) = delete;
+	void wake();
+
+private:
+	friend class WaitTable;
+	thread *td_[kMax];
+	int n_;
+};
+
 class WaitTable {
 public:
 	enum : unsigned { kChains = 256 };	/* not an inline variable: see -fno-weak in Kbuild */
@@ -118,16 +145,19 @@ public:
 	void cancel(Waiter &w);
 
 	/* Wake the first waiter of the best priority on (channel, queue). Returns true if one
-	 * was woken. Chain held by g. */
+	 * was woken. Chain held by g. With a WakeList, the task is woken when the list is. */
 	bool wake_one(Guard &g, const void *channel, WaitQueueId queue);
+	bool wake_one(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
 	/* Unlink the waiter wake_one() would wake, without waking it yet (a lock release
 	 * updates its lock word in between). Chain held by g; returns null if none. */
 	Waiter *take_one(Guard &g, const void *channel, WaitQueueId queue);
 	/* Wake a waiter returned by take_one(), before g is released. `token` (nonzero) is
 	 * stored in its `woken`, as with wake_all() (sema(9) hands its unit over this way). */
 	void wake_taken(Guard &g, Waiter *w, int token = 1);
+	void wake_taken(Guard &g, Waiter *w, WakeList &later, int token = 1);
 	/* Wake the most recently queued waiter (FreeBSD wakeup_any: unfair, fast). */
 	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue);
+	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
 	/* Wake every waiter on (channel, queue); returns how many. */
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue) {
 		return wake_all(g, channel, queue, 1);
@@ -137,6 +167,7 @@ public:
 	 * downgrade that already counted it in as a shared holder, rather than a wakeup that
 	 * only lets it retry). */
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue, int token);
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
 	/*
 	 * Without the chain lock: false if no thread at all is queued on the chain of
 	 * `channel`, true if one may be (any channel of the chain, any queue). Only for a
@@ -174,7 +205,10 @@ private:
 		return chain_of(const_cast<WaitTable &>(t), channel);
 	}
 	static void unlink(Chain *c, Waiter *w);
-	static void wake(Waiter *w, int token = 1);
+	static void wake(Waiter *w, int token = 1, WakeList *later = nullptr);
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue, int token,
+		     WakeList *later);
+	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList *later);
 	static Waiter *best(Chain *c, const void *channel, WaitQueueId queue);
 };
 

@@ -185,6 +185,7 @@ BSDSYNC_NOINLINE void post_slow(struct sema *s, uintptr v, const char *file, int
 {
 	if (!live(s, v, "sema_post", file, line))
 		return;
+	WakeList later;		/* before g: the waiter is woken once g is released */
 	WaitTable::Guard g(sleep_queues, s);
 	Waiter *w = sleep_queues.take_one(g, s, WQ_SLEEP);
 	bool more = w && sleep_queues.has_waiters(g, s, WQ_SLEEP);
@@ -202,9 +203,10 @@ BSDSYNC_NOINLINE void post_slow(struct sema *s, uintptr v, const char *file, int
 			break;
 	}
 	/* The woken waiter's acquire of `woken` pairs with the release in the wake: what the
-	 * poster wrote before sema_post is visible to it, as with the CAS of a fast path. */
+	 * poster wrote before sema_post is visible to it, as with the CAS of a fast path. Its
+	 * task is woken once the chain lock is released and interrupts are back on. */
 	if (w)
-		sleep_queues.wake_taken(g, w, kHandedOver);
+		sleep_queues.wake_taken(g, w, later, kHandedOver);
 }
 
 } // namespace

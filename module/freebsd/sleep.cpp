@@ -206,18 +206,21 @@ namespace {
 
 enum class WakeHow { All, One, Newest };
 
+/* The sleepers are unlinked and marked woken under the chain lock, and their tasks woken
+ * after it is released (WakeList, declared first so it is destroyed last). */
 BSDSYNC_NOINLINE void wakeup_slow(const void *chan, WakeHow how)
 {
+	WakeList later;
 	WaitTable::Guard g(sleep_queues, chan);
 	switch (how) {
 	case WakeHow::All:
-		sleep_queues.wake_all(g, chan, WQ_SLEEP);
+		sleep_queues.wake_all(g, chan, WQ_SLEEP, later);
 		break;
 	case WakeHow::One:
-		sleep_queues.wake_one(g, chan, WQ_SLEEP);
+		sleep_queues.wake_one(g, chan, WQ_SLEEP, later);
 		break;
 	case WakeHow::Newest:
-		sleep_queues.wake_newest(g, chan, WQ_SLEEP);
+		sleep_queues.wake_newest(g, chan, WQ_SLEEP, later);
 		break;
 	}
 }
