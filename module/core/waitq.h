@@ -14,8 +14,9 @@
  *    to change the condition, finds the waiter queued. Then bsdsync_block() sleeps until
  *    the `woken` flag is set (at once if the wakeup already came).
  *  - A waker takes the chain lock, unlinks the waiter, and, still under the chain lock,
- *    takes a task reference, stores woken = 1 (release) and wakes the task. The store is the
- *    waker's last access to the Waiter: the waiter may return and reuse its stack at once.
+ *    takes a task reference and stores woken = 1 (release); then it wakes the task, under
+ *    the chain lock or, with a WakeList, once it has released it. The store is the waker's
+ *    last access to the Waiter: the waiter may return and reuse its stack at once.
  *  - A waiter that stops waiting for another reason (timeout, signal) takes the chain lock:
  *    if it is still linked, it unlinks itself and reports the timeout or signal; if a waker
  *    already unlinked it, woken is set (under the same lock) and the wakeup wins.
