@@ -4,9 +4,9 @@
  * sema_value, as a ported FreeBSD driver uses them (bsd-api-reference.md section 11): a
  * counting semaphore without owner whose value never goes negative.
  *
- * struct sema is FreeBSD's public layout (a mutex, a cv, the waiter count and the value);
- * the cases read sema_waiters under sema_mtx to know that a waiter is queued: a waiter
- * counts itself under the mutex and cv_wait releases it atomically with queueing.
+ * The cases read sema_waiters to know that a waiter is queued: the sleep queue counts a
+ * waiter in it under its chain lock, once the waiter has announced itself in the
+ * semaphore's word, so a post made after the count is seen finds the waiter.
  * Timeouts are checked only from below (never early).
  */
 #include <linux/delay.h>
@@ -38,23 +38,10 @@ static u64 sm_ticks_ns(int timo)
 	return s * NSEC_PER_SEC + ((frac * NSEC_PER_SEC) >> 32);
 }
 
-/* Take the semaphore's mutex once at least n threads wait on it; false (not held) if not. */
-static bool sm_lock_when_waiting(struct sema *s, int n)
+/* Wait (bounded; a failure is reported) until n threads are queued on s. */
+static void sm_wait_until_waiting(struct kunit *test, struct sema *s, int n)
 {
-	mtx_lock(&s->sema_mtx);
-	if (s->sema_waiters >= n)
-		return true;
-	mtx_unlock(&s->sema_mtx);
-	return false;
-}
-
-/* Wait (bounded) until n threads wait on s; returns with sema_mtx held (taken anyway if the
- * wait failed, which is reported). */
-static void sm_hold_when_waiting(struct kunit *test, struct sema *s, int n)
-{
-	BT_WAIT_UNTIL(test, sm_lock_when_waiting(s, n));
-	if (!mtx_owned(&s->sema_mtx))
-		mtx_lock(&s->sema_mtx);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->sema_waiters) >= n);
 }
 
 /* ---- value ------------------------------------------------------------------------------- */
@@ -166,8 +153,7 @@ static struct sem_waiters *start_sem_waiters(struct kunit *test, enum sw_how how
 	w->signals = signals;
 	for (int i = 0; i < n; i++) {
 		bt_start(test, &w->t[i], sem_waiter_main, w, "bsd-semwaiter");
-		sm_hold_when_waiting(test, &w->s, i + 1);
-		mtx_unlock(&w->s.sema_mtx);
+		sm_wait_until_waiting(test, &w->s, i + 1);
 	}
 	return w;
 }
@@ -180,7 +166,7 @@ static void finish_sem_waiters(struct kunit *test, struct sem_waiters *w, int n)
 	bt_join_n(w->t, n);
 	KUNIT_EXPECT_EQ(test, w->done, n);
 	KUNIT_EXPECT_EQ(test, w->errors, 0);
-	KUNIT_EXPECT_EQ(test, w->s.sema_waiters, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->s.sema_waiters), 0);
 	BT_EXPECT_NO_REPORT(test, sema_destroy(&w->s));
 }
 
@@ -189,11 +175,10 @@ static void sema_wait_blocks_until_post(struct kunit *test)
 	struct sem_waiters *w = start_sem_waiters(test, SW_WAIT, 1, 0);
 	int done_before_post;
 
-	/* The waiter is queued (counted under sema_mtx) and has not returned. */
-	mtx_lock(&w->s.sema_mtx);
+	/* The waiter is queued (counted in sema_waiters) and has not returned. */
 	done_before_post = READ_ONCE(w->done);
-	mtx_unlock(&w->s.sema_mtx);
 	KUNIT_EXPECT_EQ(test, done_before_post, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->s.sema_waiters), 1);
 	sema_post(&w->s);
 	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 1);
 	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
@@ -211,10 +196,8 @@ static void sema_post_wakes_one_waiter_per_post(struct kunit *test)
 		BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= k);
 		msleep(20);	/* Linux msleep: a second, wrongly woken waiter may show up */
 		KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(w->done), k, "after %d posts", k);
-		mtx_lock(&w->s.sema_mtx);
-		waiting = w->s.sema_waiters;
-		value = w->s.sema_value;
-		mtx_unlock(&w->s.sema_mtx);
+		waiting = READ_ONCE(w->s.sema_waiters);
+		value = sema_value(&w->s);
 		KUNIT_EXPECT_EQ_MSG(test, waiting, NSEMWAITERS - k, "after %d posts", k);
 		KUNIT_EXPECT_EQ_MSG(test, value, 0, "after %d posts", k);
 	}
@@ -305,15 +288,14 @@ static void sema_timedwait_ignores_signals(struct kunit *test)
 static void sema_wait_ignores_signals(struct kunit *test)
 {
 	/* The waiter has a signal pending and still waits: the test finds it counted as a
-	 * waiter under sema_mtx, not returned, and only a post ends the wait. */
+	 * waiter, not returned, and only a post ends the wait. */
 	struct sem_waiters *w = start_sem_waiters(test, SW_WAIT, 1, 1);
 	int done_before_post;
 
 	msleep(50);	/* Linux msleep: give a wrong, signal-interrupted return time to show */
-	mtx_lock(&w->s.sema_mtx);
 	done_before_post = READ_ONCE(w->done);
-	mtx_unlock(&w->s.sema_mtx);
 	KUNIT_EXPECT_EQ(test, done_before_post, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->s.sema_waiters), 1);
 	sema_post(&w->s);
 	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 1);
 	KUNIT_EXPECT_TRUE(test, w->pending_after);
@@ -427,6 +409,196 @@ static void sema_producer_consumer_counts_exact(struct kunit *test)
 	sema_destroy(&pc->s);
 }
 
+/* ---- a pool of K units shared by more threads -------------------------------------------- */
+
+#define POOL_UNITS 2
+#define POOL_THREADS 6
+#define POOL_ROUNDS 1500
+
+struct pool {
+	struct sema s;
+	int inside;		/* threads holding a unit now */
+	int max_inside;
+	int overruns;		/* times more than POOL_UNITS were held at once */
+	int errors;		/* timedwait timeouts (a lost post) */
+	int done;
+	long long rounds;	/* units taken, all threads */
+	struct bt_thread t[POOL_THREADS];
+	struct pool_arg {
+		struct pool *p;
+		int id;
+	} arg[POOL_THREADS];
+};
+
+/* Take a unit (each thread its own way, switching as it goes: wait, timedwait, trywait
+ * then wait), hold it a moment, give it back. */
+static void pool_main(void *arg)
+{
+	struct pool_arg *a = arg;
+	struct pool *p = a->p;
+
+	for (int i = 0; i < POOL_ROUNDS; i++) {
+		int in;
+
+		switch ((a->id + i) % 3) {
+		case 0:
+			sema_wait(&p->s);
+			break;
+		case 1:
+			while (sema_timedwait(&p->s, 30 * hz) != 0)
+				__atomic_fetch_add(&p->errors, 1, __ATOMIC_RELAXED);
+			break;
+		default:
+			if (!sema_trywait(&p->s))
+				sema_wait(&p->s);
+			break;
+		}
+		in = __atomic_add_fetch(&p->inside, 1, __ATOMIC_RELAXED);
+		if (in > POOL_UNITS)
+			__atomic_fetch_add(&p->overruns, 1, __ATOMIC_RELAXED);
+		for (int m = READ_ONCE(p->max_inside); in > m;
+		     m = READ_ONCE(p->max_inside))
+			if (__atomic_compare_exchange_n(&p->max_inside, &m, in, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				break;
+		if (i % 7 == 0)
+			cpu_relax();
+		__atomic_fetch_add(&p->rounds, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&p->inside, 1, __ATOMIC_RELAXED);
+		sema_post(&p->s);
+		if ((i & 15) == 0)
+			cond_resched();
+	}
+	__atomic_fetch_add(&p->done, 1, __ATOMIC_RELEASE);
+}
+
+/* Multi-threaded stress: a semaphore of POOL_UNITS units used as a resource pool by more
+ * threads than units, every wait form mixed. Never more than POOL_UNITS holders at once,
+ * no unit lost or made up (the value ends where it began), nobody left queued. */
+static void sema_pool_stress_never_exceeds_units(struct kunit *test)
+{
+	struct pool *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	int rescued = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	sema_init(&p->s, POOL_UNITS, "sema_pool");
+	for (int i = 0; i < POOL_THREADS; i++) {
+		p->arg[i].p = p;
+		p->arg[i].id = i;
+		bt_start(test, &p->t[i], pool_main, &p->arg[i], "bsd-sempool");
+	}
+	/* Liveness by progress (a lost post would stop every thread): fail after 60 s
+	 * without a round, then rescue with posts so the case ends. */
+	while (READ_ONCE(p->done) < POOL_THREADS) {
+		long long before = READ_ONCE(p->rounds);
+
+		BT_WAIT_UNTIL(test, READ_ONCE(p->rounds) != before ||
+				    READ_ONCE(p->done) >= POOL_THREADS);
+		if (READ_ONCE(p->rounds) == before && READ_ONCE(p->done) < POOL_THREADS) {
+			rescued = 1;
+			BT_RESCUE(READ_ONCE(p->done) >= POOL_THREADS, sema_post(&p->s));
+			break;
+		}
+	}
+	bt_join_n(p->t, POOL_THREADS);
+	KUNIT_EXPECT_EQ(test, rescued, 0);
+	KUNIT_EXPECT_EQ(test, p->rounds, (long long)POOL_THREADS * POOL_ROUNDS);
+	KUNIT_EXPECT_EQ(test, p->overruns, 0);
+	KUNIT_EXPECT_LE(test, p->max_inside, POOL_UNITS);
+	KUNIT_EXPECT_EQ(test, p->errors, 0);
+	if (!rescued)
+		KUNIT_EXPECT_EQ(test, sema_value(&p->s), POOL_UNITS);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(p->s.sema_waiters), 0);
+	BT_EXPECT_NO_REPORT(test, sema_destroy(&p->s));
+}
+
+/* ---- timed waits racing posts --------------------------------------------------------------- */
+
+#define RACE_ROUNDS 300
+
+struct tw_race {
+	struct sema s;
+	int round;		/* the round the poster may start (set by the waiter) */
+	int posted;		/* rounds the poster finished */
+	int got;		/* timedwaits that returned 0 */
+	int timeouts;		/* timedwaits that returned EWOULDBLOCK */
+	int odd;		/* timedwaits that returned anything else */
+	int stop;
+};
+
+static void tw_poster(void *arg)
+{
+	struct tw_race *r = arg;
+
+	for (int i = 1; i <= RACE_ROUNDS; i++) {
+		while (READ_ONCE(r->round) < i && !READ_ONCE(r->stop))
+			cond_resched();
+		if (READ_ONCE(r->stop))
+			break;
+		/* Vary where in the waiter's one-tick wait the post lands. */
+		if (i % 3 == 1)
+			udelay(i % 4000);
+		sema_post(&r->s);
+		smp_store_release(&r->posted, i);
+	}
+}
+
+/* A one-tick sema_timedwait against a post made at about the same time, many times: a
+ * post that lands as the wait times out is either taken by that wait (0) or left in the
+ * value (EWOULDBLOCK), never lost and never taken twice; nobody is left queued. */
+static void sema_timedwait_racing_post_loses_no_unit(struct kunit *test)
+{
+	struct tw_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	sema_init(&r->s, 0, "sema_tw_race");
+	bt_start(test, &t, tw_poster, r, "bsd-semposter");
+	for (int i = 1; i <= RACE_ROUNDS; i++) {
+		int error;
+
+		smp_store_release(&r->round, i);
+		error = sema_timedwait(&r->s, 1);
+		if (error == 0)
+			r->got++;
+		else if (error == EWOULDBLOCK)
+			r->timeouts++;
+		else
+			r->odd++;
+		/* This round's post is done before the next round starts. */
+		BT_WAIT_UNTIL(test, smp_load_acquire(&r->posted) >= i);
+		if (smp_load_acquire(&r->posted) < i)
+			break;
+	}
+	WRITE_ONCE(r->stop, 1);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, r->odd, 0);
+	KUNIT_EXPECT_EQ(test, r->got + r->timeouts, RACE_ROUNDS);
+	/* Units posted = units taken by the waits + units left. */
+	KUNIT_EXPECT_EQ(test, r->got + sema_value(&r->s), RACE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->s.sema_waiters), 0);
+	BT_EXPECT_NO_REPORT(test, sema_destroy(&r->s));
+}
+
+/* A post made while a thread waits hands its unit to that thread: a sema_trywait right
+ * after the post finds nothing (the value never showed the unit), and the waiter returns
+ * with it. One unit, taken once. */
+static void sema_post_hands_unit_to_queued_waiter(struct kunit *test)
+{
+	struct sem_waiters *w = start_sem_waiters(test, SW_WAIT, 1, 0);
+
+	sema_post(&w->s);
+	KUNIT_EXPECT_EQ(test, sema_trywait(&w->s), 0);
+	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
+	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 1);
+	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
+	/* With nobody queued any more, a post raises the value again. */
+	sema_post(&w->s);
+	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 1);
+	KUNIT_EXPECT_NE(test, sema_trywait(&w->s), 0);
+	finish_sem_waiters(test, w, 1);
+}
+
 /* ---- both sema_inits in one file --------------------------------------------------------- */
 
 static void linux_and_bsd_sema_init_in_one_file(struct kunit *test)
@@ -457,6 +629,9 @@ static struct kunit_case sema_cases[] = {
 	KUNIT_CASE(sema_timedwait_ignores_signals),
 	KUNIT_CASE(sema_wait_ignores_signals),
 	KUNIT_CASE(sema_producer_consumer_counts_exact),
+	KUNIT_CASE(sema_pool_stress_never_exceeds_units),
+	KUNIT_CASE(sema_timedwait_racing_post_loses_no_unit),
+	KUNIT_CASE(sema_post_hands_unit_to_queued_waiter),
 	KUNIT_CASE(linux_and_bsd_sema_init_in_one_file),
 	{}
 };
@@ -478,6 +653,55 @@ static void sema_destroy_with_waiters_reported_destroy_waiters(struct kunit *tes
 	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 1);
 	KUNIT_EXPECT_EQ(test, sema_value(&w->s), 0);
 	finish_sem_waiters(test, w, 1);
+}
+
+/* Two waiters: refused with one report; both stay queued and each later post ends one
+ * wait; once nobody waits, the destroy goes through. */
+static void sema_destroy_with_two_waiters_refused_then_allowed(struct kunit *test)
+{
+	struct sem_waiters *w = start_sem_waiters(test, SW_TIMEDWAIT, 2, 0);
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROY_WAITERS, sema_destroy(&w->s));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->s.sema_waiters), 2);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->done), 0);
+	sema_post(&w->s);
+	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 1);
+	/* One still queued: still refused. */
+	sm_wait_until_waiting(test, &w->s, 1);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROY_WAITERS, sema_destroy(&w->s));
+	sema_post(&w->s);
+	BT_WAIT_UNTIL(test, READ_ONCE(w->done) >= 2);
+	finish_sem_waiters(test, w, 2);	/* destroys, expecting no report */
+}
+
+/* Every operation on a destroyed semaphore is reported once and does nothing. */
+static void sema_use_after_destroy_reported_destroyed(struct kunit *test)
+{
+	struct sema s;
+
+	sema_init(&s, 1, "sema_destroyed");
+	sema_destroy(&s);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, sema_post(&s));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, KUNIT_EXPECT_EQ(test, sema_trywait(&s), 0));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED,
+			 KUNIT_EXPECT_NE(test, sema_timedwait(&s, 1), 0));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, BT_EXPECT_NO_SLEEP(test, sema_wait(&s)));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, KUNIT_EXPECT_EQ(test, sema_value(&s), 0));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, sema_destroy(&s));
+}
+
+/* A zeroed semaphore never passed to sema_init is reported, not used as a value of 0. */
+static void sema_uninitialised_reported_uninitialized(struct kunit *test)
+{
+	struct sema s;
+
+	memset(&s, 0, sizeof(s));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED, sema_post(&s));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED,
+			 BT_EXPECT_NO_SLEEP(test, sema_wait(&s)));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED,
+			 KUNIT_EXPECT_EQ(test, sema_trywait(&s), 0));
+	KUNIT_EXPECT_EQ(test, s.sema_word, 0UL);
 }
 
 static void sema_init_with_negative_value_reported_bad_argument(struct kunit *test)
@@ -511,7 +735,6 @@ static void sema_timedwait_holding_spin_mutex_reported_sleep_atomic(struct kunit
 	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
 	KUNIT_EXPECT_TRUE(test, owned);
 	KUNIT_EXPECT_EQ(test, s.sema_waiters, 0);
-	KUNIT_EXPECT_FALSE(test, mtx_owned(&s.sema_mtx));
 	/* The semaphore goes on. */
 	sema_post(&s);
 	KUNIT_EXPECT_EQ(test, sema_timedwait(&s, 1), 0);
@@ -537,7 +760,6 @@ static void sema_wait_holding_spin_mutex_reported_once_and_returns(struct kunit 
 	bt_expect_one_report_no_sleep(test, &p, "sema_wait holding a spin mutex");
 	KUNIT_EXPECT_EQ(test, s.sema_waiters, 0);
 	KUNIT_EXPECT_EQ(test, sema_value(&s), 0);
-	KUNIT_EXPECT_FALSE(test, mtx_owned(&s.sema_mtx));
 	sema_post(&s);
 	BT_EXPECT_NO_REPORT(test, sema_wait(&s));
 	BT_EXPECT_NO_REPORT(test, sema_destroy(&s));
@@ -547,6 +769,9 @@ static void sema_wait_holding_spin_mutex_reported_once_and_returns(struct kunit 
 static struct kunit_case sema_misuse_cases[] = {
 	KUNIT_CASE(sema_wait_holding_spin_mutex_reported_once_and_returns),
 	KUNIT_CASE(sema_destroy_with_waiters_reported_destroy_waiters),
+	KUNIT_CASE(sema_destroy_with_two_waiters_refused_then_allowed),
+	KUNIT_CASE(sema_use_after_destroy_reported_destroyed),
+	KUNIT_CASE(sema_uninitialised_reported_uninitialized),
 	KUNIT_CASE(sema_init_with_negative_value_reported_bad_argument),
 	KUNIT_CASE(sema_timedwait_holding_spin_mutex_reported_sleep_atomic),
 	{}

@@ -275,6 +275,60 @@ static void wake_one_at_a_time(struct kunit *test, struct sleepers *s,
 	}
 }
 
+/* More sleepers than a waker defers (WakeList, 8 tasks woken after the chain lock is
+ * released; the rest are woken under it): one wakeup still wakes every one of them, each
+ * returning 0 with its interlock held. */
+#define NMANY 12
+
+struct many_sleepers {
+	struct mtx m;
+	int chan;
+	int queued;		/* under m, bumped right before msleep */
+	int woken;		/* under m */
+	int bad;		/* returns other than 0 with m held */
+	struct bt_thread t[NMANY];
+};
+
+static void many_sleeper_main(void *p)
+{
+	struct many_sleepers *s = p;
+	int error, owned;
+
+	mtx_lock(&s->m);
+	s->queued++;
+	error = msleep(&s->chan, &s->m, 0, "many", 60 * hz);
+	owned = mtx_owned(&s->m);
+	if (!owned)
+		mtx_lock(&s->m);
+	if (error || !owned)
+		s->bad++;
+	s->woken++;
+	mtx_unlock(&s->m);
+}
+
+static void wakeup_wakes_more_sleepers_than_it_defers(struct kunit *test)
+{
+	struct many_sleepers *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	int woken_before;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mtx_init(&s->m, "many_sleepers", NULL, MTX_DEF);
+	for (int i = 0; i < NMANY; i++)
+		bt_start(test, &s->t[i], many_sleeper_main, s, "bsd-many");
+	/* All queued (each bumps the count under m just before msleep releases it). */
+	bt_hold_when_queued(test, &s->m, &s->queued, NMANY);
+	woken_before = s->woken;
+	wakeup(&s->chan);
+	mtx_unlock(&s->m);
+	KUNIT_EXPECT_EQ(test, woken_before, 0);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->woken) >= NMANY);
+	BT_RESCUE(READ_ONCE(s->woken) >= NMANY, wakeup(&s->chan));
+	bt_join_n(s->t, NMANY);
+	KUNIT_EXPECT_EQ(test, s->woken, NMANY);
+	KUNIT_EXPECT_EQ(test, s->bad, 0);
+	mtx_destroy(&s->m);
+}
+
 static void wakeup_wakes_all_sleepers(struct kunit *test)
 {
 	struct sleepers *s = start_sleepers(test, -1);
@@ -1108,6 +1162,7 @@ static void linux_msleep_and_bsd_msleep_in_one_file(struct kunit *test)
 static struct kunit_case sleep_cases[] = {
 	KUNIT_CASE(msleep_wakeup_never_lost_in_100000_pingpong_rounds),
 	KUNIT_CASE(wakeup_wakes_all_sleepers),
+	KUNIT_CASE(wakeup_wakes_more_sleepers_than_it_defers),
 	KUNIT_CASE(wakeup_one_wakes_exactly_one_sleeper),
 	KUNIT_CASE(wakeup_one_wakes_sleepers_in_queue_order),
 	KUNIT_CASE(wakeup_one_prefers_higher_priority_sleeper),

@@ -85,12 +85,15 @@ int fbsd_cv_timedwait_sig_sbt(struct cv *cvp, struct lock_object *lock,
 void fbsd_cv_signal(struct cv *cvp);
 void fbsd_cv_broadcastpri(struct cv *cvp, int pri);
 
-/* sema(9): FreeBSD's layout, a mutex and a cv. */
+/* sema(9). FreeBSD builds it from a mutex, a cv and two counters; here one word holds the
+ * value and a waiters bit, and waiters sleep on the semaphore's address in the sleep-queue
+ * table (module/freebsd/sema.cpp). Drivers use only the functions below. */
 struct sema {
-	struct mtx sema_mtx;
-	struct cv sema_cv;
-	int sema_waiters;
-	int sema_value;
+	volatile unsigned long sema_word;	/* value << 3 | LIVE | DESTROYED | WAITERS */
+	int sema_waiters;			/* threads queued: changed under the sleep-queue
+						   chain lock of the semaphore, a hint elsewhere */
+	const char *sema_description;
+	const struct bsdsync_lock_site *sema_site;
 };
 void fbsd_sema_init(struct sema *sema, int value, const char *description,
 		    const struct bsdsync_lock_site *site);

@@ -5,31 +5,7 @@ namespace bsdsync {
 constinit WaitTable sleep_queues;
 constinit WaitTable turnstiles;
 
-WaitTable::Chain *WaitTable::chain_of(WaitTable &t, const void *channel)
-{
-	/* Fibonacci hashing of the address; the low bits of lock addresses are mostly zero. */
-	uintptr h = (uintptr)channel * 0x9E3779B97F4A7C15ULL;
-	return &t.chains_[h >> (64 - 8)];
-}
 static_assert(WaitTable::kChains == 256, "chain_of shifts for 256 chains");
-
-WaitTable::Guard::Guard(WaitTable &table, const void *channel)
-	: chain_(chain_of(table, channel)), flags_(bsdsync_irq_save())
-{
-	/* Test-and-test-and-set: spin on a plain load so the cache line stays shared. The
-	 * acquire pairs with the release in unlock(). */
-	while (__atomic_exchange_n(&chain_->lock, 1UL, __ATOMIC_ACQUIRE) != 0) {
-		while (load_relaxed(&chain_->lock) != 0)
-			bsdsync_cpu_relax();
-	}
-}
-
-void WaitTable::Guard::unlock()
-{
-	store_release(&chain_->lock, 0UL);
-	bsdsync_irq_restore(flags_);
-	chain_ = nullptr;
-}
 
 void WaitTable::enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId queue,
 			int *count)
@@ -48,6 +24,7 @@ void WaitTable::enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId qu
 	else
 		c->head = &w;
 	c->tail = &w;
+	store_relaxed(&c->queued, c->queued + 1);
 	if (count)
 		store_relaxed(count, *count + 1);	/* read locklessly as a hint */
 }
@@ -62,11 +39,12 @@ void WaitTable::unlink(Chain *c, Waiter *w)
 		w->next->prev = w->prev;
 	else
 		c->tail = w->prev;
+	store_relaxed(&c->queued, c->queued - 1);
 	if (w->count)
 		store_relaxed(w->count, *w->count - 1);
 }
 
-void WaitTable::wake(Waiter *w, int token)
+void WaitTable::wake(Waiter *w, int token, WakeList *later)
 {
 	thread *td = w->td;
 
@@ -74,8 +52,21 @@ void WaitTable::wake(Waiter *w, int token)
 	 * below never touches a freed task, and touch nothing of *w after the store. */
 	bsdsync_thread_hold(td);
 	store_release(&w->woken, token);
+	if (later && later->n_ < WakeList::kMax) {
+		later->td_[later->n_++] = td;
+		return;
+	}
 	bsdsync_wake(td);
 	bsdsync_thread_release(td);
+}
+
+void WakeList::wake()
+{
+	for (int i = 0; i < n_; i++) {
+		bsdsync_wake(td_[i]);
+		bsdsync_thread_release(td_[i]);
+	}
+	n_ = 0;
 }
 
 bsdsync_block_result WaitTable::wait(Waiter &w, bsdsync_block_state state, u64 deadline_ns,
@@ -125,6 +116,15 @@ bool WaitTable::wake_one(Guard &g, const void *channel, WaitQueueId queue)
 	return true;
 }
 
+bool WaitTable::wake_one(Guard &g, const void *channel, WaitQueueId queue, WakeList &later)
+{
+	Waiter *w = take_one(g, channel, queue);
+	if (!w)
+		return false;
+	wake(w, 1, &later);
+	return true;
+}
+
 Waiter *WaitTable::take_one(Guard &g, const void *channel, WaitQueueId queue)
 {
 	Waiter *w = best(g.chain_, channel, queue);
@@ -133,17 +133,32 @@ Waiter *WaitTable::take_one(Guard &g, const void *channel, WaitQueueId queue)
 	return w;
 }
 
-void WaitTable::wake_taken(Guard &, Waiter *w)
+void WaitTable::wake_taken(Guard &, Waiter *w, int token)
 {
-	wake(w);
+	wake(w, token);
+}
+
+void WaitTable::wake_taken(Guard &, Waiter *w, WakeList &later, int token)
+{
+	wake(w, token, &later);
 }
 
 bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)
 {
+	return wake_newest(g, channel, queue, nullptr);
+}
+
+bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList &later)
+{
+	return wake_newest(g, channel, queue, &later);
+}
+
+bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList *later)
+{
 	for (Waiter *w = g.chain_->tail; w; w = w->prev) {
 		if (w->channel == channel && w->queue == queue) {
 			unlink(g.chain_, w);
-			wake(w);
+			wake(w, 1, later);
 			return true;
 		}
 	}
@@ -152,6 +167,17 @@ bool WaitTable::wake_newest(Guard &g, const void *channel, WaitQueueId queue)
 
 int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int token)
 {
+	return wake_all(g, channel, queue, token, nullptr);
+}
+
+int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, WakeList &later)
+{
+	return wake_all(g, channel, queue, 1, &later);
+}
+
+int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int token,
+			WakeList *later)
+{
 	int n = 0;
 	Waiter *w = g.chain_->head;
 	while (w) {
@@ -159,7 +185,7 @@ int WaitTable::wake_all(Guard &g, const void *channel, WaitQueueId queue, int to
 		Waiter *next = w->next;
 		if (w->channel == channel && w->queue == queue) {
 			unlink(g.chain_, w);
-			wake(w, token);
+			wake(w, token, later);
 			n++;
 		}
 		w = next;

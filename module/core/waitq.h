@@ -14,8 +14,9 @@
  *    to change the condition, finds the waiter queued. Then bsdsync_block() sleeps until
  *    the `woken` flag is set (at once if the wakeup already came).
  *  - A waker takes the chain lock, unlinks the waiter, and, still under the chain lock,
- *    takes a task reference, stores woken = 1 (release) and wakes the task. The store is the
- *    waker's last access to the Waiter: the waiter may return and reuse its stack at once.
+ *    takes a task reference and stores woken = 1 (release); then it wakes the task, under
+ *    the chain lock or, with a WakeList, once it has released it. The store is the waker's
+ *    last access to the Waiter: the waiter may return and reuse its stack at once.
  *  - A waiter that stops waiting for another reason (timeout, signal) takes the chain lock:
  *    if it is still linked, it unlinks itself and reports the timeout or signal; if a waker
  *    already unlinked it, woken is set (under the same lock) and the wakeup wins.
@@ -52,6 +53,33 @@ struct Waiter {
 	WaitQueueId queue;
 };
 
+/*
+ * Wakeups deferred until the chain lock is released (Linux's wake_q idea). A wake with a
+ * WakeList unlinks the waiter and stores its `woken` under the chain lock, exactly as an
+ * immediate wake does (so a timeout or a signal racing with it sees it woken), holds a
+ * reference on its task and records the task; the task itself is woken when the list is
+ * destroyed or wake() is called, after the Guard is gone: declare the WakeList before the
+ * Guard. The woken thread then never finds its waker still holding the chain with
+ * interrupts off, and the waker's critical section does not contain the remote wakeup
+ * (an IPI to an idle CPU). A waiter may see `woken` and return before its task is woken:
+ * the task then gets one spurious wakeup, which bsdsync_block() and every Linux sleep
+ * loop tolerate. More than kMax waiters at once: the rest are woken under the lock.
+ */
+class WakeList {
+public:
+	enum : int { kMax = 8 };
+	WakeList() : n_(0) {}
+	~WakeList() { wake(); }
+	WakeList(const WakeList &) = delete;
+	WakeList &operator=(const WakeList &) = delete;
+	void wake();
+
+private:
+	friend class WaitTable;
+	thread *td_[kMax];
+	int n_;
+};
+
 class WaitTable {
 public:
 	enum : unsigned { kChains = 256 };	/* not an inline variable: see -fno-weak in Kbuild */
@@ -60,14 +88,31 @@ public:
 		volatile unsigned long lock;
 		Waiter *head;
 		Waiter *tail;
+		int queued;	/* waiters linked; changed under lock, read by maybe_waiters() */
 	};
 
 	/* Holds the chain of one channel locked, interrupts off. */
 	class Guard {
 	public:
-		Guard(WaitTable &table, const void *channel);
+		/* Inline: every block and wake takes a chain, and the fast paths of the
+		 * primitives end here when they must. */
+		Guard(WaitTable &table, const void *channel)
+			: chain_(chain_of(table, channel)), flags_(bsdsync_irq_save())
+		{
+			/* Test-and-test-and-set: spin on a plain load so the cache line stays
+			 * shared. The acquire pairs with the release in unlock(). */
+			while (__atomic_exchange_n(&chain_->lock, 1UL, __ATOMIC_ACQUIRE) != 0) {
+				while (load_relaxed(&chain_->lock) != 0)
+					bsdsync_cpu_relax();
+			}
+		}
 		~Guard() { if (chain_) unlock(); }
-		void unlock();
+		void unlock()
+		{
+			store_release(&chain_->lock, 0UL);
+			bsdsync_irq_restore(flags_);
+			chain_ = nullptr;
+		}
 		Guard(const Guard &) = delete;
 		Guard &operator=(const Guard &) = delete;
 
@@ -101,15 +146,19 @@ public:
 	void cancel(Waiter &w);
 
 	/* Wake the first waiter of the best priority on (channel, queue). Returns true if one
-	 * was woken. Chain held by g. */
+	 * was woken. Chain held by g. With a WakeList, the task is woken when the list is. */
 	bool wake_one(Guard &g, const void *channel, WaitQueueId queue);
+	bool wake_one(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
 	/* Unlink the waiter wake_one() would wake, without waking it yet (a lock release
 	 * updates its lock word in between). Chain held by g; returns null if none. */
 	Waiter *take_one(Guard &g, const void *channel, WaitQueueId queue);
-	/* Wake a waiter returned by take_one(), before g is released. */
-	void wake_taken(Guard &g, Waiter *w);
+	/* Wake a waiter returned by take_one(), before g is released. `token` (nonzero) is
+	 * stored in its `woken`, as with wake_all() (sema(9) hands its unit over this way). */
+	void wake_taken(Guard &g, Waiter *w, int token = 1);
+	void wake_taken(Guard &g, Waiter *w, WakeList &later, int token = 1);
 	/* Wake the most recently queued waiter (FreeBSD wakeup_any: unfair, fast). */
 	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue);
+	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
 	/* Wake every waiter on (channel, queue); returns how many. */
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue) {
 		return wake_all(g, channel, queue, 1);
@@ -119,6 +168,20 @@ public:
 	 * downgrade that already counted it in as a shared holder, rather than a wakeup that
 	 * only lets it retry). */
 	int wake_all(Guard &g, const void *channel, WaitQueueId queue, int token);
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
+	/*
+	 * Without the chain lock: false if no thread at all is queued on the chain of
+	 * `channel`, true if one may be (any channel of the chain, any queue). Only for a
+	 * waker that is ordered after every waiter it must find: a sleeper queues before it
+	 * releases its interlock, and a waker that changed the condition under that interlock
+	 * reads this after taking it, so it sees the waiter queued (wakeup(9) skips the chain
+	 * lock on an empty chain, as cv_signal skips it on cv_waiters == 0). A waiter that
+	 * queues later than this read checked the condition after the waker changed it.
+	 */
+	bool maybe_waiters(const void *channel) const
+	{
+		return load_relaxed(&chain_of(*this, channel)->queued) != 0;
+	}
 	/* Is any thread queued on (channel, queue)? */
 	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
 	/* The waiter take_one() would take, left queued (a lock release that hands the lock to
@@ -131,9 +194,22 @@ public:
 	Chain chains_[kChains];
 
 private:
-	static Chain *chain_of(WaitTable &t, const void *channel);
+	static Chain *chain_of(WaitTable &t, const void *channel)
+	{
+		/* Fibonacci hashing of the address; the low bits of lock addresses are mostly
+		 * zero. */
+		uintptr h = (uintptr)channel * 0x9E3779B97F4A7C15ULL;
+		return &t.chains_[h >> (64 - 8)];
+	}
+	static const Chain *chain_of(const WaitTable &t, const void *channel)
+	{
+		return chain_of(const_cast<WaitTable &>(t), channel);
+	}
 	static void unlink(Chain *c, Waiter *w);
-	static void wake(Waiter *w, int token = 1);
+	static void wake(Waiter *w, int token = 1, WakeList *later = nullptr);
+	int wake_all(Guard &g, const void *channel, WaitQueueId queue, int token,
+		     WakeList *later);
+	bool wake_newest(Guard &g, const void *channel, WaitQueueId queue, WakeList *later);
 	static Waiter *best(Chain *c, const void *channel, WaitQueueId queue);
 };
 

@@ -131,8 +131,9 @@ void fbsd_cv_signal(struct cv *cvp)
 		live(cvp, "cv_signal", nullptr, 0);
 		return;
 	}
+	WakeList later;		/* the task is woken after g is released */
 	WaitTable::Guard g(sleep_queues, cvp);
-	sleep_queues.wake_one(g, cvp, WQ_SLEEP);
+	sleep_queues.wake_one(g, cvp, WQ_SLEEP, later);
 }
 
 void fbsd_cv_broadcastpri(struct cv *cvp, int pri)
@@ -147,8 +148,9 @@ void fbsd_cv_broadcastpri(struct cv *cvp, int pri)
 		live(cvp, "cv_broadcast", nullptr, 0);
 		return;
 	}
+	WakeList later;		/* the tasks are woken after g is released */
 	WaitTable::Guard g(sleep_queues, cvp);
-	sleep_queues.wake_all(g, cvp, WQ_SLEEP);
+	sleep_queues.wake_all(g, cvp, WQ_SLEEP, later);
 }
 
 } // extern "C"

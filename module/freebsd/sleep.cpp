@@ -60,6 +60,13 @@ bool may_sleep(const SleepRequest &r)
 	return true;
 }
 
+/* giant_owned() without the call: Giant's word names the current thread. */
+inline bool giant_held_inline()
+{
+	return (load_relaxed(&fbsd_Giant.mtx_lock) & ~(uintptr)MTX_FLAGMASK) ==
+	       (uintptr)curthread();
+}
+
 } // namespace
 
 int block_errno(bsdsync_block_result res)
@@ -78,6 +85,8 @@ int block_errno(bsdsync_block_result res)
 
 int sleep_on(const SleepRequest &r)
 {
+	if (r.woken_token)
+		*r.woken_token = 0;
 	if (r.channel == nullptr) {
 		report(BSDSYNC_RULE_BAD_ARGUMENT, channel_subject(r), r.file, r.line,
 		       "%s on a NULL channel", r.what);
@@ -117,7 +126,7 @@ int sleep_on(const SleepRequest &r)
 	/* Sleeping with a sleep mutex (other than the interlock and Giant) or a rw lock held:
 	 * reported, and the sleep goes on as under FreeBSD's witness. */
 	check_may_sleep_with_locks(lock, r.what, r.file, r.line);
-	if (!lock && r.sbt == 0 && !r.no_lock_ok && !giant_owned()) {
+	if (!lock && r.sbt == 0 && !r.no_lock_ok && !giant_held_inline()) {
 		/* FreeBSD asserts "sleeping without a lock" here; nothing can be wrong with the
 		 * sleep itself, so report and sleep as a kernel without INVARIANTS would. */
 		report(BSDSYNC_RULE_SLEEP_NO_LOCK, channel_subject(r), r.file, r.line,
@@ -147,6 +156,8 @@ int sleep_on(const SleepRequest &r)
 	Waiter w;
 	{
 		WaitTable::Guard g(sleep_queues, r.channel);
+		if (r.queue_if && !r.queue_if(r.queue_arg))
+			return 0;
 		sleep_queues.enqueue(g, w, r.channel, WQ_SLEEP, r.waiters);
 	}
 
@@ -165,14 +176,18 @@ int sleep_on(const SleepRequest &r)
 			return BSDSYNC_EINVAL;
 		}
 	}
-	/* Giant goes entirely, the interlock case included, and comes back at its depth. */
-	unsigned giant_depth = giant_drop(r.file, r.line);
+	/* Giant goes entirely, the interlock case included, and comes back at its depth. The
+	 * owner test inline: most sleepers do not hold Giant. */
+	unsigned giant_depth = giant_held_inline() ? giant_drop(r.file, r.line) : 0;
 
 	bsdsync_block_state state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE
 						    : BSDSYNC_BLOCK_IDLE;
 	int error = block_errno(sleep_queues.wait(w, state, deadline, slack));
+	if (r.woken_token)
+		*r.woken_token = error == 0 ? load_relaxed(&w.woken) : 0;
 
-	giant_pickup(giant_depth, r.file, r.line);
+	if (giant_depth)
+		giant_pickup(giant_depth, r.file, r.line);
 	if (released && !r.drop) {
 		if (r.interlock_is_spin)
 			fbsd_mtx_lock_spin_flags(reinterpret_cast<mtx *>(lock), 0, r.file, r.line);
@@ -186,6 +201,31 @@ int sleep_on(const SleepRequest &r)
 
 using namespace bsdsync;
 using namespace bsdsync::fbsd;
+
+namespace {
+
+enum class WakeHow { All, One, Newest };
+
+/* The sleepers are unlinked and marked woken under the chain lock, and their tasks woken
+ * after it is released (WakeList, declared first so it is destroyed last). */
+BSDSYNC_NOINLINE void wakeup_slow(const void *chan, WakeHow how)
+{
+	WakeList later;
+	WaitTable::Guard g(sleep_queues, chan);
+	switch (how) {
+	case WakeHow::All:
+		sleep_queues.wake_all(g, chan, WQ_SLEEP, later);
+		break;
+	case WakeHow::One:
+		sleep_queues.wake_one(g, chan, WQ_SLEEP, later);
+		break;
+	case WakeHow::Newest:
+		sleep_queues.wake_newest(g, chan, WQ_SLEEP, later);
+		break;
+	}
+}
+
+} // namespace
 
 extern "C" {
 
@@ -268,22 +308,26 @@ int fbsd_pause_sbt(const char *wmesg, bsdsync_sbintime_t sbt, bsdsync_sbintime_t
 	return sleep_on(r);
 }
 
+/* A wakeup on a channel whose chain has nobody queued returns without the chain lock
+ * (WaitTable::maybe_waiters: the waker holds, or held after the sleeper, the interlock the
+ * sleeper queued under; a wakeup that is not so ordered can be lost in FreeBSD too). That
+ * test is all the exported functions do inline: no frame, no call, no atomic. */
 void fbsd_wakeup(const void *chan)
 {
-	WaitTable::Guard g(sleep_queues, chan);
-	sleep_queues.wake_all(g, chan, WQ_SLEEP);
+	if (sleep_queues.maybe_waiters(chan))
+		wakeup_slow(chan, WakeHow::All);
 }
 
 void fbsd_wakeup_one(const void *chan)
 {
-	WaitTable::Guard g(sleep_queues, chan);
-	sleep_queues.wake_one(g, chan, WQ_SLEEP);
+	if (sleep_queues.maybe_waiters(chan))
+		wakeup_slow(chan, WakeHow::One);
 }
 
 void fbsd_wakeup_any(const void *chan)
 {
-	WaitTable::Guard g(sleep_queues, chan);
-	sleep_queues.wake_newest(g, chan, WQ_SLEEP);
+	if (sleep_queues.maybe_waiters(chan))
+		wakeup_slow(chan, WakeHow::Newest);
 }
 
 } // extern "C"

@@ -22,6 +22,14 @@ struct SleepRequest {
 	s64 precision;
 	int flags;		/* C_* */
 	int *waiters;		/* cv_waiters, maintained under the chain lock */
+	/* Optional (sema(9), which has no interlock): run under the channel's chain lock just
+	 * before queueing, to check the condition and announce the waiter; false means do not
+	 * sleep, and sleep_on() returns 0 without blocking. */
+	bool (*queue_if)(void *arg);
+	void *queue_arg;
+	/* Optional: receives the waker's token (WaitTable::wake_taken) when the sleep ended
+	 * by a wakeup, else 0. */
+	int *woken_token;
 	const char *what;	/* "msleep", "cv_wait", ... for reports */
 	const char *file;
 	int line;
