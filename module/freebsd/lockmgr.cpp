@@ -228,6 +228,18 @@ void carry_out(WaitTable::Guard &g, lock *lk, const Plan &p)
 		sleep_queues.wake_all(g, lk, WQ_DRAIN);
 }
 
+/* The same, for a releaser: the tasks are woken once the chain is released (declare the
+ * WakeList before the Guard), so they do not find the releaser still holding it. */
+void carry_out(WaitTable::Guard &g, lock *lk, const Plan &p, WakeList &later)
+{
+	if (p.wake_ex)
+		sleep_queues.wake_all(g, lk, WQ_EXCLUSIVE, later);
+	if (p.wake_sh)
+		sleep_queues.wake_all(g, lk, WQ_SHARED, later);
+	if (p.wake_drain)
+		sleep_queues.wake_all(g, lk, WQ_DRAIN, later);
+}
+
 /* Make the waiter bits match the queues again and wake whoever can run now (a waiter gave
  * up; a LK_DRAIN caller is always woken to look again). Chain held. */
 void settle(WaitTable::Guard &g, lock *lk)
@@ -430,6 +442,7 @@ int slock(Request &r)
 /* Drop one shared hold (the caller's; checked by the caller). */
 BSDSYNC_NOINLINE void sunlock_slow(lock *lk)
 {
+	WakeList later;
 	WaitTable::Guard g(sleep_queues, lk);
 	uintptr x = load_relaxed(&lk->lk_lock);
 	Plan p{};
@@ -444,7 +457,7 @@ BSDSYNC_NOINLINE void sunlock_slow(lock *lk)
 		if (cas_release(&lk->lk_lock, &x, LK_UNLOCKED | p.bits))
 			break;
 	}
-	carry_out(g, lk, p);
+	carry_out(g, lk, p, later);
 }
 
 void sunlock(lock *lk)
@@ -531,12 +544,13 @@ int xlock(Request &r)
 /* Final release of an exclusive hold with waiter bits set. */
 BSDSYNC_NOINLINE void xunlock_slow(lock *lk)
 {
+	WakeList later;
 	WaitTable::Guard g(sleep_queues, lk);
 	/* Only the chain holder changes bits of an exclusively held word: x is stable. */
 	uintptr x = load_relaxed(&lk->lk_lock);
 	Plan p = plan_free(lk, x);
 	store_release(&lk->lk_lock, LK_UNLOCKED | p.bits);
-	carry_out(g, lk, p);
+	carry_out(g, lk, p, later);
 }
 
 /* ---- the operations ------------------------------------------------------------------- */
@@ -637,11 +651,12 @@ int downgrade(Request &r)
 	if (x == me && cas_release(&lk->lk_lock, &x, LK_SHARERS_LOCK(1)))
 		return 0;
 	/* Waiters: if no writer waits, the queued readers share it with us at once. */
+	WakeList later;
 	WaitTable::Guard g(sleep_queues, lk);
 	x = load_relaxed(&lk->lk_lock);
 	Plan p = plan_held(lk, LK_SHARERS_LOCK(1));
 	store_release(&lk->lk_lock, LK_SHARERS_LOCK(1) | p.bits | (x & LK_DRAIN_WAITING));
-	carry_out(g, lk, p);
+	carry_out(g, lk, p, later);
 	return 0;
 }
 

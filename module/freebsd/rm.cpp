@@ -325,9 +325,10 @@ inline bool spin_on_writer(RmState *st, uintptr w)
  * the writer, once it sees zero, may release and destroy the lock at once. */
 BSDSYNC_NOINLINE void wake_drainer(lock_object *lo)
 {
+	WakeList later;	/* the drainer is woken after the chain is released */
 	WaitTable::Guard g(turnstiles, lo);
 	if (Waiter *drainer = turnstiles.take_one(g, lo, WQ_DRAIN))
-		turnstiles.wake_taken(g, drainer);
+		turnstiles.wake_taken(g, drainer, later);
 }
 
 /* Drop a central read hold. */
@@ -570,14 +571,16 @@ BSDSYNC_NOINLINE void write_exit_slow(lock_object *lo, RmState *st)
 	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. The
 	 * lock is left free and the waiters retry (no hand-off to a thread that is not
 	 * running yet: no convoy): the first queued writer and every queued reader. */
+	WakeList later;	/* the tasks are woken after the chain is released */
 	WaitTable::Guard g(turnstiles, lo);
 	Waiter *writer = turnstiles.take_one(g, lo, WQ_EXCLUSIVE);
 	bool more = turnstiles.has_waiters(g, lo, WQ_EXCLUSIVE);
 	store_release(&st->rm_lock, more ? kWaiters : 0UL);
 	if (writer)
-		turnstiles.wake_taken(g, writer);
-	turnstiles.wake_all(g, lo, WQ_SHARED);
+		turnstiles.wake_taken(g, writer, later);
+	turnstiles.wake_all(g, lo, WQ_SHARED, later);
 	g.unlock();
+	later.wake();
 	/* What the waiters lent the writer ends (st is only a key there: it may be gone). */
 	prio_released(st);
 }

@@ -130,16 +130,17 @@ uintptr release_word(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g
 	return kUnlocked;
 }
 
-/* After the word from release_word() is stored: wake whom it chose. */
+/* After the word from release_word() is stored: wake whom it chose, once the chain is
+ * released (`later` is declared before the Guard). */
 void wake_released(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, Waiter *writer,
-		   bool readers)
+		   bool readers, WakeList &later)
 {
 	WaitTable &t = *k.table;
 	if (writer) {
 		/* The chain is still held: take_one picks the same waiter peek_one saw. */
-		t.wake_taken(g, t.take_one(g, l, WQ_EXCLUSIVE));
+		t.wake_taken(g, t.take_one(g, l, WQ_EXCLUSIVE), later);
 	} else if (readers) {
-		t.wake_all(g, l, WQ_SHARED);
+		t.wake_all(g, l, WQ_SHARED, later);
 	}
 }
 
@@ -475,14 +476,16 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 	exclusive_released(k, &l->lo);
 
 	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. */
+	WakeList later;
 	WaitTable::Guard g(*k.table, l);
 	Waiter *writer;
 	bool readers;
 	uintptr nv = release_word(k, l, g, &writer, &readers);
 	/* The last access to the lock: pairs with the acquire of whoever holds it next. */
 	store_release(&l->word, nv);
-	wake_released(k, l, g, writer, readers);
+	wake_released(k, l, g, writer, readers, later);
 	g.unlock();
+	later.wake();
 	/* What the waiters lent the writer through l ends (l is only a key there). */
 	if (propagates(k))
 		prio_released(l);
@@ -517,6 +520,7 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		/* The last shared hold, waiter bits set: release and wake under the Guard.
 		 * Readers passing the waiting writer (see sl_slock_slow) may still change the
 		 * count, so CAS, and re-decide on failure. */
+		WakeList later;
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
 		bool done = false;
@@ -525,7 +529,7 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 			bool readers;
 			uintptr nv = release_word(k, l, g, &writer, &readers);
 			if (cas_release(&l->word, &v, nv)) {
-				wake_released(k, l, g, writer, readers);
+				wake_released(k, l, g, writer, readers, later);
 				done = true;
 			}
 		}
