@@ -66,6 +66,20 @@ inline ThreadState *td_peek()
 	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
 }
 
+/* td_self()/td_peek() for a caller that already checked it is not in interrupt context and
+ * read `me` = curthread() (the lock fast paths: no second look at either). */
+inline ThreadState *td_self_of(thread *me)
+{
+	void *s = bsdsync_td_find(me);
+	if (unlikely(!s))
+		s = bsdsync_td_create();
+	return static_cast<ThreadState *>(s);
+}
+inline ThreadState *td_peek_of(thread *me)
+{
+	return static_cast<ThreadState *>(bsdsync_td_find(me));
+}
+
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
 inline void nosleep_push(ThreadState *t, const lock_object *lo)
 {

@@ -222,19 +222,20 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 
 /* ---- spin mutexes: per-CPU tracking of what is held, for reports ---------------------- */
 
-void spin_track(const mtx *m)
+/* Called with interrupts off, sc = this CPU's record. */
+inline void spin_track(bsdsync_spin_cpu *sc, const mtx *m)
 {
-	bsdsync_spin_held *h = bsdsync_cpu_spin_held();
-	if (h->count < BSDSYNC_SPIN_TRACK)
-		h->lock[h->count] = m;
-	h->count++;
+	bsdsync_spin_held *h = &sc->held;
+	int n = h->count;
+	if (likely(n < BSDSYNC_SPIN_TRACK))
+		h->lock[n] = m;
+	h->count = n + 1;
 }
 
-void spin_untrack(const mtx *m)
+/* Spin mutexes may be released in any order: remove this one wherever it is. */
+BSDSYNC_NOINLINE void spin_untrack_slow(bsdsync_spin_held *h, const mtx *m)
 {
-	bsdsync_spin_held *h = bsdsync_cpu_spin_held();
 	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
-	/* Spin mutexes may be released in any order: remove this one wherever it is. */
 	for (int i = n - 1; i >= 0; i--) {
 		if (h->lock[i] == m) {
 			for (int j = i; j < n - 1; j++)
@@ -245,7 +246,24 @@ void spin_untrack(const mtx *m)
 	h->count--;
 }
 
-BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, int opts, const char *file, int line)
+inline void spin_untrack(bsdsync_spin_cpu *sc, const mtx *m)
+{
+	bsdsync_spin_held *h = &sc->held;
+	int n = h->count;
+	/* The newest one, the usual order. */
+	if (likely(n > 0 && n <= BSDSYNC_SPIN_TRACK && h->lock[n - 1] == m)) {
+		h->count = n - 1;
+		return;
+	}
+	spin_untrack_slow(h, m);
+}
+
+/* Busy-wait iterations between two looks at the clock for the "held too long" report. */
+constexpr unsigned kSpinClockEvery = 1024;
+
+/* Entered with spinlock_enter() done (sc) and the word v seen held. */
+BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, int opts,
+				     const char *file, int line)
 {
 	const uintptr me = self();
 
@@ -254,31 +272,36 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, int opts, const char *fi
 		return;
 	}
 	u64 start = 0;
+	unsigned spins = 0;
 	bool reported = false;
 	for (;;) {
 		/* Let interrupts in while waiting (FreeBSD does the same): the owner may be
-		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. */
-		bsdsync_spinlock_exit();
+		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. Wait
+		 * on plain loads (no bus-locked write while the mutex is held), and only try
+		 * the CAS once it was seen free. */
+		bsdsync_spinlock_exit_fast(sc);
 		while (owner_of(load_relaxed(&m->mtx_lock)) != 0) {
 			bsdsync_cpu_relax();
+			if (likely(++spins % kSpinClockEvery != 0) || reported)
+				continue;
 			if (start == 0) {
 				start = bsdsync_uptime_ns();
-			} else if (!reported && bsdsync_uptime_ns() - start > kSpinTooLongNs) {
+			} else if (bsdsync_uptime_ns() - start > kSpinTooLongNs) {
 				reported = true;
 				report(BSDSYNC_RULE_SPIN_TOO_LONG, subject_of(lo_of(m)), file, line,
 				       "spin mutex held by another thread for over 10 s");
 			}
 		}
-		bsdsync_spinlock_enter();
+		sc = bsdsync_spinlock_enter_fast();
 		v = load_relaxed(&m->mtx_lock);
 		if (v == MTX_DESTROYED) {
 			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
 			       "mtx_lock_spin of a mutex destroyed while we waited");
-			bsdsync_spinlock_exit();
+			bsdsync_spinlock_exit_fast(sc);
 			return;
 		}
 		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK))) {
-			spin_track(m);
+			spin_track(sc, m);
 			return;
 		}
 	}
@@ -432,10 +455,11 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 			return;
 		}
 		if (spin) {
-			spin_untrack(m);
+			bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
+			spin_untrack(sc, m);
 			store_release(&m->mtx_lock, MTX_DESTROYED);
 			lock_destroy(lo);
-			bsdsync_spinlock_exit();
+			bsdsync_spinlock_exit_fast(sc);
 			return;
 		}
 		held_pop(m);
@@ -453,12 +477,16 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 {
 	if (unlikely(!is_class(m, kSleepClass, "mtx_lock", file, line)))
 		return;
-	uintptr v = MTX_UNOWNED;
-	/* Acquire: the critical section cannot move above the CAS. Pairs with the release
-	 * in the unlock paths. */
-	if (likely(!bsdsync_in_interrupt() && cas_acquire(&m->mtx_lock, &v, self()))) {
-		held_push(m);
-		return;
+	if (likely(!bsdsync_in_interrupt())) {
+		thread *me = curthread();
+		uintptr v = MTX_UNOWNED;
+		/* Acquire: the critical section cannot move above the CAS. Pairs with the
+		 * release in the unlock paths. */
+		if (likely(cas_acquire(&m->mtx_lock, &v, (uintptr)me))) {
+			if (ThreadState *t = td_self_of(me))
+				nosleep_push(t, lo_of(m));
+			return;
+		}
 	}
 	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
 }
@@ -467,9 +495,13 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 {
 	if (unlikely(!is_class(m, kSleepClass, "mtx_unlock", file, line)))
 		return;
-	uintptr v = self();
+	thread *me = curthread();
+	uintptr v = (uintptr)me;
 	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
-		held_pop(m);
+		if (likely(!bsdsync_in_interrupt())) {
+			if (ThreadState *t = td_peek_of(me))
+				nosleep_pop(t, lo_of(m));
+		}
 		return;
 	}
 	unlock_sleep_slow(m, v, file, line);
@@ -507,13 +539,22 @@ extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *fi
 {
 	if (unlikely(!is_class(m, kSpinClass, "mtx_lock_spin", file, line)))
 		return;
-	bsdsync_spinlock_enter();
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast();
 	uintptr v = MTX_UNOWNED;
 	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
-		spin_track(m);
+		spin_track(sc, m);
 		return;
 	}
-	lock_spin_slow(m, v, opts, file, line);
+	lock_spin_slow(m, v, sc, opts, file, line);
+}
+
+BSDSYNC_NOINLINE static void unlock_spin_not_owner(mtx *m, uintptr v, const char *file,
+						   int line)
+{
+	/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
+	report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
+	       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
+			   : "mtx_unlock_spin of an unlocked spin mutex");
 }
 
 extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
@@ -522,18 +563,19 @@ extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *
 		return;
 	uintptr v = load_relaxed(&m->mtx_lock);
 	if (unlikely(owner_of(v) != self())) {
-		/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
-		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
-		       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
-				   : "mtx_unlock_spin of an unlocked spin mutex");
+		unlock_spin_not_owner(m, v, file, line);
 		return;
 	}
-	if (!unrecurse(m)) {
-		spin_untrack(m);
+	/* The owner holds interrupts off: this CPU's record is stable. */
+	bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
+	if (likely(!(v & MTX_RECURSED))) {
+		spin_untrack(sc, m);
 		store_release(&m->mtx_lock, MTX_UNOWNED);
+	} else {
+		unrecurse(m);
 	}
 	/* Every acquisition, recursive ones included, did one spinlock_enter. */
-	bsdsync_spinlock_exit();
+	bsdsync_spinlock_exit_fast(sc);
 }
 
 extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line)
@@ -545,14 +587,14 @@ extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *
 		       "mtx_trylock_spin does not take MTX_RECURSE");
 		return 0;
 	}
-	bsdsync_spinlock_enter();
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast();
 	uintptr v = MTX_UNOWNED;
 	/* Never recurses, even on a recursable spin mutex the caller holds. */
 	if (cas_acquire(&m->mtx_lock, &v, self())) {
-		spin_track(m);
+		spin_track(sc, m);
 		return 1;
 	}
-	bsdsync_spinlock_exit();
+	bsdsync_spinlock_exit_fast(sc);
 	return 0;
 }
 

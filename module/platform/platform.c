@@ -36,7 +36,46 @@ struct thread *bsdsync_curthread(void)
 
 unsigned long bsdsync_pcpu_current __read_mostly;
 unsigned long bsdsync_pcpu_preempt __read_mostly;
-unsigned int bsdsync_irq_context_mask __read_mostly;
+unsigned long bsdsync_pcpu_this_off __read_mostly;
+unsigned long bsdsync_pcpu_spin __read_mostly;
+int bsdsync_irq_inline __read_mostly;
+
+static_assert(BSDSYNC_IRQ_CONTEXT_MASK == (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET),
+	      "platform.h: BSDSYNC_IRQ_CONTEXT_MASK");
+static_assert(X86_EFLAGS_IF == 0x200UL, "platform.h: bsdsync_spinlock_exit_fast");
+#ifdef CONFIG_PREEMPT_NONE
+#error "bsdsync expects a kernel with a preempt count (PREEMPT_DYNAMIC or PREEMPT)"
+#endif
+
+static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
+
+/*
+ * May the spin-mutex fast paths flip the interrupt flag and the preempt count inline? Only
+ * where the kernel's own local_irq_save()/preempt_disable() compile to exactly that: native
+ * interrupt ops (with PARAVIRT_XXL they are patched to pushf/cli/sti unless running as a Xen
+ * PV guest) and no tracing of the changes (lockdep's irq-state tracking, DEBUG_PREEMPT,
+ * the preempt tracers call out on every change). Then checked once in practice.
+ */
+static int irq_inline_ok(void)
+{
+	struct bsdsync_spin_cpu *sc;
+	int pc = preempt_count(), ok;
+
+	if (IS_ENABLED(CONFIG_TRACE_IRQFLAGS) || IS_ENABLED(CONFIG_DEBUG_PREEMPT) ||
+	    IS_ENABLED(CONFIG_TRACE_PREEMPT_TOGGLE) || IS_ENABLED(CONFIG_PREEMPT_RT) ||
+	    cpu_feature_enabled(X86_FEATURE_XENPV))
+		return 0;
+	if (irqs_disabled())
+		return 0;
+	bsdsync_irq_inline = 1;
+	sc = bsdsync_spinlock_enter_fast();
+	ok = irqs_disabled() && preempt_count() == pc + 1 && sc->nesting == 1 &&
+	     !arch_irqs_disabled_flags(sc->saved_flags);
+	bsdsync_spinlock_exit_fast(sc);
+	ok = ok && !irqs_disabled() && preempt_count() == pc;
+	bsdsync_irq_inline = 0;
+	return ok;
+}
 
 int bsdsync_fast_start(void)
 {
@@ -50,7 +89,8 @@ int bsdsync_fast_start(void)
 	bsdsync_pcpu_current = (unsigned long)(void __force *)&current_task;
 	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&__preempt_count;
 #endif
-	bsdsync_irq_context_mask = NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET;
+	bsdsync_pcpu_this_off = (unsigned long)(void __force *)&this_cpu_off;
+	bsdsync_pcpu_spin = (unsigned long)(void __force *)&bsdsync_spin_cpu;
 
 	/* Check the reads against the kernel's own, here (thread context) and with the
 	 * count raised, before any lock relies on them. */
@@ -65,6 +105,15 @@ int bsdsync_fast_start(void)
 		return -ENODEV;
 	}
 	local_bh_enable();
+
+	preempt_disable();
+	if (bsdsync_spin_cpu_this() != this_cpu_ptr(&bsdsync_spin_cpu)) {
+		preempt_enable();
+		pr_err("bsdsync: per-CPU fast address disagrees with this_cpu_ptr\n");
+		return -ENODEV;
+	}
+	preempt_enable();
+	bsdsync_irq_inline = irq_inline_ok();
 	return 0;
 }
 
@@ -82,13 +131,6 @@ int bsdsync_thread_prio(const struct thread *td)
 {
 	return READ_ONCE(task_of(td)->prio);
 }
-
-struct bsdsync_spin_cpu {
-	int nesting;
-	unsigned long saved_flags;
-	struct bsdsync_spin_held held;
-};
-static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
 
 static enum bsdsync_context context_of(bool irqs_off, unsigned int preempt_depth)
 {
@@ -147,34 +189,22 @@ void bsdsync_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
+void bsdsync_preempt_resched(void)
+{
+	/* The count is zero and a reschedule is due: let Linux's own preempt_enable() do
+	 * what it does then (nothing with voluntary preemption, preempt_schedule() else). */
+	preempt_disable();
+	preempt_enable();
+}
+
 void bsdsync_spinlock_enter(void)
 {
-	unsigned long flags;
-	struct bsdsync_spin_cpu *sc;
-
-	local_irq_save(flags);
-	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
-	preempt_disable();
-	sc = this_cpu_ptr(&bsdsync_spin_cpu);
-	if (sc->nesting++ == 0)
-		sc->saved_flags = flags;
+	bsdsync_spinlock_enter_fast();
 }
 
 void bsdsync_spinlock_exit(void)
 {
-	struct bsdsync_spin_cpu *sc = this_cpu_ptr(&bsdsync_spin_cpu);
-
-	if (--sc->nesting == 0) {
-		unsigned long flags = sc->saved_flags;
-
-		/* Interrupts back on first, then preemption: a reschedule that became due while
-		 * the spin mutexes were held happens here, at the outermost release. */
-		local_irq_restore(flags);
-		preempt_enable();
-	} else {
-		/* Interrupts are still off: this cannot reschedule. */
-		preempt_enable();
-	}
+	bsdsync_spinlock_exit_fast(bsdsync_spin_cpu_this());
 }
 
 int bsdsync_spin_nesting(void)

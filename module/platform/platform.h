@@ -30,7 +30,9 @@ struct thread *bsdsync_curthread(void);
  */
 extern unsigned long bsdsync_pcpu_current;
 extern unsigned long bsdsync_pcpu_preempt;
-extern unsigned int bsdsync_irq_context_mask;
+/* NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET of the preempt count (the same in every kernel
+ * bsdsync builds for; platform.c checks it against the kernel's headers at compile time). */
+#define BSDSYNC_IRQ_CONTEXT_MASK 0x00ff0100u
 int bsdsync_fast_start(void);
 
 static inline struct thread *bsdsync_curthread_fast(void)
@@ -66,7 +68,7 @@ static inline int bsdsync_in_interrupt(void)
 	unsigned int pc;
 
 	__asm__ __volatile__("movl %%gs:(%1), %0" : "=r"(pc) : "r"(bsdsync_pcpu_preempt));
-	return (pc & bsdsync_irq_context_mask) != 0;
+	return (pc & BSDSYNC_IRQ_CONTEXT_MASK) != 0;
 }
 
 /* ---- preemption, interrupts, per-CPU spin state -------------------------------------------- */
@@ -74,17 +76,25 @@ void bsdsync_preempt_disable(void);
 void bsdsync_preempt_enable(void);
 unsigned long bsdsync_irq_save(void);
 void bsdsync_irq_restore(unsigned long flags);
+/* The end of an inline preempt-enable that dropped the count to zero with a reschedule due
+ * (Linux's __preempt_schedule()). */
+void bsdsync_preempt_resched(void);
 
 /*
  * FreeBSD's spinlock_enter()/spinlock_exit(): interrupts off on this CPU and preemption off,
  * nested by a per-CPU count; the interrupt state saved at the outermost enter comes back only
  * at the outermost exit. That is what lets spin mutexes be released in any order.
  * bsdsync_spin_nesting() is the current CPU's depth (meaningful with interrupts off).
+ *
+ * The per-CPU record is inline for the spin-mutex fast paths: bsdsync_spin_cpu_this() finds
+ * this CPU's copy with one %gs-relative load (this_cpu_off, as this_cpu_ptr() does), at
+ * offsets platform.c publishes and checks at load. The interrupt flag and the preempt count
+ * are changed inline (pushf/cli/sti and a %gs-relative inc/dec, what Linux's own inlines
+ * compile to) only when bsdsync_irq_inline says that is what the kernel itself does: not
+ * under Xen PV (paravirt interrupt ops), nor where Linux traces interrupt and preemption
+ * changes (lockdep's TRACE_IRQFLAGS, DEBUG_PREEMPT, the preempt tracers); there the inline
+ * functions call bsdsync_irq_save() and friends instead.
  */
-void bsdsync_spinlock_enter(void);
-void bsdsync_spinlock_exit(void);
-int bsdsync_spin_nesting(void);
-
 /* Per-CPU record of the spin mutexes held on this CPU, newest last, for diagnostics.
  * Valid only between bsdsync_spinlock_enter() and the matching exit. */
 #define BSDSYNC_SPIN_TRACK 8
@@ -92,6 +102,74 @@ struct bsdsync_spin_held {
 	const void *lock[BSDSYNC_SPIN_TRACK];
 	int count;
 };
+struct bsdsync_spin_cpu {
+	int nesting;			/* spinlock_enter depth */
+	unsigned long saved_flags;	/* interrupt state before the outermost enter */
+	struct bsdsync_spin_held held;
+};
+extern unsigned long bsdsync_pcpu_this_off;	/* per-CPU offset of this_cpu_off */
+extern unsigned long bsdsync_pcpu_spin;		/* per-CPU offset of the struct bsdsync_spin_cpu */
+extern int bsdsync_irq_inline;
+
+/* This CPU's record. Only meaningful while the caller cannot migrate (interrupts off);
+ * volatile, so that a read is never reused across an enable. */
+static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
+{
+	unsigned long off;
+
+	__asm__ __volatile__("movq %%gs:(%1), %0" : "=r"(off) : "r"(bsdsync_pcpu_this_off));
+	return (struct bsdsync_spin_cpu *)(off + bsdsync_pcpu_spin);
+}
+
+/* spinlock_enter(); returns this CPU's record (valid until the matching exit). */
+static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(void)
+{
+	unsigned long flags;
+	struct bsdsync_spin_cpu *sc;
+
+	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
+	if (__builtin_expect(bsdsync_irq_inline, 1)) {
+		__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:(%1)"
+				     : "=&r"(flags) : "r"(bsdsync_pcpu_preempt) : "memory");
+	} else {
+		flags = bsdsync_irq_save();
+		bsdsync_preempt_disable();
+	}
+	sc = bsdsync_spin_cpu_this();
+	if (sc->nesting++ == 0)
+		sc->saved_flags = flags;
+	return sc;
+}
+
+/* spinlock_exit(), given this CPU's record (from bsdsync_spin_cpu_this() or the enter). */
+static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc)
+{
+	int outer = --sc->nesting == 0;
+
+	/* Interrupts back on first, then preemption: a reschedule that became due while the
+	 * spin mutexes were held happens here, at the outermost release. With interrupts
+	 * still off (inner exit) the enable cannot reschedule. */
+	if (__builtin_expect(bsdsync_irq_inline, 1)) {
+		unsigned char zero;
+
+		if (outer && (sc->saved_flags & 0x200UL))	/* X86_EFLAGS_IF */
+			__asm__ __volatile__("sti" : : : "memory");
+		/* x86 keeps "no reschedule needed" as an inverted bit in the count: it
+		 * reaches zero only when a reschedule is due (preempt_count_dec_and_test()). */
+		__asm__ __volatile__("decl %%gs:(%1)"
+				     : "=@ccz"(zero) : "r"(bsdsync_pcpu_preempt) : "memory");
+		if (__builtin_expect(zero, 0))
+			bsdsync_preempt_resched();
+	} else {
+		if (outer)
+			bsdsync_irq_restore(sc->saved_flags);
+		bsdsync_preempt_enable();
+	}
+}
+
+void bsdsync_spinlock_enter(void);
+void bsdsync_spinlock_exit(void);
+int bsdsync_spin_nesting(void);
 struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
 
 /* ---- spinning on an owner -------------------------------------------------------------- */
