@@ -51,7 +51,7 @@ inline const lock_object *lo_of(const mtx *m) { return &m->lock_object; }
 /* A sleep mutex is a non-sleepable lock: the thread records it while it holds it, so that
  * sleeping or taking a sleepable lock meanwhile is reported (core/thread.h). Only first
  * acquisitions and final releases are recorded, never recursions. */
-inline void held_push(mtx *m)
+BSDSYNC_NOINLINE void held_push(mtx *m)
 {
 	if (ThreadState *t = td_self())
 		nosleep_push(t, lo_of(m));
@@ -84,10 +84,15 @@ BSDSYNC_COLD bool bad_class(const mtx *m, unsigned want, const char *op, const c
 	return false;
 }
 
-inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
+inline bool class_ok(const mtx *m, unsigned want)
 {
 	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
-	if (likely((flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want)))
+	return (flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want);
+}
+
+inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
+{
+	if (likely(class_ok(m, want)))
 		return true;
 	return bad_class(m, want, op, file, line);
 }
@@ -475,16 +480,21 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 
 extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSleepClass, "mtx_lock", file, line)))
+	if (unlikely(!class_ok(m, kSleepClass))) {
+		bad_class(m, kSleepClass, "mtx_lock", file, line);	/* a tail call: no frame here */
 		return;
+	}
 	if (likely(!bsdsync_in_interrupt())) {
 		thread *me = curthread();
 		uintptr v = MTX_UNOWNED;
 		/* Acquire: the critical section cannot move above the CAS. Pairs with the
 		 * release in the unlock paths. */
 		if (likely(cas_acquire(&m->mtx_lock, &v, (uintptr)me))) {
-			if (ThreadState *t = td_self_of(me))
+			ThreadState *t = td_peek_of(me);
+			if (likely(t))
 				nosleep_push(t, lo_of(m));
+			else
+				held_push(m);	/* the thread's first lock: creates its state */
 			return;
 		}
 	}
@@ -493,8 +503,10 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 
 extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSleepClass, "mtx_unlock", file, line)))
+	if (unlikely(!class_ok(m, kSleepClass))) {
+		bad_class(m, kSleepClass, "mtx_unlock", file, line);	/* a tail call: no frame here */
 		return;
+	}
 	thread *me = curthread();
 	uintptr v = (uintptr)me;
 	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
@@ -535,11 +547,37 @@ extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file,
 	return 0;
 }
 
-extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+namespace {
+
+BSDSYNC_COLD void unlock_spin_not_owner(mtx *m, uintptr v, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSpinClass, "mtx_lock_spin", file, line)))
-		return;
-	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast();
+	/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
+	report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
+	       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
+			   : "mtx_unlock_spin of an unlocked spin mutex");
+}
+
+/* mtx_unlock_spin of a recursed spin mutex, or of one released out of order. */
+BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc)
+{
+	if (v & MTX_RECURSED) {
+		unrecurse(m);
+	} else {
+		spin_untrack(sc, m);
+		store_release(&m->mtx_lock, MTX_UNOWNED);
+	}
+	bsdsync_spinlock_exit_fast(sc);
+}
+
+/*
+ * The spin-mutex fast paths, in two copies: Inline flips the interrupt flag and the preempt
+ * count with inline instructions (a stock kernel), !Inline calls the kernel's own functions
+ * (Xen PV, debug kernels that trace those changes): bsdsync_irq_inline, tested once.
+ */
+template <bool Inline> inline __attribute__((always_inline)) void
+lock_spin(mtx *m, int opts, const char *file, int line)
+{
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(Inline);
 	uintptr v = MTX_UNOWNED;
 	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
 		spin_track(sc, m);
@@ -548,19 +586,9 @@ extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *fi
 	lock_spin_slow(m, v, sc, opts, file, line);
 }
 
-BSDSYNC_NOINLINE static void unlock_spin_not_owner(mtx *m, uintptr v, const char *file,
-						   int line)
+template <bool Inline> inline __attribute__((always_inline)) void
+unlock_spin(mtx *m, const char *file, int line)
 {
-	/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
-	report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
-	       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
-			   : "mtx_unlock_spin of an unlocked spin mutex");
-}
-
-extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
-{
-	if (unlikely(!is_class(m, kSpinClass, "mtx_unlock_spin", file, line)))
-		return;
 	uintptr v = load_relaxed(&m->mtx_lock);
 	if (unlikely(owner_of(v) != self())) {
 		unlock_spin_not_owner(m, v, file, line);
@@ -568,14 +596,54 @@ extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *
 	}
 	/* The owner holds interrupts off: this CPU's record is stable. */
 	bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
-	if (likely(!(v & MTX_RECURSED))) {
-		spin_untrack(sc, m);
-		store_release(&m->mtx_lock, MTX_UNOWNED);
-	} else {
-		unrecurse(m);
+	bsdsync_spin_held *h = &sc->held;
+	int n = h->count;
+	/* Not recursed, and the newest one held on this CPU: the usual case. */
+	if (unlikely((v & MTX_RECURSED) || n <= 0 || n > BSDSYNC_SPIN_TRACK ||
+		     h->lock[n - 1] != m)) {
+		unlock_spin_other(m, v, sc);
+		return;
 	}
+	h->count = n - 1;
+	store_release(&m->mtx_lock, MTX_UNOWNED);
 	/* Every acquisition, recursive ones included, did one spinlock_enter. */
-	bsdsync_spinlock_exit_fast(sc);
+	bsdsync_spinlock_exit_mode(sc, Inline);
+}
+
+BSDSYNC_NOINLINE void lock_spin_calls(mtx *m, int opts, const char *file, int line)
+{
+	lock_spin<false>(m, opts, file, line);
+}
+
+BSDSYNC_NOINLINE void unlock_spin_calls(mtx *m, const char *file, int line)
+{
+	unlock_spin<false>(m, file, line);
+}
+
+} // namespace
+
+extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!class_ok(m, kSpinClass))) {
+		bad_class(m, kSpinClass, "mtx_lock_spin", file, line);	/* a tail call: no frame here */
+		return;
+	}
+	if (likely(bsdsync_irq_inline))
+		lock_spin<true>(m, opts, file, line);
+	else
+		lock_spin_calls(m, opts, file, line);
+}
+
+extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(!class_ok(m, kSpinClass))) {
+		bad_class(m, kSpinClass, "mtx_unlock_spin", file, line);	/* a tail call: no frame here */
+		return;
+	}
+	if (likely(bsdsync_irq_inline))
+		unlock_spin<true>(m, file, line);
+	else
+		unlock_spin_calls(m, file, line);
 }
 
 extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line)

@@ -121,14 +121,16 @@ static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
 	return (struct bsdsync_spin_cpu *)(off + bsdsync_pcpu_spin);
 }
 
-/* spinlock_enter(); returns this CPU's record (valid until the matching exit). */
-static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(void)
+/* spinlock_enter(); returns this CPU's record (valid until the matching exit). inline_ops
+ * is bsdsync_irq_inline (callers that test it once and specialise pass a constant). */
+static inline __attribute__((always_inline)) struct bsdsync_spin_cpu *
+bsdsync_spinlock_enter_mode(int inline_ops)
 {
 	unsigned long flags;
 	struct bsdsync_spin_cpu *sc;
 
 	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
-	if (__builtin_expect(bsdsync_irq_inline, 1)) {
+	if (inline_ops) {
 		__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:(%1)"
 				     : "=&r"(flags) : "r"(bsdsync_pcpu_preempt) : "memory");
 	} else {
@@ -142,14 +144,15 @@ static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(void)
 }
 
 /* spinlock_exit(), given this CPU's record (from bsdsync_spin_cpu_this() or the enter). */
-static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc)
+static inline __attribute__((always_inline)) void
+bsdsync_spinlock_exit_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
 {
 	int outer = --sc->nesting == 0;
 
 	/* Interrupts back on first, then preemption: a reschedule that became due while the
 	 * spin mutexes were held happens here, at the outermost release. With interrupts
 	 * still off (inner exit) the enable cannot reschedule. */
-	if (__builtin_expect(bsdsync_irq_inline, 1)) {
+	if (inline_ops) {
 		unsigned char zero;
 
 		if (outer && (sc->saved_flags & 0x200UL))	/* X86_EFLAGS_IF */
@@ -165,6 +168,16 @@ static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc)
 			bsdsync_irq_restore(sc->saved_flags);
 		bsdsync_preempt_enable();
 	}
+}
+
+static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(void)
+{
+	return bsdsync_spinlock_enter_mode(__builtin_expect(bsdsync_irq_inline, 1));
+}
+
+static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc)
+{
+	bsdsync_spinlock_exit_mode(sc, __builtin_expect(bsdsync_irq_inline, 1));
 }
 
 void bsdsync_spinlock_enter(void);
