@@ -225,43 +225,10 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	prio_released(m);
 }
 
-/* ---- spin mutexes: per-CPU tracking of what is held, for reports ---------------------- */
-
-/* Called with interrupts off, sc = this CPU's record. */
-inline void spin_track(bsdsync_spin_cpu *sc, const mtx *m)
-{
-	bsdsync_spin_held *h = &sc->held;
-	int n = h->count;
-	if (likely(n < BSDSYNC_SPIN_TRACK))
-		h->lock[n] = m;
-	h->count = n + 1;
-}
-
-/* Spin mutexes may be released in any order: remove this one wherever it is. */
-BSDSYNC_NOINLINE void spin_untrack_slow(bsdsync_spin_held *h, const mtx *m)
-{
-	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
-	for (int i = n - 1; i >= 0; i--) {
-		if (h->lock[i] == m) {
-			for (int j = i; j < n - 1; j++)
-				h->lock[j] = h->lock[j + 1];
-			break;
-		}
-	}
-	h->count--;
-}
-
-inline void spin_untrack(bsdsync_spin_cpu *sc, const mtx *m)
-{
-	bsdsync_spin_held *h = &sc->held;
-	int n = h->count;
-	/* The newest one, the usual order. */
-	if (likely(n > 0 && n <= BSDSYNC_SPIN_TRACK && h->lock[n - 1] == m)) {
-		h->count = n - 1;
-		return;
-	}
-	spin_untrack_slow(h, m);
-}
+/* ---- spin mutexes ------------------------------------------------------------------- */
+/* Every acquisition of a spin mutex, recursions included, is one spinlock_enter() naming the
+ * mutex, and every release one spinlock_exit(): this CPU's record (platform.h) says which
+ * spin mutexes it holds, for the reports of sleep(9). */
 
 /* Busy-wait iterations between two looks at the clock for the "held too long" report. */
 constexpr unsigned kSpinClockEvery = 1024;
@@ -284,7 +251,7 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, in
 		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. Wait
 		 * on plain loads (no bus-locked write while the mutex is held), and only try
 		 * the CAS once it was seen free. */
-		bsdsync_spinlock_exit_fast(sc);
+		bsdsync_spinlock_exit_fast(sc, m);
 		while (owner_of(load_relaxed(&m->mtx_lock)) != 0) {
 			bsdsync_cpu_relax();
 			if (likely(++spins % kSpinClockEvery != 0) || reported)
@@ -297,18 +264,16 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, in
 				       "spin mutex held by another thread for over 10 s");
 			}
 		}
-		sc = bsdsync_spinlock_enter_fast();
+		sc = bsdsync_spinlock_enter_fast(m);
 		v = load_relaxed(&m->mtx_lock);
 		if (v == MTX_DESTROYED) {
 			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
 			       "mtx_lock_spin of a mutex destroyed while we waited");
-			bsdsync_spinlock_exit_fast(sc);
+			bsdsync_spinlock_exit_fast(sc, m);
 			return;
 		}
-		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK))) {
-			spin_track(sc, m);
+		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK)))
 			return;
-		}
 	}
 }
 
@@ -461,10 +426,9 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 		}
 		if (spin) {
 			bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
-			spin_untrack(sc, m);
 			store_release(&m->mtx_lock, MTX_DESTROYED);
 			lock_destroy(lo);
-			bsdsync_spinlock_exit_fast(sc);
+			bsdsync_spinlock_exit_fast(sc, m);
 			return;
 		}
 		held_pop(m);
@@ -560,13 +524,9 @@ BSDSYNC_COLD void unlock_spin_not_owner(mtx *m, uintptr v, const char *file, int
 /* mtx_unlock_spin of a recursed spin mutex, or of one released out of order. */
 BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc)
 {
-	if (v & MTX_RECURSED) {
-		unrecurse(m);
-	} else {
-		spin_untrack(sc, m);
+	if (!unrecurse(m))
 		store_release(&m->mtx_lock, MTX_UNOWNED);
-	}
-	bsdsync_spinlock_exit_fast(sc);
+	bsdsync_spinlock_exit_fast(sc, m);
 }
 
 /*
@@ -577,12 +537,10 @@ BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc)
 template <bool Inline> inline __attribute__((always_inline)) void
 lock_spin(mtx *m, int opts, const char *file, int line)
 {
-	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(Inline);
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(m, Inline);
 	uintptr v = MTX_UNOWNED;
-	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
-		spin_track(sc, m);
+	if (likely(cas_acquire(&m->mtx_lock, &v, self())))
 		return;
-	}
 	lock_spin_slow(m, v, sc, opts, file, line);
 }
 
@@ -596,18 +554,16 @@ unlock_spin(mtx *m, const char *file, int line)
 	}
 	/* The owner holds interrupts off: this CPU's record is stable. */
 	bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
-	bsdsync_spin_held *h = &sc->held;
-	int n = h->count;
+	int n = sc->held.count;
 	/* Not recursed, and the newest one held on this CPU: the usual case. */
 	if (unlikely((v & MTX_RECURSED) || n <= 0 || n > BSDSYNC_SPIN_TRACK ||
-		     h->lock[n - 1] != m)) {
+		     sc->held.lock[n - 1] != m)) {
 		unlock_spin_other(m, v, sc);
 		return;
 	}
-	h->count = n - 1;
 	store_release(&m->mtx_lock, MTX_UNOWNED);
-	/* Every acquisition, recursive ones included, did one spinlock_enter. */
-	bsdsync_spinlock_exit_mode(sc, Inline);
+	sc->held.count = n - 1;		/* this CPU's record: after the release is as good */
+	bsdsync_spin_leave_mode(sc, Inline);
 }
 
 BSDSYNC_NOINLINE void lock_spin_calls(mtx *m, int opts, const char *file, int line)
@@ -655,14 +611,12 @@ extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *
 		       "mtx_trylock_spin does not take MTX_RECURSE");
 		return 0;
 	}
-	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast();
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast(m);
 	uintptr v = MTX_UNOWNED;
 	/* Never recurses, even on a recursable spin mutex the caller holds. */
-	if (cas_acquire(&m->mtx_lock, &v, self())) {
-		spin_track(sc, m);
+	if (cas_acquire(&m->mtx_lock, &v, self()))
 		return 1;
-	}
-	bsdsync_spinlock_exit_fast(sc);
+	bsdsync_spinlock_exit_fast(sc, m);
 	return 0;
 }
 

@@ -36,7 +36,6 @@ struct thread *bsdsync_curthread(void)
 
 unsigned long bsdsync_pcpu_current __read_mostly;
 unsigned long bsdsync_pcpu_preempt __read_mostly;
-unsigned long bsdsync_pcpu_this_off __read_mostly;
 unsigned long bsdsync_pcpu_spin __read_mostly;
 int bsdsync_irq_inline __read_mostly;
 
@@ -68,10 +67,11 @@ static int irq_inline_ok(void)
 	if (irqs_disabled())
 		return 0;
 	bsdsync_irq_inline = 1;
-	sc = bsdsync_spinlock_enter_fast();
-	ok = irqs_disabled() && preempt_count() == pc + 1 && sc->nesting == 1 &&
+	sc = bsdsync_spinlock_enter_fast(&ok);
+	ok = irqs_disabled() && preempt_count() == pc + 1 && sc->held.count == 1 &&
 	     !arch_irqs_disabled_flags(sc->saved_flags);
-	bsdsync_spinlock_exit_fast(sc);
+	bsdsync_spin_untrack(sc, &ok);
+	bsdsync_spin_leave_mode(sc, 1);
 	ok = ok && !irqs_disabled() && preempt_count() == pc;
 	bsdsync_irq_inline = 0;
 	return ok;
@@ -80,7 +80,7 @@ static int irq_inline_ok(void)
 int bsdsync_fast_start(void)
 {
 	struct thread *td;
-	int in_irq;
+	int in_irq, cpu;
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 	bsdsync_pcpu_current = (unsigned long)(void __force *)&pcpu_hot.current_task;
@@ -89,8 +89,9 @@ int bsdsync_fast_start(void)
 	bsdsync_pcpu_current = (unsigned long)(void __force *)&current_task;
 	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&__preempt_count;
 #endif
-	bsdsync_pcpu_this_off = (unsigned long)(void __force *)&this_cpu_off;
 	bsdsync_pcpu_spin = (unsigned long)(void __force *)&bsdsync_spin_cpu;
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(&bsdsync_spin_cpu, cpu)->self = per_cpu_ptr(&bsdsync_spin_cpu, cpu);
 
 	/* Check the reads against the kernel's own, here (thread context) and with the
 	 * count raised, before any lock relies on them. */
@@ -159,10 +160,10 @@ enum bsdsync_context bsdsync_context_without_spin(void)
 		return bsdsync_current_context();
 	/* Interrupts are off, so this CPU's spin state is stable while we look at it. */
 	sc = this_cpu_ptr(&bsdsync_spin_cpu);
-	if (sc->nesting == 0)
+	if (sc->held.count == 0)
 		return bsdsync_current_context();
 	return context_of(arch_irqs_disabled_flags(sc->saved_flags),
-			  preempt_count() - sc->nesting);
+			  preempt_count() - sc->held.count);
 }
 
 
@@ -197,22 +198,33 @@ void bsdsync_preempt_resched(void)
 	preempt_enable();
 }
 
-void bsdsync_spinlock_enter(void)
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock)
 {
-	bsdsync_spinlock_enter_fast();
-}
+	struct bsdsync_spin_held *h = &sc->held;
+	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
+	int i, j;
 
-void bsdsync_spinlock_exit(void)
-{
-	bsdsync_spinlock_exit_fast(bsdsync_spin_cpu_this());
+	/* Spin mutexes may be released in any order: remove the newest entry of this one
+	 * wherever it is (none if it was entered beyond the tracked depth). */
+	for (i = n - 1; i >= 0; i--) {
+		if (h->lock[i] == lock) {
+			for (j = i; j < n - 1; j++)
+				h->lock[j] = h->lock[j + 1];
+			/* If untracked ones remain, the last slot is unknown: empty, not wrong. */
+			if (h->count > n)
+				h->lock[n - 1] = NULL;
+			break;
+		}
+	}
+	h->count--;
 }
 
 int bsdsync_spin_nesting(void)
 {
-	return this_cpu_read(bsdsync_spin_cpu.nesting);
+	return this_cpu_read(bsdsync_spin_cpu.held.count);
 }
 
-struct bsdsync_spin_held *bsdsync_cpu_spin_held(void)
+const struct bsdsync_spin_held *bsdsync_cpu_spin_held(void)
 {
 	return &this_cpu_ptr(&bsdsync_spin_cpu)->held;
 }

@@ -83,31 +83,31 @@ void bsdsync_preempt_resched(void);
 /*
  * FreeBSD's spinlock_enter()/spinlock_exit(): interrupts off on this CPU and preemption off,
  * nested by a per-CPU count; the interrupt state saved at the outermost enter comes back only
- * at the outermost exit. That is what lets spin mutexes be released in any order.
+ * at the outermost exit. That is what lets spin mutexes be released in any order. Each enter
+ * names what it is for (a spin mutex, or NULL), and the per-CPU record keeps the first
+ * BSDSYNC_SPIN_TRACK of them, newest last, for diagnostics (which spin mutexes this CPU
+ * holds); an exit removes the newest entry of its lock wherever it is.
  * bsdsync_spin_nesting() is the current CPU's depth (meaningful with interrupts off).
  *
- * The per-CPU record is inline for the spin-mutex fast paths: bsdsync_spin_cpu_this() finds
- * this CPU's copy with one %gs-relative load (this_cpu_off, as this_cpu_ptr() does), at
- * offsets platform.c publishes and checks at load. The interrupt flag and the preempt count
- * are changed inline (pushf/cli/sti and a %gs-relative inc/dec, what Linux's own inlines
- * compile to) only when bsdsync_irq_inline says that is what the kernel itself does: not
- * under Xen PV (paravirt interrupt ops), nor where Linux traces interrupt and preemption
- * changes (lockdep's TRACE_IRQFLAGS, DEBUG_PREEMPT, the preempt tracers); there the inline
- * functions call bsdsync_irq_save() and friends instead.
+ * The record is inline for the spin-mutex fast paths: bsdsync_spin_cpu_this() finds this
+ * CPU's copy with one %gs-relative load (the copy's own address, stored in it at load), at an
+ * offset platform.c publishes and checks. The interrupt flag and the preempt count are
+ * changed inline (pushf/cli/sti and a %gs-relative inc/dec, what Linux's own inlines compile
+ * to) only when bsdsync_irq_inline says that is what the kernel itself does: not under Xen PV
+ * (paravirt interrupt ops), nor where Linux traces interrupt and preemption changes
+ * (lockdep's TRACE_IRQFLAGS, DEBUG_PREEMPT, the preempt tracers); there the _mode functions
+ * with inline_ops = 0 call bsdsync_irq_save() and friends instead.
  */
-/* Per-CPU record of the spin mutexes held on this CPU, newest last, for diagnostics.
- * Valid only between bsdsync_spinlock_enter() and the matching exit. */
 #define BSDSYNC_SPIN_TRACK 8
 struct bsdsync_spin_held {
-	const void *lock[BSDSYNC_SPIN_TRACK];
-	int count;
+	int count;			/* spinlock_enter depth on this CPU */
+	const void *lock[BSDSYNC_SPIN_TRACK];	/* what the first ones were for, newest last */
 };
 struct bsdsync_spin_cpu {
-	int nesting;			/* spinlock_enter depth */
+	struct bsdsync_spin_cpu *self;	/* this copy's address */
 	unsigned long saved_flags;	/* interrupt state before the outermost enter */
 	struct bsdsync_spin_held held;
 };
-extern unsigned long bsdsync_pcpu_this_off;	/* per-CPU offset of this_cpu_off */
 extern unsigned long bsdsync_pcpu_spin;		/* per-CPU offset of the struct bsdsync_spin_cpu */
 extern int bsdsync_irq_inline;
 
@@ -115,19 +115,21 @@ extern int bsdsync_irq_inline;
  * volatile, so that a read is never reused across an enable. */
 static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
 {
-	unsigned long off;
+	struct bsdsync_spin_cpu *sc;
 
-	__asm__ __volatile__("movq %%gs:(%1), %0" : "=r"(off) : "r"(bsdsync_pcpu_this_off));
-	return (struct bsdsync_spin_cpu *)(off + bsdsync_pcpu_spin);
+	__asm__ __volatile__("movq %%gs:(%1), %0" : "=r"(sc) : "r"(bsdsync_pcpu_spin));
+	return sc;
 }
 
-/* spinlock_enter(); returns this CPU's record (valid until the matching exit). inline_ops
- * is bsdsync_irq_inline (callers that test it once and specialise pass a constant). */
+/* spinlock_enter() for `lock`; returns this CPU's record (valid until the matching exit).
+ * inline_ops is bsdsync_irq_inline (callers that test it once and specialise pass a
+ * constant). */
 static inline __attribute__((always_inline)) struct bsdsync_spin_cpu *
-bsdsync_spinlock_enter_mode(int inline_ops)
+bsdsync_spinlock_enter_mode(const void *lock, int inline_ops)
 {
 	unsigned long flags;
 	struct bsdsync_spin_cpu *sc;
+	int n;
 
 	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
 	if (inline_ops) {
@@ -138,20 +140,38 @@ bsdsync_spinlock_enter_mode(int inline_ops)
 		bsdsync_preempt_disable();
 	}
 	sc = bsdsync_spin_cpu_this();
-	if (sc->nesting++ == 0)
+	n = sc->held.count;
+	if (n == 0)
 		sc->saved_flags = flags;
+	if (__builtin_expect(n < BSDSYNC_SPIN_TRACK, 1))
+		sc->held.lock[n] = lock;
+	sc->held.count = n + 1;
 	return sc;
 }
 
-/* spinlock_exit(), given this CPU's record (from bsdsync_spin_cpu_this() or the enter). */
+/* The first half of spinlock_exit() for `lock`: its entry leaves the record. */
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock);
 static inline __attribute__((always_inline)) void
-bsdsync_spinlock_exit_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
+bsdsync_spin_untrack(struct bsdsync_spin_cpu *sc, const void *lock)
 {
-	int outer = --sc->nesting == 0;
+	int n = sc->held.count;
 
-	/* Interrupts back on first, then preemption: a reschedule that became due while the
-	 * spin mutexes were held happens here, at the outermost release. With interrupts
-	 * still off (inner exit) the enable cannot reschedule. */
+	/* The newest one: the usual order. */
+	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && sc->held.lock[n - 1] == lock, 1))
+		sc->held.count = n - 1;
+	else
+		bsdsync_spin_untrack_slow(sc, lock);
+}
+
+/* The second half: interrupts back on at the outermost exit, then preemption. */
+static inline __attribute__((always_inline)) void
+bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
+{
+	int outer = sc->held.count == 0;
+
+	/* A reschedule that became due while the spin mutexes were held happens here, at the
+	 * outermost release. With interrupts still off (inner exit) the enable cannot
+	 * reschedule. */
 	if (inline_ops) {
 		unsigned char zero;
 
@@ -170,20 +190,20 @@ bsdsync_spinlock_exit_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
 	}
 }
 
-static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(void)
+static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(const void *lock)
 {
-	return bsdsync_spinlock_enter_mode(__builtin_expect(bsdsync_irq_inline, 1));
+	return bsdsync_spinlock_enter_mode(lock, __builtin_expect(bsdsync_irq_inline, 1));
 }
 
-static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc)
+/* spinlock_exit() for `lock`, given this CPU's record. */
+static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc, const void *lock)
 {
-	bsdsync_spinlock_exit_mode(sc, __builtin_expect(bsdsync_irq_inline, 1));
+	bsdsync_spin_untrack(sc, lock);
+	bsdsync_spin_leave_mode(sc, __builtin_expect(bsdsync_irq_inline, 1));
 }
 
-void bsdsync_spinlock_enter(void);
-void bsdsync_spinlock_exit(void);
 int bsdsync_spin_nesting(void);
-struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
+const struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
 
 /* ---- spinning on an owner -------------------------------------------------------------- */
 /*
