@@ -34,9 +34,14 @@ struct thread *bsdsync_curthread(void)
 	return (struct thread *)current;
 }
 
-unsigned long bsdsync_pcpu_current __read_mostly;
-unsigned long bsdsync_pcpu_preempt __read_mostly;
-unsigned long bsdsync_pcpu_spin __read_mostly;
+/* platform.h names these per-CPU slots in its inline asm. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static_assert(BSDSYNC_PCPU_HOT == 1, "Kbuild: BSDSYNC_PCPU_HOT");
+static_assert(offsetof(struct pcpu_hot, current_task) == 0, "platform.h: BSDSYNC_PCPU_CURRENT");
+static_assert(offsetof(struct pcpu_hot, preempt_count) == 8, "platform.h: BSDSYNC_PCPU_PREEMPT");
+#else
+static_assert(BSDSYNC_PCPU_HOT == 0, "Kbuild: BSDSYNC_PCPU_HOT");
+#endif
 int bsdsync_irq_inline __read_mostly;
 
 static_assert(BSDSYNC_IRQ_CONTEXT_MASK == (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET),
@@ -46,7 +51,9 @@ static_assert(X86_EFLAGS_IF == 0x200UL, "platform.h: bsdsync_spinlock_exit_fast"
 #error "bsdsync expects a kernel with a preempt count (PREEMPT_DYNAMIC or PREEMPT)"
 #endif
 
-static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
+/* Not static: platform.h reads it by name (bsdsync_spin_cpu_this). */
+DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
+static_assert(offsetof(struct bsdsync_spin_cpu, self) == 0, "platform.h: bsdsync_spin_cpu_this");
 
 /*
  * May the spin-mutex fast paths flip the interrupt flag and the preempt count inline? Only
@@ -82,14 +89,6 @@ int bsdsync_fast_start(void)
 	struct thread *td;
 	int in_irq, cpu;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	bsdsync_pcpu_current = (unsigned long)(void __force *)&pcpu_hot.current_task;
-	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&pcpu_hot.preempt_count;
-#else
-	bsdsync_pcpu_current = (unsigned long)(void __force *)&current_task;
-	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&__preempt_count;
-#endif
-	bsdsync_pcpu_spin = (unsigned long)(void __force *)&bsdsync_spin_cpu;
 	for_each_possible_cpu(cpu)
 		per_cpu_ptr(&bsdsync_spin_cpu, cpu)->self = per_cpu_ptr(&bsdsync_spin_cpu, cpu);
 

@@ -23,13 +23,19 @@ struct thread *bsdsync_curthread(void);
 /*
  * The same, and the interrupt-context test, inline for the core's fast paths. On x86-64 the
  * current task and the preempt count live in per-CPU slots read with one %gs-relative load
- * each; where those slots are differs between kernel versions (6.1: current_task and
- * __preempt_count; 6.2 and later: pcpu_hot), so platform.c publishes their per-CPU offsets at
- * load (bsdsync_fast_start), after checking that these reads agree with current and
- * preempt_count(). bsdsync_irq_context_mask selects NMI, hard IRQ and serving-softirq.
+ * each, addressed by symbol as the kernel's own inlines do. Where those slots are differs
+ * between kernel versions (6.1: current_task and __preempt_count; 6.2 and later: pcpu_hot,
+ * with the preempt count 8 bytes in): Kbuild passes BSDSYNC_PCPU_HOT from the kernel
+ * version, platform.c checks the layout against the kernel's headers at compile time and,
+ * at load (bsdsync_fast_start), that these reads agree with current and preempt_count().
  */
-extern unsigned long bsdsync_pcpu_current;
-extern unsigned long bsdsync_pcpu_preempt;
+#if BSDSYNC_PCPU_HOT
+#define BSDSYNC_PCPU_CURRENT "pcpu_hot"
+#define BSDSYNC_PCPU_PREEMPT "pcpu_hot+8"
+#else
+#define BSDSYNC_PCPU_CURRENT "current_task"
+#define BSDSYNC_PCPU_PREEMPT "__preempt_count"
+#endif
 /* NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET of the preempt count (the same in every kernel
  * bsdsync builds for; platform.c checks it against the kernel's headers at compile time). */
 #define BSDSYNC_IRQ_CONTEXT_MASK 0x00ff0100u
@@ -41,7 +47,7 @@ static inline struct thread *bsdsync_curthread_fast(void)
 
 	/* Not volatile: the current task does not change under a running thread, whichever
 	 * CPU it runs on, so the compiler may reuse one read. */
-	__asm__("movq %%gs:(%1), %0" : "=r"(t) : "r"(bsdsync_pcpu_current));
+	__asm__("movq %%gs:" BSDSYNC_PCPU_CURRENT "(%%rip), %0" : "=r"(t));
 	return t;
 }
 int bsdsync_thread_tid(const struct thread *td);
@@ -67,7 +73,7 @@ static inline int bsdsync_in_interrupt(void)
 {
 	unsigned int pc;
 
-	__asm__ __volatile__("movl %%gs:(%1), %0" : "=r"(pc) : "r"(bsdsync_pcpu_preempt));
+	__asm__ __volatile__("movl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip), %0" : "=r"(pc));
 	return (pc & BSDSYNC_IRQ_CONTEXT_MASK) != 0;
 }
 
@@ -108,7 +114,7 @@ struct bsdsync_spin_cpu {
 	unsigned long saved_flags;	/* interrupt state before the outermost enter */
 	struct bsdsync_spin_held held;
 };
-extern unsigned long bsdsync_pcpu_spin;		/* per-CPU offset of the struct bsdsync_spin_cpu */
+/* The per-CPU variable (platform.c), named in the asm below: its first word is `self`. */
 extern int bsdsync_irq_inline;
 
 /* This CPU's record. Only meaningful while the caller cannot migrate (interrupts off);
@@ -117,7 +123,7 @@ static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
 {
 	struct bsdsync_spin_cpu *sc;
 
-	__asm__ __volatile__("movq %%gs:(%1), %0" : "=r"(sc) : "r"(bsdsync_pcpu_spin));
+	__asm__ __volatile__("movq %%gs:bsdsync_spin_cpu(%%rip), %0" : "=r"(sc));
 	return sc;
 }
 
@@ -133,8 +139,8 @@ bsdsync_spinlock_enter_mode(const void *lock, int inline_ops)
 
 	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
 	if (inline_ops) {
-		__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:(%1)"
-				     : "=&r"(flags) : "r"(bsdsync_pcpu_preempt) : "memory");
+		__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
+				     : "=r"(flags) : : "memory");
 	} else {
 		flags = bsdsync_irq_save();
 		bsdsync_preempt_disable();
@@ -179,8 +185,8 @@ bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
 			__asm__ __volatile__("sti" : : : "memory");
 		/* x86 keeps "no reschedule needed" as an inverted bit in the count: it
 		 * reaches zero only when a reschedule is due (preempt_count_dec_and_test()). */
-		__asm__ __volatile__("decl %%gs:(%1)"
-				     : "=@ccz"(zero) : "r"(bsdsync_pcpu_preempt) : "memory");
+		__asm__ __volatile__("decl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
+				     : "=@ccz"(zero) : : "memory");
 		if (__builtin_expect(zero, 0))
 			bsdsync_preempt_resched();
 	} else {
