@@ -25,8 +25,17 @@
  *
  * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
  * mutex's turnstile queue, lending its priority to the owner while it waits (core/prio.cpp);
- * the release of a contested mutex ends that lending. MTX_SPIN disables interrupts through
- * the per-CPU spinlock_enter() count and busy-waits, letting interrupts in between attempts.
+ * the release of a contested mutex ends that lending. MTX_SPIN: every acquisition, recursions
+ * included, is one spinlock_enter() naming the mutex (interrupts and preemption off, nested
+ * by a per-CPU count whose record says which spin mutexes the CPU holds, platform.h), every
+ * release one spinlock_exit(); a waiter busy-waits on plain loads with interrupts let in
+ * between attempts, and tries the CAS only when it saw the word free. MTX_SPIN never sets
+ * CONTESTED (nobody queues).
+ *
+ * Fast paths (stock kernels): lock = class check, %gs reads of current and the preempt
+ * count, one CAS, and the held-lock record (thread record for MTX_DEF, per-CPU for MTX_SPIN);
+ * no calls. The interrupt flag and preempt count of MTX_SPIN are flipped inline where the
+ * kernel does the same (bsdsync_irq_inline), else through the kernel's functions.
  */
 #include "freebsd/lock_class.h"
 #include "core/prio.h"
