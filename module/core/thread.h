@@ -98,6 +98,18 @@ inline void nosleep_pop(ThreadState *t, const lock_object *lo)
 	nosleep_pop_slow(t, lo);
 }
 
+/* nosleep_pop() when lo is the newest tracked record (the usual order); false (and nothing
+ * changed) otherwise. Lets a release drop the record before the store that frees the lock. */
+inline bool nosleep_pop_top(ThreadState *t, const lock_object *lo)
+{
+	int n = t->nosleep_count;
+	if (likely(n > 0 && n <= ThreadState::kHeldTrack && t->nosleep_held[n - 1] == lo)) {
+		t->nosleep_count = n - 1;
+		return true;
+	}
+	return false;
+}
+
 /* The newest non-sleepable lock the current thread holds other than `except1`/`except2`
  * (an interlock the sleep releases, and Giant, which every sleep drops), or null. Counted
  * but untracked locks (deeper than kHeldTrack) are returned as `untracked` = true. */

@@ -481,14 +481,19 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 		return;
 	}
 	thread *me = curthread();
+	ThreadState *t = likely(!bsdsync_in_interrupt()) ? td_peek_of(me) : nullptr;
+	/* Drop the held record first, so that the mutex is free no longer than it must be
+	 * before our next acquisition: a spinning waiter then finds it free only when we
+	 * really let go (fewer cache-line transfers of the word under contention). */
+	bool popped = t && nosleep_pop_top(t, lo_of(m));
 	uintptr v = (uintptr)me;
 	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
-		if (likely(!bsdsync_in_interrupt())) {
-			if (ThreadState *t = td_peek_of(me))
-				nosleep_pop(t, lo_of(m));
-		}
+		if (unlikely(!popped) && t)
+			nosleep_pop(t, lo_of(m));
 		return;
 	}
+	if (popped)
+		nosleep_push(t, lo_of(m));	/* back where it was: the slow path pops it */
 	unlock_sleep_slow(m, v, file, line);
 }
 
