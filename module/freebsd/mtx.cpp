@@ -48,6 +48,11 @@ namespace {
 
 constexpr unsigned kSleepClass = BSDSYNC_CLASS_MTX_SLEEP << LO_CLASSSHIFT;
 constexpr unsigned kSpinClass = BSDSYNC_CLASS_MTX_SPIN << LO_CLASSSHIFT;
+/* Class flag of spin mutexes initialised while bsdsync_irq_inline is off (fixed at module
+ * load, before any mutex exists): their fast paths call the kernel's interrupt and preempt
+ * functions. Kept in lo_flags so that the class check, one load, also picks the path. */
+constexpr unsigned kSpinCalls = 0x0001;
+static_assert((kSpinCalls & LO_CLASSFLAGS) == kSpinCalls);
 /* A spin mutex waited on this long is reported once per wait (FreeBSD panics after about
  * 60M spins, "spin lock held too long"); under emulation a second is nothing, so 10 s. */
 constexpr u64 kSpinTooLongNs = 10ULL * 1000 * 1000 * 1000;
@@ -97,6 +102,13 @@ inline bool class_ok(const mtx *m, unsigned want)
 {
 	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
 	return (flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want);
+}
+
+/* class_ok(m, want) and, of the class flags in `mask`, exactly `value` set. */
+inline bool class_flags_are(const mtx *m, unsigned want, unsigned mask, unsigned value)
+{
+	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
+	return (flags & (LO_INITIALIZED | LO_CLASSMASK | mask)) == (LO_INITIALIZED | want | value);
 }
 
 inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
@@ -406,6 +418,8 @@ extern "C" void fbsd_mtx_init(struct mtx *m, const char *name, const char *type,
 		flags |= LO_QUIET;
 	if (opts & MTX_NEW)
 		flags |= LO_NEW;
+	if (cls == BSDSYNC_CLASS_MTX_SPIN && !bsdsync_irq_inline)
+		flags |= kSpinCalls;
 	(void)type;	/* FreeBSD's witness class name; kept by the order checker when it lands */
 	store_relaxed(&m->mtx_lock, MTX_UNOWNED);
 	lock_init(lo, cls, name, flags, site);
@@ -594,26 +608,29 @@ BSDSYNC_NOINLINE void unlock_spin_calls(mtx *m, const char *file, int line)
 
 extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
 {
+	/* A live spin mutex without kSpinCalls: the inline path. */
+	if (likely(class_flags_are(m, kSpinClass, kSpinCalls, 0))) {
+		lock_spin<true>(m, opts, file, line);
+		return;
+	}
 	if (unlikely(!class_ok(m, kSpinClass))) {
 		bad_class(m, kSpinClass, "mtx_lock_spin", file, line);	/* a tail call: no frame here */
 		return;
 	}
-	if (likely(bsdsync_irq_inline))
-		lock_spin<true>(m, opts, file, line);
-	else
-		lock_spin_calls(m, opts, file, line);
+	lock_spin_calls(m, opts, file, line);
 }
 
 extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
 {
+	if (likely(class_flags_are(m, kSpinClass, kSpinCalls, 0))) {
+		unlock_spin<true>(m, file, line);
+		return;
+	}
 	if (unlikely(!class_ok(m, kSpinClass))) {
 		bad_class(m, kSpinClass, "mtx_unlock_spin", file, line);	/* a tail call: no frame here */
 		return;
 	}
-	if (likely(bsdsync_irq_inline))
-		unlock_spin<true>(m, file, line);
-	else
-		unlock_spin_calls(m, file, line);
+	unlock_spin_calls(m, file, line);
 }
 
 extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line)
