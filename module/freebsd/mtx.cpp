@@ -48,11 +48,7 @@ namespace {
 
 constexpr unsigned kSleepClass = BSDSYNC_CLASS_MTX_SLEEP << LO_CLASSSHIFT;
 constexpr unsigned kSpinClass = BSDSYNC_CLASS_MTX_SPIN << LO_CLASSSHIFT;
-/* Class flag of spin mutexes initialised while bsdsync_irq_inline is off (fixed at module
- * load, before any mutex exists): their fast paths call the kernel's interrupt and preempt
- * functions. Kept in lo_flags so that the class check, one load, also picks the path. */
-constexpr unsigned kSpinCalls = 0x0001;
-static_assert((kSpinCalls & LO_CLASSFLAGS) == kSpinCalls);
+
 /* A spin mutex waited on this long is reported once per wait (FreeBSD panics after about
  * 60M spins, "spin lock held too long"); under emulation a second is nothing, so 10 s. */
 constexpr u64 kSpinTooLongNs = 10ULL * 1000 * 1000 * 1000;
@@ -102,13 +98,6 @@ inline bool class_ok(const mtx *m, unsigned want)
 {
 	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
 	return (flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want);
-}
-
-/* class_ok(m, want) and, of the class flags in `mask`, exactly `value` set. */
-inline bool class_flags_are(const mtx *m, unsigned want, unsigned mask, unsigned value)
-{
-	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
-	return (flags & (LO_INITIALIZED | LO_CLASSMASK | mask)) == (LO_INITIALIZED | want | value);
 }
 
 inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
@@ -221,6 +210,8 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 	}
 }
 
+void release_contested(mtx *m);
+
 BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int line)
 {
 	if (owner_of(v) != self()) {
@@ -232,7 +223,12 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	if (unrecurse(m))
 		return;
 	held_pop(m);
+	release_contested(m);
+}
 
+/* The release of a mutex whose word may have CONTESTED set: wake one queued waiter. */
+void release_contested(mtx *m)
+{
 	WaitTable::Guard g(turnstiles, m);
 	Waiter *next = turnstiles.take_one(g, m, WQ_EXCLUSIVE);
 	bool more = turnstiles.has_waiters(g, m, WQ_EXCLUSIVE);
@@ -418,8 +414,6 @@ extern "C" void fbsd_mtx_init(struct mtx *m, const char *name, const char *type,
 		flags |= LO_QUIET;
 	if (opts & MTX_NEW)
 		flags |= LO_NEW;
-	if (cls == BSDSYNC_CLASS_MTX_SPIN && !bsdsync_irq_inline)
-		flags |= kSpinCalls;
 	(void)type;	/* FreeBSD's witness class name; kept by the order checker when it lands */
 	store_relaxed(&m->mtx_lock, MTX_UNOWNED);
 	lock_init(lo, cls, name, flags, site);
@@ -465,18 +459,31 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 	lock_destroy(lo);
 }
 
+/* mtx_lock's CAS took a mutex that is not a live sleep mutex (never initialised, or a spin
+ * mutex): give it back at once (waking whoever queued meanwhile), then report. */
+BSDSYNC_COLD static void lock_undo_bad_class(mtx *m, const char *file, int line)
+{
+	uintptr v = self();
+	if (!cas_release(&m->mtx_lock, &v, MTX_UNOWNED))
+		release_contested(m);
+	bad_class(m, kSleepClass, "mtx_lock", file, line);
+}
+
 extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (unlikely(!class_ok(m, kSleepClass))) {
-		bad_class(m, kSleepClass, "mtx_lock", file, line);	/* a tail call: no frame here */
-		return;
-	}
 	if (likely(!bsdsync_in_interrupt())) {
 		thread *me = curthread();
 		uintptr v = MTX_UNOWNED;
 		/* Acquire: the critical section cannot move above the CAS. Pairs with the
-		 * release in the unlock paths. */
+		 * release in the unlock paths. The CAS comes before the class check: when the
+		 * word's cache line is on another CPU, it is fetched once, for writing, rather
+		 * than read for lo_flags and then upgraded. A CAS that took a mutex of the wrong
+		 * class is undone. */
 		if (likely(cas_acquire(&m->mtx_lock, &v, (uintptr)me))) {
+			if (unlikely(!class_ok(m, kSleepClass))) {
+				lock_undo_bad_class(m, file, line);
+				return;
+			}
 			ThreadState *t = td_peek_of(me);
 			if (likely(t))
 				nosleep_push(t, lo_of(m));
@@ -484,6 +491,10 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 				held_push(m);	/* the thread's first lock: creates its state */
 			return;
 		}
+	}
+	if (unlikely(!class_ok(m, kSleepClass))) {
+		bad_class(m, kSleepClass, "mtx_lock", file, line);	/* a tail call: no frame here */
+		return;
 	}
 	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
 }
@@ -562,13 +573,39 @@ BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc)
  * count with inline instructions (a stock kernel), !Inline calls the kernel's own functions
  * (Xen PV, debug kernels that trace those changes): bsdsync_irq_inline, tested once.
  */
+/* mtx_lock_spin's CAS took a mutex that is not a live spin mutex: give it back (waking
+ * whoever queued on a sleep mutex meanwhile), spinlock_exit, then report. */
+BSDSYNC_COLD void lock_spin_undo_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *file,
+					   int line)
+{
+	uintptr v = self();
+	if (!cas_release(&m->mtx_lock, &v, MTX_UNOWNED))
+		release_contested(m);
+	bsdsync_spinlock_exit_fast(sc, m);
+	bad_class(m, kSpinClass, "mtx_lock_spin", file, line);
+}
+
+BSDSYNC_COLD void lock_spin_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *file, int line)
+{
+	bsdsync_spinlock_exit_fast(sc, m);
+	bad_class(m, kSpinClass, "mtx_lock_spin", file, line);
+}
+
+/* As in mtx_lock, the CAS comes before the class check (one fetch of the word's line). */
 template <bool Inline> inline __attribute__((always_inline)) void
 lock_spin(mtx *m, int opts, const char *file, int line)
 {
 	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(m, Inline);
 	uintptr v = MTX_UNOWNED;
-	if (likely(cas_acquire(&m->mtx_lock, &v, self())))
+	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
+		if (unlikely(!class_ok(m, kSpinClass)))
+			lock_spin_undo_bad_class(m, sc, file, line);
 		return;
+	}
+	if (unlikely(!class_ok(m, kSpinClass))) {
+		lock_spin_bad_class(m, sc, file, line);
+		return;
+	}
 	lock_spin_slow(m, v, sc, opts, file, line);
 }
 
@@ -608,29 +645,22 @@ BSDSYNC_NOINLINE void unlock_spin_calls(mtx *m, const char *file, int line)
 
 extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	/* A live spin mutex without kSpinCalls: the inline path. */
-	if (likely(class_flags_are(m, kSpinClass, kSpinCalls, 0))) {
+	if (likely(bsdsync_irq_inline))
 		lock_spin<true>(m, opts, file, line);
-		return;
-	}
-	if (unlikely(!class_ok(m, kSpinClass))) {
-		bad_class(m, kSpinClass, "mtx_lock_spin", file, line);	/* a tail call: no frame here */
-		return;
-	}
-	lock_spin_calls(m, opts, file, line);
+	else
+		lock_spin_calls(m, opts, file, line);
 }
 
 extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (likely(class_flags_are(m, kSpinClass, kSpinCalls, 0))) {
-		unlock_spin<true>(m, file, line);
-		return;
-	}
 	if (unlikely(!class_ok(m, kSpinClass))) {
 		bad_class(m, kSpinClass, "mtx_unlock_spin", file, line);	/* a tail call: no frame here */
 		return;
 	}
-	unlock_spin_calls(m, file, line);
+	if (likely(bsdsync_irq_inline))
+		unlock_spin<true>(m, file, line);
+	else
+		unlock_spin_calls(m, file, line);
 }
 
 extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line)
