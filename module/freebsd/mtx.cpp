@@ -5,7 +5,13 @@
  * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED. Transitions:
  *
  *   0                  -> owner              lock fast path: one CAS, acquire
- *   owner              -> 0                  unlock fast path: one CAS, release
+ *   owner              -> 0                  unlock fast path: one CAS, release (MTX_SPIN:
+ *                                            a store; nobody else writes a held spin
+ *                                            mutex's word)
+ *   owner[|CONTESTED]  -> 0 or CONTESTED     misuse: the lock CAS took a mutex of the wrong
+ *                                            class or never initialised (the class is
+ *                                            checked after the CAS); given back at once,
+ *                                            waking a waiter that queued meanwhile
  *   owner              -> owner|RECURSED     recursion: only the owner writes lo_data and
  *                                            the bit, so the unlock CAS fails into the slow
  *                                            path, which counts down
@@ -32,9 +38,10 @@
  * between attempts, and tries the CAS only when it saw the word free. MTX_SPIN never sets
  * CONTESTED (nobody queues).
  *
- * Fast paths (stock kernels): lock = class check, %gs reads of current and the preempt
- * count, one CAS, and the held-lock record (thread record for MTX_DEF, per-CPU for MTX_SPIN);
- * no calls. The interrupt flag and preempt count of MTX_SPIN are flipped inline where the
+ * Fast paths (stock kernels): lock = %gs reads of current and the preempt count, one CAS,
+ * then the class check (after the CAS, so that a contended word's cache line is fetched
+ * once, for writing) and the held-lock record (thread record for MTX_DEF, per-CPU for
+ * MTX_SPIN); unlock = class check, the record, one CAS or store. No calls. The interrupt flag and preempt count of MTX_SPIN are flipped inline where the
  * kernel does the same (bsdsync_irq_inline), else through the kernel's functions.
  */
 #include "freebsd/lock_class.h"
