@@ -72,6 +72,20 @@ inline ThreadState *td_peek()
 	return td_peek_in_thread();
 }
 
+/* td_self()/td_peek() for a caller that already checked it is not in interrupt context and
+ * read `me` = curthread() (the lock fast paths: no second look at either). */
+inline ThreadState *td_self_of(thread *me)
+{
+	void *s = bsdsync_td_find(me);
+	if (unlikely(!s))
+		s = bsdsync_td_create();
+	return static_cast<ThreadState *>(s);
+}
+inline ThreadState *td_peek_of(thread *me)
+{
+	return static_cast<ThreadState *>(bsdsync_td_find(me));
+}
+
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
 inline void nosleep_push(ThreadState *t, const lock_object *lo)
 {
@@ -88,6 +102,18 @@ inline void nosleep_pop(ThreadState *t, const lock_object *lo)
 		return;
 	}
 	nosleep_pop_slow(t, lo);
+}
+
+/* nosleep_pop() when lo is the newest tracked record (the usual order); false (and nothing
+ * changed) otherwise. Lets a release drop the record before the store that frees the lock. */
+inline bool nosleep_pop_top(ThreadState *t, const lock_object *lo)
+{
+	int n = t->nosleep_count;
+	if (likely(n > 0 && n <= ThreadState::kHeldTrack && t->nosleep_held[n - 1] == lo)) {
+		t->nosleep_count = n - 1;
+		return true;
+	}
+	return false;
 }
 
 /* The newest non-sleepable lock the current thread holds other than `except1`/`except2`

@@ -5,7 +5,13 @@
  * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED. Transitions:
  *
  *   0                  -> owner              lock fast path: one CAS, acquire
- *   owner              -> 0                  unlock fast path: one CAS, release
+ *   owner              -> 0                  unlock fast path: one CAS, release (MTX_SPIN:
+ *                                            a store; nobody else writes a held spin
+ *                                            mutex's word)
+ *   owner[|CONTESTED]  -> 0 or CONTESTED     misuse: the lock CAS took a mutex of the wrong
+ *                                            class or never initialised (the class is
+ *                                            checked after the CAS); given back at once,
+ *                                            waking a waiter that queued meanwhile
  *   owner              -> owner|RECURSED     recursion: only the owner writes lo_data and
  *                                            the bit, so the unlock CAS fails into the slow
  *                                            path, which counts down
@@ -25,8 +31,18 @@
  *
  * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
  * mutex's turnstile queue, lending its priority to the owner while it waits (core/prio.cpp);
- * the release of a contested mutex ends that lending. MTX_SPIN disables interrupts through
- * the per-CPU spinlock_enter() count and busy-waits, letting interrupts in between attempts.
+ * the release of a contested mutex ends that lending. MTX_SPIN: every acquisition, recursions
+ * included, is one spinlock_enter() naming the mutex (interrupts and preemption off, nested
+ * by a per-CPU count whose record says which spin mutexes the CPU holds, platform.h), every
+ * release one spinlock_exit(); a waiter busy-waits on plain loads with interrupts let in
+ * between attempts, and tries the CAS only when it saw the word free. MTX_SPIN never sets
+ * CONTESTED (nobody queues).
+ *
+ * Fast paths (stock kernels): lock = %gs reads of current and the preempt count, one CAS,
+ * then the class check (after the CAS, so that a contended word's cache line is fetched
+ * once, for writing) and the held-lock record (thread record for MTX_DEF, per-CPU for
+ * MTX_SPIN); unlock = class check, the record, one CAS or store. No calls. The interrupt flag and preempt count of MTX_SPIN are flipped inline where the
+ * kernel does the same (bsdsync_irq_inline), else through the kernel's functions.
  */
 #include "freebsd/lock_class.h"
 #include "core/prio.h"
@@ -39,6 +55,7 @@ namespace {
 
 constexpr unsigned kSleepClass = BSDSYNC_CLASS_MTX_SLEEP << LO_CLASSSHIFT;
 constexpr unsigned kSpinClass = BSDSYNC_CLASS_MTX_SPIN << LO_CLASSSHIFT;
+
 /* A spin mutex waited on this long is reported once per wait (FreeBSD panics after about
  * 60M spins, "spin lock held too long"); under emulation a second is nothing, so 10 s. */
 constexpr u64 kSpinTooLongNs = 10ULL * 1000 * 1000 * 1000;
@@ -51,7 +68,7 @@ inline const lock_object *lo_of(const mtx *m) { return &m->lock_object; }
 /* A sleep mutex is a non-sleepable lock: the thread records it while it holds it, so that
  * sleeping or taking a sleepable lock meanwhile is reported (core/thread.h). Only first
  * acquisitions and final releases are recorded, never recursions. */
-inline void held_push(mtx *m)
+BSDSYNC_NOINLINE void held_push(mtx *m)
 {
 	if (ThreadState *t = td_self())
 		nosleep_push(t, lo_of(m));
@@ -84,10 +101,15 @@ BSDSYNC_COLD bool bad_class(const mtx *m, unsigned want, const char *op, const c
 	return false;
 }
 
-inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
+inline bool class_ok(const mtx *m, unsigned want)
 {
 	unsigned flags = load_relaxed(&m->lock_object.lo_flags);
-	if (likely((flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want)))
+	return (flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | want);
+}
+
+inline bool is_class(const mtx *m, unsigned want, const char *op, const char *file, int line)
+{
+	if (likely(class_ok(m, want)))
 		return true;
 	return bad_class(m, want, op, file, line);
 }
@@ -195,6 +217,8 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 	}
 }
 
+void release_contested(mtx *m);
+
 BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int line)
 {
 	if (owner_of(v) != self()) {
@@ -206,7 +230,12 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	if (unrecurse(m))
 		return;
 	held_pop(m);
+	release_contested(m);
+}
 
+/* The release of a mutex whose word may have CONTESTED set: wake one queued waiter. */
+void release_contested(mtx *m)
+{
 	WaitTable::Guard g(turnstiles, m);
 	Waiter *next = turnstiles.take_one(g, m, WQ_EXCLUSIVE);
 	bool more = turnstiles.has_waiters(g, m, WQ_EXCLUSIVE);
@@ -220,32 +249,17 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	prio_released(m);
 }
 
-/* ---- spin mutexes: per-CPU tracking of what is held, for reports ---------------------- */
+/* ---- spin mutexes ------------------------------------------------------------------- */
+/* Every acquisition of a spin mutex, recursions included, is one spinlock_enter() naming the
+ * mutex, and every release one spinlock_exit(): this CPU's record (platform.h) says which
+ * spin mutexes it holds, for the reports of sleep(9). */
 
-void spin_track(const mtx *m)
-{
-	bsdsync_spin_held *h = bsdsync_cpu_spin_held();
-	if (h->count < BSDSYNC_SPIN_TRACK)
-		h->lock[h->count] = m;
-	h->count++;
-}
+/* Busy-wait iterations between two looks at the clock for the "held too long" report. */
+constexpr unsigned kSpinClockEvery = 1024;
 
-void spin_untrack(const mtx *m)
-{
-	bsdsync_spin_held *h = bsdsync_cpu_spin_held();
-	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
-	/* Spin mutexes may be released in any order: remove this one wherever it is. */
-	for (int i = n - 1; i >= 0; i--) {
-		if (h->lock[i] == m) {
-			for (int j = i; j < n - 1; j++)
-				h->lock[j] = h->lock[j + 1];
-			break;
-		}
-	}
-	h->count--;
-}
-
-BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, int opts, const char *file, int line)
+/* Entered with spinlock_enter() done (sc) and the word v seen held. */
+BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, int opts,
+				     const char *file, int line)
 {
 	const uintptr me = self();
 
@@ -254,33 +268,36 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, int opts, const char *fi
 		return;
 	}
 	u64 start = 0;
+	unsigned spins = 0;
 	bool reported = false;
 	for (;;) {
 		/* Let interrupts in while waiting (FreeBSD does the same): the owner may be
-		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. */
-		bsdsync_spinlock_exit();
+		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. Wait
+		 * on plain loads (no bus-locked write while the mutex is held), and only try
+		 * the CAS once it was seen free. */
+		bsdsync_spinlock_exit_fast(sc, m);
 		while (owner_of(load_relaxed(&m->mtx_lock)) != 0) {
 			bsdsync_cpu_relax();
+			if (likely(++spins % kSpinClockEvery != 0) || reported)
+				continue;
 			if (start == 0) {
 				start = bsdsync_uptime_ns();
-			} else if (!reported && bsdsync_uptime_ns() - start > kSpinTooLongNs) {
+			} else if (bsdsync_uptime_ns() - start > kSpinTooLongNs) {
 				reported = true;
 				report(BSDSYNC_RULE_SPIN_TOO_LONG, subject_of(lo_of(m)), file, line,
 				       "spin mutex held by another thread for over 10 s");
 			}
 		}
-		bsdsync_spinlock_enter();
+		sc = bsdsync_spinlock_enter_fast(m);
 		v = load_relaxed(&m->mtx_lock);
 		if (v == MTX_DESTROYED) {
 			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
 			       "mtx_lock_spin of a mutex destroyed while we waited");
-			bsdsync_spinlock_exit();
+			bsdsync_spinlock_exit_fast(sc, m);
 			return;
 		}
-		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK))) {
-			spin_track(m);
+		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK)))
 			return;
-		}
 	}
 }
 
@@ -432,10 +449,10 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 			return;
 		}
 		if (spin) {
-			spin_untrack(m);
+			bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
 			store_release(&m->mtx_lock, MTX_DESTROYED);
 			lock_destroy(lo);
-			bsdsync_spinlock_exit();
+			bsdsync_spinlock_exit_fast(sc, m);
 			return;
 		}
 		held_pop(m);
@@ -449,15 +466,41 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 	lock_destroy(lo);
 }
 
+/* mtx_lock's CAS took a mutex that is not a live sleep mutex (never initialised, or a spin
+ * mutex): give it back at once (waking whoever queued meanwhile), then report. */
+BSDSYNC_COLD static void lock_undo_bad_class(mtx *m, const char *file, int line)
+{
+	uintptr v = self();
+	if (!cas_release(&m->mtx_lock, &v, MTX_UNOWNED))
+		release_contested(m);
+	bad_class(m, kSleepClass, "mtx_lock", file, line);
+}
+
 extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSleepClass, "mtx_lock", file, line)))
-		return;
-	uintptr v = MTX_UNOWNED;
-	/* Acquire: the critical section cannot move above the CAS. Pairs with the release
-	 * in the unlock paths. */
-	if (likely(!bsdsync_in_interrupt() && cas_acquire(&m->mtx_lock, &v, self()))) {
-		held_push(m);
+	if (likely(!bsdsync_in_interrupt())) {
+		thread *me = curthread();
+		uintptr v = MTX_UNOWNED;
+		/* Acquire: the critical section cannot move above the CAS. Pairs with the
+		 * release in the unlock paths. The CAS comes before the class check: when the
+		 * word's cache line is on another CPU, it is fetched once, for writing, rather
+		 * than read for lo_flags and then upgraded. A CAS that took a mutex of the wrong
+		 * class is undone. */
+		if (likely(cas_acquire(&m->mtx_lock, &v, (uintptr)me))) {
+			if (unlikely(!class_ok(m, kSleepClass))) {
+				lock_undo_bad_class(m, file, line);
+				return;
+			}
+			ThreadState *t = td_peek_of(me);
+			if (likely(t))
+				nosleep_push(t, lo_of(m));
+			else
+				held_push(m);	/* the thread's first lock: creates its state */
+			return;
+		}
+	}
+	if (unlikely(!class_ok(m, kSleepClass))) {
+		bad_class(m, kSleepClass, "mtx_lock", file, line);	/* a tail call: no frame here */
 		return;
 	}
 	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
@@ -465,13 +508,24 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 
 extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSleepClass, "mtx_unlock", file, line)))
-		return;
-	uintptr v = self();
-	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
-		held_pop(m);
+	if (unlikely(!class_ok(m, kSleepClass))) {
+		bad_class(m, kSleepClass, "mtx_unlock", file, line);	/* a tail call: no frame here */
 		return;
 	}
+	thread *me = curthread();
+	ThreadState *t = likely(!bsdsync_in_interrupt()) ? td_peek_of(me) : nullptr;
+	/* Drop the held record first, so that the mutex is free no longer than it must be
+	 * before our next acquisition: a spinning waiter then finds it free only when we
+	 * really let go (fewer cache-line transfers of the word under contention). */
+	bool popped = t && nosleep_pop_top(t, lo_of(m));
+	uintptr v = (uintptr)me;
+	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
+		if (unlikely(!popped) && t)
+			nosleep_pop(t, lo_of(m));
+		return;
+	}
+	if (popped)
+		nosleep_push(t, lo_of(m));	/* back where it was: the slow path pops it */
 	unlock_sleep_slow(m, v, file, line);
 }
 
@@ -503,37 +557,117 @@ extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file,
 	return 0;
 }
 
-extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+namespace {
+
+BSDSYNC_COLD void unlock_spin_not_owner(mtx *m, uintptr v, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSpinClass, "mtx_lock_spin", file, line)))
-		return;
-	bsdsync_spinlock_enter();
+	/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
+	report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
+	       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
+			   : "mtx_unlock_spin of an unlocked spin mutex");
+}
+
+/* mtx_unlock_spin of a recursed spin mutex, or of one released out of order. */
+BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc)
+{
+	if (!unrecurse(m))
+		store_release(&m->mtx_lock, MTX_UNOWNED);
+	bsdsync_spinlock_exit_fast(sc, m);
+}
+
+/*
+ * The spin-mutex fast paths, in two copies: Inline flips the interrupt flag and the preempt
+ * count with inline instructions (a stock kernel), !Inline calls the kernel's own functions
+ * (Xen PV, debug kernels that trace those changes): bsdsync_irq_inline, tested once.
+ */
+/* mtx_lock_spin's CAS took a mutex that is not a live spin mutex: give it back (waking
+ * whoever queued on a sleep mutex meanwhile), spinlock_exit, then report. */
+BSDSYNC_COLD void lock_spin_undo_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *file,
+					   int line)
+{
+	uintptr v = self();
+	if (!cas_release(&m->mtx_lock, &v, MTX_UNOWNED))
+		release_contested(m);
+	bsdsync_spinlock_exit_fast(sc, m);
+	bad_class(m, kSpinClass, "mtx_lock_spin", file, line);
+}
+
+BSDSYNC_COLD void lock_spin_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *file, int line)
+{
+	bsdsync_spinlock_exit_fast(sc, m);
+	bad_class(m, kSpinClass, "mtx_lock_spin", file, line);
+}
+
+/* As in mtx_lock, the CAS comes before the class check (one fetch of the word's line). */
+template <bool Inline> inline __attribute__((always_inline)) void
+lock_spin(mtx *m, int opts, const char *file, int line)
+{
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(m, Inline);
 	uintptr v = MTX_UNOWNED;
 	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
-		spin_track(m);
+		if (unlikely(!class_ok(m, kSpinClass)))
+			lock_spin_undo_bad_class(m, sc, file, line);
 		return;
 	}
-	lock_spin_slow(m, v, opts, file, line);
+	if (unlikely(!class_ok(m, kSpinClass))) {
+		lock_spin_bad_class(m, sc, file, line);
+		return;
+	}
+	lock_spin_slow(m, v, sc, opts, file, line);
+}
+
+template <bool Inline> inline __attribute__((always_inline)) void
+unlock_spin(mtx *m, const char *file, int line)
+{
+	uintptr v = load_relaxed(&m->mtx_lock);
+	if (unlikely(owner_of(v) != self())) {
+		unlock_spin_not_owner(m, v, file, line);
+		return;
+	}
+	/* The owner holds interrupts off: this CPU's record is stable. */
+	bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
+	int n = sc->held.count;
+	/* Not recursed, and the newest one held on this CPU: the usual case. */
+	if (unlikely((v & MTX_RECURSED) || n <= 0 || n > BSDSYNC_SPIN_TRACK ||
+		     sc->held.lock[n - 1] != m)) {
+		unlock_spin_other(m, v, sc);
+		return;
+	}
+	store_release(&m->mtx_lock, MTX_UNOWNED);
+	sc->held.count = n - 1;		/* this CPU's record: after the release is as good */
+	bsdsync_spin_leave_mode(sc, Inline);
+}
+
+BSDSYNC_NOINLINE void lock_spin_calls(mtx *m, int opts, const char *file, int line)
+{
+	lock_spin<false>(m, opts, file, line);
+}
+
+BSDSYNC_NOINLINE void unlock_spin_calls(mtx *m, const char *file, int line)
+{
+	unlock_spin<false>(m, file, line);
+}
+
+} // namespace
+
+extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (likely(bsdsync_irq_inline))
+		lock_spin<true>(m, opts, file, line);
+	else
+		lock_spin_calls(m, opts, file, line);
 }
 
 extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (unlikely(!is_class(m, kSpinClass, "mtx_unlock_spin", file, line)))
-		return;
-	uintptr v = load_relaxed(&m->mtx_lock);
-	if (unlikely(owner_of(v) != self())) {
-		/* Not ours: no spinlock_enter of ours to undo, nothing to release. */
-		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo_of(m)), file, line,
-		       owner_of(v) ? "mtx_unlock_spin of a spin mutex owned by another thread"
-				   : "mtx_unlock_spin of an unlocked spin mutex");
+	if (unlikely(!class_ok(m, kSpinClass))) {
+		bad_class(m, kSpinClass, "mtx_unlock_spin", file, line);	/* a tail call: no frame here */
 		return;
 	}
-	if (!unrecurse(m)) {
-		spin_untrack(m);
-		store_release(&m->mtx_lock, MTX_UNOWNED);
-	}
-	/* Every acquisition, recursive ones included, did one spinlock_enter. */
-	bsdsync_spinlock_exit();
+	if (likely(bsdsync_irq_inline))
+		unlock_spin<true>(m, file, line);
+	else
+		unlock_spin_calls(m, file, line);
 }
 
 extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line)
@@ -545,14 +679,12 @@ extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *
 		       "mtx_trylock_spin does not take MTX_RECURSE");
 		return 0;
 	}
-	bsdsync_spinlock_enter();
+	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast(m);
 	uintptr v = MTX_UNOWNED;
 	/* Never recurses, even on a recursable spin mutex the caller holds. */
-	if (cas_acquire(&m->mtx_lock, &v, self())) {
-		spin_track(m);
+	if (cas_acquire(&m->mtx_lock, &v, self()))
 		return 1;
-	}
-	bsdsync_spinlock_exit();
+	bsdsync_spinlock_exit_fast(sc, m);
 	return 0;
 }
 

@@ -40,7 +40,8 @@ static int __init bsdsync_init(void)
 		bsdsync_td_stop();
 		return error;
 	}
-	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic)\n");
+	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic)%s\n",
+		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops");
 	return 0;
 }
 

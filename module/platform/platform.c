@@ -35,23 +35,63 @@ struct thread *bsdsync_curthread(void)
 	return (struct thread *)current;
 }
 
-unsigned long bsdsync_pcpu_current __read_mostly;
-unsigned long bsdsync_pcpu_preempt __read_mostly;
-unsigned int bsdsync_irq_context_mask __read_mostly;
+/* platform.h names these per-CPU slots in its inline asm. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static_assert(BSDSYNC_PCPU_HOT == 1, "Kbuild: BSDSYNC_PCPU_HOT");
+static_assert(offsetof(struct pcpu_hot, current_task) == 0, "platform.h: BSDSYNC_PCPU_CURRENT");
+static_assert(offsetof(struct pcpu_hot, preempt_count) == 8, "platform.h: BSDSYNC_PCPU_PREEMPT");
+#else
+static_assert(BSDSYNC_PCPU_HOT == 0, "Kbuild: BSDSYNC_PCPU_HOT");
+#endif
+int bsdsync_irq_inline __read_mostly;
+
+static_assert(BSDSYNC_IRQ_CONTEXT_MASK == (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET),
+	      "platform.h: BSDSYNC_IRQ_CONTEXT_MASK");
+static_assert(X86_EFLAGS_IF == 0x200UL, "platform.h: bsdsync_spinlock_exit_fast");
+#ifdef CONFIG_PREEMPT_NONE
+#error "bsdsync expects a kernel with a preempt count (PREEMPT_DYNAMIC or PREEMPT)"
+#endif
+
+/* Not static: platform.h reads it by name (bsdsync_spin_cpu_this). */
+DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
+static_assert(offsetof(struct bsdsync_spin_cpu, self) == 0, "platform.h: bsdsync_spin_cpu_this");
+
+/*
+ * May the spin-mutex fast paths flip the interrupt flag and the preempt count inline? Only
+ * where the kernel's own local_irq_save()/preempt_disable() compile to exactly that: native
+ * interrupt ops (with PARAVIRT_XXL they are patched to pushf/cli/sti unless running as a Xen
+ * PV guest) and no tracing of the changes (lockdep's irq-state tracking, DEBUG_PREEMPT,
+ * the preempt tracers call out on every change). Then checked once in practice.
+ */
+static int irq_inline_ok(void)
+{
+	struct bsdsync_spin_cpu *sc;
+	int pc = preempt_count(), ok;
+
+	if (IS_ENABLED(CONFIG_TRACE_IRQFLAGS) || IS_ENABLED(CONFIG_DEBUG_PREEMPT) ||
+	    IS_ENABLED(CONFIG_TRACE_PREEMPT_TOGGLE) || IS_ENABLED(CONFIG_PREEMPT_RT) ||
+	    cpu_feature_enabled(X86_FEATURE_XENPV))
+		return 0;
+	if (irqs_disabled())
+		return 0;
+	bsdsync_irq_inline = 1;
+	sc = bsdsync_spinlock_enter_fast(&ok);
+	ok = irqs_disabled() && preempt_count() == pc + 1 && sc->held.count == 1 &&
+	     !arch_irqs_disabled_flags(sc->saved_flags);
+	bsdsync_spin_untrack(sc, &ok);
+	bsdsync_spin_leave_mode(sc, 1);
+	ok = ok && !irqs_disabled() && preempt_count() == pc;
+	bsdsync_irq_inline = 0;
+	return ok;
+}
 
 int bsdsync_fast_start(void)
 {
 	struct thread *td;
-	int in_irq;
+	int in_irq, cpu;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	bsdsync_pcpu_current = (unsigned long)(void __force *)&pcpu_hot.current_task;
-	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&pcpu_hot.preempt_count;
-#else
-	bsdsync_pcpu_current = (unsigned long)(void __force *)&current_task;
-	bsdsync_pcpu_preempt = (unsigned long)(void __force *)&__preempt_count;
-#endif
-	bsdsync_irq_context_mask = NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET;
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(&bsdsync_spin_cpu, cpu)->self = per_cpu_ptr(&bsdsync_spin_cpu, cpu);
 
 	/* Check the reads against the kernel's own, here (thread context) and with the
 	 * count raised, before any lock relies on them. */
@@ -91,6 +131,14 @@ int bsdsync_fast_start(void)
 			return -ENODEV;
 		}
 	}
+	preempt_disable();
+	if (bsdsync_spin_cpu_this() != this_cpu_ptr(&bsdsync_spin_cpu)) {
+		preempt_enable();
+		pr_err("bsdsync: per-CPU fast address disagrees with this_cpu_ptr\n");
+		return -ENODEV;
+	}
+	preempt_enable();
+	bsdsync_irq_inline = irq_inline_ok();
 	return 0;
 }
 
@@ -108,13 +156,6 @@ int bsdsync_thread_prio(const struct thread *td)
 {
 	return READ_ONCE(task_of(td)->prio);
 }
-
-struct bsdsync_spin_cpu {
-	int nesting;
-	unsigned long saved_flags;
-	struct bsdsync_spin_held held;
-};
-static DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
 
 static enum bsdsync_context context_of(bool irqs_off, unsigned int preempt_depth)
 {
@@ -143,10 +184,10 @@ enum bsdsync_context bsdsync_context_without_spin(void)
 		return bsdsync_current_context();
 	/* Interrupts are off, so this CPU's spin state is stable while we look at it. */
 	sc = this_cpu_ptr(&bsdsync_spin_cpu);
-	if (sc->nesting == 0)
+	if (sc->held.count == 0)
 		return bsdsync_current_context();
 	return context_of(arch_irqs_disabled_flags(sc->saved_flags),
-			  preempt_count() - sc->nesting);
+			  preempt_count() - sc->held.count);
 }
 
 
@@ -181,42 +222,33 @@ void bsdsync_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
-void bsdsync_spinlock_enter(void)
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock)
 {
-	unsigned long flags;
-	struct bsdsync_spin_cpu *sc;
+	struct bsdsync_spin_held *h = &sc->held;
+	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
+	int i, j;
 
-	local_irq_save(flags);
-	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
-	preempt_disable();
-	sc = this_cpu_ptr(&bsdsync_spin_cpu);
-	if (sc->nesting++ == 0)
-		sc->saved_flags = flags;
-}
-
-void bsdsync_spinlock_exit(void)
-{
-	struct bsdsync_spin_cpu *sc = this_cpu_ptr(&bsdsync_spin_cpu);
-
-	if (--sc->nesting == 0) {
-		unsigned long flags = sc->saved_flags;
-
-		/* Interrupts back on first, then preemption: a reschedule that became due while
-		 * the spin mutexes were held happens here, at the outermost release. */
-		local_irq_restore(flags);
-		preempt_enable();
-	} else {
-		/* Interrupts are still off: this cannot reschedule. */
-		preempt_enable();
+	/* Spin mutexes may be released in any order: remove the newest entry of this one
+	 * wherever it is (none if it was entered beyond the tracked depth). */
+	for (i = n - 1; i >= 0; i--) {
+		if (h->lock[i] == lock) {
+			for (j = i; j < n - 1; j++)
+				h->lock[j] = h->lock[j + 1];
+			/* If untracked ones remain, the last slot is unknown: empty, not wrong. */
+			if (h->count > n)
+				h->lock[n - 1] = NULL;
+			break;
+		}
 	}
+	h->count--;
 }
 
 int bsdsync_spin_nesting(void)
 {
-	return this_cpu_read(bsdsync_spin_cpu.nesting);
+	return this_cpu_read(bsdsync_spin_cpu.held.count);
 }
 
-struct bsdsync_spin_held *bsdsync_cpu_spin_held(void)
+const struct bsdsync_spin_held *bsdsync_cpu_spin_held(void)
 {
 	return &this_cpu_ptr(&bsdsync_spin_cpu)->held;
 }

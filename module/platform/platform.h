@@ -23,14 +23,22 @@ struct thread *bsdsync_curthread(void);
 /*
  * The same, and the interrupt-context test, inline for the core's fast paths. On x86-64 the
  * current task and the preempt count live in per-CPU slots read with one %gs-relative load
- * each; where those slots are differs between kernel versions (6.1: current_task and
- * __preempt_count; 6.2 and later: pcpu_hot), so platform.c publishes their per-CPU offsets at
- * load (bsdsync_fast_start), after checking that these reads agree with current and
- * preempt_count(). bsdsync_irq_context_mask selects NMI, hard IRQ and serving-softirq.
+ * each, addressed by symbol as the kernel's own inlines do. Where those slots are differs
+ * between kernel versions (6.1: current_task and __preempt_count; 6.2 and later: pcpu_hot,
+ * with the preempt count 8 bytes in): Kbuild passes BSDSYNC_PCPU_HOT from the kernel
+ * version, platform.c checks the layout against the kernel's headers at compile time and,
+ * at load (bsdsync_fast_start), that these reads agree with current and preempt_count().
  */
-extern unsigned long bsdsync_pcpu_current;
-extern unsigned long bsdsync_pcpu_preempt;
-extern unsigned int bsdsync_irq_context_mask;
+#if BSDSYNC_PCPU_HOT
+#define BSDSYNC_PCPU_CURRENT "pcpu_hot"
+#define BSDSYNC_PCPU_PREEMPT "pcpu_hot+8"
+#else
+#define BSDSYNC_PCPU_CURRENT "current_task"
+#define BSDSYNC_PCPU_PREEMPT "__preempt_count"
+#endif
+/* NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET of the preempt count (the same in every kernel
+ * bsdsync builds for; platform.c checks it against the kernel's headers at compile time). */
+#define BSDSYNC_IRQ_CONTEXT_MASK 0x00ff0100u
 int bsdsync_fast_start(void);
 
 static inline struct thread *bsdsync_curthread_fast(void)
@@ -39,7 +47,7 @@ static inline struct thread *bsdsync_curthread_fast(void)
 
 	/* Not volatile: the current task does not change under a running thread, whichever
 	 * CPU it runs on, so the compiler may reuse one read. */
-	__asm__("movq %%gs:(%1), %0" : "=r"(t) : "r"(bsdsync_pcpu_current));
+	__asm__("movq %%gs:" BSDSYNC_PCPU_CURRENT "(%%rip), %0" : "=r"(t));
 	return t;
 }
 int bsdsync_thread_tid(const struct thread *td);
@@ -65,8 +73,8 @@ static inline int bsdsync_in_interrupt(void)
 {
 	unsigned int pc;
 
-	__asm__ __volatile__("movl %%gs:(%1), %0" : "=r"(pc) : "r"(bsdsync_pcpu_preempt));
-	return (pc & bsdsync_irq_context_mask) != 0;
+	__asm__ __volatile__("movl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip), %0" : "=r"(pc));
+	return (pc & BSDSYNC_IRQ_CONTEXT_MASK) != 0;
 }
 
 /* ---- preemption, interrupts, per-CPU spin state -------------------------------------------- */
@@ -76,7 +84,7 @@ void bsdsync_preempt_enable(void);
 /*
  * The same inline, for fast paths: one %gs-relative instruction on the preempt count each, as
  * the kernel's own preempt_disable()/preempt_enable() on x86-64 (the count's offset is
- * bsdsync_pcpu_preempt, checked by bsdsync_fast_start). x86 keeps PREEMPT_NEED_RESCHED
+ * BSDSYNC_PCPU_PREEMPT, checked by bsdsync_fast_start). x86 keeps PREEMPT_NEED_RESCHED
  * inverted in the count, so the decrement reaching zero means "enabled, and a reschedule is
  * pending": then bsdsync_preempt_resched() lets the kernel's own enable path act on it (a
  * preemption under full preemption; an expedited grace period waiting for this CPU is told
@@ -85,7 +93,7 @@ void bsdsync_preempt_enable(void);
 void bsdsync_preempt_resched(void);
 static inline void bsdsync_preempt_disable_fast(void)
 {
-	__asm__ __volatile__("incl %%gs:(%0)" : : "r"(bsdsync_pcpu_preempt) : "memory");
+	__asm__ __volatile__("incl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)" : : : "memory");
 }
 /* The decrement alone: nonzero when the caller must call bsdsync_preempt_resched() (which
  * lets a fast path end in a tail call). */
@@ -93,9 +101,9 @@ static inline int bsdsync_preempt_enable_fast_test(void)
 {
 	unsigned char zero;
 
-	__asm__ __volatile__("decl %%gs:(%1)"
+	__asm__ __volatile__("decl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
 			     : "=@ccz"(zero)
-			     : "r"(bsdsync_pcpu_preempt)
+			     :
 			     : "memory");
 	return __builtin_expect(zero, 0);
 }
@@ -110,21 +118,127 @@ void bsdsync_irq_restore(unsigned long flags);
 /*
  * FreeBSD's spinlock_enter()/spinlock_exit(): interrupts off on this CPU and preemption off,
  * nested by a per-CPU count; the interrupt state saved at the outermost enter comes back only
- * at the outermost exit. That is what lets spin mutexes be released in any order.
+ * at the outermost exit. That is what lets spin mutexes be released in any order. Each enter
+ * names what it is for (a spin mutex, or NULL), and the per-CPU record keeps the first
+ * BSDSYNC_SPIN_TRACK of them, newest last, for diagnostics (which spin mutexes this CPU
+ * holds); an exit removes the newest entry of its lock wherever it is.
  * bsdsync_spin_nesting() is the current CPU's depth (meaningful with interrupts off).
+ *
+ * The record is inline for the spin-mutex fast paths: bsdsync_spin_cpu_this() finds this
+ * CPU's copy with one %gs-relative load (the copy's own address, stored in it at load), at an
+ * offset platform.c publishes and checks. The interrupt flag and the preempt count are
+ * changed inline (pushf/cli/sti and a %gs-relative inc/dec, what Linux's own inlines compile
+ * to) only when bsdsync_irq_inline says that is what the kernel itself does: not under Xen PV
+ * (paravirt interrupt ops), nor where Linux traces interrupt and preemption changes
+ * (lockdep's TRACE_IRQFLAGS, DEBUG_PREEMPT, the preempt tracers); there the _mode functions
+ * with inline_ops = 0 call bsdsync_irq_save() and friends instead.
  */
-void bsdsync_spinlock_enter(void);
-void bsdsync_spinlock_exit(void);
-int bsdsync_spin_nesting(void);
-
-/* Per-CPU record of the spin mutexes held on this CPU, newest last, for diagnostics.
- * Valid only between bsdsync_spinlock_enter() and the matching exit. */
 #define BSDSYNC_SPIN_TRACK 8
 struct bsdsync_spin_held {
-	const void *lock[BSDSYNC_SPIN_TRACK];
-	int count;
+	int count;			/* spinlock_enter depth on this CPU */
+	const void *lock[BSDSYNC_SPIN_TRACK];	/* what the first ones were for, newest last */
 };
-struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
+struct bsdsync_spin_cpu {
+	struct bsdsync_spin_cpu *self;	/* this copy's address */
+	unsigned long saved_flags;	/* interrupt state before the outermost enter */
+	struct bsdsync_spin_held held;
+};
+/* The per-CPU variable (platform.c), named in the asm below: its first word is `self`. */
+extern int bsdsync_irq_inline;
+
+/* This CPU's record. Only meaningful while the caller cannot migrate (interrupts off);
+ * volatile, so that a read is never reused across an enable. */
+static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
+{
+	struct bsdsync_spin_cpu *sc;
+
+	__asm__ __volatile__("movq %%gs:bsdsync_spin_cpu(%%rip), %0" : "=r"(sc));
+	return sc;
+}
+
+/* spinlock_enter() for `lock`; returns this CPU's record (valid until the matching exit).
+ * inline_ops is bsdsync_irq_inline (callers that test it once and specialise pass a
+ * constant). */
+static inline __attribute__((always_inline)) struct bsdsync_spin_cpu *
+bsdsync_spinlock_enter_mode(const void *lock, int inline_ops)
+{
+	unsigned long flags;
+	struct bsdsync_spin_cpu *sc;
+	int n;
+
+	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
+	if (inline_ops) {
+		__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
+				     : "=r"(flags) : : "memory");
+	} else {
+		flags = bsdsync_irq_save();
+		bsdsync_preempt_disable();
+	}
+	sc = bsdsync_spin_cpu_this();
+	n = sc->held.count;
+	if (n == 0)
+		sc->saved_flags = flags;
+	if (__builtin_expect(n < BSDSYNC_SPIN_TRACK, 1))
+		sc->held.lock[n] = lock;
+	sc->held.count = n + 1;
+	return sc;
+}
+
+/* The first half of spinlock_exit() for `lock`: its entry leaves the record. */
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock);
+static inline __attribute__((always_inline)) void
+bsdsync_spin_untrack(struct bsdsync_spin_cpu *sc, const void *lock)
+{
+	int n = sc->held.count;
+
+	/* The newest one: the usual order. */
+	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && sc->held.lock[n - 1] == lock, 1))
+		sc->held.count = n - 1;
+	else
+		bsdsync_spin_untrack_slow(sc, lock);
+}
+
+/* The second half: interrupts back on at the outermost exit, then preemption. */
+static inline __attribute__((always_inline)) void
+bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
+{
+	int outer = sc->held.count == 0;
+
+	/* A reschedule that became due while the spin mutexes were held happens here, at the
+	 * outermost release. With interrupts still off (inner exit) the enable cannot
+	 * reschedule. */
+	if (inline_ops) {
+		unsigned char zero;
+
+		if (outer && (sc->saved_flags & 0x200UL))	/* X86_EFLAGS_IF */
+			__asm__ __volatile__("sti" : : : "memory");
+		/* x86 keeps "no reschedule needed" as an inverted bit in the count: it
+		 * reaches zero only when a reschedule is due (preempt_count_dec_and_test()). */
+		__asm__ __volatile__("decl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
+				     : "=@ccz"(zero) : : "memory");
+		if (__builtin_expect(zero, 0))
+			bsdsync_preempt_resched();
+	} else {
+		if (outer)
+			bsdsync_irq_restore(sc->saved_flags);
+		bsdsync_preempt_enable();
+	}
+}
+
+static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(const void *lock)
+{
+	return bsdsync_spinlock_enter_mode(lock, __builtin_expect(bsdsync_irq_inline, 1));
+}
+
+/* spinlock_exit() for `lock`, given this CPU's record. */
+static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc, const void *lock)
+{
+	bsdsync_spin_untrack(sc, lock);
+	bsdsync_spin_leave_mode(sc, __builtin_expect(bsdsync_irq_inline, 1));
+}
+
+int bsdsync_spin_nesting(void);
+const struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
 
 /* ---- spinning on an owner -------------------------------------------------------------- */
 /*
