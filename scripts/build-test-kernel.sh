@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Build (or reuse) one variant of bsdsync's debug test kernel: Debian's linux-source-6.1,
+# Build (or reuse) one variant of bsdsync's test kernel: Debian's linux-source-6.1,
 # tinyconfig plus scripts/test-kernel-base.config (KUnit, lockdep, atomic-sleep checks, SMP,
 # ACPI, ...) plus the variant's scripts/test-kernel-<variant>.config:
 #   kasan   KASAN (generic, inline)
 #   kcsan   KCSAN
-# (KASAN and KCSAN exclude each other, hence two kernels.)
+#   prod    no lockdep, no preemption debugging, no sanitizer: bsdsync's production fast
+#           paths, as in Debian's stock kernels (which have no KUnit)
+# (KASAN and KCSAN exclude each other, hence two debug kernels.)
 #
 #   scripts/build-test-kernel.sh VARIANT          build if needed; print the tree path
 #   scripts/build-test-kernel.sh --key VARIANT    print only the cache key
