@@ -45,6 +45,25 @@ struct ThreadState {
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
 
+/* td_self()/td_peek() for a caller that already checked it is not in interrupt context and
+ * read `me` = curthread() (the lock fast paths test both once for their own reasons: no
+ * second look at either). */
+inline ThreadState *td_peek_of(thread *me)
+{
+	return static_cast<ThreadState *>(bsdsync_td_find(me));
+}
+inline ThreadState *td_self_of(thread *me)
+{
+	ThreadState *s = td_peek_of(me);
+	if (unlikely(!s))
+		s = static_cast<ThreadState *>(bsdsync_td_create());
+	return s;
+}
+inline ThreadState *td_peek_in_thread()
+{
+	return td_peek_of(curthread());
+}
+
 /* The current thread's state, created on first use; null in interrupt context (or if the
  * first allocation failed: then the thread goes untracked, and checks that need the state
  * are skipped rather than guessed). Inline: a hash and one or two loads once the record
@@ -53,16 +72,7 @@ inline ThreadState *td_self()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	void *s = bsdsync_td_find(curthread());
-	if (unlikely(!s))
-		s = bsdsync_td_create();
-	return static_cast<ThreadState *>(s);
-}
-/* td_peek() for a caller that has already found it is not in interrupt context (the fast
- * paths test that once for their own reasons): the same without a second test. */
-inline ThreadState *td_peek_in_thread()
-{
-	return static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+	return td_self_of(curthread());
 }
 /* The current thread's state if it has one (never allocates). */
 inline ThreadState *td_peek()
@@ -72,20 +82,6 @@ inline ThreadState *td_peek()
 	return td_peek_in_thread();
 }
 
-/* td_self()/td_peek() for a caller that already checked it is not in interrupt context and
- * read `me` = curthread() (the lock fast paths: no second look at either). */
-inline ThreadState *td_self_of(thread *me)
-{
-	void *s = bsdsync_td_find(me);
-	if (unlikely(!s))
-		s = bsdsync_td_create();
-	return static_cast<ThreadState *>(s);
-}
-inline ThreadState *td_peek_of(thread *me)
-{
-	return static_cast<ThreadState *>(bsdsync_td_find(me));
-}
-
 /* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
 inline void nosleep_push(ThreadState *t, const lock_object *lo)
 {
@@ -93,18 +89,7 @@ inline void nosleep_push(ThreadState *t, const lock_object *lo)
 		t->nosleep_held[t->nosleep_count] = lo;
 	t->nosleep_count++;
 }
-void nosleep_pop_slow(ThreadState *t, const lock_object *lo);
-inline void nosleep_pop(ThreadState *t, const lock_object *lo)
-{
-	int n = t->nosleep_count;
-	if (likely(n > 0 && n <= ThreadState::kHeldTrack && t->nosleep_held[n - 1] == lo)) {
-		t->nosleep_count = n - 1;
-		return;
-	}
-	nosleep_pop_slow(t, lo);
-}
-
-/* nosleep_pop() when lo is the newest tracked record (the usual order); false (and nothing
+/* Drop lo's record if it is the newest tracked one (the usual order); false (and nothing
  * changed) otherwise. Lets a release drop the record before the store that frees the lock. */
 inline bool nosleep_pop_top(ThreadState *t, const lock_object *lo)
 {
@@ -114,6 +99,13 @@ inline bool nosleep_pop_top(ThreadState *t, const lock_object *lo)
 		return true;
 	}
 	return false;
+}
+void nosleep_pop_slow(ThreadState *t, const lock_object *lo);
+inline void nosleep_pop(ThreadState *t, const lock_object *lo)
+{
+	if (likely(nosleep_pop_top(t, lo)))
+		return;
+	nosleep_pop_slow(t, lo);
 }
 
 /* The newest non-sleepable lock the current thread holds other than `except1`/`except2`
