@@ -208,16 +208,9 @@ bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
 	 * outermost release. With interrupts still off (inner exit) the enable cannot
 	 * reschedule. */
 	if (inline_ops) {
-		unsigned char zero;
-
 		if (outer && (sc->saved_flags & 0x200UL))	/* X86_EFLAGS_IF */
 			__asm__ __volatile__("sti" : : : "memory");
-		/* x86 keeps "no reschedule needed" as an inverted bit in the count: it
-		 * reaches zero only when a reschedule is due (preempt_count_dec_and_test()). */
-		__asm__ __volatile__("decl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
-				     : "=@ccz"(zero) : : "memory");
-		if (__builtin_expect(zero, 0))
-			bsdsync_preempt_resched();
+		bsdsync_preempt_enable_fast();
 	} else {
 		if (outer)
 			bsdsync_irq_restore(sc->saved_flags);
