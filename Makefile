@@ -1,6 +1,7 @@
 # bsdsync top-level Makefile.
 #
-#   make            build bsdsync.ko against KDIR (default: newest installed Debian headers)
+#   make            install the build dependencies (apt, scripts/deps.sh), then build
+#                   bsdsync.ko against KDIR (default: newest installed Debian headers)
 #   make run        the main job: build, boot a guest, load bsdsync and the example driver
 #   make test       every test: debug-kernel KUnit run, stock 6.1/6.12 builds, stock boot
 #   make bench      the benchmark: bsdsync against Linux's primitives in a stock 6.1 guest
@@ -21,7 +22,12 @@ SRCFILES:= Kbuild
 
 .PHONY: all modules kunit examples run test bench clean check-ko FORCE
 
-all: modules
+# Plain `make` on a fresh machine installs what the build needs first (scripts/deps.sh is
+# idempotent and touches nothing when all is present); KDIR is chosen after that, in the
+# recursive make, so that headers installed just now are found.
+all:
+	@bash $(ROOT)/scripts/deps.sh
+	@$(MAKE) --no-print-directory -f $(ROOT)/Makefile modules
 
 $(BUILD)/.synced: FORCE
 	@mkdir -p $(BUILD)

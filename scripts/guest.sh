@@ -98,7 +98,8 @@ chmod +x "$root/init"
 # so a crash ends the run in seconds instead of waiting for the timeout. A task stuck in D
 # state for 120 s (hung_task) or a CPU spinning with preemption off for ~20 s (soft lockup)
 # panics too, after its report is printed: a deadlocked test costs about 2-4 minutes, not the
-# whole timeout. (So no KUnit case may run 120 s: insmod waits for each case in D state.)
+# whole timeout. (insmod waits for each KUnit case in D state: test.sh's KUnit guest script
+# raises the hung-task limit past KUnit's own 300 s per case.)
 # WARN and lockdep reports do not stop the guest; the log detector judges them.
 cmdline="console=ttyS0 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 loglevel=7 $append"
 # shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
