@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /* bsdsync_kunit.ko: the KUnit suites of bsdsync, one file per primitive, and their
  * shared scaffolding. */
+#include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include "harness.h"
 
 static int bt_main(void *p)
@@ -97,6 +100,81 @@ void bt_expect_one_report_no_sleep(struct kunit *test, const struct bt_probe *p,
 	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 1UL,
 			    "expected no other report from %s", what);
 	KUNIT_EXPECT_EQ_MSG(test, p->nvcsw_after, p->nvcsw_before, "%s slept", what);
+}
+
+struct bt_irq {
+	struct hrtimer timer;
+	struct tasklet_struct tasklet;
+	void (*fn)(void *arg);
+	void *arg;
+	struct task_struct *thread;	/* the thread the interrupt must come on top of */
+	enum bsdsync_rule rule;
+	unsigned long reports, total;
+	bool on_thread, in_irq;
+	int ran;
+};
+
+static void bt_irq_run(struct bt_irq *c)
+{
+	unsigned long before = bsdsync_report_count(c->rule);
+	unsigned long total = bsdsync_report_total();
+
+	c->on_thread = current == c->thread;
+	c->in_irq = in_hardirq() || in_serving_softirq();
+	c->fn(c->arg);
+	c->reports = bsdsync_report_count(c->rule) - before;
+	c->total = bsdsync_report_total() - total;
+	smp_store_release(&c->ran, 1);
+}
+
+static enum hrtimer_restart bt_irq_hard(struct hrtimer *timer)
+{
+	bt_irq_run(container_of(timer, struct bt_irq, timer));
+	return HRTIMER_NORESTART;
+}
+
+static void bt_irq_soft(struct tasklet_struct *t)
+{
+	bt_irq_run(container_of(t, struct bt_irq, tasklet));
+}
+
+void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
+				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r)
+{
+	struct bt_irq *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	unsigned long deadline = jiffies + 60 * HZ;
+
+	r->reports = r->total = 0;
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->fn = fn;
+	c->arg = arg;
+	c->thread = current;
+	c->rule = rule;
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	c->timer.function = bt_irq_hard;
+	tasklet_setup(&c->tasklet, bt_irq_soft);
+	/* Preemption off: the interrupt comes on top of this thread (ksoftirqd cannot run the
+	 * tasklet here instead), and this thread stays on the CPU the timer is pinned to. */
+	preempt_disable();
+	if (soft)
+		tasklet_schedule(&c->tasklet);
+	else
+		hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_PINNED_HARD);
+	while (!smp_load_acquire(&c->ran) && time_before(jiffies, deadline))
+		cpu_relax();
+	preempt_enable();
+	hrtimer_cancel(&c->timer);
+	tasklet_kill(&c->tasklet);
+	KUNIT_EXPECT_TRUE_MSG(test, smp_load_acquire(&c->ran), "the %s interrupt never ran",
+			      soft ? "soft" : "hard");
+	if (c->ran) {
+		KUNIT_EXPECT_TRUE_MSG(test, c->on_thread && c->in_irq,
+				      "the interrupt did not come on top of the thread");
+		r->reports = c->reports;
+		r->total = c->total;
+	}
+	kfree(c);
 }
 
 MODULE_LICENSE("Dual BSD/GPL");

@@ -109,6 +109,22 @@ void bt_probe_end(struct bt_probe *p);
 void bt_expect_one_report_no_sleep(struct kunit *test, const struct bt_probe *p,
 				   const char *what);
 
+/*
+ * Run fn(arg) once in an interrupt that comes on top of the calling thread, on its CPU: a hard
+ * interrupt (an hrtimer pinned to the CPU) or, with `soft`, a soft one (a tasklet: always run
+ * at the next interrupt exit, never deferred to ksoftirqd). The caller busy-waits for it with
+ * interrupts on and preemption off, so that fn finds the caller as `current` holding what it
+ * holds. Records what fn made: counts of `rule` and of every report (fn must not call KUnit:
+ * check afterwards). Fails the test if fn did not run on top of the caller, or did not end
+ * within the liveness bound (~60 s).
+ */
+struct bt_irq_result {
+	unsigned long reports;	/* of the rule */
+	unsigned long total;	/* every rule */
+};
+void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
+				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r);
+
 /* stmt must return without blocking (no voluntary context switch). Not for atomic context. */
 #define BT_EXPECT_NO_SLEEP(test, stmt)							\
 	do {										\

@@ -926,6 +926,50 @@ static void misuse_sleep_mutex_in_interrupt_context_is_reported(struct kunit *te
 	mtx_destroy(&c->m);
 }
 
+/* ---- an interrupt that takes the mutex of the thread it interrupted --------------------- */
+
+static void lock_unlock_mtx(void *arg)
+{
+	struct mtx *m = arg;
+
+	mtx_lock(m);
+	mtx_unlock(m);
+}
+
+/*
+ * The thread owns m; an interrupt on top of it (hard or soft) takes and releases m: reported
+ * once (a sleep mutex in interrupt context), and the pair leaves the owner's hold as it was:
+ * still owned, not recursed, not free for another thread; the owner's own unlock releases it.
+ */
+static void mtx_owner_interrupted_by_a_locker(struct kunit *test, bool soft)
+{
+	struct mtx m;
+	struct bt_irq_result r;
+
+	mtx_init(&m, "interrupted owner", NULL, MTX_DEF);
+	mtx_lock(&m);
+	bt_in_interrupt_on_this_thread(test, soft, lock_unlock_mtx, &m,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	KUNIT_EXPECT_FALSE(test, mtx_recursed(&m));
+	KUNIT_EXPECT_EQ(test, trylock_elsewhere(test, &m), 0);
+	BT_EXPECT_NO_REPORT(test, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m.mtx_lock), MTX_UNOWNED);
+	mtx_destroy(&m);
+}
+
+static void misuse_hard_interrupt_taking_its_owners_mutex_leaves_the_hold(struct kunit *test)
+{
+	mtx_owner_interrupted_by_a_locker(test, false);
+}
+
+static void misuse_soft_interrupt_taking_its_owners_mutex_leaves_the_hold(struct kunit *test)
+{
+	mtx_owner_interrupted_by_a_locker(test, true);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_excludes_other_threads),
 	KUNIT_CASE(mtx_lock_spin_excludes_other_threads),
@@ -967,6 +1011,8 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(misuse_double_init_is_reported_and_keeps_a_held_mutex),
 	KUNIT_CASE(misuse_wrong_class_operations_are_reported),
 	KUNIT_CASE(misuse_sleep_mutex_in_interrupt_context_is_reported),
+	KUNIT_CASE(misuse_hard_interrupt_taking_its_owners_mutex_leaves_the_hold),
+	KUNIT_CASE(misuse_soft_interrupt_taking_its_owners_mutex_leaves_the_hold),
 	{}
 };
 

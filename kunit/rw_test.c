@@ -270,6 +270,12 @@ static struct kunit_suite rw_suite = {
 /* ==== misuse ============================================================================ */
 
 SLC_CASE(rw_in_interrupt_context_reported, slc_in_interrupt_context_reported, rw_ops)
+SLC_CASE(rw_hard_interrupt_on_the_writer_leaves_its_hold,
+	 slc_hard_interrupt_on_the_exclusive_owner_leaves_its_hold, rw_ops)
+SLC_CASE(rw_soft_interrupt_on_the_writer_leaves_its_hold,
+	 slc_soft_interrupt_on_the_exclusive_owner_leaves_its_hold, rw_ops)
+SLC_CASE(rw_interrupt_on_a_reader_wanting_to_write_leaves_its_hold,
+	 slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold, rw_ops)
 SLC_CASE(rw_recursion_on_non_recursive_lock_reported,
 	 slc_recursion_on_non_recursive_lock_reported, rw_ops)
 SLC_CASE(rw_rlock_of_a_lock_held_for_writing_by_the_caller_reported,
@@ -346,6 +352,9 @@ static void sx_taken_while_holding_an_rw_lock_reported(struct kunit *test)
 
 static struct kunit_case rw_misuse_cases[] = {
 	KUNIT_CASE(rw_in_interrupt_context_reported),
+	KUNIT_CASE(rw_hard_interrupt_on_the_writer_leaves_its_hold),
+	KUNIT_CASE(rw_soft_interrupt_on_the_writer_leaves_its_hold),
+	KUNIT_CASE(rw_interrupt_on_a_reader_wanting_to_write_leaves_its_hold),
 	KUNIT_CASE(rw_held_across_a_sleep_reported),
 	KUNIT_CASE(rw_sleep_with_another_rw_held_reported),
 	KUNIT_CASE(sx_taken_while_holding_an_rw_lock_reported),

@@ -1017,6 +1017,102 @@ void slc_in_interrupt_context_reported(struct kunit *test, const struct slc_ops 
 	ops->destroy(c->l);
 }
 
+/* ---- an interrupt that takes the lock the thread it interrupted holds ------------------- */
+
+struct slc_irq_op {
+	const struct slc_ops *ops;
+	void *l;
+	bool exclusive;
+};
+
+static void slc_irq_lock_unlock(void *arg)
+{
+	struct slc_irq_op *o = arg;
+
+	if (o->exclusive) {
+		o->ops->xlock(o->l);
+		o->ops->xunlock(o->l);
+	} else {
+		o->ops->slock(o->l);
+		o->ops->sunlock(o->l);
+	}
+}
+
+/*
+ * The thread holds l exclusively; an interrupt on top of it takes and releases l, once
+ * exclusively, once shared: each pair is reported once (a blocking lock in interrupt
+ * context) and leaves the owner's hold as it was: still held exclusively, not recursed,
+ * neither mode free for another thread; the owner's own unlock releases it.
+ */
+static void slc_exclusive_owner_interrupted(struct kunit *test, const struct slc_ops *ops,
+					    bool soft)
+{
+	void *l = slc_new(test, ops, "interrupted owner", 0);
+	struct slc_irq_op o = { .ops = ops, .l = l };
+	struct bt_irq_result r;
+	int x, s;
+
+	ops->xlock(l);
+	for (int shared = 0; shared < 2; shared++) {
+		o.exclusive = !shared;
+		bt_in_interrupt_on_this_thread(test, soft, slc_irq_lock_unlock, &o,
+					       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+		KUNIT_EXPECT_EQ_MSG(test, r.reports, 1UL, "interrupt's %s", shared ? "slock" : "xlock");
+		KUNIT_EXPECT_EQ_MSG(test, r.total, 1UL, "interrupt's %s", shared ? "slock" : "xlock");
+		KUNIT_EXPECT_TRUE(test, ops->xlocked(l));
+		KUNIT_EXPECT_FALSE(test, ops->recursed(l));
+		slc_try_elsewhere(test, ops, l, &x, &s);
+		KUNIT_EXPECT_EQ(test, x, 0);
+		KUNIT_EXPECT_EQ(test, s, 0);
+	}
+	BT_EXPECT_NO_REPORT(test, ops->xunlock(l));
+	KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
+	ops->destroy(l);
+}
+
+void slc_hard_interrupt_on_the_exclusive_owner_leaves_its_hold(struct kunit *test,
+							      const struct slc_ops *ops)
+{
+	slc_exclusive_owner_interrupted(test, ops, false);
+}
+
+void slc_soft_interrupt_on_the_exclusive_owner_leaves_its_hold(struct kunit *test,
+							      const struct slc_ops *ops)
+{
+	slc_exclusive_owner_interrupted(test, ops, true);
+}
+
+/*
+ * The thread holds l shared; an interrupt on top of it takes l exclusively, which can never
+ * be granted (the thread cannot let go before the interrupt returns): reported once, the
+ * interrupt does not spin forever, and its pair leaves the thread's shared hold as it was
+ * (one reader; other readers still get in, writers not); the thread's unlock releases it.
+ * A hard interrupt, then a soft one.
+ */
+void slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold(
+	struct kunit *test, const struct slc_ops *ops)
+{
+	void *l = slc_new(test, ops, "interrupted reader", 0);
+	struct slc_irq_op o = { .ops = ops, .l = l, .exclusive = true };
+	struct bt_irq_result r;
+	int x, s;
+
+	for (int soft = 0; soft < 2; soft++) {
+		ops->slock(l);
+		bt_in_interrupt_on_this_thread(test, soft, slc_irq_lock_unlock, &o,
+					       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+		KUNIT_EXPECT_EQ_MSG(test, r.reports, 1UL, "%s interrupt", soft ? "soft" : "hard");
+		KUNIT_EXPECT_EQ_MSG(test, r.total, 1UL, "%s interrupt", soft ? "soft" : "hard");
+		KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_shared | ops->w_one_sharer);
+		slc_try_elsewhere(test, ops, l, &x, &s);
+		KUNIT_EXPECT_EQ(test, x, 0);
+		KUNIT_EXPECT_EQ(test, s, 1);
+		BT_EXPECT_NO_REPORT(test, ops->sunlock(l));
+		KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
+	}
+	ops->destroy(l);
+}
+
 void slc_recursion_on_non_recursive_lock_reported(struct kunit *test, const struct slc_ops *ops)
 {
 	void *l = slc_new(test, ops, "no recurse", 0);

@@ -403,6 +403,12 @@ static void sx_taken_while_holding_a_mutex_reported(struct kunit *test)
 }
 
 SLC_CASE(sx_in_interrupt_context_reported, slc_in_interrupt_context_reported, sx_ops)
+SLC_CASE(sx_hard_interrupt_on_the_exclusive_owner_leaves_its_hold,
+	 slc_hard_interrupt_on_the_exclusive_owner_leaves_its_hold, sx_ops)
+SLC_CASE(sx_soft_interrupt_on_the_exclusive_owner_leaves_its_hold,
+	 slc_soft_interrupt_on_the_exclusive_owner_leaves_its_hold, sx_ops)
+SLC_CASE(sx_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold,
+	 slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold, sx_ops)
 SLC_CASE(sx_recursion_on_non_recursive_lock_reported,
 	 slc_recursion_on_non_recursive_lock_reported, sx_ops)
 SLC_CASE(sx_slock_of_a_lock_held_exclusively_by_the_caller_reported,
@@ -421,6 +427,9 @@ SLC_CASE(sx_assert_every_flag_fails_when_false, slc_assert_every_flag_fails_when
 
 static struct kunit_case sx_misuse_cases[] = {
 	KUNIT_CASE(sx_in_interrupt_context_reported),
+	KUNIT_CASE(sx_hard_interrupt_on_the_exclusive_owner_leaves_its_hold),
+	KUNIT_CASE(sx_soft_interrupt_on_the_exclusive_owner_leaves_its_hold),
+	KUNIT_CASE(sx_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold),
 	KUNIT_CASE(sx_taken_while_holding_a_mutex_reported),
 	KUNIT_CASE(sx_recursion_on_non_recursive_lock_reported),
 	KUNIT_CASE(sx_slock_of_a_lock_held_exclusively_by_the_caller_reported),

@@ -14,7 +14,10 @@
  *                                            waking a waiter that queued meanwhile
  *   owner              -> owner|RECURSED     recursion: only the owner writes lo_data and
  *                                            the bit, so the unlock CAS fails into the slow
- *                                            path, which counts down
+ *                                            path, which counts down. An interrupt that
+ *                                            takes the mutex its interrupted thread owns
+ *                                            (reported) recurses the same way, on the
+ *                                            owner's CPU, and counts down before it returns
  *   owner[|CONTESTED]  -> owner|CONTESTED    a waiter, under its turnstile chain lock, just
  *                                            before it queues: the owner's unlock CAS then
  *                                            fails and it must look at the queue
@@ -114,6 +117,13 @@ inline bool is_class(const mtx *m, unsigned want, const char *op, const char *fi
 	return bad_class(m, want, op, file, line);
 }
 
+/* One more recursion level of the owner's hold: its unlock CAS now fails into unrecurse. */
+inline void recursion_add(mtx *m)
+{
+	m->lock_object.lo_data++;
+	fetch_or_relaxed(&m->mtx_lock, MTX_RECURSED);
+}
+
 /* The owner takes the mutex once more. A non-recursive mutex is reported, then recursed
  * anyway: the caller's unlock calls stay balanced and the outer hold is not released early. */
 void recurse(mtx *m, int opts, const char *file, int line)
@@ -122,8 +132,7 @@ void recurse(mtx *m, int opts, const char *file, int line)
 	if (!(lo->lo_flags & LO_RECURSABLE) && !(opts & MTX_RECURSE))
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "recursed on non-recursive mutex");
-	lo->lo_data++;
-	fetch_or_relaxed(&m->mtx_lock, MTX_RECURSED);
+	recursion_add(m);
 }
 
 /* The owner releases one recursion level. Returns false if it was not recursed. */
@@ -150,11 +159,18 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		/* FreeBSD takes sleep mutexes in interrupt threads, which are hard or soft
 		 * interrupt context here and cannot block: report, then take the mutex by
 		 * spinning so the caller still gets exclusion. `me` is the interrupted thread:
-		 * if it holds the mutex, it cannot release it until this interrupt returns. */
+		 * if it holds the mutex, it cannot release it until this interrupt returns, and
+		 * this interrupt's mtx_unlock would release the owner's hold (its CAS expects
+		 * `me`). So the interrupt gets a recursion level instead: the owner is off
+		 * this CPU's stack until it returns, so the interrupt has exclusion, and its
+		 * unlock, finding RECURSED, only counts it down (unrecurse). Interrupts nest,
+		 * so the levels are undone in order, and the interrupt's +1 and -1 of lo_data
+		 * cancel out before the owner resumes, even in the middle of its own update. */
 		if (owner_of(v) == me) {
 			report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,
-			       "sleep mutex taken in an interrupt that interrupted its owner: "
-			       "not taken (it could never be granted)");
+			       "sleep mutex taken in an interrupt that interrupted its owner "
+			       "(counted as a recursion of the owner's hold)");
+			recursion_add(m);
 			return;
 		}
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,

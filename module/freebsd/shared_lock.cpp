@@ -18,7 +18,8 @@
  *                                            waits or spins (EXCLUSIVE_WAITERS and
  *                                            WRITE_SPINNER clear), or by a thread already
  *                                            holding a shared lock of the kind, or a
- *                                            try_slock; n = 0 included
+ *                                            try_slock, or an interrupt (which cannot
+ *                                            wait: lock_in_interrupt); n = 0 included
  *   SHARED|n+1|bits     -> SHARED|n|bits     sunlock fast path, n >= 1: one CAS, release
  *   SHARED|1[|SPINNER]  -> UNLOCKED          last sunlock without waiters: one CAS, release
  *   SHARED|n|bits       -> ...|WRITE_SPINNER a writer finding the lock read-held (n >= 1)
@@ -31,7 +32,11 @@
  *                                            try_upgrade drop it
  *   owner               -> owner|RECURSED    exclusive recursion (lo_data counts); only the
  *                                            owner writes it, the unlock CAS then fails into
- *                                            the slow path, which counts down
+ *                                            the slow path, which counts down. An interrupt
+ *                                            that takes (either mode) the lock its
+ *                                            interrupted thread owns recurses the same way,
+ *                                            on the owner's CPU, and counts down before it
+ *                                            returns (lock_in_interrupt)
  *   held | WAITERS bit  set by a thread about to queue, under the chain Guard of the lock,
  *                       before it queues: from then on the holder's release CAS fails and
  *                       its slow path takes the same Guard and finds the waiter (no lost
@@ -88,6 +93,13 @@ namespace {
 
 inline ReportSubject subj(const SharedLock *l) { return subject_of(&l->lo); }
 
+/* One more recursion level of the owner's hold: its unlock CAS now fails into unrecurse. */
+inline void recursion_add(SharedLock *l)
+{
+	l->lo.lo_data++;
+	fetch_or_relaxed(&l->word, kRecursed);
+}
+
 /* The exclusive owner takes it once more: reported on a non-recursive lock, then recursed
  * anyway, so the caller's unlocks stay balanced (as mtx does). */
 void recurse(const SharedLockKind &k, SharedLock *l, const char *op, const char *file, int line)
@@ -95,8 +107,7 @@ void recurse(const SharedLockKind &k, SharedLock *l, const char *op, const char 
 	if (!(l->lo.lo_flags & LO_RECURSABLE))
 		report(BSDSYNC_RULE_RECURSION, subj(l), file, line,
 		       "%s: recursed on a non-recursive %s lock", op, k.name);
-	l->lo.lo_data++;
-	fetch_or_relaxed(&l->word, kRecursed);
+	recursion_add(l);
 }
 
 bool unrecurse(SharedLock *l)
@@ -236,9 +247,42 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 }
 
 /*
+ * In interrupt context (curthread is the interrupted thread): does the interrupted thread hold
+ * l shared? Read from its own records, which only it writes, and it is off this CPU's stack
+ * until the interrupt returns. rw read holds are in its non-sleepable record (held shared or
+ * not tracked any more: yes); sx shared holds are only counted per thread, so any sx shared
+ * hold counts. Not seen: a hold whose CAS is done and whose record is not written yet (the
+ * few instructions between the two in the acquisitions).
+ */
+bool interrupted_holds_shared(const SharedLockKind &k, const SharedLock *l)
+{
+	const ThreadState *t = td_peek_in_thread();
+	if (!t || t->*k.shared_holds <= 0)
+		return false;
+	if (k.sleepable)
+		return true;
+	int n = t->nosleep_count;
+	if (n > ThreadState::kHeldTrack)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (t->nosleep_held[i] == &l->lo)
+			return true;
+	return false;
+}
+
+/*
  * Interrupt context cannot block: report, then take the lock by spinning (the caller still
- * gets exclusion), unless the interrupted thread holds it exclusively (it could never be
- * granted): then it is not taken.
+ * gets exclusion). Unless the interrupted thread holds it, which it cannot release until this
+ * interrupt returns:
+ *  - exclusively: the interrupt gets a recursion level of the owner's hold, in either mode
+ *    (the owner is off this CPU's stack: the interrupt has exclusion). Its xunlock or
+ *    sunlock only counts it down (unrecurse; sl_sunlock_slow knows this case). Without it,
+ *    its xunlock's CAS, which expects `self()`, would release the owner's hold.
+ *  - shared, and an exclusive hold is asked for: it can never be granted (spinning would
+ *    lock the CPU up); the interrupt gets one more shared hold instead, which keeps writers
+ *    out but not other readers (the report says so), and its xunlock (or unlock) gives that
+ *    hold back (sl_xunlock_slow knows this case).
+ * Either way the interrupted thread's hold is as it was once the interrupt has unlocked.
  */
 BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool exclusive,
 				   const char *op, const char *file, int line)
@@ -246,11 +290,20 @@ BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool 
 	uintptr v = load_relaxed(&l->word);
 	if (owner_of(v) == self()) {
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
-		       "%s in an interrupt that interrupted the lock's owner: not taken", op);
-		return BSDSYNC_EDEADLK;
+		       "%s in an interrupt that interrupted the lock's owner (counted as a "
+		       "recursion of the owner's hold)", op);
+		recursion_add(l);
+		return 0;
 	}
-	report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
-	       "%s in interrupt context (%s locks may block)", op, k.name);
+	if (exclusive && sharers(v) > 0 && interrupted_holds_shared(k, l)) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
+		       "%s in an interrupt that interrupted a thread holding it shared: it can "
+		       "never be granted; taken shared instead (no exclusion from readers)", op);
+		exclusive = false;
+	} else {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
+		       "%s in interrupt context (%s locks may block)", op, k.name);
+	}
 	for (;;) {
 		if (v == kDestroyed)
 			return BSDSYNC_EINVAL;
@@ -465,6 +518,13 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		     int line)
 {
 	uintptr v = load_relaxed(&l->word);
+	if (unlikely(bsdsync_in_interrupt()) && sharers(v) > 0 && interrupted_holds_shared(k, l)) {
+		/* The pair of an exclusive acquisition that lock_in_interrupt turned into a
+		 * shared hold (and reported): give that hold back. (An interrupt's xunlock
+		 * without that acquisition, a misuse, cannot be told apart from it here.) */
+		sl_sunlock_slow(k, l, op, file, line);
+		return;
+	}
 	if (owner_of(v) != self()) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line, "%s of a %s lock %s", op,
 		       k.name, owner_of(v) ? "held exclusively by another thread"
@@ -496,6 +556,8 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 {
 	uintptr v = load_relaxed(&l->word);
 	ThreadState *t = td_self();
+	if (unlikely(!t && owner_of(v) == self() && bsdsync_in_interrupt()) && unrecurse(l))
+		return;	/* an interrupt's shared acquisition that recursed its owner's hold */
 	if (!(v & kShared) || sharers(v) == 0) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line, "%s of a %s lock %s", op,
 		       k.name, owner_of(v) == self() ? "the thread holds exclusively"
