@@ -132,7 +132,6 @@ constexpr int kTryLockSpins = 10000;	/* the hand-over-hand lock of a walk's next
 
 unsigned long prio_set_failures;
 
-
 /* The spin bit of a PrioState (or of the deferred list): interrupts off while held, so a
  * holder is never preempted by a thread spinning on it on the same CPU. */
 class Bit {

@@ -32,12 +32,13 @@
  * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
  * mutex's turnstile queue, lending its priority to the owner while it waits (core/prio.cpp);
  * the release of a contested mutex ends that lending, and a thread that takes a CONTESTED
- * mutex inherits the priority of the threads still queued (prio_claim). MTX_SPIN: every acquisition, recursions
- * included, is one spinlock_enter() naming the mutex (interrupts and preemption off, nested
- * by a per-CPU count whose record says which spin mutexes the CPU holds, platform.h), every
- * release one spinlock_exit(); a waiter busy-waits on plain loads with interrupts let in
- * between attempts, and tries the CAS only when it saw the word free. MTX_SPIN never sets
- * CONTESTED (nobody queues).
+ * mutex inherits the priority of the threads still queued (prio_claim).
+ *
+ * MTX_SPIN: every acquisition, recursions included, is one spinlock_enter() naming the mutex
+ * (interrupts and preemption off, nested by a per-CPU count whose record says which spin
+ * mutexes the CPU holds, platform.h), every release one spinlock_exit(); a waiter busy-waits
+ * on plain loads with interrupts let in between attempts, and tries the CAS only when it saw
+ * the word free. MTX_SPIN never sets CONTESTED (nobody queues).
  *
  * Fast paths (stock kernels): lock = %gs reads of current and the preempt count, one CAS,
  * then the class check (after the CAS, so that a contended word's cache line is fetched
