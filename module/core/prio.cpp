@@ -10,7 +10,9 @@
  * and on along the chain of owners (the owner is itself blocked on another such lock, ...;
  * at most kMaxDepth hops, like propagate_priority), until the owner releases the lock; then
  * the owner drops back to what the waiters of the other contested locks it still holds
- * justify, or to its own attributes exactly (policy, rt_priority, nice, reset-on-fork).
+ * justify, or to its own attributes exactly (policy, rt_priority, nice, reset-on-fork). The
+ * next owner, if threads are still queued when it takes the lock, inherits their priority
+ * (FreeBSD turnstile_claim). Waiters are woken in the order of their priorities at the wake.
  *
  * Linux interfaces, and why. Linux's own priority inheritance (rt_mutex_setprio(), which
  * changes only the effective p->prio and keeps the normal attributes) is internal to the
