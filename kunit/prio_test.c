@@ -28,8 +28,13 @@
 #include <sys/rwlock.h>
 #include <sys/rmlock.h>
 #include <sys/sx.h>
+#include <sys/condvar.h>
 
 #include "harness.h"
+
+/* core/prio.cpp's test hook (exported for KUnit only): called by a thread about to lend its
+ * priority (stage 0) and after it lent (stage 1). */
+extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
 
 #define PT_SPIN_NS (500ULL * NSEC_PER_MSEC)	/* medium's liveness bound */
 #define PT_OWNER_WAIT_NS (10ULL * NSEC_PER_SEC)	/* an owner waiting for a go that never came */
@@ -658,6 +663,334 @@ static void prio_rm_two_write_locks_released_in_either_order(struct kunit *test)
 	pt_run_two(test, PT_RM_W, false);
 }
 
+/* ---- a new owner inherits the priority of the threads still queued (turnstile_claim) ------ */
+
+static const struct pt_attr PT_SECOND = { SCHED_NORMAL, 5 };
+
+struct pt_claim {
+	struct pt_lock l;
+	int owner_has, release_now;
+	bool second_boosted, second_restored;
+};
+
+static void pt_claim_owner(void *arg)
+{
+	struct pt_claim *s = arg;
+
+	pt_own(&s->l);
+	WRITE_ONCE(s->owner_has, 1);
+	while (!READ_ONCE(s->release_now))
+		usleep_range(200, 1000);
+	pt_disown(&s->l);	/* writers first: the second writer is woken, the reader stays */
+}
+
+static void pt_claim_second(void *arg)
+{
+	struct pt_claim *s = arg;
+
+	pt_own(&s->l);
+	/* The FIFO 90 reader is still queued behind us: its priority is ours while we write. */
+	s->second_boosted = pt_is(current, PT_HIGH);
+	pt_disown(&s->l);
+	s->second_restored = pt_is(current, PT_SECOND);
+}
+
+/*
+ * rw_wunlock with a writer and a FIFO 90 reader queued wakes the writer (writers are
+ * preferred) and leaves the reader queued: the woken writer takes the lock from a word with
+ * waiter bits and must inherit the reader's priority (FreeBSD __rw_wlock_hard calls
+ * turnstile_claim), or a medium-priority spinner on its CPU holds up the FIFO 90 reader
+ * without bound.
+ */
+static void prio_rw_woken_writer_inherits_the_queued_readers_priority(struct kunit *test)
+{
+	struct pt_claim *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner, second, reader;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	pt_lock_init(&s->l, PT_RW_R);
+	pt_start(test, &owner, pt_claim_owner, s, "pt_owner", -1, PT_OWNER_BASE);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->owner_has));
+	pt_start(test, &second, pt_claim_second, s, "pt_second", -1, PT_SECOND);
+	BT_WAIT_UNTIL(test, READ_ONCE(second.task->__state) == TASK_UNINTERRUPTIBLE);
+	pt_start(test, &reader, pt_waiter, &s->l, "pt_reader", -1, PT_HIGH);
+	/* The reader is queued and lent to the first writer. */
+	KUNIT_EXPECT_TRUE(test, pt_wait_attr(owner.task, PT_HIGH));
+	WRITE_ONCE(s->release_now, 1);
+	bt_join(&second);
+	bt_join(&reader);
+	pt_wait_done(&owner);
+	PT_EXPECT_ATTR(test, owner.task, PT_OWNER_BASE);
+	bt_join(&owner);
+	KUNIT_EXPECT_TRUE_MSG(test, s->second_boosted,
+			      "the woken writer was not given the queued FIFO 90 reader's priority");
+	KUNIT_EXPECT_TRUE_MSG(test, s->second_restored, "the second writer stayed boosted");
+	pt_lock_destroy(&s->l);
+}
+
+/*
+ * Barging: the owner releases (the best waiter, F, is woken but cannot run: a FIFO 95
+ * thread holds its CPU) and takes the lock again at once, from a word with waiter bits; Q,
+ * FIFO 80, is still queued: the owner must now run at Q's priority. Q waits for the lock
+ * exclusively (mtx, rm) or shared (rw: F, a writer, is the one woken).
+ */
+struct pt_barge {
+	struct pt_lock l;
+	int owner_has, go, hog_running, hog_stop;
+	bool reboosted, restored;
+};
+
+static const struct pt_attr PT_HOG = { SCHED_FIFO, 95 };
+
+static void pt_barge_owner(void *arg)
+{
+	struct pt_barge *s = arg;
+
+	pt_own(&s->l);
+	WRITE_ONCE(s->owner_has, 1);
+	while (!READ_ONCE(s->go))
+		usleep_range(200, 1000);
+	pt_disown(&s->l);	/* wakes F, which cannot run yet */
+	pt_own(&s->l);		/* free, waiter bits set: taken at once */
+	s->reboosted = pt_is(current, PT_W80);
+	pt_disown(&s->l);
+	s->restored = pt_is(current, PT_OWNER_BASE);
+	WRITE_ONCE(s->hog_stop, 1);
+}
+
+static void pt_barge_first(void *arg)
+{
+	struct pt_lock *l = arg;
+
+	pt_own(l);
+	pt_disown(l);
+}
+
+static void pt_barge_hog(void *arg)
+{
+	struct pt_barge *s = arg;
+
+	WRITE_ONCE(s->hog_running, 1);
+	pt_wait_flag(&s->hog_stop, PT_SPIN_NS);
+}
+
+static void pt_run_barge(struct kunit *test, enum pt_kind kind)
+{
+	struct pt_barge *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner, first, queued, hog;
+	int cpu, other;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	cpu = pt_pick_cpu(test);
+	other = cpumask_first(cpu_online_mask);
+	pt_lock_init(&s->l, kind);
+	pt_start(test, &owner, pt_barge_owner, s, "pt_owner", other, PT_OWNER_BASE);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->owner_has));
+	pt_start(test, &first, pt_barge_first, &s->l, "pt_first", cpu, PT_HIGH);
+	BT_WAIT_UNTIL(test, READ_ONCE(first.task->__state) == TASK_UNINTERRUPTIBLE);
+	pt_start(test, &queued, pt_waiter, &s->l, "pt_w80", -1, PT_W80);
+	BT_WAIT_UNTIL(test, READ_ONCE(queued.task->__state) == TASK_UNINTERRUPTIBLE);
+	KUNIT_EXPECT_TRUE(test, pt_wait_attr(owner.task, PT_HIGH));
+	pt_start(test, &hog, pt_barge_hog, s, "pt_hog", cpu, PT_HOG);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->hog_running));
+	WRITE_ONCE(s->go, 1);
+	bt_join(&owner);
+	bt_join(&hog);
+	bt_join(&first);
+	bt_join(&queued);
+	pt_unpick_cpu();
+	KUNIT_EXPECT_TRUE_MSG(test, s->reboosted,
+			      "kind %d: retaken with FIFO 80 still queued, but not at FIFO 80", kind);
+	KUNIT_EXPECT_TRUE_MSG(test, s->restored, "kind %d: the owner stayed boosted", kind);
+	pt_lock_destroy(&s->l);
+}
+
+static void prio_barging_owner_inherits_the_priority_of_the_threads_still_queued(struct kunit *test)
+{
+	pt_run_barge(test, PT_MTX);
+	pt_run_barge(test, PT_RW_R);
+	pt_run_barge(test, PT_RM_W);
+}
+
+/* ---- a stale lender takes back its own part only --------------------------------------- */
+
+/*
+ * W1 queues on M and is held (by the test hook) before it lends; O releases M (waking W1),
+ * takes it again, and W3 (FIFO 80) blocks on M and boosts O. Then W1 lends: it finds O named
+ * in the word but itself woken, so its lending is stale and must be taken back, and only
+ * its own: O must stay at W3's FIFO 80.
+ */
+struct pt_stale {
+	struct pt_lock l;
+	struct task_struct *w1_task, *owner_task;
+	int owner_has, step, retaken, w1_lends, w1_paused, resume, w1_lent;
+	bool owner_kept, owner_restored;
+};
+
+static struct pt_stale *pt_stale_case;
+
+static void pt_stale_hook(const void *lock, int stage)
+{
+	struct pt_stale *s = READ_ONCE(pt_stale_case);
+
+	if (!s || lock != &s->l.m || current != READ_ONCE(s->w1_task))
+		return;
+	if (stage == 0 && ++s->w1_lends == 1) {
+		WRITE_ONCE(s->w1_paused, 1);
+		while (!READ_ONCE(s->resume))
+			usleep_range(200, 1000);
+	} else if (stage == 1 && s->w1_lends == 1) {
+		/* W1's stale lending is over: what is left is W3's. */
+		s->owner_kept = pt_is(s->owner_task, PT_W80);
+		WRITE_ONCE(s->w1_lent, 1);
+	}
+}
+
+static void pt_stale_owner(void *arg)
+{
+	struct pt_stale *s = arg;
+
+	mtx_lock(&s->l.m);
+	WRITE_ONCE(s->owner_has, 1);
+	while (READ_ONCE(s->step) < 1)
+		usleep_range(200, 1000);
+	mtx_unlock(&s->l.m);	/* wakes W1, which has not lent yet */
+	mtx_lock(&s->l.m);
+	WRITE_ONCE(s->retaken, 1);
+	while (READ_ONCE(s->step) < 2)
+		usleep_range(200, 1000);
+	mtx_unlock(&s->l.m);
+	s->owner_restored = pt_is(current, PT_OWNER_BASE);
+}
+
+static void pt_stale_w1(void *arg)
+{
+	struct pt_stale *s = arg;
+
+	WRITE_ONCE(s->w1_task, current);
+	mtx_lock(&s->l.m);
+	mtx_unlock(&s->l.m);
+}
+
+static void prio_mtx_stale_lender_takes_back_only_its_own_part(struct kunit *test)
+{
+	struct pt_stale *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner, w1, w3;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	pt_lock_init(&s->l, PT_MTX);
+	WRITE_ONCE(pt_stale_case, s);
+	WRITE_ONCE(bsdsync_prio_lend_hook, pt_stale_hook);
+	pt_start(test, &owner, pt_stale_owner, s, "pt_owner", -1, PT_OWNER_BASE);
+	s->owner_task = owner.task;
+	BT_WAIT_UNTIL(test, READ_ONCE(s->owner_has));
+	pt_start(test, &w1, pt_stale_w1, s, "pt_w60", -1, PT_W60);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->w1_paused));	/* queued, not lent */
+	WRITE_ONCE(s->step, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->retaken));
+	pt_start(test, &w3, pt_waiter, &s->l, "pt_w80", -1, PT_W80);
+	KUNIT_EXPECT_TRUE(test, pt_wait_attr(owner.task, PT_W80));
+	WRITE_ONCE(s->resume, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->w1_lent));
+	WRITE_ONCE(s->step, 2);
+	bt_join(&w3);
+	bt_join(&w1);
+	bt_join(&owner);
+	WRITE_ONCE(bsdsync_prio_lend_hook, NULL);
+	WRITE_ONCE(pt_stale_case, NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, s->owner_kept,
+			      "the stale lender took back W3's FIFO 80 lending too");
+	KUNIT_EXPECT_TRUE(test, s->owner_restored);
+	pt_lock_destroy(&s->l);
+}
+
+/* ---- wake order by the waiters' priorities at the wake ----------------------------------- */
+
+/*
+ * On one CPU: L (CFS) holds m and is boosted to FIFO 60 by H blocked on m; L then cv_waits,
+ * queueing while boosted, and its boost ends as cv_wait releases m. M (FIFO 40) cv_waits
+ * too. cv_signal must wake M: its priority is the higher one now (FreeBSD sleepq_signal
+ * compares td_priority when it signals).
+ */
+struct pt_cvorder {
+	struct mtx m;
+	struct cv cv;
+	int l_has, go, queued, nwoken;
+	char first;
+};
+
+static void pt_cv_low(void *arg)
+{
+	struct pt_cvorder *s = arg;
+
+	mtx_lock(&s->m);
+	WRITE_ONCE(s->l_has, 1);
+	while (!READ_ONCE(s->go))
+		usleep_range(200, 1000);
+	s->queued++;
+	cv_wait(&s->cv, &s->m);
+	if (s->nwoken++ == 0)
+		s->first = 'L';
+	mtx_unlock(&s->m);
+}
+
+static void pt_cv_medium(void *arg)
+{
+	struct pt_cvorder *s = arg;
+
+	mtx_lock(&s->m);
+	s->queued++;
+	cv_wait(&s->cv, &s->m);
+	if (s->nwoken++ == 0)
+		s->first = 'M';
+	mtx_unlock(&s->m);
+}
+
+static void pt_cv_high(void *arg)
+{
+	struct pt_cvorder *s = arg;
+
+	mtx_lock(&s->m);
+	mtx_unlock(&s->m);
+}
+
+static void prio_cv_signal_wakes_by_priority_now_not_the_boost_held_at_queueing(struct kunit *test)
+{
+	static const struct pt_attr fifo40 = { SCHED_FIFO, 40 };
+	struct pt_cvorder *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread low, high, medium;
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	cpu = pt_pick_cpu(test);
+	mtx_init(&s->m, "pt cv mtx", NULL, MTX_DEF);
+	cv_init(&s->cv, "pt cv");
+	pt_start(test, &low, pt_cv_low, s, "pt_low", cpu, PT_LOW_NORMAL);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->l_has));
+	pt_start(test, &high, pt_cv_high, s, "pt_high", cpu, PT_W60);
+	KUNIT_EXPECT_TRUE(test, pt_wait_attr(low.task, PT_W60));
+	WRITE_ONCE(s->go, 1);		/* L queues on the cv at FIFO 60, then drops to CFS */
+	bt_join(&high);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->queued) == 1);
+	pt_start(test, &medium, pt_cv_medium, s, "pt_medium", cpu, fifo40);
+	bt_hold_when_queued(test, &s->m, &s->queued, 2);
+	PT_EXPECT_ATTR(test, low.task, PT_LOW_NORMAL);
+	cv_signal(&s->cv);
+	mtx_unlock(&s->m);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->nwoken) >= 1);
+	mtx_lock(&s->m);
+	KUNIT_EXPECT_EQ_MSG(test, s->first, 'M',
+			    "cv_signal woke the CFS waiter that queued while boosted to FIFO 60 "
+			    "before the FIFO 40 one");
+	cv_signal(&s->cv);
+	mtx_unlock(&s->m);
+	bt_join(&low);
+	bt_join(&medium);
+	pt_unpick_cpu();
+	cv_destroy(&s->cv);
+	mtx_destroy(&s->m);
+}
+
 /* sx and sleepable rm wait on sleep queues in FreeBSD: no owner gets a priority lent. */
 struct pt_none {
 	struct kunit *test;
@@ -835,6 +1168,10 @@ static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_rm_boost_propagates_along_a_chain_of_two_writers),
 	KUNIT_CASE(prio_rm_two_write_locks_released_in_either_order),
 	KUNIT_CASE(prio_sx_and_sleepable_rm_lend_no_priority),
+	KUNIT_CASE(prio_rw_woken_writer_inherits_the_queued_readers_priority),
+	KUNIT_CASE(prio_barging_owner_inherits_the_priority_of_the_threads_still_queued),
+	KUNIT_CASE(prio_mtx_stale_lender_takes_back_only_its_own_part),
+	KUNIT_CASE(prio_cv_signal_wakes_by_priority_now_not_the_boost_held_at_queueing),
 	KUNIT_CASE(prio_mtx_stress_every_thread_ends_at_its_own_attributes),
 	KUNIT_CASE(prio_rw_stress_every_thread_ends_at_its_own_attributes),
 	KUNIT_CASE(prio_rm_stress_every_thread_ends_at_its_own_attributes),

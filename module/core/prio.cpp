@@ -10,7 +10,9 @@
  * and on along the chain of owners (the owner is itself blocked on another such lock, ...;
  * at most kMaxDepth hops, like propagate_priority), until the owner releases the lock; then
  * the owner drops back to what the waiters of the other contested locks it still holds
- * justify, or to its own attributes exactly (policy, rt_priority, nice, reset-on-fork).
+ * justify, or to its own attributes exactly (policy, rt_priority, nice, reset-on-fork). The
+ * next owner, if threads are still queued when it takes the lock, inherits their priority
+ * (FreeBSD turnstile_claim). Waiters are woken in the order of their priorities at the wake.
  *
  * Linux interfaces, and why. Linux's own priority inheritance (rt_mutex_setprio(), which
  * changes only the effective p->prio and keeps the normal attributes) is internal to the
@@ -37,7 +39,10 @@
  *
  * Bookkeeping (PrioState in each thread's state, core/prio.h, under its own spin bit):
  *  - base: the owner's own attributes, read at its first boost (active = 1);
- *  - lent[]: per contested lock the owner holds, the best key lent through it;
+ *  - lent[]: per contested lock the owner holds, the best key lent through it: the best key
+ *    of the threads queued on that lock's turnstile queues (the lender's key is its normal
+ *    attributes, a boost included), kept up to date by the lenders' records, the claim and
+ *    the stale lenders' recomputation below;
  *  - blocked_on/blocked_owner: the lock the thread is blocked on, set by PrioBlock before it
  *    blocks and cleared after, so that a lender can walk on to that lock's owner.
  *
@@ -50,6 +55,26 @@
  * it, re-read after recording, with a full fence between) takes its record back: the
  * owner's release stores the word, then a full fence, then reads `active`: either the lender
  * sees the release, or the owner sees `active` and removes the record itself.
+ *
+ * A stale lender: one the owner woke (Waiter::woken) before its record landed, while the word
+ * names that owner again (it released, woke us, and took the lock again). The owner's
+ * release has already forgotten the lock's record, and other waiters may have queued and
+ * recorded since: the stale lender must take back its own part only. A key per lock cannot
+ * be split into its lenders, so the lender recomputes it from the queues: under the lock's
+ * chain Guard (queueing and waking happen under it, and the lender itself is no longer
+ * queued), the best key of the threads still queued, then under the owner's bit, if the
+ * record for that lock still exists, it becomes that key (or goes, if none is queued). A
+ * record that went to the overflow value cannot be recomputed: it stays (an over-boost).
+ *
+ * Claiming (FreeBSD turnstile_claim): a thread that takes a lock exclusively from a word
+ * with waiter bits set (it barged past a woken waiter, or it is the woken writer of an rw
+ * lock and readers stay queued) inherits the best key of the threads still queued, read
+ * under the chain Guard, recorded under its own bit, then applied. Every waiter queued
+ * before that Guard is counted; every one that queues after it reads the word after the
+ * claimer's acquire (the chain lock orders them) and lends to it itself.
+ *
+ * Lock order: a turnstile chain Guard before a PrioState bit (the claim and the stale
+ * lender's recomputation); nothing that holds a PrioState bit takes a chain Guard.
  *
  * Applying: compute the wanted attributes from the record under the lock (with its `gen`),
  * set them unlocked, and check `gen` again: a change meanwhile (another lender, a release)
@@ -72,7 +97,9 @@
  * Limits:
  *  - The boost is the task's normal policy: sched_getscheduler(2) and ps show it while it
  *    lasts; a sched_setattr() from elsewhere during a boost is overwritten by the restore.
- *  - Waiters are woken in the priority order they had when they queued.
+ *  - Waiters are woken in the order of their priorities at the wake (core/waitq.h), but a
+ *    lending already recorded is not lowered when a waiter's own priority drops while it
+ *    waits (only its owner's release, or a stale lender's recomputation, refreshes it).
  *  - More than kTrack contested locks lent through at once: the extra lendings are merged
  *    into one value kept until no tracked lending is left (an over-boost, never an
  *    under-restore).
@@ -89,6 +116,13 @@
  */
 #include "core/prio.h"
 #include "core/thread.h"
+#include "core/waitq.h"
+
+/* KUnit only (platform.h): called in PrioBlock with stage 0 before the lending and 1 after,
+ * to drive the stale-lender race deterministically. Null otherwise: one load on the
+ * blocking path. */
+using PrioLendHook = void (*)(const void *lock, int stage);
+constinit PrioLendHook bsdsync_prio_lend_hook = nullptr;
 
 namespace bsdsync {
 
@@ -180,6 +214,16 @@ bool sleepable() { return bsdsync_current_context() == BSDSYNC_CTX_THREAD; }
 
 constexpr int kNoKey = 1000;
 
+/* The key td lends: its normal attributes (a boost included); a deadline task lends as
+ * FIFO 99. Plain reads: callable under a chain Guard on a queued waiter. */
+int lend_key(const thread *td)
+{
+	bsdsync_sched_attr a;
+	bsdsync_sched_get(td, &a);
+	int key = key_of(a);
+	return key < 0 ? 0 : key;
+}
+
 /* The best key lent to st, or kNoKey. Bit held. */
 int best_key(const PrioState *st)
 {
@@ -216,6 +260,16 @@ void record(PrioState *st, const void *lock, int key)
 		free_slot->key = key;
 	} else if (!st->overflow || key < st->overflow - 2) {
 		st->overflow = key + 2;
+	}
+}
+
+/* Start lending to o (its base saved) if nothing is lent to it yet. Bit held. */
+void activate(PrioState *st, thread *o)
+{
+	if (!st->active) {
+		bsdsync_sched_get(o, &st->base);
+		store_relaxed(&st->task, o);
+		store_relaxed(&st->active, 1);
 	}
 }
 
@@ -300,14 +354,40 @@ struct Hop {
 };
 
 /*
- * Lend `key` from the current thread, blocked on `lock`, to its owner and on down the chain.
- * Sleepable context.
+ * A stale lender's part of o's record for `lock` (prio.cpp top comment): make the record the
+ * best key of the threads still queued on `channel`, if the record still exists. Sleepable
+ * or not; no Guard or bit held.
  */
-void lend(const void *lock, PrioOwnerFn owner, int key, const int *woken)
+void recompute(PrioState *ps, thread *o, const void *lock, const void *channel)
+{
+	WaitTable::Guard g(turnstiles, channel);
+	int key = turnstiles.best_lock_waiter(g, channel, lend_key, kNoKey);
+	Bit b(&ps->lock);
+	if (load_relaxed(&ps->task) != o)
+		return;		/* o exited meanwhile: the record was zeroed */
+	for (PrioState::Entry &e : ps->lent) {
+		if (e.lock != lock)
+			continue;
+		if (key == kNoKey)
+			forget(ps, lock);
+		else
+			e.key = key;
+		ps->gen++;
+		return;
+	}
+}
+
+/*
+ * Lend `key` from the current thread, blocked on `lock` (queued as w), to its owner and on
+ * down the chain. Sleepable context.
+ */
+void lend(const void *lock, PrioOwnerFn owner, int key, const Waiter &w)
 {
 	thread *const me = curthread();
+	const void *const first_lock = lock;
 	Hop hops[kMaxDepth];
 	int n = 0;
+	bool stale = false;		/* woken before the first hop's record landed */
 	PrioState *held = nullptr;	/* the previous hop's state, bit held */
 	unsigned long flags = bsdsync_irq_save();
 
@@ -329,31 +409,30 @@ void lend(const void *lock, PrioOwnerFn owner, int key, const int *woken)
 			bsdsync_thread_release(o);
 			break;
 		}
-		if (!ps->active) {
-			bsdsync_sched_get(o, &ps->base);
-			store_relaxed(&ps->task, o);
-			store_relaxed(&ps->active, 1);
-		}
+		activate(ps, o);
 		record(ps, lock, key);
 		ps->gen++;
 		/* Pairs with the full fence in prio_released(): either we see the owner's
 		 * release in the word, or it sees `active` and forgets the record itself. */
 		full_fence();
 		bool still = owner(lock) == o;
-		/* The first hop's owner wakes us before its release's full fence and reads
-		 * `active` after it: either it forgets this record, or we see woken here and
-		 * take it back (it may have released and retaken the lock: the word names it
-		 * again, but its release is over). */
-		if (n == 0 && woken && load_relaxed(woken))
-			still = false;
+		/* Not the owner any more: every record of this lock in its state is stale (its
+		 * release forgets them, or already did; a claim of a later acquisition records
+		 * under this bit, after us). */
 		if (!still)
 			forget(ps, lock);
+		/* The first hop's owner wakes us before its release's full fence and reads
+		 * `active` after it: either it forgets this record, or we see woken here and
+		 * take our part back (it may have released and retaken the lock: the word names
+		 * it again, but its release is over, and others may have lent to it since). */
+		else if (n == 0 && load_relaxed(&w.woken))
+			stale = true;
 		hops[n++] = Hop{ o, ps };
 		/* The lock of this hop stays alive while `held` (its waiter's state) is held. */
 		if (held)
 			drop_bit(&held->lock);
 		held = ps;
-		if (!still)
+		if (!still || stale)
 			break;
 		lock = ps->blocked_on;
 		owner = ps->blocked_owner;
@@ -363,6 +442,8 @@ void lend(const void *lock, PrioOwnerFn owner, int key, const int *woken)
 		drop_bit(&held->lock);
 	bsdsync_irq_restore(flags);
 
+	if (stale)
+		recompute(hops[0].st, hops[0].td, first_lock, w.channel);
 	for (int i = 0; i < n; i++) {
 		apply(hops[i].td, hops[i].st);
 		bsdsync_thread_release(hops[i].td);
@@ -371,7 +452,7 @@ void lend(const void *lock, PrioOwnerFn owner, int key, const int *woken)
 
 } // namespace
 
-PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const int *woken) : st_(nullptr)
+PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const Waiter &w) : st_(nullptr)
 {
 	if (!sleepable())
 		return;
@@ -387,10 +468,11 @@ PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const int *woken) : st
 	/* Our own deferred restore, if one is still due, first: we lend what we really have. */
 	if (load_relaxed(&st_->active))
 		apply(curthread(), st_);
-	bsdsync_sched_attr mine;
-	bsdsync_sched_get(curthread(), &mine);
-	int key = key_of(mine);
-	lend(lock, owner, key < 0 ? 0 : key, woken);
+	if (PrioLendHook hook = load_relaxed(&bsdsync_prio_lend_hook))
+		hook(lock, 0);
+	lend(lock, owner, lend_key(curthread()), w);
+	if (PrioLendHook hook = load_relaxed(&bsdsync_prio_lend_hook))
+		hook(lock, 1);
 }
 
 PrioBlock::~PrioBlock()
@@ -400,6 +482,37 @@ PrioBlock::~PrioBlock()
 	Bit b(&st_->lock);
 	st_->blocked_on = nullptr;
 	st_->blocked_owner = nullptr;
+}
+
+void prio_claim(const void *lock, const void *channel)
+{
+	/* An interrupt takes locks for the thread it interrupted (a reported misuse). */
+	bsdsync_context ctx = bsdsync_current_context();
+	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ)
+		return;
+	ThreadState *t = td_self();
+	if (!t)
+		return;
+	PrioState *st = &t->prio;
+	thread *const me = curthread();
+	{
+		WaitTable::Guard g(turnstiles, channel);
+		int key = turnstiles.best_lock_waiter(g, channel, lend_key, kNoKey);
+		if (key == kNoKey)
+			return;		/* the woken waiters are not back yet: nobody to inherit */
+		Bit b(&st->lock);
+		/* Not boosted and nothing better queued: nothing to inherit (the attributes
+		 * are our own while nothing is lent). */
+		if (!st->active && key >= lend_key(me))
+			return;
+		activate(st, me);
+		record(st, lock, key);
+		st->gen++;
+	}
+	if (sleepable())
+		apply(me, st);
+	else
+		defer(st);	/* a trylock with a spin mutex held, in a critical section, ... */
 }
 
 void prio_released(const void *lock)

@@ -3,11 +3,16 @@
  * sleep mutexes, rw locks held for writing, rm locks held for writing. See prio.cpp for the
  * design, the Linux interfaces used and the limits.
  *
- * The lock code calls two things, both on slow paths only:
+ * The lock code calls three things, all on slow paths only:
  *  - PrioBlock, in a thread about to block on a lock: constructed after the thread is
- *    queued (WaitTable::enqueue, chain Guard released) and before WaitTable::wait; it records
- *    the lock the thread is blocked on and lends the thread's priority to the lock's owner
- *    and, transitively, to the owners that owner waits for. Destroyed after the wait.
+ *    queued on the turnstiles (WaitTable::enqueue, chain Guard released) and before
+ *    WaitTable::wait; it records the lock the thread is blocked on and lends the thread's
+ *    priority to the lock's owner and, transitively, to the owners that owner waits for.
+ *    Destroyed after the wait.
+ *  - prio_claim(lock, channel), by a thread that has just taken the lock exclusively from a
+ *    word whose waiter bits were set (no chain Guard held): threads may still be queued (it
+ *    barged past a woken waiter, or it is the woken writer and readers remain), and it
+ *    inherits their priority (FreeBSD turnstile_claim).
  *  - prio_released(lock), by the owner after a release of a contested lock (after the word
  *    store and the wake, no chain Guard held): the lending made for that lock ends, and the
  *    owner drops back to what its other contested locks justify, or to its own attributes.
@@ -49,13 +54,16 @@ struct PrioState {
 	int pending;
 };
 
+struct Waiter;
+
 class PrioBlock {
 public:
-	/* `woken`: the blocked thread's Waiter::woken (may be null). A lending recorded after
-	 * the owner woke us is taken back by the lender itself: the owner may already have
-	 * ended the lendings through this lock and taken it again (the word names it again),
-	 * and would otherwise keep the boost. */
-	PrioBlock(const void *lock, PrioOwnerFn owner, const int *woken = nullptr);
+	/* `w`: the blocked thread's Waiter, queued on the turnstiles (channel w.channel, which
+	 * may differ from the key `lock`). A lending recorded after the owner woke us is taken
+	 * back by the lender itself: the owner may already have ended the lendings through this
+	 * lock and taken it again (the word names it again), and would otherwise keep our
+	 * boost; only our part is taken back (prio.cpp). */
+	PrioBlock(const void *lock, PrioOwnerFn owner, const Waiter &w);
 	~PrioBlock();
 	PrioBlock(const PrioBlock &) = delete;
 	PrioBlock &operator=(const PrioBlock &) = delete;
@@ -63,6 +71,12 @@ public:
 private:
 	PrioState *st_;
 };
+
+/* The current thread has just taken `lock` (the key its waiters lend through) exclusively
+ * from a word with waiter bits set: it inherits the best priority of the threads queued on
+ * `channel` of the turnstiles (WQ_EXCLUSIVE and WQ_SHARED). Takes that chain's Guard: the
+ * caller holds none. */
+void prio_claim(const void *lock, const void *channel);
 
 void prio_released_slow(PrioState *st, const void *lock);
 /* The current thread released `lock`, which was contested. */

@@ -14,7 +14,6 @@ void WaitTable::enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId qu
 	w.channel = channel;
 	w.queue = queue;
 	w.td = curthread();
-	w.prio = bsdsync_thread_prio(w.td);
 	w.count = count;
 	w.woken = 0;
 	w.next = nullptr;
@@ -99,10 +98,17 @@ void WaitTable::cancel(Waiter &w)
 Waiter *WaitTable::best(Chain *c, const void *channel, WaitQueueId queue)
 {
 	Waiter *found = nullptr;
-	/* Strictly better priority only: among equals the first queued wins (FIFO). */
+	int found_prio = 0;
+	/* The priorities now (the waiters' tasks are alive while linked). Strictly better
+	 * priority only: among equals the first queued wins (FIFO). */
 	for (Waiter *w = c->head; w; w = w->next) {
-		if (w->channel == channel && w->queue == queue && (!found || w->prio < found->prio))
+		if (w->channel != channel || w->queue != queue)
+			continue;
+		int prio = bsdsync_thread_prio(w->td);
+		if (!found || prio < found_prio) {
 			found = w;
+			found_prio = prio;
+		}
 	}
 	return found;
 }
@@ -204,6 +210,20 @@ bool WaitTable::has_waiters(Guard &g, const void *channel, WaitQueueId queue) co
 Waiter *WaitTable::peek_one(Guard &g, const void *channel, WaitQueueId queue) const
 {
 	return best(g.chain_, channel, queue);
+}
+
+int WaitTable::best_lock_waiter(Guard &g, const void *channel, int (*key)(const thread *td),
+				int none) const
+{
+	int best = none;
+	for (Waiter *w = g.chain_->head; w; w = w->next) {
+		if (w->channel != channel || (w->queue != WQ_EXCLUSIVE && w->queue != WQ_SHARED))
+			continue;
+		int k = key(w->td);
+		if (k < best)
+			best = k;
+	}
+	return best;
 }
 
 int WaitTable::count(Guard &g, const void *channel, WaitQueueId queue) const

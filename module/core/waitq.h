@@ -48,7 +48,6 @@ struct Waiter {
 	const void *channel;
 	thread *td;
 	int *count;		/* decremented (under the chain lock) when unlinked; may be null */
-	int prio;		/* the thread's priority when it queued: wake order */
 	int woken;		/* set by the waker, release; read by the waiter, acquire */
 	WaitQueueId queue;
 };
@@ -122,7 +121,7 @@ public:
 		unsigned long flags_;
 	};
 
-	/* Queue the current thread on (channel, queue), last among equal priorities. The
+	/* Queue the current thread on (channel, queue), at the tail. The
 	 * chain of `channel` must be held by g. `count` (optional) is incremented now and
 	 * decremented when the waiter is unlinked. */
 	void enqueue(Guard &g, Waiter &w, const void *channel, WaitQueueId queue, int *count);
@@ -145,8 +144,11 @@ public:
 	 * that is abandoned after queueing). */
 	void cancel(Waiter &w);
 
-	/* Wake the first waiter of the best priority on (channel, queue). Returns true if one
-	 * was woken. Chain held by g. With a WakeList, the task is woken when the list is. */
+	/* Wake the first queued waiter of the best priority on (channel, queue): the priorities
+	 * the waiters have now, not when they queued (FreeBSD sleepq_signal and turnstiles
+	 * compare td_priority at wake time; a waiter may have queued while boosted, or been
+	 * boosted since). Returns true if one was woken. Chain held by g. With a WakeList, the
+	 * task is woken when the list is. */
 	bool wake_one(Guard &g, const void *channel, WaitQueueId queue);
 	bool wake_one(Guard &g, const void *channel, WaitQueueId queue, WakeList &later);
 	/* Unlink the waiter wake_one() would wake, without waking it yet (a lock release
@@ -185,8 +187,15 @@ public:
 	/* Is any thread queued on (channel, queue)? */
 	bool has_waiters(Guard &g, const void *channel, WaitQueueId queue) const;
 	/* The waiter take_one() would take, left queued (a lock release that hands the lock to
-	 * it must first install it as owner with a CAS that may fail). Chain held by g. */
+	 * it must first install it as owner with a CAS that may fail). Chain held by g. The
+	 * priorities are read again by each call: a waiter's may change in between (a boost
+	 * lent to it as the owner of another lock). */
 	Waiter *peek_one(Guard &g, const void *channel, WaitQueueId queue) const;
+	/* The best (lowest) key(td) among the threads queued on channel's lock queues
+	 * (WQ_EXCLUSIVE and WQ_SHARED), or `none` if there are none. Chain held by g (a linked
+	 * waiter's task is alive: it is blocked, or about to block, in wait()). */
+	int best_lock_waiter(Guard &g, const void *channel, int (*key)(const thread *td),
+			     int none) const;
 	/* How many threads are queued on (channel, queue) (a release that hands a shared lock
 	 * to every waiting reader counts them into the lock word first). Chain held by g. */
 	int count(Guard &g, const void *channel, WaitQueueId queue) const;

@@ -34,12 +34,14 @@
  *
  * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
  * mutex's turnstile queue, lending its priority to the owner while it waits (core/prio.cpp);
- * the release of a contested mutex ends that lending. MTX_SPIN: every acquisition, recursions
- * included, is one spinlock_enter() naming the mutex (interrupts and preemption off, nested
- * by a per-CPU count whose record says which spin mutexes the CPU holds, platform.h), every
- * release one spinlock_exit(); a waiter busy-waits on plain loads with interrupts let in
- * between attempts, and tries the CAS only when it saw the word free. MTX_SPIN never sets
- * CONTESTED (nobody queues).
+ * the release of a contested mutex ends that lending, and a thread that takes a CONTESTED
+ * mutex inherits the priority of the threads still queued (prio_claim).
+ *
+ * MTX_SPIN: every acquisition, recursions included, is one spinlock_enter() naming the mutex
+ * (interrupts and preemption off, nested by a per-CPU count whose record says which spin
+ * mutexes the CPU holds, platform.h), every release one spinlock_exit(); a waiter busy-waits
+ * on plain loads with interrupts let in between attempts, and tries the CAS only when it saw
+ * the word free. MTX_SPIN never sets CONTESTED (nobody queues).
  *
  * Fast paths (stock kernels): lock = %gs reads of current and the preempt count, one CAS,
  * then the class check (after the CAS, so that a contended word's cache line is fetched
@@ -196,6 +198,8 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 			 * threads still queued when it releases. */
 			if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED))) {
 				held_push(m);
+				if (v & MTX_CONTESTED)
+					prio_claim(m, m);	/* inherit the queued waiters' */
 				return;
 			}
 			continue;
@@ -226,7 +230,7 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		{
 			/* Queued, so the owner's release will wake us even if it comes while we
 			 * lend it our priority; the lending ends with its release. */
-			PrioBlock lend(m, prio_owner, &w.woken);
+			PrioBlock lend(m, prio_owner, w);
 			turnstiles.wait(w, BSDSYNC_BLOCK_LOCK, 0, 0);
 		}
 		v = load_relaxed(&m->mtx_lock);
@@ -560,6 +564,8 @@ extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file,
 	while (owner_of(v) == 0 && v != MTX_DESTROYED) {
 		if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED))) {
 			held_push(m);
+			if (v & MTX_CONTESTED)
+				prio_claim(m, m);
 			return 1;
 		}
 	}

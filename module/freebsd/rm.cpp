@@ -122,7 +122,8 @@
  * never recurse (reported; the extra holds are counted so the unlocks stay balanced).
  *
  * Priority propagation: a thread queued behind the writer of a non-sleepable rm lends its
- * priority to that writer (PrioBlock); the writer's slow release ends the lending.
+ * priority to that writer (PrioBlock); the writer's slow release ends the lending, and a
+ * writer that takes the word with WAITERS set inherits the queued threads' (prio_claim).
  *
  * Per-thread bookkeeping (core/thread.h): a thread's rm read holds are its trackers, on a
  * list in ThreadState::rm_trackers (newest first), which rm_assert, rm_sleep and the
@@ -287,7 +288,7 @@ thread *prio_writer(const void *state)
 void wait_for_writer(Waiter &wt, RmState *st, bool unbounded)
 {
 	if (!unbounded) {
-		PrioBlock lend(st, prio_writer, &wt.woken);
+		PrioBlock lend(st, prio_writer, wt);
 		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
 	} else {
 		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
@@ -542,8 +543,11 @@ BSDSYNC_NOINLINE bool write_enter_slow(lock_object *lo, RmState *st, bool unboun
 		if (is_free(w)) {
 			/* From here no token is granted and no central reader stays. A free word
 			 * with WAITERS keeps them: this writer's release wakes. */
-			if (cas_full(&st->rm_lock, &w, me | (w & kWaiters)))
+			if (cas_full(&st->rm_lock, &w, me | (w & kWaiters))) {
+				if ((w & kWaiters) && !unbounded)
+					prio_claim(st, lo);	/* inherit the queued waiters' */
 				break;
+			}
 			continue;
 		}
 		if (spin_on_writer(st, w))

@@ -13,7 +13,8 @@
  *   UNLOCKED            -> owner             xlock fast path: one CAS, acquire
  *   owner               -> UNLOCKED          xunlock fast path: one CAS, release
  *   FREE|bits           -> owner|bits        xlock slow path or try_xlock: the new owner
- *                                            keeps the bits and so the duty to wake
+ *                                            keeps the bits and so the duty to wake (rw:
+ *                                            and inherits the queued threads' priority)
  *   SHARED|n|bits       -> SHARED|n+1|bits   slock: one CAS, acquire, only while no writer
  *                                            waits or spins (EXCLUSIVE_WAITERS and
  *                                            WRITE_SPINNER clear), or by a thread already
@@ -148,7 +149,8 @@ void wake_released(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, 
 {
 	WaitTable &t = *k.table;
 	if (writer) {
-		/* The chain is still held: take_one picks the same waiter peek_one saw. */
+		/* The chain is still held: take_one picks a queued writer (the best one by the
+		 * priorities now, as peek_one did). */
 		t.wake_taken(g, t.take_one(g, l, WQ_EXCLUSIVE), later);
 	} else if (readers) {
 		t.wake_all(g, l, WQ_SHARED, later);
@@ -224,7 +226,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	bsdsync_block_result r;
 	if (propagates(k)) {
 		/* Queued first: a release while we lend still wakes us (core/prio.h). */
-		PrioBlock lend(l, prio_writer, &w.woken);
+		PrioBlock lend(l, prio_writer, w);
 		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
 			   settle, &settle_args);
 	} else {
@@ -412,6 +414,8 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			 * waiters when it releases (a woken writer competes like any arrival). */
 			if (cas_acquire(&l->word, &v, me | (v & kWaiters))) {
 				exclusive_acquired(k, &l->lo);
+				if ((v & kWaiters) && propagates(k))
+					prio_claim(l, l);	/* inherit the queued waiters' */
 				return 0;
 			}
 			continue;
@@ -611,6 +615,8 @@ int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const c
 	while ((v & ~kWaiters) == kUnlocked) {
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
 			exclusive_acquired(k, &l->lo);
+			if ((v & kWaiters) && propagates(k))
+				prio_claim(l, l);
 			return 1;
 		}
 	}
@@ -656,6 +662,8 @@ int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
 			if (t)
 				t->*k.shared_holds -= 1;	/* the same nosleep record stays */
+			if ((v & kWaiters) && propagates(k))
+				prio_claim(l, l);
 			return 1;
 		}
 	}

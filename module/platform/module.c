@@ -64,6 +64,10 @@ MODULE_DESCRIPTION("FreeBSD and DragonFly BSD synchronization primitives for por
 EXPORT_SYMBOL(bsdsync_report_count);
 EXPORT_SYMBOL(bsdsync_report_total);
 EXPORT_SYMBOL(bsdsync_curthread);
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Test hooks (platform.h): only for the KUnit suites. */
+EXPORT_SYMBOL(bsdsync_prio_lend_hook);
+#endif
 
 /* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
 EXPORT_SYMBOL(fbsd_mtx_sysinit);

@@ -315,6 +315,9 @@ int bsdsync_thread_exiting(const struct thread *td);
 /* Run the core's bsdsync_prio_deferred() soon in a high-priority worker (any context). */
 void bsdsync_prio_kick(void);
 void bsdsync_prio_deferred(void);		/* implemented by the core */
+/* KUnit only (core/prio.cpp; exported by module.c when the kernel has KUnit): null, or called
+ * by a thread about to lend its priority (stage 0) and after it lent (stage 1). */
+extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
 /* Wait for a kicked worker to finish (module unload). */
 void bsdsync_prio_flush(void);
 
