@@ -270,6 +270,10 @@ static struct kunit_suite rw_suite = {
 /* ==== misuse ============================================================================ */
 
 SLC_CASE(rw_in_interrupt_context_reported, slc_in_interrupt_context_reported, rw_ops)
+SLC_CASE(rw_contended_xlock_in_atomic_context_spins_and_reports_once,
+	 slc_contended_xlock_in_atomic_context_spins_and_reports_once, rw_ops)
+SLC_CASE(rw_contended_slock_in_atomic_context_spins_and_reports_once,
+	 slc_contended_slock_in_atomic_context_spins_and_reports_once, rw_ops)
 SLC_CASE(rw_recursion_on_non_recursive_lock_reported,
 	 slc_recursion_on_non_recursive_lock_reported, rw_ops)
 SLC_CASE(rw_rlock_of_a_lock_held_for_writing_by_the_caller_reported,
@@ -346,6 +350,8 @@ static void sx_taken_while_holding_an_rw_lock_reported(struct kunit *test)
 
 static struct kunit_case rw_misuse_cases[] = {
 	KUNIT_CASE(rw_in_interrupt_context_reported),
+	KUNIT_CASE(rw_contended_xlock_in_atomic_context_spins_and_reports_once),
+	KUNIT_CASE(rw_contended_slock_in_atomic_context_spins_and_reports_once),
 	KUNIT_CASE(rw_held_across_a_sleep_reported),
 	KUNIT_CASE(rw_sleep_with_another_rw_held_reported),
 	KUNIT_CASE(sx_taken_while_holding_an_rw_lock_reported),

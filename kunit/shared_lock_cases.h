@@ -150,6 +150,8 @@ void slc_sysinit_initialises_the_lock_at_module_load(struct kunit *test,
 	X(slc_interlock_of_condvar_retaken_in_its_mode)					\
 	/* misuse */									\
 	X(slc_in_interrupt_context_reported)						\
+	X(slc_contended_xlock_in_atomic_context_spins_and_reports_once)		\
+	X(slc_contended_slock_in_atomic_context_spins_and_reports_once)		\
 	X(slc_recursion_on_non_recursive_lock_reported)					\
 	X(slc_slock_of_a_lock_held_exclusively_by_the_caller_reported)			\
 	X(slc_downgrade_of_recursed_lock_reported)					\

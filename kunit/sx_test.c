@@ -403,6 +403,10 @@ static void sx_taken_while_holding_a_mutex_reported(struct kunit *test)
 }
 
 SLC_CASE(sx_in_interrupt_context_reported, slc_in_interrupt_context_reported, sx_ops)
+SLC_CASE(sx_contended_xlock_in_atomic_context_spins_and_reports_once,
+	 slc_contended_xlock_in_atomic_context_spins_and_reports_once, sx_ops)
+SLC_CASE(sx_contended_slock_in_atomic_context_spins_and_reports_once,
+	 slc_contended_slock_in_atomic_context_spins_and_reports_once, sx_ops)
 SLC_CASE(sx_recursion_on_non_recursive_lock_reported,
 	 slc_recursion_on_non_recursive_lock_reported, sx_ops)
 SLC_CASE(sx_slock_of_a_lock_held_exclusively_by_the_caller_reported,
@@ -421,6 +425,8 @@ SLC_CASE(sx_assert_every_flag_fails_when_false, slc_assert_every_flag_fails_when
 
 static struct kunit_case sx_misuse_cases[] = {
 	KUNIT_CASE(sx_in_interrupt_context_reported),
+	KUNIT_CASE(sx_contended_xlock_in_atomic_context_spins_and_reports_once),
+	KUNIT_CASE(sx_contended_slock_in_atomic_context_spins_and_reports_once),
 	KUNIT_CASE(sx_taken_while_holding_a_mutex_reported),
 	KUNIT_CASE(sx_recursion_on_non_recursive_lock_reported),
 	KUNIT_CASE(sx_slock_of_a_lock_held_exclusively_by_the_caller_reported),
