@@ -124,6 +124,27 @@ struct bt_irq_result {
 };
 void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
 				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r);
+ * A contended acquisition of a blocking lock in atomic context (misuse: a sleeping lock where
+ * the thread may not sleep), checked the same way for every lock type. An owner thread on one
+ * CPU takes the lock and sleeps (not running, so a waiter cannot spin on it) until the test
+ * lets it release; a locker thread on another CPU enters the atomic section (`mode`), calls
+ * `acquire` (1: taken), releases what it got, and leaves. Checked: exactly one report of
+ * BSDSYNC_RULE_SLEEP_ATOMIC and no sleep inside; taken as `expect_taken` says, and then only
+ * after the owner's release; the locker stays on its CPU; once out of the section its
+ * preempt count is 0 with interrupts on, and it sleeps again without any report.
+ */
+enum bt_atomic_mode { BT_ATOMIC_SPIN_MUTEX, BT_ATOMIC_CRITICAL };
+struct bt_atomic_lock {
+	const char *what;		/* the operation, for messages */
+	void *ctx;			/* passed to every callback */
+	void (*owner_lock)(void *ctx);
+	void (*owner_unlock)(void *ctx);
+	int (*acquire)(void *ctx);	/* the contended acquisition: 1 if it took the lock */
+	void (*release)(void *ctx);	/* undoes a successful acquire */
+	bool expect_taken;
+};
+void bt_contended_in_atomic(struct kunit *test, const struct bt_atomic_lock *l,
+			    enum bt_atomic_mode mode);
 
 /* stmt must return without blocking (no voluntary context switch). Not for atomic context. */
 #define BT_EXPECT_NO_SLEEP(test, stmt)							\

@@ -968,6 +968,105 @@ static void misuse_hard_interrupt_taking_its_owners_mutex_leaves_the_hold(struct
 static void misuse_soft_interrupt_taking_its_owners_mutex_leaves_the_hold(struct kunit *test)
 {
 	mtx_owner_interrupted_by_a_locker(test, true);
+/* ---- misuse: a contended mtx_lock where the thread may not block ----------------------- */
+
+static void atomic_mtx_lock(void *m) { mtx_lock((struct mtx *)m); }
+static void atomic_mtx_unlock(void *m) { mtx_unlock((struct mtx *)m); }
+static int atomic_mtx_take(void *m)
+{
+	mtx_lock((struct mtx *)m);
+	return mtx_owned((struct mtx *)m);
+}
+
+/* Under a spin mutex and inside critical_enter, with the owner asleep: reported once, the
+ * mutex is spun for instead of blocked on (harness.h bt_contended_in_atomic). */
+static void misuse_contended_mtx_lock_in_atomic_context_spins_and_reports_once(struct kunit *test)
+{
+	struct mtx *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct bt_atomic_lock l = {
+		.what = "mtx_lock in atomic context",
+		.owner_lock = atomic_mtx_lock,
+		.owner_unlock = atomic_mtx_unlock,
+		.acquire = atomic_mtx_take,
+		.release = atomic_mtx_unlock,
+		.expect_taken = true,
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	l.ctx = m;
+	mtx_init(m, "atomic contended", NULL, MTX_DEF);
+	bt_contended_in_atomic(test, &l, BT_ATOMIC_SPIN_MUTEX);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->mtx_lock), MTX_UNOWNED);
+	bt_contended_in_atomic(test, &l, BT_ATOMIC_CRITICAL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->mtx_lock), MTX_UNOWNED);
+	mtx_destroy(m);
+}
+
+/*
+ * A locker waiting in mtx_lock when the mutex is destroyed (its owner released it, then
+ * destroyed it: legal for the owner, a use after destroy for the locker). Made deterministic:
+ * the locker and the test thread share one CPU; the locker queues (the owner is not running
+ * while it looks), and the test releases and destroys inside critical_enter, so the woken
+ * locker runs only once the word is DESTROYED. It must get exactly one report and not the
+ * mutex; its own mtx_unlock after is one more use after destroy, and it leaves no held
+ * record (it sleeps after without a report).
+ */
+struct destroyed_wait {
+	struct mtx m;
+	int cpu;
+	unsigned long lock_reports, lock_total, unlock_reports, unlock_total, sleep_total;
+	int owned;
+};
+
+static void destroyed_waiter(void *arg)
+{
+	struct destroyed_wait *d = arg;
+	unsigned long r, t;
+
+	set_cpus_allowed_ptr(current, cpumask_of(d->cpu));
+	r = bsdsync_report_count(BSDSYNC_RULE_DESTROYED);
+	t = bsdsync_report_total();
+	mtx_lock(&d->m);
+	d->lock_reports = bsdsync_report_count(BSDSYNC_RULE_DESTROYED) - r;
+	d->lock_total = bsdsync_report_total() - t;
+	d->owned = mtx_owned(&d->m);
+	r = bsdsync_report_count(BSDSYNC_RULE_DESTROYED);
+	t = bsdsync_report_total();
+	mtx_unlock(&d->m);
+	d->unlock_reports = bsdsync_report_count(BSDSYNC_RULE_DESTROYED) - r;
+	d->unlock_total = bsdsync_report_total() - t;
+	t = bsdsync_report_total();
+	pause("after", 1);	/* a held record left behind would be reported here */
+	d->sleep_total = bsdsync_report_total() - t;
+}
+
+static void misuse_mtx_lock_of_a_mutex_destroyed_while_waiting_is_reported_not_taken(
+	struct kunit *test)
+{
+	struct destroyed_wait *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->cpu = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(d->cpu));
+	mtx_init(&d->m, "destroyed while waited", NULL, MTX_DEF);
+	mtx_lock(&d->m);
+	bt_start(test, &t, destroyed_waiter, d, "mtx_destroyed_waiter");
+	/* Queued: on this CPU it cannot spin on us, we are not running while it looks. */
+	BT_WAIT_UNTIL(test, READ_ONCE(d->m.mtx_lock) & MTX_CONTESTED);
+	critical_enter();
+	mtx_unlock(&d->m);	/* wakes the waiter, which cannot run before critical_exit */
+	BT_EXPECT_NO_REPORT(test, mtx_destroy(&d->m));
+	critical_exit();
+	bt_join(&t);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_EQ(test, d->lock_reports, 1UL);
+	KUNIT_EXPECT_EQ(test, d->lock_total, 1UL);
+	KUNIT_EXPECT_FALSE(test, d->owned);
+	KUNIT_EXPECT_EQ(test, d->unlock_reports, 1UL);
+	KUNIT_EXPECT_EQ(test, d->unlock_total, 1UL);
+	KUNIT_EXPECT_EQ(test, d->sleep_total, 0UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(d->m.mtx_lock), MTX_DESTROYED);
 }
 
 static struct kunit_case mtx_cases[] = {
@@ -1013,6 +1112,8 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(misuse_sleep_mutex_in_interrupt_context_is_reported),
 	KUNIT_CASE(misuse_hard_interrupt_taking_its_owners_mutex_leaves_the_hold),
 	KUNIT_CASE(misuse_soft_interrupt_taking_its_owners_mutex_leaves_the_hold),
+	KUNIT_CASE(misuse_contended_mtx_lock_in_atomic_context_spins_and_reports_once),
+	KUNIT_CASE(misuse_mtx_lock_of_a_mutex_destroyed_while_waiting_is_reported_not_taken),
 	{}
 };
 

@@ -1870,6 +1870,86 @@ static void misuse_rm_wlock_with_preemption_disabled_is_reported_and_not_taken(s
 	rm_destroy(&rm);
 }
 
+/*
+ * A read lock wanted while the writer sleeps, by a thread that may not block (a spin mutex
+ * held, or inside critical_enter): reported once and not taken. It cannot spin either: a
+ * writer may be waiting for a grace period, which waits for the reader's CPU to leave its
+ * section. The thread's context is balanced after (harness.h bt_contended_in_atomic).
+ */
+struct rm_atomic {
+	struct rmlock rm;
+	struct rmslock rms;
+	struct rm_priotracker tr;
+};
+
+static void rm_atomic_wlock(void *ctx) { rm_wlock(&((struct rm_atomic *)ctx)->rm); }
+static void rm_atomic_wunlock(void *ctx) { rm_wunlock(&((struct rm_atomic *)ctx)->rm); }
+static int rm_atomic_rlock(void *ctx)
+{
+	struct rm_atomic *a = ctx;
+
+	/* rm_rlock's result, which the FreeBSD macro drops. */
+	return fbsd_rm_rlock(&a->rm, &a->tr, 0, __FILE__, __LINE__);
+}
+static void rm_atomic_runlock(void *ctx)
+{
+	struct rm_atomic *a = ctx;
+
+	rm_runlock(&a->rm, &a->tr);
+}
+static void rms_atomic_wlock(void *ctx) { rms_wlock(&((struct rm_atomic *)ctx)->rms); }
+static void rms_atomic_wunlock(void *ctx) { rms_wunlock(&((struct rm_atomic *)ctx)->rms); }
+static int rms_atomic_rlock(void *ctx)
+{
+	struct rm_atomic *a = ctx;
+
+	rms_rlock(&a->rms);
+	return rms_rowned(&a->rms);
+}
+static void rms_atomic_runlock(void *ctx) { rms_runlock(&((struct rm_atomic *)ctx)->rms); }
+
+static void misuse_contended_rm_rlock_in_atomic_context_is_reported_once_and_not_taken(
+	struct kunit *test)
+{
+	struct rm_atomic *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct bt_atomic_lock rm = {
+		.what = "rm_rlock in atomic context",
+		.owner_lock = rm_atomic_wlock,
+		.owner_unlock = rm_atomic_wunlock,
+		.acquire = rm_atomic_rlock,
+		.release = rm_atomic_runlock,
+		.expect_taken = false,
+	};
+	struct bt_atomic_lock rms = {
+		.what = "rms_rlock in atomic context",
+		.owner_lock = rms_atomic_wlock,
+		.owner_unlock = rms_atomic_wunlock,
+		.acquire = rms_atomic_rlock,
+		.release = rms_atomic_runlock,
+		.expect_taken = false,
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	rm.ctx = rms.ctx = a;
+	rm_init(&a->rm, "rm atomic reader");
+	rms_init(&a->rms, "rms atomic reader");
+	bt_contended_in_atomic(test, &rm, BT_ATOMIC_SPIN_MUTEX);
+	bt_contended_in_atomic(test, &rm, BT_ATOMIC_CRITICAL);
+	bt_contended_in_atomic(test, &rms, BT_ATOMIC_SPIN_MUTEX);
+	bt_contended_in_atomic(test, &rms, BT_ATOMIC_CRITICAL);
+	/* Both locks go on: a read and a write each. */
+	rm_rlock(&a->rm, &a->tr);
+	rm_runlock(&a->rm, &a->tr);
+	rm_wlock(&a->rm);
+	rm_wunlock(&a->rm);
+	rms_rlock(&a->rms);
+	rms_runlock(&a->rms);
+	rms_wlock(&a->rms);
+	rms_wunlock(&a->rms);
+	rm_destroy(&a->rm);
+	rms_destroy(&a->rms);
+}
+
 static void misuse_rms_recursion_and_unlocks_not_held_are_reported(struct kunit *test)
 {
 	struct rmslock rms;
@@ -1979,6 +2059,7 @@ static struct kunit_case rm_misuse_cases[] = {
 	KUNIT_CASE(misuse_thread_exit_with_an_rm_read_lock_held_is_reported),
 	KUNIT_CASE(misuse_rm_rlock_in_interrupt_context_is_reported),
 	KUNIT_CASE(misuse_rm_wlock_with_preemption_disabled_is_reported_and_not_taken),
+	KUNIT_CASE(misuse_contended_rm_rlock_in_atomic_context_is_reported_once_and_not_taken),
 	KUNIT_CASE(misuse_rms_recursion_and_unlocks_not_held_are_reported),
 	KUNIT_CASE(misuse_rms_destroy_while_held_and_use_after_destroy_are_reported),
 	{}

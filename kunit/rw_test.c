@@ -276,6 +276,10 @@ SLC_CASE(rw_soft_interrupt_on_the_writer_leaves_its_hold,
 	 slc_soft_interrupt_on_the_exclusive_owner_leaves_its_hold, rw_ops)
 SLC_CASE(rw_interrupt_on_a_reader_wanting_to_write_leaves_its_hold,
 	 slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold, rw_ops)
+SLC_CASE(rw_contended_xlock_in_atomic_context_spins_and_reports_once,
+	 slc_contended_xlock_in_atomic_context_spins_and_reports_once, rw_ops)
+SLC_CASE(rw_contended_slock_in_atomic_context_spins_and_reports_once,
+	 slc_contended_slock_in_atomic_context_spins_and_reports_once, rw_ops)
 SLC_CASE(rw_recursion_on_non_recursive_lock_reported,
 	 slc_recursion_on_non_recursive_lock_reported, rw_ops)
 SLC_CASE(rw_rlock_of_a_lock_held_for_writing_by_the_caller_reported,
@@ -355,6 +359,8 @@ static struct kunit_case rw_misuse_cases[] = {
 	KUNIT_CASE(rw_hard_interrupt_on_the_writer_leaves_its_hold),
 	KUNIT_CASE(rw_soft_interrupt_on_the_writer_leaves_its_hold),
 	KUNIT_CASE(rw_interrupt_on_a_reader_wanting_to_write_leaves_its_hold),
+	KUNIT_CASE(rw_contended_xlock_in_atomic_context_spins_and_reports_once),
+	KUNIT_CASE(rw_contended_slock_in_atomic_context_spins_and_reports_once),
 	KUNIT_CASE(rw_held_across_a_sleep_reported),
 	KUNIT_CASE(rw_sleep_with_another_rw_held_reported),
 	KUNIT_CASE(sx_taken_while_holding_an_rw_lock_reported),

@@ -1111,6 +1111,86 @@ void slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold(
 		KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
 	}
 	ops->destroy(l);
+/*
+ * A contended acquisition under a spin mutex and inside critical_enter, while the exclusive
+ * owner sleeps: one report, no sleep, the lock taken once the owner releases it, and the
+ * thread's context balanced after (harness.h bt_contended_in_atomic).
+ */
+struct slc_atomic {
+	const struct slc_ops *ops;
+	void *l;
+};
+
+static void slc_atomic_xlock(void *ctx)
+{
+	struct slc_atomic *a = ctx;
+
+	a->ops->xlock(a->l);
+}
+
+static void slc_atomic_xunlock(void *ctx)
+{
+	struct slc_atomic *a = ctx;
+
+	a->ops->xunlock(a->l);
+}
+
+static void slc_atomic_sunlock(void *ctx)
+{
+	struct slc_atomic *a = ctx;
+
+	a->ops->sunlock(a->l);
+}
+
+static int slc_atomic_take_x(void *ctx)
+{
+	struct slc_atomic *a = ctx;
+
+	a->ops->xlock(a->l);
+	return a->ops->xlocked(a->l);
+}
+
+static int slc_atomic_take_s(void *ctx)
+{
+	struct slc_atomic *a = ctx;
+	unsigned long w;
+
+	a->ops->slock(a->l);
+	w = a->ops->word(a->l);
+	return (w & a->ops->w_shared) && (w >> a->ops->w_sharers_shift) == 1;
+}
+
+static void slc_contended_in_atomic(struct kunit *test, const struct slc_ops *ops, bool exclusive)
+{
+	static const enum bt_atomic_mode modes[] = { BT_ATOMIC_SPIN_MUTEX, BT_ATOMIC_CRITICAL };
+	struct slc_atomic a = { ops, slc_new(test, ops, "atomic contended", 0) };
+	struct bt_atomic_lock l = {
+		.what = exclusive ? "xlock in atomic context" : "slock in atomic context",
+		.ctx = &a,
+		.owner_lock = slc_atomic_xlock,
+		.owner_unlock = slc_atomic_xunlock,
+		.acquire = exclusive ? slc_atomic_take_x : slc_atomic_take_s,
+		.release = exclusive ? slc_atomic_xunlock : slc_atomic_sunlock,
+		.expect_taken = true,
+	};
+
+	for (int i = 0; i < ARRAY_SIZE(modes); i++) {
+		bt_contended_in_atomic(test, &l, modes[i]);
+		KUNIT_EXPECT_EQ(test, ops->word(a.l) & ~ops->w_xwaiters, ops->w_unlocked);
+	}
+	ops->destroy(a.l);
+}
+
+void slc_contended_xlock_in_atomic_context_spins_and_reports_once(struct kunit *test,
+								   const struct slc_ops *ops)
+{
+	slc_contended_in_atomic(test, ops, true);
+}
+
+void slc_contended_slock_in_atomic_context_spins_and_reports_once(struct kunit *test,
+								   const struct slc_ops *ops)
+{
+	slc_contended_in_atomic(test, ops, false);
 }
 
 void slc_recursion_on_non_recursive_lock_reported(struct kunit *test, const struct slc_ops *ops)

@@ -153,6 +153,8 @@ void slc_sysinit_initialises_the_lock_at_module_load(struct kunit *test,
 	X(slc_hard_interrupt_on_the_exclusive_owner_leaves_its_hold)			\
 	X(slc_soft_interrupt_on_the_exclusive_owner_leaves_its_hold)			\
 	X(slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold)	\
+	X(slc_contended_xlock_in_atomic_context_spins_and_reports_once)		\
+	X(slc_contended_slock_in_atomic_context_spins_and_reports_once)		\
 	X(slc_recursion_on_non_recursive_lock_reported)					\
 	X(slc_slock_of_a_lock_held_exclusively_by_the_caller_reported)			\
 	X(slc_downgrade_of_recursed_lock_reported)					\

@@ -72,6 +72,41 @@ bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
 	return false;
 }
 
+bool may_block(const ReportSubject &subject, const void *spin_interlock, const char *what,
+	       const char *instead, const char *file, int line)
+{
+	bsdsync_context ctx = spin_interlock ? bsdsync_context_without_spin()
+					     : bsdsync_current_context();
+	/* With interrupts on (a thread context), this CPU holds no spin mutex: 0 here. */
+	int spins = bsdsync_spin_nesting();
+	int allowed = spin_interlock ? 1 : 0;
+	if (likely(ctx == BSDSYNC_CTX_THREAD && spins <= allowed))
+		return true;
+	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject, file, line,
+		       "%s in interrupt context: %s", what, instead);
+		return false;
+	}
+	/* A spin mutex held (other than the interlock): name the newest one. Interrupts are
+	 * off while one is held, so this CPU's record is stable. Each entry names a lock by
+	 * its lock_object, which comes first in every spin lock. */
+	if (spins > allowed) {
+		const bsdsync_spin_held *h = bsdsync_cpu_spin_held();
+		const lock_object *held = nullptr;
+		for (int i = 0; i < h->count && i < BSDSYNC_SPIN_TRACK; i++)
+			if (h->lock[i] && h->lock[i] != spin_interlock)
+				held = static_cast<const lock_object *>(h->lock[i]);
+		const char *name = held && held->lo_name ? held->lo_name : "(untracked)";
+		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
+		       "%s while holding spin mutex \"%s\": %s", what, name, instead);
+		return false;
+	}
+	report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
+	       "%s in a critical section, an RCU read section, or with %s disabled: %s", what,
+	       ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption", instead);
+	return false;
+}
+
 } // namespace bsdsync
 
 using namespace bsdsync;

@@ -126,6 +126,24 @@ const lock_object *nosleep_held_other(const lock_object *except1, const lock_obj
 bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
 				const char *file, int line);
 
+/*
+ * The context rule of blocking (architecture.md, "Contexts"), kept here once: every path that
+ * may block (sleep(9) and cv/sema through it, lockmgr, the contended sleep mutex, sx, rw, rm
+ * and rms) calls this before it queues. True if the current thread may block. Otherwise it
+ * reports once and returns false, and the caller must not block: it spins for the lock, fails
+ * or does not take it, as `instead` says in the report. BSDSYNC_RULE_SLEEP_INTERRUPT in a hard
+ * or soft interrupt; BSDSYNC_RULE_SLEEP_ATOMIC with a spin mutex held (named in the text), in
+ * a critical section, with preemption or interrupts off, or in an RCU read section. Blocking
+ * there would not only be slow: Linux resets the preempt count ("scheduling while atomic"),
+ * the thread resumes on another CPU, and the first CPU's spin record keeps its count and saved
+ * interrupt state (its interrupts never come back on).
+ * `subject` names the lock or wait channel, `what` the operation ("mtx_lock", ...).
+ * `spin_interlock`: a spin mutex the caller holds and the sleep itself releases
+ * (msleep_spin), or null; the context is then judged as it will be without it.
+ */
+bool may_block(const ReportSubject &subject, const void *spin_interlock, const char *what,
+	       const char *instead, const char *file, int line);
+
 /* Set by the personality at load: Giant's lock object (excepted from the check, since every
  * sleep drops Giant) and how to name a lock in a report. */
 extern const lock_object *(*td_giant_object)();

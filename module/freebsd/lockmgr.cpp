@@ -157,18 +157,12 @@ void release_interlock(Request &r)
 	cls->unlock(ilk, &how, r.file, r.line);	/* reports itself if it cannot */
 }
 
-/* Can the caller block here? Reports and returns false in interrupt or atomic context. */
+/* Can the caller block here? Reports and returns false in interrupt or atomic context
+ * (core/thread.h may_block). */
 bool may_block(const Request &r)
 {
-	bsdsync_context ctx = bsdsync_current_context();
-	if (likely(ctx == BSDSYNC_CTX_THREAD))
-		return true;
-	bool irq = ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ;
-	report(irq ? BSDSYNC_RULE_SLEEP_INTERRUPT : BSDSYNC_RULE_SLEEP_ATOMIC, subject(r.lk), r.file,
-	       r.line, "%s would sleep %s: failed with EBUSY instead", r.what,
-	       irq ? "in interrupt context"
-		   : "in a critical section or with interrupts or preemption disabled");
-	return false;
+	return bsdsync::may_block(subject(r.lk), nullptr, r.what, "failed with EBUSY instead",
+				  r.file, r.line);
 }
 
 /* ---- waking: whom a change of the word lets run -------------------------------------- */

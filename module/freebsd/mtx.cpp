@@ -35,7 +35,10 @@
  * MTX_DEF spins while the owner runs on a CPU (adaptive) and otherwise blocks on the
  * mutex's turnstile queue, lending its priority to the owner while it waits (core/prio.cpp);
  * the release of a contested mutex ends that lending, and a thread that takes a CONTESTED
- * mutex inherits the priority of the threads still queued (prio_claim).
+ * mutex inherits the priority of the threads still queued (prio_claim). A caller that may not
+ * block (an interrupt, a spin mutex held, a critical section: core/thread.h may_block) is
+ * reported once and spins for the mutex instead of queueing; a locker that finds the word
+ * DESTROYED while it waits is reported and does not take it.
  *
  * MTX_SPIN: every acquisition, recursions included, is one spinlock_enter() naming the mutex
  * (interrupts and preemption off, nested by a per-CPU count whose record says which spin
@@ -153,6 +156,36 @@ thread *prio_owner(const void *lock)
 	return (thread *)owner_of(load_relaxed(&static_cast<const mtx *>(lock)->mtx_lock));
 }
 
+BSDSYNC_COLD void report_destroyed_while_waiting(mtx *m, const char *file, int line)
+{
+	report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
+	       "mtx_lock of a mutex destroyed while we waited: not taken");
+}
+
+/*
+ * Take m by spinning, for a caller that cannot block (interrupt or atomic context, reported
+ * already): wait on plain loads until the word is free, then CAS it, as mtx_lock_spin does.
+ * False if m was destroyed meanwhile (reported once; not taken). MTX_DESTROYED has no owner
+ * bits, so it is tested before "free": a CAS from it would take a dead mutex.
+ */
+bool spin_acquire(mtx *m, uintptr v, const char *file, int line)
+{
+	const uintptr me = self();
+	for (;;) {
+		if (unlikely(v == MTX_DESTROYED)) {
+			report_destroyed_while_waiting(m, file, line);
+			return false;
+		}
+		if (owner_of(v) == 0) {
+			if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
+				return true;
+			continue;
+		}
+		bsdsync_cpu_relax();
+		v = load_relaxed(&m->mtx_lock);
+	}
+}
+
 BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *file, int line)
 {
 	const uintptr me = self();
@@ -178,13 +211,8 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,
 		       "sleep mutex taken in interrupt context (use a spin mutex, or a threaded "
 		       "handler)");
-		for (;;) {
-			if (owner_of(v) == 0 &&
-			    cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED)))
-				return;
-			bsdsync_cpu_relax();
-			v = load_relaxed(&m->mtx_lock);
-		}
+		spin_acquire(m, v, file, line);
+		return;
 	}
 
 	if (owner_of(v) == me) {
@@ -193,6 +221,12 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 	}
 
 	for (;;) {
+		/* Before "free": MTX_DESTROYED has no owner bits (a CAS from it would take a
+		 * dead mutex and leave a held record nobody can pop). Not taken. */
+		if (unlikely(v == MTX_DESTROYED)) {
+			report_destroyed_while_waiting(m, file, line);
+			return;
+		}
 		if (owner_of(v) == 0) {
 			/* Free; maybe CONTESTED, which the new owner keeps: it must wake the
 			 * threads still queued when it releases. */
@@ -204,11 +238,6 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 			}
 			continue;
 		}
-		if (unlikely(v == MTX_DESTROYED)) {
-			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
-			       "mtx_lock of a mutex destroyed while we waited");
-			return;
-		}
 		/* Adaptive: while the owner runs, it will release soon; spinning is cheaper than
 		 * two context switches. */
 		if (bsdsync_spin_on_owner(&m->mtx_lock, owner_of(v), ~MTX_FLAGMASK)) {
@@ -216,10 +245,19 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 			continue;
 		}
 
+		/* Atomic context (a spin mutex held, a critical section, ...) cannot block:
+		 * report once, then spin for the mutex as the interrupt path does. */
+		if (unlikely(!may_block(subject_of(lo_of(m)), nullptr, "mtx_lock",
+					"spinning for it instead", file, line))) {
+			if (spin_acquire(m, v, file, line))
+				held_push(m);
+			return;
+		}
+
 		WaitTable::Guard g(turnstiles, m);
 		v = load_relaxed(&m->mtx_lock);
 		if (owner_of(v) == 0 || v == MTX_DESTROYED)
-			continue;	/* released meanwhile: retry (g unlocks) */
+			continue;	/* released or destroyed meanwhile: look again (g unlocks) */
 		/* Set CONTESTED under the chain lock, before queueing: from here the owner's
 		 * unlock CAS fails and its slow path takes this chain lock and finds us. */
 		if (!(v & MTX_CONTESTED) && !cas_relaxed(&m->mtx_lock, &v, v | MTX_CONTESTED))

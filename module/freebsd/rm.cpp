@@ -51,7 +51,10 @@
  *   with a tracker past a waiting writer), or else rm_readers-- (back out; it may wake the
  *   drainer, below), spin while the writer runs (as rw_semaphore's optimistic spinning),
  *   then queue: under the chain, set WAITERS with a CAS if the writer still owns the word,
- *   enqueue on WQ_SHARED, block, and retry from the start when woken.
+ *   enqueue on WQ_SHARED, block, and retry from the start when woken. A reader that may
+ *   not block (interrupt or atomic context) is reported and not taken instead of queueing
+ *   (it cannot spin either: the writer may be waiting for a grace period, which waits for
+ *   the reader's CPU to leave its atomic section).
  *   Read unlock: the fast path's readers-- if this CPU has its token, else rm_readers--;
  *   a decrement that takes rm_readers from DRAIN_WAIT + 1 to DRAIN_WAIT wakes the drainer
  *   (touching only the chain after the decrement: the writer may then release and
@@ -425,6 +428,13 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 			return false;
 		if (spin_on_writer(st, w))
 			continue;
+		/* Atomic context (a spin mutex held, a critical section) cannot block, and
+		 * cannot spin either: a writer revoking tokens waits for a grace period, which
+		 * waits for this CPU to leave its atomic section. Reported once; not taken, as
+		 * in interrupt context. */
+		if (unlikely(!may_block(subject_of(r.lo), nullptr, r.what,
+					"not taken (a writer holds it)", r.file, r.line)))
+			return false;
 		queue_behind_writer(r.lo, st, WQ_SHARED, r.unbounded);
 	}
 	/* Reports are made with the chain released. */
@@ -599,22 +609,10 @@ void write_exit(lock_object *lo, RmState *st)
 	write_exit_slow(lo, st);
 }
 
-/* A writer may block and waits for a grace period: thread context only. */
+/* A writer may block and waits for a grace period: thread context only (core/thread.h). */
 bool writer_may_block(const lock_object *lo, const char *what, const char *file, int line)
 {
-	bsdsync_context ctx = bsdsync_current_context();
-	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
-		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo), file, line,
-		       "%s in interrupt context: not taken", what);
-		return false;
-	}
-	if (ctx != BSDSYNC_CTX_THREAD) {
-		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject_of(lo), file, line,
-		       "%s with interrupts or preemption disabled (spin mutex, critical section): "
-		       "not taken", what);
-		return false;
-	}
-	return true;
+	return may_block(subject_of(lo), nullptr, what, "not taken", file, line);
 }
 
 /* Is lo a live lock of one of the wanted classes? One load and compare on the fast

@@ -80,7 +80,9 @@
  * Readers and writers spin while the exclusive owner runs on a CPU (adaptive), then queue; a
  * writer also spins a bounded while on a read-held lock, and a reader a bounded while on a
  * spinning writer. sx waits release Giant while blocked (FreeBSD GIANT_SAVE) and take it
- * back after.
+ * back after. A thread that may not block (interrupt or atomic context: a spin mutex held, a
+ * critical section; core/thread.h may_block) is reported once and spins for the lock instead
+ * of queueing (it sets no waiter bit).
  */
 #include "freebsd/shared_lock.h"
 #include "core/prio.h"
@@ -248,6 +250,52 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	return error;
 }
 
+BSDSYNC_COLD void report_destroyed_while_waiting(SharedLock *l, const char *op,
+						 const char *file, int line);
+
+/*
+ * Take the lock by spinning, for a caller that cannot block (interrupt or atomic context,
+ * reported already): 0, or EINVAL if it was destroyed meanwhile (reported). A reader passes
+ * waiting writers (it cannot wait behind them). The caller records the hold.
+ */
+int spin_acquire(SharedLock *l, uintptr v, bool exclusive, const char *op, const char *file,
+		 int line)
+{
+	for (;;) {
+		if (v == kDestroyed) {
+			report_destroyed_while_waiting(l, op, file, line);
+			return BSDSYNC_EINVAL;
+		}
+		if (exclusive ? (v & ~kWaiters) == kUnlocked : (v & kShared) != 0) {
+			if (cas_acquire(&l->word, &v,
+					exclusive ? self() | (v & kWaiters) : v + kOneSharer))
+				return 0;
+			continue;
+		}
+		bsdsync_cpu_relax();
+		v = load_relaxed(&l->word);
+	}
+}
+
+/*
+ * A thread in atomic context (a spin mutex held, a critical section, ...) must not block:
+ * report once (core/thread.h may_block) and spin for the lock instead. False if it may block.
+ */
+bool spin_if_atomic(const SharedLockKind &k, SharedLock *l, uintptr v, bool exclusive,
+		    const char *op, const char *file, int line, int *error)
+{
+	if (likely(may_block(subj(l), nullptr, op, "spinning for it instead", file, line)))
+		return false;
+	*error = spin_acquire(l, v, exclusive, op, file, line);
+	if (*error == 0) {
+		if (exclusive)
+			exclusive_acquired(k, &l->lo);
+		else
+			shared_acquired(k, &l->lo);
+	}
+	return true;
+}
+
 /*
  * In interrupt context (curthread is the interrupted thread): does the interrupted thread hold
  * l shared? Read from its own records, which only it writes, and it is off this CPU's stack
@@ -306,18 +354,7 @@ BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool 
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
 		       "%s in interrupt context (%s locks may block)", op, k.name);
 	}
-	for (;;) {
-		if (v == kDestroyed)
-			return BSDSYNC_EINVAL;
-		if (exclusive ? (v & ~kWaiters) == kUnlocked : (v & kShared) != 0) {
-			if (cas_acquire(&l->word, &v,
-					exclusive ? self() | (v & kWaiters) : v + kOneSharer))
-				return 0;
-			continue;
-		}
-		bsdsync_cpu_relax();
-		v = load_relaxed(&l->word);
-	}
+	return spin_acquire(l, v, exclusive, op, file, line);
 }
 
 BSDSYNC_COLD void report_destroyed_while_waiting(SharedLock *l, const char *op,
@@ -437,6 +474,10 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			continue;
 		}
 
+		int spun;
+		if (unlikely(spin_if_atomic(k, l, v, true, op, file, line, &spun)))
+			return spun;
+
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
 		if ((v & ~kWaiters) == kUnlocked || v == kDestroyed)
@@ -494,6 +535,10 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			if (v != was)
 				continue;
 		}
+
+		int spun;
+		if (unlikely(spin_if_atomic(k, l, v, false, op, file, line, &spun)))
+			return spun;
 
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);

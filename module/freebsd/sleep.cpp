@@ -22,42 +22,13 @@ ReportSubject channel_subject(const SleepRequest &r)
 	return ReportSubject{ "wait channel", r.what, r.channel, nullptr };
 }
 
-/* The context rules of sleeping (locking(9)); reports and returns false if the thread must
- * not sleep here. msleep_spin callers hold exactly their interlock spin mutex, and are
- * judged by the context they will sleep in once it is released. */
+/* The context rules of sleeping (locking(9), core/thread.h may_block); reports and returns
+ * false if the thread must not sleep here. msleep_spin callers hold exactly their interlock
+ * spin mutex, and are judged by the context they will sleep in once it is released. */
 bool may_sleep(const SleepRequest &r)
 {
-	bsdsync_context ctx = r.interlock_is_spin ? bsdsync_context_without_spin()
-						  : bsdsync_current_context();
-
-	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
-		report(BSDSYNC_RULE_SLEEP_INTERRUPT, channel_subject(r), r.file, r.line,
-		       "%s in interrupt context", r.what);
-		return false;
-	}
-	int spins = bsdsync_spin_nesting();
-	int allowed = r.interlock_is_spin ? 1 : 0;
-	if (spins > allowed) {
-		const bsdsync_spin_held *h = bsdsync_cpu_spin_held();
-		const mtx *held = nullptr;
-		for (int i = 0; i < h->count && i < BSDSYNC_SPIN_TRACK; i++)
-			if (h->lock[i] != r.interlock)
-				held = static_cast<const mtx *>(h->lock[i]);
-		if (held)
-			report(BSDSYNC_RULE_SLEEP_ATOMIC, subject_of(&held->lock_object), r.file,
-			       r.line, "%s while holding this spin mutex", r.what);
-		else
-			report(BSDSYNC_RULE_SLEEP_ATOMIC, channel_subject(r), r.file, r.line,
-			       "%s while holding a spin mutex", r.what);
-		return false;
-	}
-	if (ctx != BSDSYNC_CTX_THREAD) {
-		report(BSDSYNC_RULE_SLEEP_ATOMIC, channel_subject(r), r.file, r.line,
-		       "%s in a critical section, an RCU read section, or with %s disabled",
-		       r.what, ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption");
-		return false;
-	}
-	return true;
+	return may_block(channel_subject(r), r.interlock_is_spin ? r.interlock : nullptr, r.what,
+			 "not slept (EWOULDBLOCK)", r.file, r.line);
 }
 
 /* giant_owned() without the call: Giant's word names the current thread. */
