@@ -179,6 +179,8 @@ void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(vo
 		r->total = c->total;
 	}
 	kfree(c);
+}
+
 struct bt_atomic_run {
 	const struct bt_atomic_lock *l;
 	enum bt_atomic_mode mode;

@@ -124,6 +124,8 @@ struct bt_irq_result {
 };
 void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
 				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r);
+
+/*
  * A contended acquisition of a blocking lock in atomic context (misuse: a sleeping lock where
  * the thread may not sleep), checked the same way for every lock type. An owner thread on one
  * CPU takes the lock and sleeps (not running, so a waiter cannot spin on it) until the test

@@ -968,6 +968,8 @@ static void misuse_hard_interrupt_taking_its_owners_mutex_leaves_the_hold(struct
 static void misuse_soft_interrupt_taking_its_owners_mutex_leaves_the_hold(struct kunit *test)
 {
 	mtx_owner_interrupted_by_a_locker(test, true);
+}
+
 /* ---- misuse: a contended mtx_lock where the thread may not block ----------------------- */
 
 static void atomic_mtx_lock(void *m) { mtx_lock((struct mtx *)m); }

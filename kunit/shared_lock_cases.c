@@ -1111,6 +1111,8 @@ void slc_interrupt_on_a_shared_holder_wanting_it_exclusively_leaves_the_hold(
 		KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
 	}
 	ops->destroy(l);
+}
+
 /*
  * A contended acquisition under a spin mutex and inside critical_enter, while the exclusive
  * owner sleeps: one report, no sleep, the lock taken once the owner releases it, and the
