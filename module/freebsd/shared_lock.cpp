@@ -73,8 +73,11 @@
  *
  * Readers and writers spin while the exclusive owner runs on a CPU (adaptive), then queue; a
  * writer also spins a bounded while on a read-held lock, and a reader a bounded while on a
- * spinning writer. sx waits release Giant while blocked (FreeBSD GIANT_SAVE) and take it
- * back after.
+ * spinning writer. An sx wait releases Giant in full before it first spins or blocks and
+ * takes it back only once the wait is over, the lock acquired (FreeBSD GIANT_SAVE and
+ * GIANT_RESTORE in _sx_xlock_hard/_sx_slock_hard): a waiter that kept Giant while it spun on
+ * a running owner that wants Giant would burn both CPUs. rw waits keep Giant, as FreeBSD's
+ * turnstile waits do.
  */
 #include "freebsd/shared_lock.h"
 #include "core/prio.h"
@@ -197,7 +200,8 @@ constexpr int kRetry = -1;
 constexpr int kGranted = 2;
 
 /*
- * Queue on the lock (chain held by g, our bit set) and block. Returns kRetry when woken by a
+ * Queue on the lock (chain held by g, our bit set) and block (Giant already released by the
+ * caller's GiantSave for the sx kind). Returns kRetry when woken by a
  * release (the lock was left free: compete for it again), 0 when a downgrade let us in (a
  * reader, already counted in the word), or the error of a signal (EINTR/ERESTART).
  */
@@ -208,7 +212,6 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	Waiter w;
 	t.enqueue(g, w, l, queue, nullptr);
 	g.unlock();
-	unsigned giant = k.drop_giant ? giant_drop(file, line) : 0;
 	SettleArgs settle_args{ &k, l };
 	bsdsync_block_result r;
 	if (propagates(k)) {
@@ -231,7 +234,6 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	} else {
 		error = block_errno(r);	/* the bits were settled in wait() */
 	}
-	giant_pickup(giant, file, line);
 	return error;
 }
 
@@ -353,6 +355,7 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		return 0;
 	}
 	bool spun_on_readers = false;
+	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & ~kWaiters) == kUnlocked) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
@@ -367,6 +370,9 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			report_destroyed_while_waiting(l, op, file, line);
 			return BSDSYNC_EINVAL;
 		}
+		/* From here the thread spins or blocks: not with Giant (sx). */
+		if (k.drop_giant)
+			giant.drop();
 		/* Adaptive: an exclusive owner running on a CPU will release soon. */
 		uintptr owner = owner_of(v);
 		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
@@ -414,6 +420,7 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 	ThreadState *t = td_self();
 	const bool holds_shared = t && t->*k.shared_holds > 0;
 	const uintptr stops = holds_shared ? 0 : kExclusiveWaiters | kWriteSpinner;
+	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & kShared) && !(v & stops)) {
 			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
@@ -426,6 +433,9 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			report_destroyed_while_waiting(l, op, file, line);
 			return BSDSYNC_EINVAL;
 		}
+		/* From here the thread spins or blocks: not with Giant (sx). */
+		if (k.drop_giant)
+			giant.drop();
 		uintptr owner = owner_of(v);
 		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
 			v = load_relaxed(&l->word);
