@@ -200,10 +200,10 @@ constexpr int kRetry = -1;
 constexpr int kGranted = 2;
 
 /*
- * Queue on the lock (chain held by g, our bit set) and block (Giant already released by the
- * caller's GiantSave for the sx kind). Returns kRetry when woken by a
- * release (the lock was left free: compete for it again), 0 when a downgrade let us in (a
- * reader, already counted in the word), or the error of a signal (EINTR/ERESTART).
+ * Queue on the lock (chain held by g, our bit set) and block; an sx waiter's Giant is already
+ * released (the caller's GiantSave). Returns kRetry when woken by a release (the lock was
+ * left free: compete for it again), 0 when a downgrade let us in (a reader, already counted
+ * in the word), or the error of a signal (EINTR/ERESTART).
  */
 int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
 	  bool interruptible, const char *file, int line)
