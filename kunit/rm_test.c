@@ -1261,6 +1261,143 @@ static void rms_wlock_waits_for_sleeping_readers(struct kunit *test)
 	rms_destroy(&d->rms);
 }
 
+/*
+ * Giant: every wait of a sleepable rm lock or an rms lock releases it (FreeBSD: the
+ * sleepable rm waits in sx_xlock, rms in msleep, and both drop Giant), and takes it back
+ * once the lock is acquired. The waiter holds Giant twice and waits behind the holder
+ * (for GW_RMS_WLOCK, a writer waiting for a reader to leave); the holder then wants Giant.
+ * A waiter that kept Giant would deadlock with it: the holder tries (bounded, sleeping in
+ * between) instead of blocking, so that such a waiter fails the case instead of hanging it.
+ */
+enum { GW_RMS_RLOCK, GW_RMS_WLOCK, GW_RM_RLOCK, GW_RM_WLOCK };
+
+struct giant_wait {
+	struct rmlock rm;		/* RM_SLEEPABLE */
+	struct rmslock rms;
+	int op;				/* what the waiter does (GW_*) */
+	int holder_in, waiter_started, holder_got_giant, waiter_in, waiter_depth_ok;
+};
+
+static void giant_wait_holder(void *arg)
+{
+	struct giant_wait *g = arg;
+	unsigned long deadline = jiffies + 60 * HZ;
+
+	if (g->op == GW_RMS_WLOCK)
+		rms_rlock(&g->rms);
+	else if (g->op == GW_RMS_RLOCK)
+		rms_wlock(&g->rms);
+	else
+		rm_wlock(&g->rm);
+	WRITE_ONCE(g->holder_in, 1);
+	while (!READ_ONCE(g->waiter_started) && time_before(jiffies, deadline))
+		msleep(1);
+	/* Sleeping between tries: the waiter blocks, it does not spin on us. */
+	deadline = jiffies + 60 * HZ;
+	while (time_before(jiffies, deadline)) {
+		if (mtx_trylock(&Giant)) {
+			WRITE_ONCE(g->holder_got_giant, 1);
+			mtx_unlock(&Giant);
+			break;
+		}
+		msleep(1);
+	}
+	if (g->op == GW_RMS_WLOCK)
+		rms_runlock(&g->rms);
+	else if (g->op == GW_RMS_RLOCK)
+		rms_wunlock(&g->rms);
+	else
+		rm_wunlock(&g->rm);
+}
+
+static void giant_wait_waiter(void *arg)
+{
+	struct giant_wait *g = arg;
+	struct rm_priotracker tr;
+
+	mtx_lock(&Giant);
+	mtx_lock(&Giant);
+	WRITE_ONCE(g->waiter_started, 1);
+	switch (g->op) {
+	case GW_RMS_RLOCK:
+		rms_rlock(&g->rms);
+		break;
+	case GW_RMS_WLOCK:
+		rms_wlock(&g->rms);
+		break;
+	case GW_RM_RLOCK:
+		rm_rlock(&g->rm, &tr);
+		break;
+	case GW_RM_WLOCK:
+		rm_wlock(&g->rm);
+		break;
+	}
+	g->waiter_depth_ok = mtx_owned(&Giant) && mtx_recursed(&Giant);
+	WRITE_ONCE(g->waiter_in, 1);
+	switch (g->op) {
+	case GW_RMS_RLOCK:
+		rms_runlock(&g->rms);
+		break;
+	case GW_RMS_WLOCK:
+		rms_wunlock(&g->rms);
+		break;
+	case GW_RM_RLOCK:
+		rm_runlock(&g->rm, &tr);
+		break;
+	case GW_RM_WLOCK:
+		rm_wunlock(&g->rm);
+		break;
+	}
+	mtx_unlock(&Giant);
+	mtx_unlock(&Giant);
+}
+
+static void run_giant_wait(struct kunit *test, int op)
+{
+	struct giant_wait *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	unsigned long reports = bsdsync_report_total();
+	struct bt_thread h, w;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->op = op;
+	rms_init(&g->rms, "giant rms");
+	rm_init_flags(&g->rm, "giant rm", RM_SLEEPABLE);
+	bt_start(test, &h, giant_wait_holder, g, "bsd-rmg-h");
+	BT_WAIT_UNTIL(test, READ_ONCE(g->holder_in));
+	bt_start(test, &w, giant_wait_waiter, g, "bsd-rmg-w");
+	bt_join(&h);
+	bt_join(&w);
+	KUNIT_EXPECT_TRUE_MSG(test, g->holder_got_giant,
+			      "the waiter kept Giant while it waited: the holder never got it");
+	KUNIT_EXPECT_TRUE(test, g->waiter_in);
+	KUNIT_EXPECT_TRUE_MSG(test, g->waiter_depth_ok,
+			      "Giant not back at depth 2 once the lock was acquired");
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&Giant));
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - reports, 0UL);
+	rm_destroy(&g->rm);
+	rms_destroy(&g->rms);
+}
+
+static void rms_rlock_behind_a_writer_that_wants_giant_releases_giant(struct kunit *test)
+{
+	run_giant_wait(test, GW_RMS_RLOCK);
+}
+
+static void rms_wlock_waiting_for_a_reader_that_wants_giant_releases_giant(struct kunit *test)
+{
+	run_giant_wait(test, GW_RMS_WLOCK);
+}
+
+static void rm_sleepable_rlock_behind_a_writer_that_wants_giant_releases_giant(struct kunit *test)
+{
+	run_giant_wait(test, GW_RM_RLOCK);
+}
+
+static void rm_sleepable_wlock_behind_a_writer_that_wants_giant_releases_giant(struct kunit *test)
+{
+	run_giant_wait(test, GW_RM_WLOCK);
+}
+
 struct rms_try {
 	struct rmslock *rms;
 	int result;
@@ -2022,6 +2159,8 @@ static struct kunit_case rm_cases[] = {
 	KUNIT_CASE(rm_sysinit_initialises_the_lock_at_module_load),
 	KUNIT_CASE(rm_may_be_taken_while_holding_a_mutex),
 	KUNIT_CASE(rm_runlock_then_destroy_and_free_by_the_writer_is_safe),
+	KUNIT_CASE(rm_sleepable_rlock_behind_a_writer_that_wants_giant_releases_giant),
+	KUNIT_CASE(rm_sleepable_wlock_behind_a_writer_that_wants_giant_releases_giant),
 	{}
 };
 
@@ -2032,6 +2171,8 @@ static struct kunit_case rms_cases[] = {
 	KUNIT_CASE(rms_readers_may_sleep_while_holding),
 	KUNIT_CASE(rms_writer_may_sleep_while_holding),
 	KUNIT_CASE(rms_wlock_waits_for_sleeping_readers),
+	KUNIT_CASE(rms_rlock_behind_a_writer_that_wants_giant_releases_giant),
+	KUNIT_CASE(rms_wlock_waiting_for_a_reader_that_wants_giant_releases_giant),
 	KUNIT_CASE(rms_try_rlock_fails_while_a_writer_holds_it),
 	KUNIT_CASE(rms_unlock_releases_the_mode_it_is_held_in),
 	KUNIT_CASE(rms_wowned_rowned_owned_any_speak_of_the_caller),

@@ -7,6 +7,7 @@
  * here through sx_ops; what only sx does (the _sig waits, Giant dropped while blocked, held
  * across a sleep, SX_NOADAPTIVE, a sleepable lock after a mutex) is written here.
  */
+#include <linux/cpumask.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 
@@ -318,6 +319,121 @@ static void sx_waiter_drops_giant_while_blocked_and_restores_its_depth(struct ku
 	sx_destroy(sx);
 }
 
+/*
+ * Giant and a running sx owner that wants Giant (FreeBSD _sx_xlock_hard/_sx_slock_hard:
+ * GIANT_SAVE before the adaptive spin, GIANT_RESTORE once acquired). The owner, busy on one
+ * CPU (never sleeping, so that the waiter keeps spinning on it), holds the sx and tries for
+ * Giant; the waiter, on the other CPU, holds Giant twice and spins for the sx. Giant must be
+ * free while the waiter is still spinning: before it has queued (no waiter bit on the word,
+ * which only the waiter can set while the owner holds the sx) or blocked. A waiter that kept
+ * Giant across the spin burns both CPUs until the scheduler happens to stop it, and frees
+ * Giant only once queued; the owner tries (bounded) instead of blocking so that such a
+ * waiter fails the case instead of hanging it.
+ */
+struct sx_giant_spin {
+	struct sx sx;
+	int shared;			/* the waiter asks for a shared hold */
+	struct task_struct *waiter;
+	int owner_in, waiter_started;
+	unsigned long waiter_nvcsw;	/* its voluntary switches before the sx call */
+	unsigned long waiter_nvcsw_at_giant;	/* ... when the owner got Giant */
+	unsigned long word_at_giant;		/* the sx word then */
+	int owner_got_giant, waiter_in, waiter_depth_ok;
+};
+
+static void sx_giant_spin_owner(void *arg)
+{
+	struct sx_giant_spin *s = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	set_cpus_allowed_ptr(current, cpumask_of(0));
+	sx_xlock(&s->sx);
+	WRITE_ONCE(s->owner_in, 1);
+	/* Acquire: pairs with the waiter's release store (s->waiter is set). */
+	while (!smp_load_acquire(&s->waiter_started) && time_before(jiffies, deadline))
+		cpu_relax();
+	deadline = jiffies + 10 * HZ;
+	while (time_before(jiffies, deadline)) {
+		if (s->waiter_started && mtx_trylock(&Giant)) {
+			s->word_at_giant = READ_ONCE(s->sx.sx_lock);
+			s->waiter_nvcsw_at_giant = READ_ONCE(s->waiter->nvcsw);
+			WRITE_ONCE(s->owner_got_giant, 1);
+			mtx_unlock(&Giant);
+			break;
+		}
+		cpu_relax();
+	}
+	sx_xunlock(&s->sx);
+}
+
+static void sx_giant_spin_waiter(void *arg)
+{
+	struct sx_giant_spin *s = arg;
+
+	set_cpus_allowed_ptr(current, cpumask_of(1));
+	mtx_lock(&Giant);
+	mtx_lock(&Giant);
+	s->waiter = current;
+	s->waiter_nvcsw = current->nvcsw;
+	smp_store_release(&s->waiter_started, 1);
+	if (s->shared)
+		sx_slock(&s->sx);
+	else
+		sx_xlock(&s->sx);
+	s->waiter_depth_ok = mtx_owned(&Giant) && mtx_recursed(&Giant);
+	WRITE_ONCE(s->waiter_in, 1);
+	if (s->shared)
+		sx_sunlock(&s->sx);
+	else
+		sx_xunlock(&s->sx);
+	mtx_unlock(&Giant);
+	mtx_unlock(&Giant);
+}
+
+static void sx_run_giant_spin(struct kunit *test, int shared)
+{
+	struct sx_giant_spin *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread o, w;
+	int spun_without_giant = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	/* One round showing it is proof; the others guard against a round spoiled by the
+	 * scheduler (the owner preempted: the waiter then rightly blocks). */
+	for (int round = 0; round < 5 && !spun_without_giant; round++) {
+		memset(s, 0, sizeof(*s));
+		s->shared = shared;
+		sx_init(&s->sx, "giant spin");
+		bt_start(test, &o, sx_giant_spin_owner, s, "bsd-sxg-o");
+		BT_WAIT_UNTIL(test, READ_ONCE(s->owner_in));
+		bt_start(test, &w, sx_giant_spin_waiter, s, "bsd-sxg-w");
+		bt_join(&o);
+		bt_join(&w);
+		sx_destroy(&s->sx);
+		KUNIT_EXPECT_TRUE(test, s->waiter_in);
+		KUNIT_EXPECT_TRUE_MSG(test, s->waiter_depth_ok,
+				      "Giant not back at depth 2 after the sx was acquired");
+		spun_without_giant = s->owner_got_giant &&
+				     !(s->word_at_giant & (SX_LOCK_SHARED_WAITERS |
+							   SX_LOCK_EXCLUSIVE_WAITERS)) &&
+				     s->waiter_nvcsw_at_giant == s->waiter_nvcsw;
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, spun_without_giant,
+			      "Giant was never free while the waiter spun on the running owner");
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&Giant));
+}
+
+static void sx_xlock_spinning_on_a_running_owner_releases_giant(struct kunit *test)
+{
+	sx_run_giant_spin(test, 0);
+}
+
+static void sx_slock_spinning_on_a_running_owner_releases_giant(struct kunit *test)
+{
+	sx_run_giant_spin(test, 1);
+}
+
 SLC_CASE(sx_init_flags_options_are_recorded, slc_init_flags_options_are_recorded, sx_ops)
 
 static struct sx sysinit_sx, sysinit_sx_flags;
@@ -367,6 +483,8 @@ static struct kunit_case sx_cases[] = {
 	KUNIT_CASE(sx_assert_every_flag_passes_when_true),
 	KUNIT_CASE(sx_may_be_held_across_a_sleep),
 	KUNIT_CASE(sx_waiter_drops_giant_while_blocked_and_restores_its_depth),
+	KUNIT_CASE(sx_xlock_spinning_on_a_running_owner_releases_giant),
+	KUNIT_CASE(sx_slock_spinning_on_a_running_owner_releases_giant),
 	KUNIT_CASE(sx_init_flags_options_are_recorded),
 	KUNIT_CASE(sx_sysinit_initialises_the_lock_at_module_load),
 	KUNIT_CASE(sx_interlock_of_condvar_retaken_in_its_mode),

@@ -59,8 +59,8 @@ struct lock {
 #define LK_ONE_SHARER		(1UL << LK_SHARERS_SHIFT)
 #define LK_UNLOCKED		LK_SHARERS_LOCK(0)
 #define LK_KERNPROC		((unsigned long)(-1) & ~LK_FLAGMASK)
-/* bsdsync: lockdestroy() ran, or the holder of a LK_DRAIN released it. An exclusive-form
- * word no thread can own, so every fast path fails on it and the slow paths report. */
+/* bsdsync: lockdestroy() ran. An exclusive-form word no thread can own, so every fast path
+ * fails on it and the slow paths report. */
 #define LK_DESTROYED		(LK_KERNPROC - LK_ONE_SHARER)
 
 /* lockinit() flags. */

@@ -55,6 +55,41 @@ unsigned giant_drop(const char *file, int line);
 void giant_pickup(unsigned depth, const char *file, int line);
 bool giant_owned();
 
+/*
+ * Giant across the wait for a sleepable lock (sx, sleepable rm, rms: FreeBSD GIANT_SAVE and
+ * GIANT_RESTORE in kern_sx.c, msleep for rms). A thread that kept Giant while it spun on a
+ * running owner, or blocked, could wait forever for an owner that waits for Giant (witness
+ * allows Giant -> sleepable and sleepable -> Giant, so that order is legal). drop() releases
+ * Giant in full before the first spin or block of the wait (once: a thread that does not
+ * hold it then cannot get it back before the wait is over); the destructor takes it back at
+ * its depth when the wait ends, with the lock acquired (or on the error return), never
+ * between a wakeup and the retry.
+ */
+class GiantSave {
+public:
+	GiantSave(const char *file, int line) : file_(file), line_(line) {}
+	GiantSave(const GiantSave &) = delete;
+	GiantSave &operator=(const GiantSave &) = delete;
+	~GiantSave()
+	{
+		if (depth_)
+			giant_pickup(depth_, file_, line_);
+	}
+	void drop()
+	{
+		if (!dropped_) {
+			dropped_ = true;
+			depth_ = giant_drop(file_, line_);
+		}
+	}
+
+private:
+	const char *file_;
+	int line_;
+	unsigned depth_ = 0;
+	bool dropped_ = false;
+};
+
 } // namespace bsdsync::fbsd
 
 #endif

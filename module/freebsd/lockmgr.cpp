@@ -8,7 +8,7 @@
  *   LK_SHARE | n << 5        n sharers (n = 0: LK_UNLOCKED, free)
  *   owner                    held exclusively by the thread `owner` (LK_SHARE clear)
  *   LK_KERNPROC              held exclusively, disowned: any thread may release it
- *   LK_DESTROYED             lockdestroy() ran, or the LK_DRAIN holder released it
+ *   LK_DESTROYED             lockdestroy() ran
  * plus the flag bits SHARED_WAITERS, EXCLUSIVE_WAITERS, DRAIN_WAITING (any of them makes
  * the final release take the slow path) and WRITER_RECURSED (depth-1 in lk_recurse).
  *
@@ -43,10 +43,12 @@
  *                                        the drain queue: every final release and every
  *                                        thread that leaves a slow path without the lock
  *                                        wakes it to look again
- *   free           -> me (drained)       LK_DRAIN, under g, once no thread that queued on
- *                                        the lock is still on its way (lk_pending == 0)
- *   me (drained)   -> DESTROYED          the LK_DRAIN holder's LK_RELEASE; every later use
- *                                        is reported
+ *   free           -> me                 LK_DRAIN, under g, once no thread that queued on
+ *                                        the lock is still on its way (lk_pending == 0):
+ *                                        an ordinary exclusive hold, released by LK_RELEASE
+ *                                        like any other; the lock stays usable (FreeBSD's
+ *                                        kern_lock.c: nothing retires a drained lock, the
+ *                                        man page's "decommissioned" is 4.4BSD's)
  *   UNLOCKED       -> DESTROYED          lockdestroy()
  *
  * The queued counts (lk_exwaiters, lk_exslpfail, lk_shwaiters) are exact: WaitTable keeps
@@ -83,10 +85,6 @@ namespace bsdsync::fbsd {
 namespace {
 
 constexpr unsigned kClass = BSDSYNC_CLASS_LOCKMGR << LO_CLASSSHIFT;
-/* lo_flags class bit: a LK_DRAIN succeeded; only LK_RELEASE by its holder remains. */
-constexpr unsigned kDrained = 0x8000;
-static_assert((kDrained & LO_CLASSFLAGS) == kDrained && !(kDrained & LK_INIT_MASK),
-	      "kDrained is a class-specific lo_flags bit no lockinit flag uses");
 constexpr uintptr kWaitBits = LK_ALL_WAITERS | LK_DRAIN_WAITING;
 
 inline uintptr self() { return (uintptr)curthread(); }
@@ -280,13 +278,11 @@ void leave_slow_path(Request &r, int error)
 	settle(g, lk);
 }
 
-/* The lock was drained or destroyed while the thread waited for it. */
+/* The lock was destroyed while the thread waited for it. */
 BSDSYNC_COLD int gone(const Request &r)
 {
 	report(BSDSYNC_RULE_DESTROYED, subject(r.lk), r.file, r.line,
-	       "%s: the lock was %s while this thread waited for it", r.what,
-	       (load_relaxed(&r.lk->lock_object.lo_flags) & kDrained) ? "drained (LK_DRAIN)"
-									: "destroyed");
+	       "%s: the lock was destroyed while this thread waited for it", r.what);
 	return BSDSYNC_EINVAL;
 }
 
@@ -680,7 +676,7 @@ int drain(Request &r)
 		}
 		if (is_free(x) && load_relaxed(&lk->lk_pending) == 0) {
 			/* Idle: nobody holds it, nobody is queued or on the way. Another drainer's
-			 * bit stays: our final release wakes it (to be told the lock is gone). */
+			 * bit stays: our final release wakes it to drain in turn. */
 			if (cas_acquire(&lk->lk_lock, &x, me | (x & LK_DRAIN_WAITING)))
 				break;
 			continue;
@@ -704,36 +700,11 @@ int drain(Request &r)
 			continue;
 		sleep_on_lock(r, g, WQ_DRAIN);
 	}
-	if (error)
-		return error;
-	fetch_or_relaxed(&lk->lock_object.lo_flags, kDrained);
-	return 0;
+	return error;
 }
 
-/* A drained lock: only its holder's LK_RELEASE is allowed, which retires the lock. */
-BSDSYNC_COLD int drained_op(Request &r, unsigned op)
+BSDSYNC_COLD int not_live(Request &r, unsigned flags)
 {
-	lock *lk = r.lk;
-	uintptr x = load_relaxed(&lk->lk_lock);
-	if (op == LK_RELEASE && xlocked_by(x, self())) {
-		WaitTable::Guard g(sleep_queues, lk);
-		store_release(&lk->lk_lock, LK_DESTROYED);
-		/* Threads that came after the drain (and other drainers): they wake, see it
-		 * gone, report. */
-		Plan p{ 0, true, true, true };
-		carry_out(g, lk, p);
-		return 0;
-	}
-	report(BSDSYNC_RULE_DESTROYED, subject(lk), r.file, r.line,
-	       "%s of a lock drained by LK_DRAIN (only LK_RELEASE by the drainer, then "
-	       "lockdestroy, are allowed)", r.what);
-	return BSDSYNC_EINVAL;
-}
-
-BSDSYNC_COLD int not_live(Request &r, unsigned op, unsigned flags)
-{
-	if ((flags & (LO_INITIALIZED | LO_CLASSMASK)) == (LO_INITIALIZED | kClass))
-		return drained_op(r, op);
 	lock *lk = r.lk;
 	if ((flags & LO_CLASSMASK) == kClass)
 		report(BSDSYNC_RULE_DESTROYED, subject(lk), r.file, r.line,
@@ -958,15 +929,6 @@ extern "C" void fbsd_lockdestroy(struct lock *lk, const char *file, int line)
 					     : "lockdestroy of a lock never passed to lockinit");
 		return;
 	}
-	if (flags & kDrained) {
-		if (x == LK_DESTROYED) {
-			lock_destroy(lo);
-			return;
-		}
-		report(BSDSYNC_RULE_DESTROY_HELD, subject(lk), file, line,
-		       "lockdestroy of a drained lock still held (LK_RELEASE it first)");
-		return;
-	}
 	if (x != LK_UNLOCKED || load_relaxed(&lk->lk_pending) != 0 ||
 	    !cas_relaxed(&lk->lk_lock, &x, LK_DESTROYED)) {
 		report(BSDSYNC_RULE_DESTROY_HELD, subject(lk), file, line,
@@ -1044,7 +1006,7 @@ inline bool fast_release(lock *lk)
 __attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int flags)
 {
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
-	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK)) !=
 		     (LO_INITIALIZED | kClass)) ||
 	    unlikely(bsdsync_in_interrupt()))
 		return false;
@@ -1102,9 +1064,9 @@ int lockmgr_general(struct lock *lk, unsigned int flags, struct lock_object *ilk
 		   timo == LK_TIMO_DEFAULT ? lk->lk_timo : timo, op_name(op), file, line, false };
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
 
-	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK)) !=
 		     (LO_INITIALIZED | kClass))) {
-		int error = not_live(r, op, lflags);
+		int error = not_live(r, lflags);
 		release_interlock(r);
 		return error;
 	}
@@ -1158,10 +1120,10 @@ int lockmgr_general(struct lock *lk, unsigned int flags, struct lock_object *ilk
 extern "C" void fbsd_lockmgr_disown(struct lock *lk, const char *file, int line)
 {
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
-	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK | kDrained)) !=
+	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK)) !=
 		     (LO_INITIALIZED | kClass))) {
 		Request r{ lk, 0, nullptr, 0, 0, "lockmgr_disown", file, line, false };
-		not_live(r, 0, lflags);
+		not_live(r, lflags);
 		return;
 	}
 	uintptr x = load_relaxed(&lk->lk_lock);

@@ -128,6 +128,12 @@
  * priority to that writer (PrioBlock); the writer's slow release ends the lending, and a
  * writer that takes the word with WAITERS set inherits the queued threads' (prio_claim).
  *
+ * Giant: the waits of a sleepable rm (FreeBSD: its sx) and of rms (FreeBSD: msleep) -- a
+ * reader or writer spinning on or queued behind a writer, a writer blocked for readers to
+ * leave -- release Giant in full first and take it back once the lock is acquired
+ * (GiantSave): Giant -> sleepable and sleepable -> Giant are both legal orders. The waits of
+ * a non-sleepable rm keep it, as FreeBSD's (a mutex, a turnstile) do.
+ *
  * Per-thread bookkeeping (core/thread.h): a thread's rm read holds are its trackers, on a
  * list in ThreadState::rm_trackers (newest first), which rm_assert, rm_sleep and the
  * recursion check read; its rms read holds are kept in ThreadState::rms_held. Read and
@@ -391,6 +397,7 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 	RmState *st = r.st;
 	const bool interrupt = r.admit & kAdmitInterrupt;
 	SlowRead outcome;
+	GiantSave giant(r.file, r.line);	/* taken back on return, the hold taken or not */
 
 	for (;;) {
 		uintptr w = load_acquire(&st->rm_lock);
@@ -426,6 +433,9 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 		central_exit(r.lo, st);
 		if (r.trylock || interrupt)
 			return false;
+		/* A sleepable lock's wait (spin or block) is made without Giant. */
+		if (r.unbounded)
+			giant.drop();
 		if (spin_on_writer(st, w))
 			continue;
 		/* Atomic context (a spin mutex held, a critical section) cannot block, and
@@ -488,7 +498,7 @@ inline void read_exit(lock_object *lo, RmState *st, bool interrupt)
 }
 
 /* Steps 2-5 of the write lock (top comment): the caller owns rm_lock. */
-void drain_readers(lock_object *lo, RmState *st, bool unbounded)
+void drain_readers(lock_object *lo, RmState *st, bool unbounded, const char *file, int line)
 {
 	long moved = 0;
 	if (st->rm_pcpu && load_full(&st->rm_tokens)) {
@@ -520,6 +530,11 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded)
 		bsdsync_cpu_relax();
 		n = load_acquire(&st->rm_readers);
 	}
+	/* A sleepable lock's writer blocks for its readers without Giant (rms: FreeBSD's
+	 * msleep): a reader may be about to take Giant. Taken back once the readers are out. */
+	GiantSave giant(file, line);
+	if (n != 0 && unbounded)
+		giant.drop();
 	while (n != 0) {
 		WaitTable::Guard g(turnstiles, lo);
 		if (fetch_add_full(&st->rm_readers, kDrainWait) == 0) {
@@ -543,6 +558,7 @@ BSDSYNC_NOINLINE bool write_enter_slow(lock_object *lo, RmState *st, bool unboun
 				       const char *what, const char *file, int line)
 {
 	const uintptr me = self();
+	GiantSave giant(file, line);	/* taken back on return, with the drain done */
 	for (;;) {
 		uintptr w = load_relaxed(&st->rm_lock);
 		if (unlikely(w == BSDSYNC_RM_DESTROYED)) {
@@ -560,11 +576,14 @@ BSDSYNC_NOINLINE bool write_enter_slow(lock_object *lo, RmState *st, bool unboun
 			}
 			continue;
 		}
+		/* A sleepable lock's wait (spin or block) is made without Giant. */
+		if (unbounded)
+			giant.drop();
 		if (spin_on_writer(st, w))
 			continue;
 		queue_behind_writer(lo, st, WQ_EXCLUSIVE, unbounded);
 	}
-	drain_readers(lo, st, unbounded);
+	drain_readers(lo, st, unbounded, file, line);
 	return true;
 }
 
@@ -576,7 +595,7 @@ inline bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char
 	if (unlikely(!cas_full(&st->rm_lock, &w, self())))
 		return write_enter_slow(lo, st, unbounded, what, file, line);
 	if (unlikely((st->rm_pcpu && load_full(&st->rm_tokens)) || load_full(&st->rm_readers)))
-		drain_readers(lo, st, unbounded);
+		drain_readers(lo, st, unbounded, file, line);
 	return true;
 }
 

@@ -79,10 +79,13 @@
  *
  * Readers and writers spin while the exclusive owner runs on a CPU (adaptive), then queue; a
  * writer also spins a bounded while on a read-held lock, and a reader a bounded while on a
- * spinning writer. sx waits release Giant while blocked (FreeBSD GIANT_SAVE) and take it
- * back after. A thread that may not block (interrupt or atomic context: a spin mutex held, a
- * critical section; core/thread.h may_block) is reported once and spins for the lock instead
- * of queueing (it sets no waiter bit).
+ * spinning writer. An sx wait releases Giant in full before it first spins or blocks and
+ * takes it back only once the wait is over, the lock acquired (FreeBSD GIANT_SAVE and
+ * GIANT_RESTORE in _sx_xlock_hard/_sx_slock_hard): a waiter that kept Giant while it spun on
+ * a running owner that wants Giant would burn both CPUs. rw waits keep Giant, as FreeBSD's
+ * turnstile waits do. A thread that may not block (interrupt or atomic context: a spin mutex
+ * held, a critical section; core/thread.h may_block) is reported once and spins for the lock
+ * instead of queueing (it sets no waiter bit).
  */
 #include "freebsd/shared_lock.h"
 #include "core/prio.h"
@@ -212,9 +215,10 @@ constexpr int kRetry = -1;
 constexpr int kGranted = 2;
 
 /*
- * Queue on the lock (chain held by g, our bit set) and block. Returns kRetry when woken by a
- * release (the lock was left free: compete for it again), 0 when a downgrade let us in (a
- * reader, already counted in the word), or the error of a signal (EINTR/ERESTART).
+ * Queue on the lock (chain held by g, our bit set) and block; an sx waiter's Giant is already
+ * released (the caller's GiantSave). Returns kRetry when woken by a release (the lock was
+ * left free: compete for it again), 0 when a downgrade let us in (a reader, already counted
+ * in the word), or the error of a signal (EINTR/ERESTART).
  */
 int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
 	  bool interruptible, const char *file, int line)
@@ -223,7 +227,6 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	Waiter w;
 	t.enqueue(g, w, l, queue, nullptr);
 	g.unlock();
-	unsigned giant = k.drop_giant ? giant_drop(file, line) : 0;
 	SettleArgs settle_args{ &k, l };
 	bsdsync_block_result r;
 	if (propagates(k)) {
@@ -246,7 +249,6 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 	} else {
 		error = block_errno(r);	/* the bits were settled in wait() */
 	}
-	giant_pickup(giant, file, line);
 	return error;
 }
 
@@ -445,6 +447,7 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		return 0;
 	}
 	bool spun_on_readers = false;
+	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & ~kWaiters) == kUnlocked) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
@@ -461,6 +464,9 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			report_destroyed_while_waiting(l, op, file, line);
 			return BSDSYNC_EINVAL;
 		}
+		/* From here the thread spins or blocks: not with Giant (sx). */
+		if (k.drop_giant)
+			giant.drop();
 		/* Adaptive: an exclusive owner running on a CPU will release soon. */
 		uintptr owner = owner_of(v);
 		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
@@ -512,6 +518,7 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 	ThreadState *t = td_self();
 	const bool holds_shared = t && t->*k.shared_holds > 0;
 	const uintptr stops = holds_shared ? 0 : kExclusiveWaiters | kWriteSpinner;
+	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & kShared) && !(v & stops)) {
 			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
@@ -524,6 +531,9 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			report_destroyed_while_waiting(l, op, file, line);
 			return BSDSYNC_EINVAL;
 		}
+		/* From here the thread spins or blocks: not with Giant (sx). */
+		if (k.drop_giant)
+			giant.drop();
 		uintptr owner = owner_of(v);
 		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
 			v = load_relaxed(&l->word);

@@ -3,7 +3,7 @@
  * slow paths (shared_lock.cpp explains the word and every transition). What differs between
  * the two is a SharedLockKind: where waiters block (sx: sleep queues, rw: turnstiles),
  * whether the lock may be held across a sleep (sx) or is recorded as non-sleepable while held
- * (rw), how a plain wait blocks, whether Giant is dropped while blocking, and which per-thread
+ * (rw), how a plain wait blocks, whether Giant is dropped while waiting, and which per-thread
  * shared-hold counter lets a thread that already holds a shared lock of the kind pass waiting
  * writers (FreeBSD td_sx_slocks / td_rw_rlocks).
  *
@@ -37,7 +37,7 @@ struct SharedLockKind {
 	unsigned class_index;		/* BSDSYNC_CLASS_SX / _RW */
 	WaitTable *table;		/* sleep_queues (sx) or turnstiles (rw) */
 	bool sleepable;			/* sx: may sleep holding it; taking it may sleep */
-	bool drop_giant;		/* sx: Giant is released while blocked */
+	bool drop_giant;		/* sx: Giant is released while waiting (spin or block) */
 	bsdsync_block_state block_state;	/* how a wait that ignores signals blocks */
 	int ThreadState::*shared_holds;	/* sx_slocks / rw_rlocks */
 };

@@ -2,7 +2,7 @@
  * FreeBSD sx(9): shared/exclusive locks that may be held across sleeps. The lock itself is
  * the shared/exclusive core (shared_lock.cpp); this file is its sx face: waiters sleep on the
  * sleep queues without priority propagation, a plain wait is an idle sleep (it may last as
- * long as a holder sleeps), the _sig forms end on a signal, Giant is released while blocked,
+ * long as a holder sleeps), the _sig forms end on a signal, Giant is released while waiting,
  * taking an sx with a non-sleepable lock held is reported, and td_sx_slocks lets a thread that
  * holds a shared sx pass waiting writers.
  */
