@@ -64,6 +64,7 @@ MODULE_DESCRIPTION("FreeBSD and DragonFly BSD synchronization primitives for por
 EXPORT_SYMBOL(bsdsync_report_count);
 EXPORT_SYMBOL(bsdsync_report_total);
 EXPORT_SYMBOL(bsdsync_curthread);
+EXPORT_SYMBOL(bsdsync_thread_has_record);
 
 /* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
 EXPORT_SYMBOL(fbsd_mtx_sysinit);
