@@ -791,6 +791,16 @@ static void atomic_testandset_acq_long_takes_a_bit_lock(struct kunit *test)
  * Message passing: the writer fills data with plain stores, then publishes the round number in
  * flag; the reader waits for the flag, then must see that round's data. The reader hands the
  * buffer back through ack, so the writer never overwrites data being read.
+ *
+ * What these cases can show: that the operations publish and pick up a message between two
+ * CPUs at all (a store that never becomes visible, a wrong width, a spin that never ends). What
+ * they cannot: the acquire and release orders. On x86-64 TSO orders every plain load and store
+ * as an acquire or release would, so with relaxed orders the cases still pass; an order only
+ * limits what the compiler may move, and whether it did depends on the code it was given
+ * (GCC 12, for one, deletes `data = 1` in `data = 1; store(flag); data = 2` across a relaxed
+ * store, and keeps it across a release). The orders themselves are checked at build time by
+ * scripts/check-atomic-orders.py (make test), function by function, on what the compiler is
+ * given.
  */
 #define ATOMIC_TEST_MESSAGE_ROUNDS	10000
 #define ATOMIC_TEST_MESSAGE_WORDS	8
