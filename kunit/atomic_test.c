@@ -800,7 +800,8 @@ static void atomic_testandset_acq_long_takes_a_bit_lock(struct kunit *test)
  * as an acquire or release would, so with relaxed orders the cases still pass; an order only
  * limits what the compiler may move, and whether it did depends on the code it was given
  * (GCC 12, for one, deletes `data = 1` in `data = 1; store(flag); data = 2` across a relaxed
- * store, and keeps it across a release). The orders themselves are checked at build time by
+ * store, and keeps it across a release). That is checked where it shows, in the compiled code:
+ * atomic_acq_and_rel_keep_the_compiler_from_moving_accesses_across below, and at build time by
  * scripts/check-atomic-orders.py (make test), function by function, on what the compiler is
  * given.
  */
