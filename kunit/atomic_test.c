@@ -19,8 +19,10 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -791,6 +793,17 @@ static void atomic_testandset_acq_long_takes_a_bit_lock(struct kunit *test)
  * Message passing: the writer fills data with plain stores, then publishes the round number in
  * flag; the reader waits for the flag, then must see that round's data. The reader hands the
  * buffer back through ack, so the writer never overwrites data being read.
+ *
+ * What these cases can show: that the operations publish and pick up a message between two
+ * CPUs at all (a store that never becomes visible, a wrong width, a spin that never ends). What
+ * they cannot: the acquire and release orders. On x86-64 TSO orders every plain load and store
+ * as an acquire or release would, so with relaxed orders the cases still pass; an order only
+ * limits what the compiler may move, and whether it did depends on the code it was given
+ * (GCC 12, for one, deletes `data = 1` in `data = 1; store(flag); data = 2` across a relaxed
+ * store, and keeps it across a release). That is checked where it shows, in the compiled code:
+ * atomic_acq_and_rel_keep_the_compiler_from_moving_accesses_across below, and at build time by
+ * scripts/check-atomic-orders.py (make test), function by function, on what the compiler is
+ * given.
  */
 #define ATOMIC_TEST_MESSAGE_ROUNDS	10000
 #define ATOMIC_TEST_MESSAGE_WORDS	8
@@ -972,6 +985,132 @@ static void atomic_thread_fence_seq_cst_orders_a_store_before_a_later_load(struc
 	KUNIT_EXPECT_EQ(test, sb->barrier.generation, 2U * ATOMIC_TEST_SB_ROUNDS);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The acquire and release orders where they can be seen on x86: in what the compiler did. A
+ * data watchpoint (debug register; a task-bound perf breakpoint) on a flag word traps right
+ * after each instruction that reads or writes the flag; its handler looks at a data word at that
+ * exact point of the code, on the one CPU, so nothing here depends on timing. The probe
+ * functions are shaped so that a relaxed order lets GCC move the data access across the flag
+ * access:
+ *   publish:  data = 1; <release on flag>; data = 2;    the handler must see data == 1 (across
+ *             a relaxed store GCC 12 deletes `data = 1` as dead: the handler sees 0);
+ *   pick up:  before = data; <acquire on flag>; after = data;   the handler writes data = 2 at
+ *             the flag access, as another CPU could; `after` must be 2 (after a relaxed load
+ *             GCC 12 reuses the value loaded for `before`: after == 1).
+ * The probes are compiled without KASAN/KCSAN instrumentation, like a production kernel's
+ * code: the sanitizers' report calls between the accesses would keep the compiler from moving
+ * anything, and the case could not fail on those kernels.
+ * What it cannot show: read-modify-writes (QEMU's TCG does not check watchpoints on locked
+ * instructions, and GCC moves nothing across an __atomic read-modify-write, relaxed or not:
+ * scripts/check-atomic-orders.py checks their orders), nor any reordering the compiler could
+ * make but does not.
+ */
+struct atomic_test_watched {
+	u_long data;
+	u_int flag;		/* the watched word */
+	u_long before;
+	u_long after;
+	u_long data_at_flag;	/* data, seen by the handler at the (last) flag access */
+	u_long write_at_flag;	/* written to data by the handler at the flag access, if not 0 */
+	int hits;
+};
+
+static struct atomic_test_watched *atomic_test_watched_now;
+
+static void atomic_test_watch_hit(struct perf_event *bp, struct perf_sample_data *sample,
+				  struct pt_regs *regs)
+{
+	struct atomic_test_watched *w = READ_ONCE(atomic_test_watched_now);
+
+	if (!w)
+		return;
+	w->hits++;
+	w->data_at_flag = READ_ONCE(w->data);
+	if (w->write_at_flag)
+		WRITE_ONCE(w->data, w->write_at_flag);
+}
+
+#define ATOMIC_TEST_PROBE static noinline __no_sanitize_address __no_kcsan void
+#define ATOMIC_TEST_PUBLISH(NAME, OP)								\
+	ATOMIC_TEST_PROBE atomic_test_publish_##NAME(struct atomic_test_watched *w)		\
+	{											\
+		w->data = 1;									\
+		OP;										\
+		w->data = 2;									\
+	}
+#define ATOMIC_TEST_PICK_UP(NAME, OP)								\
+	ATOMIC_TEST_PROBE atomic_test_pick_up_##NAME(struct atomic_test_watched *w)		\
+	{											\
+		w->before = w->data;								\
+		OP;										\
+		w->after = w->data;								\
+	}
+
+ATOMIC_TEST_PUBLISH(store_rel, atomic_store_rel_int(&w->flag, 1))
+ATOMIC_TEST_PUBLISH(fence_rel, atomic_thread_fence_rel(); atomic_store_int(&w->flag, 1))
+ATOMIC_TEST_PICK_UP(load_acq, (void)atomic_load_acq_int(&w->flag))
+ATOMIC_TEST_PICK_UP(fence_acq, (void)atomic_load_int(&w->flag); atomic_thread_fence_acq())
+
+struct atomic_test_order_probe {
+	const char *what;
+	void (*fn)(struct atomic_test_watched *w);
+	bool pick_up;
+};
+
+static const struct atomic_test_order_probe atomic_test_order_probes[] = {
+	{ "atomic_store_rel_int", atomic_test_publish_store_rel, false },
+	{ "atomic_thread_fence_rel + atomic_store_int", atomic_test_publish_fence_rel, false },
+	{ "atomic_load_acq_int", atomic_test_pick_up_load_acq, true },
+	{ "atomic_load_int + atomic_thread_fence_acq", atomic_test_pick_up_fence_acq, true },
+};
+
+static void atomic_acq_and_rel_keep_the_compiler_from_moving_accesses_across(struct kunit *test)
+{
+	struct atomic_test_watched *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct perf_event_attr attr;
+	struct perf_event *bp;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	hw_breakpoint_init(&attr);
+	attr.bp_addr = (unsigned long)&w->flag;
+	attr.bp_len = HW_BREAKPOINT_LEN_4;
+	attr.bp_type = HW_BREAKPOINT_RW;
+	attr.exclude_kernel = 0;
+	bp = register_user_hw_breakpoint(&attr, atomic_test_watch_hit, NULL, current);
+	/* NULL: a kernel without hardware breakpoints. */
+	if (IS_ERR_OR_NULL(bp))
+		kunit_skip(test, "no data watchpoint (%ld)", PTR_ERR(bp));
+
+	for (i = 0; i < ARRAY_SIZE(atomic_test_order_probes); i++) {
+		const struct atomic_test_order_probe *p = &atomic_test_order_probes[i];
+
+		WRITE_ONCE(atomic_test_watched_now, NULL);
+		barrier();
+		memset(w, 0, sizeof(*w));
+		w->data = p->pick_up ? 1 : 0;
+		w->write_at_flag = p->pick_up ? 2 : 0;
+		barrier();
+		WRITE_ONCE(atomic_test_watched_now, w);
+		p->fn(w);
+		WRITE_ONCE(atomic_test_watched_now, NULL);
+		barrier();
+
+		KUNIT_EXPECT_EQ_MSG(test, w->hits, 1, "%s: the watchpoint did not trap once",
+				    p->what);
+		if (p->pick_up) {
+			KUNIT_EXPECT_EQ_MSG(test, w->after, 2UL,
+					    "%s: a later load was moved before it", p->what);
+		} else {
+			KUNIT_EXPECT_EQ_MSG(test, w->data_at_flag, 1UL,
+					    "%s: an earlier store was moved after it (or deleted)",
+					    p->what);
+			KUNIT_EXPECT_EQ(test, w->data, 2UL);
+		}
+	}
+	unregister_hw_breakpoint(bp);
+}
+
 static struct kunit_case freebsd_atomic_cases[] = {
 	KUNIT_CASE(atomic_add_adds_modulo_type_width),
 	KUNIT_CASE(atomic_subtract_subtracts_modulo_type_width),
@@ -1002,6 +1141,7 @@ static struct kunit_case freebsd_atomic_cases[] = {
 	KUNIT_CASE(atomic_thread_fence_rel_and_acq_pass_a_message),
 	KUNIT_CASE(atomic_thread_fence_acq_rel_passes_a_message),
 	KUNIT_CASE(atomic_thread_fence_seq_cst_orders_a_store_before_a_later_load),
+	KUNIT_CASE(atomic_acq_and_rel_keep_the_compiler_from_moving_accesses_across),
 	{}
 };
 

@@ -58,23 +58,87 @@ static void critical_enter_disables_preemption_and_nests(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, preemptible_after);
 }
 
+/*
+ * Another thread moves the test thread to another CPU (set_cpus_allowed_ptr(): for a running
+ * task the move is made by the stopper thread of its CPU, the highest-priority thread there,
+ * which preempts it at once) while the test thread is inside a critical section. The move
+ * must wait for critical_exit(). Inside, the thread waits until the request is pending on its
+ * CPU (installed on the task, and the CPU told to reschedule), then passes a preemption
+ * point (preempt_disable(); preempt_enable(): where a preemptible thread switches to the
+ * stopper and is moved): it must still be on its first CPU, and the mover still waiting.
+ * After the exit the move happens (which shows the request was real). Against a
+ * critical_enter() that does not disable preemption, the thread is moved inside (at the
+ * interrupt that delivers the reschedule, or at the preemption point at the latest).
+ */
+struct crit_move {
+	struct task_struct *target;
+	int to_cpu;
+	int ready;
+	int go;
+	int done;
+	int error;
+};
+
+static void crit_move_main(void *arg)
+{
+	struct crit_move *m = arg;
+
+	/* Off the target's CPU: it does not schedule until the move is over. */
+	set_cpus_allowed_ptr(current, cpumask_of(m->to_cpu));
+	WRITE_ONCE(m->ready, 1);
+	while (!READ_ONCE(m->go))
+		cpu_relax();
+	/* Returns once the target has been moved. */
+	m->error = set_cpus_allowed_ptr(m->target, cpumask_of(m->to_cpu));
+	WRITE_ONCE(m->done, 1);
+}
+
 static void critical_section_stays_on_one_cpu(struct kunit *test)
 {
-	int cpu_first, cpu_last;
+	struct crit_move *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct bt_thread t;
+	int home, cpu_first, cpu_last, cpu_after, done_inside;
+	bool pending_seen;
+	u64 give_up;
 
-	for (int round = 0; round < 200; round++) {
-		critical_enter();
-		/* smp_processor_id() also checks (DEBUG_PREEMPT) that we cannot migrate. */
-		cpu_first = smp_processor_id();
-		for (int i = 0; i < 2000; i++)
-			cpu_relax();
-		cpu_last = smp_processor_id();
-		critical_exit();
-		KUNIT_EXPECT_EQ(test, cpu_first, cpu_last);
-		if (cpu_first != cpu_last)
-			break;
-		cond_resched();
-	}
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	home = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(home));
+	m->target = current;
+	m->to_cpu = cpumask_any_but(cpu_online_mask, home);
+	if (bt_start(test, &t, crit_move_main, m, "bsd-crit-move"))
+		goto out;
+	BT_WAIT_UNTIL(test, READ_ONCE(m->ready));
+
+	critical_enter();
+	/* smp_processor_id() also checks (DEBUG_PREEMPT) that we cannot migrate. */
+	cpu_first = smp_processor_id();
+	WRITE_ONCE(m->go, 1);
+	/* A liveness bound only: the request reaches this CPU long before. */
+	give_up = ktime_get_ns() + 10ULL * NSEC_PER_SEC;
+	while (!(READ_ONCE(current->migration_pending) && need_resched()) &&
+	       raw_smp_processor_id() == cpu_first && !READ_ONCE(m->done) &&
+	       ktime_get_ns() < give_up)
+		cpu_relax();
+	pending_seen = READ_ONCE(current->migration_pending) && need_resched();
+	preempt_disable();
+	preempt_enable();
+	cpu_last = raw_smp_processor_id();
+	done_inside = READ_ONCE(m->done);
+	critical_exit();
+
+	BT_WAIT_UNTIL(test, READ_ONCE(m->done));
+	cpu_after = raw_smp_processor_id();
+	bt_join(&t);
+	KUNIT_EXPECT_TRUE_MSG(test, pending_seen, "the move was never pending on this CPU");
+	KUNIT_EXPECT_EQ_MSG(test, cpu_last, cpu_first, "moved inside the critical section");
+	KUNIT_EXPECT_EQ_MSG(test, done_inside, 0, "the move completed inside the critical section");
+	KUNIT_EXPECT_EQ(test, m->error, 0);
+	KUNIT_EXPECT_EQ_MSG(test, cpu_after, m->to_cpu, "not moved after critical_exit()");
+out:
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
 }
 
 /* An hrtimer pinned to this CPU fires (hard interrupt) while the section spins. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every bsdsync test (what `make test` runs):
-#   1. deps (apt),
+#   1. deps (apt); the memory orders of <machine/atomic.h> (scripts/check-atomic-orders.py),
 #   2. for each test kernel (scripts/test-kernel-<variant>.config, built once, then
 #      cached): "kasan" (KASAN + lockdep) and "kcsan" (KCSAN + lockdep), two kernels because
 #      the sanitizers exclude each other, and "prod" (neither lockdep nor a sanitizer: the
@@ -235,6 +235,20 @@ if [[ ${SKIP_DEPS:-0} != 1 ]]; then
         record FAIL "dependencies installed" "see $LOGS/deps.log"
         finish; exit 1
     fi
+fi
+
+# ---------------------------------------------------------------------------------------
+# 1b. <machine/atomic.h>: every atomic(9) function's memory order, as the compiler is given
+#     it, against the header's table. On x86 a wrong order never shows in a run (the CPU
+#     orders every locked instruction, and TSO every plain load and store); it only changes
+#     what the compiler may move across the operation, which only this check sees.
+say "checking the memory order of every <machine/atomic.h> function"
+name="atomic(9): every function's memory order as <machine/atomic.h> documents"
+if out=$(python3 "$SCRIPTS/check-atomic-orders.py" "$ROOT" 2>&1); then
+    record PASS "$name" "$(tail -n 1 <<<"$out")"
+else
+    record FAIL "$name" "$(tail -n 1 <<<"$out")"
+    sed '$d' <<<"$out" | head -n 20
 fi
 
 # ---------------------------------------------------------------------------------------

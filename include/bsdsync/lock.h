@@ -120,6 +120,10 @@ enum bsdsync_rule {
 /* Number of reports made for `rule` since load (or since bsdsync_reports_reset). */
 unsigned long bsdsync_report_count(enum bsdsync_rule rule);
 unsigned long bsdsync_report_total(void);
+/* Whether bsdsync keeps a thread record (its per-thread lock state) for `td`, for tests and
+ * debuggers: one is created at the thread's first lock operation and released when its task
+ * struct is freed, never earlier (a thread still locks in its exit path). */
+int bsdsync_thread_has_record(const struct thread *td);
 
 BSDSYNC_END_DECLS
 

@@ -128,8 +128,16 @@ extern "C" void bsdsync_td_exiting(void *state)
 		       nullptr, 0, "thread exited holding shared locks (rw %d, sx %d, rm %d, lockmgr %d)",
 		       t->rw_rlocks, t->sx_slocks, t->rm_rlocks, t->lockmgr_shared);
 	}
+	/* The state itself stays: the rest of the exit path may still lock (a driver's
+	 * release() from the final fput), and a lock still held is still held. */
+}
+
+extern "C" void bsdsync_td_released(void *state)
+{
+	ThreadState *t = static_cast<ThreadState *>(state);
 	/* Zero the state for the record's next thread. The priority part is zeroed under its
-	 * own lock (other threads may be looking at it), the rest is only ours. */
+	 * own lock (other threads may be looking at it), the rest was only its thread's, which
+	 * will never run again. */
 	prio_exiting(&t->prio);
 	__builtin_memset(static_cast<void *>(t), 0, __builtin_offsetof(ThreadState, prio));
 }

@@ -64,6 +64,7 @@ MODULE_DESCRIPTION("FreeBSD and DragonFly BSD synchronization primitives for por
 EXPORT_SYMBOL(bsdsync_report_count);
 EXPORT_SYMBOL(bsdsync_report_total);
 EXPORT_SYMBOL(bsdsync_curthread);
+EXPORT_SYMBOL(bsdsync_thread_has_record);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Test hooks (platform.h): only for the KUnit suites. */
 EXPORT_SYMBOL(bsdsync_prio_lend_hook);

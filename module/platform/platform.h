@@ -388,8 +388,11 @@ void bsdsync_synchronize_cpus(void);
  * the priority-propagation part (core/prio.h), which has its own lock. The core finds its
  * own with bsdsync_td_find() and creates it with bsdsync_td_create(); interrupt context
  * (hard, soft, NMI) has no thread of its own and gets none. When a thread exits, the
- * platform calls the core's bsdsync_td_exiting() with its state (the core zeroes it), then
- * recycles the record.
+ * platform calls the core's bsdsync_td_exiting() with its state, in the exiting thread (the
+ * core reports the locks it still holds); the exit path goes on using the record (a driver's
+ * release() from the final fput may lock). When the task struct is freed, long after its last
+ * instruction, the platform calls bsdsync_td_released() (the core zeroes the state), then
+ * recycles the record (module/platform/thread.c).
  */
 #define BSDSYNC_TD_STATE_BYTES 512
 #define BSDSYNC_TD_BITS 10
@@ -406,8 +409,9 @@ static inline unsigned int bsdsync_td_hash(const struct thread *t)
 }
 /* The state of thread `t`, or NULL. Lock-free: chains only grow while the module is loaded.
  * For another thread than the caller, the record stays valid memory while the module is
- * loaded but is recycled when t exits: the caller checks bsdsync_thread_exiting(t) under the
- * state's own lock (core/prio.cpp). */
+ * loaded but is recycled when t's task struct is freed (t exited long before): the caller
+ * holds a reference of t and checks bsdsync_thread_exiting(t) under the state's own lock
+ * (core/prio.cpp). */
 static inline void *bsdsync_td_find(const struct thread *t)
 {
 	struct bsdsync_td_record *r;
@@ -421,9 +425,13 @@ static inline void *bsdsync_td_find(const struct thread *t)
 /* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
  * interrupt context or if memory ran out. */
 void *bsdsync_td_create(void);
-/* Implemented by the core: the thread is exiting; the core zeroes its state (cross-thread
- * fields under their own lock) before the platform releases the record. */
+/* Implemented by the core. The thread is exiting (called in the thread, which may still lock
+ * afterwards, in the rest of its exit path): the core reports the locks it still holds. */
 void bsdsync_td_exiting(void *state);
+/* The thread's task struct is being freed (called from an RCU callback, any thread): the core
+ * zeroes its state (cross-thread fields under their own lock) before the platform releases
+ * the record for reuse. */
+void bsdsync_td_released(void *state);
 int bsdsync_td_start(void);
 void bsdsync_td_stop(void);
 

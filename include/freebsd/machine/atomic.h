@@ -12,23 +12,33 @@
  * long in the Linux kernel, see <sys/types.h>), and amd64's machine-dependent char = u_char,
  * short = u_short, 8 = uint8_t, 16 = uint16_t.
  *
- * Ordering (atomic(9)), as __atomic memory orders:
- *   no suffix  RELAXED  atomic, but orders no other access
- *   _acq       ACQUIRE  later loads and stores stay after it (operations that load)
- *   _rel       RELEASE  earlier loads and stores stay before it (operations that store)
+ * Ordering. atomic(9) promises: no suffix, atomic but orders no other access; _acq, later loads
+ * and stores stay after it; _rel, earlier loads and stores stay before it. As __atomic memory
+ * orders, this header gives:
  *
- * On x86-64 all three emit the same code: a read-modify-write is lock add/sub/or/and/xadd/
- * cmpxchg/bts/btr or xchg, each already a full barrier on the CPU; load_acq, store_rel and the
- * relaxed atomic_load/atomic_store are a plain mov, because TSO already gives every load acquire
- * and every store release semantics. The order therefore only limits what the compiler may move
- * across the operation. It is still the contract atomic(9) documents, and code written to it
- * stays correct on a weaker CPU. Porting note: FreeBSD amd64's own cmpset/fcmpset clobber
- * "memory" even without a suffix; here the unsuffixed ones are relaxed, as atomic(9) says.
+ *   read-modify-write, any suffix       SEQ_CST  add, subtract, set, clear, cmpset, fcmpset,
+ *                                                fetchadd, swap, readandclear, testandset,
+ *                                                testandclear: a full barrier for the compiler,
+ *                                                as the locked instruction is for the CPU
+ *   atomic_load_acq_<t>                 ACQUIRE  a plain mov (TSO: every load is an acquire)
+ *   atomic_store_rel_<t>                RELEASE  a plain mov (TSO: every store is a release)
+ *   atomic_load_<t>, atomic_store_<t>   RELAXED  a plain mov; the compiler may move other
+ *                                                accesses across it
+ *
+ * On x86-64 every read-modify-write is a locked instruction (lock add/sub/or/and/xadd/cmpxchg/
+ * bts/btr, or xchg), already a full barrier on the CPU, so its order only tells the compiler
+ * what it may move across the operation, and SEQ_CST emits the same instruction as RELAXED
+ * would. Read-modify-writes are SEQ_CST whatever their suffix because FreeBSD amd64's are
+ * compiler barriers too (its inline asm clobbers "memory" in cmpset, fcmpset and every _acq/_rel
+ * operation), and ported code relies on it: a driver's hand-rolled lock taken with an
+ * unsuffixed atomic_cmpset_int, a flag handed over with atomic_swap_int. That is stronger than
+ * atomic(9) promises (code meant to be portable still writes the suffix it needs) and costs
+ * nothing. scripts/check-atomic-orders.py checks this table against what the compiler is given,
+ * function by function.
  *
  * cmpset and fcmpset use a strong compare-exchange (never fails spuriously, although atomic(9)
- * allows fcmpset to). On failure the _acq variants still order as an acquire (as FreeBSD's LL/SC
- * implementations do: the failed load is a load-acquire), the others are relaxed (C11 forbids a
- * release on a failed compare-exchange, and nothing was stored to release).
+ * allows fcmpset to). A failed one is SEQ_CST too (a failed lock cmpxchg is still a locked
+ * instruction, and a loop around it must not have its other accesses moved across it).
  *
  * Fences (FreeBSD semantics: unlike C11 they also order plain aligned loads and stores; GCC
  * compiles every non-relaxed __atomic fence as a compiler memory barrier, so they do):
@@ -88,18 +98,22 @@
 		return __atomic_compare_exchange_n(dst, expect, src, 0, MO, FAIL_MO);		\
 	}
 
-/* Every family FreeBSD amd64 offers for all nine types, in the three orderings. */
-#define _BSDSYNC_ATOMIC_ORDERED(ORD, SFX, T, MO, FAIL_MO)					\
-	_BSDSYNC_ATOMIC_OP(add, ORD, SFX, T, __atomic_fetch_add, v, MO)				\
-	_BSDSYNC_ATOMIC_OP(subtract, ORD, SFX, T, __atomic_fetch_sub, v, MO)			\
-	_BSDSYNC_ATOMIC_OP(set, ORD, SFX, T, __atomic_fetch_or, v, MO)				\
-	_BSDSYNC_ATOMIC_OP(clear, ORD, SFX, T, __atomic_fetch_and, (T)~v, MO)			\
-	_BSDSYNC_ATOMIC_CMPSET(ORD, SFX, T, MO, FAIL_MO)
+/*
+ * Every family FreeBSD amd64 offers for all nine types, in the three orderings. The order of a
+ * read-modify-write is _BSDSYNC_ATOMIC_RMW whatever the suffix (see the top).
+ */
+#define _BSDSYNC_ATOMIC_RMW	__ATOMIC_SEQ_CST
+#define _BSDSYNC_ATOMIC_ORDERED(ORD, SFX, T)							\
+	_BSDSYNC_ATOMIC_OP(add, ORD, SFX, T, __atomic_fetch_add, v, _BSDSYNC_ATOMIC_RMW)	\
+	_BSDSYNC_ATOMIC_OP(subtract, ORD, SFX, T, __atomic_fetch_sub, v, _BSDSYNC_ATOMIC_RMW)	\
+	_BSDSYNC_ATOMIC_OP(set, ORD, SFX, T, __atomic_fetch_or, v, _BSDSYNC_ATOMIC_RMW)		\
+	_BSDSYNC_ATOMIC_OP(clear, ORD, SFX, T, __atomic_fetch_and, (T)~v, _BSDSYNC_ATOMIC_RMW)	\
+	_BSDSYNC_ATOMIC_CMPSET(ORD, SFX, T, _BSDSYNC_ATOMIC_RMW, _BSDSYNC_ATOMIC_RMW)
 
 #define _BSDSYNC_ATOMIC_ALL_TYPES(SFX, T)							\
-	_BSDSYNC_ATOMIC_ORDERED(, SFX, T, __ATOMIC_RELAXED, __ATOMIC_RELAXED)			\
-	_BSDSYNC_ATOMIC_ORDERED(_acq, SFX, T, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)		\
-	_BSDSYNC_ATOMIC_ORDERED(_rel, SFX, T, __ATOMIC_RELEASE, __ATOMIC_RELAXED)		\
+	_BSDSYNC_ATOMIC_ORDERED(, SFX, T)							\
+	_BSDSYNC_ATOMIC_ORDERED(_acq, SFX, T)							\
+	_BSDSYNC_ATOMIC_ORDERED(_rel, SFX, T)							\
 												\
 	/* A plain mov on x86-64 either way (TSO); the order binds the compiler. */		\
 	_BSDSYNC_ATOMIC_INLINE T atomic_load_acq_##SFX(const volatile T *p)			\
@@ -111,22 +125,23 @@
 		__atomic_store_n(p, v, __ATOMIC_RELEASE);					\
 	}
 
-/* fetchadd: returns the old value; relaxed only (lock xadd). */
+/* fetchadd: returns the old value; no suffixed variants (lock xadd). */
 #define _BSDSYNC_ATOMIC_FETCHADD(SFX, T)							\
 	_BSDSYNC_ATOMIC_INLINE T atomic_fetchadd_##SFX(volatile T *p, T v)			\
 	{											\
-		return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);				\
+		return __atomic_fetch_add(p, v, _BSDSYNC_ATOMIC_RMW);				\
 	}
 
-/* swap and readandclear: return the old value; relaxed only (xchg, implicitly locked). */
+/* swap and readandclear: return the old value; no suffixed variants (xchg, implicitly
+ * locked). */
 #define _BSDSYNC_ATOMIC_SWAP(SFX, T)								\
 	_BSDSYNC_ATOMIC_INLINE T atomic_swap_##SFX(volatile T *p, T v)				\
 	{											\
-		return __atomic_exchange_n(p, v, __ATOMIC_RELAXED);				\
+		return __atomic_exchange_n(p, v, _BSDSYNC_ATOMIC_RMW);				\
 	}											\
 	_BSDSYNC_ATOMIC_INLINE T atomic_readandclear_##SFX(volatile T *p)			\
 	{											\
-		return __atomic_exchange_n(p, (T)0, __ATOMIC_RELAXED);				\
+		return __atomic_exchange_n(p, (T)0, _BSDSYNC_ATOMIC_RMW);			\
 	}
 
 /*
@@ -134,19 +149,19 @@
  * 1). GCC recognises fetch_or/fetch_and of a single bit followed by a test of that bit and emits
  * lock bts/btr.
  */
-#define _BSDSYNC_ATOMIC_TESTANDSET(ORD, SFX, T, MO)						\
+#define _BSDSYNC_ATOMIC_TESTANDSET(ORD, SFX, T)							\
 	_BSDSYNC_ATOMIC_INLINE int atomic_testandset##ORD##_##SFX(volatile T *p, u_int v)	\
 	{											\
 		T bit = (T)1 << (v % (sizeof(T) * 8));						\
 												\
-		return (__atomic_fetch_or(p, bit, MO) & bit) != 0;				\
+		return (__atomic_fetch_or(p, bit, _BSDSYNC_ATOMIC_RMW) & bit) != 0;		\
 	}
-#define _BSDSYNC_ATOMIC_TESTANDCLEAR(ORD, SFX, T, MO)						\
+#define _BSDSYNC_ATOMIC_TESTANDCLEAR(ORD, SFX, T)						\
 	_BSDSYNC_ATOMIC_INLINE int atomic_testandclear##ORD##_##SFX(volatile T *p, u_int v)	\
 	{											\
 		T bit = (T)1 << (v % (sizeof(T) * 8));						\
 												\
-		return (__atomic_fetch_and(p, (T)~bit, MO) & bit) != 0;				\
+		return (__atomic_fetch_and(p, (T)~bit, _BSDSYNC_ATOMIC_RMW) & bit) != 0;	\
 	}
 
 _BSDSYNC_ATOMIC_ALL_TYPES(char, u_char)
@@ -170,16 +185,16 @@ _BSDSYNC_ATOMIC_SWAP(32, uint32_t)
 _BSDSYNC_ATOMIC_SWAP(64, uint64_t)
 _BSDSYNC_ATOMIC_SWAP(ptr, uintptr_t)
 
-_BSDSYNC_ATOMIC_TESTANDSET(, int, u_int, __ATOMIC_RELAXED)
-_BSDSYNC_ATOMIC_TESTANDSET(, long, u_long, __ATOMIC_RELAXED)
-_BSDSYNC_ATOMIC_TESTANDSET(, 32, uint32_t, __ATOMIC_RELAXED)
-_BSDSYNC_ATOMIC_TESTANDSET(, 64, uint64_t, __ATOMIC_RELAXED)
+_BSDSYNC_ATOMIC_TESTANDSET(, int, u_int)
+_BSDSYNC_ATOMIC_TESTANDSET(, long, u_long)
+_BSDSYNC_ATOMIC_TESTANDSET(, 32, uint32_t)
+_BSDSYNC_ATOMIC_TESTANDSET(, 64, uint64_t)
 /* amd64 offers this one acquire variant (a try-lock on a bit of a long). */
-_BSDSYNC_ATOMIC_TESTANDSET(_acq, long, u_long, __ATOMIC_ACQUIRE)
-_BSDSYNC_ATOMIC_TESTANDCLEAR(, int, u_int, __ATOMIC_RELAXED)
-_BSDSYNC_ATOMIC_TESTANDCLEAR(, long, u_long, __ATOMIC_RELAXED)
-_BSDSYNC_ATOMIC_TESTANDCLEAR(, 32, uint32_t, __ATOMIC_RELAXED)
-_BSDSYNC_ATOMIC_TESTANDCLEAR(, 64, uint64_t, __ATOMIC_RELAXED)
+_BSDSYNC_ATOMIC_TESTANDSET(_acq, long, u_long)
+_BSDSYNC_ATOMIC_TESTANDCLEAR(, int, u_int)
+_BSDSYNC_ATOMIC_TESTANDCLEAR(, long, u_long)
+_BSDSYNC_ATOMIC_TESTANDCLEAR(, 32, uint32_t)
+_BSDSYNC_ATOMIC_TESTANDCLEAR(, 64, uint64_t)
 
 /*
  * Plain relaxed atomic_load_<t>/atomic_store_<t>, for the signed and the unsigned type of each
@@ -300,6 +315,7 @@ _BSDSYNC_ATOMIC_INLINE void atomic_interrupt_fence(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
+#undef _BSDSYNC_ATOMIC_RMW
 #undef _BSDSYNC_ATOMIC_OP
 #undef _BSDSYNC_ATOMIC_CMPSET
 #undef _BSDSYNC_ATOMIC_ORDERED
