@@ -1989,6 +1989,67 @@ static void misuse_rm_rlock_in_interrupt_context_is_reported(struct kunit *test)
 	BT_EXPECT_NO_REPORT(test, rm_destroy(&c->rm));
 }
 
+struct irq_refused {
+	struct irq_ctx c;
+	struct completion held, release;
+};
+
+static enum hrtimer_restart rm_refused_in_hardirq(struct hrtimer *timer)
+{
+	struct irq_ctx *c = container_of(timer, struct irq_ctx, timer);
+	unsigned long before = bsdsync_report_total();
+
+	/* rm_rlock's result, which the FreeBSD macro drops; then the caller's unlock. */
+	c->taken = fbsd_rm_rlock(&c->rm, &c->tr, 0, __FILE__, __LINE__);
+	rm_runlock(&c->rm, &c->tr);
+	c->reports = bsdsync_report_total() - before;
+	smp_store_release(&c->ran, 1);
+	return HRTIMER_NORESTART;
+}
+
+static void irq_refused_writer(void *arg)
+{
+	struct irq_refused *r = arg;
+
+	rm_wlock(&r->c.rm);
+	complete(&r->held);
+	wait_for_completion(&r->release);
+	rm_wunlock(&r->c.rm);
+}
+
+/*
+ * rm_rlock in a hard interrupt while another thread write-holds the lock: the interrupt
+ * cannot wait for the writer, so the read is refused with one report, and the handler's
+ * rm_runlock (FreeBSD code cannot know the read was refused) makes no second one. The lock
+ * goes on.
+ */
+static void misuse_rm_rlock_refused_in_interrupt_context_reported_once_runlock_quiet(
+	struct kunit *test)
+{
+	struct irq_refused *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread writer;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	rm_init(&r->c.rm, "rm irq refused");
+	init_completion(&r->held);
+	init_completion(&r->release);
+	bt_start(test, &writer, irq_refused_writer, r, "rm_irq_writer");
+	wait_for_completion(&r->held);
+	hrtimer_init(&r->c.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	r->c.timer.function = rm_refused_in_hardirq;
+	hrtimer_start(&r->c.timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	BT_WAIT_UNTIL(test, smp_load_acquire(&r->c.ran));
+	hrtimer_cancel(&r->c.timer);
+	complete(&r->release);
+	bt_join(&writer);
+	KUNIT_EXPECT_FALSE(test, r->c.taken);
+	KUNIT_EXPECT_EQ(test, r->c.reports, 1UL);
+	KUNIT_EXPECT_NULL(test, r->c.tr.rmp_rmlock);
+	rm_rlock(&r->c.rm, &r->c.tr);
+	rm_runlock(&r->c.rm, &r->c.tr);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&r->c.rm));
+}
+
 static void misuse_rm_wlock_with_preemption_disabled_is_reported_and_not_taken(struct kunit *test)
 {
 	struct rmlock rm;
@@ -2026,7 +2087,13 @@ static int rm_atomic_rlock(void *ctx)
 	struct rm_atomic *a = ctx;
 
 	/* rm_rlock's result, which the FreeBSD macro drops. */
-	return fbsd_rm_rlock(&a->rm, &a->tr, 0, __FILE__, __LINE__);
+	int taken = fbsd_rm_rlock(&a->rm, &a->tr, 0, __FILE__, __LINE__);
+
+	/* FreeBSD code cannot know the read was refused and unlocks: that must end it with
+	 * no second report (the probe counts both calls). */
+	if (!taken)
+		rm_runlock(&a->rm, &a->tr);
+	return taken;
 }
 static void rm_atomic_runlock(void *ctx)
 {
@@ -2040,12 +2107,17 @@ static int rms_atomic_rlock(void *ctx)
 {
 	struct rm_atomic *a = ctx;
 
+	int taken;
+
 	rms_rlock(&a->rms);
-	return rms_rowned(&a->rms);
+	taken = rms_rowned(&a->rms);
+	if (!taken)
+		rms_runlock(&a->rms);	/* as the caller would: no second report */
+	return taken;
 }
 static void rms_atomic_runlock(void *ctx) { rms_runlock(&((struct rm_atomic *)ctx)->rms); }
 
-static void misuse_contended_rm_rlock_in_atomic_context_is_reported_once_and_not_taken(
+static void misuse_contended_rm_rlock_in_atomic_context_is_reported_once_not_taken_runlock_quiet(
 	struct kunit *test)
 {
 	struct rm_atomic *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
@@ -2199,8 +2271,9 @@ static struct kunit_case rm_misuse_cases[] = {
 	KUNIT_CASE(misuse_rm_sleep_with_a_recursed_or_missing_hold_is_refused),
 	KUNIT_CASE(misuse_thread_exit_with_an_rm_read_lock_held_is_reported),
 	KUNIT_CASE(misuse_rm_rlock_in_interrupt_context_is_reported),
+	KUNIT_CASE(misuse_rm_rlock_refused_in_interrupt_context_reported_once_runlock_quiet),
 	KUNIT_CASE(misuse_rm_wlock_with_preemption_disabled_is_reported_and_not_taken),
-	KUNIT_CASE(misuse_contended_rm_rlock_in_atomic_context_is_reported_once_and_not_taken),
+	KUNIT_CASE(misuse_contended_rm_rlock_in_atomic_context_is_reported_once_not_taken_runlock_quiet),
 	KUNIT_CASE(misuse_rms_recursion_and_unlocks_not_held_are_reported),
 	KUNIT_CASE(misuse_rms_destroy_while_held_and_use_after_destroy_are_reported),
 	{}

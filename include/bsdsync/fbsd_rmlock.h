@@ -90,6 +90,10 @@ struct rm_priotracker {
 /* The hold is on no thread's list (taken in interrupt context, or by a thread without
  * state): rm_runlock does not look for it there. */
 #define BSDSYNC_RMPF_UNTRACKED	0x1
+/* The read lock was refused and the refusal reported (rm_rlock where the thread may not wait
+ * for the writer holding it: interrupt or atomic context). rm_rlock returns nothing, so the
+ * caller goes on to rm_runlock: that only forgets the tracker, with no second report. */
+#define BSDSYNC_RMPF_REFUSED	0x2
 
 /* Sleepable read-mostly lock: readers and writers may sleep. */
 struct rmslock {

@@ -54,7 +54,10 @@
  *   enqueue on WQ_SHARED, block, and retry from the start when woken. A reader that may
  *   not block (interrupt or atomic context) is reported and not taken instead of queueing
  *   (it cannot spin either: the writer may be waiting for a grace period, which waits for
- *   the reader's CPU to leave its atomic section).
+ *   the reader's CPU to leave its atomic section). FreeBSD's rm_rlock/rms_rlock return
+ *   nothing, so the caller's unlock follows: the refusal is marked (the tracker's
+ *   BSDSYNC_RMPF_REFUSED; an rms entry tagged +1 in the thread's rms_held) and that unlock
+ *   ends it with no second report.
  *   Read unlock: the fast path's readers-- if this CPU has its token, else rm_readers--;
  *   a decrement that takes rm_readers from DRAIN_WAIT + 1 to DRAIN_WAIT wakes the drainer
  *   (touching only the chain after the decrement: the writer may then release and
@@ -720,6 +723,21 @@ bool rm_unlink_tracker(ThreadState *t, rm_priotracker *tr)
 	return false;
 }
 
+/* A read hold refused after a report (read_slow: interrupt or atomic context with a writer
+ * in the way). FreeBSD's rm_rlock returns nothing, so the caller's rm_runlock follows: the
+ * tracker is marked so that it ends quietly (the refusal was the one report). A try-lock's
+ * caller knows it failed and unlocks nothing. */
+int read_refused(rmlock *rm, rm_priotracker *tr, int trylock)
+{
+	if (!trylock) {
+		tr->rmp_next = nullptr;
+		tr->rmp_rmlock = rm;
+		tr->rmp_thread = curthread();
+		tr->rmp_flags = BSDSYNC_RMPF_REFUSED;
+	}
+	return 0;
+}
+
 /* rm_rlock in interrupt context: reported (use a threaded handler); taken only if no
  * writer is in the way, counted centrally (the per-CPU counts belong to threads). */
 BSDSYNC_NOINLINE int rm_rlock_interrupt(rmlock *rm, rm_priotracker *tr, int trylock,
@@ -738,7 +756,7 @@ BSDSYNC_NOINLINE int rm_rlock_interrupt(rmlock *rm, rm_priotracker *tr, int tryl
 	if (read_slow(r))
 		return 1;
 	tr->rmp_rmlock = nullptr;
-	return 0;
+	return read_refused(rm, tr, trylock);
 }
 
 } // namespace
@@ -924,7 +942,7 @@ static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotrack
 
 	ReadRequest r{ lo, &rm->rm_state, admit, trylock != 0, sleepable, what, file, line };
 	if (!read_enter(r))
-		return 0;
+		return read_refused(rm, tr, trylock);
 	tr->rmp_rmlock = rm;
 	tr->rmp_thread = curthread();
 	if (likely(t)) {
@@ -977,7 +995,7 @@ static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotr
 	ReadRequest r{ lo_of(rm), st, 0, trylock != 0, rm_sleepable(rm),
 		       trylock ? "rm_try_rlock" : "rm_rlock", file, line };
 	if (!read_slow(r))
-		return 0;
+		return read_refused(rm, tr, trylock);
 	track_first_read(t, rm, tr, trackers(t));
 	return 1;
 }
@@ -1052,6 +1070,10 @@ static BSDSYNC_COLD void rm_runlock_not_live(struct rmlock *rm, const char *file
 static BSDSYNC_NOINLINE void rm_runlock_untracked(struct rmlock *rm, struct rm_priotracker *tr)
 {
 	tr->rmp_rmlock = nullptr;
+	if (tr->rmp_flags & BSDSYNC_RMPF_REFUSED) {
+		tr->rmp_flags = 0;	/* the refused read (read_refused): nothing to release */
+		return;
+	}
 	read_exit(lo_of(rm), &rm->rm_state, bsdsync_in_interrupt());
 }
 
@@ -1067,7 +1089,7 @@ extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, co
 		return runlock_not_owner(
 			lo, "rm_runlock with a tracker that holds no read lock of this lock", file,
 			line);
-	if (unlikely(tr->rmp_flags & BSDSYNC_RMPF_UNTRACKED))
+	if (unlikely(tr->rmp_flags & (BSDSYNC_RMPF_UNTRACKED | BSDSYNC_RMPF_REFUSED)))
 		return rm_runlock_untracked(rm, tr);
 	ThreadState *t = bsdsync_in_interrupt()
 				 ? nullptr
@@ -1243,24 +1265,48 @@ void rms_record(ThreadState *t, const rmslock *rms)
 	t->rm_rlocks++;
 }
 
-/* Forget one read hold of rms; false if the thread has none (as far as it can tell). */
-bool rms_unrecord(ThreadState *t, const rmslock *rms)
+/*
+ * A refused rms_rlock (read_slow reported it: atomic context with a writer in the way) is
+ * kept in rms_held as the lock's address + 1, which no hold compares equal to
+ * (rms_reads_held, rms_rowned do not count it): rms_rlock returns nothing, so the caller's
+ * rms_runlock follows, and it only forgets the entry, with no second report. Not kept if
+ * rms_held is full (that runlock is then reported as not holding it).
+ */
+inline const void *rms_refused(const rmslock *rms)
+{
+	return reinterpret_cast<const char *>(rms) + 1;
+}
+
+void rms_record_refused(ThreadState *t, const rmslock *rms)
+{
+	if (t && t->rms_held_count < ThreadState::kRmsTrack)
+		t->rms_held[t->rms_held_count++] = rms_refused(rms);
+}
+
+enum class RmsUnrecord { NotHeld, Held, Refused };
+
+/* Forget the newest read hold of rms, or refused read (rms_refused); NotHeld if the thread
+ * has neither (as far as it can tell). */
+RmsUnrecord rms_unrecord(ThreadState *t, const rmslock *rms)
 {
 	for (int i = t->rms_held_count - 1; i >= 0; i--) {
-		if (t->rms_held[i] != rms)
+		const void *e = t->rms_held[i];
+		if (e != rms && e != rms_refused(rms))
 			continue;
 		for (int j = i; j + 1 < t->rms_held_count; j++)
 			t->rms_held[j] = t->rms_held[j + 1];
 		t->rms_held_count--;
+		if (e != rms)
+			return RmsUnrecord::Refused;
 		t->rm_rlocks--;
-		return true;
+		return RmsUnrecord::Held;
 	}
 	if (t->rms_untracked > 0) {
 		t->rms_untracked--;
 		t->rm_rlocks--;
-		return true;
+		return RmsUnrecord::Held;
 	}
-	return false;
+	return RmsUnrecord::NotHeld;
 }
 
 int rms_read(rmslock *rms, bool trylock, const char *what, const char *file, int line)
@@ -1279,8 +1325,12 @@ int rms_read(rmslock *rms, bool trylock, const char *what, const char *file, int
 		check_may_sleep_with_locks(nullptr, what, file, line);
 	ReadRequest r{ lo, &rms->rms_state, mine ? kAdmitRecursion : 0u, trylock, true, what, file,
 		       line };
-	if (!read_enter(r))
+	if (!read_enter(r)) {
+		/* Not for a lock destroyed meanwhile (reported): its runlock is reported too. */
+		if (!trylock && load_relaxed(&rms->rms_state.rm_lock) != BSDSYNC_RM_DESTROYED)
+			rms_record_refused(t, rms);
 		return 0;
+	}
 	if (likely(t))
 		rms_record(t, rms);
 	return 1;
@@ -1340,11 +1390,14 @@ extern "C" void fbsd_rms_runlock(struct rmslock *rms, const char *file, int line
 		return;
 	}
 	ThreadState *t = td_self();
-	if (t && !rms_unrecord(t, rms)) {
+	RmsUnrecord held = t ? rms_unrecord(t, rms) : RmsUnrecord::Held;
+	if (held == RmsUnrecord::NotHeld) {
 		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
 		       "rms_runlock by a thread that does not read-lock it");
 		return;
 	}
+	if (held == RmsUnrecord::Refused)
+		return;		/* the refused read's end: reported at the rms_rlock */
 	read_exit(lo, &rms->rms_state, false);
 }
 
