@@ -351,6 +351,7 @@ unsigned long long bsdsync_uptime_ns(void)
 }
 
 const int bsdsync_hz = HZ;
+static_assert(BSDSYNC_HZ == HZ, "Kbuild: BSDSYNC_HZ");
 
 void bsdsync_print(const char *fmt, ...)
 {
@@ -414,8 +415,3 @@ void bsdsync_synchronize_cpus(void)
 	 * with IPIs instead of waiting for ticks (microseconds instead of milliseconds). */
 	synchronize_rcu_expedited();
 }
-
-/* FreeBSD's hz and tick_sbt are this kernel's HZ. */
-#include <bsdsync/fbsd_sleep.h>
-const int fbsd_hz = HZ;
-const bsdsync_sbintime_t fbsd_tick_sbt = BSDSYNC_SBT_1S / HZ;

@@ -116,7 +116,7 @@ unsigned long bsdsync_irq_save(void);
 void bsdsync_irq_restore(unsigned long flags);
 
 /*
- * FreeBSD's spinlock_enter()/spinlock_exit(): interrupts off on this CPU and preemption off,
+ * spinlock_enter()/spinlock_exit() of the BSDs: interrupts off on this CPU and preemption off,
  * nested by a per-CPU count; the interrupt state saved at the outermost enter comes back only
  * at the outermost exit. That is what lets spin mutexes be released in any order. Each enter
  * names what it is for (a spin mutex, or NULL), and the per-CPU record keeps the first
@@ -315,7 +315,7 @@ int bsdsync_thread_exiting(const struct thread *td);
 /* Run the core's bsdsync_prio_deferred() soon in a high-priority worker (any context). */
 void bsdsync_prio_kick(void);
 void bsdsync_prio_deferred(void);		/* implemented by the core */
-/* KUnit only (core/prio.cpp; exported by module.c when the kernel has KUnit): null, or called
+/* KUnit only (core/prio.cpp; exported by module/exports/bsdsync.c when the kernel has KUnit): null, or called
  * by a thread about to lend its priority (stage 0) and after it lent (stage 1). */
 extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
 /* Wait for a kicked worker to finish (module unload). */
@@ -328,6 +328,11 @@ unsigned long long bsdsync_uptime_ns(void);	/* CLOCK_MONOTONIC */
 extern const volatile unsigned long *const bsdsync_jiffies;
 static inline unsigned long bsdsync_ticks(void) { return *bsdsync_jiffies; }
 extern const int bsdsync_hz;			/* the kernel's HZ */
+/* The same as a constant expression, for the constants of a personality (its hz, its tick):
+ * BSDSYNC_HZ comes from Kbuild (CONFIG_HZ); platform.c checks it against HZ. */
+#ifndef BSDSYNC_HZ
+#error "Kbuild passes BSDSYNC_HZ (the kernel's CONFIG_HZ)"
+#endif
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
 /* printk at KERN_ERR with the "bsdsync: " prefix, and a stack dump of the caller. */
@@ -425,6 +430,8 @@ static inline void *bsdsync_td_find(const struct thread *t)
 /* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
  * interrupt context or if memory ran out. */
 void *bsdsync_td_create(void);
+/* Exported to drivers and tests (declared for them in include/bsdsync/lock.h). */
+int bsdsync_thread_has_record(const struct thread *td);
 /* Implemented by the core. The thread is exiting (called in the thread, which may still lock
  * afterwards, in the rest of its exit path): the core reports the locks it still holds. */
 void bsdsync_td_exiting(void *state);
@@ -434,6 +441,25 @@ void bsdsync_td_exiting(void *state);
 void bsdsync_td_released(void *state);
 int bsdsync_td_start(void);
 void bsdsync_td_stop(void);
+
+/* ---- module load: the personalities ------------------------------------------------------ */
+/*
+ * A personality (a BSD whose locks bsdsync provides) as the platform's module init/exit sees
+ * it. The platform knows none by name: it walks bsdsync_personalities[] (module/
+ * personalities.c, the one place that lists them), calls each init in order once the
+ * kernel services and thread records are up, and at unload (or when a later init fails) each
+ * exit in reverse order. The load message lists each entry as "<name> personality: <provides>".
+ */
+struct bsdsync_personality {
+	const char *name;		/* the BSD's name, as printed */
+	const char *provides;		/* what it offers, as printed: "mtx, sx, ..." */
+	int (*init)(void);		/* 0, or a negative errno: the module load fails with it */
+	void (*exit)(void);		/* undoes init; runs only after init returned 0 */
+};
+/* Linux's errno values a personality's init may return (checked in module.c). */
+#define BSDSYNC_ERR_NOMEM (-12)
+/* The personalities in init order, ended by NULL (module/personalities.c). */
+extern const struct bsdsync_personality *const bsdsync_personalities[];
 
 /* ---- module load hooks ------------------------------------------------------------- */
 /* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */
