@@ -91,13 +91,13 @@ uninstall:
 	bash $(ROOT)/scripts/kit.sh uninstall $(KIT) $(KVER)
 	$(if $(DESTDIR),@echo "DESTDIR set: depmod not run",depmod -a $(KVER))
 
-# The DKMS source tree: what dkms.conf builds (the module's sources, its headers, the kit
-# script), nothing generated.
+# The DKMS source tree: what a build directory gets (SRCDIRS, SRCFILES), dkms.conf and the
+# kit script, nothing generated.
 dkms-source:
 	@if [ -e $(KIT) ]; then echo "error: $(KIT) exists (dkms remove bsdsync/$(VERSION) --all;" \
 	    "rm -r $(KIT))"; exit 1; fi
 	mkdir -p $(KIT)/scripts
-	cp -R $(ROOT)/module $(ROOT)/include $(ROOT)/Kbuild $(ROOT)/dkms.conf $(KIT)/
+	cp -R $(addprefix $(ROOT)/,$(SRCDIRS) $(SRCFILES)) $(ROOT)/dkms.conf $(KIT)/
 	install -m 755 $(ROOT)/scripts/kit.sh $(KIT)/scripts/kit.sh
 	@echo "DKMS source tree: $(KIT); next: dkms install bsdsync/$(VERSION) -k <kver>"
 

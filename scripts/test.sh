@@ -346,8 +346,9 @@ for series in "${MATRIX[@]}"; do
 done
 
 # ---------------------------------------------------------------------------------------
-# 4. the stock Debian kernels (6.1, the production configuration, and 6.12): load and
-#    unload bsdsync.ko and every example, each of which checks its own work.
+# 4. the stock Debian kernels of the matrix (6.1, the production configuration, 6.12, and
+#    their PREEMPT_RT flavours): load and unload bsdsync.ko and every example, each of which
+#    checks its own work.
 for series in "${MATRIX[@]}"; do
     KDIR=$(series_kdir "$series")
     krel=${KDIR:+$(kernel_release "$KDIR")}
