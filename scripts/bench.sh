@@ -86,7 +86,7 @@ if [[ ${SKIP_DEPS:-0} != 1 ]]; then
 fi
 
 # ---- the stock kernel and its headers (as scripts/run.sh finds them) ----------------------
-KDIR=$(ls -1d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+KDIR=$(ls -1d /usr/src/linux-headers-6.1.*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 [[ -n $KDIR ]] || die "no /usr/src/linux-headers-6.1*-amd64 (run scripts/deps.sh)"
 krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h")
 vmlinuz=/boot/vmlinuz-$krel

@@ -12,8 +12,12 @@ packages=(
     # kernel build (debug test kernel from source) and out-of-tree module builds
     bc flex bison libelf-dev libssl-dev dwarves cpio kmod rsync xz-utils python3
     linux-source-6.1 linux-headers-amd64 linux-headers-6.12-amd64
+    # the kernel matrix's PREEMPT_RT flavours (6.1 and 6.12): headers and kernels
+    linux-headers-rt-amd64 linux-headers-6.12-rt-amd64 linux-image-rt-amd64 linux-image-6.12-rt-amd64
     # the stock 6.1 and 6.12 kernels booted in QEMU, and the guest's userland
     linux-image-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
+    # make test installs bsdsync with DKMS for 6.1 and 6.12 (never loaded), then removes it
+    dkms
     # flock, timeout (normally present; listed so a minimal image gets them)
     util-linux coreutils
 )

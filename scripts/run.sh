@@ -22,7 +22,7 @@ verdict_fail() { echo; echo "VERDICT: FAIL: $*"; exit 1; }
 [[ ${SKIP_DEPS:-0} == 1 ]] || bash "$SCRIPTS/deps.sh"
 
 # The stock kernel to boot and the headers it was built from.
-KDIR=$(ls -1d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+KDIR=$(ls -1d /usr/src/linux-headers-6.1.*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 [[ -n $KDIR ]] || verdict_fail "no /usr/src/linux-headers-6.1*-amd64 (run scripts/deps.sh)"
 # Not include/config/kernel.release: Debian's 6.1 headers say "6.1.192" there.
 krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h")

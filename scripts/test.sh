@@ -11,9 +11,14 @@
 #      the KUnit suites run in a guest, and any kernel report (lockdep, KASAN, KCSAN, WARN,
 #      BUG...) fails the run,
 #   3. warning-free builds of bsdsync.ko and the examples against stock Debian 6.1 and 6.12
-#      headers, no constructor sections in any .ko,
-#   4. stock Debian 6.1 and 6.12 kernels in a guest: load and unload bsdsync.ko and the
-#      examples (each example checks its own work and prints "<name>: PASS").
+#      headers and their PREEMPT_RT flavours (the kernel matrix), no constructor sections in
+#      any .ko,
+#   4. the stock Debian kernels of the matrix in a guest: load and unload bsdsync.ko and the
+#      examples (each example checks its own work and prints "<name>: PASS"),
+#   5. DKMS (add, build and install -k for 6.1 and 6.12, the installed module's vermagic, the
+#      porting kit it installs, an example built against that kit alone, remove) and `make
+#      install`/`uninstall` into a staging DESTDIR with an example built against it. The
+#      machine is left as it was; skipped if bsdsync is already in DKMS or /usr/src here.
 # Each rig check counts as one test, and each KUnit case as one test per debug kernel it runs
 # in (rig checks of a debug kernel are named "KASAN kernel: ...", "KCSAN kernel: ...").
 # The last line printed is exactly "N passed, N failed" (", N skipped" appended if any); the
@@ -80,6 +85,18 @@ examples_present() { compgen -G "$ROOT/examples/*/Kbuild" >/dev/null || compgen 
 
 # newest_headers PATTERN: newest /usr/src/linux-headers-<PATTERN> directory, by version.
 newest_headers() { ls -1d /usr/src/linux-headers-$1 2>/dev/null | sort -V | tail -n 1; }
+
+# The kernel matrix: Debian's 6.1 and 6.12, and their PREEMPT_RT flavours ("-rt-amd64";
+# the plain patterns end in a digit before "-amd64" so that they do not match those).
+MATRIX=(6.1 6.12 6.1-rt 6.12-rt)
+series_kdir() {
+    case $1 in
+        6.1)     newest_headers '6.1.*[0-9]-amd64' ;;
+        6.12)    newest_headers '6.12.*[0-9]-amd64' ;;
+        6.1-rt)  newest_headers '6.1.*-rt-amd64' ;;
+        6.12-rt) newest_headers '6.12.*-rt-amd64' ;;
+    esac
+}
 
 # kernel_release KDIR: the running-kernel name (as in /boot/vmlinuz-NAME). Not
 # include/config/kernel.release: Debian's 6.1 headers have "6.1.192" there.
@@ -287,13 +304,10 @@ done
 # ---------------------------------------------------------------------------------------
 # 3. builds against stock Debian headers
 declare -A BUILT=()     # kernel release -> build dir, for step 4
-for series in 6.1 6.12; do
-    case $series in
-        6.1)  KDIR=$(newest_headers '6.1.*-amd64') ;;
-        6.12) KDIR=$(newest_headers '6.12.*-amd64') ;;
-    esac
+for series in "${MATRIX[@]}"; do
+    KDIR=$(series_kdir "$series")
     if [[ -z $KDIR ]]; then
-        record FAIL "$series headers: bsdsync.ko builds warning-free" "no /usr/src/linux-headers-$series*-amd64"
+        record FAIL "$series headers: bsdsync.ko builds warning-free" "no $series headers in /usr/src (scripts/deps.sh)"
         continue
     fi
     krel=$(kernel_release "$KDIR")
@@ -345,13 +359,11 @@ for series in 6.1 6.12; do
 done
 
 # ---------------------------------------------------------------------------------------
-# 4. the stock Debian kernels (6.1, the production configuration, and 6.12): load and
-#    unload bsdsync.ko and every example, each of which checks its own work.
-for series in 6.1 6.12; do
-    case $series in
-        6.1)  KDIR=$(newest_headers '6.1.*-amd64') ;;
-        6.12) KDIR=$(newest_headers '6.12.*-amd64') ;;
-    esac
+# 4. the stock Debian kernels of the matrix (6.1, the production configuration, 6.12, and
+#    their PREEMPT_RT flavours): load and unload bsdsync.ko and every example, each of which
+#    checks its own work.
+for series in "${MATRIX[@]}"; do
+    KDIR=$(series_kdir "$series")
     krel=${KDIR:+$(kernel_release "$KDIR")}
     name="stock ${krel:-$series} kernel: load/unload bsdsync.ko + examples"
     if [[ -z $krel || -z ${BUILT[$krel]:-} ]]; then
@@ -404,5 +416,172 @@ for series in 6.1 6.12; do
         grep -v '^KTAP_SUMMARY' "$LOGS/stock-$krel-reports.log" | head -n 60
     fi
 done
+
+# ---------------------------------------------------------------------------------------
+# 5. DKMS and the install layout (README, "Installing"): what a user runs, on this machine
+#    (modules are installed for the 6.1 and 6.12 kernels, never loaded), then taken away.
+VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
+KIT=/usr/src/bsdsync-$VERSION
+DKMS_LOG=$LOGS/dkms.log
+: >"$DKMS_LOG"
+
+# dkms_run CMD...: one dkms (or make) command, its output appended to the DKMS log.
+dkms_run() { echo "+ $*" >>"$DKMS_LOG"; "$@" >>"$DKMS_LOG" 2>&1; }
+
+# kver_state KVER: what "as it was" means for a kernel: its module index and whatever DKMS had
+# installed for it.
+kver_state() {
+    { md5sum <"/lib/modules/$1/modules.dep"; find "/lib/modules/$1/updates" | sort | md5sum; } 2>/dev/null || true
+}
+
+# installed_ko KVER: the bsdsync module DKMS installed for KVER (compressed or not).
+installed_ko() { { find "/lib/modules/$1/updates" -name 'bsdsync.ko*' || true; } 2>/dev/null | head -n 1; }
+
+# example_against_kit KDIR KVER KIT LOG: builds examples/pcq in a scratch copy exactly as the
+# recipe says (its own Kbuild: one -I, KBUILD_EXTRA_SYMBOLS), KIT given only as BSDSYNC
+# when it is not the default; checks it is warning-free and depends on bsdsync.
+example_against_kit() {
+    local kdir=$1 kver=$2 kit=$3 log=$4 d ko
+    d=$(mktemp -d /tmp/bsdsync-example.XXXXXX)
+    cp "$ROOT"/examples/pcq/* "$d"/
+    local args=(-C "$kdir" M="$d" KERNELRELEASE="$kver")
+    [[ $kit == "$KIT" ]] || args+=(BSDSYNC="$kit")
+    echo "+ make ${args[*]} modules" >"$log"
+    if make "${args[@]}" modules >>"$log" 2>&1 && ko=$d/bsd_pcq.ko && [[ -f $ko ]] &&
+       no_warnings "$log" && [[ $(modinfo -F depends "$ko") == bsdsync ]]; then
+        rm -rf "$d"; return 0
+    fi
+    rm -rf "$d"; return 1
+}
+
+dkms_checks() {
+    local series kdir kver kvers=() ko vm ref name
+    declare -A kdirs=() before=()
+    for series in 6.1 6.12; do
+        kdir=$(series_kdir "$series")
+        [[ -n $kdir ]] || { record FAIL "DKMS: $series headers present" "none in /usr/src"; continue; }
+        kver=$(kernel_release "$kdir"); kvers+=("$kver"); kdirs[$kver]=$kdir
+        before[$kver]=$(kver_state "$kver")
+    done
+    if ! command -v dkms >/dev/null; then
+        record FAIL "DKMS: dkms installed" "not found (scripts/deps.sh)"; return 0
+    fi
+    if [[ -e $KIT ]] || dkms status bsdsync 2>/dev/null | grep -q .; then
+        record SKIP "DKMS: add, build, install, remove" "bsdsync already in DKMS or $KIT here: not touched"
+        return 0
+    fi
+    ((${#kvers[@]})) || return 0
+
+    say "DKMS: $KIT (make dkms-source), dkms add, build and install -k ${kvers[*]}"
+    name="DKMS: dkms add bsdsync/$VERSION (source tree from make dkms-source)"
+    if dkms_run make -C "$ROOT" --no-print-directory dkms-source &&
+       dkms_run dkms add "bsdsync/$VERSION"; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "see $DKMS_LOG"; show_tail "$DKMS_LOG"
+    fi
+    for kver in "${kvers[@]}"; do
+        name="DKMS $kver: dkms build -k"
+        if dkms_run dkms build "bsdsync/$VERSION" -k "$kver"; then
+            record PASS "$name"
+        else
+            record FAIL "$name" "see $DKMS_LOG and /var/lib/dkms/bsdsync/$VERSION/build/make.log"
+            show_tail "$DKMS_LOG"; continue
+        fi
+        name="DKMS $kver: dkms install -k (module in /lib/modules/$kver/updates, depmod lists it)"
+        if dkms_run dkms install "bsdsync/$VERSION" -k "$kver" && ko=$(installed_ko "$kver") &&
+           [[ -n $ko ]] && grep -q "^${ko#/lib/modules/"$kver"/}:" "/lib/modules/$kver/modules.dep"; then
+            record PASS "$name" "${ko#/lib/modules/"$kver"/}"
+        else
+            record FAIL "$name" "see $DKMS_LOG"; show_tail "$DKMS_LOG"; continue
+        fi
+        # The kernel's own modules carry its exact vermagic.
+        vm=$(modinfo -F vermagic "$ko" 2>/dev/null) || true
+        ref=$(find "/lib/modules/$kver/kernel" -name '*.ko*' -print -quit 2>/dev/null) || true
+        ref=${ref:+$(modinfo -F vermagic "$ref" 2>/dev/null || true)}
+        name="DKMS $kver: installed module's vermagic is the kernel's"
+        if [[ -n $vm && ${vm%% *} == "$kver" && ( -z $ref || $vm == "$ref" ) ]]; then
+            record PASS "$name" "$vm"
+        else
+            record FAIL "$name" "module: '$vm'; the kernel's modules: '$ref'"
+        fi
+        name="DKMS $kver: porting kit installed ($KIT/include/freebsd, $KIT/$kver/Module.symvers)"
+        # Every line of the Module.symvers an exported symbol of bsdsync.
+        if [[ -f $KIT/include/freebsd/sys/mutex.h && -f $KIT/include/freebsd/bsdsync/lock.h &&
+              -s $KIT/$kver/Module.symvers ]] &&
+           awk -F '\t' '$3 !~ /bsdsync$/ { bad = 1 } END { exit bad }' "$KIT/$kver/Module.symvers"; then
+            record PASS "$name" "$(wc -l <"$KIT/$kver/Module.symvers") exports"
+        else
+            record FAIL "$name" "see $DKMS_LOG"
+        fi
+    done
+    kver=${kvers[0]}
+    name="DKMS $kver: an example builds against the installed kit alone (recipe Kbuild)"
+    if example_against_kit "${kdirs[$kver]}" "$kver" "$KIT" "$LOGS/dkms-example.log"; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "see $LOGS/dkms-example.log"; show_tail "$LOGS/dkms-example.log"
+    fi
+
+    say "DKMS: dkms remove bsdsync/$VERSION --all"
+    name="DKMS: dkms remove --all leaves the machine as it was"
+    local left=()
+    dkms_run dkms remove "bsdsync/$VERSION" --all || left+=("dkms remove failed")
+    [[ ! -e /var/lib/dkms/bsdsync ]] || left+=("/var/lib/dkms/bsdsync")
+    for kver in "${kvers[@]}"; do
+        [[ -z $(installed_ko "$kver") ]] || left+=("$(installed_ko "$kver")")
+        [[ ! -e $KIT/$kver ]] || left+=("$KIT/$kver")
+        [[ $(kver_state "$kver") == "${before[$kver]}" ]] ||
+            left+=("/lib/modules/$kver differs (modules.dep or updates/)")
+    done
+    # The source tree is ours (dkms remove keeps /usr/src).
+    rm -rf "$KIT"
+    if ((${#left[@]} == 0)); then
+        record PASS "$name"
+    else
+        record FAIL "$name" "left: ${left[*]}"
+        dkms remove "bsdsync/$VERSION" --all >/dev/null 2>&1 || true
+        rm -rf /var/lib/dkms/bsdsync
+    fi
+}
+
+# install_checks: `make install` of one build of step 3 into a staging root, an example built
+# against that kit (BSDSYNC=<staging>/usr/src/bsdsync-<version>), `make uninstall`.
+install_checks() {
+    local kdir kver b d name
+    kdir=$(series_kdir 6.12); kver=${kdir:+$(kernel_release "$kdir")}
+    b=${BUILT[$kver]:-}
+    if [[ -z $b ]]; then record FAIL "make install DESTDIR" "not run: no 6.12 build"; return 0; fi
+    d=$(mktemp -d /tmp/bsdsync-destdir.XXXXXX)
+    say "make install DESTDIR=$d ($kver)"
+    name="make install DESTDIR ($kver): module in extra/, headers, Module.symvers"
+    if make -C "$ROOT" --no-print-directory install KDIR="$kdir" BUILD="$b" DESTDIR="$d" \
+            >"$LOGS/install.log" 2>&1 &&
+       [[ -f $d/lib/modules/$kver/extra/bsdsync.ko && -f $d$KIT/include/freebsd/sys/mutex.h &&
+          -f $d$KIT/include/freebsd/bsdsync/lock.h && -s $d$KIT/$kver/Module.symvers ]]; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "see $LOGS/install.log"; show_tail "$LOGS/install.log"
+    fi
+    name="make install DESTDIR ($kver): an example builds against the installed kit (recipe Kbuild)"
+    if example_against_kit "$kdir" "$kver" "$d$KIT" "$LOGS/install-example.log"; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "see $LOGS/install-example.log"; show_tail "$LOGS/install-example.log"
+    fi
+    name="make uninstall DESTDIR ($kver): nothing left"
+    if make -C "$ROOT" --no-print-directory uninstall KDIR="$kdir" BUILD="$b" DESTDIR="$d" \
+            >>"$LOGS/install.log" 2>&1 && [[ -z $(find "$d" -type f) && ! -e $d$KIT ]]; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "left: $(find "$d" -type f | head -n 5 | tr '\n' ' ')"
+    fi
+    rm -rf "$d"
+}
+
+t5=$SECONDS
+dkms_checks
+install_checks
+say "step 5 (DKMS, install) took $((SECONDS - t5)) s"
 
 finish
