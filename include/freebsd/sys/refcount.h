@@ -25,7 +25,9 @@
 typedef _Bool bool;
 #endif
 
-#define REFCOUNT_SATURATED(val)		(((val) & (1U << 31)) != 0)
+/* FreeBSD's REFCOUNT_SATURATED(val) is not defined: Linux's <linux/refcount.h> (which
+ * kernel headers pull in everywhere) owns that name as a constant. */
+#define __BSDSYNC_REFCOUNT_SATURATED(val)	(((val) & (1U << 31)) != 0)
 #define REFCOUNT_SATURATION_VALUE	(3U << 30)
 
 static inline void _refcount_update_saturated(volatile u_int *count)
@@ -48,7 +50,7 @@ static inline u_int refcount_acquire(volatile u_int *count)
 {
 	u_int old = __atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
 
-	if (__builtin_expect(REFCOUNT_SATURATED(old), 0))
+	if (__builtin_expect(__BSDSYNC_REFCOUNT_SATURATED(old), 0))
 		_refcount_update_saturated(count);
 	return old;
 }
@@ -57,7 +59,7 @@ static inline u_int refcount_acquiren(volatile u_int *count, u_int n)
 {
 	u_int old = __atomic_fetch_add(count, n, __ATOMIC_RELAXED);
 
-	if (__builtin_expect(REFCOUNT_SATURATED(old), 0))
+	if (__builtin_expect(__BSDSYNC_REFCOUNT_SATURATED(old), 0))
 		_refcount_update_saturated(count);
 	return old;
 }
@@ -69,7 +71,7 @@ refcount_acquire_checked(volatile u_int *count)
 	u_int old = __atomic_load_n(count, __ATOMIC_RELAXED);
 
 	for (;;) {
-		if (__builtin_expect(REFCOUNT_SATURATED(old + 1), 0))
+		if (__builtin_expect(__BSDSYNC_REFCOUNT_SATURATED(old + 1), 0))
 			return 0;
 		if (__atomic_compare_exchange_n(count, &old, old + 1, false, __ATOMIC_RELAXED,
 						__ATOMIC_RELAXED))
@@ -85,7 +87,7 @@ static inline bool refcount_releasen(volatile u_int *count, u_int n)
 	/* Pairs with the acquire fence of the last release below. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	old = __atomic_fetch_sub(count, n, __ATOMIC_RELAXED);
-	if (__builtin_expect(old < n || REFCOUNT_SATURATED(old), 0)) {
+	if (__builtin_expect(old < n || __BSDSYNC_REFCOUNT_SATURATED(old), 0)) {
 		_refcount_update_saturated(count);
 		return 0;
 	}
@@ -110,7 +112,7 @@ refcount_acquire_if_gt(volatile u_int *count, u_int n)
 	for (;;) {
 		if (old <= n)
 			return 0;
-		if (__builtin_expect(REFCOUNT_SATURATED(old), 0))
+		if (__builtin_expect(__BSDSYNC_REFCOUNT_SATURATED(old), 0))
 			return 1;
 		if (__atomic_compare_exchange_n(count, &old, old + 1, false, __ATOMIC_RELAXED,
 						__ATOMIC_RELAXED))
@@ -133,7 +135,7 @@ refcount_release_if_gt(volatile u_int *count, u_int n)
 	for (;;) {
 		if (old <= n)
 			return 0;
-		if (__builtin_expect(REFCOUNT_SATURATED(old), 0))
+		if (__builtin_expect(__BSDSYNC_REFCOUNT_SATURATED(old), 0))
 			return 1;
 		if (__atomic_compare_exchange_n(count, &old, old - 1, false, __ATOMIC_RELEASE,
 						__ATOMIC_RELAXED))
