@@ -57,7 +57,8 @@ struct taskqueue {
 	unsigned seq;			/* (q) last sequence number given to a run */
 	int flags;			/* (q) TQ_* */
 	int callouts;			/* (q) armed timeout tasks, and drain_all in progress */
-	int tcount;			/* (q) threads running */
+	int tcount;			/* (q) threads running; its address is the channel
+					   taskqueue_free sleeps on */
 	int nthreads;			/* threads started (set once) */
 	bool spin;			/* the mutex is a spin mutex */
 	taskqueue_enqueue_fn enqueue;
@@ -197,7 +198,7 @@ void thread_loop(void *arg)
 	}
 	run_locked(q);
 	q->tcount--;
-	fbsd_wakeup_one(q->threads);
+	fbsd_wakeup_one(&q->tcount);
 	tq_unlock(q);
 	/* taskqueue_free() joins this thread before it frees the queue. */
 }
@@ -210,6 +211,10 @@ void timeout_func(void *arg)
 	taskqueue *q = tt->q;
 	tt->f &= ~DT_CALLOUT_ARMED;
 	q->callouts--;
+	/* A queue being freed waits for its armed timeouts (a driver bug FreeBSD waits for
+	 * too): this one is over, and its task is run by taskqueue_free itself. */
+	if (!(q->flags & TQ_ACTIVE))
+		fbsd_wakeup_one(&q->tcount);
 	enqueue_locked(q, &tt->t);	/* releases the lock: CALLOUT_RETURNUNLOCKED */
 }
 
@@ -383,7 +388,7 @@ restart:
 	}
 	queue->callouts--;
 	if (!(queue->flags & TQ_ACTIVE))
-		fbsd_wakeup_one(queue->threads);
+		fbsd_wakeup_one(&queue->tcount);
 	tq_unlock(queue);
 }
 
@@ -401,7 +406,7 @@ void fbsd_taskqueue_free(struct taskqueue *queue)
 	queue->flags &= ~TQ_ACTIVE;
 	while (queue->tcount > 0 || queue->callouts > 0) {
 		fbsd_wakeup(queue);
-		tq_sleep(queue, queue->threads, "tq_destroy");
+		tq_sleep(queue, &queue->tcount, "tq_destroy");
 	}
 	/* No thread: run what is still queued here, as the threads would have. */
 	run_locked(queue);
