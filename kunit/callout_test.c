@@ -23,6 +23,7 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/rwlock.h>
+#include <sys/rmlock.h>
 #include <sys/sx.h>
 #include <sys/proc.h>
 #include <sys/callout.h>
@@ -316,6 +317,64 @@ static void callout_sharedlock_handler_runs_with_the_rw_read_locked(struct kunit
 	co_fini(&s);
 }
 
+static void co_giant_handler(void *arg)
+{
+	struct co_state *s = arg;
+
+	s->mtx_owned = mtx_owned(&Giant);
+	s->ran++;
+	WRITE_ONCE(s->finished, 1);
+}
+
+static void callout_init_not_mpsafe_runs_the_handler_with_giant(struct kunit *test)
+{
+	struct co_state s;
+
+	co_init(&s);
+	callout_init(&s.c, 0);
+	mtx_lock(&Giant);
+	callout_reset(&s.c, 1, co_giant_handler, &s);
+	mtx_unlock(&Giant);
+	BT_WAIT_UNTIL(test, READ_ONCE(s.finished));
+	callout_drain(&s.c);
+	KUNIT_EXPECT_EQ(test, s.mtx_owned, 1);
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&Giant));
+	co_fini(&s);
+}
+
+struct co_rm_state {
+	struct callout c;
+	struct rmlock rm;
+	int wowned;
+	int finished;
+};
+
+static void co_rm_handler(void *arg)
+{
+	struct co_rm_state *s = arg;
+
+	s->wowned = rm_wowned(&s->rm);
+	WRITE_ONCE(s->finished, 1);
+}
+
+static void callout_init_rm_runs_the_handler_with_the_rm_write_locked(struct kunit *test)
+{
+	struct co_rm_state s;
+
+	memset(&s, 0, sizeof(s));
+	rm_init(&s.rm, "co_rm");
+	callout_init_rm(&s.c, &s.rm, 0);
+	BT_EXPECT_NO_REPORT(test, {
+		rm_wlock(&s.rm);
+		callout_reset(&s.c, 1, co_rm_handler, &s);
+		rm_wunlock(&s.rm);
+		BT_WAIT_UNTIL(test, READ_ONCE(s.finished));
+		callout_drain(&s.c);
+	});
+	KUNIT_EXPECT_EQ(test, s.wowned, 1);
+	rm_destroy(&s.rm);
+}
+
 static void co_drain_fn(void *arg)
 {
 	struct co_state *s = arg;
@@ -490,6 +549,8 @@ static struct kunit_case callout_cases[] = {
 	KUNIT_CASE(callout_reset_with_the_mtx_held_replaces_a_handler_not_started),
 	KUNIT_CASE(callout_returnunlocked_handler_releases_the_mtx_itself),
 	KUNIT_CASE(callout_sharedlock_handler_runs_with_the_rw_read_locked),
+	KUNIT_CASE(callout_init_not_mpsafe_runs_the_handler_with_giant),
+	KUNIT_CASE(callout_init_rm_runs_the_handler_with_the_rm_write_locked),
 	KUNIT_CASE(callout_async_drain_calls_drain_after_the_running_handler),
 	KUNIT_CASE(callout_reset_and_stop_race_the_handler_from_many_threads),
 	{}
