@@ -273,12 +273,12 @@ static void taskqueue_global_queues_run_tasks(struct kunit *test)
 
 /* ---- timeout tasks -------------------------------------------------------------------- */
 
-static void taskqueue_enqueue_timeout_runs_the_task_once_later(struct kunit *test)
+static void tq_timeout_case(struct kunit *test, int fast)
 {
 	struct tq_state s;
 	struct timeout_task tt;
 
-	tq_setup(test, &s, 0);
+	tq_setup(test, &s, fast);
 	TIMEOUT_TASK_INIT(s.tq, &tt, 0, tq_task_fn, &s);
 	KUNIT_EXPECT_EQ(test, taskqueue_enqueue_timeout(s.tq, &tt, 1), 0);
 	BT_WAIT_UNTIL(test, READ_ONCE(s.t_finished));
@@ -286,6 +286,17 @@ static void taskqueue_enqueue_timeout_runs_the_task_once_later(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, s.runs, 1);
 	KUNIT_EXPECT_EQ(test, s.last_pending, 1);
 	taskqueue_free(s.tq);
+}
+
+static void taskqueue_enqueue_timeout_runs_the_task_once_later(struct kunit *test)
+{
+	tq_timeout_case(test, 0);
+}
+
+/* The callout takes the queue's spin mutex and the enqueue releases it. */
+static void taskqueue_enqueue_timeout_on_a_fast_queue_runs_the_task(struct kunit *test)
+{
+	BT_EXPECT_NO_REPORT(test, tq_timeout_case(test, 1));
 }
 
 static void taskqueue_cancel_timeout_of_an_armed_task_counts_it_pending(struct kunit *test)
@@ -388,6 +399,7 @@ static struct kunit_case taskqueue_cases[] = {
 	KUNIT_CASE(taskqueue_fast_queue_runs_tasks_enqueued_with_a_spin_mutex_held),
 	KUNIT_CASE(taskqueue_global_queues_run_tasks),
 	KUNIT_CASE(taskqueue_enqueue_timeout_runs_the_task_once_later),
+	KUNIT_CASE(taskqueue_enqueue_timeout_on_a_fast_queue_runs_the_task),
 	KUNIT_CASE(taskqueue_cancel_timeout_of_an_armed_task_counts_it_pending),
 	KUNIT_CASE(taskqueue_drain_timeout_waits_for_the_task_it_enqueued),
 	KUNIT_CASE(taskqueue_enqueue_and_drain_from_many_threads_lose_no_enqueue),
