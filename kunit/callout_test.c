@@ -225,6 +225,21 @@ static void callout_reset_inside_the_handler_reschedules_it(struct kunit *test)
 	co_fini(&s);
 }
 
+static void callout_drain_stops_a_handler_that_reschedules_itself(struct kunit *test)
+{
+	struct co_state s;
+
+	co_init(&s);
+	s.again = INT_MAX;
+	callout_init(&s.c, 1);
+	callout_reset(&s.c, 1, co_handler, &s);
+	BT_WAIT_UNTIL(test, READ_ONCE(s.ran) >= 2);
+	callout_drain(&s.c);
+	KUNIT_EXPECT_FALSE(test, callout_pending(&s.c));
+	KUNIT_EXPECT_EQ(test, callout_stop(&s.c), -1);
+	co_fini(&s);
+}
+
 /* Hold the mtx with the callout taken off the queue, its handler waiting for the mtx. */
 static void co_hold_with_handler_waiting(struct kunit *test, struct co_state *s)
 {
@@ -545,6 +560,7 @@ static struct kunit_case callout_cases[] = {
 	KUNIT_CASE(callout_stop_returns_0_while_an_unlocked_handler_runs),
 	KUNIT_CASE(callout_drain_waits_for_the_running_handler),
 	KUNIT_CASE(callout_reset_inside_the_handler_reschedules_it),
+	KUNIT_CASE(callout_drain_stops_a_handler_that_reschedules_itself),
 	KUNIT_CASE(callout_stop_with_the_mtx_held_cancels_a_handler_not_started),
 	KUNIT_CASE(callout_reset_with_the_mtx_held_replaces_a_handler_not_started),
 	KUNIT_CASE(callout_returnunlocked_handler_releases_the_mtx_itself),

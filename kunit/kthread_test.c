@@ -3,8 +3,12 @@
  * kthread(9)/kproc(9): kthread_add, kproc_create, kproc_kthread_add run the function in a
  * new kernel thread named by the format; kthread_exit/kproc_exit end it (nothing after them
  * runs); returning from the function ends it too. The thread's end is observed on its task
- * struct (exit_state), which the thread pins for the test before it exits.
+ * struct (exit_state), which the thread pins for the test before it exits. This file includes
+ * <sys/kthread.h> before <linux/kthread.h>: the kthread_exit names of both compile.
  */
+/* FreeBSD's header first, Linux's kthread_exit(long) declaration after it (harness.h):
+ * both must compile. */
+#include <sys/kthread.h>
 #include <linux/completion.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
