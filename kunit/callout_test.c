@@ -429,7 +429,7 @@ static void callout_async_drain_calls_drain_after_the_running_handler(struct kun
 
 #define CO_STRESS_THREADS 4
 #define CO_STRESS_CALLOUTS 3
-#define CO_STRESS_ROUNDS 400
+#define CO_STRESS_ROUNDS 1000
 
 struct co_stress {
 	struct mtx m;

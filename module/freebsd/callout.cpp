@@ -256,12 +256,15 @@ void due_time(s64 sbt, s64 pr, int flags, u64 *when, u64 *slack)
 		*when = now + sbt_to_ns(sbt);
 	}
 	*slack = pr > 0 ? sbt_to_ns(pr) : 0;
+	if (sbt <= 0 || (flags & BSDSYNC_C_ABSOLUTE))
+		return;
+	/* Relative: sbt >> C_PRELGET(flags) at least, and by default FreeBSD's
+	 * kern.timecounter.alloweddeviation (sbt >> 5, about 3%), so that timers due close
+	 * together share one wakeup. Late, never early. */
 	int prel = BSDSYNC_C_PRELGET(flags);
-	if (prel >= 0 && sbt > 0 && !(flags & BSDSYNC_C_ABSOLUTE)) {
-		u64 rel = sbt_to_ns(sbt >> prel);
-		if (rel > *slack)
-			*slack = rel;
-	}
+	u64 rel = sbt_to_ns(sbt >> (prel >= 0 ? prel : 5));
+	if (rel > *slack)
+		*slack = rel;
 }
 
 int reset(callout *c, s64 sbt, s64 pr, callout_func_t *func, void *arg, int flags)
