@@ -12,6 +12,9 @@
 #include <bsdsync/fbsd_sx.h>
 #include <bsdsync/fbsd_rwlock.h>
 #include <bsdsync/fbsd_lockmgr.h>
+#include <bsdsync/fbsd_callout.h>
+#include <bsdsync/fbsd_taskqueue.h>
+#include <bsdsync/fbsd_kthread.h>
 
 /* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
 EXPORT_SYMBOL(fbsd_mtx_sysinit);
@@ -147,3 +150,42 @@ EXPORT_SYMBOL(fbsd_lockallowshare);
 EXPORT_SYMBOL(fbsd_lockdisableshare);
 EXPORT_SYMBOL(fbsd_lockallowrecurse);
 EXPORT_SYMBOL(fbsd_lockdisablerecurse);
+
+/* callout(9) */
+EXPORT_SYMBOL(fbsd_callout_init);
+EXPORT_SYMBOL(fbsd_callout_init_lock);
+EXPORT_SYMBOL(fbsd_callout_reset_sbt_on);
+EXPORT_SYMBOL(fbsd_callout_reset_on);
+EXPORT_SYMBOL(fbsd_callout_schedule_on);
+EXPORT_SYMBOL(fbsd_callout_schedule_sbt_on);
+EXPORT_SYMBOL(fbsd_callout_stop_safe);
+
+/* taskqueue(9) */
+EXPORT_SYMBOL(fbsd_taskqueue_create);
+EXPORT_SYMBOL(fbsd_taskqueue_start_threads);
+EXPORT_SYMBOL(fbsd_taskqueue_enqueue);
+EXPORT_SYMBOL(fbsd_taskqueue_drain);
+EXPORT_SYMBOL(fbsd_taskqueue_drain_all);
+EXPORT_SYMBOL(fbsd_taskqueue_cancel);
+EXPORT_SYMBOL(fbsd_taskqueue_free);
+EXPORT_SYMBOL(fbsd_taskqueue_run);
+EXPORT_SYMBOL(fbsd_taskqueue_block);
+EXPORT_SYMBOL(fbsd_taskqueue_unblock);
+EXPORT_SYMBOL(fbsd_taskqueue_member);
+EXPORT_SYMBOL(fbsd_taskqueue_thread_enqueue);
+EXPORT_SYMBOL(fbsd_timeout_task_init);
+EXPORT_SYMBOL(fbsd_taskqueue_enqueue_timeout_sbt);
+EXPORT_SYMBOL(fbsd_taskqueue_enqueue_timeout);
+EXPORT_SYMBOL(fbsd_taskqueue_cancel_timeout);
+EXPORT_SYMBOL(fbsd_taskqueue_drain_timeout);
+EXPORT_SYMBOL(fbsd_taskqueue_thread);
+EXPORT_SYMBOL(fbsd_taskqueue_swi);
+EXPORT_SYMBOL(fbsd_taskqueue_swi_giant);
+EXPORT_SYMBOL(fbsd_taskqueue_fast);
+
+/* kthread(9), kproc(9) */
+EXPORT_SYMBOL(fbsd_kthread_add);
+EXPORT_SYMBOL(fbsd_kproc_create);
+EXPORT_SYMBOL(fbsd_kproc_kthread_add);
+EXPORT_SYMBOL(fbsd_kthread_exit);
+EXPORT_SYMBOL(fbsd_kproc_exit);

@@ -1,12 +1,14 @@
 /*
  * The FreeBSD personality as the platform's module init/exit sees it (struct
  * bsdsync_personality, listed in module/personalities.c): what it needs at load (Giant, the
- * sleep mutex pool, the core hooks that know FreeBSD's lock_object) and at unload; and
+ * sleep mutex pool, the core hooks that know FreeBSD's lock_object, the callout and global
+ * taskqueue threads) and at unload; and
  * FreeBSD's clock constants hz and tick_sbt, which are this kernel's HZ.
  */
 #include <bsdsync/fbsd_sleep.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
+#include "freebsd/services.h"
 
 using namespace bsdsync;
 
@@ -31,11 +33,22 @@ int freebsd_init()
 		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
 		return BSDSYNC_ERR_NOMEM;
 	}
-	return 0;
+	/* The services' threads: callouts first, the taskqueues' timeout tasks use them. */
+	if (fbsd::callout_start() == 0) {
+		if (fbsd::taskqueue_start() == 0)
+			return 0;
+		fbsd::taskqueue_stop();
+		fbsd::callout_stop_thread();
+	}
+	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
+	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+	return BSDSYNC_ERR_NOMEM;
 }
 
 void freebsd_exit()
 {
+	fbsd::taskqueue_stop();
+	fbsd::callout_stop_thread();
 	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
 	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
 }
@@ -44,7 +57,8 @@ void freebsd_exit()
 
 extern "C" constinit const bsdsync_personality bsdsync_freebsd_personality = {
 	"FreeBSD",
-	"mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic",
+	"mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic, callout, taskqueue, "
+	"kthread",
 	freebsd_init,
 	freebsd_exit,
 };

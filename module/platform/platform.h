@@ -410,6 +410,21 @@ struct bsdsync_personality {
 /* The personalities in init order, ended by NULL (module/personalities.c). */
 extern const struct bsdsync_personality *const bsdsync_personalities[];
 
+/* ---- kernel threads (module/platform/kthread.c) ---------------------------------------- */
+/* Start a kernel thread named `name` running fn(arg); it exits when fn returns. Returns 0 or a
+ * positive errno. *tdp (if not null) receives its handle; a joinable thread must be joined
+ * with bsdsync_kthread_join() once fn has returned or is about to (thread context only). */
+int bsdsync_kthread_spawn(void (*fn)(void *), void *arg, const char *name, int joinable,
+			  struct thread **tdp);
+void bsdsync_kthread_join(struct thread *td);
+/* Is the caller a kernel thread? Only kernel threads may call bsdsync_kthread_exit(). */
+int bsdsync_current_is_kthread(void);
+/* Never returns, but is not declared noreturn: objtool knows only the kernel's own noreturn
+ * functions, and would take the caller's end for a fall-through into the next function. */
+void bsdsync_kthread_exit(void);
+int bsdsync_vsnprintf(char *buf, unsigned long size, const char *fmt, __builtin_va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 /* ---- module load hooks ------------------------------------------------------------- */
 /* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */
 int bsdsync_sysinit_start(void);
