@@ -293,7 +293,7 @@ static void tailq_ops(struct kunit *test)
 	for (int i = 0; i < 5; i++)
 		TAILQ_INSERT_TAIL(&h, &e[i], tq);
 	TAILQ_FOREACH_REVERSE_SAFE(var, &h, qe_tailq, tq, tvar) {
-		if (var->v % 2) {
+		if (var->v == 1 || var->v == 3) {
 			TAILQ_REMOVE(&h, var, tq);
 			var->tq.tqe_prev = (struct qe **)0x1;
 		}

@@ -218,6 +218,8 @@ static void sysctl_declarations_compile_and_variables_work(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, out, 6);
 	KUNIT_EXPECT_EQ(test, bt_sysctl_int, 9);
 	/* A constant (arg1 NULL) cannot be written. */
+	req = (struct sysctl_req){ .oldptr = &out, .oldlen = sizeof(out),
+				   .newptr = &in, .newlen = sizeof(in) };
 	KUNIT_EXPECT_EQ(test, sysctl_handle_int(NULL, NULL, 42, &req), EPERM);
 	KUNIT_EXPECT_EQ(test, out, 42);
 

@@ -1,6 +1,6 @@
 /*
  * bsdsync C ABI: the <sys/systm.h> services a ported FreeBSD file calls besides the locks:
- * printf(9), panic(9), KASSERT's report, WITNESS_WARN, unr(9) unit numbers, and the
+ * printf(9), KASSERT's report, WITNESS_WARN, unr(9) unit numbers, and the
  * machine-dependent spinlock_enter()/spinlock_exit().
  */
 #ifndef _BSDSYNC_FBSD_SYSTM_H_
@@ -17,10 +17,6 @@ BSDSYNC_BEGIN_DECLS
  * the whole text would have had, as vsnprintf counts it. */
 int fbsd_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fbsd_vprintf(const char *fmt, __builtin_va_list ap) __attribute__((format(printf, 1, 0)));
-
-/* panic(9): Linux's panic() with the message; does not return (the machine stops, as
- * FreeBSD's does). */
-void fbsd_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* A failed KASSERT: one bsdsync report (rule "assertion failed") naming the expression, the
  * message and the caller, with a stack dump; then the caller goes on. */

@@ -1,6 +1,6 @@
 /*
  * The <sys/systm.h> services of a ported FreeBSD file besides the locks: printf(9),
- * panic(9), KASSERT's report, WITNESS_WARN, spinlock_enter/spinlock_exit, curcpu
+ * KASSERT's report, WITNESS_WARN, spinlock_enter/spinlock_exit, curcpu
  * (include/bsdsync/fbsd_systm.h has the contracts).
  */
 #include <bsdsync/fbsd_systm.h>
@@ -8,6 +8,8 @@
 #include "core/thread.h"
 
 extern "C" int vsnprintf(char *buf, unsigned long size, const char *fmt, __builtin_va_list args);
+/* Linux's panic(), called by name (objtool knows it does not return). */
+extern "C" void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 using namespace bsdsync;
 
@@ -32,18 +34,6 @@ int fbsd_printf(const char *fmt, ...)
 	int n = fbsd_vprintf(fmt, ap);
 	__builtin_va_end(ap);
 	return n;
-}
-
-void fbsd_panic(const char *fmt, ...)
-{
-	char text[256];
-	__builtin_va_list ap;
-	__builtin_va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	__builtin_va_end(ap);
-	bsdsync_panic(text);
-	for (;;)	/* not reached: panic() does not return (platform.h) */
-		__asm__ __volatile__("" : : : "memory");
 }
 
 void fbsd_kassert_failed(const char *file, int line, const char *expr, const char *fmt, ...)
@@ -85,7 +75,7 @@ int fbsd_witness_warn(int flags, struct lock_object *lock, const char *file, int
 		found = 1;
 	}
 	if (found && (flags & BSDSYNC_WARN_PANIC))
-		fbsd_panic("WITNESS_WARN at %s:%d: %s", file ? file : "?", line, msg);
+		panic("WITNESS_WARN at %s:%d: %s", file ? file : "?", line, msg);
 	return found;
 }
 

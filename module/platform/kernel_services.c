@@ -1,6 +1,6 @@
 /*
- * Kernel services behind the porting surroundings (malloc(9), printf(9), panic(9), curcpu):
- * kmalloc by flags, printk with line continuation, panic, the CPU number. No personality
+ * Kernel services behind the porting surroundings (malloc(9), printf(9), curcpu): kmalloc by
+ * flags, printk with line continuation, the CPU number. No personality
  * names; the personality code that uses them is module/freebsd/malloc.cpp and systm.cpp.
  */
 #include <linux/kernel.h>
@@ -84,11 +84,6 @@ void bsdsync_printf_text(const char *text, unsigned long len)
 	else
 		printk(KERN_INFO "%s", text);
 	WRITE_ONCE(bsdsync_printf_line_open, text[len - 1] != '\n');
-}
-
-void bsdsync_panic(const char *text)
-{
-	panic("%s", text);
 }
 
 int bsdsync_cpu_id(void)

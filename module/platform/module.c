@@ -185,10 +185,9 @@ EXPORT_SYMBOL(fbsd_M_IOV);
 EXPORT_SYMBOL(fbsd_M_SUBPROC);
 EXPORT_SYMBOL(bsdsync_malloc_fail_next);
 
-/* <sys/systm.h>: printf, panic, KASSERT, WITNESS_WARN, unr(9), spinlock_enter, curcpu */
+/* <sys/systm.h>: printf, KASSERT, WITNESS_WARN, unr(9), spinlock_enter, curcpu */
 EXPORT_SYMBOL(fbsd_printf);
 EXPORT_SYMBOL(fbsd_vprintf);
-EXPORT_SYMBOL(fbsd_panic);
 EXPORT_SYMBOL(fbsd_kassert_failed);
 EXPORT_SYMBOL(fbsd_witness_warn);
 EXPORT_SYMBOL(fbsd_new_unrhdr);

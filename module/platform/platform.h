@@ -350,10 +350,6 @@ void bsdsync_kmalloc_fail_next(int count);	/* test hook: fail the next `count` a
 
 /* printf(9)'s output: KERN_INFO, or KERN_CONT after a text without a trailing newline. */
 void bsdsync_printf_text(const char *text, unsigned long len);
-/* Linux panic() with `text`: does not return, but is not declared noreturn, so that
- * objtool, which knows panic() but not this wrapper, sees the caller's code after the call
- * (callers loop forever there). */
-void bsdsync_panic(const char *text);
 /* raw_smp_processor_id() */
 int bsdsync_cpu_id(void);
 

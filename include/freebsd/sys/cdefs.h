@@ -19,6 +19,17 @@
 
 #ifdef __KERNEL__
 #include <linux/compiler.h>
+/*
+ * FreeBSD's __unused is an attribute; a few Linux headers use the word as a name (a struct
+ * member, a parameter). The ones a driver module pulls in (struct stat's padding through
+ * <linux/module.h>, struct __sysctl_args through <linux/sysctl.h>, struct icmphdr through
+ * the network headers) are included here, before the macro exists, so including them
+ * again later is a no-op. The rest that do (<net/ip6_fib.h>, <net/tcp_ao.h>,
+ * <vdso/datapage.h>, <asm/setup_data.h>) must be included before the first FreeBSD header.
+ */
+#include <asm/stat.h>
+#include <uapi/linux/sysctl.h>
+#include <uapi/linux/icmp.h>
 #endif
 
 #if !defined(BSDSYNC_NO_INVARIANTS) && !defined(INVARIANTS)

@@ -86,8 +86,9 @@
 #define CTASSERT(x)		_Static_assert(x, "compile-time assertion failed")
 #define __assert_unreachable() __builtin_unreachable()
 
-/* panic(9): Linux's panic() with the message: the machine stops, as FreeBSD's does. */
-#define panic(...)		fbsd_panic(__VA_ARGS__)
+/* panic(9) is Linux's panic() (<linux/kernel.h>, included above): the same prototype
+ * (a printf format, no return), and the machine stops, as FreeBSD's does. Linux's format
+ * has no %b or %D (FreeBSD extensions). */
 
 /* printf(9) and vprintf: printk at KERN_INFO; a call continues the line the previous one
  * left open (include/bsdsync/fbsd_systm.h). Function-like, so the word printf inside
