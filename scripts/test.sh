@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every bsdsync test (what `make test` runs):
 #   1. deps (apt); the memory orders of <machine/atomic.h> (scripts/check-atomic-orders.py),
+#      the layering of module/ and include/ (scripts/check-layers.py),
 #   2. for each test kernel (scripts/test-kernel-<variant>.config, built once, then
 #      cached): "kasan" (KASAN + lockdep) and "kcsan" (KCSAN + lockdep), two kernels because
 #      the sanitizers exclude each other, and "prod" (neither lockdep nor a sanitizer: the
@@ -245,6 +246,18 @@ fi
 say "checking the memory order of every <machine/atomic.h> function"
 name="atomic(9): every function's memory order as <machine/atomic.h> documents"
 if out=$(python3 "$SCRIPTS/check-atomic-orders.py" "$ROOT" 2>&1); then
+    record PASS "$name" "$(tail -n 1 <<<"$out")"
+else
+    record FAIL "$name" "$(tail -n 1 <<<"$out")"
+    sed '$d' <<<"$out" | head -n 20
+fi
+
+# ---------------------------------------------------------------------------------------
+# 1c. The layers (architecture.md): module/platform names no personality, and every
+#     #include of module/ and include/ points down (scripts/check-layers.py).
+say "checking the layers: no personality in module/platform, includes point down"
+name="layers: module/platform names no personality; includes point down"
+if out=$(python3 "$SCRIPTS/check-layers.py" "$ROOT" 2>&1); then
     record PASS "$name" "$(tail -n 1 <<<"$out")"
 else
     record FAIL "$name" "$(tail -n 1 <<<"$out")"

@@ -13,6 +13,7 @@
 
 #include <bsdsync/types.h>
 #include "platform/platform.h"
+#include "core/spin.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

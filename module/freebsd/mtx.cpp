@@ -42,7 +42,7 @@
  *
  * MTX_SPIN: every acquisition, recursions included, is one spinlock_enter() naming the mutex
  * (interrupts and preemption off, nested by a per-CPU count whose record says which spin
- * mutexes the CPU holds, platform.h), every release one spinlock_exit(); a waiter busy-waits
+ * mutexes the CPU holds, core/spin.h), every release one spinlock_exit(); a waiter busy-waits
  * on plain loads with interrupts let in between attempts, and tries the CAS only when it saw
  * the word free. MTX_SPIN never sets CONTESTED (nobody queues).
  *
@@ -309,7 +309,7 @@ void release_contested(mtx *m)
 
 /* ---- spin mutexes ------------------------------------------------------------------- */
 /* Every acquisition of a spin mutex, recursions included, is one spinlock_enter() naming the
- * mutex, and every release one spinlock_exit(): this CPU's record (platform.h) says which
+ * mutex, and every release one spinlock_exit(): this CPU's record (core/spin.h) says which
  * spin mutexes it holds, for the reports of sleep(9). */
 
 /* Busy-wait iterations between two looks at the clock for the "held too long" report. */

@@ -3,7 +3,6 @@
  * mutexes are leaf locks for short critical sections; they may be used with mtx_sleep().
  */
 #include "freebsd/lock_class.h"
-#include "core/thread.h"
 
 struct mtx_pool {
 	unsigned shift;		/* 64 - log2(size): the hash keeps the top bits */
@@ -67,22 +66,6 @@ struct mtx *fbsd_mtx_pool_alloc(struct mtx_pool *pool)
 {
 	unsigned i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
 	return &pool->mtxs[i & pool->mask];
-}
-
-/* Module load and unload of the FreeBSD personality. */
-int fbsd_personality_init(void)
-{
-	td_giant_object = [] { return static_cast<const lock_object *>(&fbsd_Giant.lock_object); };
-	td_subject_of = bsdsync::fbsd::subject_of;
-	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &pool_site);
-	fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
-	return fbsd_mtxpool_sleep ? 0 : -1;
-}
-
-void fbsd_personality_exit(void)
-{
-	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
-	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
 }
 
 } // extern "C"

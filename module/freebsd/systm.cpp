@@ -6,6 +6,7 @@
 #include <bsdsync/fbsd_systm.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
+#include "core/spin.h"
 
 extern "C" int vsnprintf(char *buf, unsigned long size, const char *fmt, __builtin_va_list args);
 /* Linux's panic(), called by name (objtool knows it does not return). */

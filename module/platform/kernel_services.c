@@ -1,10 +1,9 @@
 /*
- * Kernel services behind the porting surroundings (malloc(9), printf(9), curcpu): kmalloc by
- * flags, printk with line continuation, the CPU number. No personality
- * names; the personality code that uses them is module/freebsd/malloc.cpp and systm.cpp.
+ * Kernel services behind the porting surroundings of the personalities (their allocators,
+ * printf and CPU number): kmalloc by flags with a failure-injection hook for tests, printk
+ * with line continuation, the CPU number.
  */
 #include <linux/kernel.h>
-#include <linux/panic.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -62,7 +61,7 @@ unsigned long bsdsync_kmalloc_max(void)
 	return KMALLOC_MAX_SIZE;
 }
 
-/* M_WAITOK's wait between tries: one tick, uninterruptible (FreeBSD's VM wait). */
+/* A sleeping allocation's wait between tries: one tick, uninterruptible. */
 void bsdsync_alloc_backoff(void)
 {
 	schedule_timeout_uninterruptible(1);
@@ -70,7 +69,7 @@ void bsdsync_alloc_backoff(void)
 
 /* Whether the last text printed by printf(9) left its line open (no trailing newline). A
  * hint shared by all threads: pieces of lines from two threads may interleave, as on
- * FreeBSD without its per-thread printf buffer. */
+ * a BSD kernel without its per-thread printf buffer. */
 static bool bsdsync_printf_line_open;
 
 void bsdsync_printf_text(const char *text, unsigned long len)

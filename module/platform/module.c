@@ -1,31 +1,41 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * bsdsync module load/unload and the exported C ABI. The functions are implemented in C++
- * (module/core, module/freebsd); their declarations come from include/bsdsync, so the
- * symbol versions (MODVERSIONS) are computed from the same prototypes a driver compiles
- * against.
+ * bsdsync module load and unload: the kernel services and the thread records first, then
+ * each personality of bsdsync_personalities[] (module/personalities.c) in order, then the
+ * SYSINIT notifier; unload undoes it in reverse. The exported C ABI is listed in
+ * module/exports/, one file per personality (and bsdsync.c for the neutral part).
  */
+#include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
 
-#include <bsdsync/lock.h>
-#include <bsdsync/fbsd_mutex.h>
-#include <bsdsync/fbsd_rmlock.h>
-#include <bsdsync/fbsd_sleep.h>
-#include <bsdsync/fbsd_sema.h>
-#include <bsdsync/fbsd_malloc.h>
-#include <bsdsync/fbsd_systm.h>
-#include <bsdsync/fbsd_sx.h>
-#include <bsdsync/fbsd_rwlock.h>
-#include <bsdsync/fbsd_lockmgr.h>
-#include <bsdsync/sysinit.h>
 #include "platform.h"
 
-int fbsd_personality_init(void);
-void fbsd_personality_exit(void);
+static_assert(BSDSYNC_ERR_NOMEM == -ENOMEM, "platform.h: BSDSYNC_ERR_NOMEM");
+
+/* Undo the inits of the first n personalities, newest first. */
+static void personalities_exit(int n)
+{
+	while (n-- > 0)
+		bsdsync_personalities[n]->exit();
+}
+
+/* "<name> personality: <provides>" for each personality, "; " between them. */
+static void personalities_describe(char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; bsdsync_personalities[i] && len < size; i++)
+		len += scnprintf(buf + len, size - len, "%s%s personality: %s", i ? "; " : "",
+				 bsdsync_personalities[i]->name, bsdsync_personalities[i]->provides);
+}
 
 static int __init bsdsync_init(void)
 {
-	int error;
+	char what[256];
+	int error, i;
 
 	error = bsdsync_fast_start();
 	if (error)
@@ -33,25 +43,36 @@ static int __init bsdsync_init(void)
 	error = bsdsync_td_start();
 	if (error)
 		return error;
-	if (fbsd_personality_init()) {
-		bsdsync_td_stop();
-		return -ENOMEM;
+	for (i = 0; bsdsync_personalities[i]; i++) {
+		error = bsdsync_personalities[i]->init();
+		if (error) {
+			pr_err("bsdsync: %s personality failed to start (%d)\n",
+			       bsdsync_personalities[i]->name, error);
+			personalities_exit(i);
+			bsdsync_td_stop();
+			return error;
+		}
 	}
 	error = bsdsync_sysinit_start();
 	if (error) {
-		fbsd_personality_exit();
+		personalities_exit(i);
 		bsdsync_td_stop();
 		return error;
 	}
-	pr_info("bsdsync: loaded (FreeBSD personality: mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic)%s\n",
+	personalities_describe(what, sizeof(what));
+	pr_info("bsdsync: loaded (%s)%s\n", what,
 		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops");
 	return 0;
 }
 
 static void __exit bsdsync_exit(void)
 {
+	int n;
+
 	bsdsync_sysinit_stop();
-	fbsd_personality_exit();
+	for (n = 0; bsdsync_personalities[n]; n++)
+		;
+	personalities_exit(n);
 	bsdsync_prio_flush();
 	bsdsync_td_stop();
 	pr_info("bsdsync: unloaded\n");
@@ -61,179 +82,4 @@ module_init(bsdsync_init);
 module_exit(bsdsync_exit);
 
 MODULE_LICENSE("Dual BSD/GPL");
-MODULE_DESCRIPTION("FreeBSD and DragonFly BSD synchronization primitives for ported drivers");
-
-/* Diagnostics */
-EXPORT_SYMBOL(bsdsync_report_count);
-EXPORT_SYMBOL(bsdsync_report_total);
-EXPORT_SYMBOL(bsdsync_curthread);
-EXPORT_SYMBOL(bsdsync_thread_has_record);
-#if IS_ENABLED(CONFIG_KUNIT)
-/* Test hooks (platform.h): only for the KUnit suites. */
-EXPORT_SYMBOL(bsdsync_prio_lend_hook);
-#endif
-
-/* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
-EXPORT_SYMBOL(fbsd_mtx_sysinit);
-EXPORT_SYMBOL(fbsd_mtx_sysuninit);
-EXPORT_SYMBOL(fbsd_mtx_init);
-EXPORT_SYMBOL(fbsd_mtx_destroy);
-EXPORT_SYMBOL(fbsd_mtx_lock_flags);
-EXPORT_SYMBOL(fbsd_mtx_unlock_flags);
-EXPORT_SYMBOL(fbsd_mtx_trylock_flags);
-EXPORT_SYMBOL(fbsd_mtx_lock_spin_flags);
-EXPORT_SYMBOL(fbsd_mtx_unlock_spin_flags);
-EXPORT_SYMBOL(fbsd_mtx_trylock_spin_flags);
-EXPORT_SYMBOL(fbsd_mtx_assert);
-EXPORT_SYMBOL(fbsd_mtx_owned);
-EXPORT_SYMBOL(fbsd_mtx_recursed);
-EXPORT_SYMBOL(fbsd_mtx_owner);
-EXPORT_SYMBOL(fbsd_mtx_spin_wait_unlocked);
-EXPORT_SYMBOL(fbsd_Giant);
-EXPORT_SYMBOL(fbsd_drop_giant);
-EXPORT_SYMBOL(fbsd_pickup_giant);
-EXPORT_SYMBOL(fbsd_mtx_pool_create);
-EXPORT_SYMBOL(fbsd_mtx_pool_destroy);
-EXPORT_SYMBOL(fbsd_mtx_pool_find);
-EXPORT_SYMBOL(fbsd_mtx_pool_alloc);
-EXPORT_SYMBOL(fbsd_mtxpool_sleep);
-
-/* sx(9), SX_SYSINIT */
-EXPORT_SYMBOL(fbsd_sx_init_flags);
-EXPORT_SYMBOL(fbsd_sx_destroy);
-EXPORT_SYMBOL(fbsd_sx_xlock);
-EXPORT_SYMBOL(fbsd_sx_slock);
-EXPORT_SYMBOL(fbsd_sx_try_xlock);
-EXPORT_SYMBOL(fbsd_sx_try_slock);
-EXPORT_SYMBOL(fbsd_sx_xunlock);
-EXPORT_SYMBOL(fbsd_sx_sunlock);
-EXPORT_SYMBOL(fbsd_sx_unlock);
-EXPORT_SYMBOL(fbsd_sx_try_upgrade);
-EXPORT_SYMBOL(fbsd_sx_downgrade);
-EXPORT_SYMBOL(fbsd_sx_xholder);
-EXPORT_SYMBOL(fbsd_sx_xlocked);
-EXPORT_SYMBOL(fbsd_sx_recursed);
-EXPORT_SYMBOL(fbsd_sx_assert);
-EXPORT_SYMBOL(fbsd_sx_sysinit);
-EXPORT_SYMBOL(fbsd_sx_sysuninit);
-
-/* rwlock(9), RW_SYSINIT */
-EXPORT_SYMBOL(fbsd_rw_init_flags);
-EXPORT_SYMBOL(fbsd_rw_destroy);
-EXPORT_SYMBOL(fbsd_rw_wlock);
-EXPORT_SYMBOL(fbsd_rw_rlock);
-EXPORT_SYMBOL(fbsd_rw_try_wlock);
-EXPORT_SYMBOL(fbsd_rw_try_rlock);
-EXPORT_SYMBOL(fbsd_rw_wunlock);
-EXPORT_SYMBOL(fbsd_rw_runlock);
-EXPORT_SYMBOL(fbsd_rw_unlock);
-EXPORT_SYMBOL(fbsd_rw_try_upgrade);
-EXPORT_SYMBOL(fbsd_rw_downgrade);
-EXPORT_SYMBOL(fbsd_rw_wowner);
-EXPORT_SYMBOL(fbsd_rw_wowned);
-EXPORT_SYMBOL(fbsd_rw_recursed);
-EXPORT_SYMBOL(fbsd_rw_assert);
-EXPORT_SYMBOL(fbsd_rw_sysinit);
-EXPORT_SYMBOL(fbsd_rw_sysuninit);
-
-/* sleep(9) */
-EXPORT_SYMBOL(fbsd_tick_sbt);
-EXPORT_SYMBOL(fbsd_hz);
-EXPORT_SYMBOL(fbsd_sbinuptime);
-EXPORT_SYMBOL(fbsd_sleep);
-EXPORT_SYMBOL(fbsd_msleep_spin_sbt);
-EXPORT_SYMBOL(fbsd_pause_sbt);
-EXPORT_SYMBOL(fbsd_wakeup);
-EXPORT_SYMBOL(fbsd_wakeup_one);
-EXPORT_SYMBOL(fbsd_wakeup_any);
-
-/* condvar(9) */
-EXPORT_SYMBOL(fbsd_cv_init);
-EXPORT_SYMBOL(fbsd_cv_destroy);
-EXPORT_SYMBOL(fbsd_cv_wait);
-EXPORT_SYMBOL(fbsd_cv_wait_sig);
-EXPORT_SYMBOL(fbsd_cv_wait_unlock);
-EXPORT_SYMBOL(fbsd_cv_timedwait_sbt);
-EXPORT_SYMBOL(fbsd_cv_timedwait_sig_sbt);
-EXPORT_SYMBOL(fbsd_cv_signal);
-EXPORT_SYMBOL(fbsd_cv_broadcastpri);
-
-/* sema(9) */
-EXPORT_SYMBOL(fbsd_sema_init);
-EXPORT_SYMBOL(fbsd_sema_destroy);
-EXPORT_SYMBOL(fbsd_sema_post);
-EXPORT_SYMBOL(fbsd_sema_wait);
-EXPORT_SYMBOL(fbsd_sema_timedwait);
-EXPORT_SYMBOL(fbsd_sema_trywait);
-EXPORT_SYMBOL(fbsd_sema_value);
-
-/* critical_enter(9) */
-EXPORT_SYMBOL(fbsd_critical_enter);
-EXPORT_SYMBOL(fbsd_critical_exit);
-
-/* malloc(9) */
-EXPORT_SYMBOL(fbsd_malloc);
-EXPORT_SYMBOL(fbsd_mallocarray);
-EXPORT_SYMBOL(fbsd_free);
-EXPORT_SYMBOL(fbsd_zfree);
-EXPORT_SYMBOL(fbsd_realloc);
-EXPORT_SYMBOL(fbsd_reallocf);
-EXPORT_SYMBOL(fbsd_M_CACHE);
-EXPORT_SYMBOL(fbsd_M_DEVBUF);
-EXPORT_SYMBOL(fbsd_M_TEMP);
-EXPORT_SYMBOL(fbsd_M_IOV);
-EXPORT_SYMBOL(fbsd_M_SUBPROC);
-EXPORT_SYMBOL(bsdsync_malloc_fail_next);
-
-/* <sys/systm.h>: printf, KASSERT, WITNESS_WARN, unr(9), spinlock_enter, curcpu */
-EXPORT_SYMBOL(fbsd_printf);
-EXPORT_SYMBOL(fbsd_vprintf);
-EXPORT_SYMBOL(fbsd_kassert_failed);
-EXPORT_SYMBOL(fbsd_witness_warn);
-EXPORT_SYMBOL(fbsd_new_unrhdr);
-EXPORT_SYMBOL(fbsd_delete_unrhdr);
-EXPORT_SYMBOL(fbsd_clear_unrhdr);
-EXPORT_SYMBOL(fbsd_alloc_unr);
-EXPORT_SYMBOL(fbsd_alloc_unrl);
-EXPORT_SYMBOL(fbsd_alloc_unr_specific);
-EXPORT_SYMBOL(fbsd_free_unr);
-EXPORT_SYMBOL(fbsd_spinlock_enter);
-EXPORT_SYMBOL(fbsd_spinlock_exit);
-EXPORT_SYMBOL(fbsd_curcpu);
-
-/* rmlock(9), RM_SYSINIT, and the sleepable read-mostly rms_* locks */
-EXPORT_SYMBOL(fbsd_rm_init_flags);
-EXPORT_SYMBOL(fbsd_rm_destroy);
-EXPORT_SYMBOL(fbsd_rm_rlock);
-EXPORT_SYMBOL(fbsd_rm_runlock);
-EXPORT_SYMBOL(fbsd_rm_wlock);
-EXPORT_SYMBOL(fbsd_rm_wunlock);
-EXPORT_SYMBOL(fbsd_rm_wowned);
-EXPORT_SYMBOL(fbsd_rm_assert);
-EXPORT_SYMBOL(fbsd_rm_sysinit);
-EXPORT_SYMBOL(fbsd_rm_sysuninit);
-EXPORT_SYMBOL(fbsd_rms_init);
-EXPORT_SYMBOL(fbsd_rms_destroy);
-EXPORT_SYMBOL(fbsd_rms_rlock);
-EXPORT_SYMBOL(fbsd_rms_try_rlock);
-EXPORT_SYMBOL(fbsd_rms_runlock);
-EXPORT_SYMBOL(fbsd_rms_wlock);
-EXPORT_SYMBOL(fbsd_rms_wunlock);
-EXPORT_SYMBOL(fbsd_rms_unlock);
-EXPORT_SYMBOL(fbsd_rms_wowned);
-EXPORT_SYMBOL(fbsd_rms_rowned);
-EXPORT_SYMBOL(fbsd_rms_owned_any);
-/* lock(9): lockmgr */
-EXPORT_SYMBOL(fbsd_lockinit);
-EXPORT_SYMBOL(fbsd_lockdestroy);
-EXPORT_SYMBOL(fbsd_lockmgr_args);
-EXPORT_SYMBOL(fbsd_lockmgr);
-EXPORT_SYMBOL(fbsd_lockmgr_disown);
-EXPORT_SYMBOL(fbsd_lockmgr_printinfo);
-EXPORT_SYMBOL(fbsd_lockstatus);
-EXPORT_SYMBOL(fbsd_lockmgr_recursed);
-EXPORT_SYMBOL(fbsd_lockmgr_assert);
-EXPORT_SYMBOL(fbsd_lockallowshare);
-EXPORT_SYMBOL(fbsd_lockdisableshare);
-EXPORT_SYMBOL(fbsd_lockallowrecurse);
-EXPORT_SYMBOL(fbsd_lockdisablerecurse);
+MODULE_DESCRIPTION("BSD kernel synchronization primitives for ported drivers");

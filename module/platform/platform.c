@@ -47,17 +47,21 @@ int bsdsync_irq_inline __read_mostly;
 
 static_assert(BSDSYNC_IRQ_CONTEXT_MASK == (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET),
 	      "platform.h: BSDSYNC_IRQ_CONTEXT_MASK");
-static_assert(X86_EFLAGS_IF == 0x200UL, "platform.h: bsdsync_spinlock_exit_fast");
+static_assert(X86_EFLAGS_IF == BSDSYNC_IRQ_FLAGS_ENABLED,
+	      "platform.h: BSDSYNC_IRQ_FLAGS_ENABLED");
 #ifdef CONFIG_PREEMPT_NONE
 #error "bsdsync expects a kernel with a preempt count (PREEMPT_DYNAMIC or PREEMPT)"
 #endif
 
-/* Not static: platform.h reads it by name (bsdsync_spin_cpu_this). */
-DEFINE_PER_CPU(struct bsdsync_spin_cpu, bsdsync_spin_cpu);
-static_assert(offsetof(struct bsdsync_spin_cpu, self) == 0, "platform.h: bsdsync_spin_cpu_this");
+/* Not static: platform.h reads it by name (bsdsync_cpu_state_this, _read_int). */
+DEFINE_PER_CPU(struct bsdsync_cpu_area, bsdsync_cpu_area);
+static_assert(offsetof(struct bsdsync_cpu_area, state_addr) == 0,
+	      "platform.h: bsdsync_cpu_state_this");
+static_assert(offsetof(struct bsdsync_cpu_area, state) == 8,
+	      "platform.h: bsdsync_cpu_state_read_int");
 
 /*
- * May the spin-mutex fast paths flip the interrupt flag and the preempt count inline? Only
+ * May the core's spin sections flip the interrupt flag and the preempt count inline? Only
  * where the kernel's own local_irq_save()/preempt_disable() compile to exactly that: native
  * interrupt ops (with PARAVIRT_XXL they are patched to pushf/cli/sti unless running as a Xen
  * PV guest) and no tracing of the changes (lockdep's irq-state tracking, DEBUG_PREEMPT,
@@ -65,7 +69,7 @@ static_assert(offsetof(struct bsdsync_spin_cpu, self) == 0, "platform.h: bsdsync
  */
 static int irq_inline_ok(void)
 {
-	struct bsdsync_spin_cpu *sc;
+	unsigned long flags;
 	int pc = preempt_count(), ok;
 
 	if (IS_ENABLED(CONFIG_TRACE_IRQFLAGS) || IS_ENABLED(CONFIG_DEBUG_PREEMPT) ||
@@ -74,14 +78,12 @@ static int irq_inline_ok(void)
 		return 0;
 	if (irqs_disabled())
 		return 0;
-	bsdsync_irq_inline = 1;
-	sc = bsdsync_spinlock_enter_fast(&ok);
-	ok = irqs_disabled() && preempt_count() == pc + 1 && sc->held.count == 1 &&
-	     !arch_irqs_disabled_flags(sc->saved_flags);
-	bsdsync_spin_untrack(sc, &ok);
-	bsdsync_spin_leave_mode(sc, 1);
+	flags = bsdsync_irq_save_preempt_off_fast();
+	ok = irqs_disabled() && preempt_count() == pc + 1 && !arch_irqs_disabled_flags(flags);
+	if (flags & BSDSYNC_IRQ_FLAGS_ENABLED)
+		bsdsync_irq_enable_fast();
+	bsdsync_preempt_enable_fast();
 	ok = ok && !irqs_disabled() && preempt_count() == pc;
-	bsdsync_irq_inline = 0;
 	return ok;
 }
 
@@ -91,7 +93,8 @@ int bsdsync_fast_start(void)
 	int in_irq, cpu;
 
 	for_each_possible_cpu(cpu)
-		per_cpu_ptr(&bsdsync_spin_cpu, cpu)->self = per_cpu_ptr(&bsdsync_spin_cpu, cpu);
+		per_cpu_ptr(&bsdsync_cpu_area, cpu)->state_addr =
+			per_cpu_ptr(&bsdsync_cpu_area, cpu)->state;
 
 	/* Check the reads against the kernel's own, here (thread context) and with the
 	 * count raised, before any lock relies on them. */
@@ -132,11 +135,15 @@ int bsdsync_fast_start(void)
 		}
 	}
 	preempt_disable();
-	if (bsdsync_spin_cpu_this() != this_cpu_ptr(&bsdsync_spin_cpu)) {
+	this_cpu_ptr(&bsdsync_cpu_area)->state[1] = 0x5a5a5a5a;
+	if (bsdsync_cpu_state_this() != this_cpu_ptr(&bsdsync_cpu_area)->state ||
+	    bsdsync_cpu_state_read_int(8) != 0x5a5a5a5a) {
+		this_cpu_ptr(&bsdsync_cpu_area)->state[1] = 0;
 		preempt_enable();
 		pr_err("bsdsync: per-CPU fast address disagrees with this_cpu_ptr\n");
 		return -ENODEV;
 	}
+	this_cpu_ptr(&bsdsync_cpu_area)->state[1] = 0;
 	preempt_enable();
 	bsdsync_irq_inline = irq_inline_ok();
 	return 0;
@@ -176,20 +183,15 @@ enum bsdsync_context bsdsync_current_context(void)
 	return context_of(irqs_disabled(), preempt_count());
 }
 
-enum bsdsync_context bsdsync_context_without_spin(void)
+int bsdsync_irqs_disabled(void)
 {
-	struct bsdsync_spin_cpu *sc;
-
-	if (!irqs_disabled())
-		return bsdsync_current_context();
-	/* Interrupts are off, so this CPU's spin state is stable while we look at it. */
-	sc = this_cpu_ptr(&bsdsync_spin_cpu);
-	if (sc->held.count == 0)
-		return bsdsync_current_context();
-	return context_of(arch_irqs_disabled_flags(sc->saved_flags),
-			  preempt_count() - sc->held.count);
+	return irqs_disabled();
 }
 
+enum bsdsync_context bsdsync_context_restoring(unsigned long flags, int preempt_less)
+{
+	return context_of(arch_irqs_disabled_flags(flags), preempt_count() - preempt_less);
+}
 
 void bsdsync_preempt_disable(void)
 {
@@ -220,37 +222,6 @@ unsigned long bsdsync_irq_save(void)
 void bsdsync_irq_restore(unsigned long flags)
 {
 	local_irq_restore(flags);
-}
-
-void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock)
-{
-	struct bsdsync_spin_held *h = &sc->held;
-	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
-	int i, j;
-
-	/* Spin mutexes may be released in any order: remove the newest entry of this one
-	 * wherever it is (none if it was entered beyond the tracked depth). */
-	for (i = n - 1; i >= 0; i--) {
-		if (h->lock[i] == lock) {
-			for (j = i; j < n - 1; j++)
-				h->lock[j] = h->lock[j + 1];
-			/* If untracked ones remain, the last slot is unknown: empty, not wrong. */
-			if (h->count > n)
-				h->lock[n - 1] = NULL;
-			break;
-		}
-	}
-	h->count--;
-}
-
-int bsdsync_spin_nesting(void)
-{
-	return this_cpu_read(bsdsync_spin_cpu.held.count);
-}
-
-const struct bsdsync_spin_held *bsdsync_cpu_spin_held(void)
-{
-	return &this_cpu_ptr(&bsdsync_spin_cpu)->held;
 }
 
 int bsdsync_spin_on_owner(const volatile unsigned long *word, unsigned long owner_bits,
@@ -351,6 +322,7 @@ unsigned long long bsdsync_uptime_ns(void)
 }
 
 const int bsdsync_hz = HZ;
+static_assert(BSDSYNC_HZ == HZ, "Kbuild: BSDSYNC_HZ");
 
 void bsdsync_print(const char *fmt, ...)
 {
@@ -414,8 +386,3 @@ void bsdsync_synchronize_cpus(void)
 	 * with IPIs instead of waiting for ticks (microseconds instead of milliseconds). */
 	synchronize_rcu_expedited();
 }
-
-/* FreeBSD's hz and tick_sbt are this kernel's HZ. */
-#include <bsdsync/fbsd_sleep.h>
-const int fbsd_hz = HZ;
-const bsdsync_sbintime_t fbsd_tick_sbt = BSDSYNC_SBT_1S / HZ;

@@ -1,9 +1,12 @@
 /*
  * The platform interface: every kernel service the bsdsync core needs, as plain C functions.
  *
- * This header is included by the C++ core and by the C files of module/platform. It must not
+ * This header is included by the C++ core and personalities, by the C files of
+ * module/platform, and by module/personalities.c and module/exports/bsdsync.c. It must not
  * include any Linux header: the core never sees Linux types. Each function is one kernel
- * service with no lock logic of its own. Debian kernels have PARAVIRT_XXL and PREEMPT_DYNAMIC,
+ * service with no lock logic of its own (the spin nesting built on the raw interrupt and
+ * preemption operations below is the core's: core/spin.h), and no personality is named here
+ * (scripts/check-layers.py). Debian kernels have PARAVIRT_XXL and PREEMPT_DYNAMIC,
  * so interrupt and preemption control, `current`, and the scheduler are only ever reached
  * through these calls (kernel-cxx.md).
  */
@@ -65,9 +68,6 @@ enum bsdsync_context {
 };
 /* Where the caller runs, for the rule checks of blocking primitives. */
 enum bsdsync_context bsdsync_current_context(void);
-/* The context the caller will be in once it releases the spin mutexes it holds on this CPU
- * (their interrupt and preemption state taken away): what msleep_spin sleeps in. */
-enum bsdsync_context bsdsync_context_without_spin(void);
 /* Nonzero in hard or soft interrupt context (NMI, hard IRQ, serving a softirq). */
 static inline int bsdsync_in_interrupt(void)
 {
@@ -77,7 +77,7 @@ static inline int bsdsync_in_interrupt(void)
 	return (pc & BSDSYNC_IRQ_CONTEXT_MASK) != 0;
 }
 
-/* ---- preemption, interrupts, per-CPU spin state -------------------------------------------- */
+/* ---- preemption, interrupts, per-CPU state -------------------------------------------------- */
 void bsdsync_preempt_disable(void);
 void bsdsync_preempt_enable(void);
 
@@ -116,122 +116,70 @@ unsigned long bsdsync_irq_save(void);
 void bsdsync_irq_restore(unsigned long flags);
 
 /*
- * FreeBSD's spinlock_enter()/spinlock_exit(): interrupts off on this CPU and preemption off,
- * nested by a per-CPU count; the interrupt state saved at the outermost enter comes back only
- * at the outermost exit. That is what lets spin mutexes be released in any order. Each enter
- * names what it is for (a spin mutex, or NULL), and the per-CPU record keeps the first
- * BSDSYNC_SPIN_TRACK of them, newest last, for diagnostics (which spin mutexes this CPU
- * holds); an exit removes the newest entry of its lock wherever it is.
- * bsdsync_spin_nesting() is the current CPU's depth (meaningful with interrupts off).
- *
- * The record is inline for the spin-mutex fast paths: bsdsync_spin_cpu_this() finds this
- * CPU's copy with one %gs-relative load (the copy's own address, stored in it at load), at an
- * offset platform.c publishes and checks. The interrupt flag and the preempt count are
- * changed inline (pushf/cli/sti and a %gs-relative inc/dec, what Linux's own inlines compile
- * to) only when bsdsync_irq_inline says that is what the kernel itself does: not under Xen PV
- * (paravirt interrupt ops), nor where Linux traces interrupt and preemption changes
- * (lockdep's TRACE_IRQFLAGS, DEBUG_PREEMPT, the preempt tracers); there the _mode functions
- * with inline_ops = 0 call bsdsync_irq_save() and friends instead.
+ * The raw operations the core's spin sections are built from (module/core/spin.h: the
+ * per-CPU nesting of spinlock_enter/spinlock_exit lives there). Interrupts off with
+ * pushf/cli and back on with sti, the preempt count changed with a %gs-relative inc/dec:
+ * what Linux's own inlines compile to, and used only when bsdsync_irq_inline says that is what
+ * the kernel itself does: not under Xen PV (paravirt interrupt ops), nor where Linux traces
+ * interrupt and preemption changes (lockdep's TRACE_IRQFLAGS, DEBUG_PREEMPT, the preempt
+ * tracers); there the core calls bsdsync_irq_save() and friends instead. platform.c checks
+ * the inline operations against the kernel's at load (bsdsync_fast_start).
  */
-#define BSDSYNC_SPIN_TRACK 8
-struct bsdsync_spin_held {
-	int count;			/* spinlock_enter depth on this CPU */
-	const void *lock[BSDSYNC_SPIN_TRACK];	/* what the first ones were for, newest last */
-};
-struct bsdsync_spin_cpu {
-	struct bsdsync_spin_cpu *self;	/* this copy's address */
-	unsigned long saved_flags;	/* interrupt state before the outermost enter */
-	struct bsdsync_spin_held held;
-};
-/* The per-CPU variable (platform.c), named in the asm below: its first word is `self`. */
 extern int bsdsync_irq_inline;
-
-/* This CPU's record. Only meaningful while the caller cannot migrate (interrupts off);
- * volatile, so that a read is never reused across an enable. */
-static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
-{
-	struct bsdsync_spin_cpu *sc;
-
-	__asm__ __volatile__("movq %%gs:bsdsync_spin_cpu(%%rip), %0" : "=r"(sc));
-	return sc;
-}
-
-/* spinlock_enter() for `lock`; returns this CPU's record (valid until the matching exit).
- * inline_ops is bsdsync_irq_inline (callers that test it once and specialise pass a
- * constant). */
-static inline __attribute__((always_inline)) struct bsdsync_spin_cpu *
-bsdsync_spinlock_enter_mode(const void *lock, int inline_ops)
+/* Interrupts off, then one more preempt count; returns the interrupt state from before. */
+static inline __attribute__((always_inline)) unsigned long bsdsync_irq_save_preempt_off_fast(void)
 {
 	unsigned long flags;
-	struct bsdsync_spin_cpu *sc;
-	int n;
 
-	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
-	if (inline_ops) {
-		__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
-				     : "=r"(flags) : : "memory");
-	} else {
-		flags = bsdsync_irq_save();
-		bsdsync_preempt_disable();
-	}
-	sc = bsdsync_spin_cpu_this();
-	n = sc->held.count;
-	if (n == 0)
-		sc->saved_flags = flags;
-	if (__builtin_expect(n < BSDSYNC_SPIN_TRACK, 1))
-		sc->held.lock[n] = lock;
-	sc->held.count = n + 1;
-	return sc;
+	__asm__ __volatile__("pushfq; popq %0; cli; incl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip)"
+			     : "=r"(flags) : : "memory");
+	return flags;
 }
-
-/* The first half of spinlock_exit() for `lock`: its entry leaves the record. */
-void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock);
-static inline __attribute__((always_inline)) void
-bsdsync_spin_untrack(struct bsdsync_spin_cpu *sc, const void *lock)
+/* The bit of an interrupt state (bsdsync_irq_save's or the above's) set when interrupts
+ * were enabled (X86_EFLAGS_IF, checked in platform.c). */
+#define BSDSYNC_IRQ_FLAGS_ENABLED 0x200UL
+/* Interrupts on, inline (sti). */
+static inline __attribute__((always_inline)) void bsdsync_irq_enable_fast(void)
 {
-	int n = sc->held.count;
-
-	/* The newest one: the usual order. */
-	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && sc->held.lock[n - 1] == lock, 1))
-		sc->held.count = n - 1;
-	else
-		bsdsync_spin_untrack_slow(sc, lock);
+	__asm__ __volatile__("sti" : : : "memory");
 }
+/* Are interrupts off on this CPU? */
+int bsdsync_irqs_disabled(void);
+/* The context the caller will be in once its interrupt state is `flags` (as saved by
+ * bsdsync_irq_save or the above) and its preempt count is `preempt_less` lower. */
+enum bsdsync_context bsdsync_context_restoring(unsigned long flags, int preempt_less);
 
-/* The second half: interrupts back on at the outermost exit, then preemption. */
-static inline __attribute__((always_inline)) void
-bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
+/*
+ * BSDSYNC_CPU_STATE_BYTES of zeroed storage per CPU, owned by the core (its spin/critical
+ * record, module/core/spin.h), reached inline: bsdsync_cpu_state_this() finds this CPU's copy
+ * with one %gs-relative load (its address, stored in the area at load), and
+ * bsdsync_cpu_state_read_int() reads an int at a constant offset in it with one %gs-relative
+ * instruction (safe against migration). platform.c defines the per-CPU variable and checks
+ * the layout (`state` at offset 8).
+ */
+#define BSDSYNC_CPU_STATE_BYTES 128
+struct bsdsync_cpu_area {
+	void *state_addr;		/* this CPU's `state` */
+	unsigned long long state[BSDSYNC_CPU_STATE_BYTES / 8];
+};
+/* This CPU's state. Only meaningful while the caller cannot migrate (interrupts off);
+ * volatile, so that a read is never reused across an enable. The per-CPU variable
+ * (platform.c) is named in the asm: its first word is `state_addr`. */
+static inline void *bsdsync_cpu_state_this(void)
 {
-	int outer = sc->held.count == 0;
+	void *state;
 
-	/* A reschedule that became due while the spin mutexes were held happens here, at the
-	 * outermost release. With interrupts still off (inner exit) the enable cannot
-	 * reschedule. */
-	if (inline_ops) {
-		if (outer && (sc->saved_flags & 0x200UL))	/* X86_EFLAGS_IF */
-			__asm__ __volatile__("sti" : : : "memory");
-		bsdsync_preempt_enable_fast();
-	} else {
-		if (outer)
-			bsdsync_irq_restore(sc->saved_flags);
-		bsdsync_preempt_enable();
-	}
+	__asm__ __volatile__("movq %%gs:bsdsync_cpu_area(%%rip), %0" : "=r"(state));
+	return state;
 }
-
-static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(const void *lock)
-{
-	return bsdsync_spinlock_enter_mode(lock, __builtin_expect(bsdsync_irq_inline, 1));
-}
-
-/* spinlock_exit() for `lock`, given this CPU's record. */
-static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc, const void *lock)
-{
-	bsdsync_spin_untrack(sc, lock);
-	bsdsync_spin_leave_mode(sc, __builtin_expect(bsdsync_irq_inline, 1));
-}
-
-int bsdsync_spin_nesting(void);
-const struct bsdsync_spin_held *bsdsync_cpu_spin_held(void);
+/* The int at byte `offset` (a constant) of this CPU's state, in one instruction. */
+#define bsdsync_cpu_state_read_int(offset)                                                     \
+	({                                                                                     \
+		int v__;                                                                       \
+		__asm__ __volatile__("movl %%gs:bsdsync_cpu_area+8+%c1(%%rip), %0"            \
+				     : "=r"(v__) : "i"(offset));                               \
+		v__;                                                                           \
+	})
 
 /* ---- spinning on an owner -------------------------------------------------------------- */
 /*
@@ -315,8 +263,9 @@ int bsdsync_thread_exiting(const struct thread *td);
 /* Run the core's bsdsync_prio_deferred() soon in a high-priority worker (any context). */
 void bsdsync_prio_kick(void);
 void bsdsync_prio_deferred(void);		/* implemented by the core */
-/* KUnit only (core/prio.cpp; exported by module.c when the kernel has KUnit): null, or called
- * by a thread about to lend its priority (stage 0) and after it lent (stage 1). */
+/* KUnit only (core/prio.cpp; exported by module/exports/bsdsync.c when the kernel has
+ * KUnit): null, or called by a thread about to lend its priority (stage 0) and after it lent
+ * (stage 1). */
 extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
 /* Wait for a kicked worker to finish (module unload). */
 void bsdsync_prio_flush(void);
@@ -328,6 +277,11 @@ unsigned long long bsdsync_uptime_ns(void);	/* CLOCK_MONOTONIC */
 extern const volatile unsigned long *const bsdsync_jiffies;
 static inline unsigned long bsdsync_ticks(void) { return *bsdsync_jiffies; }
 extern const int bsdsync_hz;			/* the kernel's HZ */
+/* The same as a constant expression, for the constants of a personality (its hz, its tick):
+ * BSDSYNC_HZ comes from Kbuild (CONFIG_HZ); platform.c checks it against HZ. */
+#ifndef BSDSYNC_HZ
+#error "Kbuild passes BSDSYNC_HZ (the kernel's CONFIG_HZ)"
+#endif
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
 /* printk at KERN_ERR with the "bsdsync: " prefix, and a stack dump of the caller. */
@@ -440,6 +394,8 @@ static inline void *bsdsync_td_find(const struct thread *t)
 /* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
  * interrupt context or if memory ran out. */
 void *bsdsync_td_create(void);
+/* Exported to drivers and tests (declared for them in include/bsdsync/lock.h). */
+int bsdsync_thread_has_record(const struct thread *td);
 /* Implemented by the core. The thread is exiting (called in the thread, which may still lock
  * afterwards, in the rest of its exit path): the core reports the locks it still holds. */
 void bsdsync_td_exiting(void *state);
@@ -449,6 +405,25 @@ void bsdsync_td_exiting(void *state);
 void bsdsync_td_released(void *state);
 int bsdsync_td_start(void);
 void bsdsync_td_stop(void);
+
+/* ---- module load: the personalities ------------------------------------------------------ */
+/*
+ * A personality (a BSD whose locks bsdsync provides) as the platform's module init/exit sees
+ * it. The platform knows none by name: it walks bsdsync_personalities[] (module/
+ * personalities.c, the one place that lists them), calls each init in order once the
+ * kernel services and thread records are up, and at unload (or when a later init fails) each
+ * exit in reverse order. The load message lists each entry as "<name> personality: <provides>".
+ */
+struct bsdsync_personality {
+	const char *name;		/* the BSD's name, as printed */
+	const char *provides;		/* what it offers, as printed: "mtx, sx, ..." */
+	int (*init)(void);		/* 0, or a negative errno: the module load fails with it */
+	void (*exit)(void);		/* undoes init; runs only after init returned 0 */
+};
+/* Linux's errno values a personality's init may return (checked in module.c). */
+#define BSDSYNC_ERR_NOMEM (-12)
+/* The personalities in init order, ended by NULL (module/personalities.c). */
+extern const struct bsdsync_personality *const bsdsync_personalities[];
 
 /* ---- module load hooks ------------------------------------------------------------- */
 /* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */

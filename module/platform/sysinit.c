@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * The module notifier that runs FreeBSD SYSINIT/SYSUNINIT records of ported drivers
+ * The module notifier that runs the SYSINIT/SYSUNINIT records of ported drivers
  * (include/bsdsync/sysinit.h): at MODULE_STATE_COMING, before the module's init function;
  * at MODULE_STATE_GOING, after its exit function.
  */
@@ -63,7 +63,7 @@ static int bsdsync_module_event(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_OK;
 }
 
-/* First of all module notifiers: FreeBSD runs SYSINITs before anything else of a module,
+/* First of all module notifiers: a BSD runs SYSINITs before anything else of a module,
  * and other COMING notifiers already run module code (KUnit runs a module's suites from
  * its own COMING notifier). */
 static struct notifier_block bsdsync_module_nb = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * Per-thread storage for the core (FreeBSD keeps such state in struct thread: td_rw_rlocks,
- * td_sx_slocks, the locks a thread may not sleep with, ...). Linux has no slot in
+ * Per-thread storage for the core (a BSD kernel keeps such state in its struct thread: the
+ * read locks a thread holds, the locks it may not sleep with, ...). Linux has no slot in
  * task_struct for a module, so bsdsync keeps its own records, found by task pointer:
  *
  *  - td_table hashes a task pointer to a chain of records. A record is created the first
@@ -45,7 +45,6 @@
 #include <linux/version.h>
 #include <trace/events/sched.h>
 
-#include <bsdsync/lock.h>
 #include "platform.h"
 
 /* The table and its lookup are in platform.h: the core's fast paths inline them. */

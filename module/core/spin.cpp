@@ -1,0 +1,35 @@
+/*
+ * The out-of-line parts of the per-CPU spin record (core/spin.h).
+ */
+#include "core/spin.h"
+
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock)
+{
+	struct bsdsync_spin_held *h = &sc->held;
+	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
+
+	/* Spin locks may be released in any order: remove the newest entry of this one
+	 * wherever it is (none if it was entered beyond the tracked depth). */
+	for (int i = n - 1; i >= 0; i--) {
+		if (h->lock[i] == lock) {
+			for (int j = i; j < n - 1; j++)
+				h->lock[j] = h->lock[j + 1];
+			/* If untracked ones remain, the last slot is unknown: empty, not wrong. */
+			if (h->count > n)
+				h->lock[n - 1] = nullptr;
+			break;
+		}
+	}
+	h->count--;
+}
+
+enum bsdsync_context bsdsync_context_without_spin(void)
+{
+	if (!bsdsync_irqs_disabled())
+		return bsdsync_current_context();
+	/* Interrupts are off, so this CPU's record is stable while we look at it. */
+	const struct bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
+	if (sc->held.count == 0)
+		return bsdsync_current_context();
+	return bsdsync_context_restoring(sc->saved_flags, sc->held.count);
+}

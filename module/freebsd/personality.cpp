@@ -1,0 +1,50 @@
+/*
+ * The FreeBSD personality as the platform's module init/exit sees it (struct
+ * bsdsync_personality, listed in module/personalities.c): what it needs at load (Giant, the
+ * sleep mutex pool, the core hooks that know FreeBSD's lock_object) and at unload; and
+ * FreeBSD's clock constants hz and tick_sbt, which are this kernel's HZ.
+ */
+#include <bsdsync/fbsd_sleep.h>
+#include "freebsd/lock_class.h"
+#include "core/thread.h"
+
+using namespace bsdsync;
+
+extern "C" {
+
+constinit const int fbsd_hz = BSDSYNC_HZ;
+constinit const bsdsync_sbintime_t fbsd_tick_sbt = BSDSYNC_SBT_1S / BSDSYNC_HZ;
+
+} // extern "C"
+
+namespace {
+
+constinit const bsdsync_lock_site personality_site = { __FILE__, __LINE__ };
+
+int freebsd_init()
+{
+	td_giant_object = [] { return static_cast<const lock_object *>(&fbsd_Giant.lock_object); };
+	td_subject_of = bsdsync::fbsd::subject_of;
+	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &personality_site);
+	fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
+	if (!fbsd_mtxpool_sleep) {
+		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+		return BSDSYNC_ERR_NOMEM;
+	}
+	return 0;
+}
+
+void freebsd_exit()
+{
+	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
+	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+}
+
+} // namespace
+
+extern "C" constinit const bsdsync_personality bsdsync_freebsd_personality = {
+	"FreeBSD",
+	"mtx, sx, rw, rm, rms, lockmgr, sleep, condvar, sema, critical, atomic",
+	freebsd_init,
+	freebsd_exit,
+};
