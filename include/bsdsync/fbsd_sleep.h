@@ -1,6 +1,6 @@
 /*
- * bsdsync C ABI: FreeBSD sleep(9), condvar(9), sema(9), critical_enter(9), time units and
- * error numbers.
+ * bsdsync C ABI: FreeBSD sleep(9), condvar(9), critical_enter(9), time units and error
+ * numbers. sema(9) is in fbsd_sema.h, seen only through <sys/sema.h> as in FreeBSD.
  *
  * Error numbers: bsdsync returns the numbers the ported driver's own compilation sees for
  * the BSD names. A ported driver is also a Linux module that may include <linux/errno.h>,
@@ -84,25 +84,6 @@ int fbsd_cv_timedwait_sig_sbt(struct cv *cvp, struct lock_object *lock,
 			      const char *file, int line);
 void fbsd_cv_signal(struct cv *cvp);
 void fbsd_cv_broadcastpri(struct cv *cvp, int pri);
-
-/* sema(9). FreeBSD builds it from a mutex, a cv and two counters; here one word holds the
- * value and a waiters bit, and waiters sleep on the semaphore's address in the sleep-queue
- * table (module/freebsd/sema.cpp). Drivers use only the functions below. */
-struct sema {
-	volatile unsigned long sema_word;	/* value << 3 | LIVE | DESTROYED | WAITERS */
-	int sema_waiters;			/* threads queued: changed under the sleep-queue
-						   chain lock of the semaphore, a hint elsewhere */
-	const char *sema_description;
-	const struct bsdsync_lock_site *sema_site;
-};
-void fbsd_sema_init(struct sema *sema, int value, const char *description,
-		    const struct bsdsync_lock_site *site);
-void fbsd_sema_destroy(struct sema *sema);
-void fbsd_sema_post(struct sema *sema, const char *file, int line);
-void fbsd_sema_wait(struct sema *sema, const char *file, int line);
-int fbsd_sema_timedwait(struct sema *sema, int timo, const char *file, int line);
-int fbsd_sema_trywait(struct sema *sema, const char *file, int line);
-int fbsd_sema_value(struct sema *sema);
 
 /* critical_enter(9) */
 void fbsd_critical_enter(void);

@@ -40,10 +40,18 @@ void report(bsdsync_rule rule, const ReportSubject &s, const char *file, int lin
 	vsnprintf(detail, sizeof(detail), what, ap);
 	__builtin_va_end(ap);
 
-	bsdsync_print("%s: %s \"%s\" (%p, initialised at %s:%d): %s; at %s:%d by %s[%d]",
-		      rule_names[rule], s.kind, s.name ? s.name : "(null)", s.addr,
-		      s.site ? s.site->file : "?", s.site ? s.site->line : 0, detail,
-		      file ? file : "?", line, bsdsync_thread_comm(td), bsdsync_thread_tid(td));
+	/* A subject with neither address nor init site (a KASSERT's expression, a message) is
+	 * named alone. */
+	if (!s.addr && !s.site)
+		bsdsync_print("%s: %s \"%s\": %s; at %s:%d by %s[%d]", rule_names[rule], s.kind,
+			      s.name ? s.name : "(null)", detail, file ? file : "?", line,
+			      bsdsync_thread_comm(td), bsdsync_thread_tid(td));
+	else
+		bsdsync_print("%s: %s \"%s\" (%p, initialised at %s:%d): %s; at %s:%d by %s[%d]",
+			      rule_names[rule], s.kind, s.name ? s.name : "(null)", s.addr,
+			      s.site ? s.site->file : "?", s.site ? s.site->line : 0, detail,
+			      file ? file : "?", line, bsdsync_thread_comm(td),
+			      bsdsync_thread_tid(td));
 	bsdsync_dump_stack();
 	/* Counted once the report is out: a test that waits for the count (a report made by
 	 * another thread) then never has the stack dump interleave with its own output. */

@@ -96,6 +96,12 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
 		for (int i = 0; i < h->count && i < BSDSYNC_SPIN_TRACK; i++)
 			if (h->lock[i] && h->lock[i] != spin_interlock)
 				held = static_cast<const lock_object *>(h->lock[i]);
+		/* Every level tracked and none names a lock: a bare spinlock_enter(). */
+		if (!held && h->count <= BSDSYNC_SPIN_TRACK) {
+			report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
+			       "%s inside spinlock_enter(): %s", what, instead);
+			return false;
+		}
 		const char *name = held && held->lo_name ? held->lo_name : "(untracked)";
 		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
 		       "%s while holding spin mutex \"%s\": %s", what, name, instead);

@@ -9,6 +9,9 @@
 #include <bsdsync/fbsd_mutex.h>
 #include <bsdsync/fbsd_rmlock.h>
 #include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/fbsd_sema.h>
+#include <bsdsync/fbsd_malloc.h>
+#include <bsdsync/fbsd_systm.h>
 #include <bsdsync/fbsd_sx.h>
 #include <bsdsync/fbsd_rwlock.h>
 #include <bsdsync/fbsd_lockmgr.h>
@@ -113,6 +116,36 @@ EXPORT_SYMBOL(fbsd_sema_value);
 /* critical_enter(9) */
 EXPORT_SYMBOL(fbsd_critical_enter);
 EXPORT_SYMBOL(fbsd_critical_exit);
+
+/* malloc(9) */
+EXPORT_SYMBOL(fbsd_malloc);
+EXPORT_SYMBOL(fbsd_mallocarray);
+EXPORT_SYMBOL(fbsd_free);
+EXPORT_SYMBOL(fbsd_zfree);
+EXPORT_SYMBOL(fbsd_realloc);
+EXPORT_SYMBOL(fbsd_reallocf);
+EXPORT_SYMBOL(fbsd_M_CACHE);
+EXPORT_SYMBOL(fbsd_M_DEVBUF);
+EXPORT_SYMBOL(fbsd_M_TEMP);
+EXPORT_SYMBOL(fbsd_M_IOV);
+EXPORT_SYMBOL(fbsd_M_SUBPROC);
+EXPORT_SYMBOL(bsdsync_malloc_fail_next);
+
+/* <sys/systm.h>: printf, KASSERT, WITNESS_WARN, unr(9), spinlock_enter, curcpu */
+EXPORT_SYMBOL(fbsd_printf);
+EXPORT_SYMBOL(fbsd_vprintf);
+EXPORT_SYMBOL(fbsd_kassert_failed);
+EXPORT_SYMBOL(fbsd_witness_warn);
+EXPORT_SYMBOL(fbsd_new_unrhdr);
+EXPORT_SYMBOL(fbsd_delete_unrhdr);
+EXPORT_SYMBOL(fbsd_clear_unrhdr);
+EXPORT_SYMBOL(fbsd_alloc_unr);
+EXPORT_SYMBOL(fbsd_alloc_unrl);
+EXPORT_SYMBOL(fbsd_alloc_unr_specific);
+EXPORT_SYMBOL(fbsd_free_unr);
+EXPORT_SYMBOL(fbsd_spinlock_enter);
+EXPORT_SYMBOL(fbsd_spinlock_exit);
+EXPORT_SYMBOL(fbsd_curcpu);
 
 /* rmlock(9), RM_SYSINIT, and the sleepable read-mostly rms_* locks */
 EXPORT_SYMBOL(fbsd_rm_init_flags);

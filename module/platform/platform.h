@@ -291,6 +291,21 @@ void bsdsync_dump_stack(void);
 /* ---- memory ---------------------------------------------------------------------------- */
 void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
 void bsdsync_free(void *p);
+/* kmalloc for malloc(9) (kernel_services.c): one attempt, no failure warning; GFP_KERNEL if
+ * may_sleep else GFP_ATOMIC. krealloc keeps the old block on failure. bsdsync_alloc_backoff
+ * sleeps a tick between M_WAITOK attempts. */
+void *bsdsync_kmalloc(unsigned long size, int may_sleep, int zero);
+void *bsdsync_krealloc(void *p, unsigned long size, int may_sleep);
+void bsdsync_kfree(const void *p);
+void bsdsync_kfree_sensitive(const void *p);
+unsigned long bsdsync_kmalloc_max(void);
+void bsdsync_alloc_backoff(void);
+void bsdsync_kmalloc_fail_next(int count);	/* test hook: fail the next `count` attempts */
+
+/* printf(9)'s output: KERN_INFO, or KERN_CONT after a text without a trailing newline. */
+void bsdsync_printf_text(const char *text, unsigned long len);
+/* raw_smp_processor_id() */
+int bsdsync_cpu_id(void);
 
 /* ---- per-CPU memory and grace periods ------------------------------------------------ */
 /*

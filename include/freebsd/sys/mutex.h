@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/lock.h>
 #include <sys/_mutex.h>
+#include <sys/pcpu.h>
 #include <sys/kernel.h>
 
 /* The struct mtx behind m (a struct mtx or struct mtx_padalign): naming the member

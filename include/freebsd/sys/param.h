@@ -1,5 +1,6 @@
 /*
- * <sys/param.h> for ported FreeBSD drivers: the sleep priority word and hz.
+ * <sys/param.h> for ported FreeBSD drivers: the sleep priority word, hz, nitems, howmany,
+ * roundup2 and the other rounding macros.
  * Priorities (PRIBIO, PSOCK, ...) are FreeBSD scheduler values; bsdsync keeps Linux
  * scheduling and only masks them out (PRIMASK), as the man page allows.
  */
@@ -7,6 +8,9 @@
 #define _BSDSYNC_FREEBSD_SYS_PARAM_H_
 
 #include <sys/types.h>
+#ifdef __KERNEL__
+#include <linux/math.h>		/* roundup, rounddown: Linux's, unguarded there */
+#endif
 #include <sys/errno.h>
 #include <sys/time.h>
 #include <bsdsync/fbsd_sleep.h>
@@ -44,5 +48,19 @@
 #ifndef nitems
 #define nitems(x) (sizeof((x)) / sizeof((x)[0]))
 #endif
+
+/* Rounding (FreeBSD's; roundup and rounddown are Linux's, the same results). */
+#define howmany(x, y)	(((x) + ((y) - 1)) / (y))
+#ifndef roundup
+#define roundup(x, y)	((((x) + ((y) - 1)) / (y)) * (y))
+#endif
+#ifndef rounddown
+#define rounddown(x, y)	(((x) / (y)) * (y))
+#endif
+#define roundup2(x, y)	(((x) + ((y) - 1)) & (~((__typeof(x))(y) - 1)))
+#define rounddown2(x, y) ((x) & (~((__typeof(x))(y) - 1)))
+#define powerof2(x)	((((x) - 1) & (x)) == 0)
+
+#define NBBY		8		/* bits per byte */
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <sys/lock.h>
 #include <sys/_rwlock.h>
+#include <sys/pcpu.h>
 #include <sys/kernel.h>
 #include <bsdsync/fbsd_sleep.h>
 

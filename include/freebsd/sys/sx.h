@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/lock.h>
 #include <sys/_sx.h>
+#include <sys/pcpu.h>
 #include <sys/kernel.h>
 #include <bsdsync/fbsd_sleep.h>
 

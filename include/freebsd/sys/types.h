@@ -9,7 +9,16 @@
 #ifndef _BSDSYNC_FREEBSD_SYS_TYPES_H_
 #define _BSDSYNC_FREEBSD_SYS_TYPES_H_
 
+#include <sys/cdefs.h>
 #include <bsdsync/types.h>
+
+/* bool, true and false, size_t, ssize_t, offsetof: Linux's, as every Linux module has them
+ * (<linux/stddef.h> makes true and false enumerators, which no second definition could
+ * match; with Linux's own header included here first, both orders compile). */
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/stddef.h>
+#endif
 
 typedef unsigned char		u_char;
 typedef unsigned short		u_short;
@@ -35,6 +44,20 @@ typedef long			register_t;
 typedef int64_t			sbintime_t;
 typedef char *			caddr_t;
 typedef const char *		c_caddr_t;
+
+typedef uint64_t		uoff_t;
+typedef int64_t			quad_t;
+typedef uint64_t		u_quad_t;
+typedef uint32_t		lwpid_t;
+typedef uint64_t		vm_paddr_t;
+typedef uint64_t		vm_size_t;
+typedef uint64_t		vm_pindex_t;
+typedef int			boolean_t;
+typedef long			intmax_t;
+typedef unsigned long		uintmax_t;
+
+/* A driver's handle on its device: opaque here (bsdsync ports locks, not newbus). */
+typedef struct _device		*device_t;
 
 #ifndef __cplusplus
 #ifndef NULL

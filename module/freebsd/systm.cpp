@@ -1,0 +1,99 @@
+/*
+ * The <sys/systm.h> services of a ported FreeBSD file besides the locks: printf(9),
+ * KASSERT's report, WITNESS_WARN, spinlock_enter/spinlock_exit, curcpu
+ * (include/bsdsync/fbsd_systm.h has the contracts).
+ */
+#include <bsdsync/fbsd_systm.h>
+#include "freebsd/lock_class.h"
+#include "core/thread.h"
+#include "core/spin.h"
+
+extern "C" int vsnprintf(char *buf, unsigned long size, const char *fmt, __builtin_va_list args);
+/* Linux's panic(), called by name (objtool knows it does not return). */
+extern "C" void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+using namespace bsdsync;
+
+extern "C" {
+
+int fbsd_vprintf(const char *fmt, __builtin_va_list ap)
+{
+	char text[512];
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
+	unsigned long len = n < 0 ? 0 : (unsigned long)n;
+
+	if (len >= sizeof(text))
+		len = sizeof(text) - 1;
+	bsdsync_printf_text(text, len);
+	return n;
+}
+
+int fbsd_printf(const char *fmt, ...)
+{
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	int n = fbsd_vprintf(fmt, ap);
+	__builtin_va_end(ap);
+	return n;
+}
+
+void fbsd_kassert_failed(const char *file, int line, const char *expr, const char *fmt, ...)
+{
+	char msg[160];
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	__builtin_va_end(ap);
+	report(BSDSYNC_RULE_ASSERTION, ReportSubject{ "KASSERT", expr, nullptr, nullptr }, file,
+	       line, "%s", msg);
+}
+
+/*
+ * WITNESS_WARN: one report at most, from the first check that finds something: the context
+ * (may_block: interrupt, spin mutex, critical section, preemption or interrupts off), then
+ * the non-sleepable locks held other than `lock` and Giant (check_may_sleep_with_locks),
+ * then Giant unless WARN_GIANTOK.
+ */
+int fbsd_witness_warn(int flags, struct lock_object *lock, const char *file, int line,
+		      const char *fmt, ...)
+{
+	char msg[128];
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	__builtin_va_end(ap);
+
+	int found = 0;
+	if (!may_block(ReportSubject{ "WITNESS_WARN", msg, nullptr, nullptr }, nullptr, msg,
+		       "the caller goes on", file, line))
+		found = 1;
+	else if (check_may_sleep_with_locks(lock, msg, file, line))
+		found = 1;
+	else if (!(flags & BSDSYNC_WARN_GIANTOK) && lock != &fbsd_Giant.lock_object &&
+		 fbsd_mtx_owned(&fbsd_Giant)) {
+		report(BSDSYNC_RULE_SLEEP_NONSLEEPABLE, fbsd::subject_of(&fbsd_Giant.lock_object),
+		       file, line, "%s with Giant held (no WARN_GIANTOK)", msg);
+		found = 1;
+	}
+	if (found && (flags & BSDSYNC_WARN_PANIC))
+		panic("WITNESS_WARN at %s:%d: %s", file ? file : "?", line, msg);
+	return found;
+}
+
+/* spinlock_enter/exit name no lock (NULL) in this CPU's spin record. */
+void fbsd_spinlock_enter(void)
+{
+	bsdsync_spinlock_enter_fast(nullptr);
+}
+
+void fbsd_spinlock_exit(void)
+{
+	bsdsync_spinlock_exit_fast(bsdsync_spin_cpu_this(), nullptr);
+}
+
+int fbsd_curcpu(void)
+{
+	return bsdsync_cpu_id();
+}
+
+} // extern "C"
