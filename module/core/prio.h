@@ -21,6 +21,7 @@
 #define BSDSYNC_CORE_PRIO_H
 
 #include "core/base.h"
+#include "core/spinbit.h"
 
 namespace bsdsync {
 
@@ -29,8 +30,8 @@ namespace bsdsync {
 using PrioOwnerFn = thread *(*)(const void *lock);
 
 /* The cross-thread part of a ThreadState (core/thread.h). Every field but `lock` is guarded
- * by `lock` (an interrupt-safe spin bit, never held across anything but plain stores and
- * loads and RCU reference taking); `active` is also read without it (see prio.cpp). */
+ * by `lock` (core/spinbit.h, held only across plain stores and loads and RCU reference
+ * taking); `active` is also read without it (see prio.cpp). */
 struct PrioState {
 	enum : int { kTrack = 4 };
 	struct Entry {
@@ -38,7 +39,7 @@ struct PrioState {
 		int key;		/* the best priority lent through it (lower is better) */
 	};
 
-	volatile unsigned long lock;
+	IrqSpinBit lock;
 	int active;			/* lent to: base saved, attributes possibly boosted */
 	unsigned gen;			/* bumped at every change of what is lent */
 	int inflight;			/* appliers between computing and re-checking */
