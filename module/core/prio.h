@@ -4,7 +4,8 @@
  * design, the Linux interfaces used and the limits.
  *
  * The lock code calls three things, all on slow paths only:
- *  - PrioBlock, in a thread about to block on a lock: constructed after the thread is
+ *  - PrioBlock, in a thread about to block on a lock (made only by the blocking tail,
+ *    core/block.h, when its BlockOptions name an owner): constructed after the thread is
  *    queued on the turnstiles (WaitTable::enqueue, chain Guard released) and before
  *    WaitTable::wait; it records the lock the thread is blocked on and lends the thread's
  *    priority to the lock's owner and, transitively, to the owners that owner waits for.

@@ -223,21 +223,22 @@ constexpr int kGranted = 2;
 int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
 	  bool interruptible, const char *file, int line)
 {
-	WaitTable &t = *k.table;
 	Waiter w;
-	t.enqueue(g, w, l, queue, nullptr);
-	g.unlock();
 	SettleArgs settle_args{ &k, l };
-	bsdsync_block_result r;
+	/* The blocking tail (core/block.h). sx is a sleep (its Giant is already gone), rw a
+	 * lock wait that keeps Giant and lends to the writer. */
+	BlockOptions o;
+	o.kind = k.drop_giant ? BlockKind::Sleep : BlockKind::Lock;
+	o.state = interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state;
 	if (propagates(k)) {
-		/* Queued first: a release while we lend still wakes us (core/prio.h). */
-		PrioBlock lend(l, prio_writer, w);
-		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
-			   settle, &settle_args);
-	} else {
-		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
-			   settle, &settle_args);
+		o.lend_key = l;
+		o.lend_owner = prio_writer;
 	}
+	o.leave = settle;
+	o.leave_arg = &settle_args;
+	o.file = file;
+	o.line = line;
+	int r = block_on(*k.table, g, w, l, queue, o);
 	int error = kRetry;
 	if (r == BSDSYNC_WOKEN) {
 		/* A downgrade counted us in before its release store of w.woken, which our
@@ -247,7 +248,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 			error = 0;
 		}
 	} else {
-		error = block_errno(r);	/* the bits were settled in wait() */
+		error = block_errno(static_cast<bsdsync_block_result>(r));	/* settled in wait() */
 	}
 	return error;
 }
