@@ -364,6 +364,33 @@ inline bool can_share(uintptr x, unsigned flags, bool slow)
 	return slow && !(flags & LK_NODDLKTREAT) && holds_shared_locks();
 }
 
+/* take_or_sleep()'s result when the caller must look at the word again (it changed before
+ * we queued, or we were woken); 0 is "taken", any other value an error of the sleep. */
+constexpr int kSleepRetry = -1;
+
+/*
+ * The end of both slow loops, under the chain Guard of lk: take the lock if the word is now
+ * `available` (CAS to granted(word), acquire: pairs with the release of the last holder),
+ * otherwise set `waiter_bit` (so that the holders' release finds us) and sleep on `q`.
+ * Returns 0 (taken), kSleepRetry, or sleep_on_lock()'s error.
+ */
+template <typename Available, typename Granted>
+int take_or_sleep(Request &r, WaitQueueId q, uintptr waiter_bit, Available available,
+		  Granted granted)
+{
+	lock *lk = r.lk;
+	WaitTable::Guard g(sleep_queues, lk);
+	uintptr x = load_relaxed(&lk->lk_lock);
+	if (available(x))
+		return cas_acquire(&lk->lk_lock, &x, granted(x)) ? 0 : kSleepRetry;
+	if (x == LK_DESTROYED)
+		return kSleepRetry;
+	if (!(x & waiter_bit) && !cas_relaxed(&lk->lk_lock, &x, x | waiter_bit))
+		return kSleepRetry;
+	int error = sleep_on_lock(r, g, q);
+	return error ? error : kSleepRetry;
+}
+
 BSDSYNC_NOINLINE int slock_slow(Request &r)
 {
 	lock *lk = r.lk;
@@ -397,23 +424,15 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 		if (adaptive_spin(r, x))
 			continue;
 
-		WaitTable::Guard g(sleep_queues, lk);
-		x = load_relaxed(&lk->lk_lock);
-		if (can_share(x, r.flags, true) || is_free(x)) {
-			/* Released meanwhile (a free word never keeps a writer bit for long: take
-			 * it rather than sleep on a lock nobody holds). */
-			if (cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))
-				break;
-			continue;
-		}
-		if (x == LK_DESTROYED)
-			continue;
-		if (!(x & LK_SHARED_WAITERS) &&
-		    !cas_relaxed(&lk->lk_lock, &x, x | LK_SHARED_WAITERS))
-			continue;
-		error = sleep_on_lock(r, g, WQ_SHARED);
-		if (error)
+		/* Released meanwhile (a free word never keeps a writer bit for long: take it
+		 * rather than sleep on a lock nobody holds). */
+		int e = take_or_sleep(r, WQ_SHARED, LK_SHARED_WAITERS, [&r](uintptr w) {
+			return can_share(w, r.flags, true) || is_free(w);
+		}, [](uintptr w) { return w + LK_ONE_SHARER; });
+		if (e != kSleepRetry) {
+			error = e;
 			break;
+		}
 	}
 	leave_slow_path(r, error);
 	if (error)
@@ -507,22 +526,14 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 		if (adaptive_spin(r, x))
 			continue;
 
-		WaitTable::Guard g(sleep_queues, lk);
-		x = load_relaxed(&lk->lk_lock);
-		if (is_free(x)) {
-			/* Free, maybe with waiter bits (their duty comes with the lock). */
-			if (cas_acquire(&lk->lk_lock, &x, me | (x & kWaitBits)))
-				break;
-			continue;
-		}
-		if (x == LK_DESTROYED)
-			continue;
-		if (!(x & LK_EXCLUSIVE_WAITERS) &&
-		    !cas_relaxed(&lk->lk_lock, &x, x | LK_EXCLUSIVE_WAITERS))
-			continue;
-		error = sleep_on_lock(r, g, WQ_EXCLUSIVE);
-		if (error)
+		/* Free, maybe with waiter bits (their duty comes with the lock). */
+		int e = take_or_sleep(r, WQ_EXCLUSIVE, LK_EXCLUSIVE_WAITERS,
+				      [](uintptr w) { return is_free(w); },
+				      [me](uintptr w) { return me | (w & kWaitBits); });
+		if (e != kSleepRetry) {
+			error = e;
 			break;
+		}
 	}
 	leave_slow_path(r, error);
 	return error;
