@@ -134,45 +134,10 @@ constexpr int kTryLockSpins = 10000;	/* the hand-over-hand lock of a walk's next
 
 unsigned long prio_set_failures;
 
-/* The spin bit of a PrioState (or of the deferred list): interrupts off while held, so a
- * holder is never preempted by a thread spinning on it on the same CPU. */
-class Bit {
-public:
-	explicit Bit(volatile unsigned long *b) : b_(b), flags_(bsdsync_irq_save())
-	{
-		while (__atomic_exchange_n(b_, 1UL, __ATOMIC_ACQUIRE) != 0) {
-			while (load_relaxed(b_) != 0)
-				bsdsync_cpu_relax();
-		}
-	}
-	~Bit() { unlock(); }
-	void unlock()
-	{
-		if (!b_)
-			return;
-		store_release(b_, 0UL);
-		bsdsync_irq_restore(flags_);
-		b_ = nullptr;
-	}
-	Bit(const Bit &) = delete;
-	Bit &operator=(const Bit &) = delete;
-
-private:
-	volatile unsigned long *b_;
-	unsigned long flags_;
-};
-
-/* Bounded attempt at a state's bit, interrupts already off (inside a walk). */
-bool try_bit(volatile unsigned long *b)
-{
-	for (int i = 0; i < kTryLockSpins; i++) {
-		if (load_relaxed(b) == 0 && __atomic_exchange_n(b, 1UL, __ATOMIC_ACQUIRE) == 0)
-			return true;
-		bsdsync_cpu_relax();
-	}
-	return false;
-}
-void drop_bit(volatile unsigned long *b) { store_release(b, 0UL); }
+/* A walk's next hop: its state's bit, bounded (interrupts already off, the previous hop's
+ * bit held; IrqSpinBit::try_acquire). */
+bool try_bit(IrqSpinBit *b) { return b->try_acquire(kTryLockSpins); }
+void drop_bit(IrqSpinBit *b) { b->release(); }
 
 int key_of(const bsdsync_sched_attr &a)
 {
@@ -297,7 +262,7 @@ void apply(thread *td, PrioState *st)
 		bool restore;
 		int best;
 		{
-			Bit b(&st->lock);
+			IrqSpinGuard b(st->lock);
 			/* Not boosted (and no set in flight: the attributes are the base), or
 			 * the record went to another thread (td exited). */
 			if (!st->active || load_relaxed(&st->task) != td)
@@ -312,7 +277,7 @@ void apply(thread *td, PrioState *st)
 		bsdsync_sched_get(td, &cur);
 		if (!same(cur, want) && bsdsync_sched_set(td, &want) != 0)
 			__atomic_fetch_add(&prio_set_failures, 1UL, __ATOMIC_RELAXED);
-		Bit b(&st->lock);
+		IrqSpinGuard b(st->lock);
 		if (load_relaxed(&st->task) != td)
 			return;		/* td exited meanwhile: the record was zeroed */
 		st->inflight--;
@@ -330,13 +295,13 @@ void apply(thread *td, PrioState *st)
 
 /* ---- deferred restores -------------------------------------------------------------- */
 
-volatile unsigned long pending_bit;
+IrqSpinBit pending_bit;
 PrioState *pending_head;
 
 void defer(PrioState *st)
 {
 	{
-		Bit b(&pending_bit);
+		IrqSpinGuard b(pending_bit);
 		if (st->pending)
 			return;
 		st->pending = 1;
@@ -362,7 +327,7 @@ void recompute(PrioState *ps, thread *o, const void *lock, const void *channel)
 {
 	WaitTable::Guard g(turnstiles, channel);
 	int key = turnstiles.best_lock_waiter(g, channel, lend_key, kNoKey);
-	Bit b(&ps->lock);
+	IrqSpinGuard b(ps->lock);
 	if (load_relaxed(&ps->task) != o)
 		return;		/* o exited meanwhile: the record was zeroed */
 	for (PrioState::Entry &e : ps->lent) {
@@ -461,7 +426,7 @@ PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const Waiter &w) : st_
 		return;
 	st_ = &t->prio;
 	{
-		Bit b(&st_->lock);
+		IrqSpinGuard b(st_->lock);
 		st_->blocked_on = lock;
 		st_->blocked_owner = owner;
 	}
@@ -479,7 +444,7 @@ PrioBlock::~PrioBlock()
 {
 	if (!st_)
 		return;
-	Bit b(&st_->lock);
+	IrqSpinGuard b(st_->lock);
 	st_->blocked_on = nullptr;
 	st_->blocked_owner = nullptr;
 }
@@ -500,7 +465,7 @@ void prio_claim(const void *lock, const void *channel)
 		int key = turnstiles.best_lock_waiter(g, channel, lend_key, kNoKey);
 		if (key == kNoKey)
 			return;		/* the woken waiters are not back yet: nobody to inherit */
-		Bit b(&st->lock);
+		IrqSpinGuard b(st->lock);
 		/* Not boosted and nothing better queued: nothing to inherit (the attributes
 		 * are our own while nothing is lent). */
 		if (!st->active && key >= lend_key(me))
@@ -530,7 +495,7 @@ void prio_released(const void *lock)
 void prio_released_slow(PrioState *st, const void *lock)
 {
 	{
-		Bit b(&st->lock);
+		IrqSpinGuard b(st->lock);
 		forget(st, lock);
 		st->gen++;
 	}
@@ -543,7 +508,7 @@ void prio_released_slow(PrioState *st, const void *lock)
 void prio_exiting(PrioState *st)
 {
 	{
-		Bit b(&pending_bit);
+		IrqSpinGuard b(pending_bit);
 		if (st->pending) {
 			PrioState **pp = &pending_head;
 			while (*pp && *pp != st)
@@ -555,7 +520,7 @@ void prio_exiting(PrioState *st)
 		}
 	}
 	/* Not restored: the thread is going away. Lenders that look now see it exiting. */
-	Bit b(&st->lock);
+	IrqSpinGuard b(st->lock);
 	store_relaxed(&st->active, 0);
 	st->gen++;
 	st->inflight = 0;
@@ -578,7 +543,7 @@ extern "C" void bsdsync_prio_deferred(void)
 		PrioState *st;
 		thread *td;
 		{
-			Bit b(&pending_bit);
+			IrqSpinGuard b(pending_bit);
 			st = pending_head;
 			if (!st)
 				return;

@@ -4,7 +4,8 @@
  * design, the Linux interfaces used and the limits.
  *
  * The lock code calls three things, all on slow paths only:
- *  - PrioBlock, in a thread about to block on a lock: constructed after the thread is
+ *  - PrioBlock, in a thread about to block on a lock (made only by the blocking tail,
+ *    core/block.h, when its BlockOptions name an owner): constructed after the thread is
  *    queued on the turnstiles (WaitTable::enqueue, chain Guard released) and before
  *    WaitTable::wait; it records the lock the thread is blocked on and lends the thread's
  *    priority to the lock's owner and, transitively, to the owners that owner waits for.
@@ -21,6 +22,7 @@
 #define BSDSYNC_CORE_PRIO_H
 
 #include "core/base.h"
+#include "core/spinbit.h"
 
 namespace bsdsync {
 
@@ -29,8 +31,8 @@ namespace bsdsync {
 using PrioOwnerFn = thread *(*)(const void *lock);
 
 /* The cross-thread part of a ThreadState (core/thread.h). Every field but `lock` is guarded
- * by `lock` (an interrupt-safe spin bit, never held across anything but plain stores and
- * loads and RCU reference taking); `active` is also read without it (see prio.cpp). */
+ * by `lock` (core/spinbit.h, held only across plain stores and loads and RCU reference
+ * taking); `active` is also read without it (see prio.cpp). */
 struct PrioState {
 	enum : int { kTrack = 4 };
 	struct Entry {
@@ -38,7 +40,7 @@ struct PrioState {
 		int key;		/* the best priority lent through it (lower is better) */
 	};
 
-	volatile unsigned long lock;
+	IrqSpinBit lock;
 	int active;			/* lent to: base saved, attributes possibly boosted */
 	unsigned gen;			/* bumped at every change of what is lent */
 	int inflight;			/* appliers between computing and re-checking */

@@ -20,7 +20,8 @@
  *  - A waiter that stops waiting for another reason (timeout, signal) takes the chain lock:
  *    if it is still linked, it unlinks itself and reports the timeout or signal; if a waker
  *    already unlinked it, woken is set (under the same lock) and the wakeup wins.
- * Chain locks are held with interrupts disabled: wakeup() may be called from interrupts.
+ * Chain locks are IrqSpinBits (core/spinbit.h), held with interrupts disabled: wakeup() may be
+ * called from interrupts.
  * Lock order between tables: a sleep-queue chain may be held while taking a turnstile chain,
  * never the reverse. (sleep(9) queues under its chain and releases its interlock only after
  * dropping it, so today no path holds two chains at once.)
@@ -29,6 +30,7 @@
 #define BSDSYNC_CORE_WAITQ_H
 
 #include "core/base.h"
+#include "core/spinbit.h"
 
 namespace bsdsync {
 
@@ -84,7 +86,7 @@ public:
 	enum : unsigned { kChains = 256 };	/* not an inline variable: see -fno-weak in Kbuild */
 
 	struct alignas(BSDSYNC_CACHELINE) Chain {
-		volatile unsigned long lock;
+		IrqSpinBit lock;	/* guards head, tail and every linked Waiter */
 		Waiter *head;
 		Waiter *tail;
 		int queued;	/* waiters linked; changed under lock, read by maybe_waiters() */
@@ -98,17 +100,14 @@ public:
 		Guard(WaitTable &table, const void *channel)
 			: chain_(chain_of(table, channel)), flags_(bsdsync_irq_save())
 		{
-			/* Test-and-test-and-set: spin on a plain load so the cache line stays
-			 * shared. The acquire pairs with the release in unlock(). */
-			while (__atomic_exchange_n(&chain_->lock, 1UL, __ATOMIC_ACQUIRE) != 0) {
-				while (load_relaxed(&chain_->lock) != 0)
-					bsdsync_cpu_relax();
-			}
+			/* The chain's IrqSpinBit (core/spinbit.h): its acquire pairs with the
+			 * release in unlock() of the previous holder. */
+			chain_->lock.acquire();
 		}
 		~Guard() { if (chain_) unlock(); }
 		void unlock()
 		{
-			store_release(&chain_->lock, 0UL);
+			chain_->lock.release();
 			bsdsync_irq_restore(flags_);
 			chain_ = nullptr;
 		}

@@ -21,4 +21,6 @@ EXPORT_SYMBOL(bsdsync_thread_has_record);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Test hooks (platform.h): only for the KUnit suites. */
 EXPORT_SYMBOL(bsdsync_prio_lend_hook);
+EXPORT_SYMBOL(bsdsync_block_hook_register);
+EXPORT_SYMBOL(bsdsync_block_hook_unregister);
 #endif

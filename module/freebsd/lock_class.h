@@ -9,6 +9,7 @@
 
 #include <bsdsync/fbsd_mutex.h>
 #include "core/diag.h"
+#include "core/block.h"
 
 namespace bsdsync::fbsd {
 
@@ -54,6 +55,10 @@ void lock_destroy(lock_object *lo);
 unsigned giant_drop(const char *file, int line);
 void giant_pickup(unsigned depth, const char *file, int line);
 bool giant_owned();
+/* The core block hook (core/block.h) that makes every BlockKind::Sleep drop Giant in full
+ * and take it back at its depth on waking; BlockKind::Lock waits (mtx, rw, rm) keep it.
+ * Registered by the personality's init, first, so it runs before any later hook. */
+extern const BlockHook giant_block_hook;
 
 /*
  * Giant across the wait for a sleepable lock (sx, sleepable rm, rms: FreeBSD GIANT_SAVE and

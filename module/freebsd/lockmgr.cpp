@@ -71,8 +71,9 @@
  * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
  * shared or exclusive queue; WQ_DRAIN for LK_DRAIN) with the deadline (LK_TIMELOCK: the
  * lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
- * prio); Giant is dropped and restored around the block; the LK_INTERLOCK interlock is
- * released once queued, never taken back.
+ * prio), through the core's blocking tail (core/block.h: a BlockKind::Sleep, so Giant's
+ * block hook drops Giant and restores it around the block); the LK_INTERLOCK interlock is
+ * released by the tail once queued, never taken back.
  */
 #include <bsdsync/fbsd_lockmgr.h>
 #include "freebsd/lock_class.h"
@@ -288,8 +289,8 @@ BSDSYNC_COLD int gone(const Request &r)
 
 /*
  * Queue on (lk, q) -- g held, the waiter bit already set --, release g, the interlock and
- * Giant, block, take Giant back. FreeBSD sleeplk(): 0 when woken (the caller retries),
- * ENOLCK when woken under LK_SLEEPFAIL, EWOULDBLOCK on the LK_TIMELOCK timeout, EINTR or
+ * Giant, block, take Giant back (all in block_on). FreeBSD sleeplk(): 0 when woken (the
+ * caller retries), ENOLCK when woken under LK_SLEEPFAIL, EWOULDBLOCK on the LK_TIMELOCK timeout, EINTR or
  * ERESTART on a signal (PCATCH).
  */
 int sleep_on_lock(Request &r, WaitTable::Guard &g, WaitQueueId q)
@@ -306,22 +307,27 @@ int sleep_on_lock(Request &r, WaitTable::Guard &g, WaitQueueId q)
 		r.pending = true;
 		__atomic_add_fetch(&lk->lk_pending, 1, __ATOMIC_RELAXED);	/* chain held */
 	}
-	Waiter w;
-	sleep_queues.enqueue(g, w, lk, q, count);
-	g.unlock();
-	/* Queued: a release from now on finds us. Only now may the interlock go. */
-	release_interlock(r);
-	unsigned giant = giant_drop(r.file, r.line);
-
+	/* The blocking tail (core/block.h): queued first, then the interlock goes, then
+	 * Giant (a sleep), the wait, Giant back. */
+	BlockOptions o;
+	o.kind = BlockKind::Sleep;
 	/* LK_DRAIN sleeps uninterruptibly and without timeout (FreeBSD sleepq_wait). */
-	u64 deadline = 0;
 	if (!drain && (r.flags & LK_TIMELOCK) && r.timo > 0)
-		deadline = bsdsync_uptime_ns() + sbt_to_ns(fbsd_tick_sbt * r.timo);
-	bsdsync_block_state state = (!drain && (r.prio & BSDSYNC_PCATCH))
-					    ? BSDSYNC_BLOCK_INTERRUPTIBLE : BSDSYNC_BLOCK_IDLE;
-	int error = block_errno(sleep_queues.wait(w, state, deadline, 0));
+		o.deadline_ns = bsdsync_uptime_ns() + sbt_to_ns(fbsd_tick_sbt * r.timo);
+	o.state = (!drain && (r.prio & BSDSYNC_PCATCH)) ? BSDSYNC_BLOCK_INTERRUPTIBLE
+							: BSDSYNC_BLOCK_IDLE;
+	o.count = count;
+	o.drop_interlock = [](void *arg) {
+		release_interlock(*static_cast<Request *>(arg));
+		return true;	/* a bad interlock is reported, and the sleep goes on */
+	};
+	o.interlock_arg = &r;
+	o.file = r.file;
+	o.line = r.line;
+	Waiter w;
+	int error = block_errno(static_cast<bsdsync_block_result>(
+		block_on(sleep_queues, g, w, lk, q, o)));
 
-	giant_pickup(giant, r.file, r.line);
 	if (error == 0 && !drain && (r.flags & LK_SLEEPFAIL))
 		error = BSDSYNC_ENOLCK;
 	return error;
@@ -358,6 +364,33 @@ inline bool can_share(uintptr x, unsigned flags, bool slow)
 	return slow && !(flags & LK_NODDLKTREAT) && holds_shared_locks();
 }
 
+/* take_or_sleep()'s result when the caller must look at the word again (it changed before
+ * we queued, or we were woken); 0 is "taken", any other value an error of the sleep. */
+constexpr int kSleepRetry = -1;
+
+/*
+ * The end of both slow loops, under the chain Guard of lk: take the lock if the word is now
+ * `available` (CAS to granted(word), acquire: pairs with the release of the last holder),
+ * otherwise set `waiter_bit` (so that the holders' release finds us) and sleep on `q`.
+ * Returns 0 (taken), kSleepRetry, or sleep_on_lock()'s error.
+ */
+template <typename Available, typename Granted>
+int take_or_sleep(Request &r, WaitQueueId q, uintptr waiter_bit, Available available,
+		  Granted granted)
+{
+	lock *lk = r.lk;
+	WaitTable::Guard g(sleep_queues, lk);
+	uintptr x = load_relaxed(&lk->lk_lock);
+	if (available(x))
+		return cas_acquire(&lk->lk_lock, &x, granted(x)) ? 0 : kSleepRetry;
+	if (x == LK_DESTROYED)
+		return kSleepRetry;
+	if (!(x & waiter_bit) && !cas_relaxed(&lk->lk_lock, &x, x | waiter_bit))
+		return kSleepRetry;
+	int error = sleep_on_lock(r, g, q);
+	return error ? error : kSleepRetry;
+}
+
 BSDSYNC_NOINLINE int slock_slow(Request &r)
 {
 	lock *lk = r.lk;
@@ -391,23 +424,15 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 		if (adaptive_spin(r, x))
 			continue;
 
-		WaitTable::Guard g(sleep_queues, lk);
-		x = load_relaxed(&lk->lk_lock);
-		if (can_share(x, r.flags, true) || is_free(x)) {
-			/* Released meanwhile (a free word never keeps a writer bit for long: take
-			 * it rather than sleep on a lock nobody holds). */
-			if (cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))
-				break;
-			continue;
-		}
-		if (x == LK_DESTROYED)
-			continue;
-		if (!(x & LK_SHARED_WAITERS) &&
-		    !cas_relaxed(&lk->lk_lock, &x, x | LK_SHARED_WAITERS))
-			continue;
-		error = sleep_on_lock(r, g, WQ_SHARED);
-		if (error)
+		/* Released meanwhile (a free word never keeps a writer bit for long: take it
+		 * rather than sleep on a lock nobody holds). */
+		int e = take_or_sleep(r, WQ_SHARED, LK_SHARED_WAITERS, [&r](uintptr w) {
+			return can_share(w, r.flags, true) || is_free(w);
+		}, [](uintptr w) { return w + LK_ONE_SHARER; });
+		if (e != kSleepRetry) {
+			error = e;
 			break;
+		}
 	}
 	leave_slow_path(r, error);
 	if (error)
@@ -501,22 +526,14 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 		if (adaptive_spin(r, x))
 			continue;
 
-		WaitTable::Guard g(sleep_queues, lk);
-		x = load_relaxed(&lk->lk_lock);
-		if (is_free(x)) {
-			/* Free, maybe with waiter bits (their duty comes with the lock). */
-			if (cas_acquire(&lk->lk_lock, &x, me | (x & kWaitBits)))
-				break;
-			continue;
-		}
-		if (x == LK_DESTROYED)
-			continue;
-		if (!(x & LK_EXCLUSIVE_WAITERS) &&
-		    !cas_relaxed(&lk->lk_lock, &x, x | LK_EXCLUSIVE_WAITERS))
-			continue;
-		error = sleep_on_lock(r, g, WQ_EXCLUSIVE);
-		if (error)
+		/* Free, maybe with waiter bits (their duty comes with the lock). */
+		int e = take_or_sleep(r, WQ_EXCLUSIVE, LK_EXCLUSIVE_WAITERS,
+				      [](uintptr w) { return is_free(w); },
+				      [me](uintptr w) { return me | (w & kWaitBits); });
+		if (e != kSleepRetry) {
+			error = e;
 			break;
+		}
 	}
 	leave_slow_path(r, error);
 	return error;

@@ -262,15 +262,15 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		 * unlock CAS fails and its slow path takes this chain lock and finds us. */
 		if (!(v & MTX_CONTESTED) && !cas_relaxed(&m->mtx_lock, &v, v | MTX_CONTESTED))
 			continue;
+		/* The blocking tail (core/block.h): a lock wait, keeping Giant, lending our
+		 * priority to the owner until its release. */
 		Waiter w;
-		turnstiles.enqueue(g, w, m, WQ_EXCLUSIVE, nullptr);
-		g.unlock();
-		{
-			/* Queued, so the owner's release will wake us even if it comes while we
-			 * lend it our priority; the lending ends with its release. */
-			PrioBlock lend(m, prio_owner, w);
-			turnstiles.wait(w, BSDSYNC_BLOCK_LOCK, 0, 0);
-		}
+		BlockOptions o;
+		o.lend_key = m;
+		o.lend_owner = prio_owner;
+		o.file = file;
+		o.line = line;
+		block_on(turnstiles, g, w, m, WQ_EXCLUSIVE, o);
 		v = load_relaxed(&m->mtx_lock);
 	}
 }
@@ -440,6 +440,19 @@ void giant_pickup(unsigned depth, const char *file, int line)
 		fetch_or_relaxed(&fbsd_Giant.mtx_lock, MTX_RECURSED);
 	}
 }
+
+/* Giant for the blocking tail (lock_class.h): a sleep drops it in full, a lock wait keeps it. */
+constinit const BlockHook giant_block_hook = {
+	"Giant",
+	[](BlockKind kind, const char *file, int line) -> unsigned long {
+		if (kind != BlockKind::Sleep || !giant_owned())
+			return 0;
+		return giant_drop(file, line);
+	},
+	[](unsigned long depth, BlockKind, const char *file, int line) {
+		giant_pickup(static_cast<unsigned>(depth), file, line);
+	},
+};
 
 } // namespace bsdsync::fbsd
 

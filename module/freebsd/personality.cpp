@@ -28,8 +28,14 @@ int freebsd_init()
 	td_giant_object = [] { return static_cast<const lock_object *>(&fbsd_Giant.lock_object); };
 	td_subject_of = bsdsync::fbsd::subject_of;
 	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &personality_site);
+	/* Before any thread can block: every sleep drops Giant (core/block.h). */
+	if (!bsdsync::block_hook_register(&bsdsync::fbsd::giant_block_hook)) {
+		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+		return BSDSYNC_ERR_NOMEM;
+	}
 	fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
 	if (!fbsd_mtxpool_sleep) {
+		bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
 		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
 		return BSDSYNC_ERR_NOMEM;
 	}
@@ -50,6 +56,7 @@ void freebsd_exit()
 	fbsd::taskqueue_stop();
 	fbsd::callout_stop_thread();
 	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
+	bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
 	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
 }
 

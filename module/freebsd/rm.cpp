@@ -128,7 +128,8 @@
  * never recurse (reported; the extra holds are counted so the unlocks stay balanced).
  *
  * Priority propagation: a thread queued behind the writer of a non-sleepable rm lends its
- * priority to that writer (PrioBlock); the writer's slow release ends the lending, and a
+ * priority to that writer (block_options(): the blocking tail's lend_owner, core/block.h);
+ * the writer's slow release ends the lending, and a
  * writer that takes the word with WAITERS set inherits the queued threads' (prio_claim).
  *
  * Giant: the waits of a sleepable rm (FreeBSD: its sx) and of rms (FreeBSD: msleep) -- a
@@ -296,15 +297,21 @@ thread *prio_writer(const void *state)
 	return w == BSDSYNC_RM_DESTROYED ? nullptr : (thread *)writer_of(w);
 }
 
-/* Wait for a writer to leave: queued on (lo, queue) by the caller, chain released. */
-void wait_for_writer(Waiter &wt, RmState *st, bool unbounded)
+/* How an rm wait blocks (core/block.h): a sleepable lock's (rm_sleepable, rms) is a sleep
+ * (its Giant already gone: GiantSave); a non-sleepable one's a lock wait that keeps Giant
+ * and, behind a writer (`lend_to` = st), lends to it. */
+BlockOptions block_options(bool unbounded, RmState *lend_to, const char *file, int line)
 {
-	if (!unbounded) {
-		PrioBlock lend(st, prio_writer, wt);
-		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
-	} else {
-		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+	BlockOptions o;
+	o.kind = unbounded ? BlockKind::Sleep : BlockKind::Lock;
+	o.state = wait_state(unbounded);
+	if (!unbounded && lend_to) {
+		o.lend_key = lend_to;
+		o.lend_owner = prio_writer;
 	}
+	o.file = file;
+	o.line = line;
+	return o;
 }
 
 /*
@@ -312,7 +319,8 @@ void wait_for_writer(Waiter &wt, RmState *st, bool unbounded)
  * WAITERS under the chain (so that the writer's release takes its slow path and finds us),
  * then block. Returns when woken or when there was nothing to wait for: the caller retries.
  */
-void queue_behind_writer(lock_object *lo, RmState *st, WaitQueueId queue, bool unbounded)
+void queue_behind_writer(lock_object *lo, RmState *st, WaitQueueId queue, bool unbounded,
+			 const char *file, int line)
 {
 	WaitTable::Guard g(turnstiles, lo);
 	uintptr w = load_relaxed(&st->rm_lock);
@@ -321,9 +329,7 @@ void queue_behind_writer(lock_object *lo, RmState *st, WaitQueueId queue, bool u
 	if (!(w & kWaiters) && !cas_relaxed(&st->rm_lock, &w, w | kWaiters))
 		return;		/* changed meanwhile: look again */
 	Waiter wt;
-	turnstiles.enqueue(g, wt, lo, queue, nullptr);
-	g.unlock();
-	wait_for_writer(wt, st, unbounded);
+	block_on(turnstiles, g, wt, lo, queue, block_options(unbounded, st, file, line));
 }
 
 /* Spin while the writer in w runs and still owns the lock (like rw_semaphore's optimistic
@@ -448,7 +454,7 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 		if (unlikely(!may_block(subject_of(r.lo), nullptr, r.what,
 					"not taken (a writer holds it)", r.file, r.line)))
 			return false;
-		queue_behind_writer(r.lo, st, WQ_SHARED, r.unbounded);
+		queue_behind_writer(r.lo, st, WQ_SHARED, r.unbounded, r.file, r.line);
 	}
 	/* Reports are made with the chain released. */
 	if (outcome == SlowRead::Destroyed) {
@@ -545,9 +551,8 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded, const char *fil
 			break;
 		}
 		Waiter wt;
-		turnstiles.enqueue(g, wt, lo, WQ_DRAIN, nullptr);
-		g.unlock();
-		turnstiles.wait(wt, wait_state(unbounded), 0, 0);
+		block_on(turnstiles, g, wt, lo, WQ_DRAIN,
+			 block_options(unbounded, nullptr, file, line));
 		n = fetch_add_full(&st->rm_readers, -kDrainWait) - kDrainWait;
 	}
 	/* Acquire: the last reader's release (its decrement) happened before; fast readers
@@ -584,7 +589,7 @@ BSDSYNC_NOINLINE bool write_enter_slow(lock_object *lo, RmState *st, bool unboun
 			giant.drop();
 		if (spin_on_writer(st, w))
 			continue;
-		queue_behind_writer(lo, st, WQ_EXCLUSIVE, unbounded);
+		queue_behind_writer(lo, st, WQ_EXCLUSIVE, unbounded, file, line);
 	}
 	drain_readers(lo, st, unbounded, file, line);
 	return true;

@@ -223,21 +223,22 @@ constexpr int kGranted = 2;
 int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueueId queue,
 	  bool interruptible, const char *file, int line)
 {
-	WaitTable &t = *k.table;
 	Waiter w;
-	t.enqueue(g, w, l, queue, nullptr);
-	g.unlock();
 	SettleArgs settle_args{ &k, l };
-	bsdsync_block_result r;
+	/* The blocking tail (core/block.h). sx is a sleep (its Giant is already gone), rw a
+	 * lock wait that keeps Giant and lends to the writer. */
+	BlockOptions o;
+	o.kind = k.drop_giant ? BlockKind::Sleep : BlockKind::Lock;
+	o.state = interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state;
 	if (propagates(k)) {
-		/* Queued first: a release while we lend still wakes us (core/prio.h). */
-		PrioBlock lend(l, prio_writer, w);
-		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
-			   settle, &settle_args);
-	} else {
-		r = t.wait(w, interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : k.block_state, 0, 0,
-			   settle, &settle_args);
+		o.lend_key = l;
+		o.lend_owner = prio_writer;
 	}
+	o.leave = settle;
+	o.leave_arg = &settle_args;
+	o.file = file;
+	o.line = line;
+	int r = block_on(*k.table, g, w, l, queue, o);
 	int error = kRetry;
 	if (r == BSDSYNC_WOKEN) {
 		/* A downgrade counted us in before its release store of w.woken, which our
@@ -247,7 +248,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 			error = 0;
 		}
 	} else {
-		error = block_errno(r);	/* the bits were settled in wait() */
+		error = block_errno(static_cast<bsdsync_block_result>(r));	/* settled in wait() */
 	}
 	return error;
 }
@@ -409,6 +410,58 @@ uintptr spin_on_spinner(SharedLock *l, uintptr v)
 	return v;
 }
 
+/* wait_for_lock()'s result besides block()'s: woken by a release (block()'s kRetry), as
+ * opposed to kRetry, the word changed before we queued. */
+constexpr int kWoken = -2;
+
+/*
+ * The part of both slow loops between a failed attempt on word v and the queueing: a
+ * destroyed lock is reported (EINVAL); an sx waiter lets Giant go (it spins or blocks from
+ * here); an exclusive owner running on a CPU is spun on (kRetry, v reloaded). 0: go on.
+ */
+int before_waiting(const SharedLockKind &k, SharedLock *l, uintptr &v, GiantSave &giant,
+		   const char *op, const char *file, int line)
+{
+	if (unlikely(v == kDestroyed)) {
+		report_destroyed_while_waiting(l, op, file, line);
+		return BSDSYNC_EINVAL;
+	}
+	/* From here the thread spins or blocks: not with Giant (sx). */
+	if (k.drop_giant)
+		giant.drop();
+	/* Adaptive: an exclusive owner running on a CPU will release soon. */
+	uintptr owner = owner_of(v);
+	if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
+		v = load_relaxed(&l->word);
+		return kRetry;
+	}
+	return 0;
+}
+
+/*
+ * Queue on `queue` and block, unless the word (read again under the chain Guard) is
+ * destroyed or now `available` (then kRetry, v the word seen). `waiter_bit` is set before
+ * queueing, under the Guard: the holders' release CAS now fails and their slow path takes
+ * this Guard and wakes us. Returns kWoken (v reloaded), or block()'s 0 or error.
+ */
+template <typename Available>
+int wait_for_lock(const SharedLockKind &k, SharedLock *l, uintptr &v, WaitQueueId queue,
+		  uintptr waiter_bit, Available available, bool interruptible, const char *file,
+		  int line)
+{
+	WaitTable::Guard g(*k.table, l);
+	v = load_relaxed(&l->word);
+	if (v == kDestroyed || available(v))
+		return kRetry;	/* released meanwhile: retry (g unlocks) */
+	if (!(v & waiter_bit) && !cas_relaxed(&l->word, &v, v | waiter_bit))
+		return kRetry;
+	int error = block(k, l, g, queue, interruptible, file, line);
+	if (error != kRetry)
+		return error;
+	v = load_relaxed(&l->word);
+	return kWoken;
+}
+
 } // namespace
 
 bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
@@ -460,18 +513,10 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			}
 			continue;
 		}
-		if (unlikely(v == kDestroyed)) {
-			report_destroyed_while_waiting(l, op, file, line);
-			return BSDSYNC_EINVAL;
-		}
-		/* From here the thread spins or blocks: not with Giant (sx). */
-		if (k.drop_giant)
-			giant.drop();
-		/* Adaptive: an exclusive owner running on a CPU will release soon. */
-		uintptr owner = owner_of(v);
-		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
-			v = load_relaxed(&l->word);
-			continue;
+		if (int go = before_waiting(k, l, v, giant, op, file, line)) {
+			if (go == kRetry)
+				continue;
+			return go;
 		}
 		/* Read-held: a bounded spin, once per attempt (again after each wakeup). */
 		if (sharers(v) > 0 && !spun_on_readers && may_spin(l)) {
@@ -484,19 +529,13 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		if (unlikely(spin_if_atomic(k, l, v, true, op, file, line, &spun)))
 			return spun;
 
-		WaitTable::Guard g(*k.table, l);
-		v = load_relaxed(&l->word);
-		if ((v & ~kWaiters) == kUnlocked || v == kDestroyed)
-			continue;	/* released meanwhile: retry (g unlocks) */
-		/* The bit before queueing, under the Guard: the holders' release CAS now fails
-		 * and their slow path takes this Guard and wakes us. */
-		if (!(v & kExclusiveWaiters) && !cas_relaxed(&l->word, &v, v | kExclusiveWaiters))
-			continue;
-		int error = block(k, l, g, WQ_EXCLUSIVE, interruptible, file, line);
-		if (error != kRetry)
+		int error = wait_for_lock(k, l, v, WQ_EXCLUSIVE, kExclusiveWaiters,
+					  [](uintptr w) { return (w & ~kWaiters) == kUnlocked; },
+					  interruptible, file, line);
+		if (error == kWoken)
+			spun_on_readers = false;
+		else if (error != kRetry)
 			return error;
-		spun_on_readers = false;
-		v = load_relaxed(&l->word);
 	}
 }
 
@@ -527,17 +566,10 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 			}
 			continue;
 		}
-		if (unlikely(v == kDestroyed)) {
-			report_destroyed_while_waiting(l, op, file, line);
-			return BSDSYNC_EINVAL;
-		}
-		/* From here the thread spins or blocks: not with Giant (sx). */
-		if (k.drop_giant)
-			giant.drop();
-		uintptr owner = owner_of(v);
-		if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
-			v = load_relaxed(&l->word);
-			continue;
+		if (int go = before_waiting(k, l, v, giant, op, file, line)) {
+			if (go == kRetry)
+				continue;
+			return go;
 		}
 		if ((v & kShared) && (v & kWriteSpinner) && !(v & kExclusiveWaiters)) {
 			uintptr was = v;
@@ -550,16 +582,11 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		if (unlikely(spin_if_atomic(k, l, v, false, op, file, line, &spun)))
 			return spun;
 
-		WaitTable::Guard g(*k.table, l);
-		v = load_relaxed(&l->word);
-		if (v == kDestroyed || ((v & kShared) && !(v & stops)))
-			continue;
-		if (!(v & kSharedWaiters) && !cas_relaxed(&l->word, &v, v | kSharedWaiters))
-			continue;
-		int error = block(k, l, g, WQ_SHARED, interruptible, file, line);
-		if (error != kRetry)
+		int error = wait_for_lock(k, l, v, WQ_SHARED, kSharedWaiters,
+					  [stops](uintptr w) { return (w & kShared) && !(w & stops); },
+					  interruptible, file, line);
+		if (error != kWoken && error != kRetry)
 			return error;
-		v = load_relaxed(&l->word);
 	}
 }
 

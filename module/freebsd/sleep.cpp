@@ -123,42 +123,55 @@ int sleep_on(const SleepRequest &r)
 		}
 	}
 
-	/* Queue first, while the interlock is still held: no wakeup can be lost. */
+	/* The blocking tail (core/block.h): queue first, while the interlock is still held (no
+	 * wakeup can be lost), then drop the interlock, then Giant (entirely, the interlock
+	 * case included; it comes back at its depth before the interlock does), and wait. */
+	struct Interlock {
+		const SleepRequest *r;
+		lock_object *lock;
+		const LockClass *cls;
+		uintptr how;	/* the mode to take the interlock back in (lc_unlock's result) */
+		bool released;
+	} il{ &r, lock, cls, 0, false };
+	BlockOptions o;
+	o.kind = BlockKind::Sleep;
+	o.state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE : BSDSYNC_BLOCK_IDLE;
+	o.deadline_ns = deadline;
+	o.slack_ns = slack;
+	o.count = r.waiters;
+	if (lock && !is_giant) {
+		/* False when the class refused (reported): the tail takes us off the queue. */
+		o.drop_interlock = [](void *arg) {
+			Interlock &i = *static_cast<Interlock *>(arg);
+			if (i.r->interlock_is_spin) {
+				fbsd_mtx_unlock_spin_flags(reinterpret_cast<mtx *>(i.lock), 0,
+							   i.r->file, i.r->line);
+				i.released = true;
+			} else {
+				i.released = i.cls->unlock(i.lock, &i.how, i.r->file, i.r->line);
+			}
+			return i.released;
+		};
+		o.interlock_arg = &il;
+	}
+	o.file = r.file;
+	o.line = r.line;
 	Waiter w;
+	int res;
 	{
 		WaitTable::Guard g(sleep_queues, r.channel);
 		if (r.queue_if && !r.queue_if(r.queue_arg))
 			return 0;
-		sleep_queues.enqueue(g, w, r.channel, WQ_SLEEP, r.waiters);
+		res = block_on(sleep_queues, g, w, r.channel, WQ_SLEEP, o);
 	}
-
-	uintptr how = 0;	/* the mode to take the interlock back in (lc_unlock's result) */
-	bool released = false;
-	if (lock && !is_giant) {
-		if (r.interlock_is_spin) {
-			fbsd_mtx_unlock_spin_flags(reinterpret_cast<mtx *>(lock), 0, r.file, r.line);
-			released = true;
-		} else {
-			released = cls->unlock(lock, &how, r.file, r.line);
-		}
-		if (!released) {
-			/* Reported by the class: take ourselves off the queue and give up. */
-			sleep_queues.cancel(w);
-			return BSDSYNC_EINVAL;
-		}
-	}
-	/* Giant goes entirely, the interlock case included, and comes back at its depth. The
-	 * owner test inline: most sleepers do not hold Giant. */
-	unsigned giant_depth = giant_held_inline() ? giant_drop(r.file, r.line) : 0;
-
-	bsdsync_block_state state = r.catch_signals ? BSDSYNC_BLOCK_INTERRUPTIBLE
-						    : BSDSYNC_BLOCK_IDLE;
-	int error = block_errno(sleep_queues.wait(w, state, deadline, slack));
+	if (res == kBlockCancelled)
+		return BSDSYNC_EINVAL;
+	int error = block_errno(static_cast<bsdsync_block_result>(res));
 	if (r.woken_token)
 		*r.woken_token = error == 0 ? load_relaxed(&w.woken) : 0;
 
-	if (giant_depth)
-		giant_pickup(giant_depth, r.file, r.line);
+	bool released = il.released;
+	uintptr how = il.how;
 	if (released && !r.drop) {
 		if (r.interlock_is_spin)
 			fbsd_mtx_lock_spin_flags(reinterpret_cast<mtx *>(lock), 0, r.file, r.line);

@@ -267,6 +267,13 @@ void bsdsync_prio_deferred(void);		/* implemented by the core */
  * KUnit): null, or called by a thread about to lend its priority (stage 0) and after it lent
  * (stage 1). */
 extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
+/* KUnit only (core/block.cpp; exported by module/exports/bsdsync.c when the kernel has
+ * KUnit): register a block hook of the core's blocking tail (core/block.h struct
+ * bsdsync_block_hook, which a C test declares with the same layout) / unregister it.
+ * Register returns 0, or -1 if the table is full. */
+struct bsdsync_block_hook;
+int bsdsync_block_hook_register(const struct bsdsync_block_hook *hook);
+void bsdsync_block_hook_unregister(const struct bsdsync_block_hook *hook);
 /* Wait for a kicked worker to finish (module unload). */
 void bsdsync_prio_flush(void);
 
