@@ -36,6 +36,7 @@
 #include <bsdsync/fbsd_rmlock.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/services.h"
+#include "core/block.h"
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -212,9 +213,12 @@ void callout_worker(void *)
 			if (!c || sbt_to_ns(c->c_time) > now) {
 				u64 deadline = c ? sbt_to_ns(c->c_time) : 0;
 				u64 slack = c ? sbt_to_ns(c->c_precision) : 0;
-				sleep_queues.enqueue(g, w, queue_channel(), WQ_SLEEP, nullptr);
-				g.unlock();
-				sleep_queues.wait(w, BSDSYNC_BLOCK_IDLE, deadline, slack);
+				BlockOptions o;
+				o.kind = BlockKind::Sleep;
+				o.state = BSDSYNC_BLOCK_IDLE;
+				o.deadline_ns = deadline;
+				o.slack_ns = slack;
+				block_on(sleep_queues, g, w, queue_channel(), WQ_SLEEP, o);
 				continue;
 			}
 			unlink(c);
@@ -351,14 +355,14 @@ int stop(callout *c, int flags, callout_func_t *drain, const char *file, int lin
 					continue;
 				}
 				callout_queue.draining = true;
-				sleep_queues.enqueue(g, w, queue_channel(), WQ_DRAIN, nullptr);
-				g.unlock();
-				/* Giant goes for the wait (FreeBSD's DROP_GIANT): the handler may
-				 * need it. */
-				unsigned giant = giant_owned() ? giant_drop(file, line) : 0;
-				sleep_queues.wait(w, BSDSYNC_BLOCK_IDLE, 0, 0);
-				if (giant)
-					giant_pickup(giant, file, line);
+				/* A sleep: Giant goes for the wait (the block hook, FreeBSD's
+				 * DROP_GIANT), the handler may need it. */
+				BlockOptions o;
+				o.kind = BlockKind::Sleep;
+				o.state = BSDSYNC_BLOCK_IDLE;
+				o.file = file;
+				o.line = line;
+				block_on(sleep_queues, g, w, queue_channel(), WQ_DRAIN, o);
 				continue;
 			}
 			clear_active(c);
