@@ -15,6 +15,14 @@ FACE = os.path.join(ROOT, "include", "freebsd")
 ABI = os.path.join(ROOT, "include", "bsdsync")
 EXPORTS = os.path.join(ROOT, "module", "exports", "freebsd.c")
 
+# Where the header's own first sentence does not say what it is.
+WHAT = {
+    "sys/types.h": "the basic FreeBSD types (u_int, uint64_t, vm_offset_t, sbintime_t, "
+                   "device_t as an opaque type, ...), Linux's where both name one",
+    "sys/errno.h": "error numbers: the BSD names with Linux's values (ERESTART 85, "
+                   "EWOULDBLOCK == EAGAIN), and EJUSTRETURN/ENOIOCTL",
+}
+
 # What is not a plain "done" (README, "What is there").
 STATUS = {
     "sys/sysctl.h": "static declarations compile to records nothing reads; no dynamic sysctls",
@@ -29,7 +37,8 @@ DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)(\()?", re.M)
 # Top-level declarations: static inline functions, prototypes, typedefs, structs.
 FUNC = re.compile(r"^(?:static\s+(?:inline\s+)?|extern\s+)?[A-Za-z_][\w\s\*]*?\b"
                   r"([A-Za-z_]\w*)\s*\([^;{]*\)\s*(?:__\w+(?:\(\([^)]*\)\))?\s*)*[{;]", re.M)
-TYPEDEF = re.compile(r"^typedef\b[^;]*?\b([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*;", re.M)
+TYPEDEF = re.compile(r"^typedef\b[^;(]*?\b([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*;", re.M)
+FNTYPEDEF = re.compile(r"^typedef\b[^;]*?\(\s*\*\s*([A-Za-z_]\w*)\s*\)\s*\(", re.M)
 STRUCT = re.compile(r"^struct\s+([A-Za-z_]\w*)\s*\{", re.M)
 
 
@@ -38,9 +47,18 @@ def strip_comments(text):
     return re.sub(r"//[^\n]*", " ", text)
 
 
+KEYWORDS = {"if", "while", "for", "switch", "return", "sizeof", "void", "int", "long",
+            "char", "short", "unsigned", "signed", "const", "volatile", "struct", "bool"}
+
+
 def public(name):
-    return not name.startswith("_") and not name.upper().startswith("BSDSYNC") \
-        and not name.startswith("fbsd_")
+    """A FreeBSD name, not one of bsdsync's helpers (FreeBSD's own __unused, _sleep, ... stay)."""
+    low = name.lower()
+    return name not in KEYWORDS and "bsdsync" not in low and not low.startswith(
+        ("fbsd_", "__bsd_", "__linux_", "__fbsd", "__attribute__",
+                                  # Linux's MIN/MAX helpers, repeated token for token
+                                  "__cmp", "__careful", "__safe_cmp", "__types_ok",
+                                  "__no_side_effects", "__unique"))
 
 
 def first_comment(text):
@@ -55,7 +73,8 @@ def first_comment(text):
         if l:
             para.append(l)
     s = " ".join(para)
-    s = re.sub(r"^<[^>]+>\s*(for ported FreeBSD drivers)?:?\s*", "", s)
+    s = re.sub(r"^<[^>]+>\s*(for (ported FreeBSD drivers|drivers ported from FreeBSD))?"
+               r"[:.]?\s*", "", s)
     return s.split(". ")[0].rstrip(".")
 
 
@@ -74,17 +93,19 @@ def headers():
                 n = m.group(1)
                 if public(n) and not n.endswith("_H_"):
                     names.append(n + ("()" if m.group(2) else ""))
-            for rx, fmt in ((FUNC, "{}()"), (TYPEDEF, "{}"), (STRUCT, "struct {}")):
+            for rx, fmt in ((FUNC, "{}()"), (TYPEDEF, "{}"), (FNTYPEDEF, "{}"),
+                            (STRUCT, "struct {}")):
                 for m in rx.finditer(text):
                     n = m.group(1)
-                    if public(n) and n not in ("if", "while", "for", "switch", "return", "sizeof"):
+                    if public(n):
                         names.append(fmt.format(n))
             seen, uniq = set(), []
             for n in names:
                 if n not in seen:
                     seen.add(n)
                     uniq.append(n)
-            out.append((rel, first_comment(raw), uniq, text))
+            calls = re.sub(r"^\s*#\s*include[^\n]*", "", text, flags=re.M)
+            out.append((rel, WHAT.get(rel) or first_comment(raw), uniq, calls))
     return out
 
 
