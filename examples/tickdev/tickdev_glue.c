@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Linux glue for bsd_tickdev: the module's entry points and license, nothing else.
+ * tickdev.c is a FreeBSD kernel file: its SYSINITs run when this module loads (before
+ * the empty init below) and its SYSUNINITs after the exit function below, when it unloads.
+ * A module needs an exit function to be unloadable at all, hence this file.
+ */
+#include <linux/module.h>
+
+static int __init
+tickdev_glue_init(void)
+{
+	return 0;
+}
+
+static void __exit
+tickdev_glue_exit(void)
+{
+}
+
+module_init(tickdev_glue_init);
+module_exit(tickdev_glue_exit);
+MODULE_LICENSE("Dual BSD/GPL");
