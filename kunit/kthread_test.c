@@ -20,6 +20,9 @@
 #include <sys/systm.h>
 #include <sys/proc.h>
 #include <sys/kthread.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+#include <sys/kernel.h>
 
 struct kt_state {
 	struct task_struct *task;	/* pinned by the thread for the test */
@@ -92,7 +95,74 @@ static void kthread_function_returning_ends_the_thread(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, s.comm, "kt_ret");
 }
 
+/*
+ * FreeBSD's unload protocol: the module tells its thread to stop and sleeps on the thread
+ * pointer; kthread_exit (wakeup(td)), kproc_exit (wakeup(p): the same pointer here) and a
+ * return from the function wake it. The sleep holds the mutex the thread needs before it can
+ * exit, so the wakeup cannot come before the sleeper is queued. The timeout is only a
+ * liveness bound: a sleep that ends by it is the failure.
+ */
+struct kt_join {
+	struct mtx m;
+	int stop;
+	int how;			/* as kt_state.how */
+};
+
+static void kt_join_fn(void *arg)
+{
+	struct kt_join *j = arg;
+	int how = j->how;
+
+	mtx_lock(&j->m);
+	while (!j->stop)
+		msleep(&j->stop, &j->m, 0, "ktstop", 0);
+	mtx_unlock(&j->m);
+	if (how == 0)
+		kthread_exit();
+	else if (how == 1)
+		kproc_exit(0);
+}
+
+static void kt_join_case(struct kunit *test, int how)
+{
+	struct kt_join *j = kunit_kzalloc(test, sizeof(*j), GFP_KERNEL);
+	struct thread *td = NULL;
+	int error;
+
+	KUNIT_ASSERT_NOT_NULL(test, j);
+	j->how = how;
+	mtx_init(&j->m, "kt join", NULL, MTX_DEF);
+	KUNIT_ASSERT_EQ(test, kthread_add(kt_join_fn, j, NULL, &td, 0, 0, "kt_join%d", how), 0);
+	mtx_lock(&j->m);
+	j->stop = 1;
+	wakeup(&j->stop);
+	error = msleep(td, &j->m, 0, "ktjoin", 30 * hz);
+	mtx_unlock(&j->m);
+	KUNIT_EXPECT_EQ_MSG(test, error, 0,
+			    "the thread's end did not wake the sleeper on its thread pointer (%s)",
+			    how == 0 ? "kthread_exit" : how == 1 ? "kproc_exit" : "return");
+	mtx_destroy(&j->m);
+}
+
+static void kthread_exit_wakes_the_module_sleeping_on_the_thread(struct kunit *test)
+{
+	kt_join_case(test, 0);
+}
+
+static void kproc_exit_wakes_the_module_sleeping_on_the_process(struct kunit *test)
+{
+	kt_join_case(test, 1);
+}
+
+static void kthread_function_return_wakes_the_module_sleeping_on_the_thread(struct kunit *test)
+{
+	kt_join_case(test, 2);
+}
+
 static struct kunit_case kthread_cases[] = {
+	KUNIT_CASE(kthread_exit_wakes_the_module_sleeping_on_the_thread),
+	KUNIT_CASE(kproc_exit_wakes_the_module_sleeping_on_the_process),
+	KUNIT_CASE(kthread_function_return_wakes_the_module_sleeping_on_the_thread),
 	KUNIT_CASE(kthread_add_runs_the_function_and_kthread_exit_ends_it),
 	KUNIT_CASE(kproc_create_runs_the_function_and_kproc_exit_ends_it),
 	KUNIT_CASE(kthread_function_returning_ends_the_thread),

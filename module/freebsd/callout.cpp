@@ -393,7 +393,7 @@ int stop(callout *c, int flags, callout_func_t *drain, const char *file, int lin
 
 int callout_start()
 {
-	return bsdsync_kthread_spawn(callout_worker, nullptr, "bsdsync_callout", 1,
+	return bsdsync_kthread_spawn(callout_worker, nullptr, nullptr, "bsdsync_callout", 1,
 				     &callout_queue.worker);
 }
 

@@ -5,11 +5,24 @@
  * thread), and hands it back as both the process and the thread.
  */
 #include <bsdsync/fbsd_kthread.h>
+#include <bsdsync/fbsd_sleep.h>
 #include "core/diag.h"
 
 using namespace bsdsync;
 
 namespace {
+
+/*
+ * A thread about to exit wakes whoever sleeps on its thread pointer (FreeBSD's kthread_exit
+ * wakeup(td) and kproc_exit wakeup(p); here the two are one pointer): the unload protocol of
+ * FreeBSD modules, `msleep(td, &m, 0, "exit", 0)` after telling the thread to stop. The
+ * thread runs no driver code after this: it was called from kthread_exit/kproc_exit, or
+ * after the driver's function returned.
+ */
+void announce_exit()
+{
+	fbsd_wakeup(curthread());
+}
 
 int spawn(void (*func)(void *), void *arg, struct thread **tdp, const char *fmt,
 	  __builtin_va_list ap)
@@ -17,7 +30,7 @@ int spawn(void (*func)(void *), void *arg, struct thread **tdp, const char *fmt,
 	char name[32];
 	bsdsync_vsnprintf(name, sizeof(name), fmt, ap);
 	struct thread *td = nullptr;
-	int error = bsdsync_kthread_spawn(func, arg, name, 0, &td);
+	int error = bsdsync_kthread_spawn(func, arg, announce_exit, name, 0, &td);
 	if (!error && tdp)
 		*tdp = td;
 	return error;
@@ -25,8 +38,10 @@ int spawn(void (*func)(void *), void *arg, struct thread **tdp, const char *fmt,
 
 void exit_thread(const char *what)
 {
-	if (bsdsync_current_is_kthread())
+	if (bsdsync_current_is_kthread()) {
+		announce_exit();
 		bsdsync_kthread_exit();		/* does not return */
+	}
 	else
 		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "thread", what, curthread(), nullptr },
 		       nullptr, 0, "%s outside a kernel thread: the caller sleeps forever", what);

@@ -328,7 +328,7 @@ int fbsd_taskqueue_start_threads(struct taskqueue **tqp, int count, int pri, con
 		tq_lock(q);
 		q->tcount++;
 		tq_unlock(q);
-		int error = bsdsync_kthread_spawn(thread_loop, tqp, n, 1, &q->threads[i]);
+		int error = bsdsync_kthread_spawn(thread_loop, tqp, nullptr, n, 1, &q->threads[i]);
 		if (error) {
 			tq_lock(q);
 			q->tcount--;

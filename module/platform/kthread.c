@@ -23,6 +23,7 @@
 struct kthread_start {
 	void (*fn)(void *);
 	void *arg;
+	void (*done)(void);
 };
 
 static int kthread_main(void *p)
@@ -31,11 +32,13 @@ static int kthread_main(void *p)
 
 	kfree(p);
 	s.fn(s.arg);
+	if (s.done)
+		s.done();
 	return 0;
 }
 
-int bsdsync_kthread_spawn(void (*fn)(void *), void *arg, const char *name, int joinable,
-			  struct thread **tdp)
+int bsdsync_kthread_spawn(void (*fn)(void *), void *arg, void (*done)(void), const char *name,
+			  int joinable, struct thread **tdp)
 {
 	struct kthread_start *s = kmalloc(sizeof(*s), GFP_KERNEL);
 	struct task_struct *t;
@@ -44,6 +47,7 @@ int bsdsync_kthread_spawn(void (*fn)(void *), void *arg, const char *name, int j
 		return ENOMEM;
 	s->fn = fn;
 	s->arg = arg;
+	s->done = done;
 	t = kthread_create(kthread_main, s, "%s", name);
 	if (IS_ERR(t)) {
 		kfree(s);

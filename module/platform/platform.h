@@ -433,11 +433,13 @@ struct bsdsync_personality {
 extern const struct bsdsync_personality *const bsdsync_personalities[];
 
 /* ---- kernel threads (module/platform/kthread.c) ---------------------------------------- */
-/* Start a kernel thread named `name` running fn(arg); it exits when fn returns. Returns 0 or a
- * positive errno. *tdp (if not null) receives its handle; a joinable thread must be joined
- * with bsdsync_kthread_join() once fn has returned or is about to (thread context only). */
-int bsdsync_kthread_spawn(void (*fn)(void *), void *arg, const char *name, int joinable,
-			  struct thread **tdp);
+/* Start a kernel thread named `name` running fn(arg); it exits when fn returns, after calling
+ * done() if not null (in the thread, its last call of code outside platform: a personality
+ * announces the exit there). Returns 0 or a positive errno. *tdp (if not null) receives its
+ * handle; a joinable thread must be joined with bsdsync_kthread_join() once fn has returned
+ * or is about to (thread context only). */
+int bsdsync_kthread_spawn(void (*fn)(void *), void *arg, void (*done)(void), const char *name,
+			  int joinable, struct thread **tdp);
 void bsdsync_kthread_join(struct thread *td);
 /* Is the caller a kernel thread? Only kernel threads may call bsdsync_kthread_exit(). */
 int bsdsync_current_is_kthread(void);
