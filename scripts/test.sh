@@ -260,26 +260,26 @@ fi
 #     it, against the header's table. On x86 a wrong order never shows in a run (the CPU
 #     orders every locked instruction, and TSO every plain load and store); it only changes
 #     what the compiler may move across the operation, which only this check sees.
-say "checking the memory order of every <machine/atomic.h> function"
-name="atomic(9): every function's memory order as <machine/atomic.h> documents"
-if out=$(python3 "$SCRIPTS/check-atomic-orders.py" "$ROOT" 2>&1); then
-    record PASS "$name" "$(tail -n 1 <<<"$out")"
-else
-    record FAIL "$name" "$(tail -n 1 <<<"$out")"
-    sed '$d' <<<"$out" | head -n 20
-fi
+# script_check NAME SCRIPT: a static check of the tree (python3 SCRIPT ROOT); its last line
+# of output is the detail recorded, the lines before it are shown when it fails.
+script_check() {
+    local name=$1 out
+    say "checking: $name"
+    if out=$(python3 "$SCRIPTS/$2" "$ROOT" 2>&1); then
+        record PASS "$name" "$(tail -n 1 <<<"$out")"
+    else
+        record FAIL "$name" "$(tail -n 1 <<<"$out")"
+        sed '$d' <<<"$out" | head -n 20
+    fi
+}
+script_check "atomic(9): every function's memory order as <machine/atomic.h> documents" \
+    check-atomic-orders.py
 
 # ---------------------------------------------------------------------------------------
 # 1c. The layers (architecture.md): module/platform names no personality, and every
 #     #include of module/ and include/ points down (scripts/check-layers.py).
-say "checking the layers: no personality in module/platform, includes point down"
-name="layers: module/platform names no personality; includes point down"
-if out=$(python3 "$SCRIPTS/check-layers.py" "$ROOT" 2>&1); then
-    record PASS "$name" "$(tail -n 1 <<<"$out")"
-else
-    record FAIL "$name" "$(tail -n 1 <<<"$out")"
-    sed '$d' <<<"$out" | head -n 20
-fi
+script_check "layers: module/platform names no personality; includes point down" \
+    check-layers.py
 
 # ---------------------------------------------------------------------------------------
 # 2. KUnit in each debug kernel
