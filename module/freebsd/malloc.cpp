@@ -49,6 +49,19 @@ bool may_sleep_for(const struct malloc_type *type, int flags, const char *what,
 	return true;
 }
 
+/* An M_WAITOK request kmalloc can never satisfy would retry for ever: reported, NULL
+ * (FreeBSD panics). */
+bool never_satisfiable(bool sleep, unsigned long size, const struct malloc_type *type,
+		       const char *what, const char *file, int line)
+{
+	if (likely(!sleep || size <= bsdsync_kmalloc_max()))
+		return false;
+	report(BSDSYNC_RULE_BAD_ARGUMENT, type_subject(type), file, line,
+	       "%s(%lu, M_WAITOK) is larger than kmalloc can ever give (%lu): NULL", what, size,
+	       bsdsync_kmalloc_max());
+	return true;
+}
+
 } // namespace
 
 extern "C" {
@@ -59,12 +72,8 @@ void *fbsd_malloc(unsigned long size, struct malloc_type *type, int flags, const
 	bool sleep = may_sleep_for(type, flags, "malloc(M_WAITOK)", file, line);
 	bool zero = (flags & BSDSYNC_M_ZERO) != 0;
 
-	if (unlikely(sleep && size > bsdsync_kmalloc_max())) {
-		report(BSDSYNC_RULE_BAD_ARGUMENT, type_subject(type), file, line,
-		       "malloc(%lu, M_WAITOK) is larger than kmalloc can ever give (%lu): NULL",
-		       size, bsdsync_kmalloc_max());
+	if (unlikely(never_satisfiable(sleep, size, type, "malloc", file, line)))
 		return nullptr;
-	}
 	for (;;) {
 		void *p = bsdsync_kmalloc(size, sleep, zero);
 		if (p || !sleep)
@@ -101,12 +110,8 @@ void *fbsd_realloc(void *addr, unsigned long size, struct malloc_type *type, int
 	if (!addr)
 		return fbsd_malloc(size, type, flags, file, line);
 	bool sleep = may_sleep_for(type, flags, "realloc(M_WAITOK)", file, line);
-	if (unlikely(sleep && size > bsdsync_kmalloc_max())) {
-		report(BSDSYNC_RULE_BAD_ARGUMENT, type_subject(type), file, line,
-		       "realloc(%lu, M_WAITOK) is larger than kmalloc can ever give (%lu): NULL",
-		       size, bsdsync_kmalloc_max());
+	if (unlikely(never_satisfiable(sleep, size, type, "realloc", file, line)))
 		return nullptr;
-	}
 	for (;;) {
 		void *p = bsdsync_krealloc(addr, size, sleep);
 		if (p || !sleep)
