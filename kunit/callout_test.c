@@ -552,6 +552,79 @@ static void callout_init_with_an_sx_lock_reported_wrong_class(struct kunit *test
 	sx_destroy(&sx);
 }
 
+static void callout_init_with_unknown_flags_reported_and_ignored(struct kunit *test)
+{
+	struct callout c;
+	struct mtx m;
+
+	mtx_init(&m, "co_flags", NULL, MTX_DEF);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 _callout_init_lock(&c, &m.lock_object, CALLOUT_RETURNUNLOCKED | 0x4000));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)c.c_lock, (void *)&m.lock_object);
+	KUNIT_EXPECT_EQ(test, c.c_iflags & 0x4000, 0);
+	KUNIT_EXPECT_NE(test, c.c_iflags & CALLOUT_RETURNUNLOCKED, 0);
+	mtx_destroy(&m);
+}
+
+static void callout_sharedlock_with_a_mutex_reported_and_taken_exclusively(struct kunit *test)
+{
+	struct callout c;
+	struct mtx m;
+
+	mtx_init(&m, "co_shared_mtx", NULL, MTX_DEF);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 _callout_init_lock(&c, &m.lock_object, CALLOUT_SHAREDLOCK));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)c.c_lock, (void *)&m.lock_object);
+	KUNIT_EXPECT_EQ(test, c.c_iflags & CALLOUT_SHAREDLOCK, 0);
+	mtx_destroy(&m);
+}
+
+static void callout_init_with_a_destroyed_mutex_reported_destroyed(struct kunit *test)
+{
+	struct callout c;
+	struct mtx m;
+
+	mtx_init(&m, "co_destroyed", NULL, MTX_DEF);
+	mtx_destroy(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, callout_init_mtx(&c, &m, 0));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)c.c_lock, NULL);
+}
+
+/* The handler drains its own callout: it would wait for itself. Reported, returns 0. */
+struct co_self_drain {
+	struct callout c;
+	unsigned long reports, total;
+	int ret;
+	int done;
+};
+
+static void co_self_drain_handler(void *arg)
+{
+	struct co_self_drain *d = arg;
+	unsigned long r = bsdsync_report_count(BSDSYNC_RULE_BAD_ARGUMENT);
+	unsigned long t = bsdsync_report_total();
+
+	d->ret = callout_drain(&d->c);
+	d->reports = bsdsync_report_count(BSDSYNC_RULE_BAD_ARGUMENT) - r;
+	d->total = bsdsync_report_total() - t;
+	smp_store_release(&d->done, 1);
+}
+
+static void callout_drain_from_its_own_handler_reported_not_waited(struct kunit *test)
+{
+	struct co_self_drain *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	callout_init(&d->c, 1);
+	callout_reset(&d->c, 1, co_self_drain_handler, d);
+	BT_WAIT_UNTIL(test, smp_load_acquire(&d->done));
+	KUNIT_EXPECT_EQ(test, d->reports, 1UL);
+	KUNIT_EXPECT_EQ(test, d->total, 1UL);
+	KUNIT_EXPECT_EQ(test, d->ret, 0);
+	/* From outside, once it has returned: nothing to wait for. */
+	BT_EXPECT_NO_REPORT(test, callout_drain(&d->c));
+}
+
 static struct kunit_case callout_cases[] = {
 	KUNIT_CASE(callout_handler_runs_with_its_mtx_held_in_a_kernel_thread),
 	KUNIT_CASE(callout_pending_and_active_follow_reset_run_and_stop),
@@ -576,6 +649,10 @@ static struct kunit_case callout_misuse_cases[] = {
 	KUNIT_CASE(callout_stop_without_its_mtx_reported_not_owner),
 	KUNIT_CASE(callout_drain_with_its_own_mtx_held_reported_and_stops),
 	KUNIT_CASE(callout_init_with_an_sx_lock_reported_wrong_class),
+	KUNIT_CASE(callout_init_with_unknown_flags_reported_and_ignored),
+	KUNIT_CASE(callout_sharedlock_with_a_mutex_reported_and_taken_exclusively),
+	KUNIT_CASE(callout_init_with_a_destroyed_mutex_reported_destroyed),
+	KUNIT_CASE(callout_drain_from_its_own_handler_reported_not_waited),
 	{}
 };
 

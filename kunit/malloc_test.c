@@ -181,7 +181,27 @@ static void mallocarray_overflow_reported_null(struct kunit *test)
 	zfree(p, M_TEMP);
 }
 
+/* M_WAITOK cannot be honoured for a size kmalloc never gives: one report, NULL (FreeBSD
+ * panics); realloc the same, with the old block kept. */
+static void m_waitok_larger_than_kmalloc_can_give_reported_null(struct kunit *test)
+{
+	unsigned char *p = NULL, *q = NULL;
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 p = malloc(1UL << 40, M_TEMP, M_WAITOK));
+	KUNIT_EXPECT_NULL(test, p);
+	p = malloc(16, M_TEMP, M_WAITOK);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p[15] = 0x5a;
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 q = realloc(p, 1UL << 40, M_TEMP, M_WAITOK));
+	KUNIT_EXPECT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, p[15], 0x5a);
+	free(p, M_TEMP);
+}
+
 static struct kunit_case malloc_cases[] = {
+	KUNIT_CASE(m_waitok_larger_than_kmalloc_can_give_reported_null),
 	KUNIT_CASE(m_zero_returns_zeroed_memory),
 	KUNIT_CASE(m_waitok_retries_until_it_succeeds),
 	KUNIT_CASE(m_nowait_returns_null_on_failure),

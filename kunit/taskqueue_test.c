@@ -19,9 +19,8 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/proc.h>
+#include <sys/malloc.h>
 #include <sys/taskqueue.h>
-
-#define TQ_M_WAITOK 0x0002	/* FreeBSD's M_WAITOK (<sys/malloc.h>) */
 
 struct tq_state {
 	struct taskqueue *tq;
@@ -63,8 +62,8 @@ static void tq_setup(struct kunit *test, struct tq_state *s, int fast)
 {
 	memset(s, 0, sizeof(*s));
 	init_completion(&s->release);
-	s->tq = fast ? taskqueue_create_fast("tq_test", TQ_M_WAITOK, taskqueue_thread_enqueue, &s->tq)
-		     : taskqueue_create("tq_test", TQ_M_WAITOK, taskqueue_thread_enqueue, &s->tq);
+	s->tq = fast ? taskqueue_create_fast("tq_test", M_WAITOK, taskqueue_thread_enqueue, &s->tq)
+		     : taskqueue_create("tq_test", M_WAITOK, taskqueue_thread_enqueue, &s->tq);
 	KUNIT_ASSERT_NOT_NULL(test, s->tq);
 	KUNIT_ASSERT_EQ(test, taskqueue_start_threads(&s->tq, 1, PWAIT, "tq_test %d", 1), 0);
 	TASK_INIT(&s->blocker, 0, tq_blocker_fn, s);
@@ -375,7 +374,7 @@ static void taskqueue_enqueue_and_drain_from_many_threads_lose_no_enqueue(struct
 	struct bt_thread t[TQ_STRESS_THREADS];
 
 	KUNIT_ASSERT_NOT_NULL(test, st);
-	st->tq = taskqueue_create("tq_stress", TQ_M_WAITOK, taskqueue_thread_enqueue, &st->tq);
+	st->tq = taskqueue_create("tq_stress", M_WAITOK, taskqueue_thread_enqueue, &st->tq);
 	KUNIT_ASSERT_NOT_NULL(test, st->tq);
 	KUNIT_ASSERT_EQ(test, taskqueue_start_threads(&st->tq, 2, PWAIT, "tq_stress"), 0);
 	for (int k = 0; k < TQ_STRESS_TASKS; k++)
@@ -388,7 +387,26 @@ static void taskqueue_enqueue_and_drain_from_many_threads_lose_no_enqueue(struct
 	taskqueue_free(st->tq);
 }
 
+/* No thread count, or threads started twice: one report each, EINVAL, the queue goes on. */
+static void taskqueue_start_threads_with_a_bad_count_or_twice_reported_einval(struct kunit *test)
+{
+	struct taskqueue *tq = taskqueue_create("tq_bad", M_WAITOK, taskqueue_thread_enqueue,
+						&tq);
+	int r = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, tq);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 r = taskqueue_start_threads(&tq, 0, PWAIT, "tq_bad"));
+	KUNIT_EXPECT_EQ(test, r, EINVAL);
+	KUNIT_EXPECT_EQ(test, taskqueue_start_threads(&tq, 1, PWAIT, "tq_bad"), 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 r = taskqueue_start_threads(&tq, 1, PWAIT, "tq_bad"));
+	KUNIT_EXPECT_EQ(test, r, EINVAL);
+	taskqueue_free(tq);
+}
+
 static struct kunit_case taskqueue_cases[] = {
+	KUNIT_CASE(taskqueue_start_threads_with_a_bad_count_or_twice_reported_einval),
 	KUNIT_CASE(taskqueue_enqueue_while_queued_coalesces_into_one_run),
 	KUNIT_CASE(taskqueue_runs_higher_priority_tasks_first),
 	KUNIT_CASE(taskqueue_drain_waits_for_the_running_task),

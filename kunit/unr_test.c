@@ -165,7 +165,18 @@ static void concurrent_alloc_unr_hands_out_each_number_once(struct kunit *test)
 	delete_unrhdr(uh);
 }
 
+static void new_unrhdr_with_low_above_high_reported_null(struct kunit *test)
+{
+	struct unrhdr *uh = (void *)1;
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, uh = new_unrhdr(20, 10, NULL));
+	KUNIT_EXPECT_NULL(test, uh);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, uh = new_unrhdr(-1, 10, NULL));
+	KUNIT_EXPECT_NULL(test, uh);
+}
+
 static struct kunit_case unr_cases[] = {
+	KUNIT_CASE(new_unrhdr_with_low_above_high_reported_null),
 	KUNIT_CASE(alloc_unr_gives_lowest_free_first),
 	KUNIT_CASE(alloc_unr_returns_minus_one_when_exhausted),
 	KUNIT_CASE(alloc_unr_specific_takes_that_number_once),
