@@ -7,7 +7,7 @@
 #ifndef BSDSYNC_CORE_DIAG_H
 #define BSDSYNC_CORE_DIAG_H
 
-#include <bsdsync/lock.h>
+#include <bsdsync/report.h>
 #include "core/base.h"
 
 namespace bsdsync {
