@@ -3,67 +3,141 @@
 
 namespace bsdsync {
 
-/* Hooks filled in by the personalities (the FreeBSD one knows what a lock class is and
- * which lock is Giant), so that this generic code names locks the way they report them. */
-const lock_object *(*td_giant_object)() = nullptr;
-ReportSubject (*td_subject_of)(const lock_object *) = nullptr;
+/* Filled in by the personalities (core/thread.h). */
+const void *(*td_sleep_drops_lock)() = nullptr;
+ReportSubject (*spin_lock_subject)(const void *lock) = nullptr;
 
-void nosleep_pop_slow(ThreadState *t, const lock_object *lo)
+namespace {
+inline int recorded(const HeldLocks &h)
 {
-	int n = t->nosleep_count;
-	if (n <= 0)
-		return;		/* the release of a lock taken before the state existed */
-	int tracked = n < ThreadState::kHeldTrack ? n : ThreadState::kHeldTrack;
-	for (int i = tracked - 1; i >= 0; i--) {
-		if (t->nosleep_held[i] != lo)
-			continue;
-		/* Released out of order: close the gap. If untracked ones remain, the slot at
-		 * the end is unknown; it stays empty (null) rather than wrong. */
-		for (int j = i; j + 1 < tracked; j++)
-			t->nosleep_held[j] = t->nosleep_held[j + 1];
-		t->nosleep_held[tracked - 1] = nullptr;
-		t->nosleep_count = n - 1;
-		return;
+	return h.depth < HeldLocks::kTrack ? h.depth : HeldLocks::kTrack;
+}
+inline bool is_hold(const HeldLock &e, const void *lock, HoldMode mode)
+{
+	return e.lock == lock && e.mode == mode && !(e.flags & HeldLock::kPlaceholder);
+}
+/* Remove recorded entry i (not the newest), closing the gap. With unrecorded holds below,
+ * the last recorded slot's successor is unknown: it becomes a lost entry (null lock). */
+void remove_entry(HeldLocks &h, int i)
+{
+	int n = recorded(h);
+	h.nosleep -= h.entry[i].flags & HeldLock::kNoSleep;
+	for (int j = i; j + 1 < n; j++)
+		h.entry[j] = h.entry[j + 1];
+	if (h.depth > HeldLocks::kTrack)
+		h.entry[n - 1] = HeldLock{};
+	h.depth--;
+}
+} // namespace
+
+bool held_pop_slow(ThreadState *t, const void *lock, const LockType *type, HoldMode mode)
+{
+	HeldLocks &h = t->held;
+	for (int i = recorded(h) - 1; i >= 0; i--) {
+		if (is_hold(h.entry[i], lock, mode)) {
+			remove_entry(h, i);
+			return true;
+		}
 	}
-	/* Not tracked: one of the deeper ones. */
-	t->nosleep_count = n - 1;
+	/* Not recorded: one of the holds only counted (below the recorded ones), or the hold
+	 * a lost entry stands for. */
+	bool found = false;
+	if (h.depth > HeldLocks::kTrack) {
+		h.depth--;
+		found = true;
+	} else {
+		for (int i = recorded(h) - 1; i >= 0 && !found; i--)
+			if (!h.entry[i].lock) {
+				remove_entry(h, i);
+				found = true;
+			}
+	}
+	if (found && held_type_nosleep(type, mode) && h.nosleep > 0)
+		h.nosleep--;
+	return found;
 }
 
-const lock_object *nosleep_held_other(const lock_object *except1, const lock_object *except2,
-				      bool *untracked)
+int held_count(const ThreadState *t, const void *lock, HoldMode mode, bool *unrecorded)
+{
+	const HeldLocks &h = t->held;
+	int n = 0, lost = 0;
+	for (int i = recorded(h) - 1; i >= 0; i--) {
+		n += is_hold(h.entry[i], lock, mode);
+		lost += !h.entry[i].lock;
+	}
+	if (unrecorded)
+		*unrecorded = h.depth > HeldLocks::kTrack || lost;
+	return n;
+}
+
+bool held_any(const ThreadState *t, const LockType *type, HoldMode mode)
+{
+	const HeldLocks &h = t->held;
+	if (h.depth > HeldLocks::kTrack)
+		return true;
+	for (int i = recorded(h) - 1; i >= 0; i--) {
+		const HeldLock &e = h.entry[i];
+		if (!e.lock || (e.type == type && e.mode == mode && !(e.flags & HeldLock::kPlaceholder)))
+			return true;
+	}
+	return false;
+}
+
+void held_placeholder(ThreadState *t, const void *lock, const LockType *type, HoldMode mode)
+{
+	HeldLocks &h = t->held;
+	if (h.depth >= HeldLocks::kTrack)
+		return;
+	h.entry[h.depth] = HeldLock{ lock, type, nullptr, 0, mode, HeldLock::kPlaceholder };
+	h.depth++;
+}
+
+bool held_take_placeholder(ThreadState *t, const void *lock, HoldMode mode)
+{
+	HeldLocks &h = t->held;
+	for (int i = recorded(h) - 1; i >= 0; i--) {
+		const HeldLock &e = h.entry[i];
+		if (e.lock == lock && e.mode == mode && (e.flags & HeldLock::kPlaceholder)) {
+			remove_entry(h, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+const HeldLock *held_nosleep_other(const void *except1, const void *except2, bool *unrecorded)
 {
 	ThreadState *t = td_peek();
-	*untracked = false;
-	if (!t || t->nosleep_count <= 0)
+	*unrecorded = false;
+	if (!t || t->held.nosleep <= 0)
 		return nullptr;
-	int n = t->nosleep_count;
-	int tracked = n < ThreadState::kHeldTrack ? n : ThreadState::kHeldTrack;
-	int excepted = 0;
-	for (int i = tracked - 1; i >= 0; i--) {
-		const lock_object *lo = t->nosleep_held[i];
-		if (lo && lo != except1 && lo != except2)
-			return lo;
-		if (lo)
-			excepted++;
+	const HeldLocks &h = t->held;
+	int seen = 0;
+	for (int i = recorded(h) - 1; i >= 0; i--) {
+		const HeldLock &e = h.entry[i];
+		if (!(e.flags & HeldLock::kNoSleep))
+			continue;
+		if (e.lock != except1 && e.lock != except2)
+			return &e;
+		seen++;
 	}
-	*untracked = n - excepted > 0;
+	*unrecorded = h.nosleep - seen > 0;
 	return nullptr;
 }
 
-bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
-				const char *file, int line)
+bool check_may_sleep_with_locks(const void *interlock, const char *what, const char *file,
+				int line)
 {
-	bool untracked;
-	const lock_object *giant = td_giant_object ? td_giant_object() : nullptr;
-	const lock_object *held = nosleep_held_other(interlock, giant, &untracked);
+	bool unrecorded;
+	const void *drops = td_sleep_drops_lock ? td_sleep_drops_lock() : nullptr;
+	const HeldLock *held = held_nosleep_other(interlock, drops, &unrecorded);
 	if (held) {
-		ReportSubject s = td_subject_of ? td_subject_of(held)
-						: ReportSubject{ "lock", held->lo_name, held, held->lo_site };
-		report(BSDSYNC_RULE_SLEEP_NONSLEEPABLE, s, file, line,
-		       "%s with this non-sleepable lock held", what);
+		report(BSDSYNC_RULE_SLEEP_NONSLEEPABLE, lock_subject(held->type, held->lock), file,
+		       line, "%s with this non-sleepable lock held (taken at %s:%d)", what,
+		       held->file ? held->file : "?", held->line);
 		return true;
 	}
-	if (untracked) {
+	if (unrecorded) {
 		report(BSDSYNC_RULE_SLEEP_NONSLEEPABLE,
 		       ReportSubject{ "lock", "(nested too deep to name)", nullptr, nullptr }, file,
 		       line, "%s with a non-sleepable lock held", what);
@@ -87,22 +161,24 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
 		       "%s in interrupt context: %s", what, instead);
 		return false;
 	}
-	/* A spin mutex held (other than the interlock): name the newest one. Interrupts are
-	 * off while one is held, so this CPU's record is stable. Each entry names a lock by
-	 * its lock_object, which comes first in every spin lock. */
+	/* A spin lock held (other than the interlock): name the newest one. Interrupts are
+	 * off while one is held, so this CPU's record is stable. The record keeps addresses;
+	 * the personality that took them names them (spin_lock_subject). */
 	if (spins > allowed) {
 		const bsdsync_spin_held *h = bsdsync_cpu_spin_held();
-		const lock_object *held = nullptr;
+		const void *held = nullptr;
 		for (int i = 0; i < h->count && i < BSDSYNC_SPIN_TRACK; i++)
 			if (h->lock[i] && h->lock[i] != spin_interlock)
-				held = static_cast<const lock_object *>(h->lock[i]);
+				held = h->lock[i];
 		/* Every level tracked and none names a lock: a bare spinlock_enter(). */
 		if (!held && h->count <= BSDSYNC_SPIN_TRACK) {
 			report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
 			       "%s inside spinlock_enter(): %s", what, instead);
 			return false;
 		}
-		const char *name = held && held->lo_name ? held->lo_name : "(untracked)";
+		const char *name = "(untracked)";
+		if (held && spin_lock_subject)
+			name = spin_lock_subject(held).name;
 		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
 		       "%s while holding spin mutex \"%s\": %s", what, name, instead);
 		return false;
@@ -120,22 +196,49 @@ using namespace bsdsync;
 extern "C" void bsdsync_td_exiting(void *state)
 {
 	ThreadState *t = static_cast<ThreadState *>(state);
-	if (t->nosleep_count > 0) {
-		/* Named by address only: the lock may live in a stack frame that is gone, or in
-		 * memory freed since (the thread can no longer release it), so it is not read. */
-		const lock_object *lo = t->nosleep_held[0];
-		ReportSubject s{ "lock", lo ? "(not read: it may be gone)" : "(untracked)", lo,
+	const HeldLocks &h = t->held;
+	const HeldLock *first = nullptr;
+	int n = recorded(h);
+	for (int i = 0; i < n && !first; i++)
+		if (h.entry[i].lock && !(h.entry[i].flags & HeldLock::kPlaceholder))
+			first = &h.entry[i];
+	if (first) {
+		/* Named by address, type and acquisition site only: the lock may live in a stack
+		 * frame that is gone, or in memory freed since (the thread can no longer release
+		 * it), so it is not read. */
+		ReportSubject s{ first->type->name, "(not read: it may be gone)", first->lock,
 				 nullptr };
-		report(BSDSYNC_RULE_EXIT_HELD, s, nullptr, 0,
-		       "thread exited holding %d non-sleepable lock(s), this one first",
-		       t->nosleep_count);
-	} else if (t->rw_rlocks || t->sx_slocks || t->rm_rlocks || t->lockmgr_shared) {
-		report(BSDSYNC_RULE_EXIT_HELD, ReportSubject{ "lock", "(shared)", nullptr, nullptr },
-		       nullptr, 0, "thread exited holding shared locks (rw %d, sx %d, rm %d, lockmgr %d)",
-		       t->rw_rlocks, t->sx_slocks, t->rm_rlocks, t->lockmgr_shared);
+		report(BSDSYNC_RULE_EXIT_HELD, s, first->file, first->line,
+		       "thread exited holding %d lock(s) (%d non-sleepable), this one (%s) taken "
+		       "first, at the site shown",
+		       h.depth, h.nosleep, first->mode == HoldMode::Shared ? "shared" : "exclusive");
+	} else if (h.depth > 0) {
+		report(BSDSYNC_RULE_EXIT_HELD, ReportSubject{ "lock", "(untracked)", nullptr, nullptr },
+		       nullptr, 0, "thread exited holding %d lock(s)", h.depth);
 	}
 	/* The state itself stays: the rest of the exit path may still lock (a driver's
 	 * release() from the final fput), and a lock still held is still held. */
+}
+
+extern "C" int bsdsync_held_locks(bsdsync_held_lock *out, int max)
+{
+	ThreadState *t = td_peek();
+	if (!t)
+		return 0;
+	const HeldLocks &h = t->held;
+	int n = 0, depth = h.depth;
+	for (int i = 0; i < recorded(h); i++) {
+		const HeldLock &e = h.entry[i];
+		if (e.flags & HeldLock::kPlaceholder) {
+			depth--;
+			continue;
+		}
+		if (n < max)
+			out[n] = bsdsync_held_lock{ e.lock, e.type, e.file, e.line,
+						    e.mode == HoldMode::Shared };
+		n++;
+	}
+	return depth;
 }
 
 extern "C" void bsdsync_td_released(void *state)

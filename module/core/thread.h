@@ -1,49 +1,92 @@
 /*
- * Per-thread state: what FreeBSD keeps in struct thread for its locks (td_rw_rlocks,
- * td_sx_slocks, the rm read trackers, witness's list of held non-sleepable locks), here in a
- * record per Linux task (module/platform/thread.c finds it by task pointer).
+ * The thread record: what FreeBSD keeps in struct thread for its locks (witness's list of
+ * held locks, td_rw_rlocks, td_sx_slocks, td_lk_slocks, the rm read trackers), and what
+ * DragonFly keeps in its thread for tokens, here in one record per Linux task
+ * (module/platform/thread.c finds it by task pointer). Personality-neutral: a stack of the
+ * locks the thread holds, and fixed-size slots a personality keeps its own per-thread state
+ * in.
  *
- * Only the owning thread touches its ThreadState, so every field is plain, except `prio`
- * (priority propagation: other threads lend priority through it, under its lock). Interrupt
- * handlers have none (td_self() returns null there; locks that use it are not allowed in
- * interrupt context anyway and say so in their own reports).
+ * The held-locks stack records every lock the thread holds in thread context, oldest first:
+ * the lock's identity (its address), its type (core/lock_type.h), the mode, and where it was
+ * acquired. Exclusive holds are recorded once (a recursion is the lock's own count); every
+ * shared acquisition is an entry (a thread may read-lock the same lock twice). Spin locks are
+ * not here (they are per CPU, interrupts off: core/spin.h), nor holds taken in interrupt
+ * context (which has no thread record). The first kTrack holds are recorded; deeper nesting
+ * is only counted (`depth`, and `nosleep` for non-sleepable types), so a query about a lock
+ * below the recorded ones answers conservatively (say so at each query).
+ * `nosleep` counts the non-sleepable holds (types without BSDSYNC_LT_SLEEPABLE): sleeping, or
+ * taking a lock that may sleep, with one held is reported naming it (FreeBSD's witness:
+ * "sleeping with non-sleepable locks held"); the fast paths test only that count.
  *
- * Non-sleepable locks (FreeBSD: a class without LC_SLEEPABLE: sleep mutexes, rw, rm without
- * RM_SLEEPABLE) are recorded while held, newest last, so that sleeping, or taking a lock that
- * may sleep (sx, lockmgr, sleepable rm), with one held is reported naming it (FreeBSD's
- * witness: "sleeping with non-sleepable locks held"). The first kHeldTrack are remembered;
- * deeper nesting is only counted.
+ * Locking key: only the owning thread touches its record, so every field is plain, except
+ * `prio` (priority propagation: other threads lend priority through it, under its own spin
+ * bit, core/prio.h). Interrupt handlers have none (td_self() returns null there).
  */
 #ifndef BSDSYNC_CORE_THREAD_H
 #define BSDSYNC_CORE_THREAD_H
 
-#include <bsdsync/lock.h>
 #include "core/base.h"
 #include "core/diag.h"
+#include "core/lock_events.h"
 #include "core/prio.h"
 
 namespace bsdsync {
 
-struct ThreadState {
-	enum : int { kHeldTrack = 12, kRmsTrack = 8 };
+/* One hold: 32 bytes. */
+struct HeldLock {
+	enum : unsigned char {
+		kNoSleep = 0x1,		/* a non-sleepable type: counted in `nosleep` */
+		/* A hold that is not one: a refused acquisition whose release must be quiet
+		 * (rms in atomic context, freebsd/rm.cpp). Queries for holds skip it. */
+		kPlaceholder = 0x2,
+	};
+	const void *lock;		/* identity; null: an entry lost to an out-of-order release
+					   while deeper holds were only counted */
+	const LockType *type;
+	const char *file;		/* where it was acquired */
+	int line;
+	HoldMode mode;
+	unsigned char flags;		/* k* */
+};
 
-	int nosleep_count;				/* non-sleepable locks held */
-	const lock_object *nosleep_held[kHeldTrack];	/* the first ones, newest last */
-	int rw_rlocks;		/* FreeBSD td_rw_rlocks: rw read locks held */
-	int sx_slocks;		/* FreeBSD td_sx_slocks: sx shared locks held */
-	void *rm_trackers;	/* rm(9): the thread's active read trackers (freebsd/rm.cpp) */
-	int rm_rlocks;		/* rm read locks held (any kind) */
-	int lockmgr_shared;	/* lockmgr shared locks held (for the same reader exception) */
-	/* rms(9) read holds (no tracker to carry them): the first kRmsTrack, newest last,
-	 * and how many more are only counted (freebsd/rm.cpp). */
-	const void *rms_held[kRmsTrack];
-	int rms_held_count;
-	int rms_untracked;
+struct HeldLocks {
+	enum : int { kTrack = 16 };
+	int depth;			/* holds, recorded or only counted */
+	int nosleep;			/* of them, of non-sleepable types */
+	HeldLock entry[kTrack];		/* the first min(depth, kTrack), oldest first */
+};
+
+/*
+ * Slots a personality keeps per-thread state in (FreeBSD: the rm read trackers' list),
+ * zeroed with the rest of the record when a thread's record is recycled. Each personality
+ * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
+ */
+constexpr int kPersonalitySlots = 2;
+constexpr int kPersonalitySlotBytes = 32;
+struct PersonalitySlot {
+	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
+};
+
+struct ThreadState {
+	HeldLocks held;
+	PersonalitySlot personality[kPersonalitySlots];	/* [0]: FreeBSD, [1]: DragonFly */
 	/* Priority propagation (core/prio.h): the one part other threads look at, under its
 	 * own lock. Lenders find it through the owner's task pointer. */
-	PrioState prio;		/* last: the exit hook zeroes what is before it */
+	PrioState prio;		/* last: the release hook zeroes what is before it */
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
+
+/* A personality's slot, as its own type. */
+template <typename T> inline T *personality_slot(ThreadState *t, int index)
+{
+	static_assert(sizeof(T) <= kPersonalitySlotBytes, "a personality slot is too small");
+	return reinterpret_cast<T *>(t->personality[index].bytes);
+}
+template <typename T> inline const T *personality_slot(const ThreadState *t, int index)
+{
+	static_assert(sizeof(T) <= kPersonalitySlotBytes, "a personality slot is too small");
+	return reinterpret_cast<const T *>(t->personality[index].bytes);
+}
 
 /* td_self()/td_peek() for a caller that already checked it is not in interrupt context and
  * read `me` = curthread() (the lock fast paths test both once for their own reasons: no
@@ -82,37 +125,110 @@ inline ThreadState *td_peek()
 	return td_peek_in_thread();
 }
 
-/* A non-sleepable lock was taken (first acquisition, not a recursion) / released. */
-inline void nosleep_push(ThreadState *t, const lock_object *lo)
+/* ---- the held-locks stack ------------------------------------------------------------ */
+
+/* Is a hold of `type` in `mode` non-sleepable (its holder may not sleep)? */
+inline bool held_type_nosleep(const LockType *type, HoldMode mode)
 {
-	if (t->nosleep_count < ThreadState::kHeldTrack)
-		t->nosleep_held[t->nosleep_count] = lo;
-	t->nosleep_count++;
+	return !(type->flags & BSDSYNC_LT_SLEEPABLE) ||
+	       (mode == HoldMode::Shared && (type->flags & BSDSYNC_LT_READS_NOSLEEP));
 }
-/* Drop lo's record if it is the newest tracked one (the usual order); false (and nothing
- * changed) otherwise. Lets a release drop the record before the store that frees the lock. */
-inline bool nosleep_pop_top(ThreadState *t, const lock_object *lo)
+
+/* A hold begins (a first exclusive acquisition, or any shared one): record it (t may be null:
+ * interrupt context, or a thread whose record could not be made: then only the event) and
+ * tell the lock-event sinks (ACQUIRED). `flags`: BSDSYNC_LE_TRY for a try-lock. */
+inline void held_acquired(ThreadState *t, const void *lock, const LockType *type, HoldMode mode,
+			  unsigned flags, const char *file, int line)
 {
-	int n = t->nosleep_count;
-	if (likely(n > 0 && n <= ThreadState::kHeldTrack && t->nosleep_held[n - 1] == lo)) {
-		t->nosleep_count = n - 1;
-		return true;
+	if (likely(t)) {
+		HeldLocks &h = t->held;
+		int n = h.depth;
+		bool nosleep = held_type_nosleep(type, mode);
+		if (likely(n < HeldLocks::kTrack)) {
+			HeldLock &e = h.entry[n];
+			e.lock = lock;
+			e.type = type;
+			e.file = file;
+			e.line = line;
+			e.mode = mode;
+			e.flags = nosleep ? HeldLock::kNoSleep : 0;
+		}
+		h.depth = n + 1;
+		h.nosleep += nosleep;
+	}
+	lock_event_acquired(lock, type, mode, flags, file, line);
+}
+
+/* Remove the newest record of (lock, mode) when it is the newest hold (the usual order):
+ * true, or false with nothing changed. */
+inline bool held_pop_top(ThreadState *t, const void *lock, HoldMode mode)
+{
+	HeldLocks &h = t->held;
+	int n = h.depth;
+	if (likely(n > 0 && n <= HeldLocks::kTrack)) {
+		HeldLock &e = h.entry[n - 1];
+		if (likely(e.lock == lock && e.mode == mode && !(e.flags & HeldLock::kPlaceholder))) {
+			h.depth = n - 1;
+			h.nosleep -= e.flags & HeldLock::kNoSleep;
+			return true;
+		}
 	}
 	return false;
 }
-void nosleep_pop_slow(ThreadState *t, const lock_object *lo);
-inline void nosleep_pop(ThreadState *t, const lock_object *lo)
+
+/* The out-of-order (or below the recorded ones) removal. False if the thread has no record
+ * of (lock, mode) and no unrecorded hold it could be: it does not hold it. */
+bool held_pop_slow(ThreadState *t, const void *lock, const LockType *type, HoldMode mode);
+
+/* A hold ends: remove its record (t may be null, as for held_acquired) and tell the sinks
+ * (RELEASED); before the store that releases the lock. False if the thread has a record
+ * and no hold of (lock, mode) in it: it does not hold it (the event is still sent: the
+ * caller releases the lock anyway, or reports and does not). */
+inline bool held_released(ThreadState *t, const void *lock, const LockType *type, HoldMode mode,
+			  const char *file, int line)
 {
-	if (likely(nosleep_pop_top(t, lo)))
-		return;
-	nosleep_pop_slow(t, lo);
+	bool found = !t || likely(held_pop_top(t, lock, mode)) ||
+		     held_pop_slow(t, lock, type, mode);
+	lock_event_released(lock, type, mode, 0, file, line);
+	return found;
 }
 
-/* The newest non-sleepable lock the current thread holds other than `except1`/`except2`
- * (an interlock the sleep releases, and Giant, which every sleep drops), or null. Counted
- * but untracked locks (deeper than kHeldTrack) are returned as `untracked` = true. */
-const lock_object *nosleep_held_other(const lock_object *except1, const lock_object *except2,
-				      bool *untracked);
+/* Put back a record held_pop_top just removed (a release that turned out not to happen on
+ * the fast path: its slow path removes it again). No event. */
+inline void held_unpop(ThreadState *t, const void *lock, const LockType *type, HoldMode mode)
+{
+	HeldLocks &h = t->held;
+	int n = h.depth;
+	bool nosleep = held_type_nosleep(type, mode);
+	if (n < HeldLocks::kTrack) {
+		HeldLock &e = h.entry[n];
+		/* Still there: only the count moved. */
+		e.lock = lock;
+		e.type = type;
+		e.mode = mode;
+		e.flags = nosleep ? HeldLock::kNoSleep : 0;
+	}
+	h.depth = n + 1;
+	h.nosleep += nosleep;
+}
+
+/* How many holds of `lock` in `mode` the thread has recorded (placeholders not counted);
+ * *unrecorded (if given) says whether holds below the recorded ones exist (whose locks are
+ * unknown). */
+int held_count(const ThreadState *t, const void *lock, HoldMode mode, bool *unrecorded);
+/* Whether the thread holds any lock of `type` in `mode` (FreeBSD's td_rw_rlocks > 0 and
+ * friends). With holds below the recorded ones, true (they may be of that type). */
+bool held_any(const ThreadState *t, const LockType *type, HoldMode mode);
+/* Record a placeholder (HeldLock::kPlaceholder) for `lock`: the release that matches a
+ * refused acquisition finds it (held_take_placeholder) and stays quiet. Not counted as a
+ * hold by any query; dropped if the stack is full. */
+void held_placeholder(ThreadState *t, const void *lock, const LockType *type, HoldMode mode);
+bool held_take_placeholder(ThreadState *t, const void *lock, HoldMode mode);
+
+/* The newest non-sleepable hold of the current thread other than `except1`/`except2` (an
+ * interlock the sleep releases, and a lock every sleep drops, FreeBSD's Giant), or null.
+ * Unrecorded non-sleepable holds (deeper than kTrack) make *unrecorded true. */
+const HeldLock *held_nosleep_other(const void *except1, const void *except2, bool *unrecorded);
 
 /*
  * The check before sleeping or before taking a lock that may sleep: reports
@@ -120,11 +236,11 @@ const lock_object *nosleep_held_other(const lock_object *except1, const lock_obj
  * than `interlock` and Giant), if there is one. `what` names the operation ("msleep",
  * "sx_xlock", ...). Returns true if it reported. The caller goes on (as FreeBSD with
  * witness does): the thread holding the mutex blocks others longer, nothing is corrupted.
- * It can only report for a thread whose state has nosleep_count > 0: a fast path that has
+ * It can only report for a thread whose record has held.nosleep > 0: a fast path that has
  * the state at hand tests that inline and calls this only then (sx, lockmgr).
  */
-bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
-				const char *file, int line);
+bool check_may_sleep_with_locks(const void *interlock, const char *what, const char *file,
+				int line);
 
 /*
  * The context rule of blocking (architecture.md, "Contexts"), kept here once: every path that
@@ -144,10 +260,11 @@ bool check_may_sleep_with_locks(const lock_object *interlock, const char *what,
 bool may_block(const ReportSubject &subject, const void *spin_interlock, const char *what,
 	       const char *instead, const char *file, int line);
 
-/* Set by the personality at load: Giant's lock object (excepted from the check, since every
- * sleep drops Giant) and how to name a lock in a report. */
-extern const lock_object *(*td_giant_object)();
-extern ReportSubject (*td_subject_of)(const lock_object *);
+/* Set by a personality at load: a lock every sleep drops (FreeBSD's Giant), excepted from
+ * the check, or null; and how to name a spin lock recorded in the per-CPU spin record
+ * (core/spin.h), which keeps only its address. */
+extern const void *(*td_sleep_drops_lock)();
+extern ReportSubject (*spin_lock_subject)(const void *lock);
 
 } // namespace bsdsync
 

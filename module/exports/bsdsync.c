@@ -10,7 +10,8 @@
  */
 #include "platform/export.h"
 
-#include <bsdsync/lock.h>
+#include <bsdsync/report.h>
+#include <bsdsync/lock_events.h>
 #include "platform/platform.h"
 
 /* Diagnostics */
@@ -18,6 +19,10 @@ BSDSYNC_EXPORT(bsdsync_report_count);
 BSDSYNC_EXPORT(bsdsync_report_total);
 BSDSYNC_EXPORT(bsdsync_curthread);
 BSDSYNC_EXPORT(bsdsync_thread_has_record);
+/* Lock events (checkers, profilers, tests) */
+BSDSYNC_EXPORT(bsdsync_lock_events_attach);
+BSDSYNC_EXPORT(bsdsync_lock_events_detach);
+BSDSYNC_EXPORT(bsdsync_held_locks);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Test hooks (platform.h): only for the KUnit suites. */
 BSDSYNC_EXPORT(bsdsync_prio_lend_hook);

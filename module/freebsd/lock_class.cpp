@@ -17,6 +17,53 @@ constinit const LockClass *const lock_classes[16] = {
 };
 } // namespace
 
+namespace {
+void describe(const void *lock, const char **name, const bsdsync_lock_site **site)
+{
+	const lock_object *lo = static_cast<const lock_object *>(lock);
+	*name = lo->lo_name;
+	*site = lo->lo_site;
+}
+constexpr unsigned kSleepLock = 0;
+constexpr unsigned kSleepable = BSDSYNC_LT_SLEEPABLE | BSDSYNC_LT_MAY_SLEEP;
+} // namespace
+
+/* FreeBSD's classes as core lock types: which may be held across a sleep (LC_SLEEPABLE), which
+ * spin, which have a shared mode. */
+constinit const LockType lock_type_mtx_sleep = { "sleep mutex", kSleepLock | BSDSYNC_LT_RECURSABLE,
+						   describe };
+constinit const LockType lock_type_mtx_spin = { "spin mutex", BSDSYNC_LT_SPIN | BSDSYNC_LT_RECURSABLE,
+						  describe };
+constinit const LockType lock_type_sx = { "sx", kSleepable | BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE,
+					    describe };
+constinit const LockType lock_type_rw = { "rw", BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE, describe };
+constinit const LockType lock_type_rm = { "rm", BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE, describe };
+constinit const LockType lock_type_rm_sleepable = {
+	"sleepable rm",
+	kSleepable | BSDSYNC_LT_READS_NOSLEEP | BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE, describe
+};
+constinit const LockType lock_type_lockmgr = {
+	"lockmgr", kSleepable | BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE, describe
+};
+constinit const LockType lock_type_rms = { "rms", kSleepable | BSDSYNC_LT_SHARED, describe };
+
+int lock_types_register()
+{
+	for (unsigned i = 1; i < sizeof(lock_classes) / sizeof(lock_classes[0]); i++)
+		if (lock_classes[i] && !lock_type_register(lock_classes[i]->type)) {
+			lock_types_unregister();
+			return BSDSYNC_ERR_NOMEM;
+		}
+	return 0;
+}
+
+void lock_types_unregister()
+{
+	for (unsigned i = 1; i < sizeof(lock_classes) / sizeof(lock_classes[0]); i++)
+		if (lock_classes[i])
+			lock_type_unregister(lock_classes[i]->type);
+}
+
 unsigned lock_class_index(const lock_object *lo)
 {
 	return (load_relaxed(&lo->lo_flags) & LO_CLASSMASK) >> LO_CLASSSHIFT;

@@ -10,12 +10,15 @@
 #include <bsdsync/fbsd_mutex.h>
 #include "core/diag.h"
 #include "core/block.h"
+#include "core/lock_type.h"
+#include "core/thread.h"
 
 namespace bsdsync::fbsd {
 
 struct LockClass {
 	const char *name;	/* "sleep mutex", "spin mutex", ... (as FreeBSD's lc_name) */
 	unsigned flags;		/* LC_* */
+	const LockType *type;	/* its entry in the core's lock-type registry */
 	/* Drop the lock held by the caller for a sleep; the result says how to take it back.
 	 * Reports and returns false (lock untouched) if the caller cannot sleep on it
 	 * (not held, recursed). */
@@ -36,6 +39,22 @@ inline ReportSubject subject_of(const lock_object *lo)
 	return ReportSubject{ c ? c->name : "lock", lo->lo_name, lo, lo->lo_site };
 }
 
+/* The core lock types of FreeBSD's classes (lock_class.cpp), registered at load. A lock's
+ * identity in the held-locks stack and in lock events is its lock_object's address (the
+ * lock's own: lock_object comes first in every FreeBSD lock). */
+extern const LockType lock_type_mtx_sleep;
+extern const LockType lock_type_mtx_spin;
+extern const LockType lock_type_sx;
+extern const LockType lock_type_rw;
+extern const LockType lock_type_rm;
+extern const LockType lock_type_rm_sleepable;
+extern const LockType lock_type_lockmgr;
+extern const LockType lock_type_rms;
+int lock_types_register();
+void lock_types_unregister();
+/* The type of a live lock object, or null. */
+inline const LockType *lock_type_of(const lock_object *lo);
+
 extern const LockClass lock_class_mtx_sleep;
 extern const LockClass lock_class_mtx_spin;
 extern const LockClass lock_class_sx;
@@ -44,6 +63,24 @@ extern const LockClass lock_class_rm;
 extern const LockClass lock_class_rm_sleepable;
 extern const LockClass lock_class_lockmgr;
 extern const LockClass lock_class_rms;
+
+inline const LockType *lock_type_of(const lock_object *lo)
+{
+	const LockClass *c = lock_class_of(lo);
+	return c ? c->type : nullptr;
+}
+
+/* The FreeBSD personality's slot in the core thread record (core/thread.h). Locking key:
+ * the thread's own, like the rest of its record. */
+struct ThreadSlot {
+	void *rm_trackers;	/* rm(9): the thread's active read trackers, newest first (rm.cpp) */
+};
+constexpr int kThreadSlot = 0;
+inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadSlot>(t, kThreadSlot); }
+inline const ThreadSlot *thread_slot(const ThreadState *t)
+{
+	return personality_slot<ThreadSlot>(t, kThreadSlot);
+}
 
 /* lock_init()/lock_destroy() of FreeBSD's <sys/lock.h>. */
 void lock_init(lock_object *lo, unsigned class_index, const char *name, unsigned flags,

@@ -19,7 +19,7 @@
  *   SHARE|n|bits   -> SHARE|n+1|bits     shared fast path: one CAS, acquire; allowed
  *                                        unless EXCLUSIVE_WAITERS (writers first), except
  *                                        in the slow path for a thread that already holds
- *                                        shared lockmgr locks (ThreadState::lockmgr_shared)
+ *                                        shared lockmgr locks (its held-locks stack)
  *                                        and did not pass LK_NODDLKTREAT
  *   SHARE|n|bits   -> SHARE|n-1|bits     shared release fast path, n > 1 or no bits: one CAS
  *   me             -> me|RECURSED        LK_CANRECURSE recursion; only the owner writes
@@ -98,30 +98,36 @@ inline bool is_free(uintptr x) { return (x & LK_SHARE) && LK_SHARERS(x) == 0; }
 inline bool xlocked_by(uintptr x, uintptr td) { return !(x & LK_SHARE) && holder(x) == td; }
 inline ReportSubject subject(const lock *lk) { return subject_of(lo_of(lk)); }
 
-/* ---- per-thread shared count (FreeBSD td_lk_slocks) ----------------------------------- */
+/* ---- the thread's holds (core/thread.h; FreeBSD td_lk_slocks and witness) -------------- */
+/* Every hold is recorded in the thread's held-locks stack with its lock events: one record
+ * per shared acquisition, one per exclusive hold (recursions are events only). A disowned
+ * (LK_KERNPROC) hold is no thread's: its record goes at lockmgr_disown. */
 
-inline void note_shared_acquire()
+constexpr const LockType *kType = &lock_type_lockmgr;
+constexpr HoldMode kSharedHold = HoldMode::Shared;
+constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
+
+inline void note_acquired(lock *lk, HoldMode mode, unsigned flags, const char *file, int line)
 {
-	if (ThreadState *t = td_self())
-		t->lockmgr_shared++;
+	held_acquired(td_self(), lo_of(lk), kType, mode, flags, file, line);
 }
-inline void note_shared_release()
+inline void note_released(lock *lk, HoldMode mode, const char *file, int line)
 {
-	if (ThreadState *t = td_peek())
-		if (t->lockmgr_shared > 0)
-			t->lockmgr_shared--;
+	held_released(td_peek(), lo_of(lk), kType, mode, file, line);
 }
-/* May the current thread hold a shared lockmgr lock? (Unknown without a state -- in
- * interrupt context, or if it could not be allocated --: yes.) */
-inline bool may_hold_shared()
+/* May the current thread hold lk shared? (Unknown without a record -- in interrupt context,
+ * or if it could not be allocated -- or below the recorded holds: yes.) */
+inline bool may_hold_shared(const lock *lk)
 {
 	ThreadState *t = td_self();
-	return !t || t->lockmgr_shared > 0;
+	bool unrecorded;
+	return !t || held_count(t, lo_of(lk), kSharedHold, &unrecorded) > 0 || unrecorded;
 }
+/* Does it hold any shared lockmgr lock (FreeBSD td_lk_slocks > 0)? */
 inline bool holds_shared_locks()
 {
 	ThreadState *t = td_peek();
-	return t && t->lockmgr_shared > 0;
+	return t && held_any(t, kType, kSharedHold);
 }
 
 /* ---- one call ------------------------------------------------------------------------- */
@@ -396,6 +402,7 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 	lock *lk = r.lk;
 	const uintptr me = self();
 	int error = 0;
+	bool contended = false;
 
 	for (;;) {
 		uintptr x = load_relaxed(&lk->lk_lock);
@@ -421,6 +428,10 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 			error = BSDSYNC_EBUSY;
 			break;
 		}
+		if (!contended) {
+			contended = true;
+			lock_contended(lo_of(lk), kType, kSharedHold, r.file, r.line);
+		}
 		if (adaptive_spin(r, x))
 			continue;
 
@@ -437,7 +448,7 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 	leave_slow_path(r, error);
 	if (error)
 		return error;
-	note_shared_acquire();
+	note_acquired(lk, kSharedHold, (r.flags & LK_NOWAIT) ? BSDSYNC_LE_TRY : 0, r.file, r.line);
 	return 0;
 }
 
@@ -448,7 +459,8 @@ int slock(Request &r)
 	/* Fast path: one CAS (acquire: pairs with the release of the last writer). */
 	if (likely(can_share(x, r.flags, false)) &&
 	    likely(cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))) {
-		note_shared_acquire();
+		note_acquired(lk, kSharedHold, (r.flags & LK_NOWAIT) ? BSDSYNC_LE_TRY : 0, r.file,
+			      r.line);
 		return 0;
 	}
 	return slock_slow(r);
@@ -499,6 +511,8 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 		    (load_relaxed(&lk->lock_object.lo_flags) & LO_RECURSABLE)) {
 			lk->lock_object.lo_data++;
 			fetch_or_relaxed(&lk->lk_lock, LK_WRITER_RECURSED);
+			lock_event_acquired(lo_of(lk), kType, kExclusiveHold, BSDSYNC_LE_RECURSE,
+					    r.file, r.line);
 			return 0;
 		}
 		if (r.flags & LK_NOWAIT)
@@ -511,6 +525,7 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 	}
 
 	int error = 0;
+	bool contended = false;
 	for (;;) {
 		x = LK_UNLOCKED;
 		if (cas_acquire(&lk->lk_lock, &x, me))
@@ -522,6 +537,10 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 		if ((r.flags & LK_NOWAIT) || !may_block(r)) {
 			error = BSDSYNC_EBUSY;
 			break;
+		}
+		if (!contended) {
+			contended = true;
+			lock_contended(lo_of(lk), kType, kExclusiveHold, r.file, r.line);
 		}
 		if (adaptive_spin(r, x))
 			continue;
@@ -536,6 +555,9 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 		}
 	}
 	leave_slow_path(r, error);
+	if (!error)
+		note_acquired(lk, kExclusiveHold, (r.flags & LK_NOWAIT) ? BSDSYNC_LE_TRY : 0, r.file,
+			      r.line);
 	return error;
 }
 
@@ -543,8 +565,11 @@ int xlock(Request &r)
 {
 	uintptr x = LK_UNLOCKED;
 	/* Fast path: one CAS (acquire: pairs with the release of the previous holder). */
-	if (likely(cas_acquire(&r.lk->lk_lock, &x, self())))
+	if (likely(cas_acquire(&r.lk->lk_lock, &x, self()))) {
+		note_acquired(r.lk, kExclusiveHold, (r.flags & LK_NOWAIT) ? BSDSYNC_LE_TRY : 0,
+			      r.file, r.line);
 		return 0;
+	}
 	return xlock_slow(r);
 }
 
@@ -580,23 +605,28 @@ int release(Request &r)
 	uintptr x = load_relaxed(&lk->lk_lock);
 
 	if (is_shared_mode(x)) {
-		/* One look-up of the thread's state for the check and the count. */
+		/* One look-up of the thread's record for the check and the record. */
 		ThreadState *t = td_self();
-		if (sharers(x) == 0 || (t && t->lockmgr_shared == 0))
+		if (sharers(x) == 0 ||
+		    !held_released(t, lo_of(lk), kType, kSharedHold, r.file, r.line))
 			return not_holder(r, x, "of a lock the thread does not hold");
 		sunlock(lk);
-		if (t)
-			t->lockmgr_shared--;
 		return 0;
 	}
 	uintptr h = holder(x);
 	if (h != me && h != LK_KERNPROC)
 		return not_holder(r, x, "of a lock the thread does not hold");
 	if (h == me && (x & LK_WRITER_RECURSED)) {
+		lock_event_released(lo_of(lk), kType, kExclusiveHold, BSDSYNC_LE_RECURSE, r.file,
+				    r.line);
 		if (--lk->lock_object.lo_data == 0)
 			fetch_and_relaxed(&lk->lk_lock, ~LK_WRITER_RECURSED);
 		return 0;
 	}
+	if (h == me)
+		note_released(lk, kExclusiveHold, r.file, r.line);
+	else	/* disowned: no thread's record */
+		lock_event_released(lo_of(lk), kType, kExclusiveHold, 0, r.file, r.line);
 	/* Fast path (also for a disowned hold): one CAS, release. */
 	if (x == h && cas_release(&lk->lk_lock, &x, LK_UNLOCKED))
 		return 0;
@@ -610,7 +640,7 @@ int upgrade(Request &r, bool try_only)
 	const uintptr me = self();
 	uintptr x = load_relaxed(&lk->lk_lock);
 
-	if (!is_shared_mode(x) || sharers(x) == 0 || !may_hold_shared()) {
+	if (!is_shared_mode(x) || sharers(x) == 0 || !may_hold_shared(lk)) {
 		if (xlocked_by(x, me))
 			report(BSDSYNC_RULE_NOT_OWNER, subject(lk), r.file, r.line,
 			       "%s of a lock the thread holds exclusively", r.what);
@@ -621,7 +651,9 @@ int upgrade(Request &r, bool try_only)
 	/* The sole sharer (the caller) becomes the owner, waiter bits kept: one CAS. */
 	while (sharers(x) == 1) {
 		if (cas_acquire(&lk->lk_lock, &x, me | (x & kWaitBits))) {
-			note_shared_release();
+			/* FreeBSD WITNESS_UPGRADE: the shared hold is now the exclusive one. */
+			note_released(lk, kSharedHold, r.file, r.line);
+			note_acquired(lk, kExclusiveHold, BSDSYNC_LE_TRY, r.file, r.line);
 			return 0;
 		}
 	}
@@ -629,8 +661,8 @@ int upgrade(Request &r, bool try_only)
 		return BSDSYNC_EBUSY;	/* and the shared hold is kept */
 	/* Others share it: give up the shared hold and queue as a writer (FreeBSD). Anyone
 	 * may get in between; on failure the caller holds nothing. */
+	note_released(lk, kSharedHold, r.file, r.line);
 	sunlock(lk);
-	note_shared_release();
 	return xlock(r);
 }
 
@@ -653,7 +685,9 @@ int downgrade(Request &r)
 		       lk->lock_object.lo_data + 1);
 		return BSDSYNC_EINVAL;
 	}
-	note_shared_acquire();
+	/* FreeBSD WITNESS_DOWNGRADE: the exclusive hold is now a shared one. */
+	note_released(lk, kExclusiveHold, r.file, r.line);
+	note_acquired(lk, kSharedHold, 0, r.file, r.line);
 	/* No waiter: one CAS, release (the exclusive section is published to later sharers). */
 	if (x == me && cas_release(&lk->lk_lock, &x, LK_SHARERS_LOCK(1)))
 		return 0;
@@ -717,6 +751,8 @@ int drain(Request &r)
 			continue;
 		sleep_on_lock(r, g, WQ_DRAIN);
 	}
+	if (!error)	/* drained: held exclusively (FreeBSD: the caller releases it) */
+		note_acquired(lk, kExclusiveHold, 0, r.file, r.line);
 	return error;
 }
 
@@ -783,7 +819,7 @@ bool check_assert(const lock *lk, int what, const char *fn, const char *file, in
 	const uintptr me = self();
 	bool mine_x = !is_shared_mode(x) && x != LK_DESTROYED &&
 		      (holder(x) == me || holder(x) == LK_KERNPROC);
-	bool slocked = is_shared_mode(x) && sharers(x) > 0 && may_hold_shared();
+	bool slocked = is_shared_mode(x) && sharers(x) > 0 && may_hold_shared(lk);
 	bool recursed = mine_x && (x & LK_WRITER_RECURSED);
 	int rec = what & (KA_RECURSED | KA_NOTRECURSED);
 	const char *fail = nullptr;
@@ -850,7 +886,7 @@ static bool lockmgr_class_unlock(lock_object *lo, uintptr *how, const char *file
 			return false;
 		}
 		*how = 0;
-	} else if (is_shared_mode(x) && sharers(x) > 0 && may_hold_shared()) {
+	} else if (is_shared_mode(x) && sharers(x) > 0 && may_hold_shared(lk)) {
 		*how = 1;
 	} else {
 		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
@@ -871,11 +907,11 @@ static void lockmgr_class_lock(lock_object *lo, uintptr how, const char *file, i
 static bool lockmgr_class_owned(const lock_object *lo)
 {
 	uintptr x = load_relaxed(&reinterpret_cast<const lock *>(lo)->lk_lock);
-	return xlocked_by(x, self()) || (is_shared_mode(x) && sharers(x) > 0 && may_hold_shared());
+	return xlocked_by(x, self()) || (is_shared_mode(x) && sharers(x) > 0 && may_hold_shared(reinterpret_cast<const lock *>(lo)));
 }
 
 constinit const LockClass lock_class_lockmgr = {
-	"lockmgr", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE | LC_UPGRADABLE,
+	"lockmgr", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE | LC_UPGRADABLE, &lock_type_lockmgr,
 	lockmgr_class_unlock, lockmgr_class_lock, lockmgr_class_owned,
 };
 
@@ -968,60 +1004,91 @@ namespace {
  * lock (else the general path creates the state or reports the lock, once), so that they
  * make no call.
  */
-inline bool fast_slock(lock *lk)
+inline bool fast_slock(lock *lk, const char *file, int line)
 {
 	ThreadState *t = td_peek_in_thread();
-	if (unlikely(!t || t->nosleep_count > 0))
+	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = load_relaxed(&lk->lk_lock);
 	/* can_share's fast case (shared mode, no writer waiting). Acquire: pairs with the
 	 * release of the last writer. Another sharer's CAS in between: retry. */
 	while (likely(can_share(x, LK_SHARED, false))) {
 		if (likely(cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))) {
-			t->lockmgr_shared++;
+			held_acquired(t, lo_of(lk), kType, kSharedHold, 0, file, line);
 			return true;
 		}
 	}
 	return false;
 }
 
-inline bool fast_xlock(lock *lk)
+inline bool fast_xlock(lock *lk, const char *file, int line)
 {
-	const ThreadState *t = td_peek_in_thread();
-	if (unlikely(!t || t->nosleep_count > 0))
+	ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = LK_UNLOCKED;
 	/* Acquire: pairs with the release of the previous holder. */
-	return cas_acquire(&lk->lk_lock, &x, self());
+	if (likely(cas_acquire(&lk->lk_lock, &x, self()))) {
+		held_acquired(t, lo_of(lk), kType, kExclusiveHold, 0, file, line);
+		return true;
+	}
+	return false;
 }
 
-inline bool fast_release(lock *lk)
+/* The record goes first (the hold it stands for is ending), and comes back if the CAS
+ * fails: then the general path does the whole release. Only a hold that is the thread's
+ * newest record goes fast. */
+inline bool fast_release(lock *lk, const char *file, int line)
 {
 	uintptr x = load_relaxed(&lk->lk_lock);
+	ThreadState *t = td_peek_in_thread();
+	if (unlikely(!t))
+		return false;
 	/* Our exclusive hold, not recursed, no waiter bits. Release: pairs with the acquire of
 	 * the next holder. */
-	if (x == self())
-		return cas_release(&lk->lk_lock, &x, LK_UNLOCKED);
-	/* A shared hold that is not the last with waiter bits, by a thread that holds one.
-	 * Another sharer's CAS in between: retry. */
-	if (!is_shared_mode(x))
+	if (x == self()) {
+		if (unlikely(!held_pop_top(t, lo_of(lk), kExclusiveHold)))
+			return false;
+		if (likely(cas_release(&lk->lk_lock, &x, LK_UNLOCKED))) {
+			lock_event_released(lo_of(lk), kType, kExclusiveHold, 0, file, line);
+			return true;
+		}
+		held_unpop(t, lo_of(lk), kType, kExclusiveHold);
 		return false;
-	ThreadState *t = td_peek_in_thread();
-	if (unlikely(!t || t->lockmgr_shared <= 0))
+	}
+	/* A shared hold that is not the last with waiter bits, by a thread whose newest record
+	 * it is. Another sharer's CAS in between: retry. */
+	if (!is_shared_mode(x) || unlikely(!held_pop_top(t, lo_of(lk), kSharedHold)))
 		return false;
 	while (likely(is_shared_mode(x)) &&
 	       likely(sharers(x) > 1 || (sharers(x) == 1 && !(x & kWaitBits)))) {
 		if (likely(cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER))) {
-			t->lockmgr_shared--;
+			lock_event_released(lo_of(lk), kType, kSharedHold, 0, file, line);
 			return true;
 		}
 	}
+	held_unpop(t, lo_of(lk), kType, kSharedHold);
 	return false;
 }
 
 /* The fast path of one plain request (flags exactly the operation), or false. */
-__attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int flags)
+/* ACQUIRING for a request that may wait (FreeBSD's WITNESS_CHECKORDER in __lockmgr_args). */
+BSDSYNC_COLD void lockmgr_acquiring(lock *lk, unsigned int flags, const char *file, int line)
 {
+	unsigned op = flags & LK_TYPE_MASK;
+	if (flags & LK_NOWAIT)
+		return;
+	if (op == LK_SHARED)
+		lock_acquiring(lo_of(lk), kType, kSharedHold, file, line);
+	else if (op == LK_EXCLUSIVE || op == LK_UPGRADE || op == LK_DRAIN)
+		lock_acquiring(lo_of(lk), kType, kExclusiveHold, file, line);
+}
+
+__attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int flags,
+							 const char *file, int line)
+{
+	if (lock_events_on())
+		lockmgr_acquiring(lk, flags, file, line);
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
 	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK)) !=
 		     (LO_INITIALIZED | kClass)) ||
@@ -1029,11 +1096,11 @@ __attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int f
 		return false;
 	switch (flags) {
 	case LK_SHARED:
-		return likely(!(lflags & LK_NOSHARE)) && fast_slock(lk);
+		return likely(!(lflags & LK_NOSHARE)) && fast_slock(lk, file, line);
 	case LK_EXCLUSIVE:
-		return fast_xlock(lk);
+		return fast_xlock(lk, file, line);
 	case LK_RELEASE:
-		return fast_release(lk);
+		return fast_release(lk, file, line);
 	default:
 		return false;
 	}
@@ -1058,14 +1125,14 @@ extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct loc
 				 const char *wmesg, int prio, int timo, const char *file, int line)
 {
 	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
-	if (lockmgr_fast(lk, flags))
+	if (lockmgr_fast(lk, flags, file, line))
 		return 0;
 	return lockmgr_general(lk, flags, ilk, prio, timo, file, line);
 }
 
 extern "C" int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
 {
-	if (lockmgr_fast(lk, flags))
+	if (lockmgr_fast(lk, flags, file, line))
 		return 0;
 	return lockmgr_general_defaults(lk, flags, file, line);
 }
@@ -1158,8 +1225,10 @@ extern "C" void fbsd_lockmgr_disown(struct lock *lk, const char *file, int line)
 		       lk->lock_object.lo_data + 1);
 		return;
 	}
-	/* Waiters may set bits meanwhile: keep them. Release: what the owner did so far is
-	 * visible to whoever releases the lock for it. */
+	/* No longer this thread's hold (FreeBSD: WITNESS_UNLOCK, td_locks--). Waiters may set
+	 * bits meanwhile: keep them. Release: what the owner did so far is visible to whoever
+	 * releases the lock for it. */
+	note_released(lk, kExclusiveHold, file, line);
 	while (!cas_release(&lk->lk_lock, &x, LK_KERNPROC | (x & kWaitBits)))
 		;
 }

@@ -73,18 +73,27 @@ inline uintptr self() { return (uintptr)curthread(); }
 inline lock_object *lo_of(mtx *m) { return &m->lock_object; }
 inline const lock_object *lo_of(const mtx *m) { return &m->lock_object; }
 
-/* A sleep mutex is a non-sleepable lock: the thread records it while it holds it, so that
- * sleeping or taking a sleepable lock meanwhile is reported (core/thread.h). Only first
- * acquisitions and final releases are recorded, never recursions. */
-BSDSYNC_NOINLINE void held_push(mtx *m)
+/* A sleep mutex hold is recorded in the thread's held-locks stack (a non-sleepable type:
+ * sleeping or taking a sleepable lock meanwhile is reported, core/thread.h), with the
+ * ACQUIRED/RELEASED lock events. Only first acquisitions and final releases are recorded;
+ * recursions are events only (recurse, unrecurse). Spin mutexes are recorded per CPU by
+ * spinlock_enter (core/spin.h) and send their events here too. */
+constexpr const LockType *kSleepType = &lock_type_mtx_sleep;
+constexpr const LockType *kSpinType = &lock_type_mtx_spin;
+constexpr HoldMode kExcl = HoldMode::Exclusive;
+
+BSDSYNC_NOINLINE void held_push(mtx *m, unsigned flags, const char *file, int line)
 {
-	if (ThreadState *t = td_self())
-		nosleep_push(t, lo_of(m));
+	held_acquired(td_self(), lo_of(m), kSleepType, kExcl, flags, file, line);
 }
-inline void held_pop(mtx *m)
+inline void held_pop(mtx *m, const char *file, int line)
 {
-	if (ThreadState *t = td_peek())
-		nosleep_pop(t, lo_of(m));
+	held_released(td_peek(), lo_of(m), kSleepType, kExcl, file, line);
+}
+inline const LockType *type_of(const mtx *m)
+{
+	return (load_relaxed(&m->lock_object.lo_flags) & LO_CLASSMASK) == kSpinClass ? kSpinType
+										  : kSleepType;
 }
 
 /*
@@ -138,13 +147,15 @@ void recurse(mtx *m, int opts, const char *file, int line)
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "recursed on non-recursive mutex");
 	recursion_add(m);
+	lock_event_acquired(lo, type_of(m), kExcl, BSDSYNC_LE_RECURSE, file, line);
 }
 
 /* The owner releases one recursion level. Returns false if it was not recursed. */
-bool unrecurse(mtx *m)
+bool unrecurse(mtx *m, const char *file, int line)
 {
 	if (!(load_relaxed(&m->mtx_lock) & MTX_RECURSED))
 		return false;
+	lock_event_released(lo_of(m), type_of(m), kExcl, BSDSYNC_LE_RECURSE, file, line);
 	if (--m->lock_object.lo_data == 0)
 		fetch_and_relaxed(&m->mtx_lock, ~MTX_RECURSED);
 	return true;
@@ -211,7 +222,8 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject_of(lo_of(m)), file, line,
 		       "sleep mutex taken in interrupt context (use a spin mutex, or a threaded "
 		       "handler)");
-		spin_acquire(m, v, file, line);
+		if (spin_acquire(m, v, file, line))
+			held_push(m, 0, file, line);	/* no thread record here: the event */
 		return;
 	}
 
@@ -220,6 +232,7 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		return;
 	}
 
+	bool contended = false;
 	for (;;) {
 		/* Before "free": MTX_DESTROYED has no owner bits (a CAS from it would take a
 		 * dead mutex and leave a held record nobody can pop). Not taken. */
@@ -231,12 +244,16 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 			/* Free; maybe CONTESTED, which the new owner keeps: it must wake the
 			 * threads still queued when it releases. */
 			if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED))) {
-				held_push(m);
+				held_push(m, 0, file, line);
 				if (v & MTX_CONTESTED)
 					prio_claim(m, m);	/* inherit the queued waiters' */
 				return;
 			}
 			continue;
+		}
+		if (!contended) {
+			contended = true;
+			lock_contended(lo_of(m), kSleepType, kExcl, file, line);
 		}
 		/* Adaptive: while the owner runs, it will release soon; spinning is cheaper than
 		 * two context switches. */
@@ -250,7 +267,7 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		if (unlikely(!may_block(subject_of(lo_of(m)), nullptr, "mtx_lock",
 					"spinning for it instead", file, line))) {
 			if (spin_acquire(m, v, file, line))
-				held_push(m);
+				held_push(m, 0, file, line);
 			return;
 		}
 
@@ -285,9 +302,9 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 				   : "mtx_unlock of an unlocked mutex");
 		return;
 	}
-	if (unrecurse(m))
+	if (unrecurse(m, file, line))
 		return;
-	held_pop(m);
+	held_pop(m, file, line);
 	release_contested(m);
 }
 
@@ -328,6 +345,7 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, in
 	u64 start = 0;
 	unsigned spins = 0;
 	bool reported = false;
+	lock_contended(lo_of(m), kSpinType, kExcl, file, line);
 	for (;;) {
 		/* Let interrupts in while waiting (FreeBSD does the same): the owner may be
 		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. Wait
@@ -354,8 +372,10 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, in
 			bsdsync_spinlock_exit_fast(sc, m);
 			return;
 		}
-		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK)))
+		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK))) {
+			lock_event_acquired(lo_of(m), kSpinType, kExcl, 0, file, line);
 			return;
+		}
 	}
 }
 
@@ -404,11 +424,11 @@ static bool spin_class_unlock(lock_object *lo, uintptr *, const char *file, int 
 static void spin_class_lock(lock_object *, uintptr, const char *, int) {}
 
 constinit const LockClass lock_class_mtx_sleep = {
-	"sleep mutex", LC_SLEEPLOCK | LC_RECURSABLE,
+	"sleep mutex", LC_SLEEPLOCK | LC_RECURSABLE, &lock_type_mtx_sleep,
 	mtx_class_unlock, mtx_class_lock, mtx_class_owned,
 };
 constinit const LockClass lock_class_mtx_spin = {
-	"spin mutex", LC_SPINLOCK | LC_RECURSABLE,
+	"spin mutex", LC_SPINLOCK | LC_RECURSABLE, &lock_type_mtx_spin,
 	spin_class_unlock, spin_class_lock, mtx_class_owned,
 };
 
@@ -521,12 +541,13 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 		}
 		if (spin) {
 			bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
+			lock_event_released(lo, kSpinType, kExcl, 0, file, line);
 			store_release(&m->mtx_lock, MTX_DESTROYED);
 			lock_destroy(lo);
 			bsdsync_spinlock_exit_fast(sc, m);
 			return;
 		}
-		held_pop(m);
+		held_pop(m, file, line);
 	} else if (v != MTX_UNOWNED) {
 		report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
 		       "mtx_destroy of a mutex %s", owner_of(v) ? "held by another thread"
@@ -549,6 +570,7 @@ BSDSYNC_COLD static void lock_undo_bad_class(mtx *m, const char *file, int line)
 
 extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
 {
+	lock_acquiring(lo_of(m), kSleepType, kExcl, file, line);
 	if (likely(!bsdsync_in_interrupt())) {
 		thread *me = curthread();
 		uintptr v = MTX_UNOWNED;
@@ -564,9 +586,9 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 			}
 			ThreadState *t = td_peek_of(me);
 			if (likely(t))
-				nosleep_push(t, lo_of(m));
+				held_acquired(t, lo_of(m), kSleepType, kExcl, 0, file, line);
 			else
-				held_push(m);	/* the thread's first lock: creates its state */
+				held_push(m, 0, file, line);	/* the thread's first lock: creates its record */
 			return;
 		}
 	}
@@ -588,15 +610,18 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 	/* Drop the held record first, so that the mutex is free no longer than it must be
 	 * before our next acquisition: a spinning waiter then finds it free only when we
 	 * really let go (fewer cache-line transfers of the word under contention). */
-	bool popped = t && nosleep_pop_top(t, lo_of(m));
+	bool popped = t && held_pop_top(t, lo_of(m), kExcl);
 	uintptr v = (uintptr)me;
 	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
-		if (unlikely(!popped) && t)
-			nosleep_pop(t, lo_of(m));
+		/* The record and the event name the lock by address only: it may be freed. */
+		if (likely(popped))
+			lock_event_released(lo_of(m), kSleepType, kExcl, 0, file, line);
+		else
+			held_released(t, lo_of(m), kSleepType, kExcl, file, line);
 		return;
 	}
 	if (popped)
-		nosleep_push(t, lo_of(m));	/* back where it was: the slow path pops it */
+		held_unpop(t, lo_of(m), kSleepType, kExcl);	/* the slow path pops it */
 	unlock_sleep_slow(m, v, file, line);
 }
 
@@ -607,14 +632,14 @@ extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file,
 	uintptr v = MTX_UNOWNED;
 	const uintptr me = self();
 	if (likely(cas_acquire(&m->mtx_lock, &v, me))) {
-		held_push(m);
+		held_push(m, BSDSYNC_LE_TRY, file, line);
 		return 1;
 	}
 	/* Free but CONTESTED (threads still queued after a hand-off): take it, and the duty
 	 * to wake them, like any acquirer. Fails only while another thread owns it. */
 	while (owner_of(v) == 0 && v != MTX_DESTROYED) {
 		if (cas_acquire(&m->mtx_lock, &v, me | (v & MTX_CONTESTED))) {
-			held_push(m);
+			held_push(m, BSDSYNC_LE_TRY, file, line);
 			if (v & MTX_CONTESTED)
 				prio_claim(m, m);
 			return 1;
@@ -641,10 +666,13 @@ BSDSYNC_COLD void unlock_spin_not_owner(mtx *m, uintptr v, const char *file, int
 }
 
 /* mtx_unlock_spin of a recursed spin mutex, or of one released out of order. */
-BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc)
+BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc,
+				       const char *file, int line)
 {
-	if (!unrecurse(m))
+	if (!unrecurse(m, file, line)) {
+		lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 		store_release(&m->mtx_lock, MTX_UNOWNED);
+	}
 	bsdsync_spinlock_exit_fast(sc, m);
 }
 
@@ -675,11 +703,14 @@ BSDSYNC_COLD void lock_spin_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *
 template <bool Inline> inline __attribute__((always_inline)) void
 lock_spin(mtx *m, int opts, const char *file, int line)
 {
+	lock_acquiring(lo_of(m), kSpinType, kExcl, file, line);
 	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(m, Inline);
 	uintptr v = MTX_UNOWNED;
 	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
 		if (unlikely(!class_ok(m, kSpinClass)))
 			lock_spin_undo_bad_class(m, sc, file, line);
+		else
+			lock_event_acquired(lo_of(m), kSpinType, kExcl, 0, file, line);
 		return;
 	}
 	if (unlikely(!class_ok(m, kSpinClass))) {
@@ -703,9 +734,10 @@ unlock_spin(mtx *m, const char *file, int line)
 	/* Not recursed, and the newest one held on this CPU: the usual case. */
 	if (unlikely((v & MTX_RECURSED) || n <= 0 || n > BSDSYNC_SPIN_TRACK ||
 		     sc->held.lock[n - 1] != m)) {
-		unlock_spin_other(m, v, sc);
+		unlock_spin_other(m, v, sc, file, line);
 		return;
 	}
+	lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 	store_release(&m->mtx_lock, MTX_UNOWNED);
 	sc->held.count = n - 1;		/* this CPU's record: after the release is as good */
 	bsdsync_spin_leave_mode(sc, Inline);
@@ -755,8 +787,10 @@ extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *
 	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast(m);
 	uintptr v = MTX_UNOWNED;
 	/* Never recurses, even on a recursable spin mutex the caller holds. */
-	if (cas_acquire(&m->mtx_lock, &v, self()))
+	if (cas_acquire(&m->mtx_lock, &v, self())) {
+		lock_event_acquired(lo_of(m), kSpinType, kExcl, BSDSYNC_LE_TRY, file, line);
 		return 1;
+	}
 	bsdsync_spinlock_exit_fast(sc, m);
 	return 0;
 }

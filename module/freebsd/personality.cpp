@@ -25,18 +25,26 @@ constinit const bsdsync_lock_site personality_site = { __FILE__, __LINE__ };
 
 int freebsd_init()
 {
-	td_giant_object = [] { return static_cast<const lock_object *>(&fbsd_Giant.lock_object); };
-	td_subject_of = bsdsync::fbsd::subject_of;
+	if (int err = fbsd::lock_types_register())
+		return err;
+	/* Every sleep drops Giant: the may-sleep check excepts it. Spin mutexes in the per-CPU
+	 * spin record are named through their lock_object (which comes first). */
+	td_sleep_drops_lock = [] { return static_cast<const void *>(&fbsd_Giant.lock_object); };
+	spin_lock_subject = [](const void *lock) {
+		return fbsd::subject_of(static_cast<const lock_object *>(lock));
+	};
 	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &personality_site);
 	/* Before any thread can block: every sleep drops Giant (core/block.h). */
 	if (!bsdsync::block_hook_register(&bsdsync::fbsd::giant_block_hook)) {
 		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+		fbsd::lock_types_unregister();
 		return BSDSYNC_ERR_NOMEM;
 	}
 	fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
 	if (!fbsd_mtxpool_sleep) {
 		bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
 		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+		fbsd::lock_types_unregister();
 		return BSDSYNC_ERR_NOMEM;
 	}
 	/* The services' threads: callouts first, the taskqueues' timeout tasks use them. */
@@ -47,7 +55,9 @@ int freebsd_init()
 		fbsd::callout_stop_thread();
 	}
 	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
+	bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
 	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+	fbsd::lock_types_unregister();
 	return BSDSYNC_ERR_NOMEM;
 }
 
@@ -58,6 +68,7 @@ void freebsd_exit()
 	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
 	bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
 	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+	fbsd::lock_types_unregister();
 }
 
 } // namespace

@@ -56,7 +56,7 @@
  *   (it cannot spin either: the writer may be waiting for a grace period, which waits for
  *   the reader's CPU to leave its atomic section). FreeBSD's rm_rlock/rms_rlock return
  *   nothing, so the caller's unlock follows: the refusal is marked (the tracker's
- *   BSDSYNC_RMPF_REFUSED; an rms entry tagged +1 in the thread's rms_held) and that unlock
+ *   BSDSYNC_RMPF_REFUSED; an rms placeholder record in the thread's stack) and that unlock
  *   ends it with no second report.
  *   Read unlock: the fast path's readers-- if this CPU has its token, else rm_readers--;
  *   a decrement that takes rm_readers from DRAIN_WAIT + 1 to DRAIN_WAIT wakes the drainer
@@ -139,8 +139,9 @@
  * a non-sleepable rm keep it, as FreeBSD's (a mutex, a turnstile) do.
  *
  * Per-thread bookkeeping (core/thread.h): a thread's rm read holds are its trackers, on a
- * list in ThreadState::rm_trackers (newest first), which rm_assert, rm_sleep and the
- * recursion check read; its rms read holds are kept in ThreadState::rms_held. Read and
+ * list in the FreeBSD slot of its thread record (lock_class.h ThreadSlot, newest first),
+ * which rm_assert, rm_sleep and the recursion check read; every hold, rm or rms, read or
+ * write, is also in its held-locks stack (core/thread.h). Read and
  * write holds of a non-sleepable rm, and read holds of a sleepable one (FreeBSD's readers
  * may never sleep), are recorded as non-sleepable locks, so that sleeping with them held
  * is reported. The writer of a sleepable rm and the holders of rms may sleep. rm_rlock's
@@ -696,7 +697,17 @@ inline bool rm_sleepable(const rmlock *rm)
 
 inline rm_priotracker *trackers(const ThreadState *t)
 {
-	return static_cast<rm_priotracker *>(t->rm_trackers);
+	return static_cast<rm_priotracker *>(thread_slot(t)->rm_trackers);
+}
+
+/* Holds are recorded in the thread's held-locks stack under the lock's type (a sleepable
+ * rm's readers are non-sleepable holds all the same: BSDSYNC_LT_READS_NOSLEEP). */
+inline const LockType *rm_type(const rmlock *rm)
+{
+	unsigned flags = load_relaxed(&lo_of(rm)->lo_flags);
+	return ((flags & LO_CLASSMASK) >> LO_CLASSSHIFT) == kRmSleepableClass
+		       ? &lock_type_rm_sleepable
+		       : &lock_type_rm;
 }
 
 /* How many read holds of rm the thread has (its trackers for rm). */
@@ -718,7 +729,8 @@ rm_priotracker *rm_find_tracker(const ThreadState *t, const rmlock *rm)
 
 bool rm_unlink_tracker(ThreadState *t, rm_priotracker *tr)
 {
-	for (rm_priotracker **pp = reinterpret_cast<rm_priotracker **>(&t->rm_trackers); *pp;
+	for (rm_priotracker **pp = reinterpret_cast<rm_priotracker **>(&thread_slot(t)->rm_trackers);
+	     *pp;
 	     pp = &(*pp)->rmp_next) {
 		if (*pp == tr) {
 			*pp = tr->rmp_next;
@@ -834,15 +846,15 @@ static bool rms_class_owned(const lock_object *lo)
 }
 
 constinit const LockClass lock_class_rm = {
-	"rm", LC_SLEEPLOCK | LC_RECURSABLE,
+	"rm", LC_SLEEPLOCK | LC_RECURSABLE, &lock_type_rm,
 	rm_class_unlock, rm_class_lock, rm_class_owned,
 };
 constinit const LockClass lock_class_rm_sleepable = {
-	"sleepable rm", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE,
+	"sleepable rm", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE, &lock_type_rm_sleepable,
 	rm_class_unlock, rm_class_lock, rm_class_owned,
 };
 constinit const LockClass lock_class_rms = {
-	"rms", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE,
+	"rms", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE, &lock_type_rms,
 	rms_class_unlock, rms_class_lock, rms_class_owned,
 };
 
@@ -942,7 +954,7 @@ static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotrack
 	bool sleepable = rm_sleepable(rm);
 	/* A sleepable rm's reader may wait for a writer that sleeps (only a thread holding a
 	 * non-sleepable lock can be reported: skip the call otherwise). */
-	if (sleepable && !trylock && !mine && (!t || t->nosleep_count > 0))
+	if (sleepable && !trylock && !mine && (!t || t->held.nosleep > 0))
 		check_may_sleep_with_locks(nullptr, "rm_rlock of a sleepable rm lock", file, line);
 
 	ReadRequest r{ lo, &rm->rm_state, admit, trylock != 0, sleepable, what, file, line };
@@ -953,30 +965,31 @@ static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotrack
 	if (likely(t)) {
 		tr->rmp_flags = 0;
 		tr->rmp_next = trackers(t);
-		t->rm_trackers = tr;
-		t->rm_rlocks++;
-		/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
-		if (!mine)
-			nosleep_push(t, lo);
+		thread_slot(t)->rm_trackers = tr;
 	} else {
 		tr->rmp_flags = BSDSYNC_RMPF_UNTRACKED;
 		tr->rmp_next = nullptr;
 	}
+	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING): a
+	 * non-sleepable hold (rm_type). */
+	held_acquired(t, lo, rm_type(rm), HoldMode::Shared, trylock ? BSDSYNC_LE_TRY : 0, file,
+		      line);
 	return 1;
 }
 
 /* Record a read hold taken by a thread that did not read rm yet (the common case). */
 static inline void track_first_read(ThreadState *t, struct rmlock *rm, struct rm_priotracker *tr,
-				    struct rm_priotracker *head)
+				    struct rm_priotracker *head, int trylock, const char *file,
+				    int line)
 {
 	tr->rmp_rmlock = rm;
 	tr->rmp_thread = curthread();
 	tr->rmp_flags = 0;
 	tr->rmp_next = head;
-	t->rm_trackers = tr;
-	t->rm_rlocks++;
+	thread_slot(t)->rm_trackers = tr;
 	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
-	nosleep_push(t, lo_of(rm));
+	held_acquired(t, lo_of(rm), rm_type(rm), HoldMode::Shared, trylock ? BSDSYNC_LE_TRY : 0,
+		      file, line);
 }
 
 /* The fast path's conditions hold but this CPU has no token: the central count (inline
@@ -992,7 +1005,7 @@ static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotr
 	if (!calm(st)) {
 		fetch_add_full(&st->rm_readers, 1L);
 		if (likely(is_free(load_full(&st->rm_lock)))) {
-			track_first_read(t, rm, tr, trackers(t));
+			track_first_read(t, rm, tr, trackers(t), trylock, file, line);
 			return 1;
 		}
 		central_exit(lo_of(rm), st);
@@ -1001,7 +1014,7 @@ static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotr
 		       trylock ? "rm_try_rlock" : "rm_rlock", file, line };
 	if (!read_slow(r))
 		return read_refused(rm, tr, trylock);
-	track_first_read(t, rm, tr, trackers(t));
+	track_first_read(t, rm, tr, trackers(t), trylock, file, line);
 	return 1;
 }
 
@@ -1024,6 +1037,8 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
 	if (unlikely(!(flags & LO_INITIALIZED) || (cls != kRmClass && cls != kRmSleepableClass)))
 		return rm_rlock_not_live(rm, trylock, file, line);
+	if (!trylock)
+		lock_acquiring(lo_of(rm), rm_type(rm), HoldMode::Shared, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return rm_rlock_interrupt(rm, tr, trylock, file, line);
 
@@ -1040,13 +1055,13 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 		if (p == tr || p->rmp_rmlock == rm)
 			return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	}
-	if (unlikely(t->nosleep_count > 0) && cls == kRmSleepableClass)
+	if (unlikely(t->held.nosleep > 0) && cls == kRmSleepableClass)
 		return rm_rlock_slow(rm, tr, trylock, t, file, line);
 	bsdsync_preempt_disable_fast();
 	if (unlikely(!bsdsync_this_cpu_read_int(&pcpu->token)))
 		return rm_rlock_central(rm, tr, trylock, t, file, line);
 	bsdsync_this_cpu_add_long(&pcpu->readers, 1);
-	track_first_read(t, rm, tr, head);
+	track_first_read(t, rm, tr, head, trylock, file, line);
 	if (bsdsync_preempt_enable_fast_test())
 		return resched_return_1();
 	return 1;
@@ -1104,9 +1119,7 @@ extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, co
 					 line);
 	/* A tracker released once cannot be released again. */
 	tr->rmp_rmlock = nullptr;
-	t->rm_rlocks--;
-	if (!rm_find_tracker(t, rm))
-		nosleep_pop(t, lo);
+	held_released(t, lo, rm_type(rm), HoldMode::Shared, file, line);
 	/* read_exit, with tail calls. */
 	RmCpu *pcpu = rm->rm_state.rm_pcpu;
 	if (unlikely(!pcpu))
@@ -1127,8 +1140,9 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 	if (!writer_may_block(lo, "rm_wlock", file, line))
 		return;
 	bool sleepable = rm_sleepable(rm);
+	lock_acquiring(lo, rm_type(rm), HoldMode::Exclusive, file, line);
 	ThreadState *t = td_self();
-	if (sleepable && (!t || t->nosleep_count > 0))
+	if (sleepable && (!t || t->held.nosleep > 0))
 		check_may_sleep_with_locks(nullptr, "rm_wlock of a sleepable rm lock", file, line);
 	if (writer_of(load_relaxed(&rm->rm_state.rm_lock)) == self()) {
 		/* Counted, so that the caller's unlocks stay balanced and the outer hold is
@@ -1136,6 +1150,8 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "rm_wlock recursed (rm writers never recurse)");
 		lo->lo_data++;
+		lock_event_acquired(lo, rm_type(rm), HoldMode::Exclusive, BSDSYNC_LE_RECURSE, file,
+				    line);
 		return;
 	}
 	if (rm_reads_held(t, rm)) {
@@ -1146,8 +1162,7 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 	}
 	if (!write_enter(lo, &rm->rm_state, sleepable, "rm_wlock", file, line))
 		return;
-	if (!sleepable && t)
-		nosleep_push(t, lo);
+	held_acquired(t, lo, rm_type(rm), HoldMode::Exclusive, 0, file, line);
 }
 
 extern "C" void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
@@ -1164,12 +1179,11 @@ extern "C" void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
 	}
 	if (lo->lo_data) {
 		lo->lo_data--;
+		lock_event_released(lo, rm_type(rm), HoldMode::Exclusive, BSDSYNC_LE_RECURSE, file,
+				    line);
 		return;
 	}
-	if (!rm_sleepable(rm)) {
-		if (ThreadState *t = td_peek())
-			nosleep_pop(t, lo);
-	}
+	held_released(td_peek(), lo, rm_type(rm), HoldMode::Exclusive, file, line);
 	write_exit(lo, &rm->rm_state);
 }
 
@@ -1253,64 +1267,31 @@ inline bool rms_live(const rmslock *rms, const char *op, const char *file, int l
 		       line);
 }
 
+constexpr const LockType *kRmsType = &lock_type_rms;
+
+/* The thread's recorded read holds of rms (its held-locks stack). */
 int rms_reads_held(const ThreadState *t, const rmslock *rms)
 {
-	int n = 0;
-	for (int i = 0; t && i < t->rms_held_count; i++)
-		n += t->rms_held[i] == rms;
-	return n;
-}
-
-void rms_record(ThreadState *t, const rmslock *rms)
-{
-	if (t->rms_held_count < ThreadState::kRmsTrack)
-		t->rms_held[t->rms_held_count++] = rms;
-	else
-		t->rms_untracked++;
-	t->rm_rlocks++;
+	return t ? held_count(t, lo_of(rms), HoldMode::Shared, nullptr) : 0;
 }
 
 /*
  * A refused rms_rlock (read_slow reported it: atomic context with a writer in the way) is
- * kept in rms_held as the lock's address + 1, which no hold compares equal to
- * (rms_reads_held, rms_rowned do not count it): rms_rlock returns nothing, so the caller's
- * rms_runlock follows, and it only forgets the entry, with no second report. Not kept if
- * rms_held is full (that runlock is then reported as not holding it).
+ * kept as a placeholder record (HeldLock::kPlaceholder), which no query counts as a hold
+ * (rms_reads_held, rms_rowned): rms_rlock returns nothing, so the caller's rms_runlock
+ * follows, and it only removes the placeholder, with no second report. Not kept if the
+ * stack is full (that runlock is then reported as not holding it).
  */
-inline const void *rms_refused(const rmslock *rms)
-{
-	return reinterpret_cast<const char *>(rms) + 1;
-}
-
-void rms_record_refused(ThreadState *t, const rmslock *rms)
-{
-	if (t && t->rms_held_count < ThreadState::kRmsTrack)
-		t->rms_held[t->rms_held_count++] = rms_refused(rms);
-}
-
 enum class RmsUnrecord { NotHeld, Held, Refused };
 
-/* Forget the newest read hold of rms, or refused read (rms_refused); NotHeld if the thread
- * has neither (as far as it can tell). */
-RmsUnrecord rms_unrecord(ThreadState *t, const rmslock *rms)
+/* Remove the placeholder of a refused read, or the newest read hold of rms; NotHeld if the
+ * thread has neither (as far as it can tell). */
+RmsUnrecord rms_unrecord(ThreadState *t, const rmslock *rms, const char *file, int line)
 {
-	for (int i = t->rms_held_count - 1; i >= 0; i--) {
-		const void *e = t->rms_held[i];
-		if (e != rms && e != rms_refused(rms))
-			continue;
-		for (int j = i; j + 1 < t->rms_held_count; j++)
-			t->rms_held[j] = t->rms_held[j + 1];
-		t->rms_held_count--;
-		if (e != rms)
-			return RmsUnrecord::Refused;
-		t->rm_rlocks--;
+	if (held_take_placeholder(t, lo_of(rms), HoldMode::Shared))
+		return RmsUnrecord::Refused;
+	if (held_released(t, lo_of(rms), kRmsType, HoldMode::Shared, file, line))
 		return RmsUnrecord::Held;
-	}
-	if (t->rms_untracked > 0) {
-		t->rms_untracked--;
-		t->rm_rlocks--;
-		return RmsUnrecord::Held;
-	}
 	return RmsUnrecord::NotHeld;
 }
 
@@ -1324,6 +1305,8 @@ int rms_read(rmslock *rms, bool trylock, const char *what, const char *file, int
 		       "%s in interrupt context: not taken", what);
 		return 0;
 	}
+	if (!trylock)
+		lock_acquiring(lo, kRmsType, HoldMode::Shared, file, line);
 	ThreadState *t = td_self();
 	int mine = rms_reads_held(t, rms);
 	if (!trylock && !mine)
@@ -1332,12 +1315,11 @@ int rms_read(rmslock *rms, bool trylock, const char *what, const char *file, int
 		       line };
 	if (!read_enter(r)) {
 		/* Not for a lock destroyed meanwhile (reported): its runlock is reported too. */
-		if (!trylock && load_relaxed(&rms->rms_state.rm_lock) != BSDSYNC_RM_DESTROYED)
-			rms_record_refused(t, rms);
+		if (!trylock && t && load_relaxed(&rms->rms_state.rm_lock) != BSDSYNC_RM_DESTROYED)
+			held_placeholder(t, lo, kRmsType, HoldMode::Shared);
 		return 0;
 	}
-	if (likely(t))
-		rms_record(t, rms);
+	held_acquired(t, lo, kRmsType, HoldMode::Shared, trylock ? BSDSYNC_LE_TRY : 0, file, line);
 	return 1;
 }
 
@@ -1395,7 +1377,7 @@ extern "C" void fbsd_rms_runlock(struct rmslock *rms, const char *file, int line
 		return;
 	}
 	ThreadState *t = td_self();
-	RmsUnrecord held = t ? rms_unrecord(t, rms) : RmsUnrecord::Held;
+	RmsUnrecord held = t ? rms_unrecord(t, rms, file, line) : RmsUnrecord::Held;
 	if (held == RmsUnrecord::NotHeld) {
 		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
 		       "rms_runlock by a thread that does not read-lock it");
@@ -1413,11 +1395,14 @@ extern "C" void fbsd_rms_wlock(struct rmslock *rms, const char *file, int line)
 	lock_object *lo = lo_of(rms);
 	if (!writer_may_block(lo, "rms_wlock", file, line))
 		return;
+	lock_acquiring(lo, kRmsType, HoldMode::Exclusive, file, line);
 	check_may_sleep_with_locks(nullptr, "rms_wlock", file, line);
 	if (writer_of(load_relaxed(&rms->rms_state.rm_lock)) == self()) {
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "rms_wlock recursed (writers never recurse)");
 		lo->lo_data++;
+		lock_event_acquired(lo, kRmsType, HoldMode::Exclusive, BSDSYNC_LE_RECURSE, file,
+				    line);
 		return;
 	}
 	if (rms_reads_held(td_self(), rms)) {
@@ -1426,7 +1411,8 @@ extern "C" void fbsd_rms_wlock(struct rmslock *rms, const char *file, int line)
 		       "itself)");
 		return;
 	}
-	write_enter(lo, &rms->rms_state, true, "rms_wlock", file, line);
+	if (write_enter(lo, &rms->rms_state, true, "rms_wlock", file, line))
+		held_acquired(td_self(), lo, kRmsType, HoldMode::Exclusive, 0, file, line);
 }
 
 extern "C" void fbsd_rms_wunlock(struct rmslock *rms, const char *file, int line)
@@ -1443,8 +1429,11 @@ extern "C" void fbsd_rms_wunlock(struct rmslock *rms, const char *file, int line
 	}
 	if (lo->lo_data) {
 		lo->lo_data--;
+		lock_event_released(lo, kRmsType, HoldMode::Exclusive, BSDSYNC_LE_RECURSE, file,
+				    line);
 		return;
 	}
+	held_released(td_peek(), lo, kRmsType, HoldMode::Exclusive, file, line);
 	write_exit(lo, &rms->rms_state);
 }
 

@@ -3,7 +3,7 @@
  * lock itself is the shared/exclusive core (shared_lock.cpp); this file is its rw face:
  * waiters block on the turnstiles (as mutexes do), waits ignore signals, an rw lock is
  * non-sleepable (recorded while held, so that sleeping or taking an sx meanwhile is reported),
- * and td_rw_rlocks lets a thread that holds a read lock pass waiting writers.
+ * and a thread that holds a read lock passes waiting writers (FreeBSD td_rw_rlocks).
  */
 #include "freebsd/shared_lock.h"
 
@@ -11,7 +11,7 @@ namespace bsdsync::fbsd {
 
 constinit const SharedLockKind rw_kind = {
 	"rw", BSDSYNC_CLASS_RW, &turnstiles, false, false, BSDSYNC_BLOCK_LOCK,
-	&ThreadState::rw_rlocks,
+	&lock_type_rw,
 };
 
 namespace {
@@ -36,7 +36,7 @@ static bool rw_class_owned(const lock_object *lo)
 }
 
 constinit const LockClass lock_class_rw = {
-	"rw", LC_SLEEPLOCK | LC_RECURSABLE | LC_UPGRADABLE,
+	"rw", LC_SLEEPLOCK | LC_RECURSABLE | LC_UPGRADABLE, &lock_type_rw,
 	rw_class_unlock, rw_class_lock, rw_class_owned,
 };
 

@@ -114,6 +114,7 @@ void recurse(const SharedLockKind &k, SharedLock *l, const char *op, const char 
 		report(BSDSYNC_RULE_RECURSION, subj(l), file, line,
 		       "%s: recursed on a non-recursive %s lock", op, k.name);
 	recursion_add(l);
+	lock_event_acquired(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
 }
 
 bool unrecurse(SharedLock *l)
@@ -244,7 +245,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 		/* A downgrade counted us in before its release store of w.woken, which our
 		 * acquire load of it (in wait) orders before this point. */
 		if (load_relaxed(&w.woken) == kGranted) {
-			shared_acquired(k, &l->lo);
+			shared_acquired(k, td_self(), l, 0, file, line);
 			error = 0;
 		}
 	} else {
@@ -292,35 +293,23 @@ bool spin_if_atomic(const SharedLockKind &k, SharedLock *l, uintptr v, bool excl
 	*error = spin_acquire(l, v, exclusive, op, file, line);
 	if (*error == 0) {
 		if (exclusive)
-			exclusive_acquired(k, &l->lo);
+			exclusive_acquired(k, td_self(), l, 0, file, line);
 		else
-			shared_acquired(k, &l->lo);
+			shared_acquired(k, td_self(), l, 0, file, line);
 	}
 	return true;
 }
 
 /*
  * In interrupt context (curthread is the interrupted thread): does the interrupted thread hold
- * l shared? Read from its own records, which only it writes, and it is off this CPU's stack
- * until the interrupt returns. rw read holds are in its non-sleepable record (held shared or
- * not tracked any more: yes); sx shared holds are only counted per thread, so any sx shared
- * hold counts. Not seen: a hold whose CAS is done and whose record is not written yet (the
- * few instructions between the two in the acquisitions).
+ * l shared? Read from its held-locks stack, which only it writes, and it is off this CPU's
+ * stack until the interrupt returns (holds below the recorded ones count as yes). Not seen: a
+ * hold whose CAS is done and whose record is not written yet (the few instructions between
+ * the two in the acquisitions).
  */
-bool interrupted_holds_shared(const SharedLockKind &k, const SharedLock *l)
+bool interrupted_holds_shared(const SharedLock *l)
 {
-	const ThreadState *t = td_peek_in_thread();
-	if (!t || t->*k.shared_holds <= 0)
-		return false;
-	if (k.sleepable)
-		return true;
-	int n = t->nosleep_count;
-	if (n > ThreadState::kHeldTrack)
-		return true;
-	for (int i = 0; i < n; i++)
-		if (t->nosleep_held[i] == &l->lo)
-			return true;
-	return false;
+	return holds_shared(td_peek_in_thread(), l);
 }
 
 /*
@@ -346,9 +335,10 @@ BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool 
 		       "%s in an interrupt that interrupted the lock's owner (counted as a "
 		       "recursion of the owner's hold)", op);
 		recursion_add(l);
+		lock_event_acquired(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
 		return 0;
 	}
-	if (exclusive && sharers(v) > 0 && interrupted_holds_shared(k, l)) {
+	if (exclusive && sharers(v) > 0 && interrupted_holds_shared(l)) {
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
 		       "%s in an interrupt that interrupted a thread holding it shared: it can "
 		       "never be granted; taken shared instead (no exclusion from readers)", op);
@@ -357,7 +347,11 @@ BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool 
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
 		       "%s in interrupt context (%s locks may block)", op, k.name);
 	}
-	return spin_acquire(l, v, exclusive, op, file, line);
+	int error = spin_acquire(l, v, exclusive, op, file, line);
+	if (error == 0)	/* no thread record in an interrupt: the event only */
+		held_acquired(nullptr, &l->lo, k.type, exclusive ? kExclusiveHold : kSharedHold, 0,
+			      file, line);
+	return error;
 }
 
 BSDSYNC_COLD void report_destroyed_while_waiting(SharedLock *l, const char *op,
@@ -500,18 +494,23 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		return 0;
 	}
 	bool spun_on_readers = false;
+	bool contended = false;
 	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & ~kWaiters) == kUnlocked) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
 			 * waiters when it releases (a woken writer competes like any arrival). */
 			if (cas_acquire(&l->word, &v, me | (v & kWaiters))) {
-				exclusive_acquired(k, &l->lo);
+				exclusive_acquired(k, td_self(), l, 0, file, line);
 				if ((v & kWaiters) && propagates(k))
 					prio_claim(l, l);	/* inherit the queued waiters' */
 				return 0;
 			}
 			continue;
+		}
+		if (!contended) {
+			contended = true;
+			lock_contended(&l->lo, k.type, kExclusiveHold, file, line);
 		}
 		if (int go = before_waiting(k, l, v, giant, op, file, line)) {
 			if (go == kRetry)
@@ -553,18 +552,24 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 		return BSDSYNC_EDEADLK;
 	}
 	/* A thread that already holds a shared lock of this kind passes waiting writers: it
-	 * may be recursing, and waiting behind a writer that waits for it would deadlock. */
+	 * may be recursing, and waiting behind a writer that waits for it would deadlock
+	 * (FreeBSD: td_rw_rlocks / td_sx_slocks nonzero). */
 	ThreadState *t = td_self();
-	const bool holds_shared = t && t->*k.shared_holds > 0;
-	const uintptr stops = holds_shared ? 0 : kExclusiveWaiters | kWriteSpinner;
+	const bool passes = t && held_any(t, k.type, kSharedHold);
+	const uintptr stops = passes ? 0 : kExclusiveWaiters | kWriteSpinner;
+	bool contended = false;
 	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & kShared) && !(v & stops)) {
 			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
-				shared_acquired(k, &l->lo);
+				shared_acquired(k, t, l, 0, file, line);
 				return 0;
 			}
 			continue;
+		}
+		if (!contended) {
+			contended = true;
+			lock_contended(&l->lo, k.type, kSharedHold, file, line);
 		}
 		if (int go = before_waiting(k, l, v, giant, op, file, line)) {
 			if (go == kRetry)
@@ -604,7 +609,7 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		     int line)
 {
 	uintptr v = load_relaxed(&l->word);
-	if (unlikely(bsdsync_in_interrupt()) && sharers(v) > 0 && interrupted_holds_shared(k, l)) {
+	if (unlikely(bsdsync_in_interrupt()) && sharers(v) > 0 && interrupted_holds_shared(l)) {
 		/* The pair of an exclusive acquisition that lock_in_interrupt turned into a
 		 * shared hold (and reported): give that hold back. (An interrupt's xunlock
 		 * without that acquisition, a misuse, cannot be told apart from it here.) */
@@ -617,9 +622,11 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 			       : sharers(v) ? "held shared, not exclusively" : "that is not held");
 		return;
 	}
-	if (unrecurse(l))
+	if (unrecurse(l)) {
+		lock_event_released(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
 		return;
-	exclusive_released(k, &l->lo);
+	}
+	exclusive_released(k, td_peek(), l, file, line);
 
 	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. */
 	WakeList later;
@@ -642,8 +649,11 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 {
 	uintptr v = load_relaxed(&l->word);
 	ThreadState *t = td_self();
-	if (unlikely(!t && owner_of(v) == self() && bsdsync_in_interrupt()) && unrecurse(l))
-		return;	/* an interrupt's shared acquisition that recursed its owner's hold */
+	if (unlikely(!t && owner_of(v) == self() && bsdsync_in_interrupt()) && unrecurse(l)) {
+		/* an interrupt's shared acquisition that recursed its owner's hold */
+		lock_event_released(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
+		return;
+	}
 	if (!(v & kShared) || sharers(v) == 0) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line, "%s of a %s lock %s", op,
 		       k.name, owner_of(v) == self() ? "the thread holds exclusively"
@@ -651,9 +661,9 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 					     : "that is not held");
 		return;
 	}
-	if (t && t->*k.shared_holds <= 0) {
+	if (t && !holds_shared(t, l)) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
-		       "%s by a thread that holds no shared %s lock", op, k.name);
+		       "%s of a %s lock the thread does not hold shared", op, k.name);
 		return;
 	}
 	for (;;) {
@@ -684,7 +694,7 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		if (done)
 			break;
 	}
-	shared_released(k, t, &l->lo);
+	shared_released(k, t, l, file, line);
 }
 
 int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
@@ -696,7 +706,7 @@ int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const c
 	uintptr v = load_relaxed(&l->word);
 	while ((v & ~kWaiters) == kUnlocked) {
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
-			exclusive_acquired(k, &l->lo);
+			exclusive_acquired(k, td_self(), l, BSDSYNC_LE_TRY, file, line);
 			if ((v & kWaiters) && propagates(k))
 				prio_claim(l, l);
 			return 1;
@@ -720,7 +730,7 @@ int sl_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const c
 	uintptr v = load_relaxed(&l->word);
 	while (v & kShared) {
 		if (cas_acquire(&l->word, &v, v + kOneSharer)) {
-			shared_acquired(k, &l->lo);
+			shared_acquired(k, td_self(), l, BSDSYNC_LE_TRY, file, line);
 			return 1;
 		}
 	}
@@ -734,7 +744,7 @@ int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const
 		return 0;
 	uintptr v = load_relaxed(&l->word);
 	ThreadState *t = td_self();
-	if (!(v & kShared) || sharers(v) == 0 || (t && t->*k.shared_holds <= 0)) {
+	if (!(v & kShared) || sharers(v) == 0 || (t && !holds_shared(t, l))) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
 		       "%s of a %s lock the thread does not hold shared", op, k.name);
 		return 0;
@@ -742,8 +752,9 @@ int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const
 	/* Only the sole shared hold becomes the owner; the waiter bits stay as they are. */
 	while (sharers(v) == 1) {
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
-			if (t)
-				t->*k.shared_holds -= 1;	/* the same nosleep record stays */
+			/* FreeBSD WITNESS_UPGRADE: the shared hold is now the exclusive one. */
+			shared_released(k, t, l, file, line);
+			exclusive_acquired(k, t, l, BSDSYNC_LE_TRY, file, line);
 			if ((v & kWaiters) && propagates(k))
 				prio_claim(l, l);
 			return 1;
@@ -768,8 +779,10 @@ void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const 
 		       "%s of a recursed %s lock: it stays held exclusively", op, k.name);
 		return;
 	}
-	if (ThreadState *t = td_self())
-		t->*k.shared_holds += 1;	/* the same nosleep record stays */
+	/* FreeBSD WITNESS_DOWNGRADE: the exclusive hold is now a shared one. */
+	ThreadState *td = td_self();
+	exclusive_released(k, td, l, file, line);
+	shared_acquired(k, td, l, 0, file, line);
 	uintptr expect = self();
 	/* Release: our exclusive section is over for the readers that now enter. */
 	if (cas_release(&l->word, &expect, kUnlocked + kOneSharer))
@@ -832,9 +845,9 @@ void sl_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const ch
 }
 
 /*
- * FreeBSD's _sx_assert/__rw_assert without witness: LOCKED/SLOCKED need the lock held (shared,
- * or exclusively by the caller; SLOCKED: shared only), and bsdsync also needs the caller to
- * hold some shared lock of the kind for a shared hold to count as its own; XLOCKED needs the
+ * FreeBSD's _sx_assert/__rw_assert with witness: LOCKED/SLOCKED need the lock held (shared,
+ * or exclusively by the caller; SLOCKED: shared only), and a shared hold must be the caller's
+ * (in its held-locks stack); XLOCKED needs the
  * caller as owner; the recursion flags are checked on exclusive holds; UNLOCKED fails if the
  * caller holds it exclusively (shared holders are anonymous).
  */
@@ -844,7 +857,7 @@ void sl_assert(const SharedLockKind &k, const SharedLock *l, int what, const cha
 	uintptr v = load_relaxed(&l->word);
 	bool mine = owner_of(v) == self();
 	ThreadState *t = td_self();
-	bool any_shared_mine = !t || t->*k.shared_holds > 0;
+	bool shared_mine = !t || holds_shared(t, l);
 	const char *fail = nullptr;
 
 	switch (what) {
@@ -857,7 +870,7 @@ void sl_assert(const SharedLockKind &k, const SharedLock *l, int what, const cha
 		if (v == kUnlocked || sharers(v) == 0) {
 			if (!mine || (what & LA_SLOCKED))
 				fail = (what & LA_SLOCKED) ? "not share-locked" : "not locked";
-		} else if (!any_shared_mine) {
+		} else if (!shared_mine) {
 			fail = "share-locked, but not by this thread";
 		}
 		if (!fail && mine) {
@@ -907,7 +920,7 @@ bool sl_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how, con
 		return true;
 	}
 	ThreadState *t = td_self();
-	if (sharers(v) > 0 && (!t || t->*k.shared_holds > 0)) {
+	if (sharers(v) > 0 && (!t || holds_shared(t, l))) {
 		*how = 1;
 		sl_sunlock(k, l, "sleep", file, line);
 		return true;
@@ -934,8 +947,7 @@ bool sl_class_owned(const SharedLockKind &k, const lock_object *lo)
 	uintptr v = load_relaxed(&l->word);
 	if (owner_of(v) == self())
 		return true;
-	ThreadState *t = td_self();
-	return sharers(v) > 0 && t && t->*k.shared_holds > 0;
+	return sharers(v) > 0 && holds_shared(td_self(), l);
 }
 
 } // namespace bsdsync::fbsd

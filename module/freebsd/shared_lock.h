@@ -3,9 +3,10 @@
  * slow paths (shared_lock.cpp explains the word and every transition). What differs between
  * the two is a SharedLockKind: where waiters block (sx: sleep queues, rw: turnstiles),
  * whether the lock may be held across a sleep (sx) or is recorded as non-sleepable while held
- * (rw), how a plain wait blocks, whether Giant is dropped while waiting, and which per-thread
- * shared-hold counter lets a thread that already holds a shared lock of the kind pass waiting
- * writers (FreeBSD td_sx_slocks / td_rw_rlocks).
+ * (rw), how a plain wait blocks, whether Giant is dropped while waiting, and the core lock
+ * type its holds are recorded under in the thread's held-locks stack (a thread that already
+ * holds a shared lock of the kind passes waiting writers: FreeBSD td_sx_slocks /
+ * td_rw_rlocks, here a query of that stack).
  *
  * The fast paths are inline here (one CAS each, plus the per-thread bookkeeping); everything
  * else is out of line in shared_lock.cpp.
@@ -39,7 +40,7 @@ struct SharedLockKind {
 	bool sleepable;			/* sx: may sleep holding it; taking it may sleep */
 	bool drop_giant;		/* sx: Giant is released while waiting (spin or block) */
 	bsdsync_block_state block_state;	/* how a wait that ignores signals blocks */
-	int ThreadState::*shared_holds;	/* sx_slocks / rw_rlocks */
+	const LockType *type;		/* lock_type_sx / lock_type_rw */
 };
 
 extern const SharedLockKind sx_kind;
@@ -73,34 +74,38 @@ inline bool readable(uintptr v)
 } // namespace sl
 
 /* ---- per-thread bookkeeping (never touches the lock) ---------------------------------- */
+/* Every hold, shared or exclusive, is recorded in the thread's held-locks stack with its
+ * lock events (core/thread.h); `t` may be null (interrupt context: the event only). Shared
+ * holds are one record per acquisition; exclusive holds one record, recursions are events. */
 
-inline void shared_acquired(const SharedLockKind &k, const lock_object *lo)
+constexpr HoldMode kSharedHold = HoldMode::Shared;
+constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
+
+inline void shared_acquired(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
+			    unsigned flags, const char *file, int line)
 {
-	if (ThreadState *t = td_self()) {
-		t->*k.shared_holds += 1;
-		if (!k.sleepable)
-			nosleep_push(t, lo);
-	}
+	held_acquired(t, &l->lo, k.type, kSharedHold, flags, file, line);
 }
-inline void shared_released(const SharedLockKind &k, ThreadState *t, const lock_object *lo)
+inline bool shared_released(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
+			    const char *file, int line)
 {
-	if (t) {
-		t->*k.shared_holds -= 1;
-		if (!k.sleepable)
-			nosleep_pop(t, lo);
-	}
+	return held_released(t, &l->lo, k.type, kSharedHold, file, line);
 }
-inline void exclusive_acquired(const SharedLockKind &k, const lock_object *lo)
+inline void exclusive_acquired(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
+			       unsigned flags, const char *file, int line)
 {
-	if (!k.sleepable)
-		if (ThreadState *t = td_self())
-			nosleep_push(t, lo);
+	held_acquired(t, &l->lo, k.type, kExclusiveHold, flags, file, line);
 }
-inline void exclusive_released(const SharedLockKind &k, const lock_object *lo)
+inline void exclusive_released(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
+			       const char *file, int line)
 {
-	if (!k.sleepable)
-		if (ThreadState *t = td_peek())
-			nosleep_pop(t, lo);
+	held_released(t, &l->lo, k.type, kExclusiveHold, file, line);
+}
+/* Does the current thread (t) hold l shared? Holds below the recorded ones count as yes. */
+inline bool holds_shared(const ThreadState *t, const SharedLock *l)
+{
+	bool unrecorded;
+	return t && (held_count(t, &l->lo, kSharedHold, &unrecorded) > 0 || unrecorded);
 }
 
 /* ---- the out-of-line parts (shared_lock.cpp) ------------------------------------------ */
@@ -161,10 +166,9 @@ inline bool sl_live(const SharedLockKind &k, const SharedLock *l, const char *op
 }
 
 /*
- * The acquisitions test once for interrupt context (the slow path reports it and spins),
- * then look the thread's state up once for everything: the sleepable kind's may-sleep check
- * (one test of the thread's non-sleepable count), the shared-hold counter and the
- * non-sleepable record. A thread that holds a non-sleepable lock (a report to make), or has
+ * The acquisitions send ACQUIRING, test once for interrupt context (the slow path reports
+ * it and spins), then look the thread's record up once for everything: the sleepable kind's
+ * may-sleep check (one test of the thread's non-sleepable count) and the held-lock record. A thread that holds a non-sleepable lock (a report to make), or has
  * no state yet (to create), goes out of line at once (sl_lock_checked), so that the fast
  * paths make no call but tail calls.
  */
@@ -173,16 +177,16 @@ inline int sl_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible, 
 {
 	if (unlikely(!sl_ok(k, l)))
 		return sl_refuse(k, l, op, file, line);
+	lock_acquiring(&l->lo, k.type, kExclusiveHold, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return sl_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
 	ThreadState *t = td_peek_in_thread();
-	if (unlikely(!t || (k.sleepable && t->nosleep_count > 0)))
+	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
 		return sl_lock_checked(k, l, true, interruptible, op, file, line);
 	uintptr v = sl::kUnlocked;
 	/* Acquire: pairs with the release of the previous holder's unlock. */
 	if (likely(cas_acquire(&l->word, &v, sl::self()))) {
-		if (!k.sleepable)
-			nosleep_push(t, &l->lo);
+		exclusive_acquired(k, t, l, 0, file, line);
 		return 0;
 	}
 	return sl_xlock_slow(k, l, v, interruptible, op, file, line);
@@ -193,19 +197,18 @@ inline int sl_slock(const SharedLockKind &k, SharedLock *l, bool interruptible, 
 {
 	if (unlikely(!sl_ok(k, l)))
 		return sl_refuse(k, l, op, file, line);
+	lock_acquiring(&l->lo, k.type, kSharedHold, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return sl_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
 	ThreadState *t = td_peek_in_thread();
-	if (unlikely(!t || (k.sleepable && t->nosleep_count > 0)))
+	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
 		return sl_lock_checked(k, l, false, interruptible, op, file, line);
 	uintptr v = load_relaxed(&l->word);
 	/* Acquire: pairs with the release of the last writer's unlock or downgrade. Another
 	 * reader's CAS in between only changes the count: retry while readable. */
 	while (likely(sl::readable(v))) {
 		if (likely(cas_acquire(&l->word, &v, v + sl::kOneSharer))) {
-			t->*k.shared_holds += 1;
-			if (!k.sleepable)
-				nosleep_push(t, &l->lo);
+			shared_acquired(k, t, l, 0, file, line);
 			return 0;
 		}
 	}
@@ -225,7 +228,7 @@ __attribute__((always_inline)) inline void sl_xunlock(const SharedLockKind &k, S
 	 * after it only uses the lock's address as a key, never the lock's memory (which the
 	 * next owner may already have freed). */
 	if (likely(cas_release(&l->word, &v, sl::kUnlocked))) {
-		exclusive_released(k, &l->lo);
+		exclusive_released(k, td_peek(), l, file, line);
 		return;
 	}
 	sl_xunlock_slow(k, l, op, file, line);
@@ -241,9 +244,11 @@ __attribute__((always_inline)) inline void sl_sunlock(const SharedLockKind &k, S
 	ThreadState *t = td_peek();
 	uintptr v = load_relaxed(&l->word);
 	/* Not the last reader: one fewer. The last one without waiters: unlocked. Anything else
-	 * (waiters to wake, a spinning writer's bit to clear, a thread holding no shared lock)
-	 * is the slow path. Another reader's CAS in between: retry. */
-	if (likely(t && t->*k.shared_holds > 0)) {
+	 * (waiters to wake, a spinning writer's bit to clear, a hold that is not the thread's
+	 * newest record, or no hold at all) is the slow path. Another reader's CAS in between:
+	 * retry. The record goes first (as the hold it stands for is ending), and comes back if
+	 * the fast path does not release. */
+	if (likely(t && held_pop_top(t, &l->lo, kSharedHold))) {
 		while (likely(v & sl::kShared)) {
 			uintptr nv;
 			if (sl::sharers(v) > 1)
@@ -254,10 +259,11 @@ __attribute__((always_inline)) inline void sl_sunlock(const SharedLockKind &k, S
 				break;
 			/* Release: pairs with the acquire of the next writer. */
 			if (likely(cas_release(&l->word, &v, nv))) {
-				shared_released(k, t, &l->lo);
+				lock_event_released(&l->lo, k.type, kSharedHold, 0, file, line);
 				return;
 			}
 		}
+		held_unpop(t, &l->lo, k.type, kSharedHold);	/* the slow path removes it */
 	}
 	sl_sunlock_slow(k, l, op, file, line);
 }

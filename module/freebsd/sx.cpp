@@ -12,7 +12,7 @@ namespace bsdsync::fbsd {
 
 constinit const SharedLockKind sx_kind = {
 	"sx", BSDSYNC_CLASS_SX, &sleep_queues, true, true, BSDSYNC_BLOCK_IDLE,
-	&ThreadState::sx_slocks,
+	&lock_type_sx,
 };
 
 namespace {
@@ -37,7 +37,7 @@ static bool sx_class_owned(const lock_object *lo)
 }
 
 constinit const LockClass lock_class_sx = {
-	"sx", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE | LC_UPGRADABLE,
+	"sx", LC_SLEEPLOCK | LC_SLEEPABLE | LC_RECURSABLE | LC_UPGRADABLE, &lock_type_sx,
 	sx_class_unlock, sx_class_lock, sx_class_owned,
 };
 

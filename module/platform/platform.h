@@ -357,6 +357,48 @@ int bsdsync_cpu_next_possible(int cpu);
  */
 void bsdsync_synchronize_cpus(void);
 
+/* ---- the lock-event switch ------------------------------------------------------------ */
+/*
+ * bsdsync_lock_events_on(): nonzero while something consumes lock events (a checker, a
+ * test: core/lock_events.h). Every lock operation reads it, so it must cost nothing when off:
+ * where the kernel has jump labels (x86-64 with CONFIG_JUMP_LABEL: every kernel bsdsync
+ * builds for) it is one 5-byte no-op instruction, which the kernel's static-key machinery
+ * patches into a jump while the switch is on (the entry below is in the kernel's
+ * __jump_table format: code and target as 32-bit offsets, then the key's offset with the
+ * default branch in bit 0, here 0: off, likely not taken). Without jump labels, one load of
+ * a flag. bsdsync_lock_events_switch() turns it on or off; it may sleep (thread context only,
+ * serialised by the caller) and returns with every CPU's code patched.
+ */
+#if BSDSYNC_JUMP_LABEL
+#ifndef BSDSYNC_PLATFORM_SWITCH_IMPL
+extern char bsdsync_lock_events_key[];	/* a struct static_key_false (module/platform/switch.c) */
+#endif
+static inline __attribute__((always_inline)) int bsdsync_lock_events_on(void)
+{
+	__asm__ goto("1: .byte 0x0f,0x1f,0x44,0x00,0x00\n\t"
+		     ".pushsection __jump_table, \"aw\"\n\t"
+		     ".balign 8\n\t"
+		     ".long 1b - ., %l[on] - .\n\t"
+		     ".quad %c0 - .\n\t"
+		     ".popsection"
+		     : : "i"(&bsdsync_lock_events_key) : : on);
+	return 0;
+on:
+	return 1;
+}
+#else
+extern int bsdsync_lock_events_flag;
+static inline int bsdsync_lock_events_on(void)
+{
+	return __builtin_expect(__atomic_load_n(&bsdsync_lock_events_flag, __ATOMIC_RELAXED), 0);
+}
+#endif
+void bsdsync_lock_events_switch(int on);
+/* One sleeping lock for the core's configuration changes (attaching lock-event sinks...):
+ * thread context only, never taken by a lock operation. */
+void bsdsync_config_lock(void);
+void bsdsync_config_unlock(void);
+
 /* ---- per-thread state ------------------------------------------------------------------ */
 /*
  * BSDSYNC_TD_STATE_BYTES of zeroed storage per thread, owned by the core (struct
@@ -370,7 +412,7 @@ void bsdsync_synchronize_cpus(void);
  * instruction, the platform calls bsdsync_td_released() (the core zeroes the state), then
  * recycles the record (module/platform/thread.c).
  */
-#define BSDSYNC_TD_STATE_BYTES 512
+#define BSDSYNC_TD_STATE_BYTES 1024
 #define BSDSYNC_TD_BITS 10
 struct bsdsync_td_record {
 	struct thread *task;			/* owner, or NULL when free for reuse */
