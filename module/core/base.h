@@ -19,6 +19,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define BSDSYNC_COLD __attribute__((cold, noinline))
 #define BSDSYNC_NOINLINE __attribute__((noinline))
+#define BSDSYNC_ALWAYS_INLINE inline __attribute__((always_inline))
 #define BSDSYNC_CACHELINE 64
 
 namespace bsdsync {

@@ -30,33 +30,40 @@ enum class HoldMode : unsigned char {
 BSDSYNC_COLD void lock_event_emit(unsigned kind, const void *lock, const LockType *type,
 				  unsigned flags, const char *file, int line);
 
-inline bool lock_events_on() { return __builtin_expect(bsdsync_lock_events_on(), 0); }
+/* Always inline (also in -Os kernels): the switch must be the no-op at the call site, not a
+ * call to a function that holds it. */
+BSDSYNC_ALWAYS_INLINE bool lock_events_on()
+{
+	return __builtin_expect(bsdsync_lock_events_on(), 0);
+}
 
-inline void lock_event(unsigned kind, const void *lock, const LockType *type, unsigned flags,
-		       const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void lock_event(unsigned kind, const void *lock, const LockType *type,
+				      unsigned flags, const char *file, int line)
 {
 	if (lock_events_on())
 		lock_event_emit(kind, lock, type, flags, file, line);
 }
-inline void lock_acquiring(const void *lock, const LockType *type, HoldMode mode,
-			   const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void lock_acquiring(const void *lock, const LockType *type, HoldMode mode,
+					  const char *file, int line)
 {
 	lock_event(BSDSYNC_LE_ACQUIRING, lock, type, (unsigned)mode, file, line);
 }
-inline void lock_contended(const void *lock, const LockType *type, HoldMode mode,
-			   const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void lock_contended(const void *lock, const LockType *type, HoldMode mode,
+					  const char *file, int line)
 {
 	lock_event(BSDSYNC_LE_CONTENDED, lock, type, (unsigned)mode, file, line);
 }
 /* For holds that keep no thread record (spin locks, interrupt context, recursions):
  * `flags` adds BSDSYNC_LE_TRY / BSDSYNC_LE_RECURSE to the mode. */
-inline void lock_event_acquired(const void *lock, const LockType *type, HoldMode mode,
-				unsigned flags, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void lock_event_acquired(const void *lock, const LockType *type,
+					       HoldMode mode, unsigned flags, const char *file,
+					       int line)
 {
 	lock_event(BSDSYNC_LE_ACQUIRED, lock, type, (unsigned)mode | flags, file, line);
 }
-inline void lock_event_released(const void *lock, const LockType *type, HoldMode mode,
-				unsigned flags, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void lock_event_released(const void *lock, const LockType *type,
+					       HoldMode mode, unsigned flags, const char *file,
+					       int line)
 {
 	lock_event(BSDSYNC_LE_RELEASED, lock, type, (unsigned)mode | flags, file, line);
 }
