@@ -24,15 +24,15 @@ inline const SharedLock *as_sl(const struct rwlock *rw)
 
 static bool rw_class_unlock(lock_object *lo, uintptr *how, const char *file, int line)
 {
-	return sl_class_unlock(rw_kind, lo, how, file, line);
+	return shared_lock_class_unlock(rw_kind, lo, how, file, line);
 }
 static void rw_class_lock(lock_object *lo, uintptr how, const char *file, int line)
 {
-	sl_class_lock(rw_kind, lo, how, file, line);
+	shared_lock_class_lock(rw_kind, lo, how, file, line);
 }
 static bool rw_class_owned(const lock_object *lo)
 {
-	return sl_class_owned(rw_kind, lo);
+	return shared_lock_class_owned(rw_kind, lo);
 }
 
 constinit const LockClass lock_class_rw = {
@@ -69,77 +69,77 @@ void fbsd_rw_init_flags(struct rwlock *rw, const char *name, int opts,
 		flags |= LO_QUIET;
 	if (opts & RW_NEW)
 		flags |= LO_NEW;
-	sl_init(rw_kind, as_sl(rw), name, flags, opts & RW_NEW, site);
+	shared_lock_init(rw_kind, as_sl(rw), name, flags, opts & RW_NEW, site);
 }
 
 void fbsd_rw_destroy(struct rwlock *rw, const char *file, int line)
 {
-	sl_destroy(rw_kind, as_sl(rw), "rw_destroy", file, line);
+	shared_lock_destroy(rw_kind, as_sl(rw), "rw_destroy", file, line);
 }
 
 void fbsd_rw_wlock(struct rwlock *rw, const char *file, int line)
 {
-	sl_xlock(rw_kind, as_sl(rw), false, "rw_wlock", file, line);
+	shared_lock_xlock(rw_kind, as_sl(rw), false, "rw_wlock", file, line);
 }
 
 void fbsd_rw_rlock(struct rwlock *rw, const char *file, int line)
 {
-	sl_slock(rw_kind, as_sl(rw), false, "rw_rlock", file, line);
+	shared_lock_slock(rw_kind, as_sl(rw), false, "rw_rlock", file, line);
 }
 
 int fbsd_rw_try_wlock(struct rwlock *rw, const char *file, int line)
 {
-	return sl_try_xlock(rw_kind, as_sl(rw), "rw_try_wlock", file, line);
+	return shared_lock_try_xlock(rw_kind, as_sl(rw), "rw_try_wlock", file, line);
 }
 
 int fbsd_rw_try_rlock(struct rwlock *rw, const char *file, int line)
 {
-	return sl_try_slock(rw_kind, as_sl(rw), "rw_try_rlock", file, line);
+	return shared_lock_try_slock(rw_kind, as_sl(rw), "rw_try_rlock", file, line);
 }
 
 void fbsd_rw_wunlock(struct rwlock *rw, const char *file, int line)
 {
-	sl_xunlock(rw_kind, as_sl(rw), "rw_wunlock", file, line);
+	shared_lock_xunlock(rw_kind, as_sl(rw), "rw_wunlock", file, line);
 }
 
 void fbsd_rw_runlock(struct rwlock *rw, const char *file, int line)
 {
-	sl_sunlock(rw_kind, as_sl(rw), "rw_runlock", file, line);
+	shared_lock_sunlock(rw_kind, as_sl(rw), "rw_runlock", file, line);
 }
 
 void fbsd_rw_unlock(struct rwlock *rw, const char *file, int line)
 {
-	sl_unlock(rw_kind, as_sl(rw), "rw_unlock", file, line);
+	shared_lock_unlock(rw_kind, as_sl(rw), "rw_unlock", file, line);
 }
 
 int fbsd_rw_try_upgrade(struct rwlock *rw, const char *file, int line)
 {
-	return sl_try_upgrade(rw_kind, as_sl(rw), "rw_try_upgrade", file, line);
+	return shared_lock_try_upgrade(rw_kind, as_sl(rw), "rw_try_upgrade", file, line);
 }
 
 void fbsd_rw_downgrade(struct rwlock *rw, const char *file, int line)
 {
-	sl_downgrade(rw_kind, as_sl(rw), "rw_downgrade", file, line);
+	shared_lock_downgrade(rw_kind, as_sl(rw), "rw_downgrade", file, line);
 }
 
 struct thread *fbsd_rw_wowner(const struct rwlock *rw)
 {
-	return sl_xholder(as_sl(rw));
+	return shared_lock_xholder(as_sl(rw));
 }
 
 int fbsd_rw_wowned(const struct rwlock *rw)
 {
-	return sl_xowned(as_sl(rw));
+	return shared_lock_xowned(as_sl(rw));
 }
 
 int fbsd_rw_recursed(const struct rwlock *rw)
 {
-	return sl_recursed(as_sl(rw));
+	return shared_lock_recursed(as_sl(rw));
 }
 
 void fbsd_rw_assert(const struct rwlock *rw, int what, const char *file, int line)
 {
-	sl_assert(rw_kind, as_sl(rw), what, "rw_assert", file, line);
+	shared_lock_assert(rw_kind, as_sl(rw), what, "rw_assert", file, line);
 }
 
 void fbsd_rw_sysinit(const void *arg)

@@ -93,7 +93,7 @@
 
 namespace bsdsync::fbsd {
 
-using namespace sl;
+using namespace lock_word;
 
 namespace {
 
@@ -212,7 +212,7 @@ inline bool propagates(const SharedLockKind &k) { return k.table == &turnstiles;
 
 /* block()'s results besides 0 and the errors: woken to compete for the lock again. */
 constexpr int kRetry = -1;
-/* The `woken` token of readers that sl_downgrade counted in as shared holders. */
+/* The `woken` token of readers that shared_lock_downgrade counted in as shared holders. */
 constexpr int kGranted = 2;
 
 /*
@@ -318,12 +318,12 @@ bool interrupted_holds_shared(const SharedLock *l)
  * interrupt returns:
  *  - exclusively: the interrupt gets a recursion level of the owner's hold, in either mode
  *    (the owner is off this CPU's stack: the interrupt has exclusion). Its xunlock or
- *    sunlock only counts it down (unrecurse; sl_sunlock_slow knows this case). Without it,
+ *    sunlock only counts it down (unrecurse; shared_lock_sunlock_slow knows this case). Without it,
  *    its xunlock's CAS, which expects `self()`, would release the owner's hold.
  *  - shared, and an exclusive hold is asked for: it can never be granted (spinning would
  *    lock the CPU up); the interrupt gets one more shared hold instead, which keeps writers
  *    out but not other readers (the report says so), and its xunlock (or unlock) gives that
- *    hold back (sl_xunlock_slow knows this case).
+ *    hold back (shared_lock_xunlock_slow knows this case).
  * Either way the interrupted thread's hold is as it was once the interrupt has unlocked.
  */
 BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool exclusive,
@@ -458,8 +458,8 @@ int wait_for_lock(const SharedLockKind &k, SharedLock *l, uintptr &v, WaitQueueI
 
 } // namespace
 
-bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
-	    int line)
+bool shared_lock_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
+		     int line)
 {
 	unsigned flags = load_relaxed(&l->lo.lo_flags);
 	if (load_relaxed(&l->word) == kDestroyed &&
@@ -475,15 +475,15 @@ bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op, const 
 	return false;
 }
 
-int sl_refuse(const SharedLockKind &k, const SharedLock *l, const char *op, const char *file,
-	      int line)
+int shared_lock_refuse(const SharedLockKind &k, const SharedLock *l, const char *op,
+		       const char *file, int line)
 {
-	sl_bad(k, l, op, file, line);
+	shared_lock_bad(k, l, op, file, line);
 	return BSDSYNC_EINVAL;
 }
 
-int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
-		  const char *op, const char *file, int line)
+int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
+			   const char *op, const char *file, int line)
 {
 	const uintptr me = self();
 
@@ -538,8 +538,8 @@ int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 	}
 }
 
-int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
-		  const char *op, const char *file, int line)
+int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
+			   const char *op, const char *file, int line)
 {
 	const uintptr me = self();
 
@@ -595,25 +595,25 @@ int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interr
 	}
 }
 
-int sl_lock_checked(const SharedLockKind &k, SharedLock *l, bool exclusive, bool interruptible,
-		    const char *op, const char *file, int line)
+int shared_lock_acquire_checked(const SharedLockKind &k, SharedLock *l, bool exclusive,
+				bool interruptible, const char *op, const char *file, int line)
 {
 	if (k.sleepable)
 		check_may_sleep_with_locks(nullptr, op, file, line);
 	uintptr v = load_relaxed(&l->word);
-	return exclusive ? sl_xlock_slow(k, l, v, interruptible, op, file, line)
-			 : sl_slock_slow(k, l, v, interruptible, op, file, line);
+	return exclusive ? shared_lock_xlock_slow(k, l, v, interruptible, op, file, line)
+			 : shared_lock_slock_slow(k, l, v, interruptible, op, file, line);
 }
 
-void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		     int line)
+void shared_lock_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op,
+			      const char *file, int line)
 {
 	uintptr v = load_relaxed(&l->word);
 	if (unlikely(bsdsync_in_interrupt()) && sharers(v) > 0 && interrupted_holds_shared(l)) {
 		/* The pair of an exclusive acquisition that lock_in_interrupt turned into a
 		 * shared hold (and reported): give that hold back. (An interrupt's xunlock
 		 * without that acquisition, a misuse, cannot be told apart from it here.) */
-		sl_sunlock_slow(k, l, op, file, line);
+		shared_lock_sunlock_slow(k, l, op, file, line);
 		return;
 	}
 	if (owner_of(v) != self()) {
@@ -644,8 +644,8 @@ void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 		prio_released(l);
 }
 
-void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		     int line)
+void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op,
+			      const char *file, int line)
 {
 	uintptr v = load_relaxed(&l->word);
 	ThreadState *t = td_self();
@@ -676,8 +676,8 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 			continue;
 		}
 		/* The last shared hold, waiter bits set: release and wake under the Guard.
-		 * Readers passing the waiting writer (see sl_slock_slow) may still change the
-		 * count, so CAS, and re-decide on failure. */
+		 * Readers passing the waiting writer (see shared_lock_slock_slow) may still
+		 * change the count, so CAS, and re-decide on failure. */
 		WakeList later;
 		WaitTable::Guard g(*k.table, l);
 		v = load_relaxed(&l->word);
@@ -697,12 +697,13 @@ void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, con
 	shared_released(k, t, l, file, line);
 }
 
-int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		 int line)
+int shared_lock_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			  int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
+	if (unlikely(!shared_lock_live(k, l, op, file, line)))
 		return 0;
-	/* Free, maybe with waiter bits (woken waiters not yet back): kept, as sl_xlock_slow. */
+	/* Free, maybe with waiter bits (woken waiters not yet back): kept, as in
+	 * shared_lock_xlock_slow. */
 	uintptr v = load_relaxed(&l->word);
 	while ((v & ~kWaiters) == kUnlocked) {
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
@@ -720,10 +721,10 @@ int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const c
 	return 0;
 }
 
-int sl_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		 int line)
+int shared_lock_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			  int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
+	if (unlikely(!shared_lock_live(k, l, op, file, line)))
 		return 0;
 	/* Any shared-mode lock, waiting writers or not (FreeBSD: a try never waits, so it cannot
 	 * starve anyone). */
@@ -737,10 +738,10 @@ int sl_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const c
 	return 0;
 }
 
-int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		   int line)
+int shared_lock_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op,
+			    const char *file, int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
+	if (unlikely(!shared_lock_live(k, l, op, file, line)))
 		return 0;
 	uintptr v = load_relaxed(&l->word);
 	ThreadState *t = td_self();
@@ -763,10 +764,10 @@ int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const
 	return 0;
 }
 
-void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		  int line)
+void shared_lock_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			   int line)
 {
-	if (unlikely(!sl_live(k, l, op, file, line)))
+	if (unlikely(!shared_lock_live(k, l, op, file, line)))
 		return;
 	uintptr v = load_relaxed(&l->word);
 	if (owner_of(v) != self()) {
@@ -804,8 +805,8 @@ void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const 
 		prio_released(l);
 }
 
-void sl_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned lo_flags,
-	     bool is_new, const bsdsync_lock_site *site)
+void shared_lock_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned lo_flags,
+		      bool is_new, const bsdsync_lock_site *site)
 {
 	lock_object *lo = &l->lo;
 	if (!is_new && (load_relaxed(&lo->lo_flags) & LO_INITIALIZED)) {
@@ -822,8 +823,8 @@ void sl_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned 
 	lock_init(lo, k.class_index, name, lo_flags, site);
 }
 
-void sl_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		int line)
+void shared_lock_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			 int line)
 {
 	lock_object *lo = &l->lo;
 	uintptr v = load_relaxed(&l->word);
@@ -851,8 +852,8 @@ void sl_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const ch
  * caller as owner; the recursion flags are checked on exclusive holds; UNLOCKED fails if the
  * caller holds it exclusively (shared holders are anonymous).
  */
-void sl_assert(const SharedLockKind &k, const SharedLock *l, int what, const char *op,
-	       const char *file, int line)
+void shared_lock_assert(const SharedLockKind &k, const SharedLock *l, int what, const char *op,
+			const char *file, int line)
 {
 	uintptr v = load_relaxed(&l->word);
 	bool mine = owner_of(v) == self();
@@ -903,8 +904,8 @@ void sl_assert(const SharedLockKind &k, const SharedLock *l, int what, const cha
 		report(BSDSYNC_RULE_ASSERTION, subj(l), file, line, "%s failed: lock %s", op, fail);
 }
 
-bool sl_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how, const char *file,
-		     int line)
+bool shared_lock_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how,
+			      const char *file, int line)
 {
 	SharedLock *l = reinterpret_cast<SharedLock *>(lo);
 	uintptr v = load_relaxed(&l->word);
@@ -916,13 +917,13 @@ bool sl_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how, con
 			return false;
 		}
 		*how = 0;
-		sl_xunlock(k, l, "sleep", file, line);
+		shared_lock_xunlock(k, l, "sleep", file, line);
 		return true;
 	}
 	ThreadState *t = td_self();
 	if (sharers(v) > 0 && (!t || holds_shared(t, l))) {
 		*how = 1;
-		sl_sunlock(k, l, "sleep", file, line);
+		shared_lock_sunlock(k, l, "sleep", file, line);
 		return true;
 	}
 	report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
@@ -930,18 +931,19 @@ bool sl_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how, con
 	return false;
 }
 
-void sl_class_lock(const SharedLockKind &k, lock_object *lo, uintptr how, const char *file,
-		   int line)
+void shared_lock_class_lock(const SharedLockKind &k, lock_object *lo, uintptr how, const char *file,
+			    int line)
 {
-	/* Not through sl_xlock/sl_slock: the sleep already made the may-sleep check. */
+	/* Not through shared_lock_xlock/shared_lock_slock: the sleep already made the
+	 * may-sleep check. */
 	SharedLock *l = reinterpret_cast<SharedLock *>(lo);
 	if (how)
-		sl_slock_slow(k, l, load_relaxed(&l->word), false, "sleep", file, line);
+		shared_lock_slock_slow(k, l, load_relaxed(&l->word), false, "sleep", file, line);
 	else
-		sl_xlock_slow(k, l, load_relaxed(&l->word), false, "sleep", file, line);
+		shared_lock_xlock_slow(k, l, load_relaxed(&l->word), false, "sleep", file, line);
 }
 
-bool sl_class_owned(const SharedLockKind &k, const lock_object *lo)
+bool shared_lock_class_owned(const SharedLockKind &k, const lock_object *lo)
 {
 	const SharedLock *l = reinterpret_cast<const SharedLock *>(lo);
 	uintptr v = load_relaxed(&l->word);

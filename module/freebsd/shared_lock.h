@@ -46,7 +46,7 @@ struct SharedLockKind {
 extern const SharedLockKind sx_kind;
 extern const SharedLockKind rw_kind;
 
-namespace sl {
+namespace lock_word {
 
 constexpr uintptr kShared = BSDSYNC_SL_SHARED;
 constexpr uintptr kSharedWaiters = BSDSYNC_SL_SHARED_WAITERS;
@@ -71,7 +71,7 @@ inline bool readable(uintptr v)
 	return (v & (kShared | kExclusiveWaiters | kWriteSpinner)) == kShared;
 }
 
-} // namespace sl
+} // namespace lock_word
 
 /* ---- per-thread bookkeeping (never touches the lock) ---------------------------------- */
 /* Every hold, shared or exclusive, is recorded in the thread's held-locks stack with its
@@ -110,135 +110,138 @@ inline bool holds_shared(const ThreadState *t, const SharedLock *l)
 
 /* ---- the out-of-line parts (shared_lock.cpp) ------------------------------------------ */
 
-BSDSYNC_COLD bool sl_bad(const SharedLockKind &k, const SharedLock *l, const char *op,
-			 const char *file, int line);
-/* sl_bad, for an acquisition: its result (EINVAL). */
-BSDSYNC_COLD int sl_refuse(const SharedLockKind &k, const SharedLock *l, const char *op,
-			   const char *file, int line);
-int sl_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
-		  const char *op, const char *file, int line);
-int sl_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
-		  const char *op, const char *file, int line);
+BSDSYNC_COLD bool shared_lock_bad(const SharedLockKind &k, const SharedLock *l, const char *op,
+				  const char *file, int line);
+/* shared_lock_bad, for an acquisition: its result (EINVAL). */
+BSDSYNC_COLD int shared_lock_refuse(const SharedLockKind &k, const SharedLock *l, const char *op,
+				    const char *file, int line);
+int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
+			   const char *op, const char *file, int line);
+int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
+			   const char *op, const char *file, int line);
 /* An acquisition by a thread that holds a non-sleepable lock or has no state yet: the
  * may-sleep check (sleepable kinds), then the slow path does the whole acquisition. */
-int sl_lock_checked(const SharedLockKind &k, SharedLock *l, bool exclusive, bool interruptible,
-		    const char *op, const char *file, int line);
-void sl_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		     int line);
-void sl_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		     int line);
-int sl_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		 int line);
-int sl_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		 int line);
-int sl_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		   int line);
-void sl_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		  int line);
-void sl_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned lo_flags,
-	     bool is_new, const bsdsync_lock_site *site);
-void sl_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		int line);
-void sl_assert(const SharedLockKind &k, const SharedLock *l, int what, const char *op,
-	       const char *file, int line);
+int shared_lock_acquire_checked(const SharedLockKind &k, SharedLock *l, bool exclusive,
+				bool interruptible, const char *op, const char *file, int line);
+void shared_lock_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op,
+			      const char *file, int line);
+void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char *op,
+			      const char *file, int line);
+int shared_lock_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			  int line);
+int shared_lock_try_slock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			  int line);
+int shared_lock_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *op,
+			    const char *file, int line);
+void shared_lock_downgrade(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			   int line);
+void shared_lock_init(const SharedLockKind &k, SharedLock *l, const char *name, unsigned lo_flags,
+		      bool is_new, const bsdsync_lock_site *site);
+void shared_lock_destroy(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
+			 int line);
+void shared_lock_assert(const SharedLockKind &k, const SharedLock *l, int what, const char *op,
+			const char *file, int line);
 /* Lock class hooks (sleep(9) drops and retakes the lock): how = 1 shared, 0 exclusive. */
-bool sl_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how, const char *file,
-		     int line);
-void sl_class_lock(const SharedLockKind &k, lock_object *lo, uintptr how, const char *file,
-		   int line);
-bool sl_class_owned(const SharedLockKind &k, const lock_object *lo);
+bool shared_lock_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr *how,
+			      const char *file, int line);
+void shared_lock_class_lock(const SharedLockKind &k, lock_object *lo, uintptr how, const char *file,
+			    int line);
+bool shared_lock_class_owned(const SharedLockKind &k, const lock_object *lo);
 
 /* ---- the entry points, fast paths inline ---------------------------------------------- */
 
 /* A live lock of this kind? One load and compare; the cold path says what is wrong. */
-inline bool sl_ok(const SharedLockKind &k, const SharedLock *l)
+inline bool shared_lock_ok(const SharedLockKind &k, const SharedLock *l)
 {
 	unsigned flags = load_relaxed(&l->lo.lo_flags);
 	return likely((flags & (LO_INITIALIZED | LO_CLASSMASK)) ==
 		      (LO_INITIALIZED | (k.class_index << LO_CLASSSHIFT)));
 }
-inline bool sl_live(const SharedLockKind &k, const SharedLock *l, const char *op,
-		    const char *file, int line)
+inline bool shared_lock_live(const SharedLockKind &k, const SharedLock *l, const char *op,
+			     const char *file, int line)
 {
-	if (sl_ok(k, l))
+	if (shared_lock_ok(k, l))
 		return true;
-	return sl_bad(k, l, op, file, line);
+	return shared_lock_bad(k, l, op, file, line);
 }
 
 /*
  * The acquisitions send ACQUIRING, test once for interrupt context (the slow path reports
  * it and spins), then look the thread's record up once for everything: the sleepable kind's
- * may-sleep check (one test of the thread's non-sleepable count) and the held-lock record. A thread that holds a non-sleepable lock (a report to make), or has
- * no state yet (to create), goes out of line at once (sl_lock_checked), so that the fast
- * paths make no call but tail calls.
+ * may-sleep check (one test of the thread's non-sleepable count) and the held-lock record.
+ * A thread that holds a non-sleepable lock (a report to make), or has no record yet (to
+ * create), goes out of line at once (shared_lock_acquire_checked), so that the fast paths
+ * make no call but tail calls.
  */
-inline int sl_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible, const char *op,
-		    const char *file, int line)
+inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible,
+			     const char *op, const char *file, int line)
 {
-	if (unlikely(!sl_ok(k, l)))
-		return sl_refuse(k, l, op, file, line);
+	if (unlikely(!shared_lock_ok(k, l)))
+		return shared_lock_refuse(k, l, op, file, line);
 	lock_acquiring(&l->lo, k.type, kExclusiveHold, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
-		return sl_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
+		return shared_lock_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
+					      line);
 	ThreadState *t = td_peek_in_thread();
 	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
-		return sl_lock_checked(k, l, true, interruptible, op, file, line);
-	uintptr v = sl::kUnlocked;
+		return shared_lock_acquire_checked(k, l, true, interruptible, op, file, line);
+	uintptr v = lock_word::kUnlocked;
 	/* Acquire: pairs with the release of the previous holder's unlock. */
-	if (likely(cas_acquire(&l->word, &v, sl::self()))) {
+	if (likely(cas_acquire(&l->word, &v, lock_word::self()))) {
 		exclusive_acquired(k, t, l, 0, file, line);
 		return 0;
 	}
-	return sl_xlock_slow(k, l, v, interruptible, op, file, line);
+	return shared_lock_xlock_slow(k, l, v, interruptible, op, file, line);
 }
 
-inline int sl_slock(const SharedLockKind &k, SharedLock *l, bool interruptible, const char *op,
-		    const char *file, int line)
+inline int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interruptible,
+			     const char *op, const char *file, int line)
 {
-	if (unlikely(!sl_ok(k, l)))
-		return sl_refuse(k, l, op, file, line);
+	if (unlikely(!shared_lock_ok(k, l)))
+		return shared_lock_refuse(k, l, op, file, line);
 	lock_acquiring(&l->lo, k.type, kSharedHold, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
-		return sl_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file, line);
+		return shared_lock_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
+					      line);
 	ThreadState *t = td_peek_in_thread();
 	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
-		return sl_lock_checked(k, l, false, interruptible, op, file, line);
+		return shared_lock_acquire_checked(k, l, false, interruptible, op, file, line);
 	uintptr v = load_relaxed(&l->word);
 	/* Acquire: pairs with the release of the last writer's unlock or downgrade. Another
 	 * reader's CAS in between only changes the count: retry while readable. */
-	while (likely(sl::readable(v))) {
-		if (likely(cas_acquire(&l->word, &v, v + sl::kOneSharer))) {
+	while (likely(lock_word::readable(v))) {
+		if (likely(cas_acquire(&l->word, &v, v + lock_word::kOneSharer))) {
 			shared_acquired(k, t, l, 0, file, line);
 			return 0;
 		}
 	}
-	return sl_slock_slow(k, l, v, interruptible, op, file, line);
+	return shared_lock_slock_slow(k, l, v, interruptible, op, file, line);
 }
 
-__attribute__((always_inline)) inline void sl_xunlock(const SharedLockKind &k, SharedLock *l,
-						     const char *op, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void shared_lock_xunlock(const SharedLockKind &k, SharedLock *l,
+					    const char *op, const char *file, int line)
 {
-	if (unlikely(!sl_ok(k, l))) {
-		sl_bad(k, l, op, file, line);
+	if (unlikely(!shared_lock_ok(k, l))) {
+		shared_lock_bad(k, l, op, file, line);
 		return;
 	}
-	uintptr v = sl::self();
+	uintptr v = lock_word::self();
 	/* Release: the critical section cannot move below it; pairs with the acquire of the
 	 * next owner. Fails (slow path) when recursed, waited on, or not ours. The bookkeeping
 	 * after it only uses the lock's address as a key, never the lock's memory (which the
 	 * next owner may already have freed). */
-	if (likely(cas_release(&l->word, &v, sl::kUnlocked))) {
+	if (likely(cas_release(&l->word, &v, lock_word::kUnlocked))) {
 		exclusive_released(k, td_peek(), l, file, line);
 		return;
 	}
-	sl_xunlock_slow(k, l, op, file, line);
+	shared_lock_xunlock_slow(k, l, op, file, line);
 }
 
-__attribute__((always_inline)) inline void sl_sunlock(const SharedLockKind &k, SharedLock *l,
-						     const char *op, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLock *l,
+					    const char *op, const char *file, int line)
 {
-	if (unlikely(!sl_ok(k, l))) {
-		sl_bad(k, l, op, file, line);
+	if (unlikely(!shared_lock_ok(k, l))) {
+		shared_lock_bad(k, l, op, file, line);
 		return;
 	}
 	ThreadState *t = td_peek();
@@ -249,12 +252,12 @@ __attribute__((always_inline)) inline void sl_sunlock(const SharedLockKind &k, S
 	 * retry. The record goes first (as the hold it stands for is ending), and comes back if
 	 * the fast path does not release. */
 	if (likely(t && held_pop_top(t, &l->lo, kSharedHold))) {
-		while (likely(v & sl::kShared)) {
+		while (likely(v & lock_word::kShared)) {
 			uintptr nv;
-			if (sl::sharers(v) > 1)
-				nv = v - sl::kOneSharer;
-			else if (v == (sl::kUnlocked | sl::kOneSharer))
-				nv = sl::kUnlocked;
+			if (lock_word::sharers(v) > 1)
+				nv = v - lock_word::kOneSharer;
+			else if (v == (lock_word::kUnlocked | lock_word::kOneSharer))
+				nv = lock_word::kUnlocked;
 			else
 				break;
 			/* Release: pairs with the acquire of the next writer. */
@@ -265,32 +268,32 @@ __attribute__((always_inline)) inline void sl_sunlock(const SharedLockKind &k, S
 		}
 		held_unpop(t, &l->lo, k.type, kSharedHold);	/* the slow path removes it */
 	}
-	sl_sunlock_slow(k, l, op, file, line);
+	shared_lock_sunlock_slow(k, l, op, file, line);
 }
 
-inline void sl_unlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,
-		      int line)
+inline void shared_lock_unlock(const SharedLockKind &k, SharedLock *l, const char *op,
+			       const char *file, int line)
 {
-	if (sl::owner_of(load_relaxed(&l->word)) == sl::self())
-		sl_xunlock(k, l, op, file, line);
+	if (lock_word::owner_of(load_relaxed(&l->word)) == lock_word::self())
+		shared_lock_xunlock(k, l, op, file, line);
 	else
-		sl_sunlock(k, l, op, file, line);
+		shared_lock_sunlock(k, l, op, file, line);
 }
 
-inline bool sl_xowned(const SharedLock *l)
+inline bool shared_lock_xowned(const SharedLock *l)
 {
-	return sl::owner_of(load_relaxed(&l->word)) == sl::self();
+	return lock_word::owner_of(load_relaxed(&l->word)) == lock_word::self();
 }
 
-inline thread *sl_xholder(const SharedLock *l)
+inline thread *shared_lock_xholder(const SharedLock *l)
 {
 	uintptr v = load_relaxed(&l->word);
-	return v == sl::kDestroyed ? nullptr : (thread *)sl::owner_of(v);
+	return v == lock_word::kDestroyed ? nullptr : (thread *)lock_word::owner_of(v);
 }
 
-inline bool sl_recursed(const SharedLock *l)
+inline bool shared_lock_recursed(const SharedLock *l)
 {
-	return sl_xowned(l) && (load_relaxed(&l->word) & sl::kRecursed);
+	return shared_lock_xowned(l) && (load_relaxed(&l->word) & lock_word::kRecursed);
 }
 
 } // namespace bsdsync::fbsd

@@ -25,15 +25,15 @@ inline const SharedLock *as_sl(const struct sx *sx)
 
 static bool sx_class_unlock(lock_object *lo, uintptr *how, const char *file, int line)
 {
-	return sl_class_unlock(sx_kind, lo, how, file, line);
+	return shared_lock_class_unlock(sx_kind, lo, how, file, line);
 }
 static void sx_class_lock(lock_object *lo, uintptr how, const char *file, int line)
 {
-	sl_class_lock(sx_kind, lo, how, file, line);
+	shared_lock_class_lock(sx_kind, lo, how, file, line);
 }
 static bool sx_class_owned(const lock_object *lo)
 {
-	return sl_class_owned(sx_kind, lo);
+	return shared_lock_class_owned(sx_kind, lo);
 }
 
 constinit const LockClass lock_class_sx = {
@@ -71,80 +71,80 @@ void fbsd_sx_init_flags(struct sx *sx, const char *description, int opts,
 	if (opts & SX_NEW)
 		flags |= LO_NEW;
 	if (opts & SX_NOADAPTIVE)
-		flags |= sl::kNoAdaptive;
-	sl_init(sx_kind, as_sl(sx), description, flags, opts & SX_NEW, site);
+		flags |= lock_word::kNoAdaptive;
+	shared_lock_init(sx_kind, as_sl(sx), description, flags, opts & SX_NEW, site);
 }
 
 void fbsd_sx_destroy(struct sx *sx, const char *file, int line)
 {
-	sl_destroy(sx_kind, as_sl(sx), "sx_destroy", file, line);
+	shared_lock_destroy(sx_kind, as_sl(sx), "sx_destroy", file, line);
 }
 
 int fbsd_sx_xlock(struct sx *sx, int interruptible, const char *file, int line)
 {
-	return sl_xlock(sx_kind, as_sl(sx), interruptible, interruptible ? "sx_xlock_sig" : "sx_xlock",
-			file, line);
+	return shared_lock_xlock(sx_kind, as_sl(sx), interruptible,
+				 interruptible ? "sx_xlock_sig" : "sx_xlock", file, line);
 }
 
 int fbsd_sx_slock(struct sx *sx, int interruptible, const char *file, int line)
 {
-	return sl_slock(sx_kind, as_sl(sx), interruptible, interruptible ? "sx_slock_sig" : "sx_slock",
-			file, line);
+	return shared_lock_slock(sx_kind, as_sl(sx), interruptible,
+				 interruptible ? "sx_slock_sig" : "sx_slock", file, line);
 }
 
 int fbsd_sx_try_xlock(struct sx *sx, const char *file, int line)
 {
-	return sl_try_xlock(sx_kind, as_sl(sx), "sx_try_xlock", file, line);
+	return shared_lock_try_xlock(sx_kind, as_sl(sx), "sx_try_xlock", file, line);
 }
 
 int fbsd_sx_try_slock(struct sx *sx, const char *file, int line)
 {
-	return sl_try_slock(sx_kind, as_sl(sx), "sx_try_slock", file, line);
+	return shared_lock_try_slock(sx_kind, as_sl(sx), "sx_try_slock", file, line);
 }
 
 void fbsd_sx_xunlock(struct sx *sx, const char *file, int line)
 {
-	sl_xunlock(sx_kind, as_sl(sx), "sx_xunlock", file, line);
+	shared_lock_xunlock(sx_kind, as_sl(sx), "sx_xunlock", file, line);
 }
 
 void fbsd_sx_sunlock(struct sx *sx, const char *file, int line)
 {
-	sl_sunlock(sx_kind, as_sl(sx), "sx_sunlock", file, line);
+	shared_lock_sunlock(sx_kind, as_sl(sx), "sx_sunlock", file, line);
 }
 
 void fbsd_sx_unlock(struct sx *sx, const char *file, int line)
 {
-	sl_unlock(sx_kind, as_sl(sx), "sx_unlock", file, line);
+	shared_lock_unlock(sx_kind, as_sl(sx), "sx_unlock", file, line);
 }
 
 int fbsd_sx_try_upgrade(struct sx *sx, const char *file, int line)
 {
-	return sl_try_upgrade(sx_kind, as_sl(sx), "sx_try_upgrade", file, line);
+	return shared_lock_try_upgrade(sx_kind, as_sl(sx), "sx_try_upgrade", file, line);
 }
 
 void fbsd_sx_downgrade(struct sx *sx, const char *file, int line)
 {
-	sl_downgrade(sx_kind, as_sl(sx), "sx_downgrade", file, line);
+	shared_lock_downgrade(sx_kind, as_sl(sx), "sx_downgrade", file, line);
 }
 
 struct thread *fbsd_sx_xholder(const struct sx *sx)
 {
-	return sl_xholder(as_sl(sx));
+	return shared_lock_xholder(as_sl(sx));
 }
 
 int fbsd_sx_xlocked(const struct sx *sx)
 {
-	return sl_xowned(as_sl(sx));
+	return shared_lock_xowned(as_sl(sx));
 }
 
 int fbsd_sx_recursed(const struct sx *sx)
 {
-	return sl_recursed(as_sl(sx));
+	return shared_lock_recursed(as_sl(sx));
 }
 
 void fbsd_sx_assert(const struct sx *sx, int what, const char *file, int line)
 {
-	sl_assert(sx_kind, as_sl(sx), what, "sx_assert", file, line);
+	shared_lock_assert(sx_kind, as_sl(sx), what, "sx_assert", file, line);
 }
 
 void fbsd_sx_sysinit(const void *arg)
