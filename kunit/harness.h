@@ -12,7 +12,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 #include <sys/types.h>
 #include <sys/mutex.h>
 

@@ -28,10 +28,11 @@ personality, and #include lines only point down.
                           face defines too (unguarded in Linux), which the face includes
                           first so that a driver may include Linux and BSD headers in either
                           order (a face is only ever compiled inside a Linux module)
-   Personality ABI headers: <bsdsync/fbsd_*.h>, <bsdsync/freebsd/...>, <bsdsync/dragonfly/...>,
-   and <bsdsync/lock.h> (FreeBSD's lock_object and classes under a neutral name). PENDING
-   lists the includes the later steps of issue 10 remove; one that no longer occurs fails
-   the check, so the list cannot go stale.
+   Personality ABI headers: <bsdsync/freebsd/...>, <bsdsync/dragonfly/...>; every other
+   <bsdsync/X.h> is neutral. PENDING lists the includes the later steps of issue 10 remove;
+   one that no longer occurs fails the check, so the list cannot go stale.
+3. include/bsdsync/ itself holds only neutral headers: a header there named after a
+   personality (fbsd_*.h, ...) belongs in include/bsdsync/<personality>/.
 
 Usage: check-layers.py [ROOT]   (ROOT: the repository, default: ..)
 Exit status 0 if every rule holds; the last line is a one-line summary.
@@ -47,9 +48,9 @@ LINUX = re.compile(r"^(linux|asm|asm-generic|trace|uapi|generated)/")
 SOURCES = (".c", ".h", ".cpp")
 
 # Includes that are known and scheduled to go (issue 10: the core's thread record and
-# diagnostics still use FreeBSD's lock_object from <bsdsync/lock.h>).
+# diagnostics still use FreeBSD's lock_object from <bsdsync/freebsd/lock.h>).
 PENDING = {
-    ("module/core/thread.h", "bsdsync/lock.h"),
+    ("module/core/thread.h", "bsdsync/freebsd/lock.h"),
 }
 
 
@@ -72,12 +73,9 @@ FACE_LINUX = {
 
 def personality_of_abi(path):
     """The personality whose ABI header `path` (as written in #include) is, or None."""
-    if path.startswith("bsdsync/fbsd_") or path.startswith("bsdsync/freebsd/"):
-        return "freebsd"
-    if path.startswith("bsdsync/dragonfly/"):
-        return "dragonfly"
-    if path == "bsdsync/lock.h":
-        return "freebsd"
+    for p in PERSONALITIES:
+        if path.startswith(f"bsdsync/{p}/"):
+            return p
     return None
 
 
@@ -192,6 +190,9 @@ def main():
                 in_platform = rel.startswith("module/platform/")
                 if in_platform and NAMES.search(rel):
                     errors.append(f"{rel}: personality name in a platform file name")
+                if os.path.dirname(rel) == "include/bsdsync" and NAMES.search(fn):
+                    errors.append(f"{rel}: a personality's ABI header in the neutral "
+                                  f"include/bsdsync/ (move it to include/bsdsync/<personality>/)")
                 rule = rule_for(rel)
                 for n, line in enumerate(lines, 1):
                     if in_platform:

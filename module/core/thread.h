@@ -17,7 +17,7 @@
 #ifndef BSDSYNC_CORE_THREAD_H
 #define BSDSYNC_CORE_THREAD_H
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 #include "core/base.h"
 #include "core/diag.h"
 #include "core/prio.h"

@@ -10,7 +10,7 @@
  */
 #include "platform/export.h"
 
-#include <bsdsync/lock.h>
+#include <bsdsync/report.h>
 #include "platform/platform.h"
 
 /* Diagnostics */

@@ -30,10 +30,10 @@
  * After the handler the worker never touches the callout again (a handler may free it, or
  * its lock with CALLOUT_RETURNUNLOCKED): only the queue's state.
  */
-#include <bsdsync/fbsd_callout.h>
-#include <bsdsync/fbsd_sleep.h>
-#include <bsdsync/fbsd_rwlock.h>
-#include <bsdsync/fbsd_rmlock.h>
+#include <bsdsync/freebsd/callout.h>
+#include <bsdsync/freebsd/sleep.h>
+#include <bsdsync/freebsd/rwlock.h>
+#include <bsdsync/freebsd/rmlock.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/services.h"
 #include "core/block.h"

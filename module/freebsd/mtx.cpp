@@ -1,7 +1,7 @@
 /*
  * FreeBSD mutex(9): MTX_DEF sleep mutexes and MTX_SPIN spin mutexes on one lock word.
  *
- * The word (struct mtx.mtx_lock, see include/bsdsync/fbsd_mutex.h) is the owner thread
+ * The word (struct mtx.mtx_lock, see include/bsdsync/freebsd/mutex.h) is the owner thread
  * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED. Transitions:
  *
  *   0                  -> owner              lock fast path: one CAS, acquire

@@ -5,7 +5,7 @@
  * taskqueue threads) and at unload; and
  * FreeBSD's clock constants hz and tick_sbt, which are this kernel's HZ.
  */
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
 #include "freebsd/services.h"

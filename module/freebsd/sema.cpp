@@ -4,7 +4,7 @@
  *
  * FreeBSD builds it from a mutex, a condvar and two counters, so a woken waiter at once
  * contends on the mutex its poster may still hold. Here one word (struct sema.sema_word,
- * include/bsdsync/fbsd_sema.h) holds the value and a waiters bit, and waiters sleep on the
+ * include/bsdsync/freebsd/sema.h) holds the value and a waiters bit, and waiters sleep on the
  * semaphore's own address in the sleep-queue table (core/waitq.h) through sleep_on(), like
  * every sleep (context checks, Giant dropped, the witness-style check of held locks).
  *
@@ -41,7 +41,7 @@
  * both fail every fast path into a slow path that reports the misuse.
  */
 #include "freebsd/sleep.h"
-#include <bsdsync/fbsd_sema.h>
+#include <bsdsync/freebsd/sema.h>
 #include "core/waitq.h"
 
 using namespace bsdsync;

@@ -1,9 +1,9 @@
 /*
  * The <sys/systm.h> services of a ported FreeBSD file besides the locks: printf(9),
  * KASSERT's report, WITNESS_WARN, spinlock_enter/spinlock_exit, curcpu
- * (include/bsdsync/fbsd_systm.h has the contracts).
+ * (include/bsdsync/freebsd/systm.h has the contracts).
  */
-#include <bsdsync/fbsd_systm.h>
+#include <bsdsync/freebsd/systm.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
 #include "core/spin.h"

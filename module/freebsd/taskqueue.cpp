@@ -20,8 +20,8 @@
  *  - taskqueue_free stops the threads (they run what is still queued first), joins them,
  *    and frees the queue.
  */
-#include <bsdsync/fbsd_taskqueue.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/taskqueue.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/services.h"
 #include "core/thread.h"

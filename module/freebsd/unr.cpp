@@ -12,7 +12,7 @@
  * other thread grew the map meanwhile. Under UNR_NO_MTX, and in alloc_unrl where the caller
  * holds the mutex, the map is grown without sleeping.
  */
-#include <bsdsync/fbsd_systm.h>
+#include <bsdsync/freebsd/systm.h>
 #include "core/diag.h"
 
 struct unrhdr {

@@ -11,10 +11,10 @@
  *
  * sizeof(struct mtx) is 32 bytes, as in FreeBSD without debug options.
  */
-#ifndef _BSDSYNC_FBSD_MUTEX_H_
-#define _BSDSYNC_FBSD_MUTEX_H_
+#ifndef _BSDSYNC_FREEBSD_MUTEX_H_
+#define _BSDSYNC_FREEBSD_MUTEX_H_
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 
 BSDSYNC_BEGIN_DECLS
 

@@ -4,8 +4,8 @@
  * rules are neutral: <bsdsync/report.h>).
  * Plain C and C++, no Linux header.
  */
-#ifndef _BSDSYNC_LOCK_H_
-#define _BSDSYNC_LOCK_H_
+#ifndef _BSDSYNC_FREEBSD_LOCK_H_
+#define _BSDSYNC_FREEBSD_LOCK_H_
 
 #include <bsdsync/report.h>
 

@@ -19,10 +19,10 @@
  *
  * sizeof(struct sx) and sizeof(struct rwlock) are 32 bytes, as in FreeBSD.
  */
-#ifndef _BSDSYNC_FBSD_SX_H_
-#define _BSDSYNC_FBSD_SX_H_
+#ifndef _BSDSYNC_FREEBSD_SX_H_
+#define _BSDSYNC_FREEBSD_SX_H_
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 
 BSDSYNC_BEGIN_DECLS
 

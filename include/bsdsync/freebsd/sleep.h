@@ -1,6 +1,6 @@
 /*
  * bsdsync C ABI: FreeBSD sleep(9), condvar(9), critical_enter(9), time units and error
- * numbers. sema(9) is in fbsd_sema.h, seen only through <sys/sema.h> as in FreeBSD.
+ * numbers. sema(9) is in sema.h, seen only through <sys/sema.h> as in FreeBSD.
  *
  * Error numbers: bsdsync returns the numbers the ported driver's own compilation sees for
  * the BSD names. A ported driver is also a Linux module that may include <linux/errno.h>,
@@ -10,11 +10,11 @@
  * from a Linux entry point returns -ERESTARTSYS, and Linux then restarts or fails the call
  * (EINTR) by the signal's SA_RESTART, as FreeBSD would.
  */
-#ifndef _BSDSYNC_FBSD_SLEEP_H_
-#define _BSDSYNC_FBSD_SLEEP_H_
+#ifndef _BSDSYNC_FREEBSD_SLEEP_H_
+#define _BSDSYNC_FREEBSD_SLEEP_H_
 
-#include <bsdsync/lock.h>
-#include <bsdsync/fbsd_mutex.h>
+#include <bsdsync/freebsd/lock.h>
+#include <bsdsync/freebsd/mutex.h>
 
 BSDSYNC_BEGIN_DECLS
 

@@ -7,8 +7,8 @@
  * FreeBSD, a driver that unloads first waits, by its own protocol, for its thread to say it
  * is leaving (a flag and a wakeup right before kthread_exit()).
  */
-#ifndef _BSDSYNC_FBSD_KTHREAD_H_
-#define _BSDSYNC_FBSD_KTHREAD_H_
+#ifndef _BSDSYNC_FREEBSD_KTHREAD_H_
+#define _BSDSYNC_FREEBSD_KTHREAD_H_
 
 #include <bsdsync/types.h>
 

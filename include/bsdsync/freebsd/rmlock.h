@@ -28,10 +28,10 @@
  * readers; a per-CPU count or rm_readers may be negative (a reader that moved to another
  * CPU before it unlocked).
  */
-#ifndef _BSDSYNC_FBSD_RMLOCK_H_
-#define _BSDSYNC_FBSD_RMLOCK_H_
+#ifndef _BSDSYNC_FREEBSD_RMLOCK_H_
+#define _BSDSYNC_FREEBSD_RMLOCK_H_
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 
 BSDSYNC_BEGIN_DECLS
 

@@ -1,12 +1,12 @@
 /*
- * bsdsync C ABI: FreeBSD rwlock(9). The lock word is the one of sx (include/bsdsync/fbsd_sx.h
+ * bsdsync C ABI: FreeBSD rwlock(9). The lock word is the one of sx (include/bsdsync/freebsd/sx.h
  * explains it), under rwlock(9)'s names.
  */
-#ifndef _BSDSYNC_FBSD_RWLOCK_H_
-#define _BSDSYNC_FBSD_RWLOCK_H_
+#ifndef _BSDSYNC_FREEBSD_RWLOCK_H_
+#define _BSDSYNC_FREEBSD_RWLOCK_H_
 
-#include <bsdsync/lock.h>
-#include <bsdsync/fbsd_sx.h>
+#include <bsdsync/freebsd/lock.h>
+#include <bsdsync/freebsd/sx.h>
 
 BSDSYNC_BEGIN_DECLS
 

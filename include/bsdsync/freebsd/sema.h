@@ -1,13 +1,13 @@
 /*
- * bsdsync C ABI: FreeBSD sema(9). Kept apart from fbsd_sleep.h so that struct sema is
+ * bsdsync C ABI: FreeBSD sema(9). Kept apart from sleep.h so that struct sema is
  * visible only where FreeBSD makes it visible, through <sys/sema.h>: a driver that defines
  * its own struct sema, or brings a different <sys/sema.h>, still compiles with <sys/param.h>,
  * <sys/systm.h> and <sys/condvar.h>.
  */
-#ifndef _BSDSYNC_FBSD_SEMA_H_
-#define _BSDSYNC_FBSD_SEMA_H_
+#ifndef _BSDSYNC_FREEBSD_SEMA_H_
+#define _BSDSYNC_FREEBSD_SEMA_H_
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 
 BSDSYNC_BEGIN_DECLS
 

@@ -7,10 +7,10 @@
  * once, its handler told how many times it was enqueued (ta_pending). The queue itself is
  * opaque (module/freebsd/taskqueue.cpp); tasks and timeout tasks live in the driver.
  */
-#ifndef _BSDSYNC_FBSD_TASKQUEUE_H_
-#define _BSDSYNC_FBSD_TASKQUEUE_H_
+#ifndef _BSDSYNC_FREEBSD_TASKQUEUE_H_
+#define _BSDSYNC_FREEBSD_TASKQUEUE_H_
 
-#include <bsdsync/fbsd_callout.h>
+#include <bsdsync/freebsd/callout.h>
 
 BSDSYNC_BEGIN_DECLS
 

@@ -20,10 +20,10 @@
  *
  * The details of every transition are in module/freebsd/lockmgr.cpp.
  */
-#ifndef _BSDSYNC_FBSD_LOCKMGR_H_
-#define _BSDSYNC_FBSD_LOCKMGR_H_
+#ifndef _BSDSYNC_FREEBSD_LOCKMGR_H_
+#define _BSDSYNC_FREEBSD_LOCKMGR_H_
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 
 BSDSYNC_BEGIN_DECLS
 

@@ -3,11 +3,11 @@
  * printf(9), KASSERT's report, WITNESS_WARN, unr(9) unit numbers, and the
  * machine-dependent spinlock_enter()/spinlock_exit().
  */
-#ifndef _BSDSYNC_FBSD_SYSTM_H_
-#define _BSDSYNC_FBSD_SYSTM_H_
+#ifndef _BSDSYNC_FREEBSD_SYSTM_H_
+#define _BSDSYNC_FREEBSD_SYSTM_H_
 
-#include <bsdsync/lock.h>
-#include <bsdsync/fbsd_mutex.h>
+#include <bsdsync/freebsd/lock.h>
+#include <bsdsync/freebsd/mutex.h>
 
 BSDSYNC_BEGIN_DECLS
 

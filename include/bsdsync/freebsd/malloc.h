@@ -5,8 +5,8 @@
  * statistics. Memory is kmalloc memory: physically contiguous, aligned as kmalloc aligns
  * (naturally for power-of-two sizes, at least 8 bytes), freed by fbsd_free or kfree alike.
  */
-#ifndef _BSDSYNC_FBSD_MALLOC_H_
-#define _BSDSYNC_FBSD_MALLOC_H_
+#ifndef _BSDSYNC_FREEBSD_MALLOC_H_
+#define _BSDSYNC_FREEBSD_MALLOC_H_
 
 #include <bsdsync/types.h>
 

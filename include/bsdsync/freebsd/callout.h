@@ -9,10 +9,10 @@
  * either cancels the run or finds the handler already finished with it: a handler that has
  * not yet taken the lock when the caller holds it never runs (module/freebsd/callout.cpp).
  */
-#ifndef _BSDSYNC_FBSD_CALLOUT_H_
-#define _BSDSYNC_FBSD_CALLOUT_H_
+#ifndef _BSDSYNC_FREEBSD_CALLOUT_H_
+#define _BSDSYNC_FREEBSD_CALLOUT_H_
 
-#include <bsdsync/lock.h>
+#include <bsdsync/freebsd/lock.h>
 
 BSDSYNC_BEGIN_DECLS
 
