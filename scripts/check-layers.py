@@ -20,6 +20,8 @@ personality, and #include lines only point down.
                           Linux, no other personality
      module/exports/      the ABI headers (neutral and personality) and platform's headers
                           (platform/export.h: BSDSYNC_EXPORT): the export lists; no Linux
+     module/checks/       (compile-time checks, e.g. two personalities' ABIs side by side)
+                          any ABI header: no Linux, nothing of platform, core or exports
      module/*.c           (module/personalities.c, the table of personalities) platform only
      include/bsdsync/     the ABI: no Linux, nothing of module/; a neutral header includes no
                           personality header
@@ -128,6 +130,13 @@ def rule_for(rel):
             return rule
         if layer == "exports":
             return linux_only_export
+        if layer == "checks":
+            def rule(inc, q):
+                if LINUX.match(inc) or inc.startswith(("platform/", "core/", "exports/")) or \
+                        q == '"':
+                    return "checks include only ABI headers"
+                return None
+            return rule
         if layer is None:
             def rule(inc, q):
                 if LINUX.match(inc):

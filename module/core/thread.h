@@ -24,6 +24,10 @@
 
 namespace bsdsync {
 
+/* PENDING (issue 10): FreeBSD's lock_object lives in bsdsync::fbsd now; this record stops
+ * naming it when it becomes the generic held-locks stack. */
+using fbsd::lock_object;
+
 struct ThreadState {
 	enum : int { kHeldTrack = 12, kRmsTrack = 8 };
 

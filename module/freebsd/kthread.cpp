@@ -9,6 +9,7 @@
 #include "core/diag.h"
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 namespace {
 

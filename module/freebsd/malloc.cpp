@@ -9,6 +9,7 @@
 #include "core/diag.h"
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 extern "C" {
 constinit struct malloc_type fbsd_M_CACHE[1] = { { "cache", BSDSYNC_M_MAGIC } };

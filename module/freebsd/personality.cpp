@@ -11,13 +11,18 @@
 #include "freebsd/services.h"
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
+/* Defined where <bsdsync/freebsd/sleep.h> declares them (extern "C" in bsdsync::fbsd), so
+ * that these const definitions take the declarations' external C linkage. */
+namespace bsdsync::fbsd {
 extern "C" {
 
 constinit const int fbsd_hz = BSDSYNC_HZ;
 constinit const bsdsync_sbintime_t fbsd_tick_sbt = BSDSYNC_SBT_1S / BSDSYNC_HZ;
 
 } // extern "C"
+} // namespace bsdsync::fbsd
 
 namespace {
 

@@ -13,6 +13,7 @@ extern "C" int vsnprintf(char *buf, unsigned long size, const char *fmt, __built
 extern "C" void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 extern "C" {
 

@@ -50,7 +50,7 @@ struct Busy {
 } // namespace
 } // namespace bsdsync::fbsd
 
-struct taskqueue {
+struct bsdsync::fbsd::taskqueue {
 	struct task *head;		/* (q) queued tasks, highest priority first */
 	struct task *tail;		/* (q) */
 	bsdsync::fbsd::Busy *active;	/* (q) tasks being run */

@@ -15,7 +15,7 @@
 #include <bsdsync/freebsd/systm.h>
 #include "core/diag.h"
 
-struct unrhdr {
+struct bsdsync::fbsd::unrhdr {
 	int low;
 	int high;
 	struct mtx *mtx;	/* taken by alloc_unr/free_unr; null for UNR_NO_MTX */
@@ -26,6 +26,7 @@ struct unrhdr {
 };
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 namespace {
 

@@ -14,7 +14,7 @@
 
 #include <bsdsync/freebsd/lock.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 typedef void callout_func_t(void *);
 
@@ -33,6 +33,15 @@ struct callout {
 	short c_iflags;			/* (c) CALLOUT_PENDING and the init flags */
 	volatile int c_cpu;		/* (i) accepted, not used: one callout thread */
 };
+/* FreeBSD's size on amd64; the fields the inline callout_active/pending read. */
+BSDSYNC_ABI_SIZE(struct callout, 64);
+BSDSYNC_ABI_OFFSET(struct callout, c_time, 16);
+BSDSYNC_ABI_OFFSET(struct callout, c_arg, 32);
+BSDSYNC_ABI_OFFSET(struct callout, c_func, 40);
+BSDSYNC_ABI_OFFSET(struct callout, c_lock, 48);
+BSDSYNC_ABI_OFFSET(struct callout, c_flags, 56);
+BSDSYNC_ABI_OFFSET(struct callout, c_iflags, 58);
+BSDSYNC_ABI_OFFSET(struct callout, c_cpu, 60);
 /* (c) changed under the callout queue's lock; (i) set at init; (l) under the callout's own
  * lock (or, for a callout without one, the caller's care, as in FreeBSD). */
 
@@ -65,6 +74,6 @@ int fbsd_callout_schedule_sbt_on(struct callout *c, bsdsync_sbintime_t sbt,
 int fbsd_callout_stop_safe(struct callout *c, int flags, callout_func_t *drain,
 			   const char *file, int line);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

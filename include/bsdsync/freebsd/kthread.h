@@ -12,7 +12,7 @@
 
 #include <bsdsync/types.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 struct proc;
 
@@ -33,6 +33,6 @@ int fbsd_kproc_kthread_add(void (*func)(void *), void *arg, struct proc **procpt
 void fbsd_kthread_exit(void);
 void fbsd_kproc_exit(int ecode);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -9,7 +9,7 @@
 
 #include <bsdsync/report.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 /* FreeBSD <sys/_lock.h>, same field order and size (24 bytes + the site pointer that takes
  * the place of lo_witness). */
@@ -19,6 +19,12 @@ struct lock_object {
 	unsigned int lo_data;		/* class-specific: the recursion count of mtx */
 	const struct bsdsync_lock_site *lo_site;	/* where it was initialised */
 };
+/* FreeBSD's layout on amd64 (lo_site where lo_witness is). */
+BSDSYNC_ABI_SIZE(struct lock_object, 24);
+BSDSYNC_ABI_OFFSET(struct lock_object, lo_name, 0);
+BSDSYNC_ABI_OFFSET(struct lock_object, lo_flags, 8);
+BSDSYNC_ABI_OFFSET(struct lock_object, lo_data, 12);
+BSDSYNC_ABI_OFFSET(struct lock_object, lo_site, 16);
 
 /* lock_class flags (FreeBSD values). */
 #define LC_SLEEPLOCK	0x00000001
@@ -71,6 +77,6 @@ struct lock_object {
 #define LA_RECURSED	0x00000008
 #define LA_NOTRECURSED	0x00000010
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

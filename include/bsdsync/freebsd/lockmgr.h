@@ -25,7 +25,7 @@
 
 #include <bsdsync/freebsd/lock.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 struct lock {
 	struct lock_object lock_object;	/* first, like every FreeBSD lock */
@@ -41,6 +41,13 @@ struct lock {
 	int lk_shwaiters;		/* shared waiters */
 	int lk_pending;			/* queued, or woken and on their way (atomic) */
 };
+/* bsdsync's size (FreeBSD's is 48: README, "Sizes"); the word where FreeBSD has it. */
+BSDSYNC_ABI_SIZE(struct lock, 56);
+BSDSYNC_ABI_OFFSET(struct lock, lock_object, 0);
+BSDSYNC_ABI_OFFSET(struct lock, lk_lock, 24);
+BSDSYNC_ABI_OFFSET(struct lock, lk_exslpfail, 32);
+BSDSYNC_ABI_OFFSET(struct lock, lk_timo, 36);
+BSDSYNC_ABI_OFFSET(struct lock, lk_pri, 40);
 
 /* Lock word (FreeBSD values). */
 #define LK_SHARE		0x01UL
@@ -131,6 +138,6 @@ void fbsd_lockdisableshare(struct lock *lk, const char *file, int line);
 void fbsd_lockallowrecurse(struct lock *lk, const char *file, int line);
 void fbsd_lockdisablerecurse(struct lock *lk, const char *file, int line);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

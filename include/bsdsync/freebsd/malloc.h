@@ -10,7 +10,7 @@
 
 #include <bsdsync/types.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 #define BSDSYNC_M_MAGIC		877983977	/* FreeBSD's M_MAGIC */
 
@@ -18,6 +18,8 @@ struct malloc_type {
 	const char *ks_shortdesc;	/* printable type name */
 	unsigned long ks_magic;		/* BSDSYNC_M_MAGIC: a malloc type, initialised */
 };
+BSDSYNC_ABI_SIZE(struct malloc_type, 16);
+BSDSYNC_ABI_OFFSET(struct malloc_type, ks_shortdesc, 0);
 
 /* Flags (FreeBSD values). */
 #define BSDSYNC_M_NOWAIT	0x0001	/* do not block: GFP_ATOMIC, may return NULL */
@@ -71,6 +73,6 @@ extern struct malloc_type fbsd_M_SUBPROC[1];
  * retry past them). Not for drivers. */
 void bsdsync_malloc_fail_next(int count);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -16,12 +16,16 @@
 
 #include <bsdsync/freebsd/lock.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 struct mtx {
 	struct lock_object lock_object;
 	volatile unsigned long mtx_lock;
 };
+/* FreeBSD's size and word offset on amd64 (the inline fast paths use mtx_lock). */
+BSDSYNC_ABI_SIZE(struct mtx, 32);
+BSDSYNC_ABI_OFFSET(struct mtx, lock_object, 0);
+BSDSYNC_ABI_OFFSET(struct mtx, mtx_lock, 24);
 
 /* mtx_init options (FreeBSD values). */
 #define MTX_DEF		0x00000000
@@ -68,6 +72,7 @@ struct mtx_args {
 	int ma_opts;
 	const struct bsdsync_lock_site *ma_site;
 };
+BSDSYNC_ABI_SIZE(struct mtx_args, 32);
 void fbsd_mtx_sysinit(const void *arg);		/* mtx_init from a struct mtx_args */
 void fbsd_mtx_sysuninit(const void *arg);	/* mtx_destroy of a struct mtx * */
 
@@ -85,6 +90,6 @@ struct mtx *fbsd_mtx_pool_find(struct mtx_pool *pool, void *ptr);
 struct mtx *fbsd_mtx_pool_alloc(struct mtx_pool *pool);
 extern struct mtx_pool *fbsd_mtxpool_sleep;
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -33,7 +33,7 @@
 
 #include <bsdsync/freebsd/lock.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 struct bsdsync_rm_cpu {
 	long readers;		/* read holds taken minus left on this CPU while it had the token */
@@ -41,6 +41,7 @@ struct bsdsync_rm_cpu {
 	unsigned int calm;	/* rm_wtick's low 16 bits << 16 | central reads still needed
 				   on this CPU before it gets its token back */
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_rm_cpu, 16);
 
 struct bsdsync_rm_state {
 	volatile unsigned long rm_lock;
@@ -49,6 +50,8 @@ struct bsdsync_rm_state {
 	unsigned int rm_wtick;
 	int rm_tokens;
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_rm_state, 32);
+BSDSYNC_ABI_OFFSET(struct bsdsync_rm_state, rm_lock, 0);
 
 #define BSDSYNC_RM_DRAINING	0x1UL
 #define BSDSYNC_RM_WAITERS	0x2UL
@@ -74,6 +77,10 @@ struct rmlock {
 	struct lock_object lock_object;		/* lo_data: write recursions (misuse only) */
 	struct bsdsync_rm_state rm_state;
 };
+/* bsdsync's size (README, "Sizes"; FreeBSD's differs, its reader state is elsewhere). */
+BSDSYNC_ABI_SIZE(struct rmlock, 56);
+BSDSYNC_ABI_OFFSET(struct rmlock, lock_object, 0);
+BSDSYNC_ABI_OFFSET(struct rmlock, rm_state, 24);
 
 /*
  * One read hold. The caller provides it (usually on its stack) to rm_rlock and passes the
@@ -87,6 +94,11 @@ struct rm_priotracker {
 	struct thread *rmp_thread;
 	int rmp_flags;		/* BSDSYNC_RMPF_* */
 };
+BSDSYNC_ABI_SIZE(struct rm_priotracker, 32);
+BSDSYNC_ABI_OFFSET(struct rm_priotracker, rmp_next, 0);
+BSDSYNC_ABI_OFFSET(struct rm_priotracker, rmp_rmlock, 8);
+BSDSYNC_ABI_OFFSET(struct rm_priotracker, rmp_thread, 16);
+BSDSYNC_ABI_OFFSET(struct rm_priotracker, rmp_flags, 24);
 /* The hold is on no thread's list (taken in interrupt context, or by a thread without
  * state): rm_runlock does not look for it there. */
 #define BSDSYNC_RMPF_UNTRACKED	0x1
@@ -100,6 +112,9 @@ struct rmslock {
 	struct lock_object lock_object;		/* lo_data: write recursions (misuse only) */
 	struct bsdsync_rm_state rms_state;
 };
+BSDSYNC_ABI_SIZE(struct rmslock, 56);
+BSDSYNC_ABI_OFFSET(struct rmslock, lock_object, 0);
+BSDSYNC_ABI_OFFSET(struct rmslock, rms_state, 24);
 
 void fbsd_rm_init_flags(struct rmlock *rm, const char *name, int opts,
 			const struct bsdsync_lock_site *site);
@@ -120,6 +135,7 @@ struct rm_args {
 	int ra_flags;
 	const struct bsdsync_lock_site *ra_site;
 };
+BSDSYNC_ABI_SIZE(struct rm_args, 32);
 void fbsd_rm_sysinit(const void *arg);		/* rm_init_flags from a struct rm_args */
 void fbsd_rm_sysuninit(const void *arg);	/* rm_destroy of a struct rmlock * */
 
@@ -135,6 +151,6 @@ int fbsd_rms_wowned(const struct rmslock *rms);
 int fbsd_rms_rowned(const struct rmslock *rms);
 int fbsd_rms_owned_any(const struct rmslock *rms);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -8,12 +8,16 @@
 #include <bsdsync/freebsd/lock.h>
 #include <bsdsync/freebsd/sx.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 struct rwlock {
 	struct lock_object lock_object;
 	volatile unsigned long rw_lock;
 };
+/* FreeBSD's size and word offset on amd64 (the inline fast paths use rw_lock). */
+BSDSYNC_ABI_SIZE(struct rwlock, 32);
+BSDSYNC_ABI_OFFSET(struct rwlock, lock_object, 0);
+BSDSYNC_ABI_OFFSET(struct rwlock, rw_lock, 24);
 
 /* rw_init_flags options (FreeBSD values). */
 #define RW_DUPOK	0x01
@@ -68,9 +72,10 @@ struct rw_args {
 	int ra_flags;
 	const struct bsdsync_lock_site *ra_site;
 };
+BSDSYNC_ABI_SIZE(struct rw_args, 32);
 void fbsd_rw_sysinit(const void *arg);
 void fbsd_rw_sysuninit(const void *arg);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

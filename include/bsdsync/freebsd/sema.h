@@ -9,7 +9,7 @@
 
 #include <bsdsync/freebsd/lock.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 /* sema(9). FreeBSD builds it from a mutex, a cv and two counters; here one word holds the
  * value and a waiters bit, and waiters sleep on the semaphore's address in the sleep-queue
@@ -21,6 +21,12 @@ struct sema {
 	const char *sema_description;
 	const struct bsdsync_lock_site *sema_site;
 };
+/* bsdsync's size (README, "Sizes"). */
+BSDSYNC_ABI_SIZE(struct sema, 32);
+BSDSYNC_ABI_OFFSET(struct sema, sema_word, 0);
+BSDSYNC_ABI_OFFSET(struct sema, sema_waiters, 8);
+BSDSYNC_ABI_OFFSET(struct sema, sema_description, 16);
+BSDSYNC_ABI_OFFSET(struct sema, sema_site, 24);
 void fbsd_sema_init(struct sema *sema, int value, const char *description,
 		    const struct bsdsync_lock_site *site);
 void fbsd_sema_destroy(struct sema *sema);
@@ -30,6 +36,6 @@ int fbsd_sema_timedwait(struct sema *sema, int timo, const char *file, int line)
 int fbsd_sema_trywait(struct sema *sema, const char *file, int line);
 int fbsd_sema_value(struct sema *sema);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -16,7 +16,7 @@
 #include <bsdsync/freebsd/lock.h>
 #include <bsdsync/freebsd/mutex.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 #define BSDSYNC_EINTR		4
 #define BSDSYNC_EAGAIN		11
@@ -72,6 +72,10 @@ struct cv {
 	const char *cv_description;
 	int cv_waiters;		/* threads queued on the cv; a hint read without the lock */
 };
+/* FreeBSD's layout on amd64 (cv_wmesg reads cv_description). */
+BSDSYNC_ABI_SIZE(struct cv, 16);
+BSDSYNC_ABI_OFFSET(struct cv, cv_description, 0);
+BSDSYNC_ABI_OFFSET(struct cv, cv_waiters, 8);
 void fbsd_cv_init(struct cv *cvp, const char *desc);
 void fbsd_cv_destroy(struct cv *cvp);
 void fbsd_cv_wait(struct cv *cvp, struct lock_object *lock, const char *file, int line);
@@ -89,6 +93,6 @@ void fbsd_cv_broadcastpri(struct cv *cvp, int pri);
 void fbsd_critical_enter(void);
 void fbsd_critical_exit(void);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -24,7 +24,7 @@
 
 #include <bsdsync/freebsd/lock.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 #define BSDSYNC_SL_SHARED		0x01UL
 #define BSDSYNC_SL_SHARED_WAITERS	0x02UL
@@ -41,6 +41,10 @@ struct sx {
 	struct lock_object lock_object;
 	volatile unsigned long sx_lock;
 };
+/* FreeBSD's size and word offset on amd64 (the inline fast paths use sx_lock). */
+BSDSYNC_ABI_SIZE(struct sx, 32);
+BSDSYNC_ABI_OFFSET(struct sx, lock_object, 0);
+BSDSYNC_ABI_OFFSET(struct sx, sx_lock, 24);
 
 /* sx_init_flags options (FreeBSD values). */
 #define SX_DUPOK	0x01
@@ -102,9 +106,10 @@ struct sx_args {
 	int sa_flags;
 	const struct bsdsync_lock_site *sa_site;
 };
+BSDSYNC_ABI_SIZE(struct sx_args, 32);
 void fbsd_sx_sysinit(const void *arg);		/* sx_init_flags from a struct sx_args */
 void fbsd_sx_sysuninit(const void *arg);	/* sx_destroy of a struct sx * */
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -9,7 +9,7 @@
 #include <bsdsync/freebsd/lock.h>
 #include <bsdsync/freebsd/mutex.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 /* printf(9): printk at KERN_INFO. FreeBSD prints a line in pieces (printf("a"); printf("b\n"));
  * a call that follows one whose text did not end in a newline continues that line
@@ -71,6 +71,6 @@ void fbsd_spinlock_exit(void);
 /* The current CPU's number (curcpu). */
 int fbsd_curcpu(void);
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -12,7 +12,7 @@
 
 #include <bsdsync/freebsd/callout.h>
 
-BSDSYNC_BEGIN_DECLS
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 struct taskqueue;
 typedef void task_fn_t(void *context, int pending);
@@ -30,6 +30,14 @@ struct task {
 	task_fn_t *ta_func;		/* (c) task handler */
 	void *ta_context;		/* (c) argument for handler */
 };
+/* FreeBSD's layout on amd64 (TASK_INIT and the inline helpers fill these in). */
+BSDSYNC_ABI_SIZE(struct task, 32);
+BSDSYNC_ABI_OFFSET(struct task, ta_link, 0);
+BSDSYNC_ABI_OFFSET(struct task, ta_pending, 8);
+BSDSYNC_ABI_OFFSET(struct task, ta_priority, 10);
+BSDSYNC_ABI_OFFSET(struct task, ta_flags, 11);
+BSDSYNC_ABI_OFFSET(struct task, ta_func, 16);
+BSDSYNC_ABI_OFFSET(struct task, ta_context, 24);
 
 struct timeout_task {
 	struct taskqueue *q;
@@ -37,6 +45,12 @@ struct timeout_task {
 	struct callout c;
 	int f;
 };
+/* FreeBSD's layout on amd64. */
+BSDSYNC_ABI_SIZE(struct timeout_task, 112);
+BSDSYNC_ABI_OFFSET(struct timeout_task, q, 0);
+BSDSYNC_ABI_OFFSET(struct timeout_task, t, 8);
+BSDSYNC_ABI_OFFSET(struct timeout_task, c, 40);
+BSDSYNC_ABI_OFFSET(struct timeout_task, f, 104);
 
 struct taskqueue *fbsd_taskqueue_create(const char *name, int mflags, taskqueue_enqueue_fn enqueue,
 					void *context, int fast);
@@ -71,6 +85,6 @@ extern struct taskqueue *fbsd_taskqueue_swi;
 extern struct taskqueue *fbsd_taskqueue_swi_giant;
 extern struct taskqueue *fbsd_taskqueue_fast;
 
-BSDSYNC_END_DECLS
+BSDSYNC_FREEBSD_ABI_END
 
 #endif
