@@ -17,7 +17,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>

@@ -30,7 +30,7 @@
 #include <sys/sx.h>
 #include <sys/condvar.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 /* core/prio.cpp's test hook (exported for KUnit only): called by a thread about to lend its
  * priority (stage 0) and after it lent (stage 1). */

@@ -3,7 +3,7 @@
  * spinlock_enter/exit, printf, the string helpers, sysctl declarations and handlers, ktr,
  * <sys/cdefs.h>, <sys/param.h> rounding, <sys/limits.h>, curthread/curcpu.
  */
-#include "harness.h"
+#include "harness_freebsd.h"
 #include <linux/irqflags.h>
 #include <linux/preempt.h>
 

@@ -18,7 +18,7 @@
 #include <sys/proc.h>
 #include <sys/kernel.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 /* ---- mutual exclusion under contention --------------------------------------------------- */
 
@@ -685,24 +685,10 @@ static void mtxpool_sleep_mutexes_work_with_mtx_sleep(struct kunit *test)
 	mtx_unlock(m);
 }
 
-/* ---- MTX_SYSINIT and SYSINIT ordering ------------------------------------------------- */
+/* ---- MTX_SYSINIT (the records' order: kunit/core/sysinit_test.c) ----------------------- */
 
 static struct mtx sysinit_mtx;
 MTX_SYSINIT(kunit_sysinit, &sysinit_mtx, "sysinit mutex", MTX_DEF | MTX_RECURSE);
-
-/* Three records in one module, declared out of order: they must run sorted by
- * (subsystem, order), all before this module's init (before any test runs). */
-static int sysinit_trace[3], sysinit_ran;
-
-static void sysinit_record(void *arg)
-{
-	if (sysinit_ran < 3)
-		sysinit_trace[sysinit_ran] = (int)(long)arg;
-	sysinit_ran++;
-}
-SYSINIT(kunit_third, SI_SUB_DRIVERS, SI_ORDER_ANY, sysinit_record, (void *)3);
-SYSINIT(kunit_first, SI_SUB_LOCK, SI_ORDER_FIRST, sysinit_record, (void *)1);
-SYSINIT(kunit_second, SI_SUB_DRIVERS, SI_ORDER_FIRST, sysinit_record, (void *)2);
 
 static void mtx_sysinit_initialises_the_mutex_at_module_load(struct kunit *test)
 {
@@ -714,14 +700,6 @@ static void mtx_sysinit_initialises_the_mutex_at_module_load(struct kunit *test)
 	mtx_unlock(&sysinit_mtx);
 	mtx_unlock(&sysinit_mtx);
 	KUNIT_EXPECT_FALSE(test, mtx_owned(&sysinit_mtx));
-}
-
-static void sysinit_records_run_once_in_subsystem_then_order(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ(test, sysinit_ran, 3);
-	KUNIT_EXPECT_EQ(test, sysinit_trace[0], 1);
-	KUNIT_EXPECT_EQ(test, sysinit_trace[1], 2);
-	KUNIT_EXPECT_EQ(test, sysinit_trace[2], 3);
 }
 
 /* ---- misuse: one report each, and the kernel and the lock go on ----------------------- */
@@ -1101,7 +1079,6 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_pool_alloc_hands_out_every_mutex_round_robin),
 	KUNIT_CASE(mtxpool_sleep_mutexes_work_with_mtx_sleep),
 	KUNIT_CASE(mtx_sysinit_initialises_the_mutex_at_module_load),
-	KUNIT_CASE(sysinit_records_run_once_in_subsystem_then_order),
 	KUNIT_CASE(misuse_unlock_by_non_owner_is_reported_and_ignored),
 	KUNIT_CASE(misuse_spin_unlock_by_non_owner_is_reported),
 	KUNIT_CASE(misuse_recursion_on_non_recursive_mutex_is_reported_once),

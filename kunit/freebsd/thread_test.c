@@ -25,7 +25,7 @@
 #include <sys/mutex.h>
 #include <sys/proc.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 /* ---- a file whose release() takes the driver's softc mutex, closed by process exit ------ */
 

@@ -3,7 +3,7 @@
  * exhaustion (-1), the three mutex modes (private, the caller's, UNR_NO_MTX), growth past
  * the first map word, and concurrent allocation handing out each number once.
  */
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>

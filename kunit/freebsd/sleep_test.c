@@ -26,7 +26,7 @@
 #include <linux/signal.h>
 #include <linux/slab.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>

@@ -14,7 +14,7 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 /* core/block.h's struct bsdsync_block_hook, in C (the kind is an unsigned char). */
 enum { BH_KIND_LOCK = 0, BH_KIND_SLEEP = 1 };

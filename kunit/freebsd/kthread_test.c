@@ -14,7 +14,7 @@
 #include <linux/sched/task.h>
 #include <linux/string.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>

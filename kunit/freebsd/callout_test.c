@@ -16,7 +16,7 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>

@@ -5,7 +5,7 @@
  * reference), refcount_acquire_if_not_zero, refcount_release_if_not_last, the _n and _gt
  * forms, saturation; and many threads acquiring and releasing with exactly one last release.
  */
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/types.h>
 #include <sys/refcount.h>

@@ -1,6 +1,9 @@
 /*
  * Shared scaffolding of the bsdsync KUnit suites: worker kthreads, and checks that a
- * misuse report was made. Every suite includes this instead of writing its own.
+ * misuse report was made. Every suite includes this instead of writing its own. It includes
+ * no personality header (the neutral ABI only: kunit/core builds without any personality's
+ * include path); a personality's own helpers are in its folder (kunit/freebsd/
+ * harness_freebsd.h).
  */
 #ifndef BSDSYNC_KUNIT_HARNESS_H
 #define BSDSYNC_KUNIT_HARNESS_H
@@ -12,9 +15,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 
-#include <bsdsync/freebsd/lock.h>
-#include <sys/types.h>
-#include <sys/mutex.h>
+#include <bsdsync/report.h>
 
 /* A worker kthread running fn(arg) once. */
 struct bt_thread {
@@ -70,16 +71,6 @@ void bt_join_n(struct bt_thread *t, int n);
 				    "unexpected misuse report from: %s", #stmt);	\
 	} while (0)
 
-/* The shortest sleep a timeout of `timo` ticks allows: timo * tick_sbt, in ns. */
-u64 bt_ticks_ns(int timo);
-
-/* Take m once *count >= n; returns with m held, or false with m not held. */
-bool bt_lock_when(struct mtx *m, const int *count, int n);
-/* Wait (bounded) until the sleepers that bumped *count (under m, right before sleeping with
- * m as interlock) are queued, and hold m. If the wait failed (already reported), take m
- * anyway so the case can wake and join its threads. */
-void bt_hold_when_queued(struct kunit *test, struct mtx *m, const int *count, int n);
-
 /* Joining threads that may still wait after a failure: KUnit cannot stop a case whose
  * thread hangs (its timeout ends in kthread_stop(), which waits too), so keep waking them
  * (bounded) before joining. Only does anything after a failure was already reported. */
@@ -124,29 +115,6 @@ struct bt_irq_result {
 };
 void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
 				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r);
-
-/*
- * A contended acquisition of a blocking lock in atomic context (misuse: a sleeping lock where
- * the thread may not sleep), checked the same way for every lock type. An owner thread on one
- * CPU takes the lock and sleeps (not running, so a waiter cannot spin on it) until the test
- * lets it release; a locker thread on another CPU enters the atomic section (`mode`), calls
- * `acquire` (1: taken), releases what it got, and leaves. Checked: exactly one report of
- * BSDSYNC_RULE_SLEEP_ATOMIC and no sleep inside; taken as `expect_taken` says, and then only
- * after the owner's release; the locker stays on its CPU; once out of the section its
- * preempt count is 0 with interrupts on, and it sleeps again without any report.
- */
-enum bt_atomic_mode { BT_ATOMIC_SPIN_MUTEX, BT_ATOMIC_CRITICAL };
-struct bt_atomic_lock {
-	const char *what;		/* the operation, for messages */
-	void *ctx;			/* passed to every callback */
-	void (*owner_lock)(void *ctx);
-	void (*owner_unlock)(void *ctx);
-	int (*acquire)(void *ctx);	/* the contended acquisition: 1 if it took the lock */
-	void (*release)(void *ctx);	/* undoes a successful acquire */
-	bool expect_taken;
-};
-void bt_contended_in_atomic(struct kunit *test, const struct bt_atomic_lock *l,
-			    enum bt_atomic_mode mode);
 
 /* stmt must return without blocking (no voluntary context switch). Not for atomic context. */
 #define BT_EXPECT_NO_SLEEP(test, stmt)							\

@@ -10,7 +10,7 @@
 #ifndef BSDSYNC_KUNIT_SHARED_LOCK_CASES_H
 #define BSDSYNC_KUNIT_SHARED_LOCK_CASES_H
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 struct cv;
 struct thread;

@@ -3,7 +3,7 @@
  * M_NOWAIT in atomic context, and the misuse reports. Failures are forced with
  * bsdsync_malloc_fail_next (the next N kmalloc attempts fail).
  */
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>

@@ -12,7 +12,7 @@
 #include <linux/completion.h>
 #include <linux/sched.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #include <sys/param.h>
 #include <sys/systm.h>
