@@ -188,8 +188,8 @@ BSDSYNC_NOINLINE void post_slow(struct sema *s, uintptr v, const char *file, int
 		return;
 	WakeList later;		/* before g: the waiter is woken once g is released */
 	WaitTable::Guard g(sleep_queues, s);
-	Waiter *w = sleep_queues.take_one(g, s, WQ_SLEEP);
-	bool more = w && sleep_queues.has_waiters(g, s, WQ_SLEEP);
+	Waiter *w = sleep_queues.take_one(g, s, WaitQueueId::Sleepers);
+	bool more = w && sleep_queues.has_waiters(g, s, WaitQueueId::Sleepers);
 	v = load_relaxed(&s->sema_word);
 	for (;;) {
 		if ((v & kStateMask) != kLive) {
@@ -238,7 +238,7 @@ void fbsd_sema_destroy(struct sema *sema)
 		report_dead(sema, v, "sema_destroy", nullptr, 0);
 		return;
 	}
-	int waiters = sleep_queues.count(g, sema, WQ_SLEEP);
+	int waiters = sleep_queues.count(g, sema, WaitQueueId::Sleepers);
 	if (waiters != 0) {
 		g.unlock();
 		report(BSDSYNC_RULE_DESTROY_WAITERS, sema_subject(sema), nullptr, 0,
