@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * The exported C ABI of the FreeBSD personality (module/freebsd), as declared in
- * the headers of include/bsdsync/freebsd (see module/exports/bsdsync.c for the rules of this folder).
+ * the headers of include/bsdsync/freebsd (see module/exports/bsdsync.c for the rules of this
+ * folder).
  */
 #include "platform/export.h"
 
