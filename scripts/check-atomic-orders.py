@@ -4,9 +4,9 @@ compiler is given it, against the table at the top of that header.
 
 Why a build-time check: on x86-64 the CPU orders every locked read-modify-write fully and TSO
 makes every plain load an acquire and every plain store a release, so a wrong order never shows
-in a run on x86 (kunit/atomic_test.c's message-passing cases pass with relaxed orders too). The
-order only limits what the COMPILER may move across the operation, and that is decided by the
-order each __atomic builtin is given. For example, with GCC 12 at -O2,
+in a run on x86 (kunit/freebsd/atomic_test.c's message-passing cases pass with relaxed orders
+too). The order only limits what the COMPILER may move across the operation, and that is
+decided by the order each __atomic builtin is given. For example, with GCC 12 at -O2,
     p->data = 1; atomic_store_rel_int(&p->flag, 1); p->data = 2;
 keeps all three stores, but if the store_rel were relaxed the first store would be deleted
 (dead-store elimination across it) and a reader that sees flag == 1 could read stale data. So

@@ -20,6 +20,8 @@ personality, and #include lines only point down.
                           Linux, no other personality
      module/exports/      the ABI headers (neutral and personality) and platform's headers
                           (platform/export.h: BSDSYNC_EXPORT): the export lists; no Linux
+     module/checks/       (compile-time checks, e.g. two personalities' ABIs side by side)
+                          any ABI header: no Linux, nothing of platform, core or exports
      module/*.c           (module/personalities.c, the table of personalities) platform only
      include/bsdsync/     the ABI: no Linux, nothing of module/; a neutral header includes no
                           personality header
@@ -28,10 +30,11 @@ personality, and #include lines only point down.
                           face defines too (unguarded in Linux), which the face includes
                           first so that a driver may include Linux and BSD headers in either
                           order (a face is only ever compiled inside a Linux module)
-   Personality ABI headers: <bsdsync/fbsd_*.h>, <bsdsync/freebsd/...>, <bsdsync/dragonfly/...>,
-   and <bsdsync/lock.h> (FreeBSD's lock_object and classes under a neutral name). PENDING
-   lists the includes the later steps of issue 10 remove; one that no longer occurs fails
-   the check, so the list cannot go stale.
+   Personality ABI headers: <bsdsync/freebsd/...>, <bsdsync/dragonfly/...>; every other
+   <bsdsync/X.h> is neutral. PENDING lists the includes the later steps of issue 10 remove;
+   one that no longer occurs fails the check, so the list cannot go stale.
+3. include/bsdsync/ itself holds only neutral headers: a header there named after a
+   personality (fbsd_*.h, ...) belongs in include/bsdsync/<personality>/.
 
 Usage: check-layers.py [ROOT]   (ROOT: the repository, default: ..)
 Exit status 0 if every rule holds; the last line is a one-line summary.
@@ -70,12 +73,9 @@ FACE_LINUX = {
 
 def personality_of_abi(path):
     """The personality whose ABI header `path` (as written in #include) is, or None."""
-    if path.startswith("bsdsync/fbsd_") or path.startswith("bsdsync/freebsd/"):
-        return "freebsd"
-    if path.startswith("bsdsync/dragonfly/"):
-        return "dragonfly"
-    if path == "bsdsync/lock.h":
-        return "freebsd"
+    for p in PERSONALITIES:
+        if path.startswith(f"bsdsync/{p}/"):
+            return p
     return None
 
 
@@ -128,6 +128,13 @@ def rule_for(rel):
             return rule
         if layer == "exports":
             return linux_only_export
+        if layer == "checks":
+            def rule(inc, q):
+                if LINUX.match(inc) or inc.startswith(("platform/", "core/", "exports/")) or \
+                        q == '"':
+                    return "checks include only ABI headers"
+                return None
+            return rule
         if layer is None:
             def rule(inc, q):
                 if LINUX.match(inc):
@@ -190,6 +197,9 @@ def main():
                 in_platform = rel.startswith("module/platform/")
                 if in_platform and NAMES.search(rel):
                     errors.append(f"{rel}: personality name in a platform file name")
+                if os.path.dirname(rel) == "include/bsdsync" and NAMES.search(fn):
+                    errors.append(f"{rel}: a personality's ABI header in the neutral "
+                                  f"include/bsdsync/ (move it to include/bsdsync/<personality>/)")
                 rule = rule_for(rel)
                 for n, line in enumerate(lines, 1):
                     if in_platform:

@@ -4,7 +4,9 @@
 #
 #   KIT/include/<personality>/       one directory per personality (freebsd; dragonfly later),
 #                                    with bsdsync's own headers copied into its bsdsync/ so
-#                                    that a driver needs exactly one -I
+#                                    that a driver needs exactly one -I: the neutral ones
+#                                    (bsdsync/*.h) and that personality's ABI
+#                                    (bsdsync/<personality>/), no other personality's
 #   KIT/<kver>/Module.symvers        bsdsync's exports for kernel <kver> (`uname -r` name)
 #
 # KIT is /usr/src/bsdsync-<version> (under DESTDIR for `make install DESTDIR=...`); for DKMS
@@ -42,6 +44,10 @@ install_kit() {
         fi
         rm -rf "$kit/include/$p/bsdsync"
         cp -R "$src/include/bsdsync" "$kit/include/$p/bsdsync"
+        # Another personality's ABI (include/bsdsync/<other>/) is no header of this kit.
+        for q in $(personalities "$src"); do
+            [[ $q == "$p" ]] || rm -rf "${kit:?}/include/$p/bsdsync/$q"
+        done
     done
     install -D -m 644 "$symvers" "$kit/$kver/Module.symvers"
 }

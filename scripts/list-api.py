@@ -115,7 +115,7 @@ def exports():
         m = re.match(r"\s*/\*\s*(.*?)\s*\*/\s*$", line)
         if m and not line.startswith(" *"):
             section = m.group(1)
-        m = re.match(r"\s*EXPORT_SYMBOL(?:_GPL)?\((\w+)\)", line)
+        m = re.match(r"\s*(?:EXPORT_SYMBOL(?:_GPL)?|BSDSYNC_EXPORT)\((\w+)\)", line)
         if m:
             syms.append((m.group(1), section))
     return syms
@@ -124,9 +124,11 @@ def exports():
 def main():
     hdrs = headers()
     abi = {}
-    for f in sorted(os.listdir(ABI)):
-        if f.endswith(".h"):
-            abi[f] = strip_comments(open(os.path.join(ABI, f)).read())
+    # The neutral ABI (include/bsdsync/*.h) and FreeBSD's (include/bsdsync/freebsd/*.h).
+    for sub in ("", "freebsd/"):
+        for f in sorted(os.listdir(os.path.join(ABI, sub))):
+            if f.endswith(".h"):
+                abi[sub + f] = strip_comments(open(os.path.join(ABI, sub, f)).read())
 
     print("### Headers (`-I$(BSDSYNC)/include/freebsd`)\n")
     print("| header | what it is | status | names it defines |")

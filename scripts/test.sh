@@ -507,7 +507,8 @@ dkms_checks() {
         fi
         name="DKMS $kver: porting kit installed ($KIT/include/freebsd, $KIT/$kver/Module.symvers)"
         # Every line of the Module.symvers an exported symbol of bsdsync.
-        if [[ -f $KIT/include/freebsd/sys/mutex.h && -f $KIT/include/freebsd/bsdsync/lock.h &&
+        if [[ -f $KIT/include/freebsd/sys/mutex.h &&
+              -f $KIT/include/freebsd/bsdsync/freebsd/lock.h &&
               -s $KIT/$kver/Module.symvers ]] &&
            awk -F '\t' '$3 !~ /bsdsync$/ { bad = 1 } END { exit bad }' "$KIT/$kver/Module.symvers"; then
             record PASS "$name" "$(wc -l <"$KIT/$kver/Module.symvers") exports"
@@ -558,7 +559,7 @@ install_checks() {
     if make -C "$ROOT" --no-print-directory install KDIR="$kdir" BUILD="$b" DESTDIR="$d" \
             >"$LOGS/install.log" 2>&1 &&
        [[ -f $d/lib/modules/$kver/extra/bsdsync.ko && -f $d$KIT/include/freebsd/sys/mutex.h &&
-          -f $d$KIT/include/freebsd/bsdsync/lock.h && -s $d$KIT/$kver/Module.symvers ]]; then
+          -f $d$KIT/include/freebsd/bsdsync/freebsd/lock.h && -s $d$KIT/$kver/Module.symvers ]]; then
         record PASS "$name"
     else
         record FAIL "$name" "see $LOGS/install.log"; show_tail "$LOGS/install.log"

@@ -38,6 +38,8 @@ struct bsdsync_lock_type {
 	void (*describe)(const void *lock, const char **name,
 			 const struct bsdsync_lock_site **site);
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_lock_type, 24);
+BSDSYNC_ABI_OFFSET(struct bsdsync_lock_type, describe, 16);
 
 enum bsdsync_lock_event_kind {
 	BSDSYNC_LE_ACQUIRING = 0,	/* about to acquire, may wait (not for try-locks) */
@@ -59,11 +61,14 @@ struct bsdsync_lock_event {
 	unsigned char kind;			/* enum bsdsync_lock_event_kind */
 	unsigned char flags;			/* BSDSYNC_LE_* */
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_lock_event, 32);
+BSDSYNC_ABI_OFFSET(struct bsdsync_lock_event, kind, 28);
 
 struct bsdsync_lock_event_sink {
 	const char *name;
 	void (*event)(const struct bsdsync_lock_event *event);
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_lock_event_sink, 16);
 
 /* Attach a sink (0, or -16 (EBUSY) if BSDSYNC_LOCK_EVENT_SINKS are attached already) /
  * detach it: when detach returns no CPU is still in its callback. Thread context (both may
@@ -86,6 +91,7 @@ struct bsdsync_held_lock {
 	int line;
 	int shared;		/* 1: a shared hold, 0: exclusive */
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_held_lock, 32);
 int bsdsync_held_locks(struct bsdsync_held_lock *out, int max);
 
 BSDSYNC_END_DECLS

@@ -19,6 +19,7 @@ struct bsdsync_lock_site {
 	const char *file;
 	int line;
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_lock_site, 16);
 #define BSDSYNC_SITE()                                                                        \
 	({                                                                                      \
 		static const struct bsdsync_lock_site __bsdsync_site = { __FILE__, __LINE__ }; \

@@ -29,6 +29,9 @@ struct bsdsync_sysinit {
 	 * notifier calls it through a pointer. */
 	bsdsync_sysinit_marker_t marker;
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_sysinit, 32);
+BSDSYNC_ABI_OFFSET(struct bsdsync_sysinit, func, 8);
+BSDSYNC_ABI_OFFSET(struct bsdsync_sysinit, marker, 24);
 
 #define BSDSYNC_SYSINIT_PREFIX		"__bsdsync_sysinit_"
 #define BSDSYNC_SYSUNINIT_PREFIX	"__bsdsync_sysuninit_"

@@ -49,6 +49,8 @@ enum class BlockKind : unsigned char {
  * unregistered at its exit, when no thread can be between the two calls. Both run in the
  * blocking thread, sleepable, no chain held. `file`/`line`: the caller of the primitive.
  */
+/* Locking key: constant while registered (the registering personality owns it and keeps it
+ * alive until it is unregistered); the table of registered hooks: core/block.cpp. */
 struct bsdsync_block_hook {
 	const char *name;
 	/* Drop what must go; returns what after_wake() needs to take it back (0: nothing). */
@@ -68,6 +70,8 @@ enum : int { kMaxBlockHooks = 4 };
 bool block_hook_register(const BlockHook *hook);
 void block_hook_unregister(const BlockHook *hook);
 
+/* One block's options: the caller's, on its stack, read by block_on in the same thread; no
+ * lock. */
 struct BlockOptions {
 	BlockKind kind = BlockKind::Lock;
 	bsdsync_block_state state = BSDSYNC_BLOCK_LOCK;

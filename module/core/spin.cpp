@@ -3,9 +3,9 @@
  */
 #include "core/spin.h"
 
-void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock)
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *spin_rec, const void *lock)
 {
-	struct bsdsync_spin_held *h = &sc->held;
+	struct bsdsync_spin_held *h = &spin_rec->held;
 	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
 
 	/* Spin locks may be released in any order: remove the newest entry of this one
@@ -28,8 +28,8 @@ enum bsdsync_context bsdsync_context_without_spin(void)
 	if (!bsdsync_irqs_disabled())
 		return bsdsync_current_context();
 	/* Interrupts are off, so this CPU's record is stable while we look at it. */
-	const struct bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
-	if (sc->held.count == 0)
+	const struct bsdsync_spin_cpu *spin_rec = bsdsync_spin_cpu_this();
+	if (spin_rec->held.count == 0)
 		return bsdsync_current_context();
-	return bsdsync_context_restoring(sc->saved_flags, sc->held.count);
+	return bsdsync_context_restoring(spin_rec->saved_flags, spin_rec->held.count);
 }

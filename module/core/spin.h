@@ -23,13 +23,16 @@
 #include "platform/platform.h"
 
 #define BSDSYNC_SPIN_TRACK 8
+/* Locking key (see the top): (p) this CPU's thread with interrupts off; (r) and read
+ * without it by bsdsync_spin_nesting() (one load). */
 struct bsdsync_spin_held {
-	int count;			/* spinlock_enter depth on this CPU */
-	const void *lock[BSDSYNC_SPIN_TRACK];	/* what the first ones were for, newest last */
+	int count;			/* (p, r) spinlock_enter depth on this CPU */
+	const void *lock[BSDSYNC_SPIN_TRACK];	/* (p) what the first ones were for, newest
+						   last */
 };
 struct bsdsync_spin_cpu {
-	struct bsdsync_spin_held held;
-	unsigned long saved_flags;	/* interrupt state before the outermost enter */
+	struct bsdsync_spin_held held;	/* (p) */
+	unsigned long saved_flags;	/* (p) interrupt state before the outermost enter */
 };
 static_assert(sizeof(struct bsdsync_spin_cpu) <= BSDSYNC_CPU_STATE_BYTES,
 	      "platform.h: BSDSYNC_CPU_STATE_BYTES");
@@ -45,7 +48,7 @@ static inline __attribute__((always_inline)) struct bsdsync_spin_cpu *
 bsdsync_spinlock_enter_mode(const void *lock, int inline_ops)
 {
 	unsigned long flags;
-	struct bsdsync_spin_cpu *sc;
+	struct bsdsync_spin_cpu *spin_rec;
 	int n;
 
 	/* Preemption is counted too, so Linux's own atomic-context checks see the section. */
@@ -55,46 +58,46 @@ bsdsync_spinlock_enter_mode(const void *lock, int inline_ops)
 		flags = bsdsync_irq_save();
 		bsdsync_preempt_disable();
 	}
-	sc = bsdsync_spin_cpu_this();
-	n = sc->held.count;
+	spin_rec = bsdsync_spin_cpu_this();
+	n = spin_rec->held.count;
 	if (n == 0)
-		sc->saved_flags = flags;
+		spin_rec->saved_flags = flags;
 	if (__builtin_expect(n < BSDSYNC_SPIN_TRACK, 1))
-		sc->held.lock[n] = lock;
-	sc->held.count = n + 1;
-	return sc;
+		spin_rec->held.lock[n] = lock;
+	spin_rec->held.count = n + 1;
+	return spin_rec;
 }
 
 /* The first half of spinlock_exit() for `lock`: its entry leaves the record. */
-void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *sc, const void *lock);
+void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *spin_rec, const void *lock);
 static inline __attribute__((always_inline)) void
-bsdsync_spin_untrack(struct bsdsync_spin_cpu *sc, const void *lock)
+bsdsync_spin_untrack(struct bsdsync_spin_cpu *spin_rec, const void *lock)
 {
-	int n = sc->held.count;
+	int n = spin_rec->held.count;
 
 	/* The newest one: the usual order. */
-	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && sc->held.lock[n - 1] == lock, 1))
-		sc->held.count = n - 1;
+	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && spin_rec->held.lock[n - 1] == lock, 1))
+		spin_rec->held.count = n - 1;
 	else
-		bsdsync_spin_untrack_slow(sc, lock);
+		bsdsync_spin_untrack_slow(spin_rec, lock);
 }
 
 /* The second half: interrupts back on at the outermost exit, then preemption. */
 static inline __attribute__((always_inline)) void
-bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *sc, int inline_ops)
+bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *spin_rec, int inline_ops)
 {
-	int outer = sc->held.count == 0;
+	int outer = spin_rec->held.count == 0;
 
 	/* A reschedule that became due while the spin locks were held happens here, at the
 	 * outermost release. With interrupts still off (inner exit) the enable cannot
 	 * reschedule. */
 	if (inline_ops) {
-		if (outer && (sc->saved_flags & BSDSYNC_IRQ_FLAGS_ENABLED))
+		if (outer && (spin_rec->saved_flags & BSDSYNC_IRQ_FLAGS_ENABLED))
 			bsdsync_irq_enable_fast();
 		bsdsync_preempt_enable_fast();
 	} else {
 		if (outer)
-			bsdsync_irq_restore(sc->saved_flags);
+			bsdsync_irq_restore(spin_rec->saved_flags);
 		bsdsync_preempt_enable();
 	}
 }
@@ -105,10 +108,10 @@ static inline struct bsdsync_spin_cpu *bsdsync_spinlock_enter_fast(const void *l
 }
 
 /* spinlock_exit() for `lock`, given this CPU's record. */
-static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *sc, const void *lock)
+static inline void bsdsync_spinlock_exit_fast(struct bsdsync_spin_cpu *spin_rec, const void *lock)
 {
-	bsdsync_spin_untrack(sc, lock);
-	bsdsync_spin_leave_mode(sc, __builtin_expect(bsdsync_irq_inline, 1));
+	bsdsync_spin_untrack(spin_rec, lock);
+	bsdsync_spin_leave_mode(spin_rec, __builtin_expect(bsdsync_irq_inline, 1));
 }
 
 /* The current CPU's spinlock_enter depth (meaningful with interrupts off: with them on, the

@@ -217,7 +217,8 @@ int WaitTable::best_lock_waiter(Guard &g, const void *channel, int (*key)(const 
 {
 	int best = none;
 	for (Waiter *w = g.chain_->head; w; w = w->next) {
-		if (w->channel != channel || (w->queue != WQ_EXCLUSIVE && w->queue != WQ_SHARED))
+		if (w->channel != channel || (w->queue != WaitQueueId::ExclusiveLockers &&
+					      w->queue != WaitQueueId::SharedLockers))
 			continue;
 		int k = key(w->td);
 		if (k < best)

@@ -34,24 +34,38 @@
 
 namespace bsdsync {
 
-enum WaitQueueId : unsigned char {
-	WQ_SLEEP = 0,		/* sleep(9), condvar(9) and sema(9) waiters */
-	WQ_EXCLUSIVE = 1,	/* threads waiting to take a lock exclusively */
-	WQ_SHARED = 2,		/* threads waiting to take a lock shared */
-	WQ_DRAIN = 3,		/* threads waiting for all activity on a lock to end: an rm
+/* Which of a channel's queues a waiter is on (FreeBSD's sleep queues and turnstiles have an
+ * exclusive and a shared queue per channel). */
+enum class WaitQueueId : unsigned char {
+	Sleepers = 0,		/* sleep(9), condvar(9) and sema(9) waiters */
+	ExclusiveLockers = 1,	/* threads waiting to take a lock exclusively */
+	SharedLockers = 2,	/* threads waiting to take a lock shared */
+	Drainers = 3,		/* threads waiting for all activity on a lock to end: an rm
 				   writer waiting for its readers to leave, lockmgr LK_DRAIN;
 				   they hold no place in the lock's own queues, so they delay
 				   neither readers nor writers */
 };
+/* The former names, for the files being reworked in parallel (issue 10: mtx, rm, lockmgr,
+ * sleep, shared_lock, prio); they switch to the names above and these go. constexpr at
+ * namespace scope: internal linkage, no storage, no inline variable (-fno-weak, Kbuild). */
+constexpr WaitQueueId WQ_SLEEP = WaitQueueId::Sleepers;
+constexpr WaitQueueId WQ_EXCLUSIVE = WaitQueueId::ExclusiveLockers;
+constexpr WaitQueueId WQ_SHARED = WaitQueueId::SharedLockers;
+constexpr WaitQueueId WQ_DRAIN = WaitQueueId::Drainers;
 
+/* A blocked (or blocking) thread, on its own stack. Locking key: (c) the chain lock of its
+ * channel while it is linked (enqueue sets them under it; the waiter reads them again only
+ * after it is unlinked); (w) written by the waker under the chain lock with a release store,
+ * read by the waiter with an acquire load, no lock (see the protocol above). */
 struct Waiter {
-	Waiter *next;
-	Waiter *prev;
-	const void *channel;
-	thread *td;
-	int *count;		/* decremented (under the chain lock) when unlinked; may be null */
-	int woken;		/* set by the waker, release; read by the waiter, acquire */
-	WaitQueueId queue;
+	Waiter *next;		/* (c) */
+	Waiter *prev;		/* (c) */
+	const void *channel;	/* (c) */
+	thread *td;		/* (c) the waiting thread */
+	int *count;		/* (c) decremented (under the chain lock) when unlinked; may be
+				   null */
+	int woken;		/* (w) set by the waker, release; read by the waiter, acquire */
+	WaitQueueId queue;	/* (c) */
 };
 
 /*
@@ -67,6 +81,7 @@ struct Waiter {
  * loop tolerate. More than kMax waiters at once: the rest are woken under the lock.
  */
 class WakeList {
+	/* Locking key: the waker's own, on its stack: one thread only. */
 public:
 	enum : int { kMax = 8 };
 	WakeList() : n_(0) {}
@@ -85,11 +100,13 @@ class WaitTable {
 public:
 	enum : unsigned { kChains = 256 };	/* not an inline variable: see -fno-weak in Kbuild */
 
+	/* Locking key: (l) the chain's own lock, taken through a Guard (interrupts off). */
 	struct alignas(BSDSYNC_CACHELINE) Chain {
-		IrqSpinBit lock;	/* guards head, tail and every linked Waiter */
-		Waiter *head;
-		Waiter *tail;
-		int queued;	/* waiters linked; changed under lock, read by maybe_waiters() */
+		IrqSpinBit lock;	/* guards head, tail, queued and every linked Waiter */
+		Waiter *head;		/* (l) */
+		Waiter *tail;		/* (l) */
+		int queued;		/* (l) waiters linked; written under lock, read without it
+					   by maybe_waiters() (a hint: see there) */
 	};
 
 	/* Holds the chain of one channel locked, interrupts off. */
@@ -191,7 +208,7 @@ public:
 	 * lent to it as the owner of another lock). */
 	Waiter *peek_one(Guard &g, const void *channel, WaitQueueId queue) const;
 	/* The best (lowest) key(td) among the threads queued on channel's lock queues
-	 * (WQ_EXCLUSIVE and WQ_SHARED), or `none` if there are none. Chain held by g (a linked
+	 * (ExclusiveLockers and SharedLockers), or `none` if there are none. Chain held by g (a linked
 	 * waiter's task is alive: it is blocked, or about to block, in wait()). */
 	int best_lock_waiter(Guard &g, const void *channel, int (*key)(const thread *td),
 			     int none) const;

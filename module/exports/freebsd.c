@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * The exported C ABI of the FreeBSD personality (module/freebsd), as declared in
- * include/bsdsync/fbsd_*.h (see module/exports/bsdsync.c for the rules of this folder).
+ * the headers of include/bsdsync/freebsd (see module/exports/bsdsync.c for the rules of this
+ * folder).
  */
 #include "platform/export.h"
 
-#include <bsdsync/lock.h>
-#include <bsdsync/fbsd_mutex.h>
-#include <bsdsync/fbsd_rmlock.h>
-#include <bsdsync/fbsd_sleep.h>
-#include <bsdsync/fbsd_sema.h>
-#include <bsdsync/fbsd_malloc.h>
-#include <bsdsync/fbsd_systm.h>
-#include <bsdsync/fbsd_sx.h>
-#include <bsdsync/fbsd_rwlock.h>
-#include <bsdsync/fbsd_lockmgr.h>
-#include <bsdsync/fbsd_callout.h>
-#include <bsdsync/fbsd_taskqueue.h>
-#include <bsdsync/fbsd_kthread.h>
+#include <bsdsync/freebsd/lock.h>
+#include <bsdsync/freebsd/mutex.h>
+#include <bsdsync/freebsd/rmlock.h>
+#include <bsdsync/freebsd/sleep.h>
+#include <bsdsync/freebsd/sema.h>
+#include <bsdsync/freebsd/malloc.h>
+#include <bsdsync/freebsd/systm.h>
+#include <bsdsync/freebsd/sx.h>
+#include <bsdsync/freebsd/rwlock.h>
+#include <bsdsync/freebsd/lockmgr.h>
+#include <bsdsync/freebsd/callout.h>
+#include <bsdsync/freebsd/taskqueue.h>
+#include <bsdsync/freebsd/kthread.h>
 
 /* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
 BSDSYNC_EXPORT(fbsd_mtx_sysinit);

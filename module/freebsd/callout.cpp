@@ -15,9 +15,9 @@
  * equals; insertion walks the list: fine for a driver's handful of callouts, a timer wheel
  * would be the next step), every callout's c_iflags, c_time, c_func, c_arg, and the state
  * of the handler being run (`running`, `cancel`, `draining`, `drain_fn`, FreeBSD's
- * cc_exec_*). The worker waits on (&callout_queue, WQ_SLEEP) and callout_drain() on
- * (&callout_queue, WQ_DRAIN): both queue under the same lock that guards what they wait for,
- * so no wakeup is lost.
+ * cc_exec_*). The worker waits on (&callout_queue, Sleepers) and callout_drain() on
+ * (&callout_queue, Drainers) (core/waitq.h's WaitQueueId): both queue under the same lock
+ * that guards what they wait for, so no wakeup is lost.
  *
  * The lock association (FreeBSD's cc_exec_cancel): when the worker takes a callout off the
  * queue, `cancel` is false; the worker then takes the callout's lock and, under the queue's
@@ -30,10 +30,10 @@
  * After the handler the worker never touches the callout again (a handler may free it, or
  * its lock with CALLOUT_RETURNUNLOCKED): only the queue's state.
  */
-#include <bsdsync/fbsd_callout.h>
-#include <bsdsync/fbsd_sleep.h>
-#include <bsdsync/fbsd_rwlock.h>
-#include <bsdsync/fbsd_rmlock.h>
+#include <bsdsync/freebsd/callout.h>
+#include <bsdsync/freebsd/sleep.h>
+#include <bsdsync/freebsd/rwlock.h>
+#include <bsdsync/freebsd/rmlock.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/services.h"
 #include "core/block.h"
@@ -44,15 +44,21 @@ namespace bsdsync::fbsd {
 
 namespace {
 
+/* Locking key: (c) the queue's lock (the sleep-queue chain lock of &callout_queue, see the
+ * top of this file); (w) written only when the worker starts and after it stopped
+ * (personality init/exit, before and after every use of callouts), read locklessly. Of a
+ * callout: c_links, c_time, c_precision,
+ * c_func, c_arg, c_iflags (c); c_lock set at init; c_flags as <bsdsync/freebsd/callout.h>
+ * says. */
 struct CalloutQueue {
-	callout *head;		/* pending, earliest first */
-	callout *tail;
-	callout *running;	/* the callout whose handler the worker is running, or null */
-	bool cancel;		/* running's handler may no longer be cancelled (see top) */
-	bool draining;		/* callout_drain() waits for running to finish */
-	bool stopping;		/* module unload: the worker returns */
-	callout_func_t *drain_fn;	/* callout_async_drain()'s function for running */
-	thread *worker;
+	callout *head;		/* (c) pending, earliest first */
+	callout *tail;		/* (c) */
+	callout *running;	/* (c) the callout whose handler the worker is running, or null */
+	bool cancel;		/* (c) running's handler may no longer be cancelled (see top) */
+	bool draining;		/* (c) callout_drain() waits for running to finish */
+	bool stopping;		/* (c) module unload: the worker returns */
+	callout_func_t *drain_fn;	/* (c) callout_async_drain()'s function for running */
+	thread *worker;		/* (w) */
 };
 
 CalloutQueue callout_queue;
@@ -218,7 +224,7 @@ void callout_worker(void *)
 				o.state = BSDSYNC_BLOCK_IDLE;
 				o.deadline_ns = deadline;
 				o.slack_ns = slack;
-				block_on(sleep_queues, g, w, queue_channel(), WQ_SLEEP, o);
+				block_on(sleep_queues, g, w, queue_channel(), WaitQueueId::Sleepers, o);
 				continue;
 			}
 			unlink(c);
@@ -239,7 +245,7 @@ void callout_worker(void *)
 			callout_queue.drain_fn = nullptr;
 			if (callout_queue.draining) {
 				callout_queue.draining = false;
-				sleep_queues.wake_all(g, queue_channel(), WQ_DRAIN, later);
+				sleep_queues.wake_all(g, queue_channel(), WaitQueueId::Drainers, later);
 			}
 		}
 		/* callout_async_drain(): called like the handler, with its argument. */
@@ -299,7 +305,7 @@ int reset(callout *c, s64 sbt, s64 pr, callout_func_t *func, void *arg, int flag
 	c->c_precision = ns_to_sbt(slack);
 	set_active(c);
 	if (insert(c))
-		sleep_queues.wake_one(g, queue_channel(), WQ_SLEEP, later);
+		sleep_queues.wake_one(g, queue_channel(), WaitQueueId::Sleepers, later);
 	return cancelled;
 }
 
@@ -362,7 +368,7 @@ int stop(callout *c, int flags, callout_func_t *drain, const char *file, int lin
 				o.state = BSDSYNC_BLOCK_IDLE;
 				o.file = file;
 				o.line = line;
-				block_on(sleep_queues, g, w, queue_channel(), WQ_DRAIN, o);
+				block_on(sleep_queues, g, w, queue_channel(), WaitQueueId::Drainers, o);
 				continue;
 			}
 			clear_active(c);
@@ -403,7 +409,7 @@ void callout_stop_thread()
 		WakeList later;
 		WaitTable::Guard g(sleep_queues, queue_channel());
 		callout_queue.stopping = true;
-		sleep_queues.wake_one(g, queue_channel(), WQ_SLEEP, later);
+		sleep_queues.wake_one(g, queue_channel(), WaitQueueId::Sleepers, later);
 	}
 	bsdsync_kthread_join(callout_queue.worker);
 	callout_queue.worker = nullptr;

@@ -82,7 +82,7 @@ void fbsd_cv_destroy(struct cv *cvp)
 		       nullptr, 0, "cv_destroy of a destroyed condvar");
 		return;
 	}
-	if (sleep_queues.has_waiters(g, cvp, WQ_SLEEP)) {
+	if (sleep_queues.has_waiters(g, cvp, WaitQueueId::Sleepers)) {
 		g.unlock();
 		report(BSDSYNC_RULE_DESTROY_WAITERS,
 		       ReportSubject{ "condvar", cvp->cv_description, cvp, nullptr }, nullptr, 0,
@@ -133,7 +133,7 @@ void fbsd_cv_signal(struct cv *cvp)
 	}
 	WakeList later;		/* the task is woken after g is released */
 	WaitTable::Guard g(sleep_queues, cvp);
-	sleep_queues.wake_one(g, cvp, WQ_SLEEP, later);
+	sleep_queues.wake_one(g, cvp, WaitQueueId::Sleepers, later);
 }
 
 void fbsd_cv_broadcastpri(struct cv *cvp, int pri)
@@ -150,7 +150,7 @@ void fbsd_cv_broadcastpri(struct cv *cvp, int pri)
 	}
 	WakeList later;		/* the tasks are woken after g is released */
 	WaitTable::Guard g(sleep_queues, cvp);
-	sleep_queues.wake_all(g, cvp, WQ_SLEEP, later);
+	sleep_queues.wake_all(g, cvp, WaitQueueId::Sleepers, later);
 }
 
 } // extern "C"

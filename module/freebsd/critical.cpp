@@ -3,7 +3,7 @@
  * neither preempted nor migrated inside; a preemption that fell due is taken at the
  * outermost exit; interrupts stay on. Sleeping inside is reported by every sleep primitive.
  */
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "core/base.h"
 
 extern "C" {

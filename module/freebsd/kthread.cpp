@@ -4,11 +4,12 @@
  * meaning here: kproc_kthread_add makes one thread, named by fmt (Linux shows one name per
  * thread), and hands it back as both the process and the thread.
  */
-#include <bsdsync/fbsd_kthread.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/kthread.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "core/diag.h"
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 namespace {
 

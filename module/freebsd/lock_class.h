@@ -7,7 +7,7 @@
 #ifndef BSDSYNC_FREEBSD_LOCK_CLASS_H
 #define BSDSYNC_FREEBSD_LOCK_CLASS_H
 
-#include <bsdsync/fbsd_mutex.h>
+#include <bsdsync/freebsd/mutex.h>
 #include "core/diag.h"
 #include "core/block.h"
 #include "core/lock_type.h"

@@ -4,7 +4,7 @@
  * is released on every path, and per-call sleep options (LK_NOWAIT, LK_SLEEPFAIL,
  * LK_TIMELOCK, PCATCH in the priority).
  *
- * The word (struct lock.lk_lock, include/bsdsync/fbsd_lockmgr.h) has FreeBSD's encoding:
+ * The word (struct lock.lk_lock, include/bsdsync/freebsd/lockmgr.h) has FreeBSD's encoding:
  *   LK_SHARE | n << 5        n sharers (n = 0: LK_UNLOCKED, free)
  *   owner                    held exclusively by the thread `owner` (LK_SHARE clear)
  *   LK_KERNPROC              held exclusively, disowned: any thread may release it
@@ -75,7 +75,7 @@
  * block hook drops Giant and restores it around the block); the LK_INTERLOCK interlock is
  * released by the tail once queued, never taken back.
  */
-#include <bsdsync/fbsd_lockmgr.h>
+#include <bsdsync/freebsd/lockmgr.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/sleep.h"
 #include "core/thread.h"

@@ -1,14 +1,15 @@
 /*
  * FreeBSD malloc(9) over kmalloc (kernel_services.c). The rules are in
- * include/bsdsync/fbsd_malloc.h: M_NOWAIT never sleeps and may fail; M_WAITOK may sleep and
+ * include/bsdsync/freebsd/malloc.h: M_NOWAIT never sleeps and may fail; M_WAITOK may sleep and
  * retries until it succeeds; M_WAITOK where sleeping is not allowed is one report and
  * becomes M_NOWAIT.
  */
-#include <bsdsync/fbsd_malloc.h>
+#include <bsdsync/freebsd/malloc.h>
 #include "core/thread.h"
 #include "core/diag.h"
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 extern "C" {
 constinit struct malloc_type fbsd_M_CACHE[1] = { { "cache", BSDSYNC_M_MAGIC } };

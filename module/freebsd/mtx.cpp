@@ -1,7 +1,7 @@
 /*
  * FreeBSD mutex(9): MTX_DEF sleep mutexes and MTX_SPIN spin mutexes on one lock word.
  *
- * The word (struct mtx.mtx_lock, see include/bsdsync/fbsd_mutex.h) is the owner thread
+ * The word (struct mtx.mtx_lock, see include/bsdsync/freebsd/mutex.h) is the owner thread
  * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED. Transitions:
  *
  *   0                  -> owner              lock fast path: one CAS, acquire
@@ -332,9 +332,10 @@ void release_contested(mtx *m)
 /* Busy-wait iterations between two looks at the clock for the "held too long" report. */
 constexpr unsigned kSpinClockEvery = 1024;
 
-/* Entered with spinlock_enter() done (sc) and the word v seen held. */
-BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, int opts,
-				     const char *file, int line)
+/* Entered with spinlock_enter() done (spin_rec: this CPU's spin record, core/spin.h) and
+ * the word v seen held. */
+BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *spin_rec,
+				     int opts, const char *file, int line)
 {
 	const uintptr me = self();
 
@@ -351,7 +352,7 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, in
 		 * waiting for one of them on this CPU. Nested spin mutexes keep them off. Wait
 		 * on plain loads (no bus-locked write while the mutex is held), and only try
 		 * the CAS once it was seen free. */
-		bsdsync_spinlock_exit_fast(sc, m);
+		bsdsync_spinlock_exit_fast(spin_rec, m);
 		while (owner_of(load_relaxed(&m->mtx_lock)) != 0) {
 			bsdsync_cpu_relax();
 			if (likely(++spins % kSpinClockEvery != 0) || reported)
@@ -364,12 +365,12 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *sc, in
 				       "spin mutex held by another thread for over 10 s");
 			}
 		}
-		sc = bsdsync_spinlock_enter_fast(m);
+		spin_rec = bsdsync_spinlock_enter_fast(m);
 		v = load_relaxed(&m->mtx_lock);
 		if (v == MTX_DESTROYED) {
 			report(BSDSYNC_RULE_DESTROYED, subject_of(lo_of(m)), file, line,
 			       "mtx_lock_spin of a mutex destroyed while we waited");
-			bsdsync_spinlock_exit_fast(sc, m);
+			bsdsync_spinlock_exit_fast(spin_rec, m);
 			return;
 		}
 		if (owner_of(v) == 0 && cas_acquire(&m->mtx_lock, &v, me | (v & MTX_FLAGMASK))) {
@@ -540,11 +541,11 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 			return;
 		}
 		if (spin) {
-			bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
+			bsdsync_spin_cpu *spin_rec = bsdsync_spin_cpu_this();
 			lock_event_released(lo, kSpinType, kExcl, 0, file, line);
 			store_release(&m->mtx_lock, MTX_DESTROYED);
 			lock_destroy(lo);
-			bsdsync_spinlock_exit_fast(sc, m);
+			bsdsync_spinlock_exit_fast(spin_rec, m);
 			return;
 		}
 		held_pop(m, file, line);
@@ -666,14 +667,14 @@ BSDSYNC_COLD void unlock_spin_not_owner(mtx *m, uintptr v, const char *file, int
 }
 
 /* mtx_unlock_spin of a recursed spin mutex, or of one released out of order. */
-BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc,
+BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *spin_rec,
 				       const char *file, int line)
 {
 	if (!unrecurse(m, file, line)) {
 		lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 		store_release(&m->mtx_lock, MTX_UNOWNED);
 	}
-	bsdsync_spinlock_exit_fast(sc, m);
+	bsdsync_spinlock_exit_fast(spin_rec, m);
 }
 
 /*
@@ -683,19 +684,20 @@ BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *sc,
  */
 /* mtx_lock_spin's CAS took a mutex that is not a live spin mutex: give it back (waking
  * whoever queued on a sleep mutex meanwhile), spinlock_exit, then report. */
-BSDSYNC_COLD void lock_spin_undo_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *file,
+BSDSYNC_COLD void lock_spin_undo_bad_class(mtx *m, bsdsync_spin_cpu *spin_rec, const char *file,
 					   int line)
 {
 	uintptr v = self();
 	if (!cas_release(&m->mtx_lock, &v, MTX_UNOWNED))
 		release_contested(m);
-	bsdsync_spinlock_exit_fast(sc, m);
+	bsdsync_spinlock_exit_fast(spin_rec, m);
 	bad_class(m, kSpinClass, "mtx_lock_spin", file, line);
 }
 
-BSDSYNC_COLD void lock_spin_bad_class(mtx *m, bsdsync_spin_cpu *sc, const char *file, int line)
+BSDSYNC_COLD void lock_spin_bad_class(mtx *m, bsdsync_spin_cpu *spin_rec, const char *file,
+				      int line)
 {
-	bsdsync_spinlock_exit_fast(sc, m);
+	bsdsync_spinlock_exit_fast(spin_rec, m);
 	bad_class(m, kSpinClass, "mtx_lock_spin", file, line);
 }
 
@@ -704,20 +706,20 @@ template <bool Inline> inline __attribute__((always_inline)) void
 lock_spin(mtx *m, int opts, const char *file, int line)
 {
 	lock_acquiring(lo_of(m), kSpinType, kExcl, file, line);
-	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_mode(m, Inline);
+	bsdsync_spin_cpu *spin_rec = bsdsync_spinlock_enter_mode(m, Inline);
 	uintptr v = MTX_UNOWNED;
 	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
 		if (unlikely(!class_ok(m, kSpinClass)))
-			lock_spin_undo_bad_class(m, sc, file, line);
+			lock_spin_undo_bad_class(m, spin_rec, file, line);
 		else
 			lock_event_acquired(lo_of(m), kSpinType, kExcl, 0, file, line);
 		return;
 	}
 	if (unlikely(!class_ok(m, kSpinClass))) {
-		lock_spin_bad_class(m, sc, file, line);
+		lock_spin_bad_class(m, spin_rec, file, line);
 		return;
 	}
-	lock_spin_slow(m, v, sc, opts, file, line);
+	lock_spin_slow(m, v, spin_rec, opts, file, line);
 }
 
 template <bool Inline> inline __attribute__((always_inline)) void
@@ -729,18 +731,18 @@ unlock_spin(mtx *m, const char *file, int line)
 		return;
 	}
 	/* The owner holds interrupts off: this CPU's record is stable. */
-	bsdsync_spin_cpu *sc = bsdsync_spin_cpu_this();
-	int n = sc->held.count;
+	bsdsync_spin_cpu *spin_rec = bsdsync_spin_cpu_this();
+	int n = spin_rec->held.count;
 	/* Not recursed, and the newest one held on this CPU: the usual case. */
 	if (unlikely((v & MTX_RECURSED) || n <= 0 || n > BSDSYNC_SPIN_TRACK ||
-		     sc->held.lock[n - 1] != m)) {
-		unlock_spin_other(m, v, sc, file, line);
+		     spin_rec->held.lock[n - 1] != m)) {
+		unlock_spin_other(m, v, spin_rec, file, line);
 		return;
 	}
 	lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 	store_release(&m->mtx_lock, MTX_UNOWNED);
-	sc->held.count = n - 1;		/* this CPU's record: after the release is as good */
-	bsdsync_spin_leave_mode(sc, Inline);
+	spin_rec->held.count = n - 1;		/* this CPU's record: after the release is as good */
+	bsdsync_spin_leave_mode(spin_rec, Inline);
 }
 
 BSDSYNC_NOINLINE void lock_spin_calls(mtx *m, int opts, const char *file, int line)
@@ -784,14 +786,14 @@ extern "C" int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *
 		       "mtx_trylock_spin does not take MTX_RECURSE");
 		return 0;
 	}
-	bsdsync_spin_cpu *sc = bsdsync_spinlock_enter_fast(m);
+	bsdsync_spin_cpu *spin_rec = bsdsync_spinlock_enter_fast(m);
 	uintptr v = MTX_UNOWNED;
 	/* Never recurses, even on a recursable spin mutex the caller holds. */
 	if (cas_acquire(&m->mtx_lock, &v, self())) {
 		lock_event_acquired(lo_of(m), kSpinType, kExcl, BSDSYNC_LE_TRY, file, line);
 		return 1;
 	}
-	bsdsync_spinlock_exit_fast(sc, m);
+	bsdsync_spinlock_exit_fast(spin_rec, m);
 	return 0;
 }
 

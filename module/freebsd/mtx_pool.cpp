@@ -4,7 +4,7 @@
  */
 #include "freebsd/lock_class.h"
 
-struct mtx_pool {
+struct bsdsync::fbsd::mtx_pool {
 	unsigned shift;		/* 64 - log2(size): the hash keeps the top bits */
 	unsigned mask;
 	unsigned next;		/* mtx_pool_alloc's rover */
@@ -12,6 +12,7 @@ struct mtx_pool {
 };
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 namespace {
 constinit const bsdsync_lock_site pool_site = { __FILE__, __LINE__ };

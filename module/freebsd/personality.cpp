@@ -5,19 +5,24 @@
  * taskqueue threads) and at unload; and
  * FreeBSD's clock constants hz and tick_sbt, which are this kernel's HZ.
  */
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
 #include "freebsd/services.h"
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
+/* Defined where <bsdsync/freebsd/sleep.h> declares them (extern "C" in bsdsync::fbsd), so
+ * that these const definitions take the declarations' external C linkage. */
+namespace bsdsync::fbsd {
 extern "C" {
 
 constinit const int fbsd_hz = BSDSYNC_HZ;
 constinit const bsdsync_sbintime_t fbsd_tick_sbt = BSDSYNC_SBT_1S / BSDSYNC_HZ;
 
 } // extern "C"
+} // namespace bsdsync::fbsd
 
 namespace {
 

@@ -13,7 +13,7 @@
  * does not look calm); meanwhile readers count centrally with one atomic instruction each
  * way (like an rw_semaphore), and writers need no grace period.
  *
- * State (include/bsdsync/fbsd_rmlock.h):
+ * State (include/bsdsync/freebsd/rmlock.h):
  *   rm_lock     the writer word, changed only with atomic instructions:
  *                 0                        free
  *                 WAITERS                  free; woken waiters are on their way back
@@ -149,7 +149,7 @@
  * the tracker list, push on the non-sleepable record); recursion, a thread without state
  * and the misuse checks go through rm_rlock_slow.
  */
-#include <bsdsync/fbsd_rmlock.h>
+#include <bsdsync/freebsd/rmlock.h>
 #include "freebsd/lock_class.h"
 #include "core/prio.h"
 #include "core/thread.h"

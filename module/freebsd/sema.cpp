@@ -4,7 +4,7 @@
  *
  * FreeBSD builds it from a mutex, a condvar and two counters, so a woken waiter at once
  * contends on the mutex its poster may still hold. Here one word (struct sema.sema_word,
- * include/bsdsync/fbsd_sema.h) holds the value and a waiters bit, and waiters sleep on the
+ * include/bsdsync/freebsd/sema.h) holds the value and a waiters bit, and waiters sleep on the
  * semaphore's own address in the sleep-queue table (core/waitq.h) through sleep_on(), like
  * every sleep (context checks, Giant dropped, the witness-style check of held locks).
  *
@@ -41,7 +41,7 @@
  * both fail every fast path into a slow path that reports the misuse.
  */
 #include "freebsd/sleep.h"
-#include <bsdsync/fbsd_sema.h>
+#include <bsdsync/freebsd/sema.h>
 #include "core/waitq.h"
 
 using namespace bsdsync;
@@ -188,8 +188,8 @@ BSDSYNC_NOINLINE void post_slow(struct sema *s, uintptr v, const char *file, int
 		return;
 	WakeList later;		/* before g: the waiter is woken once g is released */
 	WaitTable::Guard g(sleep_queues, s);
-	Waiter *w = sleep_queues.take_one(g, s, WQ_SLEEP);
-	bool more = w && sleep_queues.has_waiters(g, s, WQ_SLEEP);
+	Waiter *w = sleep_queues.take_one(g, s, WaitQueueId::Sleepers);
+	bool more = w && sleep_queues.has_waiters(g, s, WaitQueueId::Sleepers);
 	v = load_relaxed(&s->sema_word);
 	for (;;) {
 		if ((v & kStateMask) != kLive) {
@@ -238,7 +238,7 @@ void fbsd_sema_destroy(struct sema *sema)
 		report_dead(sema, v, "sema_destroy", nullptr, 0);
 		return;
 	}
-	int waiters = sleep_queues.count(g, sema, WQ_SLEEP);
+	int waiters = sleep_queues.count(g, sema, WaitQueueId::Sleepers);
 	if (waiters != 0) {
 		g.unlock();
 		report(BSDSYNC_RULE_DESTROY_WAITERS, sema_subject(sema), nullptr, 0,

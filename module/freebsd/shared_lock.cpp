@@ -2,7 +2,7 @@
  * The shared/exclusive lock of sx(9) and rwlock(9): one implementation, parameterised by a
  * SharedLockKind (shared_lock.h).
  *
- * The word (sx_lock / rw_lock, include/bsdsync/fbsd_sx.h) is either
+ * The word (sx_lock / rw_lock, include/bsdsync/freebsd/sx.h) is either
  *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: free), or
  *   owner | RECURSED? | waiter bits      held exclusively by `owner`,
  * with SHARED_WAITERS / EXCLUSIVE_WAITERS saying that threads may be queued on the lock's

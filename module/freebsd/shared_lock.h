@@ -14,9 +14,9 @@
 #ifndef BSDSYNC_FREEBSD_SHARED_LOCK_H
 #define BSDSYNC_FREEBSD_SHARED_LOCK_H
 
-#include <bsdsync/fbsd_sx.h>
-#include <bsdsync/fbsd_rwlock.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sx.h>
+#include <bsdsync/freebsd/rwlock.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
 #include "core/waitq.h"

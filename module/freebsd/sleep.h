@@ -6,7 +6,7 @@
 #ifndef BSDSYNC_FREEBSD_SLEEP_H
 #define BSDSYNC_FREEBSD_SLEEP_H
 
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 
 namespace bsdsync::fbsd {

@@ -1,9 +1,9 @@
 /*
  * The <sys/systm.h> services of a ported FreeBSD file besides the locks: printf(9),
  * KASSERT's report, WITNESS_WARN, spinlock_enter/spinlock_exit, curcpu
- * (include/bsdsync/fbsd_systm.h has the contracts).
+ * (include/bsdsync/freebsd/systm.h has the contracts).
  */
-#include <bsdsync/fbsd_systm.h>
+#include <bsdsync/freebsd/systm.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
 #include "core/spin.h"
@@ -13,6 +13,7 @@ extern "C" int vsnprintf(char *buf, unsigned long size, const char *fmt, __built
 extern "C" void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 extern "C" {
 

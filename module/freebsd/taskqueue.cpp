@@ -20,8 +20,8 @@
  *  - taskqueue_free stops the threads (they run what is still queued first), joins them,
  *    and frees the queue.
  */
-#include <bsdsync/fbsd_taskqueue.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/taskqueue.h>
+#include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/services.h"
 #include "core/thread.h"
@@ -41,16 +41,18 @@ enum : int {
 };
 constexpr int kMaxThreads = 64;
 
+/* A run in progress, on the running thread's stack, linked on the queue's active list.
+ * Locking key: (q) the queue's mutex. */
 struct Busy {
-	Busy *next;
-	task *running;
-	unsigned seq;
+	Busy *next;		/* (q) */
+	task *running;		/* (q) the task whose handler runs (not dereferenced after it) */
+	unsigned seq;		/* (q) */
 };
 
 } // namespace
 } // namespace bsdsync::fbsd
 
-struct taskqueue {
+struct bsdsync::fbsd::taskqueue {
 	struct task *head;		/* (q) queued tasks, highest priority first */
 	struct task *tail;		/* (q) */
 	bsdsync::fbsd::Busy *active;	/* (q) tasks being run */
@@ -59,14 +61,19 @@ struct taskqueue {
 	int callouts;			/* (q) armed timeout tasks, and drain_all in progress */
 	int tcount;			/* (q) threads running; its address is the channel
 					   taskqueue_free sleeps on */
-	int nthreads;			/* threads started (set once) */
-	bool spin;			/* the mutex is a spin mutex */
-	taskqueue_enqueue_fn enqueue;
-	void *context;
-	struct thread **threads;	/* joinable handles */
-	struct mtx mutex;
-	char name[32];
+	int nthreads;			/* (o) threads started */
+	bool spin;			/* (c) the mutex is a spin mutex */
+	taskqueue_enqueue_fn enqueue;	/* (c) */
+	void *context;			/* (c) */
+	struct thread **threads;	/* (o) joinable handles */
+	struct mtx mutex;		/* the queue's lock: (q) */
+	char name[32];			/* (c) */
 };
+/* Locking key: (q) the queue's mutex; (c) constant from taskqueue_create to taskqueue_free;
+ * (o) the queue's owner's: written by taskqueue_start_threads, read by taskqueue_free, which
+ * the driver calls one after the other (as FreeBSD requires), never concurrently.
+ * Of a task: ta_link and ta_pending (q) while it is queued; ta_func, ta_context and
+ * ta_priority set by TASK_INIT, constant while the task is in use. */
 
 namespace bsdsync::fbsd {
 namespace {

@@ -12,10 +12,10 @@
  * other thread grew the map meanwhile. Under UNR_NO_MTX, and in alloc_unrl where the caller
  * holds the mutex, the map is grown without sleeping.
  */
-#include <bsdsync/fbsd_systm.h>
+#include <bsdsync/freebsd/systm.h>
 #include "core/diag.h"
 
-struct unrhdr {
+struct bsdsync::fbsd::unrhdr {
 	int low;
 	int high;
 	struct mtx *mtx;	/* taken by alloc_unr/free_unr; null for UNR_NO_MTX */
@@ -26,6 +26,7 @@ struct unrhdr {
 };
 
 using namespace bsdsync;
+using namespace bsdsync::fbsd;
 
 namespace {
 

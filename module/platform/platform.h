@@ -443,7 +443,7 @@ static inline void *bsdsync_td_find(const struct thread *t)
 /* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
  * interrupt context or if memory ran out. */
 void *bsdsync_td_create(void);
-/* Exported to drivers and tests (declared for them in include/bsdsync/lock.h). */
+/* Exported to drivers and tests (declared for them in include/bsdsync/report.h). */
 int bsdsync_thread_has_record(const struct thread *td);
 /* Implemented by the core. The thread is exiting (called in the thread, which may still lock
  * afterwards, in the rest of its exit path): the core reports the locks it still holds. */

@@ -2,6 +2,6 @@
 #ifndef _BSDSYNC_FREEBSD_SYS__CALLOUT_H_
 #define _BSDSYNC_FREEBSD_SYS__CALLOUT_H_
 
-#include <bsdsync/fbsd_callout.h>
+#include <bsdsync/freebsd/callout.h>
 
 #endif

@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 #include <sys/_callout.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 #define CALLOUT_ACTIVE		BSDSYNC_CALLOUT_ACTIVE
 #define CALLOUT_PENDING		BSDSYNC_CALLOUT_PENDING

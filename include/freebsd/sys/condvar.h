@@ -6,7 +6,7 @@
 #include <sys/types.h>
 #include <sys/_lock.h>
 #include <sys/callout.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 #define cv_init(cvp, desc)	fbsd_cv_init((cvp), (desc))
 #define cv_destroy(cvp)		fbsd_cv_destroy((cvp))

@@ -2,7 +2,7 @@
  * <sys/errno.h> for ported FreeBSD drivers. The BSD names carry the numbers Linux gives
  * them, token for token as in <uapi/asm-generic/errno*.h>, so that a file including both
  * compiles (identical redefinitions are allowed) and compares equal whatever it includes.
- * See include/bsdsync/fbsd_sleep.h for why ERESTART is Linux's "restart the call" code.
+ * See include/bsdsync/freebsd/sleep.h for why ERESTART is Linux's "restart the call" code.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_ERRNO_H_
 #define _BSDSYNC_FREEBSD_SYS_ERRNO_H_

@@ -1,6 +1,6 @@
 /*
  * <sys/kthread.h> for ported FreeBSD drivers: kthread_add, kproc_create, kproc_kthread_add,
- * kthread_exit, kproc_exit, over Linux kernel threads (include/bsdsync/fbsd_kthread.h).
+ * kthread_exit, kproc_exit, over Linux kernel threads (include/bsdsync/freebsd/kthread.h).
  * `pages` (stack size) and the RF* flags are accepted and ignored: RFSTOPPED threads start
  * at once. The thread's name is the formatted name, cut to Linux's 15 characters.
  */
@@ -8,7 +8,7 @@
 #define _BSDSYNC_FREEBSD_SYS_KTHREAD_H_
 
 #include <sys/types.h>
-#include <bsdsync/fbsd_kthread.h>
+#include <bsdsync/freebsd/kthread.h>
 
 #define kthread_add		fbsd_kthread_add
 #define kproc_create		fbsd_kproc_create

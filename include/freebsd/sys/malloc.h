@@ -1,6 +1,6 @@
 /*
  * <sys/malloc.h> for ported FreeBSD drivers: malloc(9) over Linux kmalloc
- * (include/bsdsync/fbsd_malloc.h has the rules: M_WAITOK never returns NULL, M_NOWAIT never
+ * (include/bsdsync/freebsd/malloc.h has the rules: M_WAITOK never returns NULL, M_NOWAIT never
  * sleeps, misuse is one report).
  *
  * Names: Linux has no malloc/free/realloc functions in the kernel, but its headers use those
@@ -16,7 +16,7 @@
 
 #include <sys/types.h>
 #include <sys/_lock.h>
-#include <bsdsync/fbsd_malloc.h>
+#include <bsdsync/freebsd/malloc.h>
 
 #define M_MAGIC		BSDSYNC_M_MAGIC
 #define M_NOWAIT	BSDSYNC_M_NOWAIT

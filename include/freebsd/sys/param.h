@@ -13,7 +13,7 @@
 #endif
 #include <sys/errno.h>
 #include <sys/time.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 #define PRIMASK		BSDSYNC_PRIMASK
 #define PCATCH		BSDSYNC_PCATCH

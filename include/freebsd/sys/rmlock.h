@@ -15,7 +15,7 @@
 #include <sys/_lock.h>
 #include <sys/_rmlock.h>
 #include <sys/kernel.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 #define rm_init_flags(rm, name, opts)						\
 	fbsd_rm_init_flags((rm), (name), (opts), BSDSYNC_SITE())

@@ -14,7 +14,7 @@
 #include <sys/_rwlock.h>
 #include <sys/pcpu.h>
 #include <sys/kernel.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 /* The struct rwlock behind rw (a struct rwlock or struct rwlock_padalign): naming the member
  * rw_lock rejects any other type at compile time, as FreeBSD's rwlock2rw does. */

@@ -10,7 +10,7 @@
 #include <sys/_lock.h>
 #include <sys/_mutex.h>
 #include <sys/condvar.h>
-#include <bsdsync/fbsd_sema.h>
+#include <bsdsync/freebsd/sema.h>
 
 #define __BSDSYNC_ARG4(a1, a2, a3, a4, ...) a4
 #define __bsd_sema_init(sema, value, desc)					\

@@ -13,7 +13,7 @@
 #include <sys/_sx.h>
 #include <sys/pcpu.h>
 #include <sys/kernel.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 #define sx_init_flags(sx, desc, opts)						\
 	fbsd_sx_init_flags((sx), (desc), (opts), BSDSYNC_SITE())

@@ -18,8 +18,8 @@
 #include <sys/callout.h>
 #include <sys/_lock.h>
 #include <sys/pcpu.h>
-#include <bsdsync/fbsd_sleep.h>
-#include <bsdsync/fbsd_systm.h>
+#include <bsdsync/freebsd/sleep.h>
+#include <bsdsync/freebsd/systm.h>
 #ifdef __KERNEL__
 /* Linux's string functions (strlen, strcmp, memcpy, bcmp, ...: the same as FreeBSD's), and
  * <linux/kernel.h> for panic()'s declaration, both before the macros below rename anything. */
@@ -91,7 +91,7 @@
  * has no %b or %D (FreeBSD extensions). */
 
 /* printf(9) and vprintf: printk at KERN_INFO; a call continues the line the previous one
- * left open (include/bsdsync/fbsd_systm.h). Function-like, so the word printf inside
+ * left open (include/bsdsync/freebsd/systm.h). Function-like, so the word printf inside
  * __attribute__((format(printf, ...))) stays as it is. */
 #define printf(...)		fbsd_printf(__VA_ARGS__)
 #define vprintf(fmt, ap)	fbsd_vprintf((fmt), (ap))
@@ -129,7 +129,7 @@ static inline size_t __bsd_strlcat(char *dst, const char *src, size_t size)
 #define strlcpy(dst, src, size)	__bsd_strlcpy((dst), (src), (size))
 #define strlcat(dst, src, size)	__bsd_strlcat((dst), (src), (size))
 
-/* unr(9) unit-number allocator (include/bsdsync/fbsd_systm.h has the rules). */
+/* unr(9) unit-number allocator (include/bsdsync/freebsd/systm.h has the rules). */
 #define UNR_NO_MTX		BSDSYNC_UNR_NO_MTX
 #define new_unrhdr(low, high, mutex)	fbsd_new_unrhdr((low), (high), (mutex))
 #define delete_unrhdr(uh)		fbsd_delete_unrhdr((uh))
@@ -139,7 +139,7 @@ static inline size_t __bsd_strlcat(char *dst, const char *src, size_t size)
 #define alloc_unr_specific(uh, item)	fbsd_alloc_unr_specific((uh), (item))
 #define free_unr(uh, item)		fbsd_free_unr((uh), (item))
 
-/* WITNESS_WARN(flags, lock, fmt, ...): always checked (include/bsdsync/fbsd_systm.h). */
+/* WITNESS_WARN(flags, lock, fmt, ...): always checked (include/bsdsync/freebsd/systm.h). */
 #define WARN_GIANTOK		BSDSYNC_WARN_GIANTOK
 #define WARN_PANIC		BSDSYNC_WARN_PANIC
 #define WARN_SLEEPOK		BSDSYNC_WARN_SLEEPOK

@@ -3,7 +3,7 @@
 #define _BSDSYNC_FREEBSD_SYS_TIME_H_
 
 #include <sys/types.h>
-#include <bsdsync/fbsd_sleep.h>
+#include <bsdsync/freebsd/sleep.h>
 
 #define SBT_1S	BSDSYNC_SBT_1S
 #define SBT_1M	(SBT_1S * 60)

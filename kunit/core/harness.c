@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/* bsdsync_kunit.ko: the KUnit suites of bsdsync (kunit/core: the core's own machinery;
+ * kunit/freebsd: one file per FreeBSD primitive) and their shared scaffolding. */
+#include <linux/hrtimer.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/cpumask.h>
+#include <linux/preempt.h>
+#include <linux/slab.h>
+#include "harness.h"
+
+static int bt_main(void *p)
+{
+	struct bt_thread *t = p;
+
+	t->fn(t->arg);
+	complete(&t->done);
+	return 0;
+}
+
+int bt_start(struct kunit *test, struct bt_thread *t, void (*fn)(void *), void *arg,
+	     const char *name)
+{
+	t->fn = fn;
+	t->arg = arg;
+	init_completion(&t->done);
+	t->task = kthread_create(bt_main, t, "%s", name);
+	if (IS_ERR(t->task)) {
+		KUNIT_FAIL(test, "kthread_create failed: %ld", PTR_ERR(t->task));
+		t->task = NULL;
+		return -1;
+	}
+	/* Held so the task struct outlives the thread: tests look at it after it returns. */
+	get_task_struct(t->task);
+	wake_up_process(t->task);
+	return 0;
+}
+
+void bt_join(struct bt_thread *t)
+{
+	if (!t->task)
+		return;
+	wait_for_completion(&t->done);
+	put_task_struct(t->task);
+	t->task = NULL;
+}
+
+void bt_start_n(struct kunit *test, struct bt_thread *t, int n, void (*fn)(void *),
+		void *args, size_t size, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		bt_start(test, &t[i], fn, (char *)args + i * size, name);
+}
+
+void bt_join_n(struct bt_thread *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		bt_join(&t[i]);
+}
+
+void bt_probe_begin(struct bt_probe *p, enum bsdsync_rule rule)
+{
+	p->rule = rule;
+	p->rule_before = bsdsync_report_count(rule);
+	p->total_before = bsdsync_report_total();
+	p->nvcsw_before = current->nvcsw;
+}
+
+void bt_probe_end(struct bt_probe *p)
+{
+	p->nvcsw_after = current->nvcsw;
+	p->rule_after = bsdsync_report_count(p->rule);
+	p->total_after = bsdsync_report_total();
+}
+
+void bt_expect_one_report_no_sleep(struct kunit *test, const struct bt_probe *p,
+				   const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, p->rule_after - p->rule_before, 1UL,
+			    "expected one report of rule %d from %s", p->rule, what);
+	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 1UL,
+			    "expected no other report from %s", what);
+	KUNIT_EXPECT_EQ_MSG(test, p->nvcsw_after, p->nvcsw_before, "%s slept", what);
+}
+
+struct bt_irq {
+	struct hrtimer timer;
+	struct tasklet_struct tasklet;
+	void (*fn)(void *arg);
+	void *arg;
+	struct task_struct *thread;	/* the thread the interrupt must come on top of */
+	enum bsdsync_rule rule;
+	unsigned long reports, total;
+	bool on_thread, in_irq;
+	int ran;
+};
+
+static void bt_irq_run(struct bt_irq *c)
+{
+	unsigned long before = bsdsync_report_count(c->rule);
+	unsigned long total = bsdsync_report_total();
+
+	c->on_thread = current == c->thread;
+	c->in_irq = in_hardirq() || in_serving_softirq();
+	c->fn(c->arg);
+	c->reports = bsdsync_report_count(c->rule) - before;
+	c->total = bsdsync_report_total() - total;
+	smp_store_release(&c->ran, 1);
+}
+
+static enum hrtimer_restart bt_irq_hard(struct hrtimer *timer)
+{
+	bt_irq_run(container_of(timer, struct bt_irq, timer));
+	return HRTIMER_NORESTART;
+}
+
+static void bt_irq_soft(struct tasklet_struct *t)
+{
+	bt_irq_run(container_of(t, struct bt_irq, tasklet));
+}
+
+void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
+				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r)
+{
+	struct bt_irq *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	unsigned long deadline = jiffies + 60 * HZ;
+
+	r->reports = r->total = 0;
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->fn = fn;
+	c->arg = arg;
+	c->thread = current;
+	c->rule = rule;
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	c->timer.function = bt_irq_hard;
+	tasklet_setup(&c->tasklet, bt_irq_soft);
+	/* Preemption off: the interrupt comes on top of this thread (ksoftirqd cannot run the
+	 * tasklet here instead), and this thread stays on the CPU the timer is pinned to. */
+	preempt_disable();
+	if (soft)
+		tasklet_schedule(&c->tasklet);
+	else
+		hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_PINNED_HARD);
+	while (!smp_load_acquire(&c->ran) && time_before(jiffies, deadline))
+		cpu_relax();
+	preempt_enable();
+	hrtimer_cancel(&c->timer);
+	tasklet_kill(&c->tasklet);
+	KUNIT_EXPECT_TRUE_MSG(test, smp_load_acquire(&c->ran), "the %s interrupt never ran",
+			      soft ? "soft" : "hard");
+	if (c->ran) {
+		KUNIT_EXPECT_TRUE_MSG(test, c->on_thread && c->in_irq,
+				      "the interrupt did not come on top of the thread");
+		r->reports = c->reports;
+		r->total = c->total;
+	}
+	kfree(c);
+}
+
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_DESCRIPTION("bsdsync KUnit suites");

@@ -1,0 +1,127 @@
+/*
+ * Shared scaffolding of the bsdsync KUnit suites: worker kthreads, and checks that a
+ * misuse report was made. Every suite includes this instead of writing its own. It includes
+ * no personality header (the neutral ABI only: kunit/core builds without any personality's
+ * include path); a personality's own helpers are in its folder (kunit/freebsd/
+ * harness_freebsd.h).
+ */
+#ifndef BSDSYNC_KUNIT_HARNESS_H
+#define BSDSYNC_KUNIT_HARNESS_H
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+
+#include <bsdsync/report.h>
+
+/* A worker kthread running fn(arg) once. */
+struct bt_thread {
+	struct task_struct *task;
+	void (*fn)(void *arg);
+	void *arg;
+	struct completion done;
+};
+
+/* Start a worker (returns 0, or fails the test). */
+int bt_start(struct kunit *test, struct bt_thread *t, void (*fn)(void *), void *arg,
+	     const char *name);
+/* Wait until the worker has returned from fn, and release it. */
+void bt_join(struct bt_thread *t);
+/* Start n workers on the same fn with args[i] (arg stride `size` bytes from `args`). */
+void bt_start_n(struct kunit *test, struct bt_thread *t, int n, void (*fn)(void *),
+		void *args, size_t size, const char *name);
+void bt_join_n(struct bt_thread *t, int n);
+
+/* Poll (sleeping 1 ms between looks) until cond is true; fail the test after ~60 s of
+ * guest time so a broken primitive ends the test instead of hanging the run. This is a
+ * liveness bound, not a timing assertion. */
+#define BT_WAIT_UNTIL(test, cond)							\
+	do {										\
+		unsigned long __deadline = jiffies + 60 * HZ;				\
+		while (!(cond)) {							\
+			if (time_after(jiffies, __deadline)) {				\
+				KUNIT_FAIL(test, "timed out waiting for: %s", #cond);	\
+				break;							\
+			}								\
+			usleep_range(500, 1500);					\
+		}									\
+	} while (0)
+
+/* stmt must make exactly one report of `rule`, and no report of any other rule. */
+#define BT_EXPECT_REPORT(test, rule, stmt)						\
+	do {										\
+		unsigned long __before = bsdsync_report_count(rule);			\
+		unsigned long __total = bsdsync_report_total();				\
+		stmt;									\
+		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_count(rule) - __before, 1UL,	\
+				    "expected one report of rule %d from: %s", rule, #stmt);\
+		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_total() - __total, 1UL,	\
+				    "expected no other report from: %s", #stmt);	\
+	} while (0)
+
+/* stmt must make no report at all. */
+#define BT_EXPECT_NO_REPORT(test, stmt)							\
+	do {										\
+		unsigned long __total = bsdsync_report_total();				\
+		stmt;									\
+		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_total() - __total, 0UL,	\
+				    "unexpected misuse report from: %s", #stmt);	\
+	} while (0)
+
+/* Joining threads that may still wait after a failure: KUnit cannot stop a case whose
+ * thread hangs (its timeout ends in kthread_stop(), which waits too), so keep waking them
+ * (bounded) before joining. Only does anything after a failure was already reported. */
+#define BT_RESCUE(cond, wake)								\
+	do {										\
+		unsigned long __deadline = jiffies + 60 * HZ;				\
+		while (!(cond) && time_before(jiffies, __deadline)) {			\
+			wake;								\
+			msleep(10);							\
+		}									\
+	} while (0)
+
+/*
+ * Report and sleep probe for misuse made in atomic context (spin mutex held, critical
+ * section, interrupts off), where KUnit itself must not be called: take the counts before
+ * and after, check afterwards. `nvcsw` counts voluntary context switches: a call that
+ * blocked at all increments it.
+ */
+struct bt_probe {
+	enum bsdsync_rule rule;
+	unsigned long rule_before, total_before, nvcsw_before;
+	unsigned long rule_after, total_after, nvcsw_after;
+};
+void bt_probe_begin(struct bt_probe *p, enum bsdsync_rule rule);
+void bt_probe_end(struct bt_probe *p);
+/* Exactly one report of p->rule, none of another rule, and no sleep in between. */
+void bt_expect_one_report_no_sleep(struct kunit *test, const struct bt_probe *p,
+				   const char *what);
+
+/*
+ * Run fn(arg) once in an interrupt that comes on top of the calling thread, on its CPU: a hard
+ * interrupt (an hrtimer pinned to the CPU) or, with `soft`, a soft one (a tasklet: always run
+ * at the next interrupt exit, never deferred to ksoftirqd). The caller busy-waits for it with
+ * interrupts on and preemption off, so that fn finds the caller as `current` holding what it
+ * holds. Records what fn made: counts of `rule` and of every report (fn must not call KUnit:
+ * check afterwards). Fails the test if fn did not run on top of the caller, or did not end
+ * within the liveness bound (~60 s).
+ */
+struct bt_irq_result {
+	unsigned long reports;	/* of the rule */
+	unsigned long total;	/* every rule */
+};
+void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(void *arg),
+				    void *arg, enum bsdsync_rule rule, struct bt_irq_result *r);
+
+/* stmt must return without blocking (no voluntary context switch). Not for atomic context. */
+#define BT_EXPECT_NO_SLEEP(test, stmt)							\
+	do {										\
+		unsigned long __nv = current->nvcsw;					\
+		stmt;									\
+		KUNIT_EXPECT_EQ_MSG(test, current->nvcsw, __nv, "slept in: %s", #stmt);	\
+	} while (0)
+
+#endif
