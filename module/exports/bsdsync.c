@@ -12,6 +12,7 @@
 
 #include <bsdsync/report.h>
 #include <bsdsync/lock_events.h>
+#include <bsdsync/testing.h>
 #include "platform/platform.h"
 
 /* Diagnostics */
@@ -28,4 +29,10 @@ BSDSYNC_EXPORT(bsdsync_held_locks);
 BSDSYNC_EXPORT(bsdsync_prio_lend_hook);
 BSDSYNC_EXPORT(bsdsync_block_hook_register);
 BSDSYNC_EXPORT(bsdsync_block_hook_unregister);
+BSDSYNC_EXPORT(bsdsync_test_lock_type_register);
+BSDSYNC_EXPORT(bsdsync_test_lock_type_unregister);
+BSDSYNC_EXPORT(bsdsync_test_lock_type_by_id);
+BSDSYNC_EXPORT(bsdsync_test_hold);
+BSDSYNC_EXPORT(bsdsync_test_release);
+BSDSYNC_EXPORT(bsdsync_test_check_may_sleep);
 #endif

@@ -1,0 +1,33 @@
+/*
+ * bsdsync C ABI for the KUnit suites only (exported when the kernel has CONFIG_KUNIT): entry
+ * points into the core's machinery, so that kunit/core/ tests it directly, with a lock type
+ * of its own, without any personality. Not for drivers.
+ * Plain C and C++, no Linux header, no personality.
+ */
+#ifndef _BSDSYNC_TESTING_H_
+#define _BSDSYNC_TESTING_H_
+
+#include <bsdsync/lock_events.h>
+
+BSDSYNC_BEGIN_DECLS
+
+/* The core's lock-type registry: the id (1..63), or 0 if full / unregister. */
+int bsdsync_test_lock_type_register(const struct bsdsync_lock_type *type);
+void bsdsync_test_lock_type_unregister(const struct bsdsync_lock_type *type);
+const struct bsdsync_lock_type *bsdsync_test_lock_type_by_id(int id);
+
+/* What a primitive does when a hold of `lock` begins / ends in the calling thread: the
+ * held-locks stack's record and the ACQUIRED / RELEASED event. release returns 0 if the
+ * thread has no such hold (nothing changed; the event is still sent). */
+void bsdsync_test_hold(const void *lock, const struct bsdsync_lock_type *type, int shared,
+		       int flags, const char *file, int line);
+int bsdsync_test_release(const void *lock, const struct bsdsync_lock_type *type, int shared,
+			 const char *file, int line);
+/* The may-sleep check a sleepable acquisition or a sleep makes: 1 if it reported a
+ * non-sleepable hold (other than `interlock`). */
+int bsdsync_test_check_may_sleep(const void *interlock, const char *what, const char *file,
+				 int line);
+
+BSDSYNC_END_DECLS
+
+#endif
