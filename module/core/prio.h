@@ -54,8 +54,9 @@ struct PrioState {
 
 	IrqSpinBit state_lock;		/* the lock of the fields marked (s) */
 	int active;			/* (s, f) lent to: base saved, attributes possibly
-					   boosted; read by the owner's own release after its
-					   full fence */
+					   boosted; also read unlocked by its own thread: in
+					   prio_released() after the full fence that pairs
+					   with the lender's, and in PrioBlock */
 	unsigned gen;			/* (s) bumped at every change of what is lent */
 	int inflight;			/* (s) appliers between computing and re-checking */
 	bsdsync_sched_attr base;	/* (s) the thread's own attributes, saved at the
