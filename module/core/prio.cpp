@@ -62,11 +62,12 @@
  *
  * A stale lender: one whose record at some hop lands through a wait that is already over
  * (the hop's Waiter is woken: at hop 0 our own, at hop n > 0 the previous hop's owner's,
- * its blocked_waiter) while the word names that hop's owner again: it released the lock
+ * its blocked_waiter) while the word names that hop's owner: it released the lock
  * (contested: the wait was queued), which woke that waiter and forgot the lock's record,
- * then took the lock again, maybe by the uncontested fast path, whose release never
- * forgets anything: without this the record would stay until its next contested release
- * of that lock, maybe never. The same pair of full fences decides: the release stores
+ * then took the lock again (or another owner's release woke it, and this owner took the
+ * lock after), maybe by the uncontested fast path, whose release never forgets anything:
+ * without this the record would stay until its next contested release of that lock, maybe
+ * never. The same pair of full fences decides: the release stores
  * `woken` (under the chain lock) before its fence, the lender reads it after its own.
  * Other waiters may have queued and recorded since: the stale lender must take back its
  * own part only, and lends no further down the chain. A key per lock cannot be split into
