@@ -904,6 +904,141 @@ static void prio_mtx_stale_lender_takes_back_only_its_own_part(struct kunit *tes
 	pt_lock_destroy(&s->l);
 }
 
+/* ---- a lending along the chain through a wait that is already over ------------------- */
+
+/*
+ * O holds L1 and blocks on L2 (for rw: to write, or to read), held by A (written); the test
+ * hook holds O after its own lending, still
+ * inside its wait on L2 (queued, L2 recorded as what it is blocked on). A releases L2, which
+ * wakes O (its wait is over) and ends what O lent A, then takes L2 again by the uncontested
+ * fast path (nobody is queued). W (FIFO 60) blocks on L1 and lends to O, and on along O's
+ * wait on L2 to A: that wait is over, so nothing may stay lent to A through it. A then
+ * releases L2 by the fast path again (no contested release to end a lending), O goes on,
+ * and every thread must end at its own attributes.
+ */
+struct pt_over {
+	struct pt_lock l1, l2;	/* PT_MTX, PT_RW_W or PT_RW_R */
+	struct task_struct *o_task, *w_task;
+	int a_has, o_paused, resume, a_step, retaken, released, w_lent;
+	bool a_own_after_w;
+};
+
+static struct pt_over *pt_over_case;
+
+/* The key a waiter of l lends through (what the lend hook is called with): mtx and rw. */
+static const void *pt_key(const struct pt_lock *l)
+{
+	return l->kind == PT_MTX ? (const void *)&l->m : (const void *)&l->rw;
+}
+
+static void pt_over_hook(const void *lock, int stage)
+{
+	struct pt_over *s = READ_ONCE(pt_over_case);
+
+	if (!s || stage != 1)
+		return;
+	if (lock == pt_key(&s->l2) && current == READ_ONCE(s->o_task) && !READ_ONCE(s->o_paused)) {
+		/* O has lent to A and is queued on L2, its wait not begun. */
+		WRITE_ONCE(s->o_paused, 1);
+		while (!READ_ONCE(s->resume))
+			usleep_range(200, 1000);
+	} else if (lock == pt_key(&s->l1) && current == READ_ONCE(s->w_task)) {
+		WRITE_ONCE(s->w_lent, 1);
+	}
+}
+
+static void pt_over_a(void *arg)
+{
+	struct pt_over *s = arg;
+
+	pt_own(&s->l2);
+	WRITE_ONCE(s->a_has, 1);
+	while (READ_ONCE(s->a_step) < 1)
+		usleep_range(200, 1000);
+	pt_disown(&s->l2);	/* contested: wakes O, ends what was lent through L2 */
+	pt_own(&s->l2);		/* free, nobody queued: the fast path */
+	WRITE_ONCE(s->retaken, 1);
+	while (READ_ONCE(s->a_step) < 2)
+		usleep_range(200, 1000);
+	pt_disown(&s->l2);	/* nobody queued: the fast path, no prio_released */
+	WRITE_ONCE(s->released, 1);
+}
+
+static void pt_over_o(void *arg)
+{
+	struct pt_over *s = arg;
+	struct rm_priotracker tr;
+
+	WRITE_ONCE(s->o_task, current);
+	pt_own(&s->l1);
+	pt_want(&s->l2, &tr);	/* blocks on A; the hook holds it inside that wait */
+	pt_unwant(&s->l2, &tr);
+	pt_disown(&s->l1);	/* W is queued: contested */
+}
+
+static void pt_over_w(void *arg)
+{
+	struct pt_over *s = arg;
+
+	WRITE_ONCE(s->w_task, current);
+	pt_own(&s->l1);
+	pt_disown(&s->l1);
+}
+
+static void pt_run_over(struct kunit *test, enum pt_kind kind)
+{
+	struct pt_over *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread a, o, w;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	pt_lock_init(&s->l1, kind);
+	pt_lock_init(&s->l2, kind);
+	WRITE_ONCE(pt_over_case, s);
+	WRITE_ONCE(bsdsync_prio_lend_hook, pt_over_hook);
+	pt_start(test, &a, pt_over_a, s, "pt_a", -1, PT_OWNER_BASE);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->a_has));
+	pt_start(test, &o, pt_over_o, s, "pt_o", -1, PT_SECOND);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->o_paused));	/* queued on L2, lent to A */
+	WRITE_ONCE(s->a_step, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->retaken));	/* O woken; A owns L2 again */
+	pt_start(test, &w, pt_over_w, s, "pt_w60", -1, PT_W60);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->w_lent));	/* W lent to O, and through L2 to A */
+	s->a_own_after_w = pt_is(a.task, PT_OWNER_BASE);
+	WRITE_ONCE(s->a_step, 2);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->released));
+	WRITE_ONCE(s->resume, 1);
+	pt_wait_done(&w);
+	pt_wait_done(&o);
+	pt_wait_done(&a);
+	WRITE_ONCE(bsdsync_prio_lend_hook, NULL);
+	WRITE_ONCE(pt_over_case, NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, s->a_own_after_w,
+			      "W lent to A through O's wait on L2, which was already over");
+	PT_EXPECT_ATTR(test, a.task, PT_OWNER_BASE);
+	PT_EXPECT_ATTR(test, o.task, PT_SECOND);
+	PT_EXPECT_ATTR(test, w.task, PT_W60);
+	bt_join(&w);
+	bt_join(&o);
+	bt_join(&a);
+	pt_lock_destroy(&s->l1);
+	pt_lock_destroy(&s->l2);
+}
+
+static void prio_mtx_chain_lending_through_an_ended_wait_leaves_no_boost(struct kunit *test)
+{
+	pt_run_over(test, PT_MTX);
+}
+
+static void prio_rw_chain_lending_through_an_ended_write_wait_leaves_no_boost(struct kunit *test)
+{
+	pt_run_over(test, PT_RW_W);
+}
+
+static void prio_rw_chain_lending_through_an_ended_read_wait_leaves_no_boost(struct kunit *test)
+{
+	pt_run_over(test, PT_RW_R);
+}
+
 /* ---- wake order by the waiters' priorities at the wake ----------------------------------- */
 
 /*
@@ -1171,6 +1306,9 @@ static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_rw_woken_writer_inherits_the_queued_readers_priority),
 	KUNIT_CASE(prio_barging_owner_inherits_the_priority_of_the_threads_still_queued),
 	KUNIT_CASE(prio_mtx_stale_lender_takes_back_only_its_own_part),
+	KUNIT_CASE(prio_mtx_chain_lending_through_an_ended_wait_leaves_no_boost),
+	KUNIT_CASE(prio_rw_chain_lending_through_an_ended_write_wait_leaves_no_boost),
+	KUNIT_CASE(prio_rw_chain_lending_through_an_ended_read_wait_leaves_no_boost),
 	KUNIT_CASE(prio_cv_signal_wakes_by_priority_now_not_the_boost_held_at_queueing),
 	KUNIT_CASE(prio_mtx_stress_every_thread_ends_at_its_own_attributes),
 	KUNIT_CASE(prio_rw_stress_every_thread_ends_at_its_own_attributes),

@@ -37,44 +37,62 @@
  * lender's nice for a CFS key (CFS nice values are lent too, as FreeBSD lends timeshare
  * priorities).
  *
- * Bookkeeping (PrioState in each thread's state, core/prio.h, under its own spin bit):
+ * Bookkeeping (PrioState in each thread's state, core/prio.h, under its own state_lock, an
+ * IrqSpinBit; core/prio.h gives the locking key of each field):
  *  - base: the owner's own attributes, read at its first boost (active = 1);
  *  - lent[]: per contested lock the owner holds, the best key lent through it: the best key
  *    of the threads queued on that lock's turnstile queues (the lender's key is its normal
  *    attributes, a boost included), kept up to date by the lenders' records, the claim and
  *    the stale lenders' recomputation below;
- *  - blocked_on/blocked_owner: the lock the thread is blocked on, set by PrioBlock before it
- *    blocks and cleared after, so that a lender can walk on to that lock's owner.
+ *  - blocked_on/blocked_owner/blocked_waiter: the lock the thread is blocked on, how to read
+ *    its owner, and the thread's Waiter queued for it; set together by PrioBlock (after
+ *    the enqueue, before the wait) and cleared together after the wait, so that a lender
+ *    can walk on to that lock's owner and see whether this wait is already over.
  *
  * The lender (PrioBlock, sleepable: after WaitTable::enqueue, before WaitTable::wait) walks
- * the chain with the states locked hand over hand (the previous hop's state stays locked
+ * the chain with the states locked hand over hand (the previous hop's state_lock stays held
  * while the next owner is named and recorded, so the lock it is blocked on cannot be freed
- * under the walk: its waiter has not yet cleared blocked_on), recording its key in each
- * owner's lent[] and taking a task reference of each; then, all locks dropped, it applies
- * the new attributes to each. A lender that finds the owner gone (the word no longer names
- * it, re-read after recording, with a full fence between) takes its record back: the
- * owner's release stores the word, then a full fence, then reads `active`: either the lender
- * sees the release, or the owner sees `active` and removes the record itself.
+ * and its Waiter cannot go under the walk: its thread has not yet cleared blocked_on),
+ * recording its key in each owner's lent[] and taking a task reference of each; then, all
+ * locks dropped, it applies the new attributes to each. A lender that finds the owner gone
+ * (the word no longer names it, re-read after recording, with a full fence between) takes
+ * its record back: the owner's release stores the word, wakes, then a full fence, then
+ * reads `active`: either the lender sees the release, or the owner sees `active` and
+ * removes the record itself (the two full fences pair).
  *
- * A stale lender: one the owner woke (Waiter::woken) before its record landed, while the word
- * names that owner again (it released, woke us, and took the lock again). The owner's
- * release has already forgotten the lock's record, and other waiters may have queued and
- * recorded since: the stale lender must take back its own part only. A key per lock cannot
- * be split into its lenders, so the lender recomputes it from the queues: under the lock's
- * chain Guard (queueing and waking happen under it, and the lender itself is no longer
- * queued), the best key of the threads still queued, then under the owner's bit, if the
- * record for that lock still exists, it becomes that key (or goes, if none is queued). A
- * record that went to the overflow value cannot be recomputed: it stays (an over-boost).
+ * A stale lender: one whose record at some hop lands through a wait that is already over
+ * (the hop's Waiter is woken: at hop 0 our own, at hop n > 0 the previous hop's owner's,
+ * its blocked_waiter) while the word names that hop's owner: it released the lock
+ * (contested: the wait was queued), which woke that waiter and forgot the lock's record,
+ * then took the lock again (or another owner's release woke it, and this owner took the
+ * lock after), maybe by the uncontested fast path, whose release never forgets anything:
+ * without this the record would stay until its next contested release of that lock, maybe
+ * never. The same pair of full fences decides: the release stores
+ * `woken` (under the chain lock) before its fence, the lender reads it after its own.
+ * Other waiters may have queued and recorded since: the stale lender must take back its
+ * own part only, and lends no further down the chain. A key per lock cannot be split into
+ * its lenders, so the lender recomputes it from the queues: under the lock's chain Guard
+ * (queueing and waking happen under it, and the woken waiter is no longer queued), the
+ * best key of the threads still queued on the waiter's channel, then under the owner's
+ * state_lock, if the record for that lock still exists, it becomes that key (or goes, if
+ * none is queued). A record that went to the overflow value cannot be recomputed: it stays
+ * (an over-boost).
  *
  * Claiming (FreeBSD turnstile_claim): a thread that takes a lock exclusively from a word
  * with waiter bits set (it barged past a woken waiter, or it is the woken writer of an rw
  * lock and readers stay queued) inherits the best key of the threads still queued, read
- * under the chain Guard, recorded under its own bit, then applied. Every waiter queued
- * before that Guard is counted; every one that queues after it reads the word after the
- * claimer's acquire (the chain lock orders them) and lends to it itself.
+ * under the chain Guard, recorded under its own state_lock, then applied. Every waiter
+ * queued before that Guard is counted; every one that queues after it reads the word after
+ * the claimer's acquire (the chain lock orders them) and lends to it itself.
  *
- * Lock order: a turnstile chain Guard before a PrioState bit (the claim and the stale
- * lender's recomputation); nothing that holds a PrioState bit takes a chain Guard.
+ * Lock order: a turnstile chain Guard before a PrioState state_lock (the claim and the
+ * stale lender's recomputation); nothing that holds a state_lock takes a chain Guard.
+ * Between state_locks there is no order: the walk holds at most two (the previous hop's
+ * and the next one's) and takes the second with a bounded try, backing off (the walk
+ * stops) rather than deadlocking. pending_lock is taken with no chain Guard or state_lock
+ * held.
+ * Every state_lock and pending_lock acquire pairs with the release of its previous holder
+ * (core/spinbit.h); nothing else orders through them.
  *
  * Applying: compute the wanted attributes from the record under the lock (with its `gen`),
  * set them unlocked, and check `gen` again: a change meanwhile (another lender, a release)
@@ -134,10 +152,11 @@ constexpr int kTryLockSpins = 10000;	/* the hand-over-hand lock of a walk's next
 
 unsigned long prio_set_failures;
 
-/* A walk's next hop: its state's bit, bounded (interrupts already off, the previous hop's
- * bit held; IrqSpinBit::try_acquire). */
-bool try_bit(IrqSpinBit *b) { return b->try_acquire(kTryLockSpins); }
-void drop_bit(IrqSpinBit *b) { b->release(); }
+/* A walk's next hop: its state_lock, bounded (interrupts already off, the previous hop's
+ * state_lock held; IrqSpinBit::try_acquire). Acquire and release pair with those of the
+ * lock's other holders (core/spinbit.h). */
+bool try_lock_state(PrioState *st) { return st->state_lock.try_acquire(kTryLockSpins); }
+void unlock_state(PrioState *st) { st->state_lock.release(); }
 
 int key_of(const bsdsync_sched_attr &a)
 {
@@ -189,7 +208,7 @@ int lend_key(const thread *td)
 	return key < 0 ? 0 : key;
 }
 
-/* The best key lent to st, or kNoKey. Bit held. */
+/* The best key lent to st, or kNoKey. st->state_lock held. */
 int best_key(const PrioState *st)
 {
 	int best = st->overflow ? st->overflow - 2 : kNoKey;
@@ -207,7 +226,7 @@ bool any_tracked(const PrioState *st)
 	return false;
 }
 
-/* Record `key` lent through `lock`. Bit held. */
+/* Record `key` lent through `lock`. st->state_lock held. */
 void record(PrioState *st, const void *lock, int key)
 {
 	PrioState::Entry *free_slot = nullptr;
@@ -228,7 +247,7 @@ void record(PrioState *st, const void *lock, int key)
 	}
 }
 
-/* Start lending to o (its base saved) if nothing is lent to it yet. Bit held. */
+/* Start lending to o (its base saved) if nothing is lent to it yet. st->state_lock held. */
 void activate(PrioState *st, thread *o)
 {
 	if (!st->active) {
@@ -238,7 +257,7 @@ void activate(PrioState *st, thread *o)
 	}
 }
 
-/* Forget what was lent through `lock`. Bit held. */
+/* Forget what was lent through `lock`. st->state_lock held. */
 void forget(PrioState *st, const void *lock)
 {
 	for (PrioState::Entry &e : st->lent) {
@@ -252,7 +271,7 @@ void forget(PrioState *st, const void *lock)
 }
 
 /*
- * Bring td's attributes in line with its record st. Sleepable context only; no bit held.
+ * Bring td's attributes in line with its record st. Sleepable context only; no lock held.
  */
 void apply(thread *td, PrioState *st)
 {
@@ -262,7 +281,7 @@ void apply(thread *td, PrioState *st)
 		bool restore;
 		int best;
 		{
-			IrqSpinGuard b(st->lock);
+			IrqSpinGuard b(st->state_lock);
 			/* Not boosted (and no set in flight: the attributes are the base), or
 			 * the record went to another thread (td exited). */
 			if (!st->active || load_relaxed(&st->task) != td)
@@ -277,7 +296,7 @@ void apply(thread *td, PrioState *st)
 		bsdsync_sched_get(td, &cur);
 		if (!same(cur, want) && bsdsync_sched_set(td, &want) != 0)
 			__atomic_fetch_add(&prio_set_failures, 1UL, __ATOMIC_RELAXED);
-		IrqSpinGuard b(st->lock);
+		IrqSpinGuard b(st->state_lock);
 		if (load_relaxed(&st->task) != td)
 			return;		/* td exited meanwhile: the record was zeroed */
 		st->inflight--;
@@ -295,13 +314,13 @@ void apply(thread *td, PrioState *st)
 
 /* ---- deferred restores -------------------------------------------------------------- */
 
-IrqSpinBit pending_bit;
-PrioState *pending_head;
+IrqSpinBit pending_lock;	/* (p): pending_head, and each listed state's pending* */
+PrioState *pending_head;	/* (p) */
 
 void defer(PrioState *st)
 {
 	{
-		IrqSpinGuard b(pending_bit);
+		IrqSpinGuard b(pending_lock);
 		if (st->pending)
 			return;
 		st->pending = 1;
@@ -321,13 +340,13 @@ struct Hop {
 /*
  * A stale lender's part of o's record for `lock` (prio.cpp top comment): make the record the
  * best key of the threads still queued on `channel`, if the record still exists. Sleepable
- * or not; no Guard or bit held.
+ * or not; no Guard or state_lock held (this takes the Guard, then o's state_lock).
  */
 void recompute(PrioState *ps, thread *o, const void *lock, const void *channel)
 {
 	WaitTable::Guard g(turnstiles, channel);
 	int key = turnstiles.best_lock_waiter(g, channel, lend_key, kNoKey);
-	IrqSpinGuard b(ps->lock);
+	IrqSpinGuard b(ps->state_lock);
 	if (load_relaxed(&ps->task) != o)
 		return;		/* o exited meanwhile: the record was zeroed */
 	for (PrioState::Entry &e : ps->lent) {
@@ -349,11 +368,16 @@ void recompute(PrioState *ps, thread *o, const void *lock, const void *channel)
 void lend(const void *lock, PrioOwnerFn owner, int key, const Waiter &w)
 {
 	thread *const me = curthread();
-	const void *const first_lock = lock;
 	Hop hops[kMaxDepth];
 	int n = 0;
-	bool stale = false;		/* woken before the first hop's record landed */
-	PrioState *held = nullptr;	/* the previous hop's state, bit held */
+	/* The wait this hop lends through: ours at hop 0, then the wait of the previous hop's
+	 * owner (its blocked_waiter, alive while `held` is held: it clears it under that
+	 * state_lock before its Waiter goes). */
+	const Waiter *waiter = &w;
+	bool stale = false;		/* that wait was over when this hop's record landed */
+	const void *stale_lock = nullptr;	/* then: the lock of the last hop ... */
+	const void *stale_channel = nullptr;	/* ... and the channel of its queues */
+	PrioState *held = nullptr;	/* the previous hop's state, its state_lock held */
 	unsigned long flags = bsdsync_irq_save();
 
 	thread *o = bsdsync_thread_hold_owner(owner, lock);
@@ -363,52 +387,62 @@ void lend(const void *lock, PrioOwnerFn owner, int key, const Waiter &w)
 			break;
 		}
 		ThreadState *ots = static_cast<ThreadState *>(bsdsync_td_find(o));
-		if (!ots || !try_bit(&ots->prio.lock)) {
+		if (!ots || !try_lock_state(&ots->prio)) {
 			bsdsync_thread_release(o);
 			break;
 		}
 		PrioState *ps = &ots->prio;
-		/* Exiting: its record is zeroed under this bit, or about to be. */
+		/* Exiting: its record is zeroed under this state_lock, or about to be. */
 		if (bsdsync_thread_exiting(o)) {
-			drop_bit(&ps->lock);
+			unlock_state(ps);
 			bsdsync_thread_release(o);
 			break;
 		}
 		activate(ps, o);
 		record(ps, lock, key);
 		ps->gen++;
-		/* Pairs with the full fence in prio_released(): either we see the owner's
-		 * release in the word, or it sees `active` and forgets the record itself. */
+		/* Pairs with the full fence in prio_released() (after the release's word store
+		 * and wake): either we see the owner's release in the word (and `woken` in the
+		 * waiter it woke), or it sees `active` and forgets the record itself, taking
+		 * this state_lock after we drop it. */
 		full_fence();
 		bool still = owner(lock) == o;
 		/* Not the owner any more: every record of this lock in its state is stale (its
 		 * release forgets them, or already did; a claim of a later acquisition records
-		 * under this bit, after us). */
-		if (!still)
+		 * under this state_lock, after us). */
+		if (!still) {
 			forget(ps, lock);
-		/* The first hop's owner wakes us before its release's full fence and reads
-		 * `active` after it: either it forgets this record, or we see woken here and
-		 * take our part back (it may have released and retaken the lock: the word names
-		 * it again, but its release is over, and others may have lent to it since). */
-		else if (n == 0 && load_relaxed(&w.woken))
+		} else if (load_relaxed(&waiter->woken)) {
+			/* The wait we lend through is over: the thread that ended it (o, or the
+			 * owner before o) released the lock; its release stored `woken` before
+			 * its full fence and reads `active` after it: either it forgets this
+			 * record, or we see woken here and take our part back. o may have taken
+			 * the lock again, by the uncontested fast path too, and would then keep
+			 * our record (its next release may end no lending at all); others may
+			 * have lent to it since, so only our part goes (recompute()). */
 			stale = true;
+			stale_lock = lock;
+			stale_channel = waiter->channel;
+		}
 		hops[n++] = Hop{ o, ps };
-		/* The lock of this hop stays alive while `held` (its waiter's state) is held. */
+		/* The lock of this hop, and its waiter, stay alive while `held` (that waiter's
+		 * state) is held: dropped only now that this hop is done with them. */
 		if (held)
-			drop_bit(&held->lock);
+			unlock_state(held);
 		held = ps;
 		if (!still || stale)
 			break;
 		lock = ps->blocked_on;
 		owner = ps->blocked_owner;
+		waiter = ps->blocked_waiter;
 		o = lock ? bsdsync_thread_hold_owner(owner, lock) : nullptr;
 	}
 	if (held)
-		drop_bit(&held->lock);
+		unlock_state(held);
 	bsdsync_irq_restore(flags);
 
 	if (stale)
-		recompute(hops[0].st, hops[0].td, first_lock, w.channel);
+		recompute(hops[n - 1].st, hops[n - 1].td, stale_lock, stale_channel);
 	for (int i = 0; i < n; i++) {
 		apply(hops[i].td, hops[i].st);
 		bsdsync_thread_release(hops[i].td);
@@ -426,9 +460,10 @@ PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const Waiter &w) : st_
 		return;
 	st_ = &t->prio;
 	{
-		IrqSpinGuard b(st_->lock);
+		IrqSpinGuard b(st_->state_lock);
 		st_->blocked_on = lock;
 		st_->blocked_owner = owner;
+		st_->blocked_waiter = &w;
 	}
 	/* Our own deferred restore, if one is still due, first: we lend what we really have. */
 	if (load_relaxed(&st_->active))
@@ -444,9 +479,10 @@ PrioBlock::~PrioBlock()
 {
 	if (!st_)
 		return;
-	IrqSpinGuard b(st_->lock);
+	IrqSpinGuard b(st_->state_lock);
 	st_->blocked_on = nullptr;
 	st_->blocked_owner = nullptr;
+	st_->blocked_waiter = nullptr;
 }
 
 void prio_claim(const void *lock, const void *channel)
@@ -465,7 +501,7 @@ void prio_claim(const void *lock, const void *channel)
 		int key = turnstiles.best_lock_waiter(g, channel, lend_key, kNoKey);
 		if (key == kNoKey)
 			return;		/* the woken waiters are not back yet: nobody to inherit */
-		IrqSpinGuard b(st->lock);
+		IrqSpinGuard b(st->state_lock);
 		/* Not boosted and nothing better queued: nothing to inherit (the attributes
 		 * are our own while nothing is lent). */
 		if (!st->active && key >= lend_key(me))
@@ -495,7 +531,7 @@ void prio_released(const void *lock)
 void prio_released_slow(PrioState *st, const void *lock)
 {
 	{
-		IrqSpinGuard b(st->lock);
+		IrqSpinGuard b(st->state_lock);
 		forget(st, lock);
 		st->gen++;
 	}
@@ -508,7 +544,7 @@ void prio_released_slow(PrioState *st, const void *lock)
 void prio_exiting(PrioState *st)
 {
 	{
-		IrqSpinGuard b(pending_bit);
+		IrqSpinGuard b(pending_lock);
 		if (st->pending) {
 			PrioState **pp = &pending_head;
 			while (*pp && *pp != st)
@@ -520,7 +556,7 @@ void prio_exiting(PrioState *st)
 		}
 	}
 	/* Not restored: the thread is going away. Lenders that look now see it exiting. */
-	IrqSpinGuard b(st->lock);
+	IrqSpinGuard b(st->state_lock);
 	store_relaxed(&st->active, 0);
 	st->gen++;
 	st->inflight = 0;
@@ -530,6 +566,7 @@ void prio_exiting(PrioState *st)
 	st->overflow = 0;
 	st->blocked_on = nullptr;
 	st->blocked_owner = nullptr;
+	st->blocked_waiter = nullptr;
 	store_relaxed(&st->task, static_cast<thread *>(nullptr));
 }
 
@@ -543,7 +580,7 @@ extern "C" void bsdsync_prio_deferred(void)
 		PrioState *st;
 		thread *td;
 		{
-			IrqSpinGuard b(pending_bit);
+			IrqSpinGuard b(pending_lock);
 			st = pending_head;
 			if (!st)
 				return;

@@ -30,9 +30,21 @@ namespace bsdsync {
  * (free, shared, destroyed). Called in RCU read-side sections: no sleeping, no locks. */
 using PrioOwnerFn = thread *(*)(const void *lock);
 
-/* The cross-thread part of a ThreadState (core/thread.h). Every field but `lock` is guarded
- * by `lock` (core/spinbit.h, held only across plain stores and loads and RCU reference
- * taking); `active` is also read without it (see prio.cpp). */
+struct Waiter;
+
+/*
+ * The cross-thread part of a ThreadState (core/thread.h). Locking key of each field, as
+ * FreeBSD's subr_turnstile.c marks them:
+ *   (s)  state_lock of this PrioState (core/spinbit.h: held only across plain stores and
+ *        loads and RCU reference taking, interrupts off);
+ *   (o)  written only by the thread that owns this state (and zeroed by prio_exiting(),
+ *        once that thread will never run again);
+ *   (p)  the deferred-restore list's lock (pending_lock, prio.cpp);
+ *   (f)  also read without a lock, ordered by a full fence (prio.cpp, "lending").
+ * Lenders walking a chain take the state_lock of one hop while holding the previous hop's
+ * (bounded try, prio.cpp); a turnstile chain Guard may be held while taking it, never the
+ * reverse.
+ */
 struct PrioState {
 	enum : int { kTrack = 4 };
 	struct Entry {
@@ -40,31 +52,39 @@ struct PrioState {
 		int key;		/* the best priority lent through it (lower is better) */
 	};
 
-	IrqSpinBit lock;
-	int active;			/* lent to: base saved, attributes possibly boosted */
-	unsigned gen;			/* bumped at every change of what is lent */
-	int inflight;			/* appliers between computing and re-checking */
-	bsdsync_sched_attr base;	/* the thread's own attributes, saved at the first boost */
-	Entry lent[kTrack];
-	int overflow;			/* the best lending beyond kTrack locks, as key + 2
+	IrqSpinBit state_lock;		/* the lock of the fields marked (s) */
+	int active;			/* (s, f) lent to: base saved, attributes possibly
+					   boosted; also read unlocked by its own thread: in
+					   prio_released() after the full fence that pairs
+					   with the lender's, and in PrioBlock */
+	unsigned gen;			/* (s) bumped at every change of what is lent */
+	int inflight;			/* (s) appliers between computing and re-checking */
+	bsdsync_sched_attr base;	/* (s) the thread's own attributes, saved at the
+					   first boost */
+	Entry lent[kTrack];		/* (s) per contested lock owned, what is lent through it */
+	int overflow;			/* (s) the best lending beyond kTrack locks, as key + 2
 					   (0 = none: the state starts zeroed), kept until no
 					   tracked lending is left (prio.cpp) */
-	const void *blocked_on;		/* the lock this thread is blocked on, or null */
-	PrioOwnerFn blocked_owner;	/* how to read that lock's owner */
-	thread *task;			/* the thread itself, for the deferred restore */
-	PrioState *pending_next;	/* on the deferred-restore list (guarded by its lock) */
-	int pending;
+	const void *blocked_on;		/* (s, o) the lock this thread is blocked on, or null */
+	PrioOwnerFn blocked_owner;	/* (s, o) how to read that lock's owner */
+	const Waiter *blocked_waiter;	/* (s, o) this thread's Waiter queued for that lock (on
+					   its stack: alive while blocked_on is set, so while
+					   a lender holds state_lock and reads it non-null) */
+	thread *task;			/* (s) the thread itself, for the deferred restore; also
+					   read under (p) while listed (prio.cpp) */
+	PrioState *pending_next;	/* (p) next on the deferred-restore list */
+	int pending;			/* (p) on the deferred-restore list */
 };
-
-struct Waiter;
 
 class PrioBlock {
 public:
 	/* `w`: the blocked thread's Waiter, queued on the turnstiles (channel w.channel, which
-	 * may differ from the key `lock`). A lending recorded after the owner woke us is taken
-	 * back by the lender itself: the owner may already have ended the lendings through this
-	 * lock and taken it again (the word names it again), and would otherwise keep our
-	 * boost; only our part is taken back (prio.cpp). */
+	 * may differ from the key `lock`); published in blocked_waiter while blocked. A lending
+	 * recorded through a wait that is already over (ours, or, further down the chain, the
+	 * wait of an owner we lend through) is taken back by the lender itself: the owner that
+	 * ended that wait may already have ended the lendings through that lock and taken it
+	 * again (the word names it again; an uncontested release then never ends a lending),
+	 * and would otherwise keep our boost; only our part is taken back (prio.cpp). */
 	PrioBlock(const void *lock, PrioOwnerFn owner, const Waiter &w);
 	~PrioBlock();
 	PrioBlock(const PrioBlock &) = delete;
