@@ -11,6 +11,7 @@
 #include "platform/export.h"
 
 #include <bsdsync/lock.h>
+#include <bsdsync/sysinit.h>
 #include "platform/platform.h"
 
 /* Diagnostics */
@@ -23,4 +24,9 @@ BSDSYNC_EXPORT(bsdsync_thread_has_record);
 BSDSYNC_EXPORT(bsdsync_prio_lend_hook);
 BSDSYNC_EXPORT(bsdsync_block_hook_register);
 BSDSYNC_EXPORT(bsdsync_block_hook_unregister);
+/* SYSINIT and module-event sequencing (include/bsdsync/sysinit.h), which the module notifier
+ * runs; the module suite drives it on records of its own. */
+BSDSYNC_EXPORT(bsdsync_sysinit_load);
+BSDSYNC_EXPORT(bsdsync_sysinit_unload);
+BSDSYNC_EXPORT(bsdsync_sysinit_shutdown);
 #endif
