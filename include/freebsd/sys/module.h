@@ -19,7 +19,8 @@
  * needs no init or exit function when a module has neither. MODULE_VERSION(name, ver) becomes
  * the Linux module's version (modinfo), MODULE_DEPEND a "bsd_depend" modinfo record only:
  * a FreeBSD module name is no Linux module name, and bsdsync itself is a symbol dependency
- * that the loader already enforces. MODULE_VERSION with one argument is Linux's.
+ * that the loader already enforces. MODULE_VERSION with one argument is Linux's (a file that
+ * includes <linux/module.h> includes it before this header, as with every clash).
  *
  * module_t is opaque: the handle a handler gets points to its moduledata; module_getname
  * reads the name from it. The kld interfaces (module_lookupbyname, modfind, ...) are not
@@ -28,9 +29,6 @@
 #ifndef _BSDSYNC_FREEBSD_SYS_MODULE_H_
 #define _BSDSYNC_FREEBSD_SYS_MODULE_H_
 
-#ifdef __KERNEL__
-#include <linux/module.h>	/* MODULE_INFO; MODULE_VERSION, redefined below for both */
-#endif
 #include <sys/cdefs.h>
 #include <sys/types.h>
 #include <bsdsync/sysinit.h>
@@ -52,11 +50,12 @@ typedef struct module *module_t;
 typedef int (*modeventhand_t)(module_t, int /* modeventtype_t */, void *);
 
 /* FreeBSD's moduledata_t; bsdsync reads it as struct bsdsync_moduledata (same layout). */
-typedef struct moduledata {
+struct moduledata {
 	const char	*name;		/* module name */
 	modeventhand_t	evhand;		/* event handler; NULL: load and unload do nothing */
 	void		*priv;		/* the handler's third argument */
-} moduledata_t;
+};
+typedef struct moduledata moduledata_t;
 
 _Static_assert(sizeof(moduledata_t) == sizeof(struct bsdsync_moduledata) &&
 	       __builtin_offsetof(moduledata_t, evhand) ==
@@ -65,12 +64,13 @@ _Static_assert(sizeof(moduledata_t) == sizeof(struct bsdsync_moduledata) &&
 		       __builtin_offsetof(struct bsdsync_moduledata, priv),
 	       "moduledata_t is struct bsdsync_moduledata");
 
-typedef union modspecific {
+union modspecific {
 	int		intval;
 	unsigned int	uintval;
 	long		longval;
 	unsigned long	ulongval;
-} modspecific_t;
+};
+typedef union modspecific modspecific_t;
 
 struct mod_depend {
 	int	md_ver_minimum;
@@ -88,9 +88,19 @@ module_getname(module_t mod)
 	return ((const moduledata_t *)(const void *)mod)->name;
 }
 
+/* A Linux modinfo record ("tag=value" in .modinfo, which modpost and the loader read), as
+ * <linux/moduleparam.h>'s __MODULE_INFO writes it for a loadable module; without including
+ * <linux/module.h>, whose names (ida_alloc, ...) a FreeBSD file must not meet. */
+#define __BSDSYNC_MODINFO_ID2(n)	__bsdsync_modinfo_##n
+#define __BSDSYNC_MODINFO_ID(n)		__BSDSYNC_MODINFO_ID2(n)
+#define __BSDSYNC_MODINFO(tag, info)							\
+	static const char __BSDSYNC_MODINFO_ID(__COUNTER__)[]				\
+		__attribute__((__used__, __section__(".modinfo"), __aligned__(1))) =	\
+		#tag "=" info
+
 /* The Linux module's license: bsdsync's own, which lets a driver use any export of the kernel
  * as well as bsdsync's. Recorded once per declaration; the loader reads the first. */
-#define __BSDSYNC_MODULE_LICENSE	MODULE_INFO(license, "Dual BSD/GPL")
+#define __BSDSYNC_MODULE_LICENSE	__BSDSYNC_MODINFO(license, "Dual BSD/GPL")
 
 #define DECLARE_MODULE(name, data, sub, order)						\
 	__BSDSYNC_MODULE_LICENSE;							\
@@ -112,17 +122,17 @@ module_getname(module_t mod)
 
 #define __bsd_MODULE_VERSION(mod_, ver_)						\
 	__BSDSYNC_MODULE_LICENSE;							\
-	MODULE_INFO(version, __XSTRING(ver_));						\
-	MODULE_INFO(bsd_version, #mod_ " " __XSTRING(ver_));				\
+	__BSDSYNC_MODINFO(version, __XSTRING(ver_));					\
+	__BSDSYNC_MODINFO(bsd_version, #mod_ " " __XSTRING(ver_));			\
 	static const struct mod_version _##mod_##_version __attribute__((__used__)) = { ver_ }
-#define __linux_MODULE_VERSION(_version)	MODULE_INFO(version, _version)
+#define __linux_MODULE_VERSION(_version)	__BSDSYNC_MODINFO(version, _version)
 #define __BSDSYNC_MARG2(a, b, name, ...)	name
-#undef MODULE_VERSION
+#undef MODULE_VERSION		/* Linux's, if <linux/module.h> came first */
 #define MODULE_VERSION(...)								\
 	__BSDSYNC_MARG2(__VA_ARGS__, __bsd_MODULE_VERSION, __linux_MODULE_VERSION)(__VA_ARGS__)
 
 #define MODULE_DEPEND(module, mdepend, vmin, vpref, vmax)				\
-	MODULE_INFO(bsd_depend, #module " on " #mdepend " " __XSTRING(vmin) " "		\
+	__BSDSYNC_MODINFO(bsd_depend, #module " on " #mdepend " " __XSTRING(vmin) " "	\
 		    __XSTRING(vpref) " " __XSTRING(vmax));					\
 	static const struct mod_depend _##module##_depend_on_##mdepend			\
 		__attribute__((__used__)) = { vmin, vpref, vmax }
