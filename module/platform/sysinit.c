@@ -164,7 +164,7 @@ static struct notifier_block bsdsync_module_nb = {
 	.priority = INT_MAX,
 };
 
-/* MOD_SHUTDOWN to every declared module at reboot, halt or power-off (FreeBSD sends it from
+/* MOD_SHUTDOWN to every declared module at reboot, halt or power-off (a BSD sends it from
  * its shutdown_final event); the handlers' errors are ignored there too. */
 static int bsdsync_reboot_event(struct notifier_block *nb, unsigned long action, void *data)
 {
