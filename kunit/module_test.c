@@ -78,7 +78,8 @@ SYSINIT(kunit_module_same_sub_later, SI_SUB_DRIVERS, SI_ORDER_ANY, kunit_module_
 DECLARE_MODULE(kunit_module, kunit_module_mod, SI_SUB_DRIVERS, SI_ORDER_MIDDLE);
 SYSINIT(kunit_module_early, SI_SUB_LOCK, SI_ORDER_FIRST, kunit_module_early, NULL);
 MODULE_VERSION(kunit_module, 1);
-MODULE_DEPEND(kunit_module, kunit_other, 1, 2, 3);
+/* Recorded as text: __FreeBSD_version is not defined here, as in most ported files. */
+MODULE_DEPEND(kunit_module, kernel, __FreeBSD_version, __FreeBSD_version, 1499999);
 
 static void
 declare_module_loads_between_the_sysinits_of_its_file(struct kunit *test)

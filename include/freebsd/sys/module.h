@@ -88,6 +88,9 @@ module_getname(module_t mod)
 	return ((const moduledata_t *)(const void *)mod)->name;
 }
 
+/* MODULE_VERSION and MODULE_DEPEND are text only (their arguments may name FreeBSD macros,
+ * __FreeBSD_version, that the kit does not define). */
+
 /* A Linux modinfo record ("tag=value" in .modinfo, which modpost and the loader read), as
  * <linux/moduleparam.h>'s __MODULE_INFO writes it for a loadable module; without including
  * <linux/module.h>, whose names (ida_alloc, ...) a FreeBSD file must not meet. */
@@ -123,8 +126,7 @@ module_getname(module_t mod)
 #define __bsd_MODULE_VERSION(mod_, ver_)						\
 	__BSDSYNC_MODULE_LICENSE;							\
 	__BSDSYNC_MODINFO(version, __XSTRING(ver_));					\
-	__BSDSYNC_MODINFO(bsd_version, #mod_ " " __XSTRING(ver_));			\
-	static const struct mod_version _##mod_##_version __attribute__((__used__)) = { ver_ }
+	__BSDSYNC_MODINFO(bsd_version, #mod_ " " __XSTRING(ver_))
 #define __linux_MODULE_VERSION(_version)	__BSDSYNC_MODINFO(version, _version)
 #define __BSDSYNC_MARG2(a, b, name, ...)	name
 #undef MODULE_VERSION		/* Linux's, if <linux/module.h> came first */
@@ -133,9 +135,7 @@ module_getname(module_t mod)
 
 #define MODULE_DEPEND(module, mdepend, vmin, vpref, vmax)				\
 	__BSDSYNC_MODINFO(bsd_depend, #module " on " #mdepend " " __XSTRING(vmin) " "	\
-		    __XSTRING(vpref) " " __XSTRING(vmax));					\
-	static const struct mod_depend _##module##_depend_on_##mdepend			\
-		__attribute__((__used__)) = { vmin, vpref, vmax }
+		    __XSTRING(vpref) " " __XSTRING(vmax))
 
 /* PnP hints for devmatch(8): nothing reads them on Linux. */
 #define MODULE_PNP_INFO(d, b, unique, t, n)	struct __hack
