@@ -53,9 +53,12 @@ modules: $(BUILD)/.synced
 	$(MAKE) -C $(KDIR) M=$(BUILD) -j$(JOBS) modules
 	@$(MAKE) --no-print-directory -f $(ROOT)/Makefile check-ko KO=$(BUILD)/bsdsync.ko
 
-# bsdsync_kunit.ko in $(BUILD)/kunit, for a kernel with CONFIG_KUNIT.
+# bsdsync_kunit.ko in $(BUILD)/kunit, for a kernel with CONFIG_KUNIT, and the module the KUnit
+# guest loads to see a MOD_LOAD fail the load (kunit/modload/Kbuild).
 kunit: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit -j$(JOBS) \
+	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit/modload -j$(JOBS) \
 	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
 
 # The porting kit of this build, laid out as `make install` lays it out, in $(BUILD)/kit.

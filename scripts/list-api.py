@@ -31,6 +31,9 @@ STATUS = {
     "sys/kthread.h": "done; stack size and RF* flags ignored",
     "sys/callout.h": "done; handlers run in one kernel thread, the cpu argument is ignored",
     "sys/taskqueue.h": "done; thread priorities ignored, swi queues are kernel threads",
+    "sys/module.h": "done; a MOD_UNLOAD/MOD_QUIESCE refusal cannot keep the module (one "
+                    "report), MODULE_DEPEND is recorded only, no kld interfaces",
+    "sys/conf.h": "DEV_MODULE only (no cdevsw)",
 }
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)(\()?", re.M)

@@ -207,10 +207,24 @@ debug_kernel_kunit() {
     t=$SECONDS
     if bash "$SCRIPTS/guest.sh" --kernel "$kdir/arch/x86/boot/bzImage" \
             --module "$b/bsdsync.ko" --module "$b/kunit/bsdsync_kunit.ko" \
+            --module "$b/kunit/modload/bsdsync_modload_fail.ko" \
             --script "$LOGS/kunit-guest.sh" --timeout "$KUNIT_TIMEOUT" --log "$console"; then
         record PASS "$V kernel: load, run KUnit, unload" "$((SECONDS - t)) s"
     else
         record FAIL "$V kernel: load, run KUnit, unload" "$((SECONDS - t)) s; see $console"
+    fi
+    # busybox insmod exits with the errno (ENXIO 6); it may try twice (finit_module, then
+    # init_module), each attempt running the SYSINIT and SYSUNINIT before the module again.
+    name="$V kernel: a failed MOD_LOAD fails insmod with its errno and undoes what ran"
+    if grep -q 'bsdsync-test: modload_fail: insmod exit status 6$' "$console" &&
+       grep -q 'bsdsync_modload_fail: SYSUNINIT before the module ran' "$console" &&
+       grep -q 'bsdsync_modload_fail: MOD_UNLOAD after the failed MOD_LOAD' "$console" &&
+       ! grep -q 'bsdsync_modload_fail: WRONG' "$console" &&
+       ! grep -q 'bsdsync-test: modload_fail: still loaded' "$console"; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "see the bsdsync_modload_fail lines in $console"
+        grep 'modload_fail' "$console" | head -n 20
     fi
     if [[ $v == prod ]]; then
         # The point of this kernel: the spin mutexes' inline interrupt and preempt-count
@@ -295,6 +309,10 @@ insmod /mod/bsdsync.ko || exit 1
 echo "bsdsync-test: running KUnit suites (insmod bsdsync_kunit.ko)"
 insmod /mod/bsdsync_kunit.ko || exit 1
 rmmod bsdsync_kunit || exit 1
+# A FreeBSD module whose MOD_LOAD fails with ENXIO (kunit/modload/Kbuild): insmod must fail.
+insmod /mod/bsdsync_modload_fail.ko
+echo "bsdsync-test: modload_fail: insmod exit status $?"
+grep -q '^bsdsync_modload_fail ' /proc/modules && echo "bsdsync-test: modload_fail: still loaded"
 rmmod bsdsync || exit 1
 EOF
 for v in "${DEBUG_VARIANTS[@]}"; do

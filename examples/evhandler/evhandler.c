@@ -16,13 +16,14 @@
  * calls sleep (pause(9)) so that deregister really has running calls to wait for. The
  * deregistering thread checks the counts at the end and prints "bsd_evhandler: PASS".
  *
- * Only FreeBSD headers: the driver starts from a SYSINIT and ends in a SYSUNINIT;
- * evhandler_glue.c holds the module entry points.
+ * Only FreeBSD headers, and nothing else: the module declaration (DECLARE_MODULE) makes it
+ * a complete module, attaching on MOD_LOAD and detaching on MOD_UNLOAD.
  */
 #include <sys/cdefs.h>
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/kernel.h>
+#include <sys/module.h>
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/condvar.h>
@@ -273,8 +274,8 @@ evh_deregisterer(void *arg __unused)
 	evh_thread_done(sc);
 }
 
-static void
-evh_attach(void *arg __unused)
+static int
+evh_attach(void)
 {
 	struct evh_softc *sc;
 	int error, i;
@@ -298,14 +299,17 @@ evh_attach(void *arg __unused)
 		    "evhinvoke%d", i);
 	if (error != 0)
 		panic("bsd_evhandler: kthread_add: %d", error);
+	return (0);
 }
-SYSINIT(evhandler_attach, SI_SUB_DRIVERS, SI_ORDER_MIDDLE, evh_attach, NULL);
 
 static void
-evh_detach(void *arg __unused)
+evh_detach(void)
 {
 	struct evh_softc *sc = evh_sc;
 	int i;
+
+	if (sc == NULL)
+		return;
 
 	mtx_lock(&sc->sc_mtx);
 	while (sc->sc_running > 0)
@@ -322,4 +326,25 @@ evh_detach(void *arg __unused)
 	evh_sc = NULL;
 	printf("bsd_evhandler: detached\n");
 }
-SYSUNINIT(evhandler_detach, SI_SUB_DRIVERS, SI_ORDER_MIDDLE, evh_detach, NULL);
+
+static int
+evh_modevent(module_t mod __unused, int type, void *arg __unused)
+{
+	switch (type) {
+	case MOD_LOAD:
+		return (evh_attach());
+	case MOD_UNLOAD:
+		evh_detach();
+		return (0);
+	default:
+		return (EOPNOTSUPP);
+	}
+}
+
+static moduledata_t evh_mod = {
+	"bsd_evhandler",
+	evh_modevent,
+	NULL
+};
+DECLARE_MODULE(bsd_evhandler, evh_mod, SI_SUB_DRIVERS, SI_ORDER_MIDDLE);
+MODULE_VERSION(bsd_evhandler, 1);

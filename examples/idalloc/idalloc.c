@@ -10,14 +10,15 @@
  * The last worker to finish checks that the bitmap, the list and the counters are back to
  * empty and prints "bsd_idalloc: PASS".
  *
- * Only FreeBSD headers: the driver attaches from a SYSINIT and detaches from a SYSUNINIT
- * (bsdsync runs them at module load and unload); idalloc_glue.c holds the module entry
- * points.
+ * Only FreeBSD headers, and nothing else: the module declaration (DECLARE_MODULE) makes it
+ * a complete module, attaching on MOD_LOAD and detaching on MOD_UNLOAD (bsdsync delivers
+ * them at module load and unload).
  */
 #include <sys/cdefs.h>
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/kernel.h>
+#include <sys/module.h>
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/malloc.h>
@@ -203,8 +204,8 @@ ida_worker(void *arg)
 	kthread_exit();
 }
 
-static void
-ida_attach(void *arg __unused)
+static int
+ida_attach(void)
 {
 	struct ida_softc *sc;
 	int error, i;
@@ -228,13 +229,16 @@ ida_attach(void *arg __unused)
 		if (error != 0)
 			panic("bsd_idalloc: kthread_add: %d", error);
 	}
+	return (0);
 }
-SYSINIT(idalloc_attach, SI_SUB_DRIVERS, SI_ORDER_MIDDLE, ida_attach, NULL);
 
 static void
-ida_detach(void *arg __unused)
+ida_detach(void)
 {
 	struct ida_softc *sc = ida_sc;
+
+	if (sc == NULL)
+		return;
 
 	/* The workers' last act under the mutex is the wakeup: wait for all of them. */
 	mtx_lock(&sc->sc_mtx);
@@ -250,4 +254,25 @@ ida_detach(void *arg __unused)
 	ida_sc = NULL;
 	printf("bsd_idalloc: detached\n");
 }
-SYSUNINIT(idalloc_detach, SI_SUB_DRIVERS, SI_ORDER_MIDDLE, ida_detach, NULL);
+
+static int
+ida_modevent(module_t mod __unused, int type, void *arg __unused)
+{
+	switch (type) {
+	case MOD_LOAD:
+		return (ida_attach());
+	case MOD_UNLOAD:
+		ida_detach();
+		return (0);
+	default:
+		return (EOPNOTSUPP);
+	}
+}
+
+static moduledata_t ida_mod = {
+	"bsd_idalloc",
+	ida_modevent,
+	NULL
+};
+DECLARE_MODULE(bsd_idalloc, ida_mod, SI_SUB_DRIVERS, SI_ORDER_MIDDLE);
+MODULE_VERSION(bsd_idalloc, 1);

@@ -14,15 +14,19 @@
  * taskqueue_free(). Then it checks what the order guarantees: every enqueue was run
  * (the pending counts the task saw add up to the enqueues), no tick ran after
  * callout_stop() returned, no task ran after taskqueue_drain() returned, and nothing moves
- * while it waits a few more ticks. It prints "bsd_tickdev: PASS"; the SYSUNINIT destroys the
+ * while it waits a few more ticks. It prints "bsd_tickdev: PASS"; MOD_UNLOAD destroys the
  * mutex and frees the softc.
  *
- * Only FreeBSD headers; tickdev_glue.c holds the module entry points.
+ * Only FreeBSD headers, and nothing else: DEV_MODULE declares the module (MOD_LOAD
+ * attaches, MOD_UNLOAD detaches). An attach that fails undoes what it did and returns the
+ * error, which fails the module's load (insmod reports it).
  */
 #include <sys/cdefs.h>
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/kernel.h>
+#include <sys/module.h>
+#include <sys/conf.h>
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/malloc.h>
@@ -149,8 +153,8 @@ tick_detach_thread(void *arg)
 	kthread_exit();
 }
 
-static void
-tick_attach(void *arg __unused)
+static int
+tick_attach(void)
 {
 	struct tick_softc *sc;
 	int error;
@@ -162,8 +166,13 @@ tick_attach(void *arg __unused)
 	sc->sc_tq = taskqueue_create("tickdev", M_WAITOK, taskqueue_thread_enqueue,
 	    &sc->sc_tq);
 	error = taskqueue_start_threads(&sc->sc_tq, 1, PWAIT, "tickdev taskq");
-	if (error != 0)
-		panic("bsd_tickdev: taskqueue_start_threads: %d", error);
+	if (error != 0) {
+		printf("bsd_tickdev: taskqueue_start_threads: %d\n", error);
+		taskqueue_free(sc->sc_tq);
+		mtx_destroy(&sc->sc_mtx);
+		free(sc, M_TICKDEV);
+		return (error);
+	}
 	tick_sc = sc;
 
 	printf("bsd_tickdev: attached; detaching after %d ticks\n", TICK_NTICKS);
@@ -174,13 +183,17 @@ tick_attach(void *arg __unused)
 	error = kthread_add(tick_detach_thread, sc, NULL, NULL, 0, 0, "tickdetach");
 	if (error != 0)
 		panic("bsd_tickdev: kthread_add: %d", error);
+	return (0);
 }
-SYSINIT(tickdev_attach, SI_SUB_DRIVERS, SI_ORDER_MIDDLE, tick_attach, NULL);
 
 static void
-tick_detach(void *arg __unused)
+tick_detach(void)
 {
 	struct tick_softc *sc = tick_sc;
+
+	/* FreeBSD also sends MOD_UNLOAD after a failed MOD_LOAD: nothing is attached then. */
+	if (sc == NULL)
+		return;
 
 	mtx_lock(&sc->sc_mtx);
 	while (!sc->sc_done)
@@ -194,4 +207,20 @@ tick_detach(void *arg __unused)
 	tick_sc = NULL;
 	printf("bsd_tickdev: detached\n");
 }
-SYSUNINIT(tickdev_detach, SI_SUB_DRIVERS, SI_ORDER_MIDDLE, tick_detach, NULL);
+
+static int
+tick_modevent(module_t mod __unused, int type, void *arg __unused)
+{
+	switch (type) {
+	case MOD_LOAD:
+		return (tick_attach());
+	case MOD_UNLOAD:
+		tick_detach();
+		return (0);
+	default:
+		return (EOPNOTSUPP);
+	}
+}
+
+DEV_MODULE(bsd_tickdev, tick_modevent, NULL);
+MODULE_VERSION(bsd_tickdev, 1);

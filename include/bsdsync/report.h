@@ -55,6 +55,8 @@ enum bsdsync_rule {
 	BSDSYNC_RULE_RECURSED_OP,	/* an operation a recursed lock does not allow (downgrade,
 					   upgrade of a recursed sx, ...) */
 	BSDSYNC_RULE_EXIT_HELD,		/* a thread exited holding a lock */
+	BSDSYNC_RULE_UNLOAD_REFUSED,	/* a module's MOD_QUIESCE or MOD_UNLOAD refused its
+					   unload, which FreeBSD honours and Linux cannot */
 	BSDSYNC_RULE_COUNT
 };
 

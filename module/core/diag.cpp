@@ -26,6 +26,7 @@ const char *const rule_names[BSDSYNC_RULE_COUNT] = {
 	"sleeping with a non-sleepable lock held",
 	"operation not allowed on a recursed lock",
 	"thread exited holding a lock",
+	"module unload refused (Linux unloads it anyway)",
 };
 } // namespace
 

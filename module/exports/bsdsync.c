@@ -12,6 +12,7 @@
 
 #include <bsdsync/report.h>
 #include <bsdsync/lock_events.h>
+#include <bsdsync/sysinit.h>
 #include <bsdsync/testing.h>
 #include "platform/platform.h"
 
@@ -35,4 +36,9 @@ BSDSYNC_EXPORT(bsdsync_test_lock_type_by_id);
 BSDSYNC_EXPORT(bsdsync_test_hold);
 BSDSYNC_EXPORT(bsdsync_test_release);
 BSDSYNC_EXPORT(bsdsync_test_check_may_sleep);
+/* SYSINIT and module-event sequencing (include/bsdsync/sysinit.h), which the module notifier
+ * runs; the module suite drives it on records of its own. */
+BSDSYNC_EXPORT(bsdsync_sysinit_load);
+BSDSYNC_EXPORT(bsdsync_sysinit_unload);
+BSDSYNC_EXPORT(bsdsync_sysinit_shutdown);
 #endif

@@ -13,6 +13,7 @@
 #define	EIO		 5
 #define	ENXIO		 6
 #define	E2BIG		 7
+#define	ENOEXEC		 8
 #define	EBADF		 9
 #define	EAGAIN		11
 #define	ENOMEM		12
@@ -29,6 +30,7 @@
 #define	ENOLCK		37
 #define	ENOSYS		38
 #define	EWOULDBLOCK	EAGAIN
+#define	EOPNOTSUPP	95
 #define	ETIMEDOUT	110
 #define	ERESTART	85
 

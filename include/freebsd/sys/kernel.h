@@ -4,7 +4,8 @@
  * A driver's SYSINITs run when its module is loaded, before its module_init function, in
  * (subsystem, order) order; its SYSUNINITs run in reverse after its module_exit function
  * (include/bsdsync/sysinit.h explains how bsdsync finds them). bsdsync.ko must be loaded
- * first, which the symbol dependency guarantees.
+ * first, which the symbol dependency guarantees. A module declaration (DECLARE_MODULE,
+ * <sys/module.h>) takes its place among them with these same subsystem and order values.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_KERNEL_H_
 #define _BSDSYNC_FREEBSD_SYS_KERNEL_H_
@@ -56,7 +57,7 @@ typedef void (*sysinit_nfunc_t)(void *);
 	static const struct bsdsync_sysinit *__bsdsync_##kind##_##uniq(void);		\
 	static const struct bsdsync_sysinit __bsdsync_##kind##_rec_##uniq = {		\
 		(sub), (order), (sysinit_cfunc_t)(sysinit_nfunc_t)(func),		\
-		(const void *)(ident), __bsdsync_##kind##_##uniq };			\
+		(const void *)(ident), __bsdsync_##kind##_##uniq, 0 };			\
 	static __attribute__((__used__, __noinline__)) const struct bsdsync_sysinit *		\
 	__bsdsync_##kind##_##uniq(void)							\
 	{										\
