@@ -39,6 +39,7 @@ struct bsdsync_moduledata {
 	int (*evhand)(struct module *mod, int what, void *arg);	/* NULL: load/unload do nothing */
 	void *priv;
 };
+BSDSYNC_ABI_SIZE(struct bsdsync_moduledata, 24);
 
 /* Module events, FreeBSD's values (modeventtype_t). */
 #define BSDSYNC_MOD_LOAD	0
@@ -60,9 +61,10 @@ struct bsdsync_sysinit {
 	 * NULL for a plain SYSINIT/SYSUNINIT. */
 	const struct bsdsync_moduledata *module;
 };
-BSDSYNC_ABI_SIZE(struct bsdsync_sysinit, 32);
+BSDSYNC_ABI_SIZE(struct bsdsync_sysinit, 40);
 BSDSYNC_ABI_OFFSET(struct bsdsync_sysinit, func, 8);
 BSDSYNC_ABI_OFFSET(struct bsdsync_sysinit, marker, 24);
+BSDSYNC_ABI_OFFSET(struct bsdsync_sysinit, module, 32);
 
 #define BSDSYNC_SYSINIT_PREFIX		"__bsdsync_sysinit_"
 #define BSDSYNC_SYSUNINIT_PREFIX	"__bsdsync_sysuninit_"
