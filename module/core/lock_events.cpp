@@ -55,7 +55,8 @@ extern "C" void bsdsync_lock_events_detach(const bsdsync_lock_event_sink *sink)
 	bsdsync_config_lock();
 	for (int i = 0; i < BSDSYNC_LOCK_EVENT_SINKS; i++) {
 		if (sinks[i] == sink) {
-			store_relaxed(&sinks[i], static_cast<const bsdsync_lock_event_sink *>(nullptr));
+			store_relaxed(&sinks[i],
+				      static_cast<const bsdsync_lock_event_sink *>(nullptr));
 			if (--attached == 0)
 				bsdsync_lock_events_switch(0);
 			break;

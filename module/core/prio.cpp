@@ -455,7 +455,7 @@ PrioBlock::PrioBlock(const void *lock, PrioOwnerFn owner, const Waiter &w) : st_
 {
 	if (!sleepable())
 		return;
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	if (!t)
 		return;
 	st_ = &t->prio;
@@ -491,7 +491,7 @@ void prio_claim(const void *lock, const void *channel)
 	bsdsync_context ctx = bsdsync_current_context();
 	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ)
 		return;
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	if (!t)
 		return;
 	PrioState *st = &t->prio;
@@ -518,7 +518,7 @@ void prio_claim(const void *lock, const void *channel)
 
 void prio_released(const void *lock)
 {
-	ThreadState *t = td_peek();
+	ThreadState *t = current_record_if_any();
 	if (!t)
 		return;
 	/* The release store of the word is before this fence; see lend(). */

@@ -96,7 +96,7 @@ private:
 
 /* The current thread has just taken `lock` (the key its waiters lend through) exclusively
  * from a word with waiter bits set: it inherits the best priority of the threads queued on
- * `channel` of the turnstiles (WQ_EXCLUSIVE and WQ_SHARED). Takes that chain's Guard: the
+ * `channel` of the turnstiles (WaitQueueId::ExclusiveLockers and WaitQueueId::SharedLockers). Takes that chain's Guard: the
  * caller holds none. */
 void prio_claim(const void *lock, const void *channel);
 

@@ -107,7 +107,7 @@ bool held_take_placeholder(ThreadState *t, const void *lock, HoldMode mode)
 
 const HeldLock *held_nosleep_other(const void *except1, const void *except2, bool *unrecorded)
 {
-	ThreadState *t = td_peek();
+	ThreadState *t = current_record_if_any();
 	*unrecorded = false;
 	if (!t || t->held.nosleep <= 0)
 		return nullptr;
@@ -213,8 +213,9 @@ extern "C" void bsdsync_td_exiting(void *state)
 		       "first, at the site shown",
 		       h.depth, h.nosleep, first->mode == HoldMode::Shared ? "shared" : "exclusive");
 	} else if (h.depth > 0) {
-		report(BSDSYNC_RULE_EXIT_HELD, ReportSubject{ "lock", "(untracked)", nullptr, nullptr },
-		       nullptr, 0, "thread exited holding %d lock(s)", h.depth);
+		report(BSDSYNC_RULE_EXIT_HELD,
+		       ReportSubject{ "lock", "(untracked)", nullptr, nullptr }, nullptr, 0,
+		       "thread exited holding %d lock(s)", h.depth);
 	}
 	/* The state itself stays: the rest of the exit path may still lock (a driver's
 	 * release() from the final fput), and a lock still held is still held. */
@@ -222,7 +223,7 @@ extern "C" void bsdsync_td_exiting(void *state)
 
 extern "C" int bsdsync_held_locks(bsdsync_held_lock *out, int max)
 {
-	ThreadState *t = td_peek();
+	ThreadState *t = current_record_if_any();
 	if (!t)
 		return 0;
 	const HeldLocks &h = t->held;
@@ -261,14 +262,14 @@ extern "C" const bsdsync_lock_type *bsdsync_test_lock_type_by_id(int id)
 extern "C" void bsdsync_test_hold(const void *lock, const bsdsync_lock_type *type, int shared,
 				  int flags, const char *file, int line)
 {
-	held_acquired(td_self(), lock, type, shared ? HoldMode::Shared : HoldMode::Exclusive,
+	held_acquired(current_record(), lock, type, shared ? HoldMode::Shared : HoldMode::Exclusive,
 		      (unsigned)flags, file, line);
 }
 
 extern "C" int bsdsync_test_release(const void *lock, const bsdsync_lock_type *type, int shared,
 				    const char *file, int line)
 {
-	return held_released(td_peek(), lock, type,
+	return held_released(current_record_if_any(), lock, type,
 			     shared ? HoldMode::Shared : HoldMode::Exclusive, file, line);
 }
 

@@ -20,7 +20,7 @@
  *
  * Locking key: only the owning thread touches its record, so every field is plain, except
  * `prio` (priority propagation: other threads lend priority through it, under its own spin
- * bit, core/prio.h). Interrupt handlers have none (td_self() returns null there).
+ * bit, core/prio.h). Interrupt handlers have none (current_record() returns null there).
  */
 #ifndef BSDSYNC_CORE_THREAD_H
 #define BSDSYNC_CORE_THREAD_H
@@ -88,41 +88,41 @@ template <typename T> inline const T *personality_slot(const ThreadState *t, int
 	return reinterpret_cast<const T *>(t->personality[index].bytes);
 }
 
-/* td_self()/td_peek() for a caller that already checked it is not in interrupt context and
+/* current_record()/current_record_if_any() for a caller that already checked it is not in interrupt context and
  * read `me` = curthread() (the lock fast paths test both once for their own reasons: no
  * second look at either). */
-inline ThreadState *td_peek_of(thread *me)
+inline ThreadState *record_if_any_of(thread *me)
 {
 	return static_cast<ThreadState *>(bsdsync_td_find(me));
 }
-inline ThreadState *td_self_of(thread *me)
+inline ThreadState *record_of(thread *me)
 {
-	ThreadState *s = td_peek_of(me);
+	ThreadState *s = record_if_any_of(me);
 	if (unlikely(!s))
 		s = static_cast<ThreadState *>(bsdsync_td_create());
 	return s;
 }
-inline ThreadState *td_peek_in_thread()
+inline ThreadState *current_record_if_any_in_thread()
 {
-	return td_peek_of(curthread());
+	return record_if_any_of(curthread());
 }
 
 /* The current thread's state, created on first use; null in interrupt context (or if the
  * first allocation failed: then the thread goes untracked, and checks that need the state
  * are skipped rather than guessed). Inline: a hash and one or two loads once the record
  * exists. */
-inline ThreadState *td_self()
+inline ThreadState *current_record()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return td_self_of(curthread());
+	return record_of(curthread());
 }
 /* The current thread's state if it has one (never allocates). */
-inline ThreadState *td_peek()
+inline ThreadState *current_record_if_any()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return td_peek_in_thread();
+	return current_record_if_any_in_thread();
 }
 
 /* ---- the held-locks stack ------------------------------------------------------------ */

@@ -45,13 +45,6 @@ enum class WaitQueueId : unsigned char {
 				   they hold no place in the lock's own queues, so they delay
 				   neither readers nor writers */
 };
-/* The former names, for the files being reworked in parallel (issue 10: mtx, rm, lockmgr,
- * sleep, shared_lock, prio); they switch to the names above and these go. constexpr at
- * namespace scope: internal linkage, no storage, no inline variable (-fno-weak, Kbuild). */
-constexpr WaitQueueId WQ_SLEEP = WaitQueueId::Sleepers;
-constexpr WaitQueueId WQ_EXCLUSIVE = WaitQueueId::ExclusiveLockers;
-constexpr WaitQueueId WQ_SHARED = WaitQueueId::SharedLockers;
-constexpr WaitQueueId WQ_DRAIN = WaitQueueId::Drainers;
 
 /* A blocked (or blocking) thread, on its own stack. Locking key: (c) the chain lock of its
  * channel while it is linked (enqueue sets them under it; the waiter reads them again only

@@ -224,7 +224,8 @@ void callout_worker(void *)
 				o.state = BSDSYNC_BLOCK_IDLE;
 				o.deadline_ns = deadline;
 				o.slack_ns = slack;
-				block_on(sleep_queues, g, w, queue_channel(), WaitQueueId::Sleepers, o);
+				block_on(sleep_queues, g, w, queue_channel(), WaitQueueId::Sleepers,
+					 o);
 				continue;
 			}
 			unlink(c);
@@ -245,7 +246,8 @@ void callout_worker(void *)
 			callout_queue.drain_fn = nullptr;
 			if (callout_queue.draining) {
 				callout_queue.draining = false;
-				sleep_queues.wake_all(g, queue_channel(), WaitQueueId::Drainers, later);
+				sleep_queues.wake_all(g, queue_channel(), WaitQueueId::Drainers,
+						      later);
 			}
 		}
 		/* callout_async_drain(): called like the handler, with its argument. */
@@ -357,7 +359,8 @@ int stop(callout *c, int flags, callout_func_t *drain, const char *file, int lin
 					if (!may_block(callout_subject(c), nullptr, "callout_drain",
 						       "not waited for", file, line))
 						return 0;
-					check_may_sleep_with_locks(nullptr, "callout_drain", file, line);
+					check_may_sleep_with_locks(nullptr, "callout_drain", file,
+								   line);
 					continue;
 				}
 				callout_queue.draining = true;
@@ -368,7 +371,8 @@ int stop(callout *c, int flags, callout_func_t *drain, const char *file, int lin
 				o.state = BSDSYNC_BLOCK_IDLE;
 				o.file = file;
 				o.line = line;
-				block_on(sleep_queues, g, w, queue_channel(), WaitQueueId::Drainers, o);
+				block_on(sleep_queues, g, w, queue_channel(), WaitQueueId::Drainers,
+					 o);
 				continue;
 			}
 			clear_active(c);

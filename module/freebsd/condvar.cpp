@@ -48,8 +48,9 @@ int cv_sleep(cv *c, lock_object *lock, bool catch_signals, bool unlock, s64 sbt,
 	r.file = file;
 	r.line = line;
 	if (!lock) {
-		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "condvar", c->cv_description, c, nullptr },
-		       file, line, "%s without a lock", what);
+		report(BSDSYNC_RULE_BAD_ARGUMENT,
+		       ReportSubject{ "condvar", c->cv_description, c, nullptr }, file, line,
+		       "%s without a lock", what);
 		return BSDSYNC_EINVAL;
 	}
 	if (unlock && lock == &fbsd_Giant.lock_object) {
@@ -78,8 +79,9 @@ void fbsd_cv_destroy(struct cv *cvp)
 	WaitTable::Guard g(sleep_queues, cvp);
 	if (load_relaxed(&cvp->cv_waiters) == kDestroyed) {
 		g.unlock();
-		report(BSDSYNC_RULE_DESTROYED, ReportSubject{ "condvar", cvp->cv_description, cvp, nullptr },
-		       nullptr, 0, "cv_destroy of a destroyed condvar");
+		report(BSDSYNC_RULE_DESTROYED,
+		       ReportSubject{ "condvar", cvp->cv_description, cvp, nullptr }, nullptr, 0,
+		       "cv_destroy of a destroyed condvar");
 		return;
 	}
 	if (sleep_queues.has_waiters(g, cvp, WaitQueueId::Sleepers)) {

@@ -44,8 +44,9 @@ void exit_thread(const char *what)
 		bsdsync_kthread_exit();		/* does not return */
 	}
 	else
-		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "thread", what, curthread(), nullptr },
-		       nullptr, 0, "%s outside a kernel thread: the caller sleeps forever", what);
+		report(BSDSYNC_RULE_BAD_ARGUMENT,
+		       ReportSubject{ "thread", what, curthread(), nullptr }, nullptr, 0,
+		       "%s outside a kernel thread: the caller sleeps forever", what);
 	int never = 0;
 	for (;;)
 		bsdsync_block(&never, BSDSYNC_BLOCK_IDLE, 0, 0);

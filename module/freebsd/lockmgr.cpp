@@ -69,7 +69,7 @@
  *
  * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
  * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
- * shared or exclusive queue; WQ_DRAIN for LK_DRAIN) with the deadline (LK_TIMELOCK: the
+ * shared or exclusive queue; WaitQueueId::Drainers for LK_DRAIN) with the deadline (LK_TIMELOCK: the
  * lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
  * prio), through the core's blocking tail (core/block.h: a BlockKind::Sleep, so Giant's
  * block hook drops Giant and restores it around the block); the LK_INTERLOCK interlock is
@@ -109,24 +109,24 @@ constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
 
 inline void note_acquired(lock *lk, HoldMode mode, unsigned flags, const char *file, int line)
 {
-	held_acquired(td_self(), lo_of(lk), kType, mode, flags, file, line);
+	held_acquired(current_record(), lo_of(lk), kType, mode, flags, file, line);
 }
 inline void note_released(lock *lk, HoldMode mode, const char *file, int line)
 {
-	held_released(td_peek(), lo_of(lk), kType, mode, file, line);
+	held_released(current_record_if_any(), lo_of(lk), kType, mode, file, line);
 }
 /* May the current thread hold lk shared? (Unknown without a record -- in interrupt context,
  * or if it could not be allocated -- or below the recorded holds: yes.) */
 inline bool may_hold_shared(const lock *lk)
 {
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	bool unrecorded;
 	return !t || held_count(t, lo_of(lk), kSharedHold, &unrecorded) > 0 || unrecorded;
 }
 /* Does it hold any shared lockmgr lock (FreeBSD td_lk_slocks > 0)? */
 inline bool holds_shared_locks()
 {
-	ThreadState *t = td_peek();
+	ThreadState *t = current_record_if_any();
 	return t && held_any(t, kType, kSharedHold);
 }
 
@@ -220,11 +220,11 @@ Plan plan_held(const lock *lk, uintptr x)
 void carry_out(WaitTable::Guard &g, lock *lk, const Plan &p)
 {
 	if (p.wake_ex)
-		sleep_queues.wake_all(g, lk, WQ_EXCLUSIVE);
+		sleep_queues.wake_all(g, lk, WaitQueueId::ExclusiveLockers);
 	if (p.wake_sh)
-		sleep_queues.wake_all(g, lk, WQ_SHARED);
+		sleep_queues.wake_all(g, lk, WaitQueueId::SharedLockers);
 	if (p.wake_drain)
-		sleep_queues.wake_all(g, lk, WQ_DRAIN);
+		sleep_queues.wake_all(g, lk, WaitQueueId::Drainers);
 }
 
 /* The same, for a releaser: the tasks are woken once the chain is released (declare the
@@ -232,11 +232,11 @@ void carry_out(WaitTable::Guard &g, lock *lk, const Plan &p)
 void carry_out(WaitTable::Guard &g, lock *lk, const Plan &p, WakeList &later)
 {
 	if (p.wake_ex)
-		sleep_queues.wake_all(g, lk, WQ_EXCLUSIVE, later);
+		sleep_queues.wake_all(g, lk, WaitQueueId::ExclusiveLockers, later);
 	if (p.wake_sh)
-		sleep_queues.wake_all(g, lk, WQ_SHARED, later);
+		sleep_queues.wake_all(g, lk, WaitQueueId::SharedLockers, later);
 	if (p.wake_drain)
-		sleep_queues.wake_all(g, lk, WQ_DRAIN, later);
+		sleep_queues.wake_all(g, lk, WaitQueueId::Drainers, later);
 }
 
 /* Make the waiter bits match the queues again and wake whoever can run now (a waiter gave
@@ -302,11 +302,11 @@ BSDSYNC_COLD int gone(const Request &r)
 int sleep_on_lock(Request &r, WaitTable::Guard &g, WaitQueueId q)
 {
 	lock *lk = r.lk;
-	bool drain = q == WQ_DRAIN;
+	bool drain = q == WaitQueueId::Drainers;
 	int *count = nullptr;
-	if (q == WQ_SHARED)
+	if (q == WaitQueueId::SharedLockers)
 		count = &lk->lk_shwaiters;
-	else if (q == WQ_EXCLUSIVE)
+	else if (q == WaitQueueId::ExclusiveLockers)
 		count = (r.flags & LK_SLEEPFAIL) ? &lk->lk_exslpfail : &lk->lk_exwaiters;
 
 	if (!drain && !r.pending) {
@@ -437,7 +437,7 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 
 		/* Released meanwhile (a free word never keeps a writer bit for long: take it
 		 * rather than sleep on a lock nobody holds). */
-		int e = take_or_sleep(r, WQ_SHARED, LK_SHARED_WAITERS, [&r](uintptr w) {
+		int e = take_or_sleep(r, WaitQueueId::SharedLockers, LK_SHARED_WAITERS, [&r](uintptr w) {
 			return can_share(w, r.flags, true) || is_free(w);
 		}, [](uintptr w) { return w + LK_ONE_SHARER; });
 		if (e != kSleepRetry) {
@@ -546,7 +546,7 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 			continue;
 
 		/* Free, maybe with waiter bits (their duty comes with the lock). */
-		int e = take_or_sleep(r, WQ_EXCLUSIVE, LK_EXCLUSIVE_WAITERS,
+		int e = take_or_sleep(r, WaitQueueId::ExclusiveLockers, LK_EXCLUSIVE_WAITERS,
 				      [](uintptr w) { return is_free(w); },
 				      [me](uintptr w) { return me | (w & kWaitBits); });
 		if (e != kSleepRetry) {
@@ -556,8 +556,8 @@ BSDSYNC_NOINLINE int xlock_slow(Request &r)
 	}
 	leave_slow_path(r, error);
 	if (!error)
-		note_acquired(lk, kExclusiveHold, (r.flags & LK_NOWAIT) ? BSDSYNC_LE_TRY : 0, r.file,
-			      r.line);
+		note_acquired(lk, kExclusiveHold, (r.flags & LK_NOWAIT) ? BSDSYNC_LE_TRY : 0,
+			      r.file, r.line);
 	return error;
 }
 
@@ -606,7 +606,7 @@ int release(Request &r)
 
 	if (is_shared_mode(x)) {
 		/* One look-up of the thread's record for the check and the record. */
-		ThreadState *t = td_self();
+		ThreadState *t = current_record();
 		if (sharers(x) == 0 ||
 		    !held_released(t, lo_of(lk), kType, kSharedHold, r.file, r.line))
 			return not_holder(r, x, "of a lock the thread does not hold");
@@ -749,7 +749,7 @@ int drain(Request &r)
 		if (!(x & LK_DRAIN_WAITING) &&
 		    !cas_relaxed(&lk->lk_lock, &x, x | LK_DRAIN_WAITING))
 			continue;
-		sleep_on_lock(r, g, WQ_DRAIN);
+		sleep_on_lock(r, g, WaitQueueId::Drainers);
 	}
 	if (!error)	/* drained: held exclusively (FreeBSD: the caller releases it) */
 		note_acquired(lk, kExclusiveHold, 0, r.file, r.line);
@@ -1006,7 +1006,7 @@ namespace {
  */
 inline bool fast_slock(lock *lk, const char *file, int line)
 {
-	ThreadState *t = td_peek_in_thread();
+	ThreadState *t = current_record_if_any_in_thread();
 	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = load_relaxed(&lk->lk_lock);
@@ -1023,7 +1023,7 @@ inline bool fast_slock(lock *lk, const char *file, int line)
 
 inline bool fast_xlock(lock *lk, const char *file, int line)
 {
-	ThreadState *t = td_peek_in_thread();
+	ThreadState *t = current_record_if_any_in_thread();
 	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = LK_UNLOCKED;
@@ -1041,7 +1041,7 @@ inline bool fast_xlock(lock *lk, const char *file, int line)
 inline bool fast_release(lock *lk, const char *file, int line)
 {
 	uintptr x = load_relaxed(&lk->lk_lock);
-	ThreadState *t = td_peek_in_thread();
+	ThreadState *t = current_record_if_any_in_thread();
 	if (unlikely(!t))
 		return false;
 	/* Our exclusive hold, not recursed, no waiter bits. Release: pairs with the acquire of

@@ -84,11 +84,11 @@ constexpr HoldMode kExcl = HoldMode::Exclusive;
 
 BSDSYNC_NOINLINE void held_push(mtx *m, unsigned flags, const char *file, int line)
 {
-	held_acquired(td_self(), lo_of(m), kSleepType, kExcl, flags, file, line);
+	held_acquired(current_record(), lo_of(m), kSleepType, kExcl, flags, file, line);
 }
 inline void held_pop(mtx *m, const char *file, int line)
 {
-	held_released(td_peek(), lo_of(m), kSleepType, kExcl, file, line);
+	held_released(current_record_if_any(), lo_of(m), kSleepType, kExcl, file, line);
 }
 inline const LockType *type_of(const mtx *m)
 {
@@ -107,7 +107,8 @@ BSDSYNC_COLD bool bad_class(const mtx *m, unsigned want, const char *op, const c
 	unsigned flags = load_relaxed(&lo->lo_flags);
 
 	if (load_relaxed(&m->mtx_lock) == MTX_DESTROYED)
-		report(BSDSYNC_RULE_DESTROYED, subject_of(lo), file, line, "%s of destroyed mutex", op);
+		report(BSDSYNC_RULE_DESTROYED, subject_of(lo), file, line, "%s of destroyed mutex",
+		       op);
 	else if (!(flags & LO_INITIALIZED))
 		report(BSDSYNC_RULE_UNINITIALIZED, subject_of(lo), file, line,
 		       "%s of a mutex never passed to mtx_init", op);
@@ -287,7 +288,7 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		o.lend_owner = prio_owner;
 		o.file = file;
 		o.line = line;
-		block_on(turnstiles, g, w, m, WQ_EXCLUSIVE, o);
+		block_on(turnstiles, g, w, m, WaitQueueId::ExclusiveLockers, o);
 		v = load_relaxed(&m->mtx_lock);
 	}
 }
@@ -312,8 +313,8 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 void release_contested(mtx *m)
 {
 	WaitTable::Guard g(turnstiles, m);
-	Waiter *next = turnstiles.take_one(g, m, WQ_EXCLUSIVE);
-	bool more = turnstiles.has_waiters(g, m, WQ_EXCLUSIVE);
+	Waiter *next = turnstiles.take_one(g, m, WaitQueueId::ExclusiveLockers);
+	bool more = turnstiles.has_waiters(g, m, WaitQueueId::ExclusiveLockers);
 	/* The release store is the last access to *m: pairs with the acquire CAS of the next
 	 * owner (the woken waiter, or a thread that gets there first). */
 	store_release(&m->mtx_lock, more ? MTX_CONTESTED : MTX_UNOWNED);
@@ -585,7 +586,7 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 				lock_undo_bad_class(m, file, line);
 				return;
 			}
-			ThreadState *t = td_peek_of(me);
+			ThreadState *t = record_if_any_of(me);
 			if (likely(t))
 				held_acquired(t, lo_of(m), kSleepType, kExcl, 0, file, line);
 			else
@@ -607,7 +608,7 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 		return;
 	}
 	thread *me = curthread();
-	ThreadState *t = likely(!bsdsync_in_interrupt()) ? td_peek_of(me) : nullptr;
+	ThreadState *t = likely(!bsdsync_in_interrupt()) ? record_if_any_of(me) : nullptr;
 	/* Drop the held record first, so that the mutex is free no longer than it must be
 	 * before our next acquisition: a spinning waiter then finds it free only when we
 	 * really let go (fewer cache-line transfers of the word under contention). */

@@ -21,11 +21,11 @@
  *                                          owned by a writer; DRAINING while it waits
  *                                          for readers (set only when it has to wait)
  *                 DESTROYED
- *               WAITERS: threads may be queued on the lock's turnstile chain (WQ_SHARED:
- *               readers, WQ_EXCLUSIVE: writers); set under the chain Guard, with a CAS,
+ *               WAITERS: threads may be queued on the lock's turnstile chain (WaitQueueId::SharedLockers:
+ *               readers, WaitQueueId::ExclusiveLockers: writers); set under the chain Guard, with a CAS,
  *               only while a writer owns the word.
  *   rm_readers  the central read count (atomic add/subtract), + DRAIN_WAIT while the
- *               writer sleeps on WQ_DRAIN until the count reaches zero.
+ *               writer sleeps on WaitQueueId::Drainers until the count reaches zero.
  *   per CPU     {readers, token, calm}: holds counted on that CPU while it had its token;
  *               calm = rm_wtick's low 16 bits << 16 | central reads still needed before a
  *               grant (a heuristic only: no ordering depends on it).
@@ -51,7 +51,7 @@
  *   with a tracker past a waiting writer), or else rm_readers-- (back out; it may wake the
  *   drainer, below), spin while the writer runs (as rw_semaphore's optimistic spinning),
  *   then queue: under the chain, set WAITERS with a CAS if the writer still owns the word,
- *   enqueue on WQ_SHARED, block, and retry from the start when woken. A reader that may
+ *   enqueue on WaitQueueId::SharedLockers, block, and retry from the start when woken. A reader that may
  *   not block (interrupt or atomic context) is reported and not taken instead of queueing
  *   (it cannot spin either: the writer may be waiting for a grace period, which waits for
  *   the reader's CPU to leave its atomic section). FreeBSD's rm_rlock/rms_rlock return
@@ -63,12 +63,12 @@
  *   (touching only the chain after the decrement: the writer may then release and
  *   destroy the lock at once).
  *   Write lock: (1) CAS rm_lock free -> me (keeping WAITERS), or spin while the owner runs,
- *   or queue on WQ_EXCLUSIVE (as the readers). (2) If rm_tokens: rm_tokens = 0, full
+ *   or queue on WaitQueueId::ExclusiveLockers (as the readers). (2) If rm_tokens: rm_tokens = 0, full
  *   fence, clear every CPU's token that is set; if one was, bsdsync_synchronize_cpus() (an
  *   expedited RCU grace period); then add every CPU's readers to rm_readers and zero them.
  *   (3) Read rm_readers (fully ordered after step 1): zero -> done. Else set DRAINING,
  *   poll a while, then under the chain add DRAIN_WAIT (if the count was zero, take it off:
- *   done), enqueue on WQ_DRAIN, block; when woken take DRAIN_WAIT off and look again.
+ *   done), enqueue on WaitQueueId::Drainers, block; when woken take DRAIN_WAIT off and look again.
  *   Clear DRAINING.
  *   Write unlock: rm_wtick = now; CAS me -> 0. If that fails (WAITERS), under the chain:
  *   leave the lock free (WAITERS kept only if more writers stay queued) and wake the first
@@ -340,14 +340,14 @@ inline bool spin_on_writer(RmState *st, uintptr w)
 	return bsdsync_spin_on_owner(&st->rm_lock, writer_of(w), ~BSDSYNC_RM_FLAGMASK) != 0;
 }
 
-/* The draining writer blocked on (lo, WQ_DRAIN) with DRAIN_WAIT set in rm_readers; the
+/* The draining writer blocked on (lo, WaitQueueId::Drainers) with DRAIN_WAIT set in rm_readers; the
  * reader whose decrement took the count to zero wakes it. Only the chain is touched here:
  * the writer, once it sees zero, may release and destroy the lock at once. */
 BSDSYNC_NOINLINE void wake_drainer(lock_object *lo)
 {
 	WakeList later;	/* the drainer is woken after the chain is released */
 	WaitTable::Guard g(turnstiles, lo);
-	if (Waiter *drainer = turnstiles.take_one(g, lo, WQ_DRAIN))
+	if (Waiter *drainer = turnstiles.take_one(g, lo, WaitQueueId::Drainers))
 		turnstiles.wake_taken(g, drainer, later);
 }
 
@@ -455,7 +455,8 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 		if (unlikely(!may_block(subject_of(r.lo), nullptr, r.what,
 					"not taken (a writer holds it)", r.file, r.line)))
 			return false;
-		queue_behind_writer(r.lo, st, WQ_SHARED, r.unbounded, r.file, r.line);
+		queue_behind_writer(r.lo, st, WaitQueueId::SharedLockers, r.unbounded, r.file,
+				    r.line);
 	}
 	/* Reports are made with the chain released. */
 	if (outcome == SlowRead::Destroyed) {
@@ -552,7 +553,7 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded, const char *fil
 			break;
 		}
 		Waiter wt;
-		block_on(turnstiles, g, wt, lo, WQ_DRAIN,
+		block_on(turnstiles, g, wt, lo, WaitQueueId::Drainers,
 			 block_options(unbounded, nullptr, file, line));
 		n = fetch_add_full(&st->rm_readers, -kDrainWait) - kDrainWait;
 	}
@@ -590,7 +591,7 @@ BSDSYNC_NOINLINE bool write_enter_slow(lock_object *lo, RmState *st, bool unboun
 			giant.drop();
 		if (spin_on_writer(st, w))
 			continue;
-		queue_behind_writer(lo, st, WQ_EXCLUSIVE, unbounded, file, line);
+		queue_behind_writer(lo, st, WaitQueueId::ExclusiveLockers, unbounded, file, line);
 	}
 	drain_readers(lo, st, unbounded, file, line);
 	return true;
@@ -615,12 +616,12 @@ BSDSYNC_NOINLINE void write_exit_slow(lock_object *lo, RmState *st)
 	 * running yet: no convoy): the first queued writer and every queued reader. */
 	WakeList later;	/* the tasks are woken after the chain is released */
 	WaitTable::Guard g(turnstiles, lo);
-	Waiter *writer = turnstiles.take_one(g, lo, WQ_EXCLUSIVE);
-	bool more = turnstiles.has_waiters(g, lo, WQ_EXCLUSIVE);
+	Waiter *writer = turnstiles.take_one(g, lo, WaitQueueId::ExclusiveLockers);
+	bool more = turnstiles.has_waiters(g, lo, WaitQueueId::ExclusiveLockers);
 	store_release(&st->rm_lock, more ? kWaiters : 0UL);
 	if (writer)
 		turnstiles.wake_taken(g, writer, later);
-	turnstiles.wake_all(g, lo, WQ_SHARED, later);
+	turnstiles.wake_all(g, lo, WaitQueueId::SharedLockers, later);
 	g.unlock();
 	later.wake();
 	/* What the waiters lent the writer ends (st is only a key there: it may be gone). */
@@ -796,7 +797,7 @@ static bool rm_class_unlock(lock_object *lo, uintptr *how, const char *file, int
 		fbsd_rm_wunlock(rm, file, line);
 		return true;
 	}
-	ThreadState *t = td_peek();
+	ThreadState *t = current_record_if_any();
 	int n = rm_reads_held(t, rm);
 	if (n == 0) {
 		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
@@ -826,7 +827,7 @@ static void rm_class_lock(lock_object *lo, uintptr how, const char *file, int li
 static bool rm_class_owned(const lock_object *lo)
 {
 	const rmlock *rm = reinterpret_cast<const rmlock *>(lo);
-	return fbsd_rm_wowned(rm) || rm_reads_held(td_peek(), rm) > 0;
+	return fbsd_rm_wowned(rm) || rm_reads_held(current_record_if_any(), rm) > 0;
 }
 
 /* rms has no lock class in FreeBSD and cannot be a sleep interlock: this one names it in
@@ -906,7 +907,7 @@ extern "C" void fbsd_rm_destroy(struct rmlock *rm, const char *file, int line)
 	uintptr w = load_relaxed(&rm->rm_state.rm_lock);
 	long readers = holds_estimate(&rm->rm_state);
 	if (!is_free(w) || readers != 0) {
-		int mine = rm_reads_held(td_peek(), rm);
+		int mine = rm_reads_held(current_record_if_any(), rm);
 		if (!is_free(w))
 			report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
 			       "rm_destroy of a lock held for writing by %s",
@@ -930,7 +931,7 @@ static BSDSYNC_NOINLINE int rm_rlock_slow(struct rmlock *rm, struct rm_priotrack
 	lock_object *lo = lo_of(rm);
 	int mine = 0;
 	if (!t)
-		t = td_self();
+		t = current_record();
 	for (rm_priotracker *p = t ? trackers(t) : nullptr; p; p = p->rmp_next) {
 		if (unlikely(p == tr)) {
 			report(BSDSYNC_RULE_BAD_ARGUMENT, subject_of(lo), file, line,
@@ -1141,7 +1142,7 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 		return;
 	bool sleepable = rm_sleepable(rm);
 	lock_acquiring(lo, rm_type(rm), HoldMode::Exclusive, file, line);
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	if (sleepable && (!t || t->held.nosleep > 0))
 		check_may_sleep_with_locks(nullptr, "rm_wlock of a sleepable rm lock", file, line);
 	if (writer_of(load_relaxed(&rm->rm_state.rm_lock)) == self()) {
@@ -1183,7 +1184,7 @@ extern "C" void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
 				    line);
 		return;
 	}
-	held_released(td_peek(), lo, rm_type(rm), HoldMode::Exclusive, file, line);
+	held_released(current_record_if_any(), lo, rm_type(rm), HoldMode::Exclusive, file, line);
 	write_exit(lo, &rm->rm_state);
 }
 
@@ -1197,7 +1198,7 @@ extern "C" void fbsd_rm_assert(const struct rmlock *rm, int what, const char *fi
 {
 	const lock_object *lo = lo_of(rm);
 	bool wowned = fbsd_rm_wowned(rm);
-	int n = rm_reads_held(td_peek(), rm);
+	int n = rm_reads_held(current_record_if_any(), rm);
 	const char *fail = nullptr;
 
 	switch (what) {
@@ -1307,7 +1308,7 @@ int rms_read(rmslock *rms, bool trylock, const char *what, const char *file, int
 	}
 	if (!trylock)
 		lock_acquiring(lo, kRmsType, HoldMode::Shared, file, line);
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	int mine = rms_reads_held(t, rms);
 	if (!trylock && !mine)
 		check_may_sleep_with_locks(nullptr, what, file, line);
@@ -1376,7 +1377,7 @@ extern "C" void fbsd_rms_runlock(struct rmslock *rms, const char *file, int line
 		       "rms_runlock in interrupt context: ignored");
 		return;
 	}
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	RmsUnrecord held = t ? rms_unrecord(t, rms, file, line) : RmsUnrecord::Held;
 	if (held == RmsUnrecord::NotHeld) {
 		report(BSDSYNC_RULE_NOT_OWNER, subject_of(lo), file, line,
@@ -1405,14 +1406,14 @@ extern "C" void fbsd_rms_wlock(struct rmslock *rms, const char *file, int line)
 				    line);
 		return;
 	}
-	if (rms_reads_held(td_self(), rms)) {
+	if (rms_reads_held(current_record(), rms)) {
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "rms_wlock by a thread that read-locks it: not taken (it would wait for "
 		       "itself)");
 		return;
 	}
 	if (write_enter(lo, &rms->rms_state, true, "rms_wlock", file, line))
-		held_acquired(td_self(), lo, kRmsType, HoldMode::Exclusive, 0, file, line);
+		held_acquired(current_record(), lo, kRmsType, HoldMode::Exclusive, 0, file, line);
 }
 
 extern "C" void fbsd_rms_wunlock(struct rmslock *rms, const char *file, int line)
@@ -1433,7 +1434,7 @@ extern "C" void fbsd_rms_wunlock(struct rmslock *rms, const char *file, int line
 				    line);
 		return;
 	}
-	held_released(td_peek(), lo, kRmsType, HoldMode::Exclusive, file, line);
+	held_released(current_record_if_any(), lo, kRmsType, HoldMode::Exclusive, file, line);
 	write_exit(lo, &rms->rms_state);
 }
 
@@ -1453,7 +1454,7 @@ extern "C" int fbsd_rms_wowned(const struct rmslock *rms)
 
 extern "C" int fbsd_rms_rowned(const struct rmslock *rms)
 {
-	return rms_reads_held(td_peek(), rms) > 0;
+	return rms_reads_held(current_record_if_any(), rms) > 0;
 }
 
 extern "C" int fbsd_rms_owned_any(const struct rmslock *rms)

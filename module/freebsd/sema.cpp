@@ -218,7 +218,8 @@ void fbsd_sema_init(struct sema *sema, int value, const char *description,
 		    const struct bsdsync_lock_site *site)
 {
 	if (value < 0) {
-		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "semaphore", description, sema, site },
+		report(BSDSYNC_RULE_BAD_ARGUMENT,
+		       ReportSubject{ "semaphore", description, sema, site },
 		       site ? site->file : nullptr, site ? site->line : 0,
 		       "sema_init with negative value %d (using 0)", value);
 		value = 0;

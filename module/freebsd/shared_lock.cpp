@@ -6,7 +6,7 @@
  *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: free), or
  *   owner | RECURSED? | waiter bits      held exclusively by `owner`,
  * with SHARED_WAITERS / EXCLUSIVE_WAITERS saying that threads may be queued on the lock's
- * channel of its wait table (WQ_SHARED / WQ_EXCLUSIVE). UNLOCKED is SHARED with no holds and
+ * channel of its wait table (WaitQueueId::SharedLockers / WaitQueueId::ExclusiveLockers). UNLOCKED is SHARED with no holds and
  * no bits; a free word may carry bits (FREE|bits below) while woken waiters have not yet come
  * back for the lock. Transitions:
  *
@@ -140,8 +140,8 @@ uintptr release_word(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g
 		     Waiter **writer, bool *readers)
 {
 	WaitTable &t = *k.table;
-	bool queued_readers = t.has_waiters(g, l, WQ_SHARED);
-	*writer = t.peek_one(g, l, WQ_EXCLUSIVE);
+	bool queued_readers = t.has_waiters(g, l, WaitQueueId::SharedLockers);
+	*writer = t.peek_one(g, l, WaitQueueId::ExclusiveLockers);
 	*readers = !*writer && queued_readers;
 	if (*writer)
 		return kUnlocked | kExclusiveWaiters | (queued_readers ? kSharedWaiters : 0);
@@ -157,9 +157,9 @@ void wake_released(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, 
 	if (writer) {
 		/* The chain is still held: take_one picks a queued writer (the best one by the
 		 * priorities now, as peek_one did). */
-		t.wake_taken(g, t.take_one(g, l, WQ_EXCLUSIVE), later);
+		t.wake_taken(g, t.take_one(g, l, WaitQueueId::ExclusiveLockers), later);
 	} else if (readers) {
-		t.wake_all(g, l, WQ_SHARED, later);
+		t.wake_all(g, l, WaitQueueId::SharedLockers, later);
 	}
 }
 
@@ -184,11 +184,11 @@ void settle(WaitTable::Guard &g, void *arg)
 	for (;;) {
 		if (v == kDestroyed)
 			return;
-		bool writers = t.has_waiters(g, l, WQ_EXCLUSIVE);
-		bool readers = t.has_waiters(g, l, WQ_SHARED);
+		bool writers = t.has_waiters(g, l, WaitQueueId::ExclusiveLockers);
+		bool readers = t.has_waiters(g, l, WaitQueueId::SharedLockers);
 		if ((v & kShared) && !writers && readers) {
 			if ((v & kWaiters) == 0 || cas_relaxed(&l->word, &v, v & ~kWaiters)) {
-				t.wake_all(g, l, WQ_SHARED);
+				t.wake_all(g, l, WaitQueueId::SharedLockers);
 				return;
 			}
 			continue;
@@ -245,7 +245,7 @@ int block(const SharedLockKind &k, SharedLock *l, WaitTable::Guard &g, WaitQueue
 		/* A downgrade counted us in before its release store of w.woken, which our
 		 * acquire load of it (in wait) orders before this point. */
 		if (load_relaxed(&w.woken) == kGranted) {
-			shared_acquired(k, td_self(), l, 0, file, line);
+			shared_acquired(k, current_record(), l, 0, file, line);
 			error = 0;
 		}
 	} else {
@@ -293,9 +293,9 @@ bool spin_if_atomic(const SharedLockKind &k, SharedLock *l, uintptr v, bool excl
 	*error = spin_acquire(l, v, exclusive, op, file, line);
 	if (*error == 0) {
 		if (exclusive)
-			exclusive_acquired(k, td_self(), l, 0, file, line);
+			exclusive_acquired(k, current_record(), l, 0, file, line);
 		else
-			shared_acquired(k, td_self(), l, 0, file, line);
+			shared_acquired(k, current_record(), l, 0, file, line);
 	}
 	return true;
 }
@@ -309,7 +309,7 @@ bool spin_if_atomic(const SharedLockKind &k, SharedLock *l, uintptr v, bool excl
  */
 bool interrupted_holds_shared(const SharedLock *l)
 {
-	return holds_shared(td_peek_in_thread(), l);
+	return holds_shared(current_record_if_any_in_thread(), l);
 }
 
 /*
@@ -501,7 +501,7 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
 			 * waiters when it releases (a woken writer competes like any arrival). */
 			if (cas_acquire(&l->word, &v, me | (v & kWaiters))) {
-				exclusive_acquired(k, td_self(), l, 0, file, line);
+				exclusive_acquired(k, current_record(), l, 0, file, line);
 				if ((v & kWaiters) && propagates(k))
 					prio_claim(l, l);	/* inherit the queued waiters' */
 				return 0;
@@ -528,7 +528,7 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 		if (unlikely(spin_if_atomic(k, l, v, true, op, file, line, &spun)))
 			return spun;
 
-		int error = wait_for_lock(k, l, v, WQ_EXCLUSIVE, kExclusiveWaiters,
+		int error = wait_for_lock(k, l, v, WaitQueueId::ExclusiveLockers, kExclusiveWaiters,
 					  [](uintptr w) { return (w & ~kWaiters) == kUnlocked; },
 					  interruptible, file, line);
 		if (error == kWoken)
@@ -554,7 +554,7 @@ int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 	/* A thread that already holds a shared lock of this kind passes waiting writers: it
 	 * may be recursing, and waiting behind a writer that waits for it would deadlock
 	 * (FreeBSD: td_rw_rlocks / td_sx_slocks nonzero). */
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	const bool passes = t && held_any(t, k.type, kSharedHold);
 	const uintptr stops = passes ? 0 : kExclusiveWaiters | kWriteSpinner;
 	bool contended = false;
@@ -587,7 +587,7 @@ int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 		if (unlikely(spin_if_atomic(k, l, v, false, op, file, line, &spun)))
 			return spun;
 
-		int error = wait_for_lock(k, l, v, WQ_SHARED, kSharedWaiters,
+		int error = wait_for_lock(k, l, v, WaitQueueId::SharedLockers, kSharedWaiters,
 					  [stops](uintptr w) { return (w & kShared) && !(w & stops); },
 					  interruptible, file, line);
 		if (error != kWoken && error != kRetry)
@@ -626,7 +626,7 @@ void shared_lock_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 		lock_event_released(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
 		return;
 	}
-	exclusive_released(k, td_peek(), l, file, line);
+	exclusive_released(k, current_record_if_any(), l, file, line);
 
 	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. */
 	WakeList later;
@@ -648,7 +648,7 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 			      const char *file, int line)
 {
 	uintptr v = load_relaxed(&l->word);
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	if (unlikely(!t && owner_of(v) == self() && bsdsync_in_interrupt()) && unrecurse(l)) {
 		/* an interrupt's shared acquisition that recursed its owner's hold */
 		lock_event_released(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
@@ -707,7 +707,7 @@ int shared_lock_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op
 	uintptr v = load_relaxed(&l->word);
 	while ((v & ~kWaiters) == kUnlocked) {
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
-			exclusive_acquired(k, td_self(), l, BSDSYNC_LE_TRY, file, line);
+			exclusive_acquired(k, current_record(), l, BSDSYNC_LE_TRY, file, line);
 			if ((v & kWaiters) && propagates(k))
 				prio_claim(l, l);
 			return 1;
@@ -731,7 +731,7 @@ int shared_lock_try_slock(const SharedLockKind &k, SharedLock *l, const char *op
 	uintptr v = load_relaxed(&l->word);
 	while (v & kShared) {
 		if (cas_acquire(&l->word, &v, v + kOneSharer)) {
-			shared_acquired(k, td_self(), l, BSDSYNC_LE_TRY, file, line);
+			shared_acquired(k, current_record(), l, BSDSYNC_LE_TRY, file, line);
 			return 1;
 		}
 	}
@@ -744,7 +744,7 @@ int shared_lock_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *
 	if (unlikely(!shared_lock_live(k, l, op, file, line)))
 		return 0;
 	uintptr v = load_relaxed(&l->word);
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	if (!(v & kShared) || sharers(v) == 0 || (t && !holds_shared(t, l))) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
 		       "%s of a %s lock the thread does not hold shared", op, k.name);
@@ -781,7 +781,7 @@ void shared_lock_downgrade(const SharedLockKind &k, SharedLock *l, const char *o
 		return;
 	}
 	/* FreeBSD WITNESS_DOWNGRADE: the exclusive hold is now a shared one. */
-	ThreadState *td = td_self();
+	ThreadState *td = current_record();
 	exclusive_released(k, td, l, file, line);
 	shared_acquired(k, td, l, 0, file, line);
 	uintptr expect = self();
@@ -792,13 +792,13 @@ void shared_lock_downgrade(const SharedLockKind &k, SharedLock *l, const char *o
 	 * and waits for all of us. The word only changes under this Guard while we own it. */
 	WaitTable &t = *k.table;
 	WaitTable::Guard g(t, l);
-	uintptr n = (uintptr)t.count(g, l, WQ_SHARED);
+	uintptr n = (uintptr)t.count(g, l, WaitQueueId::SharedLockers);
 	uintptr nv = (kShared + (1 + n) * kOneSharer) |
-		     (t.has_waiters(g, l, WQ_EXCLUSIVE) ? kExclusiveWaiters : 0);
+		     (t.has_waiters(g, l, WaitQueueId::ExclusiveLockers) ? kExclusiveWaiters : 0);
 	store_release(&l->word, nv);
 	/* Counted in above: they return holding it, they do not compete (kGranted). This is
 	 * no convoy: the downgrader keeps running and holding it shared beside them. */
-	t.wake_all(g, l, WQ_SHARED, kGranted);
+	t.wake_all(g, l, WaitQueueId::SharedLockers, kGranted);
 	g.unlock();
 	/* No longer the writer: readers have no one to lend to. */
 	if (propagates(k))
@@ -857,7 +857,7 @@ void shared_lock_assert(const SharedLockKind &k, const SharedLock *l, int what, 
 {
 	uintptr v = load_relaxed(&l->word);
 	bool mine = owner_of(v) == self();
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	bool shared_mine = !t || holds_shared(t, l);
 	const char *fail = nullptr;
 
@@ -920,7 +920,7 @@ bool shared_lock_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr 
 		shared_lock_xunlock(k, l, "sleep", file, line);
 		return true;
 	}
-	ThreadState *t = td_self();
+	ThreadState *t = current_record();
 	if (sharers(v) > 0 && (!t || holds_shared(t, l))) {
 		*how = 1;
 		shared_lock_sunlock(k, l, "sleep", file, line);
@@ -949,7 +949,7 @@ bool shared_lock_class_owned(const SharedLockKind &k, const lock_object *lo)
 	uintptr v = load_relaxed(&l->word);
 	if (owner_of(v) == self())
 		return true;
-	return sharers(v) > 0 && holds_shared(td_self(), l);
+	return sharers(v) > 0 && holds_shared(current_record(), l);
 }
 
 } // namespace bsdsync::fbsd

@@ -182,7 +182,7 @@ inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interr
 	if (unlikely(bsdsync_in_interrupt()))
 		return shared_lock_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
 					      line);
-	ThreadState *t = td_peek_in_thread();
+	ThreadState *t = current_record_if_any_in_thread();
 	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
 		return shared_lock_acquire_checked(k, l, true, interruptible, op, file, line);
 	uintptr v = lock_word::kUnlocked;
@@ -203,7 +203,7 @@ inline int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interr
 	if (unlikely(bsdsync_in_interrupt()))
 		return shared_lock_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
 					      line);
-	ThreadState *t = td_peek_in_thread();
+	ThreadState *t = current_record_if_any_in_thread();
 	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
 		return shared_lock_acquire_checked(k, l, false, interruptible, op, file, line);
 	uintptr v = load_relaxed(&l->word);
@@ -231,7 +231,7 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_xunlock(const SharedLockKind &k, SharedLo
 	 * after it only uses the lock's address as a key, never the lock's memory (which the
 	 * next owner may already have freed). */
 	if (likely(cas_release(&l->word, &v, lock_word::kUnlocked))) {
-		exclusive_released(k, td_peek(), l, file, line);
+		exclusive_released(k, current_record_if_any(), l, file, line);
 		return;
 	}
 	shared_lock_xunlock_slow(k, l, op, file, line);
@@ -244,7 +244,7 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 		shared_lock_bad(k, l, op, file, line);
 		return;
 	}
-	ThreadState *t = td_peek();
+	ThreadState *t = current_record_if_any();
 	uintptr v = load_relaxed(&l->word);
 	/* Not the last reader: one fewer. The last one without waiters: unlocked. Anything else
 	 * (waiters to wake, a spinning writer's bit to clear, a hold that is not the thread's

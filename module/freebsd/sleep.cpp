@@ -162,7 +162,7 @@ int sleep_on(const SleepRequest &r)
 		WaitTable::Guard g(sleep_queues, r.channel);
 		if (r.queue_if && !r.queue_if(r.queue_arg))
 			return 0;
-		res = block_on(sleep_queues, g, w, r.channel, WQ_SLEEP, o);
+		res = block_on(sleep_queues, g, w, r.channel, WaitQueueId::Sleepers, o);
 	}
 	if (res == kBlockCancelled)
 		return BSDSYNC_EINVAL;
@@ -198,13 +198,13 @@ BSDSYNC_NOINLINE void wakeup_slow(const void *chan, WakeHow how)
 	WaitTable::Guard g(sleep_queues, chan);
 	switch (how) {
 	case WakeHow::All:
-		sleep_queues.wake_all(g, chan, WQ_SLEEP, later);
+		sleep_queues.wake_all(g, chan, WaitQueueId::Sleepers, later);
 		break;
 	case WakeHow::One:
-		sleep_queues.wake_one(g, chan, WQ_SLEEP, later);
+		sleep_queues.wake_one(g, chan, WaitQueueId::Sleepers, later);
 		break;
 	case WakeHow::Newest:
-		sleep_queues.wake_newest(g, chan, WQ_SLEEP, later);
+		sleep_queues.wake_newest(g, chan, WaitQueueId::Sleepers, later);
 		break;
 	}
 }
@@ -235,8 +235,9 @@ int fbsd_sleep(const void *chan, struct lock_object *lock, int pri, const char *
 	r.file = file;
 	r.line = line;
 	if (r.drop && !lock) {
-		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "wait channel", r.what, chan, nullptr },
-		       file, line, "PDROP requires a lock");
+		report(BSDSYNC_RULE_BAD_ARGUMENT,
+		       ReportSubject{ "wait channel", r.what, chan, nullptr }, file, line,
+		       "PDROP requires a lock");
 		return BSDSYNC_EINVAL;
 	}
 	return sleep_on(r);
