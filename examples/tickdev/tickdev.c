@@ -7,14 +7,19 @@
  * Attach initializes the softc mutex, a callout associated with it (callout_init_mtx: the
  * handler runs with the mutex held) and a private taskqueue with one thread. The callout
  * ticks every clock tick and reschedules itself; each tick enqueues a task, which the
- * taskqueue thread runs with the count of enqueues it coalesced ("pending").
+ * taskqueue thread runs with the count of enqueues it coalesced ("pending"). Each tick marks
+ * its slot in a bitstring of TICK_SLOTS slots, and every TICK_EVERY-th tick queues an event
+ * record (a TAILQ under the softc mutex) that the task consumes and frees; KASSERTs check
+ * what the mutex guarantees.
  *
  * A detach thread waits for enough ticks, then detaches in FreeBSD's order: mark the softc
  * detaching and callout_stop() under the mutex, callout_drain(), taskqueue_drain(),
  * taskqueue_free(). Then it checks what the order guarantees: every enqueue was run
  * (the pending counts the task saw add up to the enqueues), no tick ran after
  * callout_stop() returned, no task ran after taskqueue_drain() returned, and nothing moves
- * while it waits a few more ticks. It prints "bsd_tickdev: PASS"; MOD_UNLOAD destroys the
+ * while it waits a few more ticks, every queued event was consumed, and every slot of the
+ * bitstring was marked (bit_ffc finds no clear bit). It prints "bsd_tickdev: PASS"; MOD_UNLOAD
+ * destroys the
  * mutex and frees the softc.
  *
  * Only FreeBSD headers, and nothing else: DEV_MODULE declares the module (MOD_LOAD
@@ -30,6 +35,8 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/malloc.h>
+#include <sys/queue.h>
+#include <sys/bitstring.h>
 #include <sys/ktr.h>
 #include <sys/sysctl.h>
 #include <sys/kthread.h>
@@ -37,8 +44,15 @@
 #include <sys/taskqueue.h>
 
 #define	TICK_NTICKS	200	/* ticks before detach starts */
+#define	TICK_SLOTS	64	/* slots of the bitstring, each tick marks tick % TICK_SLOTS */
+#define	TICK_EVERY	8	/* an event record every TICK_EVERY ticks */
 
 static MALLOC_DEFINE(M_TICKDEV, "tickdev", "example tick device");
+
+struct tick_event {
+	TAILQ_ENTRY(tick_event)	te_link;
+	u_long			te_tick;
+};
 
 struct tick_softc {
 	struct mtx	sc_mtx;		/* protects the softc; the callout's lock */
@@ -54,6 +68,11 @@ struct tick_softc {
 	u_long		sc_late_ticks;
 	u_long		sc_late_tasks;
 	u_long		sc_unlocked_ticks;
+	TAILQ_HEAD(, tick_event) sc_events;	/* queued by ticks, consumed by the task */
+	u_long		sc_events_queued;
+	u_long		sc_events_done;
+	u_long		sc_events_nomem;	/* M_NOWAIT failures (not an error) */
+	bitstr_t	*sc_slots;
 	int		sc_done;	/* the detach thread is finished */
 	int		sc_passed;
 };
@@ -70,12 +89,20 @@ static void
 tick_task(void *arg, int pending)
 {
 	struct tick_softc *sc = arg;
+	struct tick_event *te, *tmp;
 
 	mtx_lock(&sc->sc_mtx);
 	if (sc->sc_drained)
 		sc->sc_late_tasks++;
 	sc->sc_task_runs++;
 	sc->sc_task_pending += pending;
+	TAILQ_FOREACH_SAFE(te, &sc->sc_events, te_link, tmp) {
+		KASSERT(te->te_tick <= sc->sc_ticks,
+		    ("tick_task: event of tick %lu after %lu ticks", te->te_tick, sc->sc_ticks));
+		TAILQ_REMOVE(&sc->sc_events, te, te_link);
+		free(te, M_TICKDEV);
+		sc->sc_events_done++;
+	}
 	CTR2(KTR_DEV, "tick_task: run %lu pending %d", sc->sc_task_runs, pending);
 	mtx_unlock(&sc->sc_mtx);
 }
@@ -94,6 +121,19 @@ tick_callout(void *arg)
 		return;
 	}
 	sc->sc_ticks++;
+	bit_set(sc->sc_slots, sc->sc_ticks % TICK_SLOTS);
+	if (sc->sc_ticks % TICK_EVERY == 0) {
+		/* The mutex is held: M_NOWAIT (M_WAITOK here would be reported). */
+		struct tick_event *te = malloc(sizeof(*te), M_TICKDEV, M_NOWAIT | M_ZERO);
+
+		if (te != NULL) {
+			te->te_tick = sc->sc_ticks;
+			TAILQ_INSERT_TAIL(&sc->sc_events, te, te_link);
+			sc->sc_events_queued++;
+		} else {
+			sc->sc_events_nomem++;
+		}
+	}
 	if (taskqueue_enqueue(sc->sc_tq, &sc->sc_task) == 0)
 		sc->sc_enqueues++;
 	if (sc->sc_ticks == TICK_NTICKS)
@@ -106,7 +146,7 @@ tick_detach_thread(void *arg)
 {
 	struct tick_softc *sc = arg;
 	u_long ticks, runs;
-	int i, stable;
+	int i, stable, clear_slot;
 
 	mtx_lock(&sc->sc_mtx);
 	while (sc->sc_ticks < TICK_NTICKS)
@@ -137,7 +177,14 @@ tick_detach_thread(void *arg)
 	}
 
 	mtx_lock(&sc->sc_mtx);
+	/* Drained: the last task run consumed every event queued before it. */
+	KASSERT(TAILQ_EMPTY(&sc->sc_events) == (sc->sc_events_done == sc->sc_events_queued),
+	    ("tickdev: event list and counts disagree"));
+	bit_ffc(sc->sc_slots, TICK_SLOTS, &clear_slot);
 	sc->sc_passed = stable && sc->sc_late_ticks == 0 && sc->sc_late_tasks == 0 &&
+	    TAILQ_EMPTY(&sc->sc_events) && sc->sc_events_done == sc->sc_events_queued &&
+	    sc->sc_events_queued + sc->sc_events_nomem == sc->sc_ticks / TICK_EVERY &&
+	    clear_slot == -1 &&
 	    sc->sc_unlocked_ticks == 0 && sc->sc_ticks >= TICK_NTICKS &&
 	    sc->sc_enqueues == sc->sc_ticks && sc->sc_task_pending == sc->sc_enqueues &&
 	    sc->sc_task_runs > 0 && sc->sc_task_runs <= sc->sc_enqueues;
@@ -146,6 +193,9 @@ tick_detach_thread(void *arg)
 	    "mutex\n", sc->sc_ticks, hz, sc->sc_enqueues, sc->sc_task_runs,
 	    sc->sc_task_pending, sc->sc_late_ticks, sc->sc_late_tasks,
 	    stable ? "quiet" : "STILL MOVING", sc->sc_unlocked_ticks);
+	printf("bsd_tickdev: %lu events queued, %lu consumed (%lu not allocated); first unmarked "
+	    "slot %d of %d\n", sc->sc_events_queued, sc->sc_events_done, sc->sc_events_nomem,
+	    clear_slot, TICK_SLOTS);
 	printf("bsd_tickdev: %s\n", sc->sc_passed ? "PASS" : "FAIL");
 	sc->sc_done = 1;
 	wakeup(&sc->sc_done);
@@ -161,6 +211,8 @@ tick_attach(void)
 
 	sc = malloc(sizeof(*sc), M_TICKDEV, M_WAITOK | M_ZERO);
 	mtx_init(&sc->sc_mtx, "tickdev", NULL, MTX_DEF);
+	TAILQ_INIT(&sc->sc_events);
+	sc->sc_slots = bit_alloc(TICK_SLOTS, M_TICKDEV, M_WAITOK);
 	callout_init_mtx(&sc->sc_callout, &sc->sc_mtx, 0);
 	TASK_INIT(&sc->sc_task, 0, tick_task, sc);
 	sc->sc_tq = taskqueue_create("tickdev", M_WAITOK, taskqueue_thread_enqueue,
@@ -169,6 +221,7 @@ tick_attach(void)
 	if (error != 0) {
 		printf("bsd_tickdev: taskqueue_start_threads: %d\n", error);
 		taskqueue_free(sc->sc_tq);
+		free(sc->sc_slots, M_TICKDEV);
 		mtx_destroy(&sc->sc_mtx);
 		free(sc, M_TICKDEV);
 		return (error);
@@ -203,6 +256,7 @@ tick_detach(void)
 	pause("tickexit", 1);
 
 	mtx_destroy(&sc->sc_mtx);
+	free(sc->sc_slots, M_TICKDEV);
 	free(sc, M_TICKDEV);
 	tick_sc = NULL;
 	printf("bsd_tickdev: detached\n");
