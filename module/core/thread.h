@@ -193,23 +193,14 @@ inline bool held_released(ThreadState *t, const void *lock, const LockType *type
 	return found;
 }
 
-/* Put back a record held_pop_top just removed (a release that turned out not to happen on
- * the fast path: its slow path removes it again). No event. */
-inline void held_unpop(ThreadState *t, const void *lock, const LockType *type, HoldMode mode)
+/* Put back the record held_pop_top just removed (a release that turned out not to happen on
+ * the fast path: its slow path removes it again). No event. held_pop_top left the entry as
+ * it was: only the counts move back. */
+inline void held_unpop(ThreadState *t)
 {
 	HeldLocks &h = t->held;
-	int n = h.depth;
-	bool nosleep = held_type_nosleep(type, mode);
-	if (n < HeldLocks::kTrack) {
-		HeldLock &e = h.entry[n];
-		/* Still there: only the count moved. */
-		e.lock = lock;
-		e.type = type;
-		e.mode = mode;
-		e.flags = nosleep ? HeldLock::kNoSleep : 0;
-	}
-	h.depth = n + 1;
-	h.nosleep += nosleep;
+	h.nosleep += h.entry[h.depth].flags & HeldLock::kNoSleep;
+	h.depth++;
 }
 
 /* How many holds of `lock` in `mode` the thread has recorded (placeholders not counted);

@@ -1053,7 +1053,7 @@ inline bool fast_release(lock *lk, const char *file, int line)
 			lock_event_released(lo_of(lk), kType, kExclusiveHold, 0, file, line);
 			return true;
 		}
-		held_unpop(t, lo_of(lk), kType, kExclusiveHold);
+		held_unpop(t);
 		return false;
 	}
 	/* A shared hold that is not the last with waiter bits, by a thread whose newest record
@@ -1067,7 +1067,7 @@ inline bool fast_release(lock *lk, const char *file, int line)
 			return true;
 		}
 	}
-	held_unpop(t, lo_of(lk), kType, kSharedHold);
+	held_unpop(t);
 	return false;
 }
 

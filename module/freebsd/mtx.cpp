@@ -623,7 +623,7 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 		return;
 	}
 	if (popped)
-		held_unpop(t, lo_of(m), kSleepType, kExcl);	/* the slow path pops it */
+		held_unpop(t);	/* the slow path pops it */
 	unlock_sleep_slow(m, v, file, line);
 }
 

@@ -266,7 +266,7 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 				return;
 			}
 		}
-		held_unpop(t, &l->lo, k.type, kSharedHold);	/* the slow path removes it */
+		held_unpop(t);	/* the slow path removes it */
 	}
 	shared_lock_sunlock_slow(k, l, op, file, line);
 }
