@@ -28,6 +28,21 @@ int bsdsync_test_release(const void *lock, const struct bsdsync_lock_type *type,
 int bsdsync_test_check_may_sleep(const void *interlock, const char *what, const char *file,
 				 int line);
 
+/*
+ * The wait queues and the blocking tail: the calling thread queues on `channel` of the core's
+ * sleep queues and blocks through the one blocking tail as a sleep (the block hooks run:
+ * bsdsync_block_hook_register), interruptibly, until woken or timeout_ms (0: none). Returns
+ * 0 if woken (and the waker's token in *token), else 1 (timed out), 2 or 3 (a signal).
+ */
+int bsdsync_test_sleep(const void *channel, unsigned int timeout_ms, int *token,
+		       const char *file, int line);
+/* Wake the best-priority, oldest sleeper on channel: 1 if there was one. */
+int bsdsync_test_wake_one(const void *channel);
+/* Wake every sleeper on channel, each with `token` (nonzero): how many. */
+int bsdsync_test_wake_all(const void *channel, int token);
+/* How many threads sleep on channel. */
+int bsdsync_test_waiters(const void *channel);
+
 BSDSYNC_END_DECLS
 
 #endif

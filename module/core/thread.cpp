@@ -242,43 +242,6 @@ extern "C" int bsdsync_held_locks(bsdsync_held_lock *out, int max)
 	return depth;
 }
 
-/* ---- the KUnit entry points (include/bsdsync/testing.h) ---------------------------------- */
-
-extern "C" int bsdsync_test_lock_type_register(const bsdsync_lock_type *type)
-{
-	return lock_type_register(type);
-}
-
-extern "C" void bsdsync_test_lock_type_unregister(const bsdsync_lock_type *type)
-{
-	lock_type_unregister(type);
-}
-
-extern "C" const bsdsync_lock_type *bsdsync_test_lock_type_by_id(int id)
-{
-	return lock_type_by_id(id);
-}
-
-extern "C" void bsdsync_test_hold(const void *lock, const bsdsync_lock_type *type, int shared,
-				  int flags, const char *file, int line)
-{
-	held_acquired(current_record(), lock, type, shared ? HoldMode::Shared : HoldMode::Exclusive,
-		      (unsigned)flags, file, line);
-}
-
-extern "C" int bsdsync_test_release(const void *lock, const bsdsync_lock_type *type, int shared,
-				    const char *file, int line)
-{
-	return held_released(current_record_if_any(), lock, type,
-			     shared ? HoldMode::Shared : HoldMode::Exclusive, file, line);
-}
-
-extern "C" int bsdsync_test_check_may_sleep(const void *interlock, const char *what,
-					    const char *file, int line)
-{
-	return check_may_sleep_with_locks(interlock, what, file, line);
-}
-
 extern "C" void bsdsync_td_released(void *state)
 {
 	ThreadState *t = static_cast<ThreadState *>(state);

@@ -36,6 +36,10 @@ BSDSYNC_EXPORT(bsdsync_test_lock_type_by_id);
 BSDSYNC_EXPORT(bsdsync_test_hold);
 BSDSYNC_EXPORT(bsdsync_test_release);
 BSDSYNC_EXPORT(bsdsync_test_check_may_sleep);
+BSDSYNC_EXPORT(bsdsync_test_sleep);
+BSDSYNC_EXPORT(bsdsync_test_wake_one);
+BSDSYNC_EXPORT(bsdsync_test_wake_all);
+BSDSYNC_EXPORT(bsdsync_test_waiters);
 /* SYSINIT and module-event sequencing (include/bsdsync/sysinit.h), which the module notifier
  * runs; the module suite drives it on records of its own. */
 BSDSYNC_EXPORT(bsdsync_sysinit_load);
