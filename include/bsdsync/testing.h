@@ -43,6 +43,18 @@ int bsdsync_test_wake_all(const void *channel, int token);
 /* How many threads sleep on channel. */
 int bsdsync_test_waiters(const void *channel);
 
+/*
+ * A minimal exclusive lock over the core's blocking tail, lending the waiters' priority to its
+ * owner (core/prio.h) and handing the lock to the waiter its release wakes. Zero-initialised.
+ */
+struct bsdsync_test_lock {
+	void *owner;		/* the owning thread, or NULL */
+};
+void bsdsync_test_lock_acquire(struct bsdsync_test_lock *l, const char *file, int line);
+void bsdsync_test_lock_release(struct bsdsync_test_lock *l);
+/* How many threads are queued for it. */
+int bsdsync_test_lock_waiters(struct bsdsync_test_lock *l);
+
 BSDSYNC_END_DECLS
 
 #endif

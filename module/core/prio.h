@@ -96,8 +96,8 @@ private:
 
 /* The current thread has just taken `lock` (the key its waiters lend through) exclusively
  * from a word with waiter bits set: it inherits the best priority of the threads queued on
- * `channel` of the turnstiles (WaitQueueId::ExclusiveLockers and WaitQueueId::SharedLockers). Takes that chain's Guard: the
- * caller holds none. */
+ * `channel` of the turnstiles (the ExclusiveLockers and SharedLockers queues). Takes that
+ * chain's Guard: the caller holds none. */
 void prio_claim(const void *lock, const void *channel);
 
 void prio_released_slow(PrioState *st, const void *lock);

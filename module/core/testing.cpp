@@ -5,6 +5,7 @@
  */
 #include <bsdsync/testing.h>
 #include "core/block.h"
+#include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -83,4 +84,71 @@ extern "C" int bsdsync_test_waiters(const void *channel)
 {
 	WaitTable::Guard g(sleep_queues, channel);
 	return sleep_queues.count(g, channel, WaitQueueId::Sleepers);
+}
+
+/* ---- a test lock: the blocking tail with priority lending, and hand-off --------------------- */
+/*
+ * struct bsdsync_test_lock: an exclusive lock reduced to what the core provides: `owner` is
+ * written under the lock's turnstile chain (a release hands the lock to the waiter it wakes),
+ * read unlocked by lenders (prio's owner function). Waiters block on the turnstiles lending
+ * their priority to the owner; the release ends what was lent through the lock, and a new
+ * owner that still has waiters behind it inherits theirs (prio_claim).
+ */
+namespace {
+thread *test_lock_owner(const void *lock)
+{
+	return static_cast<thread *>(
+		load_acquire(&static_cast<const bsdsync_test_lock *>(lock)->owner));
+}
+} // namespace
+
+extern "C" void bsdsync_test_lock_acquire(bsdsync_test_lock *l, const char *file, int line)
+{
+	thread *me = curthread();
+	for (;;) {
+		WaitTable::Guard g(turnstiles, l);
+		if (!l->owner) {
+			store_release(&l->owner, static_cast<void *>(me));
+			return;
+		}
+		Waiter w;
+		BlockOptions o;
+		o.kind = BlockKind::Lock;
+		o.state = BSDSYNC_BLOCK_LOCK;
+		o.lend_key = l;
+		o.lend_owner = test_lock_owner;
+		o.file = file;
+		o.line = line;
+		int r = block_on(turnstiles, g, w, l, WaitQueueId::ExclusiveLockers, o);
+		/* Woken by a release that handed the lock over (owner = us, stored before the
+		 * wake under the chain). */
+		if (r == BSDSYNC_WOKEN && load_acquire(&l->owner) == me) {
+			WaitTable::Guard g2(turnstiles, l);
+			bool more = turnstiles.has_waiters(g2, l, WaitQueueId::ExclusiveLockers);
+			g2.unlock();
+			if (more)
+				prio_claim(l, l);	/* inherit the waiters still queued */
+			return;
+		}
+	}
+}
+
+extern "C" void bsdsync_test_lock_release(bsdsync_test_lock *l)
+{
+	{
+		WaitTable::Guard g(turnstiles, l);
+		Waiter *next = turnstiles.take_one(g, l, WaitQueueId::ExclusiveLockers);
+		/* Release: the section is over for the next owner (its acquire load). */
+		store_release(&l->owner, next ? static_cast<void *>(next->td) : nullptr);
+		if (next)
+			turnstiles.wake_taken(g, next);
+	}
+	/* What the waiters lent us through l ends. */
+	prio_released(l);
+}
+
+extern "C" int bsdsync_test_lock_waiters(bsdsync_test_lock *l)
+{
+	WaitTable::Guard g(turnstiles, l);
+	return turnstiles.count(g, l, WaitQueueId::ExclusiveLockers);
 }

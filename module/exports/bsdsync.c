@@ -40,6 +40,9 @@ BSDSYNC_EXPORT(bsdsync_test_sleep);
 BSDSYNC_EXPORT(bsdsync_test_wake_one);
 BSDSYNC_EXPORT(bsdsync_test_wake_all);
 BSDSYNC_EXPORT(bsdsync_test_waiters);
+BSDSYNC_EXPORT(bsdsync_test_lock_acquire);
+BSDSYNC_EXPORT(bsdsync_test_lock_release);
+BSDSYNC_EXPORT(bsdsync_test_lock_waiters);
 /* SYSINIT and module-event sequencing (include/bsdsync/sysinit.h), which the module notifier
  * runs; the module suite drives it on records of its own. */
 BSDSYNC_EXPORT(bsdsync_sysinit_load);

@@ -69,8 +69,8 @@
  *
  * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
  * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
- * shared or exclusive queue; WaitQueueId::Drainers for LK_DRAIN) with the deadline (LK_TIMELOCK: the
- * lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
+ * shared or exclusive queue; the Drainers queue for LK_DRAIN) with the deadline (LK_TIMELOCK:
+ * the lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
  * prio), through the core's blocking tail (core/block.h: a BlockKind::Sleep, so Giant's
  * block hook drops Giant and restores it around the block); the LK_INTERLOCK interlock is
  * released by the tail once queued, never taken back.
@@ -437,9 +437,11 @@ BSDSYNC_NOINLINE int slock_slow(Request &r)
 
 		/* Released meanwhile (a free word never keeps a writer bit for long: take it
 		 * rather than sleep on a lock nobody holds). */
-		int e = take_or_sleep(r, WaitQueueId::SharedLockers, LK_SHARED_WAITERS, [&r](uintptr w) {
+		auto available = [&r](uintptr w) {
 			return can_share(w, r.flags, true) || is_free(w);
-		}, [](uintptr w) { return w + LK_ONE_SHARER; });
+		};
+		int e = take_or_sleep(r, WaitQueueId::SharedLockers, LK_SHARED_WAITERS, available,
+				      [](uintptr w) { return w + LK_ONE_SHARER; });
 		if (e != kSleepRetry) {
 			error = e;
 			break;

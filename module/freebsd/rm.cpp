@@ -21,9 +21,9 @@
  *                                          owned by a writer; DRAINING while it waits
  *                                          for readers (set only when it has to wait)
  *                 DESTROYED
- *               WAITERS: threads may be queued on the lock's turnstile chain (WaitQueueId::SharedLockers:
- *               readers, WaitQueueId::ExclusiveLockers: writers); set under the chain Guard, with a CAS,
- *               only while a writer owns the word.
+ *               WAITERS: threads may be queued on the lock's turnstile chain (readers on
+ *               SharedLockers, writers on ExclusiveLockers); set under the chain Guard,
+ *               with a CAS, only while a writer owns the word.
  *   rm_readers  the central read count (atomic add/subtract), + DRAIN_WAIT while the
  *               writer sleeps on WaitQueueId::Drainers until the count reaches zero.
  *   per CPU     {readers, token, calm}: holds counted on that CPU while it had its token;
@@ -51,7 +51,7 @@
  *   with a tracker past a waiting writer), or else rm_readers-- (back out; it may wake the
  *   drainer, below), spin while the writer runs (as rw_semaphore's optimistic spinning),
  *   then queue: under the chain, set WAITERS with a CAS if the writer still owns the word,
- *   enqueue on WaitQueueId::SharedLockers, block, and retry from the start when woken. A reader that may
+ *   enqueue on SharedLockers, block, and retry from the start when woken. A reader that may
  *   not block (interrupt or atomic context) is reported and not taken instead of queueing
  *   (it cannot spin either: the writer may be waiting for a grace period, which waits for
  *   the reader's CPU to leave its atomic section). FreeBSD's rm_rlock/rms_rlock return
@@ -63,7 +63,7 @@
  *   (touching only the chain after the decrement: the writer may then release and
  *   destroy the lock at once).
  *   Write lock: (1) CAS rm_lock free -> me (keeping WAITERS), or spin while the owner runs,
- *   or queue on WaitQueueId::ExclusiveLockers (as the readers). (2) If rm_tokens: rm_tokens = 0, full
+ *   or queue on ExclusiveLockers (as the readers). (2) If rm_tokens: rm_tokens = 0, full
  *   fence, clear every CPU's token that is set; if one was, bsdsync_synchronize_cpus() (an
  *   expedited RCU grace period); then add every CPU's readers to rm_readers and zero them.
  *   (3) Read rm_readers (fully ordered after step 1): zero -> done. Else set DRAINING,

@@ -6,9 +6,9 @@
  *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: free), or
  *   owner | RECURSED? | waiter bits      held exclusively by `owner`,
  * with SHARED_WAITERS / EXCLUSIVE_WAITERS saying that threads may be queued on the lock's
- * channel of its wait table (WaitQueueId::SharedLockers / WaitQueueId::ExclusiveLockers). UNLOCKED is SHARED with no holds and
- * no bits; a free word may carry bits (FREE|bits below) while woken waiters have not yet come
- * back for the lock. Transitions:
+ * channel of its wait table (WaitQueueId::SharedLockers / ExclusiveLockers). UNLOCKED is
+ * SHARED with no holds and no bits; a free word may carry bits (FREE|bits below) while woken
+ * waiters have not yet come back for the lock. Transitions:
  *
  *   UNLOCKED            -> owner             xlock fast path: one CAS, acquire
  *   owner               -> UNLOCKED          xunlock fast path: one CAS, release
@@ -271,6 +271,8 @@ int spin_acquire(SharedLock *l, uintptr v, bool exclusive, const char *op, const
 			return BSDSYNC_EINVAL;
 		}
 		if (exclusive ? (v & ~kWaiters) == kUnlocked : (v & kShared) != 0) {
+			/* Acquire: pairs with the release of the last holder's unlock or
+			 * downgrade. */
 			if (cas_acquire(&l->word, &v,
 					exclusive ? self() | (v & kWaiters) : v + kOneSharer))
 				return 0;
@@ -500,6 +502,7 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 		if ((v & ~kWaiters) == kUnlocked) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
 			 * waiters when it releases (a woken writer competes like any arrival). */
+			/* Acquire: pairs with the release of the previous holder's unlock. */
 			if (cas_acquire(&l->word, &v, me | (v & kWaiters))) {
 				exclusive_acquired(k, current_record(), l, 0, file, line);
 				if ((v & kWaiters) && propagates(k))
@@ -561,6 +564,8 @@ int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
 		if ((v & kShared) && !(v & stops)) {
+			/* Acquire: pairs with the release of the last writer's unlock or
+			 * downgrade. */
 			if (cas_acquire(&l->word, &v, v + kOneSharer)) {
 				shared_acquired(k, t, l, 0, file, line);
 				return 0;
@@ -671,6 +676,8 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 			/* Not the last, or the last without waiters (the fast path's cases; the
 			 * last also clears a spinning writer's bit). */
 			uintptr nv = sharers(v) > 1 ? v - kOneSharer : kUnlocked;
+			/* Release: the reader's section ends; pairs with the acquire of the
+			 * next writer. */
 			if (cas_release(&l->word, &v, nv))
 				break;
 			continue;
@@ -686,6 +693,8 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 			Waiter *writer;
 			bool readers;
 			uintptr nv = release_word(k, l, g, &writer, &readers);
+			/* Release: pairs with the acquire of the writer or readers it wakes
+			 * (their retry). */
 			if (cas_release(&l->word, &v, nv)) {
 				wake_released(k, l, g, writer, readers, later);
 				done = true;
@@ -706,6 +715,7 @@ int shared_lock_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op
 	 * shared_lock_xlock_slow. */
 	uintptr v = load_relaxed(&l->word);
 	while ((v & ~kWaiters) == kUnlocked) {
+		/* Acquire: pairs with the release of the previous holder's unlock. */
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
 			exclusive_acquired(k, current_record(), l, BSDSYNC_LE_TRY, file, line);
 			if ((v & kWaiters) && propagates(k))
@@ -730,6 +740,7 @@ int shared_lock_try_slock(const SharedLockKind &k, SharedLock *l, const char *op
 	 * starve anyone). */
 	uintptr v = load_relaxed(&l->word);
 	while (v & kShared) {
+		/* Acquire: pairs with the release of the last writer's unlock or downgrade. */
 		if (cas_acquire(&l->word, &v, v + kOneSharer)) {
 			shared_acquired(k, current_record(), l, BSDSYNC_LE_TRY, file, line);
 			return 1;
@@ -752,6 +763,7 @@ int shared_lock_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *
 	}
 	/* Only the sole shared hold becomes the owner; the waiter bits stay as they are. */
 	while (sharers(v) == 1) {
+		/* Acquire: the other readers' sections are over; pairs with their release. */
 		if (cas_acquire(&l->word, &v, self() | (v & kWaiters))) {
 			/* FreeBSD WITNESS_UPGRADE: the shared hold is now the exclusive one. */
 			shared_released(k, t, l, file, line);
@@ -795,6 +807,9 @@ void shared_lock_downgrade(const SharedLockKind &k, SharedLock *l, const char *o
 	uintptr n = (uintptr)t.count(g, l, WaitQueueId::SharedLockers);
 	uintptr nv = (kShared + (1 + n) * kOneSharer) |
 		     (t.has_waiters(g, l, WaitQueueId::ExclusiveLockers) ? kExclusiveWaiters : 0);
+	/* Release: the exclusive section is published to the readers counted in, whose
+	 * acquire of `woken` (wait()) comes after the wake below, and to later readers
+	 * through their acquire CAS. */
 	store_release(&l->word, nv);
 	/* Counted in above: they return holding it, they do not compete (kGranted). This is
 	 * no convoy: the downgrader keeps running and holding it shared beside them. */
@@ -841,6 +856,8 @@ void shared_lock_destroy(const SharedLockKind &k, SharedLock *l, const char *op,
 			       : sharers(v) ? "held shared" : "that threads wait for");
 		return;
 	}
+	/* Release: pairs with the acquire load of a locker that finds kDestroyed (it reports and
+	 * does not take the lock). */
 	store_release(&l->word, kDestroyed);
 	lock_destroy(lo);
 }
