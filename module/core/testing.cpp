@@ -105,6 +105,9 @@ thread *test_lock_owner(const void *lock)
 extern "C" void bsdsync_test_lock_acquire(bsdsync_test_lock *l, const char *file, int line)
 {
 	thread *me = curthread();
+	/* An owner has a thread record (every primitive's first hold makes one): lenders find
+	 * its priority state there. */
+	(void)current_record();
 	for (;;) {
 		WaitTable::Guard g(turnstiles, l);
 		if (!l->owner) {

@@ -88,7 +88,7 @@ void held_placeholder(ThreadState *t, const void *lock, const LockType *type, Ho
 	HeldLocks &h = t->held;
 	if (h.depth >= HeldLocks::kTrack)
 		return;
-	h.entry[h.depth] = HeldLock{ lock, type, nullptr, 0, mode, HeldLock::kPlaceholder };
+	h.entry[h.depth] = HeldLock{ lock, type, nullptr, 0, mode, HeldLock::kPlaceholder, 0 };
 	h.depth++;
 }
 

@@ -47,7 +47,11 @@ struct HeldLock {
 	int line;
 	HoldMode mode;
 	unsigned char flags;		/* k* */
+	unsigned short pad;		/* zero: line, mode, flags and this are one store */
 };
+static_assert(sizeof(HeldLock) == 32 && __builtin_offsetof(HeldLock, mode) == 28 &&
+	      __builtin_offsetof(HeldLock, flags) == 29 && __builtin_offsetof(HeldLock, pad) == 30,
+	      "held_record writes line, mode, flags and pad as one word");
 
 struct HeldLocks {
 	enum : int { kTrack = 16 };
@@ -134,28 +138,37 @@ inline bool held_type_nosleep(const LockType *type, HoldMode mode)
 	       (mode == HoldMode::Shared && (type->flags & BSDSYNC_LT_READS_NOSLEEP));
 }
 
+/* Record a hold in a thread's stack, no event: the fast paths' bookkeeping (they run only
+ * while no lock-event sink is attached, lock_events.h). `nosleep` is held_type_nosleep's
+ * answer, a constant at the call site. The entry is filled with four stores (line, mode,
+ * flags and padding are one 8-byte word). */
+BSDSYNC_ALWAYS_INLINE void held_record(ThreadState *t, const void *lock, const LockType *type,
+				       HoldMode mode, bool nosleep, const char *file, int line)
+{
+	HeldLocks &h = t->held;
+	int n = h.depth;
+	if (likely(n < HeldLocks::kTrack)) {
+		HeldLock &e = h.entry[n];
+		e.lock = lock;
+		e.type = type;
+		e.file = file;
+		/* line, mode, flags, pad: one 8-byte store (x86-64: little endian). */
+		u64 word = (u64)(unsigned)line | (u64)(unsigned char)mode << 32 |
+			   (u64)(nosleep ? HeldLock::kNoSleep : 0) << 40;
+		__builtin_memcpy(&e.line, &word, sizeof(word));
+	}
+	h.depth = n + 1;
+	h.nosleep += nosleep;
+}
+
 /* A hold begins (a first exclusive acquisition, or any shared one): record it (t may be null:
  * interrupt context, or a thread whose record could not be made: then only the event) and
  * tell the lock-event sinks (ACQUIRED). `flags`: BSDSYNC_LE_TRY for a try-lock. */
 inline void held_acquired(ThreadState *t, const void *lock, const LockType *type, HoldMode mode,
 			  unsigned flags, const char *file, int line)
 {
-	if (likely(t)) {
-		HeldLocks &h = t->held;
-		int n = h.depth;
-		bool nosleep = held_type_nosleep(type, mode);
-		if (likely(n < HeldLocks::kTrack)) {
-			HeldLock &e = h.entry[n];
-			e.lock = lock;
-			e.type = type;
-			e.file = file;
-			e.line = line;
-			e.mode = mode;
-			e.flags = nosleep ? HeldLock::kNoSleep : 0;
-		}
-		h.depth = n + 1;
-		h.nosleep += nosleep;
-	}
+	if (likely(t))
+		held_record(t, lock, type, mode, held_type_nosleep(type, mode), file, line);
 	lock_event_acquired(lock, type, mode, flags, file, line);
 }
 

@@ -1016,7 +1016,7 @@ inline bool fast_slock(lock *lk, const char *file, int line)
 	 * release of the last writer. Another sharer's CAS in between: retry. */
 	while (likely(can_share(x, LK_SHARED, false))) {
 		if (likely(cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))) {
-			held_acquired(t, lo_of(lk), kType, kSharedHold, 0, file, line);
+			held_record(t, lo_of(lk), kType, kSharedHold, false, file, line);
 			return true;
 		}
 	}
@@ -1031,7 +1031,7 @@ inline bool fast_xlock(lock *lk, const char *file, int line)
 	uintptr x = LK_UNLOCKED;
 	/* Acquire: pairs with the release of the previous holder. */
 	if (likely(cas_acquire(&lk->lk_lock, &x, self()))) {
-		held_acquired(t, lo_of(lk), kType, kExclusiveHold, 0, file, line);
+		held_record(t, lo_of(lk), kType, kExclusiveHold, false, file, line);
 		return true;
 	}
 	return false;
@@ -1051,10 +1051,8 @@ inline bool fast_release(lock *lk, const char *file, int line)
 	if (x == self()) {
 		if (unlikely(!held_pop_top(t, lo_of(lk), kExclusiveHold)))
 			return false;
-		if (likely(cas_release(&lk->lk_lock, &x, LK_UNLOCKED))) {
-			lock_event_released(lo_of(lk), kType, kExclusiveHold, 0, file, line);
+		if (likely(cas_release(&lk->lk_lock, &x, LK_UNLOCKED)))
 			return true;
-		}
 		held_unpop(t);
 		return false;
 	}
@@ -1064,10 +1062,8 @@ inline bool fast_release(lock *lk, const char *file, int line)
 		return false;
 	while (likely(is_shared_mode(x)) &&
 	       likely(sharers(x) > 1 || (sharers(x) == 1 && !(x & kWaitBits)))) {
-		if (likely(cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER))) {
-			lock_event_released(lo_of(lk), kType, kSharedHold, 0, file, line);
+		if (likely(cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER)))
 			return true;
-		}
 	}
 	held_unpop(t);
 	return false;
@@ -1089,8 +1085,10 @@ BSDSYNC_COLD void lockmgr_acquiring(lock *lk, unsigned int flags, const char *fi
 __attribute__((always_inline)) inline bool lockmgr_fast(lock *lk, unsigned int flags,
 							 const char *file, int line)
 {
-	if (lock_events_on())
-		lockmgr_acquiring(lk, flags, file, line);
+	/* With a lock-event sink attached the general path does everything and sends every
+	 * event (lockmgr_general: ACQUIRING), so that the fast paths carry none. */
+	if (unlikely(lock_events_on()))
+		return false;
 	unsigned lflags = load_relaxed(&lk->lock_object.lo_flags);
 	if (unlikely((lflags & (LO_INITIALIZED | LO_CLASSMASK)) !=
 		     (LO_INITIALIZED | kClass)) ||
@@ -1194,6 +1192,8 @@ int lockmgr_general(struct lock *lk, unsigned int flags, struct lock_object *ilk
 			check_may_sleep_with_locks(r.ilk, r.what, file, line);
 		}
 	}
+	if (unlikely(lock_events_on()))
+		lockmgr_acquiring(lk, (r.flags & ~LK_TYPE_MASK) | op, file, line);
 	int error = dispatch(r, op);
 	/* LK_INTERLOCK: released on every path, success and error alike (if a sleep did not
 	 * release it already). */

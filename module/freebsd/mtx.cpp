@@ -570,9 +570,38 @@ BSDSYNC_COLD static void lock_undo_bad_class(mtx *m, const char *file, int line)
 	bad_class(m, kSleepClass, "mtx_lock", file, line);
 }
 
-extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
+/* mtx_lock and mtx_unlock while a lock-event sink is attached: the slow paths do the whole
+ * operation and send every event (as FreeBSD's __mtx_lock goes to _mtx_lock_flags when
+ * lockstat or witness is on), so that the fast paths carry no call and no event at all. */
+static BSDSYNC_NOINLINE void lock_sleep_events(mtx *m, int opts, const char *file, int line)
 {
 	lock_acquiring(lo_of(m), kSleepType, kExcl, file, line);
+	if (unlikely(!class_ok(m, kSleepClass))) {
+		bad_class(m, kSleepClass, "mtx_lock", file, line);
+		return;
+	}
+	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
+}
+
+static BSDSYNC_NOINLINE void unlock_sleep_events(mtx *m, const char *file, int line)
+{
+	/* unlock_sleep_slow releases through the turnstile chain, contested or not. */
+	unlock_sleep_slow(m, load_relaxed(&m->mtx_lock), file, line);
+}
+
+/* A release whose record was not the thread's newest (or that had no record): the slow
+ * removal, out of line. */
+static BSDSYNC_NOINLINE void unlock_sleep_record(ThreadState *t, mtx *m, const char *file, int line)
+{
+	held_released(t, lo_of(m), kSleepType, kExcl, file, line);
+}
+
+extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	if (unlikely(lock_events_on())) {
+		lock_sleep_events(m, opts, file, line);
+		return;
+	}
 	if (likely(!bsdsync_in_interrupt())) {
 		thread *me = curthread();
 		uintptr v = MTX_UNOWNED;
@@ -588,7 +617,7 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 			}
 			ThreadState *t = record_if_any_of(me);
 			if (likely(t))
-				held_acquired(t, lo_of(m), kSleepType, kExcl, 0, file, line);
+				held_record(t, lo_of(m), kSleepType, kExcl, true, file, line);
 			else
 				held_push(m, 0, file, line);	/* the thread's first lock: creates its record */
 			return;
@@ -607,6 +636,10 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 		bad_class(m, kSleepClass, "mtx_unlock", file, line);	/* a tail call: no frame here */
 		return;
 	}
+	if (unlikely(lock_events_on())) {
+		unlock_sleep_events(m, file, line);
+		return;
+	}
 	thread *me = curthread();
 	ThreadState *t = likely(!bsdsync_in_interrupt()) ? record_if_any_of(me) : nullptr;
 	/* Drop the held record first, so that the mutex is free no longer than it must be
@@ -615,11 +648,9 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 	bool popped = t && held_pop_top(t, lo_of(m), kExcl);
 	uintptr v = (uintptr)me;
 	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
-		/* The record and the event name the lock by address only: it may be freed. */
-		if (likely(popped))
-			lock_event_released(lo_of(m), kSleepType, kExcl, 0, file, line);
-		else
-			held_released(t, lo_of(m), kSleepType, kExcl, file, line);
+		/* The record names the lock by address only: it may be freed by now. */
+		if (unlikely(!popped) && t)
+			unlock_sleep_record(t, m, file, line);
 		return;
 	}
 	if (popped)
@@ -703,16 +734,20 @@ BSDSYNC_COLD void lock_spin_bad_class(mtx *m, bsdsync_spin_cpu *spin_rec, const 
 }
 
 /* As in mtx_lock, the CAS comes before the class check (one fetch of the word's line). */
-template <bool Inline> inline __attribute__((always_inline)) void
+/* Events: the copy used while a lock-event sink is attached (lock_spin_events), which sends
+ * ACQUIRING and ACQUIRED; the fast copies send none (lock_spin_slow sends CONTENDED and
+ * ACQUIRED, only ever reached with events possible). */
+template <bool Inline, bool Events = false> inline __attribute__((always_inline)) void
 lock_spin(mtx *m, int opts, const char *file, int line)
 {
-	lock_acquiring(lo_of(m), kSpinType, kExcl, file, line);
+	if (Events)
+		lock_acquiring(lo_of(m), kSpinType, kExcl, file, line);
 	bsdsync_spin_cpu *spin_rec = bsdsync_spinlock_enter_mode(m, Inline);
 	uintptr v = MTX_UNOWNED;
 	if (likely(cas_acquire(&m->mtx_lock, &v, self()))) {
 		if (unlikely(!class_ok(m, kSpinClass)))
 			lock_spin_undo_bad_class(m, spin_rec, file, line);
-		else
+		else if (Events)
 			lock_event_acquired(lo_of(m), kSpinType, kExcl, 0, file, line);
 		return;
 	}
@@ -723,7 +758,7 @@ lock_spin(mtx *m, int opts, const char *file, int line)
 	lock_spin_slow(m, v, spin_rec, opts, file, line);
 }
 
-template <bool Inline> inline __attribute__((always_inline)) void
+template <bool Inline, bool Events = false> inline __attribute__((always_inline)) void
 unlock_spin(mtx *m, const char *file, int line)
 {
 	uintptr v = load_relaxed(&m->mtx_lock);
@@ -740,7 +775,8 @@ unlock_spin(mtx *m, const char *file, int line)
 		unlock_spin_other(m, v, spin_rec, file, line);
 		return;
 	}
-	lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
+	if (Events)
+		lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 	store_release(&m->mtx_lock, MTX_UNOWNED);
 	spin_rec->held.count = n - 1;		/* this CPU's record: after the release is as good */
 	bsdsync_spin_leave_mode(spin_rec, Inline);
@@ -756,11 +792,25 @@ BSDSYNC_NOINLINE void unlock_spin_calls(mtx *m, const char *file, int line)
 	unlock_spin<false>(m, file, line);
 }
 
+/* While a lock-event sink is attached (the kernel's own interrupt and preempt calls: this
+ * path need not be fast). */
+BSDSYNC_NOINLINE void lock_spin_events(mtx *m, int opts, const char *file, int line)
+{
+	lock_spin<false, true>(m, opts, file, line);
+}
+
+BSDSYNC_NOINLINE void unlock_spin_events(mtx *m, const char *file, int line)
+{
+	unlock_spin<false, true>(m, file, line);
+}
+
 } // namespace
 
 extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
 {
-	if (likely(bsdsync_irq_inline))
+	if (unlikely(lock_events_on()))
+		lock_spin_events(m, opts, file, line);
+	else if (likely(bsdsync_irq_inline))
 		lock_spin<true>(m, opts, file, line);
 	else
 		lock_spin_calls(m, opts, file, line);
@@ -772,7 +822,9 @@ extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *
 		bad_class(m, kSpinClass, "mtx_unlock_spin", file, line);	/* a tail call: no frame here */
 		return;
 	}
-	if (likely(bsdsync_irq_inline))
+	if (unlikely(lock_events_on()))
+		unlock_spin_events(m, file, line);
+	else if (likely(bsdsync_irq_inline))
 		unlock_spin<true>(m, file, line);
 	else
 		unlock_spin_calls(m, file, line);

@@ -988,9 +988,9 @@ static inline void track_first_read(ThreadState *t, struct rmlock *rm, struct rm
 	tr->rmp_flags = 0;
 	tr->rmp_next = head;
 	thread_slot(t)->rm_trackers = tr;
-	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). */
-	held_acquired(t, lo_of(rm), rm_type(rm), HoldMode::Shared, trylock ? BSDSYNC_LE_TRY : 0,
-		      file, line);
+	/* Readers never sleep, sleepable rm or not (FreeBSD THREAD_NO_SLEEPING). No event:
+	 * the fast and central paths run only with no lock-event sink attached. */
+	held_record(t, lo_of(rm), rm_type(rm), HoldMode::Shared, true, file, line);
 }
 
 /* The fast path's conditions hold but this CPU has no token: the central count (inline
@@ -1019,6 +1019,18 @@ static BSDSYNC_NOINLINE int rm_rlock_central(struct rmlock *rm, struct rm_priotr
 	return 1;
 }
 
+/* rm_rlock while a lock-event sink is attached: ACQUIRING, then the slow path does the
+ * whole acquisition and sends ACQUIRED, so that the fast path carries no event. */
+static BSDSYNC_NOINLINE int rm_rlock_events(struct rmlock *rm, struct rm_priotracker *tr,
+					    int trylock, const char *file, int line)
+{
+	if (!trylock)
+		lock_acquiring(lo_of(rm), rm_type(rm), HoldMode::Shared, file, line);
+	if (unlikely(bsdsync_in_interrupt()))
+		return rm_rlock_interrupt(rm, tr, trylock, file, line);
+	return rm_rlock_slow(rm, tr, trylock, nullptr, file, line);
+}
+
 /* Tail ends of the fast paths (so that they need no saved registers). */
 static BSDSYNC_NOINLINE int resched_return_1()
 {
@@ -1038,8 +1050,8 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
 	if (unlikely(!(flags & LO_INITIALIZED) || (cls != kRmClass && cls != kRmSleepableClass)))
 		return rm_rlock_not_live(rm, trylock, file, line);
-	if (!trylock)
-		lock_acquiring(lo_of(rm), rm_type(rm), HoldMode::Shared, file, line);
+	if (unlikely(lock_events_on()))
+		return rm_rlock_events(rm, tr, trylock, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return rm_rlock_interrupt(rm, tr, trylock, file, line);
 
@@ -1088,6 +1100,17 @@ static BSDSYNC_COLD void rm_runlock_not_live(struct rmlock *rm, const char *file
 {
 	rm_live(rm, "rm_runlock", file, line);
 }
+/* The read unlock's record when it is not the thread's newest (removed here), or RELEASED
+ * to send (`popped`: the fast path removed the record already: only the event). */
+static BSDSYNC_NOINLINE void rm_runlock_record(ThreadState *t, struct rmlock *rm, bool popped,
+					       const char *file, int line)
+{
+	if (popped)
+		lock_event_released(lo_of(rm), rm_type(rm), HoldMode::Shared, 0, file, line);
+	else
+		held_released(t, lo_of(rm), rm_type(rm), HoldMode::Shared, file, line);
+}
+
 static BSDSYNC_NOINLINE void rm_runlock_untracked(struct rmlock *rm, struct rm_priotracker *tr)
 {
 	tr->rmp_rmlock = nullptr;
@@ -1120,7 +1143,10 @@ extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, co
 					 line);
 	/* A tracker released once cannot be released again. */
 	tr->rmp_rmlock = nullptr;
-	held_released(t, lo, rm_type(rm), HoldMode::Shared, file, line);
+	/* The record (the event only while a sink is attached, out of line). */
+	bool popped = held_pop_top(t, lo, HoldMode::Shared);
+	if (unlikely(!popped) || unlikely(lock_events_on()))
+		rm_runlock_record(t, rm, popped, file, line);
 	/* read_exit, with tail calls. */
 	RmCpu *pcpu = rm->rm_state.rm_pcpu;
 	if (unlikely(!pcpu))

@@ -600,6 +600,21 @@ int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 	}
 }
 
+BSDSYNC_NOINLINE int shared_lock_with_events(const SharedLockKind &k, SharedLock *l,
+					     bool exclusive, bool interruptible, const char *op,
+					     const char *file, int line)
+{
+	lock_acquiring(&l->lo, k.type, exclusive ? kExclusiveHold : kSharedHold, file, line);
+	return shared_lock_acquire_checked(k, l, exclusive, interruptible, op, file, line);
+}
+
+BSDSYNC_NOINLINE void shared_lock_release_record(const SharedLockKind &k, ThreadState *t,
+						 const SharedLock *l, HoldMode mode,
+						 const char *file, int line)
+{
+	held_released(t, &l->lo, k.type, mode, file, line);
+}
+
 int shared_lock_acquire_checked(const SharedLockKind &k, SharedLock *l, bool exclusive,
 				bool interruptible, const char *op, const char *file, int line)
 {

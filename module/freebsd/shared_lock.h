@@ -119,6 +119,15 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 			   const char *op, const char *file, int line);
 int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bool interruptible,
 			   const char *op, const char *file, int line);
+/* An acquisition while a lock-event sink is attached: ACQUIRING, then as
+ * shared_lock_acquire_checked (the slow paths send CONTENDED and ACQUIRED), so that the
+ * fast paths carry no event. The releases go to their slow paths, which send RELEASED. */
+int shared_lock_with_events(const SharedLockKind &k, SharedLock *l, bool exclusive,
+			    bool interruptible, const char *op, const char *file, int line);
+/* A fast release whose record was not the thread's newest (or that has no record): the
+ * removal out of line. */
+void shared_lock_release_record(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
+				HoldMode mode, const char *file, int line);
 /* An acquisition by a thread that holds a non-sleepable lock or has no state yet: the
  * may-sleep check (sleepable kinds), then the slow path does the whole acquisition. */
 int shared_lock_acquire_checked(const SharedLockKind &k, SharedLock *l, bool exclusive,
@@ -178,7 +187,8 @@ inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interr
 {
 	if (unlikely(!shared_lock_ok(k, l)))
 		return shared_lock_refuse(k, l, op, file, line);
-	lock_acquiring(&l->lo, k.type, kExclusiveHold, file, line);
+	if (unlikely(lock_events_on()))
+		return shared_lock_with_events(k, l, true, interruptible, op, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return shared_lock_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
 					      line);
@@ -188,7 +198,7 @@ inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interr
 	uintptr v = lock_word::kUnlocked;
 	/* Acquire: pairs with the release of the previous holder's unlock. */
 	if (likely(cas_acquire(&l->word, &v, lock_word::self()))) {
-		exclusive_acquired(k, t, l, 0, file, line);
+		held_record(t, &l->lo, k.type, kExclusiveHold, !k.sleepable, file, line);
 		return 0;
 	}
 	return shared_lock_xlock_slow(k, l, v, interruptible, op, file, line);
@@ -199,7 +209,8 @@ inline int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interr
 {
 	if (unlikely(!shared_lock_ok(k, l)))
 		return shared_lock_refuse(k, l, op, file, line);
-	lock_acquiring(&l->lo, k.type, kSharedHold, file, line);
+	if (unlikely(lock_events_on()))
+		return shared_lock_with_events(k, l, false, interruptible, op, file, line);
 	if (unlikely(bsdsync_in_interrupt()))
 		return shared_lock_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
 					      line);
@@ -211,7 +222,7 @@ inline int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interr
 	 * reader's CAS in between only changes the count: retry while readable. */
 	while (likely(lock_word::readable(v))) {
 		if (likely(cas_acquire(&l->word, &v, v + lock_word::kOneSharer))) {
-			shared_acquired(k, t, l, 0, file, line);
+			held_record(t, &l->lo, k.type, kSharedHold, !k.sleepable, file, line);
 			return 0;
 		}
 	}
@@ -225,13 +236,19 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_xunlock(const SharedLockKind &k, SharedLo
 		shared_lock_bad(k, l, op, file, line);
 		return;
 	}
+	if (unlikely(lock_events_on())) {
+		shared_lock_xunlock_slow(k, l, op, file, line);	/* sends RELEASED */
+		return;
+	}
 	uintptr v = lock_word::self();
 	/* Release: the critical section cannot move below it; pairs with the acquire of the
 	 * next owner. Fails (slow path) when recursed, waited on, or not ours. The bookkeeping
 	 * after it only uses the lock's address as a key, never the lock's memory (which the
 	 * next owner may already have freed). */
 	if (likely(cas_release(&l->word, &v, lock_word::kUnlocked))) {
-		exclusive_released(k, current_record_if_any(), l, file, line);
+		ThreadState *t = current_record_if_any();
+		if (unlikely(!t || !held_pop_top(t, &l->lo, kExclusiveHold)))
+			shared_lock_release_record(k, t, l, kExclusiveHold, file, line);
 		return;
 	}
 	shared_lock_xunlock_slow(k, l, op, file, line);
@@ -242,6 +259,10 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 {
 	if (unlikely(!shared_lock_ok(k, l))) {
 		shared_lock_bad(k, l, op, file, line);
+		return;
+	}
+	if (unlikely(lock_events_on())) {
+		shared_lock_sunlock_slow(k, l, op, file, line);	/* sends RELEASED */
 		return;
 	}
 	ThreadState *t = current_record_if_any();
@@ -261,10 +282,8 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 			else
 				break;
 			/* Release: pairs with the acquire of the next writer. */
-			if (likely(cas_release(&l->word, &v, nv))) {
-				lock_event_released(&l->lo, k.type, kSharedHold, 0, file, line);
+			if (likely(cas_release(&l->word, &v, nv)))
 				return;
-			}
 		}
 		held_unpop(t);	/* the slow path removes it */
 	}
