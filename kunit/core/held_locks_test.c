@@ -14,10 +14,12 @@
 #include "harness.h"
 
 static void describe_test_lock(const void *lock, const char **name,
-			       const struct bsdsync_lock_site **site)
+			       const struct bsdsync_lock_site **site, unsigned int *witness_flags)
 {
 	*name = "core test lock";
 	*site = NULL;
+	if (witness_flags)
+		*witness_flags = 0;
 }
 
 /* A non-sleepable type (like a sleep mutex), a sleepable one (like sx), and one whose
