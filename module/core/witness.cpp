@@ -200,8 +200,6 @@ struct Pending {
 	const void *held_lock;
 	const char *held_name;
 	const bsdsync_lock_site *held_init;
-	const char *held_file;
-	int held_line;
 	char via[kNameBytes];			/* the class the established order's first
 						   edge leads to (the held one: a direct edge) */
 	Reversal r;
@@ -224,23 +222,31 @@ bool sleepable_hold(const LockType *type, bool shared)
 	return !held_type_nosleep(type, shared ? HoldMode::Shared : HoldMode::Exclusive);
 }
 
+/* The last kFileBytes-1 characters of a live file name (a report's line stays short). */
+const char *tail(const char *file)
+{
+	if (!file)
+		return "?";
+	unsigned long n = __builtin_strlen(file);
+	return n >= kFileBytes ? file + n - (kFileBytes - 1) : file;
+}
+
 void report_pending(const bsdsync_lock_event *e, const ReportSubject &subject, const Pending &p)
 {
-	const char *init_file = p.held_init ? p.held_init->file : "?";
+	const char *init_file = p.held_init ? tail(p.held_init->file) : "?";
 	int init_line = p.held_init ? p.held_init->line : 0;
 	if (p.r.duplicate) {
 		report(BSDSYNC_RULE_LOCK_ORDER, subject, e->file, e->line,
 		       "acquiring duplicate lock of same type: %s \"%s\" (%p, initialised at "
 		       "%s:%d) is held, acquired at %s:%d", p.held_type->name, p.held_name,
-		       p.held_lock, init_file, init_line, p.held_file ? p.held_file : "?",
-		       p.held_line);
+		       p.held_lock, init_file, init_line, p.r.held_site.file, p.r.held_site.line);
 		return;
 	}
 	report(BSDSYNC_RULE_LOCK_ORDER, subject, e->file, e->line,
 	       "lock order reversal: %s \"%s\" (%p, initialised at %s:%d) is held, acquired at "
 	       "%s:%d; the order \"%s\" before \"%s\" was first recorded at %s:%d then %s:%d",
 	       p.held_type->name, p.held_name, p.held_lock, init_file, init_line,
-	       p.held_file ? p.held_file : "?", p.held_line, subject.name, p.via,
+	       p.r.held_site.file, p.r.held_site.line, subject.name, p.via,
 	       p.r.order_from.file, p.r.order_from.line, p.r.order_to.file, p.r.order_to.line);
 }
 
@@ -273,7 +279,7 @@ bool check_held(const bsdsync_lock_event *e, int nc, unsigned new_wf, bool new_s
 			add_edge(hc, nc, file, line, e->file, e->line);
 		return false;
 	}
-	*p = Pending{ type, lock, name, init, file, line, {}, {} };
+	*p = Pending{ type, lock, name, init, {}, {} };
 	p->r.held = (u16)hc;
 	p->r.acquired = (u16)nc;
 	site_set(p->r.held_site, file, line);
@@ -348,7 +354,8 @@ void witness_event(const bsdsync_lock_event *e)
 				if (!lock || lock == e->lock || !witness_spin_lock_type)
 					continue;
 				if (check_held(e, nc, wf, new_sleepable, lock,
-					       witness_spin_lock_type(lock), false, "(spin)", 0,
+					       witness_spin_lock_type(lock), false,
+					       "(spin: no site kept)", 0,
 					       npending < kPending ? &pending[npending] : nullptr))
 					npending++;
 			}

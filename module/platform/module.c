@@ -2,9 +2,9 @@
 /*
  * bsdsync module load and unload: the kernel services and the thread records first, then
  * each personality of bsdsync_personalities[] (module/personalities.c) in order, then the
- * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so); unload
- * undoes it in reverse. The exported C ABI is listed in
- * module/exports/, one file per personality (and bsdsync.c for the neutral part).
+ * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so) and its
+ * debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
+ * one file per personality (and bsdsync.c for the neutral part).
  */
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -73,6 +73,7 @@ static int __init bsdsync_init(void)
 	}
 	/* After the personalities: their lock types and hooks are set. */
 	bsdsync_witness_start();
+	bsdsync_debugfs_start();
 	personalities_describe(what, sizeof(what));
 	pr_info("bsdsync: loaded (%s)%s%s\n", what,
 		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops",
@@ -85,6 +86,7 @@ static void __exit bsdsync_exit(void)
 	int n;
 
 	bsdsync_sysinit_stop();
+	bsdsync_debugfs_stop();
 	bsdsync_witness_stop();
 	for (n = 0; bsdsync_personalities[n]; n++)
 		;

@@ -502,6 +502,10 @@ void bsdsync_witness_stop(void);
 unsigned long bsdsync_witness_dot(char *buf, unsigned long len);
 unsigned long bsdsync_witness_reversals(char *buf, unsigned long len);
 void bsdsync_witness_reset(void);
+/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness files. At load after the checker,
+ * removed at unload before it. */
+void bsdsync_debugfs_start(void);
+void bsdsync_debugfs_stop(void);
 
 /* ---- module load hooks ------------------------------------------------------------- */
 /* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */
