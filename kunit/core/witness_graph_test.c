@@ -186,15 +186,24 @@ static void core_witness_reports_a_duplicate_class_unless_dupok(struct kunit *te
 static void core_witness_never_checks_nor_records_a_nowitness_lock(struct kunit *test)
 {
 	struct wlock n = WLOCK("wt-nw", BSDSYNC_LW_NOWITNESS), a = WLOCK("wt-a", 0);
-	struct wlock n2 = WLOCK("wt-nw", BSDSYNC_LW_NOWITNESS);
+	struct wlock n2 = WLOCK("wt-nw", BSDSYNC_LW_NOWITNESS), b = WLOCK("wt-b", 0);
 	char *dot;
 
 	BT_EXPECT_NO_REPORT(test, wt_pair(&n, &wt_mutex, "n.c", &a, &wt_mutex, "a.c"));
 	BT_EXPECT_NO_REPORT(test, wt_pair(&a, &wt_mutex, "a.c", &n, &wt_mutex, "n.c"));
 	BT_EXPECT_NO_REPORT(test, wt_pair(&n, &wt_mutex, "n.c", &n2, &wt_mutex, "n.c"));
+	/* a, n, b nested: only a -> b. */
+	wt_lock(&a, &wt_mutex, "a.c", 1);
+	wt_lock(&n, &wt_mutex, "n.c", 2);
+	wt_lock(&b, &wt_mutex, "b.c", 3);
+	wt_unlock(&b, &wt_mutex);
+	wt_unlock(&n, &wt_mutex);
+	wt_unlock(&a, &wt_mutex);
 	dot = wt_dot(test);
 	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "wt-nw"), 0, "%s", dot);
-	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "->"), 0, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "->"), 1, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "\"wt mutex: wt-a\" -> \"wt mutex: wt-b\""), 1,
+			    "%s", dot);
 }
 
 static void core_witness_dot_graph_has_exactly_the_orders_taken(struct kunit *test)

@@ -156,15 +156,24 @@ static void witness_dupok_suppresses_the_duplicate_class_report(struct kunit *te
 
 static void witness_never_reports_nor_records_a_nowitness_lock(struct kunit *test)
 {
-	struct mtx n, a;
+	struct mtx n, a, b;
 	char *dot;
 
 	mtx_init(&n, "wt-nowitness", NULL, MTX_DEF | MTX_NOWITNESS);
 	mtx_init(&a, "wt-fa", NULL, MTX_DEF);
+	mtx_init(&b, "wt-fb", NULL, MTX_DEF);
 	BT_EXPECT_NO_REPORT(test, mtx_pair(&n, &a));
 	BT_EXPECT_NO_REPORT(test, mtx_pair(&a, &n));
+	/* With n between them, a and b are ordered as if n were not there. */
+	BT_EXPECT_NO_REPORT(test, ({ mtx_lock(&a); mtx_lock(&n); mtx_lock(&b); mtx_unlock(&b);
+				     mtx_unlock(&n); mtx_unlock(&a); }));
 	dot = text(test, bsdsync_test_witness_dot);
 	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "wt-nowitness"), 0, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    lines_with(dot, "\"sleep mutex: wt-fa\" -> \"sleep mutex: wt-fb\""),
+			    1, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "->"), 1, "%s", dot);
+	mtx_destroy(&b);
 	mtx_destroy(&a);
 	mtx_destroy(&n);
 }
@@ -200,6 +209,7 @@ static void witness_dot_graph_has_exactly_the_orders_taken(struct kunit *test)
 static void witness_does_not_report_a_trylock_against_the_order(struct kunit *test)
 {
 	struct mtx a, b;
+	char *dot;
 
 	mtx_init(&a, "wt-fa", NULL, MTX_DEF);
 	mtx_init(&b, "wt-fb", NULL, MTX_DEF);
@@ -208,6 +218,14 @@ static void witness_does_not_report_a_trylock_against_the_order(struct kunit *te
 	BT_EXPECT_NO_REPORT(test, KUNIT_EXPECT_TRUE(test, mtx_trylock(&a)));
 	mtx_unlock(&a);
 	mtx_unlock(&b);
+	/* The order taken with mtx_lock is there; the try-lock's is not. */
+	dot = text(test, bsdsync_test_witness_dot);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    lines_with(dot, "\"sleep mutex: wt-fa\" -> \"sleep mutex: wt-fb\""),
+			    1, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    lines_with(dot, "\"sleep mutex: wt-fb\" -> \"sleep mutex: wt-fa\""),
+			    0, "%s", dot);
 	mtx_destroy(&b);
 	mtx_destroy(&a);
 }
@@ -215,12 +233,18 @@ static void witness_does_not_report_a_trylock_against_the_order(struct kunit *te
 static void witness_exempts_giant_with_sleepable_locks(struct kunit *test)
 {
 	struct sx s;
+	struct mtx m;
 
 	sx_init(&s, "wt-fs");
+	mtx_init(&m, "wt-fm", NULL, MTX_DEF);
 	BT_EXPECT_NO_REPORT(test, ({ mtx_lock(&Giant); sx_xlock(&s); sx_xunlock(&s);
 				     mtx_unlock(&Giant); }));
 	BT_EXPECT_NO_REPORT(test, ({ sx_xlock(&s); mtx_lock(&Giant); mtx_unlock(&Giant);
 				     sx_xunlock(&s); }));
+	/* Against a sleep mutex, Giant is ordered like any lock. */
+	BT_EXPECT_NO_REPORT(test, mtx_pair(&Giant, &m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_LOCK_ORDER, mtx_pair(&m, &Giant));
+	mtx_destroy(&m);
 	sx_destroy(&s);
 }
 
