@@ -268,6 +268,49 @@ static void core_witness_exempts_giant_and_sleepable_locks_in_either_order(struc
 	wt_unlock(&m, &wt_mutex);
 }
 
+/* More classes than witness has room for (512): the ones beyond are not recorded, said once
+ * in the log; the graph keeps what it has and goes on checking it. */
+#define MANY 600
+
+static void core_witness_stops_recording_classes_when_full_and_keeps_checking(
+	struct kunit *test)
+{
+	struct wlock *locks = kunit_kcalloc(test, MANY, sizeof(*locks), GFP_KERNEL);
+	char (*names)[16] = kunit_kcalloc(test, MANY, 16, GFP_KERNEL);
+	struct wlock base = WLOCK("wt-base", 0);
+	size_t big = 256 * 1024;
+	char *dot = kunit_kzalloc(test, big, GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, locks);
+	KUNIT_ASSERT_NOT_NULL(test, names);
+	KUNIT_ASSERT_NOT_NULL(test, dot);
+	for (i = 0; i < MANY; i++) {
+		snprintf(names[i], 16, "wt-many-%d", i);
+		locks[i].name = names[i];
+	}
+	BT_EXPECT_NO_REPORT(test, ({
+		wt_lock(&base, &wt_mutex, "base.c", 1);
+		for (i = 0; i < MANY; i++) {
+			wt_lock(&locks[i], &wt_mutex, "many.c", i);
+			wt_unlock(&locks[i], &wt_mutex);
+		}
+		wt_unlock(&base, &wt_mutex);
+	}));
+	KUNIT_ASSERT_LT(test, bsdsync_test_witness_dot(dot, big), (unsigned long)big);
+	/* 512 classes: wt-base and the first 511; an edge to each of those. */
+	KUNIT_EXPECT_EQ(test, lines_with(dot, "->"), 511);
+	KUNIT_EXPECT_EQ(test, lines_with(dot, "\t\"wt mutex: wt-many-510\";"), 1);
+	KUNIT_EXPECT_EQ(test, lines_with(dot, "wt-many-511\""), 0);
+	/* Unrecorded classes are not checked; recorded ones still are. */
+	BT_EXPECT_NO_REPORT(test, wt_pair(&locks[MANY - 1], &wt_mutex, "l.c", &base, &wt_mutex,
+					  "b.c"));
+	wt_lock(&locks[3], &wt_mutex, "l.c", 2);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_LOCK_ORDER, wt_lock(&base, &wt_mutex, "b.c", 3));
+	wt_unlock(&base, &wt_mutex);
+	wt_unlock(&locks[3], &wt_mutex);
+}
+
 static int witness_was;
 
 static int core_witness_init(struct kunit *test)
@@ -290,6 +333,7 @@ static struct kunit_case core_witness_cases[] = {
 	KUNIT_CASE(core_witness_dot_graph_has_exactly_the_orders_taken),
 	KUNIT_CASE(core_witness_does_not_report_a_trylock_against_the_order),
 	KUNIT_CASE(core_witness_exempts_giant_and_sleepable_locks_in_either_order),
+	KUNIT_CASE(core_witness_stops_recording_classes_when_full_and_keeps_checking),
 	{}
 };
 
