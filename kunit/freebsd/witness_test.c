@@ -248,6 +248,64 @@ static void witness_exempts_giant_with_sleepable_locks(struct kunit *test)
 	sx_destroy(&s);
 }
 
+struct concurrent {
+	struct mtx *a, *b, *sa, *sb;
+	char *buf;		/* the reader's */
+};
+
+#define ROUNDS 2000
+
+static void concurrent_orders(void *arg)
+{
+	struct concurrent *c = arg;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		mtx_pair(c->a, c->b);
+		mtx_lock_spin(c->sa);
+		mtx_lock_spin(c->sb);
+		mtx_unlock_spin(c->sb);
+		mtx_unlock_spin(c->sa);
+	}
+}
+
+static void concurrent_reader(void *arg)
+{
+	struct concurrent *c = arg;
+
+	for (int i = 0; i < ROUNDS / 20; i++) {
+		bsdsync_test_witness_dot(c->buf, TEXT_BYTES);
+		bsdsync_test_witness_reversals(c->buf, TEXT_BYTES);
+	}
+}
+
+static void witness_records_orders_taken_by_threads_at_once(struct kunit *test)
+{
+	struct mtx a, b, sa, sb;
+	struct concurrent c = { &a, &b, &sa, &sb, kunit_kzalloc(test, TEXT_BYTES, GFP_KERNEL) };
+	struct bt_thread t[3];
+	unsigned long total = bsdsync_report_total();
+	char *dot;
+
+	KUNIT_ASSERT_NOT_NULL(test, c.buf);
+	mtx_init(&a, "wt-fa", NULL, MTX_DEF);
+	mtx_init(&b, "wt-fb", NULL, MTX_DEF);
+	mtx_init(&sa, "wt-sa", NULL, MTX_SPIN);
+	mtx_init(&sb, "wt-sb", NULL, MTX_SPIN);
+	bt_start(test, &t[0], concurrent_orders, &c, "wt-orders0");
+	bt_start(test, &t[1], concurrent_orders, &c, "wt-orders1");
+	bt_start(test, &t[2], concurrent_reader, &c, "wt-reader");
+	bt_join_n(t, 3);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - total, 0UL);
+	dot = text(test, bsdsync_test_witness_dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, ": wt-fa\" -> "), 1, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, ": wt-sa\" -> "), 1, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "wt-fb\" -> "), 0, "%s", dot);
+	mtx_destroy(&sb);
+	mtx_destroy(&sa);
+	mtx_destroy(&b);
+	mtx_destroy(&a);
+}
+
 static int witness_was;
 
 static int witness_case_init(struct kunit *test)
@@ -271,6 +329,7 @@ static struct kunit_case witness_cases[] = {
 	KUNIT_CASE(witness_dot_graph_has_exactly_the_orders_taken),
 	KUNIT_CASE(witness_does_not_report_a_trylock_against_the_order),
 	KUNIT_CASE(witness_exempts_giant_with_sleepable_locks),
+	KUNIT_CASE(witness_records_orders_taken_by_threads_at_once),
 	{}
 };
 
