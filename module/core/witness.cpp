@@ -21,7 +21,7 @@ constexpr int kHashSlots = 2 * kClasses;
 using u16 = unsigned short;
 
 /* A site kept past the call: the caller's file name may belong to a module that unloads, so
- * its tail is copied. */
+ * its tail is copied (tail()). Reports name sites the same way, to stay one line. */
 struct Site {
 	char file[kFileBytes];
 	int line;
@@ -69,14 +69,25 @@ bool enabled;
 bool bit(const u64 *row, int i) { return row[i / 64] >> (i % 64) & 1; }
 void set_bit(u64 *row, int i) { row[i / 64] |= 1ULL << (i % 64); }
 
-/* The last kFileBytes-1 characters of `file`. */
-void site_set(Site &s, const char *file, int line)
+/* The end of a file name that fits kFileBytes-1 characters, starting after a '/' if the
+ * name is cut ("freebsd/witness_test.c", not "unit/freebsd/witness_test.c"). */
+const char *tail(const char *file)
 {
 	if (!file)
-		file = "?";
+		return "?";
 	unsigned long n = __builtin_strlen(file);
-	if (n >= kFileBytes)
-		file += n - (kFileBytes - 1);
+	if (n < kFileBytes)
+		return file;
+	const char *t = file + n - (kFileBytes - 1);
+	for (const char *p = t; *p; p++)
+		if (*p == '/')
+			return p + 1;
+	return t;
+}
+
+void site_set(Site &s, const char *file, int line)
+{
+	file = tail(file);
 	int i = 0;
 	for (; file[i] && i < kFileBytes - 1; i++)
 		s.file[i] = file[i];
@@ -220,15 +231,6 @@ bool first_report(int held, int acquired, Pending &p)
 bool sleepable_hold(const LockType *type, bool shared)
 {
 	return !held_type_nosleep(type, shared ? HoldMode::Shared : HoldMode::Exclusive);
-}
-
-/* The last kFileBytes-1 characters of a live file name (a report's line stays short). */
-const char *tail(const char *file)
-{
-	if (!file)
-		return "?";
-	unsigned long n = __builtin_strlen(file);
-	return n >= kFileBytes ? file + n - (kFileBytes - 1) : file;
 }
 
 void report_pending(const bsdsync_lock_event *e, const ReportSubject &subject, const Pending &p)
