@@ -28,7 +28,8 @@ struct Site {
 };
 
 struct Class {
-	const LockType *type;			/* the key, with name */
+	const LockType *type;			/* the key, with name: compared, never read
+						   through (a test module's type may be gone) */
 	char type_name[16];			/* for output (the type may be gone) */
 	char name[kNameBytes];
 };
