@@ -15,6 +15,7 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/sx.h>
+#include <sys/lockmgr.h>
 #include <bsdsync/report.h>
 #include <bsdsync/testing.h>
 
@@ -248,6 +249,35 @@ static void witness_exempts_giant_with_sleepable_locks(struct kunit *test)
 	sx_destroy(&s);
 }
 
+/* FreeBSD's vnode pattern: the interlock (VI_LOCK) taken, then the vnode lock with
+ * LK_INTERLOCK (which releases it); elsewhere the interlock taken with the vnode lock held.
+ * witness(4) skips the interlock of a lockmgr request (WITNESS_CHECKORDER's interlock), so
+ * neither order is a reversal of the other. */
+static void witness_skips_the_interlock_of_a_lockmgr_request(struct kunit *test)
+{
+	struct lock lk;
+	struct mtx ilk;
+	char *dot;
+
+	lockinit(&lk, PVFS, "wt-vnode", 0, 0);
+	mtx_init(&ilk, "wt-vnode interlock", NULL, MTX_DEF);
+	BT_EXPECT_NO_REPORT(test, ({
+		mtx_lock(&ilk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE | LK_INTERLOCK, &ilk), 0);
+		mtx_lock(&ilk);
+		mtx_unlock(&ilk);
+		lockmgr(&lk, LK_RELEASE, NULL);
+		mtx_lock(&ilk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED | LK_INTERLOCK, &ilk), 0);
+		lockmgr(&lk, LK_RELEASE, NULL);
+	}));
+	dot = text(test, bsdsync_test_witness_dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "\"lockmgr: wt-vnode\" -> "), 1, "%s", dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "interlock\" -> "), 0, "%s", dot);
+	mtx_destroy(&ilk);
+	lockdestroy(&lk);
+}
+
 struct concurrent {
 	struct mtx *a, *b, *sa, *sb;
 	char *buf;		/* the reader's */
@@ -330,6 +360,7 @@ static struct kunit_case witness_cases[] = {
 	KUNIT_CASE(witness_does_not_report_a_trylock_against_the_order),
 	KUNIT_CASE(witness_exempts_giant_with_sleepable_locks),
 	KUNIT_CASE(witness_records_orders_taken_by_threads_at_once),
+	KUNIT_CASE(witness_skips_the_interlock_of_a_lockmgr_request),
 	{}
 };
 

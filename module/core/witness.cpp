@@ -343,7 +343,8 @@ void witness_event(const bsdsync_lock_event *e)
 		walk_from(nc);
 		for (int i = 0; i < depth; i++) {
 			const HeldLock &h = t->held.entry[i];
-			if (!h.lock || h.lock == e->lock || (h.flags & HeldLock::kPlaceholder))
+			if (!h.lock || h.lock == e->lock ||
+			    (h.flags & (HeldLock::kPlaceholder | HeldLock::kInterlock)))
 				continue;
 			if (check_held(e, nc, wf, new_sleepable, h.lock, h.type,
 				       h.mode == HoldMode::Shared, h.file, h.line,

@@ -24,6 +24,8 @@
  *    A try-lock never reports and adds no edge, but its hold counts as held for later
  *    acquisitions (it is on the stack).
  *  - NOWITNESS locks (BSDSYNC_LW_NOWITNESS) are neither checked nor recorded, new or held.
+ *  - A hold marked HeldLock::kInterlock (the interlock a lockmgr request releases) is skipped
+ *    for that acquisition: no check, no edge (FreeBSD's WITNESS_CHECKORDER interlock).
  *  - Giant (BSDSYNC_LW_GIANT): no check and no edge between it and a sleepable hold (the
  *    lock's type is BSDSYNC_LT_SLEEPABLE for the mode held), in either order (witness(4)).
  *  - Holds deeper than the stack records (HeldLocks::kTrack) and spin locks beyond
