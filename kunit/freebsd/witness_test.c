@@ -16,6 +16,7 @@
 #include <sys/mutex.h>
 #include <sys/sx.h>
 #include <sys/lockmgr.h>
+#include <sys/rmlock.h>
 #include <bsdsync/report.h>
 #include <bsdsync/testing.h>
 
@@ -278,6 +279,34 @@ static void witness_skips_the_interlock_of_a_lockmgr_request(struct kunit *test)
 	lockdestroy(&lk);
 }
 
+/* FreeBSD's struct rmslock has no lock_object: witness never sees an rms. */
+static void witness_does_not_see_rms_locks(struct kunit *test)
+{
+	struct rmslock a1, a2, b;
+	struct mtx m;
+	char *dot;
+
+	rms_init(&a1, "wt-rms-a");
+	rms_init(&a2, "wt-rms-a");
+	rms_init(&b, "wt-rms-b");
+	mtx_init(&m, "wt-fm", NULL, MTX_DEF);
+	/* Two of one name; a before b and b before a; an rms before a mutex. */
+	BT_EXPECT_NO_REPORT(test, ({ rms_rlock(&a1); rms_rlock(&a2); rms_runlock(&a2);
+				     rms_runlock(&a1); }));
+	BT_EXPECT_NO_REPORT(test, ({ rms_wlock(&a1); rms_wlock(&b); rms_wunlock(&b);
+				     rms_wunlock(&a1); }));
+	BT_EXPECT_NO_REPORT(test, ({ rms_wlock(&b); rms_wlock(&a1); rms_wunlock(&a1);
+				     rms_wunlock(&b); }));
+	BT_EXPECT_NO_REPORT(test, ({ rms_rlock(&b); mtx_lock(&m); mtx_unlock(&m);
+				     rms_runlock(&b); }));
+	dot = text(test, bsdsync_test_witness_dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "wt-rms"), 0, "%s", dot);
+	mtx_destroy(&m);
+	rms_destroy(&b);
+	rms_destroy(&a2);
+	rms_destroy(&a1);
+}
+
 struct concurrent {
 	struct mtx *a, *b, *sa, *sb;
 	char *buf;		/* the reader's */
@@ -361,6 +390,7 @@ static struct kunit_case witness_cases[] = {
 	KUNIT_CASE(witness_exempts_giant_with_sleepable_locks),
 	KUNIT_CASE(witness_records_orders_taken_by_threads_at_once),
 	KUNIT_CASE(witness_skips_the_interlock_of_a_lockmgr_request),
+	KUNIT_CASE(witness_does_not_see_rms_locks),
 	{}
 };
 
