@@ -34,12 +34,20 @@ BSDSYNC_BEGIN_DECLS
 struct bsdsync_lock_type {
 	const char *name;
 	unsigned int flags;	/* BSDSYNC_LT_* */
-	/* Name and init site of one live lock of this type (for reports and checkers). */
+	/* Name, init site and BSDSYNC_LW_* flags of one live lock of this type (for reports
+	 * and checkers). Any context; `witness_flags` may be null. */
 	void (*describe)(const void *lock, const char **name,
-			 const struct bsdsync_lock_site **site);
+			 const struct bsdsync_lock_site **site, unsigned int *witness_flags);
 };
 BSDSYNC_ABI_SIZE(struct bsdsync_lock_type, 24);
 BSDSYNC_ABI_OFFSET(struct bsdsync_lock_type, describe, 16);
+
+/* Per-lock flags describe() gives the lock-order checker (core/witness.h): */
+#define BSDSYNC_LW_NOWITNESS	0x01	/* not checked nor recorded (FreeBSD: LO_WITNESS clear) */
+#define BSDSYNC_LW_DUPOK	0x02	/* may be taken while another lock of its class is held
+					   (FreeBSD LO_DUPOK) */
+#define BSDSYNC_LW_GIANT	0x04	/* exempt from order checks against sleepable locks in
+					   either direction (FreeBSD's Giant, witness(4)) */
 
 enum bsdsync_lock_event_kind {
 	BSDSYNC_LE_ACQUIRING = 0,	/* about to acquire, may wait (not for try-locks) */

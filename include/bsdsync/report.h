@@ -57,6 +57,8 @@ enum bsdsync_rule {
 	BSDSYNC_RULE_EXIT_HELD,		/* a thread exited holding a lock */
 	BSDSYNC_RULE_UNLOAD_REFUSED,	/* a module's MOD_QUIESCE or MOD_UNLOAD refused its
 					   unload, which FreeBSD honours and Linux cannot */
+	BSDSYNC_RULE_LOCK_ORDER,	/* a lock-order reversal, or a second lock of the same class
+					   without DUPOK (core/witness.h; FreeBSD's witness) */
 	BSDSYNC_RULE_COUNT
 };
 

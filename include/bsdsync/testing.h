@@ -23,6 +23,16 @@ void bsdsync_test_hold(const void *lock, const struct bsdsync_lock_type *type, i
 		       int flags, const char *file, int line);
 int bsdsync_test_release(const void *lock, const struct bsdsync_lock_type *type, int shared,
 			 const char *file, int line);
+/* What a primitive sends before a blocking acquisition's first attempt (ACQUIRING: the
+ * lock-order check point); nothing is recorded. */
+void bsdsync_test_acquiring(const void *lock, const struct bsdsync_lock_type *type, int shared,
+			    const char *file, int line);
+/* The lock-order checker (module/core/witness.h): turn it on (1) or off (0) with an empty
+ * graph (reset: no class, order or reported pair); returns whether it was on. The graph as
+ * Graphviz DOT and the reversals list, as snprintf (the length the whole text needs). */
+int bsdsync_test_witness(int on);
+unsigned long bsdsync_test_witness_dot(char *buf, unsigned long len);
+unsigned long bsdsync_test_witness_reversals(char *buf, unsigned long len);
 /* The may-sleep check a sleepable acquisition or a sleep makes: 1 if it reported a
  * non-sleepable hold (other than `interlock`). */
 int bsdsync_test_check_may_sleep(const void *interlock, const char *what, const char *file,

@@ -27,13 +27,14 @@ const char *const rule_names[BSDSYNC_RULE_COUNT] = {
 	"operation not allowed on a recursed lock",
 	"thread exited holding a lock",
 	"module unload refused (Linux unloads it anyway)",
+	"lock order",
 };
 } // namespace
 
 void report(bsdsync_rule rule, const ReportSubject &s, const char *file, int line,
 	    const char *what, ...)
 {
-	char detail[160];
+	char detail[320];	/* room for a lock-order report's two locks and three sites */
 	__builtin_va_list ap;
 	thread *td = curthread();
 

@@ -42,7 +42,7 @@ inline ReportSubject lock_subject(const LockType *type, const void *lock)
 {
 	ReportSubject s{ type ? type->name : "lock", "(unnamed)", lock, nullptr };
 	if (type && type->describe)
-		type->describe(lock, &s.name, &s.site);
+		type->describe(lock, &s.name, &s.site, nullptr);
 	return s;
 }
 

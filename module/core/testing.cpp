@@ -1,13 +1,15 @@
 /*
  * The KUnit entry points into the core (include/bsdsync/testing.h; exported only on kernels
  * with CONFIG_KUNIT, module/exports/bsdsync.c): the thread record, the lock-type registry, the
- * wait queues and the blocking tail, driven directly by kunit/core/ with no personality.
+ * lock-order checker (witness), the wait queues and the blocking tail, driven directly by
+ * kunit/core/ with no personality.
  */
 #include <bsdsync/testing.h>
 #include "core/block.h"
 #include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
+#include "core/witness.h"
 
 using namespace bsdsync;
 
@@ -40,6 +42,31 @@ extern "C" int bsdsync_test_release(const void *lock, const bsdsync_lock_type *t
 {
 	return held_released(current_record_if_any(), lock, type,
 			     shared ? HoldMode::Shared : HoldMode::Exclusive, file, line);
+}
+
+extern "C" void bsdsync_test_acquiring(const void *lock, const bsdsync_lock_type *type,
+				       int shared, const char *file, int line)
+{
+	lock_acquiring(lock, type, shared ? HoldMode::Shared : HoldMode::Exclusive, file, line);
+}
+
+/* ---- witness ------------------------------------------------------------------------------ */
+
+extern "C" int bsdsync_test_witness(int on)
+{
+	bool was = witness_set(on);
+	witness_reset();
+	return was;
+}
+
+extern "C" unsigned long bsdsync_test_witness_dot(char *buf, unsigned long len)
+{
+	return witness_dot(buf, len);
+}
+
+extern "C" unsigned long bsdsync_test_witness_reversals(char *buf, unsigned long len)
+{
+	return witness_reversals(buf, len);
 }
 
 extern "C" int bsdsync_test_check_may_sleep(const void *interlock, const char *what,

@@ -105,6 +105,17 @@ bool held_take_placeholder(ThreadState *t, const void *lock, HoldMode mode)
 	return false;
 }
 
+void held_mark_interlock(ThreadState *t, const void *lock, bool on)
+{
+	HeldLocks &h = t->held;
+	for (int i = recorded(h) - 1; i >= 0; i--) {
+		HeldLock &e = h.entry[i];
+		if (e.lock == lock && !(e.flags & HeldLock::kPlaceholder))
+			e.flags = on ? e.flags | HeldLock::kInterlock
+				     : e.flags & ~HeldLock::kInterlock;
+	}
+}
+
 const HeldLock *held_nosleep_other(const void *except1, const void *except2, bool *unrecorded)
 {
 	ThreadState *t = current_record_if_any();

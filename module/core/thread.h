@@ -39,6 +39,10 @@ struct HeldLock {
 		/* A hold that is not one: a refused acquisition whose release must be quiet
 		 * (rms in atomic context, freebsd/rm.cpp). Queries for holds skip it. */
 		kPlaceholder = 0x2,
+		/* The interlock of an acquisition in progress that releases it (FreeBSD's
+		 * lockmgr LK_INTERLOCK): the lock-order checker (core/witness.h) skips it, as
+		 * FreeBSD's WITNESS_CHECKORDER skips its interlock argument. */
+		kInterlock = 0x4,
 	};
 	const void *lock;		/* identity; null: an entry lost to an out-of-order release
 					   while deeper holds were only counted */
@@ -228,6 +232,8 @@ bool held_any(const ThreadState *t, const LockType *type, HoldMode mode);
  * hold by any query; dropped if the stack is full. */
 void held_placeholder(ThreadState *t, const void *lock, const LockType *type, HoldMode mode);
 bool held_take_placeholder(ThreadState *t, const void *lock, HoldMode mode);
+/* Mark (on) or unmark the thread's recorded holds of `lock` as HeldLock::kInterlock. */
+void held_mark_interlock(ThreadState *t, const void *lock, bool on);
 
 /* The newest non-sleepable hold of the current thread other than `except1`/`except2` (an
  * interlock the sleep releases, and a lock every sleep drops, FreeBSD's Giant), or null.

@@ -18,11 +18,19 @@ constinit const LockClass *const lock_classes[16] = {
 } // namespace
 
 namespace {
-void describe(const void *lock, const char **name, const bsdsync_lock_site **site)
+/* The witness flags from lo_flags (LO_WITNESS, LO_DUPOK), and Giant's exemption. */
+void describe(const void *lock, const char **name, const bsdsync_lock_site **site,
+	      unsigned *witness_flags)
 {
 	const lock_object *lo = static_cast<const lock_object *>(lock);
 	*name = lo->lo_name;
 	*site = lo->lo_site;
+	if (witness_flags) {
+		unsigned f = load_relaxed(&lo->lo_flags);
+		*witness_flags = (f & LO_WITNESS ? 0 : BSDSYNC_LW_NOWITNESS) |
+				 (f & LO_DUPOK ? BSDSYNC_LW_DUPOK : 0) |
+				 (lo == &fbsd_Giant.lock_object ? BSDSYNC_LW_GIANT : 0);
+	}
 }
 constexpr unsigned kSleepLock = 0;
 constexpr unsigned kSleepable = BSDSYNC_LT_SLEEPABLE | BSDSYNC_LT_MAY_SLEEP;

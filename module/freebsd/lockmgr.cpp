@@ -1125,9 +1125,20 @@ extern "C" int fbsd_lockmgr_args(struct lock *lk, unsigned int flags, struct loc
 				 const char *wmesg, int prio, int timo, const char *file, int line)
 {
 	(void)wmesg;	/* Linux shows no wait message; the lock's name is in every report */
-	if (lockmgr_fast(lk, flags, file, line))
-		return 0;
-	return lockmgr_general(lk, flags, ilk, prio, timo, file, line);
+	/* With a lock-event sink attached, the interlock is marked for the request (the
+	 * lock-order checker skips it, as FreeBSD's WITNESS_CHECKORDER does its interlock);
+	 * the request releases it, and the mark goes with its record (a recursed interlock
+	 * stays held: its mark is taken off here). */
+	ThreadState *marked = nullptr;
+	if (unlikely(lock_events_on()) && (flags & LK_INTERLOCK) && ilk &&
+	    (marked = current_record_if_any()))
+		held_mark_interlock(marked, ilk, true);
+	int error = lockmgr_fast(lk, flags, file, line)
+			    ? 0
+			    : lockmgr_general(lk, flags, ilk, prio, timo, file, line);
+	if (unlikely(marked))
+		held_mark_interlock(marked, ilk, false);
+	return error;
 }
 
 extern "C" int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)

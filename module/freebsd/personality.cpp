@@ -8,6 +8,7 @@
 #include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
 #include "core/thread.h"
+#include "core/witness.h"
 #include "freebsd/services.h"
 
 using namespace bsdsync;
@@ -37,6 +38,9 @@ int freebsd_init()
 	td_sleep_drops_lock = [] { return static_cast<const void *>(&fbsd_Giant.lock_object); };
 	spin_lock_subject = [](const void *lock) {
 		return fbsd::subject_of(static_cast<const lock_object *>(lock));
+	};
+	witness_spin_lock_type = [](const void *lock) {
+		return fbsd::lock_type_of(static_cast<const lock_object *>(lock));
 	};
 	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &personality_site);
 	/* Before any thread can block: every sleep drops Giant (core/block.h). */

@@ -1359,7 +1359,9 @@ extern "C" void fbsd_rms_init(struct rmslock *rms, const char *name,
 	 * init check, and the memory is never trusted to hold a per-CPU area of ours. */
 	rms->rms_state.rm_pcpu = nullptr;
 	state_init(&rms->rms_state, false);
-	lock_init(lo_of(rms), kRmsClass, name, LO_SLEEPABLE | LO_WITNESS | LO_NEW, site);
+	/* No LO_WITNESS: FreeBSD's struct rmslock has no lock_object, witness never sees it
+	 * (the lock-order checker, core/witness.h, skips it as NOWITNESS). */
+	lock_init(lo_of(rms), kRmsClass, name, LO_SLEEPABLE | LO_NEW, site);
 }
 
 extern "C" void fbsd_rms_destroy(struct rmslock *rms, const char *file, int line)

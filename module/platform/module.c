@@ -2,14 +2,26 @@
 /*
  * bsdsync module load and unload: the kernel services and the thread records first, then
  * each personality of bsdsync_personalities[] (module/personalities.c) in order, then the
- * SYSINIT notifier; unload undoes it in reverse. The exported C ABI is listed in
- * module/exports/, one file per personality (and bsdsync.c for the neutral part).
+ * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so) and its
+ * debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
+ * one file per personality (and bsdsync.c for the neutral part).
  */
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 
 #include "platform.h"
+
+/* The lock-order checker (module/core/witness.h) from load on. Off by default: the KUnit
+ * suite turns it on for its own cases. */
+static bool witness;
+module_param(witness, bool, 0444);
+MODULE_PARM_DESC(witness, "check the order in which every bsdsync lock is taken (lock-order reversals)");
+
+int bsdsync_param_witness(void)
+{
+	return witness;
+}
 
 static_assert(BSDSYNC_ERR_NOMEM == -ENOMEM, "platform.h: BSDSYNC_ERR_NOMEM");
 
@@ -59,9 +71,13 @@ static int __init bsdsync_init(void)
 		bsdsync_td_stop();
 		return error;
 	}
+	/* After the personalities: their lock types and hooks are set. */
+	bsdsync_witness_start();
+	bsdsync_debugfs_start();
 	personalities_describe(what, sizeof(what));
-	pr_info("bsdsync: loaded (%s)%s\n", what,
-		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops");
+	pr_info("bsdsync: loaded (%s)%s%s\n", what,
+		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops",
+		witness ? "; witness on" : "");
 	return 0;
 }
 
@@ -70,6 +86,8 @@ static void __exit bsdsync_exit(void)
 	int n;
 
 	bsdsync_sysinit_stop();
+	bsdsync_debugfs_stop();
+	bsdsync_witness_stop();
 	for (n = 0; bsdsync_personalities[n]; n++)
 		;
 	personalities_exit(n);

@@ -491,6 +491,22 @@ void bsdsync_kthread_exit(void);
 int bsdsync_vsnprintf(char *buf, unsigned long size, const char *fmt, __builtin_va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* ---- witness (core/witness.h) ------------------------------------------------------- */
+/* The module parameter `witness` (module.c): check lock order from load on. */
+int bsdsync_param_witness(void);
+/* The core's side: at load (after the personalities: reads the parameter) and unload (before
+ * them); the debugfs files' text (snprintf-like: the length needed) and reset. Thread
+ * context. */
+void bsdsync_witness_start(void);
+void bsdsync_witness_stop(void);
+unsigned long bsdsync_witness_dot(char *buf, unsigned long len);
+unsigned long bsdsync_witness_reversals(char *buf, unsigned long len);
+void bsdsync_witness_reset(void);
+/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness files. At load after the checker,
+ * removed at unload before it. */
+void bsdsync_debugfs_start(void);
+void bsdsync_debugfs_stop(void);
+
 /* ---- module load hooks ------------------------------------------------------------- */
 /* Start/stop running SYSINIT/SYSUNINIT records of modules as they load and unload. */
 int bsdsync_sysinit_start(void);

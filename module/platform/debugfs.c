@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * debugfs: /sys/kernel/debug/bsdsync/witness/ shows the lock-order checker's state
+ * (module/core/witness.h): graph.dot (the order graph as Graphviz DOT), reversals (one line
+ * each, as seen so far) and reset (write 1: forget the graph and the reported pairs). The text
+ * is made by the core when the file is opened (a snapshot; read it from the start), into a
+ * buffer sized by asking first.
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "platform.h"
+
+struct snapshot {
+	size_t len;
+	char text[];
+};
+
+static int snapshot_open(struct inode *inode, struct file *file,
+			 unsigned long (*get)(char *, unsigned long))
+{
+	unsigned long need = get(NULL, 0);
+	struct snapshot *s;
+
+	/* The graph may grow between the two calls: retry with the bigger size. */
+	for (;;) {
+		s = kvmalloc(sizeof(*s) + need + 1, GFP_KERNEL);
+		if (!s)
+			return -ENOMEM;
+		s->len = get(s->text, need + 1);
+		if (s->len <= need)
+			break;
+		need = s->len;
+		kvfree(s);
+	}
+	file->private_data = s;
+	return 0;
+}
+
+static ssize_t snapshot_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
+{
+	struct snapshot *s = file->private_data;
+
+	return simple_read_from_buffer(buf, count, pos, s->text, s->len);
+}
+
+static int snapshot_release(struct inode *inode, struct file *file)
+{
+	kvfree(file->private_data);
+	return 0;
+}
+
+static int dot_open(struct inode *inode, struct file *file)
+{
+	return snapshot_open(inode, file, bsdsync_witness_dot);
+}
+
+static int reversals_open(struct inode *inode, struct file *file)
+{
+	return snapshot_open(inode, file, bsdsync_witness_reversals);
+}
+
+static const struct file_operations dot_fops = {
+	.owner = THIS_MODULE,
+	.open = dot_open,
+	.read = snapshot_read,
+	.release = snapshot_release,
+	.llseek = default_llseek,
+};
+
+static const struct file_operations reversals_fops = {
+	.owner = THIS_MODULE,
+	.open = reversals_open,
+	.read = snapshot_read,
+	.release = snapshot_release,
+	.llseek = default_llseek,
+};
+
+static ssize_t reset_write(struct file *file, const char __user *buf, size_t count,
+			   loff_t *pos)
+{
+	bool yes;
+	int err = kstrtobool_from_user(buf, count, &yes);
+
+	if (err)
+		return err;
+	if (yes)
+		bsdsync_witness_reset();
+	return count;
+}
+
+static const struct file_operations reset_fops = {
+	.owner = THIS_MODULE,
+	.write = reset_write,
+	.llseek = noop_llseek,
+};
+
+static struct dentry *bsdsync_debugfs_root;
+
+void bsdsync_debugfs_start(void)
+{
+	struct dentry *w;
+
+	/* debugfs reports its failures as error pointers that the next calls accept: a
+	 * kernel without debugfs simply has no files. */
+	bsdsync_debugfs_root = debugfs_create_dir("bsdsync", NULL);
+	w = debugfs_create_dir("witness", bsdsync_debugfs_root);
+	debugfs_create_file("graph.dot", 0400, w, NULL, &dot_fops);
+	debugfs_create_file("reversals", 0400, w, NULL, &reversals_fops);
+	debugfs_create_file("reset", 0200, w, NULL, &reset_fops);
+}
+
+void bsdsync_debugfs_stop(void)
+{
+	debugfs_remove_recursive(bsdsync_debugfs_root);
+	bsdsync_debugfs_root = NULL;
+}
