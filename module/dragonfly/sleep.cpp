@@ -27,6 +27,9 @@
  * passed), EINTR (fatal signal) / ERESTART (other signal) with PCATCH, whose pending signal
  * ends the sleep before it starts. Priorities are ignored. Not yet: wakeup domains
  * (PDOMAIN_*: reported, EINVAL), lksleep/mtxsleep/zsleep (their locks come later), tokens.
+ * Known limit: a thread that exits between tsleep_interlock and tsleep leaves its entry
+ * queued (DragonFly removes it at exit); its record is zeroed when the task is freed while
+ * the entry is still linked. Needs a core thread-exit hook per personality (to come).
  */
 #include "dragonfly/dragonfly.h"
 #include "core/block.h"
