@@ -10,8 +10,10 @@
 #include "platform/platform.h"
 
 extern const struct bsdsync_personality bsdsync_freebsd_personality;	/* module/freebsd */
+extern const struct bsdsync_personality bsdsync_dragonfly_personality;	/* module/dragonfly */
 
 const struct bsdsync_personality *const bsdsync_personalities[] = {
 	&bsdsync_freebsd_personality,
+	&bsdsync_dragonfly_personality,
 	0,
 };

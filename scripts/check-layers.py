@@ -68,6 +68,9 @@ FACE_LINUX = {
     "linux/list.h": "LIST_HEAD (sys/queue.h)",
     "linux/string.h": "strlcpy, bcmp and the string functions (sys/systm.h)",
     "linux/kernel.h": "panic, MIN/MAX helpers (sys/systm.h)",
+    "linux/spinlock.h": "struct spinlock, spin_lock, spin_unlock, spin_trylock (DragonFly "
+                        "sys/spinlock.h, sys/spinlock2.h)",
+    "linux/delay.h": "ssleep (DragonFly sys/systm.h)",
 }
 
 

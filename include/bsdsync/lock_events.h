@@ -26,6 +26,9 @@ BSDSYNC_BEGIN_DECLS
 #define BSDSYNC_LT_RECURSABLE	0x10	/* may be recursed */
 #define BSDSYNC_LT_READS_NOSLEEP 0x20	/* SLEEPABLE for exclusive holds only: a shared holder
 					   may not sleep (FreeBSD's sleepable rm readers) */
+#define BSDSYNC_LT_PREEMPT_OFF	0x40	/* held with preemption off and interrupts on (DragonFly's
+					   spinlocks): recorded in the holder's held-locks stack,
+					   and named when it tries to block */
 
 /*
  * A kind of lock (FreeBSD: "sleep mutex", "sx", ...), registered by its personality in the

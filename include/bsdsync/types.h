@@ -30,6 +30,8 @@
 #endif
 #define BSDSYNC_FREEBSD_ABI_BEGIN BSDSYNC_ABI_BEGIN(fbsd)
 #define BSDSYNC_FREEBSD_ABI_END BSDSYNC_ABI_END
+#define BSDSYNC_DRAGONFLY_ABI_BEGIN BSDSYNC_ABI_BEGIN(dfly)
+#define BSDSYNC_DRAGONFLY_ABI_END BSDSYNC_ABI_END
 
 /*
  * Compile-time checks of the ABI layouts, in C (C11 _Static_assert) and C++ alike, so that a

@@ -1,4 +1,5 @@
 #include "core/block.h"
+#include <bsdsync/errno.h>
 
 namespace bsdsync {
 
@@ -69,6 +70,11 @@ int block_on(WaitTable &t, WaitTable::Guard &g, Waiter &w, const void *channel,
 {
 	t.enqueue(g, w, channel, queue, o.count);
 	g.unlock();
+	return block_queued(t, w, o);
+}
+
+int block_queued(WaitTable &t, Waiter &w, const BlockOptions &o)
+{
 	/* Queued: a waker from now on finds us. Only now may the interlock go. */
 	if (o.drop_interlock && !o.drop_interlock(o.interlock_arg)) {
 		t.cancel(w);
@@ -87,6 +93,20 @@ int block_on(WaitTable &t, WaitTable::Guard &g, Waiter &w, const void *channel,
 	}
 	run_after(s, o);
 	return r;
+}
+
+int block_errno(bsdsync_block_result res)
+{
+	switch (res) {
+	case BSDSYNC_WOKEN:
+		return 0;
+	case BSDSYNC_TIMED_OUT:
+		return BSDSYNC_EWOULDBLOCK;
+	case BSDSYNC_SIGNALLED_FATAL:
+		return BSDSYNC_EINTR;
+	default:
+		return BSDSYNC_ERESTART;
+	}
 }
 
 } // namespace bsdsync

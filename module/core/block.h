@@ -106,6 +106,20 @@ constexpr int kBlockCancelled = -1;
 BSDSYNC_NOINLINE int block_on(WaitTable &t, WaitTable::Guard &g, Waiter &w,
 			      const void *channel, WaitQueueId queue, const BlockOptions &o);
 
+/*
+ * Steps 2 to 5 for a waiter its thread queued earlier (WaitTable::enqueue) and whose chain
+ * it no longer holds: DragonFly's tsleep_interlock() queues the thread, which runs on and
+ * later blocks in tsleep(PINTERLOCKED); a wakeup in between already unlinked it and set
+ * `woken`, and the wait then returns at once (BSDSYNC_WOKEN). block_on is enqueue + this.
+ */
+BSDSYNC_NOINLINE int block_queued(WaitTable &t, Waiter &w, const BlockOptions &o);
+
+/* The errno of a wait's result, the BSDs' sleep convention in Linux numbering
+ * (<bsdsync/errno.h>): 0 (woken), EWOULDBLOCK (timed out), EINTR (fatal signal), ERESTART
+ * (other signal). Shared by every blocking primitive of every personality that reports
+ * signals (FreeBSD sleep(9), the _sig forms of sx and lockmgr; DragonFly's tsleep). */
+int block_errno(bsdsync_block_result res);
+
 } // namespace bsdsync
 
 #endif

@@ -1,5 +1,6 @@
 #include "core/thread.h"
 #include "core/diag.h"
+#include "core/lock_type.h"
 
 namespace bsdsync {
 
@@ -193,6 +194,26 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
 		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
 		       "%s while holding spin mutex \"%s\": %s", what, name, instead);
 		return false;
+	}
+	/* Preemption off with interrupts on: a lock held that way (a DragonFly spinlock,
+	 * BSDSYNC_LT_PREEMPT_OFF: recorded in the thread's held-locks stack) is named, the
+	 * newest first; otherwise a bare critical section (or the kernel's own). */
+	if (ctx == BSDSYNC_CTX_ATOMIC) {
+		if (const ThreadState *t = current_record_if_any()) {
+			const HeldLocks &h = t->held;
+			for (int i = recorded(h) - 1; i >= 0; i--) {
+				const HeldLock &e = h.entry[i];
+				if (!e.lock || (e.flags & HeldLock::kPlaceholder) ||
+				    !(e.type->flags & BSDSYNC_LT_PREEMPT_OFF))
+					continue;
+				ReportSubject held = lock_subject(e.type, e.lock);
+				report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
+				       "%s holding %s \"%s\" (taken at %s:%d): %s", what,
+				       e.type->name, held.name, e.file ? e.file : "?", e.line,
+				       instead);
+				return false;
+			}
+		}
 	}
 	report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
 	       "%s in a critical section, an RCU read section, or with %s disabled: %s", what,

@@ -70,7 +70,7 @@ struct HeldLocks {
  * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
  */
 constexpr int kPersonalitySlots = 2;
-constexpr int kPersonalitySlotBytes = 32;
+constexpr int kPersonalitySlotBytes = 96;
 struct PersonalitySlot {
 	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
 };

@@ -10,6 +10,7 @@
 #include "freebsd/sleep.h"
 #include "core/thread.h"
 #include "core/waitq.h"
+#include "core/block.h"
 
 namespace bsdsync::fbsd {
 
@@ -39,20 +40,6 @@ inline bool giant_held_inline()
 }
 
 } // namespace
-
-int block_errno(bsdsync_block_result res)
-{
-	switch (res) {
-	case BSDSYNC_WOKEN:
-		return 0;
-	case BSDSYNC_TIMED_OUT:
-		return BSDSYNC_EWOULDBLOCK;
-	case BSDSYNC_SIGNALLED_FATAL:
-		return BSDSYNC_EINTR;
-	default:
-		return BSDSYNC_ERESTART;
-	}
-}
 
 int sleep_on(const SleepRequest &r)
 {

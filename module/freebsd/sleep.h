@@ -8,6 +8,7 @@
 
 #include <bsdsync/freebsd/sleep.h>
 #include "freebsd/lock_class.h"
+#include "core/block.h"
 
 namespace bsdsync::fbsd {
 
@@ -35,10 +36,7 @@ struct SleepRequest {
 	int line;
 };
 
-/* The errno of a wait's result, FreeBSD's sleep queue convention in Linux numbering: 0
- * (woken), EWOULDBLOCK (timed out), EINTR (fatal signal), ERESTART (other signal). Shared by
- * every blocking primitive that reports signals (sleep(9), the _sig forms of sx, lockmgr). */
-int block_errno(bsdsync_block_result res);
+/* block_errno (core/block.h): a wait's result as an errno, shared with DragonFly. */
 
 /* Returns 0 (woken), EWOULDBLOCK (timed out, or the sleep was refused as misuse after a
  * report), EINTR (fatal signal) or ERESTART (other signal), in Linux numbering. */

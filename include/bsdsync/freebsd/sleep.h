@@ -2,13 +2,7 @@
  * bsdsync C ABI: FreeBSD sleep(9), condvar(9), critical_enter(9), time units and error
  * numbers. sema(9) is in sema.h, seen only through <sys/sema.h> as in FreeBSD.
  *
- * Error numbers: bsdsync returns the numbers the ported driver's own compilation sees for
- * the BSD names. A ported driver is also a Linux module that may include <linux/errno.h>,
- * so the names carry Linux's values (EWOULDBLOCK == EAGAIN == 11, EDEADLK 35, ENOLCK 37,
- * ERESTART 85), and the driver's comparisons hold whatever it includes. ERESTART means, as
- * in FreeBSD, "a signal arrived and the system call may be restarted": a driver returning it
- * from a Linux entry point returns -ERESTARTSYS, and Linux then restarts or fails the call
- * (EINTR) by the signal's SA_RESTART, as FreeBSD would.
+ * Error numbers: <bsdsync/errno.h> (shared with DragonFly).
  */
 #ifndef _BSDSYNC_FREEBSD_SLEEP_H_
 #define _BSDSYNC_FREEBSD_SLEEP_H_
@@ -16,16 +10,9 @@
 #include <bsdsync/freebsd/lock.h>
 #include <bsdsync/freebsd/mutex.h>
 
-BSDSYNC_FREEBSD_ABI_BEGIN
+#include <bsdsync/errno.h>
 
-#define BSDSYNC_EINTR		4
-#define BSDSYNC_EAGAIN		11
-#define BSDSYNC_EWOULDBLOCK	BSDSYNC_EAGAIN
-#define BSDSYNC_EBUSY		16
-#define BSDSYNC_EINVAL		22
-#define BSDSYNC_EDEADLK		35
-#define BSDSYNC_ENOLCK		37
-#define BSDSYNC_ERESTART	85
+BSDSYNC_FREEBSD_ABI_BEGIN
 
 /* Priority word flags (FreeBSD <sys/param.h>). */
 #define BSDSYNC_PRIMASK	0x0ff

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * Compile test, the clash case: a ported DragonFly file that includes Linux headers FIRST
+ * and then DragonFly's, using the names both define in both meanings: struct spinlock and
+ * spinlock_t, spin_lock/spin_unlock/spin_trylock on each, ssleep (one argument: Linux's
+ * seconds; five: DragonFly's). Its KUnit case also runs the DragonFly-order file
+ * (compile_dragonfly_order.c).
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+#include <linux/spinlock.h>
+#include <linux/delay.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+#include <kunit/test.h>
+
+#include <sys/types.h>
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/thread2.h>
+#include <sys/spinlock.h>
+#include <sys/spinlock2.h>
+
+int bt_dragonfly_order_driver(void);
+
+static DEFINE_SPINLOCK(linux_lock);
+static struct spinlock dfly_lock = SPINLOCK_INITIALIZER(&dfly_lock, "dfly_lock");
+
+static void linux_and_dragonfly_names_side_by_side(struct kunit *test)
+{
+	spinlock_t l2;
+	struct spinlock d2;
+	int got_linux, got_dfly, base = preempt_count(), in_dfly, chan = 0;
+
+	spin_lock_init(&l2);
+	spin_init(&d2, "d2");
+	spin_lock(&linux_lock);				/* Linux's */
+	spin_lock(&dfly_lock);				/* DragonFly's */
+	in_dfly = preempt_count();
+	spin_unlock(&dfly_lock);
+	spin_unlock(&linux_lock);
+	got_linux = spin_trylock(&l2);
+	if (got_linux)
+		spin_unlock(&l2);
+	got_dfly = spin_trylock(&d2);
+	if (got_dfly)
+		spin_unlock(&d2);
+	KUNIT_EXPECT_EQ(test, got_linux, 1);
+	KUNIT_EXPECT_EQ(test, got_dfly, 1);
+	KUNIT_EXPECT_EQ(test, in_dfly, base + 2);
+	KUNIT_EXPECT_FALSE(test, spin_held(&dfly_lock));
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+
+	ssleep(0);					/* Linux's ssleep(seconds) */
+	spin_lock(&d2);
+	KUNIT_EXPECT_EQ(test, ssleep(&chan, &d2, 0, "dfly", 1), EWOULDBLOCK);	/* DragonFly's */
+	spin_unlock(&d2);
+}
+
+static void dragonfly_order_file_runs(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, bt_dragonfly_order_driver(), 321);
+}
+
+static struct kunit_case headers_cases[] = {
+	KUNIT_CASE(linux_and_dragonfly_names_side_by_side),
+	KUNIT_CASE(dragonfly_order_file_runs),
+	{}
+};
+
+static struct kunit_suite headers_suite = {
+	.name = "dragonfly_headers",
+	.test_cases = headers_cases,
+};
+
+kunit_test_suites(&headers_suite);

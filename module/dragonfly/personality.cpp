@@ -1,0 +1,76 @@
+/*
+ * The DragonFly personality as the platform's module init/exit sees it (struct
+ * bsdsync_personality, listed in module/personalities.c): at load it registers its lock
+ * types; its clock constant hz is this kernel's HZ. (Tokens, with the core's block hook and
+ * the preempt notifiers, come in a later step of issue 11.)
+ */
+#include "dragonfly/dragonfly.h"
+#include "core/lock_type.h"
+
+using namespace bsdsync;
+using namespace bsdsync::dfly;
+
+namespace bsdsync::dfly {
+extern "C" {
+
+constinit const int dfly_hz = BSDSYNC_HZ;
+
+} // extern "C"
+
+namespace {
+
+void describe_spinlock(const void *lock, const char **name, const bsdsync_lock_site **site,
+		       unsigned *witness_flags)
+{
+	const dfly_spinlock *spin = static_cast<const dfly_spinlock *>(lock);
+	*name = spin->descr ? spin->descr : "(spin_init without a name, or a pool spinlock)";
+	*site = nullptr;
+	if (witness_flags)
+		*witness_flags = 0;	/* checked like any lock: DragonFly has no witness flags */
+}
+
+} // namespace
+
+/* Held with preemption off and interrupts on; shared or exclusive; never recursive; its
+ * holder must not block (core/thread.h may_block names it). */
+constinit const LockType spinlock_type = {
+	"DragonFly spinlock", BSDSYNC_LT_PREEMPT_OFF | BSDSYNC_LT_SHARED, describe_spinlock
+};
+
+ReportSubject spinlock_subject(const dfly_spinlock *spin)
+{
+	return lock_subject(&spinlock_type, spin);
+}
+
+int lock_types_register()
+{
+	return lock_type_register(&spinlock_type) ? 0 : BSDSYNC_ERR_NOMEM;
+}
+
+void lock_types_unregister()
+{
+	lock_type_unregister(&spinlock_type);
+}
+
+} // namespace bsdsync::dfly
+
+namespace {
+
+int dragonfly_init()
+{
+	return dfly::lock_types_register();
+}
+
+void dragonfly_exit()
+{
+	dfly::lock_types_unregister();
+}
+
+} // namespace
+
+extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
+	"DragonFly",
+	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup",
+	dragonfly_init,
+	dragonfly_exit,
+};

@@ -1,0 +1,196 @@
+/*
+ * DragonFly spinlocks, spinlock(9): exclusive and shared, never recursive, held for a few
+ * instructions. As in DragonFly, every acquire enters an implicit critical section (here:
+ * preemption off, critical.cpp tells what that blocks) and every release leaves it;
+ * interrupts stay ENABLED (unlike FreeBSD's MTX_SPIN): a spinlock an interrupt handler
+ * also takes must not be taken there (DragonFly: FAST interrupts and IPIs take none).
+ * Holding one, a thread must not block: the core's context check (core/thread.h may_block)
+ * finds the hold in the thread's held-locks stack (type flag BSDSYNC_LT_PREEMPT_OFF) and
+ * reports it by name, once; the blocking primitive then does not block.
+ *
+ * The word (counta, include/bsdsync/dragonfly/spinlock.h): COUNT (bits 0..19) holders,
+ * EXCLWAIT (bits 20..30) exclusive acquirers spinning, SHARED (bit 31) the holders are
+ * shared (left set at the last shared release). Transitions:
+ *   exclusive acquire   COUNT == 0 && EXCLWAIT == 0:   v -> 1 (SHARED cleared)   CAS, acquire
+ *                       else: EXCLWAIT += 1 (relaxed), then spin until COUNT == 0, and
+ *                       v -> (v - EXCLWAIT) & ~SHARED | 1                         CAS, acquire
+ *   shared acquire      EXCLWAIT == 0 && (COUNT == 0 || SHARED):
+ *                       v -> (v + 1) | SHARED                                     CAS, acquire
+ *                       else spin (an exclusive holder, or an exclusive acquirer waits:
+ *                       shared acquirers yield to it, so it cannot be starved; hence a
+ *                       shared hold is not recursive either)
+ *   release (either)    COUNT -= 1                                        fetch_sub, release
+ * Every acquire's CAS (acquire) pairs with the release's fetch_sub (release) of the previous
+ * holder: the section's accesses stay between them.
+ * Holds are recorded in the thread's held-locks stack and sent as lock events (ACQUIRED,
+ * RELEASED; CONTENDED when it must spin), in thread and interrupt context alike (interrupt
+ * context: events only). A release the thread's record does not show is reported
+ * (BSDSYNC_RULE_NOT_OWNER) and not done.
+ */
+#include "dragonfly/dragonfly.h"
+
+using namespace bsdsync;
+using namespace bsdsync::dfly;
+
+namespace {
+
+constexpr unsigned kShared = BSDSYNC_DFLY_SPINLOCK_SHARED;
+constexpr unsigned kExclWait = BSDSYNC_DFLY_SPINLOCK_EXCLWAIT;
+constexpr unsigned kExclWaitMask = BSDSYNC_DFLY_SPINLOCK_EXCLWAIT_MASK;
+constexpr unsigned kCount = BSDSYNC_DFLY_SPINLOCK_COUNT_MASK;
+constexpr HoldMode kExcl = HoldMode::Exclusive;
+constexpr HoldMode kSh = HoldMode::Shared;
+
+BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, const char *file, int line)
+{
+	lock_contended(s, &spinlock_type, kExcl, file, line);
+	/* Announce: from now on no new shared holder enters. */
+	unsigned v = __atomic_add_fetch(&s->counta, kExclWait, __ATOMIC_RELAXED);
+	for (;;) {
+		if ((v & kCount) == 0) {
+			/* Acquire: pairs with the previous holder's release fetch_sub. */
+			if (cas_acquire(&s->counta, &v, ((v - kExclWait) & ~kShared) | 1u))
+				return;
+			continue;	/* v reloaded by the failed CAS */
+		}
+		bsdsync_cpu_relax();
+		v = load_relaxed(&s->counta);
+	}
+}
+
+BSDSYNC_NOINLINE void lock_shared_contested(dfly_spinlock *s, unsigned v, const char *file,
+					    int line)
+{
+	lock_contended(s, &spinlock_type, kSh, file, line);
+	for (;;) {
+		if (!(v & kExclWaitMask) && ((v & kCount) == 0 || (v & kShared))) {
+			/* Acquire: pairs with the previous exclusive holder's release. */
+			if (cas_acquire(&s->counta, &v, (v + 1u) | kShared))
+				return;
+			continue;
+		}
+		bsdsync_cpu_relax();
+		v = load_relaxed(&s->counta);
+	}
+}
+
+/* The release both modes share. `expect_shared`: which hold the caller releases. False
+ * (reported, nothing changed) if the thread's record shows no such hold, or the word shows
+ * no holder of that kind. */
+bool release(dfly_spinlock *s, HoldMode mode, const char *what, const char *file, int line)
+{
+	unsigned v = load_relaxed(&s->counta);
+	bool word_ok = (v & kCount) != 0 && (mode == kSh) == ((v & kShared) != 0);
+	if (unlikely(!word_ok)) {
+		report(BSDSYNC_RULE_NOT_OWNER, spinlock_subject(s), file, line,
+		       "%s of a spinlock not held %s (word 0x%x)", what,
+		       mode == kSh ? "shared" : "exclusively", v);
+		return false;
+	}
+	if (unlikely(!held_released(current_record_if_any(), s, &spinlock_type, mode, file,
+				    line))) {
+		report(BSDSYNC_RULE_NOT_OWNER, spinlock_subject(s), file, line,
+		       "%s of a spinlock this thread does not hold %s", what,
+		       mode == kSh ? "shared" : "exclusively");
+		return false;
+	}
+	/* Release: pairs with the next acquirer's CAS (acquire). */
+	__atomic_fetch_sub(&s->counta, 1u, __ATOMIC_RELEASE);
+	bsdsync_preempt_enable();	/* the implicit critical section ends */
+	return true;
+}
+
+} // namespace
+
+extern "C" {
+
+void dfly_spin_lock(struct dfly_spinlock *s, const char *file, int line)
+{
+	bsdsync_preempt_disable();	/* the implicit critical section */
+	unsigned v = 0;
+	/* Acquire: pairs with the previous holder's release fetch_sub. */
+	if (unlikely(!cas_acquire(&s->counta, &v, 1u)))
+		lock_exclusive_contested(s, file, line);
+	held_acquired(current_record(), s, &spinlock_type, kExcl, 0, file, line);
+}
+
+void dfly_spin_lock_shared(struct dfly_spinlock *s, const char *file, int line)
+{
+	bsdsync_preempt_disable();
+	unsigned v = kShared;	/* the usual state: SHARED cached, no holder */
+	if (unlikely(!cas_acquire(&s->counta, &v, kShared | 1u))) {
+		/* Acquire in both: pairs with the previous exclusive holder's release. */
+		if (!(v & kExclWaitMask) && ((v & kCount) == 0 || (v & kShared)) &&
+		    cas_acquire(&s->counta, &v, (v + 1u) | kShared))
+			;
+		else
+			lock_shared_contested(s, v, file, line);
+	}
+	held_acquired(current_record(), s, &spinlock_type, kSh, 0, file, line);
+}
+
+int dfly_spin_trylock(struct dfly_spinlock *s, const char *file, int line)
+{
+	bsdsync_preempt_disable();
+	unsigned v = load_relaxed(&s->counta);
+	/* Free (SHARED may be cached) and no exclusive acquirer waiting. Acquire: pairs with
+	 * the previous holder's release. */
+	if ((v & (kCount | kExclWaitMask)) == 0 && cas_acquire(&s->counta, &v, 1u)) {
+		held_acquired(current_record(), s, &spinlock_type, kExcl, BSDSYNC_LE_TRY, file,
+			      line);
+		return 1;
+	}
+	bsdsync_preempt_enable();
+	return 0;
+}
+
+void dfly_spin_unlock(struct dfly_spinlock *s, const char *file, int line)
+{
+	release(s, kExcl, "spin_unlock", file, line);
+}
+
+void dfly_spin_unlock_shared(struct dfly_spinlock *s, const char *file, int line)
+{
+	release(s, kSh, "spin_unlock_shared", file, line);
+}
+
+void dfly_spin_unlock_any(struct dfly_spinlock *s, const char *file, int line)
+{
+	/* The holder's own hold: the SHARED bit cannot change under it. */
+	bool shared = load_relaxed(&s->counta) & kShared;
+	release(s, shared ? kSh : kExcl, "spin_unlock_any", file, line);
+}
+
+} // extern "C"
+
+/* ---- spin_pool_lock(9) ------------------------------------------------------------------ */
+
+namespace {
+
+constexpr unsigned kPoolSize = 256;	/* a power of two */
+/* Zeroed: unlocked, unnamed (reports say "a pool spinlock"). */
+dfly_spinlock spin_pool[kPoolSize];
+
+dfly_spinlock *pool_lock_of(const void *chan)
+{
+	uintptr a = reinterpret_cast<uintptr>(chan);
+	/* Drop the low bits objects of one cache line share, then mix. */
+	a = (a >> 6) ^ (a >> 14);
+	return &spin_pool[a & (kPoolSize - 1)];
+}
+
+} // namespace
+
+extern "C" {
+
+void dfly_spin_pool_lock(const void *chan, const char *file, int line)
+{
+	dfly_spin_lock(pool_lock_of(chan), file, line);
+}
+
+void dfly_spin_pool_unlock(const void *chan, const char *file, int line)
+{
+	dfly_spin_unlock(pool_lock_of(chan), file, line);
+}
+
+} // extern "C"

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * The exported C ABI of the DragonFly personality (module/dragonfly), as declared in the
+ * headers of include/bsdsync/dragonfly (see module/exports/bsdsync.c for the rules of this
+ * folder).
+ */
+#include "platform/export.h"
+
+#include <bsdsync/dragonfly/critical.h>
+#include <bsdsync/dragonfly/spinlock.h>
+#include <bsdsync/dragonfly/sleep.h>
+
+/* crit_enter(9) */
+BSDSYNC_EXPORT(dfly_crit_enter);
+BSDSYNC_EXPORT(dfly_crit_exit);
+BSDSYNC_EXPORT(dfly_crit_enter_id);
+BSDSYNC_EXPORT(dfly_crit_exit_id);
+BSDSYNC_EXPORT(dfly_crit_count);
+
+/* spinlock(9) */
+BSDSYNC_EXPORT(dfly_spin_lock);
+BSDSYNC_EXPORT(dfly_spin_lock_shared);
+BSDSYNC_EXPORT(dfly_spin_trylock);
+BSDSYNC_EXPORT(dfly_spin_unlock);
+BSDSYNC_EXPORT(dfly_spin_unlock_shared);
+BSDSYNC_EXPORT(dfly_spin_unlock_any);
+BSDSYNC_EXPORT(dfly_spin_pool_lock);
+BSDSYNC_EXPORT(dfly_spin_pool_unlock);
+
+/* sleep(9): the tsleep family */
+BSDSYNC_EXPORT(dfly_hz);
+BSDSYNC_EXPORT(dfly_tsleep);
+BSDSYNC_EXPORT(dfly_tsleep_interlock);
+BSDSYNC_EXPORT(dfly_ssleep);
+BSDSYNC_EXPORT(dfly_wakeup);
+BSDSYNC_EXPORT(dfly_wakeup_one);
