@@ -29,6 +29,22 @@ namespace {
 
 constinit const bsdsync_lock_site personality_site = { __FILE__, __LINE__ };
 
+/* Undo the first `done` steps of freebsd_init after its first ones (the lock types and
+ * Giant, always done), last first: freebsd_exit is freebsd_undo(4). */
+void freebsd_undo(int done)
+{
+	if (done >= 4)
+		fbsd::taskqueue_stop();
+	if (done >= 3)
+		fbsd::callout_stop_thread();
+	if (done >= 2)
+		fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
+	if (done >= 1)
+		bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
+	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
+	fbsd::lock_types_unregister();
+}
+
 int freebsd_init()
 {
 	if (int err = fbsd::lock_types_register())
@@ -43,41 +59,30 @@ int freebsd_init()
 		return fbsd::lock_type_of(static_cast<const lock_object *>(lock));
 	};
 	fbsd_mtx_init(&fbsd_Giant, "Giant", nullptr, MTX_DEF | MTX_RECURSE, &personality_site);
+	/* Each step, then the next; a step that fails undoes those before it (freebsd_undo). */
+	int done = 0;
 	/* Before any thread can block: every sleep drops Giant (core/block.h). */
-	if (!bsdsync::block_hook_register(&bsdsync::fbsd::giant_block_hook)) {
-		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
-		fbsd::lock_types_unregister();
-		return BSDSYNC_ERR_NOMEM;
+	if (bsdsync::block_hook_register(&bsdsync::fbsd::giant_block_hook)) {
+		done = 1;
+		fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
+		/* The services' threads: callouts first, the taskqueues' timeout tasks use them. */
+		if (fbsd_mtxpool_sleep) {
+			done = 2;
+			if (fbsd::callout_start() == 0) {
+				done = 3;
+				if (fbsd::taskqueue_start() == 0)
+					return 0;
+				done = 4;	/* taskqueue_stop copes with a start that failed */
+			}
+		}
 	}
-	fbsd_mtxpool_sleep = fbsd_mtx_pool_create("sleep mtxpool", 1024, MTX_DEF);
-	if (!fbsd_mtxpool_sleep) {
-		bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
-		fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
-		fbsd::lock_types_unregister();
-		return BSDSYNC_ERR_NOMEM;
-	}
-	/* The services' threads: callouts first, the taskqueues' timeout tasks use them. */
-	if (fbsd::callout_start() == 0) {
-		if (fbsd::taskqueue_start() == 0)
-			return 0;
-		fbsd::taskqueue_stop();
-		fbsd::callout_stop_thread();
-	}
-	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
-	bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
-	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
-	fbsd::lock_types_unregister();
+	freebsd_undo(done);
 	return BSDSYNC_ERR_NOMEM;
 }
 
 void freebsd_exit()
 {
-	fbsd::taskqueue_stop();
-	fbsd::callout_stop_thread();
-	fbsd_mtx_pool_destroy(&fbsd_mtxpool_sleep);
-	bsdsync::block_hook_unregister(&bsdsync::fbsd::giant_block_hook);
-	fbsd_mtx_destroy(&fbsd_Giant, __FILE__, __LINE__);
-	fbsd::lock_types_unregister();
+	freebsd_undo(4);
 }
 
 } // namespace
