@@ -50,6 +50,20 @@ static void core_sleeper_is_woken_by_wake_one_with_the_default_token(struct kuni
 	KUNIT_EXPECT_EQ(test, bsdsync_test_waiters(&chan), 0);
 }
 
+/* Start NSLEEPERS sleepers on chan, each queued before the next starts (so their queue order
+ * is their index). */
+static void start_sleepers(struct kunit *test, const void *chan, atomic_t *returned,
+			   struct sleeper *s, struct bt_thread *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < NSLEEPERS; i++) {
+		s[i] = (struct sleeper){ chan, -1, 0, 0, returned };
+		bt_start(test, &t[i], sleeper_fn, &s[i], name);
+		BT_WAIT_UNTIL(test, bsdsync_test_waiters(chan) == i + 1);
+	}
+}
+
 static void core_wake_one_takes_the_oldest_of_equal_priority_sleepers(struct kunit *test)
 {
 	static int chan;
@@ -58,12 +72,7 @@ static void core_wake_one_takes_the_oldest_of_equal_priority_sleepers(struct kun
 	struct bt_thread t[NSLEEPERS];
 	int i;
 
-	for (i = 0; i < NSLEEPERS; i++) {
-		s[i] = (struct sleeper){ &chan, -1, 0, 0, &returned };
-		bt_start(test, &t[i], sleeper_fn, &s[i], "core-fifo");
-		/* Queued in this order: each one before the next starts. */
-		BT_WAIT_UNTIL(test, bsdsync_test_waiters(&chan) == i + 1);
-	}
+	start_sleepers(test, &chan, &returned, s, t, "core-fifo");
 	for (i = 0; i < NSLEEPERS; i++) {
 		KUNIT_EXPECT_EQ(test, bsdsync_test_wake_one(&chan), 1);
 		BT_WAIT_UNTIL(test, atomic_read(&returned) == i + 1);
@@ -82,11 +91,7 @@ static void core_wake_all_hands_every_sleeper_the_token(struct kunit *test)
 	struct bt_thread t[NSLEEPERS];
 	int i;
 
-	for (i = 0; i < NSLEEPERS; i++) {
-		s[i] = (struct sleeper){ &chan, -1, 0, 0, &returned };
-		bt_start(test, &t[i], sleeper_fn, &s[i], "core-all");
-	}
-	BT_WAIT_UNTIL(test, bsdsync_test_waiters(&chan) == NSLEEPERS);
+	start_sleepers(test, &chan, &returned, s, t, "core-all");
 	KUNIT_EXPECT_EQ(test, bsdsync_test_wake_all(&chan, 7), NSLEEPERS);
 	bt_join_n(t, NSLEEPERS);
 	for (i = 0; i < NSLEEPERS; i++) {
