@@ -97,10 +97,11 @@ static void callout_handler_runs_with_its_mtx_held_in_a_kernel_thread(struct kun
 	KUNIT_EXPECT_EQ(test, s.mtx_owned, 1);
 	KUNIT_EXPECT_EQ(test, s.in_irq, 0);
 	KUNIT_EXPECT_EQ(test, s.is_kthread, 1);
-	/* And the thread released it after the handler. */
+	/* And the thread released it after the handler: `finished` is set inside the handler,
+	 * before that release, so wait for the callout to be over (drain) before looking. */
+	callout_drain(&s.c);
 	KUNIT_EXPECT_TRUE(test, mtx_trylock(&s.m));
 	mtx_unlock(&s.m);
-	callout_drain(&s.c);
 	co_fini(&s);
 }
 
