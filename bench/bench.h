@@ -224,20 +224,25 @@ static __always_inline void bench_acq_end(struct bench_worker *w, u64 t0)
 #define BENCH_COST_BATCHES	48
 
 /*
- * After the batches, the cost mode runs each operation once more between two marks,
+ * After the batches, the cost mode runs each operation BENCH_COST_TRACES more times, each
+ * between two marks,
  * bench_trace_begin(op) and bench_trace_end() (bench.c: empty, out-of-line functions). Without
  * a debugger they cost a call each. scripts/bench-trace.py attaches gdb to the guest's QEMU
  * and single-steps from the return of the first to the call of the second: every
  * instruction one operation executes, with the locked (atomic read-modify-write) ones among
- * them, for the atomics column of the table.
+ * them, for the atomics column of the table (the shortest of the traces is kept: another
+ * may have taken a detour through the scheduler).
  */
 void bench_trace_begin(int op);
 void bench_trace_end(void);
+#define BENCH_COST_TRACES	3
 #define BENCH_COST_TRACE(op, body)						\
 	do {									\
-		bench_trace_begin(op);						\
-		body;								\
-		bench_trace_end();						\
+		for (int __k = 0; __k < BENCH_COST_TRACES; __k++) {		\
+			bench_trace_begin(op);					\
+			body;							\
+			bench_trace_end();					\
+		}								\
 	} while (0)
 
 static __always_inline u64 bench_cost_now(void)

@@ -483,7 +483,13 @@ def load_trace(path, log, pairs):
     """{(pair, op, impl): {"n": instructions stepped, "atomics": [(function, insn)],
     "functions": [names in first-entered order]}} from scripts/bench-trace.py's output."""
     syms = load_syms(log) if log else []
-    out, cur = {}, None
+    out, cur, key = {}, None, None
+
+    def keep():
+        # Each operation is traced several times: keep the shortest (another trace may
+        # have gone through the scheduler or an interrupt's aftermath).
+        if cur is not None and (key not in out or cur["n"] < out[key]["n"]):
+            out[key] = cur
     with open(path, errors="replace") as fh:
         for line in fh:
             line = line.rstrip("\n")
@@ -493,7 +499,7 @@ def load_trace(path, log, pairs):
                 names = OP_NAMES.get(kind, ["op0", "op1"])
                 op = int(f["op"])
                 cur = {"n": 0, "atomics": [], "functions": []}
-                out[(f["pair"], names[op] if op < len(names) else f"op{op}", f["impl"])] = cur
+                key = (f["pair"], names[op] if op < len(names) else f"op{op}", f["impl"])
             elif line.startswith("I ") and cur is not None:
                 _, pc, insn = line.split(" ", 2)
                 fn = symbolize(syms, int(pc, 16)) if syms else "?"
@@ -505,6 +511,8 @@ def load_trace(path, log, pairs):
             elif line.startswith("END ") and cur is not None:
                 cur["n"] = int(fields(line[4:]).get("n", 0))
                 cur["truncated"] = "truncated" in line
+                keep()
+                cur = None
     return out
 
 
@@ -590,8 +598,9 @@ def write_cost(out, cost_log, trace=None, trace_log=None):
     if traced:
         T = ["# What one uncontended operation executes", "",
              "Single-stepped under QEMU's gdb server (scripts/bench-trace.py), from the return "
-             "of bench_trace_begin() to the call of bench_trace_end(): the instruction count "
-             "includes the loop body's own few instructions.", ""]
+             "of bench_trace_begin() to the call of bench_trace_end(), the shortest of three "
+             "runs of each: the instruction count includes the loop body's own few "
+             "instructions.", ""]
         for (pair, op, impl), t in traced.items():
             T.append(f"## {pair} {op}, {impl}: {t['n']} instructions"
                      f"{' (truncated: it blocked?)' if t.get('truncated') else ''}, "

@@ -96,23 +96,34 @@ template <typename T> inline const T *personality_slot(const ThreadState *t, int
 	return reinterpret_cast<const T *>(t->personality[index].bytes);
 }
 
-/* current_record()/current_record_if_any() for a caller that already checked it is not in interrupt context and
- * read `me` = curthread() (the lock fast paths test both once for their own reasons: no
- * second look at either). */
-inline ThreadState *record_if_any_of(thread *me)
+/* current_record()/current_record_if_any() for a caller that already checked it is not in
+ * interrupt context and read `me` = curthread() (the lock fast paths test both once for
+ * their own reasons: no second look at either). Through the platform's per-CPU cache of the
+ * last record found (platform.h bsdsync_td_find_current): a load and a compare when it
+ * hits. */
+inline ThreadState *own_record_if_any(thread *me)
 {
-	return static_cast<ThreadState *>(bsdsync_td_find(me));
+	return static_cast<ThreadState *>(bsdsync_td_find_current(me));
 }
-inline ThreadState *record_of(thread *me)
+/* The cache alone: null when the slot does not hold the caller's record, even if it has
+ * one. For fast paths whose miss path is out of line and looks again (own_record_if_any);
+ * a call in the middle of a fast path would give it a frame on every path. */
+inline ThreadState *own_record_cached(thread *me)
 {
-	ThreadState *s = record_if_any_of(me);
+	return static_cast<ThreadState *>(bsdsync_td_find_current_cached(me));
+}
+/* The calling thread's record (`me` is curthread()), created on first use (the creation
+ * path finds an existing record first and refills the cache). */
+inline ThreadState *own_record(thread *me)
+{
+	ThreadState *s = own_record_cached(me);
 	if (unlikely(!s))
 		s = static_cast<ThreadState *>(bsdsync_td_create());
 	return s;
 }
 inline ThreadState *current_record_if_any_in_thread()
 {
-	return record_if_any_of(curthread());
+	return own_record_if_any(curthread());
 }
 
 /* The current thread's state, created on first use; null in interrupt context (or if the
@@ -123,7 +134,7 @@ inline ThreadState *current_record()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return record_of(curthread());
+	return own_record(curthread());
 }
 /* The current thread's state if it has one (never allocates). */
 inline ThreadState *current_record_if_any()
@@ -131,6 +142,19 @@ inline ThreadState *current_record_if_any()
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
 	return current_record_if_any_in_thread();
+}
+/* current_record_if_any() and current_record_if_any_in_thread() from the per-CPU cache
+ * alone (own_record_cached): null on a miss too, for fast paths whose null path is out of
+ * line and looks the record up again. */
+inline ThreadState *current_record_cached_in_thread()
+{
+	return own_record_cached(curthread());
+}
+inline ThreadState *current_record_cached()
+{
+	if (unlikely(bsdsync_in_interrupt()))
+		return nullptr;
+	return current_record_cached_in_thread();
 }
 
 /* ---- the held-locks stack ------------------------------------------------------------ */

@@ -1008,7 +1008,7 @@ namespace {
  */
 inline bool fast_slock(lock *lk, const char *file, int line)
 {
-	ThreadState *t = current_record_if_any_in_thread();
+	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = load_relaxed(&lk->lk_lock);
@@ -1025,7 +1025,7 @@ inline bool fast_slock(lock *lk, const char *file, int line)
 
 inline bool fast_xlock(lock *lk, const char *file, int line)
 {
-	ThreadState *t = current_record_if_any_in_thread();
+	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = LK_UNLOCKED;
@@ -1043,7 +1043,7 @@ inline bool fast_xlock(lock *lk, const char *file, int line)
 inline bool fast_release(lock *lk, const char *file, int line)
 {
 	uintptr x = load_relaxed(&lk->lk_lock);
-	ThreadState *t = current_record_if_any_in_thread();
+	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t))
 		return false;
 	/* Our exclusive hold, not recursed, no waiter bits. Release: pairs with the acquire of

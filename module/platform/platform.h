@@ -158,9 +158,13 @@ enum bsdsync_context bsdsync_context_restoring(unsigned long flags, int preempt_
  * the layout (`state` at offset 8).
  */
 #define BSDSYNC_CPU_STATE_BYTES 128
+struct bsdsync_td_record;
 struct bsdsync_cpu_area {
 	void *state_addr;		/* this CPU's `state` */
 	unsigned long long state[BSDSYNC_CPU_STATE_BYTES / 8];
+	/* The thread record last found on this CPU: bsdsync_td_find_current()'s cache (never
+	 * NULL: &bsdsync_td_none when empty). */
+	struct bsdsync_td_record *last_td;
 };
 /* This CPU's state. Only meaningful while the caller cannot migrate (interrupts off);
  * volatile, so that a read is never reused across an enable. The per-CPU variable
@@ -439,6 +443,39 @@ static inline void *bsdsync_td_find(const struct thread *t)
 		if (__atomic_load_n(&r->task, __ATOMIC_RELAXED) == t)
 			return r->state;
 	return 0;
+}
+
+/*
+ * The calling thread's state, or NULL: bsdsync_td_find(me) for me == the caller, through a
+ * per-CPU cache of the record last found on this CPU (bsdsync_cpu_area.last_td): when it
+ * holds the caller's record, one %gs-relative load and one compare instead of the hash walk.
+ * The check makes any value the slot holds safe: a record belongs to the caller iff its
+ * task is the caller, whichever CPU's slot it came from (the read needs no protection
+ * against migration: it is one instruction, and a stale value only misses); the caller's
+ * own record cannot be recycled under it (only when its task struct is freed). A record
+ * recycled for another task simply stops matching. Misses (the first lock after each
+ * switch to another thread that locks) walk the table and refill the slot
+ * (bsdsync_td_find_current_slow). The slots are reset before records are freed at unload.
+ */
+extern struct bsdsync_td_record bsdsync_td_none;	/* the empty slot's record: task NULL */
+void *bsdsync_td_find_current_slow(const struct thread *me);
+/* The cache alone: the caller's state if the slot holds it, else NULL (also when the
+ * caller has a record the slot does not hold: the caller then takes an out-of-line path
+ * that looks it up, so that its fast path makes no call and needs no frame). */
+static inline void *bsdsync_td_find_current_cached(const struct thread *me)
+{
+	struct bsdsync_td_record *r;
+
+	__asm__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
+		: "=r"(r) : "i"(__builtin_offsetof(struct bsdsync_cpu_area, last_td)));
+	return __builtin_expect(__atomic_load_n(&r->task, __ATOMIC_RELAXED) == me, 1) ? r->state
+										   : 0;
+}
+static inline void *bsdsync_td_find_current(const struct thread *me)
+{
+	void *state = bsdsync_td_find_current_cached(me);
+
+	return __builtin_expect(state != 0, 1) ? state : bsdsync_td_find_current_slow(me);
 }
 /* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
  * interrupt context or if memory ran out. */
