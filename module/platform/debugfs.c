@@ -5,11 +5,15 @@
  * each, as seen so far) and reset (write 1: forget the graph and the reported pairs). The text
  * is made by the core when the file is opened (a snapshot; read it from the start), into a
  * buffer sized by asking first.
+ * /sys/kernel/debug/bsdsync/lock_prof/ is lock profiling (module/core/lock_profile.h): stats
+ * (FreeBSD's debug.lock.prof.stats table), enable (read: 0 or 1; write 0 or 1) and reset
+ * (write 1: forget every class). Writes to enable are serialised by prof_mutex.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -99,6 +103,72 @@ static const struct file_operations reset_fops = {
 	.llseek = noop_llseek,
 };
 
+static int prof_stats_open(struct inode *inode, struct file *file)
+{
+	return snapshot_open(inode, file, bsdsync_lock_prof_stats);
+}
+
+static const struct file_operations prof_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = prof_stats_open,
+	.read = snapshot_read,
+	.release = snapshot_release,
+	.llseek = default_llseek,
+};
+
+static DEFINE_MUTEX(prof_mutex);
+
+static ssize_t prof_enable_read(struct file *file, char __user *buf, size_t count,
+				loff_t *pos)
+{
+	char text[3] = { bsdsync_lock_prof_enabled() ? '1' : '0', '\n', '\0' };
+
+	return simple_read_from_buffer(buf, count, pos, text, 2);
+}
+
+static ssize_t prof_enable_write(struct file *file, const char __user *buf, size_t count,
+				 loff_t *pos)
+{
+	bool on;
+	int err = kstrtobool_from_user(buf, count, &on);
+
+	if (err)
+		return err;
+	mutex_lock(&prof_mutex);
+	bsdsync_lock_prof_enable(on);
+	mutex_unlock(&prof_mutex);
+	return count;
+}
+
+static const struct file_operations prof_enable_fops = {
+	.owner = THIS_MODULE,
+	.read = prof_enable_read,
+	.write = prof_enable_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t prof_reset_write(struct file *file, const char __user *buf, size_t count,
+				loff_t *pos)
+{
+	bool yes;
+	int err = kstrtobool_from_user(buf, count, &yes);
+
+	if (err)
+		return err;
+	if (yes) {
+		mutex_lock(&prof_mutex);
+		bsdsync_lock_prof_reset();
+		mutex_unlock(&prof_mutex);
+	}
+	return count;
+}
+
+static const struct file_operations prof_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = prof_reset_write,
+	.llseek = noop_llseek,
+};
+
 static struct dentry *bsdsync_debugfs_root;
 
 void bsdsync_debugfs_start(void)
@@ -112,6 +182,10 @@ void bsdsync_debugfs_start(void)
 	debugfs_create_file("graph.dot", 0400, w, NULL, &dot_fops);
 	debugfs_create_file("reversals", 0400, w, NULL, &reversals_fops);
 	debugfs_create_file("reset", 0200, w, NULL, &reset_fops);
+	w = debugfs_create_dir("lock_prof", bsdsync_debugfs_root);
+	debugfs_create_file("stats", 0400, w, NULL, &prof_stats_fops);
+	debugfs_create_file("enable", 0600, w, NULL, &prof_enable_fops);
+	debugfs_create_file("reset", 0200, w, NULL, &prof_reset_fops);
 }
 
 void bsdsync_debugfs_stop(void)

@@ -2,8 +2,8 @@
 /*
  * bsdsync module load and unload: the kernel services and the thread records first, then
  * each personality of bsdsync_personalities[] (module/personalities.c) in order, then the
- * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so) and its
- * debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
+ * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so), lock
+ * profiling (if `lock_prof` says so) and their debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
  * one file per personality (and bsdsync.c for the neutral part).
  */
 #include <linux/errno.h>
@@ -21,6 +21,17 @@ MODULE_PARM_DESC(witness, "check the order in which every bsdsync lock is taken 
 int bsdsync_param_witness(void)
 {
 	return witness;
+}
+
+/* Lock profiling (module/core/lock_profile.h) from load on. Off by default: debugfs
+ * bsdsync/lock_prof/enable turns it on and off at run time. */
+static bool lock_prof;
+module_param(lock_prof, bool, 0444);
+MODULE_PARM_DESC(lock_prof, "profile every bsdsync lock from load on (debugfs bsdsync/lock_prof/stats)");
+
+int bsdsync_param_lock_prof(void)
+{
+	return lock_prof;
 }
 
 static_assert(BSDSYNC_ERR_NOMEM == -ENOMEM, "platform.h: BSDSYNC_ERR_NOMEM");
@@ -73,11 +84,12 @@ static int __init bsdsync_init(void)
 	}
 	/* After the personalities: their lock types and hooks are set. */
 	bsdsync_witness_start();
+	bsdsync_lock_prof_start();
 	bsdsync_debugfs_start();
 	personalities_describe(what, sizeof(what));
-	pr_info("bsdsync: loaded (%s)%s%s\n", what,
+	pr_info("bsdsync: loaded (%s)%s%s%s\n", what,
 		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops",
-		witness ? "; witness on" : "");
+		witness ? "; witness on" : "", lock_prof ? "; lock profiling on" : "");
 	return 0;
 }
 
@@ -87,6 +99,7 @@ static void __exit bsdsync_exit(void)
 
 	bsdsync_sysinit_stop();
 	bsdsync_debugfs_stop();
+	bsdsync_lock_prof_stop();
 	bsdsync_witness_stop();
 	for (n = 0; bsdsync_personalities[n]; n++)
 		;

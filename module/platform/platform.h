@@ -412,7 +412,7 @@ void bsdsync_config_unlock(void);
  * instruction, the platform calls bsdsync_td_released() (the core zeroes the state), then
  * recycles the record (module/platform/thread.c).
  */
-#define BSDSYNC_TD_STATE_BYTES 1024
+#define BSDSYNC_TD_STATE_BYTES 1152
 #define BSDSYNC_TD_BITS 10
 struct bsdsync_td_record {
 	struct thread *task;			/* owner, or NULL when free for reuse */
@@ -502,8 +502,20 @@ void bsdsync_witness_stop(void);
 unsigned long bsdsync_witness_dot(char *buf, unsigned long len);
 unsigned long bsdsync_witness_reversals(char *buf, unsigned long len);
 void bsdsync_witness_reset(void);
-/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness files. At load after the checker,
- * removed at unload before it. */
+/* ---- lock profiling (core/lock_profile.h) --------------------------------------------- */
+/* The module parameter `lock_prof` (module.c): profile from load on. */
+int bsdsync_param_lock_prof(void);
+/* Attach the profiler at load if the parameter says so / detach it at unload; turn it on or
+ * off (returns whether it was on; thread context, serialised by the caller: debugfs.c's
+ * mutex); whether it is on; the stats table (snprintf-like: the length needed); reset. */
+void bsdsync_lock_prof_start(void);
+void bsdsync_lock_prof_stop(void);
+int bsdsync_lock_prof_enable(int on);
+int bsdsync_lock_prof_enabled(void);
+unsigned long bsdsync_lock_prof_stats(char *buf, unsigned long len);
+void bsdsync_lock_prof_reset(void);
+/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness and lock_prof files. At load after the
+ * checkers, removed at unload before them. */
 void bsdsync_debugfs_start(void);
 void bsdsync_debugfs_stop(void);
 
