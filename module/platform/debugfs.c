@@ -6,7 +6,7 @@
  * is made by the core when the file is opened (a snapshot; read it from the start), into a
  * buffer sized by asking first.
  * /sys/kernel/debug/bsdsync/lock_prof/ is lock profiling (module/core/lock_profile.h): stats
- * (FreeBSD's debug.lock.prof.stats table), enable (read: 0 or 1; write 0 or 1) and reset
+ * (the debug.lock.prof.stats table of BSD's LOCK_PROFILING), enable (read: 0 or 1; write 0 or 1) and reset
  * (write 1: forget every class). Writes to enable are serialised by prof_mutex.
  */
 #include <linux/debugfs.h>
