@@ -52,6 +52,10 @@ void bsdsync_test_lock_prof_reset(void);
 int bsdsync_test_lock_prof_class(const char *type_name, const char *name,
 				 struct bsdsync_test_lock_prof_numbers *out);
 unsigned long bsdsync_test_lock_prof_stats(char *buf, unsigned long len);
+/* Keep stacks with witness's orders and reversals (the witness_stacks parameter): returns
+ * whether it did. The text of debugfs bsdsync/witness/held, as snprintf. */
+int bsdsync_test_witness_stacks(int on);
+unsigned long bsdsync_test_witness_held(char *buf, unsigned long len);
 /* The may-sleep check a sleepable acquisition or a sleep makes: 1 if it reported a
  * non-sleepable hold (other than `interlock`). */
 int bsdsync_test_check_may_sleep(const void *interlock, const char *what, const char *file,

@@ -70,6 +70,16 @@ extern "C" unsigned long bsdsync_test_witness_reversals(char *buf, unsigned long
 	return witness_reversals(buf, len);
 }
 
+extern "C" int bsdsync_test_witness_stacks(int on)
+{
+	return witness_set_stacks(on);
+}
+
+extern "C" unsigned long bsdsync_test_witness_held(char *buf, unsigned long len)
+{
+	return bsdsync_witness_held_text(buf, len);
+}
+
 /* ---- lock profiling -------------------------------------------------------------------- */
 
 extern "C" int bsdsync_test_lock_prof(int on)

@@ -40,6 +40,8 @@ BSDSYNC_EXPORT(bsdsync_test_acquiring);
 BSDSYNC_EXPORT(bsdsync_test_witness);
 BSDSYNC_EXPORT(bsdsync_test_witness_dot);
 BSDSYNC_EXPORT(bsdsync_test_witness_reversals);
+BSDSYNC_EXPORT(bsdsync_test_witness_stacks);
+BSDSYNC_EXPORT(bsdsync_test_witness_held);
 BSDSYNC_EXPORT(bsdsync_test_lock_prof);
 BSDSYNC_EXPORT(bsdsync_test_lock_prof_reset);
 BSDSYNC_EXPORT(bsdsync_test_lock_prof_class);

@@ -9,6 +9,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/string.h>
 
 #include "platform.h"
 
@@ -21,6 +22,32 @@ MODULE_PARM_DESC(witness, "check the order in which every bsdsync lock is taken 
 int bsdsync_param_witness(void)
 {
 	return witness;
+}
+
+/* Stacks with witness's orders and reversals (one saved stack per new order: cheap). */
+static bool witness_stacks = true;
+module_param(witness_stacks, bool, 0444);
+MODULE_PARM_DESC(witness_stacks, "keep the stack of each lock order witness records and of each reversal (default on)");
+
+/* What a witness violation does: "report" (default: report and go on) or "panic" (test
+ * kernels that must stop at the first one). */
+static char witness_action[8] = "report";
+module_param_string(witness_action, witness_action, sizeof(witness_action), 0444);
+MODULE_PARM_DESC(witness_action, "what a witness violation does: report (default) or panic");
+
+int bsdsync_param_witness_stacks(void)
+{
+	return witness_stacks;
+}
+
+int bsdsync_param_witness_panic(void)
+{
+	if (sysfs_streq(witness_action, "panic"))
+		return 1;
+	if (!sysfs_streq(witness_action, "report"))
+		pr_warn("bsdsync: witness_action=%s: neither report nor panic; reporting\n",
+			witness_action);
+	return 0;
 }
 
 /* Lock profiling (module/core/lock_profile.h) from load on. Off by default: debugfs
