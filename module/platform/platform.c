@@ -360,9 +360,12 @@ void bsdsync_stack_print(const unsigned long *pc, unsigned int n)
 		printk(KERN_ERR "bsdsync:  %pS\n", (void *)pc[i]);
 }
 
+/* Not declared noreturn, and returns for a null `why` (never passed): objtool knows only
+ * the kernel's own noreturn functions (as bsdsync_kthread_exit, platform.h). */
 void bsdsync_panic(const char *why)
 {
-	panic("bsdsync: %s", why);
+	if (why)
+		panic("bsdsync: %s", why);
 }
 
 int bsdsync_snprintf(char *buf, unsigned long size, const char *fmt, ...)

@@ -300,7 +300,7 @@ unsigned int bsdsync_stack_save(unsigned long *pc, unsigned int max, unsigned in
 /* Print a saved stack, one "bsdsync:  symbol+off/size" line per frame (KERN_ERR). */
 void bsdsync_stack_print(const unsigned long *pc, unsigned int n);
 /* Stop the machine (panic) with "bsdsync: <why>": only where a parameter asked for it
- * (witness_action=panic, WITNESS_WARN's WARN_PANIC). */
+ * (witness_action=panic). Not declared noreturn (see bsdsync_kthread_exit). */
 void bsdsync_panic(const char *why);
 int bsdsync_snprintf(char *buf, unsigned long size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
