@@ -514,6 +514,8 @@ static void witness_held_lists_the_locks_each_thread_holds(struct kunit *test)
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, " exclusive, acquired at "), "%s",
 					  who);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, "witness_test.c:"), "%s", who);
+		/* What the file shows (an example for the README). */
+		kunit_info(test, "witness/held:\n%s", who);
 	}
 	WRITE_ONCE(h.state, 2);
 	bt_join(&t);

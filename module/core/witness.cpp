@@ -75,8 +75,9 @@ u16 queue[kClasses];
 
 /* Thread context, serialised by the callers (witness.h). */
 bool enabled;
-/* Set at load (module parameters) or by the KUnit entry, read by the sink: plain flags a
- * stale read of which only keeps or skips one stack, or one panic. */
+/* Set at load (module parameters) or by the KUnit entry, read by the sink: relaxed loads and
+ * stores (nothing is ordered by them: a stale read only keeps or skips one stack, or one
+ * panic). */
 bool keep_stacks = true;
 bool panic_after_report;
 
@@ -84,7 +85,7 @@ bool panic_after_report;
  * platform's wrapper and this one; the sink's own frames stay: inlining varies). */
 void stack_save(Stack &st)
 {
-	st.n = keep_stacks ? (int)bsdsync_stack_save(st.pc, kStackDepth, 1) : 0;
+	st.n = load_relaxed(&keep_stacks) ? (int)bsdsync_stack_save(st.pc, kStackDepth, 1) : 0;
 }
 
 bool bit(const u64 *row, int i) { return row[i / 64] >> (i % 64) & 1; }
@@ -283,7 +284,7 @@ void report_pending(const bsdsync_lock_event *e, const ReportSubject &subject, c
 
 void after_report(const char *what)
 {
-	if (panic_after_report)
+	if (load_relaxed(&panic_after_report))
 		bsdsync_panic(what);
 }
 
@@ -514,7 +515,7 @@ unsigned long witness_reversals(char *buf, unsigned long len)
 
 bool witness_set_stacks(bool on)
 {
-	bool was = keep_stacks;
+	bool was = load_relaxed(&keep_stacks);
 	store_relaxed(&keep_stacks, on);
 	return was;
 }
