@@ -28,6 +28,7 @@
 #include "core/base.h"
 #include "core/diag.h"
 #include "core/lock_events.h"
+#include "core/lock_profile.h"
 #include "core/prio.h"
 
 namespace bsdsync {
@@ -78,6 +79,8 @@ struct PersonalitySlot {
 struct ThreadState {
 	HeldLocks held;
 	PersonalitySlot personality[kPersonalitySlots];	/* [0]: FreeBSD, [1]: DragonFly */
+	ProfileThread profile;	/* lock profiling's pending wait and hold times
+				   (core/lock_profile.h); touched only inside its sink */
 	/* Priority propagation (core/prio.h): the one part other threads look at, under its
 	 * own lock. Lenders find it through the owner's task pointer. */
 	PrioState prio;		/* last: the release hook zeroes what is before it */

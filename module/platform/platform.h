@@ -298,6 +298,16 @@ extern const int bsdsync_hz;			/* the kernel's HZ */
 /* printk at KERN_ERR with the "bsdsync: " prefix, and a stack dump of the caller. */
 void bsdsync_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bsdsync_dump_stack(void);
+/* The caller's stack: up to max return addresses, newest first, `skip` frames above the
+ * caller's left out; how many were saved (0 without CONFIG_STACKTRACE). Any context. */
+unsigned int bsdsync_stack_save(unsigned long *pc, unsigned int max, unsigned int skip);
+/* Print a saved stack, one "bsdsync:  symbol+off/size" line per frame (KERN_ERR). */
+void bsdsync_stack_print(const unsigned long *pc, unsigned int n);
+/* Stop the machine (panic) with "bsdsync: <why>": only where a parameter asked for it
+ * (witness_action=panic). Not declared noreturn (see bsdsync_kthread_exit). */
+void bsdsync_panic(const char *why);
+int bsdsync_snprintf(char *buf, unsigned long size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- memory ---------------------------------------------------------------------------- */
 void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
@@ -416,7 +426,7 @@ void bsdsync_config_unlock(void);
  * instruction, the platform calls bsdsync_td_released() (the core zeroes the state), then
  * recycles the record (module/platform/thread.c).
  */
-#define BSDSYNC_TD_STATE_BYTES 1024
+#define BSDSYNC_TD_STATE_BYTES 1152
 #define BSDSYNC_TD_BITS 10
 struct bsdsync_td_record {
 	struct thread *task;			/* owner, or NULL when free for reuse */
@@ -539,8 +549,32 @@ void bsdsync_witness_stop(void);
 unsigned long bsdsync_witness_dot(char *buf, unsigned long len);
 unsigned long bsdsync_witness_reversals(char *buf, unsigned long len);
 void bsdsync_witness_reset(void);
-/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness files. At load after the checker,
- * removed at unload before it. */
+/* The module parameters `witness_stacks` (keep stacks with orders and reversals) and
+ * `witness_action` (1: panic after a witness report, 0: report and go on). */
+int bsdsync_param_witness_stacks(void);
+int bsdsync_param_witness_panic(void);
+/* debugfs bsdsync/witness/held (debugfs.c walks the threads): the holds recorded in one
+ * thread's record `state` (this platform's per-thread storage), oldest first, up to max: a
+ * racy snapshot (relaxed loads); `type` null unless registered, `file` not read (copy it
+ * with a fault-tolerant read). */
+struct bsdsync_held_lock;
+int bsdsync_witness_held_of(const void *state, struct bsdsync_held_lock *out, int max);
+/* The held file's text (debugfs.c: every thread with a record), as snprintf. Thread context. */
+unsigned long bsdsync_witness_held_text(char *buf, unsigned long len);
+/* ---- lock profiling (core/lock_profile.h) --------------------------------------------- */
+/* The module parameter `lock_prof` (module.c): profile from load on. */
+int bsdsync_param_lock_prof(void);
+/* Attach the profiler at load if the parameter says so / detach it at unload; turn it on or
+ * off (returns whether it was on; thread context, serialised by the caller: debugfs.c's
+ * mutex); whether it is on; the stats table (snprintf-like: the length needed); reset. */
+void bsdsync_lock_prof_start(void);
+void bsdsync_lock_prof_stop(void);
+int bsdsync_lock_prof_enable(int on);
+int bsdsync_lock_prof_enabled(void);
+unsigned long bsdsync_lock_prof_stats(char *buf, unsigned long len);
+void bsdsync_lock_prof_reset(void);
+/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness and lock_prof files. At load after the
+ * checkers, removed at unload before them. */
 void bsdsync_debugfs_start(void);
 void bsdsync_debugfs_stop(void);
 
