@@ -173,6 +173,11 @@ struct bench_request {
 static char bench_trace_label[64];
 static int bench_trace_armed;
 
+void bench_trace_settle(void)
+{
+	schedule_timeout_uninterruptible(1);
+}
+
 noinline void bench_trace_begin(int op)
 {
 	/* Not empty, so the two marks are not folded into one function. */

@@ -230,15 +230,19 @@ static __always_inline void bench_acq_end(struct bench_worker *w, u64 t0)
  * a debugger they cost a call each. scripts/bench-trace.py attaches gdb to the guest's QEMU
  * and single-steps from the return of the first to the call of the second: every
  * instruction one operation executes, with the locked (atomic read-modify-write) ones among
- * them, for the atomics column of the table (the shortest of the traces is kept: another
- * may have taken a detour through the scheduler).
+ * them, for the atomics column of the table. Before each, bench_trace_settle() sleeps a
+ * tick, so that what is pending (a kthread an earlier pair's grace period woke, a reschedule
+ * flag) runs outside the window instead of inside the operation's cond_resched; the
+ * shortest of the traces is kept.
  */
+void bench_trace_settle(void);
 void bench_trace_begin(int op);
 void bench_trace_end(void);
 #define BENCH_COST_TRACES	3
 #define BENCH_COST_TRACE(op, body)						\
 	do {									\
 		for (int __k = 0; __k < BENCH_COST_TRACES; __k++) {		\
+			bench_trace_settle();					\
 			bench_trace_begin(op);					\
 			body;							\
 			bench_trace_end();					\

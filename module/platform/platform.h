@@ -478,8 +478,14 @@ static inline void *bsdsync_td_find_current_cached(const struct thread *me)
 
 	__asm__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
 		: "=r"(r) : "i"(__builtin_offsetof(struct bsdsync_cpu_area, last_td)));
-	return __builtin_expect(__atomic_load_n(&r->task, __ATOMIC_RELAXED) == me, 1) ? r->state
-										   : 0;
+	if (__builtin_expect(__atomic_load_n(&r->task, __ATOMIC_RELAXED) == me, 1)) {
+		void *state = r->state;
+
+		if (!state)
+			__builtin_unreachable();	/* so callers' null tests fold away */
+		return state;
+	}
+	return 0;
 }
 static inline void *bsdsync_td_find_current(const struct thread *me)
 {
