@@ -220,6 +220,30 @@ inline bool held_pop_top(ThreadState *t, const void *lock, HoldMode mode)
 	return false;
 }
 
+/* held_pop_top for a fast path that knows its hold's kNoSleep flag (a constant there) and
+ * expects no placeholder or interlock entry: mode and flags checked with one 16-bit compare,
+ * no flag to read back. An entry that differs in any flag fails it, and the caller's
+ * general release (held_released) removes it. */
+BSDSYNC_ALWAYS_INLINE bool held_pop_top_exact(ThreadState *t, const void *lock, HoldMode mode,
+					      bool nosleep)
+{
+	HeldLocks &h = t->held;
+	int n = h.depth;
+	if (likely(n > 0 && n <= HeldLocks::kTrack)) {
+		HeldLock &e = h.entry[n - 1];
+		unsigned short mf;	/* mode, then flags (little endian) */
+		__builtin_memcpy(&mf, &e.mode, sizeof(mf));
+		const unsigned short want =
+			(unsigned char)mode | (unsigned short)(nosleep ? HeldLock::kNoSleep : 0) << 8;
+		if (likely(e.lock == lock && mf == want)) {
+			h.depth = n - 1;
+			h.nosleep -= nosleep;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The out-of-order (or below the recorded ones) removal. False if the thread has no record
  * of (lock, mode) and no unrecorded hold it could be: it does not hold it. */
 bool held_pop_slow(ThreadState *t, const void *lock, const LockType *type, HoldMode mode);

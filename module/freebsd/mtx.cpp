@@ -638,7 +638,7 @@ static BSDSYNC_ALWAYS_INLINE void unlock_sleep_with(struct mtx *m, thread *me, T
 	/* Drop the held record first, so that the mutex is free no longer than it must be
 	 * before our next acquisition: a spinning waiter then finds it free only when we
 	 * really let go (fewer cache-line transfers of the word under contention). */
-	bool popped = t && held_pop_top(t, lo_of(m), kExcl);
+	bool popped = t && held_pop_top_exact(t, lo_of(m), kExcl, true);
 	uintptr v = (uintptr)me;
 	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
 		/* The record names the lock by address only: it may be freed by now. */

@@ -249,7 +249,7 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_xunlock(const SharedLockKind &k, SharedLo
 	 * next owner may already have freed). */
 	if (likely(cas_release(&l->word, &v, lock_word::kUnlocked))) {
 		ThreadState *t = current_record_cached();	/* a miss: looked up there */
-		if (unlikely(!t || !held_pop_top(t, &l->lo, kExclusiveHold)))
+		if (unlikely(!t || !held_pop_top_exact(t, &l->lo, kExclusiveHold, !k.sleepable)))
 			shared_lock_release_record(k, t, l, kExclusiveHold, file, line);
 		return;
 	}
@@ -274,7 +274,7 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 	 * newest record, or no hold at all) is the slow path. Another reader's CAS in between:
 	 * retry. The record goes first (as the hold it stands for is ending), and comes back if
 	 * the fast path does not release. */
-	if (likely(t && held_pop_top(t, &l->lo, kSharedHold))) {
+	if (likely(t && held_pop_top_exact(t, &l->lo, kSharedHold, !k.sleepable))) {
 		while (likely(v & lock_word::kShared)) {
 			uintptr nv;
 			if (lock_word::sharers(v) > 1)
