@@ -179,14 +179,16 @@ BSDSYNC_ALWAYS_INLINE void held_record(ThreadState *t, const void *lock, const L
 	HeldLocks &h = t->held;
 	int n = h.depth;
 	if (likely(n < HeldLocks::kTrack)) {
-		HeldLock &e = h.entry[n];
-		e.lock = lock;
-		e.type = type;
-		e.file = file;
+		/* One pointer for the four stores (indexing each field from `entry` made the
+		 * compiler compute the offset twice). */
+		HeldLock *e = h.entry + n;
+		e->lock = lock;
+		e->type = type;
+		e->file = file;
 		/* line, mode, flags, pad: one 8-byte store (x86-64: little endian). */
 		u64 word = (u64)(unsigned)line | (u64)(unsigned char)mode << 32 |
 			   (u64)(nosleep ? HeldLock::kNoSleep : 0) << 40;
-		__builtin_memcpy(&e.line, &word, sizeof(word));
+		__builtin_memcpy(&e->line, &word, sizeof(word));
 	}
 	h.depth = n + 1;
 	h.nosleep += nosleep;
