@@ -43,6 +43,10 @@ struct ThreadSlot {
 constexpr int kThreadSlot = 1;	/* core/thread.h: [1] is DragonFly's */
 inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadSlot>(t, kThreadSlot); }
 
+/* The thread-exit hook's parts (personality.cpp installs thread_exiting as the core's
+ * td_exit_hook[kThreadSlot]): sleep.cpp drops a pending tsleep_interlock() entry. */
+void sleep_thread_exiting(ThreadState *t);
+
 } // namespace bsdsync::dfly
 
 #endif

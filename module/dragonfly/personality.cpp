@@ -56,13 +56,25 @@ void lock_types_unregister()
 
 namespace {
 
+/* The core's thread-exit hook for DragonFly's slot (core/thread.h td_exit_hook). */
+void thread_exiting(ThreadState *t)
+{
+	dfly::sleep_thread_exiting(t);
+}
+
 int dragonfly_init()
 {
-	return dfly::lock_types_register();
+	int error = dfly::lock_types_register();
+	if (error)
+		return error;
+	store_release(&td_exit_hook[dfly::kThreadSlot], &thread_exiting);
+	return 0;
 }
 
 void dragonfly_exit()
 {
+	store_release(&td_exit_hook[dfly::kThreadSlot],
+		      static_cast<void (*)(ThreadState *)>(nullptr));
 	dfly::lock_types_unregister();
 }
 
