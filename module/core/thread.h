@@ -70,7 +70,7 @@ struct HeldLocks {
  * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
  */
 constexpr int kPersonalitySlots = 2;
-constexpr int kPersonalitySlotBytes = 96;
+constexpr int kPersonalitySlotBytes = 384;	/* DragonFly's token reference stack */
 struct PersonalitySlot {
 	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
 };
