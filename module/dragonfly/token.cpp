@@ -491,6 +491,8 @@ void gettoken(lwkt_token *tok, bool shared, const char *what, const char *file, 
 			bsdsync_cpu_relax();
 		push(s, tok, shared);
 	} else {
+		/* A FreeBSD mutex or another non-sleepable lock held: reported, we block. */
+		check_may_sleep_with_locks(nullptr, what, file, line);
 		push(s, tok, shared);
 		block_for_tokens(s);
 	}
