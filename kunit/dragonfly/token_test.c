@@ -478,6 +478,76 @@ static void a_preempted_holder_keeps_its_token(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p->tok.t_count, 0L);
 }
 
+/* ---- woken or preempted before it blocks: still held ------------------------------------ */
+
+struct early_run {
+	struct lwkt_token tok;
+	int ready;		/* the holder set its sleep state */
+	int woken;		/* the test woke it (before it called schedule()) */
+	int lost;
+};
+
+static void early_holder(void *arg)
+{
+	struct early_run *e = arg;
+	int i;
+
+	lwkt_gettoken(&e->tok);
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	smp_store_release(&e->ready, 1);
+	/* Busy in that state until woken: a preemption here (this kernel preempts) is not a
+	 * block, and neither is the schedule() below once we are woken. */
+	for (i = 0; i < 100000000 && !smp_load_acquire(&e->woken); i++)
+		cpu_relax();
+	schedule();
+	__set_current_state(TASK_RUNNING);
+	if (!holds_excl(&e->tok))
+		e->lost = 1;
+	lwkt_reltoken(&e->tok);
+}
+
+static void a_holder_woken_before_it_blocks_keeps_its_token(struct kunit *test)
+{
+	struct early_run *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	lwkt_token_init(&e->tok, "early");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, early_holder, e, "dfly-tok-ea");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&e->ready));
+		/* It has not blocked: the token is still its own. */
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&e->tok), 0);
+		wake_up_process(t.task);
+		smp_store_release(&e->woken, 1);
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&e->tok), 0);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, e->lost, 0);
+	KUNIT_EXPECT_EQ(test, e->tok.t_count, 0L);
+}
+
+/* DragonFly exempts tokens from order checks: witness sees A,B then B,A and says nothing. */
+static void witness_ignores_token_order(struct kunit *test)
+{
+	struct lwkt_token a, b;
+	int was = bsdsync_test_witness(1);
+
+	lwkt_token_init(&a, "witness-a");
+	lwkt_token_init(&b, "witness-b");
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&a);
+		lwkt_gettoken(&b);
+		lwkt_reltoken(&b);
+		lwkt_reltoken(&a);
+		lwkt_gettoken(&b);
+		lwkt_gettoken(&a);
+		lwkt_reltoken(&a);
+		lwkt_reltoken(&b);
+	});
+	bsdsync_test_witness(was);
+}
+
 /* ---- shared tokens ------------------------------------------------------------------------ */
 
 #define SHARERS 3
@@ -742,12 +812,14 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(tokens_taken_in_both_orders_with_sleeps_never_deadlock),
 	KUNIT_CASE(tokens_in_both_orders_around_a_linux_mutex_never_deadlock),
 	KUNIT_CASE(a_preempted_holder_keeps_its_token),
+	KUNIT_CASE(a_holder_woken_before_it_blocks_keeps_its_token),
 	KUNIT_CASE(shared_tokens_admit_many_holders_and_exclude_an_exclusive_one),
 	KUNIT_CASE(trytoken_fails_on_a_token_another_thread_holds),
 	KUNIT_CASE(pool_tokens_are_found_by_address),
 	KUNIT_CASE(token_swap_lets_the_older_token_go_first),
 	KUNIT_CASE(the_mp_lock_is_the_mp_token),
 	KUNIT_CASE(sleeping_with_a_token_is_not_reported),
+	KUNIT_CASE(witness_ignores_token_order),
 	KUNIT_CASE(reltoken_of_a_token_not_held_is_reported),
 	KUNIT_CASE(exclusive_after_shared_on_one_token_is_reported),
 	KUNIT_CASE(a_thread_exiting_with_a_token_is_reported_and_the_token_freed),
