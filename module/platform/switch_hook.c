@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * Per-thread scheduler switch hooks (platform.h, "per-thread scheduler switch hooks"), over
- * Linux's preempt notifiers. Facts this relies on (../shared/docs/dragonfly-tokens.md, measured
+ * Linux's preempt notifiers. Facts this relies on (the shared docs' notes on tokens, measured
  * on Debian's 6.1 and 6.12):
  *
  *  - preempt_notifier_inc() turns the scheduler's static key on; register() warns unless it
