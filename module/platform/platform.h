@@ -463,8 +463,8 @@ void bsdsync_td_stop(void);
  * A hook on a thread's own context switches, for state that must follow the thread's
  * blocking rather than its code (locks a thread holds only while it runs, released when it
  * blocks: the shared docs' notes on tokens). Over Linux's preempt notifiers: one set of
- * callbacks (start), and a per-thread registration that costs the scheduler nothing for threads not registered, so a
- * thread registers only while it needs the hook. `state` in every callback is the thread's
+ * callbacks (start), and a per-thread registration that costs the scheduler nothing for
+ * threads not registered, so a thread registers only while it needs the hook. `state` in every callback is the thread's
  * record state (bsdsync_td_find), the same pointer the thread registered with.
  *
  *  - switch_out(state, blocking): the thread is switched out; `blocking` is nonzero when it
