@@ -77,9 +77,18 @@
  * Claims and the stack agree at every point where the thread could block: pushes follow
  * the successful take, pops precede the give, and nothing between them blocks.
  *
+ * bsdsync's own blocking (tsleep, and every primitive's wait through the core's blocking
+ * tail) ends in schedule() like any Linux sleep, so the switch hook covers it too: tokens use
+ * no block hook of the core (core/block.h).
+ *
  * Limits and differences from DragonFly:
  *  - Tokens are released when the thread BLOCKS in Linux's sense (leaves the runqueue).
  *    tsleep_interlock() keeps them until the paired tsleep() blocks, as in DragonFly.
+ *  - The switch-in that makes a thread wait returns to the scheduler with interrupts off
+ *    (platform switch_hook.c says why): the rest of finish_task_switch() then runs with them
+ *    off (an mm or task put there only takes irqsave locks).
+ *  - PREEMPT_RT: built and smoke-tested, not measured further; a grant pass from the
+ *    irq_work may drop the last reference of a task in hard interrupt context.
  *  - Waiters: one list for every token (a grant pass looks at each waiter); fairness is the
  *    list order for waiters, but a running thread may take a free token ahead of a waiter.
  *    No TOK_EXCLREQ: a stream of shared holders can hold off an exclusive waiter.
