@@ -10,6 +10,8 @@
 #include <sys/thread2.h>
 #include <sys/spinlock.h>
 #include <sys/spinlock2.h>
+#include <sys/thread.h>
+#include <sys/mplock2.h>
 
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -23,9 +25,11 @@ int bt_dragonfly_order_driver(void)
 	struct spinlock s;
 	spinlock_t l;
 	struct completion c;
+	struct lwkt_token tok;
 	int r = 0, chan;
 
 	spin_init(&s, "order");
+	lwkt_token_init(&tok, "order");
 	spin_lock_init(&l);
 	init_completion(&c);
 	complete(&c);				/* Linux inline code taking a spinlock_t */
@@ -38,7 +42,12 @@ int bt_dragonfly_order_driver(void)
 	r += 20;
 	spin_unlock(&s);
 	crit_exit();
-	if (tsleep(&chan, 0, "order", 1) == EWOULDBLOCK)
+	lwkt_gettoken(&tok);
+	get_mplock();
+	if (tsleep(&chan, 0, "order", 1) == EWOULDBLOCK && MP_LOCK_HELD() &&
+	    LWKT_TOKEN_HELD_EXCL(&tok))
 		r += 300;
+	rel_mplock();
+	lwkt_reltoken(&tok);
 	return r;
 }

@@ -71,7 +71,7 @@ struct HeldLocks {
  * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
  */
 constexpr int kPersonalitySlots = 2;
-constexpr int kPersonalitySlotBytes = 96;
+constexpr int kPersonalitySlotBytes = 384;	/* DragonFly's token reference stack */
 struct PersonalitySlot {
 	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
 };
@@ -328,6 +328,19 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
  * (core/spin.h), which keeps only its address. */
 extern const void *(*td_sleep_drops_lock)();
 extern ReportSubject (*spin_lock_subject)(const void *lock);
+
+/*
+ * A personality's thread-exit hook, per personality slot: set at its init (before any of its
+ * threads exits), cleared at its exit. bsdsync_td_exiting() runs each one that is set, in the
+ * exiting thread, with that thread's own record (never for a thread without a record, never
+ * current_record(): the record passed is the one the platform found), before it reports the
+ * locks still held. It runs in the sched_process_exit tracepoint: preemption off, interrupts
+ * on; it may take wait-queue chain locks (IrqSpinBit, interrupts off inside) but must not
+ * sleep, and must leave the slot consistent for the rest of the exit path (which may still
+ * lock). DragonFly takes a pending tsleep_interlock() entry off its queue there: the entry
+ * lives in the record, which is zeroed and recycled when the task is freed.
+ */
+extern void (*td_exit_hook[kPersonalitySlots])(ThreadState *t);
 
 } // namespace bsdsync
 

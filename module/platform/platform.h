@@ -426,11 +426,14 @@ void bsdsync_config_unlock(void);
  * instruction, the platform calls bsdsync_td_released() (the core zeroes the state), then
  * recycles the record (module/platform/thread.c).
  */
-#define BSDSYNC_TD_STATE_BYTES 1152
+#define BSDSYNC_TD_STATE_BYTES 2048
 #define BSDSYNC_TD_BITS 10
 struct bsdsync_td_record {
 	struct thread *task;			/* owner, or NULL when free for reuse */
 	struct bsdsync_td_record *next;		/* chain; immutable once published */
+	/* The thread's scheduler switch hook (switch_hook.c: a struct preempt_notifier and
+	 * whether it is registered), platform-private. Only the owning thread changes it. */
+	unsigned long long switch_hook[4];
 	unsigned long long state[BSDSYNC_TD_STATE_BYTES / 8];
 };
 extern struct bsdsync_td_record *bsdsync_td_table[1 << BSDSYNC_TD_BITS];
@@ -507,6 +510,60 @@ void bsdsync_td_exiting(void *state);
 void bsdsync_td_released(void *state);
 int bsdsync_td_start(void);
 void bsdsync_td_stop(void);
+
+/* ---- per-thread scheduler switch hooks (module/platform/switch_hook.c) -------------------- */
+/*
+ * A hook on a thread's own context switches, for state that must follow the thread's
+ * blocking rather than its code (locks a thread holds only while it runs, released when it
+ * blocks: the shared docs' notes on tokens). Over Linux's preempt notifiers: one set of
+ * callbacks (start), and a per-thread registration that costs the scheduler nothing for
+ * threads not registered, so a thread registers only while it needs the hook. `state` in every callback is the thread's
+ * record state (bsdsync_td_find), the same pointer the thread registered with.
+ *
+ *  - switch_out(state, blocking): the thread is switched out; `blocking` is nonzero when it
+ *    blocks (it left the runqueue and waits for a wake-up: a sleep anywhere in Linux), zero
+ *    when it was preempted or yields and stays runnable. Runs with the runqueue lock held
+ *    and interrupts off: atomics only, no wake-up, no lock a wake-up path may take; work
+ *    that needs those goes through bsdsync_switch_defer().
+ *  - switch_in(state): the thread runs again; interrupts on, preemption off; may wake other
+ *    threads (bsdsync_switch_wake) but must not block; it may make the thread wait instead of
+ *    running (bsdsync_switch_in_wait).
+ *  - deferred(): after bsdsync_switch_defer(), soon, on that CPU, in hard interrupt context.
+ */
+struct bsdsync_switch_ops {
+	void (*switch_out)(void *state, int blocking);
+	void (*switch_in)(void *state);
+	void (*deferred)(void);
+};
+/* At load (before any registration) / unload (after the last unregistration; waits for
+ * deferred work in flight). start returns 0 or a negative errno. Thread context. */
+int bsdsync_switch_hooks_start(const struct bsdsync_switch_ops *ops);
+void bsdsync_switch_hooks_stop(void);
+/* Register / unregister the calling thread's hook; `state` is its own record's. Never from
+ * inside a callback; thread context, or the thread-exit hook (core/thread.h). A registered
+ * hook holds a reference on the module (rmmod refuses meanwhile). Idempotent. */
+void bsdsync_switch_hook_register(void *state);
+void bsdsync_switch_hook_unregister(void *state);
+int bsdsync_switch_hook_registered(const void *state);
+/* Run ops->deferred() soon on this CPU (any context, switch_out included). */
+void bsdsync_switch_defer(void);
+/*
+ * The private wait: a state no other wake-up in Linux uses (TASK_NOLOAD alone: not
+ * interruptible, not killable, not counted as load, ignored by the hung-task detector), left
+ * only through bsdsync_switch_wake(). bsdsync_switch_wait() blocks the caller (thread
+ * context) until *word == value (acquire; the waker stores it with release before its
+ * wake). bsdsync_switch_in_wait(), from switch_in, makes the thread that is switching in
+ * block there instead of returning to its code (it sets the state and a reschedule, and
+ * returns with interrupts OFF so nothing can preempt it before the scheduler dequeues it);
+ * returns 0 and does nothing if *word == value already.
+ */
+void bsdsync_switch_wait(const int *word, int value);
+int bsdsync_switch_in_wait(const int *word, int value);
+/* Wake a thread in the private wait (a no-op for a thread in any other state). */
+void bsdsync_switch_wake(struct thread *td);
+/* Platform-internal (thread.c): a record whose task is being freed drops its hook. */
+struct bsdsync_td_record;
+void bsdsync_switch_hook_forget(struct bsdsync_td_record *r);
 
 /* ---- module load: the personalities ------------------------------------------------------ */
 /*

@@ -158,6 +158,7 @@ static void td_free_probe(void *data, struct task_struct *p)
 	/* The core zeroes the state: other threads may look at its priority part, under a
 	 * lock inside it that a plain memset would clobber. */
 	bsdsync_td_released(r->state);
+	bsdsync_switch_hook_forget(r);
 	smp_store_release(&r->task, (struct thread *)NULL);
 }
 
