@@ -1006,7 +1006,7 @@ namespace {
  * lock (else the general path creates the state or reports the lock, once), so that they
  * make no call.
  */
-inline bool fast_slock(lock *lk, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE bool fast_slock(lock *lk, const char *file, int line)
 {
 	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t || t->held.nosleep > 0))
@@ -1023,7 +1023,7 @@ inline bool fast_slock(lock *lk, const char *file, int line)
 	return false;
 }
 
-inline bool fast_xlock(lock *lk, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE bool fast_xlock(lock *lk, const char *file, int line)
 {
 	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t || t->held.nosleep > 0))
@@ -1040,7 +1040,7 @@ inline bool fast_xlock(lock *lk, const char *file, int line)
 /* The record goes first (the hold it stands for is ending), and comes back if the CAS
  * fails: then the general path does the whole release. Only a hold that is the thread's
  * newest record goes fast. */
-inline bool fast_release(lock *lk, const char *file, int line)
+BSDSYNC_ALWAYS_INLINE bool fast_release(lock *lk, const char *file, int line)
 {
 	uintptr x = load_relaxed(&lk->lk_lock);
 	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
