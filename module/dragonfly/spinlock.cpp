@@ -58,6 +58,24 @@ BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, const char *fil
 	}
 }
 
+/* The implicit critical section: the preempt count by one %gs-relative instruction where
+ * the kernel's own preempt_disable is just that (platform.h bsdsync_irq_inline: not under
+ * the debug options that trace preemption changes), else the platform's calls. */
+BSDSYNC_ALWAYS_INLINE void preempt_off()
+{
+	if (likely(bsdsync_irq_inline))
+		bsdsync_preempt_disable_fast();
+	else
+		bsdsync_preempt_disable();
+}
+BSDSYNC_ALWAYS_INLINE void preempt_on()
+{
+	if (likely(bsdsync_irq_inline))
+		bsdsync_preempt_enable_fast();
+	else
+		bsdsync_preempt_enable();
+}
+
 BSDSYNC_NOINLINE void lock_shared_contested(dfly_spinlock *s, unsigned v, const char *file,
 					    int line)
 {
@@ -96,7 +114,7 @@ bool release(dfly_spinlock *s, HoldMode mode, const char *what, const char *file
 	}
 	/* Release: pairs with the next acquirer's CAS (acquire). */
 	__atomic_fetch_sub(&s->counta, 1u, __ATOMIC_RELEASE);
-	bsdsync_preempt_enable();	/* the implicit critical section ends */
+	preempt_on();	/* the implicit critical section ends */
 	return true;
 }
 
@@ -106,12 +124,18 @@ extern "C" {
 
 void dfly_spin_lock(struct dfly_spinlock *s, const char *file, int line)
 {
-	bsdsync_preempt_disable();	/* the implicit critical section */
+	preempt_off();	/* the implicit critical section */
 	unsigned v = 0;
 	/* Acquire: pairs with the previous holder's release fetch_sub. */
 	if (unlikely(!cas_acquire(&s->counta, &v, 1u)))
 		lock_exclusive_contested(s, file, line);
-	held_acquired(current_record(), s, &spinlock_type, kExcl, 0, file, line);
+	/* The record: inline when the thread's record is in the per-CPU cache and no event
+	 * sink listens (held_acquired sends ACQUIRED, and looks the record up, otherwise). */
+	ThreadState *t = current_record_cached();
+	if (likely(t) && likely(!lock_events_on()))
+		held_record(t, s, &spinlock_type, kExcl, true, file, line);
+	else
+		held_acquired(current_record(), s, &spinlock_type, kExcl, 0, file, line);
 }
 
 void dfly_spin_lock_shared(struct dfly_spinlock *s, const char *file, int line)
@@ -146,6 +170,17 @@ int dfly_spin_trylock(struct dfly_spinlock *s, const char *file, int line)
 
 void dfly_spin_unlock(struct dfly_spinlock *s, const char *file, int line)
 {
+	/* The usual case inline: held exclusively by the caller (one holder, not shared),
+	 * its newest record, no event sink. Anything else: release()'s checks and reports. */
+	ThreadState *t = current_record_cached();
+	if (likely(t) && likely(!lock_events_on()) &&
+	    likely(load_relaxed(&s->counta) & kCount) && !(load_relaxed(&s->counta) & kShared) &&
+	    likely(held_pop_top_exact(t, s, kExcl, true))) {
+		/* Release: pairs with the next acquirer's CAS (acquire). */
+		__atomic_fetch_sub(&s->counta, 1u, __ATOMIC_RELEASE);
+		preempt_on();	/* the implicit critical section ends */
+		return;
+	}
 	release(s, kExcl, "spin_unlock", file, line);
 }
 
