@@ -56,6 +56,8 @@ BSDSYNC_EXPORT(fbsd_sx_init_flags);
 BSDSYNC_EXPORT(fbsd_sx_destroy);
 BSDSYNC_EXPORT(fbsd_sx_xlock);
 BSDSYNC_EXPORT(fbsd_sx_slock);
+BSDSYNC_EXPORT(fbsd_sx_xlock_nosig);
+BSDSYNC_EXPORT(fbsd_sx_slock_nosig);
 BSDSYNC_EXPORT(fbsd_sx_try_xlock);
 BSDSYNC_EXPORT(fbsd_sx_try_slock);
 BSDSYNC_EXPORT(fbsd_sx_xunlock);

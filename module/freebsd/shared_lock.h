@@ -182,7 +182,7 @@ inline bool shared_lock_live(const SharedLockKind &k, const SharedLock *l, const
  * create), goes out of line at once (shared_lock_acquire_checked), so that the fast paths
  * make no call but tail calls.
  */
-inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible,
+BSDSYNC_ALWAYS_INLINE int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interruptible,
 			     const char *op, const char *file, int line)
 {
 	if (unlikely(!shared_lock_ok(k, l)))
@@ -205,7 +205,7 @@ inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interr
 	return shared_lock_xlock_slow(k, l, v, interruptible, op, file, line);
 }
 
-inline int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interruptible,
+BSDSYNC_ALWAYS_INLINE int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interruptible,
 			     const char *op, const char *file, int line)
 {
 	if (unlikely(!shared_lock_ok(k, l)))

@@ -92,6 +92,16 @@ int fbsd_sx_slock(struct sx *sx, int interruptible, const char *file, int line)
 				 interruptible ? "sx_slock_sig" : "sx_slock", file, line);
 }
 
+void fbsd_sx_xlock_nosig(struct sx *sx, const char *file, int line)
+{
+	shared_lock_xlock(sx_kind, as_sl(sx), false, "sx_xlock", file, line);
+}
+
+void fbsd_sx_slock_nosig(struct sx *sx, const char *file, int line)
+{
+	shared_lock_slock(sx_kind, as_sl(sx), false, "sx_slock", file, line);
+}
+
 int fbsd_sx_try_xlock(struct sx *sx, const char *file, int line)
 {
 	return shared_lock_try_xlock(sx_kind, as_sl(sx), "sx_try_xlock", file, line);

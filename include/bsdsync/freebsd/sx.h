@@ -87,6 +87,10 @@ void fbsd_sx_destroy(struct sx *sx, const char *file, int line);
 /* The blocking forms return 0, or (interruptible) EINTR/ERESTART after a signal. */
 int fbsd_sx_xlock(struct sx *sx, int interruptible, const char *file, int line);
 int fbsd_sx_slock(struct sx *sx, int interruptible, const char *file, int line);
+/* sx_xlock/sx_slock: fbsd_sx_xlock/_slock(sx, 0, ...) with the flag known inside (the fast
+ * path carries no choice of operation name). */
+void fbsd_sx_xlock_nosig(struct sx *sx, const char *file, int line);
+void fbsd_sx_slock_nosig(struct sx *sx, const char *file, int line);
 int fbsd_sx_try_xlock(struct sx *sx, const char *file, int line);
 int fbsd_sx_try_slock(struct sx *sx, const char *file, int line);
 void fbsd_sx_xunlock(struct sx *sx, const char *file, int line);

@@ -20,9 +20,9 @@
 #define sx_init(sx, desc)	sx_init_flags((sx), (desc), 0)
 #define sx_destroy(sx)		fbsd_sx_destroy((sx), LOCK_FILE, LOCK_LINE)
 
-#define sx_xlock(sx)		((void)fbsd_sx_xlock((sx), 0, LOCK_FILE, LOCK_LINE))
+#define sx_xlock(sx)		fbsd_sx_xlock_nosig((sx), LOCK_FILE, LOCK_LINE)
 #define sx_xlock_sig(sx)	fbsd_sx_xlock((sx), 1, LOCK_FILE, LOCK_LINE)
-#define sx_slock(sx)		((void)fbsd_sx_slock((sx), 0, LOCK_FILE, LOCK_LINE))
+#define sx_slock(sx)		fbsd_sx_slock_nosig((sx), LOCK_FILE, LOCK_LINE)
 #define sx_slock_sig(sx)	fbsd_sx_slock((sx), 1, LOCK_FILE, LOCK_LINE)
 #define sx_try_xlock(sx)	fbsd_sx_try_xlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_try_slock(sx)	fbsd_sx_try_slock((sx), LOCK_FILE, LOCK_LINE)
