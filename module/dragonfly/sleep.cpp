@@ -26,7 +26,8 @@
  * Results: 0 (woken, or PINTERLOCKED with the entry already gone), EWOULDBLOCK (timo ticks
  * passed), EINTR (fatal signal) / ERESTART (other signal) with PCATCH, whose pending signal
  * ends the sleep before it starts. Priorities are ignored. Not yet: wakeup domains
- * (PDOMAIN_*: reported, EINVAL), lksleep/mtxsleep/zsleep (their locks come later), tokens.
+ * (PDOMAIN_*: reported, EINVAL), tokens. The interlocked forms of the other locks are
+ * beside their lock, over the two entry points here: lksleep in lockmgr.cpp.
  * Known limit: a thread that exits between tsleep_interlock and tsleep leaves its entry
  * queued (DragonFly removes it at exit); its record is zeroed when the task is freed while
  * the entry is still linked. Needs a core thread-exit hook per personality (to come).

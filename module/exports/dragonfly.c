@@ -9,6 +9,7 @@
 #include <bsdsync/dragonfly/critical.h>
 #include <bsdsync/dragonfly/spinlock.h>
 #include <bsdsync/dragonfly/sleep.h>
+#include <bsdsync/dragonfly/lock.h>
 
 /* crit_enter(9) */
 BSDSYNC_EXPORT(dfly_crit_enter);
@@ -34,3 +35,14 @@ BSDSYNC_EXPORT(dfly_tsleep_interlock);
 BSDSYNC_EXPORT(dfly_ssleep);
 BSDSYNC_EXPORT(dfly_wakeup);
 BSDSYNC_EXPORT(dfly_wakeup_one);
+
+/* lock(9): DragonFly's lockmgr */
+BSDSYNC_EXPORT(dfly_lockinit);
+BSDSYNC_EXPORT(dfly_lockreinit);
+BSDSYNC_EXPORT(dfly_lockuninit);
+BSDSYNC_EXPORT(dfly_lockmgr);
+BSDSYNC_EXPORT(dfly_lockstatus);
+BSDSYNC_EXPORT(dfly_lockowned);
+BSDSYNC_EXPORT(dfly_lock_sysinit);
+BSDSYNC_EXPORT(dfly_lock_sysuninit);
+BSDSYNC_EXPORT(dfly_lksleep);
