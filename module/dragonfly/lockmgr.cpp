@@ -82,6 +82,11 @@ struct LockmgrLayout {
 		return (v & kS) ? v : v & ~kShared;
 	}
 	static Word exclusive_to_shared(Word v) { return ((v & ~kX) + kOne) | kShared; }
+	/* No asynchronous requests, no anonymous owner (LK_KERNTHREAD: not yet). */
+	struct Deferred {};
+	static void *anon() { return nullptr; }
+	static bool async_pending(const SleepLock<LockmgrLayout> &) { return false; }
+	static void async_granted(const SleepLock<LockmgrLayout> &, Deferred &) {}
 };
 using L = LockmgrLayout;
 
@@ -219,7 +224,7 @@ int dfly_lockmgr(struct lock *lk, unsigned flags, const char *file, int line)
 	case BSDSYNC_DFLY_LK_EXCLUPGRADE:
 		return sleep_lock::upgrade(s, r, true);
 	case BSDSYNC_DFLY_LK_DOWNGRADE:
-		return sleep_lock::downgrade(s, what, file, line);
+		return sleep_lock::downgrade(s, false, what, file, line);
 	case BSDSYNC_DFLY_LK_RELEASE:
 		return sleep_lock::release(s, what, file, line);
 	case BSDSYNC_DFLY_LK_CANCEL_BEG:

@@ -47,6 +47,10 @@
  *                                       woken (exclusive ones stay queued with EXWAIT)
  *   Xn (mine)      -> Xn|CANCEL         cancel_beg, under g: every waiter woken (cancelable
  *                                       ones fail ENOLCK, the others queue again)
+ * A Layout may also hand the lock, when a release frees it, to a queued asynchronous
+ * request (mtx's links, mtx.cpp): under g, the word goes from the releaser's hold straight
+ * to X1 held by the anonymous owner (L::anon(), any thread may release it), and the
+ * request's callback runs once g is released (L::Deferred). lockmgr has none.
  * The owner field (lk_lockholder / mtx_owner) is written by the exclusive holder only:
  * set after its acquiring CAS, cleared before its releasing CAS; a thread compares it with
  * itself only (its own writes), others read it as a hint (relaxed).
@@ -88,9 +92,11 @@ struct SleepRequest {
 	bool is_try;			/* a try-lock: no ACQUIRING, events say TRY */
 	int busy;			/* the error of a refused nowait request (EBUSY, EAGAIN) */
 	u64 deadline_ns;		/* 0: none */
-	/* An abort (mtx_abort_link): nonzero makes a waiting request fail with ENOLCK. Set
-	 * under g by the aborter, which then wakes the queue. Null: not abortable. */
+	/* An abort (mtx_abort_link): *aborted == aborted_state makes a waiting request fail
+	 * with ENOLCK. Set under g by the aborter, which then wakes the queues. Null: not
+	 * abortable. */
 	const volatile int *aborted;
+	int aborted_state;
 	const char *file;
 	int line;
 };
@@ -207,7 +213,7 @@ template <class L> int lock_exclusive(const SleepLock<L> &s, SleepRequest &r)
 		for (;;) {
 			if (r.cancelable && (v & L::kCancel))
 				return BSDSYNC_ENOLCK;
-			if (r.aborted && load_relaxed(r.aborted))
+			if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
 				return BSDSYNC_ENOLCK;
 			if (L::is_free(v) && !(v & L::kUpReq)) {
 				if (cas_acquire(s.word, &v, L::make_exclusive(v))) {
@@ -266,7 +272,7 @@ template <class L> int lock_shared(const SleepLock<L> &s, SleepRequest &r)
 			for (;;) {
 				if (r.cancelable && (v & L::kCancel))
 					return BSDSYNC_ENOLCK;
-				if (r.aborted && load_relaxed(r.aborted))
+				if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
 					return BSDSYNC_ENOLCK;
 				if (shareable<L>(v, holder)) {
 					if (cas_acquire(s.word, &v, L::add_shared(v)))
@@ -298,13 +304,23 @@ got:
 
 /* The release of one shared count under g: the new word, and whom it wakes. */
 template <class L> void release_shared_locked(const SleepLock<L> &s, WaitTable::Guard &g,
-					      WakeList &later, typename L::Word clear)
+					      WakeList &later, typename L::Deferred &done,
+					      typename L::Word clear)
 {
 	using W = typename L::Word;
 	W v = load_relaxed(s.word);
 	for (;;) {
 		W nv = L::sub_shared(v) & ~clear;
 		bool everyone = false, upgrader = false;
+		if (L::scount(nv) == 0 && L::async_pending(s)) {
+			/* Handed to the first asynchronous request, bits kept. Release:
+			 * pairs with the acquire of the next holder. */
+			if (cas_release(s.word, &v, L::make_exclusive(nv))) {
+				L::async_granted(s, done);
+				return;
+			}
+			continue;
+		}
 		if (L::scount(nv) == 0) {
 			nv &= ~(L::kExWait | L::kShWait);
 			everyone = true;
@@ -335,7 +351,9 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 	using W = typename L::Word;
 	W v = load_relaxed(s.word);
 	if (L::xcount(v)) {
-		if (unlikely(load_relaxed(s.owner) != self())) {
+		void *owner = load_relaxed(s.owner);
+		bool anonymous = L::anon() && owner == L::anon();
+		if (unlikely(owner != self() && !anonymous)) {
 			report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
 			       "%s of a lock held exclusively by another thread", what);
 			return BSDSYNC_EINVAL;
@@ -345,16 +363,28 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 			__atomic_fetch_sub(s.word, (W)1, __ATOMIC_RELAXED);
 			return 0;
 		}
-		held_released(current_record_if_any(), s.id, s.type, kX, file, line);
+		if (anonymous)	/* no thread's hold: no record */
+			lock_event_released(s.id, s.type, kX, 0, file, line);
+		else
+			held_released(current_record_if_any(), s.id, s.type, kX, file, line);
 		store_relaxed(s.owner, (void *)nullptr);
 		/* Release: pairs with the next holder's acquire. The last access to the lock
 		 * when no bit is set. */
 		while (!(v & (L::kExWait | L::kShWait | L::kCancel)))
 			if (cas_release(s.word, &v, L::free_exclusive(v)))
 				return 0;
+		typename L::Deferred done;	/* runs last: after g and the wakeups */
 		WakeList later;
 		WaitTable::Guard g(sleep_queues, s.id);
 		v = load_relaxed(s.word);
+		if (L::async_pending(s)) {
+			/* Handed over, bits kept (no other thread changes a held word's
+			 * count; bits only change under g). */
+			while (!cas_release(s.word, &v, L::make_exclusive(L::free_exclusive(v))))
+				;
+			L::async_granted(s, done);
+			return 0;
+		}
 		while (!cas_release(s.word, &v,
 				    L::free_exclusive(v) & ~(L::kExWait | L::kShWait | L::kCancel)))
 			;
@@ -382,9 +412,10 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 		if (cas_release(s.word, &v, nv))
 			return 0;
 	}
+	typename L::Deferred done;
 	WakeList later;
 	WaitTable::Guard g(sleep_queues, s.id);
-	release_shared_locked(s, g, later, 0);
+	release_shared_locked(s, g, later, done, 0);
 	return 0;
 }
 
@@ -416,6 +447,7 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 	for (;;) {
 		int error = 0;
 		{
+			typename L::Deferred done;
 			WakeList later;
 			WaitTable::Guard g(sleep_queues, s.id);
 			v = load_relaxed(s.word);
@@ -445,7 +477,8 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 				break;
 			}
 			if (error)
-				release_shared_locked(s, g, later, queued ? L::kUpReq : 0);
+				release_shared_locked(s, g, later, done,
+						      queued ? L::kUpReq : 0);
 		}
 		/* The share went with the error (its record after the chain lock: the
 		 * events may take locks). */
@@ -468,17 +501,50 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 					? block_errno(static_cast<bsdsync_block_result>(res))
 					: BSDSYNC_ENOLCK;
 			held_released(t, s.id, s.type, kS, r.file, r.line);
+			typename L::Deferred done;
 			WakeList later;
 			WaitTable::Guard g(sleep_queues, s.id);
-			release_shared_locked(s, g, later, L::kUpReq);
+			release_shared_locked(s, g, later, done, L::kUpReq);
 			return error;
 		}
 	}
 }
 
-/* The exclusive holder (count 1) keeps it shared. */
-template <class L> int downgrade(const SleepLock<L> &s, const char *what, const char *file,
-				 int line)
+/* Upgrade without waiting and without losing the share: the sole sharer becomes the
+ * owner (0), else `busy` and the share is kept (mtx_upgrade_try: EDEADLK). */
+template <class L> int try_upgrade(const SleepLock<L> &s, int busy, const char *what,
+				   const char *file, int line)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v)) {
+		if (load_relaxed(s.owner) == self())
+			return 0;
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
+		       "%s of a lock another thread holds exclusively", what);
+		return BSDSYNC_EINVAL;
+	}
+	ThreadState *t = current_record();
+	if (!L::scount(v) || (t && !holds_shared(t, s.id))) {
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line, "%s without a shared hold",
+		       what);
+		return BSDSYNC_EINVAL;
+	}
+	while (L::scount(v) == 1 && !(v & L::kUpReq)) {
+		/* Acquire: the exclusive section starts here. */
+		if (cas_acquire(s.word, &v, L::make_exclusive(L::sub_shared(v)))) {
+			store_relaxed(s.owner, self());
+			shared_became_exclusive(t, s.id, s.type, file, line);
+			return 0;
+		}
+	}
+	return busy;
+}
+
+/* The exclusive holder keeps it shared: its one count (lockmgr), or every count as as many
+ * shared holds (`whole_count`: mtx). */
+template <class L> int downgrade(const SleepLock<L> &s, bool whole_count, const char *what,
+				 const char *file, int line)
 {
 	using W = typename L::Word;
 	W v = load_relaxed(s.word);
@@ -487,15 +553,19 @@ template <class L> int downgrade(const SleepLock<L> &s, const char *what, const 
 		       "%s of a lock the caller does not hold exclusively", what);
 		return BSDSYNC_EINVAL;
 	}
-	if (L::xcount(v) > 1) {
+	unsigned n = (unsigned)L::xcount(v);
+	if (n > 1 && !whole_count) {
 		report(BSDSYNC_RULE_RECURSED_OP, s.subject(), file, line,
 		       "%s of a recursed exclusive hold (%u levels)", what,
 		       (unsigned)L::xcount(v));
 		return BSDSYNC_EINVAL;
 	}
 	ThreadState *t = current_record_if_any();
+	for (unsigned i = n; i > 1; i--)
+		lock_event_released(s.id, s.type, kX, BSDSYNC_LE_RECURSE, file, line);
 	held_released(t, s.id, s.type, kX, file, line);
-	held_acquired(t, s.id, s.type, kS, 0, file, line);
+	for (unsigned i = 0; i < n; i++)
+		held_acquired(t, s.id, s.type, kS, 0, file, line);
 	store_relaxed(s.owner, (void *)nullptr);
 	WakeList later;
 	WaitTable::Guard g(sleep_queues, s.id);

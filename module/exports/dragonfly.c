@@ -10,6 +10,7 @@
 #include <bsdsync/dragonfly/spinlock.h>
 #include <bsdsync/dragonfly/sleep.h>
 #include <bsdsync/dragonfly/lock.h>
+#include <bsdsync/dragonfly/mutex.h>
 
 /* crit_enter(9) */
 BSDSYNC_EXPORT(dfly_crit_enter);
@@ -46,3 +47,19 @@ BSDSYNC_EXPORT(dfly_lockowned);
 BSDSYNC_EXPORT(dfly_lock_sysinit);
 BSDSYNC_EXPORT(dfly_lock_sysuninit);
 BSDSYNC_EXPORT(dfly_lksleep);
+
+/* mutex(9): DragonFly's mtx */
+BSDSYNC_EXPORT(dfly_mtx_init);
+BSDSYNC_EXPORT(dfly_mtx_uninit);
+BSDSYNC_EXPORT(dfly_mtx_lock_ex);
+BSDSYNC_EXPORT(dfly_mtx_lock_sh);
+BSDSYNC_EXPORT(dfly_mtx_lock_ex_link);
+BSDSYNC_EXPORT(dfly_mtx_lock_sh_link);
+BSDSYNC_EXPORT(dfly_mtx_lock_ex_try);
+BSDSYNC_EXPORT(dfly_mtx_lock_sh_try);
+BSDSYNC_EXPORT(dfly_mtx_abort_link);
+BSDSYNC_EXPORT(dfly_mtx_upgrade_try);
+BSDSYNC_EXPORT(dfly_mtx_downgrade);
+BSDSYNC_EXPORT(dfly_mtx_unlock);
+BSDSYNC_EXPORT(dfly_mtx_owned);
+BSDSYNC_EXPORT(dfly_mtxsleep);

@@ -14,5 +14,6 @@
 #define	ENOLCK		37
 #define	EWOULDBLOCK	EAGAIN
 #define	ERESTART	85
+#define	EINPROGRESS	115
 
 #endif
