@@ -18,6 +18,7 @@ namespace bsdsync::dfly {
 extern const LockType spinlock_type;
 extern const LockType lockmgr_type;	/* lockmgr.cpp */
 extern const LockType mtx_type;		/* mtx.cpp */
+extern const LockType serializer_type;	/* serialize.cpp */
 int lock_types_register();
 void lock_types_unregister();
 

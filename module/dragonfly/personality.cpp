@@ -43,7 +43,8 @@ ReportSubject spinlock_subject(const dfly_spinlock *spin)
 }
 
 /* Every lock type of the personality, registered in this order. */
-const LockType *const lock_types[] = { &spinlock_type, &lockmgr_type, &mtx_type };
+const LockType *const lock_types[] = { &spinlock_type, &lockmgr_type, &mtx_type,
+					       &serializer_type };
 constexpr int kLockTypes = sizeof(lock_types) / sizeof(lock_types[0]);
 
 int lock_types_register()
@@ -82,7 +83,7 @@ void dragonfly_exit()
 
 extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
 	"DragonFly",
-	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup, lockmgr, mtx",
+	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup, lockmgr, mtx, serializer",
 	dragonfly_init,
 	dragonfly_exit,
 };

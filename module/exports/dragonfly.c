@@ -11,6 +11,7 @@
 #include <bsdsync/dragonfly/sleep.h>
 #include <bsdsync/dragonfly/lock.h>
 #include <bsdsync/dragonfly/mutex.h>
+#include <bsdsync/dragonfly/serialize.h>
 
 /* crit_enter(9) */
 BSDSYNC_EXPORT(dfly_crit_enter);
@@ -63,3 +64,16 @@ BSDSYNC_EXPORT(dfly_mtx_downgrade);
 BSDSYNC_EXPORT(dfly_mtx_unlock);
 BSDSYNC_EXPORT(dfly_mtx_owned);
 BSDSYNC_EXPORT(dfly_mtxsleep);
+
+/* serializer(9) */
+BSDSYNC_EXPORT(dfly_lwkt_serialize_enter);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_adaptive_enter);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_try);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_exit);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_disable);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_enable);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_call);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_try);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_is_serialized);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_assert);
+BSDSYNC_EXPORT(dfly_zsleep);
