@@ -83,7 +83,7 @@ void dragonfly_exit()
 
 extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
 	"DragonFly",
-	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup, lockmgr, mtx, serializer",
+	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup, lockmgr, mtx, serializer, condvar",
 	dragonfly_init,
 	dragonfly_exit,
 };

@@ -12,6 +12,7 @@
 #include <bsdsync/dragonfly/lock.h>
 #include <bsdsync/dragonfly/mutex.h>
 #include <bsdsync/dragonfly/serialize.h>
+#include <bsdsync/dragonfly/condvar.h>
 
 /* crit_enter(9) */
 BSDSYNC_EXPORT(dfly_crit_enter);
@@ -77,3 +78,10 @@ BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_try);
 BSDSYNC_EXPORT(dfly_lwkt_serialize_is_serialized);
 BSDSYNC_EXPORT(dfly_lwkt_serialize_assert);
 BSDSYNC_EXPORT(dfly_zsleep);
+
+/* condvar: DragonFly's cv (lockmgr interlock) */
+BSDSYNC_EXPORT(dfly_cv_init);
+BSDSYNC_EXPORT(dfly_cv_destroy);
+BSDSYNC_EXPORT(dfly_cv_timedwait);
+BSDSYNC_EXPORT(dfly_cv_signal);
+BSDSYNC_EXPORT(dfly_cv_has_waiters);
