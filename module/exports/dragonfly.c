@@ -85,3 +85,7 @@ BSDSYNC_EXPORT(dfly_cv_destroy);
 BSDSYNC_EXPORT(dfly_cv_timedwait);
 BSDSYNC_EXPORT(dfly_cv_signal);
 BSDSYNC_EXPORT(dfly_cv_has_waiters);
+
+/* sleep(9): wakeup domains */
+BSDSYNC_EXPORT(dfly_wakeup_domain);
+BSDSYNC_EXPORT(dfly_wakeup_domain_one);
