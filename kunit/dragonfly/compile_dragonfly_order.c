@@ -15,6 +15,8 @@
 #include <sys/mutex2.h>
 #include <sys/serialize.h>
 #include <sys/condvar.h>
+#include <sys/msgport.h>
+#include <sys/msgport2.h>
 #include <machine/atomic.h>
 
 #include <linux/spinlock.h>

@@ -83,7 +83,9 @@ void dragonfly_exit()
 
 extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
 	"DragonFly",
-	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup, lockmgr, mtx, serializer, condvar",
+	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup/wakeup_domain, "
+	"lockmgr, mtx, serializer, condvar, message ports (spin, serializer, reply-only, "
+	"put-only)",
 	dragonfly_init,
 	dragonfly_exit,
 };

@@ -13,6 +13,7 @@
 #include <bsdsync/dragonfly/mutex.h>
 #include <bsdsync/dragonfly/serialize.h>
 #include <bsdsync/dragonfly/condvar.h>
+#include <bsdsync/dragonfly/msgport.h>
 
 /* crit_enter(9) */
 BSDSYNC_EXPORT(dfly_crit_enter);
@@ -89,3 +90,17 @@ BSDSYNC_EXPORT(dfly_cv_has_waiters);
 /* sleep(9): wakeup domains */
 BSDSYNC_EXPORT(dfly_wakeup_domain);
 BSDSYNC_EXPORT(dfly_wakeup_domain_one);
+
+/* msgport(9): LWKT messages and ports */
+BSDSYNC_EXPORT(dfly_lwkt_initport_spin);
+BSDSYNC_EXPORT(dfly_lwkt_initport_serialize);
+BSDSYNC_EXPORT(dfly_lwkt_initport_panic);
+BSDSYNC_EXPORT(dfly_lwkt_initport_replyonly_null);
+BSDSYNC_EXPORT(dfly_lwkt_initport_replyonly);
+BSDSYNC_EXPORT(dfly_lwkt_initport_putonly);
+BSDSYNC_EXPORT(dfly_lwkt_sendmsg);
+BSDSYNC_EXPORT(dfly_lwkt_domsg);
+BSDSYNC_EXPORT(dfly_lwkt_forwardmsg);
+BSDSYNC_EXPORT(dfly_lwkt_replymsg);
+BSDSYNC_EXPORT(dfly_lwkt_abortmsg);
+BSDSYNC_EXPORT(dfly_lwkt_dropmsg);
