@@ -1,9 +1,10 @@
 /*
- * The shared/exclusive sleep lock DragonFly's lockmgr (lockmgr.cpp) and mtx (mtx.cpp) share:
- * one set of transitions over a lock word whose layout each of them keeps from DragonFly
- * (lk_count: separate exclusive and shared counts; mtx_lock: one count and an EXCLUSIVE
- * bit), given here as a Layout (LockmgrLayout, MtxLayout: the few functions that read and
- * build a word). Waiting is the core's: the lock's channel on sleep_queues, the core's
+ * The shared/exclusive sleep lock DragonFly's lockmgr (lockmgr.cpp), mtx (mtx.cpp) and
+ * serializer (serialize.cpp, the exclusive side only) share: one set of transitions over a
+ * lock word whose layout each of them keeps from DragonFly (lk_count: separate exclusive and
+ * shared counts; mtx_lock: one count and an EXCLUSIVE bit; the serializer's interlock: a
+ * HELD bit and a count beside its handler-disabled bit), given here as a Layout
+ * (LockmgrLayout, MtxLayout, SlzLayout: the few functions that read and build a word). Waiting is the core's: the lock's channel on sleep_queues, the core's
  * blocking tail (core/block.h), which also drops the DragonFly tokens a waiter holds.
  *
  * Why not FreeBSD's engines (module/freebsd/shared_lock, lockmgr.cpp): their words are
@@ -44,7 +45,10 @@
  *                                       wait clears UPREQ and releases the share in one CAS
  *                                       under g and wakes the queues
  *   X1 (mine)      -> S1                downgrade, under g: SHWAIT cleared, shared waiters
- *                                       woken (exclusive ones stay queued with EXWAIT)
+ *                                       woken (exclusive ones stay queued with EXWAIT);
+ *                                       mtx turns Xn into Sn (every count)
+ *   S1 (mine)      -> X1                try_upgrade (mtx_upgrade_try): CAS, no wait; with
+ *                                       other sharers it fails and the share stays
  *   Xn (mine)      -> Xn|CANCEL         cancel_beg, under g: every waiter woken (cancelable
  *                                       ones fail ENOLCK, the others queue again)
  * A Layout may also hand the lock, when a release frees it, to a queued asynchronous
