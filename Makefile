@@ -4,6 +4,8 @@
 #                   bsdsync.ko against KDIR (default: newest installed Debian headers)
 #   make run        the main job: build, boot a guest, load bsdsync and the example driver
 #   make test       every test: debug-kernel KUnit run, stock 6.1/6.12 builds, stock boot
+#   make stress     the lock torture module (torture/) for every lock type in the kasan and
+#                   kcsan debug guests, DURATION seconds per type (default 30; scripts/stress.sh)
 #   make bench      the benchmark: bsdsync against Linux's primitives in a stock 6.1 guest
 #                   (scripts/bench.sh; not part of make test; BENCH_QUICK=1 for a smoke run)
 #   make install    bsdsync.ko into /lib/modules/<kver>/extra (depmod -a <kver>) and the
@@ -29,10 +31,10 @@ KIT      = $(DESTDIR)/usr/src/bsdsync-$(VERSION)
 BUILD   ?= $(ROOT)/build/$(KREL)
 JOBS    ?= $(shell nproc)
 # Sources copied into a build directory (everything Kbuild needs, nothing generated).
-SRCDIRS := module include kunit examples
+SRCDIRS := module include kunit examples torture
 SRCFILES:= Kbuild
 
-.PHONY: all modules kunit examples kit install uninstall dkms-source run test bench clean \
+.PHONY: all modules kunit examples kit install uninstall dkms-source run test stress bench clean \
         check-ko FORCE
 
 # Plain `make` on a fresh machine installs what the build needs first (scripts/deps.sh is
@@ -53,12 +55,15 @@ modules: $(BUILD)/.synced
 	$(MAKE) -C $(KDIR) M=$(BUILD) -j$(JOBS) modules
 	@$(MAKE) --no-print-directory -f $(ROOT)/Makefile check-ko KO=$(BUILD)/bsdsync.ko
 
-# bsdsync_kunit.ko in $(BUILD)/kunit, for a kernel with CONFIG_KUNIT, and the module the KUnit
-# guest loads to see a MOD_LOAD fail the load (kunit/modload/Kbuild).
+# bsdsync_kunit.ko in $(BUILD)/kunit, for a kernel with CONFIG_KUNIT, the module the KUnit
+# guest loads to see a MOD_LOAD fail the load (kunit/modload/Kbuild), and the lock torture
+# module bsdsync_torture.ko in $(BUILD)/torture (torture/torture.c).
 kunit: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit -j$(JOBS) \
 	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit/modload -j$(JOBS) \
+	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/torture -j$(JOBS) \
 	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
 
 # The porting kit of this build, laid out as `make install` lays it out, in $(BUILD)/kit.
@@ -125,6 +130,9 @@ test:
 
 bench:
 	@bash $(ROOT)/scripts/bench.sh
+
+stress:
+	@bash $(ROOT)/scripts/stress.sh $(DURATION)
 
 clean:
 	rm -rf $(ROOT)/build

@@ -5,6 +5,8 @@
  * Nothing runs at load. Under debugfs (bsdsync_bench/):
  *   pairs  read: one line per pair, "name|kind|bsdsync api|linux api" (kind: lock, shared
  *          or handoff)
+ *   trace, trace_armed  read: the addresses of the trace marks and of what gdb reads and
+ *          writes (scripts/bench-trace.py), and whether gdb has attached (1)
  *   sizes  read: one line per lock type, "bsdsync type|bytes|bytes per CPU|Linux
  *          type|bytes|bytes per CPU" (sizes.c);
  *          also printed at load as "BENCH-SIZE ..." lines
@@ -15,6 +17,19 @@
  *
  *   BENCH pair=mtx impl=bsdsync threads=4 cs=short rd=- rep=2 ms=500 elapsed_ns=...
  *         ops=... writes=... min=... max=... lat_n=... lat_p50_ns=... lat_p99_ns=... check=ok
+ *
+ *        write "pair=P impl=bsdsync|linux cost=1": the cost mode (bench.h): one thread,
+ *          uncontended, the instructions of one operation when the guest runs under
+ *          QEMU's icount (time stamp counter units otherwise), one line per operation:
+ *
+ *   BENCH-COST pair=sx impl=bsdsync op=read batch=64 min=... base=... switches=0
+ *              calib=1.000
+ *
+ *          op: "lock" (lock+unlock), "read"/"write" (shared pairs), "handoff"; min and
+ *          base: the cheapest batch with and without the operation; switches: context
+ *          switches in those two batches (not 0: the operation blocked, and the count
+ *          includes idle time); calib: counter units per instruction on a loop of known
+ *          length (1.000 under icount shift=0).
  *
  * ops is the total over the threads, writes how many of them were exclusive (all of them
  * but for shared pairs), min/max the per-thread extremes, elapsed_ns the time from the
@@ -147,7 +162,68 @@ struct bench_request {
 	int rd;			/* -1: not given */
 	int rep;
 	unsigned int ms;
+	bool cost;
 };
+
+/* ---- the trace marks (bench.h, scripts/bench-trace.py) ---------------------------------- */
+
+/* What the traced thread measures, "pair=P impl=I", and whether a debugger is attached
+ * (written by gdb; the guest script waits for it before its requests). gdb finds them by
+ * the addresses the `trace` file gives. */
+static char bench_trace_label[64];
+static int bench_trace_armed;
+
+void bench_trace_settle(void)
+{
+	schedule_timeout_uninterruptible(1);
+}
+
+noinline void bench_trace_begin(int op)
+{
+	/* Not empty, so the two marks are not folded into one function. */
+	asm volatile("" : : "r"(op) : "memory");
+}
+
+noinline void bench_trace_end(void)
+{
+	asm volatile("" : : : "memory");
+}
+
+/* Counter units per 1000 instructions, from a loop of known length: two runs of `dec; jnz`
+ * (2 instructions per round) whose lengths differ by 4096 rounds. */
+static noinline u64 bench_cost_calibrate(void)
+{
+	u64 d[2];
+
+	for (int k = 0; k < 2; k++) {
+		unsigned long n = 4096 * (k + 1);
+		u64 t0 = bench_cost_now();
+
+		asm volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
+		d[k] = bench_cost_now() - t0;
+	}
+	return div_u64((d[1] - d[0]) * 1000, 2 * 4096);
+}
+
+static void bench_cost_report(const struct bench_pair *pair, const struct bench_impl *impl,
+			      const struct bench_worker *w)
+{
+	static const char *const ops[3][2] = {
+		[BENCH_LOCK] = { "lock", NULL },
+		[BENCH_SHARED] = { "read", "write" },
+		[BENCH_HANDOFF] = { "handoff", NULL },
+	};
+	u64 calib = bench_cost_calibrate();
+
+	for (int i = 0; i < 2; i++) {
+		if (!ops[pair->kind][i])
+			continue;
+		pr_info("BENCH-COST pair=%s impl=%s op=%s batch=%d min=%llu base=%llu "
+			"switches=%lu calib=%llu.%03llu\n", pair->name, impl->name,
+			ops[pair->kind][i], BENCH_COST_BATCH, w->cost[i], w->cost_base,
+			w->cost_sw[i] + w->cost_base_sw, calib / 1000, calib % 1000);
+	}
+}
 
 static int bench_measure(const struct bench_request *q)
 {
@@ -188,6 +264,10 @@ static int bench_measure(const struct bench_request *q)
 	r->nthreads = n;
 	r->cs_long = q->cs_long;
 	r->rd = q->rd;
+	r->cost = q->cost;
+	if (q->cost)
+		snprintf(bench_trace_label, sizeof(bench_trace_label), "pair=%s impl=%s",
+			 pair->name, impl->name);
 	atomic_set(&r->ready, 0);
 	atomic_set(&r->finished, 0);
 	init_waitqueue_head(&r->start_wq);
@@ -256,6 +336,10 @@ static int bench_measure(const struct bench_request *q)
 		put_task_struct(r->w[i].task);
 	}
 	hrtimer_cancel(&r->timer);
+	if (q->cost) {
+		bench_cost_report(pair, impl, &r->w[0]);
+		goto out_destroy;
+	}
 
 	elapsed = r->t_stop - r->t_go;
 	hist = lat;	/* slot 0: the merged histogram */
@@ -346,6 +430,10 @@ static int bench_parse(char *buf, struct bench_request *q)
 			if (kstrtouint(val, 10, &u) || u > 1000000)
 				return -EINVAL;
 			q->rep = u;
+		} else if (!strcmp(tok, "cost")) {
+			if (kstrtouint(val, 10, &u) || u > 1)
+				return -EINVAL;
+			q->cost = u;
 		} else if (!strcmp(tok, "ms")) {
 			if (kstrtouint(val, 10, &u) || u < 1 || u > BENCH_MAX_MS)
 				return -EINVAL;
@@ -353,6 +441,14 @@ static int bench_parse(char *buf, struct bench_request *q)
 		} else {
 			return -EINVAL;
 		}
+	}
+	if (q->cost) {
+		/* One thread, both operations of a shared pair; the timer only bounds it. */
+		if (!q->pair || q->impl < 0 || q->threads > 1 || q->rd >= 0)
+			return -EINVAL;
+		q->threads = 1;
+		q->ms = q->ms ?: 1000;
+		return 0;
 	}
 	if (!q->pair || q->impl < 0 || !q->threads || !q->ms)
 		return -EINVAL;
@@ -413,6 +509,21 @@ static int bench_sizes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(bench_sizes);
 
+static int bench_trace_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "begin=%px end=%px label=%px armed=%px\n", bench_trace_begin,
+		   bench_trace_end, bench_trace_label, &bench_trace_armed);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_trace);
+
+static int bench_trace_armed_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%d\n", READ_ONCE(bench_trace_armed));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_trace_armed);
+
 static int __init bench_init(void)
 {
 	bench_dir = debugfs_create_dir("bsdsync_bench", NULL);
@@ -421,6 +532,8 @@ static int __init bench_init(void)
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 	debugfs_create_file("pairs", 0444, bench_dir, NULL, &bench_pairs_fops);
 	debugfs_create_file("sizes", 0444, bench_dir, NULL, &bench_sizes_fops);
+	debugfs_create_file("trace", 0400, bench_dir, NULL, &bench_trace_fops);
+	debugfs_create_file("trace_armed", 0444, bench_dir, NULL, &bench_trace_armed_fops);
 	for (const struct bench_size *z = bench_sizes; z->bsd; z++)
 		pr_info("BENCH-SIZE %s|%zu|%zu|%s|%zu|%zu\n", z->bsd, z->bsd_size, z->bsd_pcpu,
 			z->lnx, z->lnx_size, z->lnx_pcpu);

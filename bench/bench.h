@@ -40,6 +40,7 @@
 #include <linux/hrtimer.h>
 #include <linux/wait.h>
 #include <linux/atomic.h>
+#include <linux/timex.h>
 
 enum bench_kind {
 	BENCH_LOCK,
@@ -81,6 +82,7 @@ struct bench_run {
 	bool cs_long;
 	int rd;			/* BENCH_SHARED: percent of operations that are reads */
 	int nthreads;
+	bool cost;		/* the cost mode (below) instead of a timed run */
 	const struct bench_pair *pair;
 	const struct bench_impl *impl;
 	atomic_t ready, finished;
@@ -102,6 +104,10 @@ struct bench_worker {
 	u64 sink;		/* what the readers read (kept, so the reads are not optimised out) */
 	u64 nlat;
 	u32 *lat;		/* BENCH_LAT_BUCKETS counters (BENCH_HANDOFF) */
+	/* Cost mode: the cheapest batch of each operation ([0]: lock, read or hand-off; [1]:
+	 * write), and of the same loop with an empty body, in time stamp counter units. */
+	u64 cost[2], cost_base;
+	unsigned long cost_sw[2], cost_base_sw;
 } ____cacheline_aligned;
 
 struct bench_impl {
@@ -200,6 +206,83 @@ static __always_inline void bench_acq_end(struct bench_worker *w, u64 t0)
 	}
 }
 
+/* ---- the cost mode ------------------------------------------------------------------------
+ *
+ * The deterministic table (scripts/bench.sh runs it in a guest under QEMU's `-icount
+ * shift=0,sleep=off`, where the time stamp counter advances by exactly one per instruction
+ * executed): one thread, nobody else wanting the lock, BENCH_COST_BATCHES batches of
+ * BENCH_COST_BATCH operations (lock+unlock, read lock+unlock, write lock+unlock, or one
+ * hand-off to itself) between two counter reads, and the same loop with an empty body (for a
+ * hand-off, with only the time stamp its give takes). The cheapest batch of each is kept:
+ * a batch that took a timer interrupt or lost the CPU costs more, and the first batches pay
+ * one-time work (a thread's first lock creates bsdsync's thread record). bench.c prints
+ * (cheapest batch - cheapest empty batch) / BENCH_COST_BATCH: the instructions of one
+ * operation, loop overhead removed. It also checks the counter on a loop of known length
+ * (bench_cost_calibrate), so a run without icount is told apart.
+ */
+#define BENCH_COST_BATCH	64
+#define BENCH_COST_BATCHES	48
+
+/*
+ * After the batches, the cost mode runs each operation BENCH_COST_TRACES more times, each
+ * between two marks,
+ * bench_trace_begin(op) and bench_trace_end() (bench.c: empty, out-of-line functions). Without
+ * a debugger they cost a call each. scripts/bench-trace.py attaches gdb to the guest's QEMU
+ * and single-steps from the return of the first to the call of the second: every
+ * instruction one operation executes, with the locked (atomic read-modify-write) ones among
+ * them, for the atomics column of the table. Before each, bench_trace_settle() sleeps a
+ * tick, so that what is pending (a kthread an earlier pair's grace period woke, a reschedule
+ * flag) runs outside the window instead of inside the operation's cond_resched; the
+ * shortest of the traces is kept.
+ */
+void bench_trace_settle(void);
+void bench_trace_begin(int op);
+void bench_trace_end(void);
+#define BENCH_COST_TRACES	3
+#define BENCH_COST_TRACE(op, body)						\
+	do {									\
+		for (int __k = 0; __k < BENCH_COST_TRACES; __k++) {		\
+			bench_trace_settle();					\
+			bench_trace_begin(op);					\
+			body;							\
+			bench_trace_end();					\
+		}								\
+	} while (0)
+
+static __always_inline u64 bench_cost_now(void)
+{
+	return get_cycles();
+}
+
+/* The body of one cost batch, run n times between two counter reads: returns the count. */
+#define BENCH_COST_BATCH_OF(body)						\
+	({									\
+		u64 __t0 = bench_cost_now();					\
+		for (unsigned int __i = 0; __i < BENCH_COST_BATCH; __i++) {	\
+			body;							\
+			barrier();						\
+		}								\
+		bench_cost_now() - __t0;					\
+	})
+
+/* The cheapest of BENCH_COST_BATCHES batches of body, into *best; into *sw, the context
+ * switches the thread made during that batch (an operation that blocks: under icount with
+ * sleep=off the guest's clock then jumps over the idle time, so its count is not
+ * instructions, and bench.c says so). */
+#define BENCH_COST_MIN(best, sw, body)						\
+	do {									\
+		*(best) = U64_MAX;						\
+		for (unsigned int __b = 0; __b < BENCH_COST_BATCHES; __b++) {	\
+			unsigned long __s0 = current->nvcsw + current->nivcsw;	\
+			u64 __d = BENCH_COST_BATCH_OF(body);			\
+			unsigned long __s = current->nvcsw + current->nivcsw - __s0; \
+			if (__d < *(best)) {					\
+				*(best) = __d;					\
+				*(sw) = __s;					\
+			}							\
+		}								\
+	} while (0)
+
 /* ---- the loop templates ---------------------------------------------------------------- */
 
 /* BENCH_LOCK: `lock` returns what `unlock` needs back (saved interrupt flags, or 0). */
@@ -213,6 +296,12 @@ static __always_inline int bench_lock_loop(struct bench_worker *w,
 	u64 n = 0;
 
 	bench_wait_start(w);
+	if (w->run->cost) {
+		BENCH_COST_MIN(&w->cost[0], &w->cost_sw[0], unlock(state, lock(state)));
+		BENCH_COST_MIN(&w->cost_base, &w->cost_base_sw, (void)0);
+		BENCH_COST_TRACE(0, unlock(state, lock(state)));
+		return 0;
+	}
 	while (!bench_stopped(w)) {
 		u64 t0 = bench_acq_start(n);
 		unsigned long how = lock(state);
@@ -247,6 +336,14 @@ static __always_inline int bench_handoff_loop(struct bench_worker *w,
 	u64 n = 0;
 
 	bench_wait_start(w);
+	if (w->run->cost) {
+		/* A lone thread: the token comes back to it, nobody is woken. */
+		BENCH_COST_MIN(&w->cost[0], &w->cost_sw[0],
+			       ({ take(state, w->me); give(state, c, w->me); }));
+		BENCH_COST_MIN(&w->cost_base, &w->cost_base_sw, bench_stamp(c));
+		BENCH_COST_TRACE(0, ({ take(state, w->me); give(state, c, w->me); }));
+		return 0;
+	}
 	for (;;) {
 		if (take(state, w->me)) {
 			s64 ns = ktime_get_ns() - READ_ONCE(c->t_wake);
@@ -301,6 +398,16 @@ static __always_inline int bench_shared_loop(struct bench_worker *w,
 	u64 n = 0, nw = 0, sink = 0;
 
 	bench_wait_start(w);
+	if (w->run->cost) {
+		BENCH_COST_MIN(&w->cost[0], &w->cost_sw[0],
+			       unlock(state, false, &scratch, lock(state, false, &scratch)));
+		BENCH_COST_MIN(&w->cost[1], &w->cost_sw[1],
+			       unlock(state, true, &scratch, lock(state, true, &scratch)));
+		BENCH_COST_MIN(&w->cost_base, &w->cost_base_sw, (void)0);
+		BENCH_COST_TRACE(0, unlock(state, false, &scratch, lock(state, false, &scratch)));
+		BENCH_COST_TRACE(1, unlock(state, true, &scratch, lock(state, true, &scratch)));
+		return 0;
+	}
 	while (!bench_stopped(w)) {
 		unsigned long how;
 		bool write;

@@ -15,6 +15,11 @@
         and DIR/throughput.png (ops/s against threads, one subplot per pair and read
         share).
 
+    bench-report.py ... --cost-log COST_LOG
+        Also parses the BENCH-COST lines of the icount guest's console and writes
+        DIR/cost.csv and DIR/cost.md (instructions per uncontended operation, bsdsync vs
+        Linux), appended to results.md. Without --log: only the cost table.
+
 Medians: ops/s, fairness and latency are medians over the repeats; the ratio is the median
 of the per-repeat ratios (each repeat ran both implementations back to back, so a ratio
 compares measurements taken under the same host load), with its smallest and largest value.
@@ -442,6 +447,175 @@ def write_png(path, rows, pairs, guest, args):
     fig.savefig(path, dpi=110)
 
 
+COST_COLS = ["pair", "op", "bsdsync_insns", "linux_insns", "diff", "bsdsync_atomics",
+             "linux_atomics", "calib"]
+OP_NAMES = {"lock": ["lock"], "shared": ["read", "write"], "handoff": ["handoff"]}
+# A locked instruction: a `lock` prefix, or xchg with memory (locked implicitly). The kernel's
+# own LOCK_PREFIX sites read `ds` in a guest of one vCPU: Linux patches its lock prefixes to
+# the no-op `ds` prefix while a single CPU is online (SMP alternatives); they are locked
+# on any machine with two CPUs, so they count.
+ATOMIC_RE = re.compile(r"^((lock|ds)\s+(cmpxchg|xadd|add|sub|inc|dec|and|or|xor|bts|btr|btc|neg|not)"
+                       r"|lock\s|xchg\S*\s.*\()")
+
+
+def load_syms(log):
+    """The guest's text symbols (BENCH-SYM lines of the traced guest), sorted by address."""
+    syms = []
+    with open(log, errors="replace") as fh:
+        for raw in fh:
+            line = strip(raw)
+            if line.startswith("BENCH-SYM "):
+                parts = line.split()
+                if len(parts) >= 4:
+                    mod = parts[4] if len(parts) > 4 else ""
+                    syms.append((int(parts[1], 16), parts[3] + (" " + mod if mod else "")))
+    syms.sort()
+    return syms
+
+
+def symbolize(syms, pc):
+    import bisect
+    i = bisect.bisect_right(syms, (pc, "\uffff")) - 1
+    return syms[i][1] if i >= 0 else "?"
+
+
+def load_trace(path, log, pairs):
+    """{(pair, op, impl): {"n": instructions stepped, "atomics": [(function, insn)],
+    "functions": [names in first-entered order]}} from scripts/bench-trace.py's output."""
+    syms = load_syms(log) if log else []
+    out, cur, key = {}, None, None
+
+    def keep():
+        # Each operation is traced several times: keep the shortest (another trace may
+        # have gone through the scheduler or an interrupt's aftermath).
+        if cur is not None and (key not in out or cur["n"] < out[key]["n"]):
+            out[key] = cur
+    with open(path, errors="replace") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if line.startswith("OP "):
+                f = fields(line[3:])
+                kind = pairs.get(f["pair"], {}).get("kind", "lock")
+                names = OP_NAMES.get(kind, ["op0", "op1"])
+                op = int(f["op"])
+                cur = {"n": 0, "atomics": [], "functions": []}
+                key = (f["pair"], names[op] if op < len(names) else f"op{op}", f["impl"])
+            elif line.startswith("I ") and cur is not None:
+                _, pc, insn = line.split(" ", 2)
+                fn = symbolize(syms, int(pc, 16)) if syms else "?"
+                if not cur["functions"] or cur["functions"][-1] != fn:
+                    if fn not in cur["functions"]:
+                        cur["functions"].append(fn)
+                if ATOMIC_RE.match(insn.strip()):
+                    cur["atomics"].append((fn, insn.strip()))
+            elif line.startswith("END ") and cur is not None:
+                cur["n"] = int(fields(line[4:]).get("n", 0))
+                cur["truncated"] = "truncated" in line
+                keep()
+                cur = None
+    return out
+
+
+def load_cost(log):
+    """The BENCH-COST lines of the icount guest: {(pair, op): {impl: insns}}, pairs, guest."""
+    cost, pairs, guest, calib = {}, {}, {}, set()
+    with open(log, errors="replace") as fh:
+        for raw in fh:
+            line = strip(raw)
+            if line.startswith("BENCH-PAIR "):
+                parts = line[len("BENCH-PAIR "):].split("|")
+                if len(parts) == 4:
+                    pairs[parts[0]] = {"kind": parts[1], "bsdsync": parts[2], "linux": parts[3]}
+            elif line.startswith("BENCH-GUEST "):
+                guest = fields(line[len("BENCH-GUEST "):])
+            elif line.startswith("BENCH-COST "):
+                f = fields(line[len("BENCH-COST "):])
+                per_op = (int(f["min"]) - int(f["base"])) / int(f["batch"])
+                if int(f.get("switches", 0)):
+                    per_op = None   # it blocked: the count includes the idle time
+                cost.setdefault((f["pair"], f["op"]), {})[f["impl"]] = per_op
+                calib.add(f["calib"])
+    return cost, pairs, guest, calib
+
+
+def write_cost(out, cost_log, trace=None, trace_log=None):
+    cost, pairs, guest, calib = load_cost(cost_log)
+    traced = load_trace(trace, trace_log, pairs) if trace else {}
+    if not cost:
+        print(f"bench-report: no BENCH-COST lines in {cost_log}", file=sys.stderr)
+        return None
+    order = {p: i for i, p in enumerate(pairs)}
+    ops = {"lock": 0, "read": 1, "write": 2, "handoff": 3}
+    keys = sorted(cost, key=lambda k: (order.get(k[0], 99), ops.get(k[1], 9)))
+    exact = calib == {"1.000"}
+    rows = []
+    for pair, op in keys:
+        b, l = cost[(pair, op)].get("bsdsync", "-"), cost[(pair, op)].get("linux", "-")
+        at = {i: (len(traced[(pair, op, i)]["atomics"]) if (pair, op, i) in traced else None)
+              for i in IMPLS}
+        rows.append({"pair": pair, "op": op, "bsdsync_insns": b, "linux_insns": l,
+                     "diff": b - l if isinstance(b, float) and isinstance(l, float) else None,
+                     "bsdsync_atomics": at["bsdsync"], "linux_atomics": at["linux"],
+                     "calib": ",".join(sorted(calib))})
+    write_csv(f"{out}/cost.csv", COST_COLS, rows)
+
+    def n(x):
+        if x is None or isinstance(x, str):
+            return "blocks" if x is None else x
+        return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+    L = ["Instructions per uncontended operation (one thread, nobody else wanting the lock), "
+         f"counted by QEMU's `-icount shift=0,sleep=off` in one vCPU guest of "
+         f"`{guest.get('kernel', '?')}`: the same numbers on every run, whatever the host's "
+         "load. lock: lock + unlock; read/write: shared/exclusive lock + unlock; handoff: "
+         "one hand-off of a lone thread to itself (take + give, nobody to wake). The loop's "
+         "own instructions are subtracted (and, for hand-offs, the time stamp both sides "
+         "take). Each figure is the cheapest of 48 batches of 64 operations. \"blocks\": "
+         "the operation put the thread to sleep even uncontended (its figure would count the "
+         "guest's idle time, not instructions).", ""]
+    if not exact:
+        L += [f"**Not exact**: the counter ran at {', '.join(sorted(calib))} units per "
+              "instruction (1.000 under icount): these are time stamp counter units.", ""]
+    if traced:
+        L += ["Atomics: the locked (atomic read-modify-write) instructions one operation "
+              "executes, counted in the disassembly of every instruction it ran (QEMU's gdb "
+              "server single-stepping one operation of each, in a second guest: "
+              "scripts/bench-trace.py); the functions and instructions are in trace.md.", ""]
+    L.append("| pair | operation | bsdsync insns | Linux insns | bsdsync - Linux "
+             "| bsdsync atomics | Linux atomics | bsdsync call | Linux call |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---|---|")
+
+    def a(x):
+        return "-" if x is None else str(x)
+    for r in rows:
+        p = pairs.get(r["pair"], {})
+        d = r["diff"]
+        ds = "-" if d is None else (("+" if d > 0 else "") + n(d))
+        L.append(f"| {r['pair']} | {r['op']} | {n(r['bsdsync_insns'])} | {n(r['linux_insns'])} "
+                 f"| {ds} | {a(r['bsdsync_atomics'])} | {a(r['linux_atomics'])} "
+                 f"| `{p.get('bsdsync', '?')}` | `{p.get('linux', '?')}` |")
+    with open(f"{out}/cost.md", "w") as fh:
+        fh.write("\n".join(L) + "\n")
+    if traced:
+        T = ["# What one uncontended operation executes", "",
+             "Single-stepped under QEMU's gdb server (scripts/bench-trace.py), from the return "
+             "of bench_trace_begin() to the call of bench_trace_end(), the shortest of three "
+             "runs of each: the instruction count includes the loop body's own few "
+             "instructions.", ""]
+        for (pair, op, impl), t in traced.items():
+            T.append(f"## {pair} {op}, {impl}: {t['n']} instructions"
+                     f"{' (truncated: it blocked?)' if t.get('truncated') else ''}, "
+                     f"{len(t['atomics'])} atomic")
+            T.append("")
+            T.append("Functions: " + ", ".join(f"`{f}`" for f in t["functions"]))
+            T.append("")
+            for fn, insn in t["atomics"]:
+                T.append(f"- `{insn}` in `{fn}`")
+            T.append("")
+        with open(f"{out}/trace.md", "w") as fh:
+            fh.write("\n".join(T) + "\n")
+    return f"{out}/cost.md"
+
+
 def update_readme(path, marker, text):
     """Replace what lies between <!-- MARKER:begin --> and <!-- MARKER:end --> lines."""
     begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
@@ -455,6 +629,15 @@ def update_readme(path, marker, text):
 
 
 def report(args):
+    cost_md = (write_cost(args.out, args.cost_log, args.trace, args.trace_log)
+               if args.cost_log else None)
+    if not args.log:
+        if not cost_md:
+            return 1
+        print(open(cost_md).read())
+        if args.readme:
+            update_readme(args.readme, "bench-cost", open(cost_md).read())
+        return 0
     meas, pairs, guest, problems, sizes = load(args.log)
     for p in problems:
         print("bench-report: " + p, file=sys.stderr)
@@ -468,17 +651,24 @@ def report(args):
     write_csv(f"{args.out}/raw.csv", RAW_COLS, raw)
     write_csv(f"{args.out}/results.csv", ROW_COLS, rows)
     write_md(f"{args.out}/results.md", args, rows, pairs, guest, meas)
+    if cost_md:
+        with open(f"{args.out}/results.md", "a") as fh:
+            fh.write("\n" + open(cost_md).read())
     write_sizes(f"{args.out}/sizes.md", sizes, guest)
     write_png(f"{args.out}/throughput.png", rows, pairs, guest, args)
     print(open(f"{args.out}/results.md").read())
     print(open(f"{args.out}/sizes.md").read())
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
-        for f in ("results.md", "results.csv", "raw.csv", "sizes.md", "throughput.png"):
-            shutil.copy(f"{args.out}/{f}", f"{args.keep}/{f}")
+        for f in ("results.md", "results.csv", "raw.csv", "sizes.md", "throughput.png",
+                  "cost.md", "cost.csv", "trace.md"):
+            if os.path.exists(f"{args.out}/{f}"):
+                shutil.copy(f"{args.out}/{f}", f"{args.keep}/{f}")
     if args.readme:
         update_readme(args.readme, "bench-results", open(f"{args.out}/results.md").read())
         update_readme(args.readme, "bench-sizes", open(f"{args.out}/sizes.md").read())
+        if cost_md:
+            update_readme(args.readme, "bench-cost", open(cost_md).read())
         print(f"bench-report: {args.readme} updated", file=sys.stderr)
     return 1 if any(p.startswith("check failed") for p in problems) else 0
 
@@ -498,12 +688,15 @@ def main():
     ap.add_argument("--load-after", default="", help="... and when it ended")
     ap.add_argument("--readme", help="put results.md and sizes.md into this README, "
                     "between its bench-results and bench-sizes markers")
+    ap.add_argument("--cost-log", help="the icount guest's console (BENCH-COST lines)")
+    ap.add_argument("--trace", help="scripts/bench-trace.py's output (the atomics column)")
+    ap.add_argument("--trace-log", help="the traced guest's console (BENCH-SYM lines)")
     ap.add_argument("--keep", help="copy the results (md, csv, png) into this directory")
     args = ap.parse_args()
     if args.progress:
         return progress()
-    if not args.log or not args.out:
-        ap.error("--log and --out are required (or --progress)")
+    if not args.out or not (args.log or args.cost_log):
+        ap.error("--out and --log (or --cost-log) are required (or --progress)")
     return report(args)
 
 

@@ -25,9 +25,15 @@
 #   BENCH_APPEND      extra guest kernel arguments (default "tsc=reliable", see below)
 #   BENCH_README=1    also put the results into README.md (the "Benchmark results" and
 #                     "Sizes" tables, between their markers) and copy them to bench/results/
+#   BENCH_COST=0      skip the instruction-count table (default: run it, after the
+#                     throughput run, in a second guest: one vCPU under QEMU's
+#                     `-icount shift=0,sleep=off`, where guest time counts instructions)
+#   BENCH_COST_ONLY=1 only the instruction-count table (no throughput measurements)
 #   SKIP_DEPS=1       do not run the apt steps
 #   VERBOSE=1         stream the whole console, not just progress
-# Logs: build/bench/console.log (the guest console), build/bench/build.log.
+# Logs: build/bench/console.log (the guest console), build/bench/cost.log (the icount guest's
+# console), build/bench/trace-console.log and trace.txt (the traced guest's console and the
+# instructions gdb stepped through), build/bench/build.log.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,18 +76,22 @@ PY=python3
 # ---- dependencies ------------------------------------------------------------------------
 if [[ ${SKIP_DEPS:-0} != 1 ]]; then
     bash "$SCRIPTS/deps.sh"
-    if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
-        say "installing python3-matplotlib (the chart)"
+    # python3-matplotlib draws the chart; gdb single-steps the traced guest (atomics).
+    want=()
+    "$PY" -c 'import matplotlib' 2>/dev/null || want+=(python3-matplotlib)
+    command -v gdb >/dev/null || want+=(gdb)
+    if ((${#want[@]})); then
+        say "installing ${want[*]}"
         sudo=()
         ((EUID == 0)) || sudo=(sudo)
         export DEBIAN_FRONTEND=noninteractive
         # Another job may hold the dpkg lock (an apt run of its own): wait for it.
         "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-            python3-matplotlib >"$OUT/apt.log" 2>&1 || {
+            "${want[@]}" >"$OUT/apt.log" 2>&1 || {
             "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -q >>"$OUT/apt.log" 2>&1
             "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-                --no-install-recommends python3-matplotlib >>"$OUT/apt.log" 2>&1
-        } || { tail -n 20 "$OUT/apt.log"; die "apt-get install python3-matplotlib"; }
+                --no-install-recommends "${want[@]}" >>"$OUT/apt.log" 2>&1
+        } || { tail -n 20 "$OUT/apt.log"; die "apt-get install ${want[*]}"; }
     fi
 fi
 
@@ -183,37 +193,125 @@ planned=$((npoints * $(wc -w <<<"$THREADS") * $(wc -w <<<"$CS") * REPS * 2))
 estimate=$((planned * (MS + 150) / 1000 + 30))
 TIMEOUT=${BENCH_TIMEOUT:-$((estimate * 3 + 600))}
 LOG=$OUT/console.log
-say "guest: $krel, TCG, $SMP vCPUs on $(nproc) host cores; $planned measurements of ${MS} ms" \
-    "(pairs: ${PAIRS:-all}; threads: $THREADS; cs: $CS; read shares: $RD; $REPS repeats);" \
-    "about $((estimate / 60 + 1)) min"
-say "console log: $LOG"
-
-# The host's load while the benchmark runs (other jobs share its cores): reported with the
-# results.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-filter=("$PY" "$SCRIPTS/bench-report.py" --progress)
-[[ ${VERBOSE:-0} == 1 ]] && filter=(tee /dev/stderr)
-set +e
-bash "$SCRIPTS/guest.sh" --kernel "$vmlinuz" --module "$B/bsdsync/bsdsync.ko" \
-    --module "$B/mod/bsdsync_bench.ko" --script "$guest" --smp "$SMP" --mem 2G \
-    --append "$APPEND" --timeout "$TIMEOUT" --log "$LOG" --stdout 2>"$OUT/guest.err" | "${filter[@]}"
-grc=${PIPESTATUS[0]}
-set -e
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 broke=()
-if ((grc != 0)); then
-    cat "$OUT/guest.err"
-    broke+=("the guest run failed (guest.sh exit $grc)")
+COST_ONLY=${BENCH_COST_ONLY:-0}
+load_before="" load_after=""
+if [[ $COST_ONLY != 1 ]]; then
+    say "guest: $krel, TCG, $SMP vCPUs on $(nproc) host cores; $planned measurements of ${MS} ms" \
+        "(pairs: ${PAIRS:-all}; threads: $THREADS; cs: $CS; read shares: $RD; $REPS repeats);" \
+        "about $((estimate / 60 + 1)) min"
+    say "console log: $LOG"
+
+    # The host's load while the benchmark runs (other jobs share its cores): reported with the
+    # results.
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    filter=("$PY" "$SCRIPTS/bench-report.py" --progress)
+    [[ ${VERBOSE:-0} == 1 ]] && filter=(tee /dev/stderr)
+    set +e
+    bash "$SCRIPTS/guest.sh" --kernel "$vmlinuz" --module "$B/bsdsync/bsdsync.ko" \
+        --module "$B/mod/bsdsync_bench.ko" --script "$guest" --smp "$SMP" --mem 2G \
+        --append "$APPEND" --timeout "$TIMEOUT" --log "$LOG" --stdout 2>"$OUT/guest.err" | "${filter[@]}"
+    grc=${PIPESTATUS[0]}
+    set -e
+    load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    if ((grc != 0)); then
+        cat "$OUT/guest.err"
+        broke+=("the guest run failed (guest.sh exit $grc)")
+    fi
+    if ! "$PY" "$SCRIPTS/ktap-summary.py" --reports-only --name bench "$LOG" >"$OUT/reports.log"; then
+        grep -v '^KTAP_SUMMARY' "$OUT/reports.log" | head -n 40
+        broke+=("the kernel reported problems (see $OUT/reports.log)")
+    fi
+    # ktap-summary.py lets bsdsync's own misuse reports pass (the KUnit suites provoke them on
+    # purpose); here any report, bsdsync's included, means the benchmark misused a primitive.
+    if grep -q 'Call Trace:' "$LOG"; then
+        grep -B 3 -m 3 'Call Trace:' "$LOG"
+        broke+=("a stack dump in the console (a bsdsync report or a kernel warning): see $LOG")
+    fi
 fi
-if ! "$PY" "$SCRIPTS/ktap-summary.py" --reports-only --name bench "$LOG" >"$OUT/reports.log"; then
-    grep -v '^KTAP_SUMMARY' "$OUT/reports.log" | head -n 40
-    broke+=("the kernel reported problems (see $OUT/reports.log)")
+
+# ---- the instruction-count table ----------------------------------------------------------
+# Two more guests of one vCPU run bsdsync_bench's cost mode (bench/bench.h):
+#  - under single-threaded TCG with -icount shift=0,sleep=off, where the guest's time stamp
+#    counter advances by exactly one per instruction: instructions per uncontended operation,
+#    the same numbers on every run;
+#  - under QEMU's gdb server, with scripts/bench-trace.py single-stepping one of each
+#    operation: every instruction it executes, so the locked (atomic read-modify-write) ones
+#    are counted from the disassembly of what actually ran (and the functions named).
+COST_LOG=$OUT/cost.log TRACE_LOG=$OUT/trace-console.log TRACE_OUT=$OUT/trace.txt
+if [[ ${BENCH_COST:-1} != 0 || $COST_ONLY == 1 ]]; then
+    for mode in cost trace; do
+        cguest=$OUT/$mode-guest.sh
+        cat >"$cguest" <<EOF
+# Generated by scripts/bench.sh: the cost mode in the $mode guest (busybox sh).
+PAIRS="$PAIRS" MODE=$mode
+EOF
+        cat >>"$cguest" <<'EOF'
+D=/sys/kernel/debug/bsdsync_bench
+insmod /mod/bsdsync.ko || { echo "BENCH-FAIL insmod bsdsync.ko"; exit 1; }
+insmod /mod/bsdsync_bench.ko || { echo "BENCH-FAIL insmod bsdsync_bench.ko"; exit 1; }
+[ -n "$PAIRS" ] || PAIRS=$(cut -d'|' -f1 $D/pairs)
+echo "BENCH-GUEST kernel=$(uname -r) cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+sed 's/^/BENCH-PAIR /' $D/pairs
+if [ $MODE = trace ]; then
+    # Every function's address, for naming the traced instructions (Debian ships the real
+    # System.map only in the -dbg package).
+    grep ' [tT] ' /proc/kallsyms | sed 's/^/BENCH-SYM /'
+    echo "BENCH-TRACE-READY $(cat $D/trace)"
+    n=0
+    while [ "$(cat $D/trace_armed)" != 1 ]; do
+        n=$((n + 1)); [ $n -le 300 ] || { echo "BENCH-FAIL no debugger attached"; exit 1; }
+        sleep 1
+    done
 fi
-# ktap-summary.py lets bsdsync's own misuse reports pass (the KUnit suites provoke them on
-# purpose); here any report, bsdsync's included, means the benchmark misused a primitive.
-if grep -q 'Call Trace:' "$LOG"; then
-    grep -B 3 -m 3 'Call Trace:' "$LOG"
-    broke+=("a stack dump in the console (a bsdsync report or a kernel warning): see $LOG")
+fail=0
+for p in $PAIRS; do for i in bsdsync linux; do
+    echo "pair=$p impl=$i cost=1" >$D/run || { echo "BENCH-FAIL cost request: $p $i"; fail=1; }
+done; done
+rmmod bsdsync_bench || { echo "BENCH-FAIL rmmod bsdsync_bench"; fail=1; }
+rmmod bsdsync || { echo "BENCH-FAIL rmmod bsdsync"; fail=1; }
+exit $fail
+EOF
+    done
+    say "instruction counts: a guest of 1 vCPU under -icount shift=0,sleep=off (log: $COST_LOG)"
+    if ! bash "$SCRIPTS/guest.sh" --kernel "$vmlinuz" --module "$B/bsdsync/bsdsync.ko" \
+            --module "$B/mod/bsdsync_bench.ko" --script "$OUT/cost-guest.sh" --smp 1 --mem 2G \
+            --append "$APPEND" --icount --timeout 1800 --log "$COST_LOG" 2>"$OUT/cost-guest.err"; then
+        cat "$OUT/cost-guest.err"
+        broke+=("the icount guest run failed")
+    elif ! "$PY" "$SCRIPTS/ktap-summary.py" --reports-only --name cost "$COST_LOG" \
+            >"$OUT/cost-reports.log" || grep -q 'Call Trace:' "$COST_LOG"; then
+        broke+=("the kernel reported problems in the icount guest (see $COST_LOG)")
+    fi
+    say "atomics: a guest of 1 vCPU under gdb, one operation of each single-stepped (log: $TRACE_LOG)"
+    port=$((20000 + RANDOM % 20000))
+    rm -f "$TRACE_OUT" "$TRACE_LOG"   # the wait below must not read an earlier run's log
+    bash "$SCRIPTS/guest.sh" --kernel "$vmlinuz" --module "$B/bsdsync/bsdsync.ko" \
+        --module "$B/mod/bsdsync_bench.ko" --script "$OUT/trace-guest.sh" --smp 1 --mem 2G \
+        --append "$APPEND" --gdb "$port" --timeout 1800 --log "$TRACE_LOG" \
+        2>"$OUT/trace-guest.err" &
+    tpid=$!
+    ready=''
+    for _ in $(seq 600); do
+        ready=$(grep -a -o 'BENCH-TRACE-READY .*' "$TRACE_LOG" 2>/dev/null | head -n 1 || true)
+        [[ -n $ready ]] && break
+        kill -0 "$tpid" 2>/dev/null || break
+        sleep 1
+    done
+    if [[ -n $ready ]]; then
+        addr() { sed -n "s/.* $1=\(0x\)\{0,1\}\([0-9a-f]*\).*/0x\2/p" <<<"$ready"; }
+        TRACE_PORT=$port TRACE_BEGIN=$(addr begin) TRACE_END=$(addr end) \
+            TRACE_LABEL=$(addr label) TRACE_ARMED=$(addr armed) TRACE_OUT=$TRACE_OUT \
+            gdb -nx -batch -x "$SCRIPTS/bench-trace.py" >"$OUT/trace-gdb.log" 2>&1 || true
+    fi
+    if ! wait "$tpid"; then
+        cat "$OUT/trace-guest.err"
+        broke+=("the traced guest run failed")
+    elif [[ ! -s $TRACE_OUT ]]; then
+        broke+=("no instruction trace (see $OUT/trace-gdb.log)")
+    fi
+else
+    rm -f "$COST_LOG" "$TRACE_OUT"
 fi
 
 # ---- report ------------------------------------------------------------------------------
@@ -223,14 +321,23 @@ rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 say "writing the report"
 readme=()
 [[ ${BENCH_README:-0} == 1 ]] && readme=(--readme "$ROOT/README.md" --keep "$ROOT/bench/results")
-if ! "$PY" "$SCRIPTS/bench-report.py" --log "$LOG" --out "$OUT" --smp "$SMP" --append "$APPEND" \
+cost_args=()
+[[ -r $COST_LOG ]] && cost_args=(--cost-log "$COST_LOG")
+[[ -s $TRACE_OUT ]] && cost_args+=(--trace "$TRACE_OUT" --trace-log "$TRACE_LOG")
+log_args=(--log "$LOG")
+[[ $COST_ONLY == 1 ]] && log_args=()
+if ! "$PY" "$SCRIPTS/bench-report.py" "${log_args[@]}" --out "$OUT" --smp "$SMP" --append "$APPEND" \
         --host-cores "$(nproc)" --revision "$rev" --qemu "$(qemu-system-x86_64 --version | head -n 1)" \
         --wall "$((SECONDS - T0))" --load "$load_before" --load-after "$load_after" \
-        "${readme[@]}"; then
+        "${cost_args[@]}" "${readme[@]}"; then
     broke+=("bench-report.py failed")
 fi
 if ((${#broke[@]})); then
     for b in "${broke[@]}"; do say "FAILED: $b"; done
     exit 1
 fi
-say "done in $(((SECONDS - T0) / 60))m$(((SECONDS - T0) % 60))s: $OUT/results.md, results.csv, raw.csv, sizes.md, throughput.png"
+if [[ $COST_ONLY == 1 ]]; then
+    say "done in $(((SECONDS - T0) / 60))m$(((SECONDS - T0) % 60))s: $OUT/cost.md, cost.csv, trace.md"
+else
+    say "done in $(((SECONDS - T0) / 60))m$(((SECONDS - T0) % 60))s: $OUT/results.md, results.csv, raw.csv, sizes.md, throughput.png, cost.md, trace.md"
+fi

@@ -4,7 +4,7 @@
 #
 #   scripts/guest.sh --kernel BZIMAGE --script GUEST_SH [--module A.ko]... [--file PATH]...
 #                    [--timeout SECS] [--log FILE] [--smp N] [--mem SIZE] [--append ARGS]
-#                    [--stdout]
+#                    [--stdout] [--icount] [--gdb PORT]
 #
 #   --module/--file  copied into the guest's /mod (modules also to /lib/modules); repeatable
 #   --script         busybox sh script run as root in the guest, cwd /mod, with MODDIR=/mod;
@@ -14,6 +14,10 @@
 #   --smp, --mem     default 2 and 2G
 #   --append         extra kernel command-line arguments
 #   --stdout         also stream the console to stdout while the guest runs
+#   --icount         deterministic time: single-threaded TCG with `-icount shift=0,sleep=off`,
+#                    so guest time (and the TSC) advances exactly 1 ns per instruction
+#                    executed (use with --smp 1; scripts/bench.sh's instruction-count table)
+#   --gdb PORT       QEMU's gdb server on 127.0.0.1:PORT (scripts/bench-trace.py attaches to it)
 #
 # Exit status: 0 guest script ran and exited 0; 1 usage/setup error; 2 guest script exited
 # non-zero; 3 timeout; 4 the guest ended without finishing (panic, oops, triple fault).
@@ -25,7 +29,7 @@ DONE_MARKER=BSDSYNC-GUEST-DONE
 
 die() { echo "guest.sh: $*" >&2; exit 1; }
 
-kernel='' script='' timeout=300 log='' smp=2 mem=2G append='' stdout=0
+kernel='' script='' timeout=300 log='' smp=2 mem=2G append='' stdout=0 icount=0 gdbport=''
 files=() modules=()
 while (($#)); do
     case $1 in
@@ -39,6 +43,8 @@ while (($#)); do
         --mem)     mem=$2; shift 2 ;;
         --append)  append=$2; shift 2 ;;
         --stdout)  stdout=1; shift ;;
+        --icount)  icount=1; shift ;;
+        --gdb)     gdbport=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
@@ -103,9 +109,14 @@ chmod +x "$root/init"
 # WARN and lockdep reports do not stop the guest; the log detector judges them.
 cmdline="console=ttyS0 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 loglevel=7 $append"
 # shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
+accel=(-accel tcg,thread=multi)
+# icount needs the single-threaded TCG; sleep=off: an idle guest's clock jumps to its next
+# timer instead of following the host's clock, so no host time leaks into guest time.
+((icount)) && accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max -smp "$smp" -m "$mem"
       -nodefaults -display none -no-reboot -serial stdio
       -kernel "$kernel" -initrd "$work/initramfs.gz" -append "$cmdline")
+[[ -n $gdbport ]] && qemu+=(-gdb "tcp:127.0.0.1:$gdbport")
 
 : >"$log"
 echo "guest.sh: booting $(basename "$kernel") (smp $smp, mem $mem, timeout ${timeout}s), log $log" >&2

@@ -9,7 +9,8 @@
 #      kernels make it leave for the kernel's traced functions). Against each: bsdsync.ko +
 #      bsdsync_kunit.ko built warning-free (with instrumented C++ objects for a sanitizer),
 #      the KUnit suites run in a guest, and any kernel report (lockdep, KASAN, KCSAN, WARN,
-#      BUG...) fails the run,
+#      BUG...) fails the run; in the kasan and kcsan guests also a short lock torture run
+#      of every lock type (scripts/torture.sh; one check per type),
 #   3. warning-free builds of bsdsync.ko and the examples against stock Debian 6.1 and 6.12
 #      headers and their PREEMPT_RT flavours (the kernel matrix), no constructor sections in
 #      any .ko,
@@ -26,7 +27,8 @@
 # testkernel-<variant>.log, kunit-build-<variant>.log, kunit-console-<variant>.log,
 # kunit-summary-<variant>.log).
 #
-# Environment: KUNIT_TIMEOUT (seconds per KUnit guest, default 900), BSDSYNC_CACHE (kernel
+# Environment: KUNIT_TIMEOUT (seconds per KUnit guest, default 900), TORTURE_DURATION
+# (seconds per lock type in the torture run, default 2), BSDSYNC_CACHE (kernel
 # cache), JOBS, SKIP_DEPS=1 (do not run deps.sh).
 set -euo pipefail
 
@@ -315,8 +317,27 @@ echo "bsdsync-test: modload_fail: insmod exit status $?"
 grep -q '^bsdsync_modload_fail ' /proc/modules && echo "bsdsync-test: modload_fail: still loaded"
 rmmod bsdsync || exit 1
 EOF
+# debug_kernel_torture VARIANT: bsdsync_torture.ko (built by `make kunit` above) in a guest
+# of that kernel, a short run of every lock type (TORTURE_DURATION s each, default 2); each
+# type is one rig check, the broken control type's expected FAILURE a pass
+# (scripts/torture.sh); and no kernel report during the run.
+debug_kernel_torture() {
+    local v=$1 V=${1^^} b=$ROOT/build/test-debug-$1 kdir line
+    if [[ ! -f $b/torture/bsdsync_torture.ko ]] ||
+       ! kdir=$(bash "$SCRIPTS/build-test-kernel.sh" "$v" 2>/dev/null | tail -n 1); then
+        record FAIL "$V kernel: lock torture" "not run: no build"
+        return 0
+    fi
+    say "lock torture in a $V-kernel guest (${TORTURE_DURATION:-2} s per type)"
+    while IFS= read -r line; do
+        record "${line%% *}" "$V kernel: torture ${line#* }"
+    done < <(bash "$SCRIPTS/torture.sh" --kernel "$kdir/arch/x86/boot/bzImage" --build "$b" \
+                 --duration "${TORTURE_DURATION:-2}" --params "stutter=300 stat_interval=1" \
+                 --log "$LOGS/torture-console-$v.log" || true)
+}
 for v in "${DEBUG_VARIANTS[@]}"; do
     debug_kernel_kunit "$v"
+    [[ $v == prod ]] || debug_kernel_torture "$v"
 done
 
 # ---------------------------------------------------------------------------------------

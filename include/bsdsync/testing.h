@@ -33,6 +33,29 @@ void bsdsync_test_acquiring(const void *lock, const struct bsdsync_lock_type *ty
 int bsdsync_test_witness(int on);
 unsigned long bsdsync_test_witness_dot(char *buf, unsigned long len);
 unsigned long bsdsync_test_witness_reversals(char *buf, unsigned long len);
+/*
+ * Lock profiling (module/core/lock_profile.h): turn it on (1) or off (0), returning whether
+ * it was on (the numbers are kept: reset forgets them); reset; one class's numbers (the
+ * first class of that type name and lock name; times in ns): 1, or 0 if there is none; the
+ * stats table, as snprintf.
+ */
+struct bsdsync_test_lock_prof_numbers {
+	unsigned long long acquisitions;	/* count */
+	unsigned long long contentions;		/* cnt_hold: CONTENDED events */
+	unsigned long long contended;		/* cnt_lock: acquisitions that waited */
+	unsigned long long wait_total_ns, wait_max_ns;
+	unsigned long long holds;		/* holds timed */
+	unsigned long long hold_total_ns, hold_max_ns;
+};
+int bsdsync_test_lock_prof(int on);
+void bsdsync_test_lock_prof_reset(void);
+int bsdsync_test_lock_prof_class(const char *type_name, const char *name,
+				 struct bsdsync_test_lock_prof_numbers *out);
+unsigned long bsdsync_test_lock_prof_stats(char *buf, unsigned long len);
+/* Keep stacks with witness's orders and reversals (the witness_stacks parameter): returns
+ * whether it did. The text of debugfs bsdsync/witness/held, as snprintf. */
+int bsdsync_test_witness_stacks(int on);
+unsigned long bsdsync_test_witness_held(char *buf, unsigned long len);
 /* The may-sleep check a sleepable acquisition or a sleep makes: 1 if it reported a
  * non-sleepable hold (other than `interlock`). */
 int bsdsync_test_check_may_sleep(const void *interlock, const char *what, const char *file,

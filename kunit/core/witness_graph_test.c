@@ -123,7 +123,7 @@ static void core_witness_reports_a_reversal_once_per_pair_naming_both_locks_and_
 	BT_EXPECT_NO_REPORT(test, wt_pair(&b, &wt_mutex, "hold-b.c", &a, &wt_mutex, "rev-a.c"));
 	BT_EXPECT_NO_REPORT(test, wt_pair(&b, &wt_mutex, "hold-b.c", &a, &wt_mutex, "rev-a.c"));
 	rev = wt_reversals(test);
-	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "reversal"), 1, "%s", rev);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "reversal: "), 1, "%s", rev);
 	/* Both classes, where the held one was taken, where the reversed acquisition was,
 	 * and both sites of the order first recorded. */
 	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "wt mutex: wt-b held at hold-b.c:3, then "

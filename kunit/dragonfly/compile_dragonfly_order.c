@@ -18,6 +18,8 @@
 #include <sys/msgport.h>
 #include <sys/msgport2.h>
 #include <machine/atomic.h>
+#include <sys/thread.h>
+#include <sys/mplock2.h>
 
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
@@ -33,9 +35,11 @@ int bt_dragonfly_order_driver(void)
 	struct spinlock s;
 	spinlock_t l;
 	struct completion c;
+	struct lwkt_token tok;
 	int r = 0, chan;
 
 	spin_init(&s, "order");
+	lwkt_token_init(&tok, "order");
 	spin_lock_init(&l);
 	init_completion(&c);
 	complete(&c);				/* Linux inline code taking a spinlock_t */
@@ -48,7 +52,12 @@ int bt_dragonfly_order_driver(void)
 	r += 20;
 	spin_unlock(&s);
 	crit_exit();
-	if (tsleep(&chan, 0, "order", 1) == EWOULDBLOCK)
+	lwkt_gettoken(&tok);
+	get_mplock();
+	if (tsleep(&chan, 0, "order", 1) == EWOULDBLOCK && MP_LOCK_HELD() &&
+	    LWKT_TOKEN_HELD_EXCL(&tok))
 		r += 300;
+	rel_mplock();
+	lwkt_reltoken(&tok);
 	return r;
 }

@@ -31,11 +31,14 @@
 #include <sys/msgport.h>
 #include <sys/msgport2.h>
 #include <machine/atomic.h>
+#include <sys/thread.h>
+#include <sys/mplock2.h>
 
 int bt_dragonfly_order_driver(void);
 
 static DEFINE_SPINLOCK(linux_lock);
 static struct spinlock dfly_lock = SPINLOCK_INITIALIZER(&dfly_lock, "dfly_lock");
+static struct lwkt_token dfly_token = LWKT_TOKEN_INITIALIZER(dfly_token);
 
 static void linux_and_dragonfly_names_side_by_side(struct kunit *test)
 {
@@ -66,6 +69,12 @@ static void linux_and_dragonfly_names_side_by_side(struct kunit *test)
 	spin_lock(&d2);
 	KUNIT_EXPECT_EQ(test, ssleep(&chan, &d2, 0, "dfly", 1), EWOULDBLOCK);	/* DragonFly's */
 	spin_unlock(&d2);
+
+	lwkt_gettoken(&dfly_token);			/* tokens and the MP lock */
+	get_mplock();
+	KUNIT_EXPECT_TRUE(test, LWKT_TOKEN_HELD_EXCL(&dfly_token) && MP_LOCK_HELD());
+	rel_mplock();
+	lwkt_reltoken(&dfly_token);
 }
 
 /* The sleep locks, cv and atomics of DragonFly beside Linux's mutex and atomic_t. */

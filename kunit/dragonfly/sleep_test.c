@@ -15,6 +15,8 @@
 
 #include "harness.h"
 
+#include <bsdsync/testing.h>
+
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/spinlock.h>
@@ -273,6 +275,85 @@ static void tsleep_interlock_loses_no_wakeup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->rounds, IL_ROUNDS);
 }
 
+/*
+ * A thread that exits between tsleep_interlock and tsleep (DragonFly takes its entry off the
+ * queue at exit): its entry lives in its thread record, which is zeroed and recycled when the
+ * task is freed. The entry must be gone from the queue once the thread has exited (looked at
+ * before the task is freed: the round is repeated until it was seen then), and the queue must
+ * serve later sleepers and wakeups of the same ident after the record was zeroed.
+ */
+struct exit_il {
+	int ident;
+	struct completion queued;
+	atomic_t asleep;
+	int error;
+};
+
+static int exit_il_main(void *arg)
+{
+	struct exit_il *e = arg;
+
+	tsleep_interlock(&e->ident, 0);
+	complete(&e->queued);
+	return 0;	/* exits with its entry queued */
+}
+
+static void exit_il_sleeper(void *arg)
+{
+	struct exit_il *e = arg;
+
+	tsleep_interlock(&e->ident, 0);
+	atomic_inc(&e->asleep);
+	e->error = tsleep(&e->ident, PINTERLOCKED, "exit-il", 30 * hz);
+}
+
+static void a_thread_exiting_after_tsleep_interlock_leaves_no_queue_entry(struct kunit *test)
+{
+	struct exit_il *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct task_struct *task;
+	int tries, seen = 0, round;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	for (tries = 0; tries < 5 && !seen; tries++) {
+		int waiters;
+
+		init_completion(&e->queued);
+		task = kthread_create(exit_il_main, e, "dfly-exil");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		get_task_struct(task);
+		wake_up_process(task);
+		wait_for_completion(&e->queued);
+		/* exit_state is set after the exit hook (sched_process_exit) ran. */
+		BT_WAIT_UNTIL(test, READ_ONCE(task->exit_state) != 0);
+		waiters = bsdsync_test_waiters(&e->ident);
+		/* Still bound: the count was read before the record was zeroed. */
+		if (bsdsync_thread_has_record((const struct thread *)task)) {
+			seen = 1;
+			KUNIT_EXPECT_EQ_MSG(test, waiters, 0,
+					    "the exited thread is still queued on its ident");
+		}
+		/* The record is zeroed when the task struct is freed (our reference does not
+		 * delay that: it follows the last switch away and the reaping). */
+		BT_WAIT_UNTIL(test, !bsdsync_thread_has_record((const struct thread *)task));
+		put_task_struct(task);
+		wakeup(&e->ident);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, seen, "never looked before the task was freed");
+	/* The same queue goes on working for other threads. */
+	for (round = 0; round < 20; round++) {
+		struct bt_thread t;
+
+		atomic_set(&e->asleep, 0);
+		e->error = -1;
+		bt_start(test, &t, exit_il_sleeper, e, "dfly-exil2");
+		BT_WAIT_UNTIL(test, atomic_read(&e->asleep) == 1);
+		wakeup(&e->ident);
+		bt_join(&t);
+		KUNIT_EXPECT_EQ(test, e->error, 0);
+		KUNIT_EXPECT_EQ(test, bsdsync_test_waiters(&e->ident), 0);
+	}
+}
+
 /* ---- ssleep --------------------------------------------------------------------------------- */
 
 struct ssleep_case {
@@ -432,6 +513,7 @@ static struct kunit_case sleep_cases[] = {
 	KUNIT_CASE(tsleep_pcatch_with_a_pending_signal_does_not_sleep),
 	KUNIT_CASE(wakeup_after_tsleep_interlock_makes_tsleep_return_at_once),
 	KUNIT_CASE(tsleep_interlock_loses_no_wakeup),
+	KUNIT_CASE(a_thread_exiting_after_tsleep_interlock_leaves_no_queue_entry),
 	KUNIT_CASE(ssleep_releases_its_spinlock_and_holds_it_again),
 	KUNIT_CASE(ssleep_without_the_spinlock_is_reported),
 	KUNIT_CASE(linux_ssleep_is_still_linux),

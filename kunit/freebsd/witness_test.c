@@ -7,6 +7,7 @@
  * with witness on and an empty graph, and puts witness back as it was.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -365,6 +366,166 @@ static void witness_records_orders_taken_by_threads_at_once(struct kunit *test)
 	mtx_destroy(&a);
 }
 
+/* WITNESS_CHECKORDER: the reversal is reported as an acquisition would, and nothing is
+ * acquired nor recorded. */
+static void witness_checkorder_reports_a_reversal_without_acquiring(struct kunit *test)
+{
+	struct mtx a, b;
+	char *dot;
+
+	mtx_init(&a, "wt-co-a", NULL, MTX_DEF);
+	mtx_init(&b, "wt-co-b", NULL, MTX_DEF);
+	mtx_pair(&a, &b);
+	mtx_lock(&b);
+	/* A try-lock is never checked. */
+	BT_EXPECT_NO_REPORT(test, WITNESS_CHECKORDER(&a.lock_object, LOP_EXCLUSIVE | LOP_TRYLOCK,
+						     __FILE__, __LINE__, NULL));
+	/* The interlock named is skipped. */
+	BT_EXPECT_NO_REPORT(test, WITNESS_CHECKORDER(&a.lock_object, LOP_EXCLUSIVE, __FILE__,
+						     __LINE__, &b.lock_object));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_LOCK_ORDER,
+			 WITNESS_CHECKORDER(&a.lock_object, LOP_EXCLUSIVE, __FILE__, __LINE__,
+					    NULL));
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&a));
+	mtx_unlock(&b);
+	dot = text(test, bsdsync_test_witness_dot);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(dot, "\"sleep mutex: wt-co-b\" -> "), 0, "%s", dot);
+	mtx_destroy(&b);
+	mtx_destroy(&a);
+}
+
+static void witness_save_and_restore_keep_the_acquisition_site(struct kunit *test)
+{
+	struct mtx m;
+	int first_line, second_line;
+	WITNESS_SAVE_DECL(saved);
+
+	mtx_init(&m, "wt-save", NULL, MTX_DEF);
+	KUNIT_EXPECT_STREQ(test, WITNESS_FILE(&m.lock_object), "?");
+	KUNIT_EXPECT_EQ(test, WITNESS_LINE(&m.lock_object), 0);
+	first_line = __LINE__ + 1;
+	mtx_lock(&m);
+	KUNIT_EXPECT_EQ(test, WITNESS_LINE(&m.lock_object), first_line);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(WITNESS_FILE(&m.lock_object), "witness_test.c"));
+	WITNESS_SAVE(&m.lock_object, saved);
+	mtx_unlock(&m);
+	second_line = __LINE__ + 1;
+	mtx_lock(&m);
+	KUNIT_EXPECT_EQ(test, WITNESS_LINE(&m.lock_object), second_line);
+	WITNESS_RESTORE(&m.lock_object, saved);
+	KUNIT_EXPECT_EQ(test, WITNESS_LINE(&m.lock_object), first_line);
+	mtx_unlock(&m);
+	mtx_destroy(&m);
+}
+
+/* Not inlined, and no tail call (the store after it), so that its name is in the stacks. */
+static int stack_helper_calls;
+
+static noinline void witness_stack_first_order(struct mtx *a, struct mtx *b)
+{
+	mtx_pair(a, b);
+	WRITE_ONCE(stack_helper_calls, stack_helper_calls + 1);
+}
+
+static noinline void witness_stack_reversal(struct mtx *a, struct mtx *b)
+{
+	mtx_pair(b, a);
+	WRITE_ONCE(stack_helper_calls, stack_helper_calls + 1);
+}
+
+static void witness_keeps_the_stacks_of_an_order_and_its_reversal(struct kunit *test)
+{
+	struct mtx a, b;
+	int stacks_were = bsdsync_test_witness_stacks(1);
+	char *rev;
+
+	mtx_init(&a, "wt-st-a", NULL, MTX_DEF);
+	mtx_init(&b, "wt-st-b", NULL, MTX_DEF);
+	witness_stack_first_order(&a, &b);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_LOCK_ORDER, witness_stack_reversal(&a, &b));
+	rev = text(test, bsdsync_test_witness_reversals);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "stack: witness_stack_reversal+"), 1, "%s",
+			    rev);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "established by: witness_stack_first_order+"),
+			    1, "%s", rev);
+	/* Without stacks: the orders, no stack lines. */
+	bsdsync_test_witness(0);
+	bsdsync_test_witness(1);
+	bsdsync_test_witness_stacks(0);
+	witness_stack_first_order(&a, &b);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_LOCK_ORDER, witness_stack_reversal(&a, &b));
+	rev = text(test, bsdsync_test_witness_reversals);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "reversal: "), 1, "%s", rev);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "stack: "), 0, "%s", rev);
+	KUNIT_EXPECT_EQ_MSG(test, lines_with(rev, "established by: "), 0, "%s", rev);
+	bsdsync_test_witness_stacks(stacks_were);
+	mtx_destroy(&b);
+	mtx_destroy(&a);
+}
+
+struct holder {
+	struct mtx *m;
+	struct sx *s;
+	int state;		/* 1: holding; 2: may release */
+};
+
+static void hold_both(void *arg)
+{
+	struct holder *h = arg;
+
+	sx_slock(h->s);
+	mtx_lock(h->m);
+	WRITE_ONCE(h->state, 1);
+	while (READ_ONCE(h->state) != 2)
+		msleep(1);
+	mtx_unlock(h->m);
+	sx_sunlock(h->s);
+}
+
+/* debugfs bsdsync/witness/held: another thread's holds, with mode and site. */
+static void witness_held_lists_the_locks_each_thread_holds(struct kunit *test)
+{
+	struct mtx m;
+	struct sx s;
+	struct holder h = { &m, &s, 0 };
+	struct bt_thread t;
+	char *held = kunit_kzalloc(test, TEXT_BYTES, GFP_KERNEL);
+	char *who;
+
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	mtx_init(&m, "wt-held-m", NULL, MTX_DEF);
+	sx_init(&s, "wt-held-s");
+	bt_start(test, &t, hold_both, &h, "wt-holder");
+	BT_WAIT_UNTIL(test, READ_ONCE(h.state) == 1);
+	KUNIT_EXPECT_LT(test, bsdsync_test_witness_held(held, TEXT_BYTES),
+			(unsigned long)TEXT_BYTES);
+	who = strstr(held, "wt-holder[");
+	KUNIT_EXPECT_NOT_NULL_MSG(test, who, "%s", held);
+	if (who) {
+		char *end = strstr(who + 1, "]:\n");
+		char *next = end ? strchr(end + 3, '[') : NULL;
+
+		/* Its two holds follow its line (before any other thread's). */
+		if (next)
+			*next = '\0';
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, "\tsx "), "%s", who);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, " shared, acquired at "), "%s", who);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, "\tsleep mutex "), "%s", who);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, " exclusive, acquired at "), "%s",
+					  who);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(who, "witness_test.c:"), "%s", who);
+		/* What the file shows (an example for the README). */
+		kunit_info(test, "witness/held:\n%s", who);
+	}
+	WRITE_ONCE(h.state, 2);
+	bt_join(&t);
+	/* Released: the thread is no longer listed with locks. */
+	bsdsync_test_witness_held(held, TEXT_BYTES);
+	KUNIT_EXPECT_NULL_MSG(test, strstr(held, "wt-holder["), "%s", held);
+	sx_destroy(&s);
+	mtx_destroy(&m);
+}
+
 static int witness_was;
 
 static int witness_case_init(struct kunit *test)
@@ -391,6 +552,10 @@ static struct kunit_case witness_cases[] = {
 	KUNIT_CASE(witness_records_orders_taken_by_threads_at_once),
 	KUNIT_CASE(witness_skips_the_interlock_of_a_lockmgr_request),
 	KUNIT_CASE(witness_does_not_see_rms_locks),
+	KUNIT_CASE(witness_checkorder_reports_a_reversal_without_acquiring),
+	KUNIT_CASE(witness_save_and_restore_keep_the_acquisition_site),
+	KUNIT_CASE(witness_keeps_the_stacks_of_an_order_and_its_reversal),
+	KUNIT_CASE(witness_held_lists_the_locks_each_thread_holds),
 	{}
 };
 

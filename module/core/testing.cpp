@@ -6,6 +6,7 @@
  */
 #include <bsdsync/testing.h>
 #include "core/block.h"
+#include "core/lock_profile.h"
 #include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
@@ -67,6 +68,45 @@ extern "C" unsigned long bsdsync_test_witness_dot(char *buf, unsigned long len)
 extern "C" unsigned long bsdsync_test_witness_reversals(char *buf, unsigned long len)
 {
 	return witness_reversals(buf, len);
+}
+
+extern "C" int bsdsync_test_witness_stacks(int on)
+{
+	return witness_set_stacks(on);
+}
+
+extern "C" unsigned long bsdsync_test_witness_held(char *buf, unsigned long len)
+{
+	return bsdsync_witness_held_text(buf, len);
+}
+
+/* ---- lock profiling -------------------------------------------------------------------- */
+
+extern "C" int bsdsync_test_lock_prof(int on)
+{
+	return lock_profile_set(on);
+}
+
+extern "C" void bsdsync_test_lock_prof_reset(void)
+{
+	lock_profile_reset();
+}
+
+extern "C" int bsdsync_test_lock_prof_class(const char *type_name, const char *name,
+					    bsdsync_test_lock_prof_numbers *out)
+{
+	ProfileStats s;
+	if (!lock_profile_class(type_name, name, &s))
+		return 0;
+	*out = bsdsync_test_lock_prof_numbers{ s.acquisitions, s.contentions, s.contended,
+					       s.wait_total, s.wait_max, s.holds, s.hold_total,
+					       s.hold_max };
+	return 1;
+}
+
+extern "C" unsigned long bsdsync_test_lock_prof_stats(char *buf, unsigned long len)
+{
+	return lock_profile_stats(buf, len);
 }
 
 extern "C" int bsdsync_test_check_may_sleep(const void *interlock, const char *what,

@@ -7,6 +7,7 @@ namespace bsdsync {
 /* Filled in by the personalities (core/thread.h). */
 const void *(*td_sleep_drops_lock)() = nullptr;
 ReportSubject (*spin_lock_subject)(const void *lock) = nullptr;
+void (*td_exit_hook[kPersonalitySlots])(ThreadState *t) = {};
 
 namespace {
 inline int recorded(const HeldLocks &h)
@@ -228,6 +229,11 @@ using namespace bsdsync;
 extern "C" void bsdsync_td_exiting(void *state)
 {
 	ThreadState *t = static_cast<ThreadState *>(state);
+	/* The personalities' own per-thread state first (core/thread.h td_exit_hook): a queue
+	 * entry in the record must not outlive the thread. */
+	for (int i = 0; i < kPersonalitySlots; i++)
+		if (void (*hook)(ThreadState *) = load_acquire(&td_exit_hook[i]))
+			hook(t);
 	const HeldLocks &h = t->held;
 	const HeldLock *first = nullptr;
 	int n = recorded(h);

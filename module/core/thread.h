@@ -28,6 +28,7 @@
 #include "core/base.h"
 #include "core/diag.h"
 #include "core/lock_events.h"
+#include "core/lock_profile.h"
 #include "core/prio.h"
 
 namespace bsdsync {
@@ -70,7 +71,7 @@ struct HeldLocks {
  * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
  */
 constexpr int kPersonalitySlots = 2;
-constexpr int kPersonalitySlotBytes = 96;
+constexpr int kPersonalitySlotBytes = 384;	/* DragonFly's token reference stack */
 struct PersonalitySlot {
 	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
 };
@@ -78,6 +79,8 @@ struct PersonalitySlot {
 struct ThreadState {
 	HeldLocks held;
 	PersonalitySlot personality[kPersonalitySlots];	/* [0]: FreeBSD, [1]: DragonFly */
+	ProfileThread profile;	/* lock profiling's pending wait and hold times
+				   (core/lock_profile.h); touched only inside its sink */
 	/* Priority propagation (core/prio.h): the one part other threads look at, under its
 	 * own lock. Lenders find it through the owner's task pointer. */
 	PrioState prio;		/* last: the release hook zeroes what is before it */
@@ -96,23 +99,34 @@ template <typename T> inline const T *personality_slot(const ThreadState *t, int
 	return reinterpret_cast<const T *>(t->personality[index].bytes);
 }
 
-/* current_record()/current_record_if_any() for a caller that already checked it is not in interrupt context and
- * read `me` = curthread() (the lock fast paths test both once for their own reasons: no
- * second look at either). */
-inline ThreadState *record_if_any_of(thread *me)
+/* current_record()/current_record_if_any() for a caller that already checked it is not in
+ * interrupt context and read `me` = curthread() (the lock fast paths test both once for
+ * their own reasons: no second look at either). Through the platform's per-CPU cache of the
+ * last record found (platform.h bsdsync_td_find_current): a load and a compare when it
+ * hits. */
+inline ThreadState *own_record_if_any(thread *me)
 {
-	return static_cast<ThreadState *>(bsdsync_td_find(me));
+	return static_cast<ThreadState *>(bsdsync_td_find_current(me));
 }
-inline ThreadState *record_of(thread *me)
+/* The cache alone: null when the slot does not hold the caller's record, even if it has
+ * one. For fast paths whose miss path is out of line and looks again (own_record_if_any);
+ * a call in the middle of a fast path would give it a frame on every path. */
+inline ThreadState *own_record_cached(thread *me)
 {
-	ThreadState *s = record_if_any_of(me);
+	return static_cast<ThreadState *>(bsdsync_td_find_current_cached(me));
+}
+/* The calling thread's record (`me` is curthread()), created on first use (the creation
+ * path finds an existing record first and refills the cache). */
+inline ThreadState *own_record(thread *me)
+{
+	ThreadState *s = own_record_cached(me);
 	if (unlikely(!s))
 		s = static_cast<ThreadState *>(bsdsync_td_create());
 	return s;
 }
 inline ThreadState *current_record_if_any_in_thread()
 {
-	return record_if_any_of(curthread());
+	return own_record_if_any(curthread());
 }
 
 /* The current thread's state, created on first use; null in interrupt context (or if the
@@ -123,7 +137,7 @@ inline ThreadState *current_record()
 {
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
-	return record_of(curthread());
+	return own_record(curthread());
 }
 /* The current thread's state if it has one (never allocates). */
 inline ThreadState *current_record_if_any()
@@ -131,6 +145,19 @@ inline ThreadState *current_record_if_any()
 	if (unlikely(bsdsync_in_interrupt()))
 		return nullptr;
 	return current_record_if_any_in_thread();
+}
+/* current_record_if_any() and current_record_if_any_in_thread() from the per-CPU cache
+ * alone (own_record_cached): null on a miss too, for fast paths whose null path is out of
+ * line and looks the record up again. */
+inline ThreadState *current_record_cached_in_thread()
+{
+	return own_record_cached(curthread());
+}
+inline ThreadState *current_record_cached()
+{
+	if (unlikely(bsdsync_in_interrupt()))
+		return nullptr;
+	return current_record_cached_in_thread();
 }
 
 /* ---- the held-locks stack ------------------------------------------------------------ */
@@ -152,14 +179,16 @@ BSDSYNC_ALWAYS_INLINE void held_record(ThreadState *t, const void *lock, const L
 	HeldLocks &h = t->held;
 	int n = h.depth;
 	if (likely(n < HeldLocks::kTrack)) {
-		HeldLock &e = h.entry[n];
-		e.lock = lock;
-		e.type = type;
-		e.file = file;
+		/* One pointer for the four stores (indexing each field from `entry` made the
+		 * compiler compute the offset twice). */
+		HeldLock *e = h.entry + n;
+		e->lock = lock;
+		e->type = type;
+		e->file = file;
 		/* line, mode, flags, pad: one 8-byte store (x86-64: little endian). */
 		u64 word = (u64)(unsigned)line | (u64)(unsigned char)mode << 32 |
 			   (u64)(nosleep ? HeldLock::kNoSleep : 0) << 40;
-		__builtin_memcpy(&e.line, &word, sizeof(word));
+		__builtin_memcpy(&e->line, &word, sizeof(word));
 	}
 	h.depth = n + 1;
 	h.nosleep += nosleep;
@@ -187,6 +216,30 @@ inline bool held_pop_top(ThreadState *t, const void *lock, HoldMode mode)
 		if (likely(e.lock == lock && e.mode == mode && !(e.flags & HeldLock::kPlaceholder))) {
 			h.depth = n - 1;
 			h.nosleep -= e.flags & HeldLock::kNoSleep;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* held_pop_top for a fast path that knows its hold's kNoSleep flag (a constant there) and
+ * expects no placeholder or interlock entry: mode and flags checked with one 16-bit compare,
+ * no flag to read back. An entry that differs in any flag fails it, and the caller's
+ * general release (held_released) removes it. */
+BSDSYNC_ALWAYS_INLINE bool held_pop_top_exact(ThreadState *t, const void *lock, HoldMode mode,
+					      bool nosleep)
+{
+	HeldLocks &h = t->held;
+	int n = h.depth;
+	if (likely(n > 0 && n <= HeldLocks::kTrack)) {
+		HeldLock &e = h.entry[n - 1];
+		unsigned short mf;	/* mode, then flags (little endian) */
+		__builtin_memcpy(&mf, &e.mode, sizeof(mf));
+		const unsigned short want =
+			(unsigned char)mode | (unsigned short)(nosleep ? HeldLock::kNoSleep : 0) << 8;
+		if (likely(e.lock == lock && mf == want)) {
+			h.depth = n - 1;
+			h.nosleep -= nosleep;
 			return true;
 		}
 	}
@@ -275,6 +328,19 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
  * (core/spin.h), which keeps only its address. */
 extern const void *(*td_sleep_drops_lock)();
 extern ReportSubject (*spin_lock_subject)(const void *lock);
+
+/*
+ * A personality's thread-exit hook, per personality slot: set at its init (before any of its
+ * threads exits), cleared at its exit. bsdsync_td_exiting() runs each one that is set, in the
+ * exiting thread, with that thread's own record (never for a thread without a record, never
+ * current_record(): the record passed is the one the platform found), before it reports the
+ * locks still held. It runs in the sched_process_exit tracepoint: preemption off, interrupts
+ * on; it may take wait-queue chain locks (IrqSpinBit, interrupts off inside) but must not
+ * sleep, and must leave the slot consistent for the rest of the exit path (which may still
+ * lock). DragonFly takes a pending tsleep_interlock() entry off its queue there: the entry
+ * lives in the record, which is zeroed and recycled when the task is freed.
+ */
+extern void (*td_exit_hook[kPersonalitySlots])(ThreadState *t);
 
 } // namespace bsdsync
 

@@ -34,10 +34,17 @@ struct Class {
 	char name[kNameBytes];
 };
 
+/* Return addresses, newest first (n = 0: none kept). */
+struct Stack {
+	unsigned long pc[kStackDepth];
+	int n;
+};
+
 struct Edge {
 	u16 from, to;				/* class indices */
 	Site from_site;				/* where the held lock was acquired */
 	Site to_site;				/* where the second one was */
+	Stack stack;				/* of the acquisition that recorded it */
 };
 
 struct Reversal {
@@ -45,6 +52,8 @@ struct Reversal {
 	Site held_site, acquired_site;
 	Site order_from, order_to;		/* the first edge of the established order */
 	bool duplicate;				/* same class twice, not an order */
+	Stack stack;				/* of the reversing acquisition */
+	Stack order_stack;			/* of the established order's first edge */
 };
 
 /* ---- state: all under witness_lock (witness.h) ---- */
@@ -66,6 +75,18 @@ u16 queue[kClasses];
 
 /* Thread context, serialised by the callers (witness.h). */
 bool enabled;
+/* Set at load (module parameters) or by the KUnit entry, read by the sink: relaxed loads and
+ * stores (nothing is ordered by them: a stale read only keeps or skips one stack, or one
+ * panic). */
+bool keep_stacks = true;
+bool panic_after_report;
+
+/* The caller's stack, without this function and the witness frames above it (the
+ * platform's wrapper and this one; the sink's own frames stay: inlining varies). */
+void stack_save(Stack &st)
+{
+	st.n = load_relaxed(&keep_stacks) ? (int)bsdsync_stack_save(st.pc, kStackDepth, 1) : 0;
+}
 
 bool bit(const u64 *row, int i) { return row[i / 64] >> (i % 64) & 1; }
 void set_bit(u64 *row, int i) { row[i / 64] |= 1ULL << (i % 64); }
@@ -203,6 +224,7 @@ void add_edge(int from, int to, const char *from_file, int from_line, const char
 	e.to = (u16)to;
 	site_set(e.from_site, from_file, from_line);
 	site_set(e.to_site, to_file, to_line);
+	stack_save(e.stack);
 	set_bit(adj[from], to);
 }
 
@@ -224,6 +246,7 @@ bool first_report(int held, int acquired, Pending &p)
 		return false;
 	set_bit(reported[acquired], held);
 	set_bit(reported[held], acquired);
+	stack_save(p.r.stack);
 	if (nreversals < kReversals)
 		reversals[nreversals++] = p.r;
 	return true;
@@ -251,6 +274,18 @@ void report_pending(const bsdsync_lock_event *e, const ReportSubject &subject, c
 	       p.held_type->name, p.held_name, p.held_lock, init_file, init_line,
 	       p.r.held_site.file, p.r.held_site.line, subject.name, p.via,
 	       p.r.order_from.file, p.r.order_from.line, p.r.order_to.file, p.r.order_to.line);
+	/* The report's stack dump is the reversing acquisition's; this is the other one. */
+	if (p.r.order_stack.n) {
+		bsdsync_print("witness: the order \"%s\" before \"%s\" was first recorded from:",
+			      subject.name, p.via);
+		bsdsync_stack_print(p.r.order_stack.pc, (unsigned)p.r.order_stack.n);
+	}
+}
+
+void after_report(const char *what)
+{
+	if (load_relaxed(&panic_after_report))
+		bsdsync_panic(what);
 }
 
 /* One held lock against the new one (under witness_lock): a report to make into *p (true),
@@ -302,15 +337,15 @@ bool check_held(const bsdsync_lock_event *e, int nc, unsigned new_wf, bool new_s
 		if (const Edge *ed = find_edge(nc, first)) {
 			p->r.order_from = ed->from_site;
 			p->r.order_to = ed->to_site;
+			p->r.order_stack = ed->stack;
 		}
 		return first_report(hc, nc, *p);
 	}
 }
 
-void witness_event(const bsdsync_lock_event *e)
+/* The checks of an ACQUIRING or ACQUIRED event (witness.h), `interlock` skipped. */
+void witness_check(const bsdsync_lock_event *e, const void *interlock)
 {
-	if (e->kind != BSDSYNC_LE_ACQUIRING && e->kind != BSDSYNC_LE_ACQUIRED)
-		return;
 	if ((e->flags & (BSDSYNC_LE_TRY | BSDSYNC_LE_RECURSE)) || !e->type || !e->type->describe)
 		return;
 	ThreadState *t = current_record_if_any();
@@ -343,7 +378,7 @@ void witness_event(const bsdsync_lock_event *e)
 		walk_from(nc);
 		for (int i = 0; i < depth; i++) {
 			const HeldLock &h = t->held.entry[i];
-			if (!h.lock || h.lock == e->lock ||
+			if (!h.lock || h.lock == e->lock || h.lock == interlock ||
 			    (h.flags & (HeldLock::kPlaceholder | HeldLock::kInterlock)))
 				continue;
 			if (check_held(e, nc, wf, new_sleepable, h.lock, h.type,
@@ -355,7 +390,8 @@ void witness_event(const bsdsync_lock_event *e)
 			const bsdsync_spin_held *spin = bsdsync_cpu_spin_held();
 			for (int i = 0; i < nspin; i++) {
 				const void *lock = spin->lock[i];
-				if (!lock || lock == e->lock || !witness_spin_lock_type)
+				if (!lock || lock == e->lock || lock == interlock ||
+				    !witness_spin_lock_type)
 					continue;
 				if (check_held(e, nc, wf, new_sleepable, lock,
 					       witness_spin_lock_type(lock), false,
@@ -367,6 +403,14 @@ void witness_event(const bsdsync_lock_event *e)
 	}
 	for (int i = 0; i < npending; i++)
 		report_pending(e, subject, pending[i]);
+	if (npending)
+		after_report("witness: lock order reversal (witness_action=panic)");
+}
+
+void witness_event(const bsdsync_lock_event *e)
+{
+	if (e->kind == BSDSYNC_LE_ACQUIRING || e->kind == BSDSYNC_LE_ACQUIRED)
+		witness_check(e, nullptr);
 }
 
 constinit const bsdsync_lock_event_sink witness_sink = { "witness", witness_event };
@@ -460,8 +504,99 @@ unsigned long witness_reversals(char *buf, unsigned long len)
 			    h.type_name, h.name, r.held_site.file, r.held_site.line, a.type_name,
 			    a.name, r.acquired_site.file, r.acquired_site.line, r.order_from.file,
 			    r.order_from.line, r.order_to.file, r.order_to.line);
+		/* The stacks (witness_stacks=1), one frame a line, newest first. */
+		for (int f = 0; f < r.stack.n; f++)
+			out(buf, len, &pos, "\tstack: %pS\n", (void *)r.stack.pc[f]);
+		for (int f = 0; f < r.order_stack.n; f++)
+			out(buf, len, &pos, "\testablished by: %pS\n", (void *)r.order_stack.pc[f]);
 	}
 	return pos;
+}
+
+bool witness_set_stacks(bool on)
+{
+	bool was = load_relaxed(&keep_stacks);
+	store_relaxed(&keep_stacks, on);
+	return was;
+}
+
+void witness_set_panic(bool on)
+{
+	store_relaxed(&panic_after_report, on);
+}
+
+void witness_checkorder(const void *lock, const LockType *type, bool shared, const char *file,
+			int line, const void *interlock)
+{
+	if (!enabled || !type)
+		return;
+	bsdsync_lock_event e{ lock, type, file, line, BSDSYNC_LE_ACQUIRING,
+			      (unsigned char)(shared ? BSDSYNC_LE_SHARED : 0) };
+	/* As the sink runs: preemption off (this CPU's spin record stays this thread's). */
+	bsdsync_preempt_disable();
+	witness_check(&e, interlock);
+	bsdsync_preempt_enable();
+}
+
+namespace {
+
+/* The newest recorded hold of `lock` by the calling thread, or null. */
+HeldLock *own_hold(const void *lock)
+{
+	ThreadState *t = current_record_if_any();
+	if (!t)
+		return nullptr;
+	HeldLocks &h = t->held;
+	int depth = h.depth < HeldLocks::kTrack ? h.depth : HeldLocks::kTrack;
+	for (int i = depth - 1; i >= 0; i--)
+		if (h.entry[i].lock == lock && !(h.entry[i].flags & HeldLock::kPlaceholder))
+			return &h.entry[i];
+	return nullptr;
+}
+
+} // namespace
+
+bool witness_save(const void *lock, const char **file, int *line)
+{
+	const HeldLock *e = enabled ? own_hold(lock) : nullptr;
+	*file = e ? e->file : "?";
+	*line = e ? e->line : 0;
+	return e != nullptr;
+}
+
+void witness_restore(const void *lock, const char *file, int line)
+{
+	HeldLock *e = enabled ? own_hold(lock) : nullptr;
+	if (!e)
+		return;
+	/* Only the owning thread writes its record (core/thread.h); `line` shares a word
+	 * with mode and flags, which stay. */
+	e->file = file;
+	e->line = line;
+}
+
+int witness_held_of(const void *state, HeldView *out, int max)
+{
+	const ThreadState *t = static_cast<const ThreadState *>(state);
+	int depth = load_relaxed(&t->held.depth);
+	int n = 0;
+	if (depth > HeldLocks::kTrack)
+		depth = HeldLocks::kTrack;
+	for (int i = 0; i < depth && n < max; i++) {
+		const HeldLock &e = t->held.entry[i];
+		const void *lock = load_relaxed(&e.lock);
+		const LockType *type = load_relaxed(&e.type);
+		unsigned char flags = load_relaxed(&e.flags);
+		if (!lock || (flags & HeldLock::kPlaceholder))
+			continue;
+		/* Named only if registered: a type of an unloaded module is not read. */
+		out[n] = HeldView{ lock, lock_type_id(type) ? type : nullptr, load_relaxed(&e.file),
+				   load_relaxed(&e.line),
+				   load_relaxed(reinterpret_cast<const unsigned char *>(&e.mode)) ==
+					   (unsigned char)HoldMode::Shared };
+		n++;
+	}
+	return n;
 }
 
 } // namespace bsdsync
@@ -471,10 +606,21 @@ using namespace bsdsync;
 /* platform.h: the module's load and unload (the `witness` parameter), and debugfs. */
 extern "C" void bsdsync_witness_start(void)
 {
+	witness_set_stacks(bsdsync_param_witness_stacks());
+	witness_set_panic(bsdsync_param_witness_panic());
 	if (bsdsync_param_witness())
 		witness_set(true);
 }
 
+extern "C" int bsdsync_witness_held_of(const void *state, bsdsync_held_lock *out, int max)
+{
+	HeldView held[HeldLocks::kTrack];
+	int n = witness_held_of(state, held, max < HeldLocks::kTrack ? max : HeldLocks::kTrack);
+	for (int i = 0; i < n; i++)
+		out[i] = bsdsync_held_lock{ held[i].lock, held[i].type, held[i].file, held[i].line,
+					    held[i].shared };
+	return n;
+}
 extern "C" void bsdsync_witness_stop(void)
 {
 	witness_set(false);

@@ -31,6 +31,23 @@
  *  - Holds deeper than the stack records (HeldLocks::kTrack) and spin locks beyond
  *    BSDSYNC_SPIN_TRACK are not seen.
  *
+ * Stacks (the `witness_stacks` parameter, on by default): each edge keeps the stack of the
+ * acquisition that recorded it (kStackDepth return addresses, saved by the platform), and
+ * each reversal the stack of the acquisition that made it; a reversal's report prints the
+ * established order's stack after its own (the report's stack dump is the reversing one),
+ * and the reversals list shows both. What a violation does (the `witness_action` parameter):
+ * report and go on (default), or panic after the report (test kernels that must stop at the
+ * first one).
+ *
+ * For ported code (FreeBSD's WITNESS_* macros, over these functions; thread context):
+ *  - witness_checkorder: the order check of an acquisition of `lock`, without acquiring it
+ *    (no edge is recorded: the acquisition's own ACQUIRED does that), `interlock` skipped;
+ *  - witness_save / witness_restore / witness_file / witness_line: the acquisition site kept
+ *    in the thread's record of a held lock (its newest record), read or put back.
+ * (WITNESS_WARN is a personality's: FreeBSD's in module/freebsd/systm.cpp, over
+ * check_may_sleep_with_locks, core/thread.h.) All of them do nothing ("?", 0) while
+ * witness is off, as FreeBSD's do when debug.witness.watch is 0.
+ *
  * Limits (fixed tables, nothing is allocated on the event path): kClasses classes, kEdges
  * edges, kReversals reversals kept for the list. When the class or edge table is full,
  * nothing more of that kind is recorded, a single message says so (until a reset), and the
@@ -54,6 +71,7 @@ constexpr int kClasses = 512;
 constexpr int kEdges = 2048;
 constexpr int kReversals = 64;
 constexpr int kNameBytes = 32;
+constexpr int kStackDepth = 16;
 } // namespace witness_limits
 
 /* Attach (true) or detach the sink; returns whether it was on. Thread context. */
@@ -66,6 +84,29 @@ void witness_reset();
  * len): the length the whole text needs, as snprintf. Thread context. */
 unsigned long witness_dot(char *buf, unsigned long len);
 unsigned long witness_reversals(char *buf, unsigned long len);
+
+/* Keep stacks with orders and reversals (returns whether it did); panic after a report. */
+bool witness_set_stacks(bool on);
+void witness_set_panic(bool on);
+
+/* For ported code (above). `type` is the lock's, `shared` the mode asked. */
+void witness_checkorder(const void *lock, const LockType *type, bool shared, const char *file,
+			int line, const void *interlock);
+bool witness_save(const void *lock, const char **file, int *line);
+void witness_restore(const void *lock, const char *file, int line);
+
+/* The holds recorded in a thread's record `state` (another thread's: read with relaxed
+ * loads, a snapshot that may be torn while that thread locks): up to max, oldest first.
+ * `type` is null unless it is a registered type (one of an unloaded module is not given);
+ * `file` is the pointer as recorded, not read here (the caller copies it safely). */
+struct HeldView {
+	const void *lock;
+	const LockType *type;
+	const char *file;
+	int line;
+	bool shared;
+};
+int witness_held_of(const void *state, HeldView *out, int max);
 
 /* Set by a personality at load: the type of a spin lock recorded in the per-CPU spin record
  * (which keeps only its address), or null if unknown. */

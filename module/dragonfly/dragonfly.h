@@ -9,6 +9,7 @@
 #include <bsdsync/dragonfly/critical.h>
 #include <bsdsync/dragonfly/spinlock.h>
 #include <bsdsync/dragonfly/sleep.h>
+#include <bsdsync/dragonfly/token.h>
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -26,9 +27,27 @@ void lock_types_unregister();
 ReportSubject spinlock_subject(const dfly_spinlock *spin);
 
 /*
+ * A thread's LWKT tokens (token.cpp has the design): the stack of its token references,
+ * newest last, and where it stands with them. Locking key: (o) only the thread itself, or
+ * its own switch hooks (which run in its context); (w) while the thread is a token waiter
+ * (status kWaiting: it is blocked and does not touch them), the granter under the waiter
+ * list's lock; (a) atomics: read by the thread and its hooks, written by it or, once, by the
+ * granter that ends its wait.
+ */
+struct TokenThread {
+	enum : int { kMaxRefs = BSDSYNC_DFLY_LWKT_MAXTOKENS };
+	int status;			/* (a) token.cpp kHeld... */
+	int nrefs;			/* (o, w) references on the stack */
+	int hooked;			/* (o) the switch hook is registered */
+	thread *td;			/* (o, w) the thread, for the granter's wake */
+	TokenThread *wait_next;		/* (w) next token waiter */
+	uintptr refs[kMaxRefs];		/* (o, w) token address | 1 for a shared reference */
+};
+
+/*
  * DragonFly's per-thread state, in the core thread record's personality slot 1. Only its
  * own thread touches it, except `interlock` while linked on a sleep queue (its chain lock,
- * core/waitq.h).
+ * core/waitq.h), and `tokens` as its key says.
  */
 struct ThreadSlot {
 	/* tsleep_interlock()'s queue entry: it stays queued while the thread runs on, until
@@ -42,9 +61,20 @@ struct ThreadSlot {
 	int crit_depth;
 	enum : int { kCritIds = 4 };
 	const char *crit_id[kCritIds];
+	TokenThread tokens;
 };
 constexpr int kThreadSlot = 1;	/* core/thread.h: [1] is DragonFly's */
 inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadSlot>(t, kThreadSlot); }
+
+/* The thread-exit hook's parts (personality.cpp installs thread_exiting as the core's
+ * td_exit_hook[kThreadSlot]): sleep.cpp drops a pending tsleep_interlock() entry. */
+void sleep_thread_exiting(ThreadState *t);
+/* token.cpp: tokens still held are reported and released, the switch hook unregistered. */
+void token_thread_exiting(ThreadState *t);
+
+/* Tokens at load / unload (personality.cpp): their lock type and the switch hooks. */
+int tokens_start();
+void tokens_stop();
 
 } // namespace bsdsync::dfly
 

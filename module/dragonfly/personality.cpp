@@ -1,8 +1,9 @@
 /*
  * The DragonFly personality as the platform's module init/exit sees it (struct
  * bsdsync_personality, listed in module/personalities.c): at load it registers its lock
- * types; its clock constant hz is this kernel's HZ. (Tokens, with the core's block hook and
- * the preempt notifiers, come in a later step of issue 11.)
+ * types, tokens (their lock type and the platform's scheduler switch hooks, token.cpp) and
+ * its thread-exit hook (core/thread.h td_exit_hook); its clock constant hz is this kernel's
+ * HZ.
  */
 #include "dragonfly/dragonfly.h"
 #include "core/lock_type.h"
@@ -69,13 +70,33 @@ void lock_types_unregister()
 
 namespace {
 
+/* The core's thread-exit hook for DragonFly's slot (core/thread.h td_exit_hook). */
+void thread_exiting(ThreadState *t)
+{
+	dfly::sleep_thread_exiting(t);
+	dfly::token_thread_exiting(t);
+}
+
 int dragonfly_init()
 {
-	return dfly::lock_types_register();
+	int error = dfly::lock_types_register();
+	if (error)
+		return error;
+	error = dfly::tokens_start();
+	if (error) {
+		dfly::lock_types_unregister();
+		return error;
+	}
+	store_release(&td_exit_hook[dfly::kThreadSlot], &thread_exiting);
+	return 0;
 }
 
 void dragonfly_exit()
 {
+	store_release(&td_exit_hook[dfly::kThreadSlot],
+		      static_cast<void (*)(ThreadState *)>(nullptr));
+	/* No thread holds a token: each holder's switch hook held a module reference. */
+	dfly::tokens_stop();
 	dfly::lock_types_unregister();
 }
 
@@ -84,8 +105,8 @@ void dragonfly_exit()
 extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
 	"DragonFly",
 	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup/wakeup_domain, "
-	"lockmgr, mtx, serializer, condvar, message ports (spin, serializer, reply-only, "
-	"put-only)",
+	"LWKT tokens, MP lock, lockmgr, mtx, serializer, condvar, message ports (spin, "
+	"serializer, reply-only, put-only)",
 	dragonfly_init,
 	dragonfly_exit,
 };

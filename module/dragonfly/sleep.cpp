@@ -25,9 +25,10 @@
  *
  * Results: 0 (woken, or PINTERLOCKED with the entry already gone), EWOULDBLOCK (timo ticks
  * passed), EINTR (fatal signal) / ERESTART (other signal) with PCATCH, whose pending signal
- * ends the sleep before it starts. Priorities are ignored. Not yet: tokens. The
- * interlocked forms of the other locks are beside their lock, over the two entry points
- * here: lksleep in lockmgr.cpp, mtxsleep in mtx.cpp, zsleep in serialize.cpp.
+ * ends the sleep before it starts. Priorities are ignored. Tokens: token.cpp (a sleep here
+ * is a block like any other). The interlocked forms of the other locks are beside their
+ * lock, over the two entry points here: lksleep in lockmgr.cpp, mtxsleep in mtx.cpp, zsleep
+ * in serialize.cpp.
  *
  * Wakeup domains (PDOMAIN_*): a sleeper's domain is flags & PDOMAIN_MASK; wakeup() wakes
  * domain 0 only, wakeup_domain(ident, d) the sleepers of domain d. Each (ident, domain) is
@@ -36,9 +37,11 @@
  * (every ident is a canonical address) and no other (ident, domain) pair has the same key
  * (two canonical idents that differ only in bits 48..63 do not exist). Domain 0's key is
  * the ident itself.
- * Known limit: a thread that exits between tsleep_interlock and tsleep leaves its entry
- * queued (DragonFly removes it at exit); its record is zeroed when the task is freed while
- * the entry is still linked. Needs a core thread-exit hook per personality (to come).
+ * A thread that exits between tsleep_interlock and tsleep: DragonFly removes its entry at
+ * exit, and so does the personality's thread-exit hook here (sleep_thread_exiting, run by
+ * the core in the exiting thread, core/thread.h td_exit_hook): the entry lives in the
+ * thread record, which is zeroed and recycled when the task is freed, so it must not stay
+ * linked on a sleep queue past the exit.
  */
 #include "dragonfly/dragonfly.h"
 #include "core/block.h"
@@ -189,6 +192,19 @@ inline void wakeup(const volatile void *ident_v, WakeHow how)
 }
 
 } // namespace
+
+namespace bsdsync::dfly {
+
+/* The thread-exit hook's part for the tsleep family (personality.cpp): take a pending
+ * tsleep_interlock() entry off its queue. `t` is the exiting thread's own record (the
+ * platform found it; the thread runs this itself), so its slot is ours to change. The
+ * chain lock is taken with interrupts off, as everywhere; the thread holds no chain here. */
+void sleep_thread_exiting(ThreadState *t)
+{
+	interlock_cancel(thread_slot(t));
+}
+
+} // namespace bsdsync::dfly
 
 extern "C" {
 

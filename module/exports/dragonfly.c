@@ -14,6 +14,7 @@
 #include <bsdsync/dragonfly/serialize.h>
 #include <bsdsync/dragonfly/condvar.h>
 #include <bsdsync/dragonfly/msgport.h>
+#include <bsdsync/dragonfly/token.h>
 
 /* crit_enter(9) */
 BSDSYNC_EXPORT(dfly_crit_enter);
@@ -104,3 +105,21 @@ BSDSYNC_EXPORT(dfly_lwkt_forwardmsg);
 BSDSYNC_EXPORT(dfly_lwkt_replymsg);
 BSDSYNC_EXPORT(dfly_lwkt_abortmsg);
 BSDSYNC_EXPORT(dfly_lwkt_dropmsg);
+
+/* token(9), and the MP lock's token */
+BSDSYNC_EXPORT(dfly_lwkt_token_init);
+BSDSYNC_EXPORT(dfly_lwkt_token_uninit);
+BSDSYNC_EXPORT(dfly_lwkt_gettoken);
+BSDSYNC_EXPORT(dfly_lwkt_gettoken_shared);
+BSDSYNC_EXPORT(dfly_lwkt_trytoken);
+BSDSYNC_EXPORT(dfly_lwkt_reltoken);
+BSDSYNC_EXPORT(dfly_lwkt_cnttoken);
+BSDSYNC_EXPORT(dfly_lwkt_token_swap);
+BSDSYNC_EXPORT(dfly_lwkt_token_pool_lookup);
+BSDSYNC_EXPORT(dfly_lwkt_getpooltoken);
+BSDSYNC_EXPORT(dfly_lwkt_relpooltoken);
+BSDSYNC_EXPORT(dfly_lwkt_token_held);
+BSDSYNC_EXPORT(dfly_lwkt_tokens_held);
+BSDSYNC_EXPORT(dfly_lwkt_token_assert);
+BSDSYNC_EXPORT(dfly_lwkt_assert_no_tokens);
+BSDSYNC_EXPORT(dfly_mp_token);

@@ -20,6 +20,12 @@
 #include <bsdsync/freebsd/taskqueue.h>
 #include <bsdsync/freebsd/kthread.h>
 
+/* witness(4) for ported code (<sys/lock.h> WITNESS_*; WITNESS_WARN is with <sys/systm.h>) */
+BSDSYNC_EXPORT(fbsd_witness_checkorder);
+BSDSYNC_EXPORT(fbsd_witness_save);
+BSDSYNC_EXPORT(fbsd_witness_restore);
+BSDSYNC_EXPORT(fbsd_witness_file);
+BSDSYNC_EXPORT(fbsd_witness_line);
 /* mutex(9), mtx_pool(9), Giant, MTX_SYSINIT */
 BSDSYNC_EXPORT(fbsd_mtx_sysinit);
 BSDSYNC_EXPORT(fbsd_mtx_sysuninit);

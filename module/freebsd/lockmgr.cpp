@@ -1008,7 +1008,7 @@ namespace {
  */
 inline bool fast_slock(lock *lk, const char *file, int line)
 {
-	ThreadState *t = current_record_if_any_in_thread();
+	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = load_relaxed(&lk->lk_lock);
@@ -1025,7 +1025,7 @@ inline bool fast_slock(lock *lk, const char *file, int line)
 
 inline bool fast_xlock(lock *lk, const char *file, int line)
 {
-	ThreadState *t = current_record_if_any_in_thread();
+	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t || t->held.nosleep > 0))
 		return false;
 	uintptr x = LK_UNLOCKED;
@@ -1043,13 +1043,13 @@ inline bool fast_xlock(lock *lk, const char *file, int line)
 inline bool fast_release(lock *lk, const char *file, int line)
 {
 	uintptr x = load_relaxed(&lk->lk_lock);
-	ThreadState *t = current_record_if_any_in_thread();
+	ThreadState *t = current_record_cached_in_thread();	/* a miss: the general path */
 	if (unlikely(!t))
 		return false;
 	/* Our exclusive hold, not recursed, no waiter bits. Release: pairs with the acquire of
 	 * the next holder. */
 	if (x == self()) {
-		if (unlikely(!held_pop_top(t, lo_of(lk), kExclusiveHold)))
+		if (unlikely(!held_pop_top_exact(t, lo_of(lk), kExclusiveHold, false)))
 			return false;
 		if (likely(cas_release(&lk->lk_lock, &x, LK_UNLOCKED)))
 			return true;
@@ -1058,7 +1058,7 @@ inline bool fast_release(lock *lk, const char *file, int line)
 	}
 	/* A shared hold that is not the last with waiter bits, by a thread whose newest record
 	 * it is. Another sharer's CAS in between: retry. */
-	if (!is_shared_mode(x) || unlikely(!held_pop_top(t, lo_of(lk), kSharedHold)))
+	if (!is_shared_mode(x) || unlikely(!held_pop_top_exact(t, lo_of(lk), kSharedHold, false)))
 		return false;
 	while (likely(is_shared_mode(x)) &&
 	       likely(sharers(x) > 1 || (sharers(x) == 1 && !(x & kWaitBits)))) {

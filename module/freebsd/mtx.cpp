@@ -615,11 +615,11 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 				lock_undo_bad_class(m, file, line);
 				return;
 			}
-			ThreadState *t = record_if_any_of(me);
+			ThreadState *t = own_record_cached(me);
 			if (likely(t))
 				held_record(t, lo_of(m), kSleepType, kExcl, true, file, line);
 			else
-				held_push(m, 0, file, line);	/* the thread's first lock: creates its record */
+				held_push(m, 0, file, line);	/* finds (or creates) the record */
 			return;
 		}
 	}
@@ -628,6 +628,35 @@ extern "C" void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, i
 		return;
 	}
 	lock_sleep_slow(m, load_relaxed(&m->mtx_lock), opts, file, line);
+}
+
+/* The release of fbsd_mtx_unlock_flags with the thread's record `t` (null: none, or in
+ * interrupt context). */
+static BSDSYNC_ALWAYS_INLINE void unlock_sleep_with(struct mtx *m, thread *me, ThreadState *t,
+						    const char *file, int line)
+{
+	/* Drop the held record first, so that the mutex is free no longer than it must be
+	 * before our next acquisition: a spinning waiter then finds it free only when we
+	 * really let go (fewer cache-line transfers of the word under contention). */
+	bool popped = t && held_pop_top_exact(t, lo_of(m), kExcl, true);
+	uintptr v = (uintptr)me;
+	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
+		/* The record names the lock by address only: it may be freed by now. */
+		if (unlikely(!popped) && t)
+			unlock_sleep_record(t, m, file, line);
+		return;
+	}
+	if (popped)
+		held_unpop(t);	/* the slow path pops it */
+	unlock_sleep_slow(m, v, file, line);
+}
+
+/* The per-CPU record cache missed (the first release after a switch from another thread
+ * that locked on this CPU): look the record up, out of line. */
+static BSDSYNC_NOINLINE void unlock_sleep_uncached(struct mtx *m, const char *file, int line)
+{
+	thread *me = curthread();
+	unlock_sleep_with(m, me, own_record_if_any(me), file, line);
 }
 
 extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line)
@@ -641,21 +670,15 @@ extern "C" void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file,
 		return;
 	}
 	thread *me = curthread();
-	ThreadState *t = likely(!bsdsync_in_interrupt()) ? record_if_any_of(me) : nullptr;
-	/* Drop the held record first, so that the mutex is free no longer than it must be
-	 * before our next acquisition: a spinning waiter then finds it free only when we
-	 * really let go (fewer cache-line transfers of the word under contention). */
-	bool popped = t && held_pop_top(t, lo_of(m), kExcl);
-	uintptr v = (uintptr)me;
-	if (likely(cas_release(&m->mtx_lock, &v, MTX_UNOWNED))) {
-		/* The record names the lock by address only: it may be freed by now. */
-		if (unlikely(!popped) && t)
-			unlock_sleep_record(t, m, file, line);
-		return;
+	ThreadState *t = nullptr;
+	if (likely(!bsdsync_in_interrupt())) {
+		t = own_record_cached(me);
+		if (unlikely(!t)) {
+			unlock_sleep_uncached(m, file, line);
+			return;
+		}
 	}
-	if (popped)
-		held_unpop(t);	/* the slow path pops it */
-	unlock_sleep_slow(m, v, file, line);
+	unlock_sleep_with(m, me, t, file, line);
 }
 
 extern "C" int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file, int line)

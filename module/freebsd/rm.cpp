@@ -1059,7 +1059,7 @@ extern "C" int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int t
 	 * that could not be reported for taking a sleepable rm with a non-sleepable lock
 	 * held, on a CPU with its token. The central count is rm_rlock_central's; everything
 	 * else rm_rlock_slow's. */
-	ThreadState *t = static_cast<ThreadState *>(bsdsync_td_find(curthread()));
+	ThreadState *t = own_record_cached(curthread());	/* a miss: rm_rlock_slow looks */
 	RmCpu *pcpu = rm->rm_state.rm_pcpu;
 	if (unlikely(!t || !pcpu))
 		return rm_rlock_slow(rm, tr, trylock, t, file, line);
@@ -1121,23 +1121,11 @@ static BSDSYNC_NOINLINE void rm_runlock_untracked(struct rmlock *rm, struct rm_p
 	read_exit(lo_of(rm), &rm->rm_state, bsdsync_in_interrupt());
 }
 
-extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
-				int line)
+/* rm_runlock once the thread's record `t` is known (null: none, or interrupt context). */
+static BSDSYNC_ALWAYS_INLINE void rm_runlock_with(struct rmlock *rm, struct rm_priotracker *tr,
+						   lock_object *lo, ThreadState *t,
+						   const char *file, int line)
 {
-	unsigned flags = load_relaxed(&rm->lock_object.lo_flags);
-	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
-	if (unlikely(!(flags & LO_INITIALIZED) || (cls != kRmClass && cls != kRmSleepableClass)))
-		return rm_runlock_not_live(rm, file, line);
-	lock_object *lo = lo_of(rm);
-	if (unlikely(tr->rmp_rmlock != rm))
-		return runlock_not_owner(
-			lo, "rm_runlock with a tracker that holds no read lock of this lock", file,
-			line);
-	if (unlikely(tr->rmp_flags & (BSDSYNC_RMPF_UNTRACKED | BSDSYNC_RMPF_REFUSED)))
-		return rm_runlock_untracked(rm, tr);
-	ThreadState *t = bsdsync_in_interrupt()
-				 ? nullptr
-				 : static_cast<ThreadState *>(bsdsync_td_find(curthread()));
 	if (unlikely(!t || !rm_unlink_tracker(t, tr)))
 		return runlock_not_owner(lo, "rm_runlock of a read hold of another thread", file,
 					 line);
@@ -1157,6 +1145,36 @@ extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, co
 	bsdsync_this_cpu_add_long(&pcpu->readers, -1);
 	if (bsdsync_preempt_enable_fast_test())
 		return bsdsync_preempt_resched();
+}
+
+/* The per-CPU record cache missed: look the record up, out of line. */
+static BSDSYNC_NOINLINE void rm_runlock_uncached(struct rmlock *rm, struct rm_priotracker *tr,
+						 const char *file, int line)
+{
+	rm_runlock_with(rm, tr, lo_of(rm), own_record_if_any(curthread()), file, line);
+}
+
+extern "C" void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
+				int line)
+{
+	unsigned flags = load_relaxed(&rm->lock_object.lo_flags);
+	unsigned cls = (flags & LO_CLASSMASK) >> LO_CLASSSHIFT;
+	if (unlikely(!(flags & LO_INITIALIZED) || (cls != kRmClass && cls != kRmSleepableClass)))
+		return rm_runlock_not_live(rm, file, line);
+	lock_object *lo = lo_of(rm);
+	if (unlikely(tr->rmp_rmlock != rm))
+		return runlock_not_owner(
+			lo, "rm_runlock with a tracker that holds no read lock of this lock", file,
+			line);
+	if (unlikely(tr->rmp_flags & (BSDSYNC_RMPF_UNTRACKED | BSDSYNC_RMPF_REFUSED)))
+		return rm_runlock_untracked(rm, tr);
+	ThreadState *t = nullptr;
+	if (likely(!bsdsync_in_interrupt())) {
+		t = own_record_cached(curthread());
+		if (unlikely(!t))
+			return rm_runlock_uncached(rm, tr, file, line);
+	}
+	rm_runlock_with(rm, tr, lo, t, file, line);
 }
 
 extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)

@@ -612,6 +612,8 @@ BSDSYNC_NOINLINE void shared_lock_release_record(const SharedLockKind &k, Thread
 						 const SharedLock *l, HoldMode mode,
 						 const char *file, int line)
 {
+	if (!t)
+		t = current_record_if_any();	/* the fast path's record cache missed */
 	held_released(t, &l->lo, k.type, mode, file, line);
 }
 

@@ -192,7 +192,8 @@ inline int shared_lock_xlock(const SharedLockKind &k, SharedLock *l, bool interr
 	if (unlikely(bsdsync_in_interrupt()))
 		return shared_lock_xlock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
 					      line);
-	ThreadState *t = current_record_if_any_in_thread();
+	/* A miss of the record cache takes the checked path too (it looks the record up). */
+	ThreadState *t = current_record_cached_in_thread();
 	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
 		return shared_lock_acquire_checked(k, l, true, interruptible, op, file, line);
 	uintptr v = lock_word::kUnlocked;
@@ -214,7 +215,8 @@ inline int shared_lock_slock(const SharedLockKind &k, SharedLock *l, bool interr
 	if (unlikely(bsdsync_in_interrupt()))
 		return shared_lock_slock_slow(k, l, load_relaxed(&l->word), interruptible, op, file,
 					      line);
-	ThreadState *t = current_record_if_any_in_thread();
+	/* A miss of the record cache takes the checked path too (it looks the record up). */
+	ThreadState *t = current_record_cached_in_thread();
 	if (unlikely(!t || (k.sleepable && t->held.nosleep > 0)))
 		return shared_lock_acquire_checked(k, l, false, interruptible, op, file, line);
 	uintptr v = load_relaxed(&l->word);
@@ -246,8 +248,8 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_xunlock(const SharedLockKind &k, SharedLo
 	 * after it only uses the lock's address as a key, never the lock's memory (which the
 	 * next owner may already have freed). */
 	if (likely(cas_release(&l->word, &v, lock_word::kUnlocked))) {
-		ThreadState *t = current_record_if_any();
-		if (unlikely(!t || !held_pop_top(t, &l->lo, kExclusiveHold)))
+		ThreadState *t = current_record_cached();	/* a miss: looked up there */
+		if (unlikely(!t || !held_pop_top_exact(t, &l->lo, kExclusiveHold, !k.sleepable)))
 			shared_lock_release_record(k, t, l, kExclusiveHold, file, line);
 		return;
 	}
@@ -265,14 +267,14 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 		shared_lock_sunlock_slow(k, l, op, file, line);	/* sends RELEASED */
 		return;
 	}
-	ThreadState *t = current_record_if_any();
+	ThreadState *t = current_record_cached();	/* a miss: the slow path */
 	uintptr v = load_relaxed(&l->word);
 	/* Not the last reader: one fewer. The last one without waiters: unlocked. Anything else
 	 * (waiters to wake, a spinning writer's bit to clear, a hold that is not the thread's
 	 * newest record, or no hold at all) is the slow path. Another reader's CAS in between:
 	 * retry. The record goes first (as the hold it stands for is ending), and comes back if
 	 * the fast path does not release. */
-	if (likely(t && held_pop_top(t, &l->lo, kSharedHold))) {
+	if (likely(t && held_pop_top_exact(t, &l->lo, kSharedHold, !k.sleepable))) {
 		while (likely(v & lock_word::kShared)) {
 			uintptr nv;
 			if (lock_word::sharers(v) > 1)

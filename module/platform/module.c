@@ -2,13 +2,14 @@
 /*
  * bsdsync module load and unload: the kernel services and the thread records first, then
  * each personality of bsdsync_personalities[] (module/personalities.c) in order, then the
- * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so) and its
- * debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
+ * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so), lock
+ * profiling (if `lock_prof` says so) and their debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
  * one file per personality (and bsdsync.c for the neutral part).
  */
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/string.h>
 
 #include "platform.h"
 
@@ -21,6 +22,43 @@ MODULE_PARM_DESC(witness, "check the order in which every bsdsync lock is taken 
 int bsdsync_param_witness(void)
 {
 	return witness;
+}
+
+/* Stacks with witness's orders and reversals (one saved stack per new order: cheap). */
+static bool witness_stacks = true;
+module_param(witness_stacks, bool, 0444);
+MODULE_PARM_DESC(witness_stacks, "keep the stack of each lock order witness records and of each reversal (default on)");
+
+/* What a witness violation does: "report" (default: report and go on) or "panic" (test
+ * kernels that must stop at the first one). */
+static char witness_action[8] = "report";
+module_param_string(witness_action, witness_action, sizeof(witness_action), 0444);
+MODULE_PARM_DESC(witness_action, "what a witness violation does: report (default) or panic");
+
+int bsdsync_param_witness_stacks(void)
+{
+	return witness_stacks;
+}
+
+int bsdsync_param_witness_panic(void)
+{
+	if (sysfs_streq(witness_action, "panic"))
+		return 1;
+	if (!sysfs_streq(witness_action, "report"))
+		pr_warn("bsdsync: witness_action=%s: neither report nor panic; reporting\n",
+			witness_action);
+	return 0;
+}
+
+/* Lock profiling (module/core/lock_profile.h) from load on. Off by default: debugfs
+ * bsdsync/lock_prof/enable turns it on and off at run time. */
+static bool lock_prof;
+module_param(lock_prof, bool, 0444);
+MODULE_PARM_DESC(lock_prof, "profile every bsdsync lock from load on (debugfs bsdsync/lock_prof/stats)");
+
+int bsdsync_param_lock_prof(void)
+{
+	return lock_prof;
 }
 
 static_assert(BSDSYNC_ERR_NOMEM == -ENOMEM, "platform.h: BSDSYNC_ERR_NOMEM");
@@ -73,11 +111,12 @@ static int __init bsdsync_init(void)
 	}
 	/* After the personalities: their lock types and hooks are set. */
 	bsdsync_witness_start();
+	bsdsync_lock_prof_start();
 	bsdsync_debugfs_start();
 	personalities_describe(what, sizeof(what));
-	pr_info("bsdsync: loaded (%s)%s%s\n", what,
+	pr_info("bsdsync: loaded (%s)%s%s%s\n", what,
 		bsdsync_irq_inline ? "" : "; spin mutexes call the kernel's interrupt/preempt ops",
-		witness ? "; witness on" : "");
+		witness ? "; witness on" : "", lock_prof ? "; lock profiling on" : "");
 	return 0;
 }
 
@@ -87,6 +126,7 @@ static void __exit bsdsync_exit(void)
 
 	bsdsync_sysinit_stop();
 	bsdsync_debugfs_stop();
+	bsdsync_lock_prof_stop();
 	bsdsync_witness_stop();
 	for (n = 0; bsdsync_personalities[n]; n++)
 		;

@@ -18,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/stacktrace.h>
 #include <linux/version.h>
 
 #include "platform.h"
@@ -339,6 +340,43 @@ void bsdsync_print(const char *fmt, ...)
 void bsdsync_dump_stack(void)
 {
 	dump_stack();
+}
+
+unsigned int bsdsync_stack_save(unsigned long *pc, unsigned int max, unsigned int skip)
+{
+#if IS_ENABLED(CONFIG_STACKTRACE)
+	/* +1: this function. */
+	return stack_trace_save(pc, max, skip + 1);
+#else
+	return 0;
+#endif
+}
+
+void bsdsync_stack_print(const unsigned long *pc, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		printk(KERN_ERR "bsdsync:  %pS\n", (void *)pc[i]);
+}
+
+/* Not declared noreturn, and returns for a null `why` (never passed): objtool knows only
+ * the kernel's own noreturn functions (as bsdsync_kthread_exit, platform.h). */
+void bsdsync_panic(const char *why)
+{
+	if (why)
+		panic("bsdsync: %s", why);
+}
+
+int bsdsync_snprintf(char *buf, unsigned long size, const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vsnprintf(buf, size, fmt, args);
+	va_end(args);
+	return n;
 }
 
 void *bsdsync_alloc(unsigned long size, int may_sleep)

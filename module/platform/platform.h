@@ -158,9 +158,13 @@ enum bsdsync_context bsdsync_context_restoring(unsigned long flags, int preempt_
  * the layout (`state` at offset 8).
  */
 #define BSDSYNC_CPU_STATE_BYTES 128
+struct bsdsync_td_record;
 struct bsdsync_cpu_area {
 	void *state_addr;		/* this CPU's `state` */
 	unsigned long long state[BSDSYNC_CPU_STATE_BYTES / 8];
+	/* The thread record last found on this CPU: bsdsync_td_find_current()'s cache (never
+	 * NULL: &bsdsync_td_none when empty). */
+	struct bsdsync_td_record *last_td;
 };
 /* This CPU's state. Only meaningful while the caller cannot migrate (interrupts off);
  * volatile, so that a read is never reused across an enable. The per-CPU variable
@@ -294,6 +298,16 @@ extern const int bsdsync_hz;			/* the kernel's HZ */
 /* printk at KERN_ERR with the "bsdsync: " prefix, and a stack dump of the caller. */
 void bsdsync_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bsdsync_dump_stack(void);
+/* The caller's stack: up to max return addresses, newest first, `skip` frames above the
+ * caller's left out; how many were saved (0 without CONFIG_STACKTRACE). Any context. */
+unsigned int bsdsync_stack_save(unsigned long *pc, unsigned int max, unsigned int skip);
+/* Print a saved stack, one "bsdsync:  symbol+off/size" line per frame (KERN_ERR). */
+void bsdsync_stack_print(const unsigned long *pc, unsigned int n);
+/* Stop the machine (panic) with "bsdsync: <why>": only where a parameter asked for it
+ * (witness_action=panic). Not declared noreturn (see bsdsync_kthread_exit). */
+void bsdsync_panic(const char *why);
+int bsdsync_snprintf(char *buf, unsigned long size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- memory ---------------------------------------------------------------------------- */
 void *bsdsync_alloc(unsigned long size, int may_sleep);	/* zeroed; NULL on failure */
@@ -412,11 +426,14 @@ void bsdsync_config_unlock(void);
  * instruction, the platform calls bsdsync_td_released() (the core zeroes the state), then
  * recycles the record (module/platform/thread.c).
  */
-#define BSDSYNC_TD_STATE_BYTES 1024
+#define BSDSYNC_TD_STATE_BYTES 2048
 #define BSDSYNC_TD_BITS 10
 struct bsdsync_td_record {
 	struct thread *task;			/* owner, or NULL when free for reuse */
 	struct bsdsync_td_record *next;		/* chain; immutable once published */
+	/* The thread's scheduler switch hook (switch_hook.c: a struct preempt_notifier and
+	 * whether it is registered), platform-private. Only the owning thread changes it. */
+	unsigned long long switch_hook[4];
 	unsigned long long state[BSDSYNC_TD_STATE_BYTES / 8];
 };
 extern struct bsdsync_td_record *bsdsync_td_table[1 << BSDSYNC_TD_BITS];
@@ -440,6 +457,45 @@ static inline void *bsdsync_td_find(const struct thread *t)
 			return r->state;
 	return 0;
 }
+
+/*
+ * The calling thread's state, or NULL: bsdsync_td_find(me) for me == the caller, through a
+ * per-CPU cache of the record last found on this CPU (bsdsync_cpu_area.last_td): when it
+ * holds the caller's record, one %gs-relative load and one compare instead of the hash walk.
+ * The check makes any value the slot holds safe: a record belongs to the caller iff its
+ * task is the caller, whichever CPU's slot it came from (the read needs no protection
+ * against migration: it is one instruction, and a stale value only misses); the caller's
+ * own record cannot be recycled under it (only when its task struct is freed). A record
+ * recycled for another task simply stops matching. Misses (the first lock after each
+ * switch to another thread that locks) walk the table and refill the slot
+ * (bsdsync_td_find_current_slow). The slots are reset before records are freed at unload.
+ */
+extern struct bsdsync_td_record bsdsync_td_none;	/* the empty slot's record: task NULL */
+void *bsdsync_td_find_current_slow(const struct thread *me);
+/* The cache alone: the caller's state if the slot holds it, else NULL (also when the
+ * caller has a record the slot does not hold: the caller then takes an out-of-line path
+ * that looks it up, so that its fast path makes no call and needs no frame). */
+static inline void *bsdsync_td_find_current_cached(const struct thread *me)
+{
+	struct bsdsync_td_record *r;
+
+	__asm__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
+		: "=r"(r) : "i"(__builtin_offsetof(struct bsdsync_cpu_area, last_td)));
+	if (__builtin_expect(__atomic_load_n(&r->task, __ATOMIC_RELAXED) == me, 1)) {
+		void *state = r->state;
+
+		if (!state)
+			__builtin_unreachable();	/* so callers' null tests fold away */
+		return state;
+	}
+	return 0;
+}
+static inline void *bsdsync_td_find_current(const struct thread *me)
+{
+	void *state = bsdsync_td_find_current_cached(me);
+
+	return __builtin_expect(state != 0, 1) ? state : bsdsync_td_find_current_slow(me);
+}
 /* Create (or recycle) the current thread's record: the slow path of a first lookup. NULL in
  * interrupt context or if memory ran out. */
 void *bsdsync_td_create(void);
@@ -454,6 +510,60 @@ void bsdsync_td_exiting(void *state);
 void bsdsync_td_released(void *state);
 int bsdsync_td_start(void);
 void bsdsync_td_stop(void);
+
+/* ---- per-thread scheduler switch hooks (module/platform/switch_hook.c) -------------------- */
+/*
+ * A hook on a thread's own context switches, for state that must follow the thread's
+ * blocking rather than its code (locks a thread holds only while it runs, released when it
+ * blocks: the shared docs' notes on tokens). Over Linux's preempt notifiers: one set of
+ * callbacks (start), and a per-thread registration that costs the scheduler nothing for
+ * threads not registered, so a thread registers only while it needs the hook. `state` in every callback is the thread's
+ * record state (bsdsync_td_find), the same pointer the thread registered with.
+ *
+ *  - switch_out(state, blocking): the thread is switched out; `blocking` is nonzero when it
+ *    blocks (it left the runqueue and waits for a wake-up: a sleep anywhere in Linux), zero
+ *    when it was preempted or yields and stays runnable. Runs with the runqueue lock held
+ *    and interrupts off: atomics only, no wake-up, no lock a wake-up path may take; work
+ *    that needs those goes through bsdsync_switch_defer().
+ *  - switch_in(state): the thread runs again; interrupts on, preemption off; may wake other
+ *    threads (bsdsync_switch_wake) but must not block; it may make the thread wait instead of
+ *    running (bsdsync_switch_in_wait).
+ *  - deferred(): after bsdsync_switch_defer(), soon, on that CPU, in hard interrupt context.
+ */
+struct bsdsync_switch_ops {
+	void (*switch_out)(void *state, int blocking);
+	void (*switch_in)(void *state);
+	void (*deferred)(void);
+};
+/* At load (before any registration) / unload (after the last unregistration; waits for
+ * deferred work in flight). start returns 0 or a negative errno. Thread context. */
+int bsdsync_switch_hooks_start(const struct bsdsync_switch_ops *ops);
+void bsdsync_switch_hooks_stop(void);
+/* Register / unregister the calling thread's hook; `state` is its own record's. Never from
+ * inside a callback; thread context, or the thread-exit hook (core/thread.h). A registered
+ * hook holds a reference on the module (rmmod refuses meanwhile). Idempotent. */
+void bsdsync_switch_hook_register(void *state);
+void bsdsync_switch_hook_unregister(void *state);
+int bsdsync_switch_hook_registered(const void *state);
+/* Run ops->deferred() soon on this CPU (any context, switch_out included). */
+void bsdsync_switch_defer(void);
+/*
+ * The private wait: a state no other wake-up in Linux uses (TASK_NOLOAD alone: not
+ * interruptible, not killable, not counted as load, ignored by the hung-task detector), left
+ * only through bsdsync_switch_wake(). bsdsync_switch_wait() blocks the caller (thread
+ * context) until *word == value (acquire; the waker stores it with release before its
+ * wake). bsdsync_switch_in_wait(), from switch_in, makes the thread that is switching in
+ * block there instead of returning to its code (it sets the state and a reschedule, and
+ * returns with interrupts OFF so nothing can preempt it before the scheduler dequeues it);
+ * returns 0 and does nothing if *word == value already.
+ */
+void bsdsync_switch_wait(const int *word, int value);
+int bsdsync_switch_in_wait(const int *word, int value);
+/* Wake a thread in the private wait (a no-op for a thread in any other state). */
+void bsdsync_switch_wake(struct thread *td);
+/* Platform-internal (thread.c): a record whose task is being freed drops its hook. */
+struct bsdsync_td_record;
+void bsdsync_switch_hook_forget(struct bsdsync_td_record *r);
 
 /* ---- module load: the personalities ------------------------------------------------------ */
 /*
@@ -502,8 +612,32 @@ void bsdsync_witness_stop(void);
 unsigned long bsdsync_witness_dot(char *buf, unsigned long len);
 unsigned long bsdsync_witness_reversals(char *buf, unsigned long len);
 void bsdsync_witness_reset(void);
-/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness files. At load after the checker,
- * removed at unload before it. */
+/* The module parameters `witness_stacks` (keep stacks with orders and reversals) and
+ * `witness_action` (1: panic after a witness report, 0: report and go on). */
+int bsdsync_param_witness_stacks(void);
+int bsdsync_param_witness_panic(void);
+/* debugfs bsdsync/witness/held (debugfs.c walks the threads): the holds recorded in one
+ * thread's record `state` (this platform's per-thread storage), oldest first, up to max: a
+ * racy snapshot (relaxed loads); `type` null unless registered, `file` not read (copy it
+ * with a fault-tolerant read). */
+struct bsdsync_held_lock;
+int bsdsync_witness_held_of(const void *state, struct bsdsync_held_lock *out, int max);
+/* The held file's text (debugfs.c: every thread with a record), as snprintf. Thread context. */
+unsigned long bsdsync_witness_held_text(char *buf, unsigned long len);
+/* ---- lock profiling (core/lock_profile.h) --------------------------------------------- */
+/* The module parameter `lock_prof` (module.c): profile from load on. */
+int bsdsync_param_lock_prof(void);
+/* Attach the profiler at load if the parameter says so / detach it at unload; turn it on or
+ * off (returns whether it was on; thread context, serialised by the caller: debugfs.c's
+ * mutex); whether it is on; the stats table (snprintf-like: the length needed); reset. */
+void bsdsync_lock_prof_start(void);
+void bsdsync_lock_prof_stop(void);
+int bsdsync_lock_prof_enable(int on);
+int bsdsync_lock_prof_enabled(void);
+unsigned long bsdsync_lock_prof_stats(char *buf, unsigned long len);
+void bsdsync_lock_prof_reset(void);
+/* /sys/kernel/debug/bsdsync/ (debugfs.c): the witness and lock_prof files. At load after the
+ * checkers, removed at unload before them. */
 void bsdsync_debugfs_start(void);
 void bsdsync_debugfs_stop(void);
 

@@ -37,6 +37,7 @@
  *    on the interrupted thread's task): lookups return NULL there.
  *  - At module unload the tracepoint probes are removed and every record is freed.
  */
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -47,10 +48,26 @@
 
 #include "platform.h"
 
+DECLARE_PER_CPU(struct bsdsync_cpu_area, bsdsync_cpu_area);	/* platform.c */
+
 /* The table and its lookup are in platform.h: the core's fast paths inline them. */
 #define td_record bsdsync_td_record
 struct td_record *bsdsync_td_table[1 << BSDSYNC_TD_BITS];
+struct td_record bsdsync_td_none;	/* what an empty per-CPU cache slot points to */
 static struct tracepoint *td_exit_tp, *td_free_tp;
+
+static void td_cache(struct td_record *r)
+{
+	this_cpu_write(bsdsync_cpu_area.last_td, r);
+}
+
+static void td_cache_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(&bsdsync_cpu_area, cpu)->last_td = &bsdsync_td_none;
+}
 
 static struct td_record **td_chain(const struct task_struct *t)
 {
@@ -95,7 +112,20 @@ void *bsdsync_td_create(void)
 	r = td_find(me);
 	if (!r)
 		r = td_create(me);
-	return r ? r->state : NULL;
+	if (!r)
+		return NULL;
+	td_cache(r);
+	return r->state;
+}
+
+void *bsdsync_td_find_current_slow(const struct thread *me)
+{
+	struct td_record *r = td_find((struct task_struct *)me);
+
+	if (!r)
+		return NULL;
+	td_cache(r);
+	return r->state;
 }
 
 int bsdsync_thread_has_record(const struct thread *td)
@@ -128,6 +158,7 @@ static void td_free_probe(void *data, struct task_struct *p)
 	/* The core zeroes the state: other threads may look at its priority part, under a
 	 * lock inside it that a plain memset would clobber. */
 	bsdsync_td_released(r->state);
+	bsdsync_switch_hook_forget(r);
 	smp_store_release(&r->task, (struct thread *)NULL);
 }
 
@@ -151,6 +182,7 @@ int bsdsync_td_start(void)
 {
 	int error;
 
+	td_cache_reset();
 	for_each_kernel_tracepoint(td_find_tracepoints, NULL);
 	if (!td_exit_tp || !td_free_tp) {
 		pr_err("bsdsync: the sched_process_exit/free tracepoints are missing (CONFIG_TRACEPOINTS)\n");
@@ -178,6 +210,7 @@ void bsdsync_td_stop(void)
 	/* No probe runs past this (an RCU callback's probe included: it is called inside
 	 * the tracepoint's own RCU-sched read section). */
 	tracepoint_synchronize_unregister();
+	td_cache_reset();
 	for (i = 0; i < ARRAY_SIZE(bsdsync_td_table); i++) {
 		struct td_record *r = bsdsync_td_table[i], *next;
 

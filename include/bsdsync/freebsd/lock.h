@@ -77,6 +77,23 @@ BSDSYNC_ABI_OFFSET(struct lock_object, lo_site, 16);
 #define LA_RECURSED	0x00000008
 #define LA_NOTRECURSED	0x00000010
 
+/*
+ * witness(4) for ported code (<sys/lock.h>'s WITNESS_* macros; module/freebsd/witness.cpp over
+ * the core's checker, module/core/witness.h; WITNESS_WARN is <sys/systm.h>'s, always checked:
+ * include/bsdsync/freebsd/systm.h). Thread context. While witness is off they do nothing
+ * ("?", 0), as FreeBSD's with debug.witness.watch 0.
+ *   checkorder: the order check of acquiring `lo` (LOP_EXCLUSIVE: exclusively; LOP_TRYLOCK:
+ *               no check) without acquiring it; `interlock` (may be null) is skipped.
+ *   save/restore, file/line: the site of the caller's (newest) hold of `lo`, from its
+ *               held-locks record ("?" and 0 if not held; spin mutexes keep no site).
+ */
+void fbsd_witness_checkorder(struct lock_object *lo, int flags, const char *file, int line,
+			     struct lock_object *interlock);
+void fbsd_witness_save(struct lock_object *lo, const char **file, int *line);
+void fbsd_witness_restore(struct lock_object *lo, const char *file, int line);
+const char *fbsd_witness_file(struct lock_object *lo);
+int fbsd_witness_line(struct lock_object *lo);
+
 BSDSYNC_FREEBSD_ABI_END
 
 #endif

@@ -1,4 +1,4 @@
-/* <sys/lock.h>: lock object flags, generic assertion flags. */
+/* <sys/lock.h>: lock object flags, generic assertion flags, witness(4)'s WITNESS_* macros. */
 #ifndef _BSDSYNC_FREEBSD_SYS_LOCK_H_
 #define _BSDSYNC_FREEBSD_SYS_LOCK_H_
 
@@ -7,5 +7,20 @@
 
 #define lock_initialized(lo)	(((lo)->lo_flags & LO_INITIALIZED) != 0)
 #define LOCK_CLASS_INDEX(lo)	(((lo)->lo_flags & LO_CLASSMASK) >> LO_CLASSSHIFT)
+
+/* witness(4) for ported code: bsdsync's witness is always built (the `witness` module
+ * parameter turns it on), so these are FreeBSD's WITNESS definitions. WITNESS_WARN and its
+ * WARN_* flags are in <sys/systm.h>. */
+#define WITNESS_CHECKORDER(lock, flags, file, line, interlock)				\
+	fbsd_witness_checkorder((lock), (flags), (file), (line), (interlock))
+#define WITNESS_SAVE_DECL(n)								\
+	const char *__CONCAT(n, __wf);							\
+	int __CONCAT(n, __wl)
+#define WITNESS_SAVE(lock, n)								\
+	fbsd_witness_save((lock), &__CONCAT(n, __wf), &__CONCAT(n, __wl))
+#define WITNESS_RESTORE(lock, n)							\
+	fbsd_witness_restore((lock), __CONCAT(n, __wf), __CONCAT(n, __wl))
+#define WITNESS_FILE(lock)	fbsd_witness_file(lock)
+#define WITNESS_LINE(lock)	fbsd_witness_line(lock)
 
 #endif

@@ -1,0 +1,834 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * DragonFly's LWKT tokens as a ported driver uses them (bsd-api-reference.md section 23,
+ * ../shared/docs/dragonfly-tokens.md): a token is held only while its holder runs. Released
+ * whenever the holder blocks (Linux's msleep, a Linux mutex, bsdsync's tsleep), held again
+ * before the holder runs its code (checked through an owner field and the token's own
+ * word in every section); kept across preemption (a SCHED_FIFO thread on the holder's CPU
+ * gets it only after the release); many orders without deadlock (A,B / B,A with sleeps, a
+ * Linux mutex inside); shared holders together, an exclusive one alone; trytoken, pool
+ * tokens, swap, cnttoken, the held checks, the MP lock; misuse reported once.
+ */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "harness.h"
+
+#include <bsdsync/testing.h>
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/thread.h>
+#include <sys/thread2.h>
+#include <sys/mplock2.h>
+
+static struct lwkt_token static_token = LWKT_TOKEN_INITIALIZER(static_token);
+
+/* The calling thread holds tok exclusively, by its own stack and by the token's word. */
+static bool holds_excl(struct lwkt_token *tok)
+{
+	return LWKT_TOKEN_HELD_EXCL(tok) && READ_ONCE(tok->t_ref) == curthread &&
+	       (READ_ONCE(tok->t_count) & TOK_EXCLUSIVE);
+}
+
+/* ---- the basics --------------------------------------------------------------------------- */
+
+static void gettoken_holds_and_reltoken_releases(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "basic");
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(&tok));
+		lwkt_gettoken(&tok);
+		KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+		ASSERT_LWKT_TOKEN_HELD(&tok);
+		ASSERT_LWKT_TOKEN_HELD_EXCL(&tok);
+		KUNIT_EXPECT_TRUE(test, TD_TOKS_HELD(curthread));
+		lwkt_reltoken(&tok);
+		KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(&tok));
+		KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+		KUNIT_EXPECT_PTR_EQ(test, (void *)tok.t_ref, NULL);
+		ASSERT_NO_TOKENS_HELD(curthread);
+		lwkt_token_uninit(&tok);
+	});
+	KUNIT_EXPECT_STREQ(test, static_token.t_desc, "static_token");
+}
+
+static void a_token_is_recursive_and_cnttoken_counts_references(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "recursive");
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&tok);
+		lwkt_gettoken(&tok);
+		lwkt_gettoken_shared(&tok);	/* shared on exclusive: recursion */
+		KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), 3);
+		KUNIT_EXPECT_EQ(test, tok.t_count, TOK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&tok), 1);
+		KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), 4);
+		lwkt_reltoken(&tok);
+		lwkt_reltoken(&tok);
+		lwkt_reltoken(&tok);
+		KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+		lwkt_reltoken(&tok);
+		KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), 0);
+		KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+	});
+}
+
+/* ---- held only while running: Linux msleep, a Linux mutex, tsleep ---------------------- */
+
+struct sleeper {
+	struct lwkt_token tok;
+	struct mutex mutex;
+	int chan;
+	int in_sleep;		/* the holder is inside its blocking call */
+	int other_took;		/* the other thread took the token meanwhile */
+	int other_saw_sleeping;	/* ... and found the holder inside that call every time */
+	int lost;		/* the holder returned from a block without the token */
+	int asleep;
+	int stop;
+};
+
+/* The holder: takes the token, then blocks in Linux's msleep until the other thread has
+ * taken it; after every msleep it must hold it again. */
+static void msleep_holder(void *arg)
+{
+	struct sleeper *s = arg;
+	int i;
+
+	lwkt_gettoken(&s->tok);
+	for (i = 0; i < 6000 && !READ_ONCE(s->other_took); i++) {
+		WRITE_ONCE(s->in_sleep, 1);
+		smp_store_release(&s->asleep, 1);
+		msleep(10);
+		WRITE_ONCE(s->in_sleep, 0);
+		if (!holds_excl(&s->tok))
+			s->lost++;
+	}
+	lwkt_reltoken(&s->tok);
+}
+
+/* The other thread: takes the token the holder keeps, in its section the holder must be
+ * blocked. */
+static void take_while_holder_blocks(struct kunit *test, struct sleeper *s)
+{
+	BT_WAIT_UNTIL(test, smp_load_acquire(&s->asleep));
+	lwkt_gettoken(&s->tok);
+	s->other_saw_sleeping = READ_ONCE(s->in_sleep);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&s->tok));
+	msleep(20);	/* a block of our own, holding it */
+	if (!READ_ONCE(s->in_sleep))
+		s->other_saw_sleeping = 0;
+	KUNIT_EXPECT_TRUE(test, holds_excl(&s->tok));
+	WRITE_ONCE(s->other_took, 1);
+	lwkt_reltoken(&s->tok);
+}
+
+static void a_token_is_released_while_its_holder_sleeps_in_linux_msleep(struct kunit *test)
+{
+	struct sleeper *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_token_init(&s->tok, "msleep");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, msleep_holder, s, "dfly-tok-ms");
+		take_while_holder_blocks(test, s);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, s->other_took, 1);
+	KUNIT_EXPECT_EQ(test, s->other_saw_sleeping, 1);
+	KUNIT_EXPECT_EQ(test, s->lost, 0);
+	KUNIT_EXPECT_EQ(test, s->tok.t_count, 0L);
+}
+
+/* T1 holds the token and blocks on a Linux mutex the test holds; the test takes the token
+ * (a mutex-mapped token would deadlock here), releases both; T1 holds the token when
+ * mutex_lock returns. */
+static void mutex_holder(void *arg)
+{
+	struct sleeper *s = arg;
+
+	lwkt_gettoken(&s->tok);
+	WRITE_ONCE(s->in_sleep, 1);
+	smp_store_release(&s->asleep, 1);
+	mutex_lock(&s->mutex);
+	WRITE_ONCE(s->in_sleep, 0);
+	if (!holds_excl(&s->tok))
+		s->lost++;
+	mutex_unlock(&s->mutex);
+	lwkt_reltoken(&s->tok);
+}
+
+static void a_token_is_released_while_its_holder_waits_for_a_linux_mutex(struct kunit *test)
+{
+	struct sleeper *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_token_init(&s->tok, "mutex");
+	mutex_init(&s->mutex);
+	BT_EXPECT_NO_REPORT(test, {
+		mutex_lock(&s->mutex);
+		bt_start(test, &t, mutex_holder, s, "dfly-tok-mx");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&s->asleep));
+		lwkt_gettoken(&s->tok);		/* T1 must block in mutex_lock to let us */
+		s->other_saw_sleeping = READ_ONCE(s->in_sleep);
+		KUNIT_EXPECT_TRUE(test, holds_excl(&s->tok));
+		lwkt_reltoken(&s->tok);
+		mutex_unlock(&s->mutex);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, s->other_saw_sleeping, 1);
+	KUNIT_EXPECT_EQ(test, s->lost, 0);
+	KUNIT_EXPECT_EQ(test, s->tok.t_count, 0L);
+}
+
+/* The same through bsdsync's own tsleep: the holder sleeps on a channel until the other
+ * thread, having taken the token meanwhile, wakes it. */
+static void tsleep_holder(void *arg)
+{
+	struct sleeper *s = arg;
+	int i;
+
+	lwkt_gettoken(&s->tok);
+	for (i = 0; i < 100 && !READ_ONCE(s->other_took); i++) {
+		WRITE_ONCE(s->in_sleep, 1);
+		tsleep_interlock(&s->chan, 0);
+		smp_store_release(&s->asleep, 1);
+		tsleep(&s->chan, PINTERLOCKED, "toksleep", hz);
+		WRITE_ONCE(s->in_sleep, 0);
+		if (!holds_excl(&s->tok))
+			s->lost++;
+	}
+	lwkt_reltoken(&s->tok);
+}
+
+static void a_token_is_released_while_its_holder_sleeps_in_tsleep(struct kunit *test)
+{
+	struct sleeper *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_token_init(&s->tok, "tsleep");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, tsleep_holder, s, "dfly-tok-ts");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&s->asleep));
+		lwkt_gettoken(&s->tok);
+		s->other_saw_sleeping = READ_ONCE(s->in_sleep);
+		KUNIT_EXPECT_TRUE(test, holds_excl(&s->tok));
+		WRITE_ONCE(s->other_took, 1);
+		wakeup(&s->chan);	/* T1 cannot run before we release */
+		lwkt_reltoken(&s->tok);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, s->other_saw_sleeping, 1);
+	KUNIT_EXPECT_EQ(test, s->lost, 0);
+}
+
+/* msleep returns only when the token is free again: the holder sleeps 10 ms while the test
+ * keeps the token busy; its msleep cannot return (its thread cannot run its code) before
+ * the test releases. */
+static void msleep_returns_only_once_the_token_is_free(struct kunit *test)
+{
+	struct sleeper *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_token_init(&s->tok, "busy");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, msleep_holder, s, "dfly-tok-bz");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&s->asleep));
+		lwkt_gettoken(&s->tok);
+		/* Busy (no block) well past the holder's 10 ms: it stays inside msleep. */
+		for (i = 0; i < 50; i++) {
+			mdelay(1);
+			if (!READ_ONCE(s->in_sleep))
+				s->other_saw_sleeping = -1;
+		}
+		if (!s->other_saw_sleeping)
+			s->other_saw_sleeping = 1;
+		WRITE_ONCE(s->other_took, 1);
+		lwkt_reltoken(&s->tok);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, s->other_saw_sleeping, 1);
+	KUNIT_EXPECT_EQ(test, s->lost, 0);
+}
+
+/* ---- A,B / B,A with blocking in between: no deadlock, never two holders ------------------ */
+
+#define ORDER_THREADS 4
+
+struct order_run {
+	struct lwkt_token a, b;
+	struct mutex mutex;	/* taken inside the sections when `with_mutex` */
+	int with_mutex;
+	int chan;
+	/* Written only while holding the token named: the owner field each thread sets when
+	 * it (again) holds the token, and a counter updated with a slow read-modify-write. */
+	struct thread *owner_a, *owner_b;
+	int counter_a, counter_b;
+	atomic_t expected_a, expected_b;
+	unsigned long deadline;
+	atomic_t sections;
+	atomic_t violations;
+	int next_id;
+};
+
+/*
+ * One stretch between blocking points while holding tok: nobody else may write its owner
+ * field or its counter meanwhile (a thread running without its token would).
+ */
+static void order_stretch(struct order_run *r, struct lwkt_token *tok, struct thread **owner,
+			  int *counter, atomic_t *expected)
+{
+	int v, k;
+
+	if (!holds_excl(tok))
+		atomic_inc(&r->violations);
+	WRITE_ONCE(*owner, curthread);
+	v = READ_ONCE(*counter);
+	for (k = 0; k < 50; k++)
+		cpu_relax();
+	if (READ_ONCE(*owner) != curthread)
+		atomic_inc(&r->violations);
+	WRITE_ONCE(*counter, v + 1);
+	atomic_inc(expected);
+}
+
+static void order_block(struct order_run *r, unsigned int n)
+{
+	switch (n % 4) {
+	case 0:
+		msleep(1);
+		break;
+	case 1:
+		tsleep(&r->chan, 0, "order", 1);
+		break;
+	case 2:
+		cond_resched();
+		break;
+	default:
+		break;
+	}
+}
+
+static void order_main(void *arg)
+{
+	struct order_run *r = arg;
+	int id = __atomic_fetch_add(&r->next_id, 1, __ATOMIC_RELAXED);
+	unsigned int n = 0;
+
+	while (time_before(jiffies, r->deadline)) {
+		bool ab = ((id + n) & 1) == 0;
+		struct lwkt_token *first = ab ? &r->a : &r->b, *second = ab ? &r->b : &r->a;
+#define STRETCH(tok) order_stretch(r, (tok), (tok) == &r->a ? &r->owner_a : &r->owner_b, \
+				   (tok) == &r->a ? &r->counter_a : &r->counter_b,	\
+				   (tok) == &r->a ? &r->expected_a : &r->expected_b)
+		lwkt_gettoken(first);
+		STRETCH(first);
+		order_block(r, n);		/* the first token is given up meanwhile */
+		STRETCH(first);
+		lwkt_gettoken(second);		/* may block too */
+		STRETCH(first);
+		STRETCH(second);
+		if (r->with_mutex) {
+			mutex_lock(&r->mutex);
+			STRETCH(first);
+			STRETCH(second);
+			if (n & 1)
+				msleep(1);
+			mutex_unlock(&r->mutex);
+		} else if (n & 1) {
+			msleep(1);
+		}
+		STRETCH(first);
+		STRETCH(second);
+#undef STRETCH
+		atomic_inc(&r->sections);
+		lwkt_reltoken(second);
+		lwkt_reltoken(first);
+		n++;
+		if (!(n & 7))
+			cond_resched();
+	}
+}
+
+static void run_orders(struct kunit *test, int with_mutex)
+{
+	struct order_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread t[ORDER_THREADS];
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	lwkt_token_init(&r->a, "order-a");
+	lwkt_token_init(&r->b, "order-b");
+	mutex_init(&r->mutex);
+	r->with_mutex = with_mutex;
+	r->deadline = jiffies + 2 * HZ;
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, t, ORDER_THREADS, order_main, r, 0, "dfly-tok-ab");
+		bt_join_n(t, ORDER_THREADS);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->violations), 0);
+	KUNIT_EXPECT_EQ(test, r->counter_a, atomic_read(&r->expected_a));
+	KUNIT_EXPECT_EQ(test, r->counter_b, atomic_read(&r->expected_b));
+	KUNIT_EXPECT_GT(test, atomic_read(&r->sections), 0);
+	KUNIT_EXPECT_EQ(test, r->a.t_count, 0L);
+	KUNIT_EXPECT_EQ(test, r->b.t_count, 0L);
+	kunit_info(test, "%d sections", atomic_read(&r->sections));
+}
+
+static void tokens_taken_in_both_orders_with_sleeps_never_deadlock(struct kunit *test)
+{
+	run_orders(test, 0);
+}
+
+static void tokens_in_both_orders_around_a_linux_mutex_never_deadlock(struct kunit *test)
+{
+	run_orders(test, 1);
+}
+
+/* ---- preemption keeps the token ------------------------------------------------------------ */
+
+struct preempt_run {
+	struct lwkt_token tok;
+	int holding;		/* the holder took it */
+	int asked;		/* the FIFO thread asks for it */
+	int released;		/* the holder is about to release it */
+	int got_before_release;	/* the FIFO thread got it before that */
+	int holder_lost;	/* the holder found it gone after being preempted */
+	struct completion fifo_done, holder_done;
+};
+
+static int preempt_holder(void *arg)
+{
+	struct preempt_run *p = arg;
+	unsigned long i;
+
+	lwkt_gettoken(&p->tok);
+	smp_store_release(&p->holding, 1);
+	/* Busy, never blocking: the FIFO thread preempts us here. */
+	while (!smp_load_acquire(&p->asked))
+		cpu_relax();
+	for (i = 0; i < 200000; i++)
+		cpu_relax();
+	if (!holds_excl(&p->tok))
+		p->holder_lost = 1;
+	smp_store_release(&p->released, 1);
+	lwkt_reltoken(&p->tok);
+	complete(&p->holder_done);
+	return 0;
+}
+
+static int preempt_fifo(void *arg)
+{
+	struct preempt_run *p = arg;
+
+	smp_store_release(&p->asked, 1);
+	lwkt_gettoken(&p->tok);
+	if (!smp_load_acquire(&p->released))
+		p->got_before_release = 1;
+	lwkt_reltoken(&p->tok);
+	complete(&p->fifo_done);
+	return 0;
+}
+
+static void a_preempted_holder_keeps_its_token(struct kunit *test)
+{
+	struct preempt_run *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	struct task_struct *holder, *fifo;
+	int cpu = cpumask_first(cpu_online_mask);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (!IS_ENABLED(CONFIG_PREEMPTION))
+		kunit_skip(test, "needs a preemptible kernel (the FIFO thread must preempt)");
+	lwkt_token_init(&p->tok, "preempted");
+	init_completion(&p->fifo_done);
+	init_completion(&p->holder_done);
+	BT_EXPECT_NO_REPORT(test, {
+		holder = kthread_create(preempt_holder, p, "dfly-tok-ph");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(holder));
+		kthread_bind(holder, cpu);
+		get_task_struct(holder);
+		wake_up_process(holder);
+		BT_WAIT_UNTIL(test, smp_load_acquire(&p->holding));
+		fifo = kthread_create(preempt_fifo, p, "dfly-tok-pf");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(fifo));
+		kthread_bind(fifo, cpu);
+		sched_set_fifo(fifo);
+		get_task_struct(fifo);
+		wake_up_process(fifo);
+		wait_for_completion(&p->fifo_done);
+		wait_for_completion(&p->holder_done);
+		put_task_struct(fifo);
+		put_task_struct(holder);
+	});
+	KUNIT_EXPECT_EQ(test, p->got_before_release, 0);
+	KUNIT_EXPECT_EQ(test, p->holder_lost, 0);
+	KUNIT_EXPECT_EQ(test, p->tok.t_count, 0L);
+}
+
+/* ---- woken or preempted before it blocks: still held ------------------------------------ */
+
+struct early_run {
+	struct lwkt_token tok;
+	int ready;		/* the holder set its sleep state */
+	int woken;		/* the test woke it (before it called schedule()) */
+	int lost;
+};
+
+static void early_holder(void *arg)
+{
+	struct early_run *e = arg;
+	int i;
+
+	lwkt_gettoken(&e->tok);
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	smp_store_release(&e->ready, 1);
+	/* Busy in that state until woken: a preemption here (this kernel preempts) is not a
+	 * block, and neither is the schedule() below once we are woken. */
+	for (i = 0; i < 100000000 && !smp_load_acquire(&e->woken); i++)
+		cpu_relax();
+	schedule();
+	__set_current_state(TASK_RUNNING);
+	if (!holds_excl(&e->tok))
+		e->lost = 1;
+	lwkt_reltoken(&e->tok);
+}
+
+static void a_holder_woken_before_it_blocks_keeps_its_token(struct kunit *test)
+{
+	struct early_run *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	lwkt_token_init(&e->tok, "early");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, early_holder, e, "dfly-tok-ea");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&e->ready));
+		/* It has not blocked: the token is still its own. */
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&e->tok), 0);
+		wake_up_process(t.task);
+		smp_store_release(&e->woken, 1);
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&e->tok), 0);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, e->lost, 0);
+	KUNIT_EXPECT_EQ(test, e->tok.t_count, 0L);
+}
+
+/* DragonFly exempts tokens from order checks: witness sees A,B then B,A and says nothing. */
+static void witness_ignores_token_order(struct kunit *test)
+{
+	struct lwkt_token a, b;
+	int was = bsdsync_test_witness(1);
+
+	lwkt_token_init(&a, "witness-a");
+	lwkt_token_init(&b, "witness-b");
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&a);
+		lwkt_gettoken(&b);
+		lwkt_reltoken(&b);
+		lwkt_reltoken(&a);
+		lwkt_gettoken(&b);
+		lwkt_gettoken(&a);
+		lwkt_reltoken(&a);
+		lwkt_reltoken(&b);
+	});
+	bsdsync_test_witness(was);
+}
+
+/* ---- shared tokens ------------------------------------------------------------------------ */
+
+#define SHARERS 3
+
+struct share_run {
+	struct lwkt_token tok;
+	atomic_t inside;
+	int max_inside;
+	int excl_saw_sharers;	/* the exclusive holder found a sharer inside */
+	int excl_asked;
+	int go;
+};
+
+static void sharer_main(void *arg)
+{
+	struct share_run *r = arg;
+	int n;
+
+	lwkt_gettoken_shared(&r->tok);
+	n = atomic_inc_return(&r->inside);
+	if (n > READ_ONCE(r->max_inside))
+		WRITE_ONCE(r->max_inside, n);
+	/* Never blocking while holding it (a block would release it): all of us inside at
+	 * once, then out only after the exclusive asker has asked. */
+	while (atomic_read(&r->inside) < SHARERS && !READ_ONCE(r->go))
+		cpu_relax();
+	WRITE_ONCE(r->go, 1);
+	while (!smp_load_acquire(&r->excl_asked))
+		cpu_relax();
+	atomic_dec(&r->inside);
+	lwkt_reltoken(&r->tok);
+}
+
+static void shared_tokens_admit_many_holders_and_exclude_an_exclusive_one(struct kunit *test)
+{
+	struct share_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread t[SHARERS];
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	lwkt_token_init(&r->tok, "shared");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, t, SHARERS, sharer_main, r, 0, "dfly-tok-sh");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->go));
+		smp_store_release(&r->excl_asked, 1);
+		lwkt_gettoken(&r->tok);
+		if (atomic_read(&r->inside) != 0)
+			r->excl_saw_sharers = 1;
+		KUNIT_EXPECT_TRUE(test, holds_excl(&r->tok));
+		lwkt_reltoken(&r->tok);
+		bt_join_n(t, SHARERS);
+	});
+	KUNIT_EXPECT_EQ(test, r->max_inside, SHARERS);
+	KUNIT_EXPECT_EQ(test, r->excl_saw_sharers, 0);
+	KUNIT_EXPECT_EQ(test, r->tok.t_count, 0L);
+}
+
+/* ---- trytoken, pool tokens, swap -------------------------------------------------------- */
+
+struct hold_run {
+	struct lwkt_token *tok;
+	int holding;
+	int release;
+	int cnt_seen;
+};
+
+static void hold_main(void *arg)
+{
+	struct hold_run *h = arg;
+
+	lwkt_gettoken(h->tok);
+	lwkt_gettoken(h->tok);
+	smp_store_release(&h->holding, 1);
+	/* Busy, not blocking: a block would release the token. */
+	while (!smp_load_acquire(&h->release))
+		cpu_relax();
+	lwkt_reltoken(h->tok);
+	lwkt_reltoken(h->tok);
+}
+
+static void trytoken_fails_on_a_token_another_thread_holds(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct hold_run h = { .tok = &tok };
+	struct bt_thread t;
+
+	lwkt_token_init(&tok, "try");
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&tok), 1);
+		lwkt_reltoken(&tok);
+		bt_start(test, &t, hold_main, &h, "dfly-tok-try");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&h.holding));
+		BT_EXPECT_NO_SLEEP(test, KUNIT_EXPECT_EQ(test, lwkt_trytoken(&tok), 0));
+		KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(&tok));
+		/* cnttoken of another thread: its two references. */
+		KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, (thread_t)t.task), 2);
+		smp_store_release(&h.release, 1);
+		bt_join(&t);
+		KUNIT_EXPECT_EQ(test, lwkt_trytoken(&tok), 1);
+		lwkt_reltoken(&tok);
+	});
+}
+
+static void pool_tokens_are_found_by_address(struct kunit *test)
+{
+	int object[4];
+	struct lwkt_token *tok;
+
+	BT_EXPECT_NO_REPORT(test, {
+		tok = lwkt_getpooltoken(&object[0]);
+		KUNIT_EXPECT_PTR_EQ(test, tok, lwkt_token_pool_lookup(&object[0]));
+		KUNIT_EXPECT_PTR_EQ(test, tok, lwkt_token_pool_lookup(&object[0]));
+		KUNIT_EXPECT_TRUE(test, holds_excl(tok));
+		lwkt_relpooltoken(&object[0]);
+		KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(tok));
+	});
+}
+
+static void token_swap_lets_the_older_token_go_first(struct kunit *test)
+{
+	struct lwkt_token a, b;
+
+	lwkt_token_init(&a, "swap-a");
+	lwkt_token_init(&b, "swap-b");
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&a);
+		lwkt_gettoken(&b);
+		lwkt_token_swap();
+		lwkt_reltoken(&a);	/* now the newest */
+		KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(&a));
+		KUNIT_EXPECT_TRUE(test, holds_excl(&b));
+		lwkt_reltoken(&b);
+	});
+	KUNIT_EXPECT_EQ(test, a.t_count, 0L);
+	KUNIT_EXPECT_EQ(test, b.t_count, 0L);
+}
+
+/* ---- the MP lock ------------------------------------------------------------------------- */
+
+static void mplock_holder(void *arg)
+{
+	struct sleeper *s = arg;
+
+	get_mplock();
+	smp_store_release(&s->asleep, 1);
+	msleep(20);		/* released meanwhile */
+	if (!MP_LOCK_HELD())
+		s->lost++;
+	rel_mplock();
+}
+
+static void the_mp_lock_is_the_mp_token(struct kunit *test)
+{
+	struct sleeper *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_FALSE(test, MP_LOCK_HELD());
+		get_mplock();
+		KUNIT_EXPECT_TRUE(test, MP_LOCK_HELD());
+		ASSERT_MP_LOCK_HELD();
+		KUNIT_EXPECT_NE(test, try_mplock(), 0);		/* recursive */
+		KUNIT_EXPECT_EQ(test, get_mplock_count(curthread), 2);
+		rel_mplock();
+		rel_mplock();
+		KUNIT_EXPECT_FALSE(test, MP_LOCK_HELD());
+		/* Released while its holder sleeps: we get it meanwhile. */
+		bt_start(test, &t, mplock_holder, s, "dfly-tok-mp");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&s->asleep));
+		get_mplock();
+		KUNIT_EXPECT_TRUE(test, MP_LOCK_HELD());
+		rel_mplock();
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, s->lost, 0);
+	KUNIT_EXPECT_STREQ(test, mp_token.t_desc, "mp_token");
+}
+
+/* ---- checkers and misuse ------------------------------------------------------------------ */
+
+static void sleeping_with_a_token_is_not_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+	int chan;
+
+	lwkt_token_init(&tok, "sleepy");
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&tok);
+		KUNIT_EXPECT_EQ(test, bsdsync_test_check_may_sleep(NULL, "test", __FILE__,
+								   __LINE__), 0);
+		KUNIT_EXPECT_EQ(test, tsleep(&chan, 0, "tok", 1), EWOULDBLOCK);
+		KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+		lwkt_reltoken(&tok);
+	});
+}
+
+static void reltoken_of_a_token_not_held_is_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "not-held");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lwkt_reltoken(&tok));
+	KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+	/* The token goes on working. */
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&tok);
+		lwkt_reltoken(&tok);
+	});
+}
+
+static void exclusive_after_shared_on_one_token_is_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "s-then-x");
+	lwkt_gettoken_shared(&tok);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, lwkt_gettoken(&tok));
+	KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), 2);
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_reltoken(&tok);
+		lwkt_reltoken(&tok);
+	});
+	KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&tok);
+		lwkt_reltoken(&tok);
+	});
+}
+
+static void exit_holder(void *arg)
+{
+	struct lwkt_token *tok = arg;
+
+	lwkt_gettoken(tok);	/* and exits holding it */
+}
+
+static void a_thread_exiting_with_a_token_is_reported_and_the_token_freed(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct bt_thread t;
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD);
+
+	lwkt_token_init(&tok, "exit");
+	bt_start(test, &t, exit_holder, &tok, "dfly-tok-ex");
+	bt_join(&t);
+	BT_WAIT_UNTIL(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) != before);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) - before, 1UL);
+	BT_WAIT_UNTIL(test, READ_ONCE(tok.t_count) == 0);
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&tok);
+		lwkt_reltoken(&tok);
+	});
+}
+
+static struct kunit_case token_cases[] = {
+	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
+	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
+	KUNIT_CASE(a_token_is_released_while_its_holder_sleeps_in_linux_msleep),
+	KUNIT_CASE(a_token_is_released_while_its_holder_waits_for_a_linux_mutex),
+	KUNIT_CASE(a_token_is_released_while_its_holder_sleeps_in_tsleep),
+	KUNIT_CASE(msleep_returns_only_once_the_token_is_free),
+	KUNIT_CASE(tokens_taken_in_both_orders_with_sleeps_never_deadlock),
+	KUNIT_CASE(tokens_in_both_orders_around_a_linux_mutex_never_deadlock),
+	KUNIT_CASE(a_preempted_holder_keeps_its_token),
+	KUNIT_CASE(a_holder_woken_before_it_blocks_keeps_its_token),
+	KUNIT_CASE(shared_tokens_admit_many_holders_and_exclude_an_exclusive_one),
+	KUNIT_CASE(trytoken_fails_on_a_token_another_thread_holds),
+	KUNIT_CASE(pool_tokens_are_found_by_address),
+	KUNIT_CASE(token_swap_lets_the_older_token_go_first),
+	KUNIT_CASE(the_mp_lock_is_the_mp_token),
+	KUNIT_CASE(sleeping_with_a_token_is_not_reported),
+	KUNIT_CASE(witness_ignores_token_order),
+	KUNIT_CASE(reltoken_of_a_token_not_held_is_reported),
+	KUNIT_CASE(exclusive_after_shared_on_one_token_is_reported),
+	KUNIT_CASE(a_thread_exiting_with_a_token_is_reported_and_the_token_freed),
+	{}
+};
+
+static struct kunit_suite token_suite = {
+	.name = "dragonfly_token",
+	.test_cases = token_cases,
+};
+
+kunit_test_suites(&token_suite);

@@ -1,0 +1,760 @@
+/*
+ * DragonFly's LWKT serializing tokens, token(9): lwkt_gettoken, lwkt_gettoken_shared,
+ * lwkt_trytoken, lwkt_reltoken, pool tokens, lwkt_token_swap, lwkt_cnttoken, the held/assert
+ * checks; and the MP lock's token (mp_token, <sys/mplock2.h>).
+ *
+ * The contract (bsd-api-reference.md section 23): a token is held only while its holder
+ * runs. Whenever the holder blocks, for any reason (bsdsync's own tsleep, or anything in
+ * Linux: msleep, mutex_lock, wait_event, kmalloc(GFP_KERNEL), a page fault), ALL its tokens
+ * are released, and they are ALL held again before it runs its own code; preemption keeps
+ * them. So tokens never deadlock whatever the order they are taken in, and they serialise
+ * only between blocking points.
+ *
+ * ---- The token word (include/bsdsync/dragonfly/token.h) --------------------------------
+ * t_count: TOK_EXCLUSIVE (bit 0) or a count of shared holders in units of TOK_INCR (each
+ * holding thread counts once). TOK_EXCLREQ (bit 1) is never set here. Transitions, all on
+ * t_count:
+ *   take exclusive   0 -> TOK_EXCLUSIVE                        CAS, acquire; then t_ref = owner
+ *   take shared      v (no TOK_EXCLUSIVE) -> v + TOK_INCR      CAS, acquire
+ *   give exclusive   t_ref = null; -TOK_EXCLUSIVE              fetch_sub, seq_cst
+ *   give shared      -TOK_INCR                                 fetch_sub, seq_cst
+ *   downgrade        TOK_EXCLUSIVE -> TOK_INCR (exclusive ref released, shared refs left)
+ *                                                              exchange, seq_cst
+ * Each take's acquire pairs with the give (release half of the seq_cst RMW) of the previous
+ * holder. The gives are seq_cst also for the waiter handshake below.
+ *
+ * ---- A thread's references (dragonfly.h TokenThread) ------------------------------------
+ * A stack of references (token | shared bit), newest last, at most LWKT_MAXTOKENS. What the
+ * thread claims on a token is one unit: exclusive if any of its references to it is
+ * exclusive, else shared. A second reference to a token already claimed is recursion: the
+ * stack grows, the word does not change (DragonFly: exclusive on exclusive, shared on
+ * exclusive, shared on shared). Exclusive on a token the thread holds only shared is
+ * DragonFly's documented misuse (it livelocks there): reported once, and taken as a shared
+ * reference, so the kernel goes on. lwkt_reltoken removes the newest reference to the token
+ * (out of order: reported, done anyway) and changes the word only when the claim changes.
+ *
+ * ---- Release at a block, retake before running -------------------------------------------
+ * A thread with references registers its scheduler switch hook (platform.h, preempt
+ * notifiers; registered while it has references, unregistered when the last goes, never
+ * from inside a hook). Its status (TokenThread::status):
+ *   kHeld      every claim is taken (or there is none): the thread may run its code.
+ *   kReleased  it blocked: its switch-out hook gave every claim (atomics only: runqueue lock
+ *              held), and deferred a grant pass (irq_work) if there are token waiters.
+ *   kWaiting   on the waiter list, blocked in the private wait state; holds nothing.
+ *   kSelf      the thread itself is giving up its claims to wait for a token
+ *              (block_for_tokens); the hooks leave it alone.
+ * switch_out(blocking): kHeld and blocking -> give every claim, kReleased. A preemption
+ *   (not blocking) changes nothing: tokens stay held.
+ * switch_in: kReleased -> take every claim, all or nothing (a partial take is rolled back:
+ *   keeping some livelocks A,B/B,A orders). Failing, the thread becomes a token waiter
+ *   (below) and bsdsync_switch_in_wait() makes the scheduler dequeue it at once in the
+ *   private wait state, so it never returns from schedule() without its tokens.
+ * lwkt_gettoken that finds the token taken: spins a bounded while (kSpins; the holder may be
+ *   preempted on this CPU, where only our blocking lets it run and finish, or itself spin
+ *   in Linux for something we hold), then block_for_tokens:
+ *   pushes the reference, gives every other claim (it blocks: DragonFly releases them too),
+ *   and becomes a token waiter in thread context.
+ * Becoming a token waiter, under the waiter list lock: nwaiting += 1, full fence, try to
+ *   take every claim once more (all or nothing); got them: nwaiting -= 1, kHeld; else link
+ *   on the list, kWaiting, and wait (bsdsync_switch_wait until status == kHeld).
+ * The grant pass (after any give, when nwaiting != 0: in lwkt_reltoken, in the switch-in
+ *   hook's thread context paths, and from the irq_work a switch-out deferred): under the
+ *   lock, for each waiter in list order, take all its claims in its name (t_ref = it), all
+ *   or nothing; on success unlink it, nwaiting -= 1, store kHeld (release) and wake it
+ *   (after the lock, holding a task reference: once it sees kHeld it may run and exit).
+ *
+ * No lost wake-up: a giver's give is a seq_cst RMW followed by its read of nwaiting; a
+ * waiter's nwaiting increment is followed by a full fence and then its takes. So either the
+ * giver reads nwaiting != 0 and runs a grant pass (which takes the lock, so it runs after
+ * the waiter has linked itself or given up waiting), or the waiter's take sees the token
+ * given. A waiter is woken only by a grant, with its status already kHeld; its wait loops
+ * until it reads kHeld (bsdsync_switch_wait sets its state before reading).
+ * Never running without tokens: a thread's own code runs only in kHeld (gettoken returns
+ * after block_for_tokens only in kHeld; a switch-in that cannot take every claim dequeues
+ * the thread before it returns to its code, with interrupts off until then, and only a
+ * grant, which sets kHeld first, wakes it). Switch-out gives claims only when the thread
+ * blocks, in kHeld; a thread in kSelf or kWaiting holds none, so its hooks do nothing.
+ * Claims and the stack agree at every point where the thread could block: pushes follow
+ * the successful take, pops precede the give, and nothing between them blocks.
+ *
+ * bsdsync's own blocking (tsleep, and every primitive's wait through the core's blocking
+ * tail) ends in schedule() like any Linux sleep, so the switch hook covers it too: tokens use
+ * no block hook of the core (core/block.h).
+ *
+ * Limits and differences from DragonFly:
+ *  - Tokens are released when the thread BLOCKS in Linux's sense (leaves the runqueue).
+ *    tsleep_interlock() keeps them until the paired tsleep() blocks, as in DragonFly.
+ *  - The switch-in that makes a thread wait returns to the scheduler with interrupts off
+ *    (platform switch_hook.c says why): the rest of finish_task_switch() then runs with them
+ *    off (an mm or task put there only takes irqsave locks).
+ *  - PREEMPT_RT: built and smoke-tested, not measured further; a grant pass from the
+ *    irq_work may drop the last reference of a task in hard interrupt context.
+ *  - Waiters: one list for every token (a grant pass looks at each waiter); fairness is the
+ *    list order for waiters, but a running thread may take a free token ahead of a waiter.
+ *    No TOK_EXCLREQ: a stream of shared holders can hold off an exclusive waiter.
+ *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
+ *    freezer, and a fatal signal does not wake it until it is granted its tokens.
+ *  - Interrupt context: no token may be taken (reported; DragonFly allows non-blocking
+ *    takes in hard sections). Holding a DragonFly spinlock or in a critical section, a
+ *    taken token is spun for (the context check reports it once).
+ *  - More than LWKT_MAXTOKENS references: reported, not taken (DragonFly panics).
+ *  - Checkers: tokens are not in the core's held-locks stack (they are not held across a
+ *    block, and holding one is not a non-sleepable hold: the may-sleep check never names
+ *    one); lock events are sent at lwkt_gettoken (ACQUIRED, CONTENDED) and lwkt_reltoken
+ *    (RELEASED) with BSDSYNC_LW_NOWITNESS (DragonFly exempts tokens from order checks).
+ *  - A thread that exits holding tokens is reported; they are released at its exit.
+ *  - rmmod refuses while a thread holds a token (its switch hook holds a module reference).
+ */
+#include "dragonfly/dragonfly.h"
+#include "core/lock_type.h"
+#include "core/spinbit.h"
+
+using namespace bsdsync;
+using namespace bsdsync::dfly;
+
+namespace bsdsync::dfly {
+
+constexpr int kPoolTokens = 1024;	/* a power of two */
+/* Zeroed: free, unnamed ("pool token" in reports). */
+constinit lwkt_token token_pool[kPoolTokens];
+
+namespace {
+
+bool is_pool_token(const lwkt_token *tok)
+{
+	return tok >= token_pool && tok < token_pool + kPoolTokens;
+}
+
+void describe_token(const void *lock, const char **name, const bsdsync_lock_site **site,
+		    unsigned *witness_flags)
+{
+	const lwkt_token *tok = static_cast<const lwkt_token *>(lock);
+	*name = tok->t_desc ? tok->t_desc : is_pool_token(tok) ? "pool token" : "(unnamed)";
+	*site = nullptr;
+	if (witness_flags)
+		*witness_flags = BSDSYNC_LW_NOWITNESS;	/* DragonFly: no order checks */
+}
+
+} // namespace
+
+/* Sleepable (released at a block, never a non-sleepable hold), shared, recursive; taking one
+ * may block. */
+constinit const LockType token_type = {
+	"LWKT token",
+	BSDSYNC_LT_SLEEPABLE | BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE | BSDSYNC_LT_MAY_SLEEP,
+	describe_token
+};
+
+} // namespace bsdsync::dfly
+
+namespace {
+
+constexpr long kExcl = BSDSYNC_DFLY_TOK_EXCLUSIVE;
+constexpr long kIncr = BSDSYNC_DFLY_TOK_INCR;
+constexpr uintptr kRefShared = 1;
+constexpr int kMaxRefs = TokenThread::kMaxRefs;
+constexpr int kSpins = 1024;	/* pause instructions before a contended take blocks */
+
+/* TokenThread::status (see the top). kHeld is 0: a zeroed record holds nothing. */
+enum : int { kHeld = 0, kReleased = 1, kWaiting = 2, kSelf = 3 };
+
+enum class Claim { None, Shared, Exclusive };
+
+/* The token waiters. Locking key: (l) waiters_lock, taken with interrupts off (the grant
+ * pass runs from an irq_work too), never while a runqueue lock is held (the switch-out hook
+ * does not take it) and never held across a wake-up. nwaiting is written under it and read
+ * without it by givers (see the top: the handshake). */
+IrqSpinBit waiters_lock;
+TokenThread *waiters_head;	/* (l) */
+TokenThread *waiters_tail;	/* (l) */
+int nwaiting;			/* (l) waiters linked, or about to be */
+
+ReportSubject token_subject(const lwkt_token *tok)
+{
+	return lock_subject(&token_type, tok);
+}
+
+TokenThread *tokens_of(ThreadState *t)
+{
+	return &thread_slot(t)->tokens;
+}
+
+lwkt_token *ref_token(uintptr r)
+{
+	return reinterpret_cast<lwkt_token *>(r & ~kRefShared);
+}
+
+bool ref_shared(uintptr r)
+{
+	return r & kRefShared;
+}
+
+HoldMode mode_of(Claim c)
+{
+	return c == Claim::Shared ? HoldMode::Shared : HoldMode::Exclusive;
+}
+
+/* What the thread claims on tok. */
+Claim claim_of(const TokenThread *s, const lwkt_token *tok)
+{
+	Claim c = Claim::None;
+	for (int i = 0; i < s->nrefs; i++) {
+		if (ref_token(s->refs[i]) != tok)
+			continue;
+		if (!ref_shared(s->refs[i]))
+			return Claim::Exclusive;
+		c = Claim::Shared;
+	}
+	return c;
+}
+
+/* Is refs[i] the oldest reference to its token (the one that stands for the claim)? */
+bool first_ref(const TokenThread *s, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (ref_token(s->refs[j]) == ref_token(s->refs[i]))
+			return false;
+	return true;
+}
+
+bool take(lwkt_token *tok, Claim c, thread *owner)
+{
+	long v = load_relaxed(&tok->t_count);
+	if (c == Claim::Exclusive) {
+		if (v != 0)
+			return false;
+		/* Acquire: pairs with the previous holder's give. */
+		if (!cas_acquire(&tok->t_count, &v, kExcl))
+			return false;
+		store_relaxed(&tok->t_ref, owner);
+		return true;
+	}
+	while (!(v & kExcl)) {
+		/* Acquire: pairs with the previous exclusive holder's give. */
+		if (cas_acquire(&tok->t_count, &v, v + kIncr))
+			return true;
+	}
+	return false;
+}
+
+void give(lwkt_token *tok, Claim c)
+{
+	/* seq_cst: a release for the next holder, and ordered before the giver's read of
+	 * nwaiting (the waiter handshake, see the top). */
+	if (c == Claim::Exclusive) {
+		store_relaxed(&tok->t_ref, static_cast<thread *>(nullptr));
+		__atomic_fetch_sub(&tok->t_count, kExcl, __ATOMIC_SEQ_CST);
+	} else {
+		__atomic_fetch_sub(&tok->t_count, kIncr, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* The exclusive holder keeps a shared claim: while it holds TOK_EXCLUSIVE nobody else
+ * changes the word, so an exchange is exact. seq_cst as give(). */
+void downgrade(lwkt_token *tok)
+{
+	store_relaxed(&tok->t_ref, static_cast<thread *>(nullptr));
+	__atomic_exchange_n(&tok->t_count, kIncr, __ATOMIC_SEQ_CST);
+}
+
+/* Take every claim of s in owner's name, all or nothing. */
+bool take_all(TokenThread *s, thread *owner)
+{
+	for (int i = 0; i < s->nrefs; i++) {
+		if (!first_ref(s, i))
+			continue;
+		lwkt_token *tok = ref_token(s->refs[i]);
+		if (take(tok, claim_of(s, tok), owner))
+			continue;
+		__atomic_fetch_add(&tok->t_collisions, 1L, __ATOMIC_RELAXED);
+		for (int j = 0; j < i; j++)
+			if (first_ref(s, j))
+				give(ref_token(s->refs[j]), claim_of(s, ref_token(s->refs[j])));
+		return false;
+	}
+	return true;
+}
+
+/* Give every claim of s except that of refs[skip] (-1: none). True if it gave any. */
+bool give_all(TokenThread *s, int skip)
+{
+	bool gave = false;
+	for (int i = 0; i < s->nrefs; i++) {
+		if (i == skip || !first_ref(s, i))
+			continue;
+		lwkt_token *tok = ref_token(s->refs[i]);
+		give(tok, claim_of(s, tok));
+		gave = true;
+	}
+	return gave;
+}
+
+/* The grant pass (see the top). Any context but the switch-out hook's. */
+BSDSYNC_NOINLINE void grant_pass()
+{
+	enum : int { kBatch = 8 };
+	for (;;) {
+		thread *wake[kBatch];
+		int n = 0;
+		bool more = false;
+		{
+			IrqSpinGuard g(waiters_lock);
+			TokenThread **link = &waiters_head, *prev = nullptr;
+			while (TokenThread *w = *link) {
+				if (n == kBatch) {
+					more = true;
+					break;
+				}
+				if (!take_all(w, w->td)) {
+					prev = w;
+					link = &w->wait_next;
+					continue;
+				}
+				*link = w->wait_next;
+				if (waiters_tail == w)
+					waiters_tail = prev;
+				w->wait_next = nullptr;
+				store_relaxed(&nwaiting, nwaiting - 1);
+				thread *td = w->td;
+				/* Held before the status says so: once it reads kHeld it may run
+				 * on and exit before our wake. */
+				bsdsync_thread_hold(td);
+				wake[n++] = td;
+				/* Release: pairs with the acquire load in the waiter's wait
+				 * (bsdsync_switch_wait / _in_wait): it sees its claims taken. */
+				store_release(&w->status, static_cast<int>(kHeld));
+			}
+		}
+		for (int i = 0; i < n; i++) {
+			bsdsync_switch_wake(wake[i]);
+			bsdsync_thread_release(wake[i]);
+		}
+		if (!more)
+			return;
+	}
+}
+
+void grant_if_waiters()
+{
+	/* After a give (seq_cst): see the handshake at the top. */
+	if (load_relaxed(&nwaiting))
+		grant_pass();
+}
+
+/* Try every claim once more under the waiter lock and, failing, link s as a waiter
+ * (kWaiting). True if it got them (kHeld). */
+bool wait_or_take(TokenThread *s)
+{
+	IrqSpinGuard g(waiters_lock);
+	store_relaxed(&nwaiting, nwaiting + 1);
+	/* Pairs with the seq_cst give of a giver that then reads nwaiting. */
+	full_fence();
+	if (take_all(s, s->td)) {
+		store_relaxed(&nwaiting, nwaiting - 1);
+		store_relaxed(&s->status, static_cast<int>(kHeld));
+		return true;
+	}
+	s->wait_next = nullptr;
+	if (waiters_tail)
+		waiters_tail->wait_next = s;
+	else
+		waiters_head = s;
+	waiters_tail = s;
+	store_relaxed(&s->status, static_cast<int>(kWaiting));
+	return false;
+}
+
+/* ---- the switch hooks (platform.h bsdsync_switch_ops) ---------------------------------- */
+
+void token_switch_out(void *state, int blocking)
+{
+	TokenThread *s = tokens_of(static_cast<ThreadState *>(state));
+	/* Runqueue lock held, interrupts off: atomics only. A preemption keeps the tokens. */
+	if (!blocking || load_relaxed(&s->status) != kHeld)
+		return;
+	bool gave = give_all(s, -1);
+	store_relaxed(&s->status, static_cast<int>(kReleased));
+	/* No wake-up from here: the grant pass runs from this CPU's irq_work. */
+	if (gave && load_relaxed(&nwaiting))
+		bsdsync_switch_defer();
+}
+
+void token_switch_in(void *state)
+{
+	TokenThread *s = tokens_of(static_cast<ThreadState *>(state));
+	if (load_relaxed(&s->status) != kReleased)
+		return;		/* preempted (kHeld), or the thread's own wait (kSelf, kWaiting) */
+	if (take_all(s, s->td)) {
+		store_relaxed(&s->status, static_cast<int>(kHeld));
+		return;
+	}
+	if (wait_or_take(s))
+		return;
+	/* Dequeued by the scheduler before returning to the thread's code; a grant (kHeld)
+	 * that came already makes this return 0 and the thread runs. */
+	bsdsync_switch_in_wait(&s->status, kHeld);
+}
+
+void token_deferred()
+{
+	grant_pass();
+}
+
+constinit const bsdsync_switch_ops token_switch_ops = {
+	token_switch_out,
+	token_switch_in,
+	token_deferred,
+};
+
+/* ---- the thread's side ------------------------------------------------------------------ */
+
+void hook(TokenThread *s, ThreadState *t)
+{
+	if (s->hooked)
+		return;
+	s->td = curthread();
+	bsdsync_switch_hook_register(t);
+	s->hooked = 1;
+}
+
+void unhook(TokenThread *s, ThreadState *t)
+{
+	if (!s->hooked)
+		return;
+	bsdsync_switch_hook_unregister(t);
+	s->hooked = 0;
+}
+
+void push(TokenThread *s, lwkt_token *tok, bool shared)
+{
+	s->refs[s->nrefs] = reinterpret_cast<uintptr>(tok) | (shared ? kRefShared : 0);
+	s->nrefs++;
+}
+
+/*
+ * The new reference (pushed, the newest, its token not taken) waits: give every other
+ * claim and wait until a grant gives them all back with the new one (or take them at
+ * once). Thread context, may block.
+ */
+BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s)
+{
+	store_relaxed(&s->status, static_cast<int>(kSelf));	/* the hooks leave us alone */
+	if (give_all(s, s->nrefs - 1))
+		grant_if_waiters();
+	if (wait_or_take(s))
+		return;
+	bsdsync_switch_wait(&s->status, kHeld);
+}
+
+void gettoken(lwkt_token *tok, bool shared, const char *what, const char *file, int line)
+{
+	ThreadState *t = current_record();
+	if (unlikely(!t)) {
+		report(bsdsync_in_interrupt() ? BSDSYNC_RULE_SLEEP_INTERRUPT : BSDSYNC_RULE_BAD_ARGUMENT,
+		       token_subject(tok), file, line, "%s %s: not taken", what,
+		       bsdsync_in_interrupt() ? "in interrupt context"
+					      : "without a thread record (out of memory)");
+		return;
+	}
+	TokenThread *s = tokens_of(t);
+	if (unlikely(s->nrefs == kMaxRefs)) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, token_subject(tok), file, line,
+		       "%s: more than %d token references held: not taken", what, kMaxRefs);
+		return;
+	}
+	Claim have = claim_of(s, tok);
+	if (unlikely(have == Claim::Shared && !shared)) {
+		report(BSDSYNC_RULE_RECURSION, token_subject(tok), file, line,
+		       "%s of a token this thread holds shared (exclusive after shared on one "
+		       "token deadlocks on DragonFly): taken shared instead", what);
+		shared = true;
+	}
+	if (have != Claim::None) {
+		push(s, tok, shared);	/* recursion: the word stays */
+		return;
+	}
+	hook(s, t);
+	Claim want = shared ? Claim::Shared : Claim::Exclusive;
+	thread *me = s->td;
+	if (likely(take(tok, want, me))) {
+		push(s, tok, shared);
+		lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
+		return;
+	}
+	__atomic_fetch_add(&tok->t_collisions, 1L, __ATOMIC_RELAXED);
+	lock_contended(tok, &token_type, mode_of(want), file, line);
+	/* Spin a bit (DragonFly does, then blocks), a bounded number of times: the owner may
+	 * itself be spinning in Linux for something we hold (a mutex's optimistic spin), or be
+	 * preempted on this CPU, where only our blocking lets it run. */
+	for (int i = 0; i < kSpins; i++) {
+		bsdsync_cpu_relax();
+		if (!(i & 15) && take(tok, want, me)) {
+			push(s, tok, shared);
+			lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
+			return;
+		}
+	}
+	if (unlikely(!may_block(token_subject(tok), nullptr, what, "spins for it instead", file,
+				line))) {
+		while (!take(tok, want, me))
+			bsdsync_cpu_relax();
+		push(s, tok, shared);
+	} else {
+		/* A FreeBSD mutex or another non-sleepable lock held: reported, we block. */
+		check_may_sleep_with_locks(nullptr, what, file, line);
+		push(s, tok, shared);
+		block_for_tokens(s);
+	}
+	lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
+}
+
+int trytoken(lwkt_token *tok, const char *file, int line)
+{
+	ThreadState *t = current_record();
+	if (unlikely(!t)) {
+		if (bsdsync_in_interrupt())
+			report(BSDSYNC_RULE_SLEEP_INTERRUPT, token_subject(tok), file, line,
+			       "lwkt_trytoken in interrupt context: fails");
+		return 0;
+	}
+	TokenThread *s = tokens_of(t);
+	if (unlikely(s->nrefs == kMaxRefs))
+		return 0;
+	Claim have = claim_of(s, tok);
+	if (have == Claim::Exclusive) {
+		push(s, tok, false);
+		return 1;
+	}
+	if (have == Claim::Shared)
+		return 0;	/* cannot be had exclusively while we hold it shared */
+	hook(s, t);
+	if (!take(tok, Claim::Exclusive, s->td)) {
+		if (s->nrefs == 0)
+			unhook(s, t);
+		return 0;
+	}
+	push(s, tok, false);
+	lock_event_acquired(tok, &token_type, HoldMode::Exclusive, BSDSYNC_LE_TRY, file, line);
+	return 1;
+}
+
+void reltoken(lwkt_token *tok, const char *file, int line)
+{
+	ThreadState *t = current_record_if_any();
+	TokenThread *s = t ? tokens_of(t) : nullptr;
+	int i = s ? s->nrefs - 1 : -1;
+	while (i >= 0 && ref_token(s->refs[i]) != tok)
+		i--;
+	if (unlikely(i < 0)) {
+		report(BSDSYNC_RULE_NOT_OWNER, token_subject(tok), file, line,
+		       "lwkt_reltoken of a token this thread does not hold");
+		return;
+	}
+	if (unlikely(i != s->nrefs - 1))
+		report(BSDSYNC_RULE_BAD_ARGUMENT, token_subject(tok), file, line,
+		       "lwkt_reltoken out of order (tokens are released newest first; "
+		       "lwkt_token_swap exchanges the two newest): released anyway");
+	Claim before = claim_of(s, tok);
+	for (int j = i; j + 1 < s->nrefs; j++)
+		s->refs[j] = s->refs[j + 1];
+	s->nrefs--;
+	Claim after = claim_of(s, tok);
+	bool gave = false;
+	if (after != before) {
+		lock_event_released(tok, &token_type, mode_of(before), 0, file, line);
+		if (after == Claim::None)
+			give(tok, before);
+		else
+			downgrade(tok);		/* exclusive -> shared */
+		gave = true;
+	}
+	if (s->nrefs == 0)
+		unhook(s, t);
+	if (gave)
+		grant_if_waiters();
+}
+
+lwkt_token *pool_lookup(const void *ptr)
+{
+	uintptr a = reinterpret_cast<uintptr>(ptr);
+	/* Objects of one cache line share a token; then mix. */
+	a = (a >> 6) ^ (a >> 16) ^ (a >> 26);
+	return &token_pool[a & (kPoolTokens - 1)];
+}
+
+const TokenThread *tokens_of_thread(thread *td)
+{
+	if (!td || td == curthread()) {
+		ThreadState *t = current_record_if_any();
+		return t ? tokens_of(t) : nullptr;
+	}
+	ThreadState *t = static_cast<ThreadState *>(bsdsync_td_find(td));
+	return t ? tokens_of(t) : nullptr;
+}
+
+} // namespace
+
+namespace bsdsync::dfly {
+
+void token_thread_exiting(ThreadState *t)
+{
+	TokenThread *s = tokens_of(t);
+	bool gave = false;
+	if (s->nrefs > 0) {
+		lwkt_token *newest = ref_token(s->refs[s->nrefs - 1]);
+		ReportSubject subject{ token_type.name, "(not read: it may be gone)", newest,
+				       nullptr };
+		report(BSDSYNC_RULE_EXIT_HELD, subject, nullptr, 0,
+		       "thread exited holding %d token reference(s) (this one newest): released",
+		       s->nrefs);
+		if (load_relaxed(&s->status) == kHeld)
+			gave = give_all(s, -1);
+		s->nrefs = 0;
+	}
+	store_relaxed(&s->status, static_cast<int>(kHeld));
+	unhook(s, t);
+	if (gave)
+		grant_if_waiters();
+}
+
+int tokens_start()
+{
+	if (!lock_type_register(&token_type))
+		return BSDSYNC_ERR_NOMEM;
+	int error = bsdsync_switch_hooks_start(&token_switch_ops);
+	if (error)
+		lock_type_unregister(&token_type);
+	return error;
+}
+
+void tokens_stop()
+{
+	bsdsync_switch_hooks_stop();
+	lock_type_unregister(&token_type);
+}
+
+} // namespace bsdsync::dfly
+
+extern "C" {
+
+constinit lwkt_token dfly_mp_token = { 0, nullptr, 0, "mp_token" };
+
+void dfly_lwkt_token_init(lwkt_token *tok, const char *desc)
+{
+	tok->t_count = 0;
+	tok->t_ref = nullptr;
+	tok->t_collisions = 0;
+	tok->t_desc = desc;
+}
+
+void dfly_lwkt_token_uninit(lwkt_token *tok)
+{
+	/* Nothing to free (DragonFly's is empty too). */
+}
+
+void dfly_lwkt_gettoken(lwkt_token *tok, const char *file, int line)
+{
+	gettoken(tok, false, "lwkt_gettoken", file, line);
+}
+
+void dfly_lwkt_gettoken_shared(lwkt_token *tok, const char *file, int line)
+{
+	gettoken(tok, true, "lwkt_gettoken_shared", file, line);
+}
+
+int dfly_lwkt_trytoken(lwkt_token *tok, const char *file, int line)
+{
+	return trytoken(tok, file, line);
+}
+
+void dfly_lwkt_reltoken(lwkt_token *tok, const char *file, int line)
+{
+	reltoken(tok, file, line);
+}
+
+int dfly_lwkt_cnttoken(lwkt_token *tok, struct thread *td)
+{
+	const TokenThread *s = tokens_of_thread(td);
+	int n = 0;
+	if (s) {
+		int refs = load_relaxed(&s->nrefs);
+		for (int i = 0; i < refs && i < kMaxRefs; i++)
+			n += ref_token(load_relaxed(&s->refs[i])) == tok;
+	}
+	return n;
+}
+
+void dfly_lwkt_token_swap(const char *file, int line)
+{
+	ThreadState *t = current_record_if_any();
+	TokenThread *s = t ? tokens_of(t) : nullptr;
+	if (unlikely(!s || s->nrefs < 2)) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT,
+		       ReportSubject{ token_type.name, "lwkt_token_swap", nullptr, nullptr }, file,
+		       line, "lwkt_token_swap with fewer than two token references held");
+		return;
+	}
+	uintptr top = s->refs[s->nrefs - 1];
+	s->refs[s->nrefs - 1] = s->refs[s->nrefs - 2];
+	s->refs[s->nrefs - 2] = top;
+}
+
+lwkt_token *dfly_lwkt_token_pool_lookup(const void *ptr)
+{
+	return pool_lookup(ptr);
+}
+
+lwkt_token *dfly_lwkt_getpooltoken(const void *ptr, const char *file, int line)
+{
+	lwkt_token *tok = pool_lookup(ptr);
+	gettoken(tok, false, "lwkt_getpooltoken", file, line);
+	return tok;
+}
+
+void dfly_lwkt_relpooltoken(const void *ptr, const char *file, int line)
+{
+	reltoken(pool_lookup(ptr), file, line);
+}
+
+int dfly_lwkt_token_held(lwkt_token *tok, int exclusive)
+{
+	const TokenThread *s = tokens_of_thread(nullptr);
+	if (!s)
+		return 0;
+	Claim c = claim_of(s, tok);
+	return exclusive ? c == Claim::Exclusive : c != Claim::None;
+}
+
+int dfly_lwkt_tokens_held(struct thread *td)
+{
+	const TokenThread *s = tokens_of_thread(td);
+	return s ? load_relaxed(&s->nrefs) : 0;
+}
+
+void dfly_lwkt_token_assert(lwkt_token *tok, int exclusive, int crit, const char *file,
+			    int line)
+{
+	if (!dfly_lwkt_token_held(tok, exclusive)) {
+		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
+		       "token not held%s", exclusive ? " exclusively" : "");
+		return;
+	}
+	if (crit && dfly_crit_count() == 0)
+		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
+		       "token held, but not in a critical section");
+}
+
+void dfly_lwkt_assert_no_tokens(struct thread *td, const char *file, int line)
+{
+	const TokenThread *s = tokens_of_thread(td);
+	int n = s ? load_relaxed(&s->nrefs) : 0;
+	if (n)
+		report(BSDSYNC_RULE_ASSERTION,
+		       ReportSubject{ token_type.name, ref_token(s->refs[n - 1])->t_desc
+							       ? ref_token(s->refs[n - 1])->t_desc
+							       : "(unnamed)",
+				      ref_token(s->refs[n - 1]), nullptr },
+		       file, line, "%d token reference(s) held", n);
+}
+
+} // extern "C"

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * Per-thread scheduler switch hooks (platform.h, "per-thread scheduler switch hooks"), over
+ * Linux's preempt notifiers. Facts this relies on (the shared docs' notes on tokens, measured
+ * on Debian's 6.1 and 6.12):
+ *
+ *  - preempt_notifier_inc() turns the scheduler's static key on; register() warns unless it
+ *    is on: inc at start, dec at stop. A thread with no notifier registered costs a switch
+ *    about 5 instructions; so a thread registers only while it needs the hook.
+ *  - sched_out(notifier, next) runs in prepare_task_switch(): runqueue lock held, interrupts
+ *    off. sched_in(notifier, cpu) runs in finish_task_switch() after the runqueue lock is
+ *    released: interrupts on, preempt count 1.
+ *  - unregister() is a bare hlist delete on the thread's own list: never from inside a
+ *    callback (the scheduler is walking that list), and with preemption off (a preemption
+ *    in the middle of the delete would walk a half-deleted list).
+ *  - Telling a block from a preemption in sched_out (switch_out_blocks below): on 6.1 a
+ *    blocking task was dequeued before the notifier fires (on_rq == 0); on 6.12 EEVDF's
+ *    delayed dequeue leaves some blocking tasks queued (on_rq == 1, se.sched_delayed), and
+ *    task_is_runnable() is the test. Preemption (preempt_schedule*, SM_PREEMPT) never
+ *    dequeues. Re-check this on every new kernel (proxy execution keeps blocked tasks on the
+ *    runqueue).
+ *  - The private wait state is TASK_NOLOAD alone (0x400): no wake_up_state/try_to_wake_up
+ *    caller in 6.1 or 6.12's core passes a mask with that bit only, signals do not wake it
+ *    (signal_pending_state() needs INTERRUPTIBLE or WAKEKILL), the hung-task detector and
+ *    the load average ignore it. bsdsync_switch_wake() wakes it with
+ *    default_wake_function(..., TASK_NOLOAD) (try_to_wake_up with that mask).
+ *  - A switch_in that makes its thread wait sets that state and TIF_NEED_RESCHED: schedule()
+ *    loops while need_resched(), and its next __schedule() (not a preemption: SM_NONE)
+ *    dequeues the thread. Interrupts stay off from there: under full preemption an
+ *    interrupt between sched_preempt_enable_no_resched() and the next preempt_disable()
+ *    would enter __schedule() as a preemption, which ignores the state and could run the
+ *    thread again without what it waits for. (The rest of finish_task_switch() and
+ *    __schedule()'s balance callbacks only take irqsave locks.)
+ *  - Deferred work goes through a per-CPU irq_work (hard interrupt context even on RT:
+ *    IRQ_WORK_INIT_HARD), synced at stop.
+ *  - The callbacks are module text: a registered notifier holds a module reference.
+ *
+ * Locking key: a record's switch_hook area is changed only by its own thread (register,
+ * unregister, the exit hook) with preemption off; the scheduler reads the notifier from
+ * that thread's context. `ops` is set at start, before any registration.
+ */
+#include <linux/irq_work.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/version.h>
+#include <linux/wait.h>
+
+#include "platform.h"
+
+#ifndef CONFIG_PREEMPT_NOTIFIERS
+#error "bsdsync needs CONFIG_PREEMPT_NOTIFIERS (selected by KVM; on in Debian's kernels)"
+#endif
+
+struct switch_hook {
+	struct preempt_notifier notifier;
+	int registered;
+};
+static_assert(sizeof(struct switch_hook) <= sizeof(((struct bsdsync_td_record *)0)->switch_hook),
+	      "platform.h: grow bsdsync_td_record.switch_hook");
+
+static const struct bsdsync_switch_ops *switch_ops;
+static DEFINE_PER_CPU(struct irq_work, switch_deferred_work);
+
+static struct bsdsync_td_record *record_of_state(const void *state)
+{
+	return (struct bsdsync_td_record *)((char *)state -
+					    offsetof(struct bsdsync_td_record, state));
+}
+
+static struct switch_hook *hook_of_state(const void *state)
+{
+	return (struct switch_hook *)record_of_state(state)->switch_hook;
+}
+
+static void *state_of_notifier(struct preempt_notifier *n)
+{
+	struct switch_hook *h = container_of(n, struct switch_hook, notifier);
+	struct bsdsync_td_record *r = (struct bsdsync_td_record *)((char *)h -
+					offsetof(struct bsdsync_td_record, switch_hook));
+
+	return r->state;
+}
+
+/* The one place that tells a block from a preemption (see the top). */
+static bool switch_out_blocks(struct task_struct *prev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return !task_is_runnable(prev);
+#else
+	return !READ_ONCE(prev->on_rq);
+#endif
+}
+
+static void switch_hook_sched_in(struct preempt_notifier *n, int cpu)
+{
+	switch_ops->switch_in(state_of_notifier(n));
+}
+
+static void switch_hook_sched_out(struct preempt_notifier *n, struct task_struct *next)
+{
+	switch_ops->switch_out(state_of_notifier(n), switch_out_blocks(current));
+}
+
+static struct preempt_ops switch_hook_ops = {
+	.sched_in = switch_hook_sched_in,
+	.sched_out = switch_hook_sched_out,
+};
+
+static void switch_deferred(struct irq_work *w)
+{
+	switch_ops->deferred();
+}
+
+int bsdsync_switch_hooks_start(const struct bsdsync_switch_ops *ops)
+{
+	int cpu;
+
+	/* Hard interrupt context on RT kernels too. */
+	for_each_possible_cpu(cpu)
+		*per_cpu_ptr(&switch_deferred_work, cpu) = IRQ_WORK_INIT_HARD(switch_deferred);
+	switch_ops = ops;
+	preempt_notifier_inc();
+	return 0;
+}
+
+void bsdsync_switch_hooks_stop(void)
+{
+	int cpu;
+
+	/* No thread is registered (each held a module reference): no new deferral. */
+	for_each_possible_cpu(cpu)
+		irq_work_sync(per_cpu_ptr(&switch_deferred_work, cpu));
+	preempt_notifier_dec();
+}
+
+void bsdsync_switch_hook_register(void *state)
+{
+	struct switch_hook *h = hook_of_state(state);
+
+	if (h->registered)
+		return;
+	/* The reference first: the scheduler may call module text as soon as it is linked. We
+	 * run module code, so the module is live (__module_get needs no check). */
+	__module_get(THIS_MODULE);
+	preempt_notifier_init(&h->notifier, &switch_hook_ops);
+	preempt_disable();
+	preempt_notifier_register(&h->notifier);
+	h->registered = 1;
+	preempt_enable();
+}
+
+void bsdsync_switch_hook_unregister(void *state)
+{
+	struct switch_hook *h = hook_of_state(state);
+
+	if (!h->registered)
+		return;
+	preempt_disable();
+	preempt_notifier_unregister(&h->notifier);
+	h->registered = 0;
+	preempt_enable();
+	module_put(THIS_MODULE);
+}
+
+int bsdsync_switch_hook_registered(const void *state)
+{
+	return hook_of_state(state)->registered;
+}
+
+void bsdsync_switch_defer(void)
+{
+	/* this_cpu_ptr with interrupts possibly on: any CPU's work will do (it only runs the
+	 * personality's grant pass, which is not per CPU). */
+	irq_work_queue(raw_cpu_ptr(&switch_deferred_work));
+}
+
+void bsdsync_switch_wait(const int *word, int value)
+{
+	for (;;) {
+		/* set_current_state() is a full barrier: the load below is not reordered before
+		 * the state store, so a waker that stores *word (release) and then wakes either
+		 * is seen here or finds the state set and wakes us. */
+		set_current_state(TASK_NOLOAD);
+		if (smp_load_acquire(word) == value)
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+int bsdsync_switch_in_wait(const int *word, int value)
+{
+	set_current_state(TASK_NOLOAD);		/* full barrier, as in bsdsync_switch_wait */
+	if (smp_load_acquire(word) == value) {
+		__set_current_state(TASK_RUNNING);
+		return 0;
+	}
+	set_tsk_need_resched(current);
+	/* Until the scheduler has dequeued us: see the top. */
+	local_irq_disable();
+	return 1;
+}
+
+void bsdsync_switch_wake(struct thread *td)
+{
+	struct wait_queue_entry w = { .private = td };
+
+	default_wake_function(&w, TASK_NOLOAD, 0, NULL);
+}
+
+void bsdsync_switch_hook_forget(struct bsdsync_td_record *r)
+{
+	struct switch_hook *h = (struct switch_hook *)r->switch_hook;
+
+	/* The task is being freed: its notifier list goes with it (nothing to unlink); the
+	 * thread-exit hook normally unregistered already. Only the module reference is left. */
+	if (h->registered)
+		module_put(THIS_MODULE);
+	memset(r->switch_hook, 0, sizeof(r->switch_hook));
+}
