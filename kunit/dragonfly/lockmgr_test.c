@@ -23,6 +23,7 @@
 #include <sys/lock.h>
 #include <sys/spinlock.h>
 #include <sys/spinlock2.h>
+#include <sys/thread.h>
 
 #define WORD(lk)	((unsigned long long)READ_ONCE((lk)->lk_count))
 #define XCOUNT(lk)	((unsigned)(WORD(lk) & LKC_XMASK))
@@ -796,6 +797,52 @@ static void stress_of_every_operation_keeps_exclusion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, WORD(&s->lk), 0ULL);
 }
 
+/* ---- tokens ---------------------------------------------------------------------------------- */
+
+struct tokwait {
+	struct lock lk;
+	struct lwkt_token tok;
+	int holding;
+	int got;
+	int tok_after;
+};
+
+static void tok_waiter_main(void *arg)
+{
+	struct tokwait *w = arg;
+
+	lwkt_gettoken(&w->tok);
+	WRITE_ONCE(w->holding, 1);
+	w->got = lockmgr(&w->lk, LK_EXCLUSIVE);		/* waits: the test thread holds it */
+	w->tok_after = LWKT_TOKEN_HELD_EXCL(&w->tok);
+	if (w->got == 0)
+		lockmgr(&w->lk, LK_RELEASE);
+	lwkt_reltoken(&w->tok);
+}
+
+/* A thread waiting for a lockmgr lock holds no token meanwhile (a wait is a block like any
+ * other), and holds it again when lockmgr returns. */
+static void tokens_are_released_while_waiting_for_the_lock(struct kunit *test)
+{
+	struct tokwait *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	lockinit(&w->lk, "tokwait", 0, 0);
+	lwkt_token_init(&w->tok, "tokwait");
+	KUNIT_EXPECT_EQ(test, lockmgr(&w->lk, LK_EXCLUSIVE), 0);
+	bt_start(test, &t, tok_waiter_main, w, "dfly-lktok");
+	BT_WAIT_UNTIL(test, READ_ONCE(w->holding) && (WORD(&w->lk) & LKC_EXREQ));
+	BT_WAIT_UNTIL(test, lwkt_trytoken(&w->tok));	/* free while it waits */
+	KUNIT_EXPECT_TRUE(test, LWKT_TOKEN_HELD_EXCL(&w->tok));
+	lwkt_reltoken(&w->tok);
+	KUNIT_EXPECT_EQ(test, lockmgr(&w->lk, LK_RELEASE), 0);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, w->got, 0);
+	KUNIT_EXPECT_TRUE(test, w->tok_after);
+	KUNIT_EXPECT_EQ(test, lockinuse(&w->lk), 0);
+}
+
 static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(exclusive_hold_excludes_every_other_request),
 	KUNIT_CASE(shared_holders_are_many_and_exclude_an_exclusive_one),
@@ -820,6 +867,7 @@ static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockuninit_of_a_held_lock_is_reported),
 	KUNIT_CASE(lockmgr_holds_are_lock_events_of_its_type),
 	KUNIT_CASE(stress_of_every_operation_keeps_exclusion),
+	KUNIT_CASE(tokens_are_released_while_waiting_for_the_lock),
 	{}
 };
 
