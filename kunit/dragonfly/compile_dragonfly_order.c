@@ -10,10 +10,20 @@
 #include <sys/thread2.h>
 #include <sys/spinlock.h>
 #include <sys/spinlock2.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+#include <sys/mutex2.h>
+#include <sys/serialize.h>
+#include <sys/condvar.h>
+#include <sys/msgport.h>
+#include <sys/msgport2.h>
+#include <machine/atomic.h>
 #include <sys/thread.h>
 #include <sys/mplock2.h>
 
 #include <linux/spinlock.h>
+#include <linux/mutex.h>
+#include <linux/atomic.h>
 #include <linux/wait.h>
 #include <linux/completion.h>
 #include <linux/delay.h>

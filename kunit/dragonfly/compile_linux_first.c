@@ -13,6 +13,8 @@
 #include <linux/delay.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
+#include <linux/mutex.h>
+#include <linux/atomic.h>
 #include <kunit/test.h>
 
 #include <sys/types.h>
@@ -21,6 +23,14 @@
 #include <sys/thread2.h>
 #include <sys/spinlock.h>
 #include <sys/spinlock2.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+#include <sys/mutex2.h>
+#include <sys/serialize.h>
+#include <sys/condvar.h>
+#include <sys/msgport.h>
+#include <sys/msgport2.h>
+#include <machine/atomic.h>
 #include <sys/thread.h>
 #include <sys/mplock2.h>
 
@@ -67,6 +77,36 @@ static void linux_and_dragonfly_names_side_by_side(struct kunit *test)
 	lwkt_reltoken(&dfly_token);
 }
 
+/* The sleep locks, cv and atomics of DragonFly beside Linux's mutex and atomic_t. */
+static void dragonfly_locks_beside_linux_ones(struct kunit *test)
+{
+	static DEFINE_MUTEX(linux_mutex);
+	struct lock lk;
+	mtx_t m;
+	struct lwkt_serialize slz;
+	struct cv cv;
+	atomic_t la = ATOMIC_INIT(1);
+	u_int da = 1;
+
+	lockinit(&lk, "lk", 0, 0);
+	mtx_init(&m, "m");
+	lwkt_serialize_init(&slz);
+	cv_init(&cv, "cv");
+	mutex_lock(&linux_mutex);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE), 0);
+	KUNIT_EXPECT_EQ(test, mtx_lock_ex_try(&m), 0);
+	lwkt_serialize_enter(&slz);
+	KUNIT_EXPECT_EQ(test, cv_timedwait(&cv, &lk, 1), EWOULDBLOCK);
+	lwkt_serialize_exit(&slz);
+	mtx_unlock(&m);
+	lockmgr(&lk, LK_RELEASE);
+	mutex_unlock(&linux_mutex);
+	atomic_add(2, &la);			/* Linux's */
+	atomic_add_int(&da, 2);			/* DragonFly's */
+	KUNIT_EXPECT_EQ(test, atomic_read(&la), 3);
+	KUNIT_EXPECT_EQ(test, da, 3U);
+}
+
 static void dragonfly_order_file_runs(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, bt_dragonfly_order_driver(), 321);
@@ -75,6 +115,7 @@ static void dragonfly_order_file_runs(struct kunit *test)
 static struct kunit_case headers_cases[] = {
 	KUNIT_CASE(linux_and_dragonfly_names_side_by_side),
 	KUNIT_CASE(dragonfly_order_file_runs),
+	KUNIT_CASE(dragonfly_locks_beside_linux_ones),
 	{}
 };
 

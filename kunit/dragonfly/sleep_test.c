@@ -422,6 +422,87 @@ static void linux_ssleep_is_still_linux(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, time_before(jiffies, start + 10 * HZ));
 }
 
+/* ---- wakeup domains ------------------------------------------------------------------------ */
+
+/* tsleep_interlock queues the caller; the tsleep(PINTERLOCKED) that follows returns 0 at once
+ * if a wakeup took the entry off meanwhile, and otherwise sleeps its one tick (EWOULDBLOCK):
+ * so one thread can tell, without timing, whether a wakeup reached it. */
+static int woken_by(struct kunit *test, int *chan, int sleep_domain, void (*wake)(int *, int),
+		    int wake_domain)
+{
+	int error;
+
+	tsleep_interlock(chan, sleep_domain);
+	wake(chan, wake_domain);
+	BT_EXPECT_NO_REPORT(test, error = tsleep(chan, sleep_domain | PINTERLOCKED, "dom", 1));
+	return error;
+}
+
+static void wake_plain(int *chan, int domain) { wakeup(chan); }
+static void wake_plain_one(int *chan, int domain) { wakeup_one(chan); }
+static void wake_domain(int *chan, int domain) { wakeup_domain(chan, domain); }
+static void wake_domain_one(int *chan, int domain) { wakeup_domain_one(chan, domain); }
+
+static void wakeup_wakes_only_domain_zero_sleepers(struct kunit *test)
+{
+	int chan;
+
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, 0, wake_plain, 0), 0);
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, PDOMAIN_UMTX, wake_plain, 0), EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, PDOMAIN_UMTX, wake_plain_one, 0),
+			EWOULDBLOCK);
+}
+
+static void wakeup_domain_wakes_only_that_domains_sleepers(struct kunit *test)
+{
+	int chan;
+
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, PDOMAIN_UMTX, wake_domain, PDOMAIN_UMTX), 0);
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, PDOMAIN_XLOCK, wake_domain, PDOMAIN_UMTX),
+			EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, 0, wake_domain, PDOMAIN_UMTX), EWOULDBLOCK);
+	/* Domain 0 is wakeup()'s. */
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, 0, wake_domain, 0), 0);
+	KUNIT_EXPECT_EQ(test, woken_by(test, &chan, PDOMAIN_XLOCK, wake_domain_one,
+				       PDOMAIN_XLOCK | PWAKEUP_ONE), 0);
+}
+
+struct dom_sleepers {
+	int chan;
+	atomic_t asleep;
+	atomic_t woke;
+	atomic_t errors;	/* tsleeps that did not end woken (0) */
+};
+
+static void dom_sleeper_main(void *arg)
+{
+	struct dom_sleepers *s = arg;
+
+	tsleep_interlock(&s->chan, PDOMAIN_UMTX);
+	atomic_inc(&s->asleep);
+	if (tsleep(&s->chan, PDOMAIN_UMTX | PINTERLOCKED, "domone", 30 * hz))
+		atomic_inc(&s->errors);
+	atomic_inc(&s->woke);
+}
+
+static void wakeup_domain_one_wakes_one_sleeper_of_the_domain(struct kunit *test)
+{
+	struct dom_sleepers *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t[SLEEPERS];
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	bt_start_n(test, t, SLEEPERS, dom_sleeper_main, s, 0, "dfly-dom");
+	BT_WAIT_UNTIL(test, atomic_read(&s->asleep) == SLEEPERS);
+	wakeup(&s->chan);			/* domain 0: none of them */
+	wakeup_domain_one(&s->chan, PDOMAIN_UMTX);
+	BT_WAIT_UNTIL(test, atomic_read(&s->woke) == 1);
+	wakeup_domain(&s->chan, PDOMAIN_UMTX);
+	BT_WAIT_UNTIL(test, atomic_read(&s->woke) == SLEEPERS);
+	BT_RESCUE(atomic_read(&s->woke) == SLEEPERS, wakeup_domain(&s->chan, PDOMAIN_UMTX));
+	bt_join_n(t, SLEEPERS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->errors), 0);
+}
+
 static struct kunit_case sleep_cases[] = {
 	KUNIT_CASE(tsleep_times_out_with_ewouldblock),
 	KUNIT_CASE(wakeup_wakes_every_sleeper),
@@ -436,6 +517,9 @@ static struct kunit_case sleep_cases[] = {
 	KUNIT_CASE(ssleep_releases_its_spinlock_and_holds_it_again),
 	KUNIT_CASE(ssleep_without_the_spinlock_is_reported),
 	KUNIT_CASE(linux_ssleep_is_still_linux),
+	KUNIT_CASE(wakeup_wakes_only_domain_zero_sleepers),
+	KUNIT_CASE(wakeup_domain_wakes_only_that_domains_sleepers),
+	KUNIT_CASE(wakeup_domain_one_wakes_one_sleeper_of_the_domain),
 	{}
 };
 

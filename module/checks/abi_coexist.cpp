@@ -6,42 +6,23 @@
  * (bsdsync::fbsd, bsdsync::dfly), so both compile into bsdsync.ko with no ODR clash while a
  * C driver still sees plain C.
  *
- * This translation unit includes FreeBSD's ABI and declares, the way
- * include/bsdsync/dragonfly/ will, a stand-in for DragonFly's (DragonFly's own layouts:
- * sys/sys/_mutex.h, sys/sys/lock.h), under the same names. It compiles only if the two do
- * not clash, and it is linked into bsdsync.ko: a function that takes one of each, with
- * distinct C++ symbols, proves the linker keeps them apart too. Nothing calls it and nothing
- * here runs; no KUnit needed.
+ * This translation unit includes both personalities' ABIs, whose struct mtx and struct lock
+ * have the same names. It compiles only if the two do not clash, and it is linked into
+ * bsdsync.ko: a function that takes one of each, with distinct C++ symbols, proves the
+ * linker keeps them apart too. Nothing calls it and nothing here runs; no KUnit needed.
  */
 #include <bsdsync/freebsd/mutex.h>
 #include <bsdsync/freebsd/lockmgr.h>
-
-/* A stand-in for DragonFly's ABI (only what this check needs). */
-BSDSYNC_ABI_BEGIN(dfly)
-struct mtx {				/* DragonFly's struct mtx: a lock word and a chain */
-	volatile unsigned int mtx_lock;
-	unsigned int mtx_flags;
-	struct thread *mtx_owner;
-	void *mtx_exlink_head;
-	void *mtx_shlink_head;
-	const char *mtx_ident;
-};
-struct lock {				/* DragonFly's lockmgr lock */
-	unsigned long lk_count;
-	int lk_flags;
-	int lk_timo;
-	const char *lk_wmesg;
-	struct thread *lk_lockholder;
-};
-BSDSYNC_ABI_END
+#include <bsdsync/dragonfly/mutex.h>
+#include <bsdsync/dragonfly/lock.h>
 
 namespace bsdsync::checks {
 
 /* Two types, two layouts, one name each. */
-static_assert(sizeof(fbsd::mtx) == 32 && sizeof(dfly::mtx) == 40);
+static_assert(sizeof(fbsd::mtx) == 32 && sizeof(dfly::mtx) == 64);
 static_assert(__builtin_offsetof(fbsd::mtx, mtx_lock) == 24);
 static_assert(__builtin_offsetof(dfly::mtx, mtx_lock) == 0);
-static_assert(sizeof(fbsd::lock) == 56 && sizeof(dfly::lock) == 32);
+static_assert(sizeof(fbsd::lock) == 56 && sizeof(dfly::lock) == 40);
 
 /* FreeBSD's functions keep C linkage inside bsdsync::fbsd (the plain symbols a C driver
  * calls): module/freebsd defines them at global scope as extern "C", which is the same

@@ -17,6 +17,9 @@ namespace bsdsync::dfly {
 
 /* Lock types (core/lock_type.h). */
 extern const LockType spinlock_type;
+extern const LockType lockmgr_type;	/* lockmgr.cpp */
+extern const LockType mtx_type;		/* mtx.cpp */
+extern const LockType serializer_type;	/* serialize.cpp */
 int lock_types_register();
 void lock_types_unregister();
 

@@ -43,14 +43,27 @@ ReportSubject spinlock_subject(const dfly_spinlock *spin)
 	return lock_subject(&spinlock_type, spin);
 }
 
+/* Every lock type of the personality, registered in this order. */
+const LockType *const lock_types[] = { &spinlock_type, &lockmgr_type, &mtx_type,
+					       &serializer_type };
+constexpr int kLockTypes = sizeof(lock_types) / sizeof(lock_types[0]);
+
 int lock_types_register()
 {
-	return lock_type_register(&spinlock_type) ? 0 : BSDSYNC_ERR_NOMEM;
+	for (int i = 0; i < kLockTypes; i++) {
+		if (!lock_type_register(lock_types[i])) {
+			while (--i >= 0)
+				lock_type_unregister(lock_types[i]);
+			return BSDSYNC_ERR_NOMEM;
+		}
+	}
+	return 0;
 }
 
 void lock_types_unregister()
 {
-	lock_type_unregister(&spinlock_type);
+	for (int i = kLockTypes - 1; i >= 0; i--)
+		lock_type_unregister(lock_types[i]);
 }
 
 } // namespace bsdsync::dfly
@@ -91,7 +104,9 @@ void dragonfly_exit()
 
 extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
 	"DragonFly",
-	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup, LWKT tokens, MP lock",
+	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup/wakeup_domain, "
+	"LWKT tokens, MP lock, lockmgr, mtx, serializer, condvar, message ports (spin, "
+	"serializer, reply-only, put-only)",
 	dragonfly_init,
 	dragonfly_exit,
 };

@@ -1,7 +1,7 @@
 /*
  * DragonFly's tsleep family, sleep(9): tsleep, tsleep_interlock + PINTERLOCKED, ssleep,
- * wakeup, wakeup_one. Over the core's sleep queues and blocking tail (core/waitq.h,
- * core/block.h), the ones FreeBSD's sleep(9) uses.
+ * wakeup, wakeup_one, wakeup_domain, wakeup_domain_one. Over the core's sleep queues and
+ * blocking tail (core/waitq.h, core/block.h), the ones FreeBSD's sleep(9) uses.
  *
  * No lost wakeups without passing a lock (DragonFly's design): tsleep_interlock(ident)
  * queues the thread on ident at once (its Waiter lives in the thread record's DragonFly
@@ -25,8 +25,18 @@
  *
  * Results: 0 (woken, or PINTERLOCKED with the entry already gone), EWOULDBLOCK (timo ticks
  * passed), EINTR (fatal signal) / ERESTART (other signal) with PCATCH, whose pending signal
- * ends the sleep before it starts. Priorities are ignored. Not yet: wakeup domains
- * (PDOMAIN_*: reported, EINVAL), lksleep/mtxsleep/zsleep (their locks come later), tokens.
+ * ends the sleep before it starts. Priorities are ignored. Tokens: token.cpp (a sleep here
+ * is a block like any other). The interlocked forms of the other locks are beside their
+ * lock, over the two entry points here: lksleep in lockmgr.cpp, mtxsleep in mtx.cpp, zsleep
+ * in serialize.cpp.
+ *
+ * Wakeup domains (PDOMAIN_*): a sleeper's domain is flags & PDOMAIN_MASK; wakeup() wakes
+ * domain 0 only, wakeup_domain(ident, d) the sleepers of domain d. Each (ident, domain) is
+ * its own wait channel: domain_key(ident, d) = ident XOR (d << 32). A domain (bits 16..31)
+ * lands in bits 48..63, so for d != 0 the key is a non-canonical address: no real ident
+ * (every ident is a canonical address) and no other (ident, domain) pair has the same key
+ * (two canonical idents that differ only in bits 48..63 do not exist). Domain 0's key is
+ * the ident itself.
  * A thread that exits between tsleep_interlock and tsleep: DragonFly removes its entry at
  * exit, and so does the personality's thread-exit hook here (sleep_thread_exiting, run by
  * the core in the exiting thread, core/thread.h td_exit_hook): the entry lives in the
@@ -40,6 +50,13 @@ using namespace bsdsync;
 using namespace bsdsync::dfly;
 
 namespace {
+
+/* The wait channel of (ident, the domain in flags): see the top. */
+inline const void *domain_key(const volatile void *ident, int flags)
+{
+	uintptr domain = (unsigned)flags & BSDSYNC_DFLY_PDOMAIN_MASK;
+	return reinterpret_cast<const void *>(reinterpret_cast<uintptr>(ident) ^ (domain << 32));
+}
 
 ReportSubject channel_subject(const volatile void *ident, const char *wmesg)
 {
@@ -83,12 +100,7 @@ int tsleep(const volatile void *ident_v, int flags, const char *wmesg, int timo,
 		       "tsleep on a NULL ident");
 		return BSDSYNC_EINVAL;
 	}
-	if (unlikely(flags & BSDSYNC_DFLY_PDOMAIN_MASK)) {
-		report(BSDSYNC_RULE_BAD_ARGUMENT, channel_subject(ident, wmesg), file, line,
-		       "tsleep with a wakeup domain (0x%x): not supported yet",
-		       flags & BSDSYNC_DFLY_PDOMAIN_MASK);
-		return BSDSYNC_EINVAL;
-	}
+	const void *key = domain_key(ident, flags);
 	int crit = crit_give_up(s);
 	if (!may_block(channel_subject(ident, wmesg), nullptr, what, "not slept (EWOULDBLOCK)",
 		       file, line)) {
@@ -112,7 +124,7 @@ int tsleep(const volatile void *ident_v, int flags, const char *wmesg, int timo,
 	if (flags & BSDSYNC_DFLY_PINTERLOCKED) {
 		/* The entry tsleep_interlock(ident) queued; gone (a wakeup took it, or it was
 		 * for another ident): return at once, as DragonFly does. */
-		if (!s || !s->interlocked || s->interlock_ident != ident) {
+		if (!s || !s->interlocked || s->interlock_ident != key) {
 			if (s)
 				interlock_cancel(s);
 			crit_take_back(crit);
@@ -124,8 +136,8 @@ int tsleep(const volatile void *ident_v, int flags, const char *wmesg, int timo,
 		if (s)
 			interlock_cancel(s);
 		Waiter w;
-		WaitTable::Guard g(sleep_queues, ident);
-		res = block_on(sleep_queues, g, w, ident, WaitQueueId::Sleepers, o);
+		WaitTable::Guard g(sleep_queues, key);
+		res = block_on(sleep_queues, g, w, key, WaitQueueId::Sleepers, o);
 	}
 	crit_take_back(crit);
 	return block_errno(static_cast<bsdsync_block_result>(res));
@@ -145,11 +157,12 @@ void tsleep_interlock(const volatile void *ident_v, int flags, const char *file,
 	}
 	ThreadSlot *s = thread_slot(t);
 	interlock_cancel(s);	/* one ident at a time */
+	const void *key = domain_key(ident, flags);
 	{
-		WaitTable::Guard g(sleep_queues, ident);
-		sleep_queues.enqueue(g, s->interlock, ident, WaitQueueId::Sleepers, nullptr);
+		WaitTable::Guard g(sleep_queues, key);
+		sleep_queues.enqueue(g, s->interlock, key, WaitQueueId::Sleepers, nullptr);
 	}
-	s->interlock_ident = ident;
+	s->interlock_ident = key;
 	s->interlocked = 1;
 	/* Queued before the caller looks at its condition again: pairs with the fence in
 	 * wakeup() (see the top: a waker with no lock in common with the sleeper). */
@@ -232,6 +245,19 @@ void dfly_wakeup(const volatile void *ident)
 void dfly_wakeup_one(const volatile void *ident)
 {
 	wakeup(ident, WakeHow::One);
+}
+
+/* `domain` may carry DragonFly's PWAKEUP_* bits too (CPU hints, PWAKEUP_ONE): only
+ * PDOMAIN_MASK names the sleepers; PWAKEUP_ONE makes it wake one. */
+void dfly_wakeup_domain(const volatile void *ident, int domain)
+{
+	wakeup(domain_key(ident, domain),
+	       (domain & BSDSYNC_DFLY_PWAKEUP_ONE) ? WakeHow::One : WakeHow::All);
+}
+
+void dfly_wakeup_domain_one(const volatile void *ident, int domain)
+{
+	wakeup(domain_key(ident, domain), WakeHow::One);
 }
 
 } // extern "C"

@@ -9,6 +9,11 @@
 #include <bsdsync/dragonfly/critical.h>
 #include <bsdsync/dragonfly/spinlock.h>
 #include <bsdsync/dragonfly/sleep.h>
+#include <bsdsync/dragonfly/lock.h>
+#include <bsdsync/dragonfly/mutex.h>
+#include <bsdsync/dragonfly/serialize.h>
+#include <bsdsync/dragonfly/condvar.h>
+#include <bsdsync/dragonfly/msgport.h>
 #include <bsdsync/dragonfly/token.h>
 
 /* crit_enter(9) */
@@ -35,6 +40,71 @@ BSDSYNC_EXPORT(dfly_tsleep_interlock);
 BSDSYNC_EXPORT(dfly_ssleep);
 BSDSYNC_EXPORT(dfly_wakeup);
 BSDSYNC_EXPORT(dfly_wakeup_one);
+
+/* lock(9): DragonFly's lockmgr */
+BSDSYNC_EXPORT(dfly_lockinit);
+BSDSYNC_EXPORT(dfly_lockreinit);
+BSDSYNC_EXPORT(dfly_lockuninit);
+BSDSYNC_EXPORT(dfly_lockmgr);
+BSDSYNC_EXPORT(dfly_lockstatus);
+BSDSYNC_EXPORT(dfly_lockowned);
+BSDSYNC_EXPORT(dfly_lock_sysinit);
+BSDSYNC_EXPORT(dfly_lock_sysuninit);
+BSDSYNC_EXPORT(dfly_lksleep);
+
+/* mutex(9): DragonFly's mtx */
+BSDSYNC_EXPORT(dfly_mtx_init);
+BSDSYNC_EXPORT(dfly_mtx_uninit);
+BSDSYNC_EXPORT(dfly_mtx_lock_ex);
+BSDSYNC_EXPORT(dfly_mtx_lock_sh);
+BSDSYNC_EXPORT(dfly_mtx_lock_ex_link);
+BSDSYNC_EXPORT(dfly_mtx_lock_sh_link);
+BSDSYNC_EXPORT(dfly_mtx_lock_ex_try);
+BSDSYNC_EXPORT(dfly_mtx_lock_sh_try);
+BSDSYNC_EXPORT(dfly_mtx_abort_link);
+BSDSYNC_EXPORT(dfly_mtx_upgrade_try);
+BSDSYNC_EXPORT(dfly_mtx_downgrade);
+BSDSYNC_EXPORT(dfly_mtx_unlock);
+BSDSYNC_EXPORT(dfly_mtx_owned);
+BSDSYNC_EXPORT(dfly_mtxsleep);
+
+/* serializer(9) */
+BSDSYNC_EXPORT(dfly_lwkt_serialize_enter);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_adaptive_enter);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_try);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_exit);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_disable);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_enable);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_call);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_handler_try);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_is_serialized);
+BSDSYNC_EXPORT(dfly_lwkt_serialize_assert);
+BSDSYNC_EXPORT(dfly_zsleep);
+
+/* condvar: DragonFly's cv (lockmgr interlock) */
+BSDSYNC_EXPORT(dfly_cv_init);
+BSDSYNC_EXPORT(dfly_cv_destroy);
+BSDSYNC_EXPORT(dfly_cv_timedwait);
+BSDSYNC_EXPORT(dfly_cv_signal);
+BSDSYNC_EXPORT(dfly_cv_has_waiters);
+
+/* sleep(9): wakeup domains */
+BSDSYNC_EXPORT(dfly_wakeup_domain);
+BSDSYNC_EXPORT(dfly_wakeup_domain_one);
+
+/* msgport(9): LWKT messages and ports */
+BSDSYNC_EXPORT(dfly_lwkt_initport_spin);
+BSDSYNC_EXPORT(dfly_lwkt_initport_serialize);
+BSDSYNC_EXPORT(dfly_lwkt_initport_panic);
+BSDSYNC_EXPORT(dfly_lwkt_initport_replyonly_null);
+BSDSYNC_EXPORT(dfly_lwkt_initport_replyonly);
+BSDSYNC_EXPORT(dfly_lwkt_initport_putonly);
+BSDSYNC_EXPORT(dfly_lwkt_sendmsg);
+BSDSYNC_EXPORT(dfly_lwkt_domsg);
+BSDSYNC_EXPORT(dfly_lwkt_forwardmsg);
+BSDSYNC_EXPORT(dfly_lwkt_replymsg);
+BSDSYNC_EXPORT(dfly_lwkt_abortmsg);
+BSDSYNC_EXPORT(dfly_lwkt_dropmsg);
 
 /* token(9), and the MP lock's token */
 BSDSYNC_EXPORT(dfly_lwkt_token_init);

@@ -34,6 +34,8 @@ int dfly_ssleep(const volatile void *ident, struct dfly_spinlock *spin, int flag
 		const char *wmesg, int timo, const char *file, int line);
 void dfly_wakeup(const volatile void *ident);
 void dfly_wakeup_one(const volatile void *ident);
+void dfly_wakeup_domain(const volatile void *ident, int domain);
+void dfly_wakeup_domain_one(const volatile void *ident, int domain);
 
 BSDSYNC_DRAGONFLY_ABI_END
 

@@ -6,6 +6,7 @@
 #ifndef _BSDSYNC_DRAGONFLY_SYS_ERRNO_H_
 #define _BSDSYNC_DRAGONFLY_SYS_ERRNO_H_
 
+#define	ENOENT		 2
 #define	EINTR		 4
 #define	EAGAIN		11
 #define	EBUSY		16
@@ -14,5 +15,6 @@
 #define	ENOLCK		37
 #define	EWOULDBLOCK	EAGAIN
 #define	ERESTART	85
+#define	EINPROGRESS	115
 
 #endif

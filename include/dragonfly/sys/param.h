@@ -2,7 +2,7 @@
  * <sys/param.h> for drivers ported from DragonFly BSD: the tsleep flags and hz.
  * DragonFly's flags, not FreeBSD's: priorities are ignored (there is no PRIMASK), PCATCH
  * 0x100, PUSRFLAG1 0x200 (FreeBSD's PDROP bit: DragonFly has no PDROP), PINTERLOCKED
- * 0x400, and the wakeup-domain bits (PDOMAIN_*: tsleep refuses them in this version).
+ * 0x400, and the wakeup-domain bits (PDOMAIN_*: a sleeper's domain; wakeup_domain wakes it).
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_PARAM_H_
 #define _BSDSYNC_DRAGONFLY_SYS_PARAM_H_

@@ -22,6 +22,9 @@
 	dfly_tsleep_interlock((ident), (flags), __FILE__, __LINE__)
 #define wakeup(ident)		dfly_wakeup((ident))
 #define wakeup_one(ident)	dfly_wakeup_one((ident))
+/* Wake the sleepers of one domain (tsleep's flags & PDOMAIN_MASK; wakeup is domain 0's). */
+#define wakeup_domain(ident, domain)	dfly_wakeup_domain((ident), (domain))
+#define wakeup_domain_one(ident, domain) dfly_wakeup_domain_one((ident), (domain))
 
 #define __BSDSYNC_DFLY_ARG6(a1, a2, a3, a4, a5, a6, ...) a6
 #define __dfly_ssleep(ident, spin, flags, wmesg, timo)				\

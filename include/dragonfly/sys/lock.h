@@ -1,0 +1,124 @@
+/*
+ * <sys/lock.h> for drivers ported from DragonFly BSD: lock(9), the lockmgr lock, as modern
+ * DragonFly has it (bsd-api-reference.md section 25): lockinit(lkp, wmesg, timo, flags)
+ * without priority, lockmgr(lkp, flags) without interlock, LK_CANCEL_BEG/END, and a
+ * shared request by the exclusive holder giving one more exclusive count. FreeBSD's
+ * lockmgr is another lock (include/freebsd): the functions behind these names are dfly_*.
+ * module/dragonfly/lockmgr.cpp has the semantics, sleep_lock.h the transitions.
+ */
+#ifndef _BSDSYNC_DRAGONFLY_SYS_LOCK_H_
+#define _BSDSYNC_DRAGONFLY_SYS_LOCK_H_
+
+#include <sys/types.h>
+#include <sys/errno.h>
+#include <bsdsync/dragonfly/lock.h>
+#include <bsdsync/sysinit.h>
+
+#define LK_TYPE_MASK		BSDSYNC_DFLY_LK_TYPE_MASK
+#define LK_SHARED		BSDSYNC_DFLY_LK_SHARED
+#define LK_EXCLUSIVE		BSDSYNC_DFLY_LK_EXCLUSIVE
+#define LK_UPGRADE		BSDSYNC_DFLY_LK_UPGRADE
+#define LK_EXCLUPGRADE		BSDSYNC_DFLY_LK_EXCLUPGRADE
+#define LK_DOWNGRADE		BSDSYNC_DFLY_LK_DOWNGRADE
+#define LK_RELEASE		BSDSYNC_DFLY_LK_RELEASE
+#define LK_WAITUPGRADE		BSDSYNC_DFLY_LK_WAITUPGRADE
+#define LK_EXCLOTHER		BSDSYNC_DFLY_LK_EXCLOTHER
+#define LK_CANCEL_BEG		BSDSYNC_DFLY_LK_CANCEL_BEG
+#define LK_CANCEL_END		BSDSYNC_DFLY_LK_CANCEL_END
+#define LK_EXTFLG_MASK		BSDSYNC_DFLY_LK_EXTFLG_MASK
+#define LK_NOWAIT		BSDSYNC_DFLY_LK_NOWAIT
+#define LK_SLEEPFAIL		BSDSYNC_DFLY_LK_SLEEPFAIL
+#define LK_CANRECURSE		BSDSYNC_DFLY_LK_CANRECURSE
+#define LK_NOCOLLSTATS		BSDSYNC_DFLY_LK_NOCOLLSTATS
+#define LK_CANCELABLE		BSDSYNC_DFLY_LK_CANCELABLE
+#define LK_TIMELOCK		BSDSYNC_DFLY_LK_TIMELOCK
+#define LK_PCATCH		BSDSYNC_DFLY_LK_PCATCH
+#define LK_FAILRECLAIM		BSDSYNC_DFLY_LK_FAILRECLAIM
+#define LK_RETRY		BSDSYNC_DFLY_LK_RETRY
+
+#define LKC_EXREQ		BSDSYNC_DFLY_LKC_EXREQ
+#define LKC_SHARED		BSDSYNC_DFLY_LKC_SHARED
+#define LKC_UPREQ		BSDSYNC_DFLY_LKC_UPREQ
+#define LKC_EXREQ2		BSDSYNC_DFLY_LKC_EXREQ2
+#define LKC_SHREQ		BSDSYNC_DFLY_LKC_SHREQ
+#define LKC_CANCEL		BSDSYNC_DFLY_LKC_CANCEL
+#define LKC_XMASK		BSDSYNC_DFLY_LKC_XMASK
+#define LKC_SMASK		BSDSYNC_DFLY_LKC_SMASK
+#define LKC_SCOUNT		BSDSYNC_DFLY_LKC_SCOUNT
+
+#define lockinit(lkp, wmesg, timo, flags)					\
+	dfly_lockinit((lkp), (wmesg), (timo), (flags), BSDSYNC_SITE())
+#define lockreinit(lkp, wmesg, timo, flags)					\
+	dfly_lockreinit((lkp), (wmesg), (timo), (flags), BSDSYNC_SITE())
+#define lockuninit(lkp)		dfly_lockuninit((lkp), __FILE__, __LINE__)
+#define lockmgr(lkp, flags)	dfly_lockmgr((lkp), (flags), __FILE__, __LINE__)
+#define lockstatus(lkp, td)	dfly_lockstatus((lkp), (td))
+#define lockowned(lkp)		dfly_lockowned((lkp))
+/* sleep(9)'s lksleep (DragonFly declares it in <sys/systm.h>): taken back exclusively. */
+#define lksleep(ident, lkp, flags, wmesg, timo)					\
+	dfly_lksleep((ident), (lkp), (flags), (wmesg), (timo), __FILE__, __LINE__)
+
+#define lockmgr_shared(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_SHARED)
+#define lockmgr_exclusive(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_EXCLUSIVE)
+#define lockmgr_downgrade(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_DOWNGRADE)
+#define lockmgr_upgrade(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_UPGRADE)
+#define lockmgr_release(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_RELEASE)
+#define lockmgr_cancel_beg(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_CANCEL_BEG)
+#define lockmgr_cancel_end(lkp, flags)					\
+	lockmgr((lkp), ((flags) & ~LK_TYPE_MASK) | LK_CANCEL_END)
+/* "port FreeBSD's mtx_trylock": TRUE if it got it. */
+#define lockmgr_try(lkp, flags)	(lockmgr((lkp), (flags) | LK_NOWAIT) == 0)
+
+/* Held at all (shared or exclusive, by anyone): not a reference count. */
+static inline int lockinuse(struct lock *lkp)
+{
+	return (__atomic_load_n(&lkp->lk_count, __ATOMIC_RELAXED) &
+		(LKC_SMASK | LKC_XMASK)) != 0;
+}
+/* Any exclusive hold; exactly one exclusive count; an exclusive or upgrade request
+ * pending. */
+static inline boolean_t lockmgr_anyexcl(struct lock *lkp)
+{
+	return (__atomic_load_n(&lkp->lk_count, __ATOMIC_RELAXED) & LKC_XMASK) != 0;
+}
+static inline boolean_t lockmgr_oneexcl(struct lock *lkp)
+{
+	return (__atomic_load_n(&lkp->lk_count, __ATOMIC_RELAXED) & LKC_XMASK) == 1;
+}
+static inline boolean_t lockmgr_exclpending(struct lock *lkp)
+{
+	return (__atomic_load_n(&lkp->lk_count, __ATOMIC_RELAXED) &
+		(LKC_EXREQ | LKC_UPREQ)) != 0;
+}
+
+/* Static initialisation (no call site: reports name the lock by wmesg). */
+#define LOCK_INITIALIZER(wmesg, timo, flags)					\
+	{ .lk_flags = ((flags) & LK_EXTFLG_MASK), .lk_timo = (timo), .lk_count = 0,	\
+	  .lk_wmesg = (wmesg), .lk_lockholder = 0, .lk_site = 0 }
+
+/* LOCK_SYSINIT: lockinit when the driver's module loads (before its module_init), lockuninit
+ * when it unloads (bsdsync/sysinit.h: records found by name). */
+#define __BSDSYNC_DFLY_SYSINIT(kind, uniq, func, ident)					\
+	static const struct bsdsync_sysinit *__bsdsync_##kind##_##uniq(void);		\
+	static const struct bsdsync_sysinit __bsdsync_##kind##_rec_##uniq = {		\
+		0x1B00000 /* SI_SUB_LOCK */, 0x1000000 /* SI_ORDER_MIDDLE */, (func),	\
+		(const void *)(ident), __bsdsync_##kind##_##uniq, 0 };			\
+	static __attribute__((__used__, __noinline__)) const struct bsdsync_sysinit *	\
+	__bsdsync_##kind##_##uniq(void)							\
+	{										\
+		return &__bsdsync_##kind##_rec_##uniq;					\
+	}
+#define LOCK_SYSINIT(name, lock, desc, flags)						\
+	static const struct bsdsync_lock_site name##_lock_site = { __FILE__, __LINE__ };	\
+	static const struct dfly_lock_args name##_args = { (lock), (desc), (flags),	\
+							   &name##_lock_site };		\
+	__BSDSYNC_DFLY_SYSINIT(sysinit, name##_lock_sysinit, dfly_lock_sysinit, &name##_args) \
+	__BSDSYNC_DFLY_SYSINIT(sysuninit, name##_lock_sysuninit, dfly_lock_sysuninit, (lock))
+
+#endif

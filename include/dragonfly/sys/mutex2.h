@@ -1,0 +1,104 @@
+/*
+ * <sys/mutex2.h> for drivers ported from DragonFly BSD: the mtx operations, mutex(9), with
+ * modern DragonFly's arguments (bsd-api-reference.md section 26): mtx_init(mtx, ident),
+ * mtx_lock_ex(mtx, flags, to), the try forms returning 0 or EAGAIN, mtx_upgrade_try
+ * returning 0 or EDEADLK, links (abort: ENOLCK; asynchronous: EINPROGRESS, then the
+ * callback). mtx_notlocked_ex does what DragonFly's comment says (true when not locked
+ * exclusively): DragonFly's code returns the opposite (bsd-api-reference.md section 40
+ * item 12), a bug no caller can want.
+ */
+#ifndef _BSDSYNC_DRAGONFLY_SYS_MUTEX2_H_
+#define _BSDSYNC_DRAGONFLY_SYS_MUTEX2_H_
+
+#include <sys/mutex.h>
+
+#define mtx_init(mtx, ident)		dfly_mtx_init((mtx), (ident), BSDSYNC_SITE())
+#define mtx_uninit(mtx)			dfly_mtx_uninit((mtx), __FILE__, __LINE__)
+#define mtx_lock_ex(mtx, flags, to)	dfly_mtx_lock_ex((mtx), (flags), (to), __FILE__, __LINE__)
+#define mtx_lock_ex_quick(mtx)		dfly_mtx_lock_ex((mtx), 0, 0, __FILE__, __LINE__)
+#define mtx_lock(mtx)			((void)dfly_mtx_lock_ex((mtx), 0, 0, __FILE__, __LINE__))
+#define mtx_lock_sh(mtx, flags, to)	dfly_mtx_lock_sh((mtx), (flags), (to), __FILE__, __LINE__)
+#define mtx_lock_sh_quick(mtx)		dfly_mtx_lock_sh((mtx), 0, 0, __FILE__, __LINE__)
+#define mtx_lock_ex_link(mtx, link, flags, to)					\
+	dfly_mtx_lock_ex_link((mtx), (link), (flags), (to), __FILE__, __LINE__)
+#define mtx_lock_sh_link(mtx, link, flags, to)					\
+	dfly_mtx_lock_sh_link((mtx), (link), (flags), (to), __FILE__, __LINE__)
+#define mtx_lock_ex_try(mtx)		dfly_mtx_lock_ex_try((mtx), __FILE__, __LINE__)
+#define mtx_lock_sh_try(mtx)		dfly_mtx_lock_sh_try((mtx), __FILE__, __LINE__)
+#define mtx_abort_link(mtx, link)	dfly_mtx_abort_link((mtx), (link))
+#define mtx_abort_ex_link(mtx, link)	dfly_mtx_abort_link((mtx), (link))	/* older name */
+#define mtx_upgrade_try(mtx)		dfly_mtx_upgrade_try((mtx), __FILE__, __LINE__)
+#define mtx_downgrade(mtx)		dfly_mtx_downgrade((mtx), __FILE__, __LINE__)
+#define mtx_unlock(mtx)			dfly_mtx_unlock((mtx), __FILE__, __LINE__)
+#define mtx_unlock_ex(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
+#define mtx_unlock_sh(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
+#define mtx_owned(mtx)			dfly_mtx_owned((mtx))
+#define mtx_notowned(mtx)		(!dfly_mtx_owned((mtx)))
+/* mtxsleep(9) (DragonFly declares it in <sys/systm.h>): taken back exclusively. */
+#define mtxsleep(ident, mtx, flags, wmesg, timo)				\
+	dfly_mtxsleep((ident), (mtx), (flags), (wmesg), (timo), __FILE__, __LINE__)
+
+static inline unsigned int __dfly_mtx_word(mtx_t *mtx)
+{
+	return __atomic_load_n(&mtx->mtx_lock, __ATOMIC_RELAXED);
+}
+
+static inline void mtx_link_init(mtx_link_t *link)
+{
+	link->next = link->prev = 0;
+	link->owner = 0;
+	link->state = MTX_LINK_IDLE;
+	link->callback = 0;
+	link->arg = 0;
+}
+
+static inline void mtx_link_init_async(mtx_link_t *link,
+				       void (*callback)(mtx_link_t *link, void *arg, int error),
+				       void *arg)
+{
+	mtx_link_init(link);
+	link->callback = callback;
+	link->arg = arg;
+}
+
+/* Locked at all, by anyone (shared or exclusive). */
+static inline int mtx_islocked(mtx_t *mtx)
+{
+	return __dfly_mtx_word(mtx) & MTX_MASK ? 1 : 0;
+}
+static inline int mtx_islocked_ex(mtx_t *mtx)
+{
+	return (__dfly_mtx_word(mtx) & MTX_EXCLUSIVE) != 0;
+}
+static inline int mtx_notlocked(mtx_t *mtx)
+{
+	return (__dfly_mtx_word(mtx) & MTX_MASK) == 0;
+}
+/* Not locked exclusively (unlocked or shared). */
+static inline int mtx_notlocked_ex(mtx_t *mtx)
+{
+	return (__dfly_mtx_word(mtx) & MTX_EXCLUSIVE) == 0;
+}
+/* The shared or exclusive count (0: not locked). */
+static inline int mtx_lockrefs(mtx_t *mtx)
+{
+	return __dfly_mtx_word(mtx) & MTX_MASK;
+}
+
+/* Release the caller's hold for a while (one level), and take it back in the same mode. */
+static inline mtx_state_t mtx_lock_temp_release(mtx_t *mtx)
+{
+	mtx_state_t state = __dfly_mtx_word(mtx) & MTX_EXCLUSIVE;
+
+	mtx_unlock(mtx);
+	return state;
+}
+static inline void mtx_lock_temp_restore(mtx_t *mtx, mtx_state_t state)
+{
+	if (state & MTX_EXCLUSIVE)
+		mtx_lock_ex_quick(mtx);
+	else
+		mtx_lock_sh_quick(mtx);
+}
+
+#endif

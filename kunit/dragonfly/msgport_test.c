@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * DragonFly's LWKT messages and ports (msgport(9), bsd-api-reference.md section 29), spin,
+ * serializer, reply-only, put-only and panic ports: an asynchronous send is queued on the
+ * target and its reply queued on the reply port (DONE | REPLY as the sender sees it); a
+ * synchronous lwkt_domsg waits and its reply is not queued; a put handler that completes
+ * at once; reply functions; abort of a queued message and on a signal; lwkt_dropmsg;
+ * serializer ports under their serializer; a panic port's misuse reported; round trips
+ * between several threads and ports, synchronous and asynchronous. Thread ports need LWKT
+ * tokens and are not here.
+ */
+#include <linux/atomic.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+
+#include "harness.h"
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/serialize.h>
+#include <sys/msgport.h>
+#include <sys/msgport2.h>
+
+struct req_msg {
+	struct lwkt_msg msg;	/* first */
+	int value;
+};
+
+#define FLAGS(m)	READ_ONCE((m)->ms_flags)
+
+/* ---- a service thread: replies to n messages of its port with value * 2 ------------------- */
+
+struct service {
+	struct lwkt_port *port;
+	int n;
+	int error;		/* the reply's error */
+	int served;
+};
+
+static void service_main(void *arg)
+{
+	struct service *s = arg;
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		struct req_msg *r = lwkt_waitport(s->port, 0);
+
+		if (!r)
+			break;
+		r->msg.u.ms_result = r->value * 2;
+		lwkt_replymsg(&r->msg, s->error);
+		WRITE_ONCE(s->served, s->served + 1);
+	}
+}
+
+static void sendmsg_is_queued_and_its_reply_queued_on_the_reply_port(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct service s = { .port = &target, .n = 1, .error = 7 };
+	struct req_msg r = { .value = 21 };
+	struct bt_thread t;
+	struct req_msg *got;
+
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, current, 0);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & MSGF_DONE, MSGF_DONE);	/* unsent: done */
+	lwkt_sendmsg(&target, &r.msg);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & (MSGF_DONE | MSGF_QUEUED), MSGF_QUEUED);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)r.msg.ms_target_port, (void *)&target);
+	bt_start(test, &t, service_main, &s, "dfly-svc");
+	got = lwkt_waitport(&rport, 0);
+	bt_join(&t);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)got, (void *)&r);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED),
+			MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_EQ(test, r.msg.ms_error, 7);
+	KUNIT_EXPECT_EQ(test, r.msg.u.ms_result, 42);
+	KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&r.msg, 0), 7);	/* done: at once */
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));
+}
+
+static void domsg_waits_for_the_reply_which_is_not_queued(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct service s = { .port = &target, .n = 1, .error = 0 };
+	struct req_msg r = { .value = 5 };
+	struct bt_thread t;
+
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, current, 0);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	bt_start(test, &t, service_main, &s, "dfly-svc");
+	KUNIT_EXPECT_EQ(test, lwkt_domsg(&target, &r.msg, 0), 0);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, r.msg.u.ms_result, 10);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED),
+			MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));
+	KUNIT_EXPECT_EQ(test, lwkt_checkmsg(&r.msg), MSGF_DONE);
+}
+
+/* ---- put-only and reply-only ports ---------------------------------------------------------- */
+
+static int putonly_now(struct lwkt_port *port, struct lwkt_msg *msg)
+{
+	struct req_msg *r = (struct req_msg *)msg;
+
+	r->msg.u.ms_result = r->value + 1;
+	return r->value == 0 ? EINVAL : 0;	/* completed in the sender's context */
+}
+
+static void putport_that_completes_at_once_gives_its_error_back(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct req_msg r = { .value = 3 };
+	struct req_msg *got;
+
+	lwkt_initport_putonly(&target, putonly_now);
+	lwkt_initport_spin(&rport, current, 0);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	KUNIT_EXPECT_EQ(test, lwkt_domsg(&target, &r.msg, 0), 0);
+	KUNIT_EXPECT_EQ(test, r.msg.u.ms_result, 4);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & (MSGF_DONE | MSGF_REPLY), MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));
+	/* Asynchronous: the immediate completion is replied, so queued on the reply port. */
+	r.value = 0;
+	lwkt_sendmsg(&target, &r.msg);
+	got = lwkt_getport(&rport);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)got, (void *)&r);
+	KUNIT_EXPECT_EQ(test, r.msg.ms_error, EINVAL);
+}
+
+static atomic_t rport_calls;
+
+static void count_reply(struct lwkt_port *port, struct lwkt_msg *msg)
+{
+	atomic_inc(&rport_calls);
+	msg->ms_flags |= MSGF_DONE;
+}
+
+static void replyonly_ports_complete_or_call_their_function(struct kunit *test)
+{
+	struct lwkt_port target, rnull, rfn;
+	struct service s = { .port = &target, .n = 2, .error = 9 };
+	struct req_msg a = { .value = 1 }, b = { .value = 2 };
+	struct bt_thread t;
+
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_replyonly_null(&rnull);
+	lwkt_initport_replyonly(&rfn, count_reply);
+	atomic_set(&rport_calls, 0);
+	lwkt_initmsg(&a.msg, &rnull, 0);
+	lwkt_initmsg(&b.msg, &rfn, 0);
+	lwkt_sendmsg(&target, &a.msg);
+	lwkt_sendmsg(&target, &b.msg);
+	bt_start(test, &t, service_main, &s, "dfly-svc");
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, FLAGS(&a.msg) & (MSGF_DONE | MSGF_REPLY), MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_EQ(test, a.msg.ms_error, 9);
+	KUNIT_EXPECT_EQ(test, atomic_read(&rport_calls), 1);
+	KUNIT_EXPECT_EQ(test, FLAGS(&b.msg) & MSGF_REPLY, MSGF_REPLY);
+	KUNIT_EXPECT_EQ(test, b.msg.u.ms_result, 4);
+}
+
+/* ---- abort, drop ---------------------------------------------------------------------------- */
+
+static void abort_replies_enolck(struct lwkt_msg *msg)
+{
+	lwkt_replymsg(msg, ENOLCK);
+}
+
+static void aborted_queued_message_is_not_received_and_replied_by_its_abortfn(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct req_msg r = { .value = 1 };
+
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, current, 0);
+	lwkt_initmsg_abortable(&r.msg, &rport, 0, abort_replies_enolck);
+	lwkt_sendmsg(&target, &r.msg);
+	lwkt_abortmsg(&r.msg);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&target));
+	KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&r.msg, 0), ENOLCK);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));	/* waitmsg took the reply off */
+	/* Done: a second abort does nothing. */
+	lwkt_abortmsg(&r.msg);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));
+}
+
+struct sig_sender {
+	struct lwkt_port *target;
+	struct lwkt_port rport;
+	struct req_msg r;
+	int waiting;
+	int error;
+	int done;
+};
+
+static void sig_sender_main(void *arg)
+{
+	struct sig_sender *s = arg;
+
+	allow_signal(SIGUSR1);
+	lwkt_initport_spin(&s->rport, current, 0);
+	lwkt_initmsg_abortable(&s->r.msg, &s->rport, 0, abort_replies_enolck);
+	lwkt_sendmsg(s->target, &s->r.msg);
+	WRITE_ONCE(s->waiting, 1);
+	s->error = lwkt_waitmsg(&s->r.msg, PCATCH);
+	flush_signals(current);
+	WRITE_ONCE(s->done, 1);
+}
+
+static void signal_in_waitmsg_aborts_the_message(struct kunit *test)
+{
+	struct lwkt_port target;
+	struct sig_sender *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_initport_spin(&target, NULL, 0);
+	s->target = &target;
+	bt_start(test, &t, sig_sender_main, s, "dfly-msig");
+	BT_WAIT_UNTIL(test, READ_ONCE(s->waiting) && (FLAGS(&s->r.msg) & MSGF_WAITING));
+	send_sig(SIGUSR1, t.task, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->done));
+	BT_RESCUE(READ_ONCE(s->done), lwkt_replymsg(&s->r.msg, 0));
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, s->error, ENOLCK);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&target));
+}
+
+static void dropmsg_takes_a_queued_message_back(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct req_msg r = { .value = 1 };
+
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, current, 0);
+	lwkt_initmsg(&r.msg, &rport, MSGF_DROPABLE);
+	lwkt_sendmsg(&target, &r.msg);
+	KUNIT_EXPECT_EQ(test, lwkt_dropmsg(&r.msg), 0);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & MSGF_QUEUED, 0);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&target));
+	KUNIT_EXPECT_EQ(test, lwkt_dropmsg(&r.msg), ENOENT);
+}
+
+/* ---- serializer ports ----------------------------------------------------------------------- */
+
+struct slz_service {
+	struct lwkt_serialize slz;
+	struct lwkt_port port;
+	int got_value;
+	int done;
+};
+
+static void slz_service_main(void *arg)
+{
+	struct slz_service *s = arg;
+	struct req_msg *r;
+
+	lwkt_serialize_enter(&s->slz);
+	r = lwkt_waitport(&s->port, 0);	/* zsleep: the serializer is free meanwhile */
+	s->got_value = r ? r->value : -1;
+	if (r)
+		lwkt_replymsg(&r->msg, 0);
+	lwkt_serialize_exit(&s->slz);
+	WRITE_ONCE(s->done, 1);
+}
+
+static void serializer_port_works_under_its_serializer(struct kunit *test)
+{
+	struct slz_service *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct lwkt_port rport;
+	struct req_msg r = { .value = 77 };
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_serialize_init(&s->slz);
+	lwkt_initport_serialize(&s->port, &s->slz);
+	lwkt_initport_replyonly_null(&rport);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	bt_start(test, &t, slz_service_main, s, "dfly-slzp");
+	BT_WAIT_UNTIL(test, READ_ONCE(s->port.mp_flags) & MSGPORTF_WAITING);
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_serialize_enter(&s->slz);
+		lwkt_sendmsg(&s->port, &r.msg);
+		lwkt_serialize_exit(&s->slz);
+	});
+	BT_WAIT_UNTIL(test, READ_ONCE(s->done));
+	BT_RESCUE(READ_ONCE(s->done), {
+		lwkt_serialize_enter(&s->slz);
+		wakeup(&s->port);
+		lwkt_serialize_exit(&s->slz);
+	});
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, s->got_value, 77);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & MSGF_DONE, MSGF_DONE);
+	/* Without the serializer: reported (DragonFly asserts). */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, lwkt_getport(&s->port));
+}
+
+/* ---- misuse --------------------------------------------------------------------------------- */
+
+static void panic_port_reports_every_operation(struct kunit *test)
+{
+	struct lwkt_port p, rport;
+	struct req_msg r = { .value = 1 };
+
+	lwkt_initport_panic(&p);
+	lwkt_initport_replyonly_null(&rport);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 KUNIT_EXPECT_EQ(test, lwkt_domsg(&p, &r.msg, 0), EINVAL));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, KUNIT_EXPECT_NULL(test, lwkt_getport(&p)));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 KUNIT_EXPECT_NULL(test, lwkt_getport(&rport)));
+}
+
+/* ---- round trips ---------------------------------------------------------------------------- */
+
+#define SENDERS 3
+#define SERVICES 2
+#define TRIPS 2000
+
+struct trips {
+	struct lwkt_port target;
+	struct service svc[SERVICES];
+	atomic_t bad;
+	int id_next;
+};
+
+static void sender_main(void *arg)
+{
+	struct trips *tr = arg;
+	int id = __atomic_fetch_add(&tr->id_next, 1, __ATOMIC_RELAXED);
+	struct lwkt_port rport;
+	struct req_msg r;
+	int i;
+
+	lwkt_initport_spin(&rport, current, 0);
+	for (i = 0; i < TRIPS; i++) {
+		r.value = id * 100000 + i;
+		lwkt_initmsg(&r.msg, &rport, 0);
+		if (i & 1) {
+			if (lwkt_domsg(&tr->target, &r.msg, 0) != 0)
+				atomic_inc(&tr->bad);
+		} else {
+			lwkt_sendmsg(&tr->target, &r.msg);
+			if (lwkt_waitport(&rport, 0) != &r || r.msg.ms_error != 0)
+				atomic_inc(&tr->bad);
+		}
+		if (r.msg.u.ms_result != r.value * 2)
+			atomic_inc(&tr->bad);
+	}
+}
+
+static void round_trips_between_threads_and_ports(struct kunit *test)
+{
+	struct trips *tr = kunit_kzalloc(test, sizeof(*tr), GFP_KERNEL);
+	struct bt_thread snd[SENDERS], svc[SERVICES];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, tr);
+	lwkt_initport_spin(&tr->target, NULL, 0);
+	for (i = 0; i < SERVICES; i++) {
+		tr->svc[i].port = &tr->target;
+		tr->svc[i].n = SENDERS * TRIPS / SERVICES;
+		bt_start(test, &svc[i], service_main, &tr->svc[i], "dfly-svcs");
+	}
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, snd, SENDERS, sender_main, tr, 0, "dfly-snd");
+		bt_join_n(snd, SENDERS);
+	});
+	bt_join_n(svc, SERVICES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tr->bad), 0);
+	KUNIT_EXPECT_EQ(test, tr->svc[0].served + tr->svc[1].served, SENDERS * TRIPS);
+}
+
+static struct kunit_case msgport_cases[] = {
+	KUNIT_CASE(sendmsg_is_queued_and_its_reply_queued_on_the_reply_port),
+	KUNIT_CASE(domsg_waits_for_the_reply_which_is_not_queued),
+	KUNIT_CASE(putport_that_completes_at_once_gives_its_error_back),
+	KUNIT_CASE(replyonly_ports_complete_or_call_their_function),
+	KUNIT_CASE(aborted_queued_message_is_not_received_and_replied_by_its_abortfn),
+	KUNIT_CASE(signal_in_waitmsg_aborts_the_message),
+	KUNIT_CASE(dropmsg_takes_a_queued_message_back),
+	KUNIT_CASE(serializer_port_works_under_its_serializer),
+	KUNIT_CASE(panic_port_reports_every_operation),
+	KUNIT_CASE(round_trips_between_threads_and_ports),
+	{}
+};
+
+static struct kunit_suite msgport_suite = {
+	.name = "dragonfly_msgport",
+	.test_cases = msgport_cases,
+};
+
+kunit_test_suites(&msgport_suite);

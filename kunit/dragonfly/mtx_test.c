@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * DragonFly's mtx as a ported driver uses it (bsd-api-reference.md section 26, modern
+ * mutex2.h): shared and exclusive, recursive in both modes, try forms returning 0 or EAGAIN,
+ * mtx_upgrade_try (0 or EDEADLK, the share kept), mtx_downgrade, mtx_unlock for every mode,
+ * mtx_lock_temp_release/restore, the queries, timeouts and PCATCH, links (abort: ENOLCK;
+ * asynchronous: EINPROGRESS, then the callback holding the lock), mtxsleep; misuse reports;
+ * lock events; a stress of every operation by several threads.
+ */
+#include <linux/atomic.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+
+#include "harness.h"
+#include <bsdsync/lock_events.h>
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/mutex.h>
+#include <sys/mutex2.h>
+
+#define WORD(m)		((unsigned int)READ_ONCE((m)->mtx_lock))
+#define OWNER(m)	((void *)READ_ONCE((m)->mtx_owner))
+
+/* ---- a worker that makes one request, then holds what it got until told ----------------- */
+
+enum { REQ_EX, REQ_SH, REQ_EX_TRY, REQ_SH_TRY, REQ_EX_LINK, REQ_EX_TIMO };
+
+struct req {
+	mtx_t *m;
+	int kind;
+	mtx_link_t link;
+	int result;
+	int done;
+	int keep;
+	struct completion release;
+};
+
+static void req_main(void *arg)
+{
+	struct req *r = arg;
+
+	switch (r->kind) {
+	case REQ_EX: r->result = mtx_lock_ex(r->m, 0, 0); break;
+	case REQ_SH: r->result = mtx_lock_sh(r->m, 0, 0); break;
+	case REQ_EX_TRY: r->result = mtx_lock_ex_try(r->m); break;
+	case REQ_SH_TRY: r->result = mtx_lock_sh_try(r->m); break;
+	case REQ_EX_LINK: r->result = mtx_lock_ex_link(r->m, &r->link, 0, 0); break;
+	case REQ_EX_TIMO: r->result = mtx_lock_ex(r->m, 0, 2); break;
+	}
+	WRITE_ONCE(r->done, 1);
+	if (r->keep) {
+		wait_for_completion(&r->release);
+		if (r->result == 0)
+			mtx_unlock(r->m);
+	}
+}
+
+static void req_start(struct kunit *test, struct bt_thread *t, struct req *r, mtx_t *m,
+		      int kind, int keep)
+{
+	memset(r, 0, sizeof(*r));
+	r->m = m;
+	r->kind = kind;
+	r->keep = keep;
+	mtx_link_init(&r->link);
+	init_completion(&r->release);
+	bt_start(test, t, req_main, r, "dfly-mtx");
+}
+
+static void req_end(struct bt_thread *t, struct req *r)
+{
+	complete(&r->release);
+	bt_join(t);
+}
+
+/* ---- exclusion and recursion ---------------------------------------------------------------- */
+
+static void mtx_lock_ex_excludes_others_who_wait_for_the_unlock(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "excl");
+	mtx_lock(&m);
+	KUNIT_EXPECT_PTR_EQ(test, OWNER(&m), (void *)current);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	req_start(test, &t, &r, &m, REQ_EX_TRY, 0);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, r.result, EAGAIN);
+	req_start(test, &t, &r, &m, REQ_SH_TRY, 0);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, r.result, EAGAIN);
+	req_start(test, &t, &r, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, WORD(&m) & MTX_EXWANTED);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(r.done));
+	mtx_unlock(&m);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, r.result, 0);
+	KUNIT_EXPECT_PTR_EQ(test, OWNER(&m), (void *)t.task);
+	KUNIT_EXPECT_TRUE(test, mtx_notowned(&m));
+	req_end(&t, &r);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	mtx_uninit(&m);
+}
+
+static void both_modes_recurse_without_any_flag(struct kunit *test)
+{
+	mtx_t m;
+
+	mtx_init(&m, "recurse");
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, mtx_lock_ex(&m, 0, 0), 0);
+		KUNIT_EXPECT_EQ(test, mtx_lock_ex(&m, 0, 0), 0);
+		/* The exclusive holder's shared request: one more exclusive count. */
+		KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+		KUNIT_EXPECT_EQ(test, mtx_lock_ex_try(&m), 0);
+	});
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 4);
+	KUNIT_EXPECT_TRUE(test, mtx_islocked_ex(&m));
+	mtx_unlock_ex(&m);
+	mtx_unlock(&m);
+	mtx_unlock(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	mtx_unlock(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+		KUNIT_EXPECT_EQ(test, mtx_lock_sh_quick(&m), 0);
+		KUNIT_EXPECT_EQ(test, mtx_lock_sh_try(&m), 0);
+	});
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 3);
+	KUNIT_EXPECT_FALSE(test, mtx_islocked_ex(&m));
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked_ex(&m));
+	mtx_unlock_sh(&m);
+	mtx_unlock(&m);
+	mtx_unlock_sh(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+static void shared_holders_are_many_and_exclude_an_exclusive_one(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t, tx;
+	struct req r, rx;
+
+	mtx_init(&m, "shared");
+	KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+	req_start(test, &t, &r, &m, REQ_SH, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, r.result, 0);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 2);
+	KUNIT_EXPECT_EQ(test, mtx_lock_ex_try(&m), EAGAIN);
+	KUNIT_EXPECT_TRUE(test, mtx_islocked(&m));
+	req_start(test, &tx, &rx, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, WORD(&m) & MTX_EXWANTED);
+	mtx_unlock(&m);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(rx.done));
+	req_end(&t, &r);
+	BT_WAIT_UNTIL(test, READ_ONCE(rx.done));
+	KUNIT_EXPECT_EQ(test, rx.result, 0);
+	req_end(&tx, &rx);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+/* ---- upgrade, downgrade, temporary release -------------------------------------------------- */
+
+static void upgrade_try_succeeds_for_the_sole_sharer_else_edeadlk(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "upgrade");
+	KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, mtx_upgrade_try(&m), 0);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	KUNIT_EXPECT_EQ(test, mtx_upgrade_try(&m), 0);	/* already exclusive */
+	mtx_unlock(&m);
+	KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+	req_start(test, &t, &r, &m, REQ_SH, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, mtx_upgrade_try(&m), EDEADLK);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 2);	/* the share is kept */
+	KUNIT_EXPECT_FALSE(test, mtx_islocked_ex(&m));
+	req_end(&t, &r);
+	KUNIT_EXPECT_EQ(test, mtx_upgrade_try(&m), 0);
+	mtx_unlock(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+static void downgrade_turns_every_exclusive_count_into_a_shared_one(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "downgrade");
+	mtx_lock(&m);
+	mtx_lock(&m);
+	req_start(test, &t, &r, &m, REQ_SH, 1);
+	BT_WAIT_UNTIL(test, WORD(&m) & MTX_SHWANTED);
+	BT_EXPECT_NO_REPORT(test, mtx_downgrade(&m));
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, r.result, 0);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 3);
+	KUNIT_EXPECT_FALSE(test, mtx_islocked_ex(&m));
+	KUNIT_EXPECT_PTR_EQ(test, OWNER(&m), NULL);
+	BT_EXPECT_NO_REPORT(test, mtx_downgrade(&m));	/* shared: a no-op */
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 3);
+	mtx_unlock(&m);
+	mtx_unlock(&m);
+	req_end(&t, &r);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+static void temp_release_frees_the_hold_and_restore_takes_it_back(struct kunit *test)
+{
+	mtx_t m;
+	mtx_state_t st;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "temp");
+	mtx_lock(&m);
+	st = mtx_lock_temp_release(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	req_start(test, &t, &r, &m, REQ_EX_TRY, 1);	/* another thread can take it now */
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, r.result, 0);
+	req_end(&t, &r);
+	mtx_lock_temp_restore(&m, st);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	mtx_unlock(&m);
+	KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+	st = mtx_lock_temp_release(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	mtx_lock_temp_restore(&m, st);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	KUNIT_EXPECT_FALSE(test, mtx_islocked_ex(&m));
+	mtx_unlock(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+/* ---- timeouts, signals ---------------------------------------------------------------------- */
+
+static void lock_ex_with_a_timeout_fails_with_ewouldblock(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "timo");
+	KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+	req_start(test, &t, &r, &m, REQ_EX_TIMO, 0);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, r.result, EWOULDBLOCK);
+	mtx_unlock(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+struct sig_req {
+	mtx_t *m;
+	int result;
+	int done;
+};
+
+static void sig_req_main(void *arg)
+{
+	struct sig_req *s = arg;
+
+	allow_signal(SIGUSR1);
+	s->result = mtx_lock_ex(s->m, PCATCH, 0);
+	flush_signals(current);
+	WRITE_ONCE(s->done, 1);
+}
+
+static void pcatch_wait_ends_on_a_signal(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct sig_req s = { .m = &m };
+
+	mtx_init(&m, "pcatch");
+	mtx_lock(&m);
+	bt_start(test, &t, sig_req_main, &s, "dfly-mtxsig");
+	BT_WAIT_UNTIL(test, WORD(&m) & MTX_EXWANTED);
+	send_sig(SIGUSR1, t.task, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(s.done));
+	KUNIT_EXPECT_EQ(test, s.result, ERESTART);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	mtx_unlock(&m);
+	BT_RESCUE(READ_ONCE(s.done), send_sig(SIGUSR1, t.task, 1));
+	bt_join(&t);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+/* ---- links ---------------------------------------------------------------------------------- */
+
+static void aborted_link_request_fails_with_enolck(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "abort");
+	mtx_lock(&m);
+	req_start(test, &t, &r, &m, REQ_EX_LINK, 1);
+	BT_WAIT_UNTIL(test, WORD(&m) & MTX_EXWANTED);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r.link.state), MTX_LINK_LINKED_EX);
+	mtx_abort_link(&m, &r.link);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, r.result, ENOLCK);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r.link.state), MTX_LINK_ABORTED);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	req_end(&t, &r);
+	/* A link that got the lock: abort does nothing. */
+	mtx_unlock(&m);
+	req_start(test, &t, &r, &m, REQ_EX_LINK, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, r.result, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r.link.state), MTX_LINK_ACQUIRED);
+	mtx_abort_link(&m, &r.link);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r.link.state), MTX_LINK_ACQUIRED);
+	req_end(&t, &r);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+struct async_seen {
+	mtx_t *m;
+	atomic_t calls;
+	int error;
+	int owner_anon;
+	int locked_ex;
+	int unlock_in_callback;
+};
+
+static void async_cb(mtx_link_t *link, void *arg, int error)
+{
+	struct async_seen *a = arg;
+
+	a->error = error;
+	a->owner_anon = OWNER(a->m) == MTX_OWNER_ANON;
+	a->locked_ex = mtx_islocked_ex(a->m);
+	if (error == 0 && a->unlock_in_callback)
+		mtx_unlock(a->m);
+	atomic_inc(&a->calls);
+}
+
+/* A free mutex: taken at once, no callback. A held one: EINPROGRESS; the unlock that frees it
+ * hands it to the link (owner MTX_OWNER_ANON) and calls back with 0; any thread may unlock. */
+static void async_link_is_handed_the_lock_and_called_back(struct kunit *test)
+{
+	mtx_t m;
+	mtx_link_t link;
+	struct async_seen a = { .m = &m };
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "async");
+	mtx_link_init_async(&link, async_cb, &a);
+	KUNIT_EXPECT_EQ(test, mtx_lock_ex_link(&m, &link, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 0);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	mtx_unlock(&m);
+
+	KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, 0, 0), 0);
+	BT_EXPECT_NO_SLEEP(test,
+			   KUNIT_EXPECT_EQ(test, mtx_lock_ex_link(&m, &link, 0, 0), EINPROGRESS));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(link.state), MTX_LINK_LINKED_EX);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 0);
+	mtx_unlock(&m);		/* the shared hold goes: handed to the link */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 1);
+	KUNIT_EXPECT_EQ(test, a.error, 0);
+	KUNIT_EXPECT_TRUE(test, a.owner_anon);
+	KUNIT_EXPECT_TRUE(test, a.locked_ex);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(link.state), MTX_LINK_ACQUIRED);
+	KUNIT_EXPECT_TRUE(test, mtx_notowned(&m));
+	BT_EXPECT_NO_REPORT(test, mtx_unlock(&m));	/* anonymous: anyone may */
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+
+	/* The callback itself releases it (the usual pattern), called by the thread whose
+	 * exclusive release frees the mutex. */
+	a.unlock_in_callback = 1;
+	req_start(test, &t, &r, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, mtx_lock_ex_link(&m, &link, 0, 0), EINPROGRESS);
+	req_end(&t, &r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 2);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	/* The exclusive holder's own asynchronous request: a recursion, at once. */
+	a.unlock_in_callback = 0;
+	mtx_lock(&m);
+	KUNIT_EXPECT_EQ(test, mtx_lock_ex_link(&m, &link, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 2);
+	mtx_unlock(&m);
+	mtx_unlock(&m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 2);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+static void aborted_async_link_is_called_back_with_enolck(struct kunit *test)
+{
+	mtx_t m;
+	mtx_link_t link;
+	struct async_seen a = { .m = &m };
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "async abort");
+	mtx_link_init_async(&link, async_cb, &a);
+	req_start(test, &t, &r, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	KUNIT_EXPECT_EQ(test, mtx_lock_ex_link(&m, &link, 0, 0), EINPROGRESS);
+	mtx_abort_link(&m, &link);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 1);
+	KUNIT_EXPECT_EQ(test, a.error, ENOLCK);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(link.state), MTX_LINK_ABORTED);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)m.mtx_exlink, NULL);
+	req_end(&t, &r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a.calls), 1);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+/* ---- mtxsleep ------------------------------------------------------------------------------- */
+
+struct mslp {
+	mtx_t m;
+	int chan;
+	int asleep;
+	int error;
+	int owned_after;
+	int done;
+};
+
+static void msleeper_main(void *arg)
+{
+	struct mslp *s = arg;
+
+	mtx_lock_sh(&s->m, 0, 0);
+	WRITE_ONCE(s->asleep, 1);
+	s->error = mtxsleep(&s->chan, &s->m, 0, "mtxsleep", 30 * hz);
+	s->owned_after = mtx_owned(&s->m);
+	mtx_unlock(&s->m);
+	WRITE_ONCE(s->done, 1);
+}
+
+static void mtxsleep_releases_the_mutex_and_takes_it_back_exclusively(struct kunit *test)
+{
+	struct mslp *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mtx_init(&s->m, "mtxsleep");
+	bt_start(test, &t, msleeper_main, s, "dfly-mslp");
+	BT_WAIT_UNTIL(test, READ_ONCE(s->asleep) && mtx_notlocked(&s->m));
+	mtx_lock(&s->m);
+	wakeup(&s->chan);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(s->done));
+	mtx_unlock(&s->m);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->done));
+	BT_RESCUE(READ_ONCE(s->done), wakeup(&s->chan));
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, s->error, 0);
+	KUNIT_EXPECT_TRUE(test, s->owned_after);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&s->m));
+}
+
+/* ---- misuse --------------------------------------------------------------------------------- */
+
+static void unlock_of_a_mutex_not_held_is_reported(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "notheld");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_unlock(&m));
+	req_start(test, &t, &r, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_unlock(&m));
+	KUNIT_EXPECT_TRUE(test, mtx_islocked_ex(&m));
+	req_end(&t, &r);
+	req_start(test, &t, &r, &m, REQ_SH, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	req_end(&t, &r);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_downgrade(&m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 KUNIT_EXPECT_EQ(test, mtx_upgrade_try(&m), EINVAL));
+	mtx_lock(&m);
+	mtx_unlock(&m);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+static void mtx_uninit_of_a_held_mutex_is_reported(struct kunit *test)
+{
+	mtx_t m;
+
+	mtx_init(&m, "uninit held");
+	mtx_lock(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROY_HELD, mtx_uninit(&m));
+	mtx_unlock(&m);
+	BT_EXPECT_NO_REPORT(test, mtx_uninit(&m));
+}
+
+/* ---- lock events ---------------------------------------------------------------------------- */
+
+#define EV_MAX 16
+static struct {
+	struct task_struct *watched;
+	int n;
+	struct bsdsync_lock_event ev[EV_MAX];
+} evs;
+
+static void ev_sink_fn(const struct bsdsync_lock_event *e)
+{
+	if (current != READ_ONCE(evs.watched))
+		return;
+	if (evs.n < EV_MAX)
+		evs.ev[evs.n] = *e;
+	evs.n++;
+}
+
+static const struct bsdsync_lock_event_sink ev_sink = { "kunit-dfly-mtx", ev_sink_fn };
+
+static void mtx_holds_are_lock_events_of_its_type(struct kunit *test)
+{
+	mtx_t m;
+
+	mtx_init(&m, "events");
+	memset(&evs, 0, sizeof(evs));
+	WRITE_ONCE(evs.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&ev_sink), 0);
+	mtx_lock(&m);			/* ACQUIRING, ACQUIRED */
+	mtx_unlock(&m);			/* RELEASED */
+	mtx_lock_sh_try(&m);		/* ACQUIRED shared, try */
+	mtx_unlock(&m);			/* RELEASED shared */
+	bsdsync_lock_events_detach(&ev_sink);
+	WRITE_ONCE(evs.watched, NULL);
+
+	KUNIT_ASSERT_EQ(test, evs.n, 5);
+	KUNIT_EXPECT_EQ(test, evs.ev[0].kind, BSDSYNC_LE_ACQUIRING);
+	KUNIT_EXPECT_EQ(test, evs.ev[1].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, evs.ev[2].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, evs.ev[3].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, evs.ev[3].flags, BSDSYNC_LE_SHARED | BSDSYNC_LE_TRY);
+	KUNIT_EXPECT_EQ(test, evs.ev[4].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_PTR_EQ(test, evs.ev[1].lock, (const void *)&m);
+	KUNIT_EXPECT_STREQ(test, evs.ev[1].type->name, "DragonFly mtx");
+}
+
+/* ---- stress --------------------------------------------------------------------------------- */
+
+#define STRESS_THREADS 4
+#define STRESS_ROUNDS 3000
+
+struct stress {
+	mtx_t m;
+	atomic_t readers;
+	atomic_t writers;
+	int bad;
+	atomic_t errors;
+};
+
+static void stress_in_exclusive(struct stress *s)
+{
+	if (atomic_inc_return(&s->writers) != 1 || atomic_read(&s->readers) != 0)
+		WRITE_ONCE(s->bad, 1);
+	if (!mtx_owned(&s->m))
+		WRITE_ONCE(s->bad, 1);
+	cpu_relax();
+	atomic_dec(&s->writers);
+}
+
+static void stress_in_shared(struct stress *s)
+{
+	atomic_inc(&s->readers);
+	if (atomic_read(&s->writers) != 0)
+		WRITE_ONCE(s->bad, 1);
+	cpu_relax();
+	atomic_dec(&s->readers);
+}
+
+static void stress_main(void *arg)
+{
+	struct stress *s = arg;
+	int i;
+
+	for (i = 0; i < STRESS_ROUNDS; i++) {
+		unsigned int pick = get_random_u32() % 5;
+
+		switch (pick) {
+		case 0:
+			mtx_lock(&s->m);
+			stress_in_exclusive(s);
+			mtx_lock_sh(&s->m, 0, 0);	/* recursion */
+			stress_in_exclusive(s);
+			mtx_unlock(&s->m);
+			mtx_unlock(&s->m);
+			break;
+		case 1:
+			if (mtx_lock_sh(&s->m, 0, 0)) {
+				atomic_inc(&s->errors);
+				break;
+			}
+			stress_in_shared(s);
+			mtx_lock_sh(&s->m, 0, 0);	/* recursion, even with writers waiting */
+			stress_in_shared(s);
+			mtx_unlock(&s->m);
+			mtx_unlock(&s->m);
+			break;
+		case 2:
+			mtx_lock_sh(&s->m, 0, 0);
+			stress_in_shared(s);
+			if (mtx_upgrade_try(&s->m) == 0)
+				stress_in_exclusive(s);
+			else
+				stress_in_shared(s);
+			mtx_unlock(&s->m);
+			break;
+		case 3:
+			mtx_lock(&s->m);
+			stress_in_exclusive(s);
+			mtx_downgrade(&s->m);
+			stress_in_shared(s);
+			mtx_unlock(&s->m);
+			break;
+		case 4:
+			if (mtx_lock_ex_try(&s->m) == 0) {
+				stress_in_exclusive(s);
+				mtx_unlock(&s->m);
+			}
+			break;
+		}
+		if ((i & 63) == 0)
+			cond_resched();
+	}
+}
+
+static void stress_of_every_operation_keeps_exclusion(struct kunit *test)
+{
+	struct stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t[STRESS_THREADS];
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mtx_init(&s->m, "stress");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, t, STRESS_THREADS, stress_main, s, 0, "dfly-mtxst");
+		bt_join_n(t, STRESS_THREADS);
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->bad), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->errors), 0);
+	KUNIT_EXPECT_EQ(test, WORD(&s->m), 0U);
+}
+
+static struct kunit_case mtx_cases[] = {
+	KUNIT_CASE(mtx_lock_ex_excludes_others_who_wait_for_the_unlock),
+	KUNIT_CASE(both_modes_recurse_without_any_flag),
+	KUNIT_CASE(shared_holders_are_many_and_exclude_an_exclusive_one),
+	KUNIT_CASE(upgrade_try_succeeds_for_the_sole_sharer_else_edeadlk),
+	KUNIT_CASE(downgrade_turns_every_exclusive_count_into_a_shared_one),
+	KUNIT_CASE(temp_release_frees_the_hold_and_restore_takes_it_back),
+	KUNIT_CASE(lock_ex_with_a_timeout_fails_with_ewouldblock),
+	KUNIT_CASE(pcatch_wait_ends_on_a_signal),
+	KUNIT_CASE(aborted_link_request_fails_with_enolck),
+	KUNIT_CASE(async_link_is_handed_the_lock_and_called_back),
+	KUNIT_CASE(aborted_async_link_is_called_back_with_enolck),
+	KUNIT_CASE(mtxsleep_releases_the_mutex_and_takes_it_back_exclusively),
+	KUNIT_CASE(unlock_of_a_mutex_not_held_is_reported),
+	KUNIT_CASE(mtx_uninit_of_a_held_mutex_is_reported),
+	KUNIT_CASE(mtx_holds_are_lock_events_of_its_type),
+	KUNIT_CASE(stress_of_every_operation_keeps_exclusion),
+	{}
+};
+
+static struct kunit_suite mtx_suite = {
+	.name = "dragonfly_mtx",
+	.test_cases = mtx_cases,
+};
+
+kunit_test_suites(&mtx_suite);

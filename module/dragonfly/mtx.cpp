@@ -1,0 +1,348 @@
+/*
+ * DragonFly mutex(9), mtx_t: a compact lockmgr, shared or exclusive, recursive in both modes
+ * without any flag, held across blocking (bsd-api-reference.md section 26). The transitions
+ * are the DragonFly sleep lock's (sleep_lock.h, shared with lockmgr), over DragonFly's word
+ * mtx_lock (include/bsdsync/dragonfly/mutex.h: one count and an EXCLUSIVE bit). What is
+ * mtx's:
+ *  - every recursion is allowed; a shared request by the exclusive holder is one more
+ *    exclusive count (as lockmgr's);
+ *  - mtx_lock_ex / _sh(flags, to): PCATCH in flags (EINTR / ERESTART), `to` ticks
+ *    (EWOULDBLOCK); the try forms return 0 or EAGAIN (the opposite polarity to FreeBSD);
+ *  - mtx_upgrade_try: the sole sharer becomes the owner, else EDEADLK and the share is
+ *    kept; mtx_downgrade: every exclusive count becomes a shared hold (a no-op on a shared
+ *    hold);
+ *  - links: a request through an mtx_link_t may be aborted by another thread
+ *    (mtx_abort_link: a waiting request fails with ENOLCK); with mtx_link_init_async the
+ *    request never blocks: if the lock is not free it queues the link (mtx_exlink, FIFO,
+ *    EXWANTED set) and returns EINPROGRESS; the release that frees the lock hands it to the
+ *    first queued link, held exclusively by MTX_OWNER_ANON (any thread may release it: the
+ *    callback typically runs elsewhere), and calls link->callback(link, arg, 0) once its
+ *    chain lock is released; an aborted queued link gets callback(link, arg, ENOLCK).
+ *    Asynchronous links ask for exclusive holds only (as DragonFly's async requests).
+ * Differences from DragonFly: no mtx_spinlock (not needed by the ported code yet); the
+ * hand-off to the next waiter happens only for asynchronous links (blocked threads are woken
+ * and compete, as lockmgr's, instead of being handed the lock while not running).
+ */
+#include <bsdsync/dragonfly/mutex.h>
+#include "dragonfly/sleep_lock.h"
+
+using namespace bsdsync;
+using namespace bsdsync::dfly;
+
+namespace bsdsync::dfly {
+
+namespace {
+
+void describe_mtx(const void *lock, const char **name, const bsdsync_lock_site **site,
+		  unsigned *witness_flags)
+{
+	const struct mtx *m = static_cast<const struct mtx *>(lock);
+	*name = m->mtx_ident ? m->mtx_ident : "(mtx_init without a name)";
+	*site = m->mtx_site;
+	if (witness_flags)
+		*witness_flags = 0;
+}
+
+} // namespace
+
+/* Sleepable, shared or exclusive, recursive, may sleep to take. */
+constinit const LockType mtx_type = {
+	"DragonFly mtx",
+	BSDSYNC_LT_SLEEPABLE | BSDSYNC_LT_SHARED | BSDSYNC_LT_MAY_SLEEP | BSDSYNC_LT_RECURSABLE,
+	describe_mtx
+};
+
+} // namespace bsdsync::dfly
+
+namespace {
+
+constexpr unsigned kExcl = BSDSYNC_DFLY_MTX_EXCLUSIVE;
+constexpr unsigned kMask = BSDSYNC_DFLY_MTX_MASK;
+
+/* The asynchronous link a release granted the lock to, told once the release's chain lock
+ * is released (the event too: sinks may take locks). */
+struct Granted {
+	struct mtx *m = nullptr;
+	struct mtx_link *link = nullptr;
+	Granted() = default;
+	Granted(const Granted &) = delete;
+	Granted &operator=(const Granted &) = delete;
+	~Granted()
+	{
+		if (link) {
+			lock_event_acquired(m, &mtx_type, HoldMode::Exclusive, 0, nullptr, 0);
+			link->callback(link, link->arg, 0);
+		}
+	}
+};
+
+struct MtxLayout {
+	using Word = unsigned int;
+	static constexpr Word kExWait = BSDSYNC_DFLY_MTX_EXWANTED;
+	static constexpr Word kShWait = BSDSYNC_DFLY_MTX_SHWANTED;
+	static constexpr Word kUpReq = 0;	/* mtx upgrades never wait */
+	static constexpr Word kCancel = 0;
+	static Word xcount(Word v) { return (v & kExcl) ? v & kMask : 0; }
+	static Word scount(Word v) { return (v & kExcl) ? 0 : v & kMask; }
+	static bool is_free(Word v) { return !(v & kMask); }
+	static Word make_exclusive(Word v) { return (v & ~kMask) | kExcl | 1; }
+	static Word free_exclusive(Word v) { return v & ~(kExcl | kMask); }
+	static Word add_shared(Word v) { return v + 1; }
+	static Word sub_shared(Word v) { return v - 1; }
+	static Word exclusive_to_shared(Word v) { return v & ~kExcl; }
+	using Deferred = Granted;
+	static void *anon() { return BSDSYNC_DFLY_MTX_OWNER_ANON; }
+	/* Under the chain lock. */
+	static bool async_pending(const SleepLock<MtxLayout> &s)
+	{
+		return static_cast<const struct mtx *>(s.id)->mtx_exlink != nullptr;
+	}
+	static void async_granted(const SleepLock<MtxLayout> &s, Granted &done)
+	{
+		struct mtx *m = static_cast<struct mtx *>(const_cast<void *>(s.id));
+		struct mtx_link *l = m->mtx_exlink;
+		m->mtx_exlink = l->next;
+		if (l->next)
+			l->next->prev = nullptr;
+		l->next = l->prev = nullptr;
+		store_relaxed(&m->mtx_owner, anon());
+		store_relaxed(&l->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED);
+		done.m = m;
+		done.link = l;
+	}
+};
+using L = MtxLayout;
+
+SleepLock<L> engine(struct mtx *m)
+{
+	return SleepLock<L>{ &m->mtx_lock, &m->mtx_owner, m, &mtx_type };
+}
+
+SleepRequest request(const char *what, int flags, int to, const char *file, int line)
+{
+	SleepRequest r{};
+	r.what = what;
+	r.recurse_ok = true;
+	r.interruptible = flags & BSDSYNC_DFLY_PCATCH;
+	r.busy = BSDSYNC_EAGAIN;
+	if (to > 0)
+		r.deadline_ns = bsdsync_uptime_ns() + (u64)to * (1000000000ULL / BSDSYNC_HZ);
+	r.file = file;
+	r.line = line;
+	if (unlikely(bsdsync_in_interrupt())) {
+		report(BSDSYNC_RULE_SLEEP_INTERRUPT, ReportSubject{ "DragonFly mtx", what, nullptr,
+								    nullptr },
+		       file, line, "%s in interrupt context: tried instead (EAGAIN)", what);
+		r.nowait = true;
+	}
+	return r;
+}
+
+/* Queue an asynchronous exclusive link, or take the lock at once. Returns 0 (held now: no
+ * callback), or EINPROGRESS (queued). */
+int lock_ex_async(struct mtx *m, struct mtx_link *link, const char *file, int line)
+{
+	SleepLock<L> s = engine(m);
+	SleepRequest r = request("mtx_lock_ex_link (async)", 0, 0, file, line);
+	r.nowait = true;
+	if (sleep_lock::lock_exclusive(s, r) == 0)
+		return 0;
+	/* Not free: queue it under the chain lock, where a release looks for it. */
+	{
+		WaitTable::Guard g(sleep_queues, m);
+		unsigned v = load_relaxed(&m->mtx_lock);
+		for (;;) {
+			if (L::is_free(v)) {
+				/* Freed meanwhile (bits kept: their duty comes along). */
+				if (cas_acquire(&m->mtx_lock, &v, L::make_exclusive(v))) {
+					g.unlock();
+					return sleep_lock::got_exclusive(s, current_record(), r);
+				}
+				continue;
+			}
+			if (cas_relaxed(&m->mtx_lock, &v, v | L::kExWait))
+				break;
+		}
+		link->next = nullptr;
+		link->prev = nullptr;
+		if (!m->mtx_exlink) {
+			m->mtx_exlink = link;
+		} else {
+			struct mtx_link *last = m->mtx_exlink;
+			while (last->next)
+				last = last->next;
+			last->next = link;
+			link->prev = last;
+		}
+		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_LINKED_EX);
+	}
+	lock_contended(m, &mtx_type, HoldMode::Exclusive, file, line);
+	return BSDSYNC_EINPROGRESS;
+}
+
+int lock_link(struct mtx *m, struct mtx_link *link, bool exclusive, int flags, int to,
+	      const char *file, int line)
+{
+	link->owner = curthread();
+	if (exclusive && link->callback)
+		return lock_ex_async(m, link, file, line);
+	SleepLock<L> s = engine(m);
+	SleepRequest r = request(exclusive ? "mtx_lock_ex_link" : "mtx_lock_sh_link", flags, to,
+				 file, line);
+	r.aborted = &link->state;
+	r.aborted_state = BSDSYNC_DFLY_MTX_LINK_ABORTED;
+	/* Pending from now on: an abort (under the chain lock) finds it so. */
+	store_relaxed(&link->state, exclusive ? BSDSYNC_DFLY_MTX_LINK_LINKED_EX
+					      : BSDSYNC_DFLY_MTX_LINK_LINKED_SH);
+	int error = exclusive ? sleep_lock::lock_exclusive(s, r) : sleep_lock::lock_shared(s, r);
+	if (error == 0) {
+		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED);
+	} else if (error != BSDSYNC_ENOLCK) {
+		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_IDLE);
+	}
+	return error;
+}
+
+} // namespace
+
+extern "C" {
+
+void dfly_mtx_init(struct mtx *m, const char *ident, const bsdsync_lock_site *site)
+{
+	store_relaxed(&m->mtx_lock, 0u);
+	m->mtx_reserved01 = 0;
+	store_relaxed(&m->mtx_owner, (void *)nullptr);
+	m->mtx_exlink = nullptr;
+	m->mtx_shlink = nullptr;
+	m->mtx_ident = ident;
+	m->mtx_site = site;
+}
+
+void dfly_mtx_uninit(struct mtx *m, const char *file, int line)
+{
+	/* Empty in DragonFly; here a held mutex is reported. */
+	unsigned v = load_relaxed(&m->mtx_lock);
+	if (v & kMask)
+		report(BSDSYNC_RULE_DESTROY_HELD, lock_subject(&mtx_type, m), file, line,
+		       "mtx_uninit of a mutex that is held (word 0x%x)", v);
+}
+
+int dfly_mtx_lock_ex(struct mtx *m, int flags, int to, const char *file, int line)
+{
+	SleepRequest r = request("mtx_lock_ex", flags, to, file, line);
+	return sleep_lock::lock_exclusive(engine(m), r);
+}
+
+int dfly_mtx_lock_sh(struct mtx *m, int flags, int to, const char *file, int line)
+{
+	SleepRequest r = request("mtx_lock_sh", flags, to, file, line);
+	return sleep_lock::lock_shared(engine(m), r);
+}
+
+int dfly_mtx_lock_ex_link(struct mtx *m, struct mtx_link *link, int flags, int to,
+			  const char *file, int line)
+{
+	return lock_link(m, link, true, flags, to, file, line);
+}
+
+int dfly_mtx_lock_sh_link(struct mtx *m, struct mtx_link *link, int flags, int to,
+			  const char *file, int line)
+{
+	return lock_link(m, link, false, flags, to, file, line);
+}
+
+int dfly_mtx_lock_ex_try(struct mtx *m, const char *file, int line)
+{
+	SleepRequest r = request("mtx_lock_ex_try", 0, 0, file, line);
+	r.nowait = true;
+	r.is_try = true;
+	return sleep_lock::lock_exclusive(engine(m), r);
+}
+
+int dfly_mtx_lock_sh_try(struct mtx *m, const char *file, int line)
+{
+	SleepRequest r = request("mtx_lock_sh_try", 0, 0, file, line);
+	r.nowait = true;
+	r.is_try = true;
+	return sleep_lock::lock_shared(engine(m), r);
+}
+
+/* Abort a pending request: a waiting one fails with ENOLCK; a queued asynchronous one is
+ * unlinked and its callback gets ENOLCK. An idle or granted link: nothing happens. */
+void dfly_mtx_abort_link(struct mtx *m, struct mtx_link *link)
+{
+	struct mtx_link *told = nullptr;
+	{
+		WakeList later;
+		WaitTable::Guard g(sleep_queues, m);
+		int state = load_relaxed(&link->state);
+		if (!(state & BSDSYNC_DFLY_MTX_LINK_LINKED))
+			return;
+		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_ABORTED);
+		if (link->callback && state == BSDSYNC_DFLY_MTX_LINK_LINKED_EX) {
+			bool queued = false;
+			for (struct mtx_link *l = m->mtx_exlink; l; l = l->next)
+				queued |= l == link;
+			if (queued) {
+				if (link->prev)
+					link->prev->next = link->next;
+				else
+					m->mtx_exlink = link->next;
+				if (link->next)
+					link->next->prev = link->prev;
+				link->next = link->prev = nullptr;
+				told = link;
+			}
+		} else {
+			/* The waiter looks again (others queue again). */
+			sleep_queues.wake_all(g, m, WaitQueueId::ExclusiveLockers, later);
+			sleep_queues.wake_all(g, m, WaitQueueId::SharedLockers, later);
+		}
+	}
+	if (told)
+		told->callback(told, told->arg, BSDSYNC_ENOLCK);
+}
+
+int dfly_mtx_upgrade_try(struct mtx *m, const char *file, int line)
+{
+	return sleep_lock::try_upgrade(engine(m), BSDSYNC_EDEADLK, "mtx_upgrade_try", file,
+				       line);
+}
+
+void dfly_mtx_downgrade(struct mtx *m, const char *file, int line)
+{
+	unsigned v = load_relaxed(&m->mtx_lock);
+	if (!(v & kExcl) && (v & kMask))
+		return;		/* already shared: a no-op (DragonFly) */
+	sleep_lock::downgrade(engine(m), true, "mtx_downgrade", file, line);
+}
+
+void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
+{
+	sleep_lock::release(engine(m), "mtx_unlock", file, line);
+}
+
+int dfly_mtx_owned(struct mtx *m)
+{
+	return (load_relaxed(&m->mtx_lock) & kExcl) &&
+	       load_relaxed(&m->mtx_owner) == sleep_lock::self();
+}
+
+int dfly_mtxsleep(const volatile void *ident, struct mtx *m, int flags, const char *wmesg,
+		  int timo, const char *file, int line)
+{
+	if (!(load_relaxed(&m->mtx_lock) & kMask)) {
+		report(BSDSYNC_RULE_NOT_OWNER, lock_subject(&mtx_type, m), file, line,
+		       "mtxsleep with a mutex that is not held");
+		return BSDSYNC_EINVAL;
+	}
+	/* Queued before the release: a wakeup after it finds the sleeper (sleep.cpp). */
+	dfly_tsleep_interlock(ident, flags, file, line);
+	dfly_mtx_unlock(m, file, line);
+	int error = dfly_tsleep(ident, flags | BSDSYNC_DFLY_PINTERLOCKED, wmesg, timo, file,
+				line);
+	dfly_mtx_lock_ex(m, 0, 0, file, line);
+	return error;
+}
+
+} // extern "C"

@@ -1,0 +1,588 @@
+/*
+ * The shared/exclusive sleep lock DragonFly's lockmgr (lockmgr.cpp), mtx (mtx.cpp) and
+ * serializer (serialize.cpp, the exclusive side only) share: one set of transitions over a
+ * lock word whose layout each of them keeps from DragonFly (lk_count: separate exclusive and
+ * shared counts; mtx_lock: one count and an EXCLUSIVE bit; the serializer's interlock: a
+ * HELD bit and a count beside its handler-disabled bit), given here as a Layout
+ * (LockmgrLayout, MtxLayout, SlzLayout: the few functions that read and build a word). Waiting is the core's: the lock's channel on sleep_queues, the core's
+ * blocking tail (core/block.h), which also drops the DragonFly tokens a waiter holds.
+ *
+ * Why not FreeBSD's engines (module/freebsd/shared_lock, lockmgr.cpp): their words are
+ * FreeBSD's (owner pointer in the word, lock_object first), and DragonFly's semantics
+ * differ: a shared request by the exclusive holder is one more EXCLUSIVE count (not a
+ * deadlock nor a downgrade); mtx recurses in both modes without a flag; a pending upgrade
+ * (UPREQ) makes the upgrader the next owner; LK_CANCEL_BEG fails cancelable waiters; mtx
+ * requests may be aborted (ENOLCK). What both personalities share is below this file: the
+ * wait queues, the blocking tail, the context check, the held-locks stack and the events.
+ *
+ * The word (W = the Layout's; "g" = the lock's sleep-queue chain lock, WaitTable::Guard):
+ *   EXWAIT  exclusive requests may be queued (ExclusiveLockers); SHWAIT: shared ones
+ *           (SharedLockers); UPREQ: a sharer waits (Drainers queue) to become the owner;
+ *           CANCEL: LK_CANCEL_BEG in effect (lockmgr only; 0 in MtxLayout, as UPREQ).
+ *
+ *   free           -> X1                exclusive, no UPREQ: CAS, acquire (fast path, or
+ *                                       under g keeping the bits: their duty comes along)
+ *   Xn (mine)      -> Xn+1              recursion (and a shared request of the exclusive
+ *                                       holder): atomic add; only the owner changes counts
+ *   free or Sn     -> Sn+1              shared, when no EXWAIT/UPREQ, or the lock is free,
+ *                                       or the thread already holds it shared (it would
+ *                                       wait for itself): CAS, acquire
+ *   held           -> held|bit          a waiter, under g, by CAS from the word it judged,
+ *                                       right before it queues: from then on the release
+ *                                       CAS that expects no bits fails into the slow path,
+ *                                       which takes g and finds the waiter (no lost wakeup)
+ *   X1 / S1        -> free              final release without bits: CAS, release; with bits,
+ *                                       under g: bits cleared (and CANCEL: the final
+ *                                       release ends a cancel), every queued waiter woken
+ *                                       (they compete equally, as DragonFly's release
+ *                                       lets them; the losers queue again)
+ *   Sn+1           -> Sn                shared release: CAS, release; under g when it
+ *                                       leaves the upgrader alone (UPREQ and n = 1): the
+ *                                       upgrader is woken
+ *   S1 (mine)      -> X1                upgrade by the sole sharer (CAS under g), or by the
+ *                                       UPREQ holder once woken alone
+ *   Sn (mine)      -> Sn|UPREQ          upgrade with other sharers: UPREQ, wait; a failed
+ *                                       wait clears UPREQ and releases the share in one CAS
+ *                                       under g and wakes the queues
+ *   X1 (mine)      -> S1                downgrade, under g: SHWAIT cleared, shared waiters
+ *                                       woken (exclusive ones stay queued with EXWAIT);
+ *                                       mtx turns Xn into Sn (every count)
+ *   S1 (mine)      -> X1                try_upgrade (mtx_upgrade_try): CAS, no wait; with
+ *                                       other sharers it fails and the share stays
+ *   Xn (mine)      -> Xn|CANCEL         cancel_beg, under g: every waiter woken (cancelable
+ *                                       ones fail ENOLCK, the others queue again)
+ * A Layout may also hand the lock, when a release frees it, to a queued asynchronous
+ * request (mtx's links, mtx.cpp): under g, the word goes from the releaser's hold straight
+ * to X1 held by the anonymous owner (L::anon(), any thread may release it), and the
+ * request's callback runs once g is released (L::Deferred). lockmgr has none.
+ * The owner field (lk_lockholder / mtx_owner) is written by the exclusive holder only:
+ * set after its acquiring CAS, cleared before its releasing CAS; a thread compares it with
+ * itself only (its own writes), others read it as a hint (relaxed).
+ *
+ * A waiter that gives up (timeout, signal, LK_SLEEPFAIL, abort) leaves its bit set: a stale
+ * bit only sends a release through g, which clears it. Waits have no lend of priority
+ * (DragonFly's tsleep has none either).
+ *
+ * Holds: every hold is in the thread's held-locks stack with its lock events (one record
+ * per shared acquisition, one per exclusive hold; recursions are events with
+ * BSDSYNC_LE_RECURSE). A release the thread's record does not show is reported (NOT_OWNER)
+ * and not done.
+ */
+#ifndef BSDSYNC_DRAGONFLY_SLEEP_LOCK_H
+#define BSDSYNC_DRAGONFLY_SLEEP_LOCK_H
+
+#include "dragonfly/dragonfly.h"
+#include "core/block.h"
+
+namespace bsdsync::dfly {
+
+/* One lock, as the engine sees it. */
+template <class L> struct SleepLock {
+	volatile typename L::Word *word;
+	void *volatile *owner;		/* lk_lockholder / mtx_owner */
+	const void *id;			/* the lock: wait channel, held-record key */
+	const LockType *type;
+	ReportSubject subject() const { return lock_subject(type, id); }
+};
+
+/* One call. */
+struct SleepRequest {
+	const char *what;		/* "lockmgr(LK_EXCLUSIVE)", "mtx_lock_ex" ... */
+	bool nowait;			/* fail with EBUSY instead of waiting */
+	bool sleepfail;			/* after a wait, fail with ENOLCK (lockmgr LK_SLEEPFAIL) */
+	bool cancelable;		/* fails with ENOLCK under CANCEL (LK_CANCELABLE) */
+	bool recurse_ok;		/* exclusive recursion allowed (else reported, done anyway) */
+	bool interruptible;		/* a signal ends the wait (LK_PCATCH, PCATCH) */
+	bool is_try;			/* a try-lock: no ACQUIRING, events say TRY */
+	int busy;			/* the error of a refused nowait request (EBUSY, EAGAIN) */
+	u64 deadline_ns;		/* 0: none */
+	/* An abort (mtx_abort_link): *aborted == aborted_state makes a waiting request fail
+	 * with ENOLCK. Set under g by the aborter, which then wakes the queues. Null: not
+	 * abortable. */
+	const volatile int *aborted;
+	int aborted_state;
+	const char *file;
+	int line;
+};
+
+namespace sleep_lock {
+
+inline void *self() { return (void *)curthread(); }
+constexpr HoldMode kX = HoldMode::Exclusive;
+constexpr HoldMode kS = HoldMode::Shared;
+
+template <class L> inline unsigned try_flag(const SleepRequest &r)
+{
+	return r.is_try ? BSDSYNC_LE_TRY : 0;
+}
+
+/* Does the thread (t) hold the lock shared? (Unrecorded holds count as yes.) */
+inline bool holds_shared(const ThreadState *t, const void *id)
+{
+	bool unrecorded = false;
+	return t && (held_count(t, id, kS, &unrecorded) > 0 || unrecorded);
+}
+
+/* Wait once on (lock, queue); the chain is held by g (released here). */
+inline int wait_once(const void *id, WaitTable::Guard &g, WaitQueueId q, const SleepRequest &r)
+{
+	Waiter w;
+	BlockOptions o;
+	o.kind = BlockKind::Sleep;
+	o.state = r.interruptible ? BSDSYNC_BLOCK_INTERRUPTIBLE : BSDSYNC_BLOCK_IDLE;
+	o.deadline_ns = r.deadline_ns;
+	o.file = r.file;
+	o.line = r.line;
+	return block_on(sleep_queues, g, w, id, q, o);
+}
+
+/* Wake every queued waiter of the lock (under g); the caller cleared the bits. */
+inline void wake_everyone(WaitTable::Guard &g, const void *id, WakeList &later)
+{
+	sleep_queues.wake_all(g, id, WaitQueueId::ExclusiveLockers, later);
+	sleep_queues.wake_all(g, id, WaitQueueId::SharedLockers, later);
+	sleep_queues.wake_all(g, id, WaitQueueId::Drainers, later);
+}
+
+/* The request must not wait: in interrupt context, or with a lock held that forbids
+ * sleeping (a DragonFly spinlock: reported once, by core/thread.h), or in atomic context.
+ * Then it fails instead, as LK_NOWAIT would. Called once per request that may wait, before
+ * any chain lock is held (the context check would see interrupts off). */
+inline void check_may_wait(const ReportSubject &subject, SleepRequest &r)
+{
+	if (r.nowait)
+		return;
+	if (!may_block(subject, nullptr, r.what, "failed instead (as with LK_NOWAIT)", r.file,
+		       r.line)) {
+		r.nowait = true;
+		return;
+	}
+	if (check_may_sleep_with_locks(nullptr, r.what, r.file, r.line))
+		r.nowait = true;
+}
+
+/* The exclusive holder takes it once more. */
+template <class L> int recurse(const SleepLock<L> &s, SleepRequest &r)
+{
+	if (!r.recurse_ok) {
+		if (r.nowait)
+			return r.busy;
+		report(BSDSYNC_RULE_RECURSION, s.subject(), r.file, r.line,
+		       "%s: locking against myself (a non-recursive hold; recursed anyway)",
+		       r.what);
+	}
+	/* Only the owner changes the count while it holds it; waiters may set bits. */
+	__atomic_fetch_add(s.word, (typename L::Word)1, __ATOMIC_RELAXED);
+	lock_event_acquired(s.id, s.type, kX, BSDSYNC_LE_RECURSE | try_flag<L>(r), r.file,
+			    r.line);
+	return 0;
+}
+
+/* A new exclusive hold: the owner field and the record. */
+template <class L> inline int got_exclusive(const SleepLock<L> &s, ThreadState *t,
+					    const SleepRequest &r)
+{
+	store_relaxed(s.owner, self());
+	held_acquired(t, s.id, s.type, kX, try_flag<L>(r), r.file, r.line);
+	return 0;
+}
+
+template <class L> int lock_exclusive(const SleepLock<L> &s, SleepRequest &r)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v) && load_relaxed(s.owner) == self())
+		return recurse(s, r);
+	ThreadState *t = current_record();
+	if (unlikely(holds_shared(t, s.id))) {
+		/* It would wait for its own shared hold to go. */
+		if (r.nowait)
+			return r.busy;
+		report(BSDSYNC_RULE_RECURSION, s.subject(), r.file, r.line,
+		       "%s while holding it shared: it would wait for itself (EDEADLK)", r.what);
+		return BSDSYNC_EDEADLK;
+	}
+	if (!r.is_try)
+		lock_acquiring(s.id, s.type, kX, r.file, r.line);
+	/* Fast path: free and no upgrade pending. Acquire: pairs with the previous holder's
+	 * releasing CAS. */
+	while (L::is_free(v) && !(v & L::kUpReq) && !(r.cancelable && (v & L::kCancel)))
+		if (cas_acquire(s.word, &v, L::make_exclusive(v)))
+			return got_exclusive(s, t, r);
+	check_may_wait(s.subject(), r);
+	bool contended = false;
+	for (;;) {
+		WaitTable::Guard g(sleep_queues, s.id);
+		v = load_relaxed(s.word);
+		for (;;) {
+			if (r.cancelable && (v & L::kCancel))
+				return BSDSYNC_ENOLCK;
+			if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
+				return BSDSYNC_ENOLCK;
+			if (L::is_free(v) && !(v & L::kUpReq)) {
+				if (cas_acquire(s.word, &v, L::make_exclusive(v))) {
+					g.unlock();
+					return got_exclusive(s, t, r);
+				}
+				continue;
+			}
+			if (r.nowait)
+				return r.busy;
+			if (v & L::kExWait)
+				break;
+			if (cas_relaxed(s.word, &v, v | L::kExWait))
+				break;
+		}
+		if (!contended) {
+			lock_contended(s.id, s.type, kX, r.file, r.line);
+			contended = true;
+		}
+		int res = wait_once(s.id, g, WaitQueueId::ExclusiveLockers, r);
+		if (res != BSDSYNC_WOKEN)
+			return block_errno(static_cast<bsdsync_block_result>(res));
+		if (r.sleepfail)
+			return BSDSYNC_ENOLCK;
+	}
+}
+
+/* May a shared request enter on v? (holder: the thread holds it shared already.) */
+template <class L> inline bool shareable(typename L::Word v, bool holder)
+{
+	if (L::xcount(v))
+		return false;
+	return L::scount(v) == 0 || holder || !(v & (L::kExWait | L::kUpReq));
+}
+
+template <class L> int lock_shared(const SleepLock<L> &s, SleepRequest &r)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v) && load_relaxed(s.owner) == self())
+		return recurse(s, r);	/* DragonFly: one more exclusive count */
+	ThreadState *t = current_record();
+	bool holder = holds_shared(t, s.id);
+	if (!r.is_try)
+		lock_acquiring(s.id, s.type, kS, r.file, r.line);
+	/* Acquire: pairs with the last exclusive holder's releasing CAS (or downgrade). */
+	while (shareable<L>(v, holder) && !(r.cancelable && (v & L::kCancel)))
+		if (cas_acquire(s.word, &v, L::add_shared(v)))
+			goto got;
+	check_may_wait(s.subject(), r);
+	{
+		bool contended = false;
+		for (;;) {
+			WaitTable::Guard g(sleep_queues, s.id);
+			v = load_relaxed(s.word);
+			for (;;) {
+				if (r.cancelable && (v & L::kCancel))
+					return BSDSYNC_ENOLCK;
+				if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
+					return BSDSYNC_ENOLCK;
+				if (shareable<L>(v, holder)) {
+					if (cas_acquire(s.word, &v, L::add_shared(v)))
+						goto got;
+					continue;
+				}
+				if (r.nowait)
+					return r.busy;
+				if (v & L::kShWait)
+					break;
+				if (cas_relaxed(s.word, &v, v | L::kShWait))
+					break;
+			}
+			if (!contended) {
+				lock_contended(s.id, s.type, kS, r.file, r.line);
+				contended = true;
+			}
+			int res = wait_once(s.id, g, WaitQueueId::SharedLockers, r);
+			if (res != BSDSYNC_WOKEN)
+				return block_errno(static_cast<bsdsync_block_result>(res));
+			if (r.sleepfail)
+				return BSDSYNC_ENOLCK;
+		}
+	}
+got:
+	held_acquired(t, s.id, s.type, kS, try_flag<L>(r), r.file, r.line);
+	return 0;
+}
+
+/* The release of one shared count under g: the new word, and whom it wakes. */
+template <class L> void release_shared_locked(const SleepLock<L> &s, WaitTable::Guard &g,
+					      WakeList &later, typename L::Deferred &done,
+					      typename L::Word clear)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	for (;;) {
+		W nv = L::sub_shared(v) & ~clear;
+		bool everyone = false, upgrader = false;
+		if (L::scount(nv) == 0 && L::async_pending(s)) {
+			/* Handed to the first asynchronous request, bits kept. Release:
+			 * pairs with the acquire of the next holder. */
+			if (cas_release(s.word, &v, L::make_exclusive(nv))) {
+				L::async_granted(s, done);
+				return;
+			}
+			continue;
+		}
+		if (L::scount(nv) == 0) {
+			nv &= ~(L::kExWait | L::kShWait);
+			everyone = true;
+		} else if (L::scount(nv) == 1 && (nv & L::kUpReq)) {
+			upgrader = true;
+		} else if (clear & L::kUpReq) {
+			/* A failed upgrade: the requests UPREQ held back may go now. */
+			nv &= ~(L::kExWait | L::kShWait);
+			everyone = true;
+		}
+		/* Release: pairs with the acquire of the next holder. */
+		if (cas_release(s.word, &v, nv)) {
+			if (everyone)
+				wake_everyone(g, s.id, later);
+			else if (upgrader)
+				sleep_queues.wake_all(g, s.id, WaitQueueId::Drainers, later);
+			return;
+		}
+	}
+}
+
+/* Release one hold, whichever the thread has (exclusive if it owns it). 0, or EINVAL
+ * (reported: not held by the caller). `anyone`: an exclusive hold may be released by any
+ * thread (mtx's anonymous owner of an asynchronous grant). */
+template <class L> int release(const SleepLock<L> &s, const char *what, const char *file,
+			       int line)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v)) {
+		void *owner = load_relaxed(s.owner);
+		bool anonymous = L::anon() && owner == L::anon();
+		if (unlikely(owner != self() && !anonymous)) {
+			report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
+			       "%s of a lock held exclusively by another thread", what);
+			return BSDSYNC_EINVAL;
+		}
+		if (L::xcount(v) > 1) {
+			lock_event_released(s.id, s.type, kX, BSDSYNC_LE_RECURSE, file, line);
+			__atomic_fetch_sub(s.word, (W)1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (anonymous)	/* no thread's hold: no record */
+			lock_event_released(s.id, s.type, kX, 0, file, line);
+		else
+			held_released(current_record_if_any(), s.id, s.type, kX, file, line);
+		store_relaxed(s.owner, (void *)nullptr);
+		/* Release: pairs with the next holder's acquire. The last access to the lock
+		 * when no bit is set. */
+		while (!(v & (L::kExWait | L::kShWait | L::kCancel)))
+			if (cas_release(s.word, &v, L::free_exclusive(v)))
+				return 0;
+		typename L::Deferred done;	/* runs last: after g and the wakeups */
+		WakeList later;
+		WaitTable::Guard g(sleep_queues, s.id);
+		v = load_relaxed(s.word);
+		if (L::async_pending(s)) {
+			/* Handed over, bits kept (no other thread changes a held word's
+			 * count; bits only change under g). */
+			while (!cas_release(s.word, &v, L::make_exclusive(L::free_exclusive(v))))
+				;
+			L::async_granted(s, done);
+			return 0;
+		}
+		while (!cas_release(s.word, &v,
+				    L::free_exclusive(v) & ~(L::kExWait | L::kShWait | L::kCancel)))
+			;
+		wake_everyone(g, s.id, later);
+		return 0;
+	}
+	if (L::scount(v) == 0) {
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line, "%s of an unlocked lock",
+		       what);
+		return BSDSYNC_EINVAL;
+	}
+	/* current_record(), not _if_any: a thread with no record yet holds nothing, and
+	 * must be told so rather than release another thread's share. */
+	if (unlikely(!held_released(current_record(), s.id, s.type, kS, file, line))) {
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
+		       "%s of a shared hold this thread does not have", what);
+		return BSDSYNC_EINVAL;
+	}
+	for (;;) {
+		W nv = L::sub_shared(v);
+		if (L::scount(nv) == 0 ? (v & (L::kExWait | L::kShWait | L::kUpReq))
+				       : (L::scount(nv) == 1 && (v & L::kUpReq)))
+			break;
+		/* Release: pairs with the acquire of the next exclusive holder. */
+		if (cas_release(s.word, &v, nv))
+			return 0;
+	}
+	typename L::Deferred done;
+	WakeList later;
+	WaitTable::Guard g(sleep_queues, s.id);
+	release_shared_locked(s, g, later, done, 0);
+	return 0;
+}
+
+/* The thread's shared hold becomes exclusive: its records and events. */
+inline void shared_became_exclusive(ThreadState *t, const void *id, const LockType *type,
+				    const char *file, int line)
+{
+	held_released(t, id, type, kS, file, line);
+	held_acquired(t, id, type, kX, 0, file, line);
+}
+
+/* Upgrade the caller's shared hold. `exclupgrade`: fail (EBUSY) if another upgrade is
+ * pending, instead of releasing and waiting as an exclusive request. Errors release the
+ * shared hold (DragonFly). */
+template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool exclupgrade)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v) && load_relaxed(s.owner) == self())
+		return 0;	/* already exclusive: nothing to do */
+	ThreadState *t = current_record();
+	if (!L::scount(v) || (t && !holds_shared(t, s.id))) {
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), r.file, r.line,
+		       "%s without a shared hold", r.what);
+		return BSDSYNC_EINVAL;
+	}
+	check_may_wait(s.subject(), r);
+	bool queued = false;	/* UPREQ is ours */
+	for (;;) {
+		int error = 0;
+		{
+			typename L::Deferred done;
+			WakeList later;
+			WaitTable::Guard g(sleep_queues, s.id);
+			v = load_relaxed(s.word);
+			for (;;) {
+				if (L::scount(v) == 1 && (queued || !(v & L::kUpReq))) {
+					W nv = L::make_exclusive(L::sub_shared(v)) & ~L::kUpReq;
+					if (cas_acquire(s.word, &v, nv)) {
+						store_relaxed(s.owner, self());
+						g.unlock();
+						shared_became_exclusive(t, s.id, s.type, r.file,
+									r.line);
+						return 0;
+					}
+					continue;
+				}
+				if (!queued && (v & L::kUpReq)) {
+					error = exclupgrade || r.nowait ? r.busy : -1;
+				} else if (r.nowait) {
+					error = r.busy;
+				} else if (r.cancelable && (v & L::kCancel)) {
+					error = BSDSYNC_ENOLCK;
+				} else if (!queued) {
+					if (!cas_relaxed(s.word, &v, v | L::kUpReq))
+						continue;
+					queued = true;
+				}
+				break;
+			}
+			if (error)
+				release_shared_locked(s, g, later, done,
+						      queued ? L::kUpReq : 0);
+		}
+		/* The share went with the error (its record after the chain lock: the
+		 * events may take locks). */
+		if (error)
+			held_released(t, s.id, s.type, kS, r.file, r.line);
+		if (error == -1)	/* another upgrade first: an exclusive request */
+			return lock_exclusive(s, r);
+		if (error)
+			return error;
+		int res;
+		{
+			WaitTable::Guard g(sleep_queues, s.id);
+			v = load_relaxed(s.word);
+			if (L::scount(v) == 1)
+				continue;	/* alone already: take it above */
+			res = wait_once(s.id, g, WaitQueueId::Drainers, r);
+		}
+		if (res != BSDSYNC_WOKEN || r.sleepfail) {
+			error = res != BSDSYNC_WOKEN
+					? block_errno(static_cast<bsdsync_block_result>(res))
+					: BSDSYNC_ENOLCK;
+			held_released(t, s.id, s.type, kS, r.file, r.line);
+			typename L::Deferred done;
+			WakeList later;
+			WaitTable::Guard g(sleep_queues, s.id);
+			release_shared_locked(s, g, later, done, L::kUpReq);
+			return error;
+		}
+	}
+}
+
+/* Upgrade without waiting and without losing the share: the sole sharer becomes the
+ * owner (0), else `busy` and the share is kept (mtx_upgrade_try: EDEADLK). */
+template <class L> int try_upgrade(const SleepLock<L> &s, int busy, const char *what,
+				   const char *file, int line)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v)) {
+		if (load_relaxed(s.owner) == self())
+			return 0;
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
+		       "%s of a lock another thread holds exclusively", what);
+		return BSDSYNC_EINVAL;
+	}
+	ThreadState *t = current_record();
+	if (!L::scount(v) || (t && !holds_shared(t, s.id))) {
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line, "%s without a shared hold",
+		       what);
+		return BSDSYNC_EINVAL;
+	}
+	while (L::scount(v) == 1 && !(v & L::kUpReq)) {
+		/* Acquire: the exclusive section starts here. */
+		if (cas_acquire(s.word, &v, L::make_exclusive(L::sub_shared(v)))) {
+			store_relaxed(s.owner, self());
+			shared_became_exclusive(t, s.id, s.type, file, line);
+			return 0;
+		}
+	}
+	return busy;
+}
+
+/* The exclusive holder keeps it shared: its one count (lockmgr), or every count as as many
+ * shared holds (`whole_count`: mtx). */
+template <class L> int downgrade(const SleepLock<L> &s, bool whole_count, const char *what,
+				 const char *file, int line)
+{
+	using W = typename L::Word;
+	W v = load_relaxed(s.word);
+	if (!L::xcount(v) || load_relaxed(s.owner) != self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
+		       "%s of a lock the caller does not hold exclusively", what);
+		return BSDSYNC_EINVAL;
+	}
+	unsigned n = (unsigned)L::xcount(v);
+	if (n > 1 && !whole_count) {
+		report(BSDSYNC_RULE_RECURSED_OP, s.subject(), file, line,
+		       "%s of a recursed exclusive hold (%u levels)", what,
+		       (unsigned)L::xcount(v));
+		return BSDSYNC_EINVAL;
+	}
+	ThreadState *t = current_record_if_any();
+	for (unsigned i = n; i > 1; i--)
+		lock_event_released(s.id, s.type, kX, BSDSYNC_LE_RECURSE, file, line);
+	held_released(t, s.id, s.type, kX, file, line);
+	for (unsigned i = 0; i < n; i++)
+		held_acquired(t, s.id, s.type, kS, 0, file, line);
+	store_relaxed(s.owner, (void *)nullptr);
+	WakeList later;
+	WaitTable::Guard g(sleep_queues, s.id);
+	v = load_relaxed(s.word);
+	/* Release: the exclusive section ends; pairs with the acquire of the sharers. */
+	while (!cas_release(s.word, &v, L::exclusive_to_shared(v) & ~(L::kShWait | L::kCancel)))
+		;
+	if (v & L::kShWait)
+		sleep_queues.wake_all(g, s.id, WaitQueueId::SharedLockers, later);
+	return 0;
+}
+
+} // namespace sleep_lock
+} // namespace bsdsync::dfly
+
+#endif
