@@ -64,7 +64,8 @@
 
 extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, bench_pair_sx,
 	bench_pair_rm, bench_pair_rm_rwsem, bench_pair_lockmgr, bench_pair_cv, bench_pair_sleep,
-	bench_pair_sema, bench_pair_dfly_token, bench_pair_dfly_spin;
+	bench_pair_sema, bench_pair_dfly_token, bench_pair_dfly_spin, bench_pair_dfly_lockmgr,
+	bench_pair_dfly_mtx, bench_pair_dfly_mtx_ex, bench_pair_dfly_serializer;
 
 /* Every pair measured, in report order. A new pair is one more entry here. */
 static const struct bench_pair *const bench_pairs[] = {
@@ -81,6 +82,10 @@ static const struct bench_pair *const bench_pairs[] = {
 	/* DragonFly (pairs_dragonfly.c) */
 	&bench_pair_dfly_token,
 	&bench_pair_dfly_spin,
+	&bench_pair_dfly_lockmgr,
+	&bench_pair_dfly_mtx,
+	&bench_pair_dfly_mtx_ex,
+	&bench_pair_dfly_serializer,
 };
 
 static DEFINE_MUTEX(bench_mutex);	/* one measurement at a time */

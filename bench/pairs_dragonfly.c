@@ -10,26 +10,35 @@
  *               mutex is not: the sections here never block)
  *   dfly_spin   DragonFly spin_lock/spin_unlock (interrupts stay enabled)  vs
  *               spin_lock/spin_unlock on a spinlock_t (the same contract on Linux)
+ *   dfly_lockmgr  DragonFly lockmgr LK_SHARED/LK_EXCLUSIVE/LK_RELEASE  vs  rw_semaphore
+ *   dfly_mtx    DragonFly mtx shared/exclusive (mtx_lock_sh_quick/ex_quick, mtx_unlock)  vs
+ *               rw_semaphore; dfly_mtx_ex: its exclusive side alone  vs  struct mutex
+ *   dfly_serializer  lwkt_serialize_enter/exit  vs  struct mutex
  */
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/rwsem.h>
 
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <sys/spinlock.h>
 #include <sys/spinlock2.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+#include <sys/mutex2.h>
+#include <sys/serialize.h>
 
 #include "bench.h"
 
 /* ---- dfly_token: LWKT token vs struct mutex -------------------------------------------- */
 
-static int dfly_token_init(void *p)
+static int bench_token_init(void *p)
 {
 	lwkt_token_init((struct lwkt_token *)p, "bench token");
 	return 0;
 }
-static void dfly_token_destroy(void *p) { lwkt_token_uninit((struct lwkt_token *)p); }
+static void bench_token_destroy(void *p) { lwkt_token_uninit((struct lwkt_token *)p); }
 static __always_inline unsigned long bench_token_lock(void *p)
 {
 	lwkt_gettoken((struct lwkt_token *)p);
@@ -63,7 +72,7 @@ const struct bench_pair bench_pair_dfly_token = {
 	.kind = BENCH_LOCK,
 	.impl = {
 		{ "bsdsync", "lwkt_gettoken/lwkt_reltoken (DragonFly LWKT token)",
-		  sizeof(struct lwkt_token), dfly_token_init, dfly_token_destroy,
+		  sizeof(struct lwkt_token), bench_token_init, bench_token_destroy,
 		  dfly_token_worker },
 		{ "linux", "mutex_lock/mutex_unlock", sizeof(struct mutex),
 		  dfly_linux_mutex_init, dfly_linux_mutex_destroy, dfly_linux_mutex_worker },
@@ -72,12 +81,12 @@ const struct bench_pair bench_pair_dfly_token = {
 
 /* ---- dfly_spin: DragonFly spinlock vs spinlock_t ---------------------------------------- */
 
-static int dfly_spin_init(void *p)
+static int bench_dspin_init(void *p)
 {
 	spin_init((struct spinlock *)p, "bench spin");
 	return 0;
 }
-static void dfly_spin_destroy(void *p) { spin_uninit((struct spinlock *)p); }
+static void bench_dspin_destroy(void *p) { spin_uninit((struct spinlock *)p); }
 static __always_inline unsigned long bench_dspin_lock(void *p)
 {
 	spin_lock((struct spinlock *)p);
@@ -111,8 +120,126 @@ const struct bench_pair bench_pair_dfly_spin = {
 	.kind = BENCH_LOCK,
 	.impl = {
 		{ "bsdsync", "spin_lock/spin_unlock (DragonFly spinlock)", sizeof(struct spinlock),
-		  dfly_spin_init, dfly_spin_destroy, dfly_spin_worker },
+		  bench_dspin_init, bench_dspin_destroy, dfly_spin_worker },
 		{ "linux", "spin_lock/spin_unlock (spinlock_t)", sizeof(spinlock_t),
 		  linux_spin_init, linux_spin_destroy, linux_spin_worker },
+	},
+};
+
+/* ---- dfly_lockmgr: DragonFly lockmgr vs rw_semaphore ------------------------------------ */
+
+static int bench_dlk_init(void *p)
+{
+	lockinit((struct lock *)p, "bench lockmgr", 0, 0);
+	return 0;
+}
+static void bench_dlk_destroy(void *p) { lockuninit((struct lock *)p); }
+static __always_inline unsigned long bench_dlk_lock(void *p, bool write, void *scratch)
+{
+	lockmgr((struct lock *)p, write ? LK_EXCLUSIVE : LK_SHARED);
+	return 0;
+}
+static __always_inline void bench_dlk_unlock(void *p, bool write, void *scratch,
+					     unsigned long how)
+{
+	lockmgr((struct lock *)p, LK_RELEASE);
+}
+BENCH_SHARED_WORKER(dfly_lockmgr_worker, bench_dlk_lock, bench_dlk_unlock)
+
+const struct bench_pair bench_pair_dfly_lockmgr = {
+	.name = "dfly_lockmgr",
+	.kind = BENCH_SHARED,
+	.impl = {
+		{ "bsdsync", "lockmgr LK_SHARED/LK_EXCLUSIVE/LK_RELEASE (DragonFly lock)",
+		  sizeof(struct lock), bench_dlk_init, bench_dlk_destroy,
+		  dfly_lockmgr_worker },
+		{ "linux", "down_read/down_write (rw_semaphore)", sizeof(struct rw_semaphore),
+		  linux_rwsem_init, linux_rwsem_destroy, linux_rwsem_worker },
+	},
+};
+
+/* ---- dfly_mtx: DragonFly mtx shared/exclusive vs rw_semaphore; exclusive vs mutex -------- */
+
+static int bench_dmtx_init(void *p)
+{
+	mtx_init((mtx_t *)p, "bench mtx");
+	return 0;
+}
+static void bench_dmtx_destroy(void *p) { mtx_uninit((mtx_t *)p); }
+static __always_inline unsigned long bench_dmtx_lock(void *p, bool write, void *scratch)
+{
+	if (write)
+		mtx_lock_ex_quick((mtx_t *)p);
+	else
+		mtx_lock_sh_quick((mtx_t *)p);
+	return 0;
+}
+static __always_inline void bench_dmtx_unlock(void *p, bool write, void *scratch,
+					      unsigned long how)
+{
+	mtx_unlock((mtx_t *)p);
+}
+BENCH_SHARED_WORKER(dfly_mtx_worker, bench_dmtx_lock, bench_dmtx_unlock)
+
+const struct bench_pair bench_pair_dfly_mtx = {
+	.name = "dfly_mtx",
+	.kind = BENCH_SHARED,
+	.impl = {
+		{ "bsdsync", "mtx_lock_sh_quick/mtx_lock_ex_quick/mtx_unlock (DragonFly mtx)",
+		  sizeof(mtx_t), bench_dmtx_init, bench_dmtx_destroy, dfly_mtx_worker },
+		{ "linux", "down_read/down_write (rw_semaphore)", sizeof(struct rw_semaphore),
+		  linux_rwsem_init, linux_rwsem_destroy, linux_rwsem_worker },
+	},
+};
+
+static __always_inline unsigned long bench_dmtx_ex_lock(void *p)
+{
+	mtx_lock_ex_quick((mtx_t *)p);
+	return 0;
+}
+static __always_inline void bench_dmtx_ex_unlock(void *p, unsigned long how)
+{
+	mtx_unlock((mtx_t *)p);
+}
+BENCH_LOCK_WORKER(dfly_mtx_ex_worker, bench_dmtx_ex_lock, bench_dmtx_ex_unlock)
+
+const struct bench_pair bench_pair_dfly_mtx_ex = {
+	.name = "dfly_mtx_ex",
+	.kind = BENCH_LOCK,
+	.impl = {
+		{ "bsdsync", "mtx_lock_ex_quick/mtx_unlock (DragonFly mtx)", sizeof(mtx_t),
+		  bench_dmtx_init, bench_dmtx_destroy, dfly_mtx_ex_worker },
+		{ "linux", "mutex_lock/mutex_unlock", sizeof(struct mutex),
+		  dfly_linux_mutex_init, dfly_linux_mutex_destroy, dfly_linux_mutex_worker },
+	},
+};
+
+/* ---- dfly_serializer: lwkt_serialize vs struct mutex ------------------------------------- */
+
+static int dfly_slz_init(void *p)
+{
+	lwkt_serialize_init((lwkt_serialize_t)p);
+	return 0;
+}
+static void dfly_slz_destroy(void *p) { }
+static __always_inline unsigned long bench_slz_lock(void *p)
+{
+	lwkt_serialize_enter((lwkt_serialize_t)p);
+	return 0;
+}
+static __always_inline void bench_slz_unlock(void *p, unsigned long how)
+{
+	lwkt_serialize_exit((lwkt_serialize_t)p);
+}
+BENCH_LOCK_WORKER(dfly_slz_worker, bench_slz_lock, bench_slz_unlock)
+
+const struct bench_pair bench_pair_dfly_serializer = {
+	.name = "dfly_serializer",
+	.kind = BENCH_LOCK,
+	.impl = {
+		{ "bsdsync", "lwkt_serialize_enter/lwkt_serialize_exit (DragonFly serializer)",
+		  sizeof(struct lwkt_serialize), dfly_slz_init, dfly_slz_destroy, dfly_slz_worker },
+		{ "linux", "mutex_lock/mutex_unlock", sizeof(struct mutex),
+		  dfly_linux_mutex_init, dfly_linux_mutex_destroy, dfly_linux_mutex_worker },
 	},
 };
