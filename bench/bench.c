@@ -65,7 +65,8 @@
 extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, bench_pair_sx,
 	bench_pair_rm, bench_pair_rm_rwsem, bench_pair_lockmgr, bench_pair_cv, bench_pair_sleep,
 	bench_pair_sema, bench_pair_dfly_token, bench_pair_dfly_spin, bench_pair_dfly_lockmgr,
-	bench_pair_dfly_mtx, bench_pair_dfly_mtx_ex, bench_pair_dfly_serializer;
+	bench_pair_dfly_mtx, bench_pair_dfly_mtx_ex, bench_pair_dfly_serializer,
+	bench_pair_dfly_msg;
 
 /* Every pair measured, in report order. A new pair is one more entry here. */
 static const struct bench_pair *const bench_pairs[] = {
@@ -86,6 +87,7 @@ static const struct bench_pair *const bench_pairs[] = {
 	&bench_pair_dfly_mtx,
 	&bench_pair_dfly_mtx_ex,
 	&bench_pair_dfly_serializer,
+	&bench_pair_dfly_msg,
 };
 
 static DEFINE_MUTEX(bench_mutex);	/* one measurement at a time */

@@ -14,10 +14,13 @@
  *   dfly_mtx    DragonFly mtx shared/exclusive (mtx_lock_sh_quick/ex_quick, mtx_unlock)  vs
  *               rw_semaphore; dfly_mtx_ex: its exclusive side alone  vs  struct mutex
  *   dfly_serializer  lwkt_serialize_enter/exit  vs  struct mutex
+ *   dfly_msg    (hand-off) a message sent between two threads' spin ports  vs  a completion
+ *               per direction
  */
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/rwsem.h>
+#include <linux/completion.h>
 
 #include <sys/param.h>
 #include <sys/systm.h>
@@ -28,6 +31,8 @@
 #include <sys/mutex.h>
 #include <sys/mutex2.h>
 #include <sys/serialize.h>
+#include <sys/msgport.h>
+#include <sys/msgport2.h>
 
 #include "bench.h"
 
@@ -241,5 +246,97 @@ const struct bench_pair bench_pair_dfly_serializer = {
 		  sizeof(struct lwkt_serialize), dfly_slz_init, dfly_slz_destroy, dfly_slz_worker },
 		{ "linux", "mutex_lock/mutex_unlock", sizeof(struct mutex),
 		  dfly_linux_mutex_init, dfly_linux_mutex_destroy, dfly_linux_mutex_worker },
+	},
+};
+
+/* ---- dfly_msg: a message passed between two threads' spin ports vs a completion pair ----- */
+
+/* One port (and one completion) per direction, as the sema pair has one semaphore per
+ * direction: give(to) sends the one message to `to`'s port, take(me) receives it from mine
+ * (lwkt_getport first, to tell whether the taker blocked; then lwkt_waitport). A DragonFly
+ * driver's service thread receives requests on its port the same way. */
+struct dfly_msg_state {
+	struct lwkt_port port[2];
+	struct lwkt_msg msg;
+};
+
+static int bench_dmsg_init(void *p)
+{
+	struct dfly_msg_state *s = p;
+
+	lwkt_initport_spin(&s->port[0], NULL, 0);
+	lwkt_initport_spin(&s->port[1], NULL, 0);
+	lwkt_initmsg(&s->msg, &s->port[0], 0);
+	lwkt_sendmsg(&s->port[0], &s->msg);	/* thread 0 starts with it */
+	return 0;
+}
+static void bench_dmsg_destroy(void *p)
+{
+	struct dfly_msg_state *s = p;
+
+	/* The message ends on one of the ports: take it off, so nothing stays queued. */
+	if (!lwkt_getport(&s->port[0]))
+		lwkt_getport(&s->port[1]);
+}
+static __always_inline bool bench_dmsg_take(void *p, int me)
+{
+	struct dfly_msg_state *s = p;
+
+	if (lwkt_getport(&s->port[me]))
+		return false;
+	lwkt_waitport(&s->port[me], 0);
+	return true;
+}
+static __always_inline void bench_dmsg_give(void *p, struct bench_chan *c, int to)
+{
+	struct dfly_msg_state *s = p;
+
+	bench_stamp(c);
+	lwkt_sendmsg(&s->port[to], &s->msg);
+}
+BENCH_HANDOFF_WORKER(dfly_msg_worker, bench_dmsg_take, bench_dmsg_give)
+
+struct linux_completion_state {
+	struct completion done[2];
+};
+
+static int linux_completion_init(void *p)
+{
+	struct linux_completion_state *s = p;
+
+	init_completion(&s->done[0]);
+	init_completion(&s->done[1]);
+	complete(&s->done[0]);	/* thread 0 starts with the token */
+	return 0;
+}
+static void linux_completion_destroy(void *p) { }
+static __always_inline bool linux_completion_take(void *p, int me)
+{
+	struct linux_completion_state *s = p;
+
+	if (try_wait_for_completion(&s->done[me]))
+		return false;
+	wait_for_completion(&s->done[me]);
+	return true;
+}
+static __always_inline void linux_completion_give(void *p, struct bench_chan *c, int to)
+{
+	struct linux_completion_state *s = p;
+
+	bench_stamp(c);
+	complete(&s->done[to]);
+}
+BENCH_HANDOFF_WORKER(linux_completion_worker, linux_completion_take, linux_completion_give)
+
+const struct bench_pair bench_pair_dfly_msg = {
+	.name = "dfly_msg",
+	.kind = BENCH_HANDOFF,
+	.impl = {
+		{ "bsdsync", "lwkt_sendmsg/lwkt_waitport (DragonFly spin ports, one per direction)",
+		  sizeof(struct dfly_msg_state), bench_dmsg_init, bench_dmsg_destroy,
+		  dfly_msg_worker },
+		{ "linux", "complete/wait_for_completion (one completion per direction)",
+		  sizeof(struct linux_completion_state), linux_completion_init,
+		  linux_completion_destroy, linux_completion_worker },
 	},
 };
