@@ -651,6 +651,23 @@ def report(args):
     write_csv(f"{args.out}/raw.csv", RAW_COLS, raw)
     write_csv(f"{args.out}/results.csv", ROW_COLS, rows)
     write_md(f"{args.out}/results.md", args, rows, pairs, guest, meas)
+    if args.log2:
+        meas2, pairs2, guest2, problems2, _ = load(args.log2)
+        for p in problems2:
+            print("bench-report: second run: " + p, file=sys.stderr)
+        problems += problems2
+        if meas2:
+            rows2 = aggregate(meas2, pairs2)
+            write_csv(f"{args.out}/results-second.csv", ROW_COLS, rows2)
+            write_md(f"{args.out}/results-second.md", args, rows2, pairs2, guest2, meas2)
+            cpus = guest2.get("cpus", "?")
+            with open(f"{args.out}/results.md", "a") as fh:
+                fh.write(f"\n#### Second run: {cpus} vCPUs on {args.host_cores} host cores\n\n"
+                         "The configuration of earlier tables, kept for comparison. Where the "
+                         "vCPUs outnumber the host's cores, a vCPU holding a lock can be "
+                         "descheduled by the host while others spin or queue on it: ratios "
+                         "at thread counts near the vCPU count measure the host's scheduling "
+                         "as much as the locks.\n\n" + open(f"{args.out}/results-second.md").read())
     if cost_md:
         with open(f"{args.out}/results.md", "a") as fh:
             fh.write("\n" + open(cost_md).read())
@@ -661,7 +678,7 @@ def report(args):
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
         for f in ("results.md", "results.csv", "raw.csv", "sizes.md", "throughput.png",
-                  "cost.md", "cost.csv", "trace.md"):
+                  "cost.md", "cost.csv", "trace.md", "results-second.md", "results-second.csv"):
             if os.path.exists(f"{args.out}/{f}"):
                 shutil.copy(f"{args.out}/{f}", f"{args.keep}/{f}")
     if args.readme:
@@ -688,6 +705,8 @@ def main():
     ap.add_argument("--load-after", default="", help="... and when it ended")
     ap.add_argument("--readme", help="put results.md and sizes.md into this README, "
                     "between its bench-results and bench-sizes markers")
+    ap.add_argument("--log2", help="a second throughput run's console (another vCPU count), "
+                    "reported as a labelled table after the first")
     ap.add_argument("--cost-log", help="the icount guest's console (BENCH-COST lines)")
     ap.add_argument("--trace", help="scripts/bench-trace.py's output (the atomics column)")
     ap.add_argument("--trace-log", help="the traced guest's console (BENCH-SYM lines)")
