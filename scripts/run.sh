@@ -4,6 +4,11 @@
 # example in turn, let it work for a few seconds, show what it printed, unload it, and say
 # whether everything ran cleanly.
 #
+# bsdsync runs with its lock-order checker on (witness=1): after the examples, the order
+# graph they built is printed, saved as build/logs/witness.dot and drawn to
+# build/logs/witness.png (Graphviz's dot, installed with apt if missing), with any reversal
+# witness saw.
+#
 # Environment: RUN_SECONDS (time each example runs, default 5), RUN_TIMEOUT (guest limit,
 # default 300 s), SKIP_DEPS=1, VERBOSE=1 (stream the whole console, not just the
 # example's lines). Console log: build/logs/run-console.log.
@@ -53,8 +58,8 @@ fi
 guest=$LOGS/run-guest.sh
 {
     echo 'fail=0'
-    echo 'insmod /mod/bsdsync.ko || { echo "=== insmod bsdsync.ko FAILED"; exit 1; }'
-    echo 'echo "=== bsdsync loaded"'
+    echo 'insmod /mod/bsdsync.ko witness=1 || { echo "=== insmod bsdsync.ko FAILED"; exit 1; }'
+    echo 'echo "=== bsdsync loaded (witness on)"'
     for n in "${names[@]}"; do
         cat <<EOF
 echo "=== $n: loading, running ${RUN_SECONDS}s"
@@ -67,6 +72,10 @@ else
 fi
 EOF
     done
+    # The lock-order graph the examples built, and the reversals witness saw.
+    echo 'W=/sys/kernel/debug/bsdsync/witness'
+    echo 'echo "=== witness: lock-order graph (DOT) begins"; cat $W/graph.dot; echo "=== witness: lock-order graph ends"'
+    echo 'echo "=== witness: reversals: $(grep -c . $W/reversals)"; sed "s/^/=== witness: /" $W/reversals'
     echo 'rmmod bsdsync || { echo "=== rmmod bsdsync FAILED"; exit 1; }'
     echo 'echo "=== bsdsync unloaded"'
     echo 'exit $fail'
@@ -97,6 +106,22 @@ if ! python3 "$SCRIPTS/ktap-summary.py" --reports-only --name run "$LOGS/run-con
         >"$LOGS/run-reports.log"; then
     grep -v '^KTAP_SUMMARY' "$LOGS/run-reports.log" | head -n 60
     verdict_fail "the kernel reported problems; console log: $LOGS/run-console.log"
+fi
+# The order graph, drawn.
+sed -n '/^=== witness: lock-order graph (DOT) begins/,/^=== witness: lock-order graph ends/p' \
+    "$LOGS/run-console.log" | sed '1d;$d' >"$LOGS/witness.dot"
+if [[ -s $LOGS/witness.dot ]]; then
+    if ! command -v dot >/dev/null && [[ ${SKIP_DEPS:-0} != 1 ]]; then
+        sudo=()
+        ((EUID == 0)) || sudo=(sudo)
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 \
+            install -y -q --no-install-recommends graphviz >"$LOGS/run-apt.log" 2>&1 || true
+    fi
+    if command -v dot >/dev/null && dot -Tpng "$LOGS/witness.dot" -o "$LOGS/witness.png"; then
+        say "witness: the examples' lock-order graph: $LOGS/witness.dot, drawn: $LOGS/witness.png"
+    else
+        say "witness: the examples' lock-order graph: $LOGS/witness.dot (no Graphviz to draw it)"
+    fi
 fi
 if ((${#names[@]} == 0)); then
     echo "VERDICT: PASS: bsdsync.ko loaded and unloaded cleanly on Debian $krel (no examples yet)"
