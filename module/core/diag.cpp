@@ -60,6 +60,24 @@ void report(bsdsync_rule rule, const ReportSubject &s, const char *file, int lin
 	__atomic_fetch_add(&report_counts[rule], 1, __ATOMIC_RELEASE);
 }
 
+void text_append(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
+{
+	char tmp[256];
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	int n = bsdsync_vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	__builtin_va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	for (int i = 0; i < n; i++, (*pos)++)
+		if (*pos + 1 < len)
+			buf[*pos] = tmp[i];
+	if (len)
+		buf[*pos < len ? *pos : len - 1] = '\0';
+}
+
 } // namespace bsdsync
 
 using namespace bsdsync;

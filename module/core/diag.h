@@ -24,6 +24,12 @@ struct ReportSubject {
 BSDSYNC_COLD void report(bsdsync_rule rule, const ReportSubject &subject, const char *file,
 			 int line, const char *what, ...) __attribute__((format(printf, 5, 6)));
 
+/* printf-style text appended to buf (len bytes) at *pos, always NUL-terminated; *pos counts
+ * what would not fit too, so a caller can tell how much room it needed (the debugfs texts of
+ * witness and lock profiling). One piece is at most 255 characters. */
+void text_append(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 } // namespace bsdsync
 
 #endif

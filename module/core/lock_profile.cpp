@@ -219,26 +219,6 @@ void profile_event(const bsdsync_lock_event *e)
 
 constinit const bsdsync_lock_event_sink profile_sink = { "lock_prof", profile_event };
 
-/* snprintf into buf at *pos, counting what would not fit. */
-void out(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-void out(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
-{
-	char tmp[256];
-	__builtin_va_list ap;
-	__builtin_va_start(ap, fmt);
-	int n = bsdsync_vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	__builtin_va_end(ap);
-	if (n < 0)
-		return;
-	if (n >= (int)sizeof(tmp))
-		n = sizeof(tmp) - 1;
-	for (int i = 0; i < n; i++, (*pos)++)
-		if (*pos + 1 < len)
-			buf[*pos] = tmp[i];
-	if (len)
-		buf[*pos < len ? *pos : len - 1] = '\0';
-}
 
 } // namespace
 
@@ -278,12 +258,12 @@ unsigned long lock_profile_stats(char *buf, unsigned long len)
 		buf[0] = '\0';
 	IrqSpinGuard g(profile_lock);
 	/* FreeBSD's header and columns (debug.lock.prof.stats), times in microseconds. */
-	out(buf, len, &pos, "%8s %9s %11s %11s %11s %6s %6s %8s %8s %s\n", "max", "wait_max",
+	text_append(buf, len, &pos, "%8s %9s %11s %11s %11s %6s %6s %8s %8s %s\n", "max", "wait_max",
 	    "total", "wait_total", "count", "avg", "wait_avg", "cnt_hold", "cnt_lock", "name");
 	for (int c = 0; c < nclasses; c++) {
 		const Class &k = classes[c];
 		const ProfileStats &s = k.s;
-		out(buf, len, &pos, "%8llu %9llu %11llu %11llu %11llu %6llu %6llu %8llu %8llu "
+		text_append(buf, len, &pos, "%8llu %9llu %11llu %11llu %11llu %6llu %6llu %8llu %8llu "
 		    "%s:%d (%s:%s)\n", s.hold_max / 1000, s.wait_max / 1000, s.hold_total / 1000,
 		    s.wait_total / 1000, s.acquisitions,
 		    s.holds ? s.hold_total / (s.holds * 1000) : 0,
@@ -291,7 +271,7 @@ unsigned long lock_profile_stats(char *buf, unsigned long len)
 		    s.contended, k.init_file, k.init_line, k.type_name, k.name);
 	}
 	if (rejected)
-		out(buf, len, &pos, "rejected: %llu acquisitions of classes beyond the %d kept\n",
+		text_append(buf, len, &pos, "rejected: %llu acquisitions of classes beyond the %d kept\n",
 		    rejected, kClasses);
 	return pos;
 }

@@ -415,26 +415,6 @@ void witness_event(const bsdsync_lock_event *e)
 
 constinit const bsdsync_lock_event_sink witness_sink = { "witness", witness_event };
 
-/* snprintf into buf at *pos, counting what would not fit. */
-void out(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-void out(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
-{
-	char tmp[256];
-	__builtin_va_list ap;
-	__builtin_va_start(ap, fmt);
-	int n = bsdsync_vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	__builtin_va_end(ap);
-	if (n < 0)
-		return;
-	if (n >= (int)sizeof(tmp))
-		n = sizeof(tmp) - 1;
-	for (int i = 0; i < n; i++, (*pos)++)
-		if (*pos + 1 < len)
-			buf[*pos] = tmp[i];
-	if (len)
-		buf[*pos < len ? *pos : len - 1] = '\0';
-}
 
 } // namespace
 
@@ -471,16 +451,16 @@ unsigned long witness_dot(char *buf, unsigned long len)
 	if (len)
 		buf[0] = '\0';
 	IrqSpinGuard g(witness_lock);
-	out(buf, len, &pos, "digraph witness {\n");
+	text_append(buf, len, &pos, "digraph witness {\n");
 	for (int c = 0; c < nclasses; c++)
-		out(buf, len, &pos, "\t\"%s: %s\";\n", classes[c].type_name, classes[c].name);
+		text_append(buf, len, &pos, "\t\"%s: %s\";\n", classes[c].type_name, classes[c].name);
 	for (int i = 0; i < nedges; i++) {
 		const Class &a = classes[edges[i].from], &b = classes[edges[i].to];
-		out(buf, len, &pos, "\t\"%s: %s\" -> \"%s: %s\"; /* %s:%d, %s:%d */\n",
+		text_append(buf, len, &pos, "\t\"%s: %s\" -> \"%s: %s\"; /* %s:%d, %s:%d */\n",
 		    a.type_name, a.name, b.type_name, b.name, edges[i].from_site.file,
 		    edges[i].from_site.line, edges[i].to_site.file, edges[i].to_site.line);
 	}
-	out(buf, len, &pos, "}\n");
+	text_append(buf, len, &pos, "}\n");
 	return pos;
 }
 
@@ -494,11 +474,11 @@ unsigned long witness_reversals(char *buf, unsigned long len)
 		const Reversal &r = reversals[i];
 		const Class &h = classes[r.held], &a = classes[r.acquired];
 		if (r.duplicate)
-			out(buf, len, &pos, "duplicate: %s: %s held at %s:%d, another at %s:%d\n",
+			text_append(buf, len, &pos, "duplicate: %s: %s held at %s:%d, another at %s:%d\n",
 			    h.type_name, h.name, r.held_site.file, r.held_site.line,
 			    r.acquired_site.file, r.acquired_site.line);
 		else
-			out(buf, len, &pos,
+			text_append(buf, len, &pos,
 			    "reversal: %s: %s held at %s:%d, then %s: %s at %s:%d; "
 			    "established at %s:%d then %s:%d\n",
 			    h.type_name, h.name, r.held_site.file, r.held_site.line, a.type_name,
@@ -506,9 +486,9 @@ unsigned long witness_reversals(char *buf, unsigned long len)
 			    r.order_from.line, r.order_to.file, r.order_to.line);
 		/* The stacks (witness_stacks=1), one frame a line, newest first. */
 		for (int f = 0; f < r.stack.n; f++)
-			out(buf, len, &pos, "\tstack: %pS\n", (void *)r.stack.pc[f]);
+			text_append(buf, len, &pos, "\tstack: %pS\n", (void *)r.stack.pc[f]);
 		for (int f = 0; f < r.order_stack.n; f++)
-			out(buf, len, &pos, "\testablished by: %pS\n", (void *)r.order_stack.pc[f]);
+			text_append(buf, len, &pos, "\testablished by: %pS\n", (void *)r.order_stack.pc[f]);
 	}
 	return pos;
 }
