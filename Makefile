@@ -2,7 +2,7 @@
 #
 #   make            install the build dependencies (apt, scripts/deps.sh), then build
 #                   bsdsync.ko against KDIR (default: newest installed Debian headers)
-#   make run        the main job: build, boot a guest, load bsdsync and the example driver
+#   make run        the main job: build, boot a guest, load bsdsync and the example drivers
 #   make test       every test: debug-kernel KUnit run, stock 6.1/6.12 builds, stock boot
 #   make stress     the lock torture module (torture/) for every lock type in the kasan and
 #                   kcsan debug guests, DURATION seconds per type (default 30; scripts/stress.sh)

@@ -2,7 +2,7 @@
 # bsdsync's porting kit: what an out-of-tree driver builds against, installed by `make
 # install` and by DKMS in the same layout (README, "Building a driver against bsdsync"):
 #
-#   KIT/include/<personality>/       one directory per personality (freebsd; dragonfly later),
+#   KIT/include/<personality>/       one directory per personality (freebsd, dragonfly),
 #                                    with bsdsync's own headers copied into its bsdsync/ so
 #                                    that a driver needs exactly one -I: the neutral ones
 #                                    (bsdsync/*.h) and that personality's ABI

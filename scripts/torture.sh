@@ -36,8 +36,9 @@ insmod /mod/bsdsync_torture.ko type=$types duration=$duration $params || exit 1
 rmmod bsdsync_torture || exit 1
 rmmod bsdsync || exit 1
 GUEST
-# About 12 types run one after the other, each `duration` seconds, plus boot and slack.
-timeout=$((12 * duration * 3 + 300))
+# About 15 types (torture/*_types.c and the control) run one after the other, each
+# `duration` seconds, plus boot and slack.
+timeout=$((15 * duration * 3 + 300))
 guest_ok=1
 bash "$SCRIPTS/guest.sh" --kernel "$kernel" --module "$build/bsdsync.ko" \
     --module "$build/torture/bsdsync_torture.ko" --script "$script" --timeout "$timeout" \

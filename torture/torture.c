@@ -2,7 +2,7 @@
 /*
  * bsdsync_torture.ko: a stress test of bsdsync's locks in the spirit of Linux's locktorture
  * (our own code). For each lock type of the tables (torture/torture.h: every FreeBSD
- * primitive, DragonFly's spinlock, and a deliberately broken control type), in turn:
+ * primitive, DragonFly's locks, and a deliberately broken control type), in turn:
  * `nwriters` writer threads take the lock exclusively and `nreaders` reader threads take it
  * shared (types that have a shared mode), for `duration` seconds. Inside a section each
  * thread checks the section's occupancy: a writer must be alone, a reader must see no
