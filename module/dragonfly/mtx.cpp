@@ -229,12 +229,20 @@ void dfly_mtx_uninit(struct mtx *m, const char *file, int line)
 
 int dfly_mtx_lock_ex(struct mtx *m, int flags, int to, const char *file, int line)
 {
+	/* Uncontended (sleep_lock.h fast_xlock; flags and `to` change nothing there): inline. A
+	 * mtx hold may sleep: nosleep is false. */
+	if (likely(sleep_lock::fast_xlock(engine(m), false, file, line)))
+		return 0;
 	SleepRequest r = request("mtx_lock_ex", flags, to, file, line);
 	return sleep_lock::lock_exclusive(engine(m), r);
 }
 
 int dfly_mtx_lock_sh(struct mtx *m, int flags, int to, const char *file, int line)
 {
+	/* Uncontended (sleep_lock.h fast_slock; flags and `to` change nothing there): inline. A
+	 * mtx hold may sleep: nosleep is false. */
+	if (likely(sleep_lock::fast_slock(engine(m), false, file, line)))
+		return 0;
 	SleepRequest r = request("mtx_lock_sh", flags, to, file, line);
 	return sleep_lock::lock_shared(engine(m), r);
 }
@@ -319,6 +327,9 @@ void dfly_mtx_downgrade(struct mtx *m, const char *file, int line)
 
 void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
 {
+	/* The thread's newest plain hold (sleep_lock.h fast_release): inline. */
+	if (likely(sleep_lock::fast_release(engine(m), false)))
+		return;
 	sleep_lock::release(engine(m), "mtx_unlock", file, line);
 }
 

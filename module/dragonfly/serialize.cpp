@@ -106,6 +106,10 @@ extern "C" {
 
 void dfly_lwkt_serialize_enter(struct lwkt_serialize *s, const char *file, int line)
 {
+	/* Free, not disabled, no waiter (sleep_lock.h fast_xlock): inline. A serializer
+	 * hold may sleep: nosleep is false. */
+	if (likely(sleep_lock::fast_xlock(engine(s), false, file, line)))
+		return;
 	SleepRequest r = request("lwkt_serialize_enter", false, file, line);
 	sleep_lock::lock_exclusive(engine(s), r);
 }
@@ -137,6 +141,9 @@ int dfly_lwkt_serialize_try(struct lwkt_serialize *s, const char *file, int line
 
 void dfly_lwkt_serialize_exit(struct lwkt_serialize *s, const char *file, int line)
 {
+	/* The thread's newest hold, no waiter (sleep_lock.h fast_release): inline. */
+	if (likely(sleep_lock::fast_release(engine(s), false)))
+		return;
 	sleep_lock::release(engine(s), "lwkt_serialize_exit", file, line);
 }
 
