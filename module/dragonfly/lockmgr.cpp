@@ -87,12 +87,19 @@ struct LockmgrLayout {
 	static void *anon() { return nullptr; }
 	static bool async_pending(const SleepLock<LockmgrLayout> &) { return false; }
 	static void async_granted(const SleepLock<LockmgrLayout> &, Deferred &) {}
+	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
+	static SleepLock<LockmgrLayout> of(const void *id);
 };
 using L = LockmgrLayout;
 
 SleepLock<L> engine(struct lock *lk)
 {
 	return SleepLock<L>{ &lk->lk_count, &lk->lk_lockholder, lk, &lockmgr_type };
+}
+
+SleepLock<L> L::of(const void *id)
+{
+	return engine(static_cast<struct lock *>(const_cast<void *>(id)));
 }
 
 const char *op_name(unsigned op)

@@ -349,10 +349,12 @@ template <class L> void release_shared_locked(const SleepLock<L> &s, WaitTable::
 /* The final release of an exclusive hold whose record and owner field are gone: the word
  * (v: last seen) freed, or handed to an asynchronous request, and the waiters woken. Out of
  * line: the uncontended paths (below) come here only when the word has bits, or their one
- * CAS failed. */
-template <class L> BSDSYNC_NOINLINE void release_exclusive_word(const SleepLock<L> &s,
+ * CAS failed. The lock by its address only (L::of rebuilds the rest): a fast path that
+ * passes a SleepLock by reference gives itself a stack frame. */
+template <class L> BSDSYNC_NOINLINE void release_exclusive_word(const void *id,
 								 typename L::Word v)
 {
+	SleepLock<L> s = L::of(id);
 	/* Release: pairs with the next holder's acquire. The last access to the lock when no
 	 * bit is set. */
 	while (!(v & (L::kExWait | L::kShWait | L::kCancel)))
@@ -386,9 +388,10 @@ template <class L> BSDSYNC_ALWAYS_INLINE bool shared_release_wakes(typename L::W
 
 /* The release of one shared count whose record is gone (v: the word last seen). Out of
  * line, as release_exclusive_word. */
-template <class L> BSDSYNC_NOINLINE void release_shared_word(const SleepLock<L> &s,
+template <class L> BSDSYNC_NOINLINE void release_shared_word(const void *id,
 							      typename L::Word v)
 {
+	SleepLock<L> s = L::of(id);
 	/* Release: pairs with the acquire of the next exclusive holder. */
 	while (!shared_release_wakes<L>(v))
 		if (cas_release(s.word, &v, L::sub_shared(v)))
@@ -425,7 +428,7 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 		else
 			held_released(current_record_if_any(), s.id, s.type, kX, file, line);
 		store_relaxed(s.owner, (void *)nullptr);
-		release_exclusive_word(s, v);
+		release_exclusive_word<L>(s.id, v);
 		return 0;
 	}
 	if (L::scount(v) == 0) {
@@ -440,7 +443,7 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 		       "%s of a shared hold this thread does not have", what);
 		return BSDSYNC_EINVAL;
 	}
-	release_shared_word(s, v);
+	release_shared_word<L>(s.id, v);
 	return 0;
 }
 
@@ -678,7 +681,7 @@ template <class L> BSDSYNC_ALWAYS_INLINE bool fast_release(const SleepLock<L> &s
 		if (likely(!(v & (L::kExWait | L::kShWait | L::kCancel))) &&
 		    likely(cas_release(s.word, &v, L::free_exclusive(v))))
 			return true;
-		release_exclusive_word(s, v);
+		release_exclusive_word<L>(s.id, v);
 		return true;
 	}
 	if (L::xcount(v) || !L::scount(v) || unlikely(!held_pop_top_exact(t, s.id, kS, nosleep)))
@@ -686,7 +689,7 @@ template <class L> BSDSYNC_ALWAYS_INLINE bool fast_release(const SleepLock<L> &s
 	/* Release: pairs with the acquire of the next exclusive holder. */
 	if (likely(!shared_release_wakes<L>(v)) && likely(cas_release(s.word, &v, L::sub_shared(v))))
 		return true;
-	release_shared_word(s, v);
+	release_shared_word<L>(s.id, v);
 	return true;
 }
 
