@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -802,6 +803,86 @@ static void a_thread_exiting_with_a_token_is_reported_and_the_token_freed(struct
 	});
 }
 
+/* ---- the switch hook kept after the last release (token.cpp top) ------------------------ */
+
+/* The holder takes and releases the token first (its switch hook then stays registered with
+ * no reference), blocks once holding nothing, then takes it again (the inline path, hook
+ * registered already) and blocks in msleep as msleep_holder does: still released at the
+ * block and held again after it. */
+static void again_holder(void *arg)
+{
+	struct sleeper *s = arg;
+
+	lwkt_gettoken(&s->tok);
+	lwkt_reltoken(&s->tok);
+	msleep(1);	/* a block with the hook registered and no reference */
+	msleep_holder(s);
+}
+
+static void a_token_taken_again_after_the_last_release_is_released_at_a_block(struct kunit *test)
+{
+	struct sleeper *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lwkt_token_init(&s->tok, "again");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, again_holder, s, "dfly-tok-ag");
+		take_while_holder_blocks(test, s);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, s->other_took, 1);
+	KUNIT_EXPECT_EQ(test, s->other_saw_sleeping, 1);
+	KUNIT_EXPECT_EQ(test, s->lost, 0);
+	KUNIT_EXPECT_EQ(test, s->tok.t_count, 0L);
+}
+
+/* bsdsync's module: the one this test module uses (its dependency list). */
+static struct module *bsdsync_module(void)
+{
+	struct module_use *use;
+
+	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
+		if (!strcmp(use->target->name, "bsdsync"))
+			return use->target;
+	return NULL;
+}
+
+static void token_user(void *arg)
+{
+	struct lwkt_token *tok = arg;
+
+	lwkt_gettoken(tok);
+	lwkt_reltoken(tok);
+	lwkt_gettoken(tok);
+	lwkt_reltoken(tok);
+}
+
+/* A thread keeps its switch hook, and the module reference it holds, after its last
+ * release; its exit drops both (token_thread_exiting; the freeing of its task would drop
+ * the reference too, switch_hook.c bsdsync_switch_hook_forget): rmmod works once the
+ * threads that used tokens are gone. */
+static void a_thread_that_used_tokens_holds_no_module_reference_after_its_exit(struct kunit *test)
+{
+	struct module *mod = bsdsync_module();
+	struct lwkt_token tok;
+	struct bt_thread t;
+	int before;
+
+	KUNIT_ASSERT_NOT_NULL(test, mod);
+	before = module_refcount(mod);
+	lwkt_token_init(&tok, "modref");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, token_user, &tok, "dfly-tok-mr");
+		bt_join(&t);
+	});
+	/* The exit hook runs in the thread's exit path, after the function returned. (Not
+	 * equal: threads of earlier cases that used tokens may be exiting meanwhile.) */
+	BT_WAIT_UNTIL(test, module_refcount(mod) <= before);
+	KUNIT_EXPECT_LE(test, module_refcount(mod), before);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
 static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
 	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
@@ -823,6 +904,8 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(reltoken_of_a_token_not_held_is_reported),
 	KUNIT_CASE(exclusive_after_shared_on_one_token_is_reported),
 	KUNIT_CASE(a_thread_exiting_with_a_token_is_reported_and_the_token_freed),
+	KUNIT_CASE(a_token_taken_again_after_the_last_release_is_released_at_a_block),
+	KUNIT_CASE(a_thread_that_used_tokens_holds_no_module_reference_after_its_exit),
 	{}
 };
 

@@ -87,12 +87,19 @@ struct LockmgrLayout {
 	static void *anon() { return nullptr; }
 	static bool async_pending(const SleepLock<LockmgrLayout> &) { return false; }
 	static void async_granted(const SleepLock<LockmgrLayout> &, Deferred &) {}
+	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
+	static SleepLock<LockmgrLayout> of(const void *id);
 };
 using L = LockmgrLayout;
 
 SleepLock<L> engine(struct lock *lk)
 {
 	return SleepLock<L>{ &lk->lk_count, &lk->lk_lockholder, lk, &lockmgr_type };
+}
+
+SleepLock<L> L::of(const void *id)
+{
+	return engine(static_cast<struct lock *>(const_cast<void *>(id)));
 }
 
 const char *op_name(unsigned op)
@@ -186,7 +193,12 @@ void dfly_lockuninit(struct lock *lk, const char *file, int line)
 	}
 }
 
-int dfly_lockmgr(struct lock *lk, unsigned flags, const char *file, int line)
+} // extern "C"
+
+namespace {
+
+/* Every request the uncontended paths of dfly_lockmgr leave. */
+BSDSYNC_NOINLINE int lockmgr_slow(struct lock *lk, unsigned flags, const char *file, int line)
 {
 	unsigned op = flags & BSDSYNC_DFLY_LK_TYPE_MASK;
 	const char *what = op_name(op);
@@ -236,6 +248,33 @@ int dfly_lockmgr(struct lock *lk, unsigned flags, const char *file, int line)
 		       "lockmgr with an unknown operation 0x%x", op);
 		return BSDSYNC_EINVAL;
 	}
+}
+
+} // namespace
+
+extern "C" {
+
+/* The uncontended LK_SHARED / LK_EXCLUSIVE from a free word and the LK_RELEASE of the
+ * newest plain hold inline (sleep_lock.h fast_*: the flags change nothing there: no wait,
+ * no recursion, no cancel is possible); everything else, and a lock lockinit never
+ * initialised, through lockmgr_slow. A lockmgr hold may sleep: nosleep is false. */
+int dfly_lockmgr(struct lock *lk, unsigned flags, const char *file, int line)
+{
+	unsigned op = flags & BSDSYNC_DFLY_LK_TYPE_MASK;
+	if (likely(lk->lk_wmesg || lk->lk_site)) {
+		SleepLock<L> s = engine(lk);
+		if (op == BSDSYNC_DFLY_LK_EXCLUSIVE) {
+			if (likely(sleep_lock::fast_xlock(s, false, file, line)))
+				return 0;
+		} else if (op == BSDSYNC_DFLY_LK_SHARED) {
+			if (likely(sleep_lock::fast_slock(s, false, file, line)))
+				return 0;
+		} else if (op == BSDSYNC_DFLY_LK_RELEASE) {
+			if (likely(sleep_lock::fast_release(s, false)))
+				return 0;
+		}
+	}
+	return lockmgr_slow(lk, flags, file, line);
 }
 
 int dfly_lockstatus(struct lock *lk, const void *td)

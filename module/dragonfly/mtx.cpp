@@ -110,12 +110,19 @@ struct MtxLayout {
 		done.m = m;
 		done.link = l;
 	}
+	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
+	static SleepLock<MtxLayout> of(const void *id);
 };
 using L = MtxLayout;
 
 SleepLock<L> engine(struct mtx *m)
 {
 	return SleepLock<L>{ &m->mtx_lock, &m->mtx_owner, m, &mtx_type };
+}
+
+SleepLock<L> L::of(const void *id)
+{
+	return engine(static_cast<struct mtx *>(const_cast<void *>(id)));
 }
 
 SleepRequest request(const char *what, int flags, int to, const char *file, int line)
@@ -203,6 +210,27 @@ int lock_link(struct mtx *m, struct mtx_link *link, bool exclusive, int flags, i
 	return error;
 }
 
+/* The engine's paths of the exported functions, out of line: the uncontended paths inline
+ * there then need no stack frame. */
+BSDSYNC_NOINLINE int mtx_lock_ex_slow(struct mtx *m, int flags, int to, const char *file,
+				      int line)
+{
+	SleepRequest r = request("mtx_lock_ex", flags, to, file, line);
+	return sleep_lock::lock_exclusive(engine(m), r);
+}
+
+BSDSYNC_NOINLINE int mtx_lock_sh_slow(struct mtx *m, int flags, int to, const char *file,
+				      int line)
+{
+	SleepRequest r = request("mtx_lock_sh", flags, to, file, line);
+	return sleep_lock::lock_shared(engine(m), r);
+}
+
+BSDSYNC_NOINLINE void mtx_unlock_slow(struct mtx *m, const char *file, int line)
+{
+	sleep_lock::release(engine(m), "mtx_unlock", file, line);
+}
+
 } // namespace
 
 extern "C" {
@@ -229,14 +257,20 @@ void dfly_mtx_uninit(struct mtx *m, const char *file, int line)
 
 int dfly_mtx_lock_ex(struct mtx *m, int flags, int to, const char *file, int line)
 {
-	SleepRequest r = request("mtx_lock_ex", flags, to, file, line);
-	return sleep_lock::lock_exclusive(engine(m), r);
+	/* Uncontended (sleep_lock.h fast_xlock; flags and `to` change nothing there): inline. A
+	 * mtx hold may sleep: nosleep is false. */
+	if (likely(sleep_lock::fast_xlock(engine(m), false, file, line)))
+		return 0;
+	return mtx_lock_ex_slow(m, flags, to, file, line);
 }
 
 int dfly_mtx_lock_sh(struct mtx *m, int flags, int to, const char *file, int line)
 {
-	SleepRequest r = request("mtx_lock_sh", flags, to, file, line);
-	return sleep_lock::lock_shared(engine(m), r);
+	/* Uncontended (sleep_lock.h fast_slock; flags and `to` change nothing there): inline. A
+	 * mtx hold may sleep: nosleep is false. */
+	if (likely(sleep_lock::fast_slock(engine(m), false, file, line)))
+		return 0;
+	return mtx_lock_sh_slow(m, flags, to, file, line);
 }
 
 int dfly_mtx_lock_ex_link(struct mtx *m, struct mtx_link *link, int flags, int to,
@@ -319,7 +353,10 @@ void dfly_mtx_downgrade(struct mtx *m, const char *file, int line)
 
 void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
 {
-	sleep_lock::release(engine(m), "mtx_unlock", file, line);
+	/* The thread's newest plain hold (sleep_lock.h fast_release): inline. */
+	if (likely(sleep_lock::fast_release(engine(m), false)))
+		return;
+	mtx_unlock_slow(m, file, line);
 }
 
 int dfly_mtx_owned(struct mtx *m)

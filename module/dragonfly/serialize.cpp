@@ -70,12 +70,19 @@ struct SlzLayout {
 	static void *anon() { return nullptr; }
 	static bool async_pending(const SleepLock<SlzLayout> &) { return false; }
 	static void async_granted(const SleepLock<SlzLayout> &, Deferred &) {}
+	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
+	static SleepLock<SlzLayout> of(const void *id);
 };
 using L = SlzLayout;
 
 SleepLock<L> engine(struct lwkt_serialize *s)
 {
 	return SleepLock<L>{ &s->interlock, &s->last_td, s, &serializer_type };
+}
+
+SleepLock<L> L::of(const void *id)
+{
+	return engine(static_cast<struct lwkt_serialize *>(const_cast<void *>(id)));
 }
 
 SleepRequest request(const char *what, bool nowait, const char *file, int line)
@@ -100,14 +107,30 @@ bool disabled(struct lwkt_serialize *s)
 	return load_relaxed(&s->interlock) & kDisabled;
 }
 
+/* The engine's paths of enter and exit, out of line: the uncontended paths inline there
+ * then need no stack frame. */
+BSDSYNC_NOINLINE void enter_slow(struct lwkt_serialize *s, const char *file, int line)
+{
+	SleepRequest r = request("lwkt_serialize_enter", false, file, line);
+	sleep_lock::lock_exclusive(engine(s), r);
+}
+
+BSDSYNC_NOINLINE void exit_slow(struct lwkt_serialize *s, const char *file, int line)
+{
+	sleep_lock::release(engine(s), "lwkt_serialize_exit", file, line);
+}
+
 } // namespace
 
 extern "C" {
 
 void dfly_lwkt_serialize_enter(struct lwkt_serialize *s, const char *file, int line)
 {
-	SleepRequest r = request("lwkt_serialize_enter", false, file, line);
-	sleep_lock::lock_exclusive(engine(s), r);
+	/* Free, not disabled, no waiter (sleep_lock.h fast_xlock): inline. A serializer
+	 * hold may sleep: nosleep is false. */
+	if (likely(sleep_lock::fast_xlock(engine(s), false, file, line)))
+		return;
+	enter_slow(s, file, line);
 }
 
 void dfly_lwkt_serialize_adaptive_enter(struct lwkt_serialize *s, const char *file, int line)
@@ -137,7 +160,10 @@ int dfly_lwkt_serialize_try(struct lwkt_serialize *s, const char *file, int line
 
 void dfly_lwkt_serialize_exit(struct lwkt_serialize *s, const char *file, int line)
 {
-	sleep_lock::release(engine(s), "lwkt_serialize_exit", file, line);
+	/* The thread's newest hold, no waiter (sleep_lock.h fast_release): inline. */
+	if (likely(sleep_lock::fast_release(engine(s), false)))
+		return;
+	exit_slow(s, file, line);
 }
 
 void dfly_lwkt_serialize_handler_disable(struct lwkt_serialize *s)

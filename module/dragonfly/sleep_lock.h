@@ -346,6 +346,62 @@ template <class L> void release_shared_locked(const SleepLock<L> &s, WaitTable::
 	}
 }
 
+/* The final release of an exclusive hold whose record and owner field are gone: the word
+ * (v: last seen) freed, or handed to an asynchronous request, and the waiters woken. Out of
+ * line: the uncontended paths (below) come here only when the word has bits, or their one
+ * CAS failed. The lock by its address only (L::of rebuilds the rest): a fast path that
+ * passes a SleepLock by reference gives itself a stack frame. */
+template <class L> BSDSYNC_NOINLINE void release_exclusive_word(const void *id,
+								 typename L::Word v)
+{
+	SleepLock<L> s = L::of(id);
+	/* Release: pairs with the next holder's acquire. The last access to the lock when no
+	 * bit is set. */
+	while (!(v & (L::kExWait | L::kShWait | L::kCancel)))
+		if (cas_release(s.word, &v, L::free_exclusive(v)))
+			return;
+	typename L::Deferred done;	/* runs last: after g and the wakeups */
+	WakeList later;
+	WaitTable::Guard g(sleep_queues, s.id);
+	v = load_relaxed(s.word);
+	if (L::async_pending(s)) {
+		/* Handed over, bits kept (no other thread changes a held word's count; bits
+		 * only change under g). */
+		while (!cas_release(s.word, &v, L::make_exclusive(L::free_exclusive(v))))
+			;
+		L::async_granted(s, done);
+		return;
+	}
+	while (!cas_release(s.word, &v,
+			    L::free_exclusive(v) & ~(L::kExWait | L::kShWait | L::kCancel)))
+		;
+	wake_everyone(g, s.id, later);
+}
+
+/* Does the shared release v -> sub_shared(v) leave someone to wake (under g)? */
+template <class L> BSDSYNC_ALWAYS_INLINE bool shared_release_wakes(typename L::Word v)
+{
+	typename L::Word nv = L::sub_shared(v);
+	return L::scount(nv) == 0 ? (v & (L::kExWait | L::kShWait | L::kUpReq))
+				  : (L::scount(nv) == 1 && (v & L::kUpReq));
+}
+
+/* The release of one shared count whose record is gone (v: the word last seen). Out of
+ * line, as release_exclusive_word. */
+template <class L> BSDSYNC_NOINLINE void release_shared_word(const void *id,
+							      typename L::Word v)
+{
+	SleepLock<L> s = L::of(id);
+	/* Release: pairs with the acquire of the next exclusive holder. */
+	while (!shared_release_wakes<L>(v))
+		if (cas_release(s.word, &v, L::sub_shared(v)))
+			return;
+	typename L::Deferred done;
+	WakeList later;
+	WaitTable::Guard g(sleep_queues, s.id);
+	release_shared_locked(s, g, later, done, 0);
+}
+
 /* Release one hold, whichever the thread has (exclusive if it owns it). 0, or EINVAL
  * (reported: not held by the caller). `anyone`: an exclusive hold may be released by any
  * thread (mtx's anonymous owner of an asynchronous grant). */
@@ -372,27 +428,7 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 		else
 			held_released(current_record_if_any(), s.id, s.type, kX, file, line);
 		store_relaxed(s.owner, (void *)nullptr);
-		/* Release: pairs with the next holder's acquire. The last access to the lock
-		 * when no bit is set. */
-		while (!(v & (L::kExWait | L::kShWait | L::kCancel)))
-			if (cas_release(s.word, &v, L::free_exclusive(v)))
-				return 0;
-		typename L::Deferred done;	/* runs last: after g and the wakeups */
-		WakeList later;
-		WaitTable::Guard g(sleep_queues, s.id);
-		v = load_relaxed(s.word);
-		if (L::async_pending(s)) {
-			/* Handed over, bits kept (no other thread changes a held word's
-			 * count; bits only change under g). */
-			while (!cas_release(s.word, &v, L::make_exclusive(L::free_exclusive(v))))
-				;
-			L::async_granted(s, done);
-			return 0;
-		}
-		while (!cas_release(s.word, &v,
-				    L::free_exclusive(v) & ~(L::kExWait | L::kShWait | L::kCancel)))
-			;
-		wake_everyone(g, s.id, later);
+		release_exclusive_word<L>(s.id, v);
 		return 0;
 	}
 	if (L::scount(v) == 0) {
@@ -407,19 +443,7 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 		       "%s of a shared hold this thread does not have", what);
 		return BSDSYNC_EINVAL;
 	}
-	for (;;) {
-		W nv = L::sub_shared(v);
-		if (L::scount(nv) == 0 ? (v & (L::kExWait | L::kShWait | L::kUpReq))
-				       : (L::scount(nv) == 1 && (v & L::kUpReq)))
-			break;
-		/* Release: pairs with the acquire of the next exclusive holder. */
-		if (cas_release(s.word, &v, nv))
-			return 0;
-	}
-	typename L::Deferred done;
-	WakeList later;
-	WaitTable::Guard g(sleep_queues, s.id);
-	release_shared_locked(s, g, later, done, 0);
+	release_shared_word<L>(s.id, v);
 	return 0;
 }
 
@@ -580,6 +604,93 @@ template <class L> int downgrade(const SleepLock<L> &s, bool whole_count, const 
 	if (v & L::kShWait)
 		sleep_queues.wake_all(g, s.id, WaitQueueId::SharedLockers, later);
 	return 0;
+}
+
+/* ---- the uncontended paths ----------------------------------------------------------
+ * Inline in the exported functions (lockmgr.cpp, mtx.cpp, serialize.cpp), as FreeBSD's
+ * fast paths are: taken only while no lock-event sink is attached (the engine above sends
+ * the events) and when the per-CPU cache has the thread's record (current_record_cached:
+ * null in interrupt context too, where the engine reports or tries). `nosleep` is
+ * held_type_nosleep's answer for the lock's type and mode (a constant: false for the three
+ * sleepable types). Anything they do not handle (contention, recursion, bits, a record that
+ * is not the newest, misuse) returns false having changed nothing, and the caller takes
+ * the engine's path, which decides as before. */
+
+/* Exclusive, from the free word 0 (no bit: no upgrade pending, no cancel, no waiter) to
+ * X1: one CAS. The word was free, so the thread held it in no mode: no recursion and no
+ * shared hold to look for in its stack. */
+template <class L> BSDSYNC_ALWAYS_INLINE bool fast_xlock(const SleepLock<L> &s, bool nosleep,
+							 const char *file, int line)
+{
+	if (unlikely(lock_events_on()))
+		return false;
+	ThreadState *t = current_record_cached();
+	if (unlikely(!t))
+		return false;
+	typename L::Word v = 0;
+	/* Acquire: pairs with the previous holder's releasing CAS. */
+	if (unlikely(!cas_acquire(s.word, &v, L::make_exclusive(0))))
+		return false;
+	store_relaxed(s.owner, self());
+	held_record(t, s.id, s.type, kX, nosleep, file, line);
+	return true;
+}
+
+/* Shared, from the free word (one CAS), or, if that CAS shows other sharers and no
+ * exclusive count, waiter, upgrade or cancel bit, a second CAS adding one (shareable()
+ * says yes there whether or not the thread holds it shared already: no stack walk). */
+template <class L> BSDSYNC_ALWAYS_INLINE bool fast_slock(const SleepLock<L> &s, bool nosleep,
+							 const char *file, int line)
+{
+	if (unlikely(lock_events_on()))
+		return false;
+	ThreadState *t = current_record_cached();
+	if (unlikely(!t))
+		return false;
+	typename L::Word v = 0;
+	/* Acquire (both): pairs with the last exclusive holder's releasing CAS. */
+	if (unlikely(!cas_acquire(s.word, &v, L::add_shared(0)))) {
+		if (L::xcount(v) || (v & (L::kExWait | L::kShWait | L::kUpReq | L::kCancel)) ||
+		    !cas_acquire(s.word, &v, L::add_shared(v)))
+			return false;
+	}
+	held_record(t, s.id, s.type, kS, nosleep, file, line);
+	return true;
+}
+
+/* Release of the thread's newest hold of the lock: an exclusive single hold it owns, or
+ * one shared count. The record is popped (held_pop_top_exact), the owner field cleared,
+ * then one CAS when no bit asks for a wakeup; if bits are set or the CAS fails, the word's
+ * release goes on out of line (release_exclusive_word / release_shared_word: the record is
+ * gone already, as in release()). */
+template <class L> BSDSYNC_ALWAYS_INLINE bool fast_release(const SleepLock<L> &s, bool nosleep)
+{
+	using W = typename L::Word;
+	if (unlikely(lock_events_on()))
+		return false;
+	ThreadState *t = current_record_cached();
+	if (unlikely(!t))
+		return false;
+	W v = load_relaxed(s.word);
+	if (L::xcount(v) == 1) {
+		if (unlikely(load_relaxed(s.owner) != self()) ||
+		    unlikely(!held_pop_top_exact(t, s.id, kX, nosleep)))
+			return false;
+		store_relaxed(s.owner, (void *)nullptr);
+		/* Release: pairs with the next holder's acquire. */
+		if (likely(!(v & (L::kExWait | L::kShWait | L::kCancel))) &&
+		    likely(cas_release(s.word, &v, L::free_exclusive(v))))
+			return true;
+		release_exclusive_word<L>(s.id, v);
+		return true;
+	}
+	if (L::xcount(v) || !L::scount(v) || unlikely(!held_pop_top_exact(t, s.id, kS, nosleep)))
+		return false;
+	/* Release: pairs with the acquire of the next exclusive holder. */
+	if (likely(!shared_release_wakes<L>(v)) && likely(cas_release(s.word, &v, L::sub_shared(v))))
+		return true;
+	release_shared_word<L>(s.id, v);
+	return true;
 }
 
 } // namespace sleep_lock

@@ -118,24 +118,62 @@ bool release(dfly_spinlock *s, HoldMode mode, const char *what, const char *file
 	return true;
 }
 
-} // namespace
-
-extern "C" {
-
-void dfly_spin_lock(struct dfly_spinlock *s, const char *file, int line)
+/* The record of a new exclusive hold: inline when the thread's record is in the per-CPU
+ * cache and no event sink listens (held_acquired sends ACQUIRED, and looks the record up,
+ * otherwise). */
+BSDSYNC_ALWAYS_INLINE void record_exclusive(dfly_spinlock *s, const char *file, int line)
 {
-	preempt_off();	/* the implicit critical section */
-	unsigned v = 0;
-	/* Acquire: pairs with the previous holder's release fetch_sub. */
-	if (unlikely(!cas_acquire(&s->counta, &v, 1u)))
-		lock_exclusive_contested(s, file, line);
-	/* The record: inline when the thread's record is in the per-CPU cache and no event
-	 * sink listens (held_acquired sends ACQUIRED, and looks the record up, otherwise). */
 	ThreadState *t = current_record_cached();
 	if (likely(t) && likely(!lock_events_on()))
 		held_record(t, s, &spinlock_type, kExcl, true, file, line);
 	else
 		held_acquired(current_record(), s, &spinlock_type, kExcl, 0, file, line);
+}
+
+/* dfly_spin_lock's paths other than the inline one, out of line so that the inline one
+ * needs no stack frame: the preempt count through the platform's calls, a contended word,
+ * or a record to look up (or events to send). `from`: how far the caller got. */
+enum class LockFrom { Start, Contended, Taken };
+BSDSYNC_NOINLINE void spin_lock_slow(dfly_spinlock *s, LockFrom from, const char *file,
+				     int line)
+{
+	if (from == LockFrom::Start) {
+		preempt_off();	/* the implicit critical section */
+		unsigned v = 0;
+		/* Acquire: pairs with the previous holder's release fetch_sub. */
+		if (!cas_acquire(&s->counta, &v, 1u))
+			from = LockFrom::Contended;
+	}
+	if (from == LockFrom::Contended)
+		lock_exclusive_contested(s, file, line);
+	record_exclusive(s, file, line);
+}
+
+} // namespace
+
+extern "C" {
+
+/* Inline: the preempt count by one instruction, one CAS from the free word, the record from
+ * the per-CPU cache; anything else in spin_lock_slow (a tail call). */
+void dfly_spin_lock(struct dfly_spinlock *s, const char *file, int line)
+{
+	if (likely(bsdsync_irq_inline)) {
+		bsdsync_preempt_disable_fast();	/* the implicit critical section */
+		unsigned v = 0;
+		/* Acquire: pairs with the previous holder's release fetch_sub. */
+		if (likely(cas_acquire(&s->counta, &v, 1u))) {
+			ThreadState *t = current_record_cached();
+			if (likely(t) && likely(!lock_events_on())) {
+				held_record(t, s, &spinlock_type, kExcl, true, file, line);
+				return;
+			}
+			spin_lock_slow(s, LockFrom::Taken, file, line);
+			return;
+		}
+		spin_lock_slow(s, LockFrom::Contended, file, line);
+		return;
+	}
+	spin_lock_slow(s, LockFrom::Start, file, line);
 }
 
 void dfly_spin_lock_shared(struct dfly_spinlock *s, const char *file, int line)
@@ -173,8 +211,8 @@ void dfly_spin_unlock(struct dfly_spinlock *s, const char *file, int line)
 	/* The usual case inline: held exclusively by the caller (one holder, not shared),
 	 * its newest record, no event sink. Anything else: release()'s checks and reports. */
 	ThreadState *t = current_record_cached();
-	if (likely(t) && likely(!lock_events_on()) &&
-	    likely(load_relaxed(&s->counta) & kCount) && !(load_relaxed(&s->counta) & kShared) &&
+	unsigned v = load_relaxed(&s->counta);	/* one load: held, not shared */
+	if (likely(t) && likely(!lock_events_on()) && likely(v & kCount) && !(v & kShared) &&
 	    likely(held_pop_top_exact(t, s, kExcl, true))) {
 		/* Release: pairs with the next acquirer's CAS (acquire). */
 		__atomic_fetch_sub(&s->counta, 1u, __ATOMIC_RELEASE);

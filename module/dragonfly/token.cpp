@@ -34,9 +34,19 @@
  * (out of order: reported, done anyway) and changes the word only when the claim changes.
  *
  * ---- Release at a block, retake before running -------------------------------------------
- * A thread with references registers its scheduler switch hook (platform.h, preempt
- * notifiers; registered while it has references, unregistered when the last goes, never
- * from inside a hook). Its status (TokenThread::status):
+ * A thread registers its scheduler switch hook (platform.h, preempt notifiers) at its first
+ * token reference and keeps it until it exits (token_thread_exiting, from the core's exit
+ * hook: the thread's own context, never from inside a hook). Keeping it: registering and
+ * unregistering cost more than the whole uncontended get/release (a module reference get
+ * and put, two atomics, and the notifier list), and a registered thread with no reference
+ * costs a switch one call that returns at once (switch_out: nrefs == 0; switch_in: kHeld).
+ * The module reference each registration holds (switch_hook.c: the notifier calls module
+ * text) is therefore held from a thread's first token until its exit: rmmod is refused
+ * while a thread that ever took a token is alive, and works once those threads are gone.
+ * A long-lived thread that took one (a system kworker running a driver's work item) keeps
+ * bsdsync loaded until it exits; unregistering from a blocked thread's switch-out, deferred
+ * out of the hook, would lift that (not done: the notifier list is the running thread's
+ * own, see switch_hook.c). Its status (TokenThread::status):
  *   kHeld      every claim is taken (or there is none): the thread may run its code.
  *   kReleased  it blocked: its switch-out hook gave every claim (atomics only: runqueue lock
  *              held), and deferred a grant pass (irq_work) if there are token waiters.
@@ -103,7 +113,8 @@
  *    one); lock events are sent at lwkt_gettoken (ACQUIRED, CONTENDED) and lwkt_reltoken
  *    (RELEASED) with BSDSYNC_LW_NOWITNESS (DragonFly exempts tokens from order checks).
  *  - A thread that exits holding tokens is reported; they are released at its exit.
- *  - rmmod refuses while a thread holds a token (its switch hook holds a module reference).
+ *  - rmmod refuses while a thread that took a token is alive (its switch hook, kept until
+ *    its exit, holds a module reference; see above).
  */
 #include "dragonfly/dragonfly.h"
 #include "core/lock_type.h"
@@ -369,8 +380,11 @@ bool wait_or_take(TokenThread *s)
 void token_switch_out(void *state, int blocking)
 {
 	TokenThread *s = tokens_of(static_cast<ThreadState *>(state));
-	/* Runqueue lock held, interrupts off: atomics only. A preemption keeps the tokens. */
-	if (!blocking || load_relaxed(&s->status) != kHeld)
+	/* Runqueue lock held, interrupts off: atomics only. A preemption keeps the tokens; a
+	 * thread with no reference (its hook stays registered after its last release) has
+	 * nothing to give and stays kHeld. nrefs is the thread's own: it is switching out,
+	 * so it is not changing it. */
+	if (!blocking || load_relaxed(&s->status) != kHeld || s->nrefs == 0)
 		return;
 	bool gave = give_all(s, -1);
 	store_relaxed(&s->status, static_cast<int>(kReleased));
@@ -446,7 +460,8 @@ BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s)
 	bsdsync_switch_wait(&s->status, kHeld);
 }
 
-void gettoken(lwkt_token *tok, bool shared, const char *what, const char *file, int line)
+BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, const char *file,
+			       int line)
 {
 	ThreadState *t = current_record();
 	if (unlikely(!t)) {
@@ -528,17 +543,14 @@ int trytoken(lwkt_token *tok, const char *file, int line)
 	if (have == Claim::Shared)
 		return 0;	/* cannot be had exclusively while we hold it shared */
 	hook(s, t);
-	if (!take(tok, Claim::Exclusive, s->td)) {
-		if (s->nrefs == 0)
-			unhook(s, t);
-		return 0;
-	}
+	if (!take(tok, Claim::Exclusive, s->td))
+		return 0;	/* the hook stays (see the top) */
 	push(s, tok, false);
 	lock_event_acquired(tok, &token_type, HoldMode::Exclusive, BSDSYNC_LE_TRY, file, line);
 	return 1;
 }
 
-void reltoken(lwkt_token *tok, const char *file, int line)
+BSDSYNC_NOINLINE void reltoken(lwkt_token *tok, const char *file, int line)
 {
 	ThreadState *t = current_record_if_any();
 	TokenThread *s = t ? tokens_of(t) : nullptr;
@@ -568,8 +580,8 @@ void reltoken(lwkt_token *tok, const char *file, int line)
 			downgrade(tok);		/* exclusive -> shared */
 		gave = true;
 	}
-	if (s->nrefs == 0)
-		unhook(s, t);
+	/* The switch hook stays registered with no reference left (see the top: it goes at
+	 * the thread's exit). */
 	if (gave)
 		grant_if_waiters();
 }
@@ -652,8 +664,28 @@ void dfly_lwkt_token_uninit(lwkt_token *tok)
 	/* Nothing to free (DragonFly's is empty too). */
 }
 
+/* The uncontended exclusive get inline: a thread context with its record in the per-CPU
+ * cache and its switch hook registered already (its first token ever goes through gettoken),
+ * no event sink, room for a reference, and a free token word: then the thread has no claim
+ * on it (a running thread's claims are all taken, and a taken word is not 0), so this is a
+ * new exclusive claim, no recursion to look for. Anything else: gettoken. */
 void dfly_lwkt_gettoken(lwkt_token *tok, const char *file, int line)
 {
+	ThreadState *t = current_record_cached();
+	if (likely(t) && likely(!lock_events_on())) {
+		TokenThread *s = tokens_of(t);
+		int n = s->nrefs;
+		long v = 0;
+		/* Acquire: pairs with the previous holder's give. */
+		if (likely(s->hooked) && likely(n < kMaxRefs) &&
+		    likely(cas_acquire(&tok->t_count, &v, kExcl))) {
+			store_relaxed(&tok->t_ref, s->td);
+			/* After the take, as push() (claims and stack agree at any block). */
+			s->refs[n] = reinterpret_cast<uintptr>(tok);
+			s->nrefs = n + 1;
+			return;
+		}
+	}
 	gettoken(tok, false, "lwkt_gettoken", file, line);
 }
 
@@ -667,8 +699,28 @@ int dfly_lwkt_trytoken(lwkt_token *tok, const char *file, int line)
 	return trytoken(tok, file, line);
 }
 
+/* The usual release inline: the newest reference is an exclusive one to tok and no older
+ * one names tok (so the claim goes from exclusive to none: give it), no event sink.
+ * Anything else (shared, recursion, out of order, misuse): reltoken. */
 void dfly_lwkt_reltoken(lwkt_token *tok, const char *file, int line)
 {
+	ThreadState *t = current_record_cached();
+	if (likely(t) && likely(!lock_events_on())) {
+		TokenThread *s = tokens_of(t);
+		int n = s->nrefs - 1;
+		if (likely(n >= 0) && likely(s->refs[n] == reinterpret_cast<uintptr>(tok))) {
+			int i = 0;
+			while (i < n && ref_token(s->refs[i]) != tok)
+				i++;
+			if (likely(i == n)) {
+				/* The pop before the give, as reltoken. */
+				s->nrefs = n;
+				give(tok, Claim::Exclusive);
+				grant_if_waiters();
+				return;
+			}
+		}
+	}
 	reltoken(tok, file, line);
 }
 
