@@ -187,6 +187,54 @@ template <class L> inline int got_exclusive(const SleepLock<L> &s, ThreadState *
 	return 0;
 }
 
+/*
+ * The waiting part of lock_exclusive and lock_shared, one loop for both: under the wait-table
+ * guard, take the lock when enter(v) allows it (a CAS to next(v)), else set wait_bit and
+ * sleep on `queue` until woken, as the request says (cancel and abort: ENOLCK; nowait: its
+ * busy value; sleepfail: ENOLCK after a sleep; a signal or timeout: its errno). *taken is set
+ * when the lock was taken (the caller records the hold, outside the guard).
+ */
+template <class L, class Enter, class Next>
+int wait_to_take(const SleepLock<L> &s, SleepRequest &r, HoldMode mode, Enter enter, Next next,
+		 typename L::Word wait_bit, WaitQueueId queue, bool *taken)
+{
+	using W = typename L::Word;
+	bool contended = false;
+	for (;;) {
+		WaitTable::Guard g(sleep_queues, s.id);
+		W v = load_relaxed(s.word);
+		for (;;) {
+			if (r.cancelable && (v & L::kCancel))
+				return BSDSYNC_ENOLCK;
+			if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
+				return BSDSYNC_ENOLCK;
+			if (enter(v)) {
+				/* Acquire: pairs with the releasing CAS of the previous holder. */
+				if (cas_acquire(s.word, &v, next(v))) {
+					*taken = true;
+					return 0;
+				}
+				continue;
+			}
+			if (r.nowait)
+				return r.busy;
+			if (v & wait_bit)
+				break;
+			if (cas_relaxed(s.word, &v, v | wait_bit))
+				break;
+		}
+		if (!contended) {
+			lock_contended(s.id, s.type, mode, r.file, r.line);
+			contended = true;
+		}
+		int res = wait_once(s.id, g, queue, r);
+		if (res != BSDSYNC_WOKEN)
+			return block_errno(static_cast<bsdsync_block_result>(res));
+		if (r.sleepfail)
+			return BSDSYNC_ENOLCK;
+	}
+}
+
 template <class L> int lock_exclusive(const SleepLock<L> &s, SleepRequest &r)
 {
 	using W = typename L::Word;
@@ -210,39 +258,12 @@ template <class L> int lock_exclusive(const SleepLock<L> &s, SleepRequest &r)
 		if (cas_acquire(s.word, &v, L::make_exclusive(v)))
 			return got_exclusive(s, t, r);
 	check_may_wait(s.subject(), r);
-	bool contended = false;
-	for (;;) {
-		WaitTable::Guard g(sleep_queues, s.id);
-		v = load_relaxed(s.word);
-		for (;;) {
-			if (r.cancelable && (v & L::kCancel))
-				return BSDSYNC_ENOLCK;
-			if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
-				return BSDSYNC_ENOLCK;
-			if (L::is_free(v) && !(v & L::kUpReq)) {
-				if (cas_acquire(s.word, &v, L::make_exclusive(v))) {
-					g.unlock();
-					return got_exclusive(s, t, r);
-				}
-				continue;
-			}
-			if (r.nowait)
-				return r.busy;
-			if (v & L::kExWait)
-				break;
-			if (cas_relaxed(s.word, &v, v | L::kExWait))
-				break;
-		}
-		if (!contended) {
-			lock_contended(s.id, s.type, kX, r.file, r.line);
-			contended = true;
-		}
-		int res = wait_once(s.id, g, WaitQueueId::ExclusiveLockers, r);
-		if (res != BSDSYNC_WOKEN)
-			return block_errno(static_cast<bsdsync_block_result>(res));
-		if (r.sleepfail)
-			return BSDSYNC_ENOLCK;
-	}
+	bool taken = false;
+	int err = wait_to_take(
+		s, r, kX, [](W w) { return L::is_free(w) && !(w & L::kUpReq); },
+		[](W w) { return L::make_exclusive(w); }, L::kExWait, WaitQueueId::ExclusiveLockers,
+		&taken);
+	return taken ? got_exclusive(s, t, r) : err;
 }
 
 /* May a shared request enter on v? (holder: the thread holds it shared already.) */
@@ -269,37 +290,13 @@ template <class L> int lock_shared(const SleepLock<L> &s, SleepRequest &r)
 			goto got;
 	check_may_wait(s.subject(), r);
 	{
-		bool contended = false;
-		for (;;) {
-			WaitTable::Guard g(sleep_queues, s.id);
-			v = load_relaxed(s.word);
-			for (;;) {
-				if (r.cancelable && (v & L::kCancel))
-					return BSDSYNC_ENOLCK;
-				if (r.aborted && load_relaxed(r.aborted) == r.aborted_state)
-					return BSDSYNC_ENOLCK;
-				if (shareable<L>(v, holder)) {
-					if (cas_acquire(s.word, &v, L::add_shared(v)))
-						goto got;
-					continue;
-				}
-				if (r.nowait)
-					return r.busy;
-				if (v & L::kShWait)
-					break;
-				if (cas_relaxed(s.word, &v, v | L::kShWait))
-					break;
-			}
-			if (!contended) {
-				lock_contended(s.id, s.type, kS, r.file, r.line);
-				contended = true;
-			}
-			int res = wait_once(s.id, g, WaitQueueId::SharedLockers, r);
-			if (res != BSDSYNC_WOKEN)
-				return block_errno(static_cast<bsdsync_block_result>(res));
-			if (r.sleepfail)
-				return BSDSYNC_ENOLCK;
-		}
+		bool taken = false;
+		int err = wait_to_take(
+			s, r, kS, [holder](W w) { return shareable<L>(w, holder); },
+			[](W w) { return L::add_shared(w); }, L::kShWait, WaitQueueId::SharedLockers,
+			&taken);
+		if (!taken)
+			return err;
 	}
 got:
 	held_acquired(t, s.id, s.type, kS, try_flag<L>(r), r.file, r.line);
