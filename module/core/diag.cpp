@@ -78,6 +78,28 @@ void text_append(char *buf, unsigned long len, unsigned long *pos, const char *f
 		buf[*pos < len ? *pos : len - 1] = '\0';
 }
 
+const char *file_tail(const char *file, unsigned long max)
+{
+	if (!file)
+		return "?";
+	unsigned long n = __builtin_strlen(file);
+	if (n <= max)
+		return file;
+	const char *t = file + n - max;
+	for (const char *p = t; *p; p++)
+		if (*p == '/')
+			return p + 1;
+	return t;
+}
+
+void copy_str(char *dst, int size, const char *src)
+{
+	int i = 0;
+	for (; src && src[i] && i < size - 1; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+}
+
 } // namespace bsdsync
 
 using namespace bsdsync;

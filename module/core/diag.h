@@ -29,6 +29,11 @@ BSDSYNC_COLD void report(bsdsync_rule rule, const ReportSubject &subject, const 
  * witness and lock profiling). One piece is at most 255 characters. */
 void text_append(char *buf, unsigned long len, unsigned long *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The end of a file name that fits `max` characters, starting after a '/' if the name is
+ * cut ("freebsd/witness_test.c", not "unit/freebsd/witness_test.c"); "?" for none. */
+const char *file_tail(const char *file, unsigned long max);
+/* src (null: empty) into dst of `size` bytes, cut to size-1 characters, NUL-terminated. */
+void copy_str(char *dst, int size, const char *src);
 
 } // namespace bsdsync
 

@@ -39,24 +39,7 @@ bool enabled;
 /* The end of a file name that fits kFileBytes-1 characters (as witness names sites). */
 const char *tail(const char *file)
 {
-	if (!file)
-		return "?";
-	unsigned long n = __builtin_strlen(file);
-	if (n < kFileBytes)
-		return file;
-	const char *t = file + n - (kFileBytes - 1);
-	for (const char *p = t; *p; p++)
-		if (*p == '/')
-			return p + 1;
-	return t;
-}
-
-void copy_str(char *dst, int size, const char *src)
-{
-	int i = 0;
-	for (; src && src[i] && i < size - 1; i++)
-		dst[i] = src[i];
-	dst[i] = '\0';
+	return file_tail(file, kFileBytes - 1);
 }
 
 /* Is `s` (a lock's) the stored string (compared on size-1 characters)? */

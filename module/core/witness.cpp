@@ -95,16 +95,7 @@ void set_bit(u64 *row, int i) { row[i / 64] |= 1ULL << (i % 64); }
  * name is cut ("freebsd/witness_test.c", not "unit/freebsd/witness_test.c"). */
 const char *tail(const char *file)
 {
-	if (!file)
-		return "?";
-	unsigned long n = __builtin_strlen(file);
-	if (n < kFileBytes)
-		return file;
-	const char *t = file + n - (kFileBytes - 1);
-	for (const char *p = t; *p; p++)
-		if (*p == '/')
-			return p + 1;
-	return t;
+	return file_tail(file, kFileBytes - 1);
 }
 
 void site_set(Site &s, const char *file, int line)
@@ -115,14 +106,6 @@ void site_set(Site &s, const char *file, int line)
 		s.file[i] = file[i];
 	s.file[i] = '\0';
 	s.line = line;
-}
-
-void copy_str(char *dst, int size, const char *src)
-{
-	int i = 0;
-	for (; src && src[i] && i < size - 1; i++)
-		dst[i] = src[i];
-	dst[i] = '\0';
 }
 
 /* Is `name` (a lock's) the class's name (compared on kNameBytes-1 characters)? */
