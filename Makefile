@@ -8,6 +8,8 @@
 #                   kcsan debug guests, DURATION seconds per type (default 30; scripts/stress.sh)
 #   make bench      the benchmark: bsdsync against Linux's primitives in a stock 6.1 guest
 #                   (scripts/bench.sh; not part of make test; BENCH_QUICK=1 for a smoke run)
+#   make bench-compare BEFORE=<rev> [AFTER=<rev>]  two revisions' benchmarks in one sitting
+#                   and how each ratio moved (scripts/bench-compare.sh; AFTER: working tree)
 #   make install    bsdsync.ko into /lib/modules/<kver>/extra (depmod -a <kver>) and the
 #                   porting kit (headers, Module.symvers) into /usr/src/bsdsync-<version>
 #                   (scripts/kit.sh); KDIR picks the kernel, DESTDIR a staging root (then no
@@ -34,7 +36,7 @@ JOBS    ?= $(shell nproc)
 SRCDIRS := module include kunit examples torture
 SRCFILES:= Kbuild
 
-.PHONY: all modules kunit examples kit install uninstall dkms-source run test stress bench clean \
+.PHONY: all modules kunit examples kit install uninstall dkms-source run test stress bench bench-compare clean \
         check-ko FORCE
 
 # Plain `make` on a fresh machine installs what the build needs first (scripts/deps.sh is
@@ -130,6 +132,10 @@ test:
 
 bench:
 	@bash $(ROOT)/scripts/bench.sh
+
+bench-compare:
+	@test -n "$(BEFORE)" || { echo "make bench-compare BEFORE=<revision> [AFTER=<revision>]"; exit 2; }
+	@bash $(ROOT)/scripts/bench-compare.sh $(BEFORE) $(or $(AFTER),.)
 
 stress:
 	@bash $(ROOT)/scripts/stress.sh $(DURATION)

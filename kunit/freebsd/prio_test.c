@@ -35,6 +35,9 @@
 /* core/prio.cpp's test hook (exported for KUnit only): called by a thread about to lend its
  * priority (stage 0) and after it lent (stage 1). */
 extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
+/* ... and called by a thread applying a record, in each round between computing the
+ * attributes and setting them; nonzero counts as a change of the record meanwhile. */
+extern int (*bsdsync_prio_apply_hook)(int round, int last);
 
 #define PT_SPIN_NS (500ULL * NSEC_PER_MSEC)	/* medium's liveness bound */
 #define PT_OWNER_WAIT_NS (10ULL * NSEC_PER_SEC)	/* an owner waiting for a go that never came */
@@ -904,6 +907,87 @@ static void prio_mtx_stale_lender_takes_back_only_its_own_part(struct kunit *tes
 	pt_lock_destroy(&s->l);
 }
 
+/* ---- an application out of rounds leaves no stale boost -------------------------------- */
+
+/*
+ * W (FIFO 60) blocks on M, held by O, and applies its lending to O. The apply hook makes
+ * each of W's rounds see a change of O's record (as if other lenders kept changing it), and
+ * holds W in its last round between computing FIFO 60 and setting it while O releases M
+ * (contested: the lending ends and O restores itself). W's set of FIFO 60 then lands after
+ * O's restore, with W out of rounds: O must still come back to its own attributes.
+ */
+struct pt_rounds {
+	struct pt_lock l;
+	struct task_struct *w_task;
+	int owner_has, w_paused, released, done;
+};
+
+static struct pt_rounds *pt_rounds_case;
+
+static int pt_rounds_hook(int round, int last)
+{
+	struct pt_rounds *s = READ_ONCE(pt_rounds_case);
+
+	if (!s || current != READ_ONCE(s->w_task))
+		return 0;
+	if (!last)
+		return 1;
+	WRITE_ONCE(s->w_paused, 1);
+	while (!READ_ONCE(s->released))
+		usleep_range(200, 1000);
+	return 0;
+}
+
+static void pt_rounds_owner(void *arg)
+{
+	struct pt_rounds *s = arg;
+
+	mtx_lock(&s->l.m);
+	WRITE_ONCE(s->owner_has, 1);
+	while (!READ_ONCE(s->w_paused))
+		usleep_range(200, 1000);
+	mtx_unlock(&s->l.m);	/* W is queued: contested, ends W's lending */
+	WRITE_ONCE(s->released, 1);
+	while (!READ_ONCE(s->done))
+		usleep_range(200, 1000);
+}
+
+static void pt_rounds_w(void *arg)
+{
+	struct pt_rounds *s = arg;
+
+	WRITE_ONCE(s->w_task, current);
+	mtx_lock(&s->l.m);
+	mtx_unlock(&s->l.m);
+}
+
+static void prio_mtx_application_out_of_rounds_leaves_no_stale_boost(struct kunit *test)
+{
+	struct pt_rounds *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread owner, w;
+	bool restored;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	pt_lock_init(&s->l, PT_MTX);
+	WRITE_ONCE(pt_rounds_case, s);
+	WRITE_ONCE(bsdsync_prio_apply_hook, pt_rounds_hook);
+	pt_start(test, &owner, pt_rounds_owner, s, "pt_owner", -1, PT_OWNER_BASE);
+	BT_WAIT_UNTIL(test, READ_ONCE(s->owner_has));
+	pt_start(test, &w, pt_rounds_w, s, "pt_w60", -1, PT_W60);
+	pt_wait_done(&w);
+	WRITE_ONCE(bsdsync_prio_apply_hook, NULL);
+	WRITE_ONCE(pt_rounds_case, NULL);
+	/* W's stale set landed last; only a later application brings O back. */
+	restored = pt_wait_attr(owner.task, PT_OWNER_BASE);
+	KUNIT_EXPECT_TRUE_MSG(test, restored,
+			      "O kept FIFO %u after its release: the stale set of an application "
+			      "out of rounds was the last", owner.task->rt_priority);
+	WRITE_ONCE(s->done, 1);
+	bt_join(&w);
+	bt_join(&owner);
+	pt_lock_destroy(&s->l);
+}
+
 /* ---- a lending along the chain through a wait that is already over ------------------- */
 
 /*
@@ -1306,6 +1390,7 @@ static struct kunit_case prio_cases[] = {
 	KUNIT_CASE(prio_rw_woken_writer_inherits_the_queued_readers_priority),
 	KUNIT_CASE(prio_barging_owner_inherits_the_priority_of_the_threads_still_queued),
 	KUNIT_CASE(prio_mtx_stale_lender_takes_back_only_its_own_part),
+	KUNIT_CASE(prio_mtx_application_out_of_rounds_leaves_no_stale_boost),
 	KUNIT_CASE(prio_mtx_chain_lending_through_an_ended_wait_leaves_no_boost),
 	KUNIT_CASE(prio_rw_chain_lending_through_an_ended_write_wait_leaves_no_boost),
 	KUNIT_CASE(prio_rw_chain_lending_through_an_ended_read_wait_leaves_no_boost),

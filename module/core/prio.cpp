@@ -96,7 +96,9 @@
  *
  * Applying: compute the wanted attributes from the record under the lock (with its `gen`),
  * set them unlocked, and check `gen` again: a change meanwhile (another lender, a release)
- * makes it compute and set again, so the last set always follows the last record. Appliers
+ * makes it compute and set again, so the last set always follows the last record (an
+ * applier that saw changes for kApplyRounds rounds hands the record to the deferred worker,
+ * below, which applies it again). Appliers
  * never wait for each other (a low-priority one preempted inside sched_setattr would
  * otherwise hold up a high-priority lender's boost); `inflight` counts those between
  * compute and check, and the record is only marked unboosted (base no longer saved) when
@@ -141,6 +143,11 @@
  * blocking path. */
 using PrioLendHook = void (*)(const void *lock, int stage);
 constinit PrioLendHook bsdsync_prio_lend_hook = nullptr;
+/* KUnit only (platform.h): called by apply() in each round between computing the wanted
+ * attributes and setting them (`last`: the last round); a nonzero return stands for a change of the record meanwhile
+ * (gen is bumped), to drive apply() out of rounds deterministically. Null otherwise. */
+using PrioApplyHook = int (*)(int round, int last);
+constinit PrioApplyHook bsdsync_prio_apply_hook = nullptr;
 
 namespace bsdsync {
 
@@ -270,8 +277,13 @@ void forget(PrioState *st, const void *lock)
 		st->overflow = 0;
 }
 
+void defer(PrioState *st);
+
 /*
  * Bring td's attributes in line with its record st. Sleepable context only; no lock held.
+ * If the record keeps changing for kApplyRounds rounds, the last set may be of an older
+ * record than the latest (another applier's newer set may have landed before it): the
+ * deferred worker applies again, so the last set still follows the last record.
  */
 void apply(thread *td, PrioState *st)
 {
@@ -292,6 +304,12 @@ void apply(thread *td, PrioState *st)
 			want = restore ? st->base : attr_of_key(best, st->base);
 			st->inflight++;
 		}
+		if (PrioApplyHook hook = load_relaxed(&bsdsync_prio_apply_hook); unlikely(hook)) {
+			if (hook(round, round == kApplyRounds - 1)) {
+				IrqSpinGuard b(st->state_lock);
+				st->gen++;
+			}
+		}
 		bsdsync_sched_attr cur;
 		bsdsync_sched_get(td, &cur);
 		if (!same(cur, want) && bsdsync_sched_set(td, &want) != 0)
@@ -310,6 +328,10 @@ void apply(thread *td, PrioState *st)
 			return;
 		}
 	}
+	/* Out of rounds with the record changed after our last compute: our set may be the
+	 * stale one that landed last. Apply again later (the worker holds a reference to td
+	 * and takes the record off the list if td exits first). */
+	defer(st);
 }
 
 /* ---- deferred restores -------------------------------------------------------------- */

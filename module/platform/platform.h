@@ -271,6 +271,10 @@ void bsdsync_prio_deferred(void);		/* implemented by the core */
  * KUnit): null, or called by a thread about to lend its priority (stage 0) and after it lent
  * (stage 1). */
 extern void (*bsdsync_prio_lend_hook)(const void *lock, int stage);
+/* KUnit only (core/prio.cpp; exported likewise): null, or called in each round of applying a
+ * record between computing and setting the attributes (`last`: its last round); nonzero: count it as a change of the
+ * record meanwhile. */
+extern int (*bsdsync_prio_apply_hook)(int round, int last);
 /* KUnit only (core/block.cpp; exported by module/exports/bsdsync.c when the kernel has
  * KUnit): register a block hook of the core's blocking tail (core/block.h struct
  * bsdsync_block_hook, which a C test declares with the same layout) / unregister it.
