@@ -784,6 +784,19 @@ static void cv_timedwait_ignores_signals(struct kunit *test)
 	mtx_destroy(&s->m);
 }
 
+/* ---- report sites of rarer misuse (docs/misuse.md) ------------------------------------- */
+
+static void misuse_cv_wait_without_a_lock_is_reported_and_does_not_sleep(struct kunit *test)
+{
+	struct cv cv;
+	struct mtx *none = NULL;
+
+	cv_init(&cv, "no lock");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 BT_EXPECT_NO_SLEEP(test, cv_wait(&cv, none)));
+	cv_destroy(&cv);
+}
+
 static struct kunit_case condvar_cases[] = {
 	KUNIT_CASE(cv_signal_wakes_one_waiter),
 	KUNIT_CASE(cv_signal_wakes_longest_waiting_first),
@@ -1010,6 +1023,7 @@ static struct kunit_case condvar_misuse_cases[] = {
 	KUNIT_CASE(cv_wait_unlock_with_giant_reported_bad_argument),
 	KUNIT_CASE(cv_wait_with_unheld_mutex_reported_not_owner),
 	KUNIT_CASE(cv_wait_on_recursed_mutex_reported_sleep_recursed),
+	KUNIT_CASE(misuse_cv_wait_without_a_lock_is_reported_and_does_not_sleep),
 	{}
 };
 

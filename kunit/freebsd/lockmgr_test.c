@@ -1816,6 +1816,107 @@ static void misuse_lockmgr_that_would_sleep_under_a_spin_mutex_is_reported(struc
 	lockdestroy(&lk);
 }
 
+/* ---- report sites of rarer misuse (docs/misuse.md) ------------------------------------- */
+
+static void misuse_downgrade_of_a_disowned_lock_is_reported_and_refused(struct kunit *test)
+{
+	struct lock lk;
+	int error = -1;
+
+	lockinit(&lk, PVFS, "disowned", 0, 0);
+	KUNIT_ASSERT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+	lockmgr_disown(&lk);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, error = lockmgr(&lk, LK_DOWNGRADE, NULL));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	/* Still held exclusively by nobody: any thread may release it. */
+	KUNIT_EXPECT_TRUE(test, lockmgr_disowned(&lk));
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk), 0);
+	lockdestroy(&lk);
+}
+
+static void misuse_lockmgr_on_a_lock_of_another_class_is_reported_and_refused(struct kunit *test)
+{
+	union {
+		struct lock lk;
+		struct mtx m;
+	} *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	int error = -1;
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	mtx_init(&u->m, "not a lockmgr lock", NULL, MTX_DEF);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS,
+			 error = lockmgr(&u->lk, LK_EXCLUSIVE, NULL));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_EQ(test, u->m.mtx_lock, MTX_UNOWNED);	/* the mutex untouched */
+	mtx_destroy(&u->m);
+}
+
+static void misuse_lockmgr_assert_unlocked_with_a_recursion_flag_is_reported(struct kunit *test)
+{
+	struct lock lk;
+
+	lockinit(&lk, PVFS, "assert unlocked recursed", 0, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 lockmgr_assert(&lk, KA_UNLOCKED | KA_RECURSED));
+	lockdestroy(&lk);
+}
+
+static void misuse_msleep_on_a_lockmgr_interlock_not_held_is_reported(struct kunit *test)
+{
+	struct lock lk;
+	int chan, error = -1;
+
+	lockinit(&lk, PVFS, "interlock not held", 0, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 BT_EXPECT_NO_SLEEP(test, error = msleep(&chan, &lk, 0, "nothold", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk), 0);
+	lockdestroy(&lk);
+}
+
+static void misuse_lockinit_with_request_flags_is_reported_and_ignores_them(struct kunit *test)
+{
+	struct lock lk;
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 lockinit(&lk, PVFS, "init flags", 0, LK_CANRECURSE | LK_NOWAIT));
+	/* The lockinit flag stays: LK_CANRECURSE. */
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+	BT_EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0));
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	lockdestroy(&lk);
+}
+
+static void misuse_lk_interlock_without_an_interlock_is_reported_and_the_request_done(struct kunit *test)
+{
+	struct lock lk;
+	int error = -1;
+
+	lockinit(&lk, PVFS, "no interlock", 0, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 error = lockmgr(&lk, LK_EXCLUSIVE | LK_INTERLOCK, NULL));
+	KUNIT_EXPECT_EQ(test, error, 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk), LK_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	lockdestroy(&lk);
+}
+
+static void misuse_flags_invalid_for_the_operation_are_reported_and_ignored(struct kunit *test)
+{
+	struct lock lk;
+	int error = -1;
+
+	lockinit(&lk, PVFS, "bad op flags", 0, 0);
+	KUNIT_ASSERT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 error = lockmgr(&lk, LK_RELEASE | LK_NOWAIT, NULL));
+	KUNIT_EXPECT_EQ(test, error, 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk), 0);
+	lockdestroy(&lk);
+}
+
 static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_shared_holders_hold_it_at_the_same_time),
 	KUNIT_CASE(lockmgr_exclusive_excludes_everyone_under_stress),
@@ -1879,6 +1980,13 @@ static struct kunit_case lockmgr_misuse_cases[] = {
 	KUNIT_CASE(misuse_sleeping_on_a_recursed_lockmgr_interlock_is_reported),
 	KUNIT_CASE(misuse_lockmgr_in_interrupt_context_is_reported_and_only_tried),
 	KUNIT_CASE(misuse_lockmgr_that_would_sleep_under_a_spin_mutex_is_reported),
+	KUNIT_CASE(misuse_downgrade_of_a_disowned_lock_is_reported_and_refused),
+	KUNIT_CASE(misuse_lockmgr_on_a_lock_of_another_class_is_reported_and_refused),
+	KUNIT_CASE(misuse_lockmgr_assert_unlocked_with_a_recursion_flag_is_reported),
+	KUNIT_CASE(misuse_msleep_on_a_lockmgr_interlock_not_held_is_reported),
+	KUNIT_CASE(misuse_lockinit_with_request_flags_is_reported_and_ignores_them),
+	KUNIT_CASE(misuse_lk_interlock_without_an_interlock_is_reported_and_the_request_done),
+	KUNIT_CASE(misuse_flags_invalid_for_the_operation_are_reported_and_ignored),
 	{}
 };
 

@@ -18,6 +18,8 @@
 #include <sys/proc.h>
 #include <sys/kernel.h>
 
+#include <bsdsync/lock_events.h>
+
 #include "harness_freebsd.h"
 
 /* ---- mutual exclusion under contention --------------------------------------------------- */
@@ -1049,6 +1051,209 @@ static void misuse_mtx_lock_of_a_mutex_destroyed_while_waiting_is_reported_not_t
 	KUNIT_EXPECT_EQ(test, READ_ONCE(d->m.mtx_lock), MTX_DESTROYED);
 }
 
+/* ---- report sites of rarer misuse (docs/misuse.md) ------------------------------------- */
+
+static void misuse_trylock_spin_with_mtx_recurse_is_reported_and_not_taken(struct kunit *test)
+{
+	struct mtx m;
+	int got = -1;
+
+	mtx_init(&m, "try spin recurse", NULL, MTX_SPIN | MTX_RECURSE);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 got = mtx_trylock_spin_flags(&m, MTX_RECURSE));
+	KUNIT_EXPECT_EQ(test, got, 0);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	KUNIT_EXPECT_EQ(test, mtx_trylock_spin(&m), 1);
+	mtx_unlock_spin(&m);
+	mtx_destroy(&m);
+}
+
+/* The holder spins with interrupts off on the other CPU (hold_spin_briefly); a round in which
+ * it gave up before this thread's unlock proves nothing and is played again. */
+static void misuse_spin_unlock_of_a_mutex_another_thread_holds_is_reported_and_ignored(struct kunit *test)
+{
+	struct mtx m;
+	struct spin_holder h;
+	struct bt_thread t;
+	unsigned long rule = 0, total = 0;
+	bool kept = false;
+	int mine, round;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mine = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(mine));
+	mtx_init(&m, "spin other's", NULL, MTX_SPIN);
+	for (round = 0; round < 5; round++) {
+		unsigned long r0 = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER);
+		unsigned long t0 = bsdsync_report_total();
+
+		h = (struct spin_holder){ .m = &m, .cpu = mine == 0 ? 1 : 0 };
+		bt_start(test, &t, hold_spin_briefly, &h, "spin_holder");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&h.locked));
+		mtx_unlock_spin(&m);
+		kept = (void *)mtx_owner(&m) == (void *)t.task;
+		rule = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER) - r0;
+		total = bsdsync_report_total() - t0;
+		smp_store_release(&h.release, 1);
+		bt_join(&t);
+		if (!READ_ONCE(h.expired))
+			break;
+	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_LT_MSG(test, round, 5, "the holder never held on long enough");
+	KUNIT_EXPECT_EQ(test, rule, 1UL);
+	KUNIT_EXPECT_EQ(test, total, 1UL);
+	KUNIT_EXPECT_TRUE_MSG(test, kept, "the holder lost its spin mutex to another's unlock");
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m.mtx_lock), MTX_UNOWNED);
+	mtx_destroy(&m);
+}
+
+/*
+ * The owner of a spin mutex destroys it (allowed: it is released and destroyed) while
+ * another thread spins for it on the other CPU: that thread must report the destroyed mutex
+ * and not take it. A lock-event sink sees the waiter's CONTENDED event, so the destroy comes
+ * only once the waiter spins.
+ */
+struct spin_gone {
+	struct mtx m;
+	int cpu;
+	int ready, go, contended, owned_after;
+};
+
+static struct spin_gone *spin_gone_case;
+
+static void spin_gone_event(const struct bsdsync_lock_event *e)
+{
+	struct spin_gone *s = READ_ONCE(spin_gone_case);
+
+	if (s && e->lock == (const void *)&s->m.lock_object && e->kind == BSDSYNC_LE_CONTENDED)
+		smp_store_release(&s->contended, 1);
+}
+
+static const struct bsdsync_lock_event_sink spin_gone_sink = {
+	.name = "kunit spin_gone",
+	.event = spin_gone_event,
+};
+
+static void spin_gone_waiter(void *arg)
+{
+	struct spin_gone *s = arg;
+
+	set_cpus_allowed_ptr(current, cpumask_of(s->cpu));
+	smp_store_release(&s->ready, 1);
+	while (!smp_load_acquire(&s->go))
+		usleep_range(100, 300);
+	mtx_lock_spin(&s->m);	/* spins until the owner destroys it: reported, not taken */
+	s->owned_after = (void *)mtx_owner(&s->m) == (void *)current;
+	if (s->owned_after)
+		mtx_unlock_spin(&s->m);
+}
+
+static void misuse_spin_mutex_destroyed_while_a_thread_spins_for_it_is_reported(struct kunit *test)
+{
+	struct spin_gone *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t;
+	unsigned long r0, t0;
+	u64 deadline;
+	int mine, seen;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mine = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(mine));
+	s->cpu = mine == 0 ? 1 : 0;
+	mtx_init(&s->m, "spin destroyed while waited", NULL, MTX_SPIN);
+	WRITE_ONCE(spin_gone_case, s);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&spin_gone_sink), 0);
+	bt_start(test, &t, spin_gone_waiter, s, "spin_gone");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&s->ready));
+	r0 = bsdsync_report_count(BSDSYNC_RULE_DESTROYED);
+	t0 = bsdsync_report_total();
+	mtx_lock_spin(&s->m);
+	smp_store_release(&s->go, 1);
+	/* Interrupts are off: a bounded busy wait (a liveness bound, not a timing check). */
+	deadline = ktime_get_ns() + 30 * NSEC_PER_SEC;
+	while (!smp_load_acquire(&s->contended) && ktime_get_ns() < deadline)
+		cpu_relax();
+	seen = smp_load_acquire(&s->contended);
+	mtx_destroy(&s->m);	/* the owner's destroy: released and destroyed, no report */
+	bt_join(&t);
+	bsdsync_lock_events_detach(&spin_gone_sink);
+	WRITE_ONCE(spin_gone_case, NULL);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_TRUE_MSG(test, seen, "the waiter never spun for the mutex");
+	KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_DESTROYED) - r0, 1UL);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - t0, 1UL);
+	KUNIT_EXPECT_FALSE(test, s->owned_after);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->m.mtx_lock), MTX_DESTROYED);
+}
+
+/*
+ * A hand-off leaves the mutex free but CONTESTED while another waiter stays queued (the
+ * machinery of mtx_trylock_succeeds_on_a_free_contested_mutex: the woken waiter cannot run
+ * yet). Destroying it then is refused: threads are waiting for it.
+ */
+static void misuse_destroy_of_a_free_mutex_threads_wait_for_is_reported_and_refused(struct kunit *test)
+{
+	struct contested *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct bt_thread w[2], hog;
+	unsigned long word = 0, r0, t0, rule, total;
+	int mine;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mine = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(mine));
+	c->cpu = mine == 0 ? 1 : 0;
+	mtx_init(&c->m, "destroy contested", NULL, MTX_DEF);
+
+	mtx_lock(&c->m);
+	bt_start_n(test, w, 2, contested_waiter, c, 0, "contested");
+	BT_WAIT_UNTIL(test, READ_ONCE(c->arrived) == 2);
+	BT_WAIT_UNTIL(test, READ_ONCE(c->m.mtx_lock) & MTX_CONTESTED);
+	msleep(100);	/* both queued, not spinning: this thread sleeps */
+	bt_start(test, &hog, contested_hog, c, "contested_hog");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&c->hog_running));
+
+	mtx_unlock(&c->m);	/* wakes one waiter, which cannot run yet; one stays queued */
+	word = READ_ONCE(c->m.mtx_lock);
+	r0 = bsdsync_report_count(BSDSYNC_RULE_DESTROY_HELD);
+	t0 = bsdsync_report_total();
+	mtx_destroy(&c->m);
+	rule = bsdsync_report_count(BSDSYNC_RULE_DESTROY_HELD) - r0;
+	total = bsdsync_report_total() - t0;
+	smp_store_release(&c->stop_hog, 1);
+
+	bt_join(&hog);
+	bt_join_n(w, 2);	/* both got the mutex: it was not destroyed */
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_EQ(test, word, MTX_CONTESTED);
+	KUNIT_EXPECT_EQ(test, rule, 1UL);
+	KUNIT_EXPECT_EQ(test, total, 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->m.mtx_lock), MTX_UNOWNED);
+	mtx_destroy(&c->m);
+}
+
+static void misuse_mtx_pool_of_a_size_not_a_power_of_two_is_reported_and_rounded_up(struct kunit *test)
+{
+	struct mtx_pool *pool = NULL;
+	int x;
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 pool = mtx_pool_create("odd pool", 10, MTX_DEF));
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	mtx_pool_lock(pool, &x);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(mtx_pool_find(pool, &x)));
+	mtx_pool_unlock(pool, &x);
+	mtx_pool_destroy(&pool);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_excludes_other_threads),
 	KUNIT_CASE(mtx_lock_spin_excludes_other_threads),
@@ -1093,6 +1298,11 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(misuse_soft_interrupt_taking_its_owners_mutex_leaves_the_hold),
 	KUNIT_CASE(misuse_contended_mtx_lock_in_atomic_context_spins_and_reports_once),
 	KUNIT_CASE(misuse_mtx_lock_of_a_mutex_destroyed_while_waiting_is_reported_not_taken),
+	KUNIT_CASE(misuse_trylock_spin_with_mtx_recurse_is_reported_and_not_taken),
+	KUNIT_CASE(misuse_spin_unlock_of_a_mutex_another_thread_holds_is_reported_and_ignored),
+	KUNIT_CASE(misuse_spin_mutex_destroyed_while_a_thread_spins_for_it_is_reported),
+	KUNIT_CASE(misuse_destroy_of_a_free_mutex_threads_wait_for_is_reported_and_refused),
+	KUNIT_CASE(misuse_mtx_pool_of_a_size_not_a_power_of_two_is_reported_and_rounded_up),
 	{}
 };
 

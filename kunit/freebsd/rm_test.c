@@ -2197,6 +2197,135 @@ static void misuse_rms_destroy_while_held_and_use_after_destroy_are_reported(str
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, rms_destroy(&rms));
 }
 
+/* ---- report sites of rarer misuse (docs/misuse.md) ------------------------------------- */
+
+static void misuse_rm_wlock_on_a_lock_of_another_class_is_reported_and_refused(struct kunit *test)
+{
+	union {
+		struct rmlock rm;
+		struct mtx m;
+	} *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	mtx_init(&u->m, "not an rm lock", NULL, MTX_DEF);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS, rm_wlock(&u->rm));
+	KUNIT_EXPECT_EQ(test, u->m.mtx_lock, MTX_UNOWNED);	/* the mutex untouched */
+	mtx_destroy(&u->m);
+}
+
+static void misuse_rm_sleep_on_a_recursed_write_hold_is_reported_and_does_not_sleep(struct kunit *test)
+{
+	struct rmlock rm;
+	int chan, error = -1;
+
+	rm_init(&rm, "rm sleep recursed");
+	rm_wlock(&rm);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, rm_wlock(&rm));	/* counted anyway */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_RECURSED,
+			 BT_EXPECT_NO_SLEEP(test, error = rm_sleep(&chan, &rm, 0, "recursed", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_TRUE(test, rm_wowned(&rm));
+	rm_wunlock(&rm);
+	KUNIT_EXPECT_TRUE(test, rm_wowned(&rm));
+	rm_wunlock(&rm);
+	KUNIT_EXPECT_FALSE(test, rm_wowned(&rm));
+	rm_destroy(&rm);
+}
+
+static void misuse_rms_as_the_interlock_of_a_sleep_is_reported_and_does_not_sleep(struct kunit *test)
+{
+	struct rmslock rms;
+	int chan, error = -1;
+
+	rms_init(&rms, "rms interlock");
+	rms_wlock(&rms);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS,
+			 BT_EXPECT_NO_SLEEP(test, error = rm_sleep(&chan, &rms, 0, "rms", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	rms_wunlock(&rms);
+	rms_destroy(&rms);
+}
+
+struct rms_irq {
+	struct rmslock rms;
+	int got;
+};
+
+static void rms_rlock_in_irq(void *arg)
+{
+	struct rms_irq *c = arg;
+
+	c->got = rms_try_rlock(&c->rms) ? 1 : 0;
+	rms_rlock(&c->rms);
+}
+
+static void rms_runlock_in_irq(void *arg)
+{
+	struct rms_irq *c = arg;
+
+	rms_runlock(&c->rms);
+}
+
+static void misuse_rms_read_in_interrupt_context_is_reported_and_not_taken(struct kunit *test)
+{
+	struct rms_irq *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct bt_irq_result r = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	rms_init(&c->rms, "rms in irq");
+	c->got = -1;
+	bt_in_interrupt_on_this_thread(test, false, rms_rlock_in_irq, c,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, c->got, 0);
+	KUNIT_EXPECT_EQ(test, r.reports, 2UL);	/* rms_try_rlock and rms_rlock */
+	KUNIT_EXPECT_EQ(test, r.total, 2UL);
+	/* Nothing was taken: a writer gets it at once. */
+	rms_wlock(&c->rms);
+	rms_wunlock(&c->rms);
+	/* A read unlock in an interrupt (of the interrupted thread's hold) is ignored. */
+	rms_rlock(&c->rms);
+	bt_in_interrupt_on_this_thread(test, false, rms_runlock_in_irq, c,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	BT_EXPECT_NO_REPORT(test, rms_runlock(&c->rms));	/* the thread's hold was kept */
+	rms_destroy(&c->rms);
+}
+
+struct rms_writer {
+	struct rmslock *rms;
+	int locked, release;
+};
+
+static void rms_write_and_wait(void *arg)
+{
+	struct rms_writer *w = arg;
+
+	rms_wlock(w->rms);
+	smp_store_release(&w->locked, 1);
+	while (!smp_load_acquire(&w->release))
+		usleep_range(200, 1000);
+	rms_wunlock(w->rms);
+}
+
+static void misuse_rms_wunlock_of_another_threads_write_hold_is_reported_and_ignored(struct kunit *test)
+{
+	struct rmslock rms;
+	struct rms_writer w = { .rms = &rms };
+	struct bt_thread t;
+
+	rms_init(&rms, "rms other's");
+	bt_start(test, &t, rms_write_and_wait, &w, "rms_writer");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&w.locked));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, rms_wunlock(&rms));
+	KUNIT_EXPECT_EQ(test, rms_try_rlock(&rms), 0);	/* still written by the other thread */
+	smp_store_release(&w.release, 1);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, rms_try_rlock(&rms), 1);
+	rms_runlock(&rms);
+	rms_destroy(&rms);
+}
+
 static struct kunit_case rm_cases[] = {
 	KUNIT_CASE(rm_readers_on_every_cpu_hold_it_at_once),
 	KUNIT_CASE(rm_wlock_excludes_readers_on_every_cpu_under_stress),
@@ -2276,6 +2405,11 @@ static struct kunit_case rm_misuse_cases[] = {
 	KUNIT_CASE(misuse_contended_rm_rlock_in_atomic_context_is_reported_once_not_taken_runlock_quiet),
 	KUNIT_CASE(misuse_rms_recursion_and_unlocks_not_held_are_reported),
 	KUNIT_CASE(misuse_rms_destroy_while_held_and_use_after_destroy_are_reported),
+	KUNIT_CASE(misuse_rm_wlock_on_a_lock_of_another_class_is_reported_and_refused),
+	KUNIT_CASE(misuse_rm_sleep_on_a_recursed_write_hold_is_reported_and_does_not_sleep),
+	KUNIT_CASE(misuse_rms_as_the_interlock_of_a_sleep_is_reported_and_does_not_sleep),
+	KUNIT_CASE(misuse_rms_read_in_interrupt_context_is_reported_and_not_taken),
+	KUNIT_CASE(misuse_rms_wunlock_of_another_threads_write_hold_is_reported_and_ignored),
 	{}
 };
 

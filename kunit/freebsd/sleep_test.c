@@ -1159,6 +1159,22 @@ static void linux_msleep_and_bsd_msleep_in_one_file(struct kunit *test)
 	mtx_destroy(&m);
 }
 
+/* ---- report sites of rarer misuse (docs/misuse.md) ------------------------------------- */
+
+static void misuse_msleep_spin_with_a_spin_mutex_not_held_is_reported_and_does_not_sleep(struct kunit *test)
+{
+	struct mtx m;
+	int chan, error = -1;
+
+	mtx_init(&m, "msleep_spin not held", NULL, MTX_SPIN);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 BT_EXPECT_NO_SLEEP(test, error = msleep_spin(&chan, &m, "nothold", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m.mtx_lock), MTX_UNOWNED);
+	mtx_destroy(&m);
+}
+
 static struct kunit_case sleep_cases[] = {
 	KUNIT_CASE(msleep_wakeup_never_lost_in_100000_pingpong_rounds),
 	KUNIT_CASE(wakeup_wakes_all_sleepers),
@@ -1708,6 +1724,7 @@ static struct kunit_case sleep_misuse_cases[] = {
 	KUNIT_CASE(sleeping_with_giant_held_is_not_reported),
 	KUNIT_CASE(mutexes_released_out_of_order_are_forgotten),
 	KUNIT_CASE(thread_exit_holding_a_sleep_mutex_reported_exit_held),
+	KUNIT_CASE(misuse_msleep_spin_with_a_spin_mutex_not_held_is_reported_and_does_not_sleep),
 	{}
 };
 

@@ -17,6 +17,7 @@
 #include <sys/mutex.h>
 #include <sys/proc.h>
 #include <sys/sx.h>
+#include <sys/rwlock.h>
 #include <sys/condvar.h>
 #include <sys/errno.h>
 #include <sys/kernel.h>
@@ -449,6 +450,45 @@ static void sx_sysinit_initialises_the_lock_at_module_load(struct kunit *test)
 SLC_CASE(sx_interlock_of_condvar_retaken_in_its_mode, slc_interlock_of_condvar_retaken_in_its_mode,
 	 sx_ops)
 
+/* ---- report sites of rarer misuse (docs/misuse.md) ------------------------------------- */
+
+static void misuse_sx_xlock_of_a_zeroed_lock_is_reported_as_uninitialised(struct kunit *test)
+{
+	struct sx *sx = kunit_kzalloc(test, sizeof(*sx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, sx);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED, sx_xlock(sx));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sx->sx_lock), 0UL);
+}
+
+static void misuse_sx_xlock_of_an_rw_lock_is_reported_as_the_wrong_class(struct kunit *test)
+{
+	union {
+		struct sx sx;
+		struct rwlock rw;
+	} *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	rw_init(&u->rw, "not an sx");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS, sx_xlock(&u->sx));
+	KUNIT_EXPECT_FALSE(test, rw_wowned(&u->rw));
+	rw_wlock(&u->rw);	/* untouched: free */
+	rw_wunlock(&u->rw);
+	rw_destroy(&u->rw);
+}
+
+static void misuse_sx_sleep_with_an_sx_not_held_is_reported_and_does_not_sleep(struct kunit *test)
+{
+	struct sx sx;
+	int chan, error = -1;
+
+	sx_init(&sx, "sx interlock not held");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 BT_EXPECT_NO_SLEEP(test, error = sx_sleep(&chan, &sx, 0, "nothold", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	sx_destroy(&sx);
+}
+
 static struct kunit_case sx_cases[] = {
 	KUNIT_CASE(sx_waiter_spins_while_the_exclusive_owner_runs),
 	KUNIT_CASE(sx_noadaptive_waiter_blocks_instead_of_spinning),
@@ -567,6 +607,9 @@ static struct kunit_case sx_misuse_cases[] = {
 	KUNIT_CASE(sx_unknown_init_option_reported),
 	KUNIT_CASE(sx_sleep_on_recursed_lock_reported),
 	KUNIT_CASE(sx_assert_every_flag_fails_when_false),
+	KUNIT_CASE(misuse_sx_xlock_of_a_zeroed_lock_is_reported_as_uninitialised),
+	KUNIT_CASE(misuse_sx_xlock_of_an_rw_lock_is_reported_as_the_wrong_class),
+	KUNIT_CASE(misuse_sx_sleep_with_an_sx_not_held_is_reported_and_does_not_sleep),
 	{}
 };
 
