@@ -365,30 +365,27 @@ static void hold_spin_briefly(void *arg)
 }
 
 /*
- * The holder spins with interrupts off on another CPU than this thread (on the same one,
- * this thread could not even run until the holder let go). If the holder still gave up
- * before this thread tried (a long stall of the emulator), the round proves nothing and is
- * played again.
+ * Run `during(m, arg)` while another thread holds spin mutex m with interrupts off on the
+ * other CPU than this thread (on the same one, this thread could not even run until the
+ * holder let go). The holder gives up on its own after a bound; if it did so before
+ * `during` ran (a long stall of the emulator), the round proves nothing and is played again
+ * (`during` must leave m as it found it). Returns false if no round counted (reported).
+ * Needs 2 online CPUs (the caller skips otherwise).
  */
-static void mtx_trylock_spin_fails_while_another_thread_holds_it(struct kunit *test)
+static bool with_spin_held_elsewhere(struct kunit *test, struct mtx *m,
+				     void (*during)(struct mtx *m, void *arg), void *arg)
 {
-	struct mtx m;
 	struct spin_holder h;
 	struct bt_thread t;
-	int got = -1, mine, round;
+	int mine, round;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs");
 	mine = raw_smp_processor_id();
 	set_cpus_allowed_ptr(current, cpumask_of(mine));
-	mtx_init(&m, "try spin other", NULL, MTX_SPIN);
 	for (round = 0; round < 5; round++) {
-		h = (struct spin_holder){ .m = &m, .cpu = mine == 0 ? 1 : 0 };
+		h = (struct spin_holder){ .m = m, .cpu = mine == 0 ? 1 : 0 };
 		bt_start(test, &t, hold_spin_briefly, &h, "spin_holder");
 		BT_WAIT_UNTIL(test, smp_load_acquire(&h.locked));
-		got = mtx_trylock_spin(&m);
-		if (got)
-			mtx_unlock_spin(&m);
+		during(m, arg);
 		smp_store_release(&h.release, 1);
 		bt_join(&t);
 		if (!READ_ONCE(h.expired))
@@ -396,6 +393,27 @@ static void mtx_trylock_spin_fails_while_another_thread_holds_it(struct kunit *t
 	}
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	KUNIT_EXPECT_LT_MSG(test, round, 5, "the holder never held on long enough");
+	return round < 5;
+}
+
+static void try_spin_once(struct mtx *m, void *arg)
+{
+	int *got = arg;
+
+	*got = mtx_trylock_spin(m);
+	if (*got)
+		mtx_unlock_spin(m);
+}
+
+static void mtx_trylock_spin_fails_while_another_thread_holds_it(struct kunit *test)
+{
+	struct mtx m;
+	int got = -1;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mtx_init(&m, "try spin other", NULL, MTX_SPIN);
+	with_spin_held_elsewhere(test, &m, try_spin_once, &got);
 	KUNIT_EXPECT_EQ(test, got, 0);
 	KUNIT_EXPECT_FALSE(test, irqs_disabled());
 	KUNIT_EXPECT_EQ(test, mtx_trylock_spin(&m), 1);
@@ -1069,43 +1087,36 @@ static void misuse_trylock_spin_with_mtx_recurse_is_reported_and_not_taken(struc
 	mtx_destroy(&m);
 }
 
-/* The holder spins with interrupts off on the other CPU (hold_spin_briefly); a round in which
- * it gave up before this thread's unlock proves nothing and is played again. */
+struct unlock_other {
+	unsigned long rule, total;
+	bool kept;	/* the holder still owned m after the unlock */
+};
+
+static void unlock_spin_of_other(struct mtx *m, void *arg)
+{
+	struct unlock_other *u = arg;
+	unsigned long r0 = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER);
+	unsigned long t0 = bsdsync_report_total();
+	void *owner = (void *)mtx_owner(m);
+
+	mtx_unlock_spin(m);
+	u->kept = owner && (void *)mtx_owner(m) == owner;
+	u->rule = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER) - r0;
+	u->total = bsdsync_report_total() - t0;
+}
+
 static void misuse_spin_unlock_of_a_mutex_another_thread_holds_is_reported_and_ignored(struct kunit *test)
 {
 	struct mtx m;
-	struct spin_holder h;
-	struct bt_thread t;
-	unsigned long rule = 0, total = 0;
-	bool kept = false;
-	int mine, round;
+	struct unlock_other u = {};
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs 2 online CPUs");
-	mine = raw_smp_processor_id();
-	set_cpus_allowed_ptr(current, cpumask_of(mine));
 	mtx_init(&m, "spin other's", NULL, MTX_SPIN);
-	for (round = 0; round < 5; round++) {
-		unsigned long r0 = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER);
-		unsigned long t0 = bsdsync_report_total();
-
-		h = (struct spin_holder){ .m = &m, .cpu = mine == 0 ? 1 : 0 };
-		bt_start(test, &t, hold_spin_briefly, &h, "spin_holder");
-		BT_WAIT_UNTIL(test, smp_load_acquire(&h.locked));
-		mtx_unlock_spin(&m);
-		kept = (void *)mtx_owner(&m) == (void *)t.task;
-		rule = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER) - r0;
-		total = bsdsync_report_total() - t0;
-		smp_store_release(&h.release, 1);
-		bt_join(&t);
-		if (!READ_ONCE(h.expired))
-			break;
-	}
-	set_cpus_allowed_ptr(current, cpu_possible_mask);
-	KUNIT_EXPECT_LT_MSG(test, round, 5, "the holder never held on long enough");
-	KUNIT_EXPECT_EQ(test, rule, 1UL);
-	KUNIT_EXPECT_EQ(test, total, 1UL);
-	KUNIT_EXPECT_TRUE_MSG(test, kept, "the holder lost its spin mutex to another's unlock");
+	with_spin_held_elsewhere(test, &m, unlock_spin_of_other, &u);
+	KUNIT_EXPECT_EQ(test, u.rule, 1UL);
+	KUNIT_EXPECT_EQ(test, u.total, 1UL);
+	KUNIT_EXPECT_TRUE_MSG(test, u.kept, "the holder lost its spin mutex to another's unlock");
 	KUNIT_EXPECT_FALSE(test, irqs_disabled());
 	KUNIT_EXPECT_FALSE(test, in_atomic());
 	KUNIT_EXPECT_EQ(test, READ_ONCE(m.mtx_lock), MTX_UNOWNED);
