@@ -22,6 +22,10 @@
 
 #include "harness_freebsd.h"
 
+/* module/platform/module.c, exported for KUnit only: set the module parameter spin_warn_ms,
+ * returning the old value. */
+unsigned int bsdsync_test_spin_warn_ms(unsigned int ms);
+
 /* ---- mutual exclusion under contention --------------------------------------------------- */
 
 #define MX_THREADS 4
@@ -1265,6 +1269,51 @@ static void misuse_mtx_pool_of_a_size_not_a_power_of_two_is_reported_and_rounded
 	mtx_pool_destroy(&pool);
 }
 
+/*
+ * A thread that spins for a spin mutex longer than the module parameter spin_warn_ms (set
+ * to 200 ms here) reports the holder once per wait. The holder keeps the mutex on the other
+ * CPU until its own bound (2 s) runs out, then lets go, and the waiter takes it. A round in
+ * which the holder let go before the wait began (an emulator stall) is played again.
+ */
+static void misuse_spin_mutex_waited_for_too_long_is_reported_once(struct kunit *test)
+{
+	struct mtx m;
+	struct spin_holder h;
+	struct bt_thread t;
+	unsigned long rule = 0, total = 0;
+	unsigned int old;
+	int mine, round;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs");
+	mine = raw_smp_processor_id();
+	set_cpus_allowed_ptr(current, cpumask_of(mine));
+	mtx_init(&m, "spin held too long", NULL, MTX_SPIN);
+	old = bsdsync_test_spin_warn_ms(200);
+	for (round = 0; round < 5; round++) {
+		unsigned long r0 = bsdsync_report_count(BSDSYNC_RULE_SPIN_TOO_LONG);
+		unsigned long t0 = bsdsync_report_total();
+
+		h = (struct spin_holder){ .m = &m, .cpu = mine == 0 ? 1 : 0 };
+		bt_start(test, &t, hold_spin_briefly, &h, "spin_holder");
+		BT_WAIT_UNTIL(test, smp_load_acquire(&h.locked));
+		mtx_lock_spin(&m);	/* until the holder's bound runs out */
+		mtx_unlock_spin(&m);
+		rule = bsdsync_report_count(BSDSYNC_RULE_SPIN_TOO_LONG) - r0;
+		total = bsdsync_report_total() - t0;
+		bt_join(&t);
+		if (rule || total)
+			break;
+	}
+	bsdsync_test_spin_warn_ms(old);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(h.expired));
+	KUNIT_EXPECT_EQ(test, rule, 1UL);
+	KUNIT_EXPECT_EQ(test, total, 1UL);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	mtx_destroy(&m);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_excludes_other_threads),
 	KUNIT_CASE(mtx_lock_spin_excludes_other_threads),
@@ -1314,6 +1363,7 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(misuse_spin_mutex_destroyed_while_a_thread_spins_for_it_is_reported),
 	KUNIT_CASE(misuse_destroy_of_a_free_mutex_threads_wait_for_is_reported_and_refused),
 	KUNIT_CASE(misuse_mtx_pool_of_a_size_not_a_power_of_two_is_reported_and_rounded_up),
+	KUNIT_CASE(misuse_spin_mutex_waited_for_too_long_is_reported_once),
 	{}
 };
 

@@ -29,6 +29,7 @@ BSDSYNC_EXPORT(bsdsync_held_locks);
 /* Test hooks (platform.h): only for the KUnit suites. */
 BSDSYNC_EXPORT(bsdsync_prio_lend_hook);
 BSDSYNC_EXPORT(bsdsync_prio_apply_hook);
+BSDSYNC_EXPORT(bsdsync_test_spin_warn_ms);
 BSDSYNC_EXPORT(bsdsync_block_hook_register);
 BSDSYNC_EXPORT(bsdsync_block_hook_unregister);
 BSDSYNC_EXPORT(bsdsync_test_lock_type_register);

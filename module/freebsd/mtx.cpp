@@ -64,9 +64,6 @@ namespace {
 constexpr unsigned kSleepClass = BSDSYNC_CLASS_MTX_SLEEP << LO_CLASSSHIFT;
 constexpr unsigned kSpinClass = BSDSYNC_CLASS_MTX_SPIN << LO_CLASSSHIFT;
 
-/* A spin mutex waited on this long is reported once per wait (FreeBSD panics after about
- * 60M spins, "spin lock held too long"); under emulation a second is nothing, so 10 s. */
-constexpr u64 kSpinTooLongNs = 10ULL * 1000 * 1000 * 1000;
 
 inline uintptr owner_of(uintptr v) { return v & ~MTX_FLAGMASK; }
 inline uintptr self() { return (uintptr)curthread(); }
@@ -360,10 +357,13 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *spin_r
 				continue;
 			if (start == 0) {
 				start = bsdsync_uptime_ns();
-			} else if (bsdsync_uptime_ns() - start > kSpinTooLongNs) {
+			} else if (u64 limit = bsdsync_param_spin_warn_ns();
+				   bsdsync_uptime_ns() - start > limit) {
+				/* Once per wait (the parameter spin_warn_ms, module.c). */
 				reported = true;
 				report(BSDSYNC_RULE_SPIN_TOO_LONG, subject_of(lo_of(m)), file, line,
-				       "spin mutex held by another thread for over 10 s");
+				       "spin mutex held by another thread for over %llu ms",
+				       (unsigned long long)(limit / 1000000));
 			}
 		}
 		spin_rec = bsdsync_spinlock_enter_fast(m);

@@ -61,6 +61,28 @@ int bsdsync_param_lock_prof(void)
 	return lock_prof;
 }
 
+/* How long a thread may spin for a spin lock before it reports the holder (FreeBSD panics
+ * after about 60M spins, "spin lock held too long"; under emulation a second is nothing,
+ * so 10 s). Writable at run time (sysfs). */
+static unsigned int spin_warn_ms = 10000;
+module_param(spin_warn_ms, uint, 0644);
+MODULE_PARM_DESC(spin_warn_ms, "report a spin lock waited for longer than this many ms (default 10000; 0: never)");
+
+unsigned long long bsdsync_param_spin_warn_ns(void)
+{
+	unsigned int ms = READ_ONCE(spin_warn_ms);
+
+	return ms ? (u64)ms * NSEC_PER_MSEC : U64_MAX;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* KUnit only: set spin_warn_ms, returning the old value. */
+unsigned int bsdsync_test_spin_warn_ms(unsigned int ms)
+{
+	return xchg(&spin_warn_ms, ms);
+}
+#endif
+
 static_assert(BSDSYNC_ERR_NOMEM == -ENOMEM, "platform.h: BSDSYNC_ERR_NOMEM");
 
 /* Undo the inits of the first n personalities, newest first. */

@@ -628,6 +628,12 @@ struct bsdsync_held_lock;
 int bsdsync_witness_held_of(const void *state, struct bsdsync_held_lock *out, int max);
 /* The held file's text (debugfs.c: every thread with a record), as snprintf. Thread context. */
 unsigned long bsdsync_witness_held_text(char *buf, unsigned long len);
+/* The module parameter `spin_warn_ms` (module.c), in ns: how long a spin-lock waiter spins
+ * before it reports the holder (U64_MAX: never). Any context. */
+unsigned long long bsdsync_param_spin_warn_ns(void);
+/* KUnit only (module.c; exported by module/exports/bsdsync.c when the kernel has KUnit):
+ * set spin_warn_ms, returning the old value. */
+unsigned int bsdsync_test_spin_warn_ms(unsigned int ms);
 /* ---- lock profiling (core/lock_profile.h) --------------------------------------------- */
 /* The module parameter `lock_prof` (module.c): profile from load on. */
 int bsdsync_param_lock_prof(void);
