@@ -5,6 +5,23 @@
 #include <sys/types.h>
 #include <sys/_lock.h>
 
+/*
+ * BSDSYNC_INLINE_LOCKS: the production build of a driver. FreeBSD inlines the uncontended
+ * lock operations unless LOCK_DEBUG > 0 (INVARIANTS, WITNESS...) or MUTEX_NOINLINE; here the
+ * default build is the checked one (INVARIANTS, <sys/cdefs.h>), whose every operation calls
+ * bsdsync.ko and is recorded in the thread's held-locks stack, and a driver built with
+ * -DBSDSYNC_NO_INVARIANTS gets the inline paths (<sys/mutex.h> says what they keep and
+ * lose). A driver may also pass -DBSDSYNC_INLINE_LOCKS=0 or =1 to choose for itself, or
+ * MUTEX_NOINLINE (FreeBSD's) to keep the calls for mutexes. x86-64 kernel modules only.
+ */
+#ifndef BSDSYNC_INLINE_LOCKS
+#if !defined(INVARIANTS) && defined(__KERNEL__) && defined(__x86_64__)
+#define BSDSYNC_INLINE_LOCKS 1
+#else
+#define BSDSYNC_INLINE_LOCKS 0
+#endif
+#endif
+
 #define lock_initialized(lo)	(((lo)->lo_flags & LO_INITIALIZED) != 0)
 #define LOCK_CLASS_INDEX(lo)	(((lo)->lo_flags & LO_CLASSMASK) >> LO_CLASSSHIFT)
 
