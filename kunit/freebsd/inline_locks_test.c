@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * mutex(9) as a driver built for production sees it (kunit/Kbuild compiles this file with
- * -DBSDSYNC_NO_INVARIANTS): mtx_lock and mtx_unlock of a sleep mutex are inline in
- * <sys/mutex.h>, one compare-and-swap each with no call into bsdsync.ko, and every other case
- * (contention, recursion, misuse, a lock-event sink attached) calls the module, which finds
- * the hold in the lock word (MTX_UNRECORDED) rather than in the thread's held-locks stack.
+ * mutex(9), sx(9) and rwlock(9) as a driver built for production sees them (kunit/Kbuild
+ * compiles this file with -DBSDSYNC_NO_INVARIANTS): mtx_lock/mtx_unlock of a sleep mutex,
+ * sx_xlock/sx_xunlock and rw_wlock/rw_wunlock are inline in <sys/mutex.h>, <sys/sx.h> and
+ * <sys/rwlock.h>, one compare-and-swap each with no call into bsdsync.ko, and every other
+ * case (contention, recursion, misuse, a lock-event sink attached, a sleep with the lock as
+ * interlock) calls the module, which finds the hold in the lock word (MTX_UNRECORDED,
+ * BSDSYNC_SL_UNRECORDED) rather than in the thread's held-locks stack.
  *
  * The calls the macros make are counted: before any header, the module's two functions are
  * renamed for this file to counting wrappers (defined below, calling the real ones through
@@ -13,6 +15,10 @@
  */
 #define fbsd_mtx_lock_flags	mi_counted_lock_flags
 #define fbsd_mtx_unlock_flags	mi_counted_unlock_flags
+#define fbsd_sx_xlock_nosig	mi_counted_sx_xlock
+#define fbsd_sx_xunlock		mi_counted_sx_xunlock
+#define fbsd_rw_wlock		mi_counted_rw_wlock
+#define fbsd_rw_wunlock		mi_counted_rw_wunlock
 
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -22,6 +28,8 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/condvar.h>
+#include <sys/sx.h>
+#include <sys/rwlock.h>
 #include <sys/proc.h>
 #include <sys/kernel.h>
 #include <bsdsync/lock_events.h>
@@ -29,7 +37,7 @@
 #include "harness_freebsd.h"
 
 #ifdef INVARIANTS
-#error "mtx_inline_test.c must be built as the production build (-DBSDSYNC_NO_INVARIANTS)"
+#error "inline_locks_test.c must be built as the production build (-DBSDSYNC_NO_INVARIANTS)"
 #endif
 
 /* The real functions, under other names for this file (the renaming macros stay defined:
@@ -38,6 +46,10 @@ void mi_real_lock_flags(struct mtx *m, int opts, const char *file, int line)
 	__asm__("fbsd_mtx_lock_flags");
 void mi_real_unlock_flags(struct mtx *m, int opts, const char *file, int line)
 	__asm__("fbsd_mtx_unlock_flags");
+void mi_real_sx_xlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_xlock_nosig");
+void mi_real_sx_xunlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_xunlock");
+void mi_real_rw_wlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_wlock");
+void mi_real_rw_wunlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_wunlock");
 
 /* Calls the macros made into bsdsync.ko, from any thread of this file. */
 static atomic_t mi_lock_calls, mi_unlock_calls;
@@ -52,6 +64,31 @@ void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line)
 {
 	atomic_inc(&mi_unlock_calls);
 	mi_real_unlock_flags(m, opts, file, line);
+}
+
+/* sx and rw count in the same two counters (a case uses one kind). */
+void fbsd_sx_xlock_nosig(struct sx *sx, const char *file, int line)
+{
+	atomic_inc(&mi_lock_calls);
+	mi_real_sx_xlock(sx, file, line);
+}
+
+void fbsd_sx_xunlock(struct sx *sx, const char *file, int line)
+{
+	atomic_inc(&mi_unlock_calls);
+	mi_real_sx_xunlock(sx, file, line);
+}
+
+void fbsd_rw_wlock(struct rwlock *rw, const char *file, int line)
+{
+	atomic_inc(&mi_lock_calls);
+	mi_real_rw_wlock(rw, file, line);
+}
+
+void fbsd_rw_wunlock(struct rwlock *rw, const char *file, int line)
+{
+	atomic_inc(&mi_unlock_calls);
+	mi_real_rw_wunlock(rw, file, line);
 }
 
 static void mi_reset_calls(void)
@@ -491,4 +528,312 @@ static struct kunit_suite mtx_inline_suite = {
 	.name = "freebsd_mtx_inline",
 	.test_cases = mtx_inline_cases,
 };
-kunit_test_suites(&mtx_inline_suite);
+
+/* ---- sx and rw: the exclusive paths, one set of cases over both kinds --------------------- */
+
+/* One kind's operations, through its macros (so the inline paths are what runs). */
+struct xl_ops {
+	const char *name;
+	void (*init)(void *l, const char *name, int recurse);
+	void (*destroy)(void *l);
+	void (*xlock)(void *l);
+	void (*xunlock)(void *l);
+	void (*slock)(void *l);
+	void (*sunlock)(void *l);
+	void (*downgrade)(void *l);
+	int (*recursed)(void *l);
+	int (*xowned)(void *l);
+	int (*sleep)(void *chan, void *l, int timo);
+	unsigned long (*word)(void *l);
+};
+
+static void sx_op_init(void *l, const char *name, int recurse)
+{
+	sx_init_flags((struct sx *)l, name, recurse ? SX_RECURSE : 0);
+}
+static void sx_op_destroy(void *l) { sx_destroy((struct sx *)l); }
+static void sx_op_xlock(void *l) { sx_xlock((struct sx *)l); }
+static void sx_op_xunlock(void *l) { sx_xunlock((struct sx *)l); }
+static void sx_op_slock(void *l) { sx_slock((struct sx *)l); }
+static void sx_op_sunlock(void *l) { sx_sunlock((struct sx *)l); }
+static void sx_op_downgrade(void *l) { sx_downgrade((struct sx *)l); }
+static int sx_op_recursed(void *l) { return sx_recursed((struct sx *)l); }
+static int sx_op_xowned(void *l) { return sx_xlocked((struct sx *)l); }
+static int sx_op_sleep(void *chan, void *l, int timo)
+{
+	return sx_sleep(chan, (struct sx *)l, 0, "xl_slp", timo);
+}
+static unsigned long sx_op_word(void *l) { return READ_ONCE(((struct sx *)l)->sx_lock); }
+
+static const struct xl_ops xl_sx = {
+	"sx", sx_op_init, sx_op_destroy, sx_op_xlock, sx_op_xunlock, sx_op_slock, sx_op_sunlock,
+	sx_op_downgrade, sx_op_recursed, sx_op_xowned, sx_op_sleep, sx_op_word,
+};
+
+static void rw_op_init(void *l, const char *name, int recurse)
+{
+	rw_init_flags((struct rwlock *)l, name, recurse ? RW_RECURSE : 0);
+}
+static void rw_op_destroy(void *l) { rw_destroy((struct rwlock *)l); }
+static void rw_op_xlock(void *l) { rw_wlock((struct rwlock *)l); }
+static void rw_op_xunlock(void *l) { rw_wunlock((struct rwlock *)l); }
+static void rw_op_slock(void *l) { rw_rlock((struct rwlock *)l); }
+static void rw_op_sunlock(void *l) { rw_runlock((struct rwlock *)l); }
+static void rw_op_downgrade(void *l) { rw_downgrade((struct rwlock *)l); }
+static int rw_op_recursed(void *l) { return rw_recursed((struct rwlock *)l); }
+static int rw_op_xowned(void *l) { return rw_wowned((struct rwlock *)l); }
+static int rw_op_sleep(void *chan, void *l, int timo)
+{
+	return rw_sleep(chan, (struct rwlock *)l, 0, "xl_slp", timo);
+}
+static unsigned long rw_op_word(void *l) { return READ_ONCE(((struct rwlock *)l)->rw_lock); }
+
+static const struct xl_ops xl_rw = {
+	"rw", rw_op_init, rw_op_destroy, rw_op_xlock, rw_op_xunlock, rw_op_slock, rw_op_sunlock,
+	rw_op_downgrade, rw_op_recursed, rw_op_xowned, rw_op_sleep, rw_op_word,
+};
+
+/* struct sx and struct rwlock: the same 32 bytes (one implementation in the module). */
+union xl_lock {
+	struct sx sx;
+	struct rwlock rw;
+};
+
+static const struct xl_ops *const xl_kinds[] = { &xl_sx, &xl_rw };
+
+static void xl_kind_desc(const struct xl_ops *const *o, char *desc)
+{
+	strscpy(desc, (*o)->name, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(xl_kind, xl_kinds, xl_kind_desc);
+
+/* The case's kind: its parameter, an element of xl_kinds. */
+static const struct xl_ops *xl_ops_of(struct kunit *test)
+{
+	return *(const struct xl_ops *const *)test->param_value;
+}
+
+static unsigned long xl_inline_word(void)
+{
+	return (unsigned long)current | BSDSYNC_SL_UNRECORDED;
+}
+
+static void xlock_and_xunlock_call_nothing(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_plain", 0);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), xl_inline_word());
+		KUNIT_EXPECT_TRUE(test, o->xowned(&l));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		o->xunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	o->destroy(&l);
+}
+
+static void xlock_recursion_falls_back_and_unwinds(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_recurse", 1);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		o->xlock(&l);
+		KUNIT_EXPECT_TRUE(test, o->recursed(&l));
+		o->xunlock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), xl_inline_word());
+		o->xunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_unlock_calls), 1);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+}
+
+#define XL_THREADS 4
+#define XL_ROUNDS 10000
+
+struct xl_shared {
+	const struct xl_ops *o;
+	union xl_lock l;
+	unsigned long counter;	/* written under the exclusive lock */
+	int writing;		/* set inside an exclusive section */
+	int violations;		/* a reader or writer saw another writer inside */
+	int depth_changes;
+};
+
+/* Threads 0 and 1 write (inline xlock), 2 and 3 mostly read (the module's shared path): the
+ * inline writers' holds meet readers, waiter bits and the module's wake-ups. */
+struct xl_worker_arg {
+	struct xl_shared *s;
+	int id;
+};
+
+static void xl_worker(void *arg)
+{
+	struct xl_worker_arg *a = arg;
+	struct xl_shared *s = a->s;
+	const struct xl_ops *o = s->o;
+	int depth = mi_depth();
+
+	for (int i = 0; i < XL_ROUNDS; i++) {
+		if (a->id < 2 || (i & 7) == 0) {
+			o->xlock(&s->l);
+			if (READ_ONCE(s->writing))
+				s->violations++;
+			WRITE_ONCE(s->writing, 1);
+			s->counter++;
+			WRITE_ONCE(s->writing, 0);
+			o->xunlock(&s->l);
+		} else {
+			o->slock(&s->l);
+			if (READ_ONCE(s->writing))
+				WRITE_ONCE(s->violations, s->violations + 1);
+			o->sunlock(&s->l);
+		}
+		if (mi_depth() != depth)
+			WRITE_ONCE(s->depth_changes, s->depth_changes + 1);
+		if ((i & 255) == 0)
+			cond_resched();
+	}
+}
+
+static void xlock_contention_falls_back_and_excludes(struct kunit *test)
+{
+	struct xl_shared *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct xl_worker_arg args[XL_THREADS];
+	struct bt_thread t[XL_THREADS];
+	unsigned long writes = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->o = xl_ops_of(test);
+	s->o->init(&s->l, "xl_exclusion", 0);
+	for (int i = 0; i < XL_THREADS; i++) {
+		args[i].s = s;
+		args[i].id = i;
+		writes += i < 2 ? XL_ROUNDS : (XL_ROUNDS + 7) / 8;
+	}
+	BT_EXPECT_NO_REPORT(test, {
+		for (int i = 0; i < XL_THREADS; i++)
+			bt_start(test, &t[i], xl_worker, &args[i], "xl_worker");
+		bt_join_n(t, XL_THREADS);
+	});
+	KUNIT_EXPECT_EQ(test, s->counter, writes);
+	KUNIT_EXPECT_EQ(test, s->violations, 0);
+	KUNIT_EXPECT_EQ(test, s->depth_changes, 0);
+	KUNIT_EXPECT_EQ(test, s->o->word(&s->l), BSDSYNC_SL_UNLOCKED);
+	s->o->destroy(&s->l);
+}
+
+/* Downgrade of a hold taken inline: no exclusive record to remove, a shared one made (its
+ * sunlock removes it). */
+static void xlock_inline_hold_downgrades_to_a_recorded_shared_hold(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_downgrade", 0);
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		o->downgrade(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED + BSDSYNC_SL_ONE_SHARER);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		o->sunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+}
+
+/* The lock as the interlock of a sleep: released and taken back through the module (then
+ * recorded), and the inline xunlock after it leaves that to the module too. */
+static void xlock_inline_hold_as_sleep_interlock_works(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+	int error;
+
+	o->init(&l, "xl_sleep", 0);
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		error = o->sleep(&l, &l, 1);
+		KUNIT_EXPECT_TRUE(test, o->xowned(&l));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		o->xunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+}
+
+static void xlock_inline_hold_released_with_a_sink_attached_is_quiet(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_sink", 0);
+	o->xlock(&l);
+	memset(&mi_seen, 0, sizeof(mi_seen));
+	WRITE_ONCE(mi_seen.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&mi_sink), 0);
+	BT_EXPECT_NO_REPORT(test, o->xunlock(&l));
+	bsdsync_lock_events_detach(&mi_sink);
+	WRITE_ONCE(mi_seen.watched, NULL);
+	KUNIT_EXPECT_EQ(test, mi_seen.n, 0);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	o->destroy(&l);
+}
+
+static void misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_misuse", 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, o->xunlock(&l));	/* not held */
+	o->xlock(&l);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, o->xlock(&l));
+	BT_EXPECT_NO_REPORT(test, { o->xunlock(&l); o->xunlock(&l); });
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, o->xlock(&l));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, o->xunlock(&l));
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_DESTROYED);
+}
+
+static struct kunit_case shared_inline_cases[] = {
+	KUNIT_CASE_PARAM(xlock_and_xunlock_call_nothing, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_recursion_falls_back_and_unwinds, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_contention_falls_back_and_excludes, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_downgrades_to_a_recorded_shared_hold, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_as_sleep_interlock_works, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_released_with_a_sink_attached_is_quiet, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once,
+			 xl_kind_gen_params),
+	{}
+};
+
+static struct kunit_suite shared_inline_suite = {
+	.name = "freebsd_sx_rw_inline",
+	.test_cases = shared_inline_cases,
+};
+kunit_test_suites(&mtx_inline_suite, &shared_inline_suite);

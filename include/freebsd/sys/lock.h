@@ -22,6 +22,56 @@
 #endif
 #endif
 
+#if BSDSYNC_INLINE_LOCKS
+#include <asm/current.h>
+#include <linux/jump_label.h>
+#include <linux/preempt.h>
+
+/* On while a lock-event sink is attached (module/platform/switch.c). */
+extern struct static_key_false bsdsync_lock_events_key;
+
+/*
+ * The uncontended exclusive acquisition every inline lock path shares (mutex, sx, rwlock:
+ * the word holds the owner thread pointer with flag bits below it): while no lock-event
+ * sink is attached (the module's static key, patched in the driver's code too), in thread
+ * context (an interrupt's acquisition is reported by the module), on a live lock of class
+ * `cls` (lo_flags: LO_INITIALIZED and the class index, one compare; a destroyed lock fails
+ * it, and its word is not `free` either), one CAS of the word from `free` to curthread |
+ * `unrecorded`, acquire: pairs with the release of whichever unlock freed the word.
+ * 1 if it took the lock; 0: the caller calls the module, which does everything else.
+ */
+static __always_inline int
+__bsd_lock_xacquire(struct lock_object *lo, volatile unsigned long *word, unsigned int cls,
+		    unsigned long free, unsigned long unrecorded)
+{
+	unsigned long v = free;
+	unsigned int flags = __atomic_load_n(&lo->lo_flags, __ATOMIC_RELAXED);
+
+	return __predict_true(!static_branch_unlikely(&bsdsync_lock_events_key) && in_task() &&
+			      (flags & (LO_INITIALIZED | LO_CLASSMASK)) ==
+				      (LO_INITIALIZED | cls << LO_CLASSSHIFT)) &&
+	       __predict_true(__atomic_compare_exchange_n(word, &v,
+							  (unsigned long)current | unrecorded, 0,
+							  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+}
+
+/*
+ * Its release: one CAS from curthread | `unrecorded` to `free`, release (pairs with the next
+ * owner's acquire CAS). Only a hold __bsd_lock_xacquire took has that word (the module never
+ * writes the bit), so the CAS alone proves class and owner; a sink attached since never saw
+ * the acquisition and is not told of the release either. Any other word (recursed, waiters
+ * to wake, the module's own hold, not ours): 0, the caller calls the module.
+ */
+static __always_inline int
+__bsd_lock_xrelease(volatile unsigned long *word, unsigned long free, unsigned long unrecorded)
+{
+	unsigned long v = (unsigned long)current | unrecorded;
+
+	return __predict_true(__atomic_compare_exchange_n(word, &v, free, 0, __ATOMIC_RELEASE,
+							  __ATOMIC_RELAXED));
+}
+#endif
+
 #define lock_initialized(lo)	(((lo)->lo_flags & LO_INITIALIZED) != 0)
 #define LOCK_CLASS_INDEX(lo)	(((lo)->lo_flags & LO_CLASSMASK) >> LO_CLASSSHIFT)
 

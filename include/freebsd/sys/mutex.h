@@ -56,38 +56,20 @@
 
 #if BSDSYNC_INLINE_LOCKS && !defined(MUTEX_NOINLINE)
 #define BSDSYNC_MTX_INLINE 1
-#include <asm/current.h>
-#include <linux/jump_label.h>
-#include <linux/preempt.h>
-
-/* On while a lock-event sink is attached (module/platform/switch.c). */
-extern struct static_key_false bsdsync_lock_events_key;
-
+/* <sys/lock.h>'s __bsd_lock_xacquire/__bsd_lock_xrelease on the mutex word. */
 static __always_inline void
 __bsd_mtx_lock(struct mtx *m, int opts, const char *file, int line)
 {
-	unsigned long v = MTX_UNOWNED;
-	unsigned int flags = __atomic_load_n(&m->lock_object.lo_flags, __ATOMIC_RELAXED);
-
-	if (__predict_true(!static_branch_unlikely(&bsdsync_lock_events_key) && in_task() &&
-			   (flags & (LO_INITIALIZED | LO_CLASSMASK)) ==
-				   (LO_INITIALIZED | BSDSYNC_CLASS_MTX_SLEEP << LO_CLASSSHIFT)) &&
-	    __predict_true(__atomic_compare_exchange_n(&m->mtx_lock, &v,
-						       (unsigned long)current | MTX_UNRECORDED, 0,
-						       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
-		return;
-	fbsd_mtx_lock_flags(m, opts, file, line);
+	if (!__bsd_lock_xacquire(&m->lock_object, &m->mtx_lock, BSDSYNC_CLASS_MTX_SLEEP,
+				 MTX_UNOWNED, MTX_UNRECORDED))
+		fbsd_mtx_lock_flags(m, opts, file, line);
 }
 
 static __always_inline void
 __bsd_mtx_unlock(struct mtx *m, int opts, const char *file, int line)
 {
-	unsigned long v = (unsigned long)current | MTX_UNRECORDED;
-
-	if (__predict_true(__atomic_compare_exchange_n(&m->mtx_lock, &v, MTX_UNOWNED, 0,
-						       __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
-		return;
-	fbsd_mtx_unlock_flags(m, opts, file, line);
+	if (!__bsd_lock_xrelease(&m->mtx_lock, MTX_UNOWNED, MTX_UNRECORDED))
+		fbsd_mtx_unlock_flags(m, opts, file, line);
 }
 
 #define mtx_lock_flags(m, o)	__bsd_mtx_lock(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
