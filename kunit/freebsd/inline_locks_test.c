@@ -323,7 +323,8 @@ static void misuse_inline_unlock_by_non_owner_is_reported_once(struct kunit *tes
 	mtx_destroy(&m);
 }
 
-static void misuse_inline_use_of_destroyed_or_uninitialised_mutex_is_reported_once(struct kunit *test)
+static void
+misuse_inline_use_of_destroyed_or_uninitialised_mutex_is_reported_once(struct kunit *test)
 {
 	struct mtx m;
 
@@ -824,9 +825,12 @@ static struct kunit_case shared_inline_cases[] = {
 	KUNIT_CASE_PARAM(xlock_and_xunlock_call_nothing, xl_kind_gen_params),
 	KUNIT_CASE_PARAM(xlock_recursion_falls_back_and_unwinds, xl_kind_gen_params),
 	KUNIT_CASE_PARAM(xlock_contention_falls_back_and_excludes, xl_kind_gen_params),
-	KUNIT_CASE_PARAM(xlock_inline_hold_downgrades_to_a_recorded_shared_hold, xl_kind_gen_params),
-	KUNIT_CASE_PARAM(xlock_inline_hold_as_sleep_interlock_works, xl_kind_gen_params),
-	KUNIT_CASE_PARAM(xlock_inline_hold_released_with_a_sink_attached_is_quiet, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_downgrades_to_a_recorded_shared_hold,
+			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_as_sleep_interlock_works,
+			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_released_with_a_sink_attached_is_quiet,
+			 xl_kind_gen_params),
 	KUNIT_CASE_PARAM(misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once,
 			 xl_kind_gen_params),
 	{}
