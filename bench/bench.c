@@ -62,7 +62,7 @@
 /* How long past its end a measurement may take before it is declared stuck. */
 #define BENCH_GRACE_MS		60000
 
-extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, bench_pair_sx,
+extern const struct bench_pair bench_pair_mtx, bench_pair_mtx_checked, bench_pair_spin, bench_pair_rw, bench_pair_sx,
 	bench_pair_rm, bench_pair_rm_rwsem, bench_pair_lockmgr, bench_pair_cv, bench_pair_sleep,
 	bench_pair_sema, bench_pair_dfly_token, bench_pair_dfly_spin, bench_pair_dfly_lockmgr,
 	bench_pair_dfly_mtx, bench_pair_dfly_mtx_ex, bench_pair_dfly_serializer,
@@ -71,6 +71,7 @@ extern const struct bench_pair bench_pair_mtx, bench_pair_spin, bench_pair_rw, b
 /* Every pair measured, in report order. A new pair is one more entry here. */
 static const struct bench_pair *const bench_pairs[] = {
 	&bench_pair_mtx,
+	&bench_pair_mtx_checked,	/* pairs_checked.c: mtx as the default (checked) build */
 	&bench_pair_spin,
 	&bench_pair_rw,
 	&bench_pair_sx,

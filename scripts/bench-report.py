@@ -571,7 +571,11 @@ def write_cost(out, cost_log, trace=None, trace_log=None):
          "own instructions are subtracted (and, for hand-offs, the time stamp both sides "
          "take). Each figure is the cheapest of 48 batches of 64 operations. \"blocks\": "
          "the operation put the thread to sleep even uncontended (its figure would count the "
-         "guest's idle time, not instructions).", ""]
+         "guest's idle time, not instructions). The FreeBSD pairs are built as a driver "
+         "built for production (`-DBSDSYNC_NO_INVARIANTS`: uncontended mtx_lock, sx_xlock "
+         "and rw_wlock inline, no call); `mtx_checked` is the same mutex in the default, "
+         "checked build (every operation a call, each hold recorded), the price of the "
+         "checks.", ""]
     if not exact:
         L += [f"**Not exact**: the counter ran at {', '.join(sorted(calib))} units per "
               "instruction (1.000 under icount): these are time stamp counter units.", ""]

@@ -24,6 +24,9 @@ BSDSYNC_EXPORT(bsdsync_thread_has_record);
 /* Lock events (checkers, profilers, tests) */
 BSDSYNC_EXPORT(bsdsync_lock_events_attach);
 BSDSYNC_EXPORT(bsdsync_lock_events_detach);
+/* The lock-event switch, tested by the inline lock paths of drivers built for production
+ * (<sys/mutex.h>): they take the module's path while a sink is attached. */
+BSDSYNC_EXPORT(bsdsync_lock_events_key);
 BSDSYNC_EXPORT(bsdsync_held_locks);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Test hooks (platform.h): only for the KUnit suites. */

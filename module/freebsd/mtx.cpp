@@ -2,9 +2,19 @@
  * FreeBSD mutex(9): MTX_DEF sleep mutexes and MTX_SPIN spin mutexes on one lock word.
  *
  * The word (struct mtx.mtx_lock, see include/bsdsync/freebsd/mutex.h) is the owner thread
- * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED. Transitions:
+ * pointer | MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED | MTX_UNRECORDED. Transitions:
  *
  *   0                  -> owner              lock fast path: one CAS, acquire
+ *   0                  -> owner|UNRECORDED   the inline mtx_lock of a driver built for
+ *                                            production (<sys/mutex.h>): one CAS, acquire,
+ *                                            no held-locks record and no event. The bit
+ *                                            stays with the hold (recursion and CONTESTED
+ *                                            are ORed in and out beside it) and tells this
+ *                                            file's releases that there is no record to
+ *                                            remove nor RELEASED to send; every transition
+ *                                            to a new owner or to free drops it
+ *   owner|UNRECORDED   -> 0                  the inline mtx_unlock: one CAS, release (any
+ *                                            other word fails it into fbsd_mtx_unlock_flags)
  *   owner              -> 0                  unlock fast path: one CAS, release (MTX_SPIN:
  *                                            a store; nobody else writes a held spin
  *                                            mutex's word)
@@ -302,7 +312,10 @@ BSDSYNC_NOINLINE void unlock_sleep_slow(mtx *m, uintptr v, const char *file, int
 	}
 	if (unrecurse(m, file, line))
 		return;
-	held_pop(m, file, line);
+	/* A hold taken inline (UNRECORDED, set by its acquisition and written by no one else
+	 * while we own it) has no record, and the sinks never saw it acquired. */
+	if (!(v & MTX_UNRECORDED))
+		held_pop(m, file, line);
 	release_contested(m);
 }
 
@@ -549,7 +562,8 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 			bsdsync_spinlock_exit_fast(spin_rec, m);
 			return;
 		}
-		held_pop(m, file, line);
+		if (!(v & MTX_UNRECORDED))	/* taken inline: no record, no event */
+			held_pop(m, file, line);
 	} else if (v != MTX_UNOWNED) {
 		report(BSDSYNC_RULE_DESTROY_HELD, subject_of(lo), file, line,
 		       "mtx_destroy of a mutex %s", owner_of(v) ? "held by another thread"

@@ -4,7 +4,7 @@
  *
  * The word (sx_lock / rw_lock, include/bsdsync/freebsd/sx.h) is either
  *   SHARED | n << 5 | waiter bits       n shared holds (n = 0: free), or
- *   owner | RECURSED? | waiter bits      held exclusively by `owner`,
+ *   owner | UNRECORDED? | RECURSED? | waiter bits   held exclusively by `owner`,
  * with SHARED_WAITERS / EXCLUSIVE_WAITERS saying that threads may be queued on the lock's
  * channel of its wait table (WaitQueueId::SharedLockers / ExclusiveLockers). UNLOCKED is
  * SHARED with no holds and no bits; a free word may carry bits (FREE|bits below) while woken
@@ -12,6 +12,17 @@
  *
  *   UNLOCKED            -> owner             xlock fast path: one CAS, acquire
  *   owner               -> UNLOCKED          xunlock fast path: one CAS, release
+ *   UNLOCKED            -> owner|UNRECORDED  the inline sx_xlock/rw_wlock of a driver built
+ *                                            for production (<sys/sx.h>, <sys/rwlock.h>):
+ *                                            one CAS, acquire, no held-locks record and no
+ *                                            event. The bit stays with the exclusive hold
+ *                                            (recursion and waiter bits come and go beside
+ *                                            it) and tells xunlock_slow and downgrade that
+ *                                            there is no exclusive record to remove nor
+ *                                            RELEASED to send; every release, downgrade or
+ *                                            new owner drops it
+ *   owner|UNRECORDED    -> UNLOCKED          the inline xunlock: one CAS, release (any other
+ *                                            word fails it into the module's xunlock)
  *   FREE|bits           -> owner|bits        xlock slow path or try_xlock: the new owner
  *                                            keeps the bits and so the duty to wake (rw:
  *                                            and inherits the queued threads' priority)
@@ -427,7 +438,7 @@ int before_waiting(const SharedLockKind &k, SharedLock *l, uintptr &v, GiantSave
 		giant.drop();
 	/* Adaptive: an exclusive owner running on a CPU will release soon. */
 	uintptr owner = owner_of(v);
-	if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kFlagMask)) {
+	if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kOwnerFlags)) {
 		v = load_relaxed(&l->word);
 		return kRetry;
 	}
@@ -648,7 +659,10 @@ void shared_lock_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 		lock_event_released(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
 		return;
 	}
-	exclusive_released(k, current_record_if_any(), l, file, line);
+	/* A hold taken inline (UNRECORDED: set by its acquisition, written by no one else while
+	 * we own it) has no record, and the sinks never saw it acquired. */
+	if (!(v & kUnrecorded))
+		exclusive_released(k, current_record_if_any(), l, file, line);
 
 	/* Owned by us, so the word only changes under this Guard (waiter bits): stable. */
 	WakeList later;
@@ -811,9 +825,12 @@ void shared_lock_downgrade(const SharedLockKind &k, SharedLock *l, const char *o
 	}
 	/* FreeBSD WITNESS_DOWNGRADE: the exclusive hold is now a shared one. */
 	ThreadState *td = current_record();
-	exclusive_released(k, td, l, file, line);
+	/* A hold taken inline (UNRECORDED) has no exclusive record; the shared hold it becomes
+	 * is recorded either way (its sunlock is the module's). */
+	if (!(v & kUnrecorded))
+		exclusive_released(k, td, l, file, line);
 	shared_acquired(k, td, l, 0, file, line);
-	uintptr expect = self();
+	uintptr expect = self() | (v & kUnrecorded);
 	/* Release: our exclusive section is over for the readers that now enter. */
 	if (cas_release(&l->word, &expect, kUnlocked + kOneSharer))
 		return;

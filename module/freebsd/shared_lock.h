@@ -55,13 +55,17 @@ constexpr uintptr kWaiters = kSharedWaiters | kExclusiveWaiters;
 constexpr uintptr kWriteSpinner = BSDSYNC_SL_WRITE_SPINNER;
 constexpr uintptr kRecursed = BSDSYNC_SL_RECURSED;
 constexpr uintptr kFlagMask = BSDSYNC_SL_FLAGMASK;
+/* An exclusive hold taken inline by a driver built for production: no held-locks record,
+ * no event (shared_lock.cpp). Not a flag of shared mode, where it is a count bit. */
+constexpr uintptr kUnrecorded = BSDSYNC_SL_UNRECORDED;
+constexpr uintptr kOwnerFlags = kFlagMask | kUnrecorded;
 constexpr uintptr kOneSharer = BSDSYNC_SL_ONE_SHARER;
 constexpr uintptr kUnlocked = BSDSYNC_SL_UNLOCKED;
 constexpr uintptr kDestroyed = BSDSYNC_SL_DESTROYED;
 /* lo_flags class bit: SX_NOADAPTIVE, never spin on the owner. */
 constexpr unsigned kNoAdaptive = 0x0001;
 
-inline uintptr owner_of(uintptr v) { return (v & kShared) ? 0 : v & ~kFlagMask; }
+inline uintptr owner_of(uintptr v) { return (v & kShared) ? 0 : v & ~kOwnerFlags; }
 inline uintptr sharers(uintptr v) { return (v & kShared) ? v >> BSDSYNC_SL_SHARERS_SHIFT : 0; }
 inline uintptr self() { return (uintptr)curthread(); }
 /* A new reader may enter: shared mode, no writer queued or spinning (writers are not

@@ -387,10 +387,12 @@ void bsdsync_synchronize_cpus(void);
  * a flag. bsdsync_lock_events_switch() turns it on or off; it may sleep (thread context only,
  * serialised by the caller) and returns with every CPU's code patched.
  */
-#if BSDSYNC_JUMP_LABEL
 #ifndef BSDSYNC_PLATFORM_SWITCH_IMPL
-extern char bsdsync_lock_events_key[];	/* a struct static_key_false (module/platform/switch.c) */
+/* A struct static_key_false (module/platform/switch.c), in every configuration: exported for
+ * the inline lock paths of drivers built for production (<sys/mutex.h>). */
+extern char bsdsync_lock_events_key[];
 #endif
+#if BSDSYNC_JUMP_LABEL
 static inline __attribute__((always_inline)) int bsdsync_lock_events_on(void)
 {
 	__asm__ goto("1: .byte 0x0f,0x1f,0x44,0x00,0x00\n\t"

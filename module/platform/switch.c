@@ -13,13 +13,19 @@
 extern struct static_key_false bsdsync_lock_events_key;
 #include "platform/platform.h"
 
-#if BSDSYNC_JUMP_LABEL
-#ifndef CONFIG_JUMP_LABEL
+#if BSDSYNC_JUMP_LABEL && !defined(CONFIG_JUMP_LABEL)
 #error "Kbuild set BSDSYNC_JUMP_LABEL without CONFIG_JUMP_LABEL"
 #endif
 /* The jump-table entries of platform.h hold only the key's address; the kernel reads it as
- * the struct static_key it is. */
+ * the struct static_key it is. Defined in every configuration: the inline lock paths of a
+ * driver built for production (<sys/mutex.h>) test it with the kernel's own
+ * static_branch_unlikely(), patched in the driver module too (exported for them), or a
+ * load of its count where the kernel has no jump labels. */
 DEFINE_STATIC_KEY_FALSE(bsdsync_lock_events_key);
+
+#if !BSDSYNC_JUMP_LABEL
+int bsdsync_lock_events_flag;
+#endif
 
 void bsdsync_lock_events_switch(int on)
 {
@@ -27,17 +33,12 @@ void bsdsync_lock_events_switch(int on)
 		static_branch_enable(&bsdsync_lock_events_key);
 	else
 		static_branch_disable(&bsdsync_lock_events_key);
-}
-#else
-int bsdsync_lock_events_flag;
-
-void bsdsync_lock_events_switch(int on)
-{
+#if !BSDSYNC_JUMP_LABEL
 	WRITE_ONCE(bsdsync_lock_events_flag, !!on);
 	/* Every CPU sees the new value before this returns, as with the patched code. */
 	synchronize_rcu();
-}
 #endif
+}
 
 static DEFINE_MUTEX(bsdsync_config_mutex);
 

@@ -8,6 +8,11 @@
  *   MTX_RECURSED   0x1   the owner holds it more than once; depth-1 is in lock_object.lo_data
  *   MTX_CONTESTED  0x2   threads may be queued on the mutex's turnstile: release slowly
  *   MTX_DESTROYED  0x4   mtx_destroy() ran; every later operation is reported
+ *   MTX_UNRECORDED 0x8   the hold was taken by the inline mtx_lock of a driver built for
+ *                        production (<sys/mutex.h>): no held-locks record, no lock event.
+ *                        Set only by that CAS (never by bsdsync.ko), kept while the hold
+ *                        lasts, gone with it; its inline unlock expects it, so a hold the
+ *                        module took is always released by the module
  *
  * sizeof(struct mtx) is 32 bytes, as in FreeBSD without debug options.
  */
@@ -42,7 +47,8 @@ BSDSYNC_ABI_OFFSET(struct mtx, mtx_lock, 24);
 #define MTX_RECURSED	0x00000001UL
 #define MTX_CONTESTED	0x00000002UL
 #define MTX_DESTROYED	0x00000004UL
-#define MTX_FLAGMASK	(MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED)
+#define MTX_UNRECORDED	0x00000008UL
+#define MTX_FLAGMASK	(MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED | MTX_UNRECORDED)
 
 /* mtx_assert (modern FreeBSD values, aliases of LA_*). */
 #define MA_OWNED	LA_XLOCKED

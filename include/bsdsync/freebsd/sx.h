@@ -12,6 +12,10 @@
  *   WRITE_SPINNER    0x08  a writer spins a bounded while for the readers to leave: new
  *                          readers keep out (FreeBSD's RW_LOCK_WRITE_SPINNER)
  *   RECURSED         0x10  exclusive owner holds it more than once (depth-1 in lo_data)
+ *   UNRECORDED       0x20  exclusive mode only (in shared mode it is the count's low bit):
+ *                          the hold was taken by the inline sx_xlock/rw_wlock of a driver
+ *                          built for production (<sys/sx.h>, <sys/rwlock.h>), with no
+ *                          held-locks record and no lock event; the owner's only
  *   otherwise              the exclusive owner's thread pointer (at least 64-byte aligned)
  *
  *   UNLOCKED   = SHARED with 0 holds (0x01)
@@ -32,6 +36,7 @@ BSDSYNC_FREEBSD_ABI_BEGIN
 #define BSDSYNC_SL_WRITE_SPINNER	0x08UL
 #define BSDSYNC_SL_RECURSED		0x10UL
 #define BSDSYNC_SL_FLAGMASK		0x1fUL
+#define BSDSYNC_SL_UNRECORDED		0x20UL	/* exclusive mode only */
 #define BSDSYNC_SL_SHARERS_SHIFT	5
 #define BSDSYNC_SL_ONE_SHARER		(1UL << BSDSYNC_SL_SHARERS_SHIFT)
 #define BSDSYNC_SL_UNLOCKED		BSDSYNC_SL_SHARED

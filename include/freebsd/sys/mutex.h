@@ -1,8 +1,40 @@
 /*
  * <sys/mutex.h> for ported FreeBSD drivers: mutex(9), mtx_pool(9), Giant.
  *
- * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD
- * modules do; mtx_init records its call site once (a static record per site).
+ * The checked build (the default, INVARIANTS): every operation calls into bsdsync.ko with
+ * the caller's file and line, as FreeBSD modules with LOCK_DEBUG do; mtx_init records its
+ * call site once (a static record per site).
+ *
+ * The production build (BSDSYNC_INLINE_LOCKS, <sys/lock.h>: a driver built with
+ * -DBSDSYNC_NO_INVARIANTS; MUTEX_NOINLINE keeps the calls), as FreeBSD's own __mtx_lock and
+ * __mtx_unlock: mtx_lock and mtx_unlock of a sleep mutex are inline, no call at all when the
+ * mutex is free:
+ *   mtx_lock    while no lock-event sink is attached (the module's static key, patched
+ *               into this code too), in thread context, on a live sleep mutex (lo_flags:
+ *               LO_INITIALIZED and the class, one compare), one CAS of the word from 0 to
+ *               curthread | MTX_UNRECORDED, acquire (pairs with the release of whichever
+ *               unlock freed the word);
+ *   mtx_unlock  one CAS from curthread | MTX_UNRECORDED to 0, release (pairs with the next
+ *               owner's acquire CAS). Only a hold taken inline has that word, so the CAS
+ *               alone proves the class and the owner: a sink attached since then never saw
+ *               the acquisition and is not told of the release either.
+ * Any failure calls the module's function, which does everything the checked build does:
+ * contention (waiters set MTX_CONTESTED, so the owner's inline unlock fails into the
+ * module's wake-up), recursion (MTX_RECURSED), trylock, and the misuse reports, judged from
+ * the word as FreeBSD does (recursion on a non-recursive mutex, unlock by a non-owner or of
+ * an unlocked mutex, a destroyed, uninitialised or spin mutex, a sleep mutex in interrupt
+ * context: each still one report). The module keeps MTX_UNRECORDED while the hold lasts
+ * (recursion, contested bit) and, finding it, has no held-locks record to remove nor
+ * RELEASED event to send; a hold the module takes (contended, or a sleep taking its
+ * interlock back) is recorded as in the checked build and released through the module.
+ *
+ * What the production build loses, for holds taken inline (FreeBSD without WITNESS loses
+ * the same): they are not in the thread's held-locks stack, so sleeping or taking a sleepable
+ * lock with one held is not reported, a thread exiting with one held is not reported, and
+ * witness, lock profiling and bsdsync_held_locks() see only holds taken while a sink is
+ * attached (attach them before the driver locks, e.g. witness=1 at load). KASSERT and
+ * MPASS are compiled out (<sys/systm.h>). mtx_lock_spin, mtx_trylock and the other
+ * operations are calls in both builds.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_MUTEX_H_
 #define _BSDSYNC_FREEBSD_SYS_MUTEX_H_
@@ -22,8 +54,30 @@
 	fbsd_mtx_init(__bsd_mtx(m), (name), (type), (opts), BSDSYNC_SITE())
 #define mtx_destroy(m)		fbsd_mtx_destroy(__bsd_mtx(m), LOCK_FILE, LOCK_LINE)
 
+#if BSDSYNC_INLINE_LOCKS && !defined(MUTEX_NOINLINE)
+#define BSDSYNC_MTX_INLINE 1
+/* <sys/lock.h>'s __bsd_lock_xacquire/__bsd_lock_xrelease on the mutex word. */
+static __always_inline void
+__bsd_mtx_lock(struct mtx *m, int opts, const char *file, int line)
+{
+	if (!__bsd_lock_xacquire(&m->lock_object, &m->mtx_lock, BSDSYNC_CLASS_MTX_SLEEP,
+				 MTX_UNOWNED, MTX_UNRECORDED))
+		fbsd_mtx_lock_flags(m, opts, file, line);
+}
+
+static __always_inline void
+__bsd_mtx_unlock(struct mtx *m, int opts, const char *file, int line)
+{
+	if (!__bsd_lock_xrelease(&m->mtx_lock, MTX_UNOWNED, MTX_UNRECORDED))
+		fbsd_mtx_unlock_flags(m, opts, file, line);
+}
+
+#define mtx_lock_flags(m, o)	__bsd_mtx_lock(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
+#define mtx_unlock_flags(m, o)	__bsd_mtx_unlock(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
+#else
 #define mtx_lock_flags(m, o)	fbsd_mtx_lock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_unlock_flags(m, o)	fbsd_mtx_unlock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
+#endif
 #define mtx_trylock_flags(m, o)	fbsd_mtx_trylock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_lock_spin_flags(m, o) fbsd_mtx_lock_spin_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_unlock_spin_flags(m, o) fbsd_mtx_unlock_spin_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)

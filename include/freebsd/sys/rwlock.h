@@ -2,9 +2,19 @@
  * <sys/rwlock.h> for ported FreeBSD drivers: rwlock(9), reader/writer locks that behave
  * like a mutex (bounded waits, never held across a sleep) with a shared mode.
  *
- * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
- * do; rw_init records its call site once (a static record per site). Linux's rwlock_t API
- * (read_lock, write_lock, rwlock_init) shares no name with this one.
+ * The checked build (the default): every operation calls into bsdsync.ko with the caller's
+ * file and line, as FreeBSD modules do; rw_init records its call site once (a static record
+ * per site). Linux's rwlock_t API (read_lock, write_lock, rwlock_init) shares no name with
+ * this one.
+ *
+ * The production build (BSDSYNC_INLINE_LOCKS, <sys/lock.h>; FreeBSD's RWLOCK_NOINLINE keeps
+ * the calls), as FreeBSD's __rw_wlock/__rw_wunlock: rw_wlock and rw_wunlock are inline when
+ * the lock is free, the way <sys/mutex.h> explains for mtx_lock (one CAS of the word from
+ * UNLOCKED to curthread | UNRECORDED and back; <bsdsync/freebsd/sx.h> has the bit), and
+ * call the module for everything else (contention, recursion, waiters, misuse reports
+ * judged from the word), with what <sys/mutex.h> says such holds lose (sleeping with one
+ * held is not reported). Read locks, rw_unlock, trylocks, upgrade and downgrade are calls in
+ * both builds (read holds are counted per thread, as FreeBSD's td_rw_rlocks).
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_RWLOCK_H_
 #define _BSDSYNC_FREEBSD_SYS_RWLOCK_H_
@@ -26,11 +36,29 @@
 #define rw_init(rw, name)	rw_init_flags((rw), (name), 0)
 #define rw_destroy(rw)		fbsd_rw_destroy(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 
+#if BSDSYNC_INLINE_LOCKS && !defined(RWLOCK_NOINLINE)
+#define BSDSYNC_RW_INLINE 1
+static __always_inline void __bsd_rw_wlock(struct rwlock *rw, const char *file, int line)
+{
+	if (!__bsd_lock_xacquire(&rw->lock_object, &rw->rw_lock, BSDSYNC_CLASS_RW,
+				 BSDSYNC_SL_UNLOCKED, BSDSYNC_SL_UNRECORDED))
+		fbsd_rw_wlock(rw, file, line);
+}
+
+static __always_inline void __bsd_rw_wunlock(struct rwlock *rw, const char *file, int line)
+{
+	if (!__bsd_lock_xrelease(&rw->rw_lock, BSDSYNC_SL_UNLOCKED, BSDSYNC_SL_UNRECORDED))
+		fbsd_rw_wunlock(rw, file, line);
+}
+#define rw_wlock(rw)		__bsd_rw_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_wunlock(rw)		__bsd_rw_wunlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#else
 #define rw_wlock(rw)		fbsd_rw_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_wunlock(rw)		fbsd_rw_wunlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#endif
 #define rw_rlock(rw)		fbsd_rw_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_try_wlock(rw)	fbsd_rw_try_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_try_rlock(rw)	fbsd_rw_try_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
-#define rw_wunlock(rw)		fbsd_rw_wunlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_runlock(rw)		fbsd_rw_runlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_unlock(rw)		fbsd_rw_unlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_try_upgrade(rw)	fbsd_rw_try_upgrade(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)

@@ -2,8 +2,19 @@
  * <sys/sx.h> for ported FreeBSD drivers: sx(9), shared/exclusive locks that may be held
  * across sleeps.
  *
- * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
- * do; sx_init records its call site once (a static record per site).
+ * The checked build (the default): every operation calls into bsdsync.ko with the caller's
+ * file and line, as FreeBSD modules do; sx_init records its call site once (a static record
+ * per site).
+ *
+ * The production build (BSDSYNC_INLINE_LOCKS, <sys/lock.h>; FreeBSD's SX_NOINLINE keeps the
+ * calls), as FreeBSD's __sx_xlock/__sx_xunlock: sx_xlock and sx_xunlock are inline when the
+ * lock is free, the way <sys/mutex.h> explains for mtx_lock (one CAS of the word from
+ * UNLOCKED to curthread | UNRECORDED and back; <bsdsync/freebsd/sx.h> has the bit), and
+ * call the module for everything else (contention, recursion, waiters, misuse reports
+ * judged from the word). Holds taken inline are not in the held-locks stack: besides what
+ * <sys/mutex.h> lists, an sx_xlock taken with a non-sleepable lock held is not reported on
+ * the inline path. Shared holds, sx_xlock_sig, sx_unlock, trylocks, upgrade and downgrade
+ * are calls in both builds (shared holds are counted per thread, as FreeBSD's td_sx_slocks).
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_SX_H_
 #define _BSDSYNC_FREEBSD_SYS_SX_H_
@@ -20,13 +31,31 @@
 #define sx_init(sx, desc)	sx_init_flags((sx), (desc), 0)
 #define sx_destroy(sx)		fbsd_sx_destroy((sx), LOCK_FILE, LOCK_LINE)
 
+#if BSDSYNC_INLINE_LOCKS && !defined(SX_NOINLINE)
+#define BSDSYNC_SX_INLINE 1
+static __always_inline void __bsd_sx_xlock(struct sx *sx, const char *file, int line)
+{
+	if (!__bsd_lock_xacquire(&sx->lock_object, &sx->sx_lock, BSDSYNC_CLASS_SX,
+				 BSDSYNC_SL_UNLOCKED, BSDSYNC_SL_UNRECORDED))
+		fbsd_sx_xlock_nosig(sx, file, line);
+}
+
+static __always_inline void __bsd_sx_xunlock(struct sx *sx, const char *file, int line)
+{
+	if (!__bsd_lock_xrelease(&sx->sx_lock, BSDSYNC_SL_UNLOCKED, BSDSYNC_SL_UNRECORDED))
+		fbsd_sx_xunlock(sx, file, line);
+}
+#define sx_xlock(sx)		__bsd_sx_xlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_xunlock(sx)		__bsd_sx_xunlock((sx), LOCK_FILE, LOCK_LINE)
+#else
 #define sx_xlock(sx)		fbsd_sx_xlock_nosig((sx), LOCK_FILE, LOCK_LINE)
+#define sx_xunlock(sx)		fbsd_sx_xunlock((sx), LOCK_FILE, LOCK_LINE)
+#endif
 #define sx_xlock_sig(sx)	fbsd_sx_xlock((sx), 1, LOCK_FILE, LOCK_LINE)
 #define sx_slock(sx)		fbsd_sx_slock_nosig((sx), LOCK_FILE, LOCK_LINE)
 #define sx_slock_sig(sx)	fbsd_sx_slock((sx), 1, LOCK_FILE, LOCK_LINE)
 #define sx_try_xlock(sx)	fbsd_sx_try_xlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_try_slock(sx)	fbsd_sx_try_slock((sx), LOCK_FILE, LOCK_LINE)
-#define sx_xunlock(sx)		fbsd_sx_xunlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_sunlock(sx)		fbsd_sx_sunlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_unlock(sx)		fbsd_sx_unlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_try_upgrade(sx)	fbsd_sx_try_upgrade((sx), LOCK_FILE, LOCK_LINE)

@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * mutex(9), sx(9) and rwlock(9) as a driver built for production sees them (kunit/Kbuild
+ * compiles this file with -DBSDSYNC_NO_INVARIANTS): mtx_lock/mtx_unlock of a sleep mutex,
+ * sx_xlock/sx_xunlock and rw_wlock/rw_wunlock are inline in <sys/mutex.h>, <sys/sx.h> and
+ * <sys/rwlock.h>, one compare-and-swap each with no call into bsdsync.ko, and every other
+ * case (contention, recursion, misuse, a lock-event sink attached, a sleep with the lock as
+ * interlock) calls the module, which finds the hold in the lock word (MTX_UNRECORDED,
+ * BSDSYNC_SL_UNRECORDED) rather than in the thread's held-locks stack.
+ *
+ * The calls the macros make are counted: before any header, the module's two functions are
+ * renamed for this file to counting wrappers (defined below, calling the real ones through
+ * asm labels), so a case can say exactly how many times the macros called bsdsync.ko: the
+ * check that the uncontended path has no call can fail.
+ */
+#define fbsd_mtx_lock_flags	mi_counted_lock_flags
+#define fbsd_mtx_unlock_flags	mi_counted_unlock_flags
+#define fbsd_sx_xlock_nosig	mi_counted_sx_xlock
+#define fbsd_sx_xunlock		mi_counted_sx_xunlock
+#define fbsd_rw_wlock		mi_counted_rw_wlock
+#define fbsd_rw_wunlock		mi_counted_rw_wunlock
+
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+#include <sys/condvar.h>
+#include <sys/sx.h>
+#include <sys/rwlock.h>
+#include <sys/proc.h>
+#include <sys/kernel.h>
+#include <bsdsync/lock_events.h>
+
+#include "harness_freebsd.h"
+
+#ifdef INVARIANTS
+#error "inline_locks_test.c must be built as the production build (-DBSDSYNC_NO_INVARIANTS)"
+#endif
+
+/* The real functions, under other names for this file (the renaming macros stay defined:
+ * the mtx_* macros expand where they are used, below). */
+void mi_real_lock_flags(struct mtx *m, int opts, const char *file, int line)
+	__asm__("fbsd_mtx_lock_flags");
+void mi_real_unlock_flags(struct mtx *m, int opts, const char *file, int line)
+	__asm__("fbsd_mtx_unlock_flags");
+void mi_real_sx_xlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_xlock_nosig");
+void mi_real_sx_xunlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_xunlock");
+void mi_real_rw_wlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_wlock");
+void mi_real_rw_wunlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_wunlock");
+
+/* Calls the macros made into bsdsync.ko, from any thread of this file. */
+static atomic_t mi_lock_calls, mi_unlock_calls;
+
+void fbsd_mtx_lock_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	atomic_inc(&mi_lock_calls);
+	mi_real_lock_flags(m, opts, file, line);
+}
+
+void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	atomic_inc(&mi_unlock_calls);
+	mi_real_unlock_flags(m, opts, file, line);
+}
+
+/* sx and rw count in the same two counters (a case uses one kind). */
+void fbsd_sx_xlock_nosig(struct sx *sx, const char *file, int line)
+{
+	atomic_inc(&mi_lock_calls);
+	mi_real_sx_xlock(sx, file, line);
+}
+
+void fbsd_sx_xunlock(struct sx *sx, const char *file, int line)
+{
+	atomic_inc(&mi_unlock_calls);
+	mi_real_sx_xunlock(sx, file, line);
+}
+
+void fbsd_rw_wlock(struct rwlock *rw, const char *file, int line)
+{
+	atomic_inc(&mi_lock_calls);
+	mi_real_rw_wlock(rw, file, line);
+}
+
+void fbsd_rw_wunlock(struct rwlock *rw, const char *file, int line)
+{
+	atomic_inc(&mi_unlock_calls);
+	mi_real_rw_wunlock(rw, file, line);
+}
+
+static void mi_reset_calls(void)
+{
+	atomic_set(&mi_lock_calls, 0);
+	atomic_set(&mi_unlock_calls, 0);
+}
+
+/* The word of a hold the inline path took: the owner, and no record of it anywhere. */
+static unsigned long mi_inline_word(void)
+{
+	return (unsigned long)current | MTX_UNRECORDED;
+}
+
+static unsigned long mi_word(const struct mtx *m)
+{
+	return READ_ONCE(m->mtx_lock);
+}
+
+/* How many holds the calling thread's held-locks stack records. */
+static int mi_depth(void)
+{
+	struct bsdsync_held_lock h[1];
+
+	return bsdsync_held_locks(h, 0);
+}
+
+static void mtx_inline_lock_and_unlock_call_nothing(struct kunit *test)
+{
+	struct mtx m;
+	int depth = mi_depth();
+
+	mtx_init(&m, "mi_plain", NULL, MTX_DEF);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock(&m);
+		KUNIT_EXPECT_EQ(test, mi_word(&m), mi_inline_word());
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+		KUNIT_EXPECT_PTR_EQ(test, (void *)mtx_owner(&m), (void *)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		mtx_assert(&m, MA_OWNED | MA_NOTRECURSED);
+		mtx_unlock(&m);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
+	mtx_destroy(&m);
+}
+
+/* Recursion goes to the module (the word is not free), and so does the unlock of a level. */
+static void mtx_inline_recursion_falls_back_and_unwinds(struct kunit *test)
+{
+	struct mtx m;
+	int depth = mi_depth();
+
+	mtx_init(&m, "mi_recurse", NULL, MTX_DEF | MTX_RECURSE);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock(&m);
+		mtx_lock(&m);
+		mtx_lock(&m);
+		KUNIT_EXPECT_TRUE(test, mtx_recursed(&m));
+		mtx_unlock(&m);
+		mtx_unlock(&m);
+		KUNIT_EXPECT_FALSE(test, mtx_recursed(&m));
+		KUNIT_EXPECT_EQ(test, mi_word(&m), mi_inline_word());
+		mtx_unlock(&m);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_unlock_calls), 2);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	mtx_destroy(&m);
+}
+
+/* ---- contention --------------------------------------------------------------------------- */
+
+#define MI_THREADS 4
+#define MI_ROUNDS 20000
+
+struct mi_shared {
+	struct mtx m;
+	unsigned long counter;	/* plain, protected only by m */
+	int held;		/* set inside the critical section: nobody else may see it set */
+	int violations;
+	int depth_changes;	/* held-locks stack depth after a round differs from before */
+};
+
+static void mi_worker(void *arg)
+{
+	struct mi_shared *s = arg;
+	int depth = mi_depth();
+
+	for (int i = 0; i < MI_ROUNDS; i++) {
+		mtx_lock(&s->m);
+		if (READ_ONCE(s->held))
+			s->violations++;
+		WRITE_ONCE(s->held, 1);
+		s->counter++;
+		if ((i & 63) == 0)
+			cpu_relax();
+		WRITE_ONCE(s->held, 0);
+		mtx_unlock(&s->m);
+		if (mi_depth() != depth)
+			WRITE_ONCE(s->depth_changes, s->depth_changes + 1);
+		if ((i & 255) == 0)
+			cond_resched();
+	}
+}
+
+/* Contended locks and contested unlocks go to the module: exclusion holds, whichever path
+ * took each hold, and no record is left behind in any thread. */
+static void mtx_inline_contention_falls_back_and_excludes(struct kunit *test)
+{
+	struct mi_shared *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t[MI_THREADS];
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mtx_init(&s->m, "mi_exclusion", NULL, MTX_DEF);
+	BT_EXPECT_NO_REPORT(test, {
+		for (int i = 0; i < MI_THREADS; i++)
+			bt_start(test, &t[i], mi_worker, s, "mi_worker");
+		bt_join_n(t, MI_THREADS);
+	});
+	KUNIT_EXPECT_EQ(test, s->counter, (unsigned long)MI_THREADS * MI_ROUNDS);
+	KUNIT_EXPECT_EQ(test, s->violations, 0);
+	KUNIT_EXPECT_EQ(test, s->depth_changes, 0);
+	KUNIT_EXPECT_EQ(test, mi_word(&s->m), MTX_UNOWNED);
+	mtx_destroy(&s->m);
+}
+
+struct mi_blocker {
+	struct mtx m;
+	int locked;
+	int release;
+	int waiter_got_it;
+};
+
+static void mi_holder(void *arg)
+{
+	struct mi_blocker *b = arg;
+
+	mtx_lock(&b->m);
+	smp_store_release(&b->locked, 1);
+	while (!smp_load_acquire(&b->release))
+		msleep(1);
+	mtx_unlock(&b->m);	/* contested: the module wakes the waiter */
+}
+
+static void mi_waiter(void *arg)
+{
+	struct mi_blocker *b = arg;
+
+	mtx_lock(&b->m);
+	WRITE_ONCE(b->waiter_got_it, 1);
+	mtx_unlock(&b->m);
+}
+
+/* A hold taken inline, waited on (CONTESTED) and released: the waiter queued in the module
+ * is woken by the inline holder's unlock, which fell back to the module. */
+static void mtx_inline_contested_unlock_wakes_the_waiter(struct kunit *test)
+{
+	struct mi_blocker *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct bt_thread holder, waiter;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	mtx_init(&b->m, "mi_contested", NULL, MTX_DEF);
+	bt_start(test, &holder, mi_holder, b, "mi_holder");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&b->locked));
+	/* The holder sleeps: the waiter cannot spin on it, it queues and sets CONTESTED. */
+	bt_start(test, &waiter, mi_waiter, b, "mi_waiter");
+	BT_WAIT_UNTIL(test, mi_word(&b->m) & MTX_CONTESTED);
+	KUNIT_EXPECT_EQ(test, mi_word(&b->m) & MTX_UNRECORDED, MTX_UNRECORDED);
+	smp_store_release(&b->release, 1);
+	bt_join(&holder);
+	bt_join(&waiter);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(b->waiter_got_it), 1);
+	KUNIT_EXPECT_EQ(test, mi_word(&b->m), MTX_UNOWNED);
+	mtx_destroy(&b->m);
+}
+
+/* ---- misuse, judged from the word ------------------------------------------------------- */
+
+static void misuse_inline_recursion_on_non_recursive_mutex_is_reported_once(struct kunit *test)
+{
+	struct mtx m;
+	int depth = mi_depth();
+
+	mtx_init(&m, "mi_norecurse", NULL, MTX_DEF);
+	mtx_lock(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, mtx_lock(&m));
+	/* Recursed anyway (the caller's unlocks stay balanced). */
+	BT_EXPECT_NO_REPORT(test, { mtx_unlock(&m); mtx_unlock(&m); });
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	mtx_destroy(&m);
+}
+
+struct mi_owner {
+	struct mtx *m;
+	int locked;
+	int release;
+};
+
+static void mi_owner_thread(void *arg)
+{
+	struct mi_owner *o = arg;
+
+	mtx_lock(o->m);
+	smp_store_release(&o->locked, 1);
+	while (!smp_load_acquire(&o->release))
+		msleep(1);
+	mtx_unlock(o->m);
+}
+
+static void misuse_inline_unlock_by_non_owner_is_reported_once(struct kunit *test)
+{
+	struct mtx m;
+	struct mi_owner o = { &m };
+	struct bt_thread t;
+
+	mtx_init(&m, "mi_nonowner", NULL, MTX_DEF);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_unlock(&m));	/* unlocked */
+	bt_start(test, &t, mi_owner_thread, &o, "mi_owner");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&o.locked));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_unlock(&m));	/* another's */
+	KUNIT_EXPECT_EQ(test, mi_word(&m) & ~MTX_FLAGMASK, (unsigned long)t.task);
+	smp_store_release(&o.release, 1);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	mtx_destroy(&m);
+}
+
+static void
+misuse_inline_use_of_destroyed_or_uninitialised_mutex_is_reported_once(struct kunit *test)
+{
+	struct mtx m;
+
+	mtx_init(&m, "mi_destroyed", NULL, MTX_DEF);
+	mtx_destroy(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, mtx_lock(&m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_DESTROYED);
+
+	memset(&m, 0, sizeof(m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED, mtx_lock(&m));
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+}
+
+static void misuse_inline_sleep_ops_on_a_spin_mutex_are_reported_once(struct kunit *test)
+{
+	struct mtx m;
+
+	mtx_init(&m, "mi_spin", NULL, MTX_SPIN);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS, mtx_lock(&m));
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	mtx_lock_spin(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS, mtx_unlock(&m));
+	mtx_unlock_spin(&m);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_EQ(test, preempt_count(), 0);
+	mtx_destroy(&m);
+}
+
+/* ---- holds without a record, released through the module ------------------------------- */
+
+#define MI_EVENTS 16
+static struct {
+	struct task_struct *watched;
+	int n;
+	struct bsdsync_lock_event ev[MI_EVENTS];
+} mi_seen;
+
+static void mi_event(const struct bsdsync_lock_event *e)
+{
+	if (current != READ_ONCE(mi_seen.watched))
+		return;
+	if (mi_seen.n < MI_EVENTS)
+		mi_seen.ev[mi_seen.n] = *e;
+	mi_seen.n++;
+}
+
+static const struct bsdsync_lock_event_sink mi_sink = { "mtx_inline", mi_event };
+
+/* A sink attached while a hold taken inline is held: its release, through the module, sends
+ * no RELEASED (the sink never saw the acquisition) and finds no record to remove; the next
+ * acquisition, with the sink on, is the module's, recorded and sent. */
+static void mtx_inline_hold_released_with_a_sink_attached_is_quiet(struct kunit *test)
+{
+	struct mtx m;
+	int depth = mi_depth();
+
+	mtx_init(&m, "mi_sink", NULL, MTX_DEF);
+	mtx_lock(&m);
+	memset(&mi_seen, 0, sizeof(mi_seen));
+	WRITE_ONCE(mi_seen.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&mi_sink), 0);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, mi_seen.n, 0);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+
+	/* With the sink on, mtx_lock is the module's: recorded and sent. */
+	BT_EXPECT_NO_REPORT(test, mtx_lock(&m));
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 1);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), (unsigned long)current);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+	bsdsync_lock_events_detach(&mi_sink);
+	WRITE_ONCE(mi_seen.watched, NULL);
+	/* Taken by the module, released after the sink left: the word says recorded, so the
+	 * inline unlock leaves it to the module, which removes the record. */
+	BT_EXPECT_NO_REPORT(test, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_UNOWNED);
+	KUNIT_EXPECT_EQ(test, mi_seen.n, 2);	/* ACQUIRING, ACQUIRED */
+	if (mi_seen.n >= 2)
+		KUNIT_EXPECT_EQ(test, mi_seen.ev[1].kind, BSDSYNC_LE_ACQUIRED);
+	mtx_destroy(&m);
+}
+
+struct mi_cv {
+	struct mtx m;
+	struct cv cv;
+	int waiting;
+	int signalled;
+};
+
+static void mi_signaller(void *arg)
+{
+	struct mi_cv *c = arg;
+
+	mtx_lock(&c->m);
+	while (!c->waiting) {
+		mtx_unlock(&c->m);
+		msleep(1);
+		mtx_lock(&c->m);
+	}
+	c->signalled = 1;
+	cv_signal(&c->cv);
+	mtx_unlock(&c->m);
+}
+
+/* cv_wait and mtx_sleep with a mutex taken inline: the sleep releases it through the module
+ * and takes it back there (recorded), and the inline unlock after it leaves that to the
+ * module too. Nothing is left in the held-locks stack and nothing is reported. */
+static void mtx_inline_interlock_of_cv_wait_and_mtx_sleep_works(struct kunit *test)
+{
+	struct mi_cv *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct bt_thread t;
+	int depth = mi_depth();
+	int error;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	mtx_init(&c->m, "mi_cv", NULL, MTX_DEF);
+	cv_init(&c->cv, "mi_cv");
+	bt_start(test, &t, mi_signaller, c, "mi_signaller");
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock(&c->m);
+		KUNIT_EXPECT_EQ(test, mi_word(&c->m) & MTX_UNRECORDED, MTX_UNRECORDED);
+		c->waiting = 1;
+		while (!c->signalled)
+			cv_wait(&c->cv, &c->m);
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&c->m));
+		/* Taken back by the module: recorded. */
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		mtx_unlock(&c->m);
+	});
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock(&c->m);
+		error = mtx_sleep(c, &c->m, 0, "mi_slp", 1);
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&c->m));
+		mtx_unlock(&c->m);
+	});
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, mi_word(&c->m), MTX_UNOWNED);
+	cv_destroy(&c->cv);
+	mtx_destroy(&c->m);
+}
+
+/* mtx_destroy of a mutex its caller took inline, once: released silently, nothing left. */
+static void mtx_inline_destroy_of_a_mutex_owned_once_releases_it(struct kunit *test)
+{
+	struct mtx m;
+	int depth = mi_depth();
+
+	mtx_init(&m, "mi_destroy", NULL, MTX_DEF);
+	mtx_lock(&m);
+	BT_EXPECT_NO_REPORT(test, mtx_destroy(&m));
+	KUNIT_EXPECT_EQ(test, mi_word(&m), MTX_DESTROYED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+}
+
+/* Giant taken inline: DROP_GIANT releases every level through the module, PICKUP_GIANT takes
+ * them back (recorded), and the unlocks after it leave nothing behind. */
+static void mtx_inline_giant_drop_and_pickup(struct kunit *test)
+{
+	int depth = mi_depth();
+
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock(&Giant);
+		mtx_lock(&Giant);
+		DROP_GIANT();
+		KUNIT_EXPECT_FALSE(test, mtx_owned(&Giant));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		PICKUP_GIANT();
+		KUNIT_EXPECT_TRUE(test, mtx_recursed(&Giant));
+		mtx_unlock(&Giant);
+		mtx_unlock(&Giant);
+	});
+	KUNIT_EXPECT_FALSE(test, mtx_owned(&Giant));
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+}
+
+static struct kunit_case mtx_inline_cases[] = {
+	KUNIT_CASE(mtx_inline_lock_and_unlock_call_nothing),
+	KUNIT_CASE(mtx_inline_recursion_falls_back_and_unwinds),
+	KUNIT_CASE(mtx_inline_contention_falls_back_and_excludes),
+	KUNIT_CASE(mtx_inline_contested_unlock_wakes_the_waiter),
+	KUNIT_CASE(misuse_inline_recursion_on_non_recursive_mutex_is_reported_once),
+	KUNIT_CASE(misuse_inline_unlock_by_non_owner_is_reported_once),
+	KUNIT_CASE(misuse_inline_use_of_destroyed_or_uninitialised_mutex_is_reported_once),
+	KUNIT_CASE(misuse_inline_sleep_ops_on_a_spin_mutex_are_reported_once),
+	KUNIT_CASE(mtx_inline_hold_released_with_a_sink_attached_is_quiet),
+	KUNIT_CASE(mtx_inline_interlock_of_cv_wait_and_mtx_sleep_works),
+	KUNIT_CASE(mtx_inline_destroy_of_a_mutex_owned_once_releases_it),
+	KUNIT_CASE(mtx_inline_giant_drop_and_pickup),
+	{}
+};
+
+static struct kunit_suite mtx_inline_suite = {
+	.name = "freebsd_mtx_inline",
+	.test_cases = mtx_inline_cases,
+};
+
+/* ---- sx and rw: the exclusive paths, one set of cases over both kinds --------------------- */
+
+/* One kind's operations, through its macros (so the inline paths are what runs). */
+struct xl_ops {
+	const char *name;
+	void (*init)(void *l, const char *name, int recurse);
+	void (*destroy)(void *l);
+	void (*xlock)(void *l);
+	void (*xunlock)(void *l);
+	void (*slock)(void *l);
+	void (*sunlock)(void *l);
+	void (*downgrade)(void *l);
+	int (*recursed)(void *l);
+	int (*xowned)(void *l);
+	int (*sleep)(void *chan, void *l, int timo);
+	unsigned long (*word)(void *l);
+};
+
+static void sx_op_init(void *l, const char *name, int recurse)
+{
+	sx_init_flags((struct sx *)l, name, recurse ? SX_RECURSE : 0);
+}
+static void sx_op_destroy(void *l) { sx_destroy((struct sx *)l); }
+static void sx_op_xlock(void *l) { sx_xlock((struct sx *)l); }
+static void sx_op_xunlock(void *l) { sx_xunlock((struct sx *)l); }
+static void sx_op_slock(void *l) { sx_slock((struct sx *)l); }
+static void sx_op_sunlock(void *l) { sx_sunlock((struct sx *)l); }
+static void sx_op_downgrade(void *l) { sx_downgrade((struct sx *)l); }
+static int sx_op_recursed(void *l) { return sx_recursed((struct sx *)l); }
+static int sx_op_xowned(void *l) { return sx_xlocked((struct sx *)l); }
+static int sx_op_sleep(void *chan, void *l, int timo)
+{
+	return sx_sleep(chan, (struct sx *)l, 0, "xl_slp", timo);
+}
+static unsigned long sx_op_word(void *l) { return READ_ONCE(((struct sx *)l)->sx_lock); }
+
+static const struct xl_ops xl_sx = {
+	"sx", sx_op_init, sx_op_destroy, sx_op_xlock, sx_op_xunlock, sx_op_slock, sx_op_sunlock,
+	sx_op_downgrade, sx_op_recursed, sx_op_xowned, sx_op_sleep, sx_op_word,
+};
+
+static void rw_op_init(void *l, const char *name, int recurse)
+{
+	rw_init_flags((struct rwlock *)l, name, recurse ? RW_RECURSE : 0);
+}
+static void rw_op_destroy(void *l) { rw_destroy((struct rwlock *)l); }
+static void rw_op_xlock(void *l) { rw_wlock((struct rwlock *)l); }
+static void rw_op_xunlock(void *l) { rw_wunlock((struct rwlock *)l); }
+static void rw_op_slock(void *l) { rw_rlock((struct rwlock *)l); }
+static void rw_op_sunlock(void *l) { rw_runlock((struct rwlock *)l); }
+static void rw_op_downgrade(void *l) { rw_downgrade((struct rwlock *)l); }
+static int rw_op_recursed(void *l) { return rw_recursed((struct rwlock *)l); }
+static int rw_op_xowned(void *l) { return rw_wowned((struct rwlock *)l); }
+static int rw_op_sleep(void *chan, void *l, int timo)
+{
+	return rw_sleep(chan, (struct rwlock *)l, 0, "xl_slp", timo);
+}
+static unsigned long rw_op_word(void *l) { return READ_ONCE(((struct rwlock *)l)->rw_lock); }
+
+static const struct xl_ops xl_rw = {
+	"rw", rw_op_init, rw_op_destroy, rw_op_xlock, rw_op_xunlock, rw_op_slock, rw_op_sunlock,
+	rw_op_downgrade, rw_op_recursed, rw_op_xowned, rw_op_sleep, rw_op_word,
+};
+
+/* struct sx and struct rwlock: the same 32 bytes (one implementation in the module). */
+union xl_lock {
+	struct sx sx;
+	struct rwlock rw;
+};
+
+static const struct xl_ops *const xl_kinds[] = { &xl_sx, &xl_rw };
+
+static void xl_kind_desc(const struct xl_ops *const *o, char *desc)
+{
+	strscpy(desc, (*o)->name, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(xl_kind, xl_kinds, xl_kind_desc);
+
+/* The case's kind: its parameter, an element of xl_kinds. */
+static const struct xl_ops *xl_ops_of(struct kunit *test)
+{
+	return *(const struct xl_ops *const *)test->param_value;
+}
+
+static unsigned long xl_inline_word(void)
+{
+	return (unsigned long)current | BSDSYNC_SL_UNRECORDED;
+}
+
+static void xlock_and_xunlock_call_nothing(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_plain", 0);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), xl_inline_word());
+		KUNIT_EXPECT_TRUE(test, o->xowned(&l));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		o->xunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	o->destroy(&l);
+}
+
+static void xlock_recursion_falls_back_and_unwinds(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_recurse", 1);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		o->xlock(&l);
+		KUNIT_EXPECT_TRUE(test, o->recursed(&l));
+		o->xunlock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), xl_inline_word());
+		o->xunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lock_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_unlock_calls), 1);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+}
+
+#define XL_THREADS 4
+#define XL_ROUNDS 10000
+
+struct xl_shared {
+	const struct xl_ops *o;
+	union xl_lock l;
+	unsigned long counter;	/* written under the exclusive lock */
+	int writing;		/* set inside an exclusive section */
+	int violations;		/* a reader or writer saw another writer inside */
+	int depth_changes;
+};
+
+/* Threads 0 and 1 write (inline xlock), 2 and 3 mostly read (the module's shared path): the
+ * inline writers' holds meet readers, waiter bits and the module's wake-ups. */
+struct xl_worker_arg {
+	struct xl_shared *s;
+	int id;
+};
+
+static void xl_worker(void *arg)
+{
+	struct xl_worker_arg *a = arg;
+	struct xl_shared *s = a->s;
+	const struct xl_ops *o = s->o;
+	int depth = mi_depth();
+
+	for (int i = 0; i < XL_ROUNDS; i++) {
+		if (a->id < 2 || (i & 7) == 0) {
+			o->xlock(&s->l);
+			if (READ_ONCE(s->writing))
+				s->violations++;
+			WRITE_ONCE(s->writing, 1);
+			s->counter++;
+			WRITE_ONCE(s->writing, 0);
+			o->xunlock(&s->l);
+		} else {
+			o->slock(&s->l);
+			if (READ_ONCE(s->writing))
+				WRITE_ONCE(s->violations, s->violations + 1);
+			o->sunlock(&s->l);
+		}
+		if (mi_depth() != depth)
+			WRITE_ONCE(s->depth_changes, s->depth_changes + 1);
+		if ((i & 255) == 0)
+			cond_resched();
+	}
+}
+
+static void xlock_contention_falls_back_and_excludes(struct kunit *test)
+{
+	struct xl_shared *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct xl_worker_arg args[XL_THREADS];
+	struct bt_thread t[XL_THREADS];
+	unsigned long writes = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->o = xl_ops_of(test);
+	s->o->init(&s->l, "xl_exclusion", 0);
+	for (int i = 0; i < XL_THREADS; i++) {
+		args[i].s = s;
+		args[i].id = i;
+		writes += i < 2 ? XL_ROUNDS : (XL_ROUNDS + 7) / 8;
+	}
+	BT_EXPECT_NO_REPORT(test, {
+		for (int i = 0; i < XL_THREADS; i++)
+			bt_start(test, &t[i], xl_worker, &args[i], "xl_worker");
+		bt_join_n(t, XL_THREADS);
+	});
+	KUNIT_EXPECT_EQ(test, s->counter, writes);
+	KUNIT_EXPECT_EQ(test, s->violations, 0);
+	KUNIT_EXPECT_EQ(test, s->depth_changes, 0);
+	KUNIT_EXPECT_EQ(test, s->o->word(&s->l), BSDSYNC_SL_UNLOCKED);
+	s->o->destroy(&s->l);
+}
+
+/* Downgrade of a hold taken inline: no exclusive record to remove, a shared one made (its
+ * sunlock removes it). */
+static void xlock_inline_hold_downgrades_to_a_recorded_shared_hold(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_downgrade", 0);
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		o->downgrade(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED + BSDSYNC_SL_ONE_SHARER);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		o->sunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+}
+
+/* The lock as the interlock of a sleep: released and taken back through the module (then
+ * recorded), and the inline xunlock after it leaves that to the module too. */
+static void xlock_inline_hold_as_sleep_interlock_works(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+	int error;
+
+	o->init(&l, "xl_sleep", 0);
+	BT_EXPECT_NO_REPORT(test, {
+		o->xlock(&l);
+		error = o->sleep(&l, &l, 1);
+		KUNIT_EXPECT_TRUE(test, o->xowned(&l));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		o->xunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+}
+
+static void xlock_inline_hold_released_with_a_sink_attached_is_quiet(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_sink", 0);
+	o->xlock(&l);
+	memset(&mi_seen, 0, sizeof(mi_seen));
+	WRITE_ONCE(mi_seen.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&mi_sink), 0);
+	BT_EXPECT_NO_REPORT(test, o->xunlock(&l));
+	bsdsync_lock_events_detach(&mi_sink);
+	WRITE_ONCE(mi_seen.watched, NULL);
+	KUNIT_EXPECT_EQ(test, mi_seen.n, 0);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	o->destroy(&l);
+}
+
+static void misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "xl_misuse", 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, o->xunlock(&l));	/* not held */
+	o->xlock(&l);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, o->xlock(&l));
+	BT_EXPECT_NO_REPORT(test, { o->xunlock(&l); o->xunlock(&l); });
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	o->destroy(&l);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, o->xlock(&l));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, o->xunlock(&l));
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_DESTROYED);
+}
+
+static struct kunit_case shared_inline_cases[] = {
+	KUNIT_CASE_PARAM(xlock_and_xunlock_call_nothing, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_recursion_falls_back_and_unwinds, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_contention_falls_back_and_excludes, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_downgrades_to_a_recorded_shared_hold,
+			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_as_sleep_interlock_works,
+			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(xlock_inline_hold_released_with_a_sink_attached_is_quiet,
+			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once,
+			 xl_kind_gen_params),
+	{}
+};
+
+static struct kunit_suite shared_inline_suite = {
+	.name = "freebsd_sx_rw_inline",
+	.test_cases = shared_inline_cases,
+};
+kunit_test_suites(&mtx_inline_suite, &shared_inline_suite);
