@@ -15,6 +15,8 @@
 
 namespace bsdsync::dfly {
 
+struct lwkt_port;
+
 /* Lock types (core/lock_type.h). */
 extern const LockType spinlock_type;
 extern const LockType lockmgr_type;	/* lockmgr.cpp */
@@ -62,6 +64,9 @@ struct ThreadSlot {
 	enum : int { kCritIds = 4 };
 	const char *crit_id[kCritIds];
 	TokenThread tokens;
+	/* The thread's own message port (msgport.cpp), or null until first asked for: set once
+	 * by compare-and-swap (by the thread or another), taken away at the thread's exit. */
+	struct lwkt_port *msgport;
 };
 constexpr int kThreadSlot = 1;	/* core/thread.h: [1] is DragonFly's */
 inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadSlot>(t, kThreadSlot); }
@@ -71,6 +76,9 @@ inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadS
 void sleep_thread_exiting(ThreadState *t);
 /* token.cpp: tokens still held are reported and released, the switch hook unregistered. */
 void token_thread_exiting(ThreadState *t);
+
+/* msgport.cpp: the thread's own port freed (messages still queued on it reported). */
+void msgport_thread_exiting(ThreadState *t);
 
 /* Tokens at load / unload (personality.cpp): their lock type and the switch hooks. */
 int tokens_start();

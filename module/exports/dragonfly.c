@@ -94,6 +94,8 @@ BSDSYNC_EXPORT(dfly_wakeup_domain_one);
 
 /* msgport(9): LWKT messages and ports */
 BSDSYNC_EXPORT(dfly_lwkt_initport_spin);
+BSDSYNC_EXPORT(dfly_lwkt_initport_thread);
+BSDSYNC_EXPORT(dfly_lwkt_thread_port);
 BSDSYNC_EXPORT(dfly_lwkt_initport_serialize);
 BSDSYNC_EXPORT(dfly_lwkt_initport_panic);
 BSDSYNC_EXPORT(dfly_lwkt_initport_replyonly_null);
