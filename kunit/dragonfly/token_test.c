@@ -883,6 +883,57 @@ static void a_thread_that_used_tokens_holds_no_module_reference_after_its_exit(s
 	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
 }
 
+/* ---- lwkt_gettoken_hard: the token and a hard code section ------------------------------ */
+
+static void gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused(
+	struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct bt_probe p;
+	unsigned long total;
+	int chan, error, crit, hard;
+	bool held;
+
+	lwkt_token_init(&tok, "hard");
+	total = bsdsync_report_total();
+	lwkt_gettoken_hard(&tok);
+	held = holds_excl(&tok);
+	crit = IN_CRITICAL_SECT(curthread);
+	hard = dfly_crit_hard_count();
+	ASSERT_LWKT_TOKEN_HARD(&tok);		/* holds: no report */
+	ASSERT_LWKT_TOKEN_CRIT(&tok);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	error = tsleep(&chan, 0, "hardslp", 1);	/* DragonFly: no sleep in a hard section */
+	bt_probe_end(&p);
+	lwkt_reltoken_hard(&tok);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - total, 1UL);
+	bt_expect_one_report_no_sleep(test, &p, "tsleep in lwkt_gettoken_hard's section");
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, held);
+	KUNIT_EXPECT_TRUE(test, crit);
+	KUNIT_EXPECT_EQ(test, hard, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+	KUNIT_EXPECT_EQ(test, dfly_crit_hard_count(), 0);
+	KUNIT_EXPECT_FALSE(test, IN_CRITICAL_SECT(curthread));
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	/* A plain critical section still gives itself up for a tsleep. */
+	crit_enter();
+	BT_EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, tsleep(&chan, 0, "crit", 1),
+						  EWOULDBLOCK));
+	crit_exit();
+}
+
+static void assert_token_hard_outside_a_hard_section_is_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "not hard");
+	lwkt_gettoken(&tok);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_LWKT_TOKEN_HARD(&tok));
+	lwkt_reltoken(&tok);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, crit_exit_hard());
+}
+
 static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
 	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
@@ -906,6 +957,8 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_thread_exiting_with_a_token_is_reported_and_the_token_freed),
 	KUNIT_CASE(a_token_taken_again_after_the_last_release_is_released_at_a_block),
 	KUNIT_CASE(a_thread_that_used_tokens_holds_no_module_reference_after_its_exit),
+	KUNIT_CASE(gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused),
+	KUNIT_CASE(assert_token_hard_outside_a_hard_section_is_reported),
 	{}
 };
 

@@ -61,6 +61,9 @@ struct ThreadSlot {
 	/* crit_enter() depth of this thread (DragonFly's td_critcount, without spinlocks), and
 	 * the ids of the innermost kCritIds sections (crit_enter_id; null for crit_enter). */
 	int crit_depth;
+	/* Of them, hard code sections (crit_enter_hard, lwkt_gettoken_hard: DragonFly's
+	 * gd_intr_nesting_level): tsleep is refused inside one (critical.cpp). */
+	int crit_hard;
 	enum : int { kCritIds = 4 };
 	const char *crit_id[kCritIds];
 	TokenThread tokens;

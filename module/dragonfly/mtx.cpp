@@ -19,8 +19,14 @@
  *    callback typically runs elsewhere), and calls link->callback(link, arg, 0) once its
  *    chain lock is released; an aborted queued link gets callback(link, arg, ENOLCK).
  *    Asynchronous links ask for exclusive holds only (as DragonFly's async requests).
- * Differences from DragonFly: no mtx_spinlock (not needed by the ported code yet); the
- * hand-off to the next waiter happens only for asynchronous links (blocked threads are woken
+ *  - mtx_spinlock / mtx_spinlock_try / mtx_spinunlock: DragonFly's spinning exclusive
+ *    form: a critical section (here: preemption off, as a DragonFly spinlock's) for as long
+ *    as it is held, then the exclusive hold taken by spinning (never sleeping), recursive;
+ *    the try form returns 0 or EAGAIN and leaves no section on failure. Blocking while
+ *    holding one is refused by the context check (preemption is off). A thread that holds
+ *    the mutex shared and asks for it by mtx_spinlock would spin forever (DragonFly does):
+ *    reported, not taken.
+ * Differences from DragonFly: the hand-off to the next waiter happens only for asynchronous links (blocked threads are woken
  * and compete, as lockmgr's, instead of being handed the lock while not running).
  */
 #include <bsdsync/dragonfly/mutex.h>
@@ -357,6 +363,43 @@ void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
 	if (likely(sleep_lock::fast_release(engine(m), false)))
 		return;
 	mtx_unlock_slow(m, file, line);
+}
+
+void dfly_mtx_spinlock(struct mtx *m, const char *file, int line)
+{
+	bsdsync_preempt_disable();	/* DragonFly: ++td_critcount, ++gd_spinlocks */
+	SleepRequest r = request("mtx_spinlock", 0, 0, file, line);
+	r.nowait = true;
+	r.is_try = true;
+	SleepLock<L> s = engine(m);
+	if (unlikely(sleep_lock::holds_shared(current_record_if_any(), m))) {
+		report(BSDSYNC_RULE_RECURSION, s.subject(), file, line,
+		       "mtx_spinlock of a mutex this thread holds shared (it would spin forever): "
+		       "not taken");
+		return;	/* the section stays: mtx_spinunlock leaves it */
+	}
+	/* Spins, never sleeps (the request is a try); acquire as every take of the engine. */
+	while (sleep_lock::lock_exclusive(s, r) != 0)
+		bsdsync_cpu_relax();
+}
+
+int dfly_mtx_spinlock_try(struct mtx *m, const char *file, int line)
+{
+	bsdsync_preempt_disable();
+	SleepRequest r = request("mtx_spinlock_try", 0, 0, file, line);
+	r.nowait = true;
+	r.is_try = true;
+	if (sleep_lock::lock_exclusive(engine(m), r) != 0) {
+		bsdsync_preempt_enable();
+		return BSDSYNC_EAGAIN;
+	}
+	return 0;
+}
+
+void dfly_mtx_spinunlock(struct mtx *m, const char *file, int line)
+{
+	dfly_mtx_unlock(m, file, line);
+	bsdsync_preempt_enable();
 }
 
 int dfly_mtx_owned(struct mtx *m)

@@ -791,9 +791,26 @@ void dfly_lwkt_token_assert(lwkt_token *tok, int exclusive, int crit, const char
 		       "token not held%s", exclusive ? " exclusively" : "");
 		return;
 	}
-	if (crit && dfly_crit_count() == 0)
+	if (crit == 1 && dfly_crit_count() == 0)
 		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
 		       "token held, but not in a critical section");
+	if (crit == 2 && dfly_crit_hard_count() == 0)
+		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
+		       "token held, but not in a hard code section");
+}
+
+/* DragonFly's lwkt_gettoken_hard: the token, then a hard code section (critical.cpp);
+ * lwkt_reltoken_hard undoes both. */
+void dfly_lwkt_gettoken_hard(lwkt_token *tok, const char *file, int line)
+{
+	dfly_lwkt_gettoken(tok, file, line);
+	dfly_crit_enter_hard();
+}
+
+void dfly_lwkt_reltoken_hard(lwkt_token *tok, const char *file, int line)
+{
+	dfly_lwkt_reltoken(tok, file, line);
+	dfly_crit_exit_hard(file, line);
 }
 
 void dfly_lwkt_assert_no_tokens(struct thread *td, const char *file, int line)

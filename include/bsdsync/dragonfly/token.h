@@ -47,6 +47,9 @@ void dfly_lwkt_gettoken_shared(struct lwkt_token *tok, const char *file, int lin
 /* 1 if it got the token (exclusively), 0 otherwise; never blocks. */
 int dfly_lwkt_trytoken(struct lwkt_token *tok, const char *file, int line);
 void dfly_lwkt_reltoken(struct lwkt_token *tok, const char *file, int line);
+/* The token, then a hard code section (crit_enter_hard); released in the reverse order. */
+void dfly_lwkt_gettoken_hard(struct lwkt_token *tok, const char *file, int line);
+void dfly_lwkt_reltoken_hard(struct lwkt_token *tok, const char *file, int line);
 /* The number of references `td` (NULL: the caller) has on tok. For another thread than the
  * caller, a snapshot read without its cooperation. */
 int dfly_lwkt_cnttoken(struct lwkt_token *tok, struct thread *td);
@@ -59,7 +62,8 @@ int dfly_lwkt_token_held(struct lwkt_token *tok, int exclusive);
 /* How many token references `td` (NULL: the caller) has. */
 int dfly_lwkt_tokens_held(struct thread *td);
 /* The ASSERT_ macros: report (BSDSYNC_RULE_ASSERTION) unless the caller holds tok (in any
- * mode, or exclusively), and, with `crit`, is also in a critical section. */
+ * mode, or exclusively), and, with `crit` 1, is also in a critical section (2: a hard code
+ * section). */
 void dfly_lwkt_token_assert(struct lwkt_token *tok, int exclusive, int crit, const char *file,
 			    int line);
 /* Report unless `td` (NULL: the caller) holds no token. */
