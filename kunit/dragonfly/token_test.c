@@ -934,6 +934,179 @@ static void assert_token_hard_outside_a_hard_section_is_reported(struct kunit *t
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, crit_exit_hard());
 }
 
+/* ---- interrupt context: lwkt_trytoken works, lwkt_gettoken is the misuse ------------------- */
+
+struct irq_tok {
+	struct lwkt_token *tok;
+	int try1, try2, held, held_after;
+	long count_after;
+};
+
+static void irq_try_release(void *arg)
+{
+	struct irq_tok *x = arg;
+
+	x->try1 = lwkt_trytoken(x->tok);
+	x->held = LWKT_TOKEN_HELD_EXCL(x->tok);
+	x->try2 = lwkt_trytoken(x->tok);	/* not recursive in an interrupt */
+	if (x->try1)
+		lwkt_reltoken(x->tok);
+	x->held_after = LWKT_TOKEN_HELD_ANY(x->tok);
+	x->count_after = READ_ONCE(x->tok->t_count);
+}
+
+static void trytoken_in_interrupt_context_takes_a_free_token(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+	int soft;
+
+	lwkt_token_init(&tok, "irq try");
+	for (soft = 0; soft <= 1; soft++) {
+		memset(&x, 0, sizeof(x));
+		x.tok = &tok;
+		bt_in_interrupt_on_this_thread(test, soft, irq_try_release, &x,
+					       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+		KUNIT_EXPECT_EQ(test, r.total, 0UL);
+		KUNIT_EXPECT_EQ(test, x.try1, 1);
+		KUNIT_EXPECT_EQ(test, x.held, 1);
+		KUNIT_EXPECT_EQ(test, x.try2, 0);
+		KUNIT_EXPECT_EQ(test, x.held_after, 0);
+		KUNIT_EXPECT_EQ(test, x.count_after, 0L);
+	}
+	/* The thread takes it as usual afterwards. */
+	lwkt_gettoken(&tok);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	lwkt_reltoken(&tok);
+}
+
+static void trytoken_in_interrupt_context_fails_on_the_interrupted_holder_s_token(
+	struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+
+	lwkt_token_init(&tok, "irq try held");
+	lwkt_gettoken(&tok);
+	bt_in_interrupt_on_this_thread(test, false, irq_try_release, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.total, 0UL);
+	KUNIT_EXPECT_EQ(test, x.try1, 0);
+	KUNIT_EXPECT_EQ(test, x.held, 0);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	lwkt_reltoken(&tok);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
+static void irq_get_release(void *arg)
+{
+	struct irq_tok *x = arg;
+
+	lwkt_gettoken(x->tok);
+	x->held = LWKT_TOKEN_HELD_EXCL(x->tok);
+	lwkt_reltoken(x->tok);
+	x->count_after = READ_ONCE(x->tok->t_count);
+}
+
+static void gettoken_in_interrupt_context_is_one_report(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+
+	lwkt_token_init(&tok, "irq get");
+	/* Free: reported, taken, released by its lwkt_reltoken. */
+	bt_in_interrupt_on_this_thread(test, false, irq_get_release, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.held, 1);
+	KUNIT_EXPECT_EQ(test, x.count_after, 0L);
+	/* Held by the thread the interrupt stopped: reported, not taken, its release silent. */
+	lwkt_gettoken(&tok);
+	memset(&x, 0, sizeof(x));
+	x.tok = &tok;
+	bt_in_interrupt_on_this_thread(test, true, irq_get_release, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.held, 0);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	lwkt_reltoken(&tok);
+}
+
+static void irq_release_only(void *arg)
+{
+	lwkt_reltoken(((struct irq_tok *)arg)->tok);
+}
+
+static void irq_take_only(void *arg)
+{
+	struct irq_tok *x = arg;
+
+	x->try1 = lwkt_trytoken(x->tok);
+}
+
+struct irq_waiter {
+	struct lwkt_token *tok;
+	atomic_t started;
+	int held;
+};
+
+static void irq_waiter_main(void *arg)
+{
+	struct irq_waiter *w = arg;
+
+	atomic_set(&w->started, 1);
+	lwkt_gettoken(w->tok);		/* blocks: an interrupt holds it */
+	w->held = holds_excl(w->tok);
+	lwkt_reltoken(w->tok);
+}
+
+static void a_waiter_gets_the_token_an_interrupt_releases(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct irq_waiter w = { .tok = &tok };
+	struct bt_irq_result r;
+	struct bt_thread t;
+
+	lwkt_token_init(&tok, "irq held");
+	migrate_disable();	/* both interrupts on this CPU: its interrupt owns the token */
+	bt_in_interrupt_on_this_thread(test, false, irq_take_only, &x,
+				       BSDSYNC_RULE_NOT_OWNER, &r);
+	KUNIT_EXPECT_EQ(test, x.try1, 1);
+	KUNIT_EXPECT_EQ(test, r.total, 0UL);
+	bt_start(test, &t, irq_waiter_main, &w, "dfly-irqwait");
+	BT_WAIT_UNTIL(test, atomic_read(&w.started));
+	/* It waits as long as the interrupt's hold lasts (nothing else releases it). */
+	BT_WAIT_UNTIL(test, READ_ONCE(t.task->__state) != TASK_RUNNING);
+	KUNIT_EXPECT_EQ(test, w.held, 0);
+	bt_in_interrupt_on_this_thread(test, false, irq_release_only, &x,
+				       BSDSYNC_RULE_NOT_OWNER, &r);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, r.total, 0UL);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, w.held, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
+static void reltoken_in_interrupt_context_of_a_token_not_held_is_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+
+	lwkt_token_init(&tok, "irq not held");
+	bt_in_interrupt_on_this_thread(test, false, irq_release_only, &x,
+				       BSDSYNC_RULE_NOT_OWNER, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
 static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
 	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
@@ -959,6 +1132,11 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_thread_that_used_tokens_holds_no_module_reference_after_its_exit),
 	KUNIT_CASE(gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused),
 	KUNIT_CASE(assert_token_hard_outside_a_hard_section_is_reported),
+	KUNIT_CASE(trytoken_in_interrupt_context_takes_a_free_token),
+	KUNIT_CASE(trytoken_in_interrupt_context_fails_on_the_interrupted_holder_s_token),
+	KUNIT_CASE(gettoken_in_interrupt_context_is_one_report),
+	KUNIT_CASE(a_waiter_gets_the_token_an_interrupt_releases),
+	KUNIT_CASE(reltoken_in_interrupt_context_of_a_token_not_held_is_reported),
 	{}
 };
 

@@ -104,9 +104,20 @@
  *    No TOK_EXCLREQ: a stream of shared holders can hold off an exclusive waiter.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
  *    freezer, and a fatal signal does not wake it until it is granted its tokens.
- *  - Interrupt context: no token may be taken (reported; DragonFly allows non-blocking
- *    takes in hard sections). Holding a DragonFly spinlock or in a critical section, a
- *    taken token is spun for (the context check reports it once).
+ *  - Interrupt context. DragonFly runs interrupts as threads: an interrupt thread may block
+ *    for a token like any thread, and only "hard" code (IPIs, fast interrupts,
+ *    lwkt_gettoken_hard sections) is limited to non-blocking takes (KASSERT). A Linux hard
+ *    or soft interrupt has no thread to block or to keep a reference stack, so here:
+ *    lwkt_trytoken works (exclusive; t_ref is this CPU's interrupt owner, irq_owner(); not
+ *    recursive: a second try of a token the CPU's interrupt code holds fails), and the
+ *    interrupt must lwkt_reltoken it before it returns (not checked: nothing runs at its
+ *    end); the release grants waiters at once (waiters_lock keeps interrupts off).
+ *    lwkt_gettoken / _shared there is the misuse: one report; a free token is taken
+ *    exclusively anyway (the code goes on as written), a held one is not taken (it may be
+ *    held by the very thread the interrupt stopped) and its lwkt_reltoken is then silent
+ *    (irq_refused). LWKT_TOKEN_HELD_* there ask about the interrupt's own holds.
+ *    No lock events for interrupt holds. Holding a DragonFly spinlock or in a critical
+ *    section, a taken token is spun for (the context check reports it once).
  *  - More than LWKT_MAXTOKENS references: reported, not taken (DragonFly panics).
  *  - Checkers: tokens are not in the core's held-locks stack (they are not held across a
  *    block, and holding one is not a non-sleepable hold: the may-sleep check never names
@@ -460,15 +471,66 @@ BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s)
 	bsdsync_switch_wait(&s->status, kHeld);
 }
 
+/* ---- interrupt context (hard or soft): no thread, so no reference stack ------------------ */
+/* An interrupt's exclusive hold: t_ref is this CPU's interrupt owner, a value no thread
+ * address has (the top 64 KiB of the address space, one per CPU); never dereferenced. */
+constexpr uintptr kIrqOwnerBase = ~static_cast<uintptr>(0) - 0xffff;
+thread *irq_owner()
+{
+	return reinterpret_cast<thread *>(kIrqOwnerBase + static_cast<uintptr>(bsdsync_cpu_id()));
+}
+/* The token lwkt_gettoken refused last in this CPU's interrupt context (reported there), so
+ * that the matching lwkt_reltoken is not a second report. Only this CPU's interrupt code
+ * touches its entry. CPUs beyond kIrqCpus keep none (their release is reported too). */
+constexpr int kIrqCpus = 256;
+constinit lwkt_token *irq_refused[kIrqCpus];
+
+bool irq_take(lwkt_token *tok)
+{
+	return take(tok, Claim::Exclusive, irq_owner());
+}
+
+void irq_gettoken(lwkt_token *tok, const char *what, const char *file, int line)
+{
+	bool got = irq_take(tok);
+	int cpu = bsdsync_cpu_id();
+	if (!got && cpu < kIrqCpus)
+		irq_refused[cpu] = tok;
+	report(BSDSYNC_RULE_SLEEP_INTERRUPT, token_subject(tok), file, line,
+	       "%s in interrupt context (an interrupt cannot block for a token; DragonFly runs "
+	       "interrupts as threads): %s", what,
+	       got ? "it was free: taken exclusively, release it before the handler returns"
+		   : "it is held: not taken (lwkt_trytoken is the interrupt's way)");
+}
+
+void irq_reltoken(lwkt_token *tok, const char *file, int line)
+{
+	if (load_relaxed(&tok->t_ref) == irq_owner() && (load_relaxed(&tok->t_count) & kExcl)) {
+		give(tok, Claim::Exclusive);
+		grant_if_waiters();	/* waiters_lock keeps interrupts off: safe here */
+		return;
+	}
+	int cpu = bsdsync_cpu_id();
+	if (cpu < kIrqCpus && irq_refused[cpu] == tok) {
+		irq_refused[cpu] = nullptr;	/* its lwkt_gettoken was the report */
+		return;
+	}
+	report(BSDSYNC_RULE_NOT_OWNER, token_subject(tok), file, line,
+	       "lwkt_reltoken in interrupt context of a token this CPU's interrupt code does "
+	       "not hold: ignored");
+}
+
 BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, const char *file,
 			       int line)
 {
 	ThreadState *t = current_record();
 	if (unlikely(!t)) {
-		report(bsdsync_in_interrupt() ? BSDSYNC_RULE_SLEEP_INTERRUPT : BSDSYNC_RULE_BAD_ARGUMENT,
-		       token_subject(tok), file, line, "%s %s: not taken", what,
-		       bsdsync_in_interrupt() ? "in interrupt context"
-					      : "without a thread record (out of memory)");
+		if (bsdsync_in_interrupt()) {
+			irq_gettoken(tok, what, file, line);
+			return;
+		}
+		report(BSDSYNC_RULE_BAD_ARGUMENT, token_subject(tok), file, line,
+		       "%s without a thread record (out of memory): not taken", what);
 		return;
 	}
 	TokenThread *s = tokens_of(t);
@@ -527,10 +589,9 @@ int trytoken(lwkt_token *tok, const char *file, int line)
 {
 	ThreadState *t = current_record();
 	if (unlikely(!t)) {
-		if (bsdsync_in_interrupt())
-			report(BSDSYNC_RULE_SLEEP_INTERRUPT, token_subject(tok), file, line,
-			       "lwkt_trytoken in interrupt context: fails");
-		return 0;
+		/* Interrupt context: a non-blocking take is what DragonFly allows in hard code
+		 * sections; held by this CPU's interrupt owner, not recursive. */
+		return bsdsync_in_interrupt() && irq_take(tok);
 	}
 	TokenThread *s = tokens_of(t);
 	if (unlikely(s->nrefs == kMaxRefs))
@@ -552,6 +613,10 @@ int trytoken(lwkt_token *tok, const char *file, int line)
 
 BSDSYNC_NOINLINE void reltoken(lwkt_token *tok, const char *file, int line)
 {
+	if (unlikely(bsdsync_in_interrupt())) {
+		irq_reltoken(tok, file, line);
+		return;
+	}
 	ThreadState *t = current_record_if_any();
 	TokenThread *s = t ? tokens_of(t) : nullptr;
 	int i = s ? s->nrefs - 1 : -1;
@@ -770,6 +835,9 @@ void dfly_lwkt_relpooltoken(const void *ptr, const char *file, int line)
 
 int dfly_lwkt_token_held(lwkt_token *tok, int exclusive)
 {
+	if (bsdsync_in_interrupt())
+		return load_relaxed(&tok->t_ref) == irq_owner() &&
+		       (load_relaxed(&tok->t_count) & kExcl);
 	const TokenThread *s = tokens_of_thread(nullptr);
 	if (!s)
 		return 0;
@@ -794,7 +862,7 @@ void dfly_lwkt_token_assert(lwkt_token *tok, int exclusive, int crit, const char
 	if (crit == 1 && dfly_crit_count() == 0)
 		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
 		       "token held, but not in a critical section");
-	if (crit == 2 && dfly_crit_hard_count() == 0)
+	if (crit == 2 && dfly_crit_hard_count() == 0 && !bsdsync_in_interrupt())
 		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
 		       "token held, but not in a hard code section");
 }
