@@ -1107,6 +1107,93 @@ static void reltoken_in_interrupt_context_of_a_token_not_held_is_reported(struct
 	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
 }
 
+/* ---- exclusive requests are not starved by shared holders (TOK_EXCLREQ) -------------------- */
+
+#define FAIR_ROUNDS 5000
+
+struct fair {
+	struct lwkt_token tok;
+	atomic_t seq;		/* shared acquisitions so far: holder seq % 2 takes next */
+	int trying[2];
+	struct task_struct *task[2];
+	int stop;		/* the exclusive requester is done, or it starved */
+	int starved;		/* FAIR_ROUNDS handoffs went by without it */
+	int x_got, x_alone;
+	int id_next;
+};
+
+/* Two shared holders in relay: each takes the token while the other holds it and lets go
+ * only once the other has it too, so the token is never free between them. A holder lets
+ * go early only when the other is blocked in lwkt_gettoken_shared (refused: an exclusive
+ * request waits). */
+static void fair_holder(void *arg)
+{
+	struct fair *f = arg;
+	int h = __atomic_fetch_add(&f->id_next, 1, __ATOMIC_RELAXED), o = !h;
+	int rounds = 0;
+
+	WRITE_ONCE(f->task[h], current);
+	while (!READ_ONCE(f->stop)) {
+		int mine;
+
+		while ((atomic_read(&f->seq) & 1) != h && !READ_ONCE(f->stop))
+			cpu_relax();
+		if (READ_ONCE(f->stop))
+			break;
+		WRITE_ONCE(f->trying[h], 1);
+		lwkt_gettoken_shared(&f->tok);
+		WRITE_ONCE(f->trying[h], 0);
+		mine = atomic_inc_return(&f->seq);
+		while (atomic_read(&f->seq) == mine && !READ_ONCE(f->stop)) {
+			struct task_struct *other = READ_ONCE(f->task[o]);
+
+			if (READ_ONCE(f->trying[o]) && other &&
+			    READ_ONCE(other->__state) != TASK_RUNNING)
+				break;	/* the other is refused: let the exclusive one in */
+			cpu_relax();
+		}
+		lwkt_reltoken(&f->tok);
+		if (++rounds >= FAIR_ROUNDS && !READ_ONCE(f->x_got)) {
+			WRITE_ONCE(f->starved, 1);
+			WRITE_ONCE(f->stop, 1);
+		}
+	}
+}
+
+static void fair_excl(void *arg)
+{
+	struct fair *f = arg;
+
+	while (atomic_read(&f->seq) < 8 && !READ_ONCE(f->stop))
+		cpu_relax();
+	lwkt_gettoken(&f->tok);
+	WRITE_ONCE(f->x_got, 1);
+	f->x_alone = holds_excl(&f->tok) && !(READ_ONCE(f->tok.t_count) & ~(long)TOK_EXCLUSIVE);
+	lwkt_reltoken(&f->tok);
+	WRITE_ONCE(f->stop, 1);
+}
+
+static void exclusive_request_is_not_starved_by_shared_holders(struct kunit *test)
+{
+	struct fair *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct bt_thread holders[2], x;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	lwkt_token_init(&f->tok, "fair");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, holders, 2, fair_holder, f, 0, "dfly-fair-sh");
+		bt_start(test, &x, fair_excl, f, "dfly-fair-ex");
+		bt_join(&x);
+		bt_join_n(holders, 2);
+	});
+	KUNIT_EXPECT_EQ_MSG(test, f->starved, 0,
+			    "the exclusive request waited through %d shared handoffs",
+			    FAIR_ROUNDS);
+	KUNIT_EXPECT_EQ(test, f->x_got, 1);
+	KUNIT_EXPECT_EQ(test, f->x_alone, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(f->tok.t_count), 0L);
+}
+
 static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
 	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
@@ -1137,6 +1224,7 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_in_interrupt_context_is_one_report),
 	KUNIT_CASE(a_waiter_gets_the_token_an_interrupt_releases),
 	KUNIT_CASE(reltoken_in_interrupt_context_of_a_token_not_held_is_reported),
+	KUNIT_CASE(exclusive_request_is_not_starved_by_shared_holders),
 	{}
 };
 

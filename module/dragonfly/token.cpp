@@ -12,16 +12,30 @@
  *
  * ---- The token word (include/bsdsync/dragonfly/token.h) --------------------------------
  * t_count: TOK_EXCLUSIVE (bit 0) or a count of shared holders in units of TOK_INCR (each
- * holding thread counts once). TOK_EXCLREQ (bit 1) is never set here. Transitions, all on
+ * holding thread counts once), and TOK_EXCLREQ (bit 1): an exclusive request that must wait
+ * (lwkt_gettoken, or a thread retaking an exclusive claim) is pending. Transitions, all on
  * t_count:
- *   take exclusive   0 -> TOK_EXCLUSIVE                        CAS, acquire; then t_ref = owner
- *   take shared      v (no TOK_EXCLUSIVE) -> v + TOK_INCR      CAS, acquire
+ *   take exclusive   0 or EXCLREQ -> TOK_EXCLUSIVE (EXCLREQ cleared, as DragonFly)
+ *                                                              CAS, acquire; then t_ref = owner
+ *   refused exclusive (a blocking request on a held word)  |= TOK_EXCLREQ    fetch_or, relaxed
+ *   take shared      v (no TOK_EXCLUSIVE; and no TOK_EXCLREQ when the requester has no
+ *                    other token reference) -> v + TOK_INCR    CAS, acquire
  *   give exclusive   t_ref = null; -TOK_EXCLUSIVE              fetch_sub, seq_cst
  *   give shared      -TOK_INCR                                 fetch_sub, seq_cst
  *   downgrade        TOK_EXCLUSIVE -> TOK_INCR (exclusive ref released, shared refs left)
- *                                                              exchange, seq_cst
+ *                                                              fetch_add, seq_cst
  * Each take's acquire pairs with the give (release half of the seq_cst RMW) of the previous
- * holder. The gives are seq_cst also for the waiter handshake below.
+ * holder. The gives are seq_cst also for the waiter handshake below; they and downgrade keep
+ * a pending TOK_EXCLREQ (RMWs, since a waiter may set it meanwhile).
+ * Exclusive priority (DragonFly's lwkt_token.c): new shared requests wait while an exclusive
+ * one is pending, but only from a thread whose reference to this token is its only one
+ * (DragonFly: "due to the token's no-deadlock guarantee ... we can only give exclusive
+ * requests priority over shared requests in situations where the thread holds only one
+ * token"). A stream of such shared holders therefore drains, and the exclusive waiter is
+ * granted (waiters are granted in list order). EXCLREQ is set only by a request that still
+ * wants the token exclusively, so the take that ends that request clears it; until then
+ * it stays (a non-blocking take, lwkt_trytoken, ignores it and clears it on success, as
+ * DragonFly's).
  *
  * ---- A thread's references (dragonfly.h TokenThread) ------------------------------------
  * A stack of references (token | shared bit), newest last, at most LWKT_MAXTOKENS. What the
@@ -101,7 +115,8 @@
  *    irq_work may drop the last reference of a task in hard interrupt context.
  *  - Waiters: one list for every token (a grant pass looks at each waiter); fairness is the
  *    list order for waiters, but a running thread may take a free token ahead of a waiter.
- *    No TOK_EXCLREQ: a stream of shared holders can hold off an exclusive waiter.
+ *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
+ *    only for a shared requester with no other token reference.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
  *    freezer, and a fatal signal does not wake it until it is granted its tokens.
  *  - Interrupt context. DragonFly runs interrupts as threads: an interrupt thread may block
@@ -173,6 +188,7 @@ namespace {
 
 constexpr long kExcl = BSDSYNC_DFLY_TOK_EXCLUSIVE;
 constexpr long kIncr = BSDSYNC_DFLY_TOK_INCR;
+constexpr long kExclReq = BSDSYNC_DFLY_TOK_EXCLREQ;
 constexpr uintptr kRefShared = 1;
 constexpr int kMaxRefs = TokenThread::kMaxRefs;
 constexpr int kSpins = 1024;	/* pause instructions before a contended take blocks */
@@ -239,19 +255,24 @@ bool first_ref(const TokenThread *s, int i)
 	return true;
 }
 
-bool take(lwkt_token *tok, Claim c, thread *owner)
+/* `blocking`: a request that waits if refused (sets TOK_EXCLREQ when exclusive); `alone`:
+ * the requester has no other token reference (a shared take then yields to TOK_EXCLREQ). */
+bool take(lwkt_token *tok, Claim c, thread *owner, bool blocking = false, bool alone = false)
 {
 	long v = load_relaxed(&tok->t_count);
 	if (c == Claim::Exclusive) {
-		if (v != 0)
-			return false;
-		/* Acquire: pairs with the previous holder's give. */
-		if (!cas_acquire(&tok->t_count, &v, kExcl))
-			return false;
-		store_relaxed(&tok->t_ref, owner);
-		return true;
+		while (!(v & ~kExclReq)) {
+			/* Acquire: pairs with the previous holder's give. EXCLREQ cleared. */
+			if (cas_acquire(&tok->t_count, &v, kExcl)) {
+				store_relaxed(&tok->t_ref, owner);
+				return true;
+			}
+		}
+		if (blocking && !(v & kExclReq))
+			__atomic_fetch_or(&tok->t_count, kExclReq, __ATOMIC_RELAXED);
+		return false;
 	}
-	while (!(v & kExcl)) {
+	while (!(v & kExcl) && !(alone && (v & kExclReq))) {
 		/* Acquire: pairs with the previous exclusive holder's give. */
 		if (cas_acquire(&tok->t_count, &v, v + kIncr))
 			return true;
@@ -271,12 +292,12 @@ void give(lwkt_token *tok, Claim c)
 	}
 }
 
-/* The exclusive holder keeps a shared claim: while it holds TOK_EXCLUSIVE nobody else
- * changes the word, so an exchange is exact. seq_cst as give(). */
+/* The exclusive holder keeps a shared claim: while it holds TOK_EXCLUSIVE only a waiter's
+ * TOK_EXCLREQ may change the word, which the add keeps. seq_cst as give(). */
 void downgrade(lwkt_token *tok)
 {
 	store_relaxed(&tok->t_ref, static_cast<thread *>(nullptr));
-	__atomic_exchange_n(&tok->t_count, kIncr, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&tok->t_count, kIncr - kExcl, __ATOMIC_SEQ_CST);
 }
 
 /* Take every claim of s in owner's name, all or nothing. */
@@ -286,7 +307,7 @@ bool take_all(TokenThread *s, thread *owner)
 		if (!first_ref(s, i))
 			continue;
 		lwkt_token *tok = ref_token(s->refs[i]);
-		if (take(tok, claim_of(s, tok), owner))
+		if (take(tok, claim_of(s, tok), owner, true, s->nrefs == 1))
 			continue;
 		__atomic_fetch_add(&tok->t_collisions, 1L, __ATOMIC_RELAXED);
 		for (int j = 0; j < i; j++)
@@ -553,7 +574,8 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	hook(s, t);
 	Claim want = shared ? Claim::Shared : Claim::Exclusive;
 	thread *me = s->td;
-	if (likely(take(tok, want, me))) {
+	bool alone = s->nrefs == 0;	/* this reference will be its only one */
+	if (likely(take(tok, want, me, true, alone))) {
 		push(s, tok, shared);
 		lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
 		return;
@@ -565,7 +587,7 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	 * preempted on this CPU, where only our blocking lets it run. */
 	for (int i = 0; i < kSpins; i++) {
 		bsdsync_cpu_relax();
-		if (!(i & 15) && take(tok, want, me)) {
+		if (!(i & 15) && take(tok, want, me, true, alone)) {
 			push(s, tok, shared);
 			lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
 			return;
@@ -573,7 +595,7 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	}
 	if (unlikely(!may_block(token_subject(tok), nullptr, what, "spins for it instead", file,
 				line))) {
-		while (!take(tok, want, me))
+		while (!take(tok, want, me, true, alone))
 			bsdsync_cpu_relax();
 		push(s, tok, shared);
 	} else {

@@ -4,7 +4,8 @@
  *
  * struct lwkt_token has DragonFly's layout and names (sys/sys/thread.h, amd64):
  *   t_count       bit 0 TOK_EXCLUSIVE: one thread holds it exclusively; bit 1 TOK_EXCLREQ
- *                 (DragonFly's exclusive-request bit: never set by bsdsync, see
+ *                 (DragonFly's exclusive-request bit: an exclusive request waits; new
+ *                 shared requests from threads with no other token wait behind it, see
  *                 module/dragonfly/token.cpp); bits 2.. the number of shared holders, in
  *                 units of TOK_INCR. A thread counts once however many references it has.
  *   t_ref         the exclusive holder (DragonFly: its tokref; here its thread handle), or
