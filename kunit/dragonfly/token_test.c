@@ -10,6 +10,7 @@
  * tokens, swap, cnttoken, the held checks, the MP lock; misuse reported once.
  */
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -883,6 +884,58 @@ static void a_thread_that_used_tokens_holds_no_module_reference_after_its_exit(s
 	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
 }
 
+struct living_user {
+	struct lwkt_token *tok;
+	struct completion go;
+	atomic_t used;
+};
+
+static void living_token_user(void *arg)
+{
+	struct living_user *u = arg;
+
+	lwkt_gettoken(u->tok);
+	lwkt_reltoken(u->tok);
+	lwkt_gettoken_shared(u->tok);
+	lwkt_reltoken(u->tok);
+	atomic_set(&u->used, 1);
+	wait_for_completion(&u->go);	/* alive and blocked, holding no token */
+	lwkt_gettoken(u->tok);		/* the hook comes back for a new token */
+	lwkt_reltoken(u->tok);
+}
+
+/* A thread that used tokens and then blocks holding none lets its switch hook, and the
+ * module reference it holds, go at that block (switch_hook.c bsdsync_switch_hook_detach):
+ * rmmod (which needs the count back) works while such a thread still lives. */
+static void a_living_thread_that_blocks_holding_no_token_holds_no_module_reference(
+	struct kunit *test)
+{
+	struct module *mod = bsdsync_module();
+	struct living_user *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	struct lwkt_token tok;
+	struct bt_thread t;
+	int before;
+
+	KUNIT_ASSERT_NOT_NULL(test, mod);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	lwkt_token_init(&tok, "living");
+	u->tok = &tok;
+	init_completion(&u->go);
+	before = module_refcount(mod);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, living_token_user, u, "dfly-tok-live");
+		BT_WAIT_UNTIL(test, atomic_read(&u->used));
+		/* Still alive, blocked in wait_for_completion: its reference goes. (Not equal:
+		 * threads of earlier cases may be exiting meanwhile.) */
+		BT_WAIT_UNTIL(test, module_refcount(mod) <= before);
+		KUNIT_EXPECT_LE(test, module_refcount(mod), before);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(t.task->exit_state));
+		complete(&u->go);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
 /* ---- lwkt_gettoken_hard: the token and a hard code section ------------------------------ */
 
 static void gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused(
@@ -1217,6 +1270,7 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_thread_exiting_with_a_token_is_reported_and_the_token_freed),
 	KUNIT_CASE(a_token_taken_again_after_the_last_release_is_released_at_a_block),
 	KUNIT_CASE(a_thread_that_used_tokens_holds_no_module_reference_after_its_exit),
+	KUNIT_CASE(a_living_thread_that_blocks_holding_no_token_holds_no_module_reference),
 	KUNIT_CASE(gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused),
 	KUNIT_CASE(assert_token_hard_outside_a_hard_section_is_reported),
 	KUNIT_CASE(trytoken_in_interrupt_context_takes_a_free_token),

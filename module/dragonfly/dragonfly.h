@@ -40,7 +40,8 @@ struct TokenThread {
 	enum : int { kMaxRefs = BSDSYNC_DFLY_LWKT_MAXTOKENS };
 	int status;			/* (a) token.cpp kHeld... */
 	int nrefs;			/* (o, w) references on the stack */
-	int hooked;			/* (o) the switch hook is registered */
+	int hooked;			/* (o) the switch hook is registered (its switch-out
+				   detaches it when the thread blocks holding none) */
 	thread *td;			/* (o, w) the thread, for the granter's wake */
 	TokenThread *wait_next;		/* (w) next token waiter */
 	uintptr refs[kMaxRefs];		/* (o, w) token address | 1 for a shared reference */

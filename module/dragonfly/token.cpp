@@ -49,18 +49,17 @@
  *
  * ---- Release at a block, retake before running -------------------------------------------
  * A thread registers its scheduler switch hook (platform.h, preempt notifiers) at its first
- * token reference and keeps it until it exits (token_thread_exiting, from the core's exit
- * hook: the thread's own context, never from inside a hook). Keeping it: registering and
- * unregistering cost more than the whole uncontended get/release (a module reference get
- * and put, two atomics, and the notifier list), and a registered thread with no reference
- * costs a switch one call that returns at once (switch_out: nrefs == 0; switch_in: kHeld).
- * The module reference each registration holds (switch_hook.c: the notifier calls module
- * text) is therefore held from a thread's first token until its exit: rmmod is refused
- * while a thread that ever took a token is alive, and works once those threads are gone.
- * A long-lived thread that took one (a system kworker running a driver's work item) keeps
- * bsdsync loaded until it exits; unregistering from a blocked thread's switch-out, deferred
- * out of the hook, would lift that (not done: the notifier list is the running thread's
- * own, see switch_hook.c). Its status (TokenThread::status):
+ * token reference and keeps it across its token sections until it BLOCKS holding none:
+ * its switch-out then detaches the hook (switch_hook.c bsdsync_switch_hook_detach: unlinked
+ * without disturbing the scheduler's walk of the list, the module reference dropped by the
+ * per-CPU irq_work right after), and its next token registers it again. So an uncontended
+ * get/release that does not block keeps the fast paths (registering costs more than the
+ * whole get/release: a module reference and the notifier list), a thread that blocks
+ * between token sections pays one registration per section and one irq_work per block,
+ * and a thread that stopped taking tokens holds no module reference once it has blocked:
+ * rmmod works while threads that used tokens (a kworker, a user thread after an ioctl, a
+ * sleeping kthread) still live. The thread's exit unregisters a hook still there
+ * (token_thread_exiting, from the core's exit hook). Its status (TokenThread::status):
  *   kHeld      every claim is taken (or there is none): the thread may run its code.
  *   kReleased  it blocked: its switch-out hook gave every claim (atomics only: runqueue lock
  *              held), and deferred a grant pass (irq_work) if there are token waiters.
@@ -139,8 +138,8 @@
  *    one); lock events are sent at lwkt_gettoken (ACQUIRED, CONTENDED) and lwkt_reltoken
  *    (RELEASED) with BSDSYNC_LW_NOWITNESS (DragonFly exempts tokens from order checks).
  *  - A thread that exits holding tokens is reported; they are released at its exit.
- *  - rmmod refuses while a thread that took a token is alive (its switch hook, kept until
- *    its exit, holds a module reference; see above).
+ *  - rmmod refuses while a thread holds a token reference, or took one and has not blocked
+ *    since (its switch hook holds a module reference; see above).
  */
 #include "dragonfly/dragonfly.h"
 #include "core/lock_type.h"
@@ -416,8 +415,17 @@ void token_switch_out(void *state, int blocking)
 	 * thread with no reference (its hook stays registered after its last release) has
 	 * nothing to give and stays kHeld. nrefs is the thread's own: it is switching out,
 	 * so it is not changing it. */
-	if (!blocking || load_relaxed(&s->status) != kHeld || s->nrefs == 0)
+	if (!blocking || load_relaxed(&s->status) != kHeld)
 		return;
+	if (s->nrefs == 0) {
+		/* Blocking with no reference: the hook goes (see the top), so a thread that
+		 * stopped taking tokens does not keep bsdsync loaded. */
+		if (s->hooked) {
+			bsdsync_switch_hook_detach(state);
+			s->hooked = 0;
+		}
+		return;
+	}
 	bool gave = give_all(s, -1);
 	store_relaxed(&s->status, static_cast<int>(kReleased));
 	/* No wake-up from here: the grant pass runs from this CPU's irq_work. */
