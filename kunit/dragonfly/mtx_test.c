@@ -768,6 +768,31 @@ static void tsleep_holding_an_mtx_spinlock_is_reported(struct kunit *test)
 	mtx_uninit(&m);
 }
 
+static void spinlock_of_a_mutex_held_shared_is_reported(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_probe p;
+	bool atomic_inside;
+	int refs;
+
+	mtx_init(&m, "spin on shared");
+	mtx_lock_sh_quick(&m);
+	bt_probe_begin(&p, BSDSYNC_RULE_RECURSION);
+	mtx_spinlock(&m);		/* DragonFly spins forever here */
+	atomic_inside = !preemptible();
+	refs = mtx_lockrefs(&m);
+	mtx_spinunlock(&m);
+	bt_probe_end(&p);
+	bt_expect_one_report_no_sleep(test, &p, "mtx_spinlock of a mutex held shared");
+	KUNIT_EXPECT_TRUE(test, atomic_inside);
+	KUNIT_EXPECT_EQ(test, refs, 2);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	BT_EXPECT_NO_REPORT(test, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 0);
+	mtx_uninit(&m);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_ex_excludes_others_who_wait_for_the_unlock),
 	KUNIT_CASE(both_modes_recurse_without_any_flag),
@@ -788,6 +813,7 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(spinlock_is_exclusive_recursive_and_a_critical_section),
 	KUNIT_CASE(spinlock_spins_until_a_sleeping_holder_releases),
 	KUNIT_CASE(tsleep_holding_an_mtx_spinlock_is_reported),
+	KUNIT_CASE(spinlock_of_a_mutex_held_shared_is_reported),
 	{}
 };
 

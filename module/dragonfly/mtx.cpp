@@ -25,7 +25,7 @@
  *    the try form returns 0 or EAGAIN and leaves no section on failure. Blocking while
  *    holding one is refused by the context check (preemption is off). A thread that holds
  *    the mutex shared and asks for it by mtx_spinlock would spin forever (DragonFly does):
- *    reported, not taken.
+ *    reported, and given one more shared hold instead (its mtx_spinunlock releases it).
  * Differences from DragonFly: the hand-off to the next waiter happens only for asynchronous links (blocked threads are woken
  * and compete, as lockmgr's, instead of being handed the lock while not running).
  */
@@ -375,8 +375,13 @@ void dfly_mtx_spinlock(struct mtx *m, const char *file, int line)
 	if (unlikely(sleep_lock::holds_shared(current_record_if_any(), m))) {
 		report(BSDSYNC_RULE_RECURSION, s.subject(), file, line,
 		       "mtx_spinlock of a mutex this thread holds shared (it would spin forever): "
-		       "not taken");
-		return;	/* the section stays: mtx_spinunlock leaves it */
+		       "one more shared hold instead");
+		/* A sharer always gets one more share; mtx_spinunlock releases it and leaves
+		 * the section, so the caller's calls stay balanced. */
+		SleepRequest sh = request("mtx_spinlock", 0, 0, file, line);
+		sh.nowait = true;
+		sleep_lock::lock_shared(s, sh);
+		return;
 	}
 	/* Spins, never sleeps (the request is a try); acquire as every take of the engine. */
 	while (sleep_lock::lock_exclusive(s, r) != 0)
