@@ -8,6 +8,7 @@
  * lock events; a stress of every operation by several threads.
  */
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/random.h>
@@ -793,6 +794,81 @@ static void spinlock_of_a_mutex_held_shared_is_reported(struct kunit *test)
 	mtx_uninit(&m);
 }
 
+/* ---- hand-off: a release gives the mutex to the first blocked exclusive request ----------- */
+
+struct handoff {
+	mtx_t m;
+	atomic_t order;		/* acquisitions so far */
+	struct completion go[2];
+	int got_at[2];
+	int error[2];
+	atomic_t started[2];
+	int id_next;
+};
+
+static void handoff_waiter(void *arg)
+{
+	struct handoff *h = arg;
+	int id = __atomic_fetch_add(&h->id_next, 1, __ATOMIC_RELAXED);
+
+	atomic_set(&h->started[id], 1);
+	h->error[id] = mtx_lock_ex(&h->m, 0, 0);	/* blocks: the test thread holds it */
+	h->got_at[id] = atomic_inc_return(&h->order);
+	wait_for_completion(&h->go[id]);
+	mtx_unlock(&h->m);
+}
+
+static void release_hands_the_mutex_to_the_first_blocked_exclusive_request(struct kunit *test)
+{
+	struct handoff *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct bt_thread t[2];
+	void *owner_after;
+	int try_after, cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	mtx_init(&h->m, "handoff");
+	init_completion(&h->go[0]);
+	init_completion(&h->go[1]);
+	/* Everyone on this CPU: the waiters woken by the release cannot run before the
+	 * checks below (preemption off), so what the release itself did is what they see. */
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	mtx_lock_ex_quick(&h->m);
+	/* Two exclusive requests block, in this order. */
+	bt_start(test, &t[0], handoff_waiter, h, "dfly-mtx-ho");
+	set_cpus_allowed_ptr(t[0].task, cpumask_of(cpu));
+	BT_WAIT_UNTIL(test, atomic_read(&h->started[0]) &&
+			    READ_ONCE(t[0].task->__state) != TASK_RUNNING);
+	bt_start(test, &t[1], handoff_waiter, h, "dfly-mtx-ho");
+	set_cpus_allowed_ptr(t[1].task, cpumask_of(cpu));
+	BT_WAIT_UNTIL(test, atomic_read(&h->started[1]) &&
+			    READ_ONCE(t[1].task->__state) != TASK_RUNNING);
+	preempt_disable();
+	mtx_unlock(&h->m);
+	/* Handed over at the release (DragonFly's mtx_chain_link): owned by the first
+	 * before it runs, not free for a newcomer. */
+	owner_after = READ_ONCE(h->m.mtx_owner);
+	try_after = mtx_lock_ex_try(&h->m);
+	if (try_after == 0)
+		mtx_unlock(&h->m);
+	preempt_enable();
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, owner_after, (void *)t[0].task);
+	KUNIT_EXPECT_EQ(test, try_after, EAGAIN);
+	BT_WAIT_UNTIL(test, atomic_read(&h->order) == 1);
+	complete(&h->go[0]);
+	BT_WAIT_UNTIL(test, atomic_read(&h->order) == 2);
+	complete(&h->go[1]);
+	bt_join_n(t, 2);
+	KUNIT_EXPECT_EQ(test, h->got_at[0], 1);
+	KUNIT_EXPECT_EQ(test, h->got_at[1], 2);
+	KUNIT_EXPECT_EQ(test, h->error[0], 0);
+	KUNIT_EXPECT_EQ(test, h->error[1], 0);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&h->m), 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(h->m.mtx_exlink), NULL);
+	mtx_uninit(&h->m);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_ex_excludes_others_who_wait_for_the_unlock),
 	KUNIT_CASE(both_modes_recurse_without_any_flag),
@@ -814,6 +890,7 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(spinlock_spins_until_a_sleeping_holder_releases),
 	KUNIT_CASE(tsleep_holding_an_mtx_spinlock_is_reported),
 	KUNIT_CASE(spinlock_of_a_mutex_held_shared_is_reported),
+	KUNIT_CASE(release_hands_the_mutex_to_the_first_blocked_exclusive_request),
 	{}
 };
 
