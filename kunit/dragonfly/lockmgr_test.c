@@ -843,6 +843,68 @@ static void tokens_are_released_while_waiting_for_the_lock(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lockinuse(&w->lk), 0);
 }
 
+/* ---- lockmgr_kernproc: a lock disowned to LK_KERNTHREAD ---------------------------------- */
+
+static void disown_main(void *arg)
+{
+	struct lock *lk = arg;
+
+	lockmgr(lk, LK_EXCLUSIVE);
+	lockmgr(lk, LK_EXCLUSIVE);	/* recursed (LK_CANRECURSE): both counts go along */
+	lockmgr_kernproc(lk);
+	lockmgr_kernproc(lk);		/* already disowned: nothing */
+}
+
+static void kernproc_disowns_the_lock_and_any_thread_releases_it(struct kunit *test)
+{
+	struct lock lk;
+	struct bt_thread t;
+	unsigned long exit_before = bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD);
+	struct task_struct *task;
+
+	lockinit(&lk, "disowned", 0, LK_CANRECURSE);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, disown_main, &lk, "dfly-disown");
+		task = t.task;
+		get_task_struct(task);
+		bt_join(&t);
+		/* Its exit does not count the disowned hold (exit hook ran: exit_state). */
+		BT_WAIT_UNTIL(test, READ_ONCE(task->exit_state) != 0);
+		put_task_struct(task);
+	});
+	KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) - exit_before, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(lk.lk_lockholder), (void *)LK_KERNTHREAD);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk, curthread), LK_EXCLOTHER);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk, NULL), LK_EXCLUSIVE);
+	KUNIT_EXPECT_FALSE(test, lockowned(&lk));
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE | LK_NOWAIT), EBUSY);
+	/* Another thread releases both counts. */
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, NULL), LK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+	});
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk, NULL), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE), 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk, curthread), LK_EXCLUSIVE);
+	lockmgr(&lk, LK_RELEASE);
+	lockuninit(&lk);
+}
+
+static void kernproc_by_a_thread_not_holding_it_exclusively_is_reported(struct kunit *test)
+{
+	struct lock lk;
+
+	lockinit(&lk, "kernproc misuse", 0, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr_kernproc(&lk));
+	lockmgr(&lk, LK_SHARED);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr_kernproc(&lk));
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk, NULL), LK_SHARED);
+	lockmgr(&lk, LK_RELEASE);
+	lockuninit(&lk);
+}
+
 static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(exclusive_hold_excludes_every_other_request),
 	KUNIT_CASE(shared_holders_are_many_and_exclude_an_exclusive_one),
@@ -868,6 +930,8 @@ static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(lockmgr_holds_are_lock_events_of_its_type),
 	KUNIT_CASE(stress_of_every_operation_keeps_exclusion),
 	KUNIT_CASE(tokens_are_released_while_waiting_for_the_lock),
+	KUNIT_CASE(kernproc_disowns_the_lock_and_any_thread_releases_it),
+	KUNIT_CASE(kernproc_by_a_thread_not_holding_it_exclusively_is_reported),
 	{}
 };
 

@@ -6,10 +6,16 @@
  * synchronous lwkt_domsg waits and its reply is not queued; a put handler that completes
  * at once; reply functions; abort of a queued message and on a signal; lwkt_dropmsg;
  * serializer ports under their serializer; a panic port's misuse reported; round trips
- * between several threads and ports, synchronous and asynchronous. Thread ports need LWKT
- * tokens and are not here.
+ * between several threads and ports, synchronous and asynchronous. Thread ports: a thread's
+ * own port (lwkt_thread_port) as the reply port of lwkt_domsg and lwkt_sendmsg, requests
+ * and replies on the same thread port between several threads in a ring, abort of a message
+ * queued on a thread port, receive by a thread that does not own the port reported, the port
+ * of a thread that has no record reported, messages left on a thread's port at its exit
+ * reported.
  */
 #include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
@@ -19,6 +25,7 @@
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/serialize.h>
+#include <sys/thread.h>
 #include <sys/msgport.h>
 #include <sys/msgport2.h>
 
@@ -378,6 +385,284 @@ static void round_trips_between_threads_and_ports(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tr->svc[0].served + tr->svc[1].served, SENDERS * TRIPS);
 }
 
+/* ---- thread ports ------------------------------------------------------------------------- */
+
+/* A service on its own thread port: publishes the port, then serves n messages. */
+struct tsvc {
+	struct lwkt_port *port;	/* published by the service */
+	int n;
+	int served;
+	int bad_owner;		/* the port's owner is not the service thread */
+};
+
+static void tsvc_main(void *arg)
+{
+	struct tsvc *s = arg;
+	struct lwkt_port *port = lwkt_thread_port(curthread);
+	int i;
+
+	if (port && port->mpu_td != (void *)curthread)
+		s->bad_owner = 1;
+	smp_store_release(&s->port, port);
+	if (!port)
+		return;
+	for (i = 0; i < s->n; i++) {
+		struct req_msg *r = lwkt_waitport(port, 0);
+
+		if (!r)
+			break;
+		r->msg.u.ms_result = r->value * 2;
+		lwkt_replymsg(&r->msg, 0);
+		WRITE_ONCE(s->served, s->served + 1);
+	}
+}
+
+static void thread_port_replies_reach_the_sender_s_own_port(struct kunit *test)
+{
+	struct tsvc s = { .n = 2 };
+	struct lwkt_port *mine = lwkt_thread_port(curthread);
+	struct req_msg a = { .value = 4 }, b = { .value = 9 };
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	/* The same port every time it is asked for, by its thread or another. */
+	KUNIT_EXPECT_PTR_EQ(test, (void *)lwkt_thread_port(curthread), (void *)mine);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)lwkt_thread_port(NULL), (void *)mine);
+	bt_start(test, &t, tsvc_main, &s, "dfly-tsvc");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&s.port) != NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s.port);
+	KUNIT_EXPECT_EQ(test, s.bad_owner, 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)lwkt_thread_port((struct thread *)t.task),
+			    (void *)s.port);
+	/* Synchronous, replying to our own thread port: the reply is not queued. */
+	lwkt_initmsg(&a.msg, mine, 0);
+	KUNIT_EXPECT_EQ(test, lwkt_domsg(s.port, &a.msg, 0), 0);
+	KUNIT_EXPECT_EQ(test, a.msg.u.ms_result, 8);
+	KUNIT_EXPECT_EQ(test, FLAGS(&a.msg) & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED),
+			MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(mine));
+	/* Asynchronous: the reply is queued on our thread port. */
+	lwkt_initmsg(&b.msg, mine, 0);
+	lwkt_sendmsg(s.port, &b.msg);
+	KUNIT_EXPECT_PTR_EQ(test, lwkt_waitport(mine, 0), (void *)&b);
+	KUNIT_EXPECT_EQ(test, b.msg.u.ms_result, 18);
+	KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&b.msg, 0), 0);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, s.served, 2);
+}
+
+static void waitmsg_on_a_thread_port_takes_the_queued_reply(struct kunit *test)
+{
+	struct lwkt_port port;
+	struct tsvc s = { .n = 1 };
+	struct req_msg r = { .value = 1 };
+	struct bt_thread t;
+
+	lwkt_initport_thread(&port, curthread);
+	bt_start(test, &t, tsvc_main, &s, "dfly-tsvc");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&s.port) != NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s.port);
+	lwkt_initmsg(&r.msg, &port, 0);
+	lwkt_sendmsg(s.port, &r.msg);
+	KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&r.msg, 0), 0);	/* waits, then unqueues */
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & MSGF_QUEUED, 0);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&port));
+	KUNIT_EXPECT_EQ(test, r.msg.u.ms_result, 2);
+	bt_join(&t);
+}
+
+/* A ring of threads: each sends RING_TRIPS requests to the next thread's own port, one at a
+ * time, and serves the previous thread's requests; requests and replies arrive on the same
+ * thread port (MSGF_REPLY tells them apart). */
+#define RING 3
+#define RING_TRIPS 1000
+
+struct ring {
+	struct lwkt_port *port[RING];
+	atomic_t ready;
+	atomic_t bad;
+	int id_next;
+};
+
+static void ring_main(void *arg)
+{
+	struct ring *rg = arg;
+	int id = __atomic_fetch_add(&rg->id_next, 1, __ATOMIC_RELAXED);
+	struct lwkt_port *mine = lwkt_thread_port(curthread), *next;
+	struct req_msg r;
+	int sent = 0, replies = 0, served = 0;
+
+	smp_store_release(&rg->port[id], mine);
+	atomic_inc(&rg->ready);
+	while (atomic_read(&rg->ready) < RING)
+		usleep_range(100, 200);
+	next = smp_load_acquire(&rg->port[(id + 1) % RING]);
+	if (!mine || !next) {
+		atomic_inc(&rg->bad);
+		return;
+	}
+	r.value = id * 100000;
+	lwkt_initmsg(&r.msg, mine, 0);
+	lwkt_sendmsg(next, &r.msg);
+	sent = 1;
+	while (replies < RING_TRIPS || served < RING_TRIPS) {
+		struct req_msg *m = lwkt_waitport(mine, 0);
+
+		if (!m) {
+			atomic_inc(&rg->bad);
+			return;
+		}
+		if (FLAGS(&m->msg) & MSGF_REPLY) {
+			if (m != &r || r.msg.u.ms_result != r.value * 2)
+				atomic_inc(&rg->bad);
+			replies++;
+			if (sent < RING_TRIPS) {
+				r.value = id * 100000 + sent;
+				lwkt_initmsg(&r.msg, mine, 0);
+				lwkt_sendmsg(next, &r.msg);
+				sent++;
+			}
+		} else {
+			m->msg.u.ms_result = m->value * 2;
+			lwkt_replymsg(&m->msg, 0);
+			served++;
+		}
+	}
+}
+
+static void messages_between_several_threads_own_ports(struct kunit *test)
+{
+	struct ring *rg = kunit_kzalloc(test, sizeof(*rg), GFP_KERNEL);
+	struct bt_thread t[RING];
+
+	KUNIT_ASSERT_NOT_NULL(test, rg);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, t, RING, ring_main, rg, 0, "dfly-ring");
+		bt_join_n(t, RING);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&rg->bad), 0);
+}
+
+/* A thread that owns a port and waits until told to go. */
+struct owner {
+	struct lwkt_port port;
+	struct completion go;
+	atomic_t ready;
+};
+
+static void owner_main(void *arg)
+{
+	struct owner *o = arg;
+
+	lwkt_initport_thread(&o->port, curthread);
+	atomic_set(&o->ready, 1);
+	wait_for_completion(&o->go);
+}
+
+static void receive_on_a_thread_port_by_a_non_owner_is_reported(struct kunit *test)
+{
+	struct owner *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct lwkt_port rport;
+	struct req_msg r = { .value = 1 }, q = { .value = 2 };
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	init_completion(&o->go);
+	bt_start(test, &t, owner_main, o, "dfly-owner");
+	BT_WAIT_UNTIL(test, atomic_read(&o->ready));
+	/* Anyone may put. */
+	lwkt_initport_spin(&rport, curthread, 0);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	BT_EXPECT_NO_REPORT(test, lwkt_sendmsg(&o->port, &r.msg));
+	/* Only the owner receives: each misuse one report, nothing taken. */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 KUNIT_EXPECT_NULL(test, lwkt_getport(&o->port)));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 KUNIT_EXPECT_NULL(test, lwkt_waitport(&o->port, 0)));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 KUNIT_EXPECT_EQ(test, lwkt_dropmsg(&r.msg), ENOENT));
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & MSGF_QUEUED, MSGF_QUEUED);
+	/* Waiting for a reply on a port another thread owns. */
+	lwkt_initmsg(&q.msg, &o->port, 0);
+	lwkt_sendmsg(&rport, &q.msg);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&q.msg, 0), EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, lwkt_getport(&rport), (void *)&q);
+	/* Reply by anyone: queued on the owner's port. */
+	BT_EXPECT_NO_REPORT(test, lwkt_replymsg(&q.msg, 0));
+	complete(&o->go);
+	bt_join(&t);
+}
+
+static void aborted_message_on_a_thread_port_is_not_received(struct kunit *test)
+{
+	struct owner *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct lwkt_port rport;
+	struct req_msg r = { .value = 1 };
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	init_completion(&o->go);
+	bt_start(test, &t, owner_main, o, "dfly-owner");
+	BT_WAIT_UNTIL(test, atomic_read(&o->ready));
+	lwkt_initport_thread(&rport, curthread);
+	lwkt_initmsg_abortable(&r.msg, &rport, 0, abort_replies_enolck);
+	lwkt_sendmsg(&o->port, &r.msg);
+	KUNIT_EXPECT_EQ(test, FLAGS(&r.msg) & MSGF_QUEUED, MSGF_QUEUED);
+	/* The sender aborts a message queued on a port another thread owns. */
+	BT_EXPECT_NO_REPORT(test, lwkt_abortmsg(&r.msg));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(o->port.mp_msgq.tqh_first));
+	KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&r.msg, 0), ENOLCK);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));
+	complete(&o->go);
+	bt_join(&t);
+}
+
+static void parked_main(void *arg)
+{
+	wait_for_completion(arg);
+}
+
+static void thread_port_of_a_thread_without_record_is_reported(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(go);
+	struct bt_thread t;
+
+	bt_start(test, &t, parked_main, &go, "dfly-parked");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 KUNIT_EXPECT_NULL(test, lwkt_thread_port((struct thread *)t.task)));
+	complete(&go);
+	bt_join(&t);
+}
+
+static void self_send_main(void *arg)
+{
+	struct req_msg *r = arg;
+	struct lwkt_port *mine = lwkt_thread_port(curthread);
+
+	lwkt_initmsg(&r->msg, mine, 0);
+	lwkt_sendmsg(mine, &r->msg);	/* left on the port */
+}
+
+static void exit_with_messages_on_the_thread_port_is_reported(struct kunit *test)
+{
+	struct req_msg r = { .value = 1 };
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD);
+	unsigned long total = bsdsync_report_total();
+	struct task_struct *task;
+	struct bt_thread t;
+
+	bt_start(test, &t, self_send_main, &r, "dfly-selfsend");
+	task = t.task;
+	get_task_struct(task);
+	bt_join(&t);
+	/* exit_state is set after the exit hook (sched_process_exit) ran. */
+	BT_WAIT_UNTIL(test, READ_ONCE(task->exit_state) != 0);
+	put_task_struct(task);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_EXIT_HELD) - before, 1UL);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - total, 1UL);
+}
+
 static struct kunit_case msgport_cases[] = {
 	KUNIT_CASE(sendmsg_is_queued_and_its_reply_queued_on_the_reply_port),
 	KUNIT_CASE(domsg_waits_for_the_reply_which_is_not_queued),
@@ -389,6 +674,13 @@ static struct kunit_case msgport_cases[] = {
 	KUNIT_CASE(serializer_port_works_under_its_serializer),
 	KUNIT_CASE(panic_port_reports_every_operation),
 	KUNIT_CASE(round_trips_between_threads_and_ports),
+	KUNIT_CASE(thread_port_replies_reach_the_sender_s_own_port),
+	KUNIT_CASE(waitmsg_on_a_thread_port_takes_the_queued_reply),
+	KUNIT_CASE(messages_between_several_threads_own_ports),
+	KUNIT_CASE(aborted_message_on_a_thread_port_is_not_received),
+	KUNIT_CASE(receive_on_a_thread_port_by_a_non_owner_is_reported),
+	KUNIT_CASE(thread_port_of_a_thread_without_record_is_reported),
+	KUNIT_CASE(exit_with_messages_on_the_thread_port_is_reported),
 	{}
 };
 

@@ -8,6 +8,9 @@
  * lock events; a stress of every operation by several threads.
  */
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -659,6 +662,213 @@ static void stress_of_every_operation_keeps_exclusion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, WORD(&s->m), 0U);
 }
 
+/* ---- mtx_spinlock: the spinning exclusive form ------------------------------------------- */
+
+struct spin_other {
+	mtx_t *m;
+	atomic_t go, done;
+	struct completion release;
+	int got;
+};
+
+/* Holds the mutex (a sleeping exclusive hold) until told to release it. */
+static void holder_main(void *arg)
+{
+	struct spin_other *o = arg;
+
+	mtx_lock_ex_quick(o->m);
+	atomic_set(&o->go, 1);
+	wait_for_completion(&o->release);
+	mtx_unlock(o->m);
+}
+
+static void spinlock_is_exclusive_recursive_and_a_critical_section(struct kunit *test)
+{
+	mtx_t m;
+	struct spin_other o = { .m = &m };
+	struct bt_thread t;
+	bool atomic_inside, owned, ex, atomic_after_one;
+	int refs, try_again;
+
+	mtx_init(&m, "spin");
+	mtx_spinlock(&m);
+	try_again = mtx_spinlock_try(&m);	/* recursion */
+	atomic_inside = !preemptible();
+	owned = mtx_owned(&m);
+	ex = mtx_islocked_ex(&m);
+	refs = mtx_lockrefs(&m);
+	mtx_spinunlock(&m);
+	atomic_after_one = !preemptible();	/* one level left */
+	mtx_spinunlock(&m);
+	KUNIT_EXPECT_EQ(test, try_again, 0);
+	KUNIT_EXPECT_TRUE(test, atomic_inside);
+	KUNIT_EXPECT_TRUE(test, atomic_after_one);
+	KUNIT_EXPECT_TRUE(test, owned);
+	KUNIT_EXPECT_TRUE(test, ex);
+	KUNIT_EXPECT_EQ(test, refs, 2);
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 0);
+	/* Held by another thread: the try fails and leaves no critical section. */
+	init_completion(&o.release);
+	bt_start(test, &t, holder_main, &o, "dfly-mtxhold");
+	BT_WAIT_UNTIL(test, atomic_read(&o.go));
+	KUNIT_EXPECT_EQ(test, mtx_spinlock_try(&m), EAGAIN);
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	complete(&o.release);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, mtx_spinlock_try(&m), 0);
+	mtx_spinunlock(&m);
+	mtx_uninit(&m);
+}
+
+static void spin_main(void *arg)
+{
+	struct spin_other *o = arg;
+
+	atomic_set(&o->go, 1);
+	mtx_spinlock(o->m);	/* spins while the test thread sleeps holding it */
+	o->got = mtx_owned(o->m);
+	mtx_spinunlock(o->m);
+	atomic_set(&o->done, 1);
+}
+
+static void spinlock_spins_until_a_sleeping_holder_releases(struct kunit *test)
+{
+	mtx_t m;
+	struct spin_other o = { .m = &m };
+	struct bt_thread t;
+
+	mtx_init(&m, "spin vs sleeper");
+	mtx_lock_ex_quick(&m);
+	bt_start(test, &t, spin_main, &o, "dfly-mtxspin");
+	BT_WAIT_UNTIL(test, atomic_read(&o.go));
+	msleep(20);	/* the holder blocks: the spinner keeps spinning (not a threshold) */
+	KUNIT_EXPECT_EQ(test, atomic_read(&o.done), 0);
+	mtx_unlock(&m);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, o.got, 1);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 0);
+	mtx_uninit(&m);
+}
+
+static void tsleep_holding_an_mtx_spinlock_is_reported(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_probe p;
+	int chan, error;
+
+	mtx_init(&m, "spin held across tsleep");
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	mtx_spinlock(&m);
+	error = tsleep(&chan, 0, "mtxspin", 1);
+	mtx_spinunlock(&m);
+	bt_probe_end(&p);
+	bt_expect_one_report_no_sleep(test, &p, "tsleep holding mtx_spinlock");
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	mtx_uninit(&m);
+}
+
+static void spinlock_of_a_mutex_held_shared_is_reported(struct kunit *test)
+{
+	mtx_t m;
+	struct bt_probe p;
+	bool atomic_inside;
+	int refs;
+
+	mtx_init(&m, "spin on shared");
+	mtx_lock_sh_quick(&m);
+	bt_probe_begin(&p, BSDSYNC_RULE_RECURSION);
+	mtx_spinlock(&m);		/* DragonFly spins forever here */
+	atomic_inside = !preemptible();
+	refs = mtx_lockrefs(&m);
+	mtx_spinunlock(&m);
+	bt_probe_end(&p);
+	bt_expect_one_report_no_sleep(test, &p, "mtx_spinlock of a mutex held shared");
+	KUNIT_EXPECT_TRUE(test, atomic_inside);
+	KUNIT_EXPECT_EQ(test, refs, 2);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	BT_EXPECT_NO_REPORT(test, mtx_unlock(&m));
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 0);
+	mtx_uninit(&m);
+}
+
+/* ---- hand-off: a release gives the mutex to the first blocked exclusive request ----------- */
+
+struct handoff {
+	mtx_t m;
+	atomic_t order;		/* acquisitions so far */
+	struct completion go[2];
+	int got_at[2];
+	int error[2];
+	atomic_t started[2];
+	int id_next;
+};
+
+static void handoff_waiter(void *arg)
+{
+	struct handoff *h = arg;
+	int id = __atomic_fetch_add(&h->id_next, 1, __ATOMIC_RELAXED);
+
+	atomic_set(&h->started[id], 1);
+	h->error[id] = mtx_lock_ex(&h->m, 0, 0);	/* blocks: the test thread holds it */
+	h->got_at[id] = atomic_inc_return(&h->order);
+	wait_for_completion(&h->go[id]);
+	mtx_unlock(&h->m);
+}
+
+static void release_hands_the_mutex_to_the_first_blocked_exclusive_request(struct kunit *test)
+{
+	struct handoff *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct bt_thread t[2];
+	void *owner_after;
+	int try_after, cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	mtx_init(&h->m, "handoff");
+	init_completion(&h->go[0]);
+	init_completion(&h->go[1]);
+	/* Everyone on this CPU: the waiters woken by the release cannot run before the
+	 * checks below (preemption off), so what the release itself did is what they see. */
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	mtx_lock_ex_quick(&h->m);
+	/* Two exclusive requests block, in this order. */
+	bt_start(test, &t[0], handoff_waiter, h, "dfly-mtx-ho");
+	set_cpus_allowed_ptr(t[0].task, cpumask_of(cpu));
+	BT_WAIT_UNTIL(test, atomic_read(&h->started[0]) &&
+			    READ_ONCE(t[0].task->__state) != TASK_RUNNING);
+	bt_start(test, &t[1], handoff_waiter, h, "dfly-mtx-ho");
+	set_cpus_allowed_ptr(t[1].task, cpumask_of(cpu));
+	BT_WAIT_UNTIL(test, atomic_read(&h->started[1]) &&
+			    READ_ONCE(t[1].task->__state) != TASK_RUNNING);
+	preempt_disable();
+	mtx_unlock(&h->m);
+	/* Handed over at the release (DragonFly's mtx_chain_link): owned by the first
+	 * before it runs, not free for a newcomer. */
+	owner_after = READ_ONCE(h->m.mtx_owner);
+	try_after = mtx_lock_ex_try(&h->m);
+	if (try_after == 0)
+		mtx_unlock(&h->m);
+	preempt_enable();
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, owner_after, (void *)t[0].task);
+	KUNIT_EXPECT_EQ(test, try_after, EAGAIN);
+	BT_WAIT_UNTIL(test, atomic_read(&h->order) == 1);
+	complete(&h->go[0]);
+	BT_WAIT_UNTIL(test, atomic_read(&h->order) == 2);
+	complete(&h->go[1]);
+	bt_join_n(t, 2);
+	KUNIT_EXPECT_EQ(test, h->got_at[0], 1);
+	KUNIT_EXPECT_EQ(test, h->got_at[1], 2);
+	KUNIT_EXPECT_EQ(test, h->error[0], 0);
+	KUNIT_EXPECT_EQ(test, h->error[1], 0);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&h->m), 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(h->m.mtx_exlink), NULL);
+	mtx_uninit(&h->m);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_ex_excludes_others_who_wait_for_the_unlock),
 	KUNIT_CASE(both_modes_recurse_without_any_flag),
@@ -676,6 +886,11 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_uninit_of_a_held_mutex_is_reported),
 	KUNIT_CASE(mtx_holds_are_lock_events_of_its_type),
 	KUNIT_CASE(stress_of_every_operation_keeps_exclusion),
+	KUNIT_CASE(spinlock_is_exclusive_recursive_and_a_critical_section),
+	KUNIT_CASE(spinlock_spins_until_a_sleeping_holder_releases),
+	KUNIT_CASE(tsleep_holding_an_mtx_spinlock_is_reported),
+	KUNIT_CASE(spinlock_of_a_mutex_held_shared_is_reported),
+	KUNIT_CASE(release_hands_the_mutex_to_the_first_blocked_exclusive_request),
 	{}
 };
 

@@ -10,6 +10,7 @@
  * tokens, swap, cnttoken, the held checks, the MP lock; misuse reported once.
  */
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -883,6 +884,369 @@ static void a_thread_that_used_tokens_holds_no_module_reference_after_its_exit(s
 	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
 }
 
+struct living_user {
+	struct lwkt_token *tok;
+	struct completion go;
+	atomic_t used;
+};
+
+static void living_token_user(void *arg)
+{
+	struct living_user *u = arg;
+
+	lwkt_gettoken(u->tok);
+	lwkt_reltoken(u->tok);
+	lwkt_gettoken_shared(u->tok);
+	lwkt_reltoken(u->tok);
+	atomic_set(&u->used, 1);
+	wait_for_completion(&u->go);	/* alive and blocked, holding no token */
+	lwkt_gettoken(u->tok);		/* the hook comes back for a new token */
+	lwkt_reltoken(u->tok);
+}
+
+/* A thread that used tokens and then blocks holding none lets its switch hook, and the
+ * module reference it holds, go at that block (switch_hook.c bsdsync_switch_hook_detach):
+ * rmmod (which needs the count back) works while such a thread still lives. */
+static void a_living_thread_that_blocks_holding_no_token_holds_no_module_reference(
+	struct kunit *test)
+{
+	struct module *mod = bsdsync_module();
+	struct living_user *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	struct lwkt_token tok;
+	struct bt_thread t;
+	int before;
+
+	KUNIT_ASSERT_NOT_NULL(test, mod);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	lwkt_token_init(&tok, "living");
+	u->tok = &tok;
+	init_completion(&u->go);
+	before = module_refcount(mod);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &t, living_token_user, u, "dfly-tok-live");
+		BT_WAIT_UNTIL(test, atomic_read(&u->used));
+		/* Still alive, blocked in wait_for_completion: its reference goes. (Not equal:
+		 * threads of earlier cases may be exiting meanwhile.) */
+		BT_WAIT_UNTIL(test, module_refcount(mod) <= before);
+		KUNIT_EXPECT_LE(test, module_refcount(mod), before);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(t.task->exit_state));
+		complete(&u->go);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
+/* ---- lwkt_gettoken_hard: the token and a hard code section ------------------------------ */
+
+static void gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused(
+	struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct bt_probe p;
+	unsigned long total;
+	int chan, error, crit, hard;
+	bool held;
+
+	lwkt_token_init(&tok, "hard");
+	total = bsdsync_report_total();
+	lwkt_gettoken_hard(&tok);
+	held = holds_excl(&tok);
+	crit = IN_CRITICAL_SECT(curthread);
+	hard = dfly_crit_hard_count();
+	ASSERT_LWKT_TOKEN_HARD(&tok);		/* holds: no report */
+	ASSERT_LWKT_TOKEN_CRIT(&tok);
+	bt_probe_begin(&p, BSDSYNC_RULE_SLEEP_ATOMIC);
+	error = tsleep(&chan, 0, "hardslp", 1);	/* DragonFly: no sleep in a hard section */
+	bt_probe_end(&p);
+	lwkt_reltoken_hard(&tok);
+	KUNIT_EXPECT_EQ(test, bsdsync_report_total() - total, 1UL);
+	bt_expect_one_report_no_sleep(test, &p, "tsleep in lwkt_gettoken_hard's section");
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, held);
+	KUNIT_EXPECT_TRUE(test, crit);
+	KUNIT_EXPECT_EQ(test, hard, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+	KUNIT_EXPECT_EQ(test, dfly_crit_hard_count(), 0);
+	KUNIT_EXPECT_FALSE(test, IN_CRITICAL_SECT(curthread));
+	KUNIT_EXPECT_TRUE(test, preemptible());
+	/* A plain critical section still gives itself up for a tsleep. */
+	crit_enter();
+	BT_EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, tsleep(&chan, 0, "crit", 1),
+						  EWOULDBLOCK));
+	crit_exit();
+}
+
+static void assert_token_hard_outside_a_hard_section_is_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "not hard");
+	lwkt_gettoken(&tok);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_LWKT_TOKEN_HARD(&tok));
+	lwkt_reltoken(&tok);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, crit_exit_hard());
+}
+
+/* ---- interrupt context: lwkt_trytoken works, lwkt_gettoken is the misuse ------------------- */
+
+struct irq_tok {
+	struct lwkt_token *tok;
+	int try1, try2, held, held_after;
+	long count_after;
+};
+
+static void irq_try_release(void *arg)
+{
+	struct irq_tok *x = arg;
+
+	x->try1 = lwkt_trytoken(x->tok);
+	x->held = LWKT_TOKEN_HELD_EXCL(x->tok);
+	x->try2 = lwkt_trytoken(x->tok);	/* not recursive in an interrupt */
+	if (x->try1)
+		lwkt_reltoken(x->tok);
+	x->held_after = LWKT_TOKEN_HELD_ANY(x->tok);
+	x->count_after = READ_ONCE(x->tok->t_count);
+}
+
+static void trytoken_in_interrupt_context_takes_a_free_token(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+	int soft;
+
+	lwkt_token_init(&tok, "irq try");
+	for (soft = 0; soft <= 1; soft++) {
+		memset(&x, 0, sizeof(x));
+		x.tok = &tok;
+		bt_in_interrupt_on_this_thread(test, soft, irq_try_release, &x,
+					       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+		KUNIT_EXPECT_EQ(test, r.total, 0UL);
+		KUNIT_EXPECT_EQ(test, x.try1, 1);
+		KUNIT_EXPECT_EQ(test, x.held, 1);
+		KUNIT_EXPECT_EQ(test, x.try2, 0);
+		KUNIT_EXPECT_EQ(test, x.held_after, 0);
+		KUNIT_EXPECT_EQ(test, x.count_after, 0L);
+	}
+	/* The thread takes it as usual afterwards. */
+	lwkt_gettoken(&tok);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	lwkt_reltoken(&tok);
+}
+
+static void trytoken_in_interrupt_context_fails_on_the_interrupted_holder_s_token(
+	struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+
+	lwkt_token_init(&tok, "irq try held");
+	lwkt_gettoken(&tok);
+	bt_in_interrupt_on_this_thread(test, false, irq_try_release, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.total, 0UL);
+	KUNIT_EXPECT_EQ(test, x.try1, 0);
+	KUNIT_EXPECT_EQ(test, x.held, 0);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	lwkt_reltoken(&tok);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
+static void irq_get_release(void *arg)
+{
+	struct irq_tok *x = arg;
+
+	lwkt_gettoken(x->tok);
+	x->held = LWKT_TOKEN_HELD_EXCL(x->tok);
+	lwkt_reltoken(x->tok);
+	x->count_after = READ_ONCE(x->tok->t_count);
+}
+
+static void gettoken_in_interrupt_context_is_one_report(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+
+	lwkt_token_init(&tok, "irq get");
+	/* Free: reported, taken, released by its lwkt_reltoken. */
+	bt_in_interrupt_on_this_thread(test, false, irq_get_release, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.held, 1);
+	KUNIT_EXPECT_EQ(test, x.count_after, 0L);
+	/* Held by the thread the interrupt stopped: reported, not taken, its release silent. */
+	lwkt_gettoken(&tok);
+	memset(&x, 0, sizeof(x));
+	x.tok = &tok;
+	bt_in_interrupt_on_this_thread(test, true, irq_get_release, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.held, 0);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	lwkt_reltoken(&tok);
+}
+
+static void irq_release_only(void *arg)
+{
+	lwkt_reltoken(((struct irq_tok *)arg)->tok);
+}
+
+static void irq_take_only(void *arg)
+{
+	struct irq_tok *x = arg;
+
+	x->try1 = lwkt_trytoken(x->tok);
+}
+
+struct irq_waiter {
+	struct lwkt_token *tok;
+	atomic_t started;
+	int held;
+};
+
+static void irq_waiter_main(void *arg)
+{
+	struct irq_waiter *w = arg;
+
+	atomic_set(&w->started, 1);
+	lwkt_gettoken(w->tok);		/* blocks: an interrupt holds it */
+	w->held = holds_excl(w->tok);
+	lwkt_reltoken(w->tok);
+}
+
+static void a_waiter_gets_the_token_an_interrupt_releases(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct irq_waiter w = { .tok = &tok };
+	struct bt_irq_result r;
+	struct bt_thread t;
+
+	lwkt_token_init(&tok, "irq held");
+	migrate_disable();	/* both interrupts on this CPU: its interrupt owns the token */
+	bt_in_interrupt_on_this_thread(test, false, irq_take_only, &x,
+				       BSDSYNC_RULE_NOT_OWNER, &r);
+	KUNIT_EXPECT_EQ(test, x.try1, 1);
+	KUNIT_EXPECT_EQ(test, r.total, 0UL);
+	bt_start(test, &t, irq_waiter_main, &w, "dfly-irqwait");
+	BT_WAIT_UNTIL(test, atomic_read(&w.started));
+	/* It waits as long as the interrupt's hold lasts (nothing else releases it). */
+	BT_WAIT_UNTIL(test, READ_ONCE(t.task->__state) != TASK_RUNNING);
+	KUNIT_EXPECT_EQ(test, w.held, 0);
+	bt_in_interrupt_on_this_thread(test, false, irq_release_only, &x,
+				       BSDSYNC_RULE_NOT_OWNER, &r);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, r.total, 0UL);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, w.held, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
+static void reltoken_in_interrupt_context_of_a_token_not_held_is_reported(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct irq_tok x = { .tok = &tok };
+	struct bt_irq_result r;
+
+	lwkt_token_init(&tok, "irq not held");
+	bt_in_interrupt_on_this_thread(test, false, irq_release_only, &x,
+				       BSDSYNC_RULE_NOT_OWNER, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+}
+
+/* ---- exclusive requests are not starved by shared holders (TOK_EXCLREQ) -------------------- */
+
+#define FAIR_ROUNDS 5000
+
+struct fair {
+	struct lwkt_token tok;
+	atomic_t seq;		/* shared acquisitions so far: holder seq % 2 takes next */
+	int trying[2];
+	struct task_struct *task[2];
+	int stop;		/* the exclusive requester is done, or it starved */
+	int starved;		/* FAIR_ROUNDS handoffs went by without it */
+	int x_got, x_alone;
+	int id_next;
+};
+
+/* Two shared holders in relay: each takes the token while the other holds it and lets go
+ * only once the other has it too, so the token is never free between them. A holder lets
+ * go early only when the other is blocked in lwkt_gettoken_shared (refused: an exclusive
+ * request waits). */
+static void fair_holder(void *arg)
+{
+	struct fair *f = arg;
+	int h = __atomic_fetch_add(&f->id_next, 1, __ATOMIC_RELAXED), o = !h;
+	int rounds = 0;
+
+	WRITE_ONCE(f->task[h], current);
+	while (!READ_ONCE(f->stop)) {
+		int mine;
+
+		while ((atomic_read(&f->seq) & 1) != h && !READ_ONCE(f->stop))
+			cpu_relax();
+		if (READ_ONCE(f->stop))
+			break;
+		WRITE_ONCE(f->trying[h], 1);
+		lwkt_gettoken_shared(&f->tok);
+		WRITE_ONCE(f->trying[h], 0);
+		mine = atomic_inc_return(&f->seq);
+		while (atomic_read(&f->seq) == mine && !READ_ONCE(f->stop)) {
+			struct task_struct *other = READ_ONCE(f->task[o]);
+
+			if (READ_ONCE(f->trying[o]) && other &&
+			    READ_ONCE(other->__state) != TASK_RUNNING)
+				break;	/* the other is refused: let the exclusive one in */
+			cpu_relax();
+		}
+		lwkt_reltoken(&f->tok);
+		if (++rounds >= FAIR_ROUNDS && !READ_ONCE(f->x_got)) {
+			WRITE_ONCE(f->starved, 1);
+			WRITE_ONCE(f->stop, 1);
+		}
+	}
+}
+
+static void fair_excl(void *arg)
+{
+	struct fair *f = arg;
+
+	while (atomic_read(&f->seq) < 8 && !READ_ONCE(f->stop))
+		cpu_relax();
+	lwkt_gettoken(&f->tok);
+	WRITE_ONCE(f->x_got, 1);
+	f->x_alone = holds_excl(&f->tok) && !(READ_ONCE(f->tok.t_count) & ~(long)TOK_EXCLUSIVE);
+	lwkt_reltoken(&f->tok);
+	WRITE_ONCE(f->stop, 1);
+}
+
+static void exclusive_request_is_not_starved_by_shared_holders(struct kunit *test)
+{
+	struct fair *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct bt_thread holders[2], x;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	lwkt_token_init(&f->tok, "fair");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, holders, 2, fair_holder, f, 0, "dfly-fair-sh");
+		bt_start(test, &x, fair_excl, f, "dfly-fair-ex");
+		bt_join(&x);
+		bt_join_n(holders, 2);
+	});
+	KUNIT_EXPECT_EQ_MSG(test, f->starved, 0,
+			    "the exclusive request waited through %d shared handoffs",
+			    FAIR_ROUNDS);
+	KUNIT_EXPECT_EQ(test, f->x_got, 1);
+	KUNIT_EXPECT_EQ(test, f->x_alone, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(f->tok.t_count), 0L);
+}
+
 static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
 	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
@@ -906,6 +1270,15 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_thread_exiting_with_a_token_is_reported_and_the_token_freed),
 	KUNIT_CASE(a_token_taken_again_after_the_last_release_is_released_at_a_block),
 	KUNIT_CASE(a_thread_that_used_tokens_holds_no_module_reference_after_its_exit),
+	KUNIT_CASE(a_living_thread_that_blocks_holding_no_token_holds_no_module_reference),
+	KUNIT_CASE(gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused),
+	KUNIT_CASE(assert_token_hard_outside_a_hard_section_is_reported),
+	KUNIT_CASE(trytoken_in_interrupt_context_takes_a_free_token),
+	KUNIT_CASE(trytoken_in_interrupt_context_fails_on_the_interrupted_holder_s_token),
+	KUNIT_CASE(gettoken_in_interrupt_context_is_one_report),
+	KUNIT_CASE(a_waiter_gets_the_token_an_interrupt_releases),
+	KUNIT_CASE(reltoken_in_interrupt_context_of_a_token_not_held_is_reported),
+	KUNIT_CASE(exclusive_request_is_not_starved_by_shared_holders),
 	{}
 };
 

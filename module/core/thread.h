@@ -71,7 +71,7 @@ struct HeldLocks {
  * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
  */
 constexpr int kPersonalitySlots = 2;
-constexpr int kPersonalitySlotBytes = 384;	/* DragonFly's token reference stack */
+constexpr int kPersonalitySlotBytes = 400;	/* DragonFly: tokens, own port, hard sections */
 struct PersonalitySlot {
 	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
 };

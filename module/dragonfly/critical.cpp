@@ -18,6 +18,13 @@
  * sleep.cpp does so for tsleep); any other blocking inside is reported by the primitive
  * (core/thread.h may_block) or by Linux ("scheduling while atomic").
  *
+ * Hard code sections (crit_enter_hard / crit_exit_hard, and lwkt_gettoken_hard /
+ * lwkt_reltoken_hard around a token): a critical section that DragonFly also counts as
+ * interrupt nesting (gd_intr_nesting_level), where nothing may block. Here: one critical
+ * level plus ThreadSlot::crit_hard; tsleep inside one is reported and refused (EWOULDBLOCK,
+ * sleep.cpp) instead of giving the section up; every other block is refused by the context
+ * check as in any critical section. crit_exit_hard without a hard section is reported.
+ *
  * The _id forms: DragonFly's DEBUG_CRIT_SECTIONS check, always on: crit_exit_id(id) with an
  * id other than the matching crit_enter_id's (compared by pointer, as DragonFly does) is
  * reported once; the section is left anyway. The innermost ThreadSlot::kCritIds ids are
@@ -87,6 +94,39 @@ void dfly_crit_enter_id(const char *id)
 void dfly_crit_exit_id(const char *id, const char *file, int line)
 {
 	exit(id, true, file, line);
+}
+
+void dfly_crit_enter_hard(void)
+{
+	enter(nullptr);
+	if (ThreadState *t = current_record_if_any())
+		thread_slot(t)->crit_hard++;
+}
+
+void dfly_crit_exit_hard(const char *file, int line)
+{
+	if (ThreadState *t = current_record_if_any()) {
+		ThreadSlot *s = thread_slot(t);
+		if (unlikely(s->crit_hard == 0)) {
+			/* One report: no plain section is left either when there is none. */
+			report(BSDSYNC_RULE_BAD_ARGUMENT,
+			       ReportSubject{ "critical section", "crit_exit_hard", nullptr,
+					      nullptr },
+			       file, line, "crit_exit_hard without a matching crit_enter_hard: %s",
+			       s->crit_depth ? "a plain section left" : "nothing left");
+			if (!s->crit_depth)
+				return;
+		} else {
+			s->crit_hard--;
+		}
+	}
+	exit(nullptr, false, file, line);
+}
+
+int dfly_crit_hard_count(void)
+{
+	ThreadState *t = current_record_if_any();
+	return t ? thread_slot(t)->crit_hard : 0;
 }
 
 int dfly_crit_count(void)

@@ -15,6 +15,8 @@
 
 namespace bsdsync::dfly {
 
+struct lwkt_port;
+
 /* Lock types (core/lock_type.h). */
 extern const LockType spinlock_type;
 extern const LockType lockmgr_type;	/* lockmgr.cpp */
@@ -38,7 +40,8 @@ struct TokenThread {
 	enum : int { kMaxRefs = BSDSYNC_DFLY_LWKT_MAXTOKENS };
 	int status;			/* (a) token.cpp kHeld... */
 	int nrefs;			/* (o, w) references on the stack */
-	int hooked;			/* (o) the switch hook is registered */
+	int hooked;			/* (o) the switch hook is registered (its switch-out
+				   detaches it when the thread blocks holding none) */
 	thread *td;			/* (o, w) the thread, for the granter's wake */
 	TokenThread *wait_next;		/* (w) next token waiter */
 	uintptr refs[kMaxRefs];		/* (o, w) token address | 1 for a shared reference */
@@ -59,9 +62,15 @@ struct ThreadSlot {
 	/* crit_enter() depth of this thread (DragonFly's td_critcount, without spinlocks), and
 	 * the ids of the innermost kCritIds sections (crit_enter_id; null for crit_enter). */
 	int crit_depth;
+	/* Of them, hard code sections (crit_enter_hard, lwkt_gettoken_hard: DragonFly's
+	 * gd_intr_nesting_level): tsleep is refused inside one (critical.cpp). */
+	int crit_hard;
 	enum : int { kCritIds = 4 };
 	const char *crit_id[kCritIds];
 	TokenThread tokens;
+	/* The thread's own message port (msgport.cpp), or null until first asked for: set once
+	 * by compare-and-swap (by the thread or another), taken away at the thread's exit. */
+	struct lwkt_port *msgport;
 };
 constexpr int kThreadSlot = 1;	/* core/thread.h: [1] is DragonFly's */
 inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadSlot>(t, kThreadSlot); }
@@ -71,6 +80,9 @@ inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadS
 void sleep_thread_exiting(ThreadState *t);
 /* token.cpp: tokens still held are reported and released, the switch hook unregistered. */
 void token_thread_exiting(ThreadState *t);
+
+/* msgport.cpp: the thread's own port freed (messages still queued on it reported). */
+void msgport_thread_exiting(ThreadState *t);
 
 /* Tokens at load / unload (personality.cpp): their lock type and the switch hooks. */
 int tokens_start();

@@ -22,6 +22,12 @@
  *    fail with ENOLCK until CANCEL_END or the final release;
  *  - LK_SLEEPFAIL: ENOLCK after any wait; LK_TIMELOCK: EWOULDBLOCK after lk_timo ticks;
  *    LK_PCATCH: EINTR / ERESTART on a signal (core/block.h block_errno).
+ *  - lockmgr_kernproc: the exclusive holder disowns the lock (lk_lockholder = LK_KERNTHREAD,
+ *    every count kept): the hold leaves its held-locks stack (a RELEASED event, so its exit
+ *    or its later blocking does not count it), and any thread may LK_RELEASE it (the
+ *    engine's anonymous owner: no record, a RELEASED event). lockstatus says LK_EXCLOTHER
+ *    (LK_EXCLUSIVE with td NULL), lockowned false. Already disowned: nothing; a thread
+ *    that does not hold it exclusively: reported, nothing done (DragonFly asserts).
  * Misuse (releasing a lock not held, downgrading another's, a bad operation code) is
  * reported once, naming the lock and lockinit's site; the call returns EINVAL and changes
  * nothing. lockuninit of a held or waited-on lock is reported.
@@ -82,9 +88,10 @@ struct LockmgrLayout {
 		return (v & kS) ? v : v & ~kShared;
 	}
 	static Word exclusive_to_shared(Word v) { return ((v & ~kX) + kOne) | kShared; }
-	/* No asynchronous requests, no anonymous owner (LK_KERNTHREAD: not yet). */
+	/* No asynchronous requests. The anonymous owner: LK_KERNTHREAD, a lock its holder
+	 * disowned (lockmgr_kernproc): any thread may release it. */
 	struct Deferred {};
-	static void *anon() { return nullptr; }
+	static void *anon() { return BSDSYNC_DFLY_LK_KERNTHREAD; }
 	static bool async_pending(const SleepLock<LockmgrLayout> &) { return false; }
 	static void async_granted(const SleepLock<LockmgrLayout> &, Deferred &) {}
 	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
@@ -294,6 +301,25 @@ int dfly_lockowned(struct lock *lk)
 	if (L::xcount(v))
 		return load_relaxed(&lk->lk_lockholder) == sleep_lock::self();
 	return L::scount(v) != 0;
+}
+
+void dfly_lockmgr_kernproc(struct lock *lk, const char *file, int line)
+{
+	L::Word v = load_relaxed(&lk->lk_count);
+	void *owner = load_relaxed(&lk->lk_lockholder);
+	if (L::xcount(v) && owner == L::anon())
+		return;
+	if (!L::xcount(v) || owner != sleep_lock::self()) {
+		report(BSDSYNC_RULE_NOT_OWNER, lock_subject(&lockmgr_type, lk), file, line,
+		       "lockmgr_kernproc of a lock the caller does not hold exclusively: nothing "
+		       "done");
+		return;
+	}
+	held_released(current_record_if_any(), lk, &lockmgr_type, HoldMode::Exclusive, file,
+		      line);
+	/* Only the owner writes the field while it holds the lock (sleep_lock.h): from now
+	 * on a releaser compares it with LK_KERNTHREAD. */
+	store_relaxed(&lk->lk_lockholder, L::anon());
 }
 
 int dfly_lksleep(const volatile void *ident, struct lock *lk, int flags, const char *wmesg,

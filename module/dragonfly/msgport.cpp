@@ -32,9 +32,24 @@
  * interlock (ssleep / zsleep: queued before the lock goes), a waker changes the state and
  * reads WAITING under the same lock: no lost wakeup.
  *
- * Not here yet: thread ports (td_msgport, owner-only receive, needs LWKT tokens: another
- * step of issue 11), IPI forwarding (mp_cpuid is recorded, all CPUs share the queue),
- * priority messages (MSGF_PRIORITY is kept as a flag, the queue is FIFO).
+ * Thread ports (lwkt_initport_thread, and each thread's own port: lwkt_thread_port): the
+ * queue of a spin port (DragonFly's thread port relies on the owner's CPU and a critical
+ * section; on Linux any CPU may put, so the port's spinlock guards the queue), owned by one
+ * thread (mpu_td). Anyone may put to it or reply to it; only the owner may take from it or
+ * wait on it (lwkt_getport, lwkt_waitport, lwkt_waitmsg of a message whose reply port it is,
+ * lwkt_dropmsg): another thread doing so is reported (DragonFly KKASSERTs) and gets nothing
+ * (NULL, EINVAL; lwkt_dropmsg ENOENT), the port untouched.
+ * A thread's own port (DragonFly's td_msgport, which every thread has) is allocated on first
+ * use and hangs off the DragonFly slot of the thread record: created by the thread itself
+ * (lwkt_thread_port(curthread)), or by another thread for it once it has a record (a
+ * compare-and-swap decides; the loser frees its copy). A thread that never used bsdsync has
+ * no record yet, so no port another thread could find: lwkt_thread_port(td) reports it and
+ * returns NULL (the thread must make its port first, as a service thread does before it
+ * publishes itself). The port is freed at the thread's exit (messages still queued on it are
+ * reported: their senders would wait for a reply that never comes).
+ *
+ * Not here yet: IPI forwarding (mp_cpuid is recorded, all CPUs share the queue), priority
+ * messages (MSGF_PRIORITY is kept as a flag, the queue is FIFO).
  */
 #include <bsdsync/dragonfly/msgport.h>
 #include "dragonfly/dragonfly.h"
@@ -232,6 +247,51 @@ int queue_dropmsg(lwkt_port *p, lwkt_msg *m)
 	return error;
 }
 
+/* ---- thread ports: a spin port only its owner receives from -------------------------------- */
+
+bool is_thread_port(const lwkt_port *p);
+
+/* The caller owns the thread port p; else reported (once per call) and false. */
+bool owner_check(lwkt_port *p, const char *what)
+{
+	if (p->mpu_td == curthread())
+		return true;
+	report(BSDSYNC_RULE_NOT_OWNER, port_subject(p), nullptr, 0,
+	       "%s on a thread port by a thread that does not own it: nothing done", what);
+	return false;
+}
+
+void *thread_getport(lwkt_port *p)
+{
+	return owner_check(p, "lwkt_getport") ? queue_getport(p) : nullptr;
+}
+
+void *thread_waitport(lwkt_port *p, int flags)
+{
+	return owner_check(p, "lwkt_waitport") ? queue_waitport(p, flags) : nullptr;
+}
+
+int thread_waitmsg(lwkt_msg *m, int flags)
+{
+	/* DragonFly looks at the owner only when it has to wait or unqueue; a done message
+	 * that is not queued needs neither. */
+	if ((flags_of(m) & (kDone | kQueued)) == kDone)
+		return m->ms_error;
+	if (!owner_check(m->ms_reply_port, "lwkt_waitmsg"))
+		return BSDSYNC_EINVAL;
+	return queue_waitmsg(m, flags);
+}
+
+int thread_dropmsg(lwkt_port *p, lwkt_msg *m)
+{
+	return owner_check(p, "lwkt_dropmsg") ? queue_dropmsg(p, m) : BSDSYNC_ENOENT;
+}
+
+bool is_thread_port(const lwkt_port *p)
+{
+	return p->mp_getport == thread_getport;
+}
+
 /* ---- the other kinds ------------------------------------------------------------------------ */
 
 void *panic_getport(lwkt_port *p)
@@ -313,9 +373,89 @@ void init(lwkt_port *p, void *(*get)(lwkt_port *), int (*put)(lwkt_port *, lwkt_
 	p->mp_pportfn = nullptr;
 }
 
+void init_thread_port(lwkt_port *p, thread *td)
+{
+	init(p, thread_getport, queue_putport, thread_waitmsg, thread_waitport, queue_replyport,
+	     thread_dropmsg);
+	p->mp_u.spin.counta = 0;
+	p->mp_u.spin.countb = 0;
+	p->mp_u.spin.descr = "lwkt thread port";
+	p->mpu_td = td;
+}
+
 } // namespace
 
+namespace bsdsync::dfly {
+
+/* The core's exit hook (personality.cpp): the thread's own port goes with it. */
+void msgport_thread_exiting(ThreadState *t)
+{
+	/* Exchange: another thread may be making the port for this one (compare-and-swap in
+	 * dfly_lwkt_thread_port); one made after this is not freed here (see the top). */
+	lwkt_port *p = __atomic_exchange_n(&thread_slot(t)->msgport, nullptr, __ATOMIC_ACQ_REL);
+	if (!p)
+		return;
+	/* The port's lock keeps a racing put from linking into the port as it goes; a put
+	 * after this is a use after the thread's end, as in DragonFly. */
+	dfly_spin_lock(&p->mp_u.spin, __FILE__, __LINE__);
+	int queued = 0;
+	for (lwkt_msg *q = p->mp_msgq.tqh_first; q; q = q->ms_node.tqe_next)
+		queued++;
+	dfly_spin_unlock(&p->mp_u.spin, __FILE__, __LINE__);
+	if (queued)
+		report(BSDSYNC_RULE_EXIT_HELD, port_subject(p), nullptr, 0,
+		       "thread exited with %d message(s) still queued on its own port: they will "
+		       "never be received", queued);
+	bsdsync_free(p);
+}
+
+} // namespace bsdsync::dfly
+
 extern "C" {
+
+void dfly_lwkt_initport_thread(lwkt_port *p, thread *td)
+{
+	init_thread_port(p, td ? td : curthread());
+}
+
+lwkt_port *dfly_lwkt_thread_port(thread *td)
+{
+	thread *me = curthread();
+	if (!td)
+		td = me;
+	ThreadState *t;
+	if (td == me)
+		t = bsdsync_in_interrupt() ? nullptr : own_record(me);
+	else
+		t = static_cast<ThreadState *>(bsdsync_td_find(td));
+	if (!t) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "LWKT message port", "td_msgport",
+								 td, nullptr },
+		       nullptr, 0,
+		       td == me ? "lwkt_thread_port in interrupt context (no thread): NULL"
+				: "lwkt_thread_port of a thread that has not used bsdsync yet (it "
+				  "has no record, so no port): NULL");
+		return nullptr;
+	}
+	ThreadSlot *slot = thread_slot(t);
+	lwkt_port *p = __atomic_load_n(&slot->msgport, __ATOMIC_ACQUIRE);
+	if (p)
+		return p;
+	lwkt_port *fresh = static_cast<lwkt_port *>(bsdsync_alloc(sizeof(*fresh), 0));
+	if (!fresh) {
+		report(BSDSYNC_RULE_BAD_ARGUMENT, ReportSubject{ "LWKT message port", "td_msgport",
+								 td, nullptr },
+		       nullptr, 0, "lwkt_thread_port: out of memory for the port: NULL");
+		return nullptr;
+	}
+	init_thread_port(fresh, td);
+	/* Release: the initialised port before its pointer (pairs with the acquire above). */
+	if (__atomic_compare_exchange_n(&slot->msgport, &p, fresh, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return fresh;
+	bsdsync_free(fresh);	/* another thread made it first: p is its port */
+	return p;
+}
 
 void dfly_lwkt_initport_spin(lwkt_port *p, void *td, int fixed_cpuid)
 {
@@ -403,7 +543,9 @@ void dfly_lwkt_abortmsg(lwkt_msg *m)
 	lwkt_port *p = m->ms_target_port;
 	/* Still queued: the receiver will not see it now. Then the abort function (it
 	 * replies, typically). */
-	if (p && p->mp_dropmsg)
+	if (p && is_thread_port(p))
+		queue_dropmsg(p, m);	/* the sender, not the owner: no owner check */
+	else if (p && p->mp_dropmsg)
 		p->mp_dropmsg(p, m);
 	if (m->ms_abortfn)
 		m->ms_abortfn(m);

@@ -19,9 +19,21 @@
  *    callback typically runs elsewhere), and calls link->callback(link, arg, 0) once its
  *    chain lock is released; an aborted queued link gets callback(link, arg, ENOLCK).
  *    Asynchronous links ask for exclusive holds only (as DragonFly's async requests).
- * Differences from DragonFly: no mtx_spinlock (not needed by the ported code yet); the
- * hand-off to the next waiter happens only for asynchronous links (blocked threads are woken
- * and compete, as lockmgr's, instead of being handed the lock while not running).
+ *  - mtx_spinlock / mtx_spinlock_try / mtx_spinunlock: DragonFly's spinning exclusive
+ *    form: a critical section (here: preemption off, as a DragonFly spinlock's) for as long
+ *    as it is held, then the exclusive hold taken by spinning (never sleeping), recursive;
+ *    the try form returns 0 or EAGAIN and leaves no section on failure. Blocking while
+ *    holding one is refused by the context check (preemption is off). A thread that holds
+ *    the mutex shared and asks for it by mtx_spinlock would spin forever (DragonFly does):
+ *    reported, and given one more shared hold instead (its mtx_spinunlock releases it).
+ *  - hand-off, as DragonFly's mtx_unlock / mtx_chain_link: an exclusive request that must
+ *    wait (mtx_lock_ex's own link on its stack, or an mtx_lock_ex_link link) is queued on
+ *    mtx_exlink with the asynchronous ones, FIFO, and the release that frees the mutex hands
+ *    it to the first link: held at once in that thread's name (mtx_owner, the count 1), the
+ *    thread woken by its link's address (lock_ex_handoff). A newcomer cannot take it in
+ *    between. Shared requests still wait on the engine's queue and are woken together
+ *    (DragonFly's shared waiters get a mass wake-up too).
+ * Differences from DragonFly: none known beyond the engine's (sleep_lock.h).
  */
 #include <bsdsync/dragonfly/mutex.h>
 #include "dragonfly/sleep_lock.h"
@@ -59,20 +71,41 @@ namespace {
 constexpr unsigned kExcl = BSDSYNC_DFLY_MTX_EXCLUSIVE;
 constexpr unsigned kMask = BSDSYNC_DFLY_MTX_MASK;
 
-/* The asynchronous link a release granted the lock to, told once the release's chain lock
- * is released (the event too: sinks may take locks). */
+/* The callback of a blocked exclusive request's link (mtx_lock_ex's own, on its stack, or an
+ * mtx_lock_ex_link link without a callback): never called, its address marks the link as
+ * synchronous. Such a link is queued like an asynchronous one and handed the lock the same
+ * way, owned by its thread; the releaser then only wakes it by the link's ADDRESS (the
+ * waiter may see the new state first and return: its link, on its stack, is gone). */
+void sync_link(struct mtx_link *, void *, int) {}
+
+/* Tell a link it was granted (0) or aborted (ENOLCK), after the chain lock: callback and
+ * argument copied under it (a synchronous waiter's link may be gone by now). */
+void tell_link(struct mtx *m, struct mtx_link *link, void (*cb)(struct mtx_link *, void *, int),
+	       void *arg, int error)
+{
+	if (cb == &sync_link) {
+		dfly_wakeup(link);	/* the address only */
+		return;
+	}
+	if (error == 0)
+		lock_event_acquired(m, &mtx_type, HoldMode::Exclusive, 0, nullptr, 0);
+	cb(link, arg, error);
+}
+
+/* The link a release granted the lock to, told once the release's chain lock is released
+ * (the event too: sinks may take locks). */
 struct Granted {
 	struct mtx *m = nullptr;
 	struct mtx_link *link = nullptr;
+	void (*cb)(struct mtx_link *, void *, int) = nullptr;
+	void *arg = nullptr;
 	Granted() = default;
 	Granted(const Granted &) = delete;
 	Granted &operator=(const Granted &) = delete;
 	~Granted()
 	{
-		if (link) {
-			lock_event_acquired(m, &mtx_type, HoldMode::Exclusive, 0, nullptr, 0);
-			link->callback(link, link->arg, 0);
-		}
+		if (link)
+			tell_link(m, link, cb, arg, 0);
 	}
 };
 
@@ -105,10 +138,17 @@ struct MtxLayout {
 		if (l->next)
 			l->next->prev = nullptr;
 		l->next = l->prev = nullptr;
-		store_relaxed(&m->mtx_owner, anon());
-		store_relaxed(&l->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED);
 		done.m = m;
 		done.link = l;
+		done.cb = l->callback;
+		done.arg = l->arg;
+		/* A blocked request is handed the lock in its thread's name (DragonFly's
+		 * mtx_chain_link); an asynchronous one is held by nobody. */
+		store_relaxed(&m->mtx_owner,
+			      done.cb == &sync_link ? static_cast<void *>(l->owner) : anon());
+		/* Release, last: the waiter that reads it (acquire) owns the lock and may
+		 * return at once. */
+		__atomic_store_n(&l->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED, __ATOMIC_RELEASE);
 	}
 	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
 	static SleepLock<MtxLayout> of(const void *id);
@@ -187,6 +227,102 @@ int lock_ex_async(struct mtx *m, struct mtx_link *link, const char *file, int li
 	return BSDSYNC_EINPROGRESS;
 }
 
+void unlink_locked(struct mtx *m, struct mtx_link *link)
+{
+	if (link->prev)
+		link->prev->next = link->next;
+	else
+		m->mtx_exlink = link->next;
+	if (link->next)
+		link->next->prev = link->prev;
+	link->next = link->prev = nullptr;
+}
+
+/*
+ * An exclusive request that must wait: queued as a link at the tail of mtx_exlink (FIFO), and
+ * the release that frees the lock hands it over to the first link (async_granted), as
+ * DragonFly's mtx_unlock chains it (mtx_chain_link). The waiter sleeps on its link's address
+ * with tsleep_interlock armed BEFORE it looks at the state (the releaser stores the state,
+ * then wakes): no lost wake-up. A timeout or a signal unlinks it under the chain lock unless
+ * the lock was handed to it meanwhile (then it has it: 0, as DragonFly). An abort
+ * (mtx_abort_link) unlinks it and wakes it: ENOLCK.
+ */
+int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int flags, int to)
+{
+	SleepLock<L> s = engine(m);
+	unsigned v = load_relaxed(&m->mtx_lock);
+	ThreadState *t = current_record();
+	if ((L::xcount(v) && load_relaxed(&m->mtx_owner) == sleep_lock::self()) ||
+	    sleep_lock::holds_shared(t, m))
+		return sleep_lock::lock_exclusive(s, r);	/* recursion, or EDEADLK */
+	sleep_lock::check_may_wait(s.subject(), r);
+	if (r.nowait)
+		return sleep_lock::lock_exclusive(s, r);	/* may not wait: a try */
+	lock_acquiring(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
+	link->owner = static_cast<struct thread *>(sleep_lock::self());
+	link->callback = &sync_link;
+	/* Armed before the link is visible to a releaser (sleep.cpp). */
+	dfly_tsleep_interlock(link, 0, r.file, r.line);
+	{
+		WaitTable::Guard g(sleep_queues, m);
+		if (load_relaxed(&link->state) == BSDSYNC_DFLY_MTX_LINK_ABORTED)
+			return BSDSYNC_ENOLCK;	/* aborted before it queued */
+		v = load_relaxed(&m->mtx_lock);
+		for (;;) {
+			if (L::is_free(v)) {
+				/* Acquire: pairs with the releasing CAS of the previous holder. */
+				if (cas_acquire(&m->mtx_lock, &v, L::make_exclusive(v))) {
+					g.unlock();
+					return sleep_lock::got_exclusive(s, t, r);
+				}
+				continue;
+			}
+			if (cas_relaxed(&m->mtx_lock, &v, v | L::kExWait))
+				break;
+		}
+		link->next = nullptr;
+		link->prev = nullptr;
+		if (!m->mtx_exlink) {
+			m->mtx_exlink = link;
+		} else {
+			struct mtx_link *last = m->mtx_exlink;
+			while (last->next)
+				last = last->next;
+			last->next = link;
+			link->prev = last;
+		}
+		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_LINKED_EX);
+	}
+	lock_contended(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
+	u64 deadline = to > 0 ? r.deadline_ns : 0;
+	for (;;) {
+		/* Acquire: pairs with async_granted's release store of the state. */
+		int st = __atomic_load_n(&link->state, __ATOMIC_ACQUIRE);
+		if (st == BSDSYNC_DFLY_MTX_LINK_ACQUIRED)
+			return sleep_lock::got_exclusive(s, t, r);
+		if (st == BSDSYNC_DFLY_MTX_LINK_ABORTED)
+			return BSDSYNC_ENOLCK;
+		int timo = 0;
+		if (deadline) {
+			u64 now = bsdsync_uptime_ns();
+			u64 tick = 1000000000ULL / BSDSYNC_HZ;
+			timo = now >= deadline ? 1 : (int)((deadline - now + tick - 1) / tick);
+		}
+		int error = dfly_tsleep(link, BSDSYNC_DFLY_PINTERLOCKED | (flags & BSDSYNC_DFLY_PCATCH),
+					m->mtx_ident ? m->mtx_ident : "mtx", timo, r.file, r.line);
+		if (error) {
+			WaitTable::Guard g(sleep_queues, m);
+			if (load_relaxed(&link->state) == BSDSYNC_DFLY_MTX_LINK_LINKED_EX) {
+				unlink_locked(m, link);
+				store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_IDLE);
+				return error;
+			}
+			/* Granted or aborted meanwhile: the state says which. */
+		}
+		dfly_tsleep_interlock(link, 0, r.file, r.line);
+	}
+}
+
 int lock_link(struct mtx *m, struct mtx_link *link, bool exclusive, int flags, int to,
 	      const char *file, int line)
 {
@@ -201,7 +337,13 @@ int lock_link(struct mtx *m, struct mtx_link *link, bool exclusive, int flags, i
 	/* Pending from now on: an abort (under the chain lock) finds it so. */
 	store_relaxed(&link->state, exclusive ? BSDSYNC_DFLY_MTX_LINK_LINKED_EX
 					      : BSDSYNC_DFLY_MTX_LINK_LINKED_SH);
-	int error = exclusive ? sleep_lock::lock_exclusive(s, r) : sleep_lock::lock_shared(s, r);
+	int error;
+	if (exclusive) {
+		error = lock_ex_handoff(m, link, r, flags, to);
+		link->callback = nullptr;	/* mtx_link_init's: the link may be used again */
+	} else {
+		error = sleep_lock::lock_shared(s, r);
+	}
 	if (error == 0) {
 		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED);
 	} else if (error != BSDSYNC_ENOLCK) {
@@ -216,7 +358,8 @@ BSDSYNC_NOINLINE int mtx_lock_ex_slow(struct mtx *m, int flags, int to, const ch
 				      int line)
 {
 	SleepRequest r = request("mtx_lock_ex", flags, to, file, line);
-	return sleep_lock::lock_exclusive(engine(m), r);
+	struct mtx_link link = {};	/* DragonFly's _mtx_lock_ex: a link on the stack */
+	return lock_ex_handoff(m, &link, r, flags, to);
 }
 
 BSDSYNC_NOINLINE int mtx_lock_sh_slow(struct mtx *m, int flags, int to, const char *file,
@@ -301,40 +444,43 @@ int dfly_mtx_lock_sh_try(struct mtx *m, const char *file, int line)
 	return sleep_lock::lock_shared(engine(m), r);
 }
 
-/* Abort a pending request: a waiting one fails with ENOLCK; a queued asynchronous one is
- * unlinked and its callback gets ENOLCK. An idle or granted link: nothing happens. */
+/* Abort a pending request: a waiting one fails with ENOLCK (a blocked exclusive one is
+ * unlinked and woken); a queued asynchronous one is unlinked and its callback gets ENOLCK.
+ * An idle or granted link: nothing happens. */
 void dfly_mtx_abort_link(struct mtx *m, struct mtx_link *link)
 {
 	struct mtx_link *told = nullptr;
+	void (*cb)(struct mtx_link *, void *, int) = nullptr;
+	void *arg = nullptr;
 	{
 		WakeList later;
 		WaitTable::Guard g(sleep_queues, m);
 		int state = load_relaxed(&link->state);
 		if (!(state & BSDSYNC_DFLY_MTX_LINK_LINKED))
 			return;
-		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_ABORTED);
-		if (link->callback && state == BSDSYNC_DFLY_MTX_LINK_LINKED_EX) {
+		bool on_exlink = link->callback && state == BSDSYNC_DFLY_MTX_LINK_LINKED_EX;
+		if (on_exlink) {
 			bool queued = false;
 			for (struct mtx_link *l = m->mtx_exlink; l; l = l->next)
 				queued |= l == link;
 			if (queued) {
-				if (link->prev)
-					link->prev->next = link->next;
-				else
-					m->mtx_exlink = link->next;
-				if (link->next)
-					link->next->prev = link->prev;
-				link->next = link->prev = nullptr;
+				unlink_locked(m, link);
 				told = link;
+				cb = link->callback;	/* under g: see tell_link */
+				arg = link->arg;
 			}
-		} else {
+		}
+		/* Release, and the last look at the link: a blocked request's waiter that
+		 * reads it may return at once, its link gone with its stack. */
+		__atomic_store_n(&link->state, BSDSYNC_DFLY_MTX_LINK_ABORTED, __ATOMIC_RELEASE);
+		if (!on_exlink) {
 			/* The waiter looks again (others queue again). */
 			sleep_queues.wake_all(g, m, WaitQueueId::ExclusiveLockers, later);
 			sleep_queues.wake_all(g, m, WaitQueueId::SharedLockers, later);
 		}
 	}
 	if (told)
-		told->callback(told, told->arg, BSDSYNC_ENOLCK);
+		tell_link(m, told, cb, arg, BSDSYNC_ENOLCK);
 }
 
 int dfly_mtx_upgrade_try(struct mtx *m, const char *file, int line)
@@ -357,6 +503,48 @@ void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
 	if (likely(sleep_lock::fast_release(engine(m), false)))
 		return;
 	mtx_unlock_slow(m, file, line);
+}
+
+void dfly_mtx_spinlock(struct mtx *m, const char *file, int line)
+{
+	bsdsync_preempt_disable();	/* DragonFly: ++td_critcount, ++gd_spinlocks */
+	SleepRequest r = request("mtx_spinlock", 0, 0, file, line);
+	r.nowait = true;
+	r.is_try = true;
+	SleepLock<L> s = engine(m);
+	if (unlikely(sleep_lock::holds_shared(current_record_if_any(), m))) {
+		report(BSDSYNC_RULE_RECURSION, s.subject(), file, line,
+		       "mtx_spinlock of a mutex this thread holds shared (it would spin forever): "
+		       "one more shared hold instead");
+		/* A sharer always gets one more share; mtx_spinunlock releases it and leaves
+		 * the section, so the caller's calls stay balanced. */
+		SleepRequest sh = request("mtx_spinlock", 0, 0, file, line);
+		sh.nowait = true;
+		sleep_lock::lock_shared(s, sh);
+		return;
+	}
+	/* Spins, never sleeps (the request is a try); acquire as every take of the engine. */
+	while (sleep_lock::lock_exclusive(s, r) != 0)
+		bsdsync_cpu_relax();
+}
+
+int dfly_mtx_spinlock_try(struct mtx *m, const char *file, int line)
+{
+	bsdsync_preempt_disable();
+	SleepRequest r = request("mtx_spinlock_try", 0, 0, file, line);
+	r.nowait = true;
+	r.is_try = true;
+	if (sleep_lock::lock_exclusive(engine(m), r) != 0) {
+		bsdsync_preempt_enable();
+		return BSDSYNC_EAGAIN;
+	}
+	return 0;
+}
+
+void dfly_mtx_spinunlock(struct mtx *m, const char *file, int line)
+{
+	dfly_mtx_unlock(m, file, line);
+	bsdsync_preempt_enable();
 }
 
 int dfly_mtx_owned(struct mtx *m)

@@ -75,6 +75,7 @@ void thread_exiting(ThreadState *t)
 {
 	dfly::sleep_thread_exiting(t);
 	dfly::token_thread_exiting(t);
+	dfly::msgport_thread_exiting(t);
 }
 
 int dragonfly_init()
@@ -106,7 +107,7 @@ extern "C" constinit const bsdsync_personality bsdsync_dragonfly_personality = {
 	"DragonFly",
 	"spinlock, critical sections, tsleep/tsleep_interlock/ssleep/wakeup/wakeup_domain, "
 	"LWKT tokens, MP lock, lockmgr, mtx, serializer, condvar, message ports (spin, "
-	"serializer, reply-only, put-only)",
+	"serializer, reply-only, put-only, thread)",
 	dragonfly_init,
 	dragonfly_exit,
 };

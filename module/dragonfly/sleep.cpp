@@ -19,7 +19,8 @@
  * ident at a time, as in DragonFly), or by a refused tsleep.
  *
  * Critical sections: DragonFly gives them up for the sleep and takes them back after
- * (crit_enter(9)); so does tsleep here (ThreadSlot::crit_depth levels of preemption). A
+ * (crit_enter(9)); so does tsleep here (ThreadSlot::crit_depth levels of preemption), but
+ * not in a hard code section (crit_enter_hard, lwkt_gettoken_hard): reported, EWOULDBLOCK. A
  * DragonFly spinlock held (or any other atomic context) is reported once by the context
  * check (core/thread.h may_block), and tsleep returns EWOULDBLOCK without sleeping.
  *
@@ -99,6 +100,14 @@ int tsleep(const volatile void *ident_v, int flags, const char *wmesg, int timo,
 		report(BSDSYNC_RULE_BAD_ARGUMENT, channel_subject(ident, wmesg), file, line,
 		       "tsleep on a NULL ident");
 		return BSDSYNC_EINVAL;
+	}
+	if (unlikely(s && s->crit_hard)) {
+		/* DragonFly: no sleep with interrupt nesting (a hard code section). */
+		report(BSDSYNC_RULE_SLEEP_ATOMIC, channel_subject(ident, wmesg), file, line,
+		       "%s in a hard code section (crit_enter_hard, lwkt_gettoken_hard): not "
+		       "slept (EWOULDBLOCK)", what);
+		interlock_cancel(s);
+		return BSDSYNC_EWOULDBLOCK;
 	}
 	const void *key = domain_key(ident, flags);
 	int crit = crit_give_up(s);

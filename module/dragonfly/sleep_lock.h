@@ -51,10 +51,11 @@
  *                                       other sharers it fails and the share stays
  *   Xn (mine)      -> Xn|CANCEL         cancel_beg, under g: every waiter woken (cancelable
  *                                       ones fail ENOLCK, the others queue again)
- * A Layout may also hand the lock, when a release frees it, to a queued asynchronous
- * request (mtx's links, mtx.cpp): under g, the word goes from the releaser's hold straight
- * to X1 held by the anonymous owner (L::anon(), any thread may release it), and the
- * request's callback runs once g is released (L::Deferred). lockmgr has none.
+ * A Layout may also hand the lock, when a release frees it, to a queued request (mtx's
+ * links, mtx.cpp: asynchronous ones and blocked exclusive requests): under g, the word goes
+ * from the releaser's hold straight to X1, held by the request's thread or, for an
+ * asynchronous one, by the anonymous owner (L::anon(), any thread may release it), and the
+ * request is told once g is released (L::Deferred). lockmgr has none.
  * The owner field (lk_lockholder / mtx_owner) is written by the exclusive holder only:
  * set after its acquiring CAS, cleared before its releasing CAS; a thread compares it with
  * itself only (its own writes), others read it as a hint (relaxed).

@@ -12,16 +12,30 @@
  *
  * ---- The token word (include/bsdsync/dragonfly/token.h) --------------------------------
  * t_count: TOK_EXCLUSIVE (bit 0) or a count of shared holders in units of TOK_INCR (each
- * holding thread counts once). TOK_EXCLREQ (bit 1) is never set here. Transitions, all on
+ * holding thread counts once), and TOK_EXCLREQ (bit 1): an exclusive request that must wait
+ * (lwkt_gettoken, or a thread retaking an exclusive claim) is pending. Transitions, all on
  * t_count:
- *   take exclusive   0 -> TOK_EXCLUSIVE                        CAS, acquire; then t_ref = owner
- *   take shared      v (no TOK_EXCLUSIVE) -> v + TOK_INCR      CAS, acquire
+ *   take exclusive   0 or EXCLREQ -> TOK_EXCLUSIVE (EXCLREQ cleared, as DragonFly)
+ *                                                              CAS, acquire; then t_ref = owner
+ *   refused exclusive (a blocking request on a held word)  |= TOK_EXCLREQ    fetch_or, relaxed
+ *   take shared      v (no TOK_EXCLUSIVE; and no TOK_EXCLREQ when the requester has no
+ *                    other token reference) -> v + TOK_INCR    CAS, acquire
  *   give exclusive   t_ref = null; -TOK_EXCLUSIVE              fetch_sub, seq_cst
  *   give shared      -TOK_INCR                                 fetch_sub, seq_cst
  *   downgrade        TOK_EXCLUSIVE -> TOK_INCR (exclusive ref released, shared refs left)
- *                                                              exchange, seq_cst
+ *                                                              fetch_add, seq_cst
  * Each take's acquire pairs with the give (release half of the seq_cst RMW) of the previous
- * holder. The gives are seq_cst also for the waiter handshake below.
+ * holder. The gives are seq_cst also for the waiter handshake below; they and downgrade keep
+ * a pending TOK_EXCLREQ (RMWs, since a waiter may set it meanwhile).
+ * Exclusive priority (DragonFly's lwkt_token.c): new shared requests wait while an exclusive
+ * one is pending, but only from a thread whose reference to this token is its only one
+ * (DragonFly: "due to the token's no-deadlock guarantee ... we can only give exclusive
+ * requests priority over shared requests in situations where the thread holds only one
+ * token"). A stream of such shared holders therefore drains, and the exclusive waiter is
+ * granted (waiters are granted in list order). EXCLREQ is set only by a request that still
+ * wants the token exclusively, so the take that ends that request clears it; until then
+ * it stays (a non-blocking take, lwkt_trytoken, ignores it and clears it on success, as
+ * DragonFly's).
  *
  * ---- A thread's references (dragonfly.h TokenThread) ------------------------------------
  * A stack of references (token | shared bit), newest last, at most LWKT_MAXTOKENS. What the
@@ -35,18 +49,17 @@
  *
  * ---- Release at a block, retake before running -------------------------------------------
  * A thread registers its scheduler switch hook (platform.h, preempt notifiers) at its first
- * token reference and keeps it until it exits (token_thread_exiting, from the core's exit
- * hook: the thread's own context, never from inside a hook). Keeping it: registering and
- * unregistering cost more than the whole uncontended get/release (a module reference get
- * and put, two atomics, and the notifier list), and a registered thread with no reference
- * costs a switch one call that returns at once (switch_out: nrefs == 0; switch_in: kHeld).
- * The module reference each registration holds (switch_hook.c: the notifier calls module
- * text) is therefore held from a thread's first token until its exit: rmmod is refused
- * while a thread that ever took a token is alive, and works once those threads are gone.
- * A long-lived thread that took one (a system kworker running a driver's work item) keeps
- * bsdsync loaded until it exits; unregistering from a blocked thread's switch-out, deferred
- * out of the hook, would lift that (not done: the notifier list is the running thread's
- * own, see switch_hook.c). Its status (TokenThread::status):
+ * token reference and keeps it across its token sections until it BLOCKS holding none:
+ * its switch-out then detaches the hook (switch_hook.c bsdsync_switch_hook_detach: unlinked
+ * without disturbing the scheduler's walk of the list, the module reference dropped by the
+ * per-CPU irq_work right after), and its next token registers it again. So an uncontended
+ * get/release that does not block keeps the fast paths (registering costs more than the
+ * whole get/release: a module reference and the notifier list), a thread that blocks
+ * between token sections pays one registration per section and one irq_work per block,
+ * and a thread that stopped taking tokens holds no module reference once it has blocked:
+ * rmmod works while threads that used tokens (a kworker, a user thread after an ioctl, a
+ * sleeping kthread) still live. The thread's exit unregisters a hook still there
+ * (token_thread_exiting, from the core's exit hook). Its status (TokenThread::status):
  *   kHeld      every claim is taken (or there is none): the thread may run its code.
  *   kReleased  it blocked: its switch-out hook gave every claim (atomics only: runqueue lock
  *              held), and deferred a grant pass (irq_work) if there are token waiters.
@@ -101,20 +114,32 @@
  *    irq_work may drop the last reference of a task in hard interrupt context.
  *  - Waiters: one list for every token (a grant pass looks at each waiter); fairness is the
  *    list order for waiters, but a running thread may take a free token ahead of a waiter.
- *    No TOK_EXCLREQ: a stream of shared holders can hold off an exclusive waiter.
+ *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
+ *    only for a shared requester with no other token reference.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
  *    freezer, and a fatal signal does not wake it until it is granted its tokens.
- *  - Interrupt context: no token may be taken (reported; DragonFly allows non-blocking
- *    takes in hard sections). Holding a DragonFly spinlock or in a critical section, a
- *    taken token is spun for (the context check reports it once).
+ *  - Interrupt context. DragonFly runs interrupts as threads: an interrupt thread may block
+ *    for a token like any thread, and only "hard" code (IPIs, fast interrupts,
+ *    lwkt_gettoken_hard sections) is limited to non-blocking takes (KASSERT). A Linux hard
+ *    or soft interrupt has no thread to block or to keep a reference stack, so here:
+ *    lwkt_trytoken works (exclusive; t_ref is this CPU's interrupt owner, irq_owner(); not
+ *    recursive: a second try of a token the CPU's interrupt code holds fails), and the
+ *    interrupt must lwkt_reltoken it before it returns (not checked: nothing runs at its
+ *    end); the release grants waiters at once (waiters_lock keeps interrupts off).
+ *    lwkt_gettoken / _shared there is the misuse: one report; a free token is taken
+ *    exclusively anyway (the code goes on as written), a held one is not taken (it may be
+ *    held by the very thread the interrupt stopped) and its lwkt_reltoken is then silent
+ *    (irq_refused). LWKT_TOKEN_HELD_* there ask about the interrupt's own holds.
+ *    No lock events for interrupt holds. Holding a DragonFly spinlock or in a critical
+ *    section, a taken token is spun for (the context check reports it once).
  *  - More than LWKT_MAXTOKENS references: reported, not taken (DragonFly panics).
  *  - Checkers: tokens are not in the core's held-locks stack (they are not held across a
  *    block, and holding one is not a non-sleepable hold: the may-sleep check never names
  *    one); lock events are sent at lwkt_gettoken (ACQUIRED, CONTENDED) and lwkt_reltoken
  *    (RELEASED) with BSDSYNC_LW_NOWITNESS (DragonFly exempts tokens from order checks).
  *  - A thread that exits holding tokens is reported; they are released at its exit.
- *  - rmmod refuses while a thread that took a token is alive (its switch hook, kept until
- *    its exit, holds a module reference; see above).
+ *  - rmmod refuses while a thread holds a token reference, or took one and has not blocked
+ *    since (its switch hook holds a module reference; see above).
  */
 #include "dragonfly/dragonfly.h"
 #include "core/lock_type.h"
@@ -162,6 +187,7 @@ namespace {
 
 constexpr long kExcl = BSDSYNC_DFLY_TOK_EXCLUSIVE;
 constexpr long kIncr = BSDSYNC_DFLY_TOK_INCR;
+constexpr long kExclReq = BSDSYNC_DFLY_TOK_EXCLREQ;
 constexpr uintptr kRefShared = 1;
 constexpr int kMaxRefs = TokenThread::kMaxRefs;
 constexpr int kSpins = 1024;	/* pause instructions before a contended take blocks */
@@ -228,19 +254,24 @@ bool first_ref(const TokenThread *s, int i)
 	return true;
 }
 
-bool take(lwkt_token *tok, Claim c, thread *owner)
+/* `blocking`: a request that waits if refused (sets TOK_EXCLREQ when exclusive); `alone`:
+ * the requester has no other token reference (a shared take then yields to TOK_EXCLREQ). */
+bool take(lwkt_token *tok, Claim c, thread *owner, bool blocking = false, bool alone = false)
 {
 	long v = load_relaxed(&tok->t_count);
 	if (c == Claim::Exclusive) {
-		if (v != 0)
-			return false;
-		/* Acquire: pairs with the previous holder's give. */
-		if (!cas_acquire(&tok->t_count, &v, kExcl))
-			return false;
-		store_relaxed(&tok->t_ref, owner);
-		return true;
+		while (!(v & ~kExclReq)) {
+			/* Acquire: pairs with the previous holder's give. EXCLREQ cleared. */
+			if (cas_acquire(&tok->t_count, &v, kExcl)) {
+				store_relaxed(&tok->t_ref, owner);
+				return true;
+			}
+		}
+		if (blocking && !(v & kExclReq))
+			__atomic_fetch_or(&tok->t_count, kExclReq, __ATOMIC_RELAXED);
+		return false;
 	}
-	while (!(v & kExcl)) {
+	while (!(v & kExcl) && !(alone && (v & kExclReq))) {
 		/* Acquire: pairs with the previous exclusive holder's give. */
 		if (cas_acquire(&tok->t_count, &v, v + kIncr))
 			return true;
@@ -260,12 +291,12 @@ void give(lwkt_token *tok, Claim c)
 	}
 }
 
-/* The exclusive holder keeps a shared claim: while it holds TOK_EXCLUSIVE nobody else
- * changes the word, so an exchange is exact. seq_cst as give(). */
+/* The exclusive holder keeps a shared claim: while it holds TOK_EXCLUSIVE only a waiter's
+ * TOK_EXCLREQ may change the word, which the add keeps. seq_cst as give(). */
 void downgrade(lwkt_token *tok)
 {
 	store_relaxed(&tok->t_ref, static_cast<thread *>(nullptr));
-	__atomic_exchange_n(&tok->t_count, kIncr, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&tok->t_count, kIncr - kExcl, __ATOMIC_SEQ_CST);
 }
 
 /* Take every claim of s in owner's name, all or nothing. */
@@ -275,7 +306,7 @@ bool take_all(TokenThread *s, thread *owner)
 		if (!first_ref(s, i))
 			continue;
 		lwkt_token *tok = ref_token(s->refs[i]);
-		if (take(tok, claim_of(s, tok), owner))
+		if (take(tok, claim_of(s, tok), owner, true, s->nrefs == 1))
 			continue;
 		__atomic_fetch_add(&tok->t_collisions, 1L, __ATOMIC_RELAXED);
 		for (int j = 0; j < i; j++)
@@ -384,8 +415,17 @@ void token_switch_out(void *state, int blocking)
 	 * thread with no reference (its hook stays registered after its last release) has
 	 * nothing to give and stays kHeld. nrefs is the thread's own: it is switching out,
 	 * so it is not changing it. */
-	if (!blocking || load_relaxed(&s->status) != kHeld || s->nrefs == 0)
+	if (!blocking || load_relaxed(&s->status) != kHeld)
 		return;
+	if (s->nrefs == 0) {
+		/* Blocking with no reference: the hook goes (see the top), so a thread that
+		 * stopped taking tokens does not keep bsdsync loaded. */
+		if (s->hooked) {
+			bsdsync_switch_hook_detach(state);
+			s->hooked = 0;
+		}
+		return;
+	}
 	bool gave = give_all(s, -1);
 	store_relaxed(&s->status, static_cast<int>(kReleased));
 	/* No wake-up from here: the grant pass runs from this CPU's irq_work. */
@@ -460,15 +500,66 @@ BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s)
 	bsdsync_switch_wait(&s->status, kHeld);
 }
 
+/* ---- interrupt context (hard or soft): no thread, so no reference stack ------------------ */
+/* An interrupt's exclusive hold: t_ref is this CPU's interrupt owner, a value no thread
+ * address has (the top 64 KiB of the address space, one per CPU); never dereferenced. */
+constexpr uintptr kIrqOwnerBase = ~static_cast<uintptr>(0) - 0xffff;
+thread *irq_owner()
+{
+	return reinterpret_cast<thread *>(kIrqOwnerBase + static_cast<uintptr>(bsdsync_cpu_id()));
+}
+/* The token lwkt_gettoken refused last in this CPU's interrupt context (reported there), so
+ * that the matching lwkt_reltoken is not a second report. Only this CPU's interrupt code
+ * touches its entry. CPUs beyond kIrqCpus keep none (their release is reported too). */
+constexpr int kIrqCpus = 256;
+constinit lwkt_token *irq_refused[kIrqCpus];
+
+bool irq_take(lwkt_token *tok)
+{
+	return take(tok, Claim::Exclusive, irq_owner());
+}
+
+void irq_gettoken(lwkt_token *tok, const char *what, const char *file, int line)
+{
+	bool got = irq_take(tok);
+	int cpu = bsdsync_cpu_id();
+	if (!got && cpu < kIrqCpus)
+		irq_refused[cpu] = tok;
+	report(BSDSYNC_RULE_SLEEP_INTERRUPT, token_subject(tok), file, line,
+	       "%s in interrupt context (an interrupt cannot block for a token; DragonFly runs "
+	       "interrupts as threads): %s", what,
+	       got ? "it was free: taken exclusively, release it before the handler returns"
+		   : "it is held: not taken (lwkt_trytoken is the interrupt's way)");
+}
+
+void irq_reltoken(lwkt_token *tok, const char *file, int line)
+{
+	if (load_relaxed(&tok->t_ref) == irq_owner() && (load_relaxed(&tok->t_count) & kExcl)) {
+		give(tok, Claim::Exclusive);
+		grant_if_waiters();	/* waiters_lock keeps interrupts off: safe here */
+		return;
+	}
+	int cpu = bsdsync_cpu_id();
+	if (cpu < kIrqCpus && irq_refused[cpu] == tok) {
+		irq_refused[cpu] = nullptr;	/* its lwkt_gettoken was the report */
+		return;
+	}
+	report(BSDSYNC_RULE_NOT_OWNER, token_subject(tok), file, line,
+	       "lwkt_reltoken in interrupt context of a token this CPU's interrupt code does "
+	       "not hold: ignored");
+}
+
 BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, const char *file,
 			       int line)
 {
 	ThreadState *t = current_record();
 	if (unlikely(!t)) {
-		report(bsdsync_in_interrupt() ? BSDSYNC_RULE_SLEEP_INTERRUPT : BSDSYNC_RULE_BAD_ARGUMENT,
-		       token_subject(tok), file, line, "%s %s: not taken", what,
-		       bsdsync_in_interrupt() ? "in interrupt context"
-					      : "without a thread record (out of memory)");
+		if (bsdsync_in_interrupt()) {
+			irq_gettoken(tok, what, file, line);
+			return;
+		}
+		report(BSDSYNC_RULE_BAD_ARGUMENT, token_subject(tok), file, line,
+		       "%s without a thread record (out of memory): not taken", what);
 		return;
 	}
 	TokenThread *s = tokens_of(t);
@@ -491,7 +582,8 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	hook(s, t);
 	Claim want = shared ? Claim::Shared : Claim::Exclusive;
 	thread *me = s->td;
-	if (likely(take(tok, want, me))) {
+	bool alone = s->nrefs == 0;	/* this reference will be its only one */
+	if (likely(take(tok, want, me, true, alone))) {
 		push(s, tok, shared);
 		lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
 		return;
@@ -503,7 +595,7 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	 * preempted on this CPU, where only our blocking lets it run. */
 	for (int i = 0; i < kSpins; i++) {
 		bsdsync_cpu_relax();
-		if (!(i & 15) && take(tok, want, me)) {
+		if (!(i & 15) && take(tok, want, me, true, alone)) {
 			push(s, tok, shared);
 			lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
 			return;
@@ -511,7 +603,7 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	}
 	if (unlikely(!may_block(token_subject(tok), nullptr, what, "spins for it instead", file,
 				line))) {
-		while (!take(tok, want, me))
+		while (!take(tok, want, me, true, alone))
 			bsdsync_cpu_relax();
 		push(s, tok, shared);
 	} else {
@@ -527,10 +619,9 @@ int trytoken(lwkt_token *tok, const char *file, int line)
 {
 	ThreadState *t = current_record();
 	if (unlikely(!t)) {
-		if (bsdsync_in_interrupt())
-			report(BSDSYNC_RULE_SLEEP_INTERRUPT, token_subject(tok), file, line,
-			       "lwkt_trytoken in interrupt context: fails");
-		return 0;
+		/* Interrupt context: a non-blocking take is what DragonFly allows in hard code
+		 * sections; held by this CPU's interrupt owner, not recursive. */
+		return bsdsync_in_interrupt() && irq_take(tok);
 	}
 	TokenThread *s = tokens_of(t);
 	if (unlikely(s->nrefs == kMaxRefs))
@@ -552,6 +643,10 @@ int trytoken(lwkt_token *tok, const char *file, int line)
 
 BSDSYNC_NOINLINE void reltoken(lwkt_token *tok, const char *file, int line)
 {
+	if (unlikely(bsdsync_in_interrupt())) {
+		irq_reltoken(tok, file, line);
+		return;
+	}
 	ThreadState *t = current_record_if_any();
 	TokenThread *s = t ? tokens_of(t) : nullptr;
 	int i = s ? s->nrefs - 1 : -1;
@@ -770,6 +865,9 @@ void dfly_lwkt_relpooltoken(const void *ptr, const char *file, int line)
 
 int dfly_lwkt_token_held(lwkt_token *tok, int exclusive)
 {
+	if (bsdsync_in_interrupt())
+		return load_relaxed(&tok->t_ref) == irq_owner() &&
+		       (load_relaxed(&tok->t_count) & kExcl);
 	const TokenThread *s = tokens_of_thread(nullptr);
 	if (!s)
 		return 0;
@@ -791,9 +889,26 @@ void dfly_lwkt_token_assert(lwkt_token *tok, int exclusive, int crit, const char
 		       "token not held%s", exclusive ? " exclusively" : "");
 		return;
 	}
-	if (crit && dfly_crit_count() == 0)
+	if (crit == 1 && dfly_crit_count() == 0)
 		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
 		       "token held, but not in a critical section");
+	if (crit == 2 && dfly_crit_hard_count() == 0 && !bsdsync_in_interrupt())
+		report(BSDSYNC_RULE_ASSERTION, token_subject(tok), file, line,
+		       "token held, but not in a hard code section");
+}
+
+/* DragonFly's lwkt_gettoken_hard: the token, then a hard code section (critical.cpp);
+ * lwkt_reltoken_hard undoes both. */
+void dfly_lwkt_gettoken_hard(lwkt_token *tok, const char *file, int line)
+{
+	dfly_lwkt_gettoken(tok, file, line);
+	dfly_crit_enter_hard();
+}
+
+void dfly_lwkt_reltoken_hard(lwkt_token *tok, const char *file, int line)
+{
+	dfly_lwkt_reltoken(tok, file, line);
+	dfly_crit_exit_hard(file, line);
 }
 
 void dfly_lwkt_assert_no_tokens(struct thread *td, const char *file, int line)

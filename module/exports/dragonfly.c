@@ -22,6 +22,9 @@ BSDSYNC_EXPORT(dfly_crit_exit);
 BSDSYNC_EXPORT(dfly_crit_enter_id);
 BSDSYNC_EXPORT(dfly_crit_exit_id);
 BSDSYNC_EXPORT(dfly_crit_count);
+BSDSYNC_EXPORT(dfly_crit_enter_hard);
+BSDSYNC_EXPORT(dfly_crit_exit_hard);
+BSDSYNC_EXPORT(dfly_crit_hard_count);
 
 /* spinlock(9) */
 BSDSYNC_EXPORT(dfly_spin_lock);
@@ -48,6 +51,7 @@ BSDSYNC_EXPORT(dfly_lockuninit);
 BSDSYNC_EXPORT(dfly_lockmgr);
 BSDSYNC_EXPORT(dfly_lockstatus);
 BSDSYNC_EXPORT(dfly_lockowned);
+BSDSYNC_EXPORT(dfly_lockmgr_kernproc);
 BSDSYNC_EXPORT(dfly_lock_sysinit);
 BSDSYNC_EXPORT(dfly_lock_sysuninit);
 BSDSYNC_EXPORT(dfly_lksleep);
@@ -65,6 +69,9 @@ BSDSYNC_EXPORT(dfly_mtx_abort_link);
 BSDSYNC_EXPORT(dfly_mtx_upgrade_try);
 BSDSYNC_EXPORT(dfly_mtx_downgrade);
 BSDSYNC_EXPORT(dfly_mtx_unlock);
+BSDSYNC_EXPORT(dfly_mtx_spinlock);
+BSDSYNC_EXPORT(dfly_mtx_spinlock_try);
+BSDSYNC_EXPORT(dfly_mtx_spinunlock);
 BSDSYNC_EXPORT(dfly_mtx_owned);
 BSDSYNC_EXPORT(dfly_mtxsleep);
 
@@ -94,6 +101,8 @@ BSDSYNC_EXPORT(dfly_wakeup_domain_one);
 
 /* msgport(9): LWKT messages and ports */
 BSDSYNC_EXPORT(dfly_lwkt_initport_spin);
+BSDSYNC_EXPORT(dfly_lwkt_initport_thread);
+BSDSYNC_EXPORT(dfly_lwkt_thread_port);
 BSDSYNC_EXPORT(dfly_lwkt_initport_serialize);
 BSDSYNC_EXPORT(dfly_lwkt_initport_panic);
 BSDSYNC_EXPORT(dfly_lwkt_initport_replyonly_null);
@@ -113,6 +122,8 @@ BSDSYNC_EXPORT(dfly_lwkt_gettoken);
 BSDSYNC_EXPORT(dfly_lwkt_gettoken_shared);
 BSDSYNC_EXPORT(dfly_lwkt_trytoken);
 BSDSYNC_EXPORT(dfly_lwkt_reltoken);
+BSDSYNC_EXPORT(dfly_lwkt_gettoken_hard);
+BSDSYNC_EXPORT(dfly_lwkt_reltoken_hard);
 BSDSYNC_EXPORT(dfly_lwkt_cnttoken);
 BSDSYNC_EXPORT(dfly_lwkt_token_swap);
 BSDSYNC_EXPORT(dfly_lwkt_token_pool_lookup);

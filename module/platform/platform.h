@@ -551,6 +551,9 @@ void bsdsync_switch_hooks_stop(void);
 void bsdsync_switch_hook_register(void *state);
 void bsdsync_switch_hook_unregister(void *state);
 int bsdsync_switch_hook_registered(const void *state);
+/* From inside the thread's own switch_out only: unlink its hook (the scheduler's walk goes
+ * on) and drop its module reference soon after (irq_work). Idempotent. */
+void bsdsync_switch_hook_detach(void *state);
 /* Run ops->deferred() soon on this CPU (any context, switch_out included). */
 void bsdsync_switch_defer(void);
 /*

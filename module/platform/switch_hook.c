@@ -11,8 +11,20 @@
  *    off. sched_in(notifier, cpu) runs in finish_task_switch() after the runqueue lock is
  *    released: interrupts on, preempt count 1.
  *  - unregister() is a bare hlist delete on the thread's own list: never from inside a
- *    callback (the scheduler is walking that list), and with preemption off (a preemption
- *    in the middle of the delete would walk a half-deleted list).
+ *    callback (the scheduler is walking that list, and hlist_del() poisons the node's next
+ *    pointer, which the walk reads after the callback), and with preemption off (a
+ *    preemption in the middle of the delete would walk a half-deleted list).
+ *  - Detaching from inside sched_out (bsdsync_switch_hook_detach): the scheduler walks the
+ *    list with hlist_for_each_entry() in fire_sched_out_preempt_notifiers() (6.1, 6.12),
+ *    reading the node's next pointer after the callback returns. __hlist_del() unlinks the
+ *    node and leaves its next pointer as it was, so the walk goes on to the right node;
+ *    the node's memory is the thread record's (kept until the task is freed). Nothing else
+ *    walks or changes the list meanwhile: only its own thread does, and it is in the
+ *    scheduler (runqueue lock held, interrupts off). The module reference the registration
+ *    held cannot be dropped there (module text would run after the last reference went):
+ *    it is owed, and the per-CPU irq_work puts it; stop()'s irq_work_sync() waits for that
+ *    handler to return before the module text goes. Re-check the walk on every new
+ *    kernel.
  *  - Telling a block from a preemption in sched_out (switch_out_blocks below): on 6.1 a
  *    blocking task was dequeued before the notifier fires (on_rq == 0); on 6.12 EEVDF's
  *    delayed dequeue leaves some blocking tasks queued (on_rq == 1, se.sched_delayed), and
@@ -63,6 +75,8 @@ static_assert(sizeof(struct switch_hook) <= sizeof(((struct bsdsync_td_record *)
 
 static const struct bsdsync_switch_ops *switch_ops;
 static DEFINE_PER_CPU(struct irq_work, switch_deferred_work);
+/* Module references of hooks detached inside sched_out, to be put by the irq_work. */
+static atomic_t switch_puts_owed = ATOMIC_INIT(0);
 
 static struct bsdsync_td_record *record_of_state(const void *state)
 {
@@ -111,7 +125,13 @@ static struct preempt_ops switch_hook_ops = {
 
 static void switch_deferred(struct irq_work *w)
 {
+	int owed = atomic_xchg(&switch_puts_owed, 0);
+
 	switch_ops->deferred();
+	/* Last: once the count reaches zero, rmmod may go on; it waits in stop() for this
+	 * handler to return (irq_work_sync). */
+	while (owed-- > 0)
+		module_put(THIS_MODULE);
 }
 
 int bsdsync_switch_hooks_start(const struct bsdsync_switch_ops *ops)
@@ -163,6 +183,21 @@ void bsdsync_switch_hook_unregister(void *state)
 	h->registered = 0;
 	preempt_enable();
 	module_put(THIS_MODULE);
+}
+
+void bsdsync_switch_hook_detach(void *state)
+{
+	struct switch_hook *h = hook_of_state(state);
+
+	if (!h->registered)
+		return;
+	/* Not hlist_del(): the scheduler's walk reads this node's next pointer after we
+	 * return (see the top). */
+	__hlist_del(&h->notifier.link);
+	h->notifier.link.pprev = NULL;
+	h->registered = 0;
+	atomic_inc(&switch_puts_owed);
+	irq_work_queue(raw_cpu_ptr(&switch_deferred_work));
 }
 
 int bsdsync_switch_hook_registered(const void *state)

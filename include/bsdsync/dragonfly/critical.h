@@ -17,6 +17,11 @@ void dfly_crit_enter(void);
 void dfly_crit_exit(void);
 void dfly_crit_enter_id(const char *id);
 void dfly_crit_exit_id(const char *id, const char *file, int line);
+/* A hard code section: a critical section in which nothing may block, tsleep included
+ * (DragonFly's crit_enter_hard: interrupt nesting). */
+void dfly_crit_enter_hard(void);
+void dfly_crit_exit_hard(const char *file, int line);
+int dfly_crit_hard_count(void);
 /* The current thread's critical-section depth (DragonFly's td_critcount). */
 int dfly_crit_count(void);
 

@@ -110,6 +110,10 @@ int dfly_lockowned(struct lock *lkp);
  * released (LK_RELEASE), asleep, then the lock taken back EXCLUSIVELY (as DragonFly). */
 int dfly_lksleep(const volatile void *ident, struct lock *lkp, int flags, const char *wmesg,
 		 int timo, const char *file, int line);
+/* lk_lockholder of a disowned lock (lockmgr_kernproc): any thread may release it. */
+#define BSDSYNC_DFLY_LK_KERNTHREAD	((void *)-2)
+/* The exclusive holder disowns the lock (it stays held, by LK_KERNTHREAD). */
+void dfly_lockmgr_kernproc(struct lock *lkp, const char *file, int line);
 void dfly_lock_sysinit(const void *arg);
 void dfly_lock_sysuninit(const void *arg);
 

@@ -6,8 +6,8 @@
  * spin (a DragonFly spinlock guards the queue; any thread may receive), serializer (the
  * caller holds the port's lwkt_serialize), reply-only (null: a reply just completes the
  * message; or a function), put-only (a function takes every message), and panic (every
- * operation is a reported misuse). Thread ports (owner-only receive) are not here yet: they
- * come with LWKT tokens (issue 11, another step).
+ * operation is a reported misuse), and thread ports (a spin port only its owner thread
+ * receives from; every thread has its own, made on first use: dfly_lwkt_thread_port).
  *
  * Message flags are modern DragonFly's (MSGF_*); EASYNC (DragonFly's 99) is what a put
  * handler returns when it queued the message (the reply comes later).
@@ -89,6 +89,11 @@ struct lwkt_port {
 	int (*mp_pportfn)(struct lwkt_port *port, struct lwkt_msg *msg);
 };
 
+/* A thread port owned by td (NULL: the caller); only td may receive from it. */
+void dfly_lwkt_initport_thread(struct lwkt_port *port, struct thread *td);
+/* td's own port (NULL: the caller's), made on first use; NULL (reported) for a thread that
+ * has not used bsdsync yet, or in interrupt context. */
+struct lwkt_port *dfly_lwkt_thread_port(struct thread *td);
 void dfly_lwkt_initport_spin(struct lwkt_port *port, void *td, int fixed_cpuid);
 void dfly_lwkt_initport_serialize(struct lwkt_port *port, struct lwkt_serialize *slz);
 void dfly_lwkt_initport_panic(struct lwkt_port *port);

@@ -87,6 +87,11 @@ void dfly_mtx_abort_link(struct mtx *mtx, struct mtx_link *link);
 int dfly_mtx_upgrade_try(struct mtx *mtx, const char *file, int line);
 void dfly_mtx_downgrade(struct mtx *mtx, const char *file, int line);
 void dfly_mtx_unlock(struct mtx *mtx, const char *file, int line);
+/* The spinning exclusive form: a critical section (preemption off) while held; recursive;
+ * the try form 0 or EAGAIN. Released with dfly_mtx_spinunlock. */
+void dfly_mtx_spinlock(struct mtx *mtx, const char *file, int line);
+int dfly_mtx_spinlock_try(struct mtx *mtx, const char *file, int line);
+void dfly_mtx_spinunlock(struct mtx *mtx, const char *file, int line);
 /* Held exclusively by the calling thread (mtx_owned). */
 int dfly_mtx_owned(struct mtx *mtx);
 /* mtxsleep: queued (tsleep_interlock), the caller's hold released, asleep, then the mutex

@@ -4,7 +4,8 @@
  *
  * struct lwkt_token has DragonFly's layout and names (sys/sys/thread.h, amd64):
  *   t_count       bit 0 TOK_EXCLUSIVE: one thread holds it exclusively; bit 1 TOK_EXCLREQ
- *                 (DragonFly's exclusive-request bit: never set by bsdsync, see
+ *                 (DragonFly's exclusive-request bit: an exclusive request waits; new
+ *                 shared requests from threads with no other token wait behind it, see
  *                 module/dragonfly/token.cpp); bits 2.. the number of shared holders, in
  *                 units of TOK_INCR. A thread counts once however many references it has.
  *   t_ref         the exclusive holder (DragonFly: its tokref; here its thread handle), or
@@ -47,6 +48,9 @@ void dfly_lwkt_gettoken_shared(struct lwkt_token *tok, const char *file, int lin
 /* 1 if it got the token (exclusively), 0 otherwise; never blocks. */
 int dfly_lwkt_trytoken(struct lwkt_token *tok, const char *file, int line);
 void dfly_lwkt_reltoken(struct lwkt_token *tok, const char *file, int line);
+/* The token, then a hard code section (crit_enter_hard); released in the reverse order. */
+void dfly_lwkt_gettoken_hard(struct lwkt_token *tok, const char *file, int line);
+void dfly_lwkt_reltoken_hard(struct lwkt_token *tok, const char *file, int line);
 /* The number of references `td` (NULL: the caller) has on tok. For another thread than the
  * caller, a snapshot read without its cooperation. */
 int dfly_lwkt_cnttoken(struct lwkt_token *tok, struct thread *td);
@@ -59,7 +63,8 @@ int dfly_lwkt_token_held(struct lwkt_token *tok, int exclusive);
 /* How many token references `td` (NULL: the caller) has. */
 int dfly_lwkt_tokens_held(struct thread *td);
 /* The ASSERT_ macros: report (BSDSYNC_RULE_ASSERTION) unless the caller holds tok (in any
- * mode, or exclusively), and, with `crit`, is also in a critical section. */
+ * mode, or exclusively), and, with `crit` 1, is also in a critical section (2: a hard code
+ * section). */
 void dfly_lwkt_token_assert(struct lwkt_token *tok, int exclusive, int crit, const char *file,
 			    int line);
 /* Report unless `td` (NULL: the caller) holds no token. */

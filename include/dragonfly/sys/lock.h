@@ -54,6 +54,8 @@
 #define lockmgr(lkp, flags)	dfly_lockmgr((lkp), (flags), __FILE__, __LINE__)
 #define lockstatus(lkp, td)	dfly_lockstatus((lkp), (td))
 #define lockowned(lkp)		dfly_lockowned((lkp))
+#define LK_KERNTHREAD		((struct thread *)BSDSYNC_DFLY_LK_KERNTHREAD)
+#define lockmgr_kernproc(lkp)	dfly_lockmgr_kernproc((lkp), __FILE__, __LINE__)
 /* sleep(9)'s lksleep (DragonFly declares it in <sys/systm.h>): taken back exclusively. */
 #define lksleep(ident, lkp, flags, wmesg, timo)					\
 	dfly_lksleep((ident), (lkp), (flags), (wmesg), (timo), __FILE__, __LINE__)

@@ -1,9 +1,10 @@
 /*
  * <sys/msgport.h> for drivers ported from DragonFly BSD: LWKT messages and ports,
  * msgport(9): the structures, the flags, the port initialisers and the operations that
- * are functions in DragonFly. Inlines in <sys/msgport2.h>. Spin, serializer, reply-only,
- * put-only and panic ports; thread ports (td_msgport) are not here yet (they need LWKT
- * tokens). module/dragonfly/msgport.cpp has the semantics.
+ * are functions in DragonFly. Inlines in <sys/msgport2.h>. Thread, spin, serializer,
+ * reply-only, put-only and panic ports. A thread's own port (DragonFly's &td->td_msgport:
+ * thread_t is opaque here) is lwkt_thread_port(td). module/dragonfly/msgport.cpp has the
+ * semantics.
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_MSGPORT_H_
 #define _BSDSYNC_DRAGONFLY_SYS_MSGPORT_H_
@@ -34,6 +35,9 @@ typedef struct lwkt_port *lwkt_port_t;
 #define MSGF_USER3		BSDSYNC_DFLY_MSGF_USER3
 #define MSGPORTF_WAITING	BSDSYNC_DFLY_MSGPORTF_WAITING
 
+#define lwkt_initport_thread(port, td)		dfly_lwkt_initport_thread((port), (td))
+/* bsdsync: DragonFly writes &td->td_msgport. */
+#define lwkt_thread_port(td)			dfly_lwkt_thread_port((td))
 #define lwkt_initport_spin(port, td, fixed)	dfly_lwkt_initport_spin((port), (td), (fixed))
 #define lwkt_initport_serialize(port, slz)	dfly_lwkt_initport_serialize((port), (slz))
 #define lwkt_initport_panic(port)		dfly_lwkt_initport_panic((port))

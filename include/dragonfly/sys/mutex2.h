@@ -32,6 +32,9 @@
 #define mtx_unlock(mtx)			dfly_mtx_unlock((mtx), __FILE__, __LINE__)
 #define mtx_unlock_ex(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
 #define mtx_unlock_sh(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
+#define mtx_spinlock(mtx)		dfly_mtx_spinlock((mtx), __FILE__, __LINE__)
+#define mtx_spinlock_try(mtx)		dfly_mtx_spinlock_try((mtx), __FILE__, __LINE__)
+#define mtx_spinunlock(mtx)		dfly_mtx_spinunlock((mtx), __FILE__, __LINE__)
 #define mtx_owned(mtx)			dfly_mtx_owned((mtx))
 #define mtx_notowned(mtx)		(!dfly_mtx_owned((mtx)))
 /* mtxsleep(9) (DragonFly declares it in <sys/systm.h>): taken back exclusively. */

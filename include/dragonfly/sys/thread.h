@@ -37,6 +37,8 @@ BSDSYNC_END_DECLS
 #define lwkt_gettoken_shared(tok)	dfly_lwkt_gettoken_shared((tok), __FILE__, __LINE__)
 #define lwkt_trytoken(tok)		dfly_lwkt_trytoken((tok), __FILE__, __LINE__)
 #define lwkt_reltoken(tok)		dfly_lwkt_reltoken((tok), __FILE__, __LINE__)
+#define lwkt_gettoken_hard(tok)		dfly_lwkt_gettoken_hard((tok), __FILE__, __LINE__)
+#define lwkt_reltoken_hard(tok)		dfly_lwkt_reltoken_hard((tok), __FILE__, __LINE__)
 #define lwkt_cnttoken(tok, td)		dfly_lwkt_cnttoken((tok), (td))
 #define lwkt_token_swap()		dfly_lwkt_token_swap(__FILE__, __LINE__)
 #define lwkt_token_pool_lookup(ptr)	dfly_lwkt_token_pool_lookup((ptr))
@@ -49,6 +51,8 @@ BSDSYNC_END_DECLS
 #define ASSERT_LWKT_TOKEN_HELD_EXCL(tok) dfly_lwkt_token_assert((tok), 1, 0, __FILE__, __LINE__)
 /* Held, and in a critical section. */
 #define ASSERT_LWKT_TOKEN_CRIT(tok)	dfly_lwkt_token_assert((tok), 0, 1, __FILE__, __LINE__)
+/* Held, and in a hard code section (lwkt_gettoken_hard, crit_enter_hard). */
+#define ASSERT_LWKT_TOKEN_HARD(tok)	dfly_lwkt_token_assert((tok), 0, 2, __FILE__, __LINE__)
 #define ASSERT_NO_TOKENS_HELD(td)	dfly_lwkt_assert_no_tokens((td), __FILE__, __LINE__)
 #define TD_TOKS_HELD(td)		(dfly_lwkt_tokens_held((td)) != 0)
 #define TD_TOKS_NOT_HELD(td)		(dfly_lwkt_tokens_held((td)) == 0)

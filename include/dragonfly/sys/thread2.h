@@ -14,6 +14,11 @@
 #define crit_exit()		dfly_crit_exit()
 #define crit_enter_id(id)	dfly_crit_enter_id((id))
 #define crit_exit_id(id)	dfly_crit_exit_id((id), __FILE__, __LINE__)
+/* Hard code sections: nothing may block inside, tsleep included (reported). */
+#define crit_enter_hard()	dfly_crit_enter_hard()
+#define crit_exit_hard()	dfly_crit_exit_hard(__FILE__, __LINE__)
+#define crit_enter_hard_gd(gd)	dfly_crit_enter_hard()
+#define crit_exit_hard_gd(gd)	dfly_crit_exit_hard(__FILE__, __LINE__)
 /* The per-CPU forms: the CPU is the caller's own here. */
 #define crit_enter_gd(gd)	dfly_crit_enter()
 #define crit_exit_gd(gd)	dfly_crit_exit()
