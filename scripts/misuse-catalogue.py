@@ -122,6 +122,8 @@ UNREACHABLE = [
      "a waiter finds it destroyed only if the destroy falls between its wake and its retry"),
     ("outside a kernel thread", "needs a user thread (the report then leaves it asleep for good): "
      "KUnit runs in kernel threads"),
+    ("out of memory", "needs an allocation to fail (a thread record or a thread port): no "
+     "deterministic way to make it fail in a test"),
 ]
 def unreachable(what):
     return next((why for key, why in UNREACHABLE if key in what), None)

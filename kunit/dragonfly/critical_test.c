@@ -82,6 +82,27 @@ static void crit_exit_id_with_another_id_is_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dfly_crit_count(), 0);
 }
 
+/* DragonFly's crit_exit asserts td_critcount >= 0; here an exit without a section is
+ * reported once and leaves nothing: the preemption count and the depth stay where they
+ * were (at zero), and a section entered afterwards works. */
+static void misuse_crit_exit_without_crit_enter_is_reported_and_changes_nothing(
+	struct kunit *test)
+{
+	int base = preempt_count();
+
+	KUNIT_EXPECT_EQ(test, dfly_crit_count(), 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, crit_exit());
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_EQ(test, dfly_crit_count(), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		crit_enter();
+		KUNIT_EXPECT_EQ(test, dfly_crit_count(), 1);
+		crit_exit();
+	});
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_EQ(test, dfly_crit_count(), 0);
+}
+
 /* DragonFly gives a critical section up while its thread sleeps and takes it back: a
  * tsleep inside sleeps (here until its timeout) without a report, and the thread is in
  * its section again afterwards. */
@@ -108,6 +129,7 @@ static struct kunit_case crit_cases[] = {
 	KUNIT_CASE(crit_enter_disables_preemption_and_nests),
 	KUNIT_CASE(crit_exit_id_with_its_enter_id_is_quiet),
 	KUNIT_CASE(crit_exit_id_with_another_id_is_reported),
+	KUNIT_CASE(misuse_crit_exit_without_crit_enter_is_reported_and_changes_nothing),
 	KUNIT_CASE(tsleep_inside_crit_section_gives_it_up_and_takes_it_back),
 	{}
 };

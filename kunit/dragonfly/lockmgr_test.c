@@ -634,6 +634,120 @@ static void lockuninit_of_a_held_lock_is_reported(struct kunit *test)
 	BT_EXPECT_NO_REPORT(test, lockuninit(&lk));
 }
 
+/* A lock lockinit never initialised (all zero): every request is reported and refused
+ * (EINVAL), the word stays zero (DragonFly would use the garbage). */
+static void misuse_lockmgr_on_a_lock_never_initialised_is_reported_and_refused(
+	struct kunit *test)
+{
+	struct lock lk;
+
+	memset(&lk, 0, sizeof(lk));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED,
+			 KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE), EINVAL));
+	KUNIT_EXPECT_EQ(test, WORD(&lk), 0ULL);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED,
+			 KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED), EINVAL));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED,
+			 KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), EINVAL));
+	KUNIT_EXPECT_EQ(test, WORD(&lk), 0ULL);
+	KUNIT_EXPECT_EQ(test, lockinuse(&lk), 0);
+}
+
+/* DragonFly's lockmgr panics on an operation it does not know (LK_WAITUPGRADE is defined
+ * but not an operation); here: reported, EINVAL, the lock unchanged. */
+static void misuse_lockmgr_with_an_unknown_operation_is_reported_and_refused(
+	struct kunit *test)
+{
+	struct lock lk;
+
+	lockinit(&lk, "unknown op", 0, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 KUNIT_EXPECT_EQ(test, lockmgr(&lk, 0), EINVAL));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_WAITUPGRADE), EINVAL));
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE), 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_TYPE_MASK), EINVAL));
+	KUNIT_EXPECT_EQ(test, XCOUNT(&lk), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, HOLDER(&lk), (void *)curthread);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+	KUNIT_EXPECT_EQ(test, lockinuse(&lk), 0);
+}
+
+/* lksleep by a thread that does not hold the lock: one report, EINVAL, no sleep, the lock
+ * as it was. Made by a thread of its own, so that a wrong lksleep (one that sleeps and then
+ * waits for the lock another thread holds) ends the case instead of hanging it. */
+struct lks_misuser {
+	struct lock *lk;
+	int chan;
+	int result;
+	unsigned long reports, total, slept;
+	int done;
+};
+
+static void lks_misuser_main(void *arg)
+{
+	struct lks_misuser *m = arg;
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER);
+	unsigned long total = bsdsync_report_total();
+	unsigned long nv = current->nvcsw;
+
+	m->result = lksleep(&m->chan, m->lk, 0, "notheld", 1);
+	m->slept = current->nvcsw - nv;
+	m->reports = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER) - before;
+	m->total = bsdsync_report_total() - total;
+	if (lockstatus(m->lk, curthread) == LK_EXCLUSIVE)	/* a wrong lksleep took it */
+		lockmgr(m->lk, LK_RELEASE);
+	WRITE_ONCE(m->done, 1);
+}
+
+static void lks_misuse(struct kunit *test, struct lock *lk, struct completion *release,
+		       const char *what)
+{
+	struct lks_misuser m = { .lk = lk, .result = -1 };
+	struct bt_thread t;
+
+	bt_start(test, &t, lks_misuser_main, &m, "dfly-lks-bad");
+	BT_WAIT_UNTIL(test, READ_ONCE(m.done));
+	if (!READ_ONCE(m.done) && release) {
+		/* Stuck waiting for the lock: let the holder go (then it ends). */
+		complete(release);
+		BT_WAIT_UNTIL(test, READ_ONCE(m.done));
+	}
+	bt_join(&t);
+	KUNIT_EXPECT_EQ_MSG(test, m.result, EINVAL, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, m.reports, 1UL, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, m.total, 1UL, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, m.slept, 0UL, "%s", what);
+}
+
+static void misuse_lksleep_with_a_lock_not_held_is_reported_and_does_not_sleep(
+	struct kunit *test)
+{
+	struct lock lk;
+	struct bt_thread t;
+	struct req r;
+
+	lockinit(&lk, "lksleep notheld", 0, 0);
+	lks_misuse(test, &lk, NULL, "free lock");
+	KUNIT_EXPECT_EQ(test, lockinuse(&lk), 0);
+	/* Held by another thread: lockowned() is true for any sharer, but the caller holds
+	 * nothing to release. */
+	req_start(test, &t, &r, &lk, LK_SHARED, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	lks_misuse(test, &lk, &r.release, "held shared by another thread");
+	KUNIT_EXPECT_EQ(test, SCOUNT(&lk), 1U);
+	req_end(&t, &r);
+	KUNIT_EXPECT_EQ(test, r.after_release, 0);
+	req_start(test, &t, &r, &lk, LK_EXCLUSIVE, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	lks_misuse(test, &lk, &r.release, "held exclusively by another thread");
+	KUNIT_EXPECT_EQ(test, XCOUNT(&lk), 1U);
+	req_end(&t, &r);
+	KUNIT_EXPECT_EQ(test, r.after_release, 0);
+	KUNIT_EXPECT_EQ(test, lockinuse(&lk), 0);
+}
+
 /* ---- lock events ---------------------------------------------------------------------------- */
 
 #define EV_MAX 16
@@ -927,6 +1041,9 @@ static struct kunit_case lockmgr_cases[] = {
 	KUNIT_CASE(exclusive_request_by_a_sharer_is_reported_not_deadlocked),
 	KUNIT_CASE(contended_lockmgr_holding_a_spinlock_is_reported_and_fails),
 	KUNIT_CASE(lockuninit_of_a_held_lock_is_reported),
+	KUNIT_CASE(misuse_lockmgr_on_a_lock_never_initialised_is_reported_and_refused),
+	KUNIT_CASE(misuse_lockmgr_with_an_unknown_operation_is_reported_and_refused),
+	KUNIT_CASE(misuse_lksleep_with_a_lock_not_held_is_reported_and_does_not_sleep),
 	KUNIT_CASE(lockmgr_holds_are_lock_events_of_its_type),
 	KUNIT_CASE(stress_of_every_operation_keeps_exclusion),
 	KUNIT_CASE(tokens_are_released_while_waiting_for_the_lock),

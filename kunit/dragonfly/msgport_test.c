@@ -325,6 +325,53 @@ static void panic_port_reports_every_operation(struct kunit *test)
 			 KUNIT_EXPECT_NULL(test, lwkt_getport(&rport)));
 }
 
+/* A reply-only port cannot be waited on (DragonFly: lwkt_panic_waitmsg): lwkt_waitmsg of a
+ * message whose reply port is one is reported once and returns EINVAL without waiting; the
+ * message is unchanged. */
+static void misuse_waitmsg_on_a_reply_only_port_is_reported_and_does_not_wait(
+	struct kunit *test)
+{
+	struct lwkt_port rport;
+	struct req_msg r = { .value = 1 };
+	int error = -1, flags;
+
+	lwkt_initport_replyonly_null(&rport);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	r.msg.ms_flags &= ~MSGF_DONE;	/* as if sent and not replied yet */
+	flags = r.msg.ms_flags;
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 BT_EXPECT_NO_SLEEP(test, error = lwkt_waitmsg(&r.msg, 0)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_EQ(test, r.msg.ms_flags, flags);
+}
+
+static int putonly_puts;
+
+static int count_put(struct lwkt_port *port, struct lwkt_msg *msg)
+{
+	putonly_puts++;
+	return EASYNC;
+}
+
+/* A put-only port takes no reply (DragonFly: lwkt_panic_replyport): lwkt_replymsg to it is
+ * reported once; the message is not completed and the port's function is not called. */
+static void misuse_reply_to_a_put_only_port_is_reported_and_not_delivered(struct kunit *test)
+{
+	struct lwkt_port pport;
+	struct req_msg r = { .value = 1 };
+	int flags;
+
+	putonly_puts = 0;
+	lwkt_initport_putonly(&pport, count_put);
+	lwkt_initmsg(&r.msg, &pport, 0);
+	r.msg.ms_flags &= ~MSGF_DONE;
+	flags = r.msg.ms_flags;
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, lwkt_replymsg(&r.msg, 0));
+	KUNIT_EXPECT_EQ(test, r.msg.ms_flags, flags);
+	KUNIT_EXPECT_FALSE(test, lwkt_checkmsg(&r.msg));
+	KUNIT_EXPECT_EQ(test, putonly_puts, 0);
+}
+
 /* ---- round trips ---------------------------------------------------------------------------- */
 
 #define SENDERS 3
@@ -673,6 +720,8 @@ static struct kunit_case msgport_cases[] = {
 	KUNIT_CASE(dropmsg_takes_a_queued_message_back),
 	KUNIT_CASE(serializer_port_works_under_its_serializer),
 	KUNIT_CASE(panic_port_reports_every_operation),
+	KUNIT_CASE(misuse_waitmsg_on_a_reply_only_port_is_reported_and_does_not_wait),
+	KUNIT_CASE(misuse_reply_to_a_put_only_port_is_reported_and_not_delivered),
 	KUNIT_CASE(round_trips_between_threads_and_ports),
 	KUNIT_CASE(thread_port_replies_reach_the_sender_s_own_port),
 	KUNIT_CASE(waitmsg_on_a_thread_port_takes_the_queued_reply),

@@ -512,6 +512,125 @@ static void mtx_uninit_of_a_held_mutex_is_reported(struct kunit *test)
 	BT_EXPECT_NO_REPORT(test, mtx_uninit(&m));
 }
 
+/* mtxsleep by a thread that does not hold the mutex: one report, EINVAL, no sleep, the
+ * mutex as it was. Made by a thread of its own, so that a wrong mtxsleep (one that sleeps
+ * and then waits for the mutex another thread holds) ends the case instead of hanging it. */
+struct mslp_misuser {
+	mtx_t *m;
+	int chan;
+	int result;
+	unsigned long reports, total, slept;
+	int done;
+};
+
+static void mslp_misuser_main(void *arg)
+{
+	struct mslp_misuser *x = arg;
+	unsigned long before = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER);
+	unsigned long total = bsdsync_report_total();
+	unsigned long nv = current->nvcsw;
+
+	x->result = mtxsleep(&x->chan, x->m, 0, "notheld", 1);
+	x->slept = current->nvcsw - nv;
+	x->reports = bsdsync_report_count(BSDSYNC_RULE_NOT_OWNER) - before;
+	x->total = bsdsync_report_total() - total;
+	if (mtx_owned(x->m))	/* a wrong mtxsleep took it */
+		mtx_unlock(x->m);
+	WRITE_ONCE(x->done, 1);
+}
+
+static void mslp_misuse(struct kunit *test, mtx_t *m, struct completion *release,
+			const char *what)
+{
+	struct mslp_misuser x = { .m = m, .result = -1 };
+	struct bt_thread t;
+
+	bt_start(test, &t, mslp_misuser_main, &x, "dfly-mslp-bad");
+	BT_WAIT_UNTIL(test, READ_ONCE(x.done));
+	if (!READ_ONCE(x.done) && release) {
+		/* Stuck waiting for the lock: let the holder go (then it ends). */
+		complete(release);
+		BT_WAIT_UNTIL(test, READ_ONCE(x.done));
+	}
+	bt_join(&t);
+	KUNIT_EXPECT_EQ_MSG(test, x.result, EINVAL, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, x.reports, 1UL, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, x.total, 1UL, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, x.slept, 0UL, "%s", what);
+}
+
+static void misuse_mtxsleep_with_a_mutex_not_held_is_reported_and_does_not_sleep(
+	struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+
+	mtx_init(&m, "mtxsleep notheld");
+	mslp_misuse(test, &m, NULL, "free mutex");
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+	req_start(test, &t, &r, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	mslp_misuse(test, &m, &r.release, "held exclusively by another thread");
+	KUNIT_EXPECT_TRUE(test, mtx_islocked_ex(&m));
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	req_end(&t, &r);
+	req_start(test, &t, &r, &m, REQ_SH, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	mslp_misuse(test, &m, &r.release, "held shared by another thread");
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	req_end(&t, &r);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
+/* A blocking request made in interrupt context (a DragonFly interrupt thread may block, a
+ * Linux interrupt may not): reported once, tried instead, EAGAIN on a mutex another thread
+ * holds; nothing taken. */
+struct irq_mtx {
+	mtx_t *m;
+	int shared;
+	int result;
+};
+
+static void irq_mtx_lock(void *arg)
+{
+	struct irq_mtx *x = arg;
+
+	x->result = x->shared ? mtx_lock_sh(x->m, 0, 0) : mtx_lock_ex(x->m, 0, 0);
+	if (x->result == 0)
+		mtx_unlock(x->m);
+}
+
+static void misuse_mtx_lock_in_interrupt_context_is_reported_and_tried_instead(
+	struct kunit *test)
+{
+	mtx_t m;
+	struct bt_thread t;
+	struct req r;
+	struct irq_mtx x = { .m = &m, .result = -1 };
+	struct bt_irq_result res;
+
+	mtx_init(&m, "irq mtx");
+	req_start(test, &t, &r, &m, REQ_EX, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(r.done));
+	bt_in_interrupt_on_this_thread(test, false, irq_mtx_lock, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &res);
+	KUNIT_EXPECT_EQ(test, res.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, res.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.result, EAGAIN);
+	x.shared = 1;
+	x.result = -1;
+	bt_in_interrupt_on_this_thread(test, true, irq_mtx_lock, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &res);
+	KUNIT_EXPECT_EQ(test, res.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, res.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.result, EAGAIN);
+	KUNIT_EXPECT_TRUE(test, mtx_islocked_ex(&m));
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&m), 1);
+	req_end(&t, &r);
+	KUNIT_EXPECT_TRUE(test, mtx_notlocked(&m));
+}
+
 /* ---- lock events ---------------------------------------------------------------------------- */
 
 #define EV_MAX 16
@@ -884,6 +1003,8 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtxsleep_releases_the_mutex_and_takes_it_back_exclusively),
 	KUNIT_CASE(unlock_of_a_mutex_not_held_is_reported),
 	KUNIT_CASE(mtx_uninit_of_a_held_mutex_is_reported),
+	KUNIT_CASE(misuse_mtxsleep_with_a_mutex_not_held_is_reported_and_does_not_sleep),
+	KUNIT_CASE(misuse_mtx_lock_in_interrupt_context_is_reported_and_tried_instead),
 	KUNIT_CASE(mtx_holds_are_lock_events_of_its_type),
 	KUNIT_CASE(stress_of_every_operation_keeps_exclusion),
 	KUNIT_CASE(spinlock_is_exclusive_recursive_and_a_critical_section),

@@ -312,6 +312,86 @@ static void exit_by_a_thread_not_holding_it_is_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, WORD(&s), 0U);
 }
 
+/* zsleep by a thread that does not hold the serializer (free, or held by another thread):
+ * one report, EINVAL, no sleep, the serializer as it was. */
+static void misuse_zsleep_with_a_serializer_not_held_is_reported_and_does_not_sleep(
+	struct kunit *test)
+{
+	struct lwkt_serialize s;
+	struct bt_thread t;
+	struct enterer e;
+	int chan, error = -1;
+
+	lwkt_serialize_init(&s);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 BT_EXPECT_NO_SLEEP(test, error = zsleep(&chan, &s, 0, "notheld", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_EQ(test, WORD(&s), 0U);
+	enterer_start(test, &t, &e, &s, 0);
+	BT_WAIT_UNTIL(test, READ_ONCE(e.done));
+	error = -1;
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER,
+			 BT_EXPECT_NO_SLEEP(test, error = zsleep(&chan, &s, 0, "notheld", 1)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+	KUNIT_EXPECT_TRUE(test, WORD(&s) & BSDSYNC_DFLY_SLZ_HELD);
+	complete(&e.release);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, WORD(&s), 0U);
+}
+
+/* An enter made in interrupt context on a serializer another thread holds: reported once,
+ * tried instead; not entered (a DragonFly interrupt thread would block). A handler_call
+ * there: the same report, and the handler does not run unserialized. */
+struct irq_slz {
+	struct lwkt_serialize *s;
+	struct handler_seen *h;
+	int serialized;
+};
+
+static void irq_slz_enter(void *arg)
+{
+	struct irq_slz *x = arg;
+
+	lwkt_serialize_enter(x->s);
+	x->serialized = IS_SERIALIZED(x->s);
+}
+
+static void irq_slz_handler_call(void *arg)
+{
+	struct irq_slz *x = arg;
+
+	lwkt_serialize_handler_call(x->s, handler, x->h, NULL);
+}
+
+static void misuse_serializer_enter_in_interrupt_context_is_reported_and_tried_instead(
+	struct kunit *test)
+{
+	struct lwkt_serialize s;
+	struct handler_seen h = { .s = &s };
+	struct irq_slz x = { .s = &s, .h = &h, .serialized = -1 };
+	struct bt_thread t;
+	struct enterer e;
+	struct bt_irq_result r;
+
+	lwkt_serialize_init(&s);
+	enterer_start(test, &t, &e, &s, 0);
+	BT_WAIT_UNTIL(test, READ_ONCE(e.done));
+	bt_in_interrupt_on_this_thread(test, false, irq_slz_enter, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, x.serialized, 0);
+	bt_in_interrupt_on_this_thread(test, true, irq_slz_handler_call, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h.calls), 0);
+	KUNIT_EXPECT_TRUE(test, WORD(&s) & BSDSYNC_DFLY_SLZ_HELD);
+	complete(&e.release);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, WORD(&s), 0U);
+}
+
 /* ---- lock events ---------------------------------------------------------------------------- */
 
 static struct {
@@ -431,6 +511,8 @@ static struct kunit_case serialize_cases[] = {
 	KUNIT_CASE(serializer_assertions_report_when_wrong),
 	KUNIT_CASE(recursive_enter_is_reported_and_exits_stay_balanced),
 	KUNIT_CASE(exit_by_a_thread_not_holding_it_is_reported),
+	KUNIT_CASE(misuse_zsleep_with_a_serializer_not_held_is_reported_and_does_not_sleep),
+	KUNIT_CASE(misuse_serializer_enter_in_interrupt_context_is_reported_and_tried_instead),
 	KUNIT_CASE(serializer_holds_are_lock_events_of_its_type),
 	KUNIT_CASE(stress_of_enter_and_handlers_keeps_exclusion),
 	{}

@@ -413,6 +413,60 @@ static void ssleep_without_the_spinlock_is_reported(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, spin_held(&s));
 }
 
+/* DragonFly's tsleep has no check of a NULL ident (it sleeps on the hash of 0); here it is
+ * reported once and not slept: EINVAL at once, even with no timeout. */
+static void misuse_tsleep_on_a_null_ident_is_reported_and_does_not_sleep(struct kunit *test)
+{
+	int error = -1;
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 BT_EXPECT_NO_SLEEP(test, error = tsleep(NULL, 0, "null", 0)));
+	KUNIT_EXPECT_EQ(test, error, EINVAL);
+}
+
+/* tsleep_interlock made by an interrupt on top of a thread that has itself called
+ * tsleep_interlock: the interrupt's is reported and queues nothing; the thread's interlock
+ * is untouched (a wakeup of its ident still makes its tsleep return 0 at once). */
+struct il_irq {
+	int chan;
+};
+
+static void irq_tsleep_interlock(void *arg)
+{
+	tsleep_interlock(&((struct il_irq *)arg)->chan, 0);
+}
+
+static void misuse_tsleep_interlock_in_interrupt_context_is_reported_and_queues_nothing(
+	struct kunit *test)
+{
+	struct il_irq x = { 0 };
+	struct bt_irq_result r;
+	int chan, error = -1;
+
+	tsleep_interlock(&chan, 0);
+	bt_in_interrupt_on_this_thread(test, false, irq_tsleep_interlock, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	BT_EXPECT_NO_REPORT(test, BT_EXPECT_NO_SLEEP(test, {
+		wakeup(&chan);
+		error = tsleep(&chan, PINTERLOCKED, "interlocked", 0);
+	}));
+	KUNIT_EXPECT_EQ(test, error, 0);
+	/* The same from a soft interrupt. */
+	tsleep_interlock(&chan, 0);
+	bt_in_interrupt_on_this_thread(test, true, irq_tsleep_interlock, &x,
+				       BSDSYNC_RULE_SLEEP_INTERRUPT, &r);
+	KUNIT_EXPECT_EQ(test, r.reports, 1UL);
+	KUNIT_EXPECT_EQ(test, r.total, 1UL);
+	error = -1;
+	BT_EXPECT_NO_REPORT(test, BT_EXPECT_NO_SLEEP(test, {
+		wakeup(&chan);
+		error = tsleep(&chan, PINTERLOCKED, "interlocked", 0);
+	}));
+	KUNIT_EXPECT_EQ(test, error, 0);
+}
+
 /* Linux's ssleep(seconds) is still there beside DragonFly's: one argument is Linux's. */
 static void linux_ssleep_is_still_linux(struct kunit *test)
 {
@@ -520,6 +574,8 @@ static struct kunit_case sleep_cases[] = {
 	KUNIT_CASE(wakeup_wakes_only_domain_zero_sleepers),
 	KUNIT_CASE(wakeup_domain_wakes_only_that_domains_sleepers),
 	KUNIT_CASE(wakeup_domain_one_wakes_one_sleeper_of_the_domain),
+	KUNIT_CASE(misuse_tsleep_on_a_null_ident_is_reported_and_does_not_sleep),
+	KUNIT_CASE(misuse_tsleep_interlock_in_interrupt_context_is_reported_and_queues_nothing),
 	{}
 };
 

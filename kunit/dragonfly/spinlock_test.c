@@ -343,6 +343,49 @@ static void spin_unlock_shared_of_an_exclusive_hold_is_reported(struct kunit *te
 	KUNIT_EXPECT_EQ(test, preempt_count(), base);
 }
 
+/* A shared release by a thread that holds nothing while another thread holds the spinlock
+ * shared: the word shows a sharer, the caller's record does not: reported, nothing
+ * released (DragonFly's spin_unlock_shared would take the other thread's count away). */
+struct sh_holder {
+	struct spinlock *s;
+	int holding;
+	int release;
+	int released_in_time;
+};
+
+static void sh_holder_main(void *arg)
+{
+	struct sh_holder *h = arg;
+
+	spin_lock_shared(h->s);
+	WRITE_ONCE(h->holding, 1);
+	h->released_in_time = SPIN_UNTIL(READ_ONCE(h->release));
+	spin_unlock_shared(h->s);
+}
+
+static void misuse_spin_unlock_shared_by_a_thread_not_holding_it_is_reported_and_not_done(
+	struct kunit *test)
+{
+	struct spinlock s;
+	struct sh_holder h = { .s = &s };
+	struct bt_thread t;
+	unsigned int word;
+	int base = preempt_count();
+
+	spin_init(&s, "shared elsewhere");
+	bt_start(test, &t, sh_holder_main, &h, "dfly-spin-sh");
+	BT_WAIT_UNTIL(test, READ_ONCE(h.holding));
+	word = READ_ONCE(s.counta);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, spin_unlock_shared(&s));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s.counta), word);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	WRITE_ONCE(h.release, 1);
+	bt_join(&t);
+	KUNIT_EXPECT_TRUE(test, h.released_in_time);
+	KUNIT_EXPECT_FALSE(test, spin_held(&s));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s.counta) & BSDSYNC_DFLY_SPINLOCK_COUNT_MASK, 0U);
+}
+
 /* ---- lock events -------------------------------------------------------------------------- */
 
 #define EV_MAX 16
@@ -404,6 +447,7 @@ static struct kunit_case spinlock_cases[] = {
 	KUNIT_CASE(tsleep_holding_a_spinlock_is_reported_and_refused),
 	KUNIT_CASE(spin_unlock_of_a_free_spinlock_is_reported),
 	KUNIT_CASE(spin_unlock_shared_of_an_exclusive_hold_is_reported),
+	KUNIT_CASE(misuse_spin_unlock_shared_by_a_thread_not_holding_it_is_reported_and_not_done),
 	KUNIT_CASE(spinlock_holds_are_lock_events_of_its_type),
 	{}
 };

@@ -987,6 +987,91 @@ static void assert_token_hard_outside_a_hard_section_is_reported(struct kunit *t
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, crit_exit_hard());
 }
 
+/* DragonFly's lwkt_gettoken panics past LWKT_MAXTOKENS references; here the request is
+ * reported and not taken: the thread keeps exactly the references it had. */
+static void misuse_more_than_lwkt_maxtokens_references_is_reported_and_not_taken(
+	struct kunit *test)
+{
+	struct lwkt_token tok, other;
+	int i;
+
+	lwkt_token_init(&tok, "many refs");
+	lwkt_token_init(&other, "one too many");
+	for (i = 0; i < LWKT_MAXTOKENS; i++)
+		lwkt_gettoken(&tok);
+	KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), LWKT_MAXTOKENS);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, lwkt_gettoken(&other));
+	KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(&other));
+	KUNIT_EXPECT_EQ(test, other.t_count, 0L);
+	KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), LWKT_MAXTOKENS);
+	BT_EXPECT_NO_REPORT(test, {
+		for (i = 0; i < LWKT_MAXTOKENS; i++)
+			lwkt_reltoken(&tok);
+	});
+	KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+	KUNIT_EXPECT_EQ(test, dfly_lwkt_tokens_held(curthread), 0);
+}
+
+/* DragonFly's lwkt_reltoken asserts the token is the newest reference; here an older one
+ * is reported and released anyway, the newer ones stay held. */
+static void misuse_reltoken_out_of_order_is_reported_and_released_anyway(struct kunit *test)
+{
+	struct lwkt_token a, b;
+
+	lwkt_token_init(&a, "older");
+	lwkt_token_init(&b, "newer");
+	lwkt_gettoken(&a);
+	lwkt_gettoken(&b);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, lwkt_reltoken(&a));
+	KUNIT_EXPECT_FALSE(test, LWKT_TOKEN_HELD_ANY(&a));
+	KUNIT_EXPECT_EQ(test, a.t_count, 0L);
+	KUNIT_EXPECT_TRUE(test, holds_excl(&b));
+	KUNIT_EXPECT_EQ(test, dfly_lwkt_tokens_held(curthread), 1);
+	BT_EXPECT_NO_REPORT(test, lwkt_reltoken(&b));
+	KUNIT_EXPECT_EQ(test, b.t_count, 0L);
+}
+
+static void misuse_token_swap_with_fewer_than_two_references_is_reported_and_does_nothing(
+	struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "swap alone");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, lwkt_token_swap());
+	KUNIT_EXPECT_EQ(test, dfly_lwkt_tokens_held(curthread), 0);
+	lwkt_gettoken(&tok);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT, lwkt_token_swap());
+	KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+	KUNIT_EXPECT_EQ(test, dfly_lwkt_tokens_held(curthread), 1);
+	BT_EXPECT_NO_REPORT(test, lwkt_reltoken(&tok));
+	KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+}
+
+/* The ASSERT_LWKT_TOKEN_* and ASSERT_NO_TOKENS_HELD checks: one report each when false,
+ * none when true; they change nothing. */
+static void misuse_failed_token_assertions_are_reported_once_each(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "asserted");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_LWKT_TOKEN_HELD(&tok));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_LWKT_TOKEN_HELD_EXCL(&tok));
+	BT_EXPECT_NO_REPORT(test, ASSERT_NO_TOKENS_HELD(curthread));
+	lwkt_gettoken_shared(&tok);
+	BT_EXPECT_NO_REPORT(test, ASSERT_LWKT_TOKEN_HELD(&tok));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_LWKT_TOKEN_HELD_EXCL(&tok));
+	/* Held, but outside a critical section. */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_LWKT_TOKEN_CRIT(&tok));
+	crit_enter();
+	BT_EXPECT_NO_REPORT(test, ASSERT_LWKT_TOKEN_CRIT(&tok));
+	crit_exit();
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, ASSERT_NO_TOKENS_HELD(curthread));
+	KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, curthread), 1);
+	BT_EXPECT_NO_REPORT(test, lwkt_reltoken(&tok));
+	KUNIT_EXPECT_EQ(test, tok.t_count, 0L);
+	BT_EXPECT_NO_REPORT(test, ASSERT_NO_TOKENS_HELD(curthread));
+}
+
 /* ---- interrupt context: lwkt_trytoken works, lwkt_gettoken is the misuse ------------------- */
 
 struct irq_tok {
@@ -1273,6 +1358,10 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_living_thread_that_blocks_holding_no_token_holds_no_module_reference),
 	KUNIT_CASE(gettoken_hard_holds_the_token_in_a_hard_section_where_tsleep_is_refused),
 	KUNIT_CASE(assert_token_hard_outside_a_hard_section_is_reported),
+	KUNIT_CASE(misuse_more_than_lwkt_maxtokens_references_is_reported_and_not_taken),
+	KUNIT_CASE(misuse_reltoken_out_of_order_is_reported_and_released_anyway),
+	KUNIT_CASE(misuse_token_swap_with_fewer_than_two_references_is_reported_and_does_nothing),
+	KUNIT_CASE(misuse_failed_token_assertions_are_reported_once_each),
 	KUNIT_CASE(trytoken_in_interrupt_context_takes_a_free_token),
 	KUNIT_CASE(trytoken_in_interrupt_context_fails_on_the_interrupted_holder_s_token),
 	KUNIT_CASE(gettoken_in_interrupt_context_is_one_report),

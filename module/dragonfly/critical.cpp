@@ -51,7 +51,12 @@ inline void enter(const char *id)
 
 inline void exit(const char *id, bool check, const char *file, int line)
 {
-	if (ThreadState *t = current_record_if_any()) {
+	/* current_record(), not _if_any(): a thread that never made a record has entered no
+	 * section here (enter() makes one), so its exit is the misuse, found at depth 0 of
+	 * the record made now; looking for a record only would let it take a preemption
+	 * level it does not own away. (A record enter() failed to allocate and exit() gets:
+	 * reported, the level kept; out of memory only.) */
+	if (ThreadState *t = current_record()) {
 		ThreadSlot *s = thread_slot(t);
 		int d = s->crit_depth;
 		if (unlikely(d == 0)) {
@@ -105,7 +110,7 @@ void dfly_crit_enter_hard(void)
 
 void dfly_crit_exit_hard(const char *file, int line)
 {
-	if (ThreadState *t = current_record_if_any()) {
+	if (ThreadState *t = current_record()) {	/* as exit() */
 		ThreadSlot *s = thread_slot(t);
 		if (unlikely(s->crit_hard == 0)) {
 			/* One report: no plain section is left either when there is none. */

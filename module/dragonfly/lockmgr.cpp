@@ -325,7 +325,15 @@ void dfly_lockmgr_kernproc(struct lock *lk, const char *file, int line)
 int dfly_lksleep(const volatile void *ident, struct lock *lk, int flags, const char *wmesg,
 		 int timo, const char *file, int line)
 {
-	if (!dfly_lockowned(lk)) {
+	/* Not lockowned(): it is true for any sharer, and a thread that holds nothing would
+	 * then sleep and wait for the lock the others hold. The caller's own hold: the
+	 * exclusive owner, or a share its record shows (current_record(): a thread without
+	 * one holds nothing; null only in interrupt context or out of memory: trusted). */
+	L::Word v = load_relaxed(&lk->lk_count);
+	ThreadState *t = current_record();
+	bool mine = L::xcount(v) ? load_relaxed(&lk->lk_lockholder) == sleep_lock::self()
+				 : L::scount(v) && (!t || sleep_lock::holds_shared(t, lk));
+	if (!mine) {
 		report(BSDSYNC_RULE_NOT_OWNER, lock_subject(&lockmgr_type, lk), file, line,
 		       "lksleep with a lock the caller does not hold");
 		return BSDSYNC_EINVAL;

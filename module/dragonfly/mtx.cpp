@@ -556,9 +556,17 @@ int dfly_mtx_owned(struct mtx *m)
 int dfly_mtxsleep(const volatile void *ident, struct mtx *m, int flags, const char *wmesg,
 		  int timo, const char *file, int line)
 {
-	if (!(load_relaxed(&m->mtx_lock) & kMask)) {
+	/* The caller's own hold (DragonFly's mtxsleep takes either mode): the exclusive
+	 * owner, or a share its record shows (current_record(): a thread without one holds
+	 * nothing; null only in interrupt context or out of memory: trusted). A mutex
+	 * another thread holds is not enough: the caller would sleep, then wait for it. */
+	unsigned v = load_relaxed(&m->mtx_lock);
+	ThreadState *t = current_record();
+	bool mine = (v & kExcl) ? load_relaxed(&m->mtx_owner) == sleep_lock::self()
+				: (v & kMask) && (!t || sleep_lock::holds_shared(t, m));
+	if (!mine) {
 		report(BSDSYNC_RULE_NOT_OWNER, lock_subject(&mtx_type, m), file, line,
-		       "mtxsleep with a mutex that is not held");
+		       "mtxsleep with a mutex the caller does not hold");
 		return BSDSYNC_EINVAL;
 	}
 	/* Queued before the release: a wakeup after it finds the sleeper (sleep.cpp). */

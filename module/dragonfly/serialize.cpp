@@ -13,7 +13,10 @@
  * SLZ_ADAPTIVE_SPINMAX loop does (the holder is not in the word, so there is no owner to
  * watch run). A recursion (DragonFly's KKASSERT) is reported once and counted, so the two
  * exits stay balanced; an exit by a thread that does not hold it is reported and ignored.
- * try returns 1 on success (DragonFly's code; its man page says 0).
+ * try returns 1 on success (DragonFly's code; its man page says 0). In interrupt context
+ * (DragonFly's interrupt threads may wait, a Linux interrupt may not) a waiting enter is
+ * reported and tried instead; handler_call there does not run a handler whose serializer
+ * it could not enter.
  */
 #include <bsdsync/dragonfly/serialize.h>
 #include "dragonfly/sleep_lock.h"
@@ -181,7 +184,17 @@ void dfly_lwkt_serialize_handler_call(struct lwkt_serialize *s, void (*func)(voi
 {
 	if (disabled(s))
 		return;
-	dfly_lwkt_serialize_enter(s, file, line);
+	if (unlikely(bsdsync_in_interrupt())) {
+		/* A DragonFly interrupt thread may wait here; a Linux interrupt may not: the
+		 * enter is reported and tried (request()), and a handler whose serializer is
+		 * busy is not run (not unserialized, not followed by an exit of a serializer
+		 * this context does not hold). */
+		SleepRequest r = request("lwkt_serialize_handler_call", false, file, line);
+		if (sleep_lock::lock_exclusive(engine(s), r) != 0)
+			return;
+	} else {
+		dfly_lwkt_serialize_enter(s, file, line);
+	}
 	/* Looked at again under the serializer: a disable that came while it waited wins. */
 	if (!disabled(s))
 		func(arg, frame);

@@ -105,8 +105,9 @@ bool release(dfly_spinlock *s, HoldMode mode, const char *what, const char *file
 		       mode == kSh ? "shared" : "exclusively", v);
 		return false;
 	}
-	if (unlikely(!held_released(current_record_if_any(), s, &spinlock_type, mode, file,
-				    line))) {
+	/* current_record(), as the acquire paths: a thread without a record holds nothing
+	 * (held_released trusts a null record: only interrupt context has none). */
+	if (unlikely(!held_released(current_record(), s, &spinlock_type, mode, file, line))) {
 		report(BSDSYNC_RULE_NOT_OWNER, spinlock_subject(s), file, line,
 		       "%s of a spinlock this thread does not hold %s", what,
 		       mode == kSh ? "shared" : "exclusively");
