@@ -29,7 +29,8 @@ personality, and #include lines only point down.
                           only the Linux headers in FACE_LINUX: those that define a name the
                           face defines too (unguarded in Linux), which the face includes
                           first so that a driver may include Linux and BSD headers in either
-                          order (a face is only ever compiled inside a Linux module)
+                          order (a face is only ever compiled inside a Linux module), or that
+                          the production build's inline lock paths need
    Personality ABI headers: <bsdsync/freebsd/...>, <bsdsync/dragonfly/...>; every other
    <bsdsync/X.h> is neutral. PENDING lists the includes the later steps of issue 10 remove;
    one that no longer occurs fails the check, so the list cannot go stale.
@@ -55,7 +56,7 @@ PENDING = set()
 
 
 # Linux headers a face may include, and why: each defines (without a guard) a name the face
-# must define the same way or around it.
+# must define the same way or around it, or gives what an inline lock path needs.
 FACE_LINUX = {
     "linux/compiler.h": "__packed, __aligned, __used, ... (sys/cdefs.h)",
     "asm/stat.h": "uses __unused as a member name (sys/cdefs.h defines __unused)",
@@ -71,6 +72,11 @@ FACE_LINUX = {
     "linux/spinlock.h": "struct spinlock, spin_lock, spin_unlock, spin_trylock (DragonFly "
                         "sys/spinlock.h, sys/spinlock2.h)",
     "linux/delay.h": "ssleep (DragonFly sys/systm.h)",
+    # The production build's inline lock paths (FreeBSD sys/lock.h, BSDSYNC_INLINE_LOCKS): the
+    # uncontended CAS in the driver needs `current`, the lock-event static key and in_task().
+    "asm/current.h": "current: the owner a production build's inline CAS writes (sys/lock.h)",
+    "linux/jump_label.h": "static_branch_unlikely on the lock-event key (sys/lock.h inline paths)",
+    "linux/preempt.h": "in_task(): the inline paths are thread context only (sys/lock.h)",
 }
 
 

@@ -415,6 +415,7 @@ static void mtx_inline_hold_released_with_a_sink_attached_is_quiet(struct kunit 
 struct mi_cv {
 	struct mtx m;
 	struct cv cv;
+	int go;		/* the test thread took m inline: the signaller may start */
 	int waiting;
 	int signalled;
 };
@@ -423,6 +424,10 @@ static void mi_signaller(void *arg)
 {
 	struct mi_cv *c = arg;
 
+	/* Not before the test thread's mtx_lock: a held mutex would send that into the
+	 * module (contended), and the inline path would not be the one tested. */
+	while (!smp_load_acquire(&c->go))
+		msleep(1);
 	mtx_lock(&c->m);
 	while (!c->waiting) {
 		mtx_unlock(&c->m);
@@ -451,6 +456,7 @@ static void mtx_inline_interlock_of_cv_wait_and_mtx_sleep_works(struct kunit *te
 	BT_EXPECT_NO_REPORT(test, {
 		mtx_lock(&c->m);
 		KUNIT_EXPECT_EQ(test, mi_word(&c->m) & MTX_UNRECORDED, MTX_UNRECORDED);
+		smp_store_release(&c->go, 1);
 		c->waiting = 1;
 		while (!c->signalled)
 			cv_wait(&c->cv, &c->m);

@@ -61,9 +61,9 @@ int bsdsync_param_lock_prof(void)
 	return lock_prof;
 }
 
-/* How long a thread may spin for a spin lock before it reports the holder (FreeBSD panics
- * after about 60M spins, "spin lock held too long"; under emulation a second is nothing,
- * so 10 s). Writable at run time (sysfs). */
+/* How long a thread may spin for a spin lock before it reports the holder (the BSD kernels
+ * panic after about 60M spins, "spin lock held too long"; under emulation a second is
+ * nothing, so 10 s). Writable at run time (sysfs). */
 static unsigned int spin_warn_ms = 10000;
 module_param(spin_warn_ms, uint, 0644);
 MODULE_PARM_DESC(spin_warn_ms, "report a spin lock waited for longer than this many ms (default 10000; 0: never)");

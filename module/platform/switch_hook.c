@@ -5,8 +5,16 @@
  * on Debian's 6.1 and 6.12):
  *
  *  - preempt_notifier_inc() turns the scheduler's static key on; register() warns unless it
- *    is on: inc at start, dec at stop. A thread with no notifier registered costs a switch
- *    about 5 instructions; so a thread registers only while it needs the hook.
+ *    is on: inc at start. A thread with no notifier registered costs a switch about 5
+ *    instructions; so a thread registers only while it needs the hook.
+ *  - The key is never decremented: once bsdsync has been loaded it stays on until reboot
+ *    (each load adds one to its count; only the first one patches the kernel). Turning it
+ *    off at unload patches __schedule() while every CPU runs it; that is safe on hardware
+ *    (KVM does it per VM), but under QEMU's multi-threaded TCG, where all our tests run, a
+ *    CPU executing __schedule() during the patch took the patcher's int3 as a fatal trap
+ *    twice (once from a test's perf event, once at rmmod bsdsync, in a CI run). What
+ *    staying on costs after unload: each context switch walks the (empty) notifier list of
+ *    both threads, a few instructions.
  *  - sched_out(notifier, next) runs in prepare_task_switch(): runqueue lock held, interrupts
  *    off. sched_in(notifier, cpu) runs in finish_task_switch() after the runqueue lock is
  *    released: interrupts on, preempt count 1.
@@ -153,7 +161,7 @@ void bsdsync_switch_hooks_stop(void)
 	/* No thread is registered (each held a module reference): no new deferral. */
 	for_each_possible_cpu(cpu)
 		irq_work_sync(per_cpu_ptr(&switch_deferred_work, cpu));
-	preempt_notifier_dec();
+	/* No preempt_notifier_dec(): the key stays on (top of the file). */
 }
 
 void bsdsync_switch_hook_register(void *state)
