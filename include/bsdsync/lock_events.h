@@ -29,6 +29,10 @@ BSDSYNC_BEGIN_DECLS
 #define BSDSYNC_LT_PREEMPT_OFF	0x40	/* held with preemption off and interrupts on (DragonFly's
 					   spinlocks): recorded in the holder's held-locks stack,
 					   and named when it tries to block */
+#define BSDSYNC_LT_RELEASED_WHILE_BLOCKED 0x80	/* its holder gives it up while blocked and
+					   takes it back before running (DragonFly's tokens):
+					   cannot deadlock, never held across a block; not given
+					   to Linux lockdep (module/platform/lockdep.c) */
 
 /*
  * A kind of lock (FreeBSD: "sleep mutex", "sx", ...), registered by its personality in the
