@@ -149,11 +149,10 @@ void describe_token(const void *lock, const char **name, const bsdsync_lock_site
 } // namespace
 
 /* Sleepable (released at a block, never a non-sleepable hold), shared, recursive; taking one
- * may block; released while its holder is blocked (so not given to Linux lockdep). */
+ * may block. */
 constinit const LockType token_type = {
 	"LWKT token",
-	BSDSYNC_LT_SLEEPABLE | BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE | BSDSYNC_LT_MAY_SLEEP |
-		BSDSYNC_LT_RELEASED_WHILE_BLOCKED,
+	BSDSYNC_LT_SLEEPABLE | BSDSYNC_LT_SHARED | BSDSYNC_LT_RECURSABLE | BSDSYNC_LT_MAY_SLEEP,
 	describe_token
 };
 

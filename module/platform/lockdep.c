@@ -26,10 +26,10 @@
  *              the thread's held-locks stack) is released in lockdep's view first: it
  *              orders nothing, as witness skips it.
  *   CONTENDED  nothing (lockdep's contention statistics are LOCK_STAT's, off in our kernels).
- * Giant (BSDSYNC_LW_GIANT) is given as a try-lock, never checked at ACQUIRING: lockdep records
- * what is taken under it but no order into it. A thread gives Giant up around every sleep and
- * takes it back under the sleepable locks it then holds, which witness exempts (witness(4))
- * and which would otherwise be a cycle for lockdep.
+ * A lock every sleep drops and takes back (BSDSYNC_LW_DROPPED_AT_SLEEP) is given as a try-lock,
+ * never checked at ACQUIRING: lockdep records what is taken under it but no order into it. A
+ * thread gives it up around every sleep and takes it back under the sleepable locks it then
+ * holds, which witness exempts and which would otherwise be a cycle for lockdep.
  * Recursions (BSDSYNC_LE_RECURSE) are not given: one hold per lock, as lockdep counts them.
  * Several locks of one class held at once (witness's DUPOK, or simply two locks of one name:
  * witness reports those itself) are given as subclasses 0, 1, ... in the order taken (how many
@@ -37,10 +37,10 @@
  * MAX_LOCKDEP_SUBCLASSES such holds are not given.
  *
  * Not given to lockdep at all:
- *  - types flagged BSDSYNC_LT_RELEASED_WHILE_BLOCKED (tokens): a holder that blocks gives them
- *    up and takes them back before it runs, so they cannot deadlock by design, and they must
- *    not look held across a block;
- *  - NOWITNESS locks (BSDSYNC_LW_NOWITNESS): unchecked by either checker;
+ *  - NOWITNESS locks (BSDSYNC_LW_NOWITNESS): unchecked by either checker. Tokens are all
+ *    NOWITNESS (their type's describe says so): a holder that blocks gives them up and takes
+ *    them back before it runs, so they cannot deadlock by design, and they must not look
+ *    held across a block;
  *  - holds of a non-spin type in interrupt context (bsdsync reports that misuse itself; given
  *    to lockdep, the misuse's class would be "used in interrupt" for the rest of the boot);
  *  - new holds while a test says so (bsdsync_test_lockdep_quiet: the KUnit cases that make
@@ -61,9 +61,11 @@
  */
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 
 #include <bsdsync/lock_events.h>
@@ -180,9 +182,27 @@ static int ld_held(const struct ld_class *c)
 }
 
 /*
+ * The `ip` lockdep keeps with a hold and prints as "at:": the first return address outside
+ * bsdsync.ko on the stack (the driver's lock call), else the sink's caller. One short stack
+ * walk per event, on lockdep kernels only.
+ */
+static unsigned long ld_caller_ip(void)
+{
+#if IS_ENABLED(CONFIG_STACKTRACE)
+	unsigned long pc[8];
+	unsigned int n = stack_trace_save(pc, ARRAY_SIZE(pc), 2), i;
+
+	for (i = 0; i < n; i++)
+		if (!within_module(pc[i], THIS_MODULE))
+			return pc[i];
+#endif
+	return _RET_IP_;
+}
+
+/*
  * An acquisition that releases an interlock of the caller's (a lockmgr request with
  * LK_INTERLOCK: it goes before any sleep) orders nothing after it: lockdep is told the
- * interlock is released now, as witness skips it (FreeBSD's WITNESS_CHECKORDER); the
+ * interlock is released now, as witness skips it (its checkorder's interlock); the
  * request's own release of it then finds no hold and is not given.
  */
 static void ld_drop_interlock(const void *lock)
@@ -194,8 +214,7 @@ static void ld_drop_interlock(const void *lock)
 	unsigned int wf = 0;
 	struct ld_class *c;
 
-	if (!ilk || ilk == lock || !type || !type->describe ||
-	    (type->flags & BSDSYNC_LT_RELEASED_WHILE_BLOCKED))
+	if (!ilk || ilk == lock || !type || !type->describe)
 		return;
 	type->describe(ilk, &name, &site, &wf);
 	c = ld_class_of(type, name ? name : "(null)", false);
@@ -211,9 +230,10 @@ static void ld_event(const struct bsdsync_lock_event *e)
 	unsigned int wf = 0;
 	struct ld_class *c;
 	int read = (e->flags & BSDSYNC_LE_SHARED) ? 1 : 0, sub;
+	unsigned long ip;
 
-	if (!type || !type->describe || (type->flags & BSDSYNC_LT_RELEASED_WHILE_BLOCKED) ||
-	    (e->flags & BSDSYNC_LE_RECURSE) || e->kind == BSDSYNC_LE_CONTENDED)
+	if (!type || !type->describe || (e->flags & BSDSYNC_LE_RECURSE) ||
+	    e->kind == BSDSYNC_LE_CONTENDED)
 		return;
 	/* After a lockdep report lockdep is off for the rest of the boot. */
 	if (!debug_locks)
@@ -234,27 +254,30 @@ static void ld_event(const struct bsdsync_lock_event *e)
 		return;
 	if (e->kind != BSDSYNC_LE_RELEASED && !(e->flags & BSDSYNC_LE_TRY))
 		ld_drop_interlock(e->lock);
+	/* The caller's site for a hold (lockdep prints it); a release's is never shown. */
+	ip = e->kind == BSDSYNC_LE_RELEASED ? _RET_IP_ : ld_caller_ip();
 	switch (e->kind) {
 	case BSDSYNC_LE_ACQUIRING:
-		if (wf & BSDSYNC_LW_GIANT)
+		if (wf & BSDSYNC_LW_DROPPED_AT_SLEEP)
 			return;
 		sub = ld_held(c);
 		if (sub >= MAX_LOCKDEP_SUBCLASSES)
 			return;
 		/* might_lock(): the order check without a hold. */
-		lock_acquire(&c->map, sub, 0, read, 1, NULL, _RET_IP_);
-		lock_release(&c->map, _RET_IP_);
+		lock_acquire(&c->map, sub, 0, read, 1, NULL, ip);
+		lock_release(&c->map, ip);
 		break;
 	case BSDSYNC_LE_ACQUIRED:
 		sub = ld_held(c);
 		if (sub >= MAX_LOCKDEP_SUBCLASSES)
 			return;
-		lock_acquire(&c->map, sub, (e->flags & BSDSYNC_LE_TRY) || (wf & BSDSYNC_LW_GIANT),
-			     read, 1, NULL, _RET_IP_);
+		lock_acquire(&c->map, sub,
+			     (e->flags & BSDSYNC_LE_TRY) || (wf & BSDSYNC_LW_DROPPED_AT_SLEEP),
+			     read, 1, NULL, ip);
 		break;
 	case BSDSYNC_LE_RELEASED:
 		if (lock_is_held(&c->map))
-			lock_release(&c->map, _RET_IP_);
+			lock_release(&c->map, ip);
 		break;
 	}
 }
