@@ -18,13 +18,14 @@
  *              interrupts go off after this event, and lockdep would record the class as
  *              taken with interrupts on.
  *   ACQUIRED   lock_acquire(), trylock for BSDSYNC_LE_TRY, read for BSDSYNC_LE_SHARED.
+ *              At both: an interlock the acquisition releases (a lockmgr LK_INTERLOCK, marked
+ *              in the thread's held-locks stack) is released in lockdep's view first: it
+ *              orders nothing, as witness skips it. The `ip` lockdep keeps and prints ("at:")
+ *              is the driver's call (ld_caller_ip).
  *   RELEASED   lock_release(), if the calling thread holds a lock of that class in lockdep's
  *              view (a disowned lockmgr hold is released by another thread; a hold taken
  *              before the sink was attached was never given to lockdep): no "bad unlock
  *              balance" for what bsdsync allows.
- *              An interlock the acquisition releases (a lockmgr LK_INTERLOCK, marked in
- *              the thread's held-locks stack) is released in lockdep's view first: it
- *              orders nothing, as witness skips it.
  *   CONTENDED  nothing (lockdep's contention statistics are LOCK_STAT's, off in our kernels).
  * A lock every sleep drops and takes back (BSDSYNC_LW_DROPPED_AT_SLEEP) is given as a try-lock,
  * never checked at ACQUIRING: lockdep records what is taken under it but no order into it. A
