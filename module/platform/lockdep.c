@@ -306,6 +306,19 @@ void bsdsync_lockdep_exiting(void)
 	}
 }
 
+int bsdsync_test_lockdep(int on)
+{
+	bool was = ld_attached;
+
+	if (on && !ld_attached)
+		ld_attached = bsdsync_lock_events_attach(&ld_sink) == 0;
+	else if (!on && ld_attached) {
+		bsdsync_lock_events_detach(&ld_sink);
+		ld_attached = false;
+	}
+	return was;
+}
+
 int bsdsync_test_lockdep_quiet(int on)
 {
 	int was = READ_ONCE(ld_quiet);
@@ -333,6 +346,11 @@ void bsdsync_lockdep_stop(void)
 
 void bsdsync_lockdep_exiting(void)
 {
+}
+
+int bsdsync_test_lockdep(int on)
+{
+	return 0;
 }
 
 int bsdsync_test_lockdep_quiet(int on)
