@@ -58,12 +58,15 @@ modules: $(BUILD)/.synced
 	@$(MAKE) --no-print-directory -f $(ROOT)/Makefile check-ko KO=$(BUILD)/bsdsync.ko
 
 # bsdsync_kunit.ko in $(BUILD)/kunit, for a kernel with CONFIG_KUNIT, the module the KUnit
-# guest loads to see a MOD_LOAD fail the load (kunit/modload/Kbuild), and the lock torture
+# guest loads to see a MOD_LOAD fail the load (kunit/modload/Kbuild), the lockdep cycle case
+# that needs a guest of its own (kunit/lockdep/Kbuild), and the lock torture
 # module bsdsync_torture.ko in $(BUILD)/torture (torture/torture.c).
 kunit: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit -j$(JOBS) \
 	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit/modload -j$(JOBS) \
+	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/kunit/lockdep -j$(JOBS) \
 	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/torture -j$(JOBS) \
 	    KBUILD_EXTRA_SYMBOLS=$(BUILD)/Module.symvers BSDSYNC_INCLUDE=$(BUILD)/include modules

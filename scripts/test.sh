@@ -10,7 +10,9 @@
 #      bsdsync_kunit.ko built warning-free (with instrumented C++ objects for a sanitizer),
 #      the KUnit suites run in a guest, and any kernel report (lockdep, KASAN, KCSAN, WARN,
 #      BUG...) fails the run; in the kasan and kcsan guests also a short lock torture run
-#      of every lock type (scripts/torture.sh; one check per type),
+#      of every lock type (scripts/torture.sh; one check per type), and in a guest of its own
+#      the one case that must make lockdep report (kunit/lockdep/: a cycle between a bsdsync
+#      mtx and a Linux mutex, exactly that report expected),
 #   3. warning-free builds of bsdsync.ko and the examples against stock Debian 6.1 and 6.12
 #      headers and their PREEMPT_RT flavours (the kernel matrix), no constructor sections in
 #      any .ko,
@@ -335,9 +337,42 @@ debug_kernel_torture() {
                  --duration "${TORTURE_DURATION:-2}" --params "stutter=300 stat_interval=1" \
                  --log "$LOGS/torture-console-$v.log" || true)
 }
+# debug_kernel_lockdep_cycle VARIANT: the one case that must make Linux lockdep report, in a
+# guest of its own (a lockdep report turns lockdep off for the rest of the boot): a cycle
+# between a bsdsync mtx and a Linux mutex (kunit/lockdep/). Passes if its KUnit case passes
+# and the console has exactly one kernel report, lockdep's circular dependency naming both.
+debug_kernel_lockdep_cycle() {
+    local v=$1 V=${1^^} b=$ROOT/build/test-debug-$1 kdir console=$LOGS/lockdep-cycle-console-$1.log
+    local name="$V kernel: lockdep reports a cycle between a bsdsync mtx and a Linux mutex (own guest)"
+    local out
+    if [[ ! -f $b/kunit/lockdep/bsdsync_lockdep_cycle.ko ]] ||
+       ! kdir=$(bash "$SCRIPTS/build-test-kernel.sh" "$v" 2>/dev/null | tail -n 1); then
+        record FAIL "$name" "not run: no build"
+        return 0
+    fi
+    say "lockdep cycle case in a $V-kernel guest"
+    cat >"$LOGS/lockdep-cycle-guest.sh" <<'GUEST'
+insmod /mod/bsdsync.ko || exit 1
+insmod /mod/bsdsync_lockdep_cycle.ko || exit 1
+rmmod bsdsync_lockdep_cycle || exit 1
+rmmod bsdsync || exit 1
+GUEST
+    bash "$SCRIPTS/guest.sh" --kernel "$kdir/arch/x86/boot/bzImage" --module "$b/bsdsync.ko" \
+        --module "$b/kunit/lockdep/bsdsync_lockdep_cycle.ko" --script "$LOGS/lockdep-cycle-guest.sh" \
+        --timeout 300 --log "$console" >/dev/null 2>&1 || true
+    out=$(python3 "$SCRIPTS/ktap-summary.py" --name "lockdep cycle $v" "$console" 2>&1 | tail -n 1)
+    if [[ $out == "KTAP_SUMMARY passed=1 failed=0 skipped=0 reports=1 suites=1" ]] &&
+       grep -q 'WARNING: possible circular locking dependency detected' "$console" &&
+       grep -q '(ld cycle mtx)' "$console" && grep -q '(ld_cycle_mutex)' "$console"; then
+        record PASS "$name"
+    else
+        record FAIL "$name" "${out#KTAP_SUMMARY }; see $console"
+    fi
+}
 for v in "${DEBUG_VARIANTS[@]}"; do
     debug_kernel_kunit "$v"
     [[ $v == prod ]] || debug_kernel_torture "$v"
+    [[ $v == prod ]] || debug_kernel_lockdep_cycle "$v"
 done
 
 # ---------------------------------------------------------------------------------------

@@ -46,11 +46,15 @@ BSDSYNC_ABI_SIZE(struct bsdsync_lock_type, 24);
 BSDSYNC_ABI_OFFSET(struct bsdsync_lock_type, describe, 16);
 
 /* Per-lock flags describe() gives the lock-order checker (core/witness.h): */
-#define BSDSYNC_LW_NOWITNESS	0x01	/* not checked nor recorded (FreeBSD: LO_WITNESS clear) */
+#define BSDSYNC_LW_NOWITNESS	0x01	/* not checked nor recorded (FreeBSD: LO_WITNESS clear),
+					   by witness nor Linux lockdep (DragonFly's tokens) */
 #define BSDSYNC_LW_DUPOK	0x02	/* may be taken while another lock of its class is held
 					   (FreeBSD LO_DUPOK) */
 #define BSDSYNC_LW_GIANT	0x04	/* exempt from order checks against sleepable locks in
 					   either direction (FreeBSD's Giant, witness(4)) */
+/* The same bit named by what it means, for code that names no personality (module/platform):
+ * every sleep drops the lock and takes it back, so it has no order with sleepable locks. */
+#define BSDSYNC_LW_DROPPED_AT_SLEEP BSDSYNC_LW_GIANT
 
 enum bsdsync_lock_event_kind {
 	BSDSYNC_LE_ACQUIRING = 0,	/* about to acquire, may wait (not for try-locks) */

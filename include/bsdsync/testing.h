@@ -31,6 +31,15 @@ void bsdsync_test_acquiring(const void *lock, const struct bsdsync_lock_type *ty
  * graph (reset: no class, order or reported pair); returns whether it was on. The graph as
  * Graphviz DOT and the reversals list, as snprintf (the length the whole text needs). */
 int bsdsync_test_witness(int on);
+/* Linux lockdep (module/platform/lockdep.c; kernels with CONFIG_LOCKDEP): while quiet (1), no
+ * new bsdsync hold is given to lockdep (releases of holds given before still are), for cases
+ * that make lock-order reversals on purpose; returns whether it was quiet. */
+int bsdsync_test_lockdep_quiet(int on);
+/* Attach (1) or detach (0) the lockdep sink (0 on kernels without lockdep), returning whether
+ * it was attached: for cases about what runs while no lock-event sink is attached (the
+ * inline lock paths). Thread context, between cases: holds given to lockdep before a detach
+ * stay in its view until released with the sink back. */
+int bsdsync_test_lockdep(int on);
 unsigned long bsdsync_test_witness_dot(char *buf, unsigned long len);
 unsigned long bsdsync_test_witness_reversals(char *buf, unsigned long len);
 /*

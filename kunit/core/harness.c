@@ -3,10 +3,12 @@
  * kunit/freebsd: one file per FreeBSD primitive) and their shared scaffolding. */
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/cpumask.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include "harness.h"
 
 static int bt_main(void *p)
@@ -156,6 +158,30 @@ void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(vo
 		r->total = c->total;
 	}
 	kfree(c);
+}
+
+int bt_lockdep_holds(const char *name, int *read, int *trylock, int *irqs_off)
+{
+	int n = 0;
+#ifdef CONFIG_LOCKDEP
+	struct task_struct *t = current;
+	int i;
+
+	for (i = 0; i < t->lockdep_depth; i++) {
+		const struct held_lock *h = &t->held_locks[i];
+
+		if (!h->instance || !h->instance->name || strcmp(h->instance->name, name))
+			continue;
+		n++;
+		if (read)
+			*read = h->read;
+		if (trylock)
+			*trylock = h->trylock;
+		if (irqs_off)
+			*irqs_off = h->hardirqs_off;
+	}
+#endif
+	return n;
 }
 
 MODULE_LICENSE("Dual BSD/GPL");

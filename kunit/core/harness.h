@@ -10,12 +10,14 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/debug_locks.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 
 #include <bsdsync/report.h>
+#include <bsdsync/testing.h>
 
 /* A worker kthread running fn(arg) once. */
 struct bt_thread {
@@ -50,12 +52,16 @@ void bt_join_n(struct bt_thread *t, int n);
 		}									\
 	} while (0)
 
-/* stmt must make exactly one report of `rule`, and no report of any other rule. */
+/* stmt must make exactly one report of `rule`, and no report of any other rule. The holds
+ * stmt takes are not given to Linux lockdep (bsdsync_test_lockdep_quiet): a misuse is
+ * bsdsync's one report, not also lockdep's. */
 #define BT_EXPECT_REPORT(test, rule, stmt)						\
 	do {										\
 		unsigned long __before = bsdsync_report_count(rule);			\
 		unsigned long __total = bsdsync_report_total();				\
+		int __quiet = bsdsync_test_lockdep_quiet(1);				\
 		stmt;									\
+		bsdsync_test_lockdep_quiet(__quiet);					\
 		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_count(rule) - __before, 1UL,	\
 				    "expected one report of rule %d from: %s", rule, #stmt);\
 		KUNIT_EXPECT_EQ_MSG(test, bsdsync_report_total() - __total, 1UL,	\
@@ -122,6 +128,23 @@ void bt_in_interrupt_on_this_thread(struct kunit *test, bool soft, void (*fn)(vo
 		unsigned long __nv = current->nvcsw;					\
 		stmt;									\
 		KUNIT_EXPECT_EQ_MSG(test, current->nvcsw, __nv, "slept in: %s", #stmt);	\
+	} while (0)
+
+/*
+ * Linux lockdep's view of the calling thread (kernels with CONFIG_LOCKDEP; module/platform/
+ * lockdep.c gives it bsdsync's locks): how many holds it has of locks whose lockdep class is
+ * named `name`, and of the newest such hold, its read mode (0 exclusive, 1 shared, 2
+ * recursive read), whether it was a try-lock and whether interrupts were off when it was
+ * taken (read, trylock and irqs_off may be null). 0 and nothing filled on other kernels.
+ */
+int bt_lockdep_holds(const char *name, int *read, int *trylock, int *irqs_off);
+/* Skip the case on kernels without lockdep's lock proving. */
+#define BT_NEED_LOCKDEP(test)								\
+	do {										\
+		if (!IS_ENABLED(CONFIG_PROVE_LOCKING))					\
+			kunit_skip(test, "no lockdep in this kernel");			\
+		if (!debug_locks)							\
+			kunit_skip(test, "lockdep is off (an earlier lockdep report)");	\
 	} while (0)
 
 #endif

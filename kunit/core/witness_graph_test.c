@@ -311,10 +311,12 @@ static void core_witness_stops_recording_classes_when_full_and_keeps_checking(
 	wt_unlock(&locks[3], &wt_mutex);
 }
 
-static int witness_was;
+static int witness_was, lockdep_was_quiet;
 
 static int core_witness_init(struct kunit *test)
 {
+	/* The cases make reversals on purpose: not for Linux lockdep to report. */
+	lockdep_was_quiet = bsdsync_test_lockdep_quiet(1);
 	witness_was = bsdsync_test_witness(1);
 	return 0;
 }
@@ -322,6 +324,7 @@ static int core_witness_init(struct kunit *test)
 static void core_witness_exit(struct kunit *test)
 {
 	bsdsync_test_witness(witness_was);
+	bsdsync_test_lockdep_quiet(lockdep_was_quiet);
 }
 
 static struct kunit_case core_witness_cases[] = {

@@ -1965,7 +1965,28 @@ static struct kunit_case lockmgr_cases[] = {
 	{}
 };
 
+/* Arguments FreeBSD's lockmgr would assert on: one report each, and the request is done as
+ * if they were right (the stray flag ignored). */
+static void misuse_bad_lockmgr_arguments_are_reported_and_ignored(struct kunit *test)
+{
+	struct lock lk;
+	int error = -1;
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 lockinit(&lk, PVFS, "lk bad args", 0, 0x10000));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 error = lockmgr(&lk, LK_EXCLUSIVE | LK_INTERLOCK, NULL));
+	KUNIT_EXPECT_EQ(test, error, 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk), LK_EXCLUSIVE);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 error = lockmgr(&lk, LK_RELEASE | LK_NOWAIT, NULL));
+	KUNIT_EXPECT_EQ(test, error, 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk), 0);
+	BT_EXPECT_NO_REPORT(test, lockdestroy(&lk));
+}
+
 static struct kunit_case lockmgr_misuse_cases[] = {
+	KUNIT_CASE(misuse_bad_lockmgr_arguments_are_reported_and_ignored),
 	KUNIT_CASE(misuse_recursion_without_canrecurse_is_reported_and_refused),
 	KUNIT_CASE(misuse_release_of_an_unlocked_lock_is_reported),
 	KUNIT_CASE(misuse_release_by_a_non_owner_is_reported_and_ignored),

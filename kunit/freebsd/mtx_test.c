@@ -683,6 +683,23 @@ static void mtx_pool_find_is_stable_per_address(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, pool, (struct mtx_pool *)NULL);
 }
 
+/* A size that is not a power of 2: one report, and the pool is made with the next one. */
+static void mtx_pool_create_rounds_a_bad_size_up_with_one_report(struct kunit *test)
+{
+	struct mtx_pool *pool = NULL;
+	int objs[8];
+
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_BAD_ARGUMENT,
+			 pool = mtx_pool_create("odd pool", 3, MTX_DEF));
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	for (int i = 0; i < 8; i++) {
+		mtx_pool_lock(pool, &objs[i]);
+		KUNIT_EXPECT_TRUE(test, mtx_owned(mtx_pool_find(pool, &objs[i])));
+		mtx_pool_unlock(pool, &objs[i]);
+	}
+	mtx_pool_destroy(&pool);
+}
+
 static void mtx_pool_alloc_hands_out_every_mutex_round_robin(struct kunit *test)
 {
 	struct mtx_pool *pool = mtx_pool_create("rr pool", 4, MTX_DEF);
@@ -1341,6 +1358,7 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_unlock_then_free_by_other_thread_is_safe),
 	KUNIT_CASE(giant_is_recursive_and_drop_pickup_restores_depth),
 	KUNIT_CASE(mtx_pool_find_is_stable_per_address),
+	KUNIT_CASE(mtx_pool_create_rounds_a_bad_size_up_with_one_report),
 	KUNIT_CASE(mtx_pool_alloc_hands_out_every_mutex_round_robin),
 	KUNIT_CASE(mtxpool_sleep_mutexes_work_with_mtx_sleep),
 	KUNIT_CASE(mtx_sysinit_initialises_the_mutex_at_module_load),

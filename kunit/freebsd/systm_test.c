@@ -15,6 +15,7 @@
 #include <sys/lock.h>
 #include <sys/mutex.h>
 #include <sys/sx.h>
+#include <sys/lockmgr.h>
 #include <sys/pcpu.h>
 #include <sys/sysctl.h>
 
@@ -76,6 +77,61 @@ static void witness_warn_sleepable_lock_is_fine(struct kunit *test)
 	BT_EXPECT_NO_REPORT(test, r = WITNESS_WARN(WARN_SLEEPOK, NULL, "sx held"));
 	KUNIT_EXPECT_EQ(test, r, 0);
 	sx_xunlock(&sx);
+	sx_destroy(&sx);
+}
+
+/* Without WARN_SLEEPOK, sleepable locks count as FreeBSD's witness_warn counts them: one
+ * report, and the number of locks it would list (other than `lock`). */
+static void witness_warn_counts_sleepable_locks_without_sleepok(struct kunit *test)
+{
+	struct sx sx;
+	struct lock lk;
+	int r = -1;
+
+	sx_init(&sx, "bt ww sx count");
+	lockinit(&lk, 0, "bt ww lockmgr count", 0, 0);
+	sx_xlock(&sx);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, r = WITNESS_WARN(0, NULL, "sx held"));
+	KUNIT_EXPECT_EQ(test, r, 1);
+	lockmgr(&lk, LK_SHARED, NULL);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, r = WITNESS_WARN(0, NULL, "two held"));
+	KUNIT_EXPECT_EQ(test, r, 2);
+	/* The lock named in the call is not counted. */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION,
+			 r = WITNESS_WARN(0, &sx.lock_object, "one other held"));
+	KUNIT_EXPECT_EQ(test, r, 1);
+	BT_EXPECT_NO_REPORT(test, r = WITNESS_WARN(WARN_SLEEPOK, NULL, "sleepable ok"));
+	KUNIT_EXPECT_EQ(test, r, 0);
+	lockmgr(&lk, LK_RELEASE, NULL);
+	sx_xunlock(&sx);
+	BT_EXPECT_NO_REPORT(test, r = WITNESS_WARN(0, NULL, "none held"));
+	KUNIT_EXPECT_EQ(test, r, 0);
+	lockdestroy(&lk);
+	sx_destroy(&sx);
+}
+
+/* A sleepable and a non-sleepable lock: the report is the non-sleepable one's (the first
+ * check that finds something), the count is both, or the non-sleepable one with
+ * WARN_SLEEPOK. */
+static void witness_warn_counts_every_listed_lock_and_reports_once(struct kunit *test)
+{
+	struct sx sx;
+	struct mtx m;
+	int r = -1;
+
+	sx_init(&sx, "bt ww sx both");
+	mtx_init(&m, "bt ww mtx both", NULL, MTX_DEF);
+	sx_slock(&sx);
+	mtx_lock(&m);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE,
+			 r = WITNESS_WARN(0, NULL, "both held"));
+	KUNIT_EXPECT_EQ(test, r, 2);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE,
+			 r = WITNESS_WARN(WARN_SLEEPOK, NULL, "both held, sleepable ok"));
+	KUNIT_EXPECT_EQ(test, r, 1);
+	mtx_unlock(&m);
+	sx_sunlock(&sx);
+	mtx_destroy(&m);
 	sx_destroy(&sx);
 }
 
@@ -278,6 +334,8 @@ static struct kunit_case systm_cases[] = {
 	KUNIT_CASE(kassert_failure_reports_once_and_returns),
 	KUNIT_CASE(witness_warn_reports_with_mutex_held_not_without),
 	KUNIT_CASE(witness_warn_sleepable_lock_is_fine),
+	KUNIT_CASE(witness_warn_counts_sleepable_locks_without_sleepok),
+	KUNIT_CASE(witness_warn_counts_every_listed_lock_and_reports_once),
 	KUNIT_CASE(witness_warn_giant_without_giantok_reported),
 	KUNIT_CASE(witness_warn_in_spin_section_reported),
 	KUNIT_CASE(spinlock_enter_disables_interrupts_and_nests),

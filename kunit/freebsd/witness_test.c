@@ -526,10 +526,12 @@ static void witness_held_lists_the_locks_each_thread_holds(struct kunit *test)
 	mtx_destroy(&m);
 }
 
-static int witness_was;
+static int witness_was, lockdep_was_quiet;
 
 static int witness_case_init(struct kunit *test)
 {
+	/* The cases make reversals on purpose: not for Linux lockdep to report. */
+	lockdep_was_quiet = bsdsync_test_lockdep_quiet(1);
 	witness_was = bsdsync_test_witness(1);
 	return 0;
 }
@@ -537,6 +539,7 @@ static int witness_case_init(struct kunit *test)
 static void witness_case_exit(struct kunit *test)
 {
 	bsdsync_test_witness(witness_was);
+	bsdsync_test_lockdep_quiet(lockdep_was_quiet);
 }
 
 static struct kunit_case witness_cases[] = {

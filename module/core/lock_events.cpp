@@ -1,4 +1,5 @@
 #include "core/lock_events.h"
+#include "core/thread.h"
 
 namespace bsdsync {
 
@@ -65,4 +66,23 @@ extern "C" void bsdsync_lock_events_detach(const bsdsync_lock_event_sink *sink)
 	/* Every CPU past any emit that could still see the sink. */
 	bsdsync_synchronize_cpus();
 	bsdsync_config_unlock();
+}
+
+/* platform.h: the interlock (HeldLock::kInterlock) of the calling thread's acquisition in
+ * progress, for the lockdep sink. Preemption off (a sink's context). */
+extern "C" const void *bsdsync_held_interlock(const bsdsync_lock_type **type)
+{
+	ThreadState *t = current_record_if_any();
+	if (!t)
+		return nullptr;
+	int depth = t->held.depth < HeldLocks::kTrack ? t->held.depth : HeldLocks::kTrack;
+	for (int i = depth - 1; i >= 0; i--) {
+		const HeldLock &h = t->held.entry[i];
+		if (h.lock && (h.flags & HeldLock::kInterlock) &&
+		    !(h.flags & HeldLock::kPlaceholder)) {
+			*type = h.type;
+			return h.lock;
+		}
+	}
+	return nullptr;
 }

@@ -43,6 +43,8 @@ BSDSYNC_EXPORT(bsdsync_test_release);
 BSDSYNC_EXPORT(bsdsync_test_check_may_sleep);
 BSDSYNC_EXPORT(bsdsync_test_acquiring);
 BSDSYNC_EXPORT(bsdsync_test_witness);
+BSDSYNC_EXPORT(bsdsync_test_lockdep_quiet);
+BSDSYNC_EXPORT(bsdsync_test_lockdep);
 BSDSYNC_EXPORT(bsdsync_test_witness_dot);
 BSDSYNC_EXPORT(bsdsync_test_witness_reversals);
 BSDSYNC_EXPORT(bsdsync_test_witness_stacks);

@@ -702,6 +702,9 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 		       "%s of a %s lock the thread does not hold shared", op, k.name);
 		return;
 	}
+	/* The record goes and RELEASED is sent before the store that releases the hold (core/
+	 * lock_events.h): after it the next owner may free the lock, and a sink may read it. */
+	shared_released(k, t, l, file, line);
 	for (;;) {
 		if (sharers(v) > 1 || (v & ~kWriteSpinner) == (kUnlocked | kOneSharer)) {
 			/* Not the last, or the last without waiters (the fast path's cases; the
@@ -734,7 +737,6 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 		if (done)
 			break;
 	}
-	shared_released(k, t, l, file, line);
 }
 
 int shared_lock_try_xlock(const SharedLockKind &k, SharedLock *l, const char *op, const char *file,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * bsdsync module load and unload: the kernel services and the thread records first, then
+ * the lockdep sink (lockdep.c, if the `lockdep` parameter and the kernel say so), then
  * each personality of bsdsync_personalities[] (module/personalities.c) in order, then the
  * SYSINIT notifier, then the lock-order checker (if the `witness` parameter says so), lock
  * profiling (if `lock_prof` says so) and their debugfs files; unload undoes it in reverse. The exported C ABI is listed in module/exports/,
@@ -115,12 +116,15 @@ static int __init bsdsync_init(void)
 	error = bsdsync_td_start();
 	if (error)
 		return error;
+	/* Before the personalities: every lock they or a driver take is lockdep's. */
+	bsdsync_lockdep_start();
 	for (i = 0; bsdsync_personalities[i]; i++) {
 		error = bsdsync_personalities[i]->init();
 		if (error) {
 			pr_err("bsdsync: %s personality failed to start (%d)\n",
 			       bsdsync_personalities[i]->name, error);
 			personalities_exit(i);
+			bsdsync_lockdep_stop();
 			bsdsync_td_stop();
 			return error;
 		}
@@ -128,6 +132,7 @@ static int __init bsdsync_init(void)
 	error = bsdsync_sysinit_start();
 	if (error) {
 		personalities_exit(i);
+		bsdsync_lockdep_stop();
 		bsdsync_td_stop();
 		return error;
 	}
@@ -153,6 +158,7 @@ static void __exit bsdsync_exit(void)
 	for (n = 0; bsdsync_personalities[n]; n++)
 		;
 	personalities_exit(n);
+	bsdsync_lockdep_stop();
 	bsdsync_prio_flush();
 	bsdsync_td_stop();
 	pr_info("bsdsync: unloaded\n");

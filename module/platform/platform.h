@@ -639,6 +639,21 @@ unsigned long long bsdsync_param_spin_warn_ns(void);
 /* KUnit only (module.c; exported by module/exports/bsdsync.c when the kernel has KUnit):
  * set spin_warn_ms, returning the old value. */
 unsigned int bsdsync_test_spin_warn_ms(unsigned int ms);
+/* ---- Linux lockdep (lockdep.c) ------------------------------------------------------ */
+/* Give every bsdsync lock to lockdep (the `lockdep` parameter; kernels with CONFIG_LOCKDEP):
+ * attach the sink at load before the personalities start, detach it at unload after they
+ * stopped. Thread context. */
+void bsdsync_lockdep_start(void);
+void bsdsync_lockdep_stop(void);
+/* The exiting thread (current, at sched_process_exit, after bsdsync_td_exiting reported what
+ * it still holds): lockdep forgets its bsdsync holds, so that its own exit check does not
+ * report them a second time. */
+void bsdsync_lockdep_exiting(void);
+/* The core's side (core/lock_events.cpp): the lock the calling thread's acquisition in
+ * progress releases (a lockdep LK_INTERLOCK-style interlock, marked in its held-locks
+ * stack), and its type; null if none. Preemption off. */
+struct bsdsync_lock_type;
+const void *bsdsync_held_interlock(const struct bsdsync_lock_type **type);
 /* ---- lock profiling (core/lock_profile.h) --------------------------------------------- */
 /* The module parameter `lock_prof` (module.c): profile from load on. */
 int bsdsync_param_lock_prof(void);

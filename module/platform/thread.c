@@ -142,8 +142,11 @@ static void td_exit_probe(void *data, struct task_struct *p)
 {
 	struct td_record *r = td_find(p);
 
-	if (r)
+	if (r) {
 		bsdsync_td_exiting(r->state);
+		/* What it still holds is bsdsync's report (above), not also lockdep's. */
+		bsdsync_lockdep_exiting();
+	}
 }
 
 /* sched_process_free, from an RCU callback: the task will never run again and its struct

@@ -25,14 +25,17 @@ void fbsd_kassert_failed(const char *file, int line, const char *expr, const cha
 
 /*
  * WITNESS_WARN(flags, lock, fmt, ...): "the caller is about to do something that may sleep,
- * or must hold no lock". Reports (one report) and returns 1 when, other than `lock`:
+ * or must hold no lock". One report when, other than `lock`:
  *  - the caller may not sleep at all (interrupt context, a spin mutex or a critical section
  *    held, preemption or interrupts off), or
  *  - a non-sleepable lock (mtx, rw, rm) is held, or
- *  - without WARN_GIANTOK, Giant is held,
- * and returns 0 otherwise. Without WARN_SLEEPOK FreeBSD also counts sleepable locks (sx,
- * lockmgr); bsdsync does not track every sleepable lock a thread holds and checks the same
- * as with WARN_SLEEPOK. WARN_PANIC: panic after the report.
+ *  - without WARN_GIANTOK, Giant is held, or
+ *  - without WARN_SLEEPOK, a sleepable lock (sx, lockmgr, sleepable rm, rms) is held
+ *    (rule "assertion failed").
+ * Returns, as FreeBSD's witness_warn, the number of locks that count (other than `lock`;
+ * Giant not with WARN_GIANTOK, sleepable ones not with WARN_SLEEPOK, NOWITNESS locks never;
+ * spin mutexes held on this CPU count), or 1 if only the context was reported, else 0.
+ * WARN_PANIC: panic after the report.
  */
 #define BSDSYNC_WARN_GIANTOK	0x01
 #define BSDSYNC_WARN_PANIC	0x02
