@@ -33,6 +33,7 @@
 #include <sys/proc.h>
 #include <sys/kernel.h>
 #include <bsdsync/lock_events.h>
+#include <bsdsync/testing.h>
 
 #include "harness_freebsd.h"
 
@@ -531,8 +532,25 @@ static struct kunit_case mtx_inline_cases[] = {
 	{}
 };
 
+/* The inline paths run only while no lock-event sink is attached: on lockdep kernels the
+ * lockdep sink is detached for these suites (and attached again after them). */
+static int mi_lockdep_was;
+
+static int mi_suite_init(struct kunit_suite *suite)
+{
+	mi_lockdep_was = bsdsync_test_lockdep(0);
+	return 0;
+}
+
+static void mi_suite_exit(struct kunit_suite *suite)
+{
+	bsdsync_test_lockdep(mi_lockdep_was);
+}
+
 static struct kunit_suite mtx_inline_suite = {
 	.name = "freebsd_mtx_inline",
+	.suite_init = mi_suite_init,
+	.suite_exit = mi_suite_exit,
 	.test_cases = mtx_inline_cases,
 };
 
@@ -844,6 +862,8 @@ static struct kunit_case shared_inline_cases[] = {
 
 static struct kunit_suite shared_inline_suite = {
 	.name = "freebsd_sx_rw_inline",
+	.suite_init = mi_suite_init,
+	.suite_exit = mi_suite_exit,
 	.test_cases = shared_inline_cases,
 };
 kunit_test_suites(&mtx_inline_suite, &shared_inline_suite);
