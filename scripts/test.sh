@@ -360,7 +360,9 @@ GUEST
     bash "$SCRIPTS/guest.sh" --kernel "$kdir/arch/x86/boot/bzImage" --module "$b/bsdsync.ko" \
         --module "$b/kunit/lockdep/bsdsync_lockdep_cycle.ko" --script "$LOGS/lockdep-cycle-guest.sh" \
         --timeout 300 --log "$console" >/dev/null 2>&1 || true
-    out=$(python3 "$SCRIPTS/ktap-summary.py" --name "lockdep cycle $v" "$console" 2>&1 | tail -n 1)
+    # ktap-summary.py exits 1 on the report this case expects: not an error here (set -e).
+    out=$({ python3 "$SCRIPTS/ktap-summary.py" --name "lockdep cycle $v" "$console" 2>&1 || true; } |
+          tail -n 1)
     if [[ $out == "KTAP_SUMMARY passed=1 failed=0 skipped=0 reports=1 suites=1" ]] &&
        grep -q 'WARNING: possible circular locking dependency detected' "$console" &&
        grep -q '(ld cycle mtx)' "$console" && grep -q '(ld_cycle_mutex)' "$console"; then
