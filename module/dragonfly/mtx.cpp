@@ -185,6 +185,42 @@ SleepRequest request(const char *what, int flags, int to, const char *file, int 
 	return r;
 }
 
+/*
+ * Under the chain lock `g` of m: take m if it is free (freed meanwhile; its waiter bits are
+ * kept, their duty comes along) and return true with `g` released; otherwise set EXWAIT
+ * and append `link` to mtx_exlink (FIFO: the release hands m to the first link), in state
+ * LINKED_EX, and return false. The CAS that takes m is an acquire: it pairs with the
+ * releasing CAS of the previous holder.
+ */
+bool take_or_link_locked(WaitTable::Guard &g, struct mtx *m, struct mtx_link *link)
+{
+	unsigned v = load_relaxed(&m->mtx_lock);
+	for (;;) {
+		if (L::is_free(v)) {
+			if (cas_acquire(&m->mtx_lock, &v, L::make_exclusive(v))) {
+				g.unlock();
+				return true;
+			}
+			continue;
+		}
+		if (cas_relaxed(&m->mtx_lock, &v, v | L::kExWait))
+			break;
+	}
+	link->next = nullptr;
+	link->prev = nullptr;
+	if (!m->mtx_exlink) {
+		m->mtx_exlink = link;
+	} else {
+		struct mtx_link *last = m->mtx_exlink;
+		while (last->next)
+			last = last->next;
+		last->next = link;
+		link->prev = last;
+	}
+	store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_LINKED_EX);
+	return false;
+}
+
 /* Queue an asynchronous exclusive link, or take the lock at once. Returns 0 (held now: no
  * callback), or EINPROGRESS (queued). */
 int lock_ex_async(struct mtx *m, struct mtx_link *link, const char *file, int line)
@@ -197,31 +233,8 @@ int lock_ex_async(struct mtx *m, struct mtx_link *link, const char *file, int li
 	/* Not free: queue it under the chain lock, where a release looks for it. */
 	{
 		WaitTable::Guard g(sleep_queues, m);
-		unsigned v = load_relaxed(&m->mtx_lock);
-		for (;;) {
-			if (L::is_free(v)) {
-				/* Freed meanwhile (bits kept: their duty comes along). */
-				if (cas_acquire(&m->mtx_lock, &v, L::make_exclusive(v))) {
-					g.unlock();
-					return sleep_lock::got_exclusive(s, current_record(), r);
-				}
-				continue;
-			}
-			if (cas_relaxed(&m->mtx_lock, &v, v | L::kExWait))
-				break;
-		}
-		link->next = nullptr;
-		link->prev = nullptr;
-		if (!m->mtx_exlink) {
-			m->mtx_exlink = link;
-		} else {
-			struct mtx_link *last = m->mtx_exlink;
-			while (last->next)
-				last = last->next;
-			last->next = link;
-			link->prev = last;
-		}
-		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_LINKED_EX);
+		if (take_or_link_locked(g, m, link))
+			return sleep_lock::got_exclusive(s, current_record(), r);
 	}
 	lock_contended(m, &mtx_type, HoldMode::Exclusive, file, line);
 	return BSDSYNC_EINPROGRESS;
@@ -267,31 +280,8 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 		WaitTable::Guard g(sleep_queues, m);
 		if (load_relaxed(&link->state) == BSDSYNC_DFLY_MTX_LINK_ABORTED)
 			return BSDSYNC_ENOLCK;	/* aborted before it queued */
-		v = load_relaxed(&m->mtx_lock);
-		for (;;) {
-			if (L::is_free(v)) {
-				/* Acquire: pairs with the releasing CAS of the previous holder. */
-				if (cas_acquire(&m->mtx_lock, &v, L::make_exclusive(v))) {
-					g.unlock();
-					return sleep_lock::got_exclusive(s, t, r);
-				}
-				continue;
-			}
-			if (cas_relaxed(&m->mtx_lock, &v, v | L::kExWait))
-				break;
-		}
-		link->next = nullptr;
-		link->prev = nullptr;
-		if (!m->mtx_exlink) {
-			m->mtx_exlink = link;
-		} else {
-			struct mtx_link *last = m->mtx_exlink;
-			while (last->next)
-				last = last->next;
-			last->next = link;
-			link->prev = last;
-		}
-		store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_LINKED_EX);
+		if (take_or_link_locked(g, m, link))
+			return sleep_lock::got_exclusive(s, t, r);
 	}
 	lock_contended(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
 	u64 deadline = to > 0 ? r.deadline_ns : 0;
