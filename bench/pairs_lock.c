@@ -19,39 +19,8 @@
 
 /* ---- mtx: MTX_DEF vs struct mutex ------------------------------------------------------ */
 
-static int bsd_mtx_init(void *p)
-{
-	mtx_init((struct mtx *)p, "bench mtx", NULL, MTX_DEF);
-	return 0;
-}
-static void bsd_mtx_destroy(void *p) { mtx_destroy((struct mtx *)p); }
-static __always_inline unsigned long bsd_mtx_lock(void *p)
-{
-	mtx_lock((struct mtx *)p);
-	return 0;
-}
-static __always_inline void bsd_mtx_unlock(void *p, unsigned long how)
-{
-	mtx_unlock((struct mtx *)p);
-}
-BENCH_LOCK_WORKER(bsd_mtx_worker, bsd_mtx_lock, bsd_mtx_unlock)
-
-static int linux_mutex_init(void *p)
-{
-	mutex_init((struct mutex *)p);
-	return 0;
-}
-static void linux_mutex_destroy(void *p) { mutex_destroy((struct mutex *)p); }
-static __always_inline unsigned long linux_mutex_lock(void *p)
-{
-	mutex_lock((struct mutex *)p);
-	return 0;
-}
-static __always_inline void linux_mutex_unlock(void *p, unsigned long how)
-{
-	mutex_unlock((struct mutex *)p);
-}
-BENCH_LOCK_WORKER(linux_mutex_worker, linux_mutex_lock, linux_mutex_unlock)
+#define BENCH_MTX_LOCK_NAME "bench mtx"
+#include "mtx_impl.h"
 
 const struct bench_pair bench_pair_mtx = {
 	.name = "mtx",
