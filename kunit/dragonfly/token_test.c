@@ -1255,7 +1255,7 @@ struct fair {
 	int trying[2];
 	struct task_struct *task[2];
 	int stop;		/* the exclusive requester is done, or it starved */
-	int starved;		/* FAIR_ROUNDS handoffs went by without it */
+	int starved;		/* FAIR_ROUNDS shared takes during its request went by without it */
 	int x_got, x_alone;
 	int id_next;
 };
@@ -1290,8 +1290,13 @@ static void fair_holder(void *arg)
 				break;	/* the other is refused: let the exclusive one in */
 			cpu_relax();
 		}
+		/* Count only the shared takes made while the exclusive request is pending (the
+		 * word shows TOK_EXCLREQ): how soon the requester gets a CPU to make its request
+		 * is the scheduler's business, not the token's. */
+		if (READ_ONCE(f->tok.t_count) & TOK_EXCLREQ)
+			rounds++;
 		lwkt_reltoken(&f->tok);
-		if (++rounds >= FAIR_ROUNDS && !READ_ONCE(f->x_got)) {
+		if (rounds >= FAIR_ROUNDS && !READ_ONCE(f->x_got)) {
 			WRITE_ONCE(f->starved, 1);
 			WRITE_ONCE(f->stop, 1);
 		}
