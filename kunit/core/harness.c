@@ -186,3 +186,31 @@ int bt_lockdep_holds(const char *name, int *read, int *trylock, int *irqs_off)
 
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_DESCRIPTION("bsdsync KUnit suites");
+
+/* ---- lock events of one thread ----------------------------------------------------------- */
+
+struct bt_events bt_events;
+
+static void bt_events_fn(const struct bsdsync_lock_event *e)
+{
+	if (current != READ_ONCE(bt_events.watched))
+		return;
+	if (bt_events.n < BT_EVENTS_MAX)
+		bt_events.ev[bt_events.n] = *e;
+	bt_events.n++;
+}
+
+static const struct bsdsync_lock_event_sink bt_events_sink = { "kunit-events", bt_events_fn };
+
+void bt_events_start(struct kunit *test)
+{
+	memset(&bt_events, 0, sizeof(bt_events));
+	WRITE_ONCE(bt_events.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&bt_events_sink), 0);
+}
+
+void bt_events_stop(void)
+{
+	bsdsync_lock_events_detach(&bt_events_sink);
+	WRITE_ONCE(bt_events.watched, NULL);
+}

@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 
+#include <bsdsync/lock_events.h>
 #include <bsdsync/report.h>
 #include <bsdsync/testing.h>
 
@@ -146,5 +147,47 @@ int bt_lockdep_holds(const char *name, int *read, int *trylock, int *irqs_off);
 		if (!debug_locks)							\
 			kunit_skip(test, "lockdep is off (an earlier lockdep report)");	\
 	} while (0)
+
+/*
+ * The exclusion check of a reader/writer stress case: a worker calls bt_excl_exclusive while
+ * it holds the lock exclusively (`owned`: the lock's own owner test, answered by the caller),
+ * bt_excl_shared while it holds it shared. `bad` is set when a writer found anyone else
+ * inside, a reader found a writer inside, or the owner test said no.
+ */
+struct bt_excl {
+	atomic_t readers;
+	atomic_t writers;
+	int bad;
+};
+static inline void bt_excl_exclusive(struct bt_excl *x, bool owned)
+{
+	if (atomic_inc_return(&x->writers) != 1 || atomic_read(&x->readers) != 0 || !owned)
+		WRITE_ONCE(x->bad, 1);
+	cpu_relax();
+	atomic_dec(&x->writers);
+}
+static inline void bt_excl_shared(struct bt_excl *x)
+{
+	atomic_inc(&x->readers);
+	if (atomic_read(&x->writers) != 0)
+		WRITE_ONCE(x->bad, 1);
+	cpu_relax();
+	atomic_dec(&x->readers);
+}
+
+/*
+ * The lock events of one thread, recorded by a harness sink: bt_events_start(test) clears
+ * the record and watches the calling thread (fails the test if no sink slot is free),
+ * bt_events_stop() detaches. `n` counts every event seen; the first BT_EVENTS_MAX are kept.
+ */
+#define BT_EVENTS_MAX 16
+struct bt_events {
+	struct task_struct *watched;
+	int n;
+	struct bsdsync_lock_event ev[BT_EVENTS_MAX];
+};
+extern struct bt_events bt_events;
+void bt_events_start(struct kunit *test);
+void bt_events_stop(void);
 
 #endif

@@ -750,56 +750,35 @@ static void misuse_lksleep_with_a_lock_not_held_is_reported_and_does_not_sleep(
 
 /* ---- lock events ---------------------------------------------------------------------------- */
 
-#define EV_MAX 16
-static struct {
-	struct task_struct *watched;
-	int n;
-	struct bsdsync_lock_event ev[EV_MAX];
-} evs;
-
-static void ev_sink_fn(const struct bsdsync_lock_event *e)
-{
-	if (current != READ_ONCE(evs.watched))
-		return;
-	if (evs.n < EV_MAX)
-		evs.ev[evs.n] = *e;
-	evs.n++;
-}
-
-static const struct bsdsync_lock_event_sink ev_sink = { "kunit-dfly-lockmgr", ev_sink_fn };
-
 static void lockmgr_holds_are_lock_events_of_its_type(struct kunit *test)
 {
 	struct lock lk;
 
 	lockinit(&lk, "events", 0, LK_CANRECURSE);
-	memset(&evs, 0, sizeof(evs));
-	WRITE_ONCE(evs.watched, current);
-	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&ev_sink), 0);
+	bt_events_start(test);
 	lockmgr(&lk, LK_EXCLUSIVE);	/* ACQUIRING, ACQUIRED */
 	lockmgr(&lk, LK_SHARED);	/* ACQUIRED | RECURSE (an exclusive count) */
 	lockmgr(&lk, LK_RELEASE);	/* RELEASED | RECURSE */
 	lockmgr(&lk, LK_DOWNGRADE);	/* RELEASED, ACQUIRED shared */
 	lockmgr(&lk, LK_RELEASE);	/* RELEASED shared */
-	bsdsync_lock_events_detach(&ev_sink);
-	WRITE_ONCE(evs.watched, NULL);
+	bt_events_stop();
 
-	KUNIT_ASSERT_EQ(test, evs.n, 7);
-	KUNIT_EXPECT_EQ(test, evs.ev[0].kind, BSDSYNC_LE_ACQUIRING);
-	KUNIT_EXPECT_EQ(test, evs.ev[1].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[1].flags, 0);
-	KUNIT_EXPECT_EQ(test, evs.ev[2].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[2].flags, BSDSYNC_LE_RECURSE);
-	KUNIT_EXPECT_EQ(test, evs.ev[3].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_EQ(test, evs.ev[3].flags, BSDSYNC_LE_RECURSE);
-	KUNIT_EXPECT_EQ(test, evs.ev[4].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_EQ(test, evs.ev[5].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[5].flags, BSDSYNC_LE_SHARED);
-	KUNIT_EXPECT_EQ(test, evs.ev[6].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_EQ(test, evs.ev[6].flags, BSDSYNC_LE_SHARED);
-	KUNIT_EXPECT_PTR_EQ(test, evs.ev[1].lock, (const void *)&lk);
-	KUNIT_EXPECT_STREQ(test, evs.ev[1].type->name, "DragonFly lockmgr");
-	KUNIT_EXPECT_TRUE(test, evs.ev[1].type->flags & BSDSYNC_LT_SLEEPABLE);
+	KUNIT_ASSERT_EQ(test, bt_events.n, 7);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[0].kind, BSDSYNC_LE_ACQUIRING);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[1].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[1].flags, 0);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[2].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[2].flags, BSDSYNC_LE_RECURSE);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[3].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[3].flags, BSDSYNC_LE_RECURSE);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[4].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[5].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[5].flags, BSDSYNC_LE_SHARED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[6].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[6].flags, BSDSYNC_LE_SHARED);
+	KUNIT_EXPECT_PTR_EQ(test, bt_events.ev[1].lock, (const void *)&lk);
+	KUNIT_EXPECT_STREQ(test, bt_events.ev[1].type->name, "DragonFly lockmgr");
+	KUNIT_EXPECT_TRUE(test, bt_events.ev[1].type->flags & BSDSYNC_LT_SLEEPABLE);
 }
 
 /* ---- stress --------------------------------------------------------------------------------- */
@@ -809,29 +788,18 @@ static void lockmgr_holds_are_lock_events_of_its_type(struct kunit *test)
 
 struct stress {
 	struct lock lk;
-	atomic_t readers;
-	atomic_t writers;
-	int bad;
+	struct bt_excl x;
 	atomic_t errors;
 };
 
 static void stress_in_exclusive(struct stress *s)
 {
-	if (atomic_inc_return(&s->writers) != 1 || atomic_read(&s->readers) != 0)
-		WRITE_ONCE(s->bad, 1);
-	if (HOLDER(&s->lk) != (void *)current)
-		WRITE_ONCE(s->bad, 1);
-	cpu_relax();
-	atomic_dec(&s->writers);
+	bt_excl_exclusive(&s->x, HOLDER(&s->lk) == (void *)current);
 }
 
 static void stress_in_shared(struct stress *s)
 {
-	atomic_inc(&s->readers);
-	if (atomic_read(&s->writers) != 0)
-		WRITE_ONCE(s->bad, 1);
-	cpu_relax();
-	atomic_dec(&s->readers);
+	bt_excl_shared(&s->x);
 }
 
 static void stress_main(void *arg)
@@ -906,7 +874,7 @@ static void stress_of_every_operation_keeps_exclusion(struct kunit *test)
 		bt_start_n(test, t, STRESS_THREADS, stress_main, s, 0, "dfly-lkst");
 		bt_join_n(t, STRESS_THREADS);
 	});
-	KUNIT_EXPECT_EQ(test, READ_ONCE(s->bad), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->x.bad), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->errors), 0);
 	KUNIT_EXPECT_EQ(test, WORD(&s->lk), 0ULL);
 }

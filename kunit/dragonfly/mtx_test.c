@@ -633,48 +633,27 @@ static void misuse_mtx_lock_in_interrupt_context_is_reported_and_tried_instead(
 
 /* ---- lock events ---------------------------------------------------------------------------- */
 
-#define EV_MAX 16
-static struct {
-	struct task_struct *watched;
-	int n;
-	struct bsdsync_lock_event ev[EV_MAX];
-} evs;
-
-static void ev_sink_fn(const struct bsdsync_lock_event *e)
-{
-	if (current != READ_ONCE(evs.watched))
-		return;
-	if (evs.n < EV_MAX)
-		evs.ev[evs.n] = *e;
-	evs.n++;
-}
-
-static const struct bsdsync_lock_event_sink ev_sink = { "kunit-dfly-mtx", ev_sink_fn };
-
 static void mtx_holds_are_lock_events_of_its_type(struct kunit *test)
 {
 	mtx_t m;
 
 	mtx_init(&m, "events");
-	memset(&evs, 0, sizeof(evs));
-	WRITE_ONCE(evs.watched, current);
-	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&ev_sink), 0);
+	bt_events_start(test);
 	mtx_lock(&m);			/* ACQUIRING, ACQUIRED */
 	mtx_unlock(&m);			/* RELEASED */
 	mtx_lock_sh_try(&m);		/* ACQUIRED shared, try */
 	mtx_unlock(&m);			/* RELEASED shared */
-	bsdsync_lock_events_detach(&ev_sink);
-	WRITE_ONCE(evs.watched, NULL);
+	bt_events_stop();
 
-	KUNIT_ASSERT_EQ(test, evs.n, 5);
-	KUNIT_EXPECT_EQ(test, evs.ev[0].kind, BSDSYNC_LE_ACQUIRING);
-	KUNIT_EXPECT_EQ(test, evs.ev[1].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[2].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_EQ(test, evs.ev[3].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[3].flags, BSDSYNC_LE_SHARED | BSDSYNC_LE_TRY);
-	KUNIT_EXPECT_EQ(test, evs.ev[4].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_PTR_EQ(test, evs.ev[1].lock, (const void *)&m);
-	KUNIT_EXPECT_STREQ(test, evs.ev[1].type->name, "DragonFly mtx");
+	KUNIT_ASSERT_EQ(test, bt_events.n, 5);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[0].kind, BSDSYNC_LE_ACQUIRING);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[1].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[2].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[3].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[3].flags, BSDSYNC_LE_SHARED | BSDSYNC_LE_TRY);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[4].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_PTR_EQ(test, bt_events.ev[1].lock, (const void *)&m);
+	KUNIT_EXPECT_STREQ(test, bt_events.ev[1].type->name, "DragonFly mtx");
 }
 
 /* ---- stress --------------------------------------------------------------------------------- */
@@ -684,29 +663,18 @@ static void mtx_holds_are_lock_events_of_its_type(struct kunit *test)
 
 struct stress {
 	mtx_t m;
-	atomic_t readers;
-	atomic_t writers;
-	int bad;
+	struct bt_excl x;
 	atomic_t errors;
 };
 
 static void stress_in_exclusive(struct stress *s)
 {
-	if (atomic_inc_return(&s->writers) != 1 || atomic_read(&s->readers) != 0)
-		WRITE_ONCE(s->bad, 1);
-	if (!mtx_owned(&s->m))
-		WRITE_ONCE(s->bad, 1);
-	cpu_relax();
-	atomic_dec(&s->writers);
+	bt_excl_exclusive(&s->x, mtx_owned(&s->m));
 }
 
 static void stress_in_shared(struct stress *s)
 {
-	atomic_inc(&s->readers);
-	if (atomic_read(&s->writers) != 0)
-		WRITE_ONCE(s->bad, 1);
-	cpu_relax();
-	atomic_dec(&s->readers);
+	bt_excl_shared(&s->x);
 }
 
 static void stress_main(void *arg)
@@ -776,7 +744,7 @@ static void stress_of_every_operation_keeps_exclusion(struct kunit *test)
 		bt_start_n(test, t, STRESS_THREADS, stress_main, s, 0, "dfly-mtxst");
 		bt_join_n(t, STRESS_THREADS);
 	});
-	KUNIT_EXPECT_EQ(test, READ_ONCE(s->bad), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->x.bad), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->errors), 0);
 	KUNIT_EXPECT_EQ(test, WORD(&s->m), 0U);
 }

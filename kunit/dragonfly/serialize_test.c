@@ -394,41 +394,21 @@ static void misuse_serializer_enter_in_interrupt_context_is_reported_and_tried_i
 
 /* ---- lock events ---------------------------------------------------------------------------- */
 
-static struct {
-	struct task_struct *watched;
-	int n;
-	struct bsdsync_lock_event ev[8];
-} evs;
-
-static void ev_sink_fn(const struct bsdsync_lock_event *e)
-{
-	if (current != READ_ONCE(evs.watched))
-		return;
-	if (evs.n < 8)
-		evs.ev[evs.n] = *e;
-	evs.n++;
-}
-
-static const struct bsdsync_lock_event_sink ev_sink = { "kunit-dfly-slz", ev_sink_fn };
-
 static void serializer_holds_are_lock_events_of_its_type(struct kunit *test)
 {
 	struct lwkt_serialize s;
 
 	lwkt_serialize_init(&s);
-	memset(&evs, 0, sizeof(evs));
-	WRITE_ONCE(evs.watched, current);
-	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&ev_sink), 0);
+	bt_events_start(test);
 	lwkt_serialize_enter(&s);
 	lwkt_serialize_exit(&s);
-	bsdsync_lock_events_detach(&ev_sink);
-	WRITE_ONCE(evs.watched, NULL);
-	KUNIT_ASSERT_EQ(test, evs.n, 3);
-	KUNIT_EXPECT_EQ(test, evs.ev[0].kind, BSDSYNC_LE_ACQUIRING);
-	KUNIT_EXPECT_EQ(test, evs.ev[1].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[2].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_PTR_EQ(test, evs.ev[1].lock, (const void *)&s);
-	KUNIT_EXPECT_STREQ(test, evs.ev[1].type->name, "DragonFly serializer");
+	bt_events_stop();
+	KUNIT_ASSERT_EQ(test, bt_events.n, 3);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[0].kind, BSDSYNC_LE_ACQUIRING);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[1].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[2].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_PTR_EQ(test, bt_events.ev[1].lock, (const void *)&s);
+	KUNIT_EXPECT_STREQ(test, bt_events.ev[1].type->name, "DragonFly serializer");
 }
 
 /* ---- stress --------------------------------------------------------------------------------- */

@@ -388,50 +388,29 @@ static void misuse_spin_unlock_shared_by_a_thread_not_holding_it_is_reported_and
 
 /* ---- lock events -------------------------------------------------------------------------- */
 
-#define EV_MAX 16
-static struct {
-	struct task_struct *watched;
-	int n;
-	struct bsdsync_lock_event ev[EV_MAX];
-} evs;
-
-static void ev_sink_fn(const struct bsdsync_lock_event *e)
-{
-	if (current != READ_ONCE(evs.watched))
-		return;
-	if (evs.n < EV_MAX)
-		evs.ev[evs.n] = *e;
-	evs.n++;
-}
-
-static const struct bsdsync_lock_event_sink ev_sink = { "kunit-dfly", ev_sink_fn };
-
 static void spinlock_holds_are_lock_events_of_its_type(struct kunit *test)
 {
 	struct spinlock s;
 
 	spin_init(&s, "events");
-	memset(&evs, 0, sizeof(evs));
-	WRITE_ONCE(evs.watched, current);
-	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&ev_sink), 0);
+	bt_events_start(test);
 	spin_lock(&s);
 	spin_unlock(&s);
 	spin_lock_shared(&s);
 	spin_unlock_shared(&s);
-	bsdsync_lock_events_detach(&ev_sink);
-	WRITE_ONCE(evs.watched, NULL);
+	bt_events_stop();
 
-	KUNIT_ASSERT_EQ(test, evs.n, 4);
-	KUNIT_EXPECT_EQ(test, evs.ev[0].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[1].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_EQ(test, evs.ev[2].kind, BSDSYNC_LE_ACQUIRED);
-	KUNIT_EXPECT_EQ(test, evs.ev[3].kind, BSDSYNC_LE_RELEASED);
-	KUNIT_EXPECT_EQ(test, evs.ev[0].flags & BSDSYNC_LE_SHARED, 0);
-	KUNIT_EXPECT_EQ(test, evs.ev[2].flags & BSDSYNC_LE_SHARED, BSDSYNC_LE_SHARED);
-	KUNIT_EXPECT_PTR_EQ(test, evs.ev[0].lock, (const void *)&s);
-	KUNIT_EXPECT_STREQ(test, evs.ev[0].type->name, "DragonFly spinlock");
-	KUNIT_EXPECT_TRUE(test, evs.ev[0].type->flags & BSDSYNC_LT_PREEMPT_OFF);
-	KUNIT_EXPECT_FALSE(test, evs.ev[0].type->flags & BSDSYNC_LT_SLEEPABLE);
+	KUNIT_ASSERT_EQ(test, bt_events.n, 4);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[0].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[1].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[2].kind, BSDSYNC_LE_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[3].kind, BSDSYNC_LE_RELEASED);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[0].flags & BSDSYNC_LE_SHARED, 0);
+	KUNIT_EXPECT_EQ(test, bt_events.ev[2].flags & BSDSYNC_LE_SHARED, BSDSYNC_LE_SHARED);
+	KUNIT_EXPECT_PTR_EQ(test, bt_events.ev[0].lock, (const void *)&s);
+	KUNIT_EXPECT_STREQ(test, bt_events.ev[0].type->name, "DragonFly spinlock");
+	KUNIT_EXPECT_TRUE(test, bt_events.ev[0].type->flags & BSDSYNC_LT_PREEMPT_OFF);
+	KUNIT_EXPECT_FALSE(test, bt_events.ev[0].type->flags & BSDSYNC_LT_SLEEPABLE);
 }
 
 static struct kunit_case spinlock_cases[] = {
