@@ -437,17 +437,31 @@ static __always_inline int bench_shared_loop(struct bench_worker *w,
 	return 0;
 }
 
+/* Every worker starts on a page of its own. Under TCG a jump between translated blocks on
+ * two different guest pages is not chained directly (it goes through the translator's
+ * lookup), so where a worker's loop happens to cross a page boundary decides a large part of
+ * its speed: linking the same objects in another order moved the rm read pair from 0.33 to
+ * 0.47 (bench/results/compare-7e6a524-9451daa.md). Page-aligned, a loop of less than a page
+ * never crosses one, whatever is linked before it; scripts/bench.sh checks each worker's
+ * address and size in the built module. Each worker has a section of its own, aligned by the
+ * module loader's layout: aligning it inside .text would make the assembler jump over the
+ * padding, which objtool rightly calls unreachable. */
+#define BENCH_WORKER_ATTR(fn)	__section(".text.bench." #fn) __aligned(PAGE_SIZE) noinline
+
 /* One line per implementation: the worker function over its two primitive calls. */
 #define BENCH_LOCK_WORKER(fn, lock, unlock)					\
-	static int fn(struct bench_worker *w) { return bench_lock_loop(w, lock, unlock); }
+	static BENCH_WORKER_ATTR(fn) int fn(struct bench_worker *w)			\
+	{ return bench_lock_loop(w, lock, unlock); }
 #define BENCH_SHARED_WORKER(fn, lock, unlock)					\
-	static int fn(struct bench_worker *w) { return bench_shared_loop(w, lock, unlock); }
+	static BENCH_WORKER_ATTR(fn) int fn(struct bench_worker *w)			\
+	{ return bench_shared_loop(w, lock, unlock); }
 /* The rw_semaphore implementation, shared by every pair that compares against it. */
 int linux_rwsem_init(void *p);
 void linux_rwsem_destroy(void *p);
 int linux_rwsem_worker(struct bench_worker *w);
 
 #define BENCH_HANDOFF_WORKER(fn, take, give)					\
-	static int fn(struct bench_worker *w) { return bench_handoff_loop(w, take, give); }
+	static BENCH_WORKER_ATTR(fn) int fn(struct bench_worker *w)			\
+	{ return bench_handoff_loop(w, take, give); }
 
 #endif

@@ -135,7 +135,7 @@ static __always_inline void linux_rwsem_unlock(void *p, bool write, void *scratc
 	else
 		up_read((struct rw_semaphore *)p);
 }
-int linux_rwsem_worker(struct bench_worker *w)
+BENCH_WORKER_ATTR(linux_rwsem_worker) int linux_rwsem_worker(struct bench_worker *w)
 {
 	return bench_shared_loop(w, linux_rwsem_lock, linux_rwsem_unlock);
 }

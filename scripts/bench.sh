@@ -140,6 +140,19 @@ if grep -qi 'warning:' "$BLOG"; then
     grep -i 'warning:' "$BLOG" | head -n 20
     die "the build printed warnings (see $BLOG)"
 fi
+# Each worker on a page of its own and shorter than a page (bench.h BENCH_WORKER_ATTR): then
+# no worker loop crosses a page boundary, whatever the link order (under TCG such a crossing
+# alone moved a pair by 40 percent).
+nm -S "$B/mod/bsdsync_bench.ko" | "$PY" -c '
+import sys
+bad = n = 0
+for f in (l.split() for l in sys.stdin):
+    if len(f) == 4 and f[2] in "tT" and f[3].endswith("_worker"):
+        n += 1
+        if int(f[0], 16) % 4096: print("worker not page-aligned:", f[3]); bad = 1
+        if int(f[1], 16) >= 4096: print("worker longer than a page:", f[3]); bad = 1
+if not n: print("no worker symbols found"); bad = 1
+sys.exit(bad)' || die "bsdsync_bench.ko: worker layout (see above)"
 
 # ---- the guest script --------------------------------------------------------------------
 # write_guest FILE THREADS: the throughput guest's script.
