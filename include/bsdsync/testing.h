@@ -97,6 +97,18 @@ void bsdsync_test_lock_release(struct bsdsync_test_lock *l);
 /* How many threads are queued for it. */
 int bsdsync_test_lock_waiters(struct bsdsync_test_lock *l);
 
+/*
+ * The core's adaptive spin (module/core/adaptive.h): spin while (*word & mask) == owner and
+ * the thread `owner` runs; 1 if the word changed, 0 if the caller should block. And the
+ * spinner gate of `word`: take it as a head would (1, or 0 if held), leave it, and the word
+ * its head polls (NULL: no head).
+ */
+int bsdsync_test_adaptive_spin(const volatile unsigned long *word, unsigned long owner,
+			       unsigned long mask);
+int bsdsync_test_spin_gate_claim(const volatile unsigned long *word);
+void bsdsync_test_spin_gate_leave(const volatile unsigned long *word);
+const volatile unsigned long *bsdsync_test_spin_gate_head(const volatile unsigned long *word);
+
 BSDSYNC_END_DECLS
 
 #endif

@@ -5,6 +5,7 @@
  * kunit/core/ with no personality.
  */
 #include <bsdsync/testing.h>
+#include "core/adaptive.h"
 #include "core/block.h"
 #include "core/lock_profile.h"
 #include "core/prio.h"
@@ -221,4 +222,28 @@ extern "C" int bsdsync_test_lock_waiters(bsdsync_test_lock *l)
 {
 	WaitTable::Guard g(turnstiles, l);
 	return turnstiles.count(g, l, WaitQueueId::ExclusiveLockers);
+}
+
+/* ---- adaptive spinning and the spinner gates ---------------------------------------------- */
+
+extern "C" int bsdsync_test_adaptive_spin(const volatile unsigned long *word, unsigned long owner,
+					  unsigned long mask)
+{
+	return adaptive_spin(word, owner, mask);
+}
+
+extern "C" int bsdsync_test_spin_gate_claim(const volatile unsigned long *word)
+{
+	return adaptive_gate_claim(word);
+}
+
+extern "C" void bsdsync_test_spin_gate_leave(const volatile unsigned long *word)
+{
+	adaptive_gate_leave(word);
+}
+
+extern "C" const volatile unsigned long *bsdsync_test_spin_gate_head(
+	const volatile unsigned long *word)
+{
+	return adaptive_gate_head(word);
 }

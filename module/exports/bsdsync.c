@@ -60,6 +60,10 @@ BSDSYNC_EXPORT(bsdsync_test_waiters);
 BSDSYNC_EXPORT(bsdsync_test_lock_acquire);
 BSDSYNC_EXPORT(bsdsync_test_lock_release);
 BSDSYNC_EXPORT(bsdsync_test_lock_waiters);
+BSDSYNC_EXPORT(bsdsync_test_adaptive_spin);
+BSDSYNC_EXPORT(bsdsync_test_spin_gate_claim);
+BSDSYNC_EXPORT(bsdsync_test_spin_gate_leave);
+BSDSYNC_EXPORT(bsdsync_test_spin_gate_head);
 /* SYSINIT and module-event sequencing (include/bsdsync/sysinit.h), which the module notifier
  * runs; the module suite drives it on records of its own. */
 BSDSYNC_EXPORT(bsdsync_sysinit_load);

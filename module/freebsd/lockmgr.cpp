@@ -68,8 +68,8 @@
  * from the start (the fast paths change nothing before their CAS succeeds).
  *
  * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
- * (bsdsync_spin_on_owner). Then a WaitTable wait on sleep_queues (channel = the lock, the
- * shared or exclusive queue; the Drainers queue for LK_DRAIN) with the deadline (LK_TIMELOCK:
+ * (core/adaptive.h adaptive_spin). Then a WaitTable wait on sleep_queues (channel = the lock,
+ * the shared or exclusive queue; the Drainers queue for LK_DRAIN) with the deadline (LK_TIMELOCK:
  * the lock's or the call's timo, per sleep, as FreeBSD) and the interruptible state (PCATCH in
  * prio), through the core's blocking tail (core/block.h: a BlockKind::Sleep, so Giant's
  * block hook drops Giant and restores it around the block); the LK_INTERLOCK interlock is
@@ -78,6 +78,7 @@
 #include <bsdsync/freebsd/lockmgr.h>
 #include "freebsd/lock_class.h"
 #include "freebsd/sleep.h"
+#include "core/adaptive.h"
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -353,7 +354,7 @@ bool adaptive_spin(Request &r, uintptr x)
 	if (h == LK_KERNPROC || h == LK_DESTROYED || giant_owned())
 		return false;
 	release_interlock(r);
-	return bsdsync_spin_on_owner(&r.lk->lk_lock, h, ~LK_FLAGMASK);
+	return bsdsync::adaptive_spin(&r.lk->lk_lock, h, ~LK_FLAGMASK);
 }
 
 /* ---- shared --------------------------------------------------------------------------- */

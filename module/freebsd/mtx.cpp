@@ -63,6 +63,7 @@
  * kernel does the same (bsdsync_irq_inline), else through the kernel's functions.
  */
 #include "freebsd/lock_class.h"
+#include "core/adaptive.h"
 #include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
@@ -265,7 +266,7 @@ BSDSYNC_NOINLINE void lock_sleep_slow(mtx *m, uintptr v, int opts, const char *f
 		}
 		/* Adaptive: while the owner runs, it will release soon; spinning is cheaper than
 		 * two context switches. */
-		if (bsdsync_spin_on_owner(&m->mtx_lock, owner_of(v), ~MTX_FLAGMASK)) {
+		if (adaptive_spin(&m->mtx_lock, owner_of(v), ~MTX_FLAGMASK)) {
 			v = load_relaxed(&m->mtx_lock);
 			continue;
 		}

@@ -151,6 +151,7 @@
  */
 #include <bsdsync/freebsd/rmlock.h>
 #include "freebsd/lock_class.h"
+#include "core/adaptive.h"
 #include "core/prio.h"
 #include "core/thread.h"
 #include "core/waitq.h"
@@ -337,7 +338,7 @@ void queue_behind_writer(lock_object *lo, RmState *st, WaitQueueId queue, bool u
  * spinning). True if the word changed. */
 inline bool spin_on_writer(RmState *st, uintptr w)
 {
-	return bsdsync_spin_on_owner(&st->rm_lock, writer_of(w), ~BSDSYNC_RM_FLAGMASK) != 0;
+	return adaptive_spin(&st->rm_lock, writer_of(w), ~BSDSYNC_RM_FLAGMASK);
 }
 
 /* The draining writer blocked on (lo, WaitQueueId::Drainers) with DRAIN_WAIT set in rm_readers; the

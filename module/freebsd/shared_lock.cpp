@@ -99,6 +99,7 @@
  * instead of queueing (it sets no waiter bit).
  */
 #include "freebsd/shared_lock.h"
+#include "core/adaptive.h"
 #include "core/prio.h"
 #include "freebsd/sleep.h"
 
@@ -438,7 +439,7 @@ int before_waiting(const SharedLockKind &k, SharedLock *l, uintptr &v, GiantSave
 		giant.drop();
 	/* Adaptive: an exclusive owner running on a CPU will release soon. */
 	uintptr owner = owner_of(v);
-	if (owner && may_spin(l) && bsdsync_spin_on_owner(&l->word, owner, ~kOwnerFlags)) {
+	if (owner && may_spin(l) && adaptive_spin(&l->word, owner, ~kOwnerFlags)) {
 		v = load_relaxed(&l->word);
 		return kRetry;
 	}

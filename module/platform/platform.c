@@ -225,8 +225,8 @@ void bsdsync_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
-int bsdsync_spin_on_owner(const volatile unsigned long *word, unsigned long owner_bits,
-			  unsigned long mask)
+int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned long expect,
+				  unsigned long mask, unsigned long owner_bits)
 {
 	struct task_struct *owner = (struct task_struct *)owner_bits;
 	int changed = 0;
@@ -235,7 +235,7 @@ int bsdsync_spin_on_owner(const volatile unsigned long *word, unsigned long owne
 	 * after an RCU grace period, so dereference it only inside a read-side section. */
 	rcu_read_lock();
 	for (;;) {
-		if ((READ_ONCE(*word) & mask) != owner_bits) {
+		if ((READ_ONCE(*watch) & mask) != expect) {
 			changed = 1;
 			break;
 		}

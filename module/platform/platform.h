@@ -187,14 +187,16 @@ static inline void *bsdsync_cpu_state_this(void)
 
 /* ---- spinning on an owner -------------------------------------------------------------- */
 /*
- * Adaptive spinning support: spin while *word still holds `owner` in the bits of `mask` and
- * that owner task is running on a CPU. Returns 1 if the word changed (worth retrying the
- * acquisition), 0 if the owner is not running (or we should reschedule): block instead.
- * The owner task is only dereferenced inside an RCU read-side section, so an owner that
- * exits meanwhile is never touched after it is freed.
+ * Adaptive spinning support: spin while (*watch & mask) == expect and the task `owner` (a
+ * struct task_struct pointer, as a lock word holds it) runs on a CPU. Returns 1 if *watch
+ * changed (worth looking at the lock again), 0 if the owner is not running or the caller
+ * should reschedule: block instead. The owner task is only dereferenced inside an RCU
+ * read-side section, so an owner that exits meanwhile is never touched after it is freed.
+ * The core's adaptive_spin() (core/adaptive.h) is the one caller: it watches either the lock
+ * word itself (expect = owner) or its spinner gate.
  */
-int bsdsync_spin_on_owner(const volatile unsigned long *word, unsigned long owner_bits,
-			  unsigned long mask);
+int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned long expect,
+				  unsigned long mask, unsigned long owner);
 /* One iteration of a busy-wait loop (the `pause` instruction). */
 static inline void bsdsync_cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
 
