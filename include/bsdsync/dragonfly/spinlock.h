@@ -8,8 +8,12 @@
  *
  * The word `counta` (DragonFly's name and place), as bsdsync uses it
  * (module/dragonfly/spinlock.cpp has the transitions):
- *   bits 0..19  SPINLOCK_COUNT_MASK: holders. 1 for an exclusive holder; n shared holders
+ *   bits 0..18  SPINLOCK_COUNT_MASK: holders. 1 for an exclusive holder; n shared holders
  *               when SPINLOCK_SHARED is set.
+ *   bit 19      UNRECORDED (bsdsync's): the exclusive hold was taken inline by a driver's
+ *               production build (<sys/spinlock2.h>): the word is exactly 1 | UNRECORDED
+ *               (plus EXCLWAIT units); no held-locks record of it exists. Set by that CAS
+ *               only, cleared by the release of that hold (inline, or the module's).
  *   bits 20..30 SPINLOCK_EXCLWAIT units: exclusive acquirers spinning on it. While any is
  *               there, no new shared holder enters (the exclusive one cannot be starved).
  *   bit 31      SPINLOCK_SHARED: the holders are shared. Left set when the last shared
@@ -28,7 +32,8 @@ BSDSYNC_DRAGONFLY_ABI_BEGIN
 #define BSDSYNC_DFLY_SPINLOCK_SHARED		0x80000000u
 #define BSDSYNC_DFLY_SPINLOCK_EXCLWAIT		0x00100000u
 #define BSDSYNC_DFLY_SPINLOCK_EXCLWAIT_MASK	0x7ff00000u
-#define BSDSYNC_DFLY_SPINLOCK_COUNT_MASK	0x000fffffu
+#define BSDSYNC_DFLY_SPINLOCK_UNRECORDED	0x00080000u
+#define BSDSYNC_DFLY_SPINLOCK_COUNT_MASK	0x0007ffffu
 
 struct dfly_spinlock {
 	volatile unsigned int counta;	/* the word above */

@@ -8,12 +8,70 @@
  * the argument's type: a DragonFly `struct spinlock *` calls bsdsync, anything else
  * Linux's function (reached through a wrapper made before the macros, so Linux's own
  * definitions, included first, are never renamed). Both orders of includes compile.
+ *
+ * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS), as DragonFly's own
+ * spin_lock_quick / spin_unlock_quick: spin_lock and spin_unlock of a DragonFly spinlock are
+ * inline, no call when the lock is free:
+ *   spin_lock    while no lock-event sink is attached, preempt_disable() (the implicit
+ *                critical section) and one CAS of counta from 0 to 1 | UNRECORDED, acquire
+ *                (pairs with the release of whichever unlock freed the word); any other word
+ *                (held, SHARED cached, EXCLWAIT): preempt_enable() and the module's
+ *                dfly_spin_lock, which spins and records its hold as in the checked build;
+ *   spin_unlock  one CAS from 1 | UNRECORDED to 0, release (pairs with the next acquirer's
+ *                CAS), then preempt_enable(); any other word (an exclusive acquirer spinning
+ *                added EXCLWAIT, the module's recorded hold, not held): the module's
+ *                dfly_spin_unlock, which releases an UNRECORDED hold without looking for its
+ *                record, and reports the rest as the checked build does.
+ * In interrupt context too (the module records nothing there either). What it loses, for
+ * holds taken inline (DragonFly loses the same): they are not in the held-locks stack, so a
+ * block while holding one is reported without the lock's name (the context check sees
+ * preemption off: "in a critical section ... with preemption disabled"), a spin_unlock by a
+ * thread that did not take the lock is not reported (the word has no owner), and witness
+ * and lock profiling see them only if taken while a sink is attached. The other operations
+ * (shared, try, pool, spin_unlock_any) are calls in both builds.
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_SPINLOCK2_H_
 #define _BSDSYNC_DRAGONFLY_SYS_SPINLOCK2_H_
 
 #include <sys/types.h>
 #include <sys/spinlock.h>
+#include <sys/_inline_locks.h>
+
+#if BSDSYNC_INLINE_LOCKS
+static __always_inline void
+__dfly_spin_lock_inline(struct dfly_spinlock *s, const char *file, int line)
+{
+	if (__builtin_expect(__dfly_inline_events_off(), 1)) {
+		unsigned int v = 0;
+
+		preempt_disable();	/* the implicit critical section */
+		if (__builtin_expect(__atomic_compare_exchange_n(&s->counta, &v,
+				1u | BSDSYNC_DFLY_SPINLOCK_UNRECORDED, 0, __ATOMIC_ACQUIRE,
+				__ATOMIC_RELAXED), 1))
+			return;
+		preempt_enable();	/* the module's dfly_spin_lock enters its own */
+	}
+	dfly_spin_lock(s, file, line);
+}
+
+static __always_inline void
+__dfly_spin_unlock_inline(struct dfly_spinlock *s, const char *file, int line)
+{
+	unsigned int v = 1u | BSDSYNC_DFLY_SPINLOCK_UNRECORDED;
+
+	if (__builtin_expect(__atomic_compare_exchange_n(&s->counta, &v, 0u, 0,
+			__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1)) {
+		preempt_enable();	/* the implicit critical section ends */
+		return;
+	}
+	dfly_spin_unlock(s, file, line);
+}
+#define __dfly_spin_lock_fn	__dfly_spin_lock_inline
+#define __dfly_spin_unlock_fn	__dfly_spin_unlock_inline
+#else
+#define __dfly_spin_lock_fn	dfly_spin_lock
+#define __dfly_spin_unlock_fn	dfly_spin_unlock
+#endif
 
 #ifdef __KERNEL__
 /* Linux's spin_lock/spin_unlock/spin_trylock, as they are before the macros below (a
@@ -39,14 +97,14 @@ __bsdsync_linux_spin_trylock(spinlock_t *l, const char *file, int line)
 #define __bsdsync_spin_dispatch(l, dfly_fn, linux_fn)					\
 	_Generic((l), struct dfly_spinlock *: dfly_fn, default: linux_fn)
 #define spin_lock(l)									\
-	__bsdsync_spin_dispatch((l), dfly_spin_lock, __bsdsync_linux_spin_lock)((l), __FILE__, __LINE__)
+	__bsdsync_spin_dispatch((l), __dfly_spin_lock_fn, __bsdsync_linux_spin_lock)((l), __FILE__, __LINE__)
 #define spin_unlock(l)									\
-	__bsdsync_spin_dispatch((l), dfly_spin_unlock, __bsdsync_linux_spin_unlock)((l), __FILE__, __LINE__)
+	__bsdsync_spin_dispatch((l), __dfly_spin_unlock_fn, __bsdsync_linux_spin_unlock)((l), __FILE__, __LINE__)
 #define spin_trylock(l)									\
 	__bsdsync_spin_dispatch((l), dfly_spin_trylock, __bsdsync_linux_spin_trylock)((l), __FILE__, __LINE__)
 #else
-#define spin_lock(l)		dfly_spin_lock((l), __FILE__, __LINE__)
-#define spin_unlock(l)		dfly_spin_unlock((l), __FILE__, __LINE__)
+#define spin_lock(l)		__dfly_spin_lock_fn((l), __FILE__, __LINE__)
+#define spin_unlock(l)		__dfly_spin_unlock_fn((l), __FILE__, __LINE__)
 #define spin_trylock(l)		dfly_spin_trylock((l), __FILE__, __LINE__)
 #endif
 
