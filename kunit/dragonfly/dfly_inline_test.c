@@ -30,6 +30,7 @@
 
 #include "harness.h"
 #include <bsdsync/lock_events.h>
+#include <bsdsync/testing.h>
 
 #include <sys/param.h>
 #include <sys/systm.h>
@@ -625,8 +626,25 @@ static struct kunit_case dfly_inline_cases[] = {
 	{}
 };
 
+/* The inline paths run only while no lock-event sink is attached: on lockdep kernels the
+ * lockdep sink is detached for this suite (and attached again after it). */
+static int di_lockdep_was;
+
+static int di_suite_init(struct kunit_suite *suite)
+{
+	di_lockdep_was = bsdsync_test_lockdep(0);
+	return 0;
+}
+
+static void di_suite_exit(struct kunit_suite *suite)
+{
+	bsdsync_test_lockdep(di_lockdep_was);
+}
+
 static struct kunit_suite dfly_inline_suite = {
 	.name = "dragonfly_inline",
+	.suite_init = di_suite_init,
+	.suite_exit = di_suite_exit,
 	.test_cases = dfly_inline_cases,
 };
 kunit_test_suites(&dfly_inline_suite);
