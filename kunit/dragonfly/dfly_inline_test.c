@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * DragonFly spinlocks, mtx and serializers as a driver built for production sees them
- * (kunit/Kbuild compiles this file with -DBSDSYNC_NO_INVARIANTS, <sys/_inline_locks.h>):
- * spin_lock/spin_unlock, mtx_lock_ex(_quick)/mtx_unlock and lwkt_serialize_enter/exit are
- * inline, one compare-and-swap each with no call into bsdsync.ko while the lock is free, and
- * every other case (contention, recursion, misuse, a lock-event sink attached) calls the
- * module, which finds the hold marked UNRECORDED in the word (spinlock: released without a
- * record; mtx and serializer: recorded, "adopted", at the owner's first call).
+ * DragonFly spinlocks, mtx, serializers and tokens as a driver built for production sees
+ * them (kunit/Kbuild compiles this file with -DBSDSYNC_NO_INVARIANTS, <sys/_inline_locks.h>):
+ * spin_lock/spin_unlock, mtx_lock_ex(_quick)/mtx_unlock, lwkt_serialize_enter/exit and
+ * lwkt_gettoken/lwkt_reltoken are inline, one atomic each with no call into bsdsync.ko while
+ * the lock is free, and every other case (contention, recursion, misuse, a lock-event sink
+ * attached) calls the module, which finds the hold marked UNRECORDED in the word (spinlock:
+ * released without a record; mtx and serializer: recorded, "adopted", at the owner's first
+ * call) or, for a token, on the thread's reference stack the inline path pushed.
  *
  * The calls the macros make are counted: before any header, the module's functions are
  * renamed for this file to counting wrappers (defined below, calling the real ones through
@@ -20,6 +21,8 @@
 #define dfly_mtx_unlock			di_counted_mtx_unlock
 #define dfly_lwkt_serialize_enter	di_counted_slz_enter
 #define dfly_lwkt_serialize_exit	di_counted_slz_exit
+#define dfly_lwkt_gettoken		di_counted_gettoken
+#define dfly_lwkt_reltoken		di_counted_reltoken
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
@@ -39,6 +42,7 @@
 #include <sys/mutex.h>
 #include <sys/mutex2.h>
 #include <sys/serialize.h>
+#include <sys/thread.h>
 
 #if !BSDSYNC_INLINE_LOCKS
 #error "dfly_inline_test.c must be built as the production build (-DBSDSYNC_NO_INVARIANTS)"
@@ -55,6 +59,10 @@ void di_real_slz_enter(struct lwkt_serialize *s, const char *file, int line)
 	__asm__("dfly_lwkt_serialize_enter");
 void di_real_slz_exit(struct lwkt_serialize *s, const char *file, int line)
 	__asm__("dfly_lwkt_serialize_exit");
+void di_real_gettoken(struct lwkt_token *t, const char *file, int line)
+	__asm__("dfly_lwkt_gettoken");
+void di_real_reltoken(struct lwkt_token *t, const char *file, int line)
+	__asm__("dfly_lwkt_reltoken");
 
 /* Calls the macros made into bsdsync.ko, from any thread of this file. */
 static atomic_t di_lock_calls, di_unlock_calls;
@@ -93,6 +101,18 @@ void dfly_lwkt_serialize_exit(struct lwkt_serialize *s, const char *file, int li
 {
 	atomic_inc(&di_unlock_calls);
 	di_real_slz_exit(s, file, line);
+}
+
+void dfly_lwkt_gettoken(struct lwkt_token *t, const char *file, int line)
+{
+	atomic_inc(&di_lock_calls);
+	di_real_gettoken(t, file, line);
+}
+
+void dfly_lwkt_reltoken(struct lwkt_token *t, const char *file, int line)
+{
+	atomic_inc(&di_unlock_calls);
+	di_real_reltoken(t, file, line);
 }
 
 static void di_reset_calls(void)
@@ -607,6 +627,177 @@ static void misuse_inline_serializer_exit_by_non_holder_is_reported_once(struct 
 	KUNIT_EXPECT_EQ(test, READ_ONCE(o->z.interlock) & BSDSYNC_DFLY_SLZ_MASK, 0u);
 }
 
+/* ---- tokens ------------------------------------------------------------------------------- */
+
+/* The thread's first token goes through the module (it registers the switch hook); from
+ * then on an uncontended get and release make no call, and the reference is on the
+ * thread's stack as the module's own get would put it. */
+static void token_inline_get_and_release_call_nothing(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "di_tok");
+	di_reset_calls();
+	lwkt_gettoken(&tok);
+	lwkt_reltoken(&tok);
+	KUNIT_EXPECT_LE(test, atomic_read(&di_lock_calls), 1);	/* the hook, if not yet */
+	di_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&tok);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), TOK_EXCLUSIVE);
+		KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(tok.t_ref), (void *)current);
+		KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, NULL), 1);
+		KUNIT_EXPECT_TRUE(test, LWKT_TOKEN_HELD_EXCL(&tok));
+		lwkt_reltoken(&tok);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(tok.t_ref), NULL);
+	KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&tok, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, TD_TOKS_NOT_HELD(NULL));
+	lwkt_token_uninit(&tok);
+}
+
+/* Inline gets released by the module and module gets released inline; a release the inline
+ * path does not take (two references) falls back and the stack stays right. */
+static void token_inline_and_module_references_release_each_other(struct kunit *test)
+{
+	struct lwkt_token a, b;
+
+	lwkt_token_init(&a, "di_tok_a");
+	lwkt_token_init(&b, "di_tok_b");
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_gettoken(&a);
+		di_real_reltoken(&a, __FILE__, __LINE__);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(a.t_count), 0L);
+		di_real_gettoken(&a, __FILE__, __LINE__);
+		di_reset_calls();
+		lwkt_reltoken(&a);
+		KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(a.t_count), 0L);
+
+		lwkt_gettoken(&a);
+		lwkt_gettoken(&b);
+		lwkt_gettoken(&a);	/* a recursion: the module's */
+		KUNIT_EXPECT_EQ(test, lwkt_cnttoken(&a, NULL), 2);
+		lwkt_reltoken(&a);
+		lwkt_reltoken(&b);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(b.t_count), 0L);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(a.t_count), TOK_EXCLUSIVE);
+		lwkt_reltoken(&a);	/* the only reference again: inline */
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(a.t_count), 0L);
+	KUNIT_EXPECT_TRUE(test, TD_TOKS_NOT_HELD(NULL));
+	lwkt_token_uninit(&a);
+	lwkt_token_uninit(&b);
+}
+
+struct di_tok_other {
+	struct lwkt_token tok;
+	int go, got, in;
+};
+
+static void di_tok_trier(void *arg)
+{
+	struct di_tok_other *o = arg;
+
+	while (!smp_load_acquire(&o->go))
+		msleep(1);
+	while (!READ_ONCE(o->got)) {
+		if (lwkt_trytoken(&o->tok)) {
+			WRITE_ONCE(o->got, 1);
+			lwkt_reltoken(&o->tok);
+		} else {
+			msleep(1);
+		}
+	}
+}
+
+/* A token taken inline is still released whenever its holder blocks (here in Linux's
+ * msleep) and held again when it runs: another thread takes it meanwhile. */
+static void token_inline_hold_is_released_at_a_block_and_retaken(struct kunit *test)
+{
+	struct di_tok_other *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct bt_thread t;
+	long after;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	lwkt_token_init(&o->tok, "di_tok_block");
+	bt_start(test, &t, di_tok_trier, o, "di-tok-try");
+	/* Nothing blocks from here to the inline get: the hook stays registered. */
+	lwkt_gettoken(&o->tok);		/* registers the hook if needed */
+	lwkt_reltoken(&o->tok);
+	di_reset_calls();
+	lwkt_gettoken(&o->tok);
+	smp_store_release(&o->go, 1);
+	BT_WAIT_UNTIL(test, READ_ONCE(o->got));	/* sleeps: the token goes meanwhile */
+	after = READ_ONCE(o->tok.t_count);
+	KUNIT_EXPECT_TRUE(test, LWKT_TOKEN_HELD_EXCL(&o->tok));
+	lwkt_reltoken(&o->tok);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, after, TOK_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->tok.t_count), 0L);
+	lwkt_token_uninit(&o->tok);
+}
+
+static void di_tok_waiter(void *arg)
+{
+	struct di_tok_other *o = arg;
+
+	while (!smp_load_acquire(&o->go))
+		msleep(1);
+	lwkt_gettoken(&o->tok);		/* held inline by the test: spins, then waits */
+	WRITE_ONCE(o->in, 1);
+	lwkt_reltoken(&o->tok);
+}
+
+/* A waiter blocked on a token held inline: the inline release reads the waiter count and
+ * runs the grant pass, which gives the waiter the token. The holder spins meanwhile (a
+ * preemption keeps its token; a block would give it away). */
+static void token_inline_release_grants_a_waiter(struct kunit *test)
+{
+	struct di_tok_other *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct bt_thread t;
+	bool waiting, in_while_held;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	lwkt_token_init(&o->tok, "di_tok_wait");
+	bt_start(test, &t, di_tok_waiter, o, "di-tok-wait");
+	/* Nothing blocks from here to the release: the hook stays, the token stays held. */
+	lwkt_gettoken(&o->tok);
+	lwkt_reltoken(&o->tok);
+	di_reset_calls();
+	lwkt_gettoken(&o->tok);
+	smp_store_release(&o->go, 1);
+	waiting = DI_SPIN_UNTIL(READ_ONCE(dfly_lwkt_nwaiting) != 0);
+	in_while_held = READ_ONCE(o->in);
+	lwkt_reltoken(&o->tok);
+	bt_join(&t);
+	KUNIT_EXPECT_TRUE(test, waiting);
+	KUNIT_EXPECT_FALSE(test, in_while_held);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(o->in));
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 1);	/* the waiter's */
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);	/* both inline */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->tok.t_count), 0L);
+	lwkt_token_uninit(&o->tok);
+}
+
+/* What stays reported: a release of a token the thread does not hold (the inline path
+ * finds no such reference and calls the module). */
+static void misuse_inline_reltoken_of_a_token_not_held_is_reported_once(struct kunit *test)
+{
+	struct lwkt_token tok;
+
+	lwkt_token_init(&tok, "di_tok_not_held");
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lwkt_reltoken(&tok));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(tok.t_count), 0L);
+	lwkt_token_uninit(&tok);
+}
+
 static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(spin_inline_lock_and_unlock_call_nothing),
 	KUNIT_CASE(spin_inline_and_module_holds_release_each_other),
@@ -623,6 +814,11 @@ static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(serializer_inline_enter_and_exit_call_nothing),
 	KUNIT_CASE(misuse_inline_serializer_recursion_is_reported_once),
 	KUNIT_CASE(misuse_inline_serializer_exit_by_non_holder_is_reported_once),
+	KUNIT_CASE(token_inline_get_and_release_call_nothing),
+	KUNIT_CASE(token_inline_and_module_references_release_each_other),
+	KUNIT_CASE(token_inline_hold_is_released_at_a_block_and_retaken),
+	KUNIT_CASE(token_inline_release_grants_a_waiter),
+	KUNIT_CASE(misuse_inline_reltoken_of_a_token_not_held_is_reported_once),
 	{}
 };
 

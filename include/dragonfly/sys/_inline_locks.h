@@ -12,9 +12,11 @@
  * module's static key, patched in the driver's code too) and marks the word UNRECORDED (a
  * bit bsdsync.ko never sets otherwise): no record of it exists, and the module's paths that
  * meet such a hold know it (spinlock: the release does not look for a record; mtx and
- * serializer: the owner's next call into the module records it first, "adopts" it). Each
- * header tells what its inline paths keep and lose; README's "The checked build and the
- * production build" sums it up.
+ * serializer: the owner's next call into the module records it first, "adopts" it).
+ * Tokens (<sys/thread.h>) are no held-locks record anyway: their inline paths push and pop
+ * the thread's own reference stack, reached through the platform's per-CPU switch-hook
+ * cookie, exactly as the module's fast paths do. Each header tells what its inline paths
+ * keep and lose; README's "The checked build and the production build" sums it up.
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS__INLINE_LOCKS_H_
 #define _BSDSYNC_DRAGONFLY_SYS__INLINE_LOCKS_H_
@@ -32,9 +34,14 @@
 #include <asm/current.h>
 #include <linux/jump_label.h>
 #include <linux/preempt.h>
+#include <linux/percpu.h>
 
 /* On while a lock-event sink is attached (module/platform/switch.c). */
 extern struct static_key_false bsdsync_lock_events_key;
+/* The running thread's switch-hook cookie (module/platform/switch_hook.c): for DragonFly,
+ * its token references (struct bsdsync_dfly_token_thread) while it has its switch hook
+ * registered, NULL while any other thread runs. */
+DECLARE_PER_CPU(void *, bsdsync_switch_cookie);
 
 /* No sink attached: a patched no-op while none is. */
 static __always_inline int __dfly_inline_events_off(void)
