@@ -4,7 +4,7 @@
  * them (kunit/Kbuild compiles this file with -DBSDSYNC_NO_INVARIANTS, <sys/_inline_locks.h>):
  * spin_lock/spin_unlock, mtx_lock_ex(_quick)/mtx_unlock, lwkt_serialize_enter/exit and
  * lwkt_gettoken/lwkt_reltoken are inline, one atomic each with no call into bsdsync.ko while
- * the lock is free, and every other case (contention, recursion, misuse, a lock-event sink
+ * the lock is free (and lockmgr's LK_EXCLUSIVE / LK_RELEASE), and every other case (contention, recursion, misuse, a lock-event sink
  * attached) calls the module, which finds the hold marked UNRECORDED in the word (spinlock:
  * released without a record; mtx and serializer: recorded, "adopted", at the owner's first
  * call) or, for a token, on the thread's reference stack the inline path pushed.
@@ -23,6 +23,7 @@
 #define dfly_lwkt_serialize_exit	di_counted_slz_exit
 #define dfly_lwkt_gettoken		di_counted_gettoken
 #define dfly_lwkt_reltoken		di_counted_reltoken
+#define dfly_lockmgr			di_counted_lockmgr
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
@@ -43,6 +44,7 @@
 #include <sys/mutex2.h>
 #include <sys/serialize.h>
 #include <sys/thread.h>
+#include <sys/lock.h>
 
 #if !BSDSYNC_INLINE_LOCKS
 #error "dfly_inline_test.c must be built as the production build (-DBSDSYNC_NO_INVARIANTS)"
@@ -59,6 +61,8 @@ void di_real_slz_enter(struct lwkt_serialize *s, const char *file, int line)
 	__asm__("dfly_lwkt_serialize_enter");
 void di_real_slz_exit(struct lwkt_serialize *s, const char *file, int line)
 	__asm__("dfly_lwkt_serialize_exit");
+int di_real_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+	__asm__("dfly_lockmgr");
 void di_real_gettoken(struct lwkt_token *t, const char *file, int line)
 	__asm__("dfly_lwkt_gettoken");
 void di_real_reltoken(struct lwkt_token *t, const char *file, int line)
@@ -113,6 +117,16 @@ void dfly_lwkt_reltoken(struct lwkt_token *t, const char *file, int line)
 {
 	atomic_inc(&di_unlock_calls);
 	di_real_reltoken(t, file, line);
+}
+
+/* lockmgr: LK_RELEASE counts as an unlock call, every other operation as a lock call. */
+int dfly_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+{
+	if ((flags & LK_TYPE_MASK) == LK_RELEASE)
+		atomic_inc(&di_unlock_calls);
+	else
+		atomic_inc(&di_lock_calls);
+	return di_real_lockmgr(lk, flags, file, line);
 }
 
 static void di_reset_calls(void)
@@ -798,6 +812,127 @@ static void misuse_inline_reltoken_of_a_token_not_held_is_reported_once(struct k
 	lwkt_token_uninit(&tok);
 }
 
+/* ---- lockmgr ------------------------------------------------------------------------------ */
+
+#define DI_LK_INLINE	(BSDSYNC_DFLY_LKC_UNRECORDED | 1ULL)
+
+static void lockmgr_inline_exclusive_and_release_call_nothing(struct kunit *test)
+{
+	struct lock lk;
+	int depth = di_depth();
+
+	lockinit(&lk, "di_lk", 0, 0);
+	di_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_INLINE);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, current), LK_EXCLUSIVE);
+		KUNIT_EXPECT_TRUE(test, lockowned(&lk));
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE | LK_NOWAIT), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)lk.lk_lockholder, NULL);
+	lockuninit(&lk);
+}
+
+/* Recursion (LK_CANRECURSE), a shared request by the holder (one more exclusive count),
+ * downgrade and lksleep on an inline hold: the module adopts it first, and every release
+ * after that goes through the module with the count right. */
+static void lockmgr_inline_hold_is_adopted_by_the_module(struct kunit *test)
+{
+	struct lock lk;
+	int depth = di_depth();
+	int chan;
+
+	lockinit(&lk, "di_lk_adopt", 0, LK_CANRECURSE);
+	BT_EXPECT_NO_REPORT(test, {
+		lockmgr(&lk, LK_EXCLUSIVE);
+		lockmgr(&lk, LK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 2ULL);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth + 1);
+		lockmgr(&lk, LK_SHARED);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 3ULL);
+		lockmgr(&lk, LK_RELEASE);
+		lockmgr(&lk, LK_RELEASE);
+		lockmgr(&lk, LK_RELEASE);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+
+		lockmgr(&lk, LK_EXCLUSIVE);
+		lockmgr(&lk, LK_DOWNGRADE);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, NULL), LK_SHARED);
+		lockmgr(&lk, LK_RELEASE);
+
+		lockmgr(&lk, LK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, lksleep(&chan, &lk, 0, "dilk", 1), EWOULDBLOCK);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, current), LK_EXCLUSIVE);
+		lockmgr(&lk, LK_RELEASE);
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	lockuninit(&lk);
+}
+
+struct di_lk_owner {
+	struct lock lk;
+	int locked, release, in;
+};
+
+static void di_lk_owner_main(void *arg)
+{
+	struct di_lk_owner *o = arg;
+
+	lockmgr(&o->lk, LK_EXCLUSIVE);
+	smp_store_release(&o->locked, 1);
+	while (!smp_load_acquire(&o->release))
+		msleep(1);
+	lockmgr(&o->lk, LK_RELEASE);
+}
+
+static void di_lk_waiter_main(void *arg)
+{
+	struct di_lk_owner *o = arg;
+
+	lockmgr(&o->lk, LK_EXCLUSIVE);
+	WRITE_ONCE(o->in, 1);
+	lockmgr(&o->lk, LK_RELEASE);
+}
+
+/* What the production build keeps: a release of an unlocked lock, of one another thread
+ * holds inline, and any operation on a lock lockinit never made: one report each; and the
+ * inline holder's release with a waiter queued falls back and wakes it. */
+static void misuse_inline_lockmgr_release_by_non_owner_is_reported_once(struct kunit *test)
+{
+	struct di_lk_owner *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct lock never;
+	struct bt_thread t, w;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	memset(&never, 0, sizeof(never));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_UNINITIALIZED, lockmgr(&never, LK_EXCLUSIVE));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(never.lk_count), 0ULL);
+	lockinit(&o->lk, "di_lk_owner", 0, 0);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&o->lk, LK_RELEASE));
+	bt_start(test, &t, di_lk_owner_main, o, "di-lk-own");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&o->locked));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&o->lk, LK_RELEASE));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->lk.lk_count), DI_LK_INLINE);
+	bt_start(test, &w, di_lk_waiter_main, o, "di-lk-wait");
+	BT_WAIT_UNTIL(test, READ_ONCE(o->lk.lk_count) & LKC_EXREQ);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(o->in));
+	smp_store_release(&o->release, 1);
+	bt_join(&t);
+	bt_join(&w);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(o->in));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->lk.lk_count) & (LKC_XMASK | LKC_SMASK), 0ULL);
+	lockuninit(&o->lk);
+}
+
 static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(spin_inline_lock_and_unlock_call_nothing),
 	KUNIT_CASE(spin_inline_and_module_holds_release_each_other),
@@ -819,6 +954,9 @@ static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(token_inline_hold_is_released_at_a_block_and_retaken),
 	KUNIT_CASE(token_inline_release_grants_a_waiter),
 	KUNIT_CASE(misuse_inline_reltoken_of_a_token_not_held_is_reported_once),
+	KUNIT_CASE(lockmgr_inline_exclusive_and_release_call_nothing),
+	KUNIT_CASE(lockmgr_inline_hold_is_adopted_by_the_module),
+	KUNIT_CASE(misuse_inline_lockmgr_release_by_non_owner_is_reported_once),
 	{}
 };
 

@@ -57,13 +57,16 @@
  * asynchronous one, by the anonymous owner (L::anon(), any thread may release it), and the
  * request is told once g is released (L::Deferred). lockmgr has none.
  *
- * A hold a driver's production build took inline (mtx and serializer: <sys/mutex2.h>,
- * <sys/serialize.h>; lockmgr has none) is X1 with the Layout's UNRECORDED bit, the owner
- * field set, and no record. The engine never sees that bit: the exported functions first
- * call adopt_unrecorded(), which, in the owner's own thread only (owner == self: no other
- * thread may write the owner field while the hold lasts), records the hold (no event: no
- * sink saw its acquisition) and clears the bit (atomic AND: waiters may set theirs). Any
- * other thread's call meets an ordinary X1 held by another thread.
+ * A hold a driver's production build took inline (mtx, serializer, lockmgr's exclusive:
+ * <sys/mutex2.h>, <sys/serialize.h>, <sys/lock.h>) is X1 with the Layout's UNRECORDED bit,
+ * the owner field set, and no record. The engine never sees that bit: the exported functions
+ * first call adopt_unrecorded(), which, in the owner's own thread only (owner == self: no
+ * other thread may write the owner field while the hold lasts), records the hold (no event:
+ * no sink saw its acquisition) and clears the bit (atomic AND: waiters may set theirs). Any
+ * other thread's call meets an ordinary X1 held by another thread. (The inline release:
+ * owner cleared, then one CAS from X1 | UNRECORDED to free, release; on failure the owner
+ * is put back and the module called.)
+ *
  * The owner field (lk_lockholder / mtx_owner) is written by the exclusive holder only:
  * set after its acquiring CAS, cleared before its releasing CAS; a thread compares it with
  * itself only (its own writes), others read it as a hint (relaxed).

@@ -1,9 +1,9 @@
 /*
  * The production build of a DragonFly driver (not a DragonFly header: <sys/spinlock2.h>,
- * <sys/mutex2.h> and <sys/serialize.h> include it). DragonFly inlines the uncontended paths
- * of its own spinlocks (spin_lock: one atomic_cmpset), mutexes (mtx_lock_ex_quick,
- * mtx_unlock) and serializers; here the default build of a driver is the checked one, whose
- * every operation calls bsdsync.ko and is recorded in the thread's held-locks stack (the
+ * <sys/mutex2.h>, <sys/serialize.h>, <sys/lock.h> and <sys/thread.h> include it). DragonFly
+ * inlines the uncontended paths of its own spinlocks (spin_lock: one atomic_cmpset), mutexes
+ * (mtx_lock_ex_quick, mtx_unlock), serializers and lockmgr locks; here the default build of
+ * a driver is the checked one, whose every operation calls bsdsync.ko and is recorded in the thread's held-locks stack (the
  * misuse reports name the lock from it), and a driver built with -DBSDSYNC_NO_INVARIANTS (the
  * switch the FreeBSD face has, <sys/cdefs.h>) gets the inline paths. -DBSDSYNC_INLINE_LOCKS=0
  * or =1 chooses for itself. x86-64 kernel modules only.
@@ -11,8 +11,9 @@
  * An inline acquisition takes the lock only while no lock-event sink is attached (the
  * module's static key, patched in the driver's code too) and marks the word UNRECORDED (a
  * bit bsdsync.ko never sets otherwise): no record of it exists, and the module's paths that
- * meet such a hold know it (spinlock: the release does not look for a record; mtx and
- * serializer: the owner's next call into the module records it first, "adopts" it).
+ * meet such a hold know it (spinlock: the release does not look for a record; mtx,
+ * serializer and lockmgr: the owner's next call into the module records it first, "adopts"
+ * it).
  * Tokens (<sys/thread.h>) are no held-locks record anyway: their inline paths push and pop
  * the thread's own reference stack, reached through the platform's per-CPU switch-hook
  * cookie, exactly as the module's fast paths do. Each header tells what its inline paths
