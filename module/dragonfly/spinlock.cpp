@@ -8,8 +8,8 @@
  * finds the hold in the thread's held-locks stack (type flag BSDSYNC_LT_PREEMPT_OFF) and
  * reports it by name, once; the blocking primitive then does not block.
  *
- * The word (counta, include/bsdsync/dragonfly/spinlock.h): COUNT (bits 0..18) holders,
- * UNRECORDED (bit 19) an exclusive hold a driver's production build took inline,
+ * The word (counta, include/bsdsync/dragonfly/spinlock.h): COUNT (bits 0..14) holders,
+ * UNRECORDED (bit 15) an exclusive hold a driver's production build took inline,
  * EXCLWAIT (bits 20..30) exclusive acquirers spinning, SHARED (bit 31) the holders are
  * shared (left set at the last shared release). Transitions:
  *   exclusive acquire   COUNT == 0 && EXCLWAIT == 0:   v -> 1 (SHARED cleared)   CAS, acquire
@@ -22,10 +22,13 @@
  *                       shared hold is not recursive either)
  *   release (either)    COUNT -= 1                                        fetch_sub, release
  *   inline (driver's production build, <sys/spinlock2.h>, no sink attached):
- *                       acquire 0 -> 1 | UNRECORDED (CAS, acquire); release
- *                       1 | UNRECORDED -> 0 (CAS, release); any other word calls in here.
- *   release of an UNRECORDED hold here (an exclusive acquirer spinning made the inline
- *                       CAS fail): COUNT -= 1 and UNRECORDED cleared      fetch_sub, release
+ *                       acquire 0 -> 1 | UNRECORDED (CAS, acquire); release: the low
+ *                       16 bits 1 | UNRECORDED -> 0 (a 16-bit store, release: only the
+ *                       exclusive holder changes them; EXCLWAIT above may change
+ *                       meanwhile, by RMWs of the whole word, as Linux's qspinlock
+ *                       releases its locked byte); any other word calls in here.
+ *   release of an UNRECORDED hold here (the driver's checked file, or a module call):
+ *                       COUNT -= 1 and UNRECORDED cleared                 fetch_sub, release
  *                       (no record to look for: the hold never had one)
  * Every acquire's CAS (acquire) pairs with the release's fetch_sub (release) of the previous
  * holder: the section's accesses stay between them.

@@ -17,11 +17,13 @@
  *                (pairs with the release of whichever unlock freed the word); any other word
  *                (held, SHARED cached, EXCLWAIT): preempt_enable() and the module's
  *                dfly_spin_lock, which spins and records its hold as in the checked build;
- *   spin_unlock  one CAS from 1 | UNRECORDED to 0, release (pairs with the next acquirer's
- *                CAS), then preempt_enable(); any other word (an exclusive acquirer spinning
- *                added EXCLWAIT, the module's recorded hold, not held): the module's
- *                dfly_spin_unlock, which releases an UNRECORDED hold without looking for its
- *                record, and reports the rest as the checked build does.
+ *   spin_unlock  when the word's low 16 bits are 1 | UNRECORDED (an inline hold: only its
+ *                holder changes them): a 16-bit store of 0 there, release (pairs with the
+ *                next acquirer's CAS; exclusive acquirers spinning may add EXCLWAIT above
+ *                meanwhile, by atomic RMWs of the whole word: x86 keeps both, as Linux's
+ *                qspinlock releases its locked byte), then preempt_enable(); any other word
+ *                (the module's recorded hold, not held, shared): the module's
+ *                dfly_spin_unlock, which reports as the checked build does.
  * In interrupt context too (the module records nothing there either). What it loses, for
  * holds taken inline (DragonFly loses the same): they are not in the held-locks stack, so a
  * block while holding one is reported without the lock's name (the context check sees
@@ -57,10 +59,12 @@ __dfly_spin_lock_inline(struct dfly_spinlock *s, const char *file, int line)
 static __always_inline void
 __dfly_spin_unlock_inline(struct dfly_spinlock *s, const char *file, int line)
 {
-	unsigned int v = 1u | BSDSYNC_DFLY_SPINLOCK_UNRECORDED;
+	/* The low half of counta (x86-64: little endian): COUNT and UNRECORDED. */
+	volatile unsigned short *low = (volatile unsigned short *)&s->counta;
 
-	if (__builtin_expect(__atomic_compare_exchange_n(&s->counta, &v, 0u, 0,
-			__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1)) {
+	if (__builtin_expect(__atomic_load_n(low, __ATOMIC_RELAXED) ==
+			     (1u | BSDSYNC_DFLY_SPINLOCK_UNRECORDED), 1)) {
+		__atomic_store_n(low, (unsigned short)0, __ATOMIC_RELEASE);
 		preempt_enable();	/* the implicit critical section ends */
 		return;
 	}
