@@ -2,7 +2,9 @@
 /*
  * DragonFly pairs, built against bsdsync's DragonFly face (include/dragonfly, Kbuild's
  * per-file flags) after the Linux headers bench.h includes, as a ported DragonFly driver
- * that also uses Linux would:
+ * that also uses Linux would, built for production (-DBSDSYNC_NO_INVARIANTS: spin_lock,
+ * mtx_lock_ex_quick/mtx_unlock, lwkt_serialize_enter/exit, lockmgr LK_EXCLUSIVE/LK_RELEASE
+ * and lwkt_gettoken/lwkt_reltoken inline, <sys/_inline_locks.h>):
  *
  *   dfly_token  lwkt_gettoken/lwkt_reltoken on an LWKT token (exclusive)  vs
  *               mutex_lock/mutex_unlock: what a DragonFly driver serialises with, against

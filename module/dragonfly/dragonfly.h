@@ -46,6 +46,14 @@ struct TokenThread {
 	TokenThread *wait_next;		/* (w) next token waiter */
 	uintptr refs[kMaxRefs];		/* (o, w) token address | 1 for a shared reference */
 };
+/* The C view a production build's inline token paths use (include/bsdsync/dragonfly/token.h). */
+static_assert(sizeof(TokenThread) == sizeof(bsdsync_dfly_token_thread));
+static_assert(__builtin_offsetof(TokenThread, nrefs) ==
+	      __builtin_offsetof(bsdsync_dfly_token_thread, nrefs));
+static_assert(__builtin_offsetof(TokenThread, td) ==
+	      __builtin_offsetof(bsdsync_dfly_token_thread, td));
+static_assert(__builtin_offsetof(TokenThread, refs) ==
+	      __builtin_offsetof(bsdsync_dfly_token_thread, refs));
 
 /*
  * DragonFly's per-thread state, in the core thread record's personality slot 1. Only its

@@ -213,6 +213,9 @@ BSDSYNC_NOINLINE int lockmgr_slow(struct lock *lk, unsigned flags, const char *f
 		return BSDSYNC_EINVAL;
 	flags |= lk->lk_flags & BSDSYNC_DFLY_LK_EXTFLG_MASK;
 	SleepLock<L> s = engine(lk);
+	/* The caller's inline hold (<sys/lock.h>'s production build), recorded before the
+	 * engine looks at the word (sleep_lock.h adopt_unrecorded). */
+	sleep_lock::adopt_unrecorded(s, BSDSYNC_DFLY_LKC_UNRECORDED, file, line);
 	SleepRequest r{};
 	r.what = what;
 	r.nowait = flags & BSDSYNC_DFLY_LK_NOWAIT;
@@ -305,6 +308,7 @@ int dfly_lockowned(struct lock *lk)
 
 void dfly_lockmgr_kernproc(struct lock *lk, const char *file, int line)
 {
+	sleep_lock::adopt_unrecorded(engine(lk), BSDSYNC_DFLY_LKC_UNRECORDED, file, line);
 	L::Word v = load_relaxed(&lk->lk_count);
 	void *owner = load_relaxed(&lk->lk_lockholder);
 	if (L::xcount(v) && owner == L::anon())

@@ -70,6 +70,7 @@ namespace {
 
 constexpr unsigned kExcl = BSDSYNC_DFLY_MTX_EXCLUSIVE;
 constexpr unsigned kMask = BSDSYNC_DFLY_MTX_MASK;
+constexpr unsigned kUnrecorded = BSDSYNC_DFLY_MTX_UNRECORDED;
 
 /* The callback of a blocked exclusive request's link (mtx_lock_ex's own, on its stack, or an
  * mtx_lock_ex_link link without a callback): never called, its address marks the link as
@@ -163,6 +164,15 @@ SleepLock<L> engine(struct mtx *m)
 SleepLock<L> L::of(const void *id)
 {
 	return engine(static_cast<struct mtx *>(const_cast<void *>(id)));
+}
+
+/* The caller's inline hold (<sys/mutex2.h>'s production build), recorded before anything
+ * else looks at the mutex (sleep_lock.h adopt_unrecorded); every exported function that may
+ * act on the caller's own hold calls it first, the fast paths excepted (the word of such a
+ * hold fails their CAS, and their slow paths adopt). */
+void adopt(struct mtx *m, const char *file, int line)
+{
+	sleep_lock::adopt_unrecorded(engine(m), kUnrecorded, file, line);
 }
 
 SleepRequest request(const char *what, int flags, int to, const char *file, int line)
@@ -316,6 +326,7 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 int lock_link(struct mtx *m, struct mtx_link *link, bool exclusive, int flags, int to,
 	      const char *file, int line)
 {
+	adopt(m, file, line);
 	link->owner = curthread();
 	if (exclusive && link->callback)
 		return lock_ex_async(m, link, file, line);
@@ -347,6 +358,7 @@ int lock_link(struct mtx *m, struct mtx_link *link, bool exclusive, int flags, i
 BSDSYNC_NOINLINE int mtx_lock_ex_slow(struct mtx *m, int flags, int to, const char *file,
 				      int line)
 {
+	adopt(m, file, line);
 	SleepRequest r = request("mtx_lock_ex", flags, to, file, line);
 	struct mtx_link link = {};	/* DragonFly's _mtx_lock_ex: a link on the stack */
 	return lock_ex_handoff(m, &link, r, flags, to);
@@ -355,12 +367,14 @@ BSDSYNC_NOINLINE int mtx_lock_ex_slow(struct mtx *m, int flags, int to, const ch
 BSDSYNC_NOINLINE int mtx_lock_sh_slow(struct mtx *m, int flags, int to, const char *file,
 				      int line)
 {
+	adopt(m, file, line);
 	SleepRequest r = request("mtx_lock_sh", flags, to, file, line);
 	return sleep_lock::lock_shared(engine(m), r);
 }
 
 BSDSYNC_NOINLINE void mtx_unlock_slow(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	sleep_lock::release(engine(m), "mtx_unlock", file, line);
 }
 
@@ -420,6 +434,7 @@ int dfly_mtx_lock_sh_link(struct mtx *m, struct mtx_link *link, int flags, int t
 
 int dfly_mtx_lock_ex_try(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	SleepRequest r = request("mtx_lock_ex_try", 0, 0, file, line);
 	r.nowait = true;
 	r.is_try = true;
@@ -428,6 +443,7 @@ int dfly_mtx_lock_ex_try(struct mtx *m, const char *file, int line)
 
 int dfly_mtx_lock_sh_try(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	SleepRequest r = request("mtx_lock_sh_try", 0, 0, file, line);
 	r.nowait = true;
 	r.is_try = true;
@@ -475,12 +491,14 @@ void dfly_mtx_abort_link(struct mtx *m, struct mtx_link *link)
 
 int dfly_mtx_upgrade_try(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	return sleep_lock::try_upgrade(engine(m), BSDSYNC_EDEADLK, "mtx_upgrade_try", file,
 				       line);
 }
 
 void dfly_mtx_downgrade(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	unsigned v = load_relaxed(&m->mtx_lock);
 	if (!(v & kExcl) && (v & kMask))
 		return;		/* already shared: a no-op (DragonFly) */
@@ -497,6 +515,7 @@ void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
 
 void dfly_mtx_spinlock(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	bsdsync_preempt_disable();	/* DragonFly: ++td_critcount, ++gd_spinlocks */
 	SleepRequest r = request("mtx_spinlock", 0, 0, file, line);
 	r.nowait = true;
@@ -520,6 +539,7 @@ void dfly_mtx_spinlock(struct mtx *m, const char *file, int line)
 
 int dfly_mtx_spinlock_try(struct mtx *m, const char *file, int line)
 {
+	adopt(m, file, line);
 	bsdsync_preempt_disable();
 	SleepRequest r = request("mtx_spinlock_try", 0, 0, file, line);
 	r.nowait = true;

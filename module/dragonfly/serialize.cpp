@@ -88,6 +88,15 @@ SleepLock<L> L::of(const void *id)
 	return engine(static_cast<struct lwkt_serialize *>(const_cast<void *>(id)));
 }
 
+/* The caller's inline hold (<sys/serialize.h>'s production build: HELD | UNRECORDED | 1,
+ * last_td the caller), recorded before anything else looks at the serializer
+ * (sleep_lock.h adopt_unrecorded). The fast paths need not: such a word fails their CAS
+ * and their record check, and their slow paths adopt. */
+void adopt(struct lwkt_serialize *s, const char *file, int line)
+{
+	sleep_lock::adopt_unrecorded(engine(s), BSDSYNC_DFLY_SLZ_UNRECORDED, file, line);
+}
+
 SleepRequest request(const char *what, bool nowait, const char *file, int line)
 {
 	SleepRequest r{};
@@ -114,12 +123,14 @@ bool disabled(struct lwkt_serialize *s)
  * then need no stack frame. */
 BSDSYNC_NOINLINE void enter_slow(struct lwkt_serialize *s, const char *file, int line)
 {
+	adopt(s, file, line);
 	SleepRequest r = request("lwkt_serialize_enter", false, file, line);
 	sleep_lock::lock_exclusive(engine(s), r);
 }
 
 BSDSYNC_NOINLINE void exit_slow(struct lwkt_serialize *s, const char *file, int line)
 {
+	adopt(s, file, line);
 	sleep_lock::release(engine(s), "lwkt_serialize_exit", file, line);
 }
 
@@ -138,6 +149,7 @@ void dfly_lwkt_serialize_enter(struct lwkt_serialize *s, const char *file, int l
 
 void dfly_lwkt_serialize_adaptive_enter(struct lwkt_serialize *s, const char *file, int line)
 {
+	adopt(s, file, line);
 	SleepLock<L> e = engine(s);
 	for (int i = 0; i < kAdaptivePolls; i++) {
 		unsigned v = load_relaxed(&s->interlock);
@@ -157,6 +169,7 @@ void dfly_lwkt_serialize_adaptive_enter(struct lwkt_serialize *s, const char *fi
 
 int dfly_lwkt_serialize_try(struct lwkt_serialize *s, const char *file, int line)
 {
+	adopt(s, file, line);
 	SleepRequest r = request("lwkt_serialize_try", true, file, line);
 	return sleep_lock::lock_exclusive(engine(s), r) == 0;
 }

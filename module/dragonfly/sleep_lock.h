@@ -56,6 +56,17 @@
  * from the releaser's hold straight to X1, held by the request's thread or, for an
  * asynchronous one, by the anonymous owner (L::anon(), any thread may release it), and the
  * request is told once g is released (L::Deferred). lockmgr has none.
+ *
+ * A hold a driver's production build took inline (mtx, serializer, lockmgr's exclusive:
+ * <sys/mutex2.h>, <sys/serialize.h>, <sys/lock.h>) is X1 with the Layout's UNRECORDED bit,
+ * the owner field set, and no record. The engine never sees that bit: the exported functions
+ * first call adopt_unrecorded(), which, in the owner's own thread only (owner == self: no
+ * other thread may write the owner field while the hold lasts), records the hold (no event:
+ * no sink saw its acquisition) and clears the bit (atomic AND: waiters may set theirs). Any
+ * other thread's call meets an ordinary X1 held by another thread. (The inline release:
+ * owner cleared, then one CAS from X1 | UNRECORDED to free, release; on failure the owner
+ * is put back and the module called.)
+ *
  * The owner field (lk_lockholder / mtx_owner) is written by the exclusive holder only:
  * set after its acquiring CAS, cleared before its releasing CAS; a thread compares it with
  * itself only (its own writes), others read it as a hint (relaxed).
@@ -177,6 +188,20 @@ template <class L> int recurse(const SleepLock<L> &s, SleepRequest &r)
 	lock_event_acquired(s.id, s.type, kX, BSDSYNC_LE_RECURSE | try_flag<L>(r), r.file,
 			    r.line);
 	return 0;
+}
+
+/* The calling thread's inline hold (X1 | `unrecorded`, owner == self), if it has one, made
+ * an ordinary recorded hold: see the top comment. No event (no sink saw the acquisition;
+ * the release sends RELEASED, which the sinks ignore for a lock they never saw taken). */
+template <class L> inline void adopt_unrecorded(const SleepLock<L> &s,
+						 typename L::Word unrecorded, const char *file,
+						 int line)
+{
+	if (likely(!(load_relaxed(s.word) & unrecorded)) || load_relaxed(s.owner) != self())
+		return;
+	if (ThreadState *t = current_record())
+		held_record(t, s.id, s.type, kX, held_type_nosleep(s.type, kX), file, line);
+	__atomic_fetch_and(s.word, (typename L::Word)~unrecorded, __ATOMIC_RELAXED);
 }
 
 /* A new exclusive hold: the owner field and the record. */

@@ -8,7 +8,8 @@
  * finds the hold in the thread's held-locks stack (type flag BSDSYNC_LT_PREEMPT_OFF) and
  * reports it by name, once; the blocking primitive then does not block.
  *
- * The word (counta, include/bsdsync/dragonfly/spinlock.h): COUNT (bits 0..19) holders,
+ * The word (counta, include/bsdsync/dragonfly/spinlock.h): COUNT (bits 0..14) holders,
+ * UNRECORDED (bit 15) an exclusive hold a driver's production build took inline,
  * EXCLWAIT (bits 20..30) exclusive acquirers spinning, SHARED (bit 31) the holders are
  * shared (left set at the last shared release). Transitions:
  *   exclusive acquire   COUNT == 0 && EXCLWAIT == 0:   v -> 1 (SHARED cleared)   CAS, acquire
@@ -20,12 +21,22 @@
  *                       shared acquirers yield to it, so it cannot be starved; hence a
  *                       shared hold is not recursive either)
  *   release (either)    COUNT -= 1                                        fetch_sub, release
+ *   inline (driver's production build, <sys/spinlock2.h>, no sink attached):
+ *                       acquire 0 -> 1 | UNRECORDED (CAS, acquire); release: the low
+ *                       16 bits 1 | UNRECORDED -> 0 (a 16-bit store, release: only the
+ *                       exclusive holder changes them; EXCLWAIT above may change
+ *                       meanwhile, by RMWs of the whole word, as Linux's qspinlock
+ *                       releases its locked byte); any other word calls in here.
+ *   release of an UNRECORDED hold here (the driver's checked file, or a module call):
+ *                       COUNT -= 1 and UNRECORDED cleared                 fetch_sub, release
+ *                       (no record to look for: the hold never had one)
  * Every acquire's CAS (acquire) pairs with the release's fetch_sub (release) of the previous
  * holder: the section's accesses stay between them.
  * Holds are recorded in the thread's held-locks stack and sent as lock events (ACQUIRED,
  * RELEASED; CONTENDED when it must spin), in thread and interrupt context alike (interrupt
  * context: events only). A release the thread's record does not show is reported
- * (BSDSYNC_RULE_NOT_OWNER) and not done.
+ * (BSDSYNC_RULE_NOT_OWNER) and not done; an UNRECORDED hold has no record and no owner in
+ * the word, so its release is done for whichever thread asks (as DragonFly's).
  */
 #include "dragonfly/dragonfly.h"
 
@@ -38,6 +49,7 @@ constexpr unsigned kShared = BSDSYNC_DFLY_SPINLOCK_SHARED;
 constexpr unsigned kExclWait = BSDSYNC_DFLY_SPINLOCK_EXCLWAIT;
 constexpr unsigned kExclWaitMask = BSDSYNC_DFLY_SPINLOCK_EXCLWAIT_MASK;
 constexpr unsigned kCount = BSDSYNC_DFLY_SPINLOCK_COUNT_MASK;
+constexpr unsigned kUnrecorded = BSDSYNC_DFLY_SPINLOCK_UNRECORDED;
 constexpr HoldMode kExcl = HoldMode::Exclusive;
 constexpr HoldMode kSh = HoldMode::Shared;
 
@@ -104,6 +116,14 @@ bool release(dfly_spinlock *s, HoldMode mode, const char *what, const char *file
 		       "%s of a spinlock not held %s (word 0x%x)", what,
 		       mode == kSh ? "shared" : "exclusively", v);
 		return false;
+	}
+	if (v & kUnrecorded) {
+		/* An exclusive hold a driver took inline (word_ok: not shared): no record, and
+		 * no sink saw its acquisition, so none is told of its release. Release: pairs
+		 * with the next acquirer's CAS (acquire). Only the holder clears the bit. */
+		__atomic_fetch_sub(&s->counta, 1u | kUnrecorded, __ATOMIC_RELEASE);
+		preempt_on();
+		return true;
 	}
 	/* current_record(), as the acquire paths: a thread without a record holds nothing
 	 * (held_released trusts a null record: only interrupt context has none). */

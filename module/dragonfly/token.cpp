@@ -100,6 +100,22 @@
  * Claims and the stack agree at every point where the thread could block: pushes follow
  * the successful take, pops precede the give, and nothing between them blocks.
  *
+ * The uncontended get and release (dfly_lwkt_gettoken / dfly_lwkt_reltoken below): a thread
+ * with its hook registered, no event sink, a free word: the CAS, then the push; the release
+ * of its newest (only) exclusive reference: the pop, then the give, then nwaiting read. A
+ * driver's production build does the same inline (<sys/thread.h>), reaching the running
+ * thread's TokenThread through the platform's per-CPU switch-hook cookie (switch_hook.c:
+ * set while a hooked thread runs, at registration and switch-in; NULL otherwise), and calls
+ * dfly_lwkt_token_grant when it reads nwaiting != 0: the same steps in the same order, so
+ * every argument here holds for them (they run in the thread's own code, in kHeld).
+ *
+ * Why a re-registration after a block costs one module reference (an atomic) instead of one
+ * per thread record for good: a thread that stopped taking tokens must not keep bsdsync
+ * loaded (above); Linux's rmmod refuses while a reference is held, and only a switch-out can
+ * unlink a thread's notifier safely, so the reference is dropped at the block that detaches
+ * the hook and taken again by the next section. A thread that does not block between its
+ * sections (the usual uncontended case) keeps the hook and pays nothing.
+ *
  * bsdsync's own blocking (tsleep, and every primitive's wait through the core's blocking
  * tail) ends in schedule() like any Linux sleep, so the switch hook covers it too: tokens use
  * no block hook of the core (core/block.h).
@@ -204,7 +220,9 @@ enum class Claim { None, Shared, Exclusive };
 IrqSpinBit waiters_lock;
 TokenThread *waiters_head;	/* (l) */
 TokenThread *waiters_tail;	/* (l) */
-int nwaiting;			/* (l) waiters linked, or about to be */
+/* (l) waiters linked, or about to be. Exported: the inline release of a production build
+ * (<sys/thread.h>) reads it after its give, as grant_if_waiters does. */
+constexpr int &nwaiting = dfly_lwkt_nwaiting;
 
 ReportSubject token_subject(const lwkt_token *tok)
 {
@@ -454,10 +472,18 @@ void token_deferred()
 	grant_pass();
 }
 
+/* The platform's per-CPU cookie of a running hooked thread: its TokenThread (the C view,
+ * bsdsync_dfly_token_thread, is what a production build's inline lwkt_gettoken and
+ * lwkt_reltoken read through it). */
+constexpr long kTokensInRecord =
+	__builtin_offsetof(ThreadState, personality) + kThreadSlot * sizeof(PersonalitySlot) +
+	__builtin_offsetof(ThreadSlot, tokens);
+
 constinit const bsdsync_switch_ops token_switch_ops = {
 	token_switch_out,
 	token_switch_in,
 	token_deferred,
+	kTokensInRecord,
 };
 
 /* ---- the thread's side ------------------------------------------------------------------ */
@@ -782,6 +808,13 @@ void dfly_lwkt_gettoken(lwkt_token *tok, const char *file, int line)
 		}
 	}
 	gettoken(tok, false, "lwkt_gettoken", file, line);
+}
+
+int dfly_lwkt_nwaiting;
+
+void dfly_lwkt_token_grant(void)
+{
+	grant_if_waiters();
 }
 
 void dfly_lwkt_gettoken_shared(lwkt_token *tok, const char *file, int line)

@@ -542,6 +542,12 @@ struct bsdsync_switch_ops {
 	void (*switch_out)(void *state, int blocking);
 	void (*switch_in)(void *state);
 	void (*deferred)(void);
+	/* The running thread's cookie: while a thread with a registered hook runs, this CPU's
+	 * bsdsync_switch_cookie (exported, per CPU) is its state + cookie_offset (the part
+	 * of its record a driver's inline lock path reads: set at registration and at every
+	 * switch-in, cleared at every switch-out and unregistration, before the callbacks);
+	 * NULL while any other thread runs. */
+	long cookie_offset;
 };
 /* At load (before any registration) / unload (after the last unregistration; waits for
  * deferred work in flight). start returns 0 or a negative errno. Thread context. */

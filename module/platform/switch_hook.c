@@ -54,6 +54,15 @@
  *  - Deferred work goes through a per-CPU irq_work (hard interrupt context even on RT:
  *    IRQ_WORK_INIT_HARD), synced at stop.
  *  - The callbacks are module text: a registered notifier holds a module reference.
+ *  - bsdsync_switch_cookie (per CPU, exported): the running thread's state + the ops'
+ *    cookie_offset while that thread has a registered hook, NULL otherwise. Written only on
+ *    its own CPU: by sched_out (NULL, before the callback: a detach there leaves it NULL),
+ *    sched_in (before the callback) and the thread's own register/unregister (preemption
+ *    off). So a thread in its own code that reads it (one %gs load, in thread context)
+ *    reads its own cookie or NULL: every switch between two threads passes through the
+ *    sched_out of the first (if hooked: NULL) and the sched_in of the second (if hooked:
+ *    its own), and an interrupt does not write it. Which CPU it read it on does not matter
+ *    once read: the cookie is the thread's own.
  *
  * Locking key: a record's switch_hook area is changed only by its own thread (register,
  * unregister, the exit hook) with preemption off; the scheduler reads the notifier from
@@ -82,6 +91,9 @@ static_assert(sizeof(struct switch_hook) <= sizeof(((struct bsdsync_td_record *)
 	      "platform.h: grow bsdsync_td_record.switch_hook");
 
 static const struct bsdsync_switch_ops *switch_ops;
+DEFINE_PER_CPU(void *, bsdsync_switch_cookie);
+/* Read by drivers' inline lock paths (the faces' production build). */
+EXPORT_PER_CPU_SYMBOL(bsdsync_switch_cookie);
 static DEFINE_PER_CPU(struct irq_work, switch_deferred_work);
 /* Module references of hooks detached inside sched_out, to be put by the irq_work. */
 static atomic_t switch_puts_owed = ATOMIC_INIT(0);
@@ -116,13 +128,22 @@ static bool switch_out_blocks(struct task_struct *prev)
 #endif
 }
 
+static void *cookie_of_state(void *state)
+{
+	return (char *)state + switch_ops->cookie_offset;
+}
+
 static void switch_hook_sched_in(struct preempt_notifier *n, int cpu)
 {
-	switch_ops->switch_in(state_of_notifier(n));
+	void *state = state_of_notifier(n);
+
+	this_cpu_write(bsdsync_switch_cookie, cookie_of_state(state));
+	switch_ops->switch_in(state);
 }
 
 static void switch_hook_sched_out(struct preempt_notifier *n, struct task_struct *next)
 {
+	this_cpu_write(bsdsync_switch_cookie, NULL);
 	switch_ops->switch_out(state_of_notifier(n), switch_out_blocks(current));
 }
 
@@ -177,6 +198,7 @@ void bsdsync_switch_hook_register(void *state)
 	preempt_disable();
 	preempt_notifier_register(&h->notifier);
 	h->registered = 1;
+	this_cpu_write(bsdsync_switch_cookie, cookie_of_state(state));
 	preempt_enable();
 }
 
@@ -189,6 +211,7 @@ void bsdsync_switch_hook_unregister(void *state)
 	preempt_disable();
 	preempt_notifier_unregister(&h->notifier);
 	h->registered = 0;
+	this_cpu_write(bsdsync_switch_cookie, NULL);	/* the caller is the thread itself */
 	preempt_enable();
 	module_put(THIS_MODULE);
 }

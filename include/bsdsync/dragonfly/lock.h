@@ -20,6 +20,10 @@
  *                            word itself, bsdsync's on a wait queue that needs a bit)
  *   LKC_CANCEL  0x04000000   LK_CANCEL_BEG in effect: LK_CANCELABLE requests fail (ENOLCK)
  *   LKC_XMASK   0x03FFFFFF   exclusive count (recursion depth of lk_lockholder)
+ *   UNRECORDED  0x80000000   (bsdsync's) with an exclusive count of 1: a hold a driver's
+ *                            production build took inline (<sys/lock.h>), not in the
+ *                            holder's held-locks stack yet (the module records it, "adopts"
+ *                            it, at the holder's next call: module/dragonfly/sleep_lock.h)
  *
  * module/dragonfly/sleep_lock.h has the transitions (the engine DragonFly's lockmgr and mtx
  * share); module/dragonfly/lockmgr.cpp the operations.
@@ -68,6 +72,7 @@ BSDSYNC_DRAGONFLY_ABI_BEGIN
 #define BSDSYNC_DFLY_LKC_XMASK		0x0000000003FFFFFFULL
 #define BSDSYNC_DFLY_LKC_SMASK		0xFFFFFFFF00000000ULL
 #define BSDSYNC_DFLY_LKC_SCOUNT		0x0000000100000000ULL
+#define BSDSYNC_DFLY_LKC_UNRECORDED	0x0000000080000000ULL
 
 struct lock {
 	unsigned int lk_flags;		/* lockinit's flags & LK_EXTFLG_MASK */

@@ -13,8 +13,12 @@
  *                              release it)
  *   MTX_SHWANTED   0x40000000  shared requests may be queued
  *   MTX_EXWANTED   0x20000000  exclusive requests (or asynchronous links) may be queued
- *   MTX_LINKSPIN   0x10000000  unused here (bsdsync links are kept under a wait-queue
- *                              chain lock, not a bit of the word)
+ *   MTX_LINKSPIN   0x10000000  DragonFly's link spin bit, unused as such here (bsdsync
+ *                              links are kept under a wait-queue chain lock); bsdsync's
+ *                              UNRECORDED in that place: with MTX_EXCLUSIVE | 1, a hold a
+ *                              driver's production build took inline (<sys/mutex2.h>),
+ *                              not in the holder's held-locks stack yet (the module records
+ *                              it, "adopts" it, at the owner's next call: sleep_lock.h)
  *   MTX_MASK       0x0FFFFFFF  the hold count (exclusive recursion, or shared holds)
  * mtx_exlink heads the queue of pending asynchronous exclusive links (next/prev, FIFO),
  * changed under the lock's sleep-queue chain lock. module/dragonfly/sleep_lock.h has the
@@ -33,6 +37,7 @@ BSDSYNC_DRAGONFLY_ABI_BEGIN
 #define BSDSYNC_DFLY_MTX_SHWANTED	0x40000000u
 #define BSDSYNC_DFLY_MTX_EXWANTED	0x20000000u
 #define BSDSYNC_DFLY_MTX_LINKSPIN	0x10000000u
+#define BSDSYNC_DFLY_MTX_UNRECORDED	BSDSYNC_DFLY_MTX_LINKSPIN
 #define BSDSYNC_DFLY_MTX_MASK		0x0FFFFFFFu
 
 #define BSDSYNC_DFLY_MTX_OWNER_ANON	((void *)-2)

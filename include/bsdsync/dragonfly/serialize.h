@@ -9,6 +9,10 @@
  *   SLZ_DISABLED  0x40000000  the handler is disabled (DragonFly's bit 30): handler_call
  *                             and handler_try do not run it; kept across every transition
  *   SLZ_WAITERS   0x20000000  threads may be queued on the serializer
+ *   SLZ_UNRECORDED 0x10000000 with HELD | 1: a hold a driver's production build took
+ *                             inline (<sys/serialize.h>), not in the holder's held-locks
+ *                             stack yet (the module records it, "adopts" it, at the
+ *                             holder's next call: module/dragonfly/sleep_lock.h)
  *   SLZ_MASK      0x0FFFFFFF  the hold count
  * last_td: the holder while held (cleared at exit: bsdsync's ASSERT_SERIALIZED compares it
  * with the caller). module/dragonfly/serialize.cpp has the rest, sleep_lock.h the
@@ -26,6 +30,7 @@ BSDSYNC_DRAGONFLY_ABI_BEGIN
 #define BSDSYNC_DFLY_SLZ_HELD		0x80000000u
 #define BSDSYNC_DFLY_SLZ_DISABLED	0x40000000u
 #define BSDSYNC_DFLY_SLZ_WAITERS	0x20000000u
+#define BSDSYNC_DFLY_SLZ_UNRECORDED	0x10000000u
 #define BSDSYNC_DFLY_SLZ_MASK		0x0FFFFFFFu
 
 struct lwkt_serialize {

@@ -8,8 +8,16 @@
  *
  * The word `counta` (DragonFly's name and place), as bsdsync uses it
  * (module/dragonfly/spinlock.cpp has the transitions):
- *   bits 0..19  SPINLOCK_COUNT_MASK: holders. 1 for an exclusive holder; n shared holders
- *               when SPINLOCK_SHARED is set.
+ *   bits 0..14  SPINLOCK_COUNT_MASK: holders. 1 for an exclusive holder; n shared holders
+ *               when SPINLOCK_SHARED is set (at most one per CPU and nesting level: a
+ *               shared hold keeps preemption off).
+ *   bit 15      UNRECORDED (bsdsync's): the exclusive hold was taken inline by a driver's
+ *               production build (<sys/spinlock2.h>): the low 16 bits are exactly
+ *               1 | UNRECORDED (EXCLWAIT units may come above); no held-locks record of it
+ *               exists. Set by that CAS only, cleared by the release of that hold (inline:
+ *               a 16-bit store of 0 to the low half, which only the exclusive holder may
+ *               change; or the module's fetch_sub).
+ *   bits 16..19 unused (0).
  *   bits 20..30 SPINLOCK_EXCLWAIT units: exclusive acquirers spinning on it. While any is
  *               there, no new shared holder enters (the exclusive one cannot be starved).
  *   bit 31      SPINLOCK_SHARED: the holders are shared. Left set when the last shared
@@ -28,7 +36,8 @@ BSDSYNC_DRAGONFLY_ABI_BEGIN
 #define BSDSYNC_DFLY_SPINLOCK_SHARED		0x80000000u
 #define BSDSYNC_DFLY_SPINLOCK_EXCLWAIT		0x00100000u
 #define BSDSYNC_DFLY_SPINLOCK_EXCLWAIT_MASK	0x7ff00000u
-#define BSDSYNC_DFLY_SPINLOCK_COUNT_MASK	0x000fffffu
+#define BSDSYNC_DFLY_SPINLOCK_UNRECORDED	0x00008000u
+#define BSDSYNC_DFLY_SPINLOCK_COUNT_MASK	0x00007fffu
 
 struct dfly_spinlock {
 	volatile unsigned int counta;	/* the word above */

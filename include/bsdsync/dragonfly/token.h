@@ -40,6 +40,26 @@ BSDSYNC_ABI_OFFSET(struct lwkt_token, t_count, 0);
 BSDSYNC_ABI_OFFSET(struct lwkt_token, t_ref, 8);
 BSDSYNC_ABI_OFFSET(struct lwkt_token, t_desc, 24);
 
+/*
+ * A thread's token references as the production build's inline lwkt_gettoken/lwkt_reltoken
+ * (<sys/thread.h>) see them: the layout of module/dragonfly/dragonfly.h TokenThread (checked
+ * there). While a thread that has its switch hook registered runs, the platform's per-CPU
+ * bsdsync_switch_cookie points to its own (module/platform/switch_hook.c); only that thread
+ * changes nrefs and refs, and its switch-out hook reads them only when it blocks.
+ */
+struct bsdsync_dfly_token_thread {
+	int status;			/* the module's (token.cpp kHeld...) */
+	int nrefs;			/* references on the stack */
+	int hooked;			/* the switch hook is registered */
+	void *td;			/* the thread (its Linux task) */
+	void *wait_next;		/* the module's */
+	unsigned long refs[BSDSYNC_DFLY_LWKT_MAXTOKENS];	/* token | 1 if shared */
+};
+/* Token waiters linked or about to be (read after a give: module/dragonfly/token.cpp's
+ * handshake), and the grant pass a give runs when it is not 0. */
+extern int dfly_lwkt_nwaiting;
+void dfly_lwkt_token_grant(void);
+
 /* file/line: the caller, for reports and lock events. */
 void dfly_lwkt_token_init(struct lwkt_token *tok, const char *desc);
 void dfly_lwkt_token_uninit(struct lwkt_token *tok);

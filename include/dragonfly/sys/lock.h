@@ -5,6 +5,22 @@
  * shared request by the exclusive holder giving one more exclusive count. FreeBSD's
  * lockmgr is another lock (include/freebsd): the functions behind these names are dfly_*.
  * module/dragonfly/lockmgr.cpp has the semantics, sleep_lock.h the transitions.
+ *
+ * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS): lockmgr() with a
+ * constant LK_EXCLUSIVE or LK_RELEASE operation is inline, no call when the lock is free:
+ *   LK_EXCLUSIVE  (whatever the other flags: none changes the take of a free lock) while no
+ *                 lock-event sink is attached, in thread context, on a lock lockinit made
+ *                 (lk_wmesg or lk_site set, as the module checks), one CAS of lk_count from
+ *                 0 to 1 | UNRECORDED, acquire (pairs with the release that freed it), then
+ *                 lk_lockholder = curthread;
+ *   LK_RELEASE    when lk_lockholder is curthread: cleared, then one CAS from 1 | UNRECORDED
+ *                 to 0, release (pairs with the next holder's acquire); lk_lockholder put
+ *                 back if it fails (recursed, waiters, a recorded hold).
+ * Anything else (shared, upgrades, contention, misuse) calls the module, which first records
+ * the caller's own inline hold ("adopts" it, module/dragonfly/sleep_lock.h) and then does
+ * all the checked build does. What it loses, for inline holds not yet adopted: they are not
+ * in the held-locks stack, so a thread exiting with one is not reported, and witness and
+ * lock profiling see them only if taken while a sink is attached.
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_LOCK_H_
 #define _BSDSYNC_DRAGONFLY_SYS_LOCK_H_
@@ -13,6 +29,7 @@
 #include <sys/errno.h>
 #include <bsdsync/dragonfly/lock.h>
 #include <bsdsync/sysinit.h>
+#include <sys/_inline_locks.h>
 
 #define LK_TYPE_MASK		BSDSYNC_DFLY_LK_TYPE_MASK
 #define LK_SHARED		BSDSYNC_DFLY_LK_SHARED
@@ -51,7 +68,41 @@
 #define lockreinit(lkp, wmesg, timo, flags)					\
 	dfly_lockreinit((lkp), (wmesg), (timo), (flags), BSDSYNC_SITE())
 #define lockuninit(lkp)		dfly_lockuninit((lkp), __FILE__, __LINE__)
+#if BSDSYNC_INLINE_LOCKS
+static __always_inline int
+__dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int line)
+{
+	if (__builtin_constant_p(flags) &&
+	    (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_EXCLUSIVE) {
+		unsigned long long v = 0;
+
+		if (__builtin_expect(__dfly_inline_events_off() && in_task() &&
+				     (lk->lk_wmesg || lk->lk_site) &&
+				     __atomic_compare_exchange_n(&lk->lk_count, &v,
+					BSDSYNC_DFLY_LKC_UNRECORDED | 1ULL, 0, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED), 1)) {
+			__atomic_store_n(&lk->lk_lockholder, (void *)current, __ATOMIC_RELAXED);
+			return 0;
+		}
+	} else if (__builtin_constant_p(flags) &&
+		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_RELEASE) {
+		if (__builtin_expect(__atomic_load_n(&lk->lk_lockholder, __ATOMIC_RELAXED) ==
+				     (void *)current, 1)) {
+			unsigned long long v = BSDSYNC_DFLY_LKC_UNRECORDED | 1ULL;
+
+			__atomic_store_n(&lk->lk_lockholder, (void *)0, __ATOMIC_RELAXED);
+			if (__builtin_expect(__atomic_compare_exchange_n(&lk->lk_count, &v, 0ULL, 0,
+					__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
+				return 0;
+			__atomic_store_n(&lk->lk_lockholder, (void *)current, __ATOMIC_RELAXED);
+		}
+	}
+	return dfly_lockmgr(lk, flags, file, line);
+}
+#define lockmgr(lkp, flags)	__dfly_lockmgr_inline((lkp), (flags), __FILE__, __LINE__)
+#else
 #define lockmgr(lkp, flags)	dfly_lockmgr((lkp), (flags), __FILE__, __LINE__)
+#endif
 #define lockstatus(lkp, td)	dfly_lockstatus((lkp), (td))
 #define lockowned(lkp)		dfly_lockowned((lkp))
 #define LK_KERNTHREAD		((struct thread *)BSDSYNC_DFLY_LK_KERNTHREAD)

@@ -6,17 +6,74 @@
  * callback). mtx_notlocked_ex does what DragonFly's comment says (true when not locked
  * exclusively): DragonFly's code returns the opposite (bsd-api-reference.md section 40
  * item 12), a bug no caller can want.
+ *
+ * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS), as DragonFly's own
+ * mtx_lock_ex_quick / mtx_unlock_ex: the exclusive lock (mtx_lock_ex, mtx_lock_ex_quick,
+ * mtx_lock) and mtx_unlock / mtx_unlock_ex are inline, no call when the mutex is free:
+ *   lock    while no lock-event sink is attached, in thread context, one CAS of mtx_lock
+ *           from 0 to MTX_EXCLUSIVE | MTX_UNRECORDED | 1, acquire (pairs with the release of
+ *           whichever unlock freed the word), then mtx_owner = curthread (relaxed: only the
+ *           holder writes it while it holds);
+ *   unlock  when mtx_owner is curthread: mtx_owner cleared, then one CAS from
+ *           MTX_EXCLUSIVE | MTX_UNRECORDED | 1 to 0, release (pairs with the next holder's
+ *           acquire; it orders the owner store before the word's release); if that CAS
+ *           fails (recursed, waiters' bits, a hold the module took), mtx_owner is put back.
+ * Anything else calls the module, which does all the checked build does: before anything
+ * else it records the caller's own inline hold ("adopts" it: module/dragonfly/
+ * sleep_lock.h), so recursion, hand-off to waiters, downgrade, mtxsleep and the misuse
+ * reports (unlock by a non-owner or of an unlocked mutex, shared over exclusive...) work on
+ * it as on any hold. What it loses, for inline holds not yet adopted: they are not in the
+ * held-locks stack, so a thread exiting with one is not reported, and witness and lock
+ * profiling see them only if taken while a sink is attached.
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_MUTEX2_H_
 #define _BSDSYNC_DRAGONFLY_SYS_MUTEX2_H_
 
 #include <sys/mutex.h>
+#include <sys/_inline_locks.h>
 
 #define mtx_init(mtx, ident)		dfly_mtx_init((mtx), (ident), BSDSYNC_SITE())
 #define mtx_uninit(mtx)			dfly_mtx_uninit((mtx), __FILE__, __LINE__)
-#define mtx_lock_ex(mtx, flags, to)	dfly_mtx_lock_ex((mtx), (flags), (to), __FILE__, __LINE__)
-#define mtx_lock_ex_quick(mtx)		dfly_mtx_lock_ex((mtx), 0, 0, __FILE__, __LINE__)
-#define mtx_lock(mtx)			((void)dfly_mtx_lock_ex((mtx), 0, 0, __FILE__, __LINE__))
+#if BSDSYNC_INLINE_LOCKS
+static __always_inline int
+__dfly_mtx_lock_ex_inline(mtx_t *mtx, int flags, int to, const char *file, int line)
+{
+	unsigned int v = 0;
+
+	if (__builtin_expect(__dfly_inline_events_off() && in_task() &&
+			     __atomic_compare_exchange_n(&mtx->mtx_lock, &v,
+					MTX_EXCLUSIVE | BSDSYNC_DFLY_MTX_UNRECORDED | 1u, 0,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
+		__atomic_store_n(&mtx->mtx_owner, (void *)current, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return dfly_mtx_lock_ex(mtx, flags, to, file, line);
+}
+
+static __always_inline void __dfly_mtx_unlock_inline(mtx_t *mtx, const char *file, int line)
+{
+	if (__builtin_expect(__atomic_load_n(&mtx->mtx_owner, __ATOMIC_RELAXED) ==
+			     (void *)current, 1)) {
+		unsigned int v = MTX_EXCLUSIVE | BSDSYNC_DFLY_MTX_UNRECORDED | 1u;
+
+		__atomic_store_n(&mtx->mtx_owner, (void *)0, __ATOMIC_RELAXED);
+		if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v, 0u, 0,
+				__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
+			return;
+		__atomic_store_n(&mtx->mtx_owner, (void *)current, __ATOMIC_RELAXED);
+	}
+	dfly_mtx_unlock(mtx, file, line);
+}
+#define __dfly_mtx_lock_ex_fn		__dfly_mtx_lock_ex_inline
+#define __dfly_mtx_unlock_fn		__dfly_mtx_unlock_inline
+#else
+#define __dfly_mtx_lock_ex_fn		dfly_mtx_lock_ex
+#define __dfly_mtx_unlock_fn		dfly_mtx_unlock
+#endif
+
+#define mtx_lock_ex(mtx, flags, to)	__dfly_mtx_lock_ex_fn((mtx), (flags), (to), __FILE__, __LINE__)
+#define mtx_lock_ex_quick(mtx)		__dfly_mtx_lock_ex_fn((mtx), 0, 0, __FILE__, __LINE__)
+#define mtx_lock(mtx)			((void)__dfly_mtx_lock_ex_fn((mtx), 0, 0, __FILE__, __LINE__))
 #define mtx_lock_sh(mtx, flags, to)	dfly_mtx_lock_sh((mtx), (flags), (to), __FILE__, __LINE__)
 #define mtx_lock_sh_quick(mtx)		dfly_mtx_lock_sh((mtx), 0, 0, __FILE__, __LINE__)
 #define mtx_lock_ex_link(mtx, link, flags, to)					\
@@ -29,8 +86,8 @@
 #define mtx_abort_ex_link(mtx, link)	dfly_mtx_abort_link((mtx), (link))	/* older name */
 #define mtx_upgrade_try(mtx)		dfly_mtx_upgrade_try((mtx), __FILE__, __LINE__)
 #define mtx_downgrade(mtx)		dfly_mtx_downgrade((mtx), __FILE__, __LINE__)
-#define mtx_unlock(mtx)			dfly_mtx_unlock((mtx), __FILE__, __LINE__)
-#define mtx_unlock_ex(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
+#define mtx_unlock(mtx)			__dfly_mtx_unlock_fn((mtx), __FILE__, __LINE__)
+#define mtx_unlock_ex(mtx)		__dfly_mtx_unlock_fn((mtx), __FILE__, __LINE__)
 #define mtx_unlock_sh(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
 #define mtx_spinlock(mtx)		dfly_mtx_spinlock((mtx), __FILE__, __LINE__)
 #define mtx_spinlock_try(mtx)		dfly_mtx_spinlock_try((mtx), __FILE__, __LINE__)

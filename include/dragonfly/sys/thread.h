@@ -7,12 +7,28 @@
  * (lwkt_token_swap exchanges the two newest), shared or exclusive; exclusive after shared
  * on one token is reported (DragonFly livelocks). module/dragonfly/token.cpp has the design
  * and its limits. thread_t and curthread are bsdsync's opaque thread handle.
+ *
+ * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS) has lwkt_gettoken
+ * and lwkt_reltoken inline, as the module's own fast paths (token.cpp), with no call: in
+ * thread context, no lock-event sink attached, and the thread's switch hook registered (the
+ * per-CPU bsdsync_switch_cookie is then its reference stack; its first token goes through
+ * the module, which registers the hook):
+ *   get      room for a reference and a free word: one CAS of t_count from 0 to
+ *            TOK_EXCLUSIVE, acquire (pairs with the previous holder's give), t_ref set,
+ *            then the reference pushed (after the take: nothing between them blocks);
+ *   release  the thread's only reference, exclusive, to this token: popped, t_ref cleared,
+ *            t_count -= TOK_EXCLUSIVE (seq_cst: the release for the next holder, and
+ *            before the read of dfly_lwkt_nwaiting, the waiter handshake), and the grant pass
+ *            called if a waiter is there.
+ * Anything else calls the module. Tokens are not in the held-locks stack in either build, so
+ * the production build loses nothing here.
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_THREAD_H_
 #define _BSDSYNC_DRAGONFLY_SYS_THREAD_H_
 
 #include <sys/types.h>
 #include <bsdsync/dragonfly/token.h>
+#include <sys/_inline_locks.h>
 
 typedef struct thread *thread_t;
 typedef struct lwkt_token lwkt_token;
@@ -33,10 +49,55 @@ BSDSYNC_END_DECLS
 
 #define lwkt_token_init(tok, desc)	dfly_lwkt_token_init((tok), (desc))
 #define lwkt_token_uninit(tok)		dfly_lwkt_token_uninit((tok))
+#if BSDSYNC_INLINE_LOCKS
+static __always_inline void
+__dfly_lwkt_gettoken_inline(struct lwkt_token *tok, const char *file, int line)
+{
+	struct bsdsync_dfly_token_thread *s =
+		(struct bsdsync_dfly_token_thread *)this_cpu_read(bsdsync_switch_cookie);
+
+	if (__builtin_expect(s != 0 && in_task() && __dfly_inline_events_off(), 1)) {
+		int n = s->nrefs;
+		long v = 0;
+
+		if (__builtin_expect(n < BSDSYNC_DFLY_LWKT_MAXTOKENS &&
+				     __atomic_compare_exchange_n(&tok->t_count, &v,
+					BSDSYNC_DFLY_TOK_EXCLUSIVE, 0, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED), 1)) {
+			__atomic_store_n(&tok->t_ref, (struct thread *)s->td, __ATOMIC_RELAXED);
+			s->refs[n] = (unsigned long)tok;
+			s->nrefs = n + 1;
+			return;
+		}
+	}
+	dfly_lwkt_gettoken(tok, file, line);
+}
+
+static __always_inline void
+__dfly_lwkt_reltoken_inline(struct lwkt_token *tok, const char *file, int line)
+{
+	struct bsdsync_dfly_token_thread *s =
+		(struct bsdsync_dfly_token_thread *)this_cpu_read(bsdsync_switch_cookie);
+
+	if (__builtin_expect(s != 0 && in_task() && __dfly_inline_events_off() &&
+			     s->nrefs == 1 && s->refs[0] == (unsigned long)tok, 1)) {
+		s->nrefs = 0;	/* the pop before the give */
+		__atomic_store_n(&tok->t_ref, (struct thread *)0, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&tok->t_count, BSDSYNC_DFLY_TOK_EXCLUSIVE, __ATOMIC_SEQ_CST);
+		if (__builtin_expect(__atomic_load_n(&dfly_lwkt_nwaiting, __ATOMIC_RELAXED) != 0, 0))
+			dfly_lwkt_token_grant();
+		return;
+	}
+	dfly_lwkt_reltoken(tok, file, line);
+}
+#define lwkt_gettoken(tok)		__dfly_lwkt_gettoken_inline((tok), __FILE__, __LINE__)
+#define lwkt_reltoken(tok)		__dfly_lwkt_reltoken_inline((tok), __FILE__, __LINE__)
+#else
 #define lwkt_gettoken(tok)		dfly_lwkt_gettoken((tok), __FILE__, __LINE__)
+#define lwkt_reltoken(tok)		dfly_lwkt_reltoken((tok), __FILE__, __LINE__)
+#endif
 #define lwkt_gettoken_shared(tok)	dfly_lwkt_gettoken_shared((tok), __FILE__, __LINE__)
 #define lwkt_trytoken(tok)		dfly_lwkt_trytoken((tok), __FILE__, __LINE__)
-#define lwkt_reltoken(tok)		dfly_lwkt_reltoken((tok), __FILE__, __LINE__)
 #define lwkt_gettoken_hard(tok)		dfly_lwkt_gettoken_hard((tok), __FILE__, __LINE__)
 #define lwkt_reltoken_hard(tok)		dfly_lwkt_reltoken_hard((tok), __FILE__, __LINE__)
 #define lwkt_cnttoken(tok, td)		dfly_lwkt_cnttoken((tok), (td))
