@@ -23,6 +23,7 @@
 #define fbsd_sx_sunlock		mi_counted_sx_sunlock
 #define fbsd_rw_rlock		mi_counted_rw_rlock
 #define fbsd_rw_runlock		mi_counted_rw_runlock
+#define fbsd_lockmgr		mi_counted_lockmgr
 
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -34,6 +35,7 @@
 #include <sys/condvar.h>
 #include <sys/sx.h>
 #include <sys/rwlock.h>
+#include <sys/lockmgr.h>
 #include <sys/proc.h>
 #include <sys/kernel.h>
 #include <bsdsync/lock_events.h>
@@ -59,6 +61,8 @@ void mi_real_sx_slock(struct sx *sx, const char *file, int line) __asm__("fbsd_s
 void mi_real_sx_sunlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_sunlock");
 void mi_real_rw_rlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_rlock");
 void mi_real_rw_runlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_runlock");
+int mi_real_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+	__asm__("fbsd_lockmgr");
 
 /* Calls the macros made into bsdsync.ko, from any thread of this file. */
 static atomic_t mi_lock_calls, mi_unlock_calls;
@@ -127,8 +131,18 @@ void fbsd_rw_runlock(struct rwlock *rw, const char *file, int line)
 	mi_real_rw_runlock(rw, file, line);
 }
 
+/* lockmgr's plain requests (lockmgr(lk, flags, NULL)). */
+static atomic_t mi_lockmgr_calls;
+
+int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+{
+	atomic_inc(&mi_lockmgr_calls);
+	return mi_real_lockmgr(lk, flags, file, line);
+}
+
 static void mi_reset_calls(void)
 {
+	atomic_set(&mi_lockmgr_calls, 0);
 	atomic_set(&mi_lock_calls, 0);
 	atomic_set(&mi_unlock_calls, 0);
 	atomic_set(&mi_slock_calls, 0);
@@ -1178,4 +1192,162 @@ static struct kunit_suite shared_inline_suite = {
 	.suite_exit = mi_suite_exit,
 	.test_cases = shared_inline_cases,
 };
-kunit_test_suites(&mtx_inline_suite, &shared_inline_suite);
+
+/* ---- lockmgr: the inline LK_SHARED and LK_RELEASE of a shared hold ------------------------ */
+
+static void lk_warm(struct lock *lk)
+{
+	mi_real_lockmgr(lk, LK_SHARED, __FILE__, __LINE__);
+	mi_real_lockmgr(lk, LK_RELEASE, __FILE__, __LINE__);
+	mi_reset_calls();
+}
+
+static void lockmgr_shared_and_release_call_nothing(struct kunit *test)
+{
+	struct lock lk;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_plain", 0, 0);
+	lk_warm(&lk);
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_SHARERS_LOCK(2));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		lockmgr_assert(&lk, KA_SLOCKED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lockmgr_calls), 0);
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	lockdestroy(&lk);
+}
+
+struct lk_rec {
+	struct lock lk;
+	int held, go, second, release, done, writer_in, nowait_error;
+	int depth_before, depth_with_second, depth_after;
+};
+
+static void lk_rec_reader(void *arg)
+{
+	struct lk_rec *r = arg;
+
+	lk_warm(&r->lk);
+	r->depth_before = mi_depth();
+	lockmgr(&r->lk, LK_SHARED, NULL);	/* inline: no writer yet */
+	WRITE_ONCE(r->held, 1);
+	while (!READ_ONCE(r->go))
+		usleep_range(500, 1500);
+	lockmgr(&r->lk, LK_SHARED, NULL);	/* a writer waits: the module lets it pass */
+	r->depth_with_second = mi_depth();
+	WRITE_ONCE(r->second, 1);
+	while (!READ_ONCE(r->release))
+		usleep_range(500, 1500);
+	lockmgr(&r->lk, LK_RELEASE, NULL);	/* the recorded hold: the module */
+	lockmgr(&r->lk, LK_RELEASE, NULL);	/* the inline one, waiters to wake: the module */
+	r->depth_after = mi_depth();
+	WRITE_ONCE(r->done, 1);
+}
+
+static void lk_rec_writer(void *arg)
+{
+	struct lk_rec *r = arg;
+
+	/* the shared holder makes this fail without waiting */
+	r->nowait_error = lockmgr(&r->lk, LK_EXCLUSIVE | LK_NOWAIT, NULL);
+	lockmgr(&r->lk, LK_EXCLUSIVE, NULL);
+	WRITE_ONCE(r->writer_in, 1);
+	lockmgr(&r->lk, LK_RELEASE, NULL);
+}
+
+static void lockmgr_recursive_inline_shared_passes_a_waiting_writer(struct kunit *test)
+{
+	struct lk_rec *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread reader, writer;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	lockinit(&r->lk, 0, "lk_recursive", 0, 0);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &reader, lk_rec_reader, r, "lk_reader");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->held));
+		bt_start(test, &writer, lk_rec_writer, r, "lk_writer");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->lk.lk_lock) & LK_EXCLUSIVE_WAITERS);
+		WRITE_ONCE(r->go, 1);
+		BT_WAIT_UNTIL(test, READ_ONCE(r->second));
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(r->writer_in));
+		WRITE_ONCE(r->release, 1);
+		bt_join(&reader);
+		bt_join(&writer);
+	});
+	KUNIT_EXPECT_EQ(test, r->nowait_error, EBUSY);
+	KUNIT_EXPECT_TRUE(test, r->writer_in);
+	KUNIT_EXPECT_EQ(test, r->depth_with_second, r->depth_before + 1);
+	KUNIT_EXPECT_EQ(test, r->depth_after, r->depth_before);
+	KUNIT_EXPECT_EQ(test, r->lk.lk_lock, LK_UNLOCKED);
+	lockdestroy(&r->lk);
+}
+
+/* The module's requests beside inline shared holds: a LK_NOWAIT shared hold (recorded;
+ * the inline release leaves it to the module), LK_UPGRADE of an inline hold, LK_CANRECURSE
+ * recursion, a LK_NOSHARE lock (its LK_SHARED is exclusive: never inline). */
+static void lockmgr_inline_shared_holds_meet_the_module_requests(struct kunit *test)
+{
+	struct lock lk, rk, nk;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_mix", 0, 0);
+	lockinit(&rk, 0, "lk_recurse", 0, LK_CANRECURSE);
+	lockinit(&nk, 0, "lk_noshare", 0, LK_NOSHARE);
+	lk_warm(&lk);
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);	/* inline */
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED | LK_NOWAIT, NULL), 0);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);	/* recorded first */
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+		/* upgrade of an inline hold: the module's, exclusive and recorded after */
+		lk_warm(&lk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_UPGRADE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		/* recursion */
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_EXCLUSIVE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_EXCLUSIVE, NULL), 0);
+		KUNIT_EXPECT_TRUE(test, lockmgr_recursed(&rk));
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_RELEASE, NULL), 0);
+		/* LK_NOSHARE */
+		KUNIT_EXPECT_EQ(test, lockmgr(&nk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, nk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, lockmgr(&nk, LK_RELEASE, NULL), 0);
+	});
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, rk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, nk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	/* nothing left counted: a release of a lock not held is the module's one report */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&lk, LK_RELEASE, NULL));
+	lockdestroy(&lk);
+	lockdestroy(&rk);
+	lockdestroy(&nk);
+}
+
+static struct kunit_case lockmgr_inline_cases[] = {
+	KUNIT_CASE(lockmgr_shared_and_release_call_nothing),
+	KUNIT_CASE(lockmgr_recursive_inline_shared_passes_a_waiting_writer),
+	KUNIT_CASE(lockmgr_inline_shared_holds_meet_the_module_requests),
+	{}
+};
+
+static struct kunit_suite lockmgr_inline_suite = {
+	.name = "freebsd_lockmgr_inline",
+	.suite_init = mi_suite_init,
+	.suite_exit = mi_suite_exit,
+	.test_cases = lockmgr_inline_cases,
+};
+kunit_test_suites(&mtx_inline_suite, &shared_inline_suite, &lockmgr_inline_suite);

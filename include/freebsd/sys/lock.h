@@ -118,12 +118,13 @@ __bsd_lock_xrelease(volatile unsigned long *word, unsigned long unowned,
 /* The record in the module's per-CPU cache slot (the exported per-CPU bsdsync_cpu_area,
  * named in the asm only; never NULL). The slot is read in one instruction and any record it
  * names is valid memory; it is the caller's iff its first word (its task) is `current`,
- * whichever CPU the caller runs on by then, so the value may be reused (not volatile). */
+ * whichever CPU the caller runs on by then. Volatile all the same: a value hoisted out of a
+ * driver's loop would keep missing after the module's fallback refilled the slot. */
 static __always_inline char *__bsd_td_cached(void)
 {
 	char *r;
 
-	__asm__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
+	__asm__ __volatile__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
 		: "=r"(r) : "i"(BSDSYNC_TD_CACHE_OFFSET));
 	return r;
 }
@@ -131,10 +132,13 @@ static __always_inline char *__bsd_td_cached(void)
 /* The record's shared-hold counts (BSDSYNC_TD_COUNTS_OFFSET of its state). */
 #define __bsd_td_counts(r)	((int *)((r) + BSDSYNC_TD_STATE_OFFSET + BSDSYNC_TD_COUNTS_OFFSET))
 
-/* `idx`: BSDSYNC_SL_COUNT_RW or _SX; `nosleep`: an rw read hold (also counted non-sleepable).
- * Both constants at the call site. 1 if it took a read hold; 0: call the module. */
+/* `idx`: BSDSYNC_SL_COUNT_RW, _SX or BSDSYNC_LK_COUNT; `nosleep`: an rw read hold (also
+ * counted non-sleepable); `stops`: the bits that keep a new reader out besides SHARED
+ * (lockmgr's word has the same SHARED bit, count unit and free value, <sys/lockmgr.h>). All
+ * constants at the call site. 1 if it took a read hold; 0: call the module. */
 static __always_inline int
-__bsd_lock_sacquire(volatile unsigned long *word, unsigned int idx, int nosleep)
+__bsd_lock_sacquire(volatile unsigned long *word, unsigned int idx, int nosleep,
+		    unsigned long stops)
 {
 	unsigned long v;
 	char *r;
@@ -147,8 +151,7 @@ __bsd_lock_sacquire(volatile unsigned long *word, unsigned int idx, int nosleep)
 		return 0;
 	v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	do {
-		if (__predict_false((v & (BSDSYNC_SL_SHARED | BSDSYNC_SL_EXCLUSIVE_WAITERS |
-					  BSDSYNC_SL_WRITE_SPINNER)) != BSDSYNC_SL_SHARED))
+		if (__predict_false((v & (BSDSYNC_SL_SHARED | stops)) != BSDSYNC_SL_SHARED))
 			return 0;
 	} while (__predict_false(!__atomic_compare_exchange_n(word, &v, v + BSDSYNC_SL_ONE_SHARER,
 							      0, __ATOMIC_ACQUIRE,

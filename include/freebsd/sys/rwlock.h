@@ -56,7 +56,8 @@ static __always_inline void __bsd_rw_wunlock(struct rwlock *rw, const char *file
 /* Read holds: <sys/lock.h> (__bsd_lock_sacquire) says how they stay counted. */
 static __always_inline void __bsd_rw_rlock(struct rwlock *rw, const char *file, int line)
 {
-	if (!__bsd_lock_sacquire(&rw->rw_lock, BSDSYNC_SL_COUNT_RW, 1))
+	if (!__bsd_lock_sacquire(&rw->rw_lock, BSDSYNC_SL_COUNT_RW, 1,
+				 BSDSYNC_SL_EXCLUSIVE_WAITERS | BSDSYNC_SL_WRITE_SPINNER))
 		fbsd_rw_rlock(rw, file, line);
 }
 

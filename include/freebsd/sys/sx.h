@@ -53,7 +53,8 @@ static __always_inline void __bsd_sx_xunlock(struct sx *sx, const char *file, in
 /* Shared holds: <sys/lock.h> (__bsd_lock_sacquire) says how they stay counted. */
 static __always_inline void __bsd_sx_slock(struct sx *sx, const char *file, int line)
 {
-	if (!__bsd_lock_sacquire(&sx->sx_lock, BSDSYNC_SL_COUNT_SX, 0))
+	if (!__bsd_lock_sacquire(&sx->sx_lock, BSDSYNC_SL_COUNT_SX, 0,
+				 BSDSYNC_SL_EXCLUSIVE_WAITERS | BSDSYNC_SL_WRITE_SPINNER))
 		fbsd_sx_slock_nosig(sx, file, line);
 }
 
