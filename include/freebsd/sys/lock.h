@@ -164,16 +164,17 @@ __bsd_lock_sacquire(volatile unsigned long *word, unsigned int idx, int nosleep,
 	return 1;
 }
 
-/* Thread context too: an interrupt's release (of a hold the module took for it, with no
+/* The word first (lockmgr's LK_RELEASE of an exclusive hold leaves at its SHARED test),
+ * then thread context: an interrupt's release (of a hold the module took for it, with no
  * count) must not take one off the interrupted thread's count. */
 static __always_inline int
 __bsd_lock_srelease(volatile unsigned long *word, unsigned int idx, int nosleep)
 {
-	unsigned long v;
+	unsigned long v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	char *r;
 	int *c;
 
-	if (!in_task())
+	if (!(v & BSDSYNC_SL_SHARED) || !in_task())
 		return 0;
 	r = __bsd_td_cached();
 	c = __bsd_td_counts(r);
@@ -181,15 +182,17 @@ __bsd_lock_srelease(volatile unsigned long *word, unsigned int idx, int nosleep)
 	if (__predict_false(!__bsd_td_mine(r) ||
 			    (unsigned int)(c[idx] - 1) >= BSDSYNC_SL_COUNT_RECORDED - 1))
 		return 0;
-	v = __atomic_load_n(word, __ATOMIC_RELAXED);
-	do {
-		if (__predict_false(!(v & BSDSYNC_SL_SHARED) ||
-				    (v < 2 * BSDSYNC_SL_ONE_SHARER &&
-				     v != (BSDSYNC_SL_UNLOCKED | BSDSYNC_SL_ONE_SHARER))))
+	for (;;) {	/* v is shared here: more than one hold, or exactly one and no bits */
+		if (__predict_false(v < 2 * BSDSYNC_SL_ONE_SHARER &&
+				    v != (BSDSYNC_SL_UNLOCKED | BSDSYNC_SL_ONE_SHARER)))
 			return 0;
-	} while (__predict_false(!__atomic_compare_exchange_n(word, &v, v - BSDSYNC_SL_ONE_SHARER,
-							      0, __ATOMIC_RELEASE,
-							      __ATOMIC_RELAXED)));
+		if (__predict_true(__atomic_compare_exchange_n(word, &v, v - BSDSYNC_SL_ONE_SHARER,
+							       0, __ATOMIC_RELEASE,
+							       __ATOMIC_RELAXED)))
+			break;
+		if (__predict_false(!(v & BSDSYNC_SL_SHARED)))
+			return 0;
+	}
 	if (nosleep)
 		*(unsigned long *)(c - 1) -= 1UL << 32 | 1;
 	else
