@@ -19,6 +19,11 @@
 #define fbsd_sx_xunlock		mi_counted_sx_xunlock
 #define fbsd_rw_wlock		mi_counted_rw_wlock
 #define fbsd_rw_wunlock		mi_counted_rw_wunlock
+#define fbsd_sx_slock_nosig	mi_counted_sx_slock
+#define fbsd_sx_sunlock		mi_counted_sx_sunlock
+#define fbsd_rw_rlock		mi_counted_rw_rlock
+#define fbsd_rw_runlock		mi_counted_rw_runlock
+#define fbsd_lockmgr		mi_counted_lockmgr
 
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -30,6 +35,7 @@
 #include <sys/condvar.h>
 #include <sys/sx.h>
 #include <sys/rwlock.h>
+#include <sys/lockmgr.h>
 #include <sys/proc.h>
 #include <sys/kernel.h>
 #include <bsdsync/lock_events.h>
@@ -51,6 +57,12 @@ void mi_real_sx_xlock(struct sx *sx, const char *file, int line) __asm__("fbsd_s
 void mi_real_sx_xunlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_xunlock");
 void mi_real_rw_wlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_wlock");
 void mi_real_rw_wunlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_wunlock");
+void mi_real_sx_slock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_slock_nosig");
+void mi_real_sx_sunlock(struct sx *sx, const char *file, int line) __asm__("fbsd_sx_sunlock");
+void mi_real_rw_rlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_rlock");
+void mi_real_rw_runlock(struct rwlock *rw, const char *file, int line) __asm__("fbsd_rw_runlock");
+int mi_real_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+	__asm__("fbsd_lockmgr");
 
 /* Calls the macros made into bsdsync.ko, from any thread of this file. */
 static atomic_t mi_lock_calls, mi_unlock_calls;
@@ -92,10 +104,49 @@ void fbsd_rw_wunlock(struct rwlock *rw, const char *file, int line)
 	mi_real_rw_wunlock(rw, file, line);
 }
 
+/* The shared (read) entries count in their own two. */
+static atomic_t mi_slock_calls, mi_sunlock_calls;
+
+void fbsd_sx_slock_nosig(struct sx *sx, const char *file, int line)
+{
+	atomic_inc(&mi_slock_calls);
+	mi_real_sx_slock(sx, file, line);
+}
+
+void fbsd_sx_sunlock(struct sx *sx, const char *file, int line)
+{
+	atomic_inc(&mi_sunlock_calls);
+	mi_real_sx_sunlock(sx, file, line);
+}
+
+void fbsd_rw_rlock(struct rwlock *rw, const char *file, int line)
+{
+	atomic_inc(&mi_slock_calls);
+	mi_real_rw_rlock(rw, file, line);
+}
+
+void fbsd_rw_runlock(struct rwlock *rw, const char *file, int line)
+{
+	atomic_inc(&mi_sunlock_calls);
+	mi_real_rw_runlock(rw, file, line);
+}
+
+/* lockmgr's plain requests (lockmgr(lk, flags, NULL)). */
+static atomic_t mi_lockmgr_calls;
+
+int fbsd_lockmgr(struct lock *lk, unsigned int flags, const char *file, int line)
+{
+	atomic_inc(&mi_lockmgr_calls);
+	return mi_real_lockmgr(lk, flags, file, line);
+}
+
 static void mi_reset_calls(void)
 {
+	atomic_set(&mi_lockmgr_calls, 0);
 	atomic_set(&mi_lock_calls, 0);
 	atomic_set(&mi_unlock_calls, 0);
+	atomic_set(&mi_slock_calls, 0);
+	atomic_set(&mi_sunlock_calls, 0);
 }
 
 /* The word of a hold the inline path took: the owner, and no record of it anywhere. */
@@ -570,6 +621,12 @@ struct xl_ops {
 	int (*xowned)(void *l);
 	int (*sleep)(void *chan, void *l, int timo);
 	unsigned long (*word)(void *l);
+	/* the module's own entries, as a checked-build driver calls them */
+	void (*mslock)(void *l);
+	void (*msunlock)(void *l);
+	void (*unlock)(void *l);	/* sx_unlock / rw_unlock: always the module */
+	void (*assert_slocked)(void *l);
+	int nosleep;			/* a read hold is non-sleepable (rw) */
 };
 
 static void sx_op_init(void *l, const char *name, int recurse)
@@ -589,10 +646,15 @@ static int sx_op_sleep(void *chan, void *l, int timo)
 	return sx_sleep(chan, (struct sx *)l, 0, "xl_slp", timo);
 }
 static unsigned long sx_op_word(void *l) { return READ_ONCE(((struct sx *)l)->sx_lock); }
+static void sx_op_mslock(void *l) { mi_real_sx_slock(l, __FILE__, __LINE__); }
+static void sx_op_msunlock(void *l) { mi_real_sx_sunlock(l, __FILE__, __LINE__); }
+static void sx_op_unlock(void *l) { sx_unlock((struct sx *)l); }
+static void sx_op_assert_slocked(void *l) { sx_assert((struct sx *)l, SA_SLOCKED); }
 
 static const struct xl_ops xl_sx = {
 	"sx", sx_op_init, sx_op_destroy, sx_op_xlock, sx_op_xunlock, sx_op_slock, sx_op_sunlock,
 	sx_op_downgrade, sx_op_recursed, sx_op_xowned, sx_op_sleep, sx_op_word,
+	sx_op_mslock, sx_op_msunlock, sx_op_unlock, sx_op_assert_slocked, 0,
 };
 
 static void rw_op_init(void *l, const char *name, int recurse)
@@ -612,10 +674,15 @@ static int rw_op_sleep(void *chan, void *l, int timo)
 	return rw_sleep(chan, (struct rwlock *)l, 0, "xl_slp", timo);
 }
 static unsigned long rw_op_word(void *l) { return READ_ONCE(((struct rwlock *)l)->rw_lock); }
+static void rw_op_mslock(void *l) { mi_real_rw_rlock(l, __FILE__, __LINE__); }
+static void rw_op_msunlock(void *l) { mi_real_rw_runlock(l, __FILE__, __LINE__); }
+static void rw_op_unlock(void *l) { rw_unlock((struct rwlock *)l); }
+static void rw_op_assert_slocked(void *l) { rw_assert((struct rwlock *)l, RA_RLOCKED); }
 
 static const struct xl_ops xl_rw = {
 	"rw", rw_op_init, rw_op_destroy, rw_op_xlock, rw_op_xunlock, rw_op_slock, rw_op_sunlock,
 	rw_op_downgrade, rw_op_recursed, rw_op_xowned, rw_op_sleep, rw_op_word,
+	rw_op_mslock, rw_op_msunlock, rw_op_unlock, rw_op_assert_slocked, 1,
 };
 
 /* struct sx and struct rwlock: the same 32 bytes (one implementation in the module). */
@@ -845,6 +912,259 @@ static void misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once
 	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_DESTROYED);
 }
 
+
+/* ---- the inline read paths (rw_rlock/rw_runlock, sx_slock/sx_sunlock) -------------------- */
+
+/* The calling thread's record is in this CPU's cache slot (the inline read paths need it):
+ * one read hold taken and released through the module (which creates the record and fills
+ * the slot). The cases check the call counts only right after this, on an otherwise idle
+ * guest (another bsdsync thread running in between would refill the slot: a fallback call,
+ * which they would count). */
+static void sl_warm(const struct xl_ops *o, void *l)
+{
+	o->mslock(l);
+	o->msunlock(l);
+	mi_reset_calls();
+}
+
+#define SL_ONE (BSDSYNC_SL_UNLOCKED + BSDSYNC_SL_ONE_SHARER)
+
+static void slock_and_sunlock_call_nothing_and_count_the_hold(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	int depth = mi_depth();
+
+	o->init(&l, "sl_plain", 0);
+	sl_warm(o, &l);
+	BT_EXPECT_NO_REPORT(test, {
+		o->slock(&l);
+		o->slock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), SL_ONE + BSDSYNC_SL_ONE_SHARER);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);	/* no record */
+		o->sunlock(&l);
+		o->sunlock(&l);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_slock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_sunlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	o->destroy(&l);
+}
+
+/* The recursion rule. A thread holding an inline read hold reads the lock again while a
+ * writer waits (EXCLUSIVE_WAITERS set): the inline path must fall back (a writer waits), and
+ * the module must let it pass the writer, which it only can if it knows about the inline
+ * hold (the count). Without it: the reader waits for the writer, which waits for the reader.
+ * The reader is a worker, so that the case fails (timed out) rather than hangs there. */
+struct sl_rec {
+	const struct xl_ops *o;
+	union xl_lock l;
+	int held, go, second, release, done, writer_in;
+	int depth_before, depth_with_second, depth_after;
+};
+
+static void sl_rec_reader(void *arg)
+{
+	struct sl_rec *r = arg;
+
+	r->o->mslock(&r->l);		/* the record cache: this thread's (sl_warm) */
+	r->o->msunlock(&r->l);
+	r->depth_before = mi_depth();
+	r->o->slock(&r->l);		/* inline: no writer yet */
+	WRITE_ONCE(r->held, 1);
+	while (!READ_ONCE(r->go))
+		usleep_range(500, 1500);
+	r->o->slock(&r->l);		/* a writer waits: the module, which must let it pass */
+	r->depth_with_second = mi_depth();
+	WRITE_ONCE(r->second, 1);
+	while (!READ_ONCE(r->release))
+		usleep_range(500, 1500);
+	r->o->sunlock(&r->l);		/* a recorded hold: the module */
+	r->o->sunlock(&r->l);		/* the inline one, last, waiters to wake: the module */
+	r->depth_after = mi_depth();
+	WRITE_ONCE(r->done, 1);
+}
+
+static void sl_rec_writer(void *arg)
+{
+	struct sl_rec *r = arg;
+
+	r->o->xlock(&r->l);
+	WRITE_ONCE(r->writer_in, 1);
+	r->o->xunlock(&r->l);
+}
+
+static void recursive_inline_reader_passes_a_waiting_writer(struct kunit *test)
+{
+	struct sl_rec *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread reader, writer;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->o = xl_ops_of(test);
+	r->o->init(&r->l, "sl_recursive", 0);
+	mi_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &reader, sl_rec_reader, r, "sl_reader");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->held));
+		bt_start(test, &writer, sl_rec_writer, r, "sl_writer");
+		BT_WAIT_UNTIL(test, r->o->word(&r->l) & BSDSYNC_SL_EXCLUSIVE_WAITERS);
+		WRITE_ONCE(r->go, 1);
+		BT_WAIT_UNTIL(test, READ_ONCE(r->second));
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(r->writer_in));
+		WRITE_ONCE(r->release, 1);
+		bt_join(&reader);
+		bt_join(&writer);
+	});
+	KUNIT_EXPECT_TRUE(test, r->writer_in);
+	KUNIT_EXPECT_EQ(test, r->depth_with_second, r->depth_before + 1);
+	KUNIT_EXPECT_EQ(test, r->depth_after, r->depth_before);
+	/* the second read fell back (writer waiting), so did both releases */
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_slock_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_sunlock_calls), 2);
+	KUNIT_EXPECT_EQ(test, r->o->word(&r->l), BSDSYNC_SL_UNLOCKED);
+	r->o->destroy(&r->l);
+}
+
+/* Holds taken on one path and released on the other: an inline hold released by the module
+ * (sx_unlock/rw_unlock, and the slow sunlock), a module hold released through the inline
+ * macro (refused while the thread has a recorded hold of the kind: the module takes the
+ * record, never the inline path leaving it stale). */
+static void inline_and_module_read_holds_release_on_either_path(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l, m;
+	int depth = mi_depth();
+
+	o->init(&l, "sl_mix_l", 0);
+	o->init(&m, "sl_mix_m", 0);
+	sl_warm(o, &l);
+	BT_EXPECT_NO_REPORT(test, {
+		/* inline hold, module release */
+		o->slock(&l);
+		o->unlock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+		o->slock(&l);
+		o->msunlock(&l);
+		KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		/* module hold, inline macro: the module releases it (its record goes) */
+		o->mslock(&l);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		mi_reset_calls();
+		o->sunlock(&l);
+		KUNIT_EXPECT_EQ(test, atomic_read(&mi_sunlock_calls), 1);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		/* both kinds at once, on two locks, released in the order that would leave a
+		 * stale record if the inline path took the recorded lock's hold off the count */
+		sl_warm(o, &l);
+		o->slock(&m);			/* inline */
+		o->mslock(&l);			/* recorded */
+		o->sunlock(&l);			/* the module: l's record goes */
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		o->sunlock(&m);			/* inline again (or the module: both fine) */
+	});
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, o->word(&m), BSDSYNC_SL_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	/* Nothing is left counted: an unlock of a lock not held is the module's report. */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, o->sunlock(&l));
+	o->destroy(&l);
+	o->destroy(&m);
+}
+
+/* A reader arriving while a writer waits falls back to the module and waits behind the
+ * writer (writers are not starved), then gets in. */
+struct sl_wait {
+	const struct xl_ops *o;
+	union xl_lock l;
+	int writer_in, writer_out, reader_in, reader_saw_writer_out;
+};
+
+static void sl_wait_writer(void *arg)
+{
+	struct sl_wait *w = arg;
+
+	w->o->xlock(&w->l);
+	WRITE_ONCE(w->writer_in, 1);
+	WRITE_ONCE(w->writer_out, 1);
+	w->o->xunlock(&w->l);
+}
+
+static void sl_wait_reader(void *arg)
+{
+	struct sl_wait *w = arg;
+
+	w->o->slock(&w->l);
+	w->reader_saw_writer_out = READ_ONCE(w->writer_out);
+	WRITE_ONCE(w->reader_in, 1);
+	w->o->sunlock(&w->l);
+}
+
+static void slock_with_a_writer_waiting_falls_back_and_waits(struct kunit *test)
+{
+	struct sl_wait *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread writer, reader;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->o = xl_ops_of(test);
+	w->o->init(&w->l, "sl_wait", 0);
+	BT_EXPECT_NO_REPORT(test, {
+		w->o->mslock(&w->l);		/* a reader the writer waits for */
+		bt_start(test, &writer, sl_wait_writer, w, "sl_writer");
+		BT_WAIT_UNTIL(test, w->o->word(&w->l) & BSDSYNC_SL_EXCLUSIVE_WAITERS);
+		mi_reset_calls();
+		bt_start(test, &reader, sl_wait_reader, w, "sl_reader");
+		BT_WAIT_UNTIL(test, atomic_read(&mi_slock_calls) == 1);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(w->reader_in));
+		w->o->msunlock(&w->l);
+		bt_join(&writer);
+		bt_join(&reader);
+	});
+	KUNIT_EXPECT_TRUE(test, w->writer_in);
+	KUNIT_EXPECT_TRUE(test, w->reader_saw_writer_out);
+	KUNIT_EXPECT_EQ(test, w->o->word(&w->l), BSDSYNC_SL_UNLOCKED);
+	w->o->destroy(&w->l);
+}
+
+/* What the module sees of an inline read hold: the assertion passes; for rw (a non-sleepable
+ * hold) a sleep, or taking an sx in the module (sx_xlock_sig: the inline sx_xlock does not
+ * check), is reported once (without the lock's name), while the same
+ * lock as the sleep's interlock is not; for sx none of that is a misuse. */
+static void module_checks_see_inline_read_holds(struct kunit *test)
+{
+	const struct xl_ops *o = xl_ops_of(test);
+	union xl_lock l;
+	struct sx other;
+	int depth = mi_depth();
+	int error;
+
+	o->init(&l, "sl_seen", 0);
+	sx_init(&other, "sl_other");
+	sl_warm(o, &l);
+	o->slock(&l);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_slock_calls), 0);
+	BT_EXPECT_NO_REPORT(test, o->assert_slocked(&l));
+	if (o->nosleep) {
+		BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, pause("sl_pause", 1));
+		BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE,
+				 { (void)sx_xlock_sig(&other); sx_xunlock(&other); });
+	} else {
+		BT_EXPECT_NO_REPORT(test, pause("sl_pause", 1));
+		BT_EXPECT_NO_REPORT(test, { (void)sx_xlock_sig(&other); sx_xunlock(&other); });
+	}
+	/* As the interlock of a sleep: released and taken back by the module (recorded). */
+	BT_EXPECT_NO_REPORT(test, error = o->sleep(&l, &l, 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+	BT_EXPECT_NO_REPORT(test, o->sunlock(&l));
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, o->word(&l), BSDSYNC_SL_UNLOCKED);
+	/* and nothing is left counted: a sleep is quiet again */
+	BT_EXPECT_NO_REPORT(test, pause("sl_pause", 1));
+	sx_destroy(&other);
+	o->destroy(&l);
+}
+
 static struct kunit_case shared_inline_cases[] = {
 	KUNIT_CASE_PARAM(xlock_and_xunlock_call_nothing, xl_kind_gen_params),
 	KUNIT_CASE_PARAM(xlock_recursion_falls_back_and_unwinds, xl_kind_gen_params),
@@ -857,6 +1177,12 @@ static struct kunit_case shared_inline_cases[] = {
 			 xl_kind_gen_params),
 	KUNIT_CASE_PARAM(misuse_xlock_inline_recursion_and_non_owner_unlock_are_reported_once,
 			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(slock_and_sunlock_call_nothing_and_count_the_hold, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(recursive_inline_reader_passes_a_waiting_writer, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(inline_and_module_read_holds_release_on_either_path,
+			 xl_kind_gen_params),
+	KUNIT_CASE_PARAM(slock_with_a_writer_waiting_falls_back_and_waits, xl_kind_gen_params),
+	KUNIT_CASE_PARAM(module_checks_see_inline_read_holds, xl_kind_gen_params),
 	{}
 };
 
@@ -866,4 +1192,162 @@ static struct kunit_suite shared_inline_suite = {
 	.suite_exit = mi_suite_exit,
 	.test_cases = shared_inline_cases,
 };
-kunit_test_suites(&mtx_inline_suite, &shared_inline_suite);
+
+/* ---- lockmgr: the inline LK_SHARED and LK_RELEASE of a shared hold ------------------------ */
+
+static void lk_warm(struct lock *lk)
+{
+	mi_real_lockmgr(lk, LK_SHARED, __FILE__, __LINE__);
+	mi_real_lockmgr(lk, LK_RELEASE, __FILE__, __LINE__);
+	mi_reset_calls();
+}
+
+static void lockmgr_shared_and_release_call_nothing(struct kunit *test)
+{
+	struct lock lk;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_plain", 0, 0);
+	lk_warm(&lk);
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_SHARERS_LOCK(2));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		lockmgr_assert(&lk, KA_SLOCKED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lockmgr_calls), 0);
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	lockdestroy(&lk);
+}
+
+struct lk_rec {
+	struct lock lk;
+	int held, go, second, release, done, writer_in, nowait_error;
+	int depth_before, depth_with_second, depth_after;
+};
+
+static void lk_rec_reader(void *arg)
+{
+	struct lk_rec *r = arg;
+
+	lk_warm(&r->lk);
+	r->depth_before = mi_depth();
+	lockmgr(&r->lk, LK_SHARED, NULL);	/* inline: no writer yet */
+	WRITE_ONCE(r->held, 1);
+	while (!READ_ONCE(r->go))
+		usleep_range(500, 1500);
+	lockmgr(&r->lk, LK_SHARED, NULL);	/* a writer waits: the module lets it pass */
+	r->depth_with_second = mi_depth();
+	WRITE_ONCE(r->second, 1);
+	while (!READ_ONCE(r->release))
+		usleep_range(500, 1500);
+	lockmgr(&r->lk, LK_RELEASE, NULL);	/* the recorded hold: the module */
+	lockmgr(&r->lk, LK_RELEASE, NULL);	/* the inline one, waiters to wake: the module */
+	r->depth_after = mi_depth();
+	WRITE_ONCE(r->done, 1);
+}
+
+static void lk_rec_writer(void *arg)
+{
+	struct lk_rec *r = arg;
+
+	/* the shared holder makes this fail without waiting */
+	r->nowait_error = lockmgr(&r->lk, LK_EXCLUSIVE | LK_NOWAIT, NULL);
+	lockmgr(&r->lk, LK_EXCLUSIVE, NULL);
+	WRITE_ONCE(r->writer_in, 1);
+	lockmgr(&r->lk, LK_RELEASE, NULL);
+}
+
+static void lockmgr_recursive_inline_shared_passes_a_waiting_writer(struct kunit *test)
+{
+	struct lk_rec *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread reader, writer;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	lockinit(&r->lk, 0, "lk_recursive", 0, 0);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &reader, lk_rec_reader, r, "lk_reader");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->held));
+		bt_start(test, &writer, lk_rec_writer, r, "lk_writer");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->lk.lk_lock) & LK_EXCLUSIVE_WAITERS);
+		WRITE_ONCE(r->go, 1);
+		BT_WAIT_UNTIL(test, READ_ONCE(r->second));
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(r->writer_in));
+		WRITE_ONCE(r->release, 1);
+		bt_join(&reader);
+		bt_join(&writer);
+	});
+	KUNIT_EXPECT_EQ(test, r->nowait_error, EBUSY);
+	KUNIT_EXPECT_TRUE(test, r->writer_in);
+	KUNIT_EXPECT_EQ(test, r->depth_with_second, r->depth_before + 1);
+	KUNIT_EXPECT_EQ(test, r->depth_after, r->depth_before);
+	KUNIT_EXPECT_EQ(test, r->lk.lk_lock, LK_UNLOCKED);
+	lockdestroy(&r->lk);
+}
+
+/* The module's requests beside inline shared holds: a LK_NOWAIT shared hold (recorded;
+ * the inline release leaves it to the module), LK_UPGRADE of an inline hold, LK_CANRECURSE
+ * recursion, a LK_NOSHARE lock (its LK_SHARED is exclusive: never inline). */
+static void lockmgr_inline_shared_holds_meet_the_module_requests(struct kunit *test)
+{
+	struct lock lk, rk, nk;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_mix", 0, 0);
+	lockinit(&rk, 0, "lk_recurse", 0, LK_CANRECURSE);
+	lockinit(&nk, 0, "lk_noshare", 0, LK_NOSHARE);
+	lk_warm(&lk);
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);	/* inline */
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED | LK_NOWAIT, NULL), 0);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);	/* recorded first */
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+		/* upgrade of an inline hold: the module's, exclusive and recorded after */
+		lk_warm(&lk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_UPGRADE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		/* recursion */
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_EXCLUSIVE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_EXCLUSIVE, NULL), 0);
+		KUNIT_EXPECT_TRUE(test, lockmgr_recursed(&rk));
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_RELEASE, NULL), 0);
+		/* LK_NOSHARE */
+		KUNIT_EXPECT_EQ(test, lockmgr(&nk, LK_SHARED, NULL), 0);
+		KUNIT_EXPECT_EQ(test, nk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, lockmgr(&nk, LK_RELEASE, NULL), 0);
+	});
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, rk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, nk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	/* nothing left counted: a release of a lock not held is the module's one report */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&lk, LK_RELEASE, NULL));
+	lockdestroy(&lk);
+	lockdestroy(&rk);
+	lockdestroy(&nk);
+}
+
+static struct kunit_case lockmgr_inline_cases[] = {
+	KUNIT_CASE(lockmgr_shared_and_release_call_nothing),
+	KUNIT_CASE(lockmgr_recursive_inline_shared_passes_a_waiting_writer),
+	KUNIT_CASE(lockmgr_inline_shared_holds_meet_the_module_requests),
+	{}
+};
+
+static struct kunit_suite lockmgr_inline_suite = {
+	.name = "freebsd_lockmgr_inline",
+	.suite_init = mi_suite_init,
+	.suite_exit = mi_suite_exit,
+	.test_cases = lockmgr_inline_cases,
+};
+kunit_test_suites(&mtx_inline_suite, &shared_inline_suite, &lockmgr_inline_suite);

@@ -59,9 +59,15 @@ static_assert(sizeof(HeldLock) == 32 && __builtin_offsetof(HeldLock, mode) == 28
 	      "held_record writes line, mode, flags and pad as one word");
 
 struct HeldLocks {
-	enum : int { kTrack = 16 };
+	enum : int { kTrack = 16, kCounts = 4 };
 	int depth;			/* holds, recorded or only counted */
-	int nosleep;			/* of them, of non-sleepable types */
+	int nosleep;			/* of them, of non-sleepable types; plus the non-sleepable
+					   holds an inline path counted in `counts` (no entry) */
+	/* Per-kind shared-hold counts a personality keeps for the inline read paths of drivers
+	 * built for production, which reach them through the per-CPU record cache (the offsets
+	 * are ABI: <bsdsync/types.h>); the index and the meaning of the bits are the
+	 * personality's (FreeBSD: module/freebsd/shared_lock.h). The core never reads them. */
+	int counts[kCounts];
 	HeldLock entry[kTrack];		/* the first min(depth, kTrack), oldest first */
 };
 
@@ -86,6 +92,9 @@ struct ThreadState {
 	PrioState prio;		/* last: the release hook zeroes what is before it */
 };
 static_assert(sizeof(ThreadState) <= BSDSYNC_TD_STATE_BYTES, "grow BSDSYNC_TD_STATE_BYTES");
+static_assert(__builtin_offsetof(ThreadState, held.nosleep) == BSDSYNC_TD_NOSLEEP_OFFSET &&
+		      __builtin_offsetof(ThreadState, held.counts) == BSDSYNC_TD_COUNTS_OFFSET,
+	      "<bsdsync/types.h>: the inline paths' view of the record");
 
 /* A personality's slot, as its own type. */
 template <typename T> inline T *personality_slot(ThreadState *t, int index)

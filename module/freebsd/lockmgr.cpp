@@ -22,6 +22,12 @@
  *                                        shared lockmgr locks (its held-locks stack)
  *                                        and did not pass LK_NODDLKTREAT
  *   SHARE|n|bits   -> SHARE|n-1|bits     shared release fast path, n > 1 or no bits: one CAS
+ *   SHARE|n        -> SHARE|n+1 and back the inline LK_SHARED / LK_RELEASE of a driver built
+ *                                        for production (<sys/lockmgr.h>): the same CASes,
+ *                                        no EXCLUSIVE_WAITERS (no LK_NOSHARE lock), the
+ *                                        hold counted in the thread's record instead of
+ *                                        recorded (the count's rules: "the thread's
+ *                                        holds" below)
  *   me             -> me|RECURSED        LK_CANRECURSE recursion; only the owner writes
  *   SHARE|1|bits   -> me|bits            LK_UPGRADE/LK_TRYUPGRADE by the sole sharer: CAS
  *   me|bits        -> SHARE|1|bits'      LK_DOWNGRADE; if no writer waits, the shared
@@ -108,27 +114,67 @@ constexpr const LockType *kType = &lock_type_lockmgr;
 constexpr HoldMode kSharedHold = HoldMode::Shared;
 constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
 
+/*
+ * Beside the records, the thread's count of its shared lockmgr holds (FreeBSD td_lk_slocks;
+ * HeldLocks::counts[BSDSYNC_LK_COUNT]), kept as sx and rw keep theirs (freebsd/shared_lock.h,
+ * "per-thread bookkeeping"): kCountRecorded per hold recorded here, one per hold the inline
+ * LK_SHARED of a driver built for production took (<sys/lockmgr.h>: no record, no event).
+ * The inline LK_RELEASE only takes an inline hold while no recorded one exists, so a shared
+ * release here takes lk's record if the thread has one, else one inline hold.
+ */
+constexpr int kCountRecorded = BSDSYNC_LK_COUNT_RECORDED;
+constexpr int kCountInline = BSDSYNC_LK_COUNT_RECORDED - 1;
+inline int &lk_count(ThreadState *t) { return t->held.counts[BSDSYNC_LK_COUNT]; }
+
+/* A shared hold of the thread ends (see shared_released in freebsd/shared_lock.h). */
+inline bool shared_released(ThreadState *t, lock *lk, const char *file, int line)
+{
+	if (likely(t)) {
+		int &c = lk_count(t);
+		if (likely(held_pop_top(t, lo_of(lk), kSharedHold)) ||
+		    held_pop_slow(t, lo_of(lk), kType, kSharedHold)) {
+			c -= c >= kCountRecorded ? kCountRecorded : (c & kCountInline) ? 1 : 0;
+		} else if (c & kCountInline) {
+			c--;
+			return true;	/* an inline hold: no event (none was sent for it) */
+		} else {
+			lock_event_released(lo_of(lk), kType, kSharedHold, 0, file, line);
+			return false;
+		}
+	}
+	lock_event_released(lo_of(lk), kType, kSharedHold, 0, file, line);
+	return true;
+}
 inline void note_acquired(lock *lk, HoldMode mode, unsigned flags, const char *file, int line)
 {
-	held_acquired(current_record(), lo_of(lk), kType, mode, flags, file, line);
+	ThreadState *t = current_record();
+	if (mode == kSharedHold && likely(t))
+		lk_count(t) += kCountRecorded;
+	held_acquired(t, lo_of(lk), kType, mode, flags, file, line);
 }
 inline void note_released(lock *lk, HoldMode mode, const char *file, int line)
 {
-	held_released(current_record_if_any(), lo_of(lk), kType, mode, file, line);
+	if (mode == kSharedHold)
+		shared_released(current_record_if_any(), lk, file, line);
+	else
+		held_released(current_record_if_any(), lo_of(lk), kType, mode, file, line);
 }
 /* May the current thread hold lk shared? (Unknown without a record -- in interrupt context,
- * or if it could not be allocated -- or below the recorded holds: yes.) */
+ * or if it could not be allocated -- or below the recorded holds, or with inline holds,
+ * whose locks are not known: yes.) */
 inline bool may_hold_shared(const lock *lk)
 {
 	ThreadState *t = current_record();
 	bool unrecorded;
-	return !t || held_count(t, lo_of(lk), kSharedHold, &unrecorded) > 0 || unrecorded;
+	return !t || held_count(t, lo_of(lk), kSharedHold, &unrecorded) > 0 || unrecorded ||
+	       (lk_count(t) & kCountInline);
 }
-/* Does it hold any shared lockmgr lock (FreeBSD td_lk_slocks > 0)? */
+/* Does it hold any shared lockmgr lock (FreeBSD td_lk_slocks > 0)? The count has them all,
+ * inline ones included; held_any the ones below the recorded holds of a deep stack. */
 inline bool holds_shared_locks()
 {
 	ThreadState *t = current_record_if_any();
-	return t && held_any(t, kType, kSharedHold);
+	return t && (lk_count(t) != 0 || held_any(t, kType, kSharedHold));
 }
 
 /* ---- one call ------------------------------------------------------------------------- */
@@ -610,8 +656,7 @@ int release(Request &r)
 	if (is_shared_mode(x)) {
 		/* One look-up of the thread's record for the check and the record. */
 		ThreadState *t = current_record();
-		if (sharers(x) == 0 ||
-		    !held_released(t, lo_of(lk), kType, kSharedHold, r.file, r.line))
+		if (sharers(x) == 0 || !shared_released(t, lk, r.file, r.line))
 			return not_holder(r, x, "of a lock the thread does not hold");
 		sunlock(lk);
 		return 0;
@@ -1018,6 +1063,7 @@ BSDSYNC_ALWAYS_INLINE bool fast_slock(lock *lk, const char *file, int line)
 	while (likely(can_share(x, LK_SHARED, false))) {
 		if (likely(cas_acquire(&lk->lk_lock, &x, x + LK_ONE_SHARER))) {
 			held_record(t, lo_of(lk), kType, kSharedHold, false, file, line);
+			lk_count(t) += kCountRecorded;
 			return true;
 		}
 	}
@@ -1063,8 +1109,10 @@ BSDSYNC_ALWAYS_INLINE bool fast_release(lock *lk, const char *file, int line)
 		return false;
 	while (likely(is_shared_mode(x)) &&
 	       likely(sharers(x) > 1 || (sharers(x) == 1 && !(x & kWaitBits)))) {
-		if (likely(cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER)))
+		if (likely(cas_release(&lk->lk_lock, &x, x - LK_ONE_SHARER))) {
+			lk_count(t) -= kCountRecorded;
 			return true;
+		}
 	}
 	held_unpop(t);
 	return false;

@@ -11,7 +11,7 @@ namespace bsdsync::fbsd {
 
 constinit const SharedLockKind rw_kind = {
 	"rw", BSDSYNC_CLASS_RW, &turnstiles, false, false, BSDSYNC_BLOCK_LOCK,
-	&lock_type_rw,
+	&lock_type_rw, BSDSYNC_SL_COUNT_RW,
 };
 
 namespace {

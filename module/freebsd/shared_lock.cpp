@@ -32,7 +32,21 @@
  *                                            holding a shared lock of the kind, or a
  *                                            try_slock, or an interrupt (which cannot
  *                                            wait: lock_in_interrupt); n = 0 included
+ *   SHARED|n            -> SHARED|n+1        the inline rw_rlock/sx_slock of a driver built
+ *                                            for production (<sys/lock.h>): one CAS,
+ *                                            acquire, only with no waiter or spinner bit,
+ *                                            and only while the per-CPU record cache holds
+ *                                            the thread's record, whose count for the kind
+ *                                            it then bumps (no held-locks record, no event:
+ *                                            shared_lock.h, "per-thread bookkeeping", says
+ *                                            how the count keeps the rule below true)
  *   SHARED|n+1|bits     -> SHARED|n|bits     sunlock fast path, n >= 1: one CAS, release
+ *                                            (the inline rw_runlock/sx_sunlock too, with no
+ *                                            bits when n = 0, for a thread whose holds of
+ *                                            the kind are all inline ones; any other case
+ *                                            is the module's, whose release takes an inline
+ *                                            hold off the count when the thread has no
+ *                                            record of the lock)
  *   SHARED|1[|SPINNER]  -> UNLOCKED          last sunlock without waiters: one CAS, release
  *   SHARED|n|bits       -> ...|WRITE_SPINNER a writer finding the lock read-held (n >= 1)
  *                                            sets it by CAS and spins a bounded while for
@@ -82,7 +96,9 @@
  *
  * Writer starvation (FreeBSD __sx_can_read / __rw_can_read): a new reader waits while a
  * writer waits, unless the thread already holds a shared lock of the same kind (the per-thread
- * counter), which would otherwise deadlock on its own recursion.
+ * count, which has the inline holds too), which would otherwise deadlock on its own
+ * recursion. The inline read path never passes a waiting writer itself (it falls back on any
+ * waiter bit), so this decision is always the module's, made with the whole count.
  *
  * Every release ends with one store or CAS to the word and touches the lock no more: the woken
  * threads' Waiter records are on their own stacks, the chain lock is in the wait table, and the
@@ -321,9 +337,9 @@ bool spin_if_atomic(const SharedLockKind &k, SharedLock *l, uintptr v, bool excl
  * hold whose CAS is done and whose record is not written yet (the few instructions between
  * the two in the acquisitions).
  */
-bool interrupted_holds_shared(const SharedLock *l)
+bool interrupted_holds_shared(const SharedLockKind &k, const SharedLock *l)
 {
-	return holds_shared(current_record_if_any_in_thread(), l);
+	return holds_shared(k, current_record_if_any_in_thread(), l);
 }
 
 /*
@@ -352,7 +368,7 @@ BSDSYNC_COLD int lock_in_interrupt(const SharedLockKind &k, SharedLock *l, bool 
 		lock_event_acquired(&l->lo, k.type, kExclusiveHold, BSDSYNC_LE_RECURSE, file, line);
 		return 0;
 	}
-	if (exclusive && sharers(v) > 0 && interrupted_holds_shared(l)) {
+	if (exclusive && sharers(v) > 0 && interrupted_holds_shared(k, l)) {
 		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subj(l), file, line,
 		       "%s in an interrupt that interrupted a thread holding it shared: it can "
 		       "never be granted; taken shared instead (no exclusion from readers)", op);
@@ -568,9 +584,11 @@ int shared_lock_slock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 	}
 	/* A thread that already holds a shared lock of this kind passes waiting writers: it
 	 * may be recursing, and waiting behind a writer that waits for it would deadlock
-	 * (FreeBSD: td_rw_rlocks / td_sx_slocks nonzero). */
+	 * (FreeBSD: td_rw_rlocks / td_sx_slocks nonzero). The count has every such hold,
+	 * recorded or taken inline (shared_lock.h); held_any adds the ones below the recorded
+	 * holds of a deep stack. */
 	ThreadState *t = current_record();
-	const bool passes = t && held_any(t, k.type, kSharedHold);
+	const bool passes = t && (shared_count(k, t) != 0 || held_any(t, k.type, kSharedHold));
 	const uintptr stops = passes ? 0 : kExclusiveWaiters | kWriteSpinner;
 	bool contended = false;
 	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
@@ -643,7 +661,7 @@ void shared_lock_xunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 			      const char *file, int line)
 {
 	uintptr v = load_relaxed(&l->word);
-	if (unlikely(bsdsync_in_interrupt()) && sharers(v) > 0 && interrupted_holds_shared(l)) {
+	if (unlikely(bsdsync_in_interrupt()) && sharers(v) > 0 && interrupted_holds_shared(k, l)) {
 		/* The pair of an exclusive acquisition that lock_in_interrupt turned into a
 		 * shared hold (and reported): give that hold back. (An interrupt's xunlock
 		 * without that acquisition, a misuse, cannot be told apart from it here.) */
@@ -698,7 +716,7 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 					     : "that is not held");
 		return;
 	}
-	if (t && !holds_shared(t, l)) {
+	if (t && !holds_shared(k, t, l)) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
 		       "%s of a %s lock the thread does not hold shared", op, k.name);
 		return;
@@ -790,7 +808,7 @@ int shared_lock_try_upgrade(const SharedLockKind &k, SharedLock *l, const char *
 		return 0;
 	uintptr v = load_relaxed(&l->word);
 	ThreadState *t = current_record();
-	if (!(v & kShared) || sharers(v) == 0 || (t && !holds_shared(t, l))) {
+	if (!(v & kShared) || sharers(v) == 0 || (t && !holds_shared(k, t, l))) {
 		report(BSDSYNC_RULE_NOT_OWNER, subj(l), file, line,
 		       "%s of a %s lock the thread does not hold shared", op, k.name);
 		return 0;
@@ -912,7 +930,7 @@ void shared_lock_assert(const SharedLockKind &k, const SharedLock *l, int what, 
 	uintptr v = load_relaxed(&l->word);
 	bool mine = owner_of(v) == self();
 	ThreadState *t = current_record();
-	bool shared_mine = !t || holds_shared(t, l);
+	bool shared_mine = !t || holds_shared(k, t, l);
 	const char *fail = nullptr;
 
 	switch (what) {
@@ -975,7 +993,7 @@ bool shared_lock_class_unlock(const SharedLockKind &k, lock_object *lo, uintptr 
 		return true;
 	}
 	ThreadState *t = current_record();
-	if (sharers(v) > 0 && (!t || holds_shared(t, l))) {
+	if (sharers(v) > 0 && (!t || holds_shared(k, t, l))) {
 		*how = 1;
 		shared_lock_sunlock(k, l, "sleep", file, line);
 		return true;
@@ -1003,7 +1021,7 @@ bool shared_lock_class_owned(const SharedLockKind &k, const lock_object *lo)
 	uintptr v = load_relaxed(&l->word);
 	if (owner_of(v) == self())
 		return true;
-	return sharers(v) > 0 && holds_shared(current_record(), l);
+	return sharers(v) > 0 && holds_shared(k, current_record(), l);
 }
 
 } // namespace bsdsync::fbsd

@@ -41,6 +41,7 @@ struct SharedLockKind {
 	bool drop_giant;		/* sx: Giant is released while waiting (spin or block) */
 	bsdsync_block_state block_state;	/* how a wait that ignores signals blocks */
 	const LockType *type;		/* lock_type_sx / lock_type_rw */
+	unsigned count_index;		/* BSDSYNC_SL_COUNT_SX / _RW: the thread's count */
 };
 
 extern const SharedLockKind sx_kind;
@@ -78,22 +79,69 @@ inline bool readable(uintptr v)
 } // namespace lock_word
 
 /* ---- per-thread bookkeeping (never touches the lock) ---------------------------------- */
-/* Every hold, shared or exclusive, is recorded in the thread's held-locks stack with its
- * lock events (core/thread.h); `t` may be null (interrupt context: the event only). Shared
- * holds are one record per acquisition; exclusive holds one record, recursions are events. */
+/* Every hold the module takes, shared or exclusive, is recorded in the thread's held-locks
+ * stack with its lock events (core/thread.h); `t` may be null (interrupt context: the event
+ * only). Shared holds are one record per acquisition; exclusive holds one record, recursions
+ * are events.
+ *
+ * Beside the records, the thread's count of its shared holds of the kind (FreeBSD's
+ * td_rw_rlocks / td_sx_slocks; HeldLocks::counts[k.count_index], <bsdsync/freebsd/sx.h>):
+ * kCountRecorded per hold the module recorded (kept with the record: shared_acquired,
+ * shared_released, the fast paths), plus one per hold the inline rw_rlock/sx_slock of a
+ * driver built for production took (<sys/lock.h>: those have no record, no event, and an rw
+ * one also counts in held.nosleep). The inline release only takes a hold off the low part
+ * while the high part is zero: a thread that holds any recorded shared lock of the kind
+ * releases through the module, which takes the record of that lock if it has one, else one
+ * inline hold (shared_released). So the inline path never removes a hold that has a record,
+ * and the module never counts a hold twice. Readers of the count: the writer-starvation
+ * exception (shared_lock_slock_slow: any hold of the kind, recorded or inline, passes waiting
+ * writers) and holds_shared (an inline hold may be of any lock of the kind). */
 
 constexpr HoldMode kSharedHold = HoldMode::Shared;
 constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
+constexpr int kCountRecorded = BSDSYNC_SL_COUNT_RECORDED;
+constexpr int kCountInline = BSDSYNC_SL_COUNT_RECORDED - 1;	/* mask of the inline part */
+
+inline int &shared_count(const SharedLockKind &k, ThreadState *t)
+{
+	return t->held.counts[k.count_index];
+}
+inline int shared_count(const SharedLockKind &k, const ThreadState *t)
+{
+	return t->held.counts[k.count_index];
+}
 
 inline void shared_acquired(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
 			    unsigned flags, const char *file, int line)
 {
+	if (likely(t))
+		shared_count(k, t) += kCountRecorded;
 	held_acquired(t, &l->lo, k.type, kSharedHold, flags, file, line);
 }
+/* A shared hold of the thread ends: its record if it has one of l (with RELEASED), else one
+ * of its inline holds (no event: the sinks never saw it acquired). False if it has neither
+ * (it does not hold l shared); t null (interrupt): the event only, true. */
 inline bool shared_released(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
 			    const char *file, int line)
 {
-	return held_released(t, &l->lo, k.type, kSharedHold, file, line);
+	if (likely(t)) {
+		int &c = shared_count(k, t);
+		if (likely(held_pop_top(t, &l->lo, kSharedHold)) ||
+		    held_pop_slow(t, &l->lo, k.type, kSharedHold)) {
+			/* (held_pop_slow also answers true for a hold below the recorded ones,
+			 * which may be an inline one: then the count's inline part.) */
+			c -= c >= kCountRecorded ? kCountRecorded : (c & kCountInline) ? 1 : 0;
+		} else if (c & kCountInline) {
+			c--;
+			t->held.nosleep -= !k.sleepable;
+			return true;
+		} else {
+			lock_event_released(&l->lo, k.type, kSharedHold, 0, file, line);
+			return false;
+		}
+	}
+	lock_event_released(&l->lo, k.type, kSharedHold, 0, file, line);
+	return true;
 }
 inline void exclusive_acquired(const SharedLockKind &k, ThreadState *t, const SharedLock *l,
 			       unsigned flags, const char *file, int line)
@@ -105,11 +153,13 @@ inline void exclusive_released(const SharedLockKind &k, ThreadState *t, const Sh
 {
 	held_released(t, &l->lo, k.type, kExclusiveHold, file, line);
 }
-/* Does the current thread (t) hold l shared? Holds below the recorded ones count as yes. */
-inline bool holds_shared(const ThreadState *t, const SharedLock *l)
+/* Does the current thread (t) hold l shared? Holds below the recorded ones count as yes, and
+ * so do inline holds (their lock is not known: any of the kind may be one). */
+inline bool holds_shared(const SharedLockKind &k, const ThreadState *t, const SharedLock *l)
 {
 	bool unrecorded;
-	return t && (held_count(t, &l->lo, kSharedHold, &unrecorded) > 0 || unrecorded);
+	return t && (held_count(t, &l->lo, kSharedHold, &unrecorded) > 0 || unrecorded ||
+		     (shared_count(k, t) & kCountInline));
 }
 
 /* ---- the out-of-line parts (shared_lock.cpp) ------------------------------------------ */
@@ -229,6 +279,7 @@ BSDSYNC_ALWAYS_INLINE int shared_lock_slock(const SharedLockKind &k, SharedLock 
 	while (likely(lock_word::readable(v))) {
 		if (likely(cas_acquire(&l->word, &v, v + lock_word::kOneSharer))) {
 			held_record(t, &l->lo, k.type, kSharedHold, !k.sleepable, file, line);
+			shared_count(k, t) += kCountRecorded;
 			return 0;
 		}
 	}
@@ -288,8 +339,10 @@ BSDSYNC_ALWAYS_INLINE void shared_lock_sunlock(const SharedLockKind &k, SharedLo
 			else
 				break;
 			/* Release: pairs with the acquire of the next writer. */
-			if (likely(cas_release(&l->word, &v, nv)))
+			if (likely(cas_release(&l->word, &v, nv))) {
+				shared_count(k, t) -= kCountRecorded;
 				return;
+			}
 		}
 		held_unpop(t);	/* the slow path removes it */
 	}

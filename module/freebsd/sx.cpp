@@ -12,7 +12,7 @@ namespace bsdsync::fbsd {
 
 constinit const SharedLockKind sx_kind = {
 	"sx", BSDSYNC_CLASS_SX, &sleep_queues, true, true, BSDSYNC_BLOCK_IDLE,
-	&lock_type_sx,
+	&lock_type_sx, BSDSYNC_SL_COUNT_SX,
 };
 
 namespace {

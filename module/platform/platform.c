@@ -4,6 +4,7 @@
  * no lock logic lives here.
  */
 #include <linux/cpumask.h>
+#include <linux/export.h>
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/jiffies.h>
@@ -60,6 +61,14 @@ static_assert(offsetof(struct bsdsync_cpu_area, state_addr) == 0,
 	      "platform.h: bsdsync_cpu_state_this");
 static_assert(offsetof(struct bsdsync_cpu_area, state) == 8,
 	      "platform.h: bsdsync_cpu_state_read_int");
+/* Drivers built for production read the record cache inline (<bsdsync/types.h>
+ * BSDSYNC_TD_CACHE_OFFSET: a personality's inline read paths count holds there). */
+EXPORT_PER_CPU_SYMBOL(bsdsync_cpu_area);
+static_assert(offsetof(struct bsdsync_cpu_area, last_td) == BSDSYNC_TD_CACHE_OFFSET,
+	      "<bsdsync/types.h>: BSDSYNC_TD_CACHE_OFFSET");
+static_assert(offsetof(struct bsdsync_td_record, task) == 0 &&
+	      offsetof(struct bsdsync_td_record, state) == BSDSYNC_TD_STATE_OFFSET,
+	      "<bsdsync/types.h>: BSDSYNC_TD_STATE_OFFSET");
 
 /*
  * May the core's spin sections flip the interrupt flag and the preempt count inline? Only

@@ -66,6 +66,13 @@ BSDSYNC_ABI_OFFSET(struct lock, lk_pri, 40);
 #define LK_ONE_SHARER		(1UL << LK_SHARERS_SHIFT)
 #define LK_UNLOCKED		LK_SHARERS_LOCK(0)
 #define LK_KERNPROC		((unsigned long)(-1) & ~LK_FLAGMASK)
+/* The thread's count of its shared lockmgr holds (FreeBSD td_lk_slocks), index
+ * BSDSYNC_LK_COUNT of the record's counts: the layout of <bsdsync/freebsd/sx.h>'s
+ * BSDSYNC_SL_COUNT_* (low 16 bits: holds the inline LK_SHARED of a driver built for
+ * production took; above, in units of BSDSYNC_LK_COUNT_RECORDED, the module's recorded
+ * ones). */
+#define BSDSYNC_LK_COUNT		2
+#define BSDSYNC_LK_COUNT_RECORDED	0x10000
 /* bsdsync: lockdestroy() ran. An exclusive-form word no thread can own, so every fast path
  * fails on it and the slow paths report. */
 #define LK_DESTROYED		(LK_KERNPROC - LK_ONE_SHARER)

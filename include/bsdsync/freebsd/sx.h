@@ -42,6 +42,19 @@ BSDSYNC_FREEBSD_ABI_BEGIN
 #define BSDSYNC_SL_UNLOCKED		BSDSYNC_SL_SHARED
 #define BSDSYNC_SL_DESTROYED		(BSDSYNC_SL_SHARED_WAITERS | BSDSYNC_SL_EXCLUSIVE_WAITERS)
 
+/*
+ * The per-thread shared-hold counts (FreeBSD td_rw_rlocks, td_sx_slocks), one int per kind
+ * in the thread's record (<bsdsync/types.h> BSDSYNC_TD_COUNTS_OFFSET, index _COUNT_RW or
+ * _COUNT_SX): the low 16 bits count the shared holds the inline rw_rlock/sx_slock of drivers
+ * built for production took (no held-locks record, no event), the bits above count, in units
+ * of BSDSYNC_SL_COUNT_RECORDED, the thread's shared holds the module recorded. rw's count is
+ * next to the record's non-sleepable count, which its inline holds bump too (an rw read hold
+ * is non-sleepable). <sys/lock.h> and module/freebsd/shared_lock.h explain the rules.
+ */
+#define BSDSYNC_SL_COUNT_RW		0
+#define BSDSYNC_SL_COUNT_SX		1
+#define BSDSYNC_SL_COUNT_RECORDED	0x10000
+
 struct sx {
 	struct lock_object lock_object;
 	volatile unsigned long sx_lock;

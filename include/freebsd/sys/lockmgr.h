@@ -2,7 +2,8 @@
  * <sys/lockmgr.h> for ported FreeBSD drivers: lock(9), the lockmgr lock.
  *
  * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
- * do; lockinit records its call site once (a static record per site). No Linux header
+ * do (the production build inlines plain shared requests and their release: below);
+ * lockinit records its call site once (a static record per site). No Linux header
  * defines lockinit, lockmgr*, lockstatus, struct lock or LK_ and KA_ names, so none of them
  * needs a dispatcher like systm.h's msleep.
  *
@@ -13,6 +14,7 @@
 
 #include <sys/types.h>
 #include <sys/_lock.h>
+#include <sys/lock.h>
 #include <sys/_lockmgr.h>
 #include <sys/_mutex.h>
 
@@ -27,16 +29,48 @@ struct rwlock;
 #define __lockmgr_args(lk, flags, ilk, wmesg, prio, timo, file, line)		\
 	fbsd_lockmgr_args((lk), (flags), (ilk), (wmesg), (prio), (timo), (file), (line))
 
+#if BSDSYNC_INLINE_LOCKS && !defined(LOCKMGR_NOINLINE)
+#define BSDSYNC_LK_INLINE 1
+/*
+ * The production build (<sys/lock.h>): a plain lockmgr(lk, LK_SHARED, NULL) and the
+ * LK_RELEASE of a shared hold are inline, the way <sys/lock.h> explains for rw_rlock (the
+ * word's SHARED bit, count unit and free value are the shared lock's; a new sharer keeps out
+ * only for LK_EXCLUSIVE_WAITERS, as the module's can_share, and never on a lock initialised
+ * LK_NOSHARE, whose shared requests are exclusive ones): one CAS each, the hold counted in
+ * the thread's record (BSDSYNC_LK_COUNT: FreeBSD's td_lk_slocks, by which a thread holding
+ * shared lockmgr locks passes waiting writers in the module unless LK_NODDLKTREAT). Every
+ * other request, flag or case is the module's. LK_EXCLUSIVE stays a call: its word is the
+ * bare owner (LK_HOLDER, lockmgr_disowned read it), with no bit free to mark a hold the
+ * module did not record.
+ */
+static __always_inline int __bsd_lockmgr_fast(struct lock *lk, unsigned int flags)
+{
+	if (flags == LK_SHARED)
+		return !(__atomic_load_n(&lk->lock_object.lo_flags, __ATOMIC_RELAXED) &
+			 LK_NOSHARE) &&
+		       __bsd_lock_sacquire(&lk->lk_lock, BSDSYNC_LK_COUNT, 0,
+					   LK_EXCLUSIVE_WAITERS);
+	if (flags == LK_RELEASE)
+		return __bsd_lock_srelease(&lk->lk_lock, BSDSYNC_LK_COUNT, 0);
+	return 0;
+}
+#else
+#define __bsd_lockmgr_fast(lk, flags)	0
+#endif
+
 /* The interlock has a strict type (FreeBSD: so that a NULL interlock is fine). Without an
  * interlock and with the defaults (lockmgr(lk, flags, NULL): the test folds at compile
  * time), the shorter entry point. */
-static inline int _lockmgr_args(struct lock *lk, unsigned int flags, struct mtx *ilk,
-				const char *wmesg, int prio, int timo, const char *file,
-				int line)
+static __always_inline int _lockmgr_args(struct lock *lk, unsigned int flags, struct mtx *ilk,
+					 const char *wmesg, int prio, int timo,
+					 const char *file, int line)
 {
 	if (ilk == NULL && wmesg == LK_WMESG_DEFAULT && prio == LK_PRIO_DEFAULT &&
-	    timo == LK_TIMO_DEFAULT)
+	    timo == LK_TIMO_DEFAULT) {
+		if (__bsd_lockmgr_fast(lk, flags))
+			return 0;
 		return fbsd_lockmgr(lk, flags, file, line);
+	}
 	return fbsd_lockmgr_args(lk, flags, ilk != NULL ? &ilk->lock_object : NULL, wmesg,
 				 prio, timo, file, line);
 }

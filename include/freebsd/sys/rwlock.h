@@ -13,8 +13,10 @@
  * UNLOCKED to curthread | UNRECORDED and back; <bsdsync/freebsd/sx.h> has the bit), and
  * call the module for everything else (contention, recursion, waiters, misuse reports
  * judged from the word), with what <sys/mutex.h> says such holds lose (sleeping with one
- * held is not reported). Read locks, rw_unlock, trylocks, upgrade and downgrade are calls in
- * both builds (read holds are counted per thread, as FreeBSD's td_rw_rlocks).
+ * held is not reported). rw_rlock and rw_runlock are inline too while no writer waits,
+ * counting the hold in the thread's record (FreeBSD's td_rw_rlocks), so that a recursive
+ * reader still passes a waiting writer in the module (<sys/lock.h>, __bsd_lock_sacquire, has
+ * the argument). rw_unlock, trylocks, upgrade and downgrade are calls in both builds.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_RWLOCK_H_
 #define _BSDSYNC_FREEBSD_SYS_RWLOCK_H_
@@ -50,16 +52,32 @@ static __always_inline void __bsd_rw_wunlock(struct rwlock *rw, const char *file
 	if (!__bsd_lock_xrelease(&rw->rw_lock, BSDSYNC_SL_UNLOCKED, BSDSYNC_SL_UNRECORDED))
 		fbsd_rw_wunlock(rw, file, line);
 }
+
+/* Read holds: <sys/lock.h> (__bsd_lock_sacquire) says how they stay counted. */
+static __always_inline void __bsd_rw_rlock(struct rwlock *rw, const char *file, int line)
+{
+	if (!__bsd_lock_sacquire(&rw->rw_lock, BSDSYNC_SL_COUNT_RW, 1,
+				 BSDSYNC_SL_EXCLUSIVE_WAITERS | BSDSYNC_SL_WRITE_SPINNER))
+		fbsd_rw_rlock(rw, file, line);
+}
+
+static __always_inline void __bsd_rw_runlock(struct rwlock *rw, const char *file, int line)
+{
+	if (!__bsd_lock_srelease(&rw->rw_lock, BSDSYNC_SL_COUNT_RW, 1))
+		fbsd_rw_runlock(rw, file, line);
+}
 #define rw_wlock(rw)		__bsd_rw_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_wunlock(rw)		__bsd_rw_wunlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_rlock(rw)		__bsd_rw_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_runlock(rw)		__bsd_rw_runlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #else
 #define rw_wlock(rw)		fbsd_rw_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_wunlock(rw)		fbsd_rw_wunlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
-#endif
 #define rw_rlock(rw)		fbsd_rw_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#define rw_runlock(rw)		fbsd_rw_runlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
+#endif
 #define rw_try_wlock(rw)	fbsd_rw_try_wlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_try_rlock(rw)	fbsd_rw_try_rlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
-#define rw_runlock(rw)		fbsd_rw_runlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_unlock(rw)		fbsd_rw_unlock(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_try_upgrade(rw)	fbsd_rw_try_upgrade(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)
 #define rw_downgrade(rw)	fbsd_rw_downgrade(__bsd_rw(rw), LOCK_FILE, LOCK_LINE)

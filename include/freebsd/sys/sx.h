@@ -13,8 +13,12 @@
  * call the module for everything else (contention, recursion, waiters, misuse reports
  * judged from the word). Holds taken inline are not in the held-locks stack: besides what
  * <sys/mutex.h> lists, an sx_xlock taken with a non-sleepable lock held is not reported on
- * the inline path. Shared holds, sx_xlock_sig, sx_unlock, trylocks, upgrade and downgrade
- * are calls in both builds (shared holds are counted per thread, as FreeBSD's td_sx_slocks).
+ * the inline path. sx_slock and sx_sunlock are inline too while no writer waits, counting
+ * the hold in the thread's record (FreeBSD's td_sx_slocks), so that a recursive reader still
+ * passes a waiting writer in the module (<sys/lock.h>, __bsd_lock_sacquire, has the
+ * argument; an sx_slock taken inline with a non-sleepable lock held is not reported either).
+ * sx_xlock_sig, sx_slock_sig, sx_unlock, trylocks, upgrade and downgrade are calls in both
+ * builds.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_SX_H_
 #define _BSDSYNC_FREEBSD_SYS_SX_H_
@@ -45,18 +49,34 @@ static __always_inline void __bsd_sx_xunlock(struct sx *sx, const char *file, in
 	if (!__bsd_lock_xrelease(&sx->sx_lock, BSDSYNC_SL_UNLOCKED, BSDSYNC_SL_UNRECORDED))
 		fbsd_sx_xunlock(sx, file, line);
 }
+
+/* Shared holds: <sys/lock.h> (__bsd_lock_sacquire) says how they stay counted. */
+static __always_inline void __bsd_sx_slock(struct sx *sx, const char *file, int line)
+{
+	if (!__bsd_lock_sacquire(&sx->sx_lock, BSDSYNC_SL_COUNT_SX, 0,
+				 BSDSYNC_SL_EXCLUSIVE_WAITERS | BSDSYNC_SL_WRITE_SPINNER))
+		fbsd_sx_slock_nosig(sx, file, line);
+}
+
+static __always_inline void __bsd_sx_sunlock(struct sx *sx, const char *file, int line)
+{
+	if (!__bsd_lock_srelease(&sx->sx_lock, BSDSYNC_SL_COUNT_SX, 0))
+		fbsd_sx_sunlock(sx, file, line);
+}
 #define sx_xlock(sx)		__bsd_sx_xlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_xunlock(sx)		__bsd_sx_xunlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_slock(sx)		__bsd_sx_slock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_sunlock(sx)		__bsd_sx_sunlock((sx), LOCK_FILE, LOCK_LINE)
 #else
 #define sx_xlock(sx)		fbsd_sx_xlock_nosig((sx), LOCK_FILE, LOCK_LINE)
 #define sx_xunlock(sx)		fbsd_sx_xunlock((sx), LOCK_FILE, LOCK_LINE)
+#define sx_slock(sx)		fbsd_sx_slock_nosig((sx), LOCK_FILE, LOCK_LINE)
+#define sx_sunlock(sx)		fbsd_sx_sunlock((sx), LOCK_FILE, LOCK_LINE)
 #endif
 #define sx_xlock_sig(sx)	fbsd_sx_xlock((sx), 1, LOCK_FILE, LOCK_LINE)
-#define sx_slock(sx)		fbsd_sx_slock_nosig((sx), LOCK_FILE, LOCK_LINE)
 #define sx_slock_sig(sx)	fbsd_sx_slock((sx), 1, LOCK_FILE, LOCK_LINE)
 #define sx_try_xlock(sx)	fbsd_sx_try_xlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_try_slock(sx)	fbsd_sx_try_slock((sx), LOCK_FILE, LOCK_LINE)
-#define sx_sunlock(sx)		fbsd_sx_sunlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_unlock(sx)		fbsd_sx_unlock((sx), LOCK_FILE, LOCK_LINE)
 #define sx_try_upgrade(sx)	fbsd_sx_try_upgrade((sx), LOCK_FILE, LOCK_LINE)
 #define sx_downgrade(sx)	fbsd_sx_downgrade((sx), LOCK_FILE, LOCK_LINE)
