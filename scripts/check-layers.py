@@ -77,6 +77,8 @@ FACE_LINUX = {
     "asm/current.h": "current: the owner a production build's inline CAS writes (sys/lock.h)",
     "linux/jump_label.h": "static_branch_unlikely on the lock-event key (sys/lock.h inline paths)",
     "linux/preempt.h": "in_task(): the inline paths are thread context only (sys/lock.h)",
+    "linux/irqflags.h": "local_irq_save/local_irq_restore: the production build's inline "
+                        "mtx_lock_spin/mtx_unlock_spin (sys/mutex.h)",
 }
 
 

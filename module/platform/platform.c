@@ -22,6 +22,7 @@
 #include <linux/version.h>
 
 #include "platform.h"
+#include <bsdsync/inline_abi.h>
 
 static inline struct task_struct *task_of(const struct thread *td)
 {
@@ -60,6 +61,8 @@ static_assert(offsetof(struct bsdsync_cpu_area, state_addr) == 0,
 	      "platform.h: bsdsync_cpu_state_this");
 static_assert(offsetof(struct bsdsync_cpu_area, state) == 8,
 	      "platform.h: bsdsync_cpu_state_read_int");
+static_assert(offsetof(struct bsdsync_cpu_area, last_td) == BSDSYNC_CPU_LAST_TD,
+	      "include/bsdsync/inline_abi.h: BSDSYNC_CPU_LAST_TD");
 
 /*
  * May the core's spin sections flip the interrupt flag and the preempt count inline? Only
