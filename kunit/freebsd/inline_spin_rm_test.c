@@ -368,7 +368,30 @@ static void spin_inline_destroy_of_a_held_mutex_releases_it(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, si_word(&m), MTX_DESTROYED);
 }
 
+/* msleep_spin with a hold taken inline as interlock: the module releases it (no record to
+ * remove), sleeps, and takes it back (its own, recorded, hold: the inline unlock leaves that
+ * to the module). */
+static void spin_inline_hold_as_msleep_spin_interlock_works(struct kunit *test)
+{
+	struct mtx m;
+	int chan, error;
+
+	mtx_init(&m, "si_msleep", NULL, MTX_SPIN);
+	mtx_lock_spin(&m);
+	BT_EXPECT_NO_REPORT(test, error = msleep_spin(&chan, &m, "si_msleep", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	KUNIT_EXPECT_TRUE(test, irqs_disabled());
+	si_reset_calls();
+	mtx_unlock_spin(&m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_unlock_calls), 1);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	mtx_destroy(&m);
+}
+
 static struct kunit_case spin_inline_cases[] = {
+	KUNIT_CASE(spin_inline_hold_as_msleep_spin_interlock_works),
 	KUNIT_CASE(spin_inline_lock_and_unlock_call_nothing),
 	KUNIT_CASE(spin_inline_and_module_holds_release_in_any_order),
 	KUNIT_CASE(spin_inline_keeps_interrupts_off_if_caller_had_them_off),
@@ -564,8 +587,9 @@ static void ri_reader(void *arg)
 	WRITE_ONCE(w->reader_in, 1);
 	while (!READ_ONCE(w->release))
 		usleep_range(500, 1500);
-	rm_runlock(&w->rm, &tr);
+	/* Still inside: a writer that got in before the release sees 1. */
 	WRITE_ONCE(w->reader_in, 0);
+	rm_runlock(&w->rm, &tr);
 }
 
 static void ri_writer_main(void *arg)
