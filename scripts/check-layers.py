@@ -79,6 +79,8 @@ FACE_LINUX = {
     "linux/preempt.h": "in_task(): the inline paths are thread context only (sys/lock.h)",
     "linux/percpu.h": "this_cpu_read of the switch-hook cookie (DragonFly sys/thread.h inline "
                       "token paths, sys/_inline_locks.h)",
+    "linux/irqflags.h": "local_irq_save/local_irq_restore: the production build's inline "
+                        "mtx_lock_spin/mtx_unlock_spin (sys/mutex.h)",
 }
 
 

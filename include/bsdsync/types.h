@@ -58,21 +58,6 @@
  * outside module/platform. FreeBSD's `struct thread *` and DragonFly's `thread_t` are this. */
 struct thread;
 
-/*
- * The running thread's record as the inline read paths of a driver built for production find
- * it (FreeBSD <sys/lock.h>, __bsd_td_counts): the per-CPU variable bsdsync_cpu_area (exported)
- * holds, at BSDSYNC_TD_CACHE_OFFSET, a pointer to the record last found on this CPU, whose
- * first word is its task (the record is the caller's iff that is `current`) and whose core
- * state starts at BSDSYNC_TD_STATE_OFFSET; in that state, BSDSYNC_TD_NOSLEEP_OFFSET is the
- * count of non-sleepable holds and BSDSYNC_TD_COUNTS_OFFSET the per-kind shared-hold counts
- * (an int each, indexed by the personality). The module checks every value at compile time
- * (module/platform/platform.c, module/core/thread.h).
- */
-#define BSDSYNC_TD_CACHE_OFFSET		136
-#define BSDSYNC_TD_STATE_OFFSET		48
-#define BSDSYNC_TD_NOSLEEP_OFFSET	4
-#define BSDSYNC_TD_COUNTS_OFFSET	8
-
 /* sbintime_t: signed 32.32 fixed-point seconds (FreeBSD <sys/time.h>). */
 typedef long long bsdsync_sbintime_t;
 

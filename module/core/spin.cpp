@@ -9,15 +9,26 @@ void bsdsync_spin_untrack_slow(struct bsdsync_spin_cpu *spin_rec, const void *lo
 	int n = h->count < BSDSYNC_SPIN_TRACK ? h->count : BSDSYNC_SPIN_TRACK;
 
 	/* Spin locks may be released in any order: remove the newest entry of this one
-	 * wherever it is (none if it was entered beyond the tracked depth). */
-	for (int i = n - 1; i >= 0; i--) {
+	 * wherever it is (none if it was entered beyond the tracked depth, or unnamed). The
+	 * slot freed at the top is left null (spin.h: slots at and above the depth are null;
+	 * if untracked ones remain, the last slot is unknown: empty, not wrong). */
+	int i;
+	for (i = n - 1; i >= 0; i--) {
 		if (h->lock[i] == lock) {
 			for (int j = i; j < n - 1; j++)
 				h->lock[j] = h->lock[j + 1];
-			/* If untracked ones remain, the last slot is unknown: empty, not wrong. */
-			if (h->count > n)
-				h->lock[n - 1] = nullptr;
+			h->lock[n - 1] = nullptr;
 			break;
+		}
+	}
+	/* Not below the depth: an unnamed level (the inline mtx_lock_spin) under it was
+	 * released first and left its name above the depth; clear it there. */
+	if (i < 0 && lock) {
+		for (i = n; i < BSDSYNC_SPIN_TRACK; i++) {
+			if (h->lock[i] == lock) {
+				h->lock[i] = nullptr;
+				break;
+			}
 		}
 	}
 	h->count--;

@@ -7,6 +7,17 @@
  * BSDSYNC_SPIN_TRACK of them, newest last, for diagnostics (which spin locks this CPU holds);
  * an exit removes the newest entry of its lock wherever it is.
  *
+ * The inline mtx_lock_spin of a driver built for production (<sys/mutex.h>) enters without
+ * a name and without a call: one increment of the depth and one OR of its interrupt state
+ * into saved_flags (<bsdsync/inline_abi.h>), and its unlock one decrement, restoring the
+ * state at depth 0. That works because of two invariants every exit keeps: saved_flags is 0
+ * while the depth is 0 (the outermost exit clears it; an enter at depth > 0 has interrupts
+ * off and ORs in nothing that matters), and the slots at and above the depth are null (an
+ * exit clears the slot it frees), so an unnamed enter leaves a null slot: "a spin section
+ * nobody named", never a stale name. An unnamed level released out of order can leave a
+ * named one above the depth; the exit of that lock finds it there and clears it
+ * (bsdsync_spin_untrack_slow).
+ *
  * Locking key: the record is this CPU's (platform's per-CPU state area, platform.h), touched
  * only by the thread running on this CPU with interrupts off, so no lock protects it;
  * bsdsync_spin_nesting() reads its count with one instruction, safe at any time.
@@ -21,6 +32,7 @@
 #define BSDSYNC_CORE_SPIN_H
 
 #include "platform/platform.h"
+#include <bsdsync/inline_abi.h>
 
 #define BSDSYNC_SPIN_TRACK 8
 /* Locking key (see the top): (p) this CPU's thread with interrupts off; (r) and read
@@ -32,10 +44,16 @@ struct bsdsync_spin_held {
 };
 struct bsdsync_spin_cpu {
 	struct bsdsync_spin_held held;	/* (p) */
-	unsigned long saved_flags;	/* (p) interrupt state before the outermost enter */
+	unsigned long saved_flags;	/* (p) interrupt state before the outermost enter; 0
+					   at depth 0 (see the top) */
 };
 static_assert(sizeof(struct bsdsync_spin_cpu) <= BSDSYNC_CPU_STATE_BYTES,
 	      "platform.h: BSDSYNC_CPU_STATE_BYTES");
+/* The state sits at byte 8 of the per-CPU area (platform.c). */
+static_assert(8 + __builtin_offsetof(struct bsdsync_spin_cpu, held.count) == BSDSYNC_CPU_SPIN_DEPTH,
+	      "include/bsdsync/inline_abi.h: BSDSYNC_CPU_SPIN_DEPTH");
+static_assert(8 + __builtin_offsetof(struct bsdsync_spin_cpu, saved_flags) == BSDSYNC_CPU_SPIN_SAVED,
+	      "include/bsdsync/inline_abi.h: BSDSYNC_CPU_SPIN_SAVED");
 
 /* This CPU's record. Only meaningful while the caller cannot migrate (interrupts off). */
 static inline struct bsdsync_spin_cpu *bsdsync_spin_cpu_this(void)
@@ -75,10 +93,11 @@ bsdsync_spin_untrack(struct bsdsync_spin_cpu *spin_rec, const void *lock)
 {
 	int n = spin_rec->held.count;
 
-	/* The newest one: the usual order. */
-	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && spin_rec->held.lock[n - 1] == lock, 1))
+	/* The newest one: the usual order. Its slot is left null (see the top). */
+	if (__builtin_expect(n > 0 && n <= BSDSYNC_SPIN_TRACK && spin_rec->held.lock[n - 1] == lock, 1)) {
+		spin_rec->held.lock[n - 1] = 0;
 		spin_rec->held.count = n - 1;
-	else
+	} else
 		bsdsync_spin_untrack_slow(spin_rec, lock);
 }
 
@@ -87,17 +106,23 @@ static inline __attribute__((always_inline)) void
 bsdsync_spin_leave_mode(struct bsdsync_spin_cpu *spin_rec, int inline_ops)
 {
 	int outer = spin_rec->held.count == 0;
+	unsigned long saved = 0;
 
+	/* At depth 0 saved_flags goes back to 0 (see the top), before interrupts come on. */
+	if (outer) {
+		saved = spin_rec->saved_flags;
+		spin_rec->saved_flags = 0;
+	}
 	/* A reschedule that became due while the spin locks were held happens here, at the
 	 * outermost release. With interrupts still off (inner exit) the enable cannot
 	 * reschedule. */
 	if (inline_ops) {
-		if (outer && (spin_rec->saved_flags & BSDSYNC_IRQ_FLAGS_ENABLED))
+		if (outer && (saved & BSDSYNC_IRQ_FLAGS_ENABLED))
 			bsdsync_irq_enable_fast();
 		bsdsync_preempt_enable_fast();
 	} else {
 		if (outer)
-			bsdsync_irq_restore(spin_rec->saved_flags);
+			bsdsync_irq_restore(saved);
 		bsdsync_preempt_enable();
 	}
 }

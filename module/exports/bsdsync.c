@@ -27,6 +27,12 @@ BSDSYNC_EXPORT(bsdsync_lock_events_detach);
 /* The lock-event switch, tested by the inline lock paths of drivers built for production
  * (<sys/mutex.h>): they take the module's path while a sink is attached. */
 BSDSYNC_EXPORT(bsdsync_lock_events_key);
+/* The per-CPU area the inline paths of those drivers read and write %gs-relative
+ * (<bsdsync/inline_abi.h>: the spin depth and saved interrupt state, the thread-record
+ * cache): a per-CPU variable, exported as the kernel exports its own (EXPORT_PER_CPU_SYMBOL
+ * is EXPORT_SYMBOL); its type is platform's, only its name is used here. */
+extern char bsdsync_cpu_area[];
+BSDSYNC_EXPORT(bsdsync_cpu_area);
 BSDSYNC_EXPORT(bsdsync_held_locks);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Test hooks (platform.h): only for the KUnit suites. */

@@ -36,6 +36,7 @@ BSDSYNC_EXPORT(fbsd_mtx_unlock_flags);
 BSDSYNC_EXPORT(fbsd_mtx_trylock_flags);
 BSDSYNC_EXPORT(fbsd_mtx_lock_spin_flags);
 BSDSYNC_EXPORT(fbsd_mtx_unlock_spin_flags);
+BSDSYNC_EXPORT(fbsd_mtx_lock_spin_hard);
 BSDSYNC_EXPORT(fbsd_mtx_trylock_spin_flags);
 BSDSYNC_EXPORT(fbsd_mtx_assert);
 BSDSYNC_EXPORT(fbsd_mtx_owned);

@@ -15,6 +15,18 @@
  *                                            to a new owner or to free drops it
  *   owner|UNRECORDED   -> 0                  the inline mtx_unlock: one CAS, release (any
  *                                            other word fails it into fbsd_mtx_unlock_flags)
+ *   0                  -> owner|UNRECORDED_SPIN
+ *                                            the inline mtx_lock_spin (<sys/mutex.h>), after
+ *                                            its unnamed spinlock_enter (core/spin.h): one
+ *                                            CAS, acquire; a failure goes on in
+ *                                            fbsd_mtx_lock_spin_hard. UNRECORDED_SPIN is
+ *                                            UNRECORDED|DESTROYED: no live word has
+ *                                            DESTROYED with an owner, no sleep mutex both
+ *   owner|UNRECORDED_SPIN -> 0               the inline mtx_unlock_spin: a compare, then a
+ *                                            store, release (only the owner writes a held
+ *                                            spin mutex's word); the module releases it the
+ *                                            same way when recursion brings it there, with
+ *                                            no RELEASED event (the hold had no ACQUIRED)
  *   owner              -> 0                  unlock fast path: one CAS, release (MTX_SPIN:
  *                                            a store; nobody else writes a held spin
  *                                            mutex's word)
@@ -557,7 +569,8 @@ extern "C" void fbsd_mtx_destroy(struct mtx *m, const char *file, int line)
 		}
 		if (spin) {
 			bsdsync_spin_cpu *spin_rec = bsdsync_spin_cpu_this();
-			lock_event_released(lo, kSpinType, kExcl, 0, file, line);
+			if (!(v & MTX_UNRECORDED))	/* taken inline: no event */
+				lock_event_released(lo, kSpinType, kExcl, 0, file, line);
 			store_release(&m->mtx_lock, MTX_DESTROYED);
 			lock_destroy(lo);
 			bsdsync_spinlock_exit_fast(spin_rec, m);
@@ -741,7 +754,8 @@ BSDSYNC_NOINLINE void unlock_spin_other(mtx *m, uintptr v, bsdsync_spin_cpu *spi
 				       const char *file, int line)
 {
 	if (!unrecurse(m, file, line)) {
-		lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
+		if (!(v & MTX_UNRECORDED))	/* taken inline: no ACQUIRED was sent */
+			lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 		store_release(&m->mtx_lock, MTX_UNOWNED);
 	}
 	bsdsync_spinlock_exit_fast(spin_rec, m);
@@ -816,7 +830,10 @@ unlock_spin(mtx *m, const char *file, int line)
 	if (Events)
 		lock_event_released(lo_of(m), kSpinType, kExcl, 0, file, line);
 	store_release(&m->mtx_lock, MTX_UNOWNED);
-	spin_rec->held.count = n - 1;		/* this CPU's record: after the release is as good */
+	/* This CPU's record: after the release is as good. The freed slot is left null
+	 * (core/spin.h). */
+	spin_rec->held.lock[n - 1] = nullptr;
+	spin_rec->held.count = n - 1;
 	bsdsync_spin_leave_mode(spin_rec, Inline);
 }
 
@@ -852,6 +869,16 @@ extern "C" void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *fi
 		lock_spin<true>(m, opts, file, line);
 	else
 		lock_spin_calls(m, opts, file, line);
+}
+
+/* The inline mtx_lock_spin of a driver built for production (<sys/mutex.h>) checked the
+ * class, made its unnamed spinlock_enter and found the word held: the rest is
+ * lock_spin_slow's (recursion, or wait with interrupts let in: its first exit and enter
+ * name the mutex in this CPU's record). The word is read again (a word seen free there is
+ * simply tried again). */
+extern "C" void fbsd_mtx_lock_spin_hard(struct mtx *m, int opts, const char *file, int line)
+{
+	lock_spin_slow(m, load_relaxed(&m->mtx_lock), bsdsync_spin_cpu_this(), opts, file, line);
 }
 
 extern "C" void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)

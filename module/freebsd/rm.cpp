@@ -148,8 +148,19 @@
  * fast path does all of that inline for a thread that does not read the lock yet (push on
  * the tracker list, push on the non-sleepable record); recursion, a thread without state
  * and the misuse checks go through rm_rlock_slow.
+ *
+ * The production build of a driver (<sys/rmlock.h>, BSDSYNC_INLINE_LOCKS) takes the common
+ * case without a call: no sink attached, thread context, a live non-sleepable rm, the
+ * thread's record in this CPU's cache and its tracker list empty (so no recursion and no
+ * tracker reuse to check), this CPU's token: the same preemption-disabled count as
+ * read_enter's fast path, then the tracker pushed on the list, flagged BSDSYNC_RMPF_INLINE
+ * (no held-locks record, no event). Its rm_runlock undoes that inline when the tracker is
+ * the list's head and the CPU has its token; otherwise fbsd_rm_runlock does it (unlinks the
+ * tracker, removes no record, read_exit), so a writer that took the tokens meanwhile finds
+ * the hold in the sum of the CPU counts and waits for it as for any other.
  */
 #include <bsdsync/freebsd/rmlock.h>
+#include <bsdsync/inline_abi.h>
 #include "freebsd/lock_class.h"
 #include "core/adaptive.h"
 #include "core/prio.h"
@@ -162,6 +173,14 @@ namespace {
 
 using RmState = bsdsync_rm_state;
 using RmCpu = bsdsync_rm_cpu;
+
+/* Where the inline rm_rlock finds the thread's tracker list (<bsdsync/inline_abi.h>). */
+static_assert(__builtin_offsetof(struct bsdsync_td_record, state) +
+			      __builtin_offsetof(ThreadState, personality) +
+			      kThreadSlot * sizeof(PersonalitySlot) +
+			      __builtin_offsetof(ThreadSlot, rm_trackers) ==
+		      BSDSYNC_TD_RM_TRACKERS,
+	      "include/bsdsync/inline_abi.h: BSDSYNC_TD_RM_TRACKERS");
 
 constexpr unsigned kRmClass = BSDSYNC_CLASS_RM;
 constexpr unsigned kRmSleepableClass = BSDSYNC_CLASS_RM_SLEEPABLE;
@@ -1132,10 +1151,13 @@ static BSDSYNC_ALWAYS_INLINE void rm_runlock_with(struct rmlock *rm, struct rm_p
 					 line);
 	/* A tracker released once cannot be released again. */
 	tr->rmp_rmlock = nullptr;
-	/* The record (the event only while a sink is attached, out of line). */
-	bool popped = held_pop_top(t, lo, HoldMode::Shared);
-	if (unlikely(!popped) || unlikely(lock_events_on()))
-		rm_runlock_record(t, rm, popped, file, line);
+	/* The record (the event only while a sink is attached, out of line); a hold the
+	 * inline rm_rlock took has neither. */
+	if (likely(!(tr->rmp_flags & BSDSYNC_RMPF_INLINE))) {
+		bool popped = held_pop_top(t, lo, HoldMode::Shared);
+		if (unlikely(!popped) || unlikely(lock_events_on()))
+			rm_runlock_record(t, rm, popped, file, line);
+	}
 	/* read_exit, with tail calls. */
 	RmCpu *pcpu = rm->rm_state.rm_pcpu;
 	if (unlikely(!pcpu))

@@ -23,6 +23,7 @@
 #include <linux/version.h>
 
 #include "platform.h"
+#include <bsdsync/inline_abi.h>
 
 static inline struct task_struct *task_of(const struct thread *td)
 {
@@ -61,14 +62,13 @@ static_assert(offsetof(struct bsdsync_cpu_area, state_addr) == 0,
 	      "platform.h: bsdsync_cpu_state_this");
 static_assert(offsetof(struct bsdsync_cpu_area, state) == 8,
 	      "platform.h: bsdsync_cpu_state_read_int");
-/* Drivers built for production read the record cache inline (<bsdsync/types.h>
- * BSDSYNC_TD_CACHE_OFFSET: a personality's inline read paths count holds there). */
-EXPORT_PER_CPU_SYMBOL(bsdsync_cpu_area);
-static_assert(offsetof(struct bsdsync_cpu_area, last_td) == BSDSYNC_TD_CACHE_OFFSET,
-	      "<bsdsync/types.h>: BSDSYNC_TD_CACHE_OFFSET");
+/* Drivers built for production read this area inline (<bsdsync/inline_abi.h>; exported in
+ * module/exports/bsdsync.c): the spin record and the record cache. */
+static_assert(offsetof(struct bsdsync_cpu_area, last_td) == BSDSYNC_CPU_LAST_TD,
+	      "include/bsdsync/inline_abi.h: BSDSYNC_CPU_LAST_TD");
 static_assert(offsetof(struct bsdsync_td_record, task) == 0 &&
 	      offsetof(struct bsdsync_td_record, state) == BSDSYNC_TD_STATE_OFFSET,
-	      "<bsdsync/types.h>: BSDSYNC_TD_STATE_OFFSET");
+	      "include/bsdsync/inline_abi.h: BSDSYNC_TD_STATE_OFFSET");
 
 /*
  * May the core's spin sections flip the interrupt flag and the preempt count inline? Only

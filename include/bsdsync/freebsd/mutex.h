@@ -13,6 +13,12 @@
  *                        Set only by that CAS (never by bsdsync.ko), kept while the hold
  *                        lasts, gone with it; its inline unlock expects it, so a hold the
  *                        module took is always released by the module
+ *   MTX_UNRECORDED_SPIN (MTX_UNRECORDED | MTX_DESTROYED, with an owner)
+ *                        the same for a spin mutex taken by the inline mtx_lock_spin: that
+ *                        hold is not named in the CPU's spin record either (only counted).
+ *                        A live mutex never has MTX_DESTROYED with an owner, and no sleep
+ *                        mutex word has both bits, so the inline mtx_unlock_spin's compare
+ *                        alone proves the class
  *
  * sizeof(struct mtx) is 32 bytes, as in FreeBSD without debug options.
  */
@@ -49,6 +55,7 @@ BSDSYNC_ABI_OFFSET(struct mtx, mtx_lock, 24);
 #define MTX_DESTROYED	0x00000004UL
 #define MTX_UNRECORDED	0x00000008UL
 #define MTX_FLAGMASK	(MTX_RECURSED | MTX_CONTESTED | MTX_DESTROYED | MTX_UNRECORDED)
+#define MTX_UNRECORDED_SPIN	(MTX_UNRECORDED | MTX_DESTROYED)
 
 /* mtx_assert (modern FreeBSD values, aliases of LA_*). */
 #define MA_OWNED	LA_XLOCKED
@@ -64,6 +71,9 @@ void fbsd_mtx_unlock_flags(struct mtx *m, int opts, const char *file, int line);
 int fbsd_mtx_trylock_flags(struct mtx *m, int opts, const char *file, int line);
 void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line);
 void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line);
+/* The inline mtx_lock_spin's CAS failed after its spinlock_enter: the module goes on from
+ * there (recursion, waiting). */
+void fbsd_mtx_lock_spin_hard(struct mtx *m, int opts, const char *file, int line);
 int fbsd_mtx_trylock_spin_flags(struct mtx *m, int opts, const char *file, int line);
 void fbsd_mtx_assert(const struct mtx *m, int what, const char *file, int line);
 int fbsd_mtx_owned(const struct mtx *m);

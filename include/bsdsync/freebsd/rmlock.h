@@ -106,6 +106,11 @@ BSDSYNC_ABI_OFFSET(struct rm_priotracker, rmp_flags, 24);
  * for the writer holding it: interrupt or atomic context). rm_rlock returns nothing, so the
  * caller goes on to rm_runlock: that only forgets the tracker, with no second report. */
 #define BSDSYNC_RMPF_REFUSED	0x2
+/* The read hold was taken by the inline rm_rlock of a driver built for production
+ * (<sys/rmlock.h>): counted on a CPU that had its token, the tracker on the thread's list
+ * (rm_assert, rm_sleep and the recursion check find it), but no held-locks record and no
+ * lock event: its release, inline or the module's, removes none and sends none. */
+#define BSDSYNC_RMPF_INLINE	0x4
 
 /* Sleepable read-mostly lock: readers and writers may sleep. */
 struct rmslock {

@@ -28,6 +28,7 @@
 #include <linux/jump_label.h>
 #include <linux/preempt.h>
 #include <bsdsync/freebsd/sx.h>	/* the shared lock word and counts */
+#include <bsdsync/inline_abi.h>	/* the record cache */
 
 /* On while a lock-event sink is attached (module/platform/switch.c). */
 extern struct static_key_false bsdsync_lock_events_key;
@@ -83,7 +84,7 @@ __bsd_lock_xrelease(volatile unsigned long *word, unsigned long unowned,
  * td_rw_rlocks / td_sx_slocks > 0 lets it ignore RW_LOCK_WRITE_WAITERS), or a recursive read
  * behind a waiting writer deadlocks. So every hold, inline or not, is counted in the thread's
  * record (<bsdsync/freebsd/sx.h>, BSDSYNC_SL_COUNT_*), which the inline path reaches through
- * the module's per-CPU cache of the last record found (<bsdsync/types.h>: two %gs-relative
+ * the module's per-CPU cache of the last record found (<bsdsync/inline_abi.h>: two %gs-relative
  * loads and a compare; a miss, the first lock after a switch to another locking thread, is a
  * call, which looks the record up and refills the cache).
  *
@@ -125,7 +126,7 @@ static __always_inline char *__bsd_td_cached(void)
 	char *r;
 
 	__asm__ __volatile__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
-		: "=r"(r) : "i"(BSDSYNC_TD_CACHE_OFFSET));
+		: "=r"(r) : "i"(BSDSYNC_CPU_LAST_TD));
 	return r;
 }
 #define __bsd_td_mine(r)	(__atomic_load_n((void **)(r), __ATOMIC_RELAXED) == (void *)current)

@@ -33,8 +33,32 @@
  * lock with one held is not reported, a thread exiting with one held is not reported, and
  * witness, lock profiling and bsdsync_held_locks() see only holds taken while a sink is
  * attached (attach them before the driver locks, e.g. witness=1 at load). KASSERT and
- * MPASS are compiled out (<sys/systm.h>). mtx_lock_spin, mtx_trylock and the other
- * operations are calls in both builds.
+ * MPASS are compiled out (<sys/systm.h>).
+ *
+ * Spin mutexes, in the production build, as FreeBSD's spinlock_enter and __mtx_lock_spin:
+ *   mtx_lock_spin    while no lock-event sink is attached, on a live spin mutex (one
+ *                    compare of lo_flags): the kernel's local_irq_save and preempt_disable,
+ *                    then this CPU's spin record (core/spin.h, <bsdsync/inline_abi.h>): one
+ *                    increment of the depth and one OR of the saved interrupt state (0 at
+ *                    depth 0, so the outermost enter's state is what it holds), then one CAS
+ *                    of the word from 0 to curthread | MTX_UNRECORDED_SPIN, acquire (pairs
+ *                    with the release store of whichever unlock freed it). A failed CAS
+ *                    calls fbsd_mtx_lock_spin_hard with the section entered (recursion,
+ *                    waiting); a sink or a bad class, fbsd_mtx_lock_spin_flags (no section
+ *                    entered). Any context: spin mutexes are for interrupt handlers too.
+ *   mtx_unlock_spin  if the word is curthread | MTX_UNRECORDED_SPIN (only a hold this
+ *                    mtx_lock_spin took, not recursed: no other word has those bits, so the
+ *                    compare proves the class and the owner), a release store of 0 (pairs
+ *                    with the next owner's CAS; only the owner writes a held spin mutex's
+ *                    word), one decrement of the depth and, at depth 0, the saved state
+ *                    taken (and zeroed) and given to local_irq_restore; preempt_enable.
+ *                    Any other word calls fbsd_mtx_unlock_spin_flags.
+ * So spin mutexes are still released in any order (the depth counts, the outermost exit
+ * restores), recursion still needs MTX_RECURSE (the module's), and sleeping with one held is
+ * still reported (the depth is the CPU's spin record, and interrupts are off); what is lost,
+ * for holds taken inline: the report names no spin mutex ("inside spinlock_enter()"), and
+ * witness does not see them (sinks attached later see neither acquisition nor release).
+ * mtx_trylock, mtx_trylock_spin and the other operations are calls in both builds.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_MUTEX_H_
 #define _BSDSYNC_FREEBSD_SYS_MUTEX_H_
@@ -56,6 +80,8 @@
 
 #if BSDSYNC_INLINE_LOCKS && !defined(MUTEX_NOINLINE)
 #define BSDSYNC_MTX_INLINE 1
+#include <linux/irqflags.h>
+#include <bsdsync/inline_abi.h>
 /* <sys/lock.h>'s __bsd_lock_xacquire/__bsd_lock_xrelease on the mutex word. */
 static __always_inline void
 __bsd_mtx_lock(struct mtx *m, int opts, const char *file, int line)
@@ -72,15 +98,72 @@ __bsd_mtx_unlock(struct mtx *m, int opts, const char *file, int line)
 		fbsd_mtx_unlock_flags(m, opts, file, line);
 }
 
+/* The spin paths (top comment). bsdsync_cpu_area is bsdsync.ko's per-CPU variable
+ * (exported); the offsets are <bsdsync/inline_abi.h>'s. */
+static __always_inline void
+__bsd_mtx_lock_spin(struct mtx *m, int opts, const char *file, int line)
+{
+	unsigned long flags, v = MTX_UNOWNED;
+	unsigned int lf = __atomic_load_n(&m->lock_object.lo_flags, __ATOMIC_RELAXED);
+
+	if (__predict_false(static_branch_unlikely(&bsdsync_lock_events_key) ||
+			    (lf & (LO_INITIALIZED | LO_CLASSMASK)) !=
+				    (LO_INITIALIZED | BSDSYNC_CLASS_MTX_SPIN << LO_CLASSSHIFT))) {
+		fbsd_mtx_lock_spin_flags(m, opts, file, line);
+		return;
+	}
+	local_irq_save(flags);
+	preempt_disable();
+	/* With interrupts off: this CPU's record, only its own thread writes it. */
+	__asm__ __volatile__("incl %%gs:bsdsync_cpu_area+%c1(%%rip)\n\t"
+			     "orq %0, %%gs:bsdsync_cpu_area+%c2(%%rip)"
+			     : : "r"(flags), "i"(BSDSYNC_CPU_SPIN_DEPTH), "i"(BSDSYNC_CPU_SPIN_SAVED)
+			     : "memory");
+	if (__predict_false(!__atomic_compare_exchange_n(&m->mtx_lock, &v,
+							  (unsigned long)current | MTX_UNRECORDED_SPIN,
+							  0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+		fbsd_mtx_lock_spin_hard(m, opts, file, line);
+}
+
+static __always_inline void
+__bsd_mtx_unlock_spin(struct mtx *m, int opts, const char *file, int line)
+{
+	unsigned long saved;
+	unsigned char outer, other;
+
+	/* One compare with the word in memory (the owner's own hold: no other CPU writes it
+	 * while it is ours, so a plain load is exact). */
+	__asm__ __volatile__("cmpq %2, %1"
+			     : "=@ccne"(other)
+			     : "m"(m->mtx_lock), "r"((unsigned long)current | MTX_UNRECORDED_SPIN));
+	if (__predict_false(other)) {
+		fbsd_mtx_unlock_spin_flags(m, opts, file, line);
+		return;
+	}
+	__atomic_store_n(&m->mtx_lock, MTX_UNOWNED, __ATOMIC_RELEASE);
+	__asm__ __volatile__("decl %%gs:bsdsync_cpu_area+%c1(%%rip)"
+			     : "=@ccz"(outer) : "i"(BSDSYNC_CPU_SPIN_DEPTH) : "memory");
+	if (outer) {
+		/* The outermost exit: the saved state goes back to 0 (core/spin.h). */
+		__asm__ __volatile__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0\n\t"
+				     "movq $0, %%gs:bsdsync_cpu_area+%c1(%%rip)"
+				     : "=&r"(saved) : "i"(BSDSYNC_CPU_SPIN_SAVED) : "memory");
+		local_irq_restore(saved);
+	}
+	preempt_enable();
+}
+
 #define mtx_lock_flags(m, o)	__bsd_mtx_lock(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_unlock_flags(m, o)	__bsd_mtx_unlock(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
+#define mtx_lock_spin_flags(m, o) __bsd_mtx_lock_spin(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
+#define mtx_unlock_spin_flags(m, o) __bsd_mtx_unlock_spin(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #else
 #define mtx_lock_flags(m, o)	fbsd_mtx_lock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_unlock_flags(m, o)	fbsd_mtx_unlock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
-#endif
-#define mtx_trylock_flags(m, o)	fbsd_mtx_trylock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_lock_spin_flags(m, o) fbsd_mtx_lock_spin_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_unlock_spin_flags(m, o) fbsd_mtx_unlock_spin_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
+#endif
+#define mtx_trylock_flags(m, o)	fbsd_mtx_trylock_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 #define mtx_trylock_spin_flags(m, o) fbsd_mtx_trylock_spin_flags(__bsd_mtx(m), (o), LOCK_FILE, LOCK_LINE)
 
 #define mtx_lock(m)		mtx_lock_flags((m), 0)

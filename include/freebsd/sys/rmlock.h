@@ -2,10 +2,34 @@
  * <sys/rmlock.h> for ported FreeBSD drivers: rmlock(9) read-mostly locks and the sleepable
  * read-mostly rms_* locks.
  *
- * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
- * do (LOCK_DEBUG); rm_init and rms_init record their call site once (a static record per
- * site). rm_assert always checks (modules get INVARIANT_SUPPORT), and so do rms_rowned and
- * rms_owned_any, which FreeBSD only has under INVARIANTS.
+ * The checked build (the default): every operation calls into bsdsync.ko with the caller's
+ * file and line, as FreeBSD modules do (LOCK_DEBUG); rm_init and rms_init record their call
+ * site once (a static record per site). rm_assert always checks (modules get
+ * INVARIANT_SUPPORT), and so do rms_rowned and rms_owned_any, which FreeBSD only has under
+ * INVARIANTS.
+ *
+ * The production build (BSDSYNC_INLINE_LOCKS, <sys/lock.h>; RMLOCK_NOINLINE keeps the
+ * calls), as FreeBSD's _rm_rlock fast path (a count on this CPU, the tracker queued, no
+ * atomic instruction): rm_rlock and rm_runlock of a read hold are inline, no call at all in
+ * the common case:
+ *   rm_rlock    while no lock-event sink is attached, in thread context, on a live
+ *               non-sleepable rm lock (lo_flags: one compare; its per-CPU area there), for a
+ *               thread whose record is in this CPU's cache (<bsdsync/inline_abi.h>: one
+ *               %gs-relative load and one compare) and reads no rm lock yet (its tracker
+ *               list empty: nothing to check for recursion or a reused tracker):
+ *               preempt_disable, this CPU's token read and its read count incremented
+ *               (%gs-relative, as the module's own fast path: a writer's grace period waits
+ *               for the section, rm.cpp's top comment), preempt_enable; then the tracker
+ *               filled (BSDSYNC_RMPF_INLINE) and put on the thread's list, where rm_assert,
+ *               rm_sleep, rm_wlock's check and the module's recursion check find it.
+ *   rm_runlock  for such a tracker of this lock at the head of the thread's list, on a
+ *               CPU that has its token: the count decremented the same way, the tracker
+ *               off the list. Otherwise fbsd_rm_runlock (a writer took the tokens: the
+ *               central count; another CPU; not the newest hold).
+ * Anything else calls the module (recursion, a sleepable rm, a writer, misuse, a sink). What
+ * the production build loses, for holds taken inline (as for mutexes, <sys/mutex.h>): they
+ * are not in the thread's held-locks stack, so sleeping with one held, or exiting with one,
+ * is not reported, and witness and bsdsync_held_locks() do not see them.
  */
 #ifndef _BSDSYNC_FREEBSD_SYS_RMLOCK_H_
 #define _BSDSYNC_FREEBSD_SYS_RMLOCK_H_
@@ -23,11 +47,114 @@
 #define rm_destroy(rm)		fbsd_rm_destroy((rm), LOCK_FILE, LOCK_LINE)
 #define rm_wlock(rm)		fbsd_rm_wlock((rm), LOCK_FILE, LOCK_LINE)
 #define rm_wunlock(rm)		fbsd_rm_wunlock((rm), LOCK_FILE, LOCK_LINE)
+#if BSDSYNC_INLINE_LOCKS && !defined(RMLOCK_NOINLINE)
+#define BSDSYNC_RM_INLINE 1
+#include <bsdsync/inline_abi.h>
+
+#define __bsd_rm_trackers(r)	((struct rm_priotracker **)((r) + BSDSYNC_TD_RM_TRACKERS))
+
+/* This CPU's copy of the token of the per-CPU area `pcpu` (an address as this_cpu_read
+ * takes it); the caller cannot migrate. */
+static __always_inline int
+__bsd_rm_token(struct bsdsync_rm_cpu *pcpu)
+{
+	int v;
+
+	__asm__ __volatile__("movl %%gs:%c2(%1), %0"
+			     : "=r"(v)
+			     : "r"(pcpu), "i"(__builtin_offsetof(struct bsdsync_rm_cpu, token))
+			     : "memory");
+	return v;
+}
+
+static __always_inline void
+__bsd_rm_count(struct bsdsync_rm_cpu *pcpu, long v)
+{
+	__asm__ __volatile__("addq %1, %%gs:%c2(%0)"
+			     : : "r"(pcpu), "er"(v),
+				 "i"(__builtin_offsetof(struct bsdsync_rm_cpu, readers))
+			     : "memory");
+}
+
+static __always_inline void
+__bsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
+{
+	struct bsdsync_rm_cpu *pcpu = rm->rm_state.rm_pcpu;
+	unsigned int lf = __atomic_load_n(&rm->lock_object.lo_flags, __ATOMIC_RELAXED);
+	char *r;
+	int token;
+
+	if (__predict_false(static_branch_unlikely(&bsdsync_lock_events_key) || !in_task() ||
+			    (lf & (LO_INITIALIZED | LO_CLASSMASK)) !=
+				    (LO_INITIALIZED | BSDSYNC_CLASS_RM << LO_CLASSSHIFT) ||
+			    !pcpu))
+		goto call;
+	r = __bsd_td_cached();
+	if (__predict_false(!__bsd_td_mine(r) || *__bsd_rm_trackers(r)))
+		goto call;
+	/* The token check and the count in one preemption-disabled section, which a writer's
+	 * grace period waits for (rm.cpp's top comment, (a)); x86 orders the critical section
+	 * after the token's load. */
+	preempt_disable();
+	token = __bsd_rm_token(pcpu);
+	if (__predict_true(token))
+		__bsd_rm_count(pcpu, 1);
+	preempt_enable();
+	if (__predict_false(!token))
+		goto call;
+	/* The thread's own list (empty: see above); no other thread or CPU touches it. */
+	tr->rmp_next = 0;
+	tr->rmp_rmlock = rm;
+	tr->rmp_thread = (struct thread *)current;
+	tr->rmp_flags = BSDSYNC_RMPF_INLINE;
+	*__bsd_rm_trackers(r) = tr;
+	return;
+call:
+	fbsd_rm_rlock(rm, tr, 0, file, line);
+}
+
+static __always_inline void
+__bsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
+{
+	struct bsdsync_rm_cpu *pcpu = rm->rm_state.rm_pcpu;
+	char *r;
+	int token;
+
+	/* An inline hold of rm (so rm is live and has its per-CPU area: rm_destroy refuses a
+	 * held lock), the thread's newest. */
+	if (__predict_false(tr->rmp_rmlock != rm || tr->rmp_flags != BSDSYNC_RMPF_INLINE))
+		goto call;
+	r = __bsd_td_cached();
+	if (__predict_false(!__bsd_td_mine(r) || *__bsd_rm_trackers(r) != tr))
+		goto call;
+	/* A writer that takes this CPU's token after this section reads the count after its
+	 * grace period, which orders the section (and the critical section before it) before
+	 * the writer's. */
+	preempt_disable();
+	token = __bsd_rm_token(pcpu);
+	if (__predict_true(token))
+		__bsd_rm_count(pcpu, -1);
+	preempt_enable();
+	if (__predict_false(!token))
+		goto call;
+	/* The list was empty under it when it was taken inline, and only the thread's own
+	 * newer holds (gone: it is the head) were pushed since. */
+	*__bsd_rm_trackers(r) = 0;
+	tr->rmp_rmlock = 0;
+	return;
+call:
+	fbsd_rm_runlock(rm, tr, file, line);
+}
+
+#define rm_rlock(rm, tracker)	__bsd_rm_rlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
+#define rm_runlock(rm, tracker)	__bsd_rm_runlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
+#else
 #define rm_rlock(rm, tracker)							\
 	((void)fbsd_rm_rlock((rm), (tracker), 0, LOCK_FILE, LOCK_LINE))
+#define rm_runlock(rm, tracker)	fbsd_rm_runlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
+#endif
 #define rm_try_rlock(rm, tracker)						\
 	fbsd_rm_rlock((rm), (tracker), 1, LOCK_FILE, LOCK_LINE)
-#define rm_runlock(rm, tracker)	fbsd_rm_runlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
 #define rm_wowned(rm)		fbsd_rm_wowned((rm))
 #define rm_assert(rm, what)	fbsd_rm_assert((rm), (what), LOCK_FILE, LOCK_LINE)
 

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * Spin mutexes and rmlock(9) read holds as a driver built for production sees them (kunit/
+ * Kbuild compiles this file with -DBSDSYNC_NO_INVARIANTS): mtx_lock_spin/mtx_unlock_spin are
+ * inline in <sys/mutex.h> (the interrupt state, this CPU's spin depth, one CAS), and so are
+ * rm_rlock/rm_runlock in <sys/rmlock.h> (this CPU's read count, the tracker on the thread's
+ * list); every other case (recursion, contention, a writer, misuse, a lock-event sink) calls
+ * the module.
+ *
+ * The calls the macros make are counted, as in inline_locks_test.c: the module's functions
+ * are renamed for this file to counting wrappers that call the real ones through asm labels,
+ * so a case can check that the uncontended paths make no call.
+ */
+#define fbsd_mtx_lock_spin_flags	si_counted_lock_spin
+#define fbsd_mtx_unlock_spin_flags	si_counted_unlock_spin
+#define fbsd_mtx_lock_spin_hard		si_counted_lock_spin_hard
+#define fbsd_rm_rlock			ri_counted_rlock
+#define fbsd_rm_runlock			ri_counted_runlock
+
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/irqflags.h>
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/lock.h>
+#include <sys/mutex.h>
+#include <sys/rmlock.h>
+#include <sys/proc.h>
+#include <sys/kernel.h>
+#include <bsdsync/lock_events.h>
+#include <bsdsync/testing.h>
+
+#include "harness_freebsd.h"
+
+#ifdef INVARIANTS
+#error "inline_spin_rm_test.c must be built as the production build (-DBSDSYNC_NO_INVARIANTS)"
+#endif
+
+void si_real_lock_spin(struct mtx *m, int opts, const char *file, int line)
+	__asm__("fbsd_mtx_lock_spin_flags");
+void si_real_unlock_spin(struct mtx *m, int opts, const char *file, int line)
+	__asm__("fbsd_mtx_unlock_spin_flags");
+void si_real_lock_spin_hard(struct mtx *m, int opts, const char *file, int line)
+	__asm__("fbsd_mtx_lock_spin_hard");
+int ri_real_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock, const char *file,
+		  int line) __asm__("fbsd_rm_rlock");
+void ri_real_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
+	__asm__("fbsd_rm_runlock");
+
+/* Calls the spin macros made into bsdsync.ko, from any thread of this file. */
+static atomic_t si_lock_calls, si_unlock_calls;
+
+void fbsd_mtx_lock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	atomic_inc(&si_lock_calls);
+	si_real_lock_spin(m, opts, file, line);
+}
+
+void fbsd_mtx_unlock_spin_flags(struct mtx *m, int opts, const char *file, int line)
+{
+	atomic_inc(&si_unlock_calls);
+	si_real_unlock_spin(m, opts, file, line);
+}
+
+void fbsd_mtx_lock_spin_hard(struct mtx *m, int opts, const char *file, int line)
+{
+	atomic_inc(&si_lock_calls);
+	si_real_lock_spin_hard(m, opts, file, line);
+}
+
+static void si_reset_calls(void)
+{
+	atomic_set(&si_lock_calls, 0);
+	atomic_set(&si_unlock_calls, 0);
+}
+
+static unsigned long si_word(const struct mtx *m)
+{
+	return READ_ONCE(m->mtx_lock);
+}
+
+/* ---- spin mutexes ------------------------------------------------------------------------ */
+
+static void spin_inline_lock_and_unlock_call_nothing(struct kunit *test)
+{
+	struct mtx m;
+
+	mtx_init(&m, "si_plain", NULL, MTX_SPIN);
+	si_reset_calls();
+	KUNIT_ASSERT_FALSE(test, irqs_disabled());
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock_spin(&m);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		KUNIT_EXPECT_TRUE(test, in_atomic());
+		KUNIT_EXPECT_EQ(test, si_word(&m), (unsigned long)current | MTX_UNRECORDED_SPIN);
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+		KUNIT_EXPECT_FALSE(test, mtx_recursed(&m));
+		mtx_assert(&m, MA_OWNED | MA_NOTRECURSED);
+		mtx_unlock_spin(&m);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_unlock_calls), 0);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	KUNIT_EXPECT_EQ(test, si_word(&m), MTX_UNOWNED);
+	mtx_destroy(&m);
+}
+
+/* Released in any order, inline holds and holds the module took (a checked-build caller: the
+ * real functions) mixed: interrupts come back only at the outermost release, whichever it is. */
+static void spin_inline_and_module_holds_release_in_any_order(struct kunit *test)
+{
+	struct mtx a, b, c;
+
+	mtx_init(&a, "si_ooo_a", NULL, MTX_SPIN);
+	mtx_init(&b, "si_ooo_b", NULL, MTX_SPIN);
+	mtx_init(&c, "si_ooo_c", NULL, MTX_SPIN);
+	BT_EXPECT_NO_REPORT(test, {
+		/* inline a, module b, inline c; release a, b, c */
+		mtx_lock_spin(&a);
+		si_real_lock_spin(&b, 0, __FILE__, __LINE__);
+		mtx_lock_spin(&c);
+		mtx_unlock_spin(&a);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		KUNIT_EXPECT_FALSE(test, mtx_owned(&a));
+		si_real_unlock_spin(&b, 0, __FILE__, __LINE__);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&c));
+		mtx_unlock_spin(&c);
+		KUNIT_EXPECT_FALSE(test, irqs_disabled());
+		/* module a, inline b; release a (module) first, then b */
+		si_real_lock_spin(&a, 0, __FILE__, __LINE__);
+		mtx_lock_spin(&b);
+		si_real_unlock_spin(&a, 0, __FILE__, __LINE__);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		mtx_unlock_spin(&b);
+		KUNIT_EXPECT_FALSE(test, irqs_disabled());
+		/* inline a, module b; release a (inline) first, then b */
+		mtx_lock_spin(&a);
+		si_real_lock_spin(&b, 0, __FILE__, __LINE__);
+		mtx_unlock_spin(&a);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		si_real_unlock_spin(&b, 0, __FILE__, __LINE__);
+		KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	});
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	mtx_destroy(&a);
+	mtx_destroy(&b);
+	mtx_destroy(&c);
+}
+
+/* The outermost exit restores the state of the outermost enter: interrupts stay off for a
+ * caller that had them off, also right after a section entered with them on. */
+static void spin_inline_keeps_interrupts_off_if_caller_had_them_off(struct kunit *test)
+{
+	struct mtx a;
+	unsigned long flags;
+
+	mtx_init(&a, "si_irqs_off", NULL, MTX_SPIN);
+	mtx_lock_spin(&a);
+	mtx_unlock_spin(&a);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	local_irq_save(flags);
+	mtx_lock_spin(&a);
+	mtx_unlock_spin(&a);
+	KUNIT_EXPECT_TRUE(test, irqs_disabled());
+	local_irq_restore(flags);
+	/* And on again for the next one. */
+	mtx_lock_spin(&a);
+	mtx_unlock_spin(&a);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	mtx_destroy(&a);
+}
+
+static void spin_inline_recursion_falls_back_and_unwinds(struct kunit *test)
+{
+	struct mtx m;
+
+	mtx_init(&m, "si_recurse", NULL, MTX_SPIN | MTX_RECURSE);
+	si_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock_spin(&m);
+		mtx_lock_spin(&m);
+		KUNIT_EXPECT_TRUE(test, mtx_recursed(&m));
+		mtx_lock_spin(&m);
+		mtx_unlock_spin(&m);
+		mtx_unlock_spin(&m);
+		KUNIT_EXPECT_TRUE(test, irqs_disabled());
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+		KUNIT_EXPECT_FALSE(test, mtx_recursed(&m));
+		mtx_unlock_spin(&m);
+	});
+	/* The two recursions went through the module, and their releases; the outer hold did
+	 * not. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_lock_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_unlock_calls), 2);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	KUNIT_EXPECT_EQ(test, si_word(&m), MTX_UNOWNED);
+	mtx_destroy(&m);
+}
+
+static void misuse_spin_inline_recursion_without_mtx_recurse_is_reported_once(struct kunit *test)
+{
+	struct mtx m;
+	struct bt_probe probe;
+
+	mtx_init(&m, "si_norecurse", NULL, MTX_SPIN);
+	mtx_lock_spin(&m);
+	bt_probe_begin(&probe, BSDSYNC_RULE_RECURSION);
+	mtx_lock_spin(&m);
+	bt_probe_end(&probe);
+	mtx_unlock_spin(&m);
+	KUNIT_EXPECT_TRUE(test, irqs_disabled());
+	mtx_unlock_spin(&m);
+	bt_expect_one_report_no_sleep(test, &probe, "mtx_lock_spin recursion");
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	mtx_destroy(&m);
+}
+
+/* The spin record keeps the depth of inline holds: sleeping with one held is reported (the
+ * sleep is refused, as with any spin mutex held). */
+static void misuse_sleep_with_an_inline_spin_mutex_held_is_reported_once(struct kunit *test)
+{
+	struct mtx m;
+	struct bt_probe probe;
+	int chan, error;
+
+	mtx_init(&m, "si_sleep", NULL, MTX_SPIN);
+	mtx_lock_spin(&m);
+	bt_probe_begin(&probe, BSDSYNC_RULE_SLEEP_ATOMIC);
+	error = tsleep(&chan, 0, "si_sleep", 1);
+	bt_probe_end(&probe);
+	mtx_unlock_spin(&m);
+	bt_expect_one_report_no_sleep(test, &probe, "tsleep with an inline spin mutex held");
+	KUNIT_EXPECT_NE(test, error, 0);
+	mtx_destroy(&m);
+}
+
+/* Misuse of the other class through the spin macros and of a spin mutex through the sleep
+ * ones: the inline paths leave both to the module, one report each. */
+static void misuse_inline_spin_ops_on_a_sleep_mutex_are_reported_once(struct kunit *test)
+{
+	struct mtx s, d;
+
+	mtx_init(&s, "si_spin", NULL, MTX_SPIN);
+	mtx_init(&d, "si_def", NULL, MTX_DEF);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS, mtx_lock_spin(&d));
+	KUNIT_EXPECT_EQ(test, si_word(&d), MTX_UNOWNED);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	/* A sleep mutex held inline (curthread | MTX_UNRECORDED) is not released by the inline
+	 * mtx_unlock_spin. */
+	mtx_lock(&d);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_WRONG_CLASS, mtx_unlock_spin(&d));
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&d));
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	mtx_unlock(&d);
+	/* And the reverse. */
+	mtx_lock_spin(&s);
+	{
+		unsigned long before = bsdsync_report_count(BSDSYNC_RULE_WRONG_CLASS);
+
+		mtx_unlock(&s);
+		KUNIT_EXPECT_EQ(test, bsdsync_report_count(BSDSYNC_RULE_WRONG_CLASS) - before,
+				1UL);
+	}
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&s));
+	mtx_unlock_spin(&s);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	mtx_destroy(&s);
+	mtx_destroy(&d);
+}
+
+struct si_excl {
+	struct mtx m;
+	unsigned long counter;
+	int inside, violations;
+};
+
+static void si_excl_worker(void *arg)
+{
+	struct si_excl *s = arg;
+
+	for (int i = 0; i < 20000; i++) {
+		mtx_lock_spin(&s->m);
+		if (s->inside++)
+			s->violations++;
+		s->counter++;
+		s->inside--;
+		mtx_unlock_spin(&s->m);
+	}
+}
+
+static void spin_inline_contention_falls_back_and_excludes(struct kunit *test)
+{
+	struct si_excl *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t[3];
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mtx_init(&s->m, "si_excl", NULL, MTX_SPIN);
+	for (int i = 0; i < 3; i++)
+		bt_start(test, &t[i], si_excl_worker, s, "si_excl");
+	bt_join_n(t, 3);
+	KUNIT_EXPECT_EQ(test, s->counter, 3UL * 20000);
+	KUNIT_EXPECT_EQ(test, s->violations, 0);
+	KUNIT_EXPECT_EQ(test, si_word(&s->m), MTX_UNOWNED);
+	mtx_destroy(&s->m);
+}
+
+static struct {
+	struct task_struct *watched;
+	int n;
+	enum bsdsync_lock_event_kind kind[4];
+} si_seen;
+
+static void si_event(const struct bsdsync_lock_event *e)
+{
+	if (current != READ_ONCE(si_seen.watched))
+		return;
+	if (si_seen.n < 4)
+		si_seen.kind[si_seen.n] = e->kind;
+	si_seen.n++;
+}
+
+static const struct bsdsync_lock_event_sink si_sink = { "spin_inline", si_event };
+
+/* While a sink is attached the spin macros call the module (a recorded hold, its events
+ * sent); detached, they are inline again. (A sink cannot be attached while this thread holds
+ * a spin mutex: attaching patches code and may sleep; another CPU's attach waits for this
+ * one to let interrupts in, i.e. for the release.) */
+static void spin_inline_goes_through_the_module_while_a_sink_is_attached(struct kunit *test)
+{
+	struct mtx m;
+
+	mtx_init(&m, "si_sink", NULL, MTX_SPIN);
+	memset(&si_seen, 0, sizeof(si_seen));
+	WRITE_ONCE(si_seen.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&si_sink), 0);
+	si_reset_calls();
+	mtx_lock_spin(&m);
+	KUNIT_EXPECT_EQ(test, si_word(&m), (unsigned long)current);
+	mtx_unlock_spin(&m);
+	bsdsync_lock_events_detach(&si_sink);
+	WRITE_ONCE(si_seen.watched, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_lock_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_unlock_calls), 1);
+	KUNIT_EXPECT_EQ(test, si_seen.n, 3);	/* ACQUIRING, ACQUIRED, RELEASED */
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	si_reset_calls();
+	mtx_lock_spin(&m);
+	KUNIT_EXPECT_EQ(test, si_word(&m), (unsigned long)current | MTX_UNRECORDED_SPIN);
+	mtx_unlock_spin(&m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, si_seen.n, 3);
+	mtx_destroy(&m);
+}
+
+static void spin_inline_destroy_of_a_held_mutex_releases_it(struct kunit *test)
+{
+	struct mtx m;
+
+	mtx_init(&m, "si_destroy", NULL, MTX_SPIN);
+	mtx_lock_spin(&m);
+	BT_EXPECT_NO_REPORT(test, mtx_destroy(&m));
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	KUNIT_EXPECT_EQ(test, si_word(&m), MTX_DESTROYED);
+}
+
+/* msleep_spin with a hold taken inline as interlock: the module releases it (no record to
+ * remove), sleeps, and takes it back (its own, recorded, hold: the inline unlock leaves that
+ * to the module). */
+static void spin_inline_hold_as_msleep_spin_interlock_works(struct kunit *test)
+{
+	struct mtx m;
+	int chan, error;
+
+	mtx_init(&m, "si_msleep", NULL, MTX_SPIN);
+	mtx_lock_spin(&m);
+	BT_EXPECT_NO_REPORT(test, error = msleep_spin(&chan, &m, "si_msleep", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+	KUNIT_EXPECT_TRUE(test, irqs_disabled());
+	si_reset_calls();
+	mtx_unlock_spin(&m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&si_unlock_calls), 1);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	mtx_destroy(&m);
+}
+
+static struct kunit_case spin_inline_cases[] = {
+	KUNIT_CASE(spin_inline_hold_as_msleep_spin_interlock_works),
+	KUNIT_CASE(spin_inline_lock_and_unlock_call_nothing),
+	KUNIT_CASE(spin_inline_and_module_holds_release_in_any_order),
+	KUNIT_CASE(spin_inline_keeps_interrupts_off_if_caller_had_them_off),
+	KUNIT_CASE(spin_inline_recursion_falls_back_and_unwinds),
+	KUNIT_CASE(misuse_spin_inline_recursion_without_mtx_recurse_is_reported_once),
+	KUNIT_CASE(misuse_sleep_with_an_inline_spin_mutex_held_is_reported_once),
+	KUNIT_CASE(misuse_inline_spin_ops_on_a_sleep_mutex_are_reported_once),
+	KUNIT_CASE(spin_inline_contention_falls_back_and_excludes),
+	KUNIT_CASE(spin_inline_goes_through_the_module_while_a_sink_is_attached),
+	KUNIT_CASE(spin_inline_destroy_of_a_held_mutex_releases_it),
+	{}
+};
+
+/* The inline paths run only while no lock-event sink is attached: on lockdep kernels the
+ * lockdep sink is detached for these suites (and attached again after them). */
+static int si_lockdep_was;
+
+static int si_suite_init(struct kunit_suite *suite)
+{
+	si_lockdep_was = bsdsync_test_lockdep(0);
+	return 0;
+}
+
+static void si_suite_exit(struct kunit_suite *suite)
+{
+	bsdsync_test_lockdep(si_lockdep_was);
+}
+
+static struct kunit_suite spin_inline_suite = {
+	.name = "freebsd_spin_inline",
+	.suite_init = si_suite_init,
+	.suite_exit = si_suite_exit,
+	.test_cases = spin_inline_cases,
+};
+
+/* ---- rmlock(9) read holds ------------------------------------------------------------------ */
+
+static atomic_t ri_lock_calls, ri_unlock_calls;
+
+int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock, const char *file,
+		  int line)
+{
+	atomic_inc(&ri_lock_calls);
+	return ri_real_rlock(rm, tr, trylock, file, line);
+}
+
+void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
+{
+	atomic_inc(&ri_unlock_calls);
+	ri_real_runlock(rm, tr, file, line);
+}
+
+static void ri_reset_calls(void)
+{
+	atomic_set(&ri_lock_calls, 0);
+	atomic_set(&ri_unlock_calls, 0);
+}
+
+/* How many holds the calling thread's held-locks stack records. */
+static int ri_depth(void)
+{
+	struct bsdsync_held_lock h[1];
+
+	return bsdsync_held_locks(h, 0);
+}
+
+/*
+ * A read hold taken inline: the calling thread's record is in this CPU's cache and the CPU
+ * has its token after a first read (which goes through the module: it creates the record,
+ * grants the token). Another thread that runs bsdsync code on this CPU in between, or a
+ * migration, sends one attempt through the module: a few attempts, the thread bound to its
+ * CPU. True if the hold in *tr was taken inline (the caller releases it either way).
+ */
+static bool ri_rlock_inline(struct rmlock *rm, struct rm_priotracker *tr)
+{
+	for (int i = 0; i < 20; i++) {
+		rm_rlock(rm, tr);
+		if (tr->rmp_flags == BSDSYNC_RMPF_INLINE)
+			return true;
+		rm_runlock(rm, tr);
+	}
+	rm_rlock(rm, tr);
+	return false;
+}
+
+static bool rt_writer_draining_(const struct bsdsync_rm_state *st)
+{
+	unsigned long w = READ_ONCE(st->rm_lock);
+
+	return w != BSDSYNC_RM_DESTROYED && (w & BSDSYNC_RM_DRAINING);
+}
+
+static void ri_bind_here(void)
+{
+	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
+}
+
+static void rm_inline_read_calls_nothing(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+	int depth = ri_depth(), calls = -1;
+
+	ri_bind_here();
+	rm_init(&rm, "ri_plain");
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &tr));
+		rm_runlock(&rm, &tr);
+		/* Once inline, a read and its release make no call (a few tries: see above). */
+		for (int i = 0; i < 20 && calls != 0; i++) {
+			ri_reset_calls();
+			rm_rlock(&rm, &tr);
+			KUNIT_EXPECT_EQ(test, ri_depth(), depth);
+			rm_runlock(&rm, &tr);
+			calls = atomic_read(&ri_lock_calls) + atomic_read(&ri_unlock_calls);
+		}
+	});
+	KUNIT_EXPECT_EQ(test, calls, 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)tr.rmp_rmlock, NULL);
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	rm_destroy(&rm);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+/* rm_assert, rm_wowned and rm_wlock's self-deadlock check find a hold taken inline (its
+ * tracker is on the thread's list). */
+static void rm_assert_sees_an_inline_read_hold(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+
+	ri_bind_here();
+	rm_init(&rm, "ri_assert");
+	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &tr));
+	BT_EXPECT_NO_REPORT(test, {
+		rm_assert(&rm, RA_RLOCKED);
+		rm_assert(&rm, RA_LOCKED | RA_NOTRECURSED);
+	});
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, rm_assert(&rm, RA_UNLOCKED));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_ASSERTION, rm_assert(&rm, RA_WLOCKED));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, rm_wlock(&rm));
+	KUNIT_EXPECT_FALSE(test, rm_wowned(&rm));
+	rm_runlock(&rm, &tr);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_UNLOCKED));
+	rm_destroy(&rm);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+/* A second read while the thread holds one goes through the module, which finds the inline
+ * hold: RM_RECURSE lets it in (reported without it), and both unwind. */
+static void rm_inline_read_recursion_goes_through_the_module(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker t1, t2;
+
+	ri_bind_here();
+	rm_init_flags(&rm, "ri_recurse", RM_RECURSE);
+	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &t1));
+	ri_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		rm_rlock(&rm, &t2);
+		rm_assert(&rm, RA_RLOCKED | RA_RECURSED);
+		rm_runlock(&rm, &t2);
+		rm_assert(&rm, RA_RLOCKED | RA_NOTRECURSED);
+		rm_runlock(&rm, &t1);
+		rm_assert(&rm, RA_UNLOCKED);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_lock_calls), 1);
+	rm_destroy(&rm);
+
+	rm_init(&rm, "ri_norecurse");
+	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &t1));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, rm_rlock(&rm, &t2));
+	rm_runlock(&rm, &t2);
+	rm_runlock(&rm, &t1);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_UNLOCKED));
+	rm_destroy(&rm);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+struct ri_writer {
+	struct rmlock rm;
+	int reader_in, reader_inline, release, writer_in, writer_saw_reader;
+};
+
+static void ri_reader(void *arg)
+{
+	struct ri_writer *w = arg;
+	struct rm_priotracker tr;
+
+	ri_bind_here();
+	WRITE_ONCE(w->reader_inline, ri_rlock_inline(&w->rm, &tr));
+	WRITE_ONCE(w->reader_in, 1);
+	while (!READ_ONCE(w->release))
+		usleep_range(500, 1500);
+	/* Still inside: a writer that got in before the release sees 1. */
+	WRITE_ONCE(w->reader_in, 0);
+	rm_runlock(&w->rm, &tr);
+}
+
+static void ri_writer_main(void *arg)
+{
+	struct ri_writer *w = arg;
+
+	rm_wlock(&w->rm);
+	WRITE_ONCE(w->writer_saw_reader, READ_ONCE(w->reader_in));
+	WRITE_ONCE(w->writer_in, 1);
+	rm_wunlock(&w->rm);
+}
+
+/* A writer waits for a reader whose hold was taken inline (counted on its CPU): it takes
+ * the tokens back, finds the count, and drains; the reader's release (no token any more:
+ * through the module, centrally) lets it in. */
+static void rm_writer_waits_for_a_reader_that_took_the_inline_path(struct kunit *test)
+{
+	struct ri_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread r, wr;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	rm_init(&w->rm, "ri_writer");
+	bt_start(test, &r, ri_reader, w, "ri_reader");
+	BT_WAIT_UNTIL(test, READ_ONCE(w->reader_in));
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->reader_inline));
+	bt_start(test, &wr, ri_writer_main, w, "ri_writer");
+	BT_WAIT_UNTIL(test, rt_writer_draining_(&w->rm.rm_state));
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(w->writer_in));
+	WRITE_ONCE(w->release, 1);
+	bt_join(&r);
+	bt_join(&wr);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->writer_in));
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(w->writer_saw_reader));
+	BT_EXPECT_NO_REPORT(test, rm_assert(&w->rm, RA_UNLOCKED));
+	rm_destroy(&w->rm);
+}
+
+/* rm_sleep with a read hold taken inline as interlock: released (through the module, which
+ * finds the tracker on the list) and taken back as a read with the same tracker. */
+static void rm_sleep_with_an_inline_read_hold_works(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+	int chan, error;
+
+	ri_bind_here();
+	rm_init(&rm, "ri_sleep");
+	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &tr));
+	BT_EXPECT_NO_REPORT(test, error = rm_sleep(&chan, &rm, 0, "ri_sleep", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_RLOCKED | RA_NOTRECURSED));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)tr.rmp_rmlock, (void *)&rm);
+	rm_runlock(&rm, &tr);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_UNLOCKED));
+	rm_destroy(&rm);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+/* A sleepable rm's reads are the module's (not inline), and work. */
+static void rm_sleepable_reads_go_through_the_module(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+
+	rm_init_flags(&rm, "ri_sleepable", RM_SLEEPABLE);
+	ri_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		rm_rlock(&rm, &tr);
+		rm_assert(&rm, RA_RLOCKED);
+		rm_runlock(&rm, &tr);
+		rm_wlock(&rm);
+		rm_wunlock(&rm);
+		rm_rlock(&rm, &tr);
+		rm_runlock(&rm, &tr);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_lock_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 2);
+	KUNIT_EXPECT_NE(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
+	rm_destroy(&rm);
+}
+
+static struct kunit_case rm_inline_cases[] = {
+	KUNIT_CASE(rm_inline_read_calls_nothing),
+	KUNIT_CASE(rm_assert_sees_an_inline_read_hold),
+	KUNIT_CASE(rm_inline_read_recursion_goes_through_the_module),
+	KUNIT_CASE(rm_writer_waits_for_a_reader_that_took_the_inline_path),
+	KUNIT_CASE(rm_sleep_with_an_inline_read_hold_works),
+	KUNIT_CASE(rm_sleepable_reads_go_through_the_module),
+	{}
+};
+
+static struct kunit_suite rm_inline_suite = {
+	.name = "freebsd_rm_inline",
+	.suite_init = si_suite_init,
+	.suite_exit = si_suite_exit,
+	.test_cases = rm_inline_cases,
+};
+
+kunit_test_suites(&spin_inline_suite, &rm_inline_suite);
