@@ -81,6 +81,15 @@ struct ThreadState {
 	PersonalitySlot personality[kPersonalitySlots];	/* [0]: FreeBSD, [1]: DragonFly */
 	ProfileThread profile;	/* lock profiling's pending wait and hold times
 				   (core/lock_profile.h); touched only inside its sink */
+	/* One report per acquisition in a context that forbids it (core/context_rules.h):
+	 * the lock whose acquisition in progress the acquisition check (witness's ACQUIRING)
+	 * reported, so that may_block stays quiet if it then has to block; and the lock
+	 * may_block reported for, so that an acquisition whose path judges blocking before its
+	 * ACQUIRING (DragonFly's mtx, rm_wlock) is not reported again there. Both are
+	 * forgotten when the lock is acquired (ACQUIRED) or when the other check consumes
+	 * them. */
+	const void *context_reported_acquire;
+	const void *context_reported_block;
 	/* Priority propagation (core/prio.h): the one part other threads look at, under its
 	 * own lock. Lenders find it through the owner's task pointer. */
 	PrioState prio;		/* last: the release hook zeroes what is before it */
