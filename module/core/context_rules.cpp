@@ -114,6 +114,17 @@ CtxCulprit context_culprit(int ctx, const void *spin_interlock)
 	return c;
 }
 
+int context_of_sink_caller()
+{
+	unsigned int pc;
+
+	/* The preempt count without x86's inverted PREEMPT_NEED_RESCHED bit (bit 31). */
+	__asm__ __volatile__("movl %%gs:" BSDSYNC_PCPU_PREEMPT "(%%rip), %0" : "=r"(pc));
+	int less = (pc & 0x7fffffffu) ? 1 : 0;
+	return bsdsync_context_restoring(bsdsync_irqs_disabled() ? 0 : BSDSYNC_IRQ_FLAGS_ENABLED,
+					 less);
+}
+
 bool context_check_acquire(const void *lock, const LockType *type, int ctx, const char *file,
 			   int line)
 {

@@ -93,6 +93,10 @@ CtxCulprit context_culprit(int ctx, const void *spin_interlock);
  */
 bool context_check_acquire(const void *lock, const LockType *type, int ctx, const char *file,
 			   int line);
+/* The context (enum bsdsync_context) of a lock operation, read from inside a lock-event sink:
+ * as it was before lock_event_emit disabled preemption for the sinks (one level less; none
+ * on a kernel whose preempt_disable() does not count, where the count shows no level). */
+int context_of_sink_caller();
 /* The acquisition of `lock` is over (ACQUIRED): forget its mark. */
 void context_acquired(const void *lock);
 

@@ -405,8 +405,7 @@ void context_event(const bsdsync_lock_event *e)
 	if (e->kind != BSDSYNC_LE_ACQUIRING || (e->flags & (BSDSYNC_LE_TRY | BSDSYNC_LE_RECURSE)) ||
 	    !e->type)
 		return;
-	int ctx = bsdsync_context_restoring(bsdsync_irqs_disabled() ? 0 : BSDSYNC_IRQ_FLAGS_ENABLED,
-					    1);
+	int ctx = context_of_sink_caller();
 	if (ctx == BSDSYNC_CTX_THREAD || ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ)
 		return;
 	if (context_check_acquire(e->lock, e->type, ctx, e->file, e->line))
