@@ -695,6 +695,28 @@ static void context_spin_mutex_under_a_spin_mutex_or_in_a_critical_section_is_al
 	ctx_locks_destroy(l);
 }
 
+/* Critical x Unwitnessed: a NOWITNESS lock is not checked at its acquisition (FreeBSD's
+ * witness_checkorder returns first); only a block would be reported. */
+static void context_nowitness_lock_in_a_critical_section_is_not_reported_uncontended(
+	struct kunit *test)
+{
+	struct mtx m;
+	struct sx s;
+
+	mtx_init(&m, "ctx-nowitness", NULL, MTX_DEF | MTX_NOWITNESS);
+	sx_init_flags(&s, "ctx-nowitness-sx", SX_NOWITNESS);
+	BT_EXPECT_NO_REPORT(test, ({
+		critical_enter();
+		mtx_lock(&m);
+		mtx_unlock(&m);
+		sx_xlock(&s);
+		sx_xunlock(&s);
+		critical_exit();
+	}));
+	sx_destroy(&s);
+	mtx_destroy(&m);
+}
+
 /* Try-locks never block: allowed anywhere (locking(9)). */
 static void context_try_locks_under_a_spin_mutex_are_allowed(struct kunit *test)
 {
@@ -904,6 +926,7 @@ static struct kunit_case witness_cases[] = {
 	KUNIT_CASE(context_sleepable_lock_under_a_spin_mutex_is_reported_uncontended),
 	KUNIT_CASE(context_sleepable_lock_in_a_critical_section_is_reported_uncontended),
 	KUNIT_CASE(context_spin_mutex_under_a_spin_mutex_or_in_a_critical_section_is_allowed),
+	KUNIT_CASE(context_nowitness_lock_in_a_critical_section_is_not_reported_uncontended),
 	KUNIT_CASE(context_try_locks_under_a_spin_mutex_are_allowed),
 	KUNIT_CASE(context_sleepable_lock_or_sleep_under_a_sleep_mutex_is_reported_once),
 	KUNIT_CASE(context_giant_held_allows_sleepable_locks_and_sleeping),
