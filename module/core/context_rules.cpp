@@ -144,10 +144,13 @@ bool context_check_acquire(const void *lock, const LockType *type, int ctx, cons
 	ThreadState *t = current_record();
 	if (!t)
 		return false;
-	if (t->context_reported_block == lock) {
-		t->context_reported_block = nullptr;	/* may_block reported it, just now */
+	/* may_block reported this acquisition just now (a path that judges blocking before its
+	 * ACQUIRING). A mark of another lock is stale (a sleep's, or a refused acquisition's):
+	 * dropped here, so that it cannot silence a later acquisition of that address. */
+	bool reported = t->context_reported_block == lock;
+	t->context_reported_block = nullptr;
+	if (reported)
 		return false;
-	}
 	t->context_reported_acquire = lock;
 	if (c.file)
 		report((bsdsync_rule)cell.rule, subject, file, line,

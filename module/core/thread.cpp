@@ -189,8 +189,10 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
 				t->context_reported_acquire = nullptr;
 				return false;
 			}
-			/* And the other way: an ACQUIRING that follows is not reported again. */
-			t->context_reported_block = subject.addr;
+			/* And the other way: an ACQUIRING that follows is not reported again
+			 * (only witness's sink reads this mark: none while no sink is on). */
+			if (lock_events_on())
+				t->context_reported_block = subject.addr;
 		}
 	}
 	bsdsync_rule rule = (bsdsync_rule)cell.rule;
