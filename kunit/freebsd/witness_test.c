@@ -18,10 +18,11 @@
 #include <sys/sx.h>
 #include <sys/lockmgr.h>
 #include <sys/rmlock.h>
+#include <sys/rwlock.h>
 #include <bsdsync/report.h>
 #include <bsdsync/testing.h>
 
-#include "harness.h"
+#include "harness_freebsd.h"
 
 #define TEXT_BYTES 8192
 
@@ -526,6 +527,367 @@ static void witness_held_lists_the_locks_each_thread_holds(struct kunit *test)
 	mtx_destroy(&m);
 }
 
+/* ---- the context rules at acquisitions (core/context_rules.h), one case per cell ---------
+ * witness_checkorder's "acquiring blockable sleep lock with spinlock or critical section
+ * held": reported at every acquisition of a lock that may block, contended or not, once.
+ * The locks of these cases, one of each kind. */
+struct ctx_locks {
+	struct mtx spin, spin2, m;
+	struct sx sx;
+	struct rwlock rw;
+	struct rmlock rm;
+	struct lock lk;
+};
+
+static struct ctx_locks *ctx_locks_init(struct kunit *test)
+{
+	struct ctx_locks *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	mtx_init(&l->spin, "ctx-spin", NULL, MTX_SPIN);
+	mtx_init(&l->spin2, "ctx-spin2", NULL, MTX_SPIN);
+	mtx_init(&l->m, "ctx-mtx", NULL, MTX_DEF);
+	sx_init(&l->sx, "ctx-sx");
+	rw_init(&l->rw, "ctx-rw");
+	rm_init(&l->rm, "ctx-rm");
+	lockinit(&l->lk, PVFS, "ctx-lk", 0, 0);
+	return l;
+}
+
+static void ctx_locks_destroy(struct ctx_locks *l)
+{
+	lockdestroy(&l->lk);
+	rm_destroy(&l->rm);
+	rw_destroy(&l->rw);
+	sx_destroy(&l->sx);
+	mtx_destroy(&l->m);
+	mtx_destroy(&l->spin2);
+	mtx_destroy(&l->spin);
+}
+
+enum ctx_section { CTX_SPIN_MUTEX, CTX_CRITICAL };
+
+static void ctx_enter(struct ctx_locks *l, enum ctx_section how)
+{
+	if (how == CTX_SPIN_MUTEX)
+		mtx_lock_spin(&l->spin);
+	else
+		critical_enter();
+}
+
+static void ctx_exit(struct ctx_locks *l, enum ctx_section how)
+{
+	if (how == CTX_SPIN_MUTEX)
+		mtx_unlock_spin(&l->spin);
+	else
+		critical_exit();
+}
+
+/* Nothing is asserted inside an atomic section (KUnit may allocate on a failure): each
+ * operation there is probed (harness.h bt_probe) and checked after. */
+#define CTX_PROBE(p, rule, stmt)			\
+	do {						\
+		bt_probe_begin((p), (rule));		\
+		stmt;					\
+		bt_probe_end((p));			\
+	} while (0)
+
+static void ctx_expect_quiet(struct kunit *test, const struct bt_probe *p, const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, p->total_after - p->total_before, 0UL, "%s: reported", what);
+}
+
+/* Blockable, not sleepable (sleep mutex, rw both modes, rm read): one report each,
+ * uncontended; the release is quiet. */
+static void ctx_blockable_in(struct kunit *test, enum ctx_section how)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+	struct rm_priotracker tr;
+	struct bt_probe p[8];
+	const int r = BSDSYNC_RULE_SLEEP_ATOMIC;
+
+	ctx_enter(l, how);
+	CTX_PROBE(&p[0], r, mtx_lock(&l->m));
+	CTX_PROBE(&p[1], r, mtx_unlock(&l->m));
+	CTX_PROBE(&p[2], r, rw_wlock(&l->rw));
+	CTX_PROBE(&p[3], r, rw_wunlock(&l->rw));
+	CTX_PROBE(&p[4], r, rw_rlock(&l->rw));
+	CTX_PROBE(&p[5], r, rw_runlock(&l->rw));
+	CTX_PROBE(&p[6], r, rm_rlock(&l->rm, &tr));
+	CTX_PROBE(&p[7], r, rm_runlock(&l->rm, &tr));
+	ctx_exit(l, how);
+	KUNIT_EXPECT_EQ(test, preempt_count(), 0);
+	bt_expect_one_report_no_sleep(test, &p[0], "mtx_lock");
+	ctx_expect_quiet(test, &p[1], "mtx_unlock");
+	bt_expect_one_report_no_sleep(test, &p[2], "rw_wlock");
+	ctx_expect_quiet(test, &p[3], "rw_wunlock");
+	bt_expect_one_report_no_sleep(test, &p[4], "rw_rlock");
+	ctx_expect_quiet(test, &p[5], "rw_runlock");
+	bt_expect_one_report_no_sleep(test, &p[6], "rm_rlock");
+	ctx_expect_quiet(test, &p[7], "rm_runlock");
+	ctx_locks_destroy(l);
+}
+
+/* Sleepable (sx both modes, lockmgr both modes): one report each, uncontended. */
+static void ctx_sleepable_in(struct kunit *test, enum ctx_section how)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+	struct bt_probe p[8];
+	int err[2];
+	const int r = BSDSYNC_RULE_SLEEP_ATOMIC;
+
+	ctx_enter(l, how);
+	CTX_PROBE(&p[0], r, sx_xlock(&l->sx));
+	CTX_PROBE(&p[1], r, sx_xunlock(&l->sx));
+	CTX_PROBE(&p[2], r, sx_slock(&l->sx));
+	CTX_PROBE(&p[3], r, sx_sunlock(&l->sx));
+	CTX_PROBE(&p[4], r, err[0] = lockmgr(&l->lk, LK_EXCLUSIVE, NULL));
+	CTX_PROBE(&p[5], r, lockmgr(&l->lk, LK_RELEASE, NULL));
+	CTX_PROBE(&p[6], r, err[1] = lockmgr(&l->lk, LK_SHARED, NULL));
+	CTX_PROBE(&p[7], r, lockmgr(&l->lk, LK_RELEASE, NULL));
+	ctx_exit(l, how);
+	KUNIT_EXPECT_EQ(test, preempt_count(), 0);
+	bt_expect_one_report_no_sleep(test, &p[0], "sx_xlock");
+	ctx_expect_quiet(test, &p[1], "sx_xunlock");
+	bt_expect_one_report_no_sleep(test, &p[2], "sx_slock");
+	ctx_expect_quiet(test, &p[3], "sx_sunlock");
+	bt_expect_one_report_no_sleep(test, &p[4], "lockmgr LK_EXCLUSIVE");
+	ctx_expect_quiet(test, &p[5], "lockmgr LK_RELEASE");
+	bt_expect_one_report_no_sleep(test, &p[6], "lockmgr LK_SHARED");
+	ctx_expect_quiet(test, &p[7], "lockmgr LK_RELEASE");
+	KUNIT_EXPECT_EQ(test, err[0], 0);
+	KUNIT_EXPECT_EQ(test, err[1], 0);
+	ctx_locks_destroy(l);
+}
+
+static void context_blockable_lock_under_a_spin_mutex_is_reported_uncontended(struct kunit *test)
+{
+	ctx_blockable_in(test, CTX_SPIN_MUTEX);
+}
+
+static void context_blockable_lock_in_a_critical_section_is_reported_uncontended(
+	struct kunit *test)
+{
+	ctx_blockable_in(test, CTX_CRITICAL);
+}
+
+static void context_sleepable_lock_under_a_spin_mutex_is_reported_uncontended(struct kunit *test)
+{
+	ctx_sleepable_in(test, CTX_SPIN_MUTEX);
+}
+
+static void context_sleepable_lock_in_a_critical_section_is_reported_uncontended(
+	struct kunit *test)
+{
+	ctx_sleepable_in(test, CTX_CRITICAL);
+}
+
+/* Spin x Spin, Critical x Spin: allowed (their order is the graph's). */
+static void context_spin_mutex_under_a_spin_mutex_or_in_a_critical_section_is_allowed(
+	struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+
+	BT_EXPECT_NO_REPORT(test, ({ mtx_lock_spin(&l->spin); mtx_lock_spin(&l->spin2);
+				     mtx_unlock_spin(&l->spin2); mtx_unlock_spin(&l->spin); }));
+	BT_EXPECT_NO_REPORT(test, ({ critical_enter(); mtx_lock_spin(&l->spin);
+				     mtx_unlock_spin(&l->spin); critical_exit(); }));
+	ctx_locks_destroy(l);
+}
+
+/* Critical x Unwitnessed: a NOWITNESS lock is not checked at its acquisition (FreeBSD's
+ * witness_checkorder returns first); only a block would be reported. */
+static void context_nowitness_lock_in_a_critical_section_is_not_reported_uncontended(
+	struct kunit *test)
+{
+	struct mtx m;
+	struct sx s;
+
+	mtx_init(&m, "ctx-nowitness", NULL, MTX_DEF | MTX_NOWITNESS);
+	sx_init_flags(&s, "ctx-nowitness-sx", SX_NOWITNESS);
+	BT_EXPECT_NO_REPORT(test, ({
+		critical_enter();
+		mtx_lock(&m);
+		mtx_unlock(&m);
+		sx_xlock(&s);
+		sx_xunlock(&s);
+		critical_exit();
+	}));
+	sx_destroy(&s);
+	mtx_destroy(&m);
+}
+
+/* Try-locks never block: allowed anywhere (locking(9)). */
+static void context_try_locks_under_a_spin_mutex_are_allowed(struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+
+	int got[3];
+
+	BT_EXPECT_NO_REPORT(test, ({
+		mtx_lock_spin(&l->spin);
+		got[0] = mtx_trylock(&l->m);
+		if (got[0])
+			mtx_unlock(&l->m);
+		got[1] = sx_try_xlock(&l->sx);
+		if (got[1])
+			sx_xunlock(&l->sx);
+		got[2] = rw_try_wlock(&l->rw);
+		if (got[2])
+			rw_wunlock(&l->rw);
+		mtx_unlock_spin(&l->spin);
+	}));
+	KUNIT_EXPECT_EQ(test, got[0], 1);
+	KUNIT_EXPECT_EQ(test, got[1], 1);
+	KUNIT_EXPECT_EQ(test, got[2], 1);
+	ctx_locks_destroy(l);
+}
+
+/* NonSleepable x Blockable allowed; x Sleepable reported once (the primitive's check at
+ * every acquisition); x Sleep reported once (not the interlock). */
+static void context_sleepable_lock_or_sleep_under_a_sleep_mutex_is_reported_once(
+	struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+	int chan;
+
+	mtx_lock(&l->m);
+	BT_EXPECT_NO_REPORT(test, ({ rw_wlock(&l->rw); rw_wunlock(&l->rw); }));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, sx_xlock(&l->sx));
+	BT_EXPECT_NO_REPORT(test, sx_xunlock(&l->sx));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_SLEEP_NONSLEEPABLE, pause("ctx", 1));
+	BT_EXPECT_NO_REPORT(test, msleep(&chan, &l->m, 0, "ctx", 1));
+	mtx_unlock(&l->m);
+	ctx_locks_destroy(l);
+}
+
+/* Giant: dropped across every sleep, exempt from the sleep rules. */
+static void context_giant_held_allows_sleepable_locks_and_sleeping(struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+
+	BT_EXPECT_NO_REPORT(test, ({
+		mtx_lock(&Giant);
+		sx_xlock(&l->sx);
+		sx_xunlock(&l->sx);
+		pause("ctx", 1);
+		mtx_unlock(&Giant);
+	}));
+	ctx_locks_destroy(l);
+}
+
+/* Sleepable row: everything allowed. */
+static void context_sx_held_allows_every_lock_and_sleeping(struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+
+	BT_EXPECT_NO_REPORT(test, ({
+		sx_xlock(&l->sx);
+		mtx_lock(&l->m);
+		mtx_unlock(&l->m);
+		lockmgr(&l->lk, LK_EXCLUSIVE, NULL);
+		lockmgr(&l->lk, LK_RELEASE, NULL);
+		mtx_lock_spin(&l->spin);
+		mtx_unlock_spin(&l->spin);
+		pause("ctx", 1);
+		sx_xunlock(&l->sx);
+	}));
+	ctx_locks_destroy(l);
+}
+
+/* Spin x Sleep, Critical x Sleep: reported once, not slept. */
+static void context_sleep_under_a_spin_mutex_or_in_a_critical_section_is_reported_once(
+	struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+	struct bt_probe p[2];
+
+	mtx_lock_spin(&l->spin);
+	CTX_PROBE(&p[0], BSDSYNC_RULE_SLEEP_ATOMIC, pause("ctx", 1));
+	mtx_unlock_spin(&l->spin);
+	critical_enter();
+	CTX_PROBE(&p[1], BSDSYNC_RULE_SLEEP_ATOMIC, pause("ctx", 1));
+	critical_exit();
+	bt_expect_one_report_no_sleep(test, &p[0], "pause under a spin mutex");
+	bt_expect_one_report_no_sleep(test, &p[1], "pause in a critical section");
+	ctx_locks_destroy(l);
+}
+
+/* Contended in atomic context with witness on: still exactly one report per acquisition
+ * (the acquisition's, at ACQUIRING; the blocking path stays quiet), the lock spun for.
+ * Not lockmgr, which refuses (EBUSY) when it would block: with the report now made before
+ * the attempt (a slow console under TCG), the owner may have let go by then, and whether it
+ * is refused or taken is the scheduler's business (the next case holds it for as long as
+ * it must). */
+static void ctx_mtx_lock(void *m) { mtx_lock((struct mtx *)m); }
+static void ctx_mtx_unlock(void *m) { mtx_unlock((struct mtx *)m); }
+static int ctx_mtx_take(void *m) { mtx_lock((struct mtx *)m); return 1; }
+static void ctx_sx_lock(void *s) { sx_xlock((struct sx *)s); }
+static void ctx_sx_unlock(void *s) { sx_xunlock((struct sx *)s); }
+static int ctx_sx_take(void *s) { sx_xlock((struct sx *)s); return 1; }
+static void ctx_rw_lock(void *r) { rw_wlock((struct rwlock *)r); }
+static void ctx_rw_unlock(void *r) { rw_wunlock((struct rwlock *)r); }
+static int ctx_rw_take(void *r) { rw_wlock((struct rwlock *)r); return 1; }
+
+static void context_contended_acquisition_in_atomic_context_is_reported_once(struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+	struct bt_atomic_lock k[] = {
+		{ "mtx_lock", &l->m, ctx_mtx_lock, ctx_mtx_unlock, ctx_mtx_take, ctx_mtx_unlock,
+		  true },
+		{ "sx_xlock", &l->sx, ctx_sx_lock, ctx_sx_unlock, ctx_sx_take, ctx_sx_unlock,
+		  true },
+		{ "rw_wlock", &l->rw, ctx_rw_lock, ctx_rw_unlock, ctx_rw_take, ctx_rw_unlock,
+		  true },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		bt_contended_in_atomic(test, &k[i], BT_ATOMIC_SPIN_MUTEX);
+		bt_contended_in_atomic(test, &k[i], BT_ATOMIC_CRITICAL);
+	}
+	ctx_locks_destroy(l);
+}
+
+/* lockmgr, held by another thread (deterministically: it keeps it until told), requested
+ * under a spin mutex with witness on: one report (the acquisition's), refused with EBUSY. */
+struct ctx_lk_holder {
+	struct lock *lk;
+	int held, release;
+};
+
+static void ctx_lk_hold(void *arg)
+{
+	struct ctx_lk_holder *h = arg;
+
+	lockmgr(h->lk, LK_EXCLUSIVE, NULL);
+	WRITE_ONCE(h->held, 1);
+	while (!READ_ONCE(h->release))
+		pause("ctxhold", 1);
+	lockmgr(h->lk, LK_RELEASE, NULL);
+}
+
+static void context_held_lockmgr_requested_under_a_spin_mutex_is_reported_once_and_refused(
+	struct kunit *test)
+{
+	struct ctx_locks *l = ctx_locks_init(test);
+	struct ctx_lk_holder h = { .lk = &l->lk };
+	struct bt_thread t;
+	struct bt_probe p;
+	int err;
+
+	bt_start(test, &t, ctx_lk_hold, &h, "ctx_lk_holder");
+	BT_WAIT_UNTIL(test, READ_ONCE(h.held));
+	mtx_lock_spin(&l->spin);
+	CTX_PROBE(&p, BSDSYNC_RULE_SLEEP_ATOMIC, err = lockmgr(&l->lk, LK_EXCLUSIVE, NULL));
+	mtx_unlock_spin(&l->spin);
+	WRITE_ONCE(h.release, 1);
+	bt_join(&t);
+	bt_expect_one_report_no_sleep(test, &p, "lockmgr held elsewhere, under a spin mutex");
+	KUNIT_EXPECT_EQ(test, err, EBUSY);
+	ctx_locks_destroy(l);
+}
+
 static int witness_was, lockdep_was_quiet;
 
 static int witness_case_init(struct kunit *test)
@@ -559,6 +921,19 @@ static struct kunit_case witness_cases[] = {
 	KUNIT_CASE(witness_save_and_restore_keep_the_acquisition_site),
 	KUNIT_CASE(witness_keeps_the_stacks_of_an_order_and_its_reversal),
 	KUNIT_CASE(witness_held_lists_the_locks_each_thread_holds),
+	KUNIT_CASE(context_blockable_lock_under_a_spin_mutex_is_reported_uncontended),
+	KUNIT_CASE(context_blockable_lock_in_a_critical_section_is_reported_uncontended),
+	KUNIT_CASE(context_sleepable_lock_under_a_spin_mutex_is_reported_uncontended),
+	KUNIT_CASE(context_sleepable_lock_in_a_critical_section_is_reported_uncontended),
+	KUNIT_CASE(context_spin_mutex_under_a_spin_mutex_or_in_a_critical_section_is_allowed),
+	KUNIT_CASE(context_nowitness_lock_in_a_critical_section_is_not_reported_uncontended),
+	KUNIT_CASE(context_try_locks_under_a_spin_mutex_are_allowed),
+	KUNIT_CASE(context_sleepable_lock_or_sleep_under_a_sleep_mutex_is_reported_once),
+	KUNIT_CASE(context_giant_held_allows_sleepable_locks_and_sleeping),
+	KUNIT_CASE(context_sx_held_allows_every_lock_and_sleeping),
+	KUNIT_CASE(context_sleep_under_a_spin_mutex_or_in_a_critical_section_is_reported_once),
+	KUNIT_CASE(context_contended_acquisition_in_atomic_context_is_reported_once),
+	KUNIT_CASE(context_held_lockmgr_requested_under_a_spin_mutex_is_reported_once_and_refused),
 	{}
 };
 

@@ -1,4 +1,5 @@
 #include "core/thread.h"
+#include "core/context_rules.h"
 #include "core/diag.h"
 #include "core/lock_type.h"
 
@@ -150,20 +151,26 @@ bool check_may_sleep_with_locks(const void *interlock, const char *what, const c
 	bool unrecorded;
 	const void *drops = td_sleep_drops_lock ? td_sleep_drops_lock() : nullptr;
 	const HeldLock *held = held_nosleep_other(interlock, drops, &unrecorded);
+	if (!held && !unrecorded)
+		return false;
+	/* The table's NonSleepable row (core/context_rules.h): its Sleep and Sleepable cells
+	 * are the one rule this check reports. */
+	const CtxCell &cell = context_rule(CtxHeld::NonSleepable, CtxWant::Sleep);
+	if (cell.rule == kCtxOk)
+		return false;
 	if (held) {
-		report(BSDSYNC_RULE_SLEEP_NONSLEEPABLE, lock_subject(held->type, held->lock), file,
-		       line, "%s with this non-sleepable lock held (taken at %s:%d)", what,
+		report((bsdsync_rule)cell.rule, lock_subject(held->type, held->lock), file, line,
+		       "%s with this non-sleepable lock held (taken at %s:%d)", what,
 		       held->file ? held->file : "?", held->line);
 		return true;
 	}
-	if (unrecorded) {
-		report(BSDSYNC_RULE_SLEEP_NONSLEEPABLE,
-		       ReportSubject{ "lock", "(taken inline, or nested too deep: not named)", nullptr,
-				      nullptr }, file,
-		       line, "%s with a non-sleepable lock held", what);
-		return true;
-	}
-	return false;
+	/* unrecorded: a hold counted without an entry (FreeBSD <sys/lock.h>'s inline read
+	 * paths) or nested beyond what the stack records. */
+	report((bsdsync_rule)cell.rule,
+	       ReportSubject{ "lock", "(taken inline, or nested too deep: not named)", nullptr,
+			      nullptr },
+	       file, line, "%s with a non-sleepable lock held", what);
+	return true;
 }
 
 bool may_block(const ReportSubject &subject, const void *spin_interlock, const char *what,
@@ -176,56 +183,42 @@ bool may_block(const ReportSubject &subject, const void *spin_interlock, const c
 	int allowed = spin_interlock ? 1 : 0;
 	if (likely(ctx == BSDSYNC_CTX_THREAD && spins <= allowed))
 		return true;
-	if (ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ) {
-		report(BSDSYNC_RULE_SLEEP_INTERRUPT, subject, file, line,
-		       "%s in interrupt context: %s", what, instead);
-		return false;
-	}
-	/* A spin lock held (other than the interlock): name the newest one. Interrupts are
-	 * off while one is held, so this CPU's record is stable. The record keeps addresses;
-	 * the personality that took them names them (spin_lock_subject). */
-	if (spins > allowed) {
-		const bsdsync_spin_held *h = bsdsync_cpu_spin_held();
-		const void *held = nullptr;
-		for (int i = 0; i < h->count && i < BSDSYNC_SPIN_TRACK; i++)
-			if (h->lock[i] && h->lock[i] != spin_interlock)
-				held = h->lock[i];
-		/* Every level tracked and none names a lock: a bare spinlock_enter(). */
-		if (!held && h->count <= BSDSYNC_SPIN_TRACK) {
-			report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
-			       "%s inside spinlock_enter(): %s", what, instead);
-			return false;
-		}
-		const char *name = "(untracked)";
-		if (held && spin_lock_subject)
-			name = spin_lock_subject(held).name;
-		report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
-		       "%s while holding spin mutex \"%s\": %s", what, name, instead);
-		return false;
-	}
-	/* Preemption off with interrupts on: a lock held that way (a DragonFly spinlock,
-	 * BSDSYNC_LT_PREEMPT_OFF: recorded in the thread's held-locks stack) is named, the
-	 * newest first; otherwise a bare critical section (or the kernel's own). */
-	if (ctx == BSDSYNC_CTX_ATOMIC) {
-		if (const ThreadState *t = current_record_if_any()) {
-			const HeldLocks &h = t->held;
-			for (int i = recorded(h) - 1; i >= 0; i--) {
-				const HeldLock &e = h.entry[i];
-				if (!e.lock || (e.flags & HeldLock::kPlaceholder) ||
-				    !(e.type->flags & BSDSYNC_LT_PREEMPT_OFF))
-					continue;
-				ReportSubject held = lock_subject(e.type, e.lock);
-				report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
-				       "%s holding %s \"%s\" (taken at %s:%d): %s", what,
-				       e.type->name, held.name, e.file ? e.file : "?", e.line,
-				       instead);
+	/* The row of the context rules (core/context_rules.h), column Sleep. */
+	CtxCulprit c{ CtxHeld::Interrupt, nullptr, nullptr, nullptr, 0 };
+	if (ctx != BSDSYNC_CTX_HARDIRQ && ctx != BSDSYNC_CTX_SOFTIRQ)
+		c = context_culprit(ctx, spin_interlock);
+	const CtxCell &cell = context_rule(c.row, CtxWant::Sleep);
+	if (cell.rule == kCtxOk)
+		return true;
+	/* The acquisition this block belongs to was reported already, at its start (witness's
+	 * ACQUIRING, context_check_acquire): one report per acquisition. Still no block. */
+	if (c.row != CtxHeld::Interrupt && subject.addr) {
+		if (ThreadState *t = current_record_if_any()) {
+			if (t->context_reported_acquire == subject.addr) {
+				t->context_reported_acquire = nullptr;
 				return false;
 			}
+			/* And the other way: an ACQUIRING that follows is not reported again
+			 * (only witness's sink reads this mark: none while no sink is on). */
+			if (lock_events_on())
+				t->context_reported_block = subject.addr;
 		}
 	}
-	report(BSDSYNC_RULE_SLEEP_ATOMIC, subject, file, line,
-	       "%s in a critical section, an RCU read section, or with %s disabled: %s", what,
-	       ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption", instead);
+	bsdsync_rule rule = (bsdsync_rule)cell.rule;
+	if (c.row == CtxHeld::Interrupt)
+		report(rule, subject, file, line, "%s in interrupt context: %s", what, instead);
+	else if (c.file)
+		report(rule, subject, file, line, "%s holding %s \"%s\" (taken at %s:%d): %s", what,
+		       c.kind, c.name, c.file, c.line, instead);
+	else if (c.kind)
+		report(rule, subject, file, line, "%s while holding %s \"%s\": %s", what, c.kind,
+		       c.name, instead);
+	else if (c.row == CtxHeld::Spin)
+		report(rule, subject, file, line, "%s inside spinlock_enter(): %s", what, instead);
+	else
+		report(rule, subject, file, line,
+		       "%s in a critical section, an RCU read section, or with %s disabled: %s",
+		       what, ctx == BSDSYNC_CTX_IRQS_OFF ? "interrupts" : "preemption", instead);
 	return false;
 }
 

@@ -87,6 +87,15 @@ struct ThreadState {
 	PersonalitySlot personality[kPersonalitySlots];	/* [0]: FreeBSD, [1]: DragonFly */
 	ProfileThread profile;	/* lock profiling's pending wait and hold times
 				   (core/lock_profile.h); touched only inside its sink */
+	/* One report per acquisition in a context that forbids it (core/context_rules.h):
+	 * the lock whose acquisition in progress the acquisition check (witness's ACQUIRING)
+	 * reported, so that may_block stays quiet if it then has to block; and the lock
+	 * may_block reported for, so that an acquisition whose path judges blocking before its
+	 * ACQUIRING (DragonFly's mtx, rm_wlock) is not reported again there. Both are
+	 * forgotten when the lock is acquired (ACQUIRED) or when the other check consumes
+	 * them. */
+	const void *context_reported_acquire;
+	const void *context_reported_block;
 	/* Priority propagation (core/prio.h): the one part other threads look at, under its
 	 * own lock. Lenders find it through the owner's task pointer. */
 	PrioState prio;		/* last: the release hook zeroes what is before it */
@@ -303,9 +312,10 @@ void held_mark_interlock(ThreadState *t, const void *lock, bool on);
 const HeldLock *held_nosleep_other(const void *except1, const void *except2, bool *unrecorded);
 
 /*
- * The check before sleeping or before taking a lock that may sleep: reports
- * BSDSYNC_RULE_SLEEP_NONSLEEPABLE once, naming the newest non-sleepable lock held (other
- * than `interlock` and Giant), if there is one. `what` names the operation ("msleep",
+ * The check before sleeping or before taking a lock that may sleep (the context table's
+ * row NonSleepable, core/context_rules.h): reports BSDSYNC_RULE_SLEEP_NONSLEEPABLE once,
+ * naming the newest non-sleepable lock held (other than `interlock` and Giant), if there is
+ * one. `what` names the operation ("msleep",
  * "sx_xlock", ...). Returns true if it reported. The caller goes on (as FreeBSD with
  * witness does): the thread holding the mutex blocks others longer, nothing is corrupted.
  * It can only report for a thread whose record has held.nosleep > 0: a fast path that has
@@ -315,9 +325,10 @@ bool check_may_sleep_with_locks(const void *interlock, const char *what, const c
 				int line);
 
 /*
- * The context rule of blocking (architecture.md, "Contexts"), kept here once: every path that
- * may block (sleep(9) and cv/sema through it, lockmgr, the contended sleep mutex, sx, rw, rm
- * and rms) calls this before it queues. True if the current thread may block. Otherwise it
+ * The context rule of blocking (the context table's column Sleep, core/context_rules.h;
+ * architecture.md, "Contexts"), kept here once: every path that may block (sleep(9) and
+ * cv/sema through it, lockmgr, the contended sleep mutex, sx, rw, rm and rms) calls this
+ * before it queues. True if the current thread may block. Otherwise it
  * reports once and returns false, and the caller must not block: it spins for the lock, fails
  * or does not take it, as `instead` says in the report. BSDSYNC_RULE_SLEEP_INTERRUPT in a hard
  * or soft interrupt; BSDSYNC_RULE_SLEEP_ATOMIC with a spin mutex held (named in the text), in
@@ -328,6 +339,9 @@ bool check_may_sleep_with_locks(const void *interlock, const char *what, const c
  * `subject` names the lock or wait channel, `what` the operation ("mtx_lock", ...).
  * `spin_interlock`: a spin mutex the caller holds and the sleep itself releases
  * (msleep_spin), or null; the context is then judged as it will be without it.
+ * One report per acquisition: if witness's acquisition check already reported this lock's
+ * acquisition in progress (ThreadState::context_reported_acquire, subject.addr the lock),
+ * it returns false without a second report.
  */
 bool may_block(const ReportSubject &subject, const void *spin_interlock, const char *what,
 	       const char *instead, const char *file, int line);

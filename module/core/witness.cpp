@@ -3,6 +3,7 @@
  * limits, and the locking key).
  */
 #include "core/witness.h"
+#include "core/context_rules.h"
 #include "core/spin.h"
 #include "core/spinbit.h"
 #include "core/thread.h"
@@ -390,8 +391,31 @@ void witness_check(const bsdsync_lock_event *e, const void *interlock)
 		after_report("witness: lock order reversal (witness_action=panic)");
 }
 
+/* The context rules at an acquisition (core/context_rules.h): a blockable lock with a spin
+ * lock held or in a critical section, reported at ACQUIRING whether or not it will block
+ * (FreeBSD's witness_checkorder); ACQUIRED ends the acquisition's mark. The caller's context
+ * is the one before lock_event_emit disabled preemption (one level), in thread context only
+ * (an interrupt's cells are reported by the primitive, when it would block). */
+void context_event(const bsdsync_lock_event *e)
+{
+	if (e->kind == BSDSYNC_LE_ACQUIRED) {
+		context_acquired(e->lock);
+		return;
+	}
+	if (e->kind != BSDSYNC_LE_ACQUIRING || (e->flags & (BSDSYNC_LE_TRY | BSDSYNC_LE_RECURSE)) ||
+	    !e->type)
+		return;
+	int ctx = context_of_sink_caller();
+	if (ctx == BSDSYNC_CTX_THREAD || ctx == BSDSYNC_CTX_HARDIRQ || ctx == BSDSYNC_CTX_SOFTIRQ)
+		return;
+	if (context_check_acquire(e->lock, e->type, ctx, e->file, e->line))
+		after_report("witness: blockable lock acquired with a spin lock held or in a "
+			     "critical section (witness_action=panic)");
+}
+
 void witness_event(const bsdsync_lock_event *e)
 {
+	context_event(e);
 	if (e->kind == BSDSYNC_LE_ACQUIRING || e->kind == BSDSYNC_LE_ACQUIRED)
 		witness_check(e, nullptr);
 }

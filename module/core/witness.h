@@ -23,7 +23,13 @@
  *  - ACQUIRED only (not a try-lock, not a recursion): the edges H -> N, except a reversed pair.
  *    A try-lock never reports and adds no edge, but its hold counts as held for later
  *    acquisitions (it is on the stack).
- *  - NOWITNESS locks (BSDSYNC_LW_NOWITNESS) are neither checked nor recorded, new or held.
+ *  - ACQUIRING, in thread context, before the order check: the context rules at an
+ *    acquisition (core/context_rules.h context_check_acquire): a blockable lock with a spin
+ *    lock held or in a critical section is reported (BSDSYNC_RULE_SLEEP_ATOMIC), contended
+ *    or not, once per acquisition (FreeBSD's "acquiring blockable sleep lock with spinlock
+ *    or critical section held"); ACQUIRED ends the acquisition's mark.
+ *  - NOWITNESS locks (BSDSYNC_LW_NOWITNESS) are neither checked nor recorded, new or held
+ *    (nor context-checked at their acquisition: context_rules.h's column Unwitnessed).
  *  - A hold marked HeldLock::kInterlock (the interlock a lockmgr request releases) is skipped
  *    for that acquisition: no check, no edge (FreeBSD's WITNESS_CHECKORDER interlock).
  *  - Giant (BSDSYNC_LW_GIANT): no check and no edge between it and a sleepable hold (the
