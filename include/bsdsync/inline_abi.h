@@ -20,8 +20,11 @@
  *     BSDSYNC_TD_NOSLEEP_OFFSET  int: the count of non-sleepable holds
  *     BSDSYNC_TD_COUNTS_OFFSET   int[]: the per-kind shared-hold counts, indexed by the
  *                                personality (FreeBSD: <bsdsync/freebsd/sx.h> BSDSYNC_SL_COUNT_*,
- *                                <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT); the inline
- *                                read paths of <sys/lock.h> count their holds there
+ *                                <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT: 0-2; DragonFly:
+ *                                <bsdsync/dragonfly/lock.h> BSDSYNC_DFLY_LK_COUNT,
+ *                                <bsdsync/dragonfly/mutex.h> BSDSYNC_DFLY_MTX_COUNT: 3-4); the
+ *                                inline read paths count their holds there, each count in
+ *                                one layout: BSDSYNC_TD_COUNT_RECORDED (<bsdsync/inline_td.h>)
  *   BSDSYNC_TD_RM_TRACKERS  the FreeBSD personality's list of the thread's rm read trackers
  *                           (struct rm_priotracker, newest first, linked by rmp_next)
  */
@@ -34,6 +37,8 @@
 #define BSDSYNC_TD_STATE_OFFSET	48
 #define BSDSYNC_TD_NOSLEEP_OFFSET	4
 #define BSDSYNC_TD_COUNTS_OFFSET	8
-#define BSDSYNC_TD_RM_TRACKERS	584
+#define BSDSYNC_TD_RM_TRACKERS	592
+/* A count's unit for a hold the module recorded (below it: the inline holds). */
+#define BSDSYNC_TD_COUNT_RECORDED	0x10000
 
 #endif

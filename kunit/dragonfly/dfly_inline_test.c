@@ -19,6 +19,7 @@
 #define dfly_spin_unlock		di_counted_spin_unlock
 #define dfly_mtx_lock_ex		di_counted_mtx_lock_ex
 #define dfly_mtx_unlock			di_counted_mtx_unlock
+#define dfly_mtx_lock_sh		di_counted_mtx_lock_sh
 #define dfly_lwkt_serialize_enter	di_counted_slz_enter
 #define dfly_lwkt_serialize_exit	di_counted_slz_exit
 #define dfly_lwkt_gettoken		di_counted_gettoken
@@ -57,6 +58,8 @@ void di_real_spin_unlock(struct spinlock *s, const char *file, int line)
 int di_real_mtx_lock_ex(struct mtx *m, int flags, int to, const char *file, int line)
 	__asm__("dfly_mtx_lock_ex");
 void di_real_mtx_unlock(struct mtx *m, const char *file, int line) __asm__("dfly_mtx_unlock");
+int di_real_mtx_lock_sh(struct mtx *m, int flags, int to, const char *file, int line)
+	__asm__("dfly_mtx_lock_sh");
 void di_real_slz_enter(struct lwkt_serialize *s, const char *file, int line)
 	__asm__("dfly_lwkt_serialize_enter");
 void di_real_slz_exit(struct lwkt_serialize *s, const char *file, int line)
@@ -93,6 +96,12 @@ void dfly_mtx_unlock(struct mtx *m, const char *file, int line)
 {
 	atomic_inc(&di_unlock_calls);
 	di_real_mtx_unlock(m, file, line);
+}
+
+int dfly_mtx_lock_sh(struct mtx *m, int flags, int to, const char *file, int line)
+{
+	atomic_inc(&di_lock_calls);
+	return di_real_mtx_lock_sh(m, flags, to, file, line);
 }
 
 void dfly_lwkt_serialize_enter(struct lwkt_serialize *s, const char *file, int line)
@@ -142,6 +151,31 @@ static int di_depth(void)
 
 	return bsdsync_held_locks(h, 0);
 }
+
+/* The calling thread's shared-hold count of a kind (BSDSYNC_DFLY_LK_COUNT, _MTX_COUNT), read
+ * through the record cache as the inline paths read it; -1 if it never hits. A miss (a
+ * thread that has no record yet, as a new KUnit case's: its first lock is the module's, and
+ * recorded; or another thread's record in the cache): a call into the module that makes the
+ * record and refills the cache (an exclusive hold of a mutex of its own, no count), and the
+ * next look hits. A case that counts its inline holds calls this first. */
+static int di_count(unsigned int idx)
+{
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		char *r = __bsd_td_cached();
+		struct mtx own;
+
+		if (__bsd_td_mine(r))
+			return __bsd_td_counts(r)[idx];
+		mtx_init(&own, "di_count");
+		di_real_mtx_lock_ex(&own, 0, 0, __FILE__, __LINE__);
+		di_real_mtx_unlock(&own, __FILE__, __LINE__);
+		mtx_uninit(&own);
+	}
+	return -1;
+}
+#define DI_RECORDED	BSDSYNC_TD_COUNT_RECORDED
 
 /* Spin (preemption off) until cond or about 10 s: a spinlock hold never sleeps. */
 #define DI_SPIN_UNTIL(cond) ({								\
@@ -935,6 +969,483 @@ static void misuse_inline_lockmgr_release_by_non_owner_is_reported_once(struct k
 	lockuninit(&o->lk);
 }
 
+/* ---- shared holds (lockmgr LK_SHARED, mtx_lock_sh) ---------------------------------------- */
+
+#define DI_LK_SHARED(n)	((unsigned long long)(n) * LKC_SCOUNT | LKC_SHARED)
+
+/* LK_SHARED and its LK_RELEASE inline: no call, no record, the thread's lockmgr count one up
+ * per hold (inline part) and back; a recursion while nobody waits is inline too. */
+static void lockmgr_inline_shared_and_release_call_nothing(struct kunit *test)
+{
+	struct lock lk;
+	int depth = di_depth(), count;
+
+	lockinit(&lk, "di_lk_sh", 0, 0);
+	count = di_count(BSDSYNC_DFLY_LK_COUNT);
+	KUNIT_ASSERT_EQ(test, count, 0);
+	di_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_SHARED(1));
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_SHARED | LK_NOWAIT), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_SHARED(2));
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, current), LK_SHARED);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 2);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_SHARED(1));
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE), 0);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, lockstatus(&lk, NULL), 0);
+	lockuninit(&lk);
+}
+
+/* mtx_lock_sh(_quick) and mtx_unlock(_sh) inline; mtx_lock_temp_release/restore of a shared
+ * hold too. */
+static void mtx_inline_shared_lock_and_unlock_call_nothing(struct kunit *test)
+{
+	struct mtx m;
+	int depth = di_depth();
+	mtx_state_t st;
+
+	mtx_init(&m, "di_mtx_sh");
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	di_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, mtx_lock_sh_quick(&m), 0);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 1u);
+		KUNIT_EXPECT_EQ(test, mtx_lock_sh(&m, PCATCH, 0), 0);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 2u);
+		KUNIT_EXPECT_FALSE(test, mtx_owned(&m));
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 2);
+		st = mtx_lock_temp_release(&m);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 1u);
+		mtx_lock_temp_restore(&m, st);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 2u);
+		mtx_unlock_sh(&m);
+		mtx_unlock(&m);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 0u);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	mtx_uninit(&m);
+}
+
+/* An inline shared hold released by the module (a driver's checked file), a module hold
+ * (recorded) released by the inline macro (the count's recorded part sends it to the module,
+ * which pops the record), and both at once: the module takes the record it has, else an
+ * inline hold off the count. No report, the records and counts back where they were. */
+static void lockmgr_inline_and_module_shared_holds_release_each_other(struct kunit *test)
+{
+	struct lock a, b;
+	int depth = di_depth();
+
+	lockinit(&a, "di_lk_sh_a", 0, 0);
+	lockinit(&b, "di_lk_sh_b", 0, 0);
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		lockmgr(&a, LK_SHARED);
+		KUNIT_EXPECT_EQ(test, di_real_lockmgr(&a, LK_RELEASE, __FILE__, __LINE__), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(a.lk_count), 0ULL);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+
+		di_real_lockmgr(&a, LK_SHARED, __FILE__, __LINE__);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), DI_RECORDED);
+		di_reset_calls();
+		lockmgr(&a, LK_RELEASE);
+		KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 1);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(a.lk_count), 0ULL);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+
+		lockmgr(&a, LK_SHARED);					/* inline */
+		di_real_lockmgr(&b, LK_SHARED, __FILE__, __LINE__);	/* recorded */
+		lockmgr(&a, LK_RELEASE);	/* the module: no record of a, an inline hold */
+		KUNIT_EXPECT_EQ(test, READ_ONCE(a.lk_count), 0ULL);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), DI_RECORDED);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth + 1);
+		lockmgr(&b, LK_RELEASE);	/* the module: b's record */
+		KUNIT_EXPECT_EQ(test, READ_ONCE(b.lk_count), 0ULL);
+	});
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	lockuninit(&a);
+	lockuninit(&b);
+}
+
+static void mtx_inline_and_module_shared_holds_release_each_other(struct kunit *test)
+{
+	struct mtx a, b;
+	int depth = di_depth();
+
+	mtx_init(&a, "di_mtx_sh_a");
+	mtx_init(&b, "di_mtx_sh_b");
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock_sh_quick(&a);
+		di_real_mtx_unlock(&a, __FILE__, __LINE__);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&a), 0u);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+
+		di_real_mtx_lock_sh(&a, 0, 0, __FILE__, __LINE__);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), DI_RECORDED);
+		di_reset_calls();
+		mtx_unlock(&a);
+		KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 1);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&a), 0u);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+
+		mtx_lock_sh_quick(&a);
+		di_real_mtx_lock_sh(&b, 0, 0, __FILE__, __LINE__);
+		mtx_unlock(&a);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&a), 0u);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), DI_RECORDED);
+		mtx_unlock(&b);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&b), 0u);
+	});
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	mtx_uninit(&a);
+	mtx_uninit(&b);
+}
+
+struct di_sh_wait {
+	struct lock lk;
+	struct mtx m;
+	int in;
+};
+
+static void di_lk_xwaiter(void *arg)
+{
+	struct di_sh_wait *w = arg;
+
+	lockmgr(&w->lk, LK_EXCLUSIVE);	/* sleeps: held shared by the test */
+	WRITE_ONCE(w->in, 1);
+	lockmgr(&w->lk, LK_RELEASE);
+}
+
+/* Holds taken inline, an exclusive request waiting (EXREQ): the holder's recursive
+ * LK_SHARED is not stuck behind it (the module sees the thread's inline count: it may hold
+ * the lock, so it passes the waiter, as its record would let it); the releases: the
+ * recorded one through the module, an inline one with another share left inline (no call),
+ * the last inline one into the module, which wakes the waiter. A module that did not know
+ * the inline holds would leave the recursion waiting for the waiter, which waits for it. */
+static void lockmgr_inline_shared_holder_recurses_past_a_waiter(struct kunit *test)
+{
+	struct di_sh_wait *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread t;
+	int depth = di_depth();
+	int recursed = -1, lock_calls = -1, unlock_calls[3] = { -1, -1, -1 };
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	lockinit(&w->lk, "di_lk_sh_wait", 0, 0);
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		lockmgr(&w->lk, LK_SHARED);
+		lockmgr(&w->lk, LK_SHARED);
+		bt_start(test, &t, di_lk_xwaiter, w, "di-lk-x");
+		BT_WAIT_UNTIL(test, READ_ONCE(w->lk.lk_count) & LKC_EXREQ);
+		di_reset_calls();
+		recursed = lockmgr(&w->lk, LK_SHARED);	/* the module: EXREQ */
+		lock_calls = atomic_read(&di_lock_calls);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(w->lk.lk_count) & LKC_SMASK, 3 * LKC_SCOUNT);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(w->in));
+		lockmgr(&w->lk, LK_RELEASE);	/* the recorded one: the module */
+		unlock_calls[0] = atomic_read(&di_unlock_calls);
+		lockmgr(&w->lk, LK_RELEASE);	/* 2 -> 1, bits kept: inline */
+		unlock_calls[1] = atomic_read(&di_unlock_calls);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(w->in));
+		lockmgr(&w->lk, LK_RELEASE);	/* the last, a waiter: the module wakes it */
+		unlock_calls[2] = atomic_read(&di_unlock_calls);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, recursed, 0);
+	KUNIT_EXPECT_EQ(test, lock_calls, 1);
+	KUNIT_EXPECT_EQ(test, unlock_calls[0], 1);
+	KUNIT_EXPECT_EQ(test, unlock_calls[1], 1);
+	KUNIT_EXPECT_EQ(test, unlock_calls[2], 2);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->in));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->lk.lk_count) & (LKC_XMASK | LKC_SMASK), 0ULL);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	lockuninit(&w->lk);
+}
+
+static void di_mtx_xwaiter(void *arg)
+{
+	struct di_sh_wait *w = arg;
+
+	mtx_lock_ex_quick(&w->m);	/* sleeps (a link on mtx_exlink): held shared */
+	WRITE_ONCE(w->in, 1);
+	mtx_unlock(&w->m);
+}
+
+/* The same for mtx (EXWANTED, the waiter's link queued): the last release hands the mutex
+ * to the waiter. */
+static void mtx_inline_shared_holder_recurses_past_a_waiter(struct kunit *test)
+{
+	struct di_sh_wait *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread t;
+	int depth = di_depth();
+	int recursed = -1, lock_calls = -1, unlock_calls[3] = { -1, -1, -1 };
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	mtx_init(&w->m, "di_mtx_sh_wait");
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock_sh_quick(&w->m);
+		mtx_lock_sh_quick(&w->m);
+		bt_start(test, &t, di_mtx_xwaiter, w, "di-mtx-x");
+		BT_WAIT_UNTIL(test, __dfly_mtx_word(&w->m) & MTX_EXWANTED);
+		di_reset_calls();
+		recursed = mtx_lock_sh_quick(&w->m);
+		lock_calls = atomic_read(&di_lock_calls);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&w->m) & MTX_MASK, 3u);
+		mtx_unlock(&w->m);
+		unlock_calls[0] = atomic_read(&di_unlock_calls);
+		mtx_unlock(&w->m);
+		unlock_calls[1] = atomic_read(&di_unlock_calls);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(w->in));
+		mtx_unlock(&w->m);
+		unlock_calls[2] = atomic_read(&di_unlock_calls);
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, recursed, 0);
+	KUNIT_EXPECT_EQ(test, lock_calls, 1);
+	KUNIT_EXPECT_EQ(test, unlock_calls[0], 1);
+	KUNIT_EXPECT_EQ(test, unlock_calls[1], 1);
+	KUNIT_EXPECT_EQ(test, unlock_calls[2], 2);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->in));
+	KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&w->m) & MTX_MASK, 0u);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	mtx_uninit(&w->m);
+}
+
+/* LK_UPGRADE / LK_EXCLUPGRADE of an inline shared hold (the sole sharer): no report, the
+ * thread owns it exclusively (recorded), its inline count back to 0; LK_DOWNGRADE then
+ * makes a recorded share, released through the module. */
+static void lockmgr_inline_shared_hold_upgrades_and_downgrades(struct kunit *test)
+{
+	struct lock lk;
+	int depth = di_depth();
+
+	lockinit(&lk, "di_lk_up", 0, 0);
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		lockmgr(&lk, LK_SHARED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_UPGRADE), 0);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, current), LK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 1ULL);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_DOWNGRADE), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_SHARED(1));
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), DI_RECORDED);
+		lockmgr(&lk, LK_RELEASE);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+
+		lockmgr(&lk, LK_SHARED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUPGRADE), 0);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk, current), LK_EXCLUSIVE);
+		lockmgr(&lk, LK_RELEASE);
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	lockuninit(&lk);
+}
+
+/* mtx_upgrade_try of an inline shared hold, mtx_downgrade back, and mtxsleep on an inline
+ * shared hold (taken back exclusively, as DragonFly's). */
+static void mtx_inline_shared_hold_upgrades_and_downgrades(struct kunit *test)
+{
+	struct mtx m;
+	int depth = di_depth();
+	int chan;
+
+	mtx_init(&m, "di_mtx_up");
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	BT_EXPECT_NO_REPORT(test, {
+		mtx_lock_sh_quick(&m);
+		KUNIT_EXPECT_EQ(test, mtx_upgrade_try(&m), 0);
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth + 1);
+		mtx_downgrade(&m);
+		KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 1u);
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), DI_RECORDED);
+		mtx_unlock(&m);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+
+		mtx_lock_sh_quick(&m);
+		KUNIT_EXPECT_EQ(test, mtxsleep(&chan, &m, 0, "dimtxsh", 1), EWOULDBLOCK);
+		KUNIT_EXPECT_TRUE(test, mtx_owned(&m));
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+		mtx_unlock(&m);
+	});
+	KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&m), 0u);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	KUNIT_EXPECT_EQ(test, di_depth(), depth);
+	mtx_uninit(&m);
+}
+
+struct di_sh_owner {
+	struct lock lk;
+	struct mtx m;
+	int locked, release, error;
+};
+
+static void di_sh_owner_main(void *arg)
+{
+	struct di_sh_owner *o = arg;
+
+	lockmgr(&o->lk, LK_SHARED);
+	mtx_lock_sh_quick(&o->m);
+	smp_store_release(&o->locked, 1);
+	while (!smp_load_acquire(&o->release))
+		msleep(1);
+	mtx_unlock(&o->m);
+	lockmgr(&o->lk, LK_RELEASE);
+}
+
+/* What the production build keeps for shared holds: a release or an upgrade by a thread that
+ * holds neither the lock nor any inline share of the kind, while another thread holds it
+ * shared inline: one report each, nothing changed. */
+static void misuse_inline_shared_release_by_non_holder_is_reported_once(struct kunit *test)
+{
+	struct di_sh_owner *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	lockinit(&o->lk, "di_lk_sh_owner", 0, 0);
+	mtx_init(&o->m, "di_mtx_sh_owner");
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_MTX_COUNT), 0);
+	bt_start(test, &t, di_sh_owner_main, o, "di-sh-own");
+	BT_WAIT_UNTIL(test, smp_load_acquire(&o->locked));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&o->lk, LK_RELEASE));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&o->lk, LK_UPGRADE));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_unlock(&o->m));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, mtx_upgrade_try(&o->m));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->lk.lk_count), DI_LK_SHARED(1));
+	KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&o->m), 1u);
+	smp_store_release(&o->release, 1);
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->lk.lk_count), 0ULL);
+	KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&o->m), 0u);
+	lockuninit(&o->lk);
+	mtx_uninit(&o->m);
+}
+
+static void di_lk_cancelable_reader(void *arg)
+{
+	struct di_sh_owner *o = arg;
+
+	WRITE_ONCE(o->error, lockmgr(&o->lk, LK_SHARED | LK_CANCELABLE));
+	if (READ_ONCE(o->error) == 0)
+		lockmgr(&o->lk, LK_RELEASE);
+}
+
+/* LK_CANCEL_BEG by an inline exclusive holder (the module adopts the hold): an
+ * LK_SHARED | LK_CANCELABLE request fails with ENOLCK (the inline path never takes a word
+ * with an exclusive count or CANCEL); after the release an inline LK_SHARED takes it. */
+static void lockmgr_inline_shared_request_fails_under_cancel(struct kunit *test)
+{
+	struct di_sh_owner *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	lockinit(&o->lk, "di_lk_cancel", 0, 0);
+	WRITE_ONCE(o->error, -1);
+	BT_EXPECT_NO_REPORT(test, {
+		lockmgr(&o->lk, LK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, lockmgr(&o->lk, LK_CANCEL_BEG), 0);
+		bt_start(test, &t, di_lk_cancelable_reader, o, "di-lk-cancel");
+		bt_join(&t);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(o->error), ENOLCK);
+		lockmgr(&o->lk, LK_RELEASE);
+		di_reset_calls();
+		lockmgr(&o->lk, LK_SHARED);
+		lockmgr(&o->lk, LK_RELEASE);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(o->lk.lk_count), 0ULL);
+	lockuninit(&o->lk);
+}
+
+#define DI_SH_ROUNDS	5000
+struct di_sh_stress {
+	struct lock lk;
+	struct mtx m;
+	unsigned long a, b, c, d;	/* a == b under lk, c == d under m */
+	atomic_t torn;
+};
+
+static void di_sh_stress_main(void *arg)
+{
+	struct di_sh_stress *st = arg;
+	int i;
+
+	for (i = 0; i < DI_SH_ROUNDS; i++) {
+		if (i % 4 == 0) {
+			lockmgr(&st->lk, LK_EXCLUSIVE);
+			WRITE_ONCE(st->a, st->a + 1);
+			WRITE_ONCE(st->b, st->b + 1);
+			lockmgr(&st->lk, LK_RELEASE);
+			mtx_lock_ex_quick(&st->m);
+			WRITE_ONCE(st->c, st->c + 1);
+			WRITE_ONCE(st->d, st->d + 1);
+			mtx_unlock(&st->m);
+		} else {
+			lockmgr(&st->lk, LK_SHARED);
+			if (READ_ONCE(st->a) != READ_ONCE(st->b))
+				atomic_inc(&st->torn);
+			lockmgr(&st->lk, LK_RELEASE);
+			mtx_lock_sh_quick(&st->m);
+			if (READ_ONCE(st->c) != READ_ONCE(st->d))
+				atomic_inc(&st->torn);
+			mtx_unlock(&st->m);
+		}
+		if (!(i & 63))
+			cond_resched();
+	}
+}
+
+/* Inline shared and exclusive holds, and the module's when they meet, mixed by three
+ * threads: writers exclude readers (no torn pair), nothing lost, every count back to 0. */
+static void inline_shared_and_exclusive_holds_exclude_each_other(struct kunit *test)
+{
+	struct di_sh_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct bt_thread t[3];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	lockinit(&st->lk, "di_lk_sh_stress", 0, 0);
+	mtx_init(&st->m, "di_mtx_sh_stress");
+	BT_EXPECT_NO_REPORT(test, {
+		for (i = 0; i < 3; i++)
+			bt_start(test, &t[i], di_sh_stress_main, st, "di-sh-st");
+		bt_join_n(t, 3);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->torn), 0);
+	KUNIT_EXPECT_EQ(test, st->a, 3UL * (DI_SH_ROUNDS / 4));
+	KUNIT_EXPECT_EQ(test, st->c, 3UL * (DI_SH_ROUNDS / 4));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(st->lk.lk_count) & (LKC_XMASK | LKC_SMASK), 0ULL);
+	KUNIT_EXPECT_EQ(test, __dfly_mtx_word(&st->m) & MTX_MASK, 0u);
+	lockuninit(&st->lk);
+	mtx_uninit(&st->m);
+}
+
 static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(spin_inline_lock_and_unlock_call_nothing),
 	KUNIT_CASE(spin_inline_and_module_holds_release_each_other),
@@ -959,6 +1470,17 @@ static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(lockmgr_inline_exclusive_and_release_call_nothing),
 	KUNIT_CASE(lockmgr_inline_hold_is_adopted_by_the_module),
 	KUNIT_CASE(misuse_inline_lockmgr_release_by_non_owner_is_reported_once),
+	KUNIT_CASE(lockmgr_inline_shared_and_release_call_nothing),
+	KUNIT_CASE(mtx_inline_shared_lock_and_unlock_call_nothing),
+	KUNIT_CASE(lockmgr_inline_and_module_shared_holds_release_each_other),
+	KUNIT_CASE(mtx_inline_and_module_shared_holds_release_each_other),
+	KUNIT_CASE(lockmgr_inline_shared_holder_recurses_past_a_waiter),
+	KUNIT_CASE(mtx_inline_shared_holder_recurses_past_a_waiter),
+	KUNIT_CASE(lockmgr_inline_shared_hold_upgrades_and_downgrades),
+	KUNIT_CASE(mtx_inline_shared_hold_upgrades_and_downgrades),
+	KUNIT_CASE(misuse_inline_shared_release_by_non_holder_is_reported_once),
+	KUNIT_CASE(lockmgr_inline_shared_request_fails_under_cancel),
+	KUNIT_CASE(inline_shared_and_exclusive_holds_exclude_each_other),
 	{}
 };
 

@@ -59,14 +59,15 @@ static_assert(sizeof(HeldLock) == 32 && __builtin_offsetof(HeldLock, mode) == 28
 	      "held_record writes line, mode, flags and pad as one word");
 
 struct HeldLocks {
-	enum : int { kTrack = 16, kCounts = 4 };
+	enum : int { kTrack = 16, kCounts = 6 };
 	int depth;			/* holds, recorded or only counted */
 	int nosleep;			/* of them, of non-sleepable types; plus the non-sleepable
 					   holds an inline path counted in `counts` (no entry) */
 	/* Per-kind shared-hold counts a personality keeps for the inline read paths of drivers
 	 * built for production, which reach them through the per-CPU record cache (the offsets
 	 * are ABI: <bsdsync/types.h>); the index and the meaning of the bits are the
-	 * personality's (FreeBSD: module/freebsd/shared_lock.h). The core never reads them. */
+	 * personality's (FreeBSD: module/freebsd/shared_lock.h, 0-2; DragonFly: module/dragonfly/
+	 * sleep_lock.h, 3-4; 5 free). The core never reads them. */
 	int counts[kCounts];
 	HeldLock entry[kTrack];		/* the first min(depth, kTrack), oldest first */
 };

@@ -76,6 +76,7 @@ struct LockmgrLayout {
 	static constexpr Word kX = BSDSYNC_DFLY_LKC_XMASK;
 	static constexpr Word kS = BSDSYNC_DFLY_LKC_SMASK;
 	static constexpr Word kOne = BSDSYNC_DFLY_LKC_SCOUNT;
+	static constexpr int kCount = BSDSYNC_DFLY_LK_COUNT;	/* the thread's shared holds */
 	static Word xcount(Word v) { return v & kX; }
 	static Word scount(Word v) { return v >> 32; }
 	static bool is_free(Word v) { return !(v & (kX | kS)); }
@@ -331,12 +332,13 @@ int dfly_lksleep(const volatile void *ident, struct lock *lk, int flags, const c
 {
 	/* Not lockowned(): it is true for any sharer, and a thread that holds nothing would
 	 * then sleep and wait for the lock the others hold. The caller's own hold: the
-	 * exclusive owner, or a share its record shows (current_record(): a thread without
-	 * one holds nothing; null only in interrupt context or out of memory: trusted). */
+	 * exclusive owner, or a share its record shows or its inline count may be
+	 * (current_record(): a thread without one holds nothing; null only in interrupt
+	 * context or out of memory: trusted). */
 	L::Word v = load_relaxed(&lk->lk_count);
 	ThreadState *t = current_record();
 	bool mine = L::xcount(v) ? load_relaxed(&lk->lk_lockholder) == sleep_lock::self()
-				 : L::scount(v) && (!t || sleep_lock::holds_shared(t, lk));
+				 : L::scount(v) && (!t || sleep_lock::may_hold_shared<L>(t, lk));
 	if (!mine) {
 		report(BSDSYNC_RULE_NOT_OWNER, lock_subject(&lockmgr_type, lk), file, line,
 		       "lksleep with a lock the caller does not hold");

@@ -116,6 +116,7 @@ struct MtxLayout {
 	static constexpr Word kShWait = BSDSYNC_DFLY_MTX_SHWANTED;
 	static constexpr Word kUpReq = 0;	/* mtx upgrades never wait */
 	static constexpr Word kCancel = 0;
+	static constexpr int kCount = BSDSYNC_DFLY_MTX_COUNT;	/* the thread's shared holds */
 	static Word xcount(Word v) { return (v & kExcl) ? v & kMask : 0; }
 	static Word scount(Word v) { return (v & kExcl) ? 0 : v & kMask; }
 	static bool is_free(Word v) { return !(v & kMask); }
@@ -567,13 +568,14 @@ int dfly_mtxsleep(const volatile void *ident, struct mtx *m, int flags, const ch
 		  int timo, const char *file, int line)
 {
 	/* The caller's own hold (DragonFly's mtxsleep takes either mode): the exclusive
-	 * owner, or a share its record shows (current_record(): a thread without one holds
-	 * nothing; null only in interrupt context or out of memory: trusted). A mutex
+	 * owner, or a share its record shows or its inline count may be (current_record(): a
+	 * thread without one holds nothing; null only in interrupt context or out of memory:
+	 * trusted). A mutex
 	 * another thread holds is not enough: the caller would sleep, then wait for it. */
 	unsigned v = load_relaxed(&m->mtx_lock);
 	ThreadState *t = current_record();
 	bool mine = (v & kExcl) ? load_relaxed(&m->mtx_owner) == sleep_lock::self()
-				: (v & kMask) && (!t || sleep_lock::holds_shared(t, m));
+				: (v & kMask) && (!t || sleep_lock::may_hold_shared<L>(t, m));
 	if (!mine) {
 		report(BSDSYNC_RULE_NOT_OWNER, lock_subject(&mtx_type, m), file, line,
 		       "mtxsleep with a mutex the caller does not hold");

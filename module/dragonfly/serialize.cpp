@@ -60,6 +60,7 @@ struct SlzLayout {
 	static constexpr Word kShWait = 0;	/* exclusive only */
 	static constexpr Word kUpReq = 0;
 	static constexpr Word kCancel = 0;
+	static constexpr int kCount = -1;	/* no shared holds to count */
 	static Word xcount(Word v) { return (v & kHeld) ? v & kMask : 0; }
 	static Word scount(Word) { return 0; }
 	static bool is_free(Word v) { return !(v & kMask); }

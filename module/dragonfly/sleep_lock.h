@@ -67,6 +67,38 @@
  * owner cleared, then one CAS from X1 | UNRECORDED to free, release; on failure the owner
  * is put back and the module called.)
  *
+ * A shared hold a driver's production build took inline (lockmgr's LK_SHARED, mtx_lock_sh:
+ * <sys/lock.h>, <sys/mutex2.h>) has no record either, and nothing in the word says whose
+ * it is (a shared count has no owner). The thread counts it instead: HeldLocks::counts
+ * [L::kCount] (BSDSYNC_DFLY_LK_COUNT, BSDSYNC_DFLY_MTX_COUNT), reached inline through the
+ * module's per-CPU record cache (<bsdsync/inline_td.h>, the mechanism of FreeBSD's
+ * td_lk_slocks / td_sx_slocks, kept the same way): the low part one per inline hold, above
+ * it kCountRecorded per shared hold of the kind recorded here (count_recorded, beside every
+ * shared held_record / held_acquired; shared_released, beside every shared release). The
+ * inline release takes a hold off the low part only while the high part is zero (so it never
+ * leaves a record behind); a release here takes the lock's record if the thread has one,
+ * else one inline hold (shared_released).
+ * Why count, when DragonFly keeps no per-thread count of shared holds: DragonFly's own
+ * shared paths do not need one because they do not let a holder pass. Its lockmgr_shared
+ * waits while the word is SHARED with EXREQ or UPREQ, whether or not the caller holds it
+ * already (only TDF_DEADLKTREAT, a thread flag callers set by hand, lets it pass), and its
+ * mtx shared request waits on EXCLUSIVE | EXWANTED: a recursive shared request behind a
+ * waiting exclusive one deadlocks there. This engine lets the holder pass (the transition
+ * "free or Sn -> Sn+1" above), reports an exclusive request by a sharer (EDEADLK), and
+ * reports a release, upgrade, lksleep or mtxsleep without a hold: all judged from the
+ * thread's holds. Without the count, an inline hold would make the production build differ
+ * from the checked one where it matters: the recursive request deadlocked, the release or
+ * upgrade of the inline hold through the module falsely reported (NOT_OWNER). With it:
+ * may_hold_shared (records, or any inline hold of the kind) lets the thread pass waiters
+ * and not be reported; holds_shared (records only) still decides the EDEADLK and
+ * mtx_spinlock reports, which must not guess. What an inline shared hold still loses: an
+ * exclusive request (or mtx_spinlock) by a thread holding the lock shared inline is not
+ * reported and waits for itself, as in DragonFly; a release or upgrade of a lock the
+ * thread does not hold, by a thread holding another lock of the kind inline, is not
+ * reported (the count does not say which lock; as FreeBSD's inline read holds); and a
+ * thread holding any lock of the kind inline passes a waiting exclusive request on any
+ * other (as FreeBSD's td_rw_rlocks: writer preference, never a deadlock).
+ *
  * The owner field (lk_lockholder / mtx_owner) is written by the exclusive holder only:
  * set after its acquiring CAS, cleared before its releasing CAS; a thread compares it with
  * itself only (its own writes), others read it as a hint (relaxed).
@@ -75,14 +107,16 @@
  * bit only sends a release through g, which clears it. Waits have no lend of priority
  * (DragonFly's tsleep has none either).
  *
- * Holds: every hold is in the thread's held-locks stack with its lock events (one record
- * per shared acquisition, one per exclusive hold; recursions are events with
- * BSDSYNC_LE_RECURSE). A release the thread's record does not show is reported (NOT_OWNER)
+ * Holds: every hold the module takes is in the thread's held-locks stack with its lock
+ * events (one record per shared acquisition, one per exclusive hold; recursions are events
+ * with BSDSYNC_LE_RECURSE), a shared one also in the kind's count. A release the thread's
+ * record does not show (nor, for a shared one, its inline count) is reported (NOT_OWNER)
  * and not done.
  */
 #ifndef BSDSYNC_DRAGONFLY_SLEEP_LOCK_H
 #define BSDSYNC_DRAGONFLY_SLEEP_LOCK_H
 
+#include <bsdsync/inline_abi.h>
 #include "dragonfly/dragonfly.h"
 #include "core/block.h"
 
@@ -128,11 +162,73 @@ template <class L> inline unsigned try_flag(const SleepRequest &r)
 	return r.is_try ? BSDSYNC_LE_TRY : 0;
 }
 
-/* Does the thread (t) hold the lock shared? (Unrecorded holds count as yes.) */
+/* Does the thread (t) hold the lock shared, by its records? (Holds below the recorded ones,
+ * whose locks are not known, count as yes; inline holds do not: may_hold_shared.) */
 inline bool holds_shared(const ThreadState *t, const void *id)
 {
 	bool unrecorded = false;
 	return t && (held_count(t, id, kS, &unrecorded) > 0 || unrecorded);
+}
+
+/* ---- the thread's count of its shared holds of the kind (see the top comment) ---------- */
+constexpr int kCountRecorded = BSDSYNC_TD_COUNT_RECORDED;
+constexpr int kCountInline = BSDSYNC_TD_COUNT_RECORDED - 1;	/* mask of the inline part */
+
+/* L::kCount: the index in HeldLocks::counts (<bsdsync/inline_td.h>), or -1 for a kind
+ * without shared holds (the serializer). */
+template <class L> inline int *shared_count(ThreadState *t)
+{
+	if constexpr (L::kCount >= 0)
+		return &t->held.counts[L::kCount];
+	else
+		return nullptr;
+}
+template <class L> inline int inline_shared_holds(const ThreadState *t)
+{
+	if constexpr (L::kCount >= 0)
+		return t->held.counts[L::kCount] & kCountInline;
+	else
+		return 0;
+}
+
+/* May the thread (t) hold the lock shared: by its records, or by an inline hold (whose
+ * lock is not known: any of the kind may be one)? */
+template <class L> inline bool may_hold_shared(const ThreadState *t, const void *id)
+{
+	return t && (holds_shared(t, id) || inline_shared_holds<L>(t));
+}
+
+/* A shared hold the module records (with held_record or held_acquired): counted. */
+template <class L> inline void count_recorded(ThreadState *t, int n)
+{
+	if (int *c = t ? shared_count<L>(t) : nullptr)
+		*c += n * kCountRecorded;
+}
+
+/* A shared hold of the thread ends: its record of the lock if it has one (RELEASED), else
+ * one of its inline holds (no event: no sink saw it acquired). False if it has neither (it
+ * does not hold the lock shared); t null (interrupt context): the event only, true. As
+ * FreeBSD's shared_released (module/freebsd/shared_lock.h). */
+template <class L> inline bool shared_released(ThreadState *t, const void *id,
+					       const LockType *type, const char *file, int line)
+{
+	if (likely(t)) {
+		if (likely(held_pop_top(t, id, kS)) || held_pop_slow(t, id, type, kS)) {
+			/* (held_pop_slow also answers true for a hold below the recorded
+			 * ones, which may be an inline one: then the count's inline part.) */
+			if (int *c = shared_count<L>(t))
+				*c -= *c >= kCountRecorded ? kCountRecorded
+							   : (*c & kCountInline) ? 1 : 0;
+		} else if (inline_shared_holds<L>(t)) {
+			--*shared_count<L>(t);
+			return true;
+		} else {
+			lock_event_released(id, type, kS, 0, file, line);
+			return false;
+		}
+	}
+	lock_event_released(id, type, kS, 0, file, line);
+	return true;
 }
 
 /* Wait once on (lock, queue); the chain is held by g (released here). */
@@ -307,7 +403,7 @@ template <class L> int lock_shared(const SleepLock<L> &s, SleepRequest &r)
 	if (L::xcount(v) && load_relaxed(s.owner) == self())
 		return recurse(s, r);	/* DragonFly: one more exclusive count */
 	ThreadState *t = current_record();
-	bool holder = holds_shared(t, s.id);
+	bool holder = may_hold_shared<L>(t, s.id);
 	if (!r.is_try)
 		lock_acquiring(s.id, s.type, kS, r.file, r.line);
 	/* Acquire: pairs with the last exclusive holder's releasing CAS (or downgrade). */
@@ -325,6 +421,7 @@ template <class L> int lock_shared(const SleepLock<L> &s, SleepRequest &r)
 			return err;
 	}
 got:
+	count_recorded<L>(t, 1);
 	held_acquired(t, s.id, s.type, kS, try_flag<L>(r), r.file, r.line);
 	return 0;
 }
@@ -461,7 +558,7 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 	}
 	/* current_record(), not _if_any: a thread with no record yet holds nothing, and
 	 * must be told so rather than release another thread's share. */
-	if (unlikely(!held_released(current_record(), s.id, s.type, kS, file, line))) {
+	if (unlikely(!shared_released<L>(current_record(), s.id, s.type, file, line))) {
 		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line,
 		       "%s of a shared hold this thread does not have", what);
 		return BSDSYNC_EINVAL;
@@ -470,11 +567,12 @@ template <class L> int release(const SleepLock<L> &s, const char *what, const ch
 	return 0;
 }
 
-/* The thread's shared hold becomes exclusive: its records and events. */
-inline void shared_became_exclusive(ThreadState *t, const void *id, const LockType *type,
-				    const char *file, int line)
+/* The thread's shared hold (recorded or inline) becomes exclusive: its records and events. */
+template <class L> inline void shared_became_exclusive(ThreadState *t, const void *id,
+							const LockType *type, const char *file,
+							int line)
 {
-	held_released(t, id, type, kS, file, line);
+	shared_released<L>(t, id, type, file, line);
 	held_acquired(t, id, type, kX, 0, file, line);
 }
 
@@ -488,7 +586,7 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 	if (L::xcount(v) && load_relaxed(s.owner) == self())
 		return 0;	/* already exclusive: nothing to do */
 	ThreadState *t = current_record();
-	if (!L::scount(v) || (t && !holds_shared(t, s.id))) {
+	if (!L::scount(v) || (t && !may_hold_shared<L>(t, s.id))) {
 		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), r.file, r.line,
 		       "%s without a shared hold", r.what);
 		return BSDSYNC_EINVAL;
@@ -508,8 +606,8 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 					if (cas_acquire(s.word, &v, nv)) {
 						store_relaxed(s.owner, self());
 						g.unlock();
-						shared_became_exclusive(t, s.id, s.type, r.file,
-									r.line);
+						shared_became_exclusive<L>(t, s.id, s.type,
+									   r.file, r.line);
 						return 0;
 					}
 					continue;
@@ -534,7 +632,7 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 		/* The share went with the error (its record after the chain lock: the
 		 * events may take locks). */
 		if (error)
-			held_released(t, s.id, s.type, kS, r.file, r.line);
+			shared_released<L>(t, s.id, s.type, r.file, r.line);
 		if (error == -1)	/* another upgrade first: an exclusive request */
 			return lock_exclusive(s, r);
 		if (error)
@@ -551,7 +649,7 @@ template <class L> int upgrade(const SleepLock<L> &s, SleepRequest &r, bool excl
 			error = res != BSDSYNC_WOKEN
 					? block_errno(static_cast<bsdsync_block_result>(res))
 					: BSDSYNC_ENOLCK;
-			held_released(t, s.id, s.type, kS, r.file, r.line);
+			shared_released<L>(t, s.id, s.type, r.file, r.line);
 			typename L::Deferred done;
 			WakeList later;
 			WaitTable::Guard g(sleep_queues, s.id);
@@ -576,7 +674,7 @@ template <class L> int try_upgrade(const SleepLock<L> &s, int busy, const char *
 		return BSDSYNC_EINVAL;
 	}
 	ThreadState *t = current_record();
-	if (!L::scount(v) || (t && !holds_shared(t, s.id))) {
+	if (!L::scount(v) || (t && !may_hold_shared<L>(t, s.id))) {
 		report(BSDSYNC_RULE_NOT_OWNER, s.subject(), file, line, "%s without a shared hold",
 		       what);
 		return BSDSYNC_EINVAL;
@@ -585,7 +683,7 @@ template <class L> int try_upgrade(const SleepLock<L> &s, int busy, const char *
 		/* Acquire: the exclusive section starts here. */
 		if (cas_acquire(s.word, &v, L::make_exclusive(L::sub_shared(v)))) {
 			store_relaxed(s.owner, self());
-			shared_became_exclusive(t, s.id, s.type, file, line);
+			shared_became_exclusive<L>(t, s.id, s.type, file, line);
 			return 0;
 		}
 	}
@@ -615,6 +713,7 @@ template <class L> int downgrade(const SleepLock<L> &s, bool whole_count, const 
 	for (unsigned i = n; i > 1; i--)
 		lock_event_released(s.id, s.type, kX, BSDSYNC_LE_RECURSE, file, line);
 	held_released(t, s.id, s.type, kX, file, line);
+	count_recorded<L>(t, (int)n);
 	for (unsigned i = 0; i < n; i++)
 		held_acquired(t, s.id, s.type, kS, 0, file, line);
 	store_relaxed(s.owner, (void *)nullptr);
@@ -677,6 +776,7 @@ template <class L> BSDSYNC_ALWAYS_INLINE bool fast_slock(const SleepLock<L> &s, 
 		    !cas_acquire(s.word, &v, L::add_shared(v)))
 			return false;
 	}
+	count_recorded<L>(t, 1);
 	held_record(t, s.id, s.type, kS, nosleep, file, line);
 	return true;
 }
@@ -709,6 +809,7 @@ template <class L> BSDSYNC_ALWAYS_INLINE bool fast_release(const SleepLock<L> &s
 	}
 	if (L::xcount(v) || !L::scount(v) || unlikely(!held_pop_top_exact(t, s.id, kS, nosleep)))
 		return false;
+	count_recorded<L>(t, -1);
 	/* Release: pairs with the acquire of the next exclusive holder. */
 	if (likely(!shared_release_wakes<L>(v)) && likely(cas_release(s.word, &v, L::sub_shared(v))))
 		return true;

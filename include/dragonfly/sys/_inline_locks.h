@@ -36,6 +36,7 @@
 #include <linux/jump_label.h>
 #include <linux/preempt.h>
 #include <linux/percpu.h>
+#include <bsdsync/inline_td.h>
 
 /* On while a lock-event sink is attached (module/platform/switch.c). */
 extern struct static_key_false bsdsync_lock_events_key;
@@ -48,6 +49,16 @@ DECLARE_PER_CPU(void *, bsdsync_switch_cookie);
 static __always_inline int __dfly_inline_events_off(void)
 {
 	return !static_branch_unlikely(&bsdsync_lock_events_key);
+}
+
+/* The calling thread's shared-hold count of a kind (BSDSYNC_DFLY_LK_COUNT, _MTX_COUNT) in
+ * its record, when the module's per-CPU record cache holds its record (<bsdsync/inline_td.h>,
+ * the mechanism FreeBSD's inline read paths use); NULL on a miss: call the module. */
+static __always_inline int *__dfly_td_count(unsigned int idx)
+{
+	char *r = __bsd_td_cached();
+
+	return __builtin_expect(__bsd_td_mine(r), 1) ? __bsd_td_counts(r) + idx : (int *)0;
 }
 #endif
 

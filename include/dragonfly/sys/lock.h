@@ -69,6 +69,12 @@
 	dfly_lockreinit((lkp), (wmesg), (timo), (flags), BSDSYNC_SITE())
 #define lockuninit(lkp)		dfly_lockuninit((lkp), __FILE__, __LINE__)
 #if BSDSYNC_INLINE_LOCKS
+/* The bits that keep the inline LK_SHARED out: an exclusive count (the caller's own
+ * included: a recursion), a waiter or upgrader to respect, a cancel in effect. */
+#define __DFLY_LK_SHARED_STOPS							\
+	(BSDSYNC_DFLY_LKC_XMASK | BSDSYNC_DFLY_LKC_EXREQ | BSDSYNC_DFLY_LKC_UPREQ |	\
+	 BSDSYNC_DFLY_LKC_SHREQ | BSDSYNC_DFLY_LKC_CANCEL)
+
 static __always_inline int
 __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int line)
 {
@@ -85,16 +91,57 @@ __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int
 			return 0;
 		}
 	} else if (__builtin_constant_p(flags) &&
-		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_RELEASE) {
-		if (__builtin_expect(__atomic_load_n(&lk->lk_lockholder, __ATOMIC_RELAXED) ==
-				     (void *)current, 1)) {
-			unsigned long long v = BSDSYNC_DFLY_LKC_UNRECORDED | 1ULL;
+		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_SHARED) {
+		int *c;
 
-			__atomic_store_n(&lk->lk_lockholder, (void *)0, __ATOMIC_RELAXED);
-			if (__builtin_expect(__atomic_compare_exchange_n(&lk->lk_count, &v, 0ULL, 0,
-					__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
-				return 0;
-			__atomic_store_n(&lk->lk_lockholder, (void *)current, __ATOMIC_RELAXED);
+		if (__builtin_expect(__dfly_inline_events_off() && in_task() &&
+				     (lk->lk_wmesg || lk->lk_site), 1) &&
+		    (c = __dfly_td_count(BSDSYNC_DFLY_LK_COUNT)) != (int *)0) {
+			unsigned long long v = __atomic_load_n(&lk->lk_count, __ATOMIC_RELAXED);
+
+			while (__builtin_expect(!(v & __DFLY_LK_SHARED_STOPS), 1))
+				if (__builtin_expect(__atomic_compare_exchange_n(&lk->lk_count, &v,
+						(v + BSDSYNC_DFLY_LKC_SCOUNT) | BSDSYNC_DFLY_LKC_SHARED,
+						0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
+					++*c;
+					return 0;
+				}
+		}
+	} else if (__builtin_constant_p(flags) &&
+		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_RELEASE) {
+		unsigned long long v = __atomic_load_n(&lk->lk_count, __ATOMIC_RELAXED);
+
+		if (v & BSDSYNC_DFLY_LKC_XMASK) {
+			if (__builtin_expect(__atomic_load_n(&lk->lk_lockholder, __ATOMIC_RELAXED) ==
+					     (void *)current, 1)) {
+				v = BSDSYNC_DFLY_LKC_UNRECORDED | 1ULL;
+				__atomic_store_n(&lk->lk_lockholder, (void *)0, __ATOMIC_RELAXED);
+				if (__builtin_expect(__atomic_compare_exchange_n(&lk->lk_count, &v,
+						0ULL, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
+					return 0;
+				__atomic_store_n(&lk->lk_lockholder, (void *)current,
+						 __ATOMIC_RELAXED);
+			}
+		} else if (in_task()) {
+			int *c = __dfly_td_count(BSDSYNC_DFLY_LK_COUNT);
+
+			/* Shared: more than one hold and no upgrader, or exactly one and no bit;
+			 * the thread's count holds inline holds only. */
+			if (c && __bsd_td_count_inline_only(*c)) {
+				while (__builtin_expect(!(v & (BSDSYNC_DFLY_LKC_UPREQ |
+							       BSDSYNC_DFLY_LKC_XMASK)) &&
+							(v >= 2 * BSDSYNC_DFLY_LKC_SCOUNT ||
+							 v == (BSDSYNC_DFLY_LKC_SCOUNT |
+							       BSDSYNC_DFLY_LKC_SHARED)), 1))
+					if (__builtin_expect(__atomic_compare_exchange_n(
+						&lk->lk_count, &v,
+						v == (BSDSYNC_DFLY_LKC_SCOUNT | BSDSYNC_DFLY_LKC_SHARED)
+							? 0ULL : v - BSDSYNC_DFLY_LKC_SCOUNT,
+						0, __ATOMIC_RELEASE, __ATOMIC_RELAXED), 1)) {
+						--*c;
+						return 0;
+					}
+			}
 		}
 	}
 	return dfly_lockmgr(lk, flags, file, line);

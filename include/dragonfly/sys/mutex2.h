@@ -50,32 +50,75 @@ __dfly_mtx_lock_ex_inline(mtx_t *mtx, int flags, int to, const char *file, int l
 	return dfly_mtx_lock_ex(mtx, flags, to, file, line);
 }
 
+/* Shared: while no lock-event sink is attached, in thread context, with the thread's record
+ * in the module's cache, on a word without EXCLUSIVE (the caller's own included: one more
+ * exclusive count), a waiter's bit or LINKSPIN: one CAS adding one hold, then the thread's
+ * count. */
+static __always_inline int
+__dfly_mtx_lock_sh_inline(mtx_t *mtx, int flags, int to, const char *file, int line)
+{
+	int *c;
+
+	if (__builtin_expect(__dfly_inline_events_off() && in_task(), 1) &&
+	    (c = __dfly_td_count(BSDSYNC_DFLY_MTX_COUNT)) != (int *)0) {
+		unsigned int v = __atomic_load_n(&mtx->mtx_lock, __ATOMIC_RELAXED);
+
+		while (__builtin_expect(!(v & (MTX_EXCLUSIVE | MTX_SHWANTED | MTX_EXWANTED |
+					       MTX_LINKSPIN)), 1))
+			if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v, v + 1,
+					0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
+				++*c;
+				return 0;
+			}
+	}
+	return dfly_mtx_lock_sh(mtx, flags, to, file, line);
+}
+
 static __always_inline void __dfly_mtx_unlock_inline(mtx_t *mtx, const char *file, int line)
 {
-	if (__builtin_expect(__atomic_load_n(&mtx->mtx_owner, __ATOMIC_RELAXED) ==
-			     (void *)current, 1)) {
-		unsigned int v = MTX_EXCLUSIVE | BSDSYNC_DFLY_MTX_UNRECORDED | 1u;
+	unsigned int v = __atomic_load_n(&mtx->mtx_lock, __ATOMIC_RELAXED);
 
-		__atomic_store_n(&mtx->mtx_owner, (void *)0, __ATOMIC_RELAXED);
-		if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v, 0u, 0,
-				__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
-			return;
-		__atomic_store_n(&mtx->mtx_owner, (void *)current, __ATOMIC_RELAXED);
+	if (v & MTX_EXCLUSIVE) {
+		if (__builtin_expect(__atomic_load_n(&mtx->mtx_owner, __ATOMIC_RELAXED) ==
+				     (void *)current, 1)) {
+			v = MTX_EXCLUSIVE | BSDSYNC_DFLY_MTX_UNRECORDED | 1u;
+			__atomic_store_n(&mtx->mtx_owner, (void *)0, __ATOMIC_RELAXED);
+			if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v, 0u, 0,
+					__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
+				return;
+			__atomic_store_n(&mtx->mtx_owner, (void *)current, __ATOMIC_RELAXED);
+		}
+	} else if (in_task()) {
+		int *c = __dfly_td_count(BSDSYNC_DFLY_MTX_COUNT);
+
+		/* Shared: more than one hold, or exactly one and no bit (nobody to wake, no
+		 * link to hand it to); the thread's count holds inline holds only. */
+		if (c && __bsd_td_count_inline_only(*c)) {
+			while (__builtin_expect(!(v & MTX_EXCLUSIVE) &&
+						((v & MTX_MASK) >= 2 || v == 1u), 1))
+				if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v,
+						v - 1, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED), 1)) {
+					--*c;
+					return;
+				}
+		}
 	}
 	dfly_mtx_unlock(mtx, file, line);
 }
 #define __dfly_mtx_lock_ex_fn		__dfly_mtx_lock_ex_inline
+#define __dfly_mtx_lock_sh_fn		__dfly_mtx_lock_sh_inline
 #define __dfly_mtx_unlock_fn		__dfly_mtx_unlock_inline
 #else
 #define __dfly_mtx_lock_ex_fn		dfly_mtx_lock_ex
+#define __dfly_mtx_lock_sh_fn		dfly_mtx_lock_sh
 #define __dfly_mtx_unlock_fn		dfly_mtx_unlock
 #endif
 
 #define mtx_lock_ex(mtx, flags, to)	__dfly_mtx_lock_ex_fn((mtx), (flags), (to), __FILE__, __LINE__)
 #define mtx_lock_ex_quick(mtx)		__dfly_mtx_lock_ex_fn((mtx), 0, 0, __FILE__, __LINE__)
 #define mtx_lock(mtx)			((void)__dfly_mtx_lock_ex_fn((mtx), 0, 0, __FILE__, __LINE__))
-#define mtx_lock_sh(mtx, flags, to)	dfly_mtx_lock_sh((mtx), (flags), (to), __FILE__, __LINE__)
-#define mtx_lock_sh_quick(mtx)		dfly_mtx_lock_sh((mtx), 0, 0, __FILE__, __LINE__)
+#define mtx_lock_sh(mtx, flags, to)	__dfly_mtx_lock_sh_fn((mtx), (flags), (to), __FILE__, __LINE__)
+#define mtx_lock_sh_quick(mtx)		__dfly_mtx_lock_sh_fn((mtx), 0, 0, __FILE__, __LINE__)
 #define mtx_lock_ex_link(mtx, link, flags, to)					\
 	dfly_mtx_lock_ex_link((mtx), (link), (flags), (to), __FILE__, __LINE__)
 #define mtx_lock_sh_link(mtx, link, flags, to)					\
@@ -88,7 +131,7 @@ static __always_inline void __dfly_mtx_unlock_inline(mtx_t *mtx, const char *fil
 #define mtx_downgrade(mtx)		dfly_mtx_downgrade((mtx), __FILE__, __LINE__)
 #define mtx_unlock(mtx)			__dfly_mtx_unlock_fn((mtx), __FILE__, __LINE__)
 #define mtx_unlock_ex(mtx)		__dfly_mtx_unlock_fn((mtx), __FILE__, __LINE__)
-#define mtx_unlock_sh(mtx)		dfly_mtx_unlock((mtx), __FILE__, __LINE__)
+#define mtx_unlock_sh(mtx)		__dfly_mtx_unlock_fn((mtx), __FILE__, __LINE__)
 #define mtx_spinlock(mtx)		dfly_mtx_spinlock((mtx), __FILE__, __LINE__)
 #define mtx_spinlock_try(mtx)		dfly_mtx_spinlock_try((mtx), __FILE__, __LINE__)
 #define mtx_spinunlock(mtx)		dfly_mtx_spinunlock((mtx), __FILE__, __LINE__)

@@ -28,7 +28,7 @@
 #include <linux/jump_label.h>
 #include <linux/preempt.h>
 #include <bsdsync/freebsd/sx.h>	/* the shared lock word and counts */
-#include <bsdsync/inline_abi.h>	/* the record cache */
+#include <bsdsync/inline_td.h>	/* the record cache */
 
 /* On while a lock-event sink is attached (module/platform/switch.c). */
 extern struct static_key_false bsdsync_lock_events_key;
@@ -116,22 +116,8 @@ __bsd_lock_xrelease(volatile unsigned long *word, unsigned long unowned,
  * thread does not hold, by a thread that holds another read lock of the kind inline, is not
  * reported (the module's assertions count an inline hold as possibly any lock's).
  */
-/* The record in the module's per-CPU cache slot (the exported per-CPU bsdsync_cpu_area,
- * named in the asm only; never NULL). The slot is read in one instruction and any record it
- * names is valid memory; it is the caller's iff its first word (its task) is `current`,
- * whichever CPU the caller runs on by then. Volatile all the same: a value hoisted out of a
- * driver's loop would keep missing after the module's fallback refilled the slot. */
-static __always_inline char *__bsd_td_cached(void)
-{
-	char *r;
-
-	__asm__ __volatile__("movq %%gs:bsdsync_cpu_area+%c1(%%rip), %0"
-		: "=r"(r) : "i"(BSDSYNC_CPU_LAST_TD));
-	return r;
-}
-#define __bsd_td_mine(r)	(__atomic_load_n((void **)(r), __ATOMIC_RELAXED) == (void *)current)
-/* The record's shared-hold counts (BSDSYNC_TD_COUNTS_OFFSET of its state). */
-#define __bsd_td_counts(r)	((int *)((r) + BSDSYNC_TD_STATE_OFFSET + BSDSYNC_TD_COUNTS_OFFSET))
+/* The record cache: __bsd_td_cached, __bsd_td_mine, __bsd_td_counts (<bsdsync/inline_td.h>,
+ * shared with DragonFly's face). */
 
 /* `idx`: BSDSYNC_SL_COUNT_RW, _SX or BSDSYNC_LK_COUNT; `nosleep`: an rw read hold (also
  * counted non-sleepable); `stops`: the bits that keep a new reader out besides SHARED
