@@ -1127,9 +1127,11 @@ static void di_lk_xwaiter(void *arg)
 {
 	struct di_sh_wait *w = arg;
 
-	lockmgr(&w->lk, LK_EXCLUSIVE);	/* sleeps: held shared by the test */
+	/* The module's functions, uncounted (the test counts its own calls): sleeps, held
+	 * shared by the test. */
+	di_real_lockmgr(&w->lk, LK_EXCLUSIVE, __FILE__, __LINE__);
 	WRITE_ONCE(w->in, 1);
-	lockmgr(&w->lk, LK_RELEASE);
+	di_real_lockmgr(&w->lk, LK_RELEASE, __FILE__, __LINE__);
 }
 
 /* Holds taken inline, an exclusive request waiting (EXREQ): the holder's recursive
@@ -1183,9 +1185,10 @@ static void di_mtx_xwaiter(void *arg)
 {
 	struct di_sh_wait *w = arg;
 
-	mtx_lock_ex_quick(&w->m);	/* sleeps (a link on mtx_exlink): held shared */
+	/* Uncounted, as di_lk_xwaiter's: sleeps (a link on mtx_exlink), held shared. */
+	di_real_mtx_lock_ex(&w->m, 0, 0, __FILE__, __LINE__);
 	WRITE_ONCE(w->in, 1);
-	mtx_unlock(&w->m);
+	di_real_mtx_unlock(&w->m, __FILE__, __LINE__);
 }
 
 /* The same for mtx (EXWANTED, the waiter's link queued): the last release hands the mutex
