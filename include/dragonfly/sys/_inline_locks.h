@@ -52,14 +52,11 @@ static __always_inline int __dfly_inline_events_off(void)
 }
 
 /* The calling thread's shared-hold count of a kind (BSDSYNC_DFLY_LK_COUNT, _MTX_COUNT) in
- * its record, when the module's per-CPU record cache holds its record (<bsdsync/inline_td.h>,
- * the mechanism FreeBSD's inline read paths use); NULL on a miss: call the module. */
-static __always_inline int *__dfly_td_count(unsigned int idx)
-{
-	char *r = __bsd_td_cached();
-
-	return __builtin_expect(__bsd_td_mine(r), 1) ? __bsd_td_counts(r) + idx : (int *)0;
-}
+ * its record, reached through the module's per-CPU record cache (<bsdsync/inline_td.h>, the
+ * mechanism FreeBSD's inline read paths use): `r` is __bsd_td_cached(), the count is the
+ * caller's only if __bsd_td_mine(r) (else: call the module). A macro, not a function that
+ * answers NULL on a miss: the compiler would test the sum for NULL again. */
+#define __dfly_td_count(r, idx)	(__bsd_td_counts(r) + (idx))
 #endif
 
 #endif

@@ -92,18 +92,18 @@ __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int
 		}
 	} else if (__builtin_constant_p(flags) &&
 		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_SHARED) {
-		int *c;
+		char *r;
 
 		if (__builtin_expect(__dfly_inline_events_off() && in_task() &&
 				     (lk->lk_wmesg || lk->lk_site), 1) &&
-		    (c = __dfly_td_count(BSDSYNC_DFLY_LK_COUNT)) != (int *)0) {
+		    __builtin_expect(__bsd_td_mine(r = __bsd_td_cached()), 1)) {
 			unsigned long long v = __atomic_load_n(&lk->lk_count, __ATOMIC_RELAXED);
 
 			while (__builtin_expect(!(v & __DFLY_LK_SHARED_STOPS), 1))
 				if (__builtin_expect(__atomic_compare_exchange_n(&lk->lk_count, &v,
 						(v + BSDSYNC_DFLY_LKC_SCOUNT) | BSDSYNC_DFLY_LKC_SHARED,
 						0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
-					++*c;
+					++*__dfly_td_count(r, BSDSYNC_DFLY_LK_COUNT);
 					return 0;
 				}
 		}
@@ -123,24 +123,31 @@ __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int
 						 __ATOMIC_RELAXED);
 			}
 		} else if (in_task()) {
-			int *c = __dfly_td_count(BSDSYNC_DFLY_LK_COUNT);
+			char *r = __bsd_td_cached();
+			int *c = __dfly_td_count(r, BSDSYNC_DFLY_LK_COUNT);
 
-			/* Shared: more than one hold and no upgrader, or exactly one and no bit;
-			 * the thread's count holds inline holds only. */
-			if (c && __bsd_td_count_inline_only(*c)) {
-				while (__builtin_expect(!(v & (BSDSYNC_DFLY_LKC_UPREQ |
-							       BSDSYNC_DFLY_LKC_XMASK)) &&
-							(v >= 2 * BSDSYNC_DFLY_LKC_SCOUNT ||
-							 v == (BSDSYNC_DFLY_LKC_SCOUNT |
-							       BSDSYNC_DFLY_LKC_SHARED)), 1))
-					if (__builtin_expect(__atomic_compare_exchange_n(
-						&lk->lk_count, &v,
-						v == (BSDSYNC_DFLY_LKC_SCOUNT | BSDSYNC_DFLY_LKC_SHARED)
-							? 0ULL : v - BSDSYNC_DFLY_LKC_SCOUNT,
-						0, __ATOMIC_RELEASE, __ATOMIC_RELAXED), 1)) {
+			/* Shared, the thread's count holds inline holds only: the last hold with
+			 * no bit (nobody to wake), or one of several with no upgrader (who
+			 * waits for the last but one). Else the module. */
+			if (__builtin_expect(__bsd_td_mine(r) && __bsd_td_count_inline_only(*c), 1)) {
+				for (;;) {
+					unsigned long long nv;
+
+					if (__builtin_expect(v == (BSDSYNC_DFLY_LKC_SCOUNT |
+								   BSDSYNC_DFLY_LKC_SHARED), 1))
+						nv = 0;
+					else if (v >= 2 * BSDSYNC_DFLY_LKC_SCOUNT &&
+						 !(v & BSDSYNC_DFLY_LKC_UPREQ))
+						nv = v - BSDSYNC_DFLY_LKC_SCOUNT;
+					else
+						break;
+					if (__builtin_expect(__atomic_compare_exchange_n(&lk->lk_count,
+							&v, nv, 0, __ATOMIC_RELEASE,
+							__ATOMIC_RELAXED), 1)) {
 						--*c;
 						return 0;
 					}
+				}
 			}
 		}
 	}

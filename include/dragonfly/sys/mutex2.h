@@ -57,17 +57,17 @@ __dfly_mtx_lock_ex_inline(mtx_t *mtx, int flags, int to, const char *file, int l
 static __always_inline int
 __dfly_mtx_lock_sh_inline(mtx_t *mtx, int flags, int to, const char *file, int line)
 {
-	int *c;
+	char *r;
 
 	if (__builtin_expect(__dfly_inline_events_off() && in_task(), 1) &&
-	    (c = __dfly_td_count(BSDSYNC_DFLY_MTX_COUNT)) != (int *)0) {
+	    __builtin_expect(__bsd_td_mine(r = __bsd_td_cached()), 1)) {
 		unsigned int v = __atomic_load_n(&mtx->mtx_lock, __ATOMIC_RELAXED);
 
 		while (__builtin_expect(!(v & (MTX_EXCLUSIVE | MTX_SHWANTED | MTX_EXWANTED |
 					       MTX_LINKSPIN)), 1))
 			if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v, v + 1,
 					0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
-				++*c;
+				++*__dfly_td_count(r, BSDSYNC_DFLY_MTX_COUNT);
 				return 0;
 			}
 	}
@@ -89,13 +89,14 @@ static __always_inline void __dfly_mtx_unlock_inline(mtx_t *mtx, const char *fil
 			__atomic_store_n(&mtx->mtx_owner, (void *)current, __ATOMIC_RELAXED);
 		}
 	} else if (in_task()) {
-		int *c = __dfly_td_count(BSDSYNC_DFLY_MTX_COUNT);
+		char *r = __bsd_td_cached();
+		int *c = __dfly_td_count(r, BSDSYNC_DFLY_MTX_COUNT);
 
-		/* Shared: more than one hold, or exactly one and no bit (nobody to wake, no
-		 * link to hand it to); the thread's count holds inline holds only. */
-		if (c && __bsd_td_count_inline_only(*c)) {
-			while (__builtin_expect(!(v & MTX_EXCLUSIVE) &&
-						((v & MTX_MASK) >= 2 || v == 1u), 1))
+		/* Shared, the thread's count holds inline holds only: the last hold with no bit
+		 * (nobody to wake, no link to hand it to), or one of several. Else the module. */
+		if (__builtin_expect(__bsd_td_mine(r) && __bsd_td_count_inline_only(*c), 1)) {
+			while (__builtin_expect(v == 1u || (!(v & MTX_EXCLUSIVE) &&
+							    (v & MTX_MASK) >= 2), 1))
 				if (__builtin_expect(__atomic_compare_exchange_n(&mtx->mtx_lock, &v,
 						v - 1, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED), 1)) {
 					--*c;
