@@ -4,10 +4,12 @@
  * them (kunit/Kbuild compiles this file with -DBSDSYNC_NO_INVARIANTS, <sys/_inline_locks.h>):
  * spin_lock/spin_unlock, mtx_lock_ex(_quick)/mtx_unlock, lwkt_serialize_enter/exit and
  * lwkt_gettoken/lwkt_reltoken are inline, one atomic each with no call into bsdsync.ko while
- * the lock is free (and lockmgr's LK_EXCLUSIVE / LK_RELEASE), and every other case (contention, recursion, misuse, a lock-event sink
+ * the lock is free (and lockmgr's LK_EXCLUSIVE / LK_SHARED / LK_RELEASE, mtx_lock_sh and
+ * its unlock), and every other case (contention, recursion, misuse, a lock-event sink
  * attached) calls the module, which finds the hold marked UNRECORDED in the word (spinlock:
  * released without a record; mtx and serializer: recorded, "adopted", at the owner's first
- * call) or, for a token, on the thread's reference stack the inline path pushed.
+ * call), or, for a shared lockmgr or mtx hold, counted in the thread's record (di_count),
+ * or, for a token, on the thread's reference stack the inline path pushed.
  *
  * The calls the macros make are counted: before any header, the module's functions are
  * renamed for this file to counting wrappers (defined below, calling the real ones through

@@ -13,7 +13,10 @@
  * bit bsdsync.ko never sets otherwise): no record of it exists, and the module's paths that
  * meet such a hold know it (spinlock: the release does not look for a record; mtx,
  * serializer and lockmgr: the owner's next call into the module records it first, "adopts"
- * it).
+ * it). A shared hold (lockmgr LK_SHARED, mtx_lock_sh) has no owner to mark in the word: the
+ * inline path counts it in the thread's record instead (reached through the module's
+ * per-CPU record cache, <bsdsync/inline_td.h>, as FreeBSD's inline read paths count theirs),
+ * and the module reads that count (module/dragonfly/sleep_lock.h).
  * Tokens (<sys/thread.h>) are no held-locks record anyway: their inline paths push and pop
  * the thread's own reference stack, reached through the platform's per-CPU switch-hook
  * cookie, exactly as the module's fast paths do. Each header tells what its inline paths

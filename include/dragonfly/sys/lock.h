@@ -7,20 +7,39 @@
  * module/dragonfly/lockmgr.cpp has the semantics, sleep_lock.h the transitions.
  *
  * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS): lockmgr() with a
- * constant LK_EXCLUSIVE or LK_RELEASE operation is inline, no call when the lock is free:
+ * constant LK_EXCLUSIVE, LK_SHARED or LK_RELEASE operation is inline, no call when the lock
+ * is free (or, for LK_SHARED, shared with nobody waiting):
  *   LK_EXCLUSIVE  (whatever the other flags: none changes the take of a free lock) while no
  *                 lock-event sink is attached, in thread context, on a lock lockinit made
  *                 (lk_wmesg or lk_site set, as the module checks), one CAS of lk_count from
  *                 0 to 1 | UNRECORDED, acquire (pairs with the release that freed it), then
  *                 lk_lockholder = curthread;
- *   LK_RELEASE    when lk_lockholder is curthread: cleared, then one CAS from 1 | UNRECORDED
- *                 to 0, release (pairs with the next holder's acquire); lk_lockholder put
- *                 back if it fails (recursed, waiters, a recorded hold).
- * Anything else (shared, upgrades, contention, misuse) calls the module, which first records
- * the caller's own inline hold ("adopts" it, module/dragonfly/sleep_lock.h) and then does
- * all the checked build does. What it loses, for inline holds not yet adopted: they are not
- * in the held-locks stack, so a thread exiting with one is not reported, and witness and
- * lock profiling see them only if taken while a sink is attached.
+ *   LK_SHARED     (whatever the other flags, as above) under the same conditions, and with
+ *                 the thread's record in the module's per-CPU cache (<bsdsync/inline_td.h>),
+ *                 on a word with no exclusive count (the caller's own included: DragonFly's
+ *                 one more exclusive count is the module's), no EXREQ, UPREQ, SHREQ or
+ *                 CANCEL: one CAS adding LKC_SCOUNT and setting LKC_SHARED, acquire (pairs
+ *                 with the release of the last exclusive holder), then the thread's lockmgr
+ *                 count (BSDSYNC_DFLY_LK_COUNT) one up;
+ *   LK_RELEASE    the word first (DragonFly's order): with an exclusive count, when
+ *                 lk_lockholder is curthread: cleared, then one CAS from 1 | UNRECORDED to 0,
+ *                 release (pairs with the next holder's acquire); lk_lockholder put back if
+ *                 it fails (recursed, waiters, a recorded hold). Shared, in thread context,
+ *                 when the thread's count has inline holds only (no recorded shared lockmgr
+ *                 hold whose record an inline release would leave behind): the last hold
+ *                 with no bit (to 0), or one of several with no UPREQ, one CAS removing
+ *                 LKC_SCOUNT, release (pairs with the next exclusive holder's acquire), then
+ *                 the count one down.
+ * Anything else (upgrades, downgrades, contention, waiters to wake, misuse) calls the
+ * module, which first records the caller's own inline exclusive hold ("adopts" it), knows
+ * its inline shared holds from the count, and then does all the checked build does
+ * (module/dragonfly/sleep_lock.h: why a count, when DragonFly keeps none). What it loses,
+ * for inline holds: they are not in the held-locks stack, so a thread exiting with one is
+ * not reported, and witness and lock profiling see them only if taken while a sink is
+ * attached; for inline shared holds also: LK_EXCLUSIVE by a thread holding the lock shared
+ * inline is not reported (it waits for itself, as in DragonFly), and a release or upgrade
+ * of a lock the thread does not hold, by a thread holding another lockmgr lock shared
+ * inline, is not reported (the count does not say which lock).
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_LOCK_H_
 #define _BSDSYNC_DRAGONFLY_SYS_LOCK_H_

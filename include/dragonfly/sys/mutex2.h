@@ -8,23 +8,40 @@
  * item 12), a bug no caller can want.
  *
  * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS), as DragonFly's own
- * mtx_lock_ex_quick / mtx_unlock_ex: the exclusive lock (mtx_lock_ex, mtx_lock_ex_quick,
- * mtx_lock) and mtx_unlock / mtx_unlock_ex are inline, no call when the mutex is free:
- *   lock    while no lock-event sink is attached, in thread context, one CAS of mtx_lock
+ * mtx_lock_ex_quick / mtx_lock_sh_quick / mtx_unlock: the exclusive lock (mtx_lock_ex,
+ * mtx_lock_ex_quick, mtx_lock), the shared lock (mtx_lock_sh, mtx_lock_sh_quick) and
+ * mtx_unlock / mtx_unlock_ex / mtx_unlock_sh are inline, no call when the mutex is free (or,
+ * for a shared lock, shared with nobody waiting):
+ *   lock_ex while no lock-event sink is attached, in thread context, one CAS of mtx_lock
  *           from 0 to MTX_EXCLUSIVE | MTX_UNRECORDED | 1, acquire (pairs with the release of
  *           whichever unlock freed the word), then mtx_owner = curthread (relaxed: only the
  *           holder writes it while it holds);
- *   unlock  when mtx_owner is curthread: mtx_owner cleared, then one CAS from
- *           MTX_EXCLUSIVE | MTX_UNRECORDED | 1 to 0, release (pairs with the next holder's
- *           acquire; it orders the owner store before the word's release); if that CAS
- *           fails (recursed, waiters' bits, a hold the module took), mtx_owner is put back.
+ *   lock_sh under the same conditions, with the thread's record in the module's per-CPU
+ *           cache (<bsdsync/inline_td.h>), on a word without MTX_EXCLUSIVE (the caller's own
+ *           included: one more exclusive count is the module's), a WANTED bit or LINKSPIN:
+ *           one CAS adding one hold, acquire (pairs with the release of the last exclusive
+ *           holder), then the thread's mtx count (BSDSYNC_DFLY_MTX_COUNT) one up;
+ *   unlock  the word first (DragonFly's order): MTX_EXCLUSIVE, when mtx_owner is
+ *           curthread: mtx_owner cleared, then one CAS from MTX_EXCLUSIVE | MTX_UNRECORDED |
+ *           1 to 0, release (pairs with the next holder's acquire; it orders the owner store
+ *           before the word's release); if that CAS fails (recursed, waiters' bits, a hold
+ *           the module took), mtx_owner is put back. Shared, in thread context, when the
+ *           thread's count has inline holds only (no recorded shared mtx hold whose record
+ *           an inline release would leave behind): the last hold with no bit (1 to 0: no
+ *           waiter to wake, no link to hand it to) or one of several, one CAS removing one,
+ *           release (pairs with the next exclusive holder's acquire), then the count down.
  * Anything else calls the module, which does all the checked build does: before anything
- * else it records the caller's own inline hold ("adopts" it: module/dragonfly/
- * sleep_lock.h), so recursion, hand-off to waiters, downgrade, mtxsleep and the misuse
- * reports (unlock by a non-owner or of an unlocked mutex, shared over exclusive...) work on
- * it as on any hold. What it loses, for inline holds not yet adopted: they are not in the
- * held-locks stack, so a thread exiting with one is not reported, and witness and lock
- * profiling see them only if taken while a sink is attached.
+ * else it records the caller's own inline exclusive hold ("adopts" it: module/dragonfly/
+ * sleep_lock.h), and it knows the caller's inline shared holds from the count (sleep_lock.h:
+ * why a count, when DragonFly keeps none), so recursion, hand-off to waiters, upgrade,
+ * downgrade, mtxsleep and the misuse reports (unlock by a non-owner or of an unlocked mutex,
+ * shared over exclusive...) work on them as on any hold. What it loses, for inline holds:
+ * they are not in the held-locks stack, so a thread exiting with one is not reported, and
+ * witness and lock profiling see them only if taken while a sink is attached; for inline
+ * shared holds also: mtx_lock_ex or mtx_spinlock by a thread holding the mutex shared inline
+ * is not reported (it waits or spins for itself, as in DragonFly), and an unlock or upgrade
+ * of a mutex the thread does not hold, by a thread holding another mtx shared inline, is
+ * not reported (the count does not say which mutex).
  */
 #ifndef _BSDSYNC_DRAGONFLY_SYS_MUTEX2_H_
 #define _BSDSYNC_DRAGONFLY_SYS_MUTEX2_H_
