@@ -20,13 +20,16 @@
  *     BSDSYNC_TD_NOSLEEP_OFFSET  int: the count of non-sleepable holds
  *     BSDSYNC_TD_COUNTS_OFFSET   int[]: the per-kind shared-hold counts, indexed by the
  *                                personality (FreeBSD: <bsdsync/freebsd/sx.h> BSDSYNC_SL_COUNT_*,
- *                                <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT: 0-2; DragonFly:
- *                                <bsdsync/dragonfly/lock.h> BSDSYNC_DFLY_LK_COUNT,
- *                                <bsdsync/dragonfly/mutex.h> BSDSYNC_DFLY_MTX_COUNT: 3-4); the
- *                                inline read paths count their holds there, each count in
- *                                one layout: BSDSYNC_TD_COUNT_RECORDED (<bsdsync/inline_td.h>)
+ *                                <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT); the inline
+ *                                read paths of <sys/lock.h> count their holds there, each
+ *                                count in one layout: BSDSYNC_TD_COUNT_RECORDED
+ *                                (<bsdsync/inline_td.h>)
  *   BSDSYNC_TD_RM_TRACKERS  the FreeBSD personality's list of the thread's rm read trackers
  *                           (struct rm_priotracker, newest first, linked by rmp_next)
+ *   BSDSYNC_TD_DFLY_COUNTS  the DragonFly personality's shared-hold counts (int[], in its
+ *                           slot: module/dragonfly/dragonfly.h; index <bsdsync/dragonfly/
+ *                           lock.h> BSDSYNC_DFLY_LK_COUNT, <bsdsync/dragonfly/mutex.h>
+ *                           BSDSYNC_DFLY_MTX_COUNT), in the layout of the counts above
  */
 #ifndef _BSDSYNC_INLINE_ABI_H_
 #define _BSDSYNC_INLINE_ABI_H_
@@ -37,7 +40,8 @@
 #define BSDSYNC_TD_STATE_OFFSET	48
 #define BSDSYNC_TD_NOSLEEP_OFFSET	4
 #define BSDSYNC_TD_COUNTS_OFFSET	8
-#define BSDSYNC_TD_RM_TRACKERS	592
+#define BSDSYNC_TD_RM_TRACKERS	584
+#define BSDSYNC_TD_DFLY_COUNTS	1344
 /* A count's unit for a hold the module recorded (below it: the inline holds). */
 #define BSDSYNC_TD_COUNT_RECORDED	0x10000
 

@@ -9,10 +9,11 @@
  * a switch to another locking thread, or a thread that has no record yet) makes the inline
  * path call the module, which looks the record up and refills the cache.
  *
- * The per-kind shared-hold counts (BSDSYNC_TD_COUNTS_OFFSET, one int per kind, the index a
- * personality's: FreeBSD <bsdsync/freebsd/sx.h> BSDSYNC_SL_COUNT_*, <bsdsync/freebsd/
- * lockmgr.h> BSDSYNC_LK_COUNT; DragonFly <bsdsync/dragonfly/lock.h> BSDSYNC_DFLY_LK_COUNT,
- * <bsdsync/dragonfly/mutex.h> BSDSYNC_DFLY_MTX_COUNT) all have one layout: the low bits
+ * The per-kind shared-hold counts (FreeBSD's: BSDSYNC_TD_COUNTS_OFFSET, index <bsdsync/
+ * freebsd/sx.h> BSDSYNC_SL_COUNT_*, <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT;
+ * DragonFly's: BSDSYNC_TD_DFLY_COUNTS, in its personality slot, index <bsdsync/dragonfly/
+ * lock.h> BSDSYNC_DFLY_LK_COUNT, <bsdsync/dragonfly/mutex.h> BSDSYNC_DFLY_MTX_COUNT: where
+ * it adds no byte to the part of the record FreeBSD's paths use) all have one layout: the low bits
  * (below BSDSYNC_TD_COUNT_RECORDED) count the shared holds the thread's inline paths took
  * (no record, no event), the rest, in units of BSDSYNC_TD_COUNT_RECORDED, the shared holds
  * of the kind the module recorded. Only the thread writes its counts, and only the thread

@@ -59,15 +59,15 @@ static_assert(sizeof(HeldLock) == 32 && __builtin_offsetof(HeldLock, mode) == 28
 	      "held_record writes line, mode, flags and pad as one word");
 
 struct HeldLocks {
-	enum : int { kTrack = 16, kCounts = 6 };
+	enum : int { kTrack = 16, kCounts = 4 };
 	int depth;			/* holds, recorded or only counted */
 	int nosleep;			/* of them, of non-sleepable types; plus the non-sleepable
 					   holds an inline path counted in `counts` (no entry) */
 	/* Per-kind shared-hold counts a personality keeps for the inline read paths of drivers
 	 * built for production, which reach them through the per-CPU record cache (the offsets
 	 * are ABI: <bsdsync/types.h>); the index and the meaning of the bits are the
-	 * personality's (FreeBSD: module/freebsd/shared_lock.h, 0-2; DragonFly: module/dragonfly/
-	 * sleep_lock.h, 3-4; 5 free). The core never reads them. */
+	 * personality's (FreeBSD: module/freebsd/shared_lock.h; DragonFly keeps its own two in
+	 * its personality slot, module/dragonfly/dragonfly.h). The core never reads them. */
 	int counts[kCounts];
 	HeldLock entry[kTrack];		/* the first min(depth, kTrack), oldest first */
 };
@@ -78,7 +78,8 @@ struct HeldLocks {
  * checks its own layout fits with static_assert(sizeof(X) <= kPersonalitySlotBytes).
  */
 constexpr int kPersonalitySlots = 2;
-constexpr int kPersonalitySlotBytes = 400;	/* DragonFly: tokens, own port, hard sections */
+constexpr int kPersonalitySlotBytes = 408;	/* DragonFly: tokens, own port, hard sections,
+						   shared-hold counts */
 struct PersonalitySlot {
 	alignas(8) unsigned char bytes[kPersonalitySlotBytes];
 };

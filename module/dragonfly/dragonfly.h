@@ -10,6 +10,7 @@
 #include <bsdsync/dragonfly/spinlock.h>
 #include <bsdsync/dragonfly/sleep.h>
 #include <bsdsync/dragonfly/token.h>
+#include <bsdsync/inline_abi.h>
 #include "core/thread.h"
 #include "core/waitq.h"
 
@@ -79,9 +80,19 @@ struct ThreadSlot {
 	/* The thread's own message port (msgport.cpp), or null until first asked for: set once
 	 * by compare-and-swap (by the thread or another), taken away at the thread's exit. */
 	struct lwkt_port *msgport;
+	/* Its shared lockmgr and mtx holds (BSDSYNC_DFLY_LK_COUNT, _MTX_COUNT), as FreeBSD's
+	 * are counted in HeldLocks::counts and in their layout (<bsdsync/inline_td.h>): the
+	 * inline paths of a driver built for production reach them at BSDSYNC_TD_DFLY_COUNTS
+	 * (sleep_lock.h). Here, last, so that they move nothing FreeBSD's paths or the other
+	 * fields use. */
+	int shared_counts[2];
 };
 constexpr int kThreadSlot = 1;	/* core/thread.h: [1] is DragonFly's */
 inline ThreadSlot *thread_slot(ThreadState *t) { return personality_slot<ThreadSlot>(t, kThreadSlot); }
+static_assert(__builtin_offsetof(ThreadState, personality) + kThreadSlot * sizeof(PersonalitySlot) +
+		      __builtin_offsetof(ThreadSlot, shared_counts) ==
+		      BSDSYNC_TD_DFLY_COUNTS,
+	      "include/bsdsync/inline_abi.h: BSDSYNC_TD_DFLY_COUNTS");
 
 /* The thread-exit hook's parts (personality.cpp installs thread_exiting as the core's
  * td_exit_hook[kThreadSlot]): sleep.cpp drops a pending tsleep_interlock() entry. */

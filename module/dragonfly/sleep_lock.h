@@ -69,8 +69,8 @@
  *
  * A shared hold a driver's production build took inline (lockmgr's LK_SHARED, mtx_lock_sh:
  * <sys/lock.h>, <sys/mutex2.h>) has no record either, and nothing in the word says whose
- * it is (a shared count has no owner). The thread counts it instead: HeldLocks::counts
- * [L::kCount] (BSDSYNC_DFLY_LK_COUNT, BSDSYNC_DFLY_MTX_COUNT), reached inline through the
+ * it is (a shared count has no owner). The thread counts it instead: ThreadSlot::
+ * shared_counts[L::kCount] (BSDSYNC_DFLY_LK_COUNT, BSDSYNC_DFLY_MTX_COUNT), reached inline through the
  * module's per-CPU record cache (<bsdsync/inline_td.h>, the mechanism of FreeBSD's
  * td_lk_slocks / td_sx_slocks, kept the same way): the low part one per inline hold, above
  * it kCountRecorded per shared hold of the kind recorded here (count_recorded, beside every
@@ -174,19 +174,20 @@ inline bool holds_shared(const ThreadState *t, const void *id)
 constexpr int kCountRecorded = BSDSYNC_TD_COUNT_RECORDED;
 constexpr int kCountInline = BSDSYNC_TD_COUNT_RECORDED - 1;	/* mask of the inline part */
 
-/* L::kCount: the index in HeldLocks::counts (<bsdsync/inline_td.h>), or -1 for a kind
- * without shared holds (the serializer). */
+/* L::kCount: the index in the thread's DragonFly counts (ThreadSlot::shared_counts,
+ * dragonfly.h; <bsdsync/inline_td.h>), or -1 for a kind without shared holds (the
+ * serializer). */
 template <class L> inline int *shared_count(ThreadState *t)
 {
 	if constexpr (L::kCount >= 0)
-		return &t->held.counts[L::kCount];
+		return &thread_slot(t)->shared_counts[L::kCount];
 	else
 		return nullptr;
 }
 template <class L> inline int inline_shared_holds(const ThreadState *t)
 {
 	if constexpr (L::kCount >= 0)
-		return t->held.counts[L::kCount] & kCountInline;
+		return shared_count<L>(const_cast<ThreadState *>(t))[0] & kCountInline;
 	else
 		return 0;
 }

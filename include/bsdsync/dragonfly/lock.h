@@ -88,11 +88,11 @@ BSDSYNC_ABI_OFFSET(struct lock, lk_wmesg, 16);
 BSDSYNC_ABI_OFFSET(struct lock, lk_lockholder, 24);
 
 /* The thread's count of its shared lockmgr holds, index BSDSYNC_DFLY_LK_COUNT of its record's
- * counts (<bsdsync/inline_td.h>: the low bits the holds the inline LK_SHARED of a driver
+ * DragonFly counts (<bsdsync/inline_abi.h> BSDSYNC_TD_DFLY_COUNTS; <bsdsync/inline_td.h>: the low bits the holds the inline LK_SHARED of a driver
  * built for production took, above them, in units of BSDSYNC_TD_COUNT_RECORDED, the ones
  * the module recorded). DragonFly keeps no such count: module/dragonfly/sleep_lock.h says
  * why bsdsync does. */
-#define BSDSYNC_DFLY_LK_COUNT		3
+#define BSDSYNC_DFLY_LK_COUNT		0
 
 /* LOCK_SYSINIT's record. */
 struct dfly_lock_args {

@@ -43,8 +43,8 @@ BSDSYNC_DRAGONFLY_ABI_BEGIN
 #define BSDSYNC_DFLY_MTX_OWNER_ANON	((void *)-2)
 
 /* The thread's count of its shared mtx holds, index BSDSYNC_DFLY_MTX_COUNT of its record's
- * counts: as lockmgr's (<bsdsync/dragonfly/lock.h> BSDSYNC_DFLY_LK_COUNT). */
-#define BSDSYNC_DFLY_MTX_COUNT		4
+ * DragonFly counts: as lockmgr's (<bsdsync/dragonfly/lock.h> BSDSYNC_DFLY_LK_COUNT). */
+#define BSDSYNC_DFLY_MTX_COUNT		1
 
 /* Link states. */
 #define BSDSYNC_DFLY_MTX_LINK_IDLE		0

@@ -59,7 +59,8 @@ static __always_inline int __dfly_inline_events_off(void)
  * mechanism FreeBSD's inline read paths use): `r` is __bsd_td_cached(), the count is the
  * caller's only if __bsd_td_mine(r) (else: call the module). A macro, not a function that
  * answers NULL on a miss: the compiler would test the sum for NULL again. */
-#define __dfly_td_count(r, idx)	(__bsd_td_counts(r) + (idx))
+#define __dfly_td_count(r, idx)							\
+	((int *)((r) + BSDSYNC_TD_STATE_OFFSET + BSDSYNC_TD_DFLY_COUNTS) + (idx))
 #endif
 
 #endif
