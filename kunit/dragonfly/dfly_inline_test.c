@@ -169,7 +169,7 @@ static int di_count(unsigned int idx)
 		struct mtx own;
 
 		if (__bsd_td_mine(r))
-			return __bsd_td_counts(r)[idx];
+			return *__dfly_td_count(r, idx);
 		mtx_init(&own, "di_count");
 		di_real_mtx_lock_ex(&own, 0, 0, __FILE__, __LINE__);
 		di_real_mtx_unlock(&own, __FILE__, __LINE__);
