@@ -34,7 +34,8 @@
  * through the port's lock (push and pull under the same one), program order (a receiver
  * replies after its pull), or DONE (stored with release after ms_error and the results,
  * read with acquire: lwkt_waitmsg's and lwkt_checkmsg's look without the lock). Others only
- * read. So the waiting sender marks nothing on the message (DragonFly sets MSGF_WAITING
+ * read (a driver changes its own MSGF_USER* bits only while it owns the message, as it must
+ * with DragonFly's own plain updates). So the waiting sender marks nothing on the message (DragonFly sets MSGF_WAITING
  * with an atomic, racing the receiver's pull, which therefore clears QUEUED with an atomic
  * too; bsdsync never sets MSGF_WAITING): an asynchronous message's waiter sets the reply
  * port's MSGPORTF_WAITING and sleeps on the port, as a lwkt_waitport caller does (the
