@@ -20,10 +20,11 @@
  *     BSDSYNC_TD_NOSLEEP_OFFSET  int: the count of non-sleepable holds
  *     BSDSYNC_TD_COUNTS_OFFSET   int[]: the per-kind shared-hold counts, indexed by the
  *                                personality (FreeBSD: <bsdsync/freebsd/sx.h> BSDSYNC_SL_COUNT_*,
- *                                <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT); the inline
- *                                read paths of <sys/lock.h> count their holds there, each
- *                                count in one layout: BSDSYNC_TD_COUNT_RECORDED
- *                                (<bsdsync/inline_td.h>)
+ *                                <bsdsync/freebsd/lockmgr.h> BSDSYNC_LK_COUNT, and lockmgr's
+ *                                exclusive holds, BSDSYNC_LK_XCOUNT); the inline read paths
+ *                                of <sys/lock.h> and <sys/lockmgr.h>'s inline LK_EXCLUSIVE
+ *                                count their holds there, each count in one layout:
+ *                                BSDSYNC_TD_COUNT_RECORDED (<bsdsync/inline_td.h>)
  *   BSDSYNC_TD_RM_TRACKERS  the FreeBSD personality's list of the thread's rm read trackers
  *                           (struct rm_priotracker, newest first, linked by rmp_next)
  *   BSDSYNC_TD_DFLY_COUNTS  the DragonFly personality's shared-hold counts (int[], in its

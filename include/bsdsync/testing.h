@@ -55,12 +55,16 @@ struct bsdsync_test_lock_prof_numbers {
 	unsigned long long wait_total_ns, wait_max_ns;
 	unsigned long long holds;		/* holds timed */
 	unsigned long long hold_total_ns, hold_max_ns;
+	unsigned long long spins;		/* spin iterations */
 };
 int bsdsync_test_lock_prof(int on);
 void bsdsync_test_lock_prof_reset(void);
 int bsdsync_test_lock_prof_class(const char *type_name, const char *name,
 				 struct bsdsync_test_lock_prof_numbers *out);
 unsigned long bsdsync_test_lock_prof_stats(char *buf, unsigned long len);
+/* The calling thread's count of spin iterations of the acquisition under way (its record is
+ * made if it has none): another thread may watch it grow while this one spins (READ_ONCE). */
+const unsigned long *bsdsync_test_lock_prof_spin_counter(void);
 /* Keep stacks with witness's orders and reversals (the witness_stacks parameter): returns
  * whether it did. The text of debugfs bsdsync/witness/held, as snprintf. */
 int bsdsync_test_witness_stacks(int on);

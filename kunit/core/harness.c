@@ -9,6 +9,7 @@
 #include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include "harness.h"
 
 static int bt_main(void *p)
@@ -213,4 +214,21 @@ void bt_events_stop(void)
 {
 	bsdsync_lock_events_detach(&bt_events_sink);
 	WRITE_ONCE(bt_events.watched, NULL);
+}
+
+unsigned long bt_hold_until_spun(const unsigned long *const *counter, bool (*gave_up)(void *arg),
+				 void *arg)
+{
+	u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
+
+	for (;;) {
+		const unsigned long *ctr = READ_ONCE(*counter);
+		unsigned long n = ctr ? READ_ONCE(*ctr) : 0;
+
+		if (n > 0)
+			return n;
+		if ((gave_up && gave_up(arg)) || ktime_get_mono_fast_ns() > end)
+			return 0;
+		cpu_relax();
+	}
 }

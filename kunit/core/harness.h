@@ -190,4 +190,16 @@ extern struct bt_events bt_events;
 void bt_events_start(struct kunit *test);
 void bt_events_stop(void);
 
+/*
+ * Lock profiling's spin count: the holder of a lock busy-waits (it must stay on its CPU,
+ * where an adaptive spinner sees it run) until the contender's pending spin count moves.
+ * *counter is the contender's bsdsync_test_lock_prof_spin_counter(), null until it has
+ * published it; gave_up(arg) (may be null) says the contender stopped spinning for good
+ * (it queued). About 2 s of guest time bound the wait (a liveness bound for a count that
+ * never moves, not a timing assertion). Returns the count seen, 0 if none. Any context
+ * (interrupts may be off); asserts nothing.
+ */
+unsigned long bt_hold_until_spun(const unsigned long *const *counter, bool (*gave_up)(void *arg),
+				 void *arg);
+
 #endif

@@ -6,7 +6,11 @@
  * synchronous lwkt_domsg waits and its reply is not queued; a put handler that completes
  * at once; reply functions; abort of a queued message and on a signal; lwkt_dropmsg;
  * serializer ports under their serializer; a panic port's misuse reported; round trips
- * between several threads and ports, synchronous and asynchronous. Thread ports: a thread's
+ * between several threads and ports, synchronous and asynchronous; a waiter for a reply
+ * marks nothing on its message (a synchronous one is counted on the reply port, an
+ * asynchronous one sets the port's WAITING), several waiters sharing one reply port each
+ * woken by their reply; the port's spinlock free after each operation and seen by a lock
+ * event sink. Thread ports: a thread's
  * own port (lwkt_thread_port) as the reply port of lwkt_domsg and lwkt_sendmsg, requests
  * and replies on the same thread port between several threads in a ring, abort of a message
  * queued on a thread port, receive by a thread that does not own the port reported, the port
@@ -229,7 +233,8 @@ static void signal_in_waitmsg_aborts_the_message(struct kunit *test)
 	lwkt_initport_spin(&target, NULL, 0);
 	s->target = &target;
 	bt_start(test, &t, sig_sender_main, s, "dfly-msig");
-	BT_WAIT_UNTIL(test, READ_ONCE(s->waiting) && (FLAGS(&s->r.msg) & MSGF_WAITING));
+	/* Asleep for the asynchronous reply: the reply port marked WAITING, as DragonFly. */
+	BT_WAIT_UNTIL(test, READ_ONCE(s->waiting) && (READ_ONCE(s->rport.mp_flags) & MSGPORTF_WAITING));
 	send_sig(SIGUSR1, t.task, 1);
 	BT_WAIT_UNTIL(test, READ_ONCE(s->done));
 	BT_RESCUE(READ_ONCE(s->done), lwkt_replymsg(&s->r.msg, 0));
@@ -430,6 +435,210 @@ static void round_trips_between_threads_and_ports(struct kunit *test)
 	bt_join_n(svc, SERVICES);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tr->bad), 0);
 	KUNIT_EXPECT_EQ(test, tr->svc[0].served + tr->svc[1].served, SENDERS * TRIPS);
+}
+
+/* ---- waiting for a reply: what the waiter marks (nothing on the message) ---------------- */
+
+struct waiter {
+	struct lwkt_port *target;
+	struct lwkt_port *rport;
+	struct req_msg r;
+	int sync;		/* lwkt_domsg, else lwkt_sendmsg + lwkt_waitmsg */
+	int error;
+	int done;
+};
+
+static void waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+
+	lwkt_initmsg(&w->r.msg, w->rport, 0);
+	if (w->sync) {
+		w->error = lwkt_domsg(w->target, &w->r.msg, 0);
+	} else {
+		lwkt_sendmsg(w->target, &w->r.msg);
+		w->error = lwkt_waitmsg(&w->r.msg, 0);
+	}
+	WRITE_ONCE(w->done, 1);
+}
+
+/* Receive the one message of `target` and reply to it with value * 2 and `error`. */
+static struct req_msg *serve_one(struct lwkt_port *target, int error)
+{
+	struct req_msg *r = lwkt_getport(target);
+
+	if (r) {
+		r->msg.u.ms_result = r->value * 2;
+		lwkt_replymsg(&r->msg, error);
+	}
+	return r;
+}
+
+static void domsg_sleeper_is_counted_on_the_reply_port_and_woken_by_the_reply(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct waiter *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, NULL, 0);
+	w->target = &target;
+	w->rport = &rport;
+	w->sync = 1;
+	w->r.value = 8;
+	bt_start(test, &t, waiter_main, w, "dfly-dosl");
+	/* Asleep in lwkt_waitmsg: counted on the reply port, the message unmarked (a receiver
+	 * may change its flags meanwhile). */
+	BT_WAIT_UNTIL(test, READ_ONCE(rport.mp_msgwaiters) == 1);
+	KUNIT_EXPECT_EQ(test, FLAGS(&w->r.msg) & (MSGF_WAITING | MSGF_DONE | MSGF_QUEUED |
+						  MSGF_SYNC), MSGF_QUEUED | MSGF_SYNC);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)serve_one(&target, 3), (void *)&w->r);
+	BT_WAIT_UNTIL(test, READ_ONCE(w->done));
+	BT_RESCUE(READ_ONCE(w->done), lwkt_replymsg(&w->r.msg, 0));
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, w->error, 3);
+	KUNIT_EXPECT_EQ(test, w->r.msg.u.ms_result, 16);
+	KUNIT_EXPECT_EQ(test, FLAGS(&w->r.msg) & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED |
+						  MSGF_WAITING), MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_EQ(test, rport.mp_msgwaiters, 0);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));	/* a synchronous reply is not queued */
+}
+
+static void waitmsg_of_a_sent_message_sleeps_on_the_reply_port_until_its_reply(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct waiter *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread t;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, NULL, 0);
+	w->target = &target;
+	w->rport = &rport;
+	w->r.value = 4;
+	bt_start(test, &t, waiter_main, w, "dfly-wmsl");
+	/* Asleep for an asynchronous reply: the reply port WAITING, as DragonFly. */
+	BT_WAIT_UNTIL(test, READ_ONCE(rport.mp_flags) & MSGPORTF_WAITING);
+	KUNIT_EXPECT_EQ(test, FLAGS(&w->r.msg) & (MSGF_WAITING | MSGF_DONE | MSGF_QUEUED),
+			MSGF_QUEUED);
+	KUNIT_EXPECT_EQ(test, rport.mp_msgwaiters, 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)serve_one(&target, 5), (void *)&w->r);
+	BT_WAIT_UNTIL(test, READ_ONCE(w->done));
+	BT_RESCUE(READ_ONCE(w->done), lwkt_replymsg(&w->r.msg, 0));
+	bt_join(&t);
+	KUNIT_EXPECT_EQ(test, w->error, 5);
+	KUNIT_EXPECT_EQ(test, w->r.msg.u.ms_result, 8);
+	KUNIT_EXPECT_EQ(test, FLAGS(&w->r.msg) & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED),
+			MSGF_DONE | MSGF_REPLY);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&rport));	/* lwkt_waitmsg took the reply off */
+}
+
+/* Several senders share one reply port, each waiting in lwkt_waitmsg for its own message,
+ * synchronous and asynchronous alternately, while services pull and reply concurrently: the
+ * receivers' flag stores race the waiters' sleeps; a lost wakeup hangs a sender. */
+#define SHARED_SENDERS 4
+#define SHARED_TRIPS 1500
+
+struct shared_rport {
+	struct lwkt_port target;
+	struct lwkt_port rport;
+	struct service svc[SERVICES];
+	atomic_t bad;
+	int id_next;
+};
+
+static void shared_sender_main(void *arg)
+{
+	struct shared_rport *sr = arg;
+	int id = __atomic_fetch_add(&sr->id_next, 1, __ATOMIC_RELAXED);
+	struct req_msg r;
+	int i;
+
+	for (i = 0; i < SHARED_TRIPS; i++) {
+		r.value = id * 100000 + i;
+		lwkt_initmsg(&r.msg, &sr->rport, 0);
+		if ((i + id) & 1) {
+			if (lwkt_domsg(&sr->target, &r.msg, 0) != 0)
+				atomic_inc(&sr->bad);
+		} else {
+			lwkt_sendmsg(&sr->target, &r.msg);
+			if (lwkt_waitmsg(&r.msg, 0) != 0)
+				atomic_inc(&sr->bad);
+		}
+		if (r.msg.u.ms_result != r.value * 2 ||
+		    (FLAGS(&r.msg) & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED)) != (MSGF_DONE | MSGF_REPLY))
+			atomic_inc(&sr->bad);
+	}
+}
+
+static void waiters_sharing_a_reply_port_are_each_woken_by_their_reply(struct kunit *test)
+{
+	struct shared_rport *sr = kunit_kzalloc(test, sizeof(*sr), GFP_KERNEL);
+	struct bt_thread snd[SHARED_SENDERS], svc[SERVICES];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sr);
+	lwkt_initport_spin(&sr->target, NULL, 0);
+	lwkt_initport_spin(&sr->rport, NULL, 0);
+	for (i = 0; i < SERVICES; i++) {
+		sr->svc[i].port = &sr->target;
+		sr->svc[i].n = SHARED_SENDERS * SHARED_TRIPS / SERVICES;
+		bt_start(test, &svc[i], service_main, &sr->svc[i], "dfly-shsv");
+	}
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, snd, SHARED_SENDERS, shared_sender_main, sr, 0, "dfly-shsn");
+		bt_join_n(snd, SHARED_SENDERS);
+	});
+	bt_join_n(svc, SERVICES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sr->bad), 0);
+	KUNIT_EXPECT_EQ(test, sr->svc[0].served + sr->svc[1].served,
+			SHARED_SENDERS * SHARED_TRIPS);
+	KUNIT_EXPECT_EQ(test, sr->rport.mp_msgwaiters, 0);
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&sr->rport));
+	KUNIT_EXPECT_NULL(test, lwkt_getport(&sr->target));
+}
+
+/* The port's spinlock, taken inside the module: free after every operation, the implicit
+ * critical section left; with a lock-event sink attached, taken as a recorded hold whose
+ * events name it (the inline hold is for when nobody listens). */
+static void spin_port_lock_is_free_after_each_operation_and_seen_by_a_sink(struct kunit *test)
+{
+	struct lwkt_port target, rport;
+	struct req_msg r = { .value = 1 };
+	int pc = preempt_count();
+	int i, acquired = 0, released = 0;
+
+	lwkt_initport_spin(&target, NULL, 0);
+	lwkt_initport_spin(&rport, NULL, 0);
+	lwkt_initmsg(&r.msg, &rport, 0);
+	BT_EXPECT_NO_REPORT(test, {
+		lwkt_sendmsg(&target, &r.msg);
+		KUNIT_EXPECT_EQ(test, target.mp_u.spin.counta, 0u);
+		KUNIT_EXPECT_EQ(test, preempt_count(), pc);
+		KUNIT_EXPECT_PTR_EQ(test, (void *)serve_one(&target, 0), (void *)&r);
+		KUNIT_EXPECT_EQ(test, target.mp_u.spin.counta, 0u);
+		KUNIT_EXPECT_EQ(test, rport.mp_u.spin.counta, 0u);
+		KUNIT_EXPECT_EQ(test, preempt_count(), pc);
+		KUNIT_EXPECT_EQ(test, lwkt_waitmsg(&r.msg, 0), 0);
+		KUNIT_EXPECT_EQ(test, rport.mp_u.spin.counta, 0u);
+		KUNIT_EXPECT_EQ(test, preempt_count(), pc);
+	});
+	lwkt_initmsg(&r.msg, &rport, 0);
+	bt_events_start(test);
+	lwkt_sendmsg(&target, &r.msg);
+	lwkt_getport(&target);
+	bt_events_stop();
+	for (i = 0; i < bt_events.n && i < BT_EVENTS_MAX; i++) {
+		if (bt_events.ev[i].lock != (const void *)&target.mp_u.spin)
+			continue;
+		acquired += bt_events.ev[i].kind == BSDSYNC_LE_ACQUIRED;
+		released += bt_events.ev[i].kind == BSDSYNC_LE_RELEASED;
+	}
+	KUNIT_EXPECT_EQ(test, acquired, 2);	/* the put and the get */
+	KUNIT_EXPECT_EQ(test, released, 2);
+	KUNIT_EXPECT_EQ(test, target.mp_u.spin.counta, 0u);
+	KUNIT_EXPECT_EQ(test, preempt_count(), pc);
 }
 
 /* ---- thread ports ------------------------------------------------------------------------- */
@@ -723,6 +932,10 @@ static struct kunit_case msgport_cases[] = {
 	KUNIT_CASE(misuse_waitmsg_on_a_reply_only_port_is_reported_and_does_not_wait),
 	KUNIT_CASE(misuse_reply_to_a_put_only_port_is_reported_and_not_delivered),
 	KUNIT_CASE(round_trips_between_threads_and_ports),
+	KUNIT_CASE(domsg_sleeper_is_counted_on_the_reply_port_and_woken_by_the_reply),
+	KUNIT_CASE(waitmsg_of_a_sent_message_sleeps_on_the_reply_port_until_its_reply),
+	KUNIT_CASE(waiters_sharing_a_reply_port_are_each_woken_by_their_reply),
+	KUNIT_CASE(spin_port_lock_is_free_after_each_operation_and_seen_by_a_sink),
 	KUNIT_CASE(thread_port_replies_reach_the_sender_s_own_port),
 	KUNIT_CASE(waitmsg_on_a_thread_port_takes_the_queued_reply),
 	KUNIT_CASE(messages_between_several_threads_own_ports),

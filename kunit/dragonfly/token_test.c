@@ -19,6 +19,9 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/semaphore.h>
+#include <linux/rwsem.h>
 
 #include "harness.h"
 
@@ -192,6 +195,127 @@ static void a_token_is_released_while_its_holder_waits_for_a_linux_mutex(struct 
 	KUNIT_EXPECT_EQ(test, s->other_saw_sleeping, 1);
 	KUNIT_EXPECT_EQ(test, s->lost, 0);
 	KUNIT_EXPECT_EQ(test, s->tok.t_count, 0L);
+}
+
+/* The same for every other way Linux code blocks that a test can force: each blocks the
+ * holder in a Linux primitive the test controls; the test takes the token meanwhile (it
+ * would wait forever if the block kept the token: the holder waits for the test), then lets
+ * the holder go, which must hold the token again when its blocking call returns. (A
+ * kmalloc(GFP_KERNEL) that blocks in reclaim and a page fault that waits for I/O cannot be
+ * forced here without risking the guest's OOM killer; they block through the same
+ * schedule(), which is all the switch hook sees.) */
+struct linux_blocker {
+	struct lwkt_token tok;
+	struct completion done;
+	struct semaphore sem;
+	struct rw_semaphore rwsem;
+	wait_queue_head_t wq;
+	int go;
+	int in_block;
+	int asleep;
+	int other_saw_blocked;
+	int lost;
+	struct task_struct *holder;
+	const struct linux_block *how;
+};
+
+struct linux_block {
+	const char *what;
+	void (*arm)(struct linux_blocker *b);		/* the test, before the holder starts */
+	void (*block)(struct linux_blocker *b);		/* the holder, token held */
+	void (*release)(struct linux_blocker *b);	/* the test: let the holder go */
+};
+
+static void lb_arm_none(struct linux_blocker *b) { }
+static void lb_block_completion(struct linux_blocker *b) { wait_for_completion(&b->done); }
+static void lb_release_completion(struct linux_blocker *b) { complete(&b->done); }
+static void lb_block_wait_event(struct linux_blocker *b) { wait_event(b->wq, READ_ONCE(b->go)); }
+static void lb_release_wait_event(struct linux_blocker *b)
+{
+	WRITE_ONCE(b->go, 1);
+	wake_up(&b->wq);
+}
+static void lb_block_semaphore(struct linux_blocker *b) { down(&b->sem); }
+static void lb_release_semaphore(struct linux_blocker *b) { up(&b->sem); }
+static void lb_arm_rwsem(struct linux_blocker *b) { down_write(&b->rwsem); }
+static void lb_block_rwsem(struct linux_blocker *b)
+{
+	down_read(&b->rwsem);
+	up_read(&b->rwsem);
+}
+static void lb_release_rwsem(struct linux_blocker *b) { up_write(&b->rwsem); }
+static void lb_block_schedule(struct linux_blocker *b)
+{
+	/* A bare schedule() in TASK_UNINTERRUPTIBLE, as driver code writes its own waits. */
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (READ_ONCE(b->go))
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+static void lb_release_schedule(struct linux_blocker *b)
+{
+	WRITE_ONCE(b->go, 1);
+	wake_up_process(b->holder);
+}
+
+static const struct linux_block linux_blocks[] = {
+	{ "wait_for_completion", lb_arm_none, lb_block_completion, lb_release_completion },
+	{ "wait_event", lb_arm_none, lb_block_wait_event, lb_release_wait_event },
+	{ "down (semaphore)", lb_arm_none, lb_block_semaphore, lb_release_semaphore },
+	{ "down_read (rw_semaphore)", lb_arm_rwsem, lb_block_rwsem, lb_release_rwsem },
+	{ "schedule in TASK_UNINTERRUPTIBLE", lb_arm_none, lb_block_schedule,
+	  lb_release_schedule },
+};
+
+static void linux_block_holder(void *arg)
+{
+	struct linux_blocker *b = arg;
+
+	b->holder = current;
+	lwkt_gettoken(&b->tok);
+	WRITE_ONCE(b->in_block, 1);
+	smp_store_release(&b->asleep, 1);
+	b->how->block(b);
+	WRITE_ONCE(b->in_block, 0);
+	if (!holds_excl(&b->tok))
+		b->lost++;
+	lwkt_reltoken(&b->tok);
+}
+
+static void a_token_is_released_while_its_holder_blocks_in_any_linux_wait(struct kunit *test)
+{
+	struct linux_blocker *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct bt_thread t;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (i = 0; i < ARRAY_SIZE(linux_blocks); i++) {
+		memset(b, 0, sizeof(*b));
+		b->how = &linux_blocks[i];
+		lwkt_token_init(&b->tok, "linux-block");
+		init_completion(&b->done);
+		sema_init(&b->sem, 0);
+		init_rwsem(&b->rwsem);
+		init_waitqueue_head(&b->wq);
+		BT_EXPECT_NO_REPORT(test, {
+			b->how->arm(b);
+			bt_start(test, &t, linux_block_holder, b, "dfly-tok-lb");
+			BT_WAIT_UNTIL(test, smp_load_acquire(&b->asleep));
+			lwkt_gettoken(&b->tok);	/* the holder must block to let us */
+			b->other_saw_blocked = READ_ONCE(b->in_block);
+			KUNIT_EXPECT_TRUE_MSG(test, holds_excl(&b->tok), "%s", b->how->what);
+			lwkt_reltoken(&b->tok);
+			b->how->release(b);
+			bt_join(&t);
+		});
+		KUNIT_EXPECT_EQ_MSG(test, b->other_saw_blocked, 1, "%s", b->how->what);
+		KUNIT_EXPECT_EQ_MSG(test, b->lost, 0, "%s", b->how->what);
+		KUNIT_EXPECT_EQ_MSG(test, b->tok.t_count, 0L, "%s", b->how->what);
+		lwkt_token_uninit(&b->tok);
+	}
 }
 
 /* The same through bsdsync's own tsleep: the holder sleeps on a channel until the other
@@ -1343,6 +1467,7 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_token_is_released_while_its_holder_sleeps_in_linux_msleep),
 	KUNIT_CASE(a_token_is_released_while_its_holder_waits_for_a_linux_mutex),
 	KUNIT_CASE(a_token_is_released_while_its_holder_sleeps_in_tsleep),
+	KUNIT_CASE(a_token_is_released_while_its_holder_blocks_in_any_linux_wait),
 	KUNIT_CASE(msleep_returns_only_once_the_token_is_free),
 	KUNIT_CASE(tokens_taken_in_both_orders_with_sleeps_never_deadlock),
 	KUNIT_CASE(tokens_in_both_orders_around_a_linux_mutex_never_deadlock),

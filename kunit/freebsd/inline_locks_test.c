@@ -1337,10 +1337,242 @@ static void lockmgr_inline_shared_holds_meet_the_module_requests(struct kunit *t
 	lockdestroy(&nk);
 }
 
+/* ---- lockmgr: the inline LK_EXCLUSIVE and LK_RELEASE of an exclusive hold --------------- */
+
+/* The calling thread's count of exclusive lockmgr holds (BSDSYNC_LK_XCOUNT: the inline
+ * part in the low 16 bits), read through the record cache as the inline paths read it;
+ * -1 if the cache does not hold our record (a module call refills it: lk_warm first). */
+static int lk_xcount(void)
+{
+	char *r;
+	int n = -1;
+
+	preempt_disable();
+	r = __bsd_td_cached();
+	if (__bsd_td_mine(r))
+		n = __bsd_td_counts(r)[BSDSYNC_LK_XCOUNT];
+	preempt_enable();
+	return n;
+}
+
+static void lockmgr_exclusive_and_release_call_nothing(struct kunit *test)
+{
+	struct lock lk;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_xplain", 0, 0);
+	lk_warm(&lk);
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lk_xcount(), 1);
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk), LK_EXCLUSIVE);
+		lockmgr_assert(&lk, KA_XLOCKED | KA_NOTRECURSED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		lockmgr_assert(&lk, KA_UNLOCKED);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lockmgr_calls), 0);
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, lk_xcount(), 0);
+	lockdestroy(&lk);
+}
+
+/* An inline hold released by the module, a recorded hold released through the macro (the
+ * module's: the count has a recorded hold), and a recorded hold of one lock beside an
+ * inline hold of another: no record left behind, none missing, the counts back at 0. */
+static void lockmgr_inline_and_module_exclusive_holds_release_on_either_path(struct kunit *test)
+{
+	struct lock lk, other;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_xmix", 0, 0);
+	lockinit(&other, 0, "lk_xother", 0, 0);
+	BT_EXPECT_NO_REPORT(test, {
+		lk_warm(&lk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);	/* inline */
+		KUNIT_EXPECT_EQ(test, mi_real_lockmgr(&lk, LK_RELEASE, __FILE__, __LINE__), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lk_xcount(), 0);
+
+		KUNIT_EXPECT_EQ(test, mi_real_lockmgr(&lk, LK_EXCLUSIVE, __FILE__, __LINE__), 0);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lk_xcount(), BSDSYNC_LK_COUNT_RECORDED);
+		mi_reset_calls();
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);	/* the module */
+		KUNIT_EXPECT_EQ(test, atomic_read(&mi_lockmgr_calls), 1);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+
+		KUNIT_EXPECT_EQ(test, mi_real_lockmgr(&other, LK_EXCLUSIVE, __FILE__, __LINE__), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);	/* inline */
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lk_xcount(), BSDSYNC_LK_COUNT_RECORDED + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&other, LK_RELEASE, NULL), 0);	/* its record */
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lk_xcount(), 1);
+		KUNIT_EXPECT_EQ(test, other.lk_lock, LK_UNLOCKED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);	/* inline again */
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	});
+	lk_warm(&lk);
+	KUNIT_EXPECT_EQ(test, lk_xcount(), 0);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi_lockmgr_calls), 0);
+	/* nothing counted: a release of a lock not held is the module's one report */
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, lockmgr(&lk, LK_RELEASE, NULL));
+	lockdestroy(&lk);
+	lockdestroy(&other);
+}
+
+/* The module's requests on an inline exclusive hold: recursion (LK_CANRECURSE lock, and
+ * LK_EXCLUSIVE | LK_CANRECURSE), LK_NOWAIT recursion refused, downgrade to a recorded
+ * shared hold and upgrade back, disown, and the hold as the interlock of a sleep. */
+static void lockmgr_inline_exclusive_hold_meets_the_module_requests(struct kunit *test)
+{
+	struct lock lk, rk;
+	int depth = mi_depth();
+	int error = 0;
+
+	lockinit(&lk, 0, "lk_xreq", 0, 0);
+	lockinit(&rk, 0, "lk_xrecurse", 0, LK_CANRECURSE);
+	BT_EXPECT_NO_REPORT(test, {
+		lk_warm(&rk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_EXCLUSIVE, NULL), 0);	/* inline */
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_EXCLUSIVE, NULL), 0);	/* recursion */
+		KUNIT_EXPECT_TRUE(test, lockmgr_recursed(&rk));
+		lockmgr_assert(&rk, KA_XLOCKED | KA_RECURSED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, rk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, lockmgr(&rk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, rk.lk_lock, LK_UNLOCKED);
+
+		lk_warm(&lk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE | LK_CANRECURSE, NULL), 0);
+		KUNIT_EXPECT_TRUE(test, lockmgr_recursed(&lk));
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE | LK_NOWAIT, NULL), EBUSY);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_DOWNGRADE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_SHARERS_LOCK(1));
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		lockmgr_assert(&lk, KA_SLOCKED);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_UPGRADE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+
+		lk_warm(&lk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+		lockmgr_disown(&lk);
+		KUNIT_EXPECT_TRUE(test, lockmgr_disowned(&lk));
+		KUNIT_EXPECT_EQ(test, lockstatus(&lk), LK_EXCLUSIVE);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+
+		lk_warm(&lk);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+		error = _sleep(&lk, &lk.lock_object, 0, "lk_xsleep", fbsd_tick_sbt, 0, C_HARDCLOCK);
+		KUNIT_EXPECT_EQ(test, lk.lk_lock, (unsigned long)current);
+		KUNIT_EXPECT_EQ(test, mi_depth(), depth + 1);	/* taken back by the module */
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_RELEASE, NULL), 0);
+	});
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	lk_warm(&lk);
+	KUNIT_EXPECT_EQ(test, lk_xcount(), 0);
+	lockdestroy(&lk);
+	lockdestroy(&rk);
+}
+
+struct lk_xw {
+	struct lock lk;
+	int waiter_in, nowait_error;
+};
+
+static void lk_xw_waiter(void *arg)
+{
+	struct lk_xw *r = arg;
+
+	r->nowait_error = lockmgr(&r->lk, LK_EXCLUSIVE | LK_NOWAIT, NULL);
+	lockmgr(&r->lk, LK_EXCLUSIVE, NULL);
+	WRITE_ONCE(r->waiter_in, 1);
+	lockmgr(&r->lk, LK_RELEASE, NULL);
+}
+
+/* A waiter's bit in the word fails the inline release's CAS: the module releases the
+ * inline hold and wakes the waiter. */
+static void lockmgr_inline_exclusive_release_wakes_a_waiter(struct kunit *test)
+{
+	struct lk_xw *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct bt_thread waiter;
+	int depth = mi_depth();
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	lockinit(&r->lk, 0, "lk_xwait", 0, 0);
+	lk_warm(&r->lk);
+	KUNIT_EXPECT_EQ(test, lockmgr(&r->lk, LK_EXCLUSIVE, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lk_xcount(), 1);
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start(test, &waiter, lk_xw_waiter, r, "lk_xwaiter");
+		BT_WAIT_UNTIL(test, READ_ONCE(r->lk.lk_lock) & LK_EXCLUSIVE_WAITERS);
+		KUNIT_EXPECT_FALSE(test, READ_ONCE(r->waiter_in));
+		KUNIT_EXPECT_EQ(test, lockmgr(&r->lk, LK_RELEASE, NULL), 0);
+		bt_join(&waiter);
+	});
+	KUNIT_EXPECT_EQ(test, r->nowait_error, EBUSY);
+	KUNIT_EXPECT_TRUE(test, r->waiter_in);
+	KUNIT_EXPECT_EQ(test, r->lk.lk_lock, LK_UNLOCKED);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	lk_warm(&r->lk);
+	KUNIT_EXPECT_EQ(test, lk_xcount(), 0);
+	lockdestroy(&r->lk);
+}
+
+/* A sink attached while an inline exclusive hold is held: its release through the module
+ * sends no RELEASED (the sink never saw the acquisition) and finds no record to remove. */
+static void lockmgr_inline_exclusive_hold_released_with_a_sink_attached_is_quiet(
+	struct kunit *test)
+{
+	struct lock lk;
+	int depth = mi_depth();
+
+	lockinit(&lk, 0, "lk_xsink", 0, 0);
+	lk_warm(&lk);
+	KUNIT_EXPECT_EQ(test, lockmgr(&lk, LK_EXCLUSIVE, NULL), 0);
+	memset(&mi_seen, 0, sizeof(mi_seen));
+	WRITE_ONCE(mi_seen.watched, current);
+	KUNIT_ASSERT_EQ(test, bsdsync_lock_events_attach(&mi_sink), 0);
+	BT_EXPECT_NO_REPORT(test, mi_real_lockmgr(&lk, LK_RELEASE, __FILE__, __LINE__));
+	bsdsync_lock_events_detach(&mi_sink);
+	WRITE_ONCE(mi_seen.watched, NULL);
+	KUNIT_EXPECT_EQ(test, mi_seen.n, 0);
+	KUNIT_EXPECT_EQ(test, mi_depth(), depth);
+	KUNIT_EXPECT_EQ(test, lk.lk_lock, LK_UNLOCKED);
+	lk_warm(&lk);
+	KUNIT_EXPECT_EQ(test, lk_xcount(), 0);
+	lockdestroy(&lk);
+}
+
 static struct kunit_case lockmgr_inline_cases[] = {
 	KUNIT_CASE(lockmgr_shared_and_release_call_nothing),
 	KUNIT_CASE(lockmgr_recursive_inline_shared_passes_a_waiting_writer),
 	KUNIT_CASE(lockmgr_inline_shared_holds_meet_the_module_requests),
+	KUNIT_CASE(lockmgr_exclusive_and_release_call_nothing),
+	KUNIT_CASE(lockmgr_inline_and_module_exclusive_holds_release_on_either_path),
+	KUNIT_CASE(lockmgr_inline_exclusive_hold_meets_the_module_requests),
+	KUNIT_CASE(lockmgr_inline_exclusive_release_wakes_a_waiter),
+	KUNIT_CASE(lockmgr_inline_exclusive_hold_released_with_a_sink_attached_is_quiet),
 	{}
 };
 

@@ -516,6 +516,47 @@ static void rm_inline_read_calls_nothing(struct kunit *test)
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 }
 
+/* A read right after a write: the writer took every CPU's token, so the inline rm_rlock
+ * (which tests this CPU's token first) leaves the read to the module, which takes it
+ * centrally (no inline tracker) and releases it through fbsd_rm_runlock; the CPU gets its
+ * token back later and the reads are inline again. */
+static void rm_inline_read_after_a_write_goes_through_the_module(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+	int depth = ri_depth();
+	bool inline_again = false;
+
+	ri_bind_here();
+	rm_init(&rm, "ri_after_write");
+	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &tr));
+	rm_runlock(&rm, &tr);
+	BT_EXPECT_NO_REPORT(test, {
+		rm_wlock(&rm);
+		rm_wunlock(&rm);
+		ri_reset_calls();
+		rm_rlock(&rm, &tr);
+		KUNIT_EXPECT_EQ(test, atomic_read(&ri_lock_calls), 1);
+		KUNIT_EXPECT_NE(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
+		rm_assert(&rm, RA_RLOCKED);
+		rm_runlock(&rm, &tr);
+		KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 1);
+		rm_assert(&rm, RA_UNLOCKED);
+		/* calm again after a few ticks and central reads */
+		for (int i = 0; i < 500 && !inline_again; i++) {
+			rm_rlock(&rm, &tr);
+			inline_again = tr.rmp_flags == BSDSYNC_RMPF_INLINE;
+			rm_runlock(&rm, &tr);
+			usleep_range(500, 1000);
+		}
+	});
+	KUNIT_EXPECT_TRUE(test, inline_again);
+	KUNIT_EXPECT_EQ(test, ri_depth(), depth);
+	KUNIT_EXPECT_FALSE(test, in_atomic());
+	rm_destroy(&rm);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
 /* rm_assert, rm_wowned and rm_wlock's self-deadlock check find a hold taken inline (its
  * tracker is on the thread's list). */
 static void rm_assert_sees_an_inline_read_hold(struct kunit *test)
@@ -673,6 +714,7 @@ static void rm_sleepable_reads_go_through_the_module(struct kunit *test)
 
 static struct kunit_case rm_inline_cases[] = {
 	KUNIT_CASE(rm_inline_read_calls_nothing),
+	KUNIT_CASE(rm_inline_read_after_a_write_goes_through_the_module),
 	KUNIT_CASE(rm_assert_sees_an_inline_read_hold),
 	KUNIT_CASE(rm_inline_read_recursion_goes_through_the_module),
 	KUNIT_CASE(rm_writer_waits_for_a_reader_that_took_the_inline_path),

@@ -3,10 +3,13 @@
  * Lock profiling (module/core/lock_profile.h, FreeBSD's LOCK_PROFILING(9)) through real
  * FreeBSD locks: contention counted exactly in a scripted two-thread scenario, holds and
  * waits timed (non-zero, never compared with a threshold), recursion not counted, shared
- * holds timed, and enable / disable / reset. Each case starts with profiling on and an empty
+ * holds timed, spin iterations counted (a spinner that the holder watches spin), and enable
+ * / disable / reset. Each case starts with profiling on and an empty
  * table, and puts profiling back as it was.
  */
 #include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -145,7 +148,7 @@ static void lock_profiling_counts_only_while_enabled_and_forgets_on_reset(struct
 	KUNIT_EXPECT_LT(test, bsdsync_test_lock_prof_stats(stats, TEXT_BYTES),
 			(unsigned long)TEXT_BYTES);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(stats, " wait_max "), "%s", stats);
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(stats, "cnt_hold cnt_lock name"), "%s", stats);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(stats, "cnt_hold cnt_lock "), "%s", stats);
 	KUNIT_EXPECT_NOT_NULL_MSG(test,
 				  strstr(stats, "lock_profile_test.c:"), "%s", stats);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(stats, "(sleep mutex:lp-onoff)\n"), "%s", stats);
@@ -160,6 +163,114 @@ static void lock_profiling_counts_only_while_enabled_and_forgets_on_reset(struct
 	bsdsync_test_lock_prof_stats(stats, TEXT_BYTES);
 	KUNIT_EXPECT_NULL_MSG(test, strstr(stats, "lp-onoff"), "%s", stats);
 	mtx_destroy(&m);
+}
+
+/* ---- spin iterations ---------------------------------------------------------------- */
+
+struct spinning_contender {
+	struct mtx *m;
+	struct mtx *after;		/* taken uncontended once m is released */
+	bool spin;			/* MTX_SPIN */
+	const unsigned long *counter;	/* B's pending spin count, published before it contends */
+	int go;				/* A holds m: contend */
+};
+
+static void contend_and_publish_spins(void *arg)
+{
+	struct spinning_contender *c = arg;
+
+	WRITE_ONCE(c->counter, bsdsync_test_lock_prof_spin_counter());
+	while (!READ_ONCE(c->go))
+		usleep_range(100, 200);
+	if (c->spin) {
+		mtx_lock_spin(c->m);
+		mtx_unlock_spin(c->m);
+		mtx_lock_spin(c->after);
+		mtx_unlock_spin(c->after);
+	} else {
+		mtx_lock(c->m);
+		mtx_unlock(c->m);
+		mtx_lock(c->after);
+		mtx_unlock(c->after);
+	}
+}
+
+/* B will not spin again before the release: it queued (MTX_DEF). */
+static bool contender_queued(void *arg)
+{
+	struct spinning_contender *c = arg;
+
+	return !c->spin && (READ_ONCE(c->m->mtx_lock) & MTX_CONTESTED);
+}
+
+#define SPIN_ROUNDS 20
+
+/* Thread A holds the mutex and stays on its CPU; B contends and spins (adaptive spinning on
+ * a running owner for MTX_DEF, the spin loop for MTX_SPIN); A releases once it has seen B's
+ * count move. A round where B queued instead (MTX_DEF: its CPU had to reschedule) is played
+ * again. The spins B made are charged to the mutex's class, none to the lock B takes next. */
+static void spins_are_counted(struct kunit *test, int opts, const char *type, const char *name,
+			      const char *after_name)
+{
+	struct mtx m, after;
+	struct spinning_contender c = { &m, &after, (opts & MTX_SPIN) != 0, NULL, 0 };
+	struct bt_thread b;
+	struct bsdsync_test_lock_prof_numbers p;
+	unsigned long seen = 0;
+	int round;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: a spinner and a running owner");
+	mtx_init(&m, name, NULL, opts);
+	mtx_init(&after, after_name, NULL, opts);
+	for (round = 0; round < SPIN_ROUNDS && seen == 0; round++) {
+		WRITE_ONCE(c.counter, NULL);
+		WRITE_ONCE(c.go, 0);
+		/* Started before the mutex is held: starting a thread may sleep. */
+		bt_start(test, &b, contend_and_publish_spins, &c, "lp-spinner");
+		if (opts & MTX_SPIN)
+			mtx_lock_spin(&m);
+		else
+			mtx_lock(&m);
+		WRITE_ONCE(c.go, 1);
+		seen = bt_hold_until_spun(&c.counter, contender_queued, &c);
+		if (opts & MTX_SPIN)
+			mtx_unlock_spin(&m);
+		else
+			mtx_unlock(&m);
+		bt_join(&b);
+	}
+	KUNIT_ASSERT_GT_MSG(test, seen, 0UL, "B's spin count never moved in %d rounds", round);
+	p = numbers(test, type, name);
+	kunit_info(test, "%s: B seen spinning %lu times before the release (round %d); class: %llu spins, %llu contended",
+		   name, seen, round, p.spins, p.contended);
+	KUNIT_EXPECT_GE(test, p.spins, (u64)seen);
+	KUNIT_EXPECT_GE(test, p.contended, 1ULL);
+	p = numbers(test, type, after_name);
+	KUNIT_EXPECT_EQ(test, p.acquisitions, (u64)round);
+	KUNIT_EXPECT_EQ(test, p.spins, 0ULL);
+	mtx_destroy(&after);
+	mtx_destroy(&m);
+}
+
+static void lock_profiling_counts_the_adaptive_spins_of_a_sleep_mutex(struct kunit *test)
+{
+	spins_are_counted(test, MTX_DEF, "sleep mutex", "lp-adaptive", "lp-adaptive-after");
+}
+
+static void lock_profiling_counts_the_spins_of_a_spin_mutex(struct kunit *test)
+{
+	spins_are_counted(test, MTX_SPIN, "spin mutex", "lp-spin", "lp-spin-after");
+}
+
+static void lock_profiling_stats_show_the_spins_column(struct kunit *test)
+{
+	char *stats = kunit_kzalloc(test, TEXT_BYTES, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, stats);
+	bsdsync_test_lock_prof_stats(stats, TEXT_BYTES);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(stats, "cnt_hold cnt_lock       spins name"),
+				  "%s", stats);
 }
 
 static int profile_was;
@@ -180,6 +291,9 @@ static struct kunit_case lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_one_contended_acquisition_of_n),
 	KUNIT_CASE(lock_profiling_counts_a_recursed_mutex_once_and_times_shared_holds),
 	KUNIT_CASE(lock_profiling_counts_only_while_enabled_and_forgets_on_reset),
+	KUNIT_CASE(lock_profiling_counts_the_adaptive_spins_of_a_sleep_mutex),
+	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_spin_mutex),
+	KUNIT_CASE(lock_profiling_stats_show_the_spins_column),
 	{}
 };
 

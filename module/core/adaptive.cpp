@@ -2,6 +2,7 @@
  * Adaptive spinning and the spinner gates (core/adaptive.h has the design).
  */
 #include "core/adaptive.h"
+#include "core/lock_profile.h"
 
 namespace bsdsync {
 namespace {
@@ -30,6 +31,7 @@ bool claim(Gate &g, const volatile unsigned long *word)
 bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsigned long mask)
 {
 	Gate &g = gate_of(word);
+	SpinCount spins;	/* every pass, on the word or on the gate */
 
 	for (;;) {
 		const volatile unsigned long *head = load_relaxed(&g.head);
@@ -39,17 +41,20 @@ bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsi
 			/* The head. The word first: a release while we waited on the gate. */
 			bsdsync_preempt_disable();
 			bool changed = (load_relaxed(word) & mask) != owner ||
-				       bsdsync_spin_while_owner_runs(word, owner, mask, owner);
+				       bsdsync_spin_while_owner_runs(word, owner, mask, owner,
+								     spins.counter());
 			store_relaxed(&g.head, static_cast<const volatile unsigned long *>(nullptr));
 			bsdsync_preempt_enable();
 			return changed;
 		}
 		if (head != word)	/* another lock's gate: poll our own word */
-			return bsdsync_spin_while_owner_runs(word, owner, mask, owner);
+			return bsdsync_spin_while_owner_runs(word, owner, mask, owner,
+							     spins.counter());
 		/* Behind this lock's head: poll the gate, not the word. */
 		if (!bsdsync_spin_while_owner_runs(reinterpret_cast<const volatile unsigned long *>(
 							   &g.head),
-						   reinterpret_cast<uintptr>(word), ~0UL, owner))
+						   reinterpret_cast<uintptr>(word), ~0UL, owner,
+						   spins.counter()))
 			return false;
 	}
 }

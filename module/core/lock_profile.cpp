@@ -33,7 +33,8 @@ short class_hash[kHashSlots];		/* class index + 1, 0: free; open addressing */
 u64 rejected;
 unsigned generation = 1;
 
-/* Thread context, serialised by the callers (lock_profile.h). */
+/* Written in thread context, serialised by the callers (lock_profile.h); read by the spin
+ * loops' SpinCount in any context (relaxed). */
 bool enabled;
 
 /* The end of a file name that fits kFileBytes-1 characters (as witness names sites). */
@@ -144,7 +145,8 @@ void profile_event(const bsdsync_lock_event *e)
 	ProfileThread *p = t ? &t->profile : nullptr;
 
 	if (e->kind == BSDSYNC_LE_ACQUIRING) {
-		/* A new attempt: a wait left over from an attempt that gave up ends here. */
+		/* A new attempt: a wait left over from an attempt that gave up ends here.
+		 * (Not its spins: a serializer's adaptive enter polls before its ACQUIRING.) */
 		if (p)
 			p->waiting = nullptr;
 		return;
@@ -188,6 +190,10 @@ void profile_event(const bsdsync_lock_event *e)
 	if (e->kind != BSDSYNC_LE_ACQUIRED)
 		return;
 	s.acquisitions++;
+	if (p) {
+		s.spins += load_relaxed(&p->spins);
+		store_relaxed(&p->spins, 0UL);
+	}
 	if (p && p->waiting == e->lock && !(e->flags & BSDSYNC_LE_TRY)) {
 		u64 waited = now >= p->wait_since ? now - p->wait_since : 0;
 		s.contended++;
@@ -205,6 +211,14 @@ constinit const bsdsync_lock_event_sink profile_sink = { "lock_prof", profile_ev
 
 } // namespace
 
+unsigned long *lock_profile_spin_counter(unsigned long *scratch)
+{
+	if (!load_relaxed(&enabled))
+		return scratch;
+	ThreadState *t = current_record_if_any();
+	return t ? &t->profile.spins : scratch;
+}
+
 bool lock_profile_set(bool on)
 {
 	bool was = enabled;
@@ -213,10 +227,10 @@ bool lock_profile_set(bool on)
 			IrqSpinGuard g(profile_lock);
 			generation++;
 		}
-		enabled = bsdsync_lock_events_attach(&profile_sink) == 0;
+		store_relaxed(&enabled, bsdsync_lock_events_attach(&profile_sink) == 0);
 	} else if (!on && enabled) {
 		bsdsync_lock_events_detach(&profile_sink);
-		enabled = false;
+		store_relaxed(&enabled, false);
 	}
 	return was;
 }
@@ -240,18 +254,21 @@ unsigned long lock_profile_stats(char *buf, unsigned long len)
 	if (len)
 		buf[0] = '\0';
 	IrqSpinGuard g(profile_lock);
-	/* FreeBSD's header and columns (debug.lock.prof.stats), times in microseconds. */
-	text_append(buf, len, &pos, "%8s %9s %11s %11s %11s %6s %6s %8s %8s %s\n", "max", "wait_max",
-	    "total", "wait_total", "count", "avg", "wait_avg", "cnt_hold", "cnt_lock", "name");
+	/* FreeBSD's header and columns (debug.lock.prof.stats), times in microseconds, and
+	 * one more before the name: spins (the class's spin iterations; FreeBSD's table has
+	 * no such column, its lockstat(1) has the spin counts). */
+	text_append(buf, len, &pos, "%8s %9s %11s %11s %11s %6s %6s %8s %8s %11s %s\n", "max",
+	    "wait_max", "total", "wait_total", "count", "avg", "wait_avg", "cnt_hold", "cnt_lock",
+	    "spins", "name");
 	for (int c = 0; c < nclasses; c++) {
 		const Class &k = classes[c];
 		const ProfileStats &s = k.s;
 		text_append(buf, len, &pos, "%8llu %9llu %11llu %11llu %11llu %6llu %6llu %8llu %8llu "
-		    "%s:%d (%s:%s)\n", s.hold_max / 1000, s.wait_max / 1000, s.hold_total / 1000,
-		    s.wait_total / 1000, s.acquisitions,
+		    "%11llu %s:%d (%s:%s)\n", s.hold_max / 1000, s.wait_max / 1000,
+		    s.hold_total / 1000, s.wait_total / 1000, s.acquisitions,
 		    s.holds ? s.hold_total / (s.holds * 1000) : 0,
 		    s.acquisitions ? s.wait_total / (s.acquisitions * 1000) : 0, s.contentions,
-		    s.contended, k.init_file, k.init_line, k.type_name, k.name);
+		    s.contended, s.spins, k.init_file, k.init_line, k.type_name, k.name);
 	}
 	if (rejected)
 		text_append(buf, len, &pos, "rejected: %llu acquisitions of classes beyond the %d kept\n",

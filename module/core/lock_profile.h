@@ -27,9 +27,16 @@
  * Not measured: wait and hold times in interrupt context (no thread record: the acquisition
  * and contention are still counted); holds released by another thread than the one that
  * took them (lockmgr's LK_KERNPROC, a sema used as a lock: their entry ages out); holds
- * beyond kHolds at once per thread (the oldest entry is dropped); spin iterations: the lock
- * events carry no count of them (a CONTENDED event is sent once per acquisition, before
- * the spin or wait), so the stats have no spin column.
+ * beyond kHolds at once per thread (the oldest entry is dropped).
+ *  - spin iterations (spins): every pass of a spin loop an acquisition makes while the lock
+ *    is held by another (a spin lock's wait, the adaptive spin of a blocking lock on a
+ *    running owner, a writer's wait for readers to drain, a token's or serializer's spin
+ *    before blocking), counted by that loop's SpinCount into the thread's pending count
+ *    (ProfileThread::spins) and charged to the class at the thread's next ACQUIRED (some
+ *    loops run before their ACQUIRING: lwkt_serialize_adaptive_enter polls first). Not
+ *    counted: spins in interrupt context (no thread record: a scratch count). Spins of an
+ *    attempt that gave up (a timeout, LK_SLEEPFAIL) are charged to the thread's next
+ *    acquisition, whatever its lock (rare, and never more than that attempt's spins).
  *
  * Times: the platform's monotonic clock (bsdsync_uptime_ns), in ns; the stats table shows
  * them in microseconds as FreeBSD's debug.lock.prof.stats does.
@@ -41,9 +48,10 @@
  * Locking key: the class table is under one IrqSpinBit (`profile_lock`, interrupts off while
  * held), taken by the sink in any context and by the readers and reset in thread context;
  * never a bsdsync lock, so the sink cannot recurse into lock events. A ProfileThread is
- * touched only by its own thread (inside the sink, preemption off). `generation` (under
- * profile_lock; read by the sink under it) is bumped by every reset and enable, so a hold
- * recorded before one is not charged to a class of the new table.
+ * touched only by its own thread: inside the sink (preemption off), and its `spins` by its
+ * spin loops too (relaxed atomics, so a test may read the count while it grows).
+ * `generation` (under profile_lock; read by the sink under it) is bumped by every reset and
+ * enable, so a hold recorded before one is not charged to a class of the new table.
  * Enabling, disabling and reset are thread context and serialised by their callers (module
  * init/exit, the debugfs files' mutex, the KUnit entry).
  */
@@ -59,7 +67,8 @@ constexpr int kClasses = 256;
 constexpr int kNameBytes = 32;
 } // namespace profile_limits
 
-/* The per-thread part, in the thread record (core/thread.h ThreadState::profile). */
+/* The per-thread part, in the thread record (core/thread.h ThreadState::profile). Touched
+ * only by its thread: in the sink (preemption off), and `spins` also by its spin loops. */
 struct ProfileThread {
 	enum : int { kHolds = 8 };
 	struct Hold {
@@ -71,6 +80,8 @@ struct ProfileThread {
 		unsigned char pad;
 	};
 	const void *waiting;		/* the lock of the last CONTENDED, until its ACQUIRED */
+	unsigned long spins;		/* spin iterations of the acquisition under way (relaxed
+					   atomics only: a test reads it while it grows) */
 	u64 wait_since;
 	int nholds;
 	Hold hold[kHolds];		/* oldest first */
@@ -84,6 +95,34 @@ struct ProfileStats {
 	u64 wait_total, wait_max;
 	u64 holds;		/* holds measured */
 	u64 hold_total, hold_max;
+	u64 spins;		/* spin iterations of its acquisitions */
+};
+
+/* Where a spin loop counts (SpinCount): the calling thread's pending count while profiling
+ * is on and the thread has a record, else `scratch`. Any context. */
+unsigned long *lock_profile_spin_counter(unsigned long *scratch);
+
+/*
+ * The spin count of one spin loop of a lock acquisition: construct it before the loop (a
+ * no-op test of the lock-event switch while nothing consumes events), tick() once per pass
+ * that found the lock held. Not copyable (it points into itself).
+ */
+class SpinCount {
+public:
+	SpinCount() : ctr_(&scratch_)
+	{
+		if (unlikely(bsdsync_lock_events_on()))
+			ctr_ = lock_profile_spin_counter(&scratch_);
+	}
+	SpinCount(const SpinCount &) = delete;
+	SpinCount &operator=(const SpinCount &) = delete;
+	void tick() { store_relaxed(ctr_, load_relaxed(ctr_) + 1); }
+	/* For a platform loop that counts by itself (bsdsync_spin_while_owner_runs). */
+	unsigned long *counter() { return ctr_; }
+
+private:
+	unsigned long scratch_ = 0;
+	unsigned long *ctr_;
 };
 
 /* Attach (true) or detach the sink; returns whether it was on. Enabling starts a new

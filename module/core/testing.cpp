@@ -101,8 +101,14 @@ extern "C" int bsdsync_test_lock_prof_class(const char *type_name, const char *n
 		return 0;
 	*out = bsdsync_test_lock_prof_numbers{ s.acquisitions, s.contentions, s.contended,
 					       s.wait_total, s.wait_max, s.holds, s.hold_total,
-					       s.hold_max };
+					       s.hold_max, s.spins };
 	return 1;
+}
+
+extern "C" const unsigned long *bsdsync_test_lock_prof_spin_counter(void)
+{
+	ThreadState *t = current_record();
+	return t ? &t->profile.spins : nullptr;
 }
 
 extern "C" unsigned long bsdsync_test_lock_prof_stats(char *buf, unsigned long len)

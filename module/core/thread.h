@@ -87,8 +87,8 @@ struct PersonalitySlot {
 struct ThreadState {
 	HeldLocks held;
 	PersonalitySlot personality[kPersonalitySlots];	/* [0]: FreeBSD, [1]: DragonFly */
-	ProfileThread profile;	/* lock profiling's pending wait and hold times
-				   (core/lock_profile.h); touched only inside its sink */
+	ProfileThread profile;	/* lock profiling's pending wait, hold times and spins
+				   (core/lock_profile.h); touched only by this thread */
 	/* One report per acquisition in a context that forbids it (core/context_rules.h):
 	 * the lock whose acquisition in progress the acquisition check (witness's ACQUIRING)
 	 * reported, so that may_block stays quiet if it then has to block; and the lock

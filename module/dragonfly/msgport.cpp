@@ -23,14 +23,40 @@
  * without PCATCH until the reply comes, as DragonFly does: the message is the sender's and
  * must not be reused while a receiver has it.
  *
- * Memory order: ms_flags is changed with atomic read-modify-writes; the flag that ends a
- * phase is set with release (DONE after ms_error and the results; QUEUED after the message
- * is linked) and tested with acquire where it is read without the port's lock (the DONE
- * look of lwkt_waitmsg before it takes the lock). Everything else about a queue (links,
- * MSGPORTF_WAITING) changes under the port's lock: its spinlock, or the serializer the
- * caller holds (reported if not). A waiter sets WAITING and sleeps with the lock as
- * interlock (ssleep / zsleep: queued before the lock goes), a waker changes the state and
- * reads WAITING under the same lock: no lost wakeup.
+ * Who writes ms_flags, and the fast path that relies on it. A message has one owner at a
+ * time, and only its owner writes ms_flags, by a plain load and a plain store (release),
+ * no atomic read-modify-write: the sender until the send (initmsg, sendmsg's and domsg's
+ * clearing), the target port while it is queued there (push sets QUEUED, pull clears it,
+ * both under the target port's lock, and lwkt_dropmsg/abortmsg's pull under the same lock),
+ * the receiver that took it until its reply, the reply port's handler (under the reply
+ * port's lock: DONE | REPLY, or queued with QUEUED | REPLY | DONE), then the sender again
+ * (lwkt_waitmsg's pull under the reply port's lock, or once it saw DONE). Ownership passes
+ * through the port's lock (push and pull under the same one), program order (a receiver
+ * replies after its pull), or DONE (stored with release after ms_error and the results,
+ * read with acquire: lwkt_waitmsg's and lwkt_checkmsg's look without the lock). Others only
+ * read (a driver changes its own MSGF_USER* bits only while it owns the message, as it must
+ * with DragonFly's own plain updates). So the waiting sender marks nothing on the message (DragonFly sets MSGF_WAITING
+ * with an atomic, racing the receiver's pull, which therefore clears QUEUED with an atomic
+ * too; bsdsync never sets MSGF_WAITING): an asynchronous message's waiter sets the reply
+ * port's MSGPORTF_WAITING and sleeps on the port, as a lwkt_waitport caller does (the
+ * queued reply wakes both); a synchronous message's waiter is counted in the reply port's
+ * mp_msgwaiters and sleeps on the message, which its reply wakes if the count is not zero.
+ * Everything else about a queue (links, mp_flags, mp_msgwaiters) changes under the port's
+ * lock: its spinlock, or the serializer the caller holds (reported if not). A waiter sets
+ * its mark and sleeps with the lock as interlock (ssleep / zsleep: queued before the lock
+ * goes), a waker changes the state and reads the mark under the same lock: no lost wakeup.
+ *
+ * A spin (or thread) port's spinlock is taken inline here, as a driver's production build
+ * takes a DragonFly spinlock (<sys/spinlock2.h>): preemption off and one CAS of the free word
+ * to 1 | UNRECORDED, released by one 16-bit store, while no lock-event sink is attached and
+ * the preempt count is one instruction (else dfly_spin_lock, recorded and sent as events).
+ * Such a hold is not in the held-locks stack: it lasts a few instructions of this file and
+ * never spans a block (ssleep releases it, and takes it back recorded). The kind of a port
+ * is fixed in its handlers (the queue handlers are instantiated per kind), and lwkt_sendmsg
+ * calls a spin or thread port's put handler directly. So an uncontended send to a spin port
+ * and its lwkt_getport are one CAS each, the two atomics of the hand-off (DragonFly's own
+ * path adds an atomic QUEUED update on each side), and no wakeup unless MSGPORTF_WAITING is
+ * set.
  *
  * Thread ports (lwkt_initport_thread, and each thread's own port: lwkt_thread_port): the
  * queue of a spin port (DragonFly's thread port relies on the owner's CPU and a critical
@@ -63,14 +89,25 @@ constexpr int kDone = BSDSYNC_DFLY_MSGF_DONE;
 constexpr int kReply = BSDSYNC_DFLY_MSGF_REPLY;
 constexpr int kQueued = BSDSYNC_DFLY_MSGF_QUEUED;
 constexpr int kSync = BSDSYNC_DFLY_MSGF_SYNC;
-constexpr int kWaiting = BSDSYNC_DFLY_MSGF_WAITING;
 constexpr int kAbortable = BSDSYNC_DFLY_MSGF_ABORTABLE;
 constexpr int kPortWaiting = BSDSYNC_DFLY_MSGPORTF_WAITING;
 constexpr int kPcatch = BSDSYNC_DFLY_PCATCH;
+constexpr unsigned kSpinInline = 1u | BSDSYNC_DFLY_SPINLOCK_UNRECORDED;
 
-inline int flags_of(const lwkt_msg *m) { return __atomic_load_n(&m->ms_flags, __ATOMIC_ACQUIRE); }
-inline void flags_set(lwkt_msg *m, int f) { __atomic_fetch_or(&m->ms_flags, f, __ATOMIC_RELEASE); }
-inline void flags_clear(lwkt_msg *m, int f) { __atomic_fetch_and(&m->ms_flags, ~f, __ATOMIC_RELAXED); }
+/* ms_flags (see the top): read with acquire where the reader may not own the message (the
+ * DONE look), written by its one owner of the moment with a plain store, release. */
+BSDSYNC_ALWAYS_INLINE int flags_of(const lwkt_msg *m)
+{
+	return __atomic_load_n(&m->ms_flags, __ATOMIC_ACQUIRE);
+}
+BSDSYNC_ALWAYS_INLINE int flags_mine(const lwkt_msg *m)
+{
+	return __atomic_load_n(&m->ms_flags, __ATOMIC_RELAXED);
+}
+BSDSYNC_ALWAYS_INLINE void flags_store(lwkt_msg *m, int f)
+{
+	__atomic_store_n(&m->ms_flags, f, __ATOMIC_RELEASE);
+}
 
 ReportSubject port_subject(const lwkt_port *port)
 {
@@ -85,26 +122,32 @@ void queue_init(lwkt_port *p)
 	p->mp_msgq.tqh_last = &p->mp_msgq.tqh_first;
 }
 
-void push(lwkt_port *p, lwkt_msg *m, int flags)
+/* Links m at the tail and stores its flags `flags` | QUEUED: one store, release, the links
+ * (and, for a reply, ms_error and the results) before QUEUED (and DONE). */
+BSDSYNC_ALWAYS_INLINE void push_as(lwkt_port *p, lwkt_msg *m, int flags)
 {
 	m->ms_node.tqe_next = nullptr;
 	m->ms_node.tqe_prev = p->mp_msgq.tqh_last;
 	*p->mp_msgq.tqh_last = m;
 	p->mp_msgq.tqh_last = &m->ms_node.tqe_next;
-	/* Release: the links (and, for a reply, ms_error) before QUEUED. */
-	flags_set(m, flags | kQueued);
+	flags_store(m, flags | kQueued);
 }
 
-void pull(lwkt_port *p, lwkt_msg *m)
+BSDSYNC_ALWAYS_INLINE void push(lwkt_port *p, lwkt_msg *m, int flags)
+{
+	push_as(p, m, flags_mine(m) | flags);
+}
+
+BSDSYNC_ALWAYS_INLINE void pull(lwkt_port *p, lwkt_msg *m)
 {
 	if (m->ms_node.tqe_next)
 		m->ms_node.tqe_next->ms_node.tqe_prev = m->ms_node.tqe_prev;
 	else
 		p->mp_msgq.tqh_last = m->ms_node.tqe_prev;
 	*m->ms_node.tqe_prev = m->ms_node.tqe_next;
-	m->ms_node.tqe_next = nullptr;
-	m->ms_node.tqe_prev = nullptr;
-	flags_clear(m, kQueued);
+	/* The links stay stale, as DragonFly's TAILQ_REMOVE leaves them (QUEUED tells). A plain
+	 * store: nobody else writes ms_flags while the message is queued (the top). */
+	flags_store(m, flags_mine(m) & ~kQueued);
 }
 
 /* Is m on p's queue? (Under the lock.) */
@@ -117,133 +160,198 @@ bool on_queue(lwkt_port *p, lwkt_msg *m)
 }
 
 /* ---- the lock of a spin or serializer port -------------------------------------------------- */
-/* One implementation of the queue handlers for both kinds: the kind decides how the queue
- * is locked and how a waiter sleeps with it as interlock. */
+/* One implementation of the queue handlers for both kinds (kSlz: a serializer port), the
+ * kind fixed per handler (no test at run time): the kind decides how the queue is locked
+ * and how a waiter sleeps with it as interlock. */
 
-bool is_serializer_port(const lwkt_port *p);
-
-void port_lock(lwkt_port *p, const char *what)
+BSDSYNC_NOINLINE void serializer_not_held(lwkt_port *p, const char *what)
 {
-	if (is_serializer_port(p)) {
-		/* The caller holds the serializer (DragonFly asserts it). */
-		if (!dfly_lwkt_serialize_is_serialized(p->mp_u.serialize))
-			report(BSDSYNC_RULE_ASSERTION, port_subject(p), nullptr, 0,
-			       "%s on a serializer port without holding its serializer", what);
-		return;
+	report(BSDSYNC_RULE_ASSERTION, port_subject(p), nullptr, 0,
+	       "%s on a serializer port without holding its serializer", what);
+}
+
+/* A spin port's spinlock, taken as a driver's production build takes a DragonFly spinlock
+ * (<sys/spinlock2.h>): while no lock-event sink is attached and the preempt count is one
+ * instruction, preemption off and one CAS 0 -> 1 | UNRECORDED (acquire: pairs with the
+ * release store or fetch_sub of whichever unlock freed the word), not recorded in the
+ * held-locks stack (held here for a few instructions of this file, never across a block:
+ * ssleep releases it, see the top); anything else (held, a sink attached, the preempt
+ * count through calls) the module's recorded dfly_spin_lock. */
+BSDSYNC_ALWAYS_INLINE void spin_port_lock(lwkt_port *p)
+{
+	if (likely(bsdsync_irq_inline) && likely(!lock_events_on())) {
+		bsdsync_preempt_disable_fast();	/* the implicit critical section */
+		unsigned v = 0;
+		if (likely(cas_acquire(&p->mp_u.spin.counta, &v, kSpinInline)))
+			return;
+		bsdsync_preempt_enable_fast();	/* dfly_spin_lock enters its own */
 	}
 	dfly_spin_lock(&p->mp_u.spin, __FILE__, __LINE__);
 }
 
-void port_unlock(lwkt_port *p)
+/* Its release: the low 16 bits 1 | UNRECORDED (the inline hold above, only its holder
+ * changes them; exclusive acquirers spinning may add EXCLWAIT above by RMWs of the whole
+ * word) -> 0 by one 16-bit store, release (pairs with the next acquirer's CAS), as
+ * <sys/spinlock2.h>'s spin_unlock; a recorded hold (taken by dfly_spin_lock above, or
+ * again by ssleep after its sleep) the module's dfly_spin_unlock. */
+BSDSYNC_ALWAYS_INLINE void spin_port_unlock(lwkt_port *p)
 {
-	if (!is_serializer_port(p))
-		dfly_spin_unlock(&p->mp_u.spin, __FILE__, __LINE__);
+	volatile unsigned short *low = (volatile unsigned short *)&p->mp_u.spin.counta;
+	if (likely(__atomic_load_n(low, __ATOMIC_RELAXED) == kSpinInline)) {
+		__atomic_store_n(low, (unsigned short)0, __ATOMIC_RELEASE);
+		/* Only spin_port_lock makes an inline hold of a port's lock (a driver does not
+		 * take it), and only where bsdsync_irq_inline holds: the fast preempt count. */
+		bsdsync_preempt_enable_fast();
+		return;
+	}
+	dfly_spin_unlock(&p->mp_u.spin, __FILE__, __LINE__);
 }
 
-int port_sleep(lwkt_port *p, const void *ident, int flags, const char *wmesg)
+template <bool kSlz> BSDSYNC_ALWAYS_INLINE void port_lock(lwkt_port *p, const char *what)
 {
-	if (is_serializer_port(p))
+	if (kSlz) {
+		/* The caller holds the serializer (DragonFly asserts it). */
+		if (!dfly_lwkt_serialize_is_serialized(p->mp_u.serialize))
+			serializer_not_held(p, what);
+		return;
+	}
+	spin_port_lock(p);
+}
+
+template <bool kSlz> BSDSYNC_ALWAYS_INLINE void port_unlock(lwkt_port *p)
+{
+	if (!kSlz)
+		spin_port_unlock(p);
+}
+
+template <bool kSlz> int port_sleep(lwkt_port *p, const void *ident, int flags, const char *wmesg)
+{
+	if (kSlz)
 		return dfly_zsleep(ident, p->mp_u.serialize, flags, wmesg, 0, __FILE__, __LINE__);
 	return dfly_ssleep(ident, &p->mp_u.spin, flags, wmesg, 0, __FILE__, __LINE__);
 }
 
 /* ---- the queue handlers --------------------------------------------------------------------- */
 
-int queue_putport(lwkt_port *p, lwkt_msg *m)
+/* The put, with the message's new flags (QUEUED added): lwkt_sendmsg folds its own store
+ * into this one for a spin or thread port (it calls this inline). */
+template <bool kSlz> BSDSYNC_ALWAYS_INLINE void put_as(lwkt_port *p, lwkt_msg *m, int flags)
 {
-	port_lock(p, "lwkt_putport");
+	port_lock<kSlz>(p, "lwkt_putport");
 	m->ms_target_port = p;
-	push(p, m, 0);
-	if (p->mp_flags & kPortWaiting) {
+	push_as(p, m, flags);
+	if (unlikely(p->mp_flags & kPortWaiting)) {
 		p->mp_flags &= ~kPortWaiting;
 		dfly_wakeup(p);
 	}
-	port_unlock(p);
+	port_unlock<kSlz>(p);
+}
+
+template <bool kSlz> int queue_putport(lwkt_port *p, lwkt_msg *m)
+{
+	put_as<kSlz>(p, m, flags_mine(m));
 	return BSDSYNC_DFLY_EASYNC;
 }
 
-void *queue_getport(lwkt_port *p)
+template <bool kSlz> BSDSYNC_ALWAYS_INLINE void *getport_inline(lwkt_port *p)
 {
-	port_lock(p, "lwkt_getport");
+	port_lock<kSlz>(p, "lwkt_getport");
 	lwkt_msg *m = p->mp_msgq.tqh_first;
 	if (m)
 		pull(p, m);
-	port_unlock(p);
+	port_unlock<kSlz>(p);
 	return m;
 }
 
-void *queue_waitport(lwkt_port *p, int flags)
+template <bool kSlz> void *queue_getport(lwkt_port *p)
 {
-	port_lock(p, "lwkt_waitport");
+	return getport_inline<kSlz>(p);
+}
+
+template <bool kSlz> void *queue_waitport(lwkt_port *p, int flags)
+{
+	port_lock<kSlz>(p, "lwkt_waitport");
 	lwkt_msg *m;
 	while (!(m = p->mp_msgq.tqh_first)) {
 		p->mp_flags |= kPortWaiting;
-		if (port_sleep(p, p, flags, "waitport")) {
-			port_unlock(p);
+		if (port_sleep<kSlz>(p, p, flags, "waitport")) {
+			port_unlock<kSlz>(p);
 			return nullptr;	/* a signal (PCATCH) */
 		}
 	}
 	pull(p, m);
-	port_unlock(p);
+	port_unlock<kSlz>(p);
 	return m;
 }
 
-void queue_replyport(lwkt_port *p, lwkt_msg *m)
+template <bool kSlz> void queue_replyport(lwkt_port *p, lwkt_msg *m)
 {
-	port_lock(p, "lwkt_replymsg");
-	if (flags_of(m) & kSync) {
-		/* Release: ms_error and the results before DONE (the waiter may look without
-		 * the lock). */
-		bool waiting = flags_of(m) & kWaiting;
-		flags_clear(m, kWaiting);
-		flags_set(m, kDone | kReply);
-		if (waiting)
+	port_lock<kSlz>(p, "lwkt_replymsg");
+	int f = flags_mine(m);
+	if (f & kSync) {
+		/* Not queued. One store, release: ms_error and the results before DONE (the
+		 * sender may look without the lock, and then own the message again). Its
+		 * waiter, if any, is counted here and sleeps on the message. */
+		flags_store(m, f | kDone | kReply);
+		if (p->mp_msgwaiters)
 			dfly_wakeup(m);
 	} else {
 		push(p, m, kReply | kDone);
+		/* lwkt_waitport's and lwkt_waitmsg's waiters alike (both sleep on the port). */
 		if (p->mp_flags & kPortWaiting) {
 			p->mp_flags &= ~kPortWaiting;
 			dfly_wakeup(p);
 		}
-		if (flags_of(m) & kWaiting) {
-			flags_clear(m, kWaiting);
-			dfly_wakeup(m);
-		}
 	}
-	port_unlock(p);
+	port_unlock<kSlz>(p);
 }
 
-int queue_waitmsg(lwkt_msg *m, int flags)
+template <bool kSlz> int queue_dropmsg(lwkt_port *p, lwkt_msg *m);
+
+template <bool kSlz> int queue_waitmsg(lwkt_msg *m, int flags)
 {
 	lwkt_port *p = m->ms_reply_port;
 	if ((flags_of(m) & (kDone | kQueued)) == kDone)
 		return m->ms_error;	/* a synchronous reply: nothing queued */
-	port_lock(p, "lwkt_waitmsg");
+	port_lock<kSlz>(p, "lwkt_waitmsg");
 	while (!(flags_of(m) & kDone)) {
-		flags_set(m, kWaiting);
-		if (port_sleep(p, m, flags, "waitmsg") && (flags & kPcatch)) {
+		/* Nothing marked on the message: a receiver may change its flags meanwhile
+		 * (QUEUED, under the target port's lock). SYNC is the sender's (set before the
+		 * send): its reply is not queued and wakes the message's sleepers when this port
+		 * counts any; an asynchronous reply is queued here and wakes the port's, as
+		 * DragonFly waits for either. */
+		int error;
+		if (flags_mine(m) & kSync) {
+			p->mp_msgwaiters++;
+			error = port_sleep<kSlz>(p, m, flags, "waitmsg");
+			p->mp_msgwaiters--;
+		} else {
+			p->mp_flags |= kPortWaiting;
+			error = port_sleep<kSlz>(p, p, flags, "waitmsg");
+		}
+		if (error && (flags & kPcatch)) {
 			/* A signal: the message is aborted, and the reply still awaited. */
-			port_unlock(p);
+			port_unlock<kSlz>(p);
 			dfly_lwkt_abortmsg(m);
 			flags &= ~kPcatch;
-			port_lock(p, "lwkt_waitmsg");
+			port_lock<kSlz>(p, "lwkt_waitmsg");
 		}
 	}
-	if ((flags_of(m) & kQueued) && on_queue(p, m))
+	if ((flags_mine(m) & kQueued) && on_queue(p, m))
 		pull(p, m);
-	port_unlock(p);
+	port_unlock<kSlz>(p);
 	return m->ms_error;
 }
 
-int queue_dropmsg(lwkt_port *p, lwkt_msg *m)
+template <bool kSlz> int queue_dropmsg(lwkt_port *p, lwkt_msg *m)
 {
 	int error = BSDSYNC_ENOENT;
-	port_lock(p, "lwkt_dropmsg");
-	if ((flags_of(m) & kQueued) && m->ms_target_port == p && on_queue(p, m)) {
+	port_lock<kSlz>(p, "lwkt_dropmsg");
+	if ((flags_mine(m) & kQueued) && m->ms_target_port == p && on_queue(p, m)) {
 		pull(p, m);
 		error = 0;
 	}
-	port_unlock(p);
+	port_unlock<kSlz>(p);
 	return error;
 }
 
@@ -263,12 +371,12 @@ bool owner_check(lwkt_port *p, const char *what)
 
 void *thread_getport(lwkt_port *p)
 {
-	return owner_check(p, "lwkt_getport") ? queue_getport(p) : nullptr;
+	return owner_check(p, "lwkt_getport") ? queue_getport<false>(p) : nullptr;
 }
 
 void *thread_waitport(lwkt_port *p, int flags)
 {
-	return owner_check(p, "lwkt_waitport") ? queue_waitport(p, flags) : nullptr;
+	return owner_check(p, "lwkt_waitport") ? queue_waitport<false>(p, flags) : nullptr;
 }
 
 int thread_waitmsg(lwkt_msg *m, int flags)
@@ -279,12 +387,12 @@ int thread_waitmsg(lwkt_msg *m, int flags)
 		return m->ms_error;
 	if (!owner_check(m->ms_reply_port, "lwkt_waitmsg"))
 		return BSDSYNC_EINVAL;
-	return queue_waitmsg(m, flags);
+	return queue_waitmsg<false>(m, flags);
 }
 
 int thread_dropmsg(lwkt_port *p, lwkt_msg *m)
 {
-	return owner_check(p, "lwkt_dropmsg") ? queue_dropmsg(p, m) : BSDSYNC_ENOENT;
+	return owner_check(p, "lwkt_dropmsg") ? queue_dropmsg<false>(p, m) : BSDSYNC_ENOENT;
 }
 
 bool is_thread_port(const lwkt_port *p)
@@ -334,12 +442,12 @@ int panic_dropmsg(lwkt_port *, lwkt_msg *)
 /* Reply-only, null: the reply completes the message, nothing else. */
 void null_replyport(lwkt_port *, lwkt_msg *m)
 {
-	flags_set(m, kDone | kReply);
+	flags_store(m, flags_mine(m) | kDone | kReply);
 }
 
 void fn_replyport(lwkt_port *p, lwkt_msg *m)
 {
-	flags_set(m, kReply);
+	flags_store(m, flags_mine(m) | kReply);
 	p->mp_rportfn(p, m);
 }
 
@@ -347,11 +455,6 @@ int fn_putport(lwkt_port *p, lwkt_msg *m)
 {
 	m->ms_target_port = p;
 	return p->mp_pportfn(p, m);
-}
-
-bool is_serializer_port(const lwkt_port *p)
-{
-	return p->mp_putport == queue_putport && p->mpu_td == (void *)&is_serializer_port;
 }
 
 void init(lwkt_port *p, void *(*get)(lwkt_port *), int (*put)(lwkt_port *, lwkt_msg *),
@@ -371,12 +474,13 @@ void init(lwkt_port *p, void *(*get)(lwkt_port *), int (*put)(lwkt_port *, lwkt_
 	p->mp_dropmsg = drop;
 	p->mp_rportfn = nullptr;
 	p->mp_pportfn = nullptr;
+	p->mp_msgwaiters = 0;
 }
 
 void init_thread_port(lwkt_port *p, thread *td)
 {
-	init(p, thread_getport, queue_putport, thread_waitmsg, thread_waitport, queue_replyport,
-	     thread_dropmsg);
+	init(p, thread_getport, queue_putport<false>, thread_waitmsg, thread_waitport,
+	     queue_replyport<false>, thread_dropmsg);
 	p->mp_u.spin.counta = 0;
 	p->mp_u.spin.countb = 0;
 	p->mp_u.spin.descr = "lwkt thread port";
@@ -459,8 +563,8 @@ lwkt_port *dfly_lwkt_thread_port(thread *td)
 
 void dfly_lwkt_initport_spin(lwkt_port *p, void *td, int fixed_cpuid)
 {
-	init(p, queue_getport, queue_putport, queue_waitmsg, queue_waitport, queue_replyport,
-	     queue_dropmsg);
+	init(p, queue_getport<false>, queue_putport<false>, queue_waitmsg<false>,
+	     queue_waitport<false>, queue_replyport<false>, queue_dropmsg<false>);
 	p->mp_u.spin.counta = 0;
 	p->mp_u.spin.countb = 0;
 	p->mp_u.spin.descr = "lwkt spin port";
@@ -470,10 +574,9 @@ void dfly_lwkt_initport_spin(lwkt_port *p, void *td, int fixed_cpuid)
 
 void dfly_lwkt_initport_serialize(lwkt_port *p, struct lwkt_serialize *slz)
 {
-	init(p, queue_getport, queue_putport, queue_waitmsg, queue_waitport, queue_replyport,
-	     queue_dropmsg);
+	init(p, queue_getport<true>, queue_putport<true>, queue_waitmsg<true>,
+	     queue_waitport<true>, queue_replyport<true>, queue_dropmsg<true>);
 	p->mp_u.serialize = slz;
-	p->mpu_td = (void *)&is_serializer_port;	/* marks the kind */
 }
 
 void dfly_lwkt_initport_panic(lwkt_port *p)
@@ -510,7 +613,15 @@ void dfly_lwkt_replymsg(lwkt_msg *m, int error)
 
 void dfly_lwkt_sendmsg(lwkt_port *p, lwkt_msg *m)
 {
-	flags_clear(m, kDone | kReply | kSync);
+	/* The sender's own message (done, on no queue): a plain store. */
+	int flags = flags_mine(m) & ~(kDone | kReply | kSync);
+	if (likely(p->mp_putport == queue_putport<false>)) {
+		/* A spin or thread port's put, inline, the store above folded into its own (no
+		 * one else sees the message before it is linked, under the port's lock). */
+		put_as<false>(p, m, flags);
+		return;
+	}
+	flags_store(m, flags);
 	int error = p->mp_putport(p, m);
 	if (error != BSDSYNC_DFLY_EASYNC)
 		dfly_lwkt_replymsg(m, error);	/* done at once: the reply is queued */
@@ -518,13 +629,12 @@ void dfly_lwkt_sendmsg(lwkt_port *p, lwkt_msg *m)
 
 int dfly_lwkt_domsg(lwkt_port *p, lwkt_msg *m, int flags)
 {
-	flags_clear(m, kDone | kReply);
-	flags_set(m, kSync);
+	flags_store(m, (flags_mine(m) & ~(kDone | kReply)) | kSync);
 	int error = p->mp_putport(p, m);
 	if (error == BSDSYNC_DFLY_EASYNC)
 		return m->ms_reply_port->mp_waitmsg(m, flags);
 	m->ms_error = error;
-	flags_set(m, kDone | kReply);
+	flags_store(m, flags_mine(m) | kDone | kReply);	/* release: ms_error first */
 	return error;
 }
 
@@ -544,11 +654,19 @@ void dfly_lwkt_abortmsg(lwkt_msg *m)
 	/* Still queued: the receiver will not see it now. Then the abort function (it
 	 * replies, typically). */
 	if (p && is_thread_port(p))
-		queue_dropmsg(p, m);	/* the sender, not the owner: no owner check */
+		queue_dropmsg<false>(p, m);	/* the sender, not the owner: no owner check */
 	else if (p && p->mp_dropmsg)
 		p->mp_dropmsg(p, m);
 	if (m->ms_abortfn)
 		m->ms_abortfn(m);
+}
+
+void *dfly_lwkt_getport(lwkt_port *p)
+{
+	/* A spin port's, inline (a direct call from the driver: no indirect branch). */
+	if (likely(p->mp_getport == queue_getport<false>))
+		return getport_inline<false>(p);
+	return p->mp_getport(p);
 }
 
 int dfly_lwkt_dropmsg(lwkt_msg *m)

@@ -534,8 +534,11 @@ void dfly_mtx_spinlock(struct mtx *m, const char *file, int line)
 		return;
 	}
 	/* Spins, never sleeps (the request is a try); acquire as every take of the engine. */
-	while (sleep_lock::lock_exclusive(s, r) != 0)
+	SpinCount spins;
+	while (sleep_lock::lock_exclusive(s, r) != 0) {
 		bsdsync_cpu_relax();
+		spins.tick();
+	}
 }
 
 int dfly_mtx_spinlock_try(struct mtx *m, const char *file, int line)

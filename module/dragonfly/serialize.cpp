@@ -152,6 +152,7 @@ void dfly_lwkt_serialize_adaptive_enter(struct lwkt_serialize *s, const char *fi
 {
 	adopt(s, file, line);
 	SleepLock<L> e = engine(s);
+	SpinCount spins;
 	for (int i = 0; i < kAdaptivePolls; i++) {
 		unsigned v = load_relaxed(&s->interlock);
 		if (L::is_free(v)) {
@@ -163,6 +164,7 @@ void dfly_lwkt_serialize_adaptive_enter(struct lwkt_serialize *s, const char *fi
 			break;	/* a recursion: reported below */
 		}
 		bsdsync_cpu_relax();
+		spins.tick();
 	}
 	SleepRequest r = request("lwkt_serialize_adaptive_enter", false, file, line);
 	sleep_lock::lock_exclusive(e, r);

@@ -58,6 +58,7 @@ BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, const char *fil
 	lock_contended(s, &spinlock_type, kExcl, file, line);
 	/* Announce: from now on no new shared holder enters. */
 	unsigned v = __atomic_add_fetch(&s->counta, kExclWait, __ATOMIC_RELAXED);
+	SpinCount spins;
 	for (;;) {
 		if ((v & kCount) == 0) {
 			/* Acquire: pairs with the previous holder's release fetch_sub. */
@@ -66,6 +67,7 @@ BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, const char *fil
 			continue;	/* v reloaded by the failed CAS */
 		}
 		bsdsync_cpu_relax();
+		spins.tick();
 		v = load_relaxed(&s->counta);
 	}
 }
@@ -92,6 +94,7 @@ BSDSYNC_NOINLINE void lock_shared_contested(dfly_spinlock *s, unsigned v, const 
 					    int line)
 {
 	lock_contended(s, &spinlock_type, kSh, file, line);
+	SpinCount spins;
 	for (;;) {
 		if (!(v & kExclWaitMask) && ((v & kCount) == 0 || (v & kShared))) {
 			/* Acquire: pairs with the previous exclusive holder's release. */
@@ -100,6 +103,7 @@ BSDSYNC_NOINLINE void lock_shared_contested(dfly_spinlock *s, unsigned v, const 
 			continue;
 		}
 		bsdsync_cpu_relax();
+		spins.tick();
 		v = load_relaxed(&s->counta);
 	}
 }

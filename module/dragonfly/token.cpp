@@ -619,8 +619,10 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	/* Spin a bit (DragonFly does, then blocks), a bounded number of times: the owner may
 	 * itself be spinning in Linux for something we hold (a mutex's optimistic spin), or be
 	 * preempted on this CPU, where only our blocking lets it run. */
+	SpinCount spins;
 	for (int i = 0; i < kSpins; i++) {
 		bsdsync_cpu_relax();
+		spins.tick();
 		if (!(i & 15) && take(tok, want, me, true, alone)) {
 			push(s, tok, shared);
 			lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
@@ -629,8 +631,10 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	}
 	if (unlikely(!may_block(token_subject(tok), nullptr, what, "spins for it instead", file,
 				line))) {
-		while (!take(tok, want, me, true, alone))
+		while (!take(tok, want, me, true, alone)) {
 			bsdsync_cpu_relax();
+			spins.tick();
+		}
 		push(s, tok, shared);
 	} else {
 		/* A FreeBSD mutex or another non-sleepable lock held: reported, we block. */

@@ -59,6 +59,7 @@ BSDSYNC_EXPORT(bsdsync_test_lock_prof);
 BSDSYNC_EXPORT(bsdsync_test_lock_prof_reset);
 BSDSYNC_EXPORT(bsdsync_test_lock_prof_class);
 BSDSYNC_EXPORT(bsdsync_test_lock_prof_stats);
+BSDSYNC_EXPORT(bsdsync_test_lock_prof_spin_counter);
 BSDSYNC_EXPORT(bsdsync_test_sleep);
 BSDSYNC_EXPORT(bsdsync_test_wake_one);
 BSDSYNC_EXPORT(bsdsync_test_wake_all);

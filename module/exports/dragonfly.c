@@ -114,6 +114,7 @@ BSDSYNC_EXPORT(dfly_lwkt_forwardmsg);
 BSDSYNC_EXPORT(dfly_lwkt_replymsg);
 BSDSYNC_EXPORT(dfly_lwkt_abortmsg);
 BSDSYNC_EXPORT(dfly_lwkt_dropmsg);
+BSDSYNC_EXPORT(dfly_lwkt_getport);
 
 /* token(9), and the MP lock's token */
 BSDSYNC_EXPORT(dfly_lwkt_token_init);

@@ -28,6 +28,14 @@
  *                                        hold counted in the thread's record instead of
  *                                        recorded (the count's rules: "the thread's
  *                                        holds" below)
+ *   UNLOCKED       -> me and back        the inline LK_EXCLUSIVE / LK_RELEASE of a driver
+ *                                        built for production: the same CASes, the hold
+ *                                        counted in the thread's record (BSDSYNC_LK_XCOUNT)
+ *                                        instead of recorded; the word is the same as a
+ *                                        recorded hold's, the count tells them apart ("the
+ *                                        thread's holds" below has the argument). Every
+ *                                        other transition of such a hold is the module's
+ *                                        and starts from the word, as for any hold
  *   me             -> me|RECURSED        LK_CANRECURSE recursion; only the owner writes
  *   SHARE|1|bits   -> me|bits            LK_UPGRADE/LK_TRYUPGRADE by the sole sharer: CAS
  *   me|bits        -> SHARE|1|bits'      LK_DOWNGRADE; if no writer waits, the shared
@@ -70,7 +78,7 @@
  * The fast paths (fbsd_lockmgr_args, before the general path): a plain LK_SHARED,
  * LK_EXCLUSIVE or LK_RELEASE (flags exactly the operation) on a live lock, outside interrupt
  * context, by a thread that holds no non-sleepable lock, is the one CAS of its transition
- * above plus the per-thread shared count; anything else, or a failed CAS, is the general path
+ * above plus the per-thread counts; anything else, or a failed CAS, is the general path
  * from the start (the fast paths change nothing before their CAS succeeds).
  *
  * Blocking: with LK_ADAPTIVE, first spin while an exclusive owner runs on a CPU
@@ -126,6 +134,45 @@ constexpr int kCountRecorded = BSDSYNC_LK_COUNT_RECORDED;
 constexpr int kCountInline = BSDSYNC_LK_COUNT_RECORDED - 1;
 inline int &lk_count(ThreadState *t) { return t->held.counts[BSDSYNC_LK_COUNT]; }
 
+/*
+ * And the count of its exclusive lockmgr holds (HeldLocks::counts[BSDSYNC_LK_XCOUNT], the
+ * same layout): kCountRecorded per exclusive hold the module recorded (or only counted,
+ * below the recorded ones), one per hold the inline LK_EXCLUSIVE of a driver built for
+ * production took (<sys/lockmgr.h>: no record, no event). An exclusive word is the bare
+ * owner, the same whoever took the hold, so this count is what tells them apart:
+ *   - the inline LK_RELEASE takes a hold only while the recorded part is 0 (then no
+ *     exclusive lockmgr hold of the thread has a record, so it leaves none stale), and
+ *     only the word curthread (no waiter, drain or recursion bit: those are the module's);
+ *   - the module's exclusive release (xheld_released) takes lk's record if it has one;
+ *     without one, an inline hold if the inline part is nonzero (no event: none was sent
+ *     for it); else it is a hold below the recorded ones or one taken before the thread
+ *     had a record (held_released's own fallback).
+ * A recursion is no new hold (the word's WRITER_RECURSED and lk_recurse), downgrade and
+ * disown end the exclusive hold here, upgrade and drain begin one here. The rest needs no
+ * record: ownership is in the word for every check (lockstatus, lockmgr_assert, the class
+ * hooks of sleep(9) interlocks, drain's self-deadlock check, disown), and a contended
+ * waiter sets a bit in the word, which fails the inline release's CAS.
+ */
+inline int &lk_xcount(ThreadState *t) { return t->held.counts[BSDSYNC_LK_XCOUNT]; }
+static_assert(BSDSYNC_LK_XCOUNT < HeldLocks::kCounts && BSDSYNC_LK_XCOUNT != BSDSYNC_LK_COUNT,
+	      "the exclusive count's slot");
+
+/* An exclusive hold of the thread ends (not a recursion, not a disowned hold). */
+inline void xheld_released(ThreadState *t, lock *lk, const char *file, int line)
+{
+	if (likely(t)) {
+		int &c = lk_xcount(t);
+		if (unlikely(c & kCountInline) &&
+		    (c < kCountRecorded || held_count(t, lo_of(lk), kExclusiveHold, nullptr) == 0)) {
+			c--;
+			return;	/* an inline hold: no record, no event */
+		}
+		if (c >= kCountRecorded)
+			c -= kCountRecorded;
+	}
+	held_released(t, lo_of(lk), kType, kExclusiveHold, file, line);
+}
+
 /* A shared hold of the thread ends (see shared_released in freebsd/shared_lock.h). */
 inline bool shared_released(ThreadState *t, lock *lk, const char *file, int line)
 {
@@ -148,8 +195,8 @@ inline bool shared_released(ThreadState *t, lock *lk, const char *file, int line
 inline void note_acquired(lock *lk, HoldMode mode, unsigned flags, const char *file, int line)
 {
 	ThreadState *t = current_record();
-	if (mode == kSharedHold && likely(t))
-		lk_count(t) += kCountRecorded;
+	if (likely(t))
+		(mode == kSharedHold ? lk_count(t) : lk_xcount(t)) += kCountRecorded;
 	held_acquired(t, lo_of(lk), kType, mode, flags, file, line);
 }
 inline void note_released(lock *lk, HoldMode mode, const char *file, int line)
@@ -157,7 +204,7 @@ inline void note_released(lock *lk, HoldMode mode, const char *file, int line)
 	if (mode == kSharedHold)
 		shared_released(current_record_if_any(), lk, file, line);
 	else
-		held_released(current_record_if_any(), lo_of(lk), kType, mode, file, line);
+		xheld_released(current_record_if_any(), lk, file, line);
 }
 /* May the current thread hold lk shared? (Unknown without a record -- in interrupt context,
  * or if it could not be allocated -- or below the recorded holds, or with inline holds,
@@ -1079,6 +1126,7 @@ BSDSYNC_ALWAYS_INLINE bool fast_xlock(lock *lk, const char *file, int line)
 	/* Acquire: pairs with the release of the previous holder. */
 	if (likely(cas_acquire(&lk->lk_lock, &x, self()))) {
 		held_record(t, lo_of(lk), kType, kExclusiveHold, false, file, line);
+		lk_xcount(t) += kCountRecorded;
 		return true;
 	}
 	return false;
@@ -1098,8 +1146,10 @@ BSDSYNC_ALWAYS_INLINE bool fast_release(lock *lk, const char *file, int line)
 	if (x == self()) {
 		if (unlikely(!held_pop_top_exact(t, lo_of(lk), kExclusiveHold, false)))
 			return false;
-		if (likely(cas_release(&lk->lk_lock, &x, LK_UNLOCKED)))
+		if (likely(cas_release(&lk->lk_lock, &x, LK_UNLOCKED))) {
+			lk_xcount(t) -= kCountRecorded;
 			return true;
+		}
 		held_unpop(t);
 		return false;
 	}

@@ -203,6 +203,7 @@ BSDSYNC_COLD void report_destroyed_while_waiting(mtx *m, const char *file, int l
 bool spin_acquire(mtx *m, uintptr v, const char *file, int line)
 {
 	const uintptr me = self();
+	SpinCount spins;
 	for (;;) {
 		if (unlikely(v == MTX_DESTROYED)) {
 			report_destroyed_while_waiting(m, file, line);
@@ -214,6 +215,7 @@ bool spin_acquire(mtx *m, uintptr v, const char *file, int line)
 			continue;
 		}
 		bsdsync_cpu_relax();
+		spins.tick();
 		v = load_relaxed(&m->mtx_lock);
 	}
 }
@@ -369,6 +371,7 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *spin_r
 	}
 	u64 start = 0;
 	unsigned spins = 0;
+	SpinCount profiled;	/* lock profiling's count (`spins` paces the clock reads) */
 	bool reported = false;
 	lock_contended(lo_of(m), kSpinType, kExcl, file, line);
 	for (;;) {
@@ -379,6 +382,7 @@ BSDSYNC_NOINLINE void lock_spin_slow(mtx *m, uintptr v, bsdsync_spin_cpu *spin_r
 		bsdsync_spinlock_exit_fast(spin_rec, m);
 		while (owner_of(load_relaxed(&m->mtx_lock)) != 0) {
 			bsdsync_cpu_relax();
+			profiled.tick();
 			if (likely(++spins % kSpinClockEvery != 0) || reported)
 				continue;
 			if (start == 0) {

@@ -557,8 +557,10 @@ void drain_readers(lock_object *lo, RmState *st, bool unbounded, const char *fil
 	if (likely(n == 0))
 		return;		/* acquire: the seq_cst load/add */
 	__atomic_fetch_or(&st->rm_lock, BSDSYNC_RM_DRAINING, __ATOMIC_RELAXED);
+	SpinCount profiled;
 	for (int spins = 0; n != 0 && spins < kDrainSpins; spins++) {
 		bsdsync_cpu_relax();
+		profiled.tick();
 		n = load_acquire(&st->rm_readers);
 	}
 	/* A sleepable lock's writer blocks for its readers without Giant (rms: FreeBSD's

@@ -293,6 +293,7 @@ BSDSYNC_COLD void report_destroyed_while_waiting(SharedLock *l, const char *op,
 int spin_acquire(SharedLock *l, uintptr v, bool exclusive, const char *op, const char *file,
 		 int line)
 {
+	SpinCount spins;
 	for (;;) {
 		if (v == kDestroyed) {
 			report_destroyed_while_waiting(l, op, file, line);
@@ -307,6 +308,7 @@ int spin_acquire(SharedLock *l, uintptr v, bool exclusive, const char *op, const
 			continue;
 		}
 		bsdsync_cpu_relax();
+		spins.tick();
 		v = load_relaxed(&l->word);
 	}
 }
@@ -412,8 +414,10 @@ uintptr spin_on_readers(SharedLock *l, uintptr v)
 {
 	if (!(v & kWriteSpinner) && !cas_relaxed(&l->word, &v, v | kWriteSpinner))
 		return v;
+	SpinCount spins;
 	for (unsigned i = 0; i < kReadHeldSpins; i++) {
 		bsdsync_cpu_relax();
+		spins.tick();
 		v = load_relaxed(&l->word);
 		if (!(v & kShared) || sharers(v) == 0)
 			return v;	/* free (the last reader cleared the bit) or taken */
@@ -427,8 +431,10 @@ uintptr spin_on_readers(SharedLock *l, uintptr v)
 /* A reader found a writer spinning on the readers: it will soon own the lock or stop. */
 uintptr spin_on_spinner(SharedLock *l, uintptr v)
 {
+	SpinCount spins;
 	for (unsigned i = 0; i < kReadHeldSpins && (v & kShared) && (v & kWriteSpinner); i++) {
 		bsdsync_cpu_relax();
+		spins.tick();
 		v = load_relaxed(&l->word);
 	}
 	return v;

@@ -235,7 +235,7 @@ void bsdsync_irq_restore(unsigned long flags)
 }
 
 int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned long expect,
-				  unsigned long mask, unsigned long owner_bits)
+				  unsigned long mask, unsigned long owner_bits, unsigned long *spins)
 {
 	struct task_struct *owner = (struct task_struct *)owner_bits;
 	int changed = 0;
@@ -251,6 +251,7 @@ int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned 
 		if (!owner_on_cpu(owner) || need_resched())
 			break;
 		cpu_relax();
+		WRITE_ONCE(*spins, *spins + 1);
 	}
 	rcu_read_unlock();
 	return changed;

@@ -193,10 +193,12 @@ static inline void *bsdsync_cpu_state_this(void)
  * should reschedule: block instead. The owner task is only dereferenced inside an RCU
  * read-side section, so an owner that exits meanwhile is never touched after it is freed.
  * The core's adaptive_spin() (core/adaptive.h) is the one caller: it watches either the lock
- * word itself (expect = owner) or its spinner gate.
+ * word itself (expect = owner) or its spinner gate. Each pass that found the word unchanged
+ * adds one to *spins (relaxed: the spinning thread is its only writer; lock profiling's
+ * count, core/lock_profile.h SpinCount, which a test may read while it grows).
  */
 int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned long expect,
-				  unsigned long mask, unsigned long owner);
+				  unsigned long mask, unsigned long owner, unsigned long *spins);
 /* One iteration of a busy-wait loop (the `pause` instruction). */
 static inline void bsdsync_cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
 

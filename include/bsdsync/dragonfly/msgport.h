@@ -52,7 +52,7 @@ struct lwkt_msg {
 	struct lwkt_port *ms_target_port;
 	struct lwkt_port *ms_reply_port;
 	void (*ms_abortfn)(struct lwkt_msg *msg);
-	volatile int ms_flags;		/* MSGF_*: changed with atomics (see msgport.cpp) */
+	volatile int ms_flags;		/* MSGF_*: changed by its owner (see msgport.cpp) */
 	int ms_error;
 	union {
 		void *ms_resultp;
@@ -87,6 +87,9 @@ struct lwkt_port {
 	/* bsdsync: a reply-only or put-only port's function */
 	void (*mp_rportfn)(struct lwkt_port *port, struct lwkt_msg *msg);
 	int (*mp_pportfn)(struct lwkt_port *port, struct lwkt_msg *msg);
+	/* bsdsync: lwkt_waitmsg callers asleep on a synchronous message replied to this port
+	 * (under the port's lock; they sleep on the message, which carries no mark) */
+	int mp_msgwaiters;
 };
 
 /* A thread port owned by td (NULL: the caller); only td may receive from it. */
@@ -107,6 +110,8 @@ int dfly_lwkt_domsg(struct lwkt_port *port, struct lwkt_msg *msg, int flags);
 int dfly_lwkt_forwardmsg(struct lwkt_port *port, struct lwkt_msg *msg);
 void dfly_lwkt_replymsg(struct lwkt_msg *msg, int error);
 void dfly_lwkt_abortmsg(struct lwkt_msg *msg);
+/* lwkt_getport: the port's get handler (a spin port's without an indirect call). */
+void *dfly_lwkt_getport(struct lwkt_port *port);
 int dfly_lwkt_dropmsg(struct lwkt_msg *msg);
 
 BSDSYNC_DRAGONFLY_ABI_END

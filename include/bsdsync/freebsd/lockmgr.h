@@ -73,6 +73,13 @@ BSDSYNC_ABI_OFFSET(struct lock, lk_pri, 40);
  * ones). */
 #define BSDSYNC_LK_COUNT		2
 #define BSDSYNC_LK_COUNT_RECORDED	0x10000
+/* The thread's count of its exclusive lockmgr holds, index BSDSYNC_LK_XCOUNT, same layout
+ * (low 16 bits: holds the inline LK_EXCLUSIVE of a driver built for production took, with
+ * no record; above, in units of BSDSYNC_LK_COUNT_RECORDED, the exclusive holds the module
+ * recorded, recursions not counted). The inline LK_RELEASE of an exclusive hold needs the
+ * recorded part to be 0: the word (the bare owner) cannot say whether the module recorded
+ * the hold, the count can (module/freebsd/lockmgr.cpp, "the thread's holds"). */
+#define BSDSYNC_LK_XCOUNT		3
 /* bsdsync: lockdestroy() ran. An exclusive-form word no thread can own, so every fast path
  * fails on it and the slow paths report. */
 #define LK_DESTROYED		(LK_KERNPROC - LK_ONE_SHARER)

@@ -40,10 +40,11 @@ static inline int lwkt_checkmsg(lwkt_msg_t msg)
 	return __atomic_load_n(&msg->ms_flags, __ATOMIC_ACQUIRE) & MSGF_DONE;
 }
 
-/* The next message of the port, or NULL. */
+/* The next message of the port, or NULL (the port's get handler, through the module: a
+ * spin port's is called there directly, no indirect branch). */
 static inline void *lwkt_getport(lwkt_port_t port)
 {
-	return port->mp_getport(port);
+	return dfly_lwkt_getport(port);
 }
 
 /* The next message, sleeping (flags: PCATCH) until one comes; NULL on a signal. */

@@ -155,9 +155,9 @@ __bsd_lock_sacquire(volatile unsigned long *word, unsigned int idx, int nosleep,
  * then thread context: an interrupt's release (of a hold the module took for it, with no
  * count) must not take one off the interrupted thread's count. */
 static __always_inline int
-__bsd_lock_srelease(volatile unsigned long *word, unsigned int idx, int nosleep)
+__bsd_lock_srelease_v(volatile unsigned long *word, unsigned long v, unsigned int idx,
+		      int nosleep)
 {
-	unsigned long v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	char *r;
 	int *c;
 
@@ -185,6 +185,13 @@ __bsd_lock_srelease(volatile unsigned long *word, unsigned int idx, int nosleep)
 	else
 		c[idx]--;
 	return 1;
+}
+
+/* The same with the word loaded here (_v: the caller loaded it, relaxed, and passes it). */
+static __always_inline int
+__bsd_lock_srelease(volatile unsigned long *word, unsigned int idx, int nosleep)
+{
+	return __bsd_lock_srelease_v(word, __atomic_load_n(word, __ATOMIC_RELAXED), idx, nosleep);
 }
 #endif
 

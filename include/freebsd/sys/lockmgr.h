@@ -2,7 +2,8 @@
  * <sys/lockmgr.h> for ported FreeBSD drivers: lock(9), the lockmgr lock.
  *
  * Every operation calls into bsdsync.ko with the caller's file and line, as FreeBSD modules
- * do (the production build inlines plain shared requests and their release: below);
+ * do (the production build inlines plain shared and exclusive requests and their release:
+ * below);
  * lockinit records its call site once (a static record per site). No Linux header
  * defines lockinit, lockmgr*, lockstatus, struct lock or LK_ and KA_ names, so none of them
  * needs a dispatcher like systm.h's msleep.
@@ -32,26 +33,95 @@ struct rwlock;
 #if BSDSYNC_INLINE_LOCKS && !defined(LOCKMGR_NOINLINE)
 #define BSDSYNC_LK_INLINE 1
 /*
- * The production build (<sys/lock.h>): a plain lockmgr(lk, LK_SHARED, NULL) and the
- * LK_RELEASE of a shared hold are inline, the way <sys/lock.h> explains for rw_rlock (the
- * word's SHARED bit, count unit and free value are the shared lock's; a new sharer keeps out
- * only for LK_EXCLUSIVE_WAITERS, as the module's can_share, and never on a lock initialised
- * LK_NOSHARE, whose shared requests are exclusive ones): one CAS each, the hold counted in
- * the thread's record (BSDSYNC_LK_COUNT: FreeBSD's td_lk_slocks, by which a thread holding
- * shared lockmgr locks passes waiting writers in the module unless LK_NODDLKTREAT). Every
- * other request, flag or case is the module's. LK_EXCLUSIVE stays a call: its word is the
- * bare owner (LK_HOLDER, lockmgr_disowned read it), with no bit free to mark a hold the
- * module did not record.
+ * The production build (<sys/lock.h>): a plain lockmgr(lk, LK_SHARED, NULL),
+ * lockmgr(lk, LK_EXCLUSIVE, NULL) and the LK_RELEASE of either hold are inline. Every other
+ * request, flag or case is the module's (module/freebsd/lockmgr.cpp, "the thread's holds",
+ * has the whole argument).
+ *
+ * Shared, the way <sys/lock.h> explains for rw_rlock (the word's SHARED bit, count unit and
+ * free value are the shared lock's; a new sharer keeps out only for LK_EXCLUSIVE_WAITERS, as
+ * the module's can_share, and never on a lock initialised LK_NOSHARE, whose shared requests
+ * are exclusive ones): one CAS each, the hold counted in the thread's record
+ * (BSDSYNC_LK_COUNT: FreeBSD's td_lk_slocks, by which a thread holding shared lockmgr locks
+ * passes waiting writers in the module unless LK_NODDLKTREAT).
+ *
+ * Exclusive (FreeBSD's lockmgr_xlock/lockmgr_unlock fast paths): the word is the bare owner
+ * (LK_HOLDER, lockmgr_disowned read it), so no bit can mark a hold the module did not
+ * record, as sx/rw's BSDSYNC_SL_UNRECORDED does; the thread's record counts them instead
+ * (BSDSYNC_LK_XCOUNT: its inline part the holds taken here, its recorded part the module's).
+ *   acquire: no lock-event sink (static key), thread context, the record cache holds the
+ *            caller's record, then one CAS of the word from LK_UNLOCKED to curthread,
+ *            acquire (pairs with the release of the previous holder's unlock), and the
+ *            count's inline part + 1. No class check: only a live lock's word is
+ *            LK_UNLOCKED (zeroed: 0, destroyed: LK_DESTROYED), and the macro takes a
+ *            struct lock.
+ *   release: thread context (an interrupt's release of a hold the module took for it must
+ *            not take one off the interrupted thread's count), the cache holds our record,
+ *            the count's recorded part 0 and its inline part nonzero (then no exclusive
+ *            hold of ours is recorded: this one was taken inline, or before the thread had
+ *            a record), then one CAS from curthread to LK_UNLOCKED, release (pairs with the
+ *            next holder's acquire), and the count - 1. Any other word (waiter or drain
+ *            bits to act on, recursed, disowned, not ours, shared) fails the CAS and calls
+ *            the module, which takes an inline hold off the count when it has no record of
+ *            the lock.
+ * The count is written by the thread alone, after its CAS, and read only by it.
  */
+static __always_inline int __bsd_lockmgr_xacquire(struct lock *lk)
+{
+	unsigned long v = LK_UNLOCKED;
+	char *r;
+
+	if (static_branch_unlikely(&bsdsync_lock_events_key) || !in_task())
+		return 0;
+	r = __bsd_td_cached();
+	if (__predict_false(!__bsd_td_mine(r)) ||
+	    __predict_false(!__atomic_compare_exchange_n(&lk->lk_lock, &v,
+							 (unsigned long)current, 0,
+							 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+		return 0;
+	__bsd_td_counts(r)[BSDSYNC_LK_XCOUNT]++;
+	return 1;
+}
+
+static __always_inline int __bsd_lockmgr_xrelease(struct lock *lk)
+{
+	unsigned long v = (unsigned long)current;
+	char *r;
+	int *c;
+
+	if (!in_task())
+		return 0;
+	r = __bsd_td_cached();
+	c = __bsd_td_counts(r);
+	/* 1 <= count < BSDSYNC_LK_COUNT_RECORDED: inline holds only */
+	if (__predict_false(!__bsd_td_mine(r) ||
+			    (unsigned int)(c[BSDSYNC_LK_XCOUNT] - 1) >=
+				    BSDSYNC_LK_COUNT_RECORDED - 1) ||
+	    __predict_false(!__atomic_compare_exchange_n(&lk->lk_lock, &v, LK_UNLOCKED, 0,
+							 __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
+		return 0;
+	c[BSDSYNC_LK_XCOUNT]--;
+	return 1;
+}
+
 static __always_inline int __bsd_lockmgr_fast(struct lock *lk, unsigned int flags)
 {
+	unsigned long v;
+
 	if (flags == LK_SHARED)
 		return !(__atomic_load_n(&lk->lock_object.lo_flags, __ATOMIC_RELAXED) &
 			 LK_NOSHARE) &&
 		       __bsd_lock_sacquire(&lk->lk_lock, BSDSYNC_LK_COUNT, 0,
 					   LK_EXCLUSIVE_WAITERS);
-	if (flags == LK_RELEASE)
-		return __bsd_lock_srelease(&lk->lk_lock, BSDSYNC_LK_COUNT, 0);
+	if (flags == LK_EXCLUSIVE)
+		return __bsd_lockmgr_xacquire(lk);
+	if (flags == LK_RELEASE) {
+		/* One load decides the mode: a shared word goes to the shared release. */
+		v = __atomic_load_n(&lk->lk_lock, __ATOMIC_RELAXED);
+		if (v & LK_SHARE)
+			return __bsd_lock_srelease_v(&lk->lk_lock, v, BSDSYNC_LK_COUNT, 0);
+		return __bsd_lockmgr_xrelease(lk);
+	}
 	return 0;
 }
 #else

@@ -13,13 +13,15 @@
  * atomic instruction): rm_rlock and rm_runlock of a read hold are inline, no call at all in
  * the common case:
  *   rm_rlock    while no lock-event sink is attached, in thread context, on a live
- *               non-sleepable rm lock (lo_flags: one compare; its per-CPU area there), for a
- *               thread whose record is in this CPU's cache (<bsdsync/inline_abi.h>: one
- *               %gs-relative load and one compare) and reads no rm lock yet (its tracker
- *               list empty: nothing to check for recursion or a reused tracker):
- *               preempt_disable, this CPU's token read and its read count incremented
- *               (%gs-relative, as the module's own fast path: a writer's grace period waits
- *               for the section, rm.cpp's top comment), preempt_enable; then the tracker
+ *               non-sleepable rm lock (lo_flags: one compare; its per-CPU area there):
+ *               preempt_disable, this CPU's token read first (no token: a writer took it,
+ *               the read is the module's, with nothing else looked at), then, for a thread
+ *               whose record is in this CPU's cache (<bsdsync/inline_abi.h>: one
+ *               %gs-relative load and one compare) and that reads no rm lock yet (its
+ *               tracker list empty: nothing to check for recursion or a reused tracker),
+ *               this CPU's read count incremented (%gs-relative, as the module's own fast
+ *               path: a writer's grace period waits for the section, rm.cpp's top
+ *               comment), preempt_enable; then the tracker
  *               filled (BSDSYNC_RMPF_INLINE) and put on the thread's list, where rm_assert,
  *               rm_sleep, rm_wlock's check and the module's recursion check find it.
  *   rm_runlock  for such a tracker of this lock at the head of the thread's list, on a
@@ -79,29 +81,32 @@ __bsd_rm_count(struct bsdsync_rm_cpu *pcpu, long v)
 static __always_inline void
 __bsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
 {
-	struct bsdsync_rm_cpu *pcpu = rm->rm_state.rm_pcpu;
+	struct bsdsync_rm_cpu *pcpu;
 	unsigned int lf = __atomic_load_n(&rm->lock_object.lo_flags, __ATOMIC_RELAXED);
 	char *r;
-	int token;
 
+	/* Only what makes pcpu safe to read comes before the token: a live non-sleepable rm
+	 * lock (a lock never initialised may hold any pointer there) with its per-CPU area. */
 	if (__predict_false(static_branch_unlikely(&bsdsync_lock_events_key) || !in_task() ||
 			    (lf & (LO_INITIALIZED | LO_CLASSMASK)) !=
-				    (LO_INITIALIZED | BSDSYNC_CLASS_RM << LO_CLASSSHIFT) ||
-			    !pcpu))
+				    (LO_INITIALIZED | BSDSYNC_CLASS_RM << LO_CLASSSHIFT)))
 		goto call;
-	r = __bsd_td_cached();
-	if (__predict_false(!__bsd_td_mine(r) || *__bsd_rm_trackers(r)))
+	pcpu = rm->rm_state.rm_pcpu;
+	if (__predict_false(!pcpu))
 		goto call;
 	/* The token check and the count in one preemption-disabled section, which a writer's
 	 * grace period waits for (rm.cpp's top comment, (a)); x86 orders the critical section
-	 * after the token's load. */
+	 * after the token's load. The token first: a read after a write (the writer took the
+	 * tokens, this CPU has not got its own back yet) is the module's, and goes there with
+	 * no look at the thread's record. */
 	preempt_disable();
-	token = __bsd_rm_token(pcpu);
-	if (__predict_true(token))
-		__bsd_rm_count(pcpu, 1);
+	if (__predict_false(!__bsd_rm_token(pcpu)))
+		goto enable_call;
+	r = __bsd_td_cached();
+	if (__predict_false(!__bsd_td_mine(r) || *__bsd_rm_trackers(r)))
+		goto enable_call;
+	__bsd_rm_count(pcpu, 1);
 	preempt_enable();
-	if (__predict_false(!token))
-		goto call;
 	/* The thread's own list (empty: see above); no other thread or CPU touches it. */
 	tr->rmp_next = 0;
 	tr->rmp_rmlock = rm;
@@ -109,6 +114,8 @@ __bsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, i
 	tr->rmp_flags = BSDSYNC_RMPF_INLINE;
 	*__bsd_rm_trackers(r) = tr;
 	return;
+enable_call:
+	preempt_enable();
 call:
 	fbsd_rm_rlock(rm, tr, 0, file, line);
 }
