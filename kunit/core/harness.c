@@ -216,19 +216,65 @@ void bt_events_stop(void)
 	WRITE_ONCE(bt_events.watched, NULL);
 }
 
-unsigned long bt_hold_until_spun(const unsigned long *const *counter, bool (*gave_up)(void *arg),
-				 void *arg)
+/* A: busy until B's count moves (returned), B gave up, or about 2 s passed (0). */
+static unsigned long hold_until_spun(struct bt_spin_script *s)
 {
 	u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
 
 	for (;;) {
-		const unsigned long *ctr = READ_ONCE(*counter);
+		const unsigned long *ctr = READ_ONCE(s->counter);
 		unsigned long n = ctr ? READ_ONCE(*ctr) : 0;
 
 		if (n > 0)
 			return n;
-		if ((gave_up && gave_up(arg)) || ktime_get_mono_fast_ns() > end)
+		if ((s->gave_up && s->gave_up(s->l)) || ktime_get_mono_fast_ns() > end)
 			return 0;
 		cpu_relax();
 	}
+}
+
+static void spin_script_contender(void *arg)
+{
+	struct bt_spin_script *s = arg;
+
+	WRITE_ONCE(s->counter, bsdsync_test_lock_prof_spin_counter());
+	while (!READ_ONCE(s->go))
+		usleep_range(100, 200);
+	s->lock(s->l);
+	s->unlock(s->l);
+	s->lock(s->after);
+	s->unlock(s->after);
+}
+
+#define BT_SPIN_ROUNDS 20
+
+void bt_expect_spins_counted(struct kunit *test, struct bt_spin_script *s)
+{
+	struct bsdsync_test_lock_prof_numbers p = {};
+	struct bt_thread b;
+	unsigned long seen = 0;
+	int round;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: a spinner and a running holder");
+	for (round = 0; round < BT_SPIN_ROUNDS && seen == 0; round++) {
+		WRITE_ONCE(s->counter, NULL);
+		WRITE_ONCE(s->go, 0);
+		/* Started before the lock is held: starting a thread may sleep. */
+		bt_start(test, &b, spin_script_contender, s, "bt-spinner");
+		s->lock(s->l);
+		WRITE_ONCE(s->go, 1);
+		seen = hold_until_spun(s);
+		s->unlock(s->l);
+		bt_join(&b);
+	}
+	KUNIT_ASSERT_GT_MSG(test, seen, 0UL, "B's spin count never moved in %d rounds", round);
+	KUNIT_ASSERT_EQ(test, bsdsync_test_lock_prof_class(s->type, s->name, &p), 1);
+	kunit_info(test, "%s: B seen spinning %lu times before the release (round %d); class: %llu spins, %llu contended",
+		   s->name, seen, round, p.spins, p.contended);
+	KUNIT_EXPECT_GE(test, p.spins, (u64)seen);
+	KUNIT_EXPECT_GE(test, p.contended, 1ULL);
+	KUNIT_ASSERT_EQ(test, bsdsync_test_lock_prof_class(s->type, s->after_name, &p), 1);
+	KUNIT_EXPECT_EQ(test, p.acquisitions, (u64)round);
+	KUNIT_EXPECT_EQ(test, p.spins, 0ULL);
 }

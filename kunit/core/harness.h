@@ -191,15 +191,26 @@ void bt_events_start(struct kunit *test);
 void bt_events_stop(void);
 
 /*
- * Lock profiling's spin count: the holder of a lock busy-waits (it must stay on its CPU,
- * where an adaptive spinner sees it run) until the contender's pending spin count moves.
- * *counter is the contender's bsdsync_test_lock_prof_spin_counter(), null until it has
- * published it; gave_up(arg) (may be null) says the contender stopped spinning for good
- * (it queued). About 2 s of guest time bound the wait (a liveness bound for a count that
- * never moves, not a timing assertion). Returns the count seen, 0 if none. Any context
- * (interrupts may be off); asserts nothing.
+ * Lock profiling's spin count, scripted with two threads: this thread (A) takes `lock` and
+ * stays on its CPU (where an adaptive spinner sees it run); a worker (B) publishes its
+ * pending spin count (bsdsync_test_lock_prof_spin_counter) and contends; A releases once it
+ * has seen that count move, then B takes `after` uncontended. A round where B gave up
+ * spinning for good (gave_up(lock), may be null: it queued) is played again, up to 20.
+ * Expects: B's spins charged to the class of `lock` (at least what A saw), at least one
+ * contended acquisition, none charged to `after`'s class. Waits are bounded by about 2 s
+ * of guest time per round (a liveness bound for a count that never moves, not a timing
+ * assertion). Skipped with fewer than two CPUs. Profiling must be on with an empty table.
  */
-unsigned long bt_hold_until_spun(const unsigned long *const *counter, bool (*gave_up)(void *arg),
-				 void *arg);
+struct bt_spin_script {
+	void (*lock)(void *l);
+	void (*unlock)(void *l);
+	bool (*gave_up)(void *l);
+	void *l, *after;
+	const char *type, *name, *after_name;	/* the classes (type and lock names) */
+	/* the script's own */
+	const unsigned long *counter;
+	int go;
+};
+void bt_expect_spins_counted(struct kunit *test, struct bt_spin_script *s);
 
 #endif

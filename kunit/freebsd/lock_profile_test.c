@@ -8,8 +8,6 @@
  * table, and puts profiling back as it was.
  */
 #include <kunit/test.h>
-#include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -167,100 +165,44 @@ static void lock_profiling_counts_only_while_enabled_and_forgets_on_reset(struct
 
 /* ---- spin iterations ---------------------------------------------------------------- */
 
-struct spinning_contender {
-	struct mtx *m;
-	struct mtx *after;		/* taken uncontended once m is released */
-	bool spin;			/* MTX_SPIN */
-	const unsigned long *counter;	/* B's pending spin count, published before it contends */
-	int go;				/* A holds m: contend */
-};
+static void mtx_lock_fn(void *m) { mtx_lock((struct mtx *)m); }
+static void mtx_unlock_fn(void *m) { mtx_unlock((struct mtx *)m); }
+static void mtx_lock_spin_fn(void *m) { mtx_lock_spin((struct mtx *)m); }
+static void mtx_unlock_spin_fn(void *m) { mtx_unlock_spin((struct mtx *)m); }
 
-static void contend_and_publish_spins(void *arg)
+/* The contender will not spin again before the release: it queued (MTX_CONTESTED). */
+static bool mtx_queued(void *m)
 {
-	struct spinning_contender *c = arg;
-
-	WRITE_ONCE(c->counter, bsdsync_test_lock_prof_spin_counter());
-	while (!READ_ONCE(c->go))
-		usleep_range(100, 200);
-	if (c->spin) {
-		mtx_lock_spin(c->m);
-		mtx_unlock_spin(c->m);
-		mtx_lock_spin(c->after);
-		mtx_unlock_spin(c->after);
-	} else {
-		mtx_lock(c->m);
-		mtx_unlock(c->m);
-		mtx_lock(c->after);
-		mtx_unlock(c->after);
-	}
+	return READ_ONCE(((struct mtx *)m)->mtx_lock) & MTX_CONTESTED;
 }
 
-/* B will not spin again before the release: it queued (MTX_DEF). */
-static bool contender_queued(void *arg)
-{
-	struct spinning_contender *c = arg;
-
-	return !c->spin && (READ_ONCE(c->m->mtx_lock) & MTX_CONTESTED);
-}
-
-#define SPIN_ROUNDS 20
-
-/* Thread A holds the mutex and stays on its CPU; B contends and spins (adaptive spinning on
- * a running owner for MTX_DEF, the spin loop for MTX_SPIN); A releases once it has seen B's
- * count move. A round where B queued instead (MTX_DEF: its CPU had to reschedule) is played
- * again. The spins B made are charged to the mutex's class, none to the lock B takes next. */
-static void spins_are_counted(struct kunit *test, int opts, const char *type, const char *name,
-			      const char *after_name)
+/* B spins on a held mutex (adaptive spinning on a running owner for MTX_DEF, the spin loop
+ * for MTX_SPIN): its spins are charged to the mutex's class (harness.h
+ * bt_expect_spins_counted). */
+static void lock_profiling_counts_the_adaptive_spins_of_a_sleep_mutex(struct kunit *test)
 {
 	struct mtx m, after;
-	struct spinning_contender c = { &m, &after, (opts & MTX_SPIN) != 0, NULL, 0 };
-	struct bt_thread b;
-	struct bsdsync_test_lock_prof_numbers p;
-	unsigned long seen = 0;
-	int round;
+	struct bt_spin_script s = { mtx_lock_fn, mtx_unlock_fn, mtx_queued, &m, &after,
+				    "sleep mutex", "lp-adaptive", "lp-adaptive-after" };
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two CPUs: a spinner and a running owner");
-	mtx_init(&m, name, NULL, opts);
-	mtx_init(&after, after_name, NULL, opts);
-	for (round = 0; round < SPIN_ROUNDS && seen == 0; round++) {
-		WRITE_ONCE(c.counter, NULL);
-		WRITE_ONCE(c.go, 0);
-		/* Started before the mutex is held: starting a thread may sleep. */
-		bt_start(test, &b, contend_and_publish_spins, &c, "lp-spinner");
-		if (opts & MTX_SPIN)
-			mtx_lock_spin(&m);
-		else
-			mtx_lock(&m);
-		WRITE_ONCE(c.go, 1);
-		seen = bt_hold_until_spun(&c.counter, contender_queued, &c);
-		if (opts & MTX_SPIN)
-			mtx_unlock_spin(&m);
-		else
-			mtx_unlock(&m);
-		bt_join(&b);
-	}
-	KUNIT_ASSERT_GT_MSG(test, seen, 0UL, "B's spin count never moved in %d rounds", round);
-	p = numbers(test, type, name);
-	kunit_info(test, "%s: B seen spinning %lu times before the release (round %d); class: %llu spins, %llu contended",
-		   name, seen, round, p.spins, p.contended);
-	KUNIT_EXPECT_GE(test, p.spins, (u64)seen);
-	KUNIT_EXPECT_GE(test, p.contended, 1ULL);
-	p = numbers(test, type, after_name);
-	KUNIT_EXPECT_EQ(test, p.acquisitions, (u64)round);
-	KUNIT_EXPECT_EQ(test, p.spins, 0ULL);
+	mtx_init(&m, "lp-adaptive", NULL, MTX_DEF);
+	mtx_init(&after, "lp-adaptive-after", NULL, MTX_DEF);
+	bt_expect_spins_counted(test, &s);
 	mtx_destroy(&after);
 	mtx_destroy(&m);
 }
 
-static void lock_profiling_counts_the_adaptive_spins_of_a_sleep_mutex(struct kunit *test)
-{
-	spins_are_counted(test, MTX_DEF, "sleep mutex", "lp-adaptive", "lp-adaptive-after");
-}
-
 static void lock_profiling_counts_the_spins_of_a_spin_mutex(struct kunit *test)
 {
-	spins_are_counted(test, MTX_SPIN, "spin mutex", "lp-spin", "lp-spin-after");
+	struct mtx m, after;
+	struct bt_spin_script s = { mtx_lock_spin_fn, mtx_unlock_spin_fn, NULL, &m, &after,
+				    "spin mutex", "lp-spin", "lp-spin-after" };
+
+	mtx_init(&m, "lp-spin", NULL, MTX_SPIN);
+	mtx_init(&after, "lp-spin-after", NULL, MTX_SPIN);
+	bt_expect_spins_counted(test, &s);
+	mtx_destroy(&after);
+	mtx_destroy(&m);
 }
 
 static void lock_profiling_stats_show_the_spins_column(struct kunit *test)
