@@ -25,6 +25,7 @@
 #ifndef BSDSYNC_CORE_THREAD_H
 #define BSDSYNC_CORE_THREAD_H
 
+#include <bsdsync/inline_abi.h>
 #include "core/base.h"
 #include "core/diag.h"
 #include "core/lock_events.h"
@@ -281,6 +282,35 @@ inline bool held_released(ThreadState *t, const void *lock, const LockType *type
 		     held_pop_slow(t, lock, type, mode);
 	lock_event_released(lock, type, mode, 0, file, line);
 	return found;
+}
+
+/*
+ * The holds of a kind that drivers built for production also take inline count them in the
+ * thread's record (<bsdsync/inline_abi.h>, BSDSYNC_TD_COUNT_RECORDED: one unit per hold the
+ * module recorded, 1 per hold an inline path took, no record, no event): FreeBSD's sx, rw
+ * and lockmgr read holds, DragonFly's lockmgr and mtx shared holds. One such hold of `lock`
+ * ends (t not null): its record if the thread has one (Recorded: the count loses a recorded
+ * unit, or an inline one when the record found was below the recorded ones, which may be an
+ * inline hold), else one of its inline holds (Inline), else None (it does not hold it). No
+ * event: the caller sends RELEASED for a Recorded hold only (no sink saw an inline one
+ * acquired). `count` null: a kind nobody takes inline.
+ */
+enum class CountedHold { Recorded, Inline, None };
+inline CountedHold held_pop_counted(ThreadState *t, int *count, const void *lock,
+				    const LockType *type, HoldMode mode)
+{
+	constexpr int kRecorded = BSDSYNC_TD_COUNT_RECORDED;
+	constexpr int kInline = BSDSYNC_TD_COUNT_RECORDED - 1;	/* mask of the inline part */
+	if (likely(held_pop_top(t, lock, mode)) || held_pop_slow(t, lock, type, mode)) {
+		if (count)
+			*count -= *count >= kRecorded ? kRecorded : (*count & kInline) ? 1 : 0;
+		return CountedHold::Recorded;
+	}
+	if (count && (*count & kInline)) {
+		--*count;
+		return CountedHold::Inline;
+	}
+	return CountedHold::None;
 }
 
 /* Put back the record held_pop_top just removed (a release that turned out not to happen on

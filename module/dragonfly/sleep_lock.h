@@ -208,22 +208,18 @@ template <class L> inline void count_recorded(ThreadState *t, int n)
 
 /* A shared hold of the thread ends: its record of the lock if it has one (RELEASED), else
  * one of its inline holds (no event: no sink saw it acquired). False if it has neither (it
- * does not hold the lock shared); t null (interrupt context): the event only, true. As
- * FreeBSD's shared_released (module/freebsd/shared_lock.h). */
+ * does not hold the lock shared); t null (interrupt context): the event only, true. The
+ * count's bookkeeping is core's held_pop_counted, as for FreeBSD's read holds. */
 template <class L> inline bool shared_released(ThreadState *t, const void *id,
 					       const LockType *type, const char *file, int line)
 {
 	if (likely(t)) {
-		if (likely(held_pop_top(t, id, kS)) || held_pop_slow(t, id, type, kS)) {
-			/* (held_pop_slow also answers true for a hold below the recorded
-			 * ones, which may be an inline one: then the count's inline part.) */
-			if (int *c = shared_count<L>(t))
-				*c -= *c >= kCountRecorded ? kCountRecorded
-							   : (*c & kCountInline) ? 1 : 0;
-		} else if (inline_shared_holds<L>(t)) {
-			--*shared_count<L>(t);
+		switch (held_pop_counted(t, shared_count<L>(t), id, type, kS)) {
+		case CountedHold::Recorded:
+			break;
+		case CountedHold::Inline:
 			return true;
-		} else {
+		case CountedHold::None:
 			lock_event_released(id, type, kS, 0, file, line);
 			return false;
 		}

@@ -131,6 +131,7 @@ constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
  * release here takes lk's record if the thread has one, else one inline hold.
  */
 constexpr int kCountRecorded = BSDSYNC_LK_COUNT_RECORDED;
+static_assert(kCountRecorded == BSDSYNC_TD_COUNT_RECORDED, "core's held_pop_counted");
 constexpr int kCountInline = BSDSYNC_LK_COUNT_RECORDED - 1;
 inline int &lk_count(ThreadState *t) { return t->held.counts[BSDSYNC_LK_COUNT]; }
 
@@ -177,14 +178,12 @@ inline void xheld_released(ThreadState *t, lock *lk, const char *file, int line)
 inline bool shared_released(ThreadState *t, lock *lk, const char *file, int line)
 {
 	if (likely(t)) {
-		int &c = lk_count(t);
-		if (likely(held_pop_top(t, lo_of(lk), kSharedHold)) ||
-		    held_pop_slow(t, lo_of(lk), kType, kSharedHold)) {
-			c -= c >= kCountRecorded ? kCountRecorded : (c & kCountInline) ? 1 : 0;
-		} else if (c & kCountInline) {
-			c--;
-			return true;	/* an inline hold: no event (none was sent for it) */
-		} else {
+		switch (held_pop_counted(t, &lk_count(t), lo_of(lk), kType, kSharedHold)) {
+		case CountedHold::Recorded:
+			break;
+		case CountedHold::Inline:
+			return true;	/* no event (none was sent for it) */
+		case CountedHold::None:
 			lock_event_released(lo_of(lk), kType, kSharedHold, 0, file, line);
 			return false;
 		}

@@ -100,6 +100,7 @@ inline bool readable(uintptr v)
 constexpr HoldMode kSharedHold = HoldMode::Shared;
 constexpr HoldMode kExclusiveHold = HoldMode::Exclusive;
 constexpr int kCountRecorded = BSDSYNC_SL_COUNT_RECORDED;
+static_assert(kCountRecorded == BSDSYNC_TD_COUNT_RECORDED, "core's held_pop_counted");
 constexpr int kCountInline = BSDSYNC_SL_COUNT_RECORDED - 1;	/* mask of the inline part */
 
 inline int &shared_count(const SharedLockKind &k, ThreadState *t)
@@ -125,17 +126,13 @@ inline bool shared_released(const SharedLockKind &k, ThreadState *t, const Share
 			    const char *file, int line)
 {
 	if (likely(t)) {
-		int &c = shared_count(k, t);
-		if (likely(held_pop_top(t, &l->lo, kSharedHold)) ||
-		    held_pop_slow(t, &l->lo, k.type, kSharedHold)) {
-			/* (held_pop_slow also answers true for a hold below the recorded ones,
-			 * which may be an inline one: then the count's inline part.) */
-			c -= c >= kCountRecorded ? kCountRecorded : (c & kCountInline) ? 1 : 0;
-		} else if (c & kCountInline) {
-			c--;
+		switch (held_pop_counted(t, &shared_count(k, t), &l->lo, k.type, kSharedHold)) {
+		case CountedHold::Recorded:
+			break;
+		case CountedHold::Inline:
 			t->held.nosleep -= !k.sleepable;
 			return true;
-		} else {
+		case CountedHold::None:
 			lock_event_released(&l->lo, k.type, kSharedHold, 0, file, line);
 			return false;
 		}
