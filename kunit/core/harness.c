@@ -216,6 +216,20 @@ void bt_events_stop(void)
 	WRITE_ONCE(bt_events.watched, NULL);
 }
 
+static int lock_prof_was;
+
+int bt_lock_prof_case_init(struct kunit *test)
+{
+	lock_prof_was = bsdsync_test_lock_prof(1);
+	bsdsync_test_lock_prof_reset();
+	return 0;
+}
+
+void bt_lock_prof_case_exit(struct kunit *test)
+{
+	bsdsync_test_lock_prof(lock_prof_was);
+}
+
 /* A: busy until B's count moves (returned), B gave up, or about 2 s passed (0). */
 static unsigned long hold_until_spun(struct bt_spin_script *s)
 {

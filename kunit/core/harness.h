@@ -190,6 +190,11 @@ extern struct bt_events bt_events;
 void bt_events_start(struct kunit *test);
 void bt_events_stop(void);
 
+/* A lock-profiling suite's .init / .exit: each case starts with profiling on and an empty
+ * table, and puts profiling back as it was. */
+int bt_lock_prof_case_init(struct kunit *test);
+void bt_lock_prof_case_exit(struct kunit *test);
+
 /*
  * Lock profiling's spin count, scripted with two threads: this thread (A) takes `lock` and
  * stays on its CPU (where an adaptive spinner sees it run); a worker (B) publishes its

@@ -49,20 +49,6 @@ static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct k
 	lwkt_token_uninit(&t);
 }
 
-static int profile_was;
-
-static int lock_profile_case_init(struct kunit *test)
-{
-	profile_was = bsdsync_test_lock_prof(1);
-	bsdsync_test_lock_prof_reset();
-	return 0;
-}
-
-static void lock_profile_case_exit(struct kunit *test)
-{
-	bsdsync_test_lock_prof(profile_was);
-}
-
 static struct kunit_case dfly_lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_spinlock),
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_token_before_it_blocks),
@@ -71,8 +57,8 @@ static struct kunit_case dfly_lock_profile_cases[] = {
 
 static struct kunit_suite dfly_lock_profile_suite = {
 	.name = "dragonfly_lock_profile",
-	.init = lock_profile_case_init,
-	.exit = lock_profile_case_exit,
+	.init = bt_lock_prof_case_init,
+	.exit = bt_lock_prof_case_exit,
 	.test_cases = dfly_lock_profile_cases,
 };
 

@@ -215,20 +215,6 @@ static void lock_profiling_stats_show_the_spins_column(struct kunit *test)
 				  "%s", stats);
 }
 
-static int profile_was;
-
-static int lock_profile_case_init(struct kunit *test)
-{
-	profile_was = bsdsync_test_lock_prof(1);
-	bsdsync_test_lock_prof_reset();
-	return 0;
-}
-
-static void lock_profile_case_exit(struct kunit *test)
-{
-	bsdsync_test_lock_prof(profile_was);
-}
-
 static struct kunit_case lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_one_contended_acquisition_of_n),
 	KUNIT_CASE(lock_profiling_counts_a_recursed_mutex_once_and_times_shared_holds),
@@ -241,8 +227,8 @@ static struct kunit_case lock_profile_cases[] = {
 
 static struct kunit_suite lock_profile_suite = {
 	.name = "bsdsync_lock_profile",
-	.init = lock_profile_case_init,
-	.exit = lock_profile_case_exit,
+	.init = bt_lock_prof_case_init,
+	.exit = bt_lock_prof_case_exit,
 	.test_cases = lock_profile_cases,
 };
 
