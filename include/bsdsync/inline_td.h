@@ -22,7 +22,8 @@
 #ifndef _BSDSYNC_INLINE_TD_H_
 #define _BSDSYNC_INLINE_TD_H_
 
-#include <asm/current.h>
+/* Kernel C only: the includer (a face's header under BSDSYNC_INLINE_LOCKS) has <asm/current.h>
+ * for `current` (the ABI headers include no Linux header). */
 #include <bsdsync/inline_abi.h>
 
 /* The record in the module's per-CPU cache slot (the exported per-CPU bsdsync_cpu_area,
