@@ -13,9 +13,15 @@
 #include <sys/thread2.h>
 #include <sys/spinlock.h>
 #include <sys/spinlock2.h>
+#include <sys/mutex.h>
+#include <sys/mutex2.h>
 
 static void spin_lock_fn(void *s) { spin_lock((struct spinlock *)s); }
 static void spin_unlock_fn(void *s) { spin_unlock((struct spinlock *)s); }
+static void mtx_lock_ex_fn(void *m) { mtx_lock_ex_quick((mtx_t *)m); }
+static void mtx_unlock_fn(void *m) { mtx_unlock((mtx_t *)m); }
+/* The contender linked itself and sleeps: it will not spin again before the release. */
+static bool mtx_linked(void *m) { return READ_ONCE(((mtx_t *)m)->mtx_exlink) != NULL; }
 static void gettoken_fn(void *t) { lwkt_gettoken((struct lwkt_token *)t); }
 static void reltoken_fn(void *t) { lwkt_reltoken((struct lwkt_token *)t); }
 
@@ -32,6 +38,22 @@ static void lock_profiling_counts_the_spins_of_a_spinlock(struct kunit *test)
 	bt_expect_spins_counted(test, &s);
 	spin_uninit(&after);
 	spin_uninit(&sp);
+}
+
+/* A contended exclusive mtx request spins while its owner runs, before it links and sleeps
+ * (module/dragonfly/mtx.cpp: without it every contended take was a sleep and a hand-off):
+ * its spins are charged to the mutex's class. */
+static void an_exclusive_mtx_request_spins_while_its_owner_runs(struct kunit *test)
+{
+	mtx_t m, after;
+	struct bt_spin_script s = { mtx_lock_ex_fn, mtx_unlock_fn, mtx_linked, &m, &after,
+				    "DragonFly mtx", "lp-dfly-mtx", "lp-dfly-mtx-after" };
+
+	mtx_init(&m, "lp-dfly-mtx");
+	mtx_init(&after, "lp-dfly-mtx-after");
+	bt_expect_spins_counted(test, &s);
+	mtx_uninit(&after);
+	mtx_uninit(&m);
 }
 
 /* A token's contender spins a bounded while, then blocks: the spins it made before it
@@ -52,6 +74,7 @@ static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct k
 static struct kunit_case dfly_lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_spinlock),
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_token_before_it_blocks),
+	KUNIT_CASE(an_exclusive_mtx_request_spins_while_its_owner_runs),
 	{}
 };
 
