@@ -15,6 +15,7 @@
 #include <sys/spinlock2.h>
 #include <sys/mutex.h>
 #include <sys/mutex2.h>
+#include <sys/lock.h>
 
 static void spin_lock_fn(void *s) { spin_lock((struct spinlock *)s); }
 static void spin_unlock_fn(void *s) { spin_unlock((struct spinlock *)s); }
@@ -22,6 +23,8 @@ static void mtx_lock_ex_fn(void *m) { mtx_lock_ex_quick((mtx_t *)m); }
 static void mtx_unlock_fn(void *m) { mtx_unlock((mtx_t *)m); }
 /* The contender linked itself and sleeps: it will not spin again before the release. */
 static bool mtx_linked(void *m) { return READ_ONCE(((mtx_t *)m)->mtx_exlink) != NULL; }
+static void lockmgr_ex_fn(void *lk) { lockmgr((struct lock *)lk, LK_EXCLUSIVE); }
+static void lockmgr_rel_fn(void *lk) { lockmgr((struct lock *)lk, LK_RELEASE); }
 static void gettoken_fn(void *t) { lwkt_gettoken((struct lwkt_token *)t); }
 static void reltoken_fn(void *t) { lwkt_reltoken((struct lwkt_token *)t); }
 
@@ -56,6 +59,21 @@ static void an_exclusive_mtx_request_spins_while_its_owner_runs(struct kunit *te
 	mtx_uninit(&m);
 }
 
+/* The same through the engine of DragonFly's lockmgr (and serializer): a plain LK_EXCLUSIVE
+ * request spins while the exclusive holder runs (module/dragonfly/sleep_lock.h). */
+static void an_exclusive_lockmgr_request_spins_while_its_holder_runs(struct kunit *test)
+{
+	struct lock lk, after;
+	struct bt_spin_script s = { lockmgr_ex_fn, lockmgr_rel_fn, NULL, &lk, &after,
+				    "DragonFly lockmgr", "lp-dfly-lk", "lp-dfly-lk-after" };
+
+	lockinit(&lk, "lp-dfly-lk", 0, 0);
+	lockinit(&after, "lp-dfly-lk-after", 0, 0);
+	bt_expect_spins_counted(test, &s);
+	lockuninit(&after);
+	lockuninit(&lk);
+}
+
 /* A token's contender spins a bounded while, then blocks: the spins it made before it
  * blocked are charged to the token's class when it gets the token. */
 static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct kunit *test)
@@ -75,6 +93,7 @@ static struct kunit_case dfly_lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_spinlock),
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_token_before_it_blocks),
 	KUNIT_CASE(an_exclusive_mtx_request_spins_while_its_owner_runs),
+	KUNIT_CASE(an_exclusive_lockmgr_request_spins_while_its_holder_runs),
 	{}
 };
 

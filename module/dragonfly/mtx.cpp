@@ -31,19 +31,19 @@
  *    mtx_exlink with the asynchronous ones, FIFO, and the release that frees the mutex hands
  *    it to the first link: held at once in that thread's name (mtx_owner, the count 1), the
  *    thread woken by its link's address (lock_ex_handoff). A newcomer cannot take it in
- *    between. Before it links, an exclusive request spins while an exclusive owner runs
- *    and nobody is linked (spin_on_running_owner: the core's adaptive spin on mtx_owner),
- *    which DragonFly does not: there a linked waiter is woken by a cheap LWKT switch, here
- *    by a Linux wake-up, and a request that always linked made every contended take a
- *    sleep and a wake-up (a hand-off convoy: 0.003 of Linux's mutex in the bench). The
- *    spin takes only a free lock, which it is only when no link waits, so the hand-off
- *    order to linked waiters is unchanged. Shared requests still wait on the engine's queue and are woken together
+ *    between. Shared requests still wait on the engine's queue and are woken together
  *    (DragonFly's shared waiters get a mass wake-up too).
+ *  - before it links, a plain exclusive request (no timeout, abort, signal) spins while an
+ *    exclusive owner runs and nobody is linked (sleep_lock.h spin_on_running_owner, the
+ *    core's adaptive spin on mtx_owner). DragonFly does not: there a linked waiter is woken
+ *    by a cheap LWKT switch, here by a Linux wake-up, and a request that always linked made
+ *    every contended take a sleep and a hand-off (a convoy: 0.003 of Linux's mutex in the
+ *    bench). The spinner only takes a free mutex, which it is only when no link waits: the
+ *    hand-off order of linked waiters is unchanged.
  * Differences from DragonFly: none known beyond the engine's (sleep_lock.h).
  */
 #include <bsdsync/dragonfly/mutex.h>
 #include "dragonfly/sleep_lock.h"
-#include "core/adaptive.h"
 
 using namespace bsdsync;
 using namespace bsdsync::dfly;
@@ -270,30 +270,6 @@ void unlink_locked(struct mtx *m, struct mtx_link *link)
 }
 
 /*
- * Spin while the mutex is held exclusively by a thread that runs and no link waits (the top
- * comment): returns when it is free, or held shared, or its owner stops running, or links
- * wait, or this thread must reschedule; the caller then takes it or links as before.
- * True if it spun (it sent CONTENDED first, as every lock does before it spins or waits).
- * Thread context.
- */
-bool spin_on_running_owner(struct mtx *m, const SleepRequest &r)
-{
-	for (bool spun = false;; spun = true) {
-		unsigned v = load_relaxed(&m->mtx_lock);
-		void *o = load_relaxed(&m->mtx_owner);
-		if (!(v & BSDSYNC_DFLY_MTX_EXCLUSIVE) || (v & BSDSYNC_DFLY_MTX_EXWANTED) ||
-		    o == nullptr || o == BSDSYNC_DFLY_MTX_OWNER_ANON || o == sleep_lock::self())
-			return spun;
-		if (!spun)
-			lock_contended(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
-		/* The owner field: cleared or changed by every release and take. */
-		if (!adaptive_spin(reinterpret_cast<const volatile unsigned long *>(&m->mtx_owner),
-				   reinterpret_cast<unsigned long>(o), ~0UL))
-			return true;
-	}
-}
-
-/*
  * An exclusive request that must wait: queued as a link at the tail of mtx_exlink (FIFO), and
  * the release that frees the lock hands it over to the first link (async_granted), as
  * DragonFly's mtx_unlock chains it (mtx_chain_link). The waiter sleeps on its link's address
@@ -314,7 +290,7 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 	if (r.nowait)
 		return sleep_lock::lock_exclusive(s, r);	/* may not wait: a try */
 	lock_acquiring(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
-	bool contended = spin_on_running_owner(m, r);
+	bool contended = sleep_lock::spin_on_running_owner(s, r);
 	link->owner = static_cast<struct thread *>(sleep_lock::self());
 	link->callback = &sync_link;
 	/* Armed before the link is visible to a releaser (sleep.cpp). */
