@@ -1432,14 +1432,12 @@ static void inline_shared_and_exclusive_holds_exclude_each_other(struct kunit *t
 {
 	struct di_sh_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
 	struct bt_thread t[3];
-	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, st);
 	lockinit(&st->lk, "di_lk_sh_stress", 0, 0);
 	mtx_init(&st->m, "di_mtx_sh_stress");
 	BT_EXPECT_NO_REPORT(test, {
-		for (i = 0; i < 3; i++)
-			bt_start(test, &t[i], di_sh_stress_main, st, "di-sh-st");
+		bt_start_n(test, t, 3, di_sh_stress_main, st, 0, "di-sh-st");
 		bt_join_n(t, 3);
 	});
 	KUNIT_EXPECT_EQ(test, atomic_read(&st->torn), 0);

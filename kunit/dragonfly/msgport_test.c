@@ -415,26 +415,44 @@ static void sender_main(void *arg)
 	}
 }
 
+/*
+ * SERVICES service threads on `target` serve `total` messages between them while `nsenders`
+ * senders run sender(arg) (no report); every message is served once, and no sender counted
+ * a bad reply (*bad).
+ */
+static void serve_while_senders_run(struct kunit *test, struct lwkt_port *target,
+				    struct service *svc, int total, int nsenders,
+				    void (*sender)(void *), void *arg, const atomic_t *bad)
+{
+	struct bt_thread *snd = kunit_kcalloc(test, nsenders, sizeof(*snd), GFP_KERNEL);
+	struct bt_thread svt[SERVICES];
+	int i, served = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, snd);
+	for (i = 0; i < SERVICES; i++) {
+		svc[i].port = target;
+		svc[i].n = total / SERVICES;
+		bt_start(test, &svt[i], service_main, &svc[i], "dfly-svcs");
+	}
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, snd, nsenders, sender, arg, 0, "dfly-snd");
+		bt_join_n(snd, nsenders);
+	});
+	bt_join_n(svt, SERVICES);
+	for (i = 0; i < SERVICES; i++)
+		served += svc[i].served;
+	KUNIT_EXPECT_EQ(test, atomic_read(bad), 0);
+	KUNIT_EXPECT_EQ(test, served, total);
+}
+
 static void round_trips_between_threads_and_ports(struct kunit *test)
 {
 	struct trips *tr = kunit_kzalloc(test, sizeof(*tr), GFP_KERNEL);
-	struct bt_thread snd[SENDERS], svc[SERVICES];
-	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, tr);
 	lwkt_initport_spin(&tr->target, NULL, 0);
-	for (i = 0; i < SERVICES; i++) {
-		tr->svc[i].port = &tr->target;
-		tr->svc[i].n = SENDERS * TRIPS / SERVICES;
-		bt_start(test, &svc[i], service_main, &tr->svc[i], "dfly-svcs");
-	}
-	BT_EXPECT_NO_REPORT(test, {
-		bt_start_n(test, snd, SENDERS, sender_main, tr, 0, "dfly-snd");
-		bt_join_n(snd, SENDERS);
-	});
-	bt_join_n(svc, SERVICES);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tr->bad), 0);
-	KUNIT_EXPECT_EQ(test, tr->svc[0].served + tr->svc[1].served, SENDERS * TRIPS);
+	serve_while_senders_run(test, &tr->target, tr->svc, SENDERS * TRIPS, SENDERS, sender_main,
+				tr, &tr->bad);
 }
 
 /* ---- waiting for a reply: what the waiter marks (nothing on the message) ---------------- */
@@ -575,25 +593,12 @@ static void shared_sender_main(void *arg)
 static void waiters_sharing_a_reply_port_are_each_woken_by_their_reply(struct kunit *test)
 {
 	struct shared_rport *sr = kunit_kzalloc(test, sizeof(*sr), GFP_KERNEL);
-	struct bt_thread snd[SHARED_SENDERS], svc[SERVICES];
-	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, sr);
 	lwkt_initport_spin(&sr->target, NULL, 0);
 	lwkt_initport_spin(&sr->rport, NULL, 0);
-	for (i = 0; i < SERVICES; i++) {
-		sr->svc[i].port = &sr->target;
-		sr->svc[i].n = SHARED_SENDERS * SHARED_TRIPS / SERVICES;
-		bt_start(test, &svc[i], service_main, &sr->svc[i], "dfly-shsv");
-	}
-	BT_EXPECT_NO_REPORT(test, {
-		bt_start_n(test, snd, SHARED_SENDERS, shared_sender_main, sr, 0, "dfly-shsn");
-		bt_join_n(snd, SHARED_SENDERS);
-	});
-	bt_join_n(svc, SERVICES);
-	KUNIT_EXPECT_EQ(test, atomic_read(&sr->bad), 0);
-	KUNIT_EXPECT_EQ(test, sr->svc[0].served + sr->svc[1].served,
-			SHARED_SENDERS * SHARED_TRIPS);
+	serve_while_senders_run(test, &sr->target, sr->svc, SHARED_SENDERS * SHARED_TRIPS,
+				SHARED_SENDERS, shared_sender_main, sr, &sr->bad);
 	KUNIT_EXPECT_EQ(test, sr->rport.mp_msgwaiters, 0);
 	KUNIT_EXPECT_NULL(test, lwkt_getport(&sr->rport));
 	KUNIT_EXPECT_NULL(test, lwkt_getport(&sr->target));
