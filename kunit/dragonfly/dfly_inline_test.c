@@ -1006,6 +1006,39 @@ static void lockmgr_inline_shared_and_release_call_nothing(struct kunit *test)
 	lockuninit(&lk);
 }
 
+/* lockmgr(lk, flags) with flags known only at run time (DragonFly code computes them:
+ * `excl ? LK_EXCLUSIVE : LK_SHARED`, or a caller's flags passed on) takes the same inline
+ * paths as a constant: the operation is tested at run time, as FreeBSD's lockmgr fast path
+ * does. Hidden from the compiler, each flags value is a run-time value here. */
+static void lockmgr_inline_paths_take_flags_known_only_at_run_time(struct kunit *test)
+{
+	unsigned int excl = LK_EXCLUSIVE, shared = LK_SHARED | LK_NOWAIT, rel = LK_RELEASE;
+	struct lock lk;
+	int depth = di_depth();
+
+	OPTIMIZER_HIDE_VAR(excl);
+	OPTIMIZER_HIDE_VAR(shared);
+	OPTIMIZER_HIDE_VAR(rel);
+	lockinit(&lk, "di_lk_rt", 0, 0);
+	KUNIT_ASSERT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	di_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, excl), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_INLINE);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, rel), 0);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, shared), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), DI_LK_SHARED(1));
+		KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 1);
+		KUNIT_EXPECT_EQ(test, di_depth(), depth);
+		KUNIT_EXPECT_EQ(test, lockmgr(&lk, rel), 0);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lk.lk_count), 0ULL);
+	KUNIT_EXPECT_EQ(test, di_count(BSDSYNC_DFLY_LK_COUNT), 0);
+	lockuninit(&lk);
+}
+
 /* mtx_lock_sh(_quick) and mtx_unlock(_sh) inline; mtx_lock_temp_release/restore of a shared
  * hold too. */
 static void mtx_inline_shared_lock_and_unlock_call_nothing(struct kunit *test)
@@ -1474,6 +1507,7 @@ static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(lockmgr_inline_hold_is_adopted_by_the_module),
 	KUNIT_CASE(misuse_inline_lockmgr_release_by_non_owner_is_reported_once),
 	KUNIT_CASE(lockmgr_inline_shared_and_release_call_nothing),
+	KUNIT_CASE(lockmgr_inline_paths_take_flags_known_only_at_run_time),
 	KUNIT_CASE(mtx_inline_shared_lock_and_unlock_call_nothing),
 	KUNIT_CASE(lockmgr_inline_and_module_shared_holds_release_each_other),
 	KUNIT_CASE(mtx_inline_and_module_shared_holds_release_each_other),

@@ -6,9 +6,12 @@
  * lockmgr is another lock (include/freebsd): the functions behind these names are dfly_*.
  * module/dragonfly/lockmgr.cpp has the semantics, sleep_lock.h the transitions.
  *
- * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS): lockmgr() with a
- * constant LK_EXCLUSIVE, LK_SHARED or LK_RELEASE operation is inline, no call when the lock
- * is free (or, for LK_SHARED, shared with nobody waiting):
+ * The production build (<sys/_inline_locks.h>: -DBSDSYNC_NO_INVARIANTS): lockmgr() with an
+ * LK_EXCLUSIVE, LK_SHARED or LK_RELEASE operation is inline, no call when the lock is free
+ * (or, for LK_SHARED, shared with nobody waiting). The operation is tested at run time when
+ * the flags are not a constant (DragonFly code often computes them: `excl ? LK_EXCLUSIVE :
+ * LK_SHARED`, or a caller's flags passed on), as FreeBSD's lockmgr fast path does; with a
+ * constant the test folds away:
  *   LK_EXCLUSIVE  (whatever the other flags: none changes the take of a free lock) while no
  *                 lock-event sink is attached, in thread context, on a lock lockinit made
  *                 (lk_wmesg or lk_site set, as the module checks), one CAS of lk_count from
@@ -97,8 +100,7 @@
 static __always_inline int
 __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int line)
 {
-	if (__builtin_constant_p(flags) &&
-	    (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_EXCLUSIVE) {
+	if ((flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_EXCLUSIVE) {
 		unsigned long long v = 0;
 
 		if (__builtin_expect(__dfly_inline_events_off() && in_task() &&
@@ -109,8 +111,7 @@ __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int
 			__atomic_store_n(&lk->lk_lockholder, (void *)current, __ATOMIC_RELAXED);
 			return 0;
 		}
-	} else if (__builtin_constant_p(flags) &&
-		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_SHARED) {
+	} else if ((flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_SHARED) {
 		char *r;
 
 		if (__builtin_expect(__dfly_inline_events_off() && in_task() &&
@@ -126,8 +127,7 @@ __dfly_lockmgr_inline(struct lock *lk, unsigned int flags, const char *file, int
 					return 0;
 				}
 		}
-	} else if (__builtin_constant_p(flags) &&
-		   (flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_RELEASE) {
+	} else if ((flags & BSDSYNC_DFLY_LK_TYPE_MASK) == BSDSYNC_DFLY_LK_RELEASE) {
 		unsigned long long v = __atomic_load_n(&lk->lk_count, __ATOMIC_RELAXED);
 
 		if (v & BSDSYNC_DFLY_LKC_XMASK) {
