@@ -4,8 +4,9 @@
  * Kbuild compiles this file with -DBSDSYNC_NO_INVARIANTS): mtx_lock_spin/mtx_unlock_spin are
  * inline in <sys/mutex.h> (the interrupt state, this CPU's spin depth, one CAS), and so are
  * rm_rlock/rm_runlock in <sys/rmlock.h> (this CPU's read count, the tracker on the thread's
- * list); every other case (recursion, contention, a writer, misuse, a lock-event sink) calls
- * the module.
+ * list) and rm_wlock/rm_wunlock (one CAS of the writer word each, the word marked
+ * UNRECORDED); every other case (recursion, contention, a writer, readers to drain, misuse,
+ * a lock-event sink) calls the module.
  *
  * The calls the macros make are counted, as in inline_locks_test.c: the module's functions
  * are renamed for this file to counting wrappers that call the real ones through asm labels,
@@ -16,9 +17,13 @@
 #define fbsd_mtx_lock_spin_hard		si_counted_lock_spin_hard
 #define fbsd_rm_rlock			ri_counted_rlock
 #define fbsd_rm_runlock			ri_counted_runlock
+#define fbsd_rm_wlock			ri_counted_wlock
+#define fbsd_rm_wlock_drain		ri_counted_wlock_drain
+#define fbsd_rm_wunlock			ri_counted_wunlock
 
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/delay.h>
 #include <linux/irqflags.h>
 
 #include <sys/param.h>
@@ -47,6 +52,10 @@ int ri_real_rlock(struct rmlock *rm, struct rm_priotracker *tr, int trylock, con
 		  int line) __asm__("fbsd_rm_rlock");
 void ri_real_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
 	__asm__("fbsd_rm_runlock");
+void ri_real_wlock(struct rmlock *rm, const char *file, int line) __asm__("fbsd_rm_wlock");
+void ri_real_wlock_drain(struct rmlock *rm, const char *file, int line)
+	__asm__("fbsd_rm_wlock_drain");
+void ri_real_wunlock(struct rmlock *rm, const char *file, int line) __asm__("fbsd_rm_wunlock");
 
 /* Calls the spin macros made into bsdsync.ko, from any thread of this file. */
 static atomic_t si_lock_calls, si_unlock_calls;
@@ -444,11 +453,38 @@ void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *f
 	ri_real_runlock(rm, tr, file, line);
 }
 
+/* The write side: rm_wlock's calls (fbsd_rm_wlock, and the inline path's continuation
+ * fbsd_rm_wlock_drain, counted apart) and rm_wunlock's. */
+static atomic_t ri_wlock_calls, ri_drain_calls, ri_wunlock_calls;
+
+void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
+{
+	atomic_inc(&ri_wlock_calls);
+	ri_real_wlock(rm, file, line);
+}
+
+void fbsd_rm_wlock_drain(struct rmlock *rm, const char *file, int line)
+{
+	atomic_inc(&ri_drain_calls);
+	ri_real_wlock_drain(rm, file, line);
+}
+
+void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
+{
+	atomic_inc(&ri_wunlock_calls);
+	ri_real_wunlock(rm, file, line);
+}
+
 static void ri_reset_calls(void)
 {
 	atomic_set(&ri_lock_calls, 0);
 	atomic_set(&ri_unlock_calls, 0);
+	atomic_set(&ri_wlock_calls, 0);
+	atomic_set(&ri_drain_calls, 0);
+	atomic_set(&ri_wunlock_calls, 0);
 }
+
+#define RI_WRITE_INLINE	((unsigned long)current | BSDSYNC_RM_UNRECORDED)
 
 /* How many holds the calling thread's held-locks stack records. */
 static int ri_depth(void)
@@ -712,6 +748,242 @@ static void rm_sleepable_reads_go_through_the_module(struct kunit *test)
 	rm_destroy(&rm);
 }
 
+
+/* ---- rmlock(9) write holds ----------------------------------------------------------------- */
+
+/* An uncontended write lock and unlock, no CPU with its token and no reader: one CAS each,
+ * no call; the word says whose hold it is (UNRECORDED: no held-locks record), rm_wowned and
+ * rm_assert see it, and the unlock starts the calm interval (rm_wtick). */
+static void rm_inline_write_lock_and_unlock_call_nothing(struct kunit *test)
+{
+	struct rmlock rm;
+	int depth = ri_depth();
+
+	rm_init(&rm, "ri_write");
+	WRITE_ONCE(rm.rm_state.rm_wtick, (unsigned int)jiffies - 1000);
+	ri_reset_calls();
+	BT_EXPECT_NO_REPORT(test, {
+		rm_wlock(&rm);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), RI_WRITE_INLINE);
+		KUNIT_EXPECT_TRUE(test, rm_wowned(&rm));
+		rm_assert(&rm, RA_WLOCKED);
+		KUNIT_EXPECT_EQ(test, ri_depth(), depth);
+		rm_wunlock(&rm);
+	});
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_wlock_calls) + atomic_read(&ri_drain_calls) +
+			      atomic_read(&ri_wunlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), 0UL);
+	KUNIT_EXPECT_FALSE(test, rm_wowned(&rm));
+	KUNIT_EXPECT_LE(test, (int)((unsigned int)jiffies - READ_ONCE(rm.rm_state.rm_wtick)), 1);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_UNLOCKED));
+	rm_destroy(&rm);
+}
+
+/* After the CAS, a CPU's token or a central reader sends the inline write lock to the
+ * module (fbsd_rm_wlock_drain), which takes the tokens back and waits for the readers:
+ * the reader here holds its read inline (counted on its CPU), the writer waits for it. */
+static void rm_inline_write_lock_takes_the_tokens_back_and_drains(struct kunit *test)
+{
+	struct ri_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct bt_thread r, wr;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	rm_init(&w->rm, "ri_write_drain");
+	ri_reset_calls();
+	bt_start(test, &r, ri_reader, w, "ri_reader");
+	BT_WAIT_UNTIL(test, READ_ONCE(w->reader_in));
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->reader_inline));
+	bt_start(test, &wr, ri_writer_main, w, "ri_writer");
+	BT_WAIT_UNTIL(test, rt_writer_draining_(&w->rm.rm_state));
+	/* The writer owns the word, inline, and drains. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->rm.rm_state.rm_lock) & BSDSYNC_RM_UNRECORDED,
+			BSDSYNC_RM_UNRECORDED);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(w->writer_in));
+	WRITE_ONCE(w->release, 1);
+	bt_join(&r);
+	bt_join(&wr);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->writer_in));
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(w->writer_saw_reader));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_drain_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_wlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(w->rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&w->rm, RA_UNLOCKED));
+	rm_destroy(&w->rm);
+}
+
+/* A write lock while the thread reads the lock, the read counted centrally (right after a
+ * write, no token): the inline CAS succeeds, the module finds the thread's own read, reports
+ * it once and gives the word back, as fbsd_rm_wlock does. */
+static void misuse_inline_rm_wlock_while_reading_it_centrally_is_reported_and_not_taken(
+	struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+
+	rm_init(&rm, "ri_write_read");
+	rm_wlock(&rm);
+	rm_wunlock(&rm);
+	rm_rlock(&rm, &tr);	/* central: the writer just took the tokens (none granted) */
+	KUNIT_EXPECT_NE(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
+	ri_reset_calls();
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, rm_wlock(&rm));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_drain_calls), 1);
+	KUNIT_EXPECT_FALSE(test, rm_wowned(&rm));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_RLOCKED | RA_NOTRECURSED));
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, rm_wunlock(&rm));
+	rm_runlock(&rm, &tr);
+	BT_EXPECT_NO_REPORT(test, rm_assert(&rm, RA_UNLOCKED));
+	rm_destroy(&rm);
+}
+
+/* A second rm_wlock on an inline write hold: the module reports it once, records the outer
+ * hold and clears UNRECORDED, so the first rm_wunlock (the module's now) ends only the inner
+ * one and the second releases the lock. */
+static void misuse_inline_rm_write_recursion_is_reported_once_and_unwinds(struct kunit *test)
+{
+	struct rmlock rm;
+	int depth = ri_depth();
+
+	rm_init(&rm, "ri_write_recurse");
+	rm_wlock(&rm);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), RI_WRITE_INLINE);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, rm_wlock(&rm));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), (unsigned long)current);
+	KUNIT_EXPECT_EQ(test, ri_depth(), depth + 1);
+	BT_EXPECT_NO_REPORT(test, rm_wunlock(&rm));
+	KUNIT_EXPECT_TRUE(test, rm_wowned(&rm));	/* the outer hold stays */
+	BT_EXPECT_NO_REPORT(test, rm_wunlock(&rm));
+	KUNIT_EXPECT_FALSE(test, rm_wowned(&rm));
+	KUNIT_EXPECT_EQ(test, ri_depth(), depth);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&rm));
+}
+
+static void ri_wunlock_elsewhere(void *arg)
+{
+	rm_wunlock((struct rmlock *)arg);
+}
+
+/* rm_wunlock of an inline write hold by another thread: its CAS fails (not its word), the
+ * module reports it once and leaves the hold; destroying the held lock is reported too. */
+static void misuse_inline_rm_write_hold_unlocked_by_another_thread_is_reported_once(
+	struct kunit *test)
+{
+	struct rmlock rm;
+	struct bt_thread t;
+
+	rm_init(&rm, "ri_write_owner");
+	rm_wlock(&rm);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_NOT_OWNER, {
+		bt_start(test, &t, ri_wunlock_elsewhere, &rm, "ri_wunlock");
+		bt_join(&t);
+	});
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), RI_WRITE_INLINE);
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROY_HELD, rm_destroy(&rm));
+	BT_EXPECT_NO_REPORT(test, rm_wunlock(&rm));
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&rm));
+}
+
+/* rm_sleep with an inline write hold as interlock: released through the module (no record
+ * to pop) and taken back as a write (the module's, recorded). */
+static void rm_sleep_with_an_inline_write_hold_works(struct kunit *test)
+{
+	struct rmlock rm;
+	int chan, error;
+
+	rm_init(&rm, "ri_write_sleep");
+	rm_wlock(&rm);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), RI_WRITE_INLINE);
+	BT_EXPECT_NO_REPORT(test, error = rm_sleep(&chan, &rm, 0, "ri_wsleep", 1));
+	KUNIT_EXPECT_EQ(test, error, EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, rm_wowned(&rm));
+	BT_EXPECT_NO_REPORT(test, rm_wunlock(&rm));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&rm));
+}
+
+struct ri_wstress {
+	struct rmlock rm;
+	long a, b;	/* a writer keeps a == b; readers must never see them differ */
+	int stop, torn;
+};
+
+static void ri_wstress_main(void *arg)
+{
+	struct ri_wstress *s = arg;
+	unsigned int n = 0;
+
+	while (!READ_ONCE(s->stop)) {
+		struct rm_priotracker tr;
+
+		if (++n % 4 == 0) {
+			rm_wlock(&s->rm);
+			WRITE_ONCE(s->a, s->a + 1);
+			WRITE_ONCE(s->b, s->b + 1);
+			rm_wunlock(&s->rm);
+		} else {
+			rm_rlock(&s->rm, &tr);
+			if (READ_ONCE(s->a) != READ_ONCE(s->b))
+				WRITE_ONCE(s->torn, 1);
+			rm_runlock(&s->rm, &tr);
+		}
+		if (n % 64 == 0)
+			cond_resched();
+	}
+}
+
+/* Inline writers and readers (inline, central, after a grant) on every CPU: no reader sees
+ * a writer's section half done, and the lock ends free. */
+static void rm_inline_writers_and_readers_exclude_each_other_under_stress(struct kunit *test)
+{
+	struct ri_wstress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct bt_thread t[4];
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	rm_init(&s->rm, "ri_wstress");
+	BT_EXPECT_NO_REPORT(test, {
+		for (int i = 0; i < 4; i++)
+			bt_start(test, &t[i], ri_wstress_main, s, "ri_wstress");
+		msleep(1500);
+		WRITE_ONCE(s->stop, 1);
+		for (int i = 0; i < 4; i++)
+			bt_join(&t[i]);
+	});
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(s->torn));
+	KUNIT_EXPECT_GT(test, READ_ONCE(s->a), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->a), READ_ONCE(s->b));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&s->rm));
+}
+
+
+/* The inline rm_rlock reads the lock's per-CPU token with no null check: a live lock always
+ * has an area, and a destroyed one keeps a zero area (token 0 on every CPU), so a reader
+ * that races a destroy (misuse) goes to the module, which reports it, instead of counting
+ * through a NULL area. */
+static void rm_destroyed_lock_keeps_a_zero_per_cpu_area_for_racing_readers(struct kunit *test)
+{
+	struct rmlock rm;
+	struct rm_priotracker tr;
+	int cpu;
+
+	rm_init(&rm, "ri_destroyed");
+	KUNIT_ASSERT_NOT_NULL(test, (void *)rm.rm_state.rm_pcpu);
+	rm_destroy(&rm);
+	KUNIT_ASSERT_NOT_NULL(test, (void *)rm.rm_state.rm_pcpu);
+	for_each_possible_cpu(cpu) {
+		struct bsdsync_rm_cpu *c = per_cpu_ptr((struct bsdsync_rm_cpu __percpu *)
+						       rm.rm_state.rm_pcpu, cpu);
+
+		KUNIT_EXPECT_EQ(test, READ_ONCE(c->token), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(c->readers), 0L);
+	}
+	ri_reset_calls();
+	BT_EXPECT_REPORT(test, BSDSYNC_RULE_DESTROYED, rm_rlock(&rm, &tr));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_lock_calls), 1);
+}
+
 static struct kunit_case rm_inline_cases[] = {
 	KUNIT_CASE(rm_inline_read_calls_nothing),
 	KUNIT_CASE(rm_inline_read_after_a_write_goes_through_the_module),
@@ -720,6 +992,14 @@ static struct kunit_case rm_inline_cases[] = {
 	KUNIT_CASE(rm_writer_waits_for_a_reader_that_took_the_inline_path),
 	KUNIT_CASE(rm_sleep_with_an_inline_read_hold_works),
 	KUNIT_CASE(rm_sleepable_reads_go_through_the_module),
+	KUNIT_CASE(rm_inline_write_lock_and_unlock_call_nothing),
+	KUNIT_CASE(rm_inline_write_lock_takes_the_tokens_back_and_drains),
+	KUNIT_CASE(misuse_inline_rm_wlock_while_reading_it_centrally_is_reported_and_not_taken),
+	KUNIT_CASE(misuse_inline_rm_write_recursion_is_reported_once_and_unwinds),
+	KUNIT_CASE(misuse_inline_rm_write_hold_unlocked_by_another_thread_is_reported_once),
+	KUNIT_CASE(rm_sleep_with_an_inline_write_hold_works),
+	KUNIT_CASE(rm_inline_writers_and_readers_exclude_each_other_under_stress),
+	KUNIT_CASE(rm_destroyed_lock_keeps_a_zero_per_cpu_area_for_racing_readers),
 	{}
 };
 

@@ -163,6 +163,7 @@ BSDSYNC_EXPORT(fbsd_rm_destroy);
 BSDSYNC_EXPORT(fbsd_rm_rlock);
 BSDSYNC_EXPORT(fbsd_rm_runlock);
 BSDSYNC_EXPORT(fbsd_rm_wlock);
+BSDSYNC_EXPORT(fbsd_rm_wlock_drain);
 BSDSYNC_EXPORT(fbsd_rm_wunlock);
 BSDSYNC_EXPORT(fbsd_rm_wowned);
 BSDSYNC_EXPORT(fbsd_rm_assert);

@@ -70,7 +70,14 @@
  *   poll a while, then under the chain add DRAIN_WAIT (if the count was zero, take it off:
  *   done), enqueue on WaitQueueId::Drainers, block; when woken take DRAIN_WAIT off and look again.
  *   Clear DRAINING.
- *   Write unlock: rm_wtick = now; CAS me -> 0. If that fails (WAITERS), under the chain:
+ *   The inline rm_wlock of a driver built for production (<sys/rmlock.h>, non-sleepable
+ *   rm, no lock-event sink, thread context): (1) as one CAS of a free word 0 -> me |
+ *   UNRECORDED (fully ordered), then rm_tokens and rm_readers loaded: both zero, done
+ *   (nothing to take back, no reader: the handshakes (b) and (c) as below, the CAS being
+ *   the writer's); else fbsd_rm_wlock_drain does (2) and (3) with the word already taken.
+ *   Such a hold has no held-locks record and sent no event: its releases skip both.
+ *   Write unlock: rm_wtick = now; CAS me [| UNRECORDED] -> 0 (inline in the production
+ *   build for an UNRECORDED hold, else the module's). If that fails (WAITERS), under the chain:
  *   leave the lock free (WAITERS kept only if more writers stay queued) and wake the first
  *   queued writer and every queued reader, who retry like any arrival. No hand-off: a lock
  *   handed to a thread that is not running yet is a convoy (the sx/rw fix, 2dbc1a5).
@@ -187,9 +194,18 @@ constexpr unsigned kRmSleepableClass = BSDSYNC_CLASS_RM_SLEEPABLE;
 constexpr unsigned kRmsClass = BSDSYNC_CLASS_RMS;
 
 inline uintptr writer_of(uintptr v) { return v & ~BSDSYNC_RM_FLAGMASK; }
+constexpr uintptr kUnrecorded = BSDSYNC_RM_UNRECORDED;
 inline uintptr self() { return (uintptr)curthread(); }
 
 /* This CPU's slot: only while the caller cannot migrate (preemption or interrupts off). */
+/* The platform's zero area: a lock without per-CPU memory of its own (state_init). */
+inline RmCpu *no_cpus()
+{
+	static_assert(sizeof(RmCpu) <= BSDSYNC_PERCPU_ZERO_SIZE);
+	return static_cast<RmCpu *>(bsdsync_percpu_zero());
+}
+inline bool has_cpus(const RmState *st) { return st->rm_pcpu != no_cpus(); }
+
 inline RmCpu *this_cpu(const RmState *st)
 {
 	return static_cast<RmCpu *>(bsdsync_percpu_this(st->rm_pcpu));
@@ -270,12 +286,16 @@ void state_init(RmState *st, bool reuse_cpus)
 	unsigned wtick = (unsigned)bsdsync_ticks() - kCalmTicks;
 	store_relaxed(&st->rm_wtick, wtick);
 	/* Every token starts revoked (FreeBSD: rm_writecpus = all_cpus): each CPU's first
-	 * reader takes the slow path once. Without per-CPU memory every reader counts
+	 * reader takes the slow path once. Without per-CPU memory of its own the lock points
+	 * at the platform's zero area (never null, so the inline read path has no null
+	 * check): every token reads 0 and is never granted (has_cpus), every reader counts
 	 * centrally: slower, still correct. */
-	if (!reuse_cpus || !st->rm_pcpu)
+	if (!reuse_cpus || !st->rm_pcpu || !has_cpus(st))
 		st->rm_pcpu = static_cast<RmCpu *>(bsdsync_percpu_alloc(
 			sizeof(RmCpu), bsdsync_current_context() == BSDSYNC_CTX_THREAD));
-	if (st->rm_pcpu) {
+	if (!st->rm_pcpu)
+		st->rm_pcpu = no_cpus();
+	if (has_cpus(st)) {
 		for_each_cpu_slot(st, c) {
 			store_relaxed(&c->readers, 0L);
 			store_relaxed(&c->token, 0);
@@ -287,9 +307,11 @@ void state_init(RmState *st, bool reuse_cpus)
 void state_destroy(RmState *st)
 {
 	store_release(&st->rm_lock, BSDSYNC_RM_DESTROYED);
-	if (st->rm_pcpu)
+	if (has_cpus(st))
 		bsdsync_percpu_free(st->rm_pcpu);
-	st->rm_pcpu = nullptr;
+	/* Not null: an inline reader that raced the destroy (misuse) reads a zero token and
+	 * goes to the module, which reports it. */
+	st->rm_pcpu = no_cpus();
 }
 
 /* The read holds, read without synchronising with readers in flight: exact when no
@@ -299,7 +321,7 @@ long holds_estimate(const RmState *st)
 	long n = load_relaxed(&st->rm_readers);
 	if (n >= kDrainWait / 2)
 		n -= kDrainWait;
-	if (st->rm_pcpu) {
+	if (has_cpus(st)) {
 		for_each_cpu_slot(st, c)
 			n += load_relaxed(&c->readers);
 	}
@@ -431,7 +453,7 @@ BSDSYNC_NOINLINE bool read_slow(const ReadRequest &r)
 
 	for (;;) {
 		uintptr w = load_acquire(&st->rm_lock);
-		if (is_free(w) && !interrupt && st->rm_pcpu && calm(st) && grant_and_count(st))
+		if (is_free(w) && !interrupt && has_cpus(st) && calm(st) && grant_and_count(st))
 			return true;
 		/* Central: count first, then look for a writer (fully ordered against the
 		 * writer's claim of rm_lock followed by its read of the count). */
@@ -532,7 +554,7 @@ inline void read_exit(lock_object *lo, RmState *st, bool interrupt)
 void drain_readers(lock_object *lo, RmState *st, bool unbounded, const char *file, int line)
 {
 	long moved = 0;
-	if (st->rm_pcpu && load_full(&st->rm_tokens)) {
+	if (load_full(&st->rm_tokens)) {	/* only a lock with CPUs of its own grants */
 		store_relaxed(&st->rm_tokens, 0);
 		full_fence();
 		bool revoked = false;
@@ -626,7 +648,7 @@ inline bool write_enter(lock_object *lo, RmState *st, bool unbounded, const char
 	uintptr w = 0;
 	if (unlikely(!cas_full(&st->rm_lock, &w, self())))
 		return write_enter_slow(lo, st, unbounded, what, file, line);
-	if (unlikely((st->rm_pcpu && load_full(&st->rm_tokens)) || load_full(&st->rm_readers)))
+	if (unlikely(load_full(&st->rm_tokens) || load_full(&st->rm_readers)))
 		drain_readers(lo, st, unbounded, file, line);
 	return true;
 }
@@ -650,11 +672,12 @@ BSDSYNC_NOINLINE void write_exit_slow(lock_object *lo, RmState *st)
 	prio_released(st);
 }
 
-void write_exit(lock_object *lo, RmState *st)
+/* `unrecorded`: the hold's BSDSYNC_RM_UNRECORDED bit (a hold the inline rm_wlock took). */
+void write_exit(lock_object *lo, RmState *st, uintptr unrecorded = 0)
 {
 	/* The calm interval starts now (readers stay central until it has passed). */
 	store_relaxed(&st->rm_wtick, (unsigned)bsdsync_ticks());
-	uintptr w = self();
+	uintptr w = self() | unrecorded;
 	if (likely(cas_release(&st->rm_lock, &w, 0UL)))
 		return;
 	write_exit_slow(lo, st);
@@ -1214,11 +1237,19 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 	ThreadState *t = current_record();
 	if (sleepable && (!t || t->held.nosleep > 0))
 		check_may_sleep_with_locks(nullptr, "rm_wlock of a sleepable rm lock", file, line);
-	if (writer_of(load_relaxed(&rm->rm_state.rm_lock)) == self()) {
+	uintptr w = load_relaxed(&rm->rm_state.rm_lock);
+	if (writer_of(w) == self()) {
 		/* Counted, so that the caller's unlocks stay balanced and the outer hold is
 		 * not released early. */
 		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
 		       "rm_wlock recursed (rm writers never recurse)");
+		if (w & kUnrecorded) {
+			/* The outer hold was the inline rm_wlock's: recorded now, and the bit
+			 * cleared (ours while we own the word; waiter bits may change), so that
+			 * no inline rm_wunlock ends it while lo_data counts. */
+			held_acquired(t, lo, rm_type(rm), HoldMode::Exclusive, 0, file, line);
+			__atomic_fetch_and(&rm->rm_state.rm_lock, ~kUnrecorded, __ATOMIC_RELAXED);
+		}
 		lo->lo_data++;
 		lock_event_acquired(lo, rm_type(rm), HoldMode::Exclusive, BSDSYNC_LE_RECURSE, file,
 				    line);
@@ -1253,8 +1284,34 @@ extern "C" void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
 				    line);
 		return;
 	}
-	held_released(current_record_if_any(), lo, rm_type(rm), HoldMode::Exclusive, file, line);
-	write_exit(lo, &rm->rm_state);
+	/* A hold the inline rm_wlock took (UNRECORDED: set by that acquisition, written by no
+	 * one else while we own it) has no record, and the sinks never saw it acquired. */
+	if (!(w & kUnrecorded))
+		held_released(current_record_if_any(), lo, rm_type(rm), HoldMode::Exclusive,
+			      file, line);
+	write_exit(lo, &rm->rm_state, w & kUnrecorded);
+}
+
+/* The inline rm_wlock (<sys/rmlock.h>) took the free word (self | UNRECORDED) and then found
+ * a CPU's token or a central reader: what fbsd_rm_wlock does after its CAS, and the checks
+ * it makes before (the inline path made none: it only ever takes a free word). A thread
+ * that reads the lock would wait for itself in the drain: reported, and the word given
+ * back, as fbsd_rm_wlock refuses it; so is a drain where the thread may not block. */
+extern "C" void fbsd_rm_wlock_drain(struct rmlock *rm, const char *file, int line)
+{
+	lock_object *lo = lo_of(rm);
+	if (rm_reads_held(current_record_if_any(), rm)) {
+		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+		       "rm_wlock by a thread that read-locks it: not taken (it would wait for "
+		       "itself)");
+		write_exit(lo, &rm->rm_state, kUnrecorded);
+		return;
+	}
+	if (!writer_may_block(lo, "rm_wlock", file, line)) {
+		write_exit(lo, &rm->rm_state, kUnrecorded);
+		return;
+	}
+	drain_readers(lo, &rm->rm_state, rm_sleepable(rm), file, line);
 }
 
 extern "C" int fbsd_rm_wowned(const struct rmlock *rm)

@@ -343,6 +343,14 @@ int bsdsync_cpu_id(void);
  */
 void *bsdsync_percpu_alloc(unsigned long size, int may_sleep);
 void bsdsync_percpu_free(void *pcpu);
+/*
+ * A per-CPU area of BSDSYNC_PERCPU_ZERO_SIZE bytes that is zero on every CPU and stays zero:
+ * nobody may write it (nor free it). For a lock whose own area could not be allocated, or is
+ * gone: its per-CPU fields read as zero on every CPU, so a reader's fast path needs no null
+ * check.
+ */
+#define BSDSYNC_PERCPU_ZERO_SIZE 64
+void *bsdsync_percpu_zero(void);
 /* This CPU's copy. Only meaningful while the caller cannot migrate (preemption or
  * interrupts disabled). */
 void *bsdsync_percpu_this(void *pcpu);

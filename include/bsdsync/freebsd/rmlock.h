@@ -6,10 +6,13 @@
  *
  * State of one lock (struct bsdsync_rm_state):
  *
- *   rm_lock      the writer word: the writing thread (a task_struct pointer, 8-byte
- *                aligned) | BSDSYNC_RM_DRAINING while that writer waits for readers to
- *                leave (set only once it has to wait), | BSDSYNC_RM_WAITERS while threads
- *                may be queued behind it; 0 or
+ *   rm_lock      the writer word: the writing thread (a task_struct pointer, 16-byte
+ *                aligned at least) | BSDSYNC_RM_DRAINING while that writer waits for
+ *                readers to leave (set only once it has to wait), | BSDSYNC_RM_WAITERS
+ *                while threads may be queued behind it, | BSDSYNC_RM_UNRECORDED if the
+ *                write hold was taken by the inline rm_wlock of a driver built for
+ *                production (<sys/rmlock.h>: no held-locks record, no lock event; only
+ *                that acquisition sets the bit, and the hold's release clears it); 0 or
  *                BSDSYNC_RM_WAITERS alone when no writer owns the lock;
  *                BSDSYNC_RM_DESTROYED after destroy.
  *   rm_readers   read holds counted centrally (by readers of CPUs without their token),
@@ -17,8 +20,10 @@
  *                draining writer sleeps until it reaches zero.
  *   rm_pcpu      a Linux per-CPU area of struct bsdsync_rm_cpu, one per CPU: the read
  *                token (FreeBSD: the CPU is not in rm_writecpus) and the read holds
- *                counted on that CPU. NULL if the allocation failed: every reader then
- *                takes the (correct, slower) central path.
+ *                counted on that CPU. If the allocation failed, or after destroy, a
+ *                shared area that reads zero on every CPU and is never written (never
+ *                NULL once initialised: no token, so every reader takes the correct,
+ *                slower, central path).
  *   rm_wtick     the tick count (low bits) at the last write release: CPUs get their
  *                tokens back only a few ticks later, and after a number of central reads
  *                on that CPU (module/freebsd/rm.cpp).
@@ -56,7 +61,8 @@ BSDSYNC_ABI_OFFSET(struct bsdsync_rm_state, rm_lock, 0);
 #define BSDSYNC_RM_DRAINING	0x1UL
 #define BSDSYNC_RM_WAITERS	0x2UL
 #define BSDSYNC_RM_DESTROYED	0x4UL
-#define BSDSYNC_RM_FLAGMASK	0x7UL
+#define BSDSYNC_RM_UNRECORDED	0x8UL
+#define BSDSYNC_RM_FLAGMASK	0xfUL
 #define BSDSYNC_RM_DRAIN_WAIT	(1L << 48)
 
 /* rm_init_flags options (FreeBSD values). */
@@ -129,6 +135,11 @@ int fbsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tracker, int trylock
 void fbsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tracker, const char *file,
 		     int line);
 void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line);
+/* The production build's inline rm_wlock, after its CAS took the word (owner | UNRECORDED)
+ * and found a CPU token or a central reader: the rest of the write lock (the checks, the
+ * tokens taken back, the readers drained), or the word given back if the lock may not be
+ * taken (reported). */
+void fbsd_rm_wlock_drain(struct rmlock *rm, const char *file, int line);
 void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line);
 int fbsd_rm_wowned(const struct rmlock *rm);
 void fbsd_rm_assert(const struct rmlock *rm, int what, const char *file, int line);

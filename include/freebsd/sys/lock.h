@@ -44,8 +44,8 @@ extern struct static_key_false bsdsync_lock_events_key;
  * 1 if it took the lock; 0: the caller calls the module, which does everything else.
  */
 static __always_inline int
-__bsd_lock_xacquire(struct lock_object *lo, volatile unsigned long *word, unsigned int cls,
-		    unsigned long unowned, unsigned long unrecorded)
+__bsd_lock_xacquire_order(struct lock_object *lo, volatile unsigned long *word, unsigned int cls,
+			  unsigned long unowned, unsigned long unrecorded, int order)
 {
 	unsigned long v = unowned;
 	unsigned int flags = __atomic_load_n(&lo->lo_flags, __ATOMIC_RELAXED);
@@ -55,7 +55,14 @@ __bsd_lock_xacquire(struct lock_object *lo, volatile unsigned long *word, unsign
 				      (LO_INITIALIZED | cls << LO_CLASSSHIFT)) &&
 	       __predict_true(__atomic_compare_exchange_n(word, &v,
 							  (unsigned long)current | unrecorded, 0,
-							  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+							  order, __ATOMIC_RELAXED));
+}
+
+static __always_inline int
+__bsd_lock_xacquire(struct lock_object *lo, volatile unsigned long *word, unsigned int cls,
+		    unsigned long unowned, unsigned long unrecorded)
+{
+	return __bsd_lock_xacquire_order(lo, word, cls, unowned, unrecorded, __ATOMIC_ACQUIRE);
 }
 
 /*

@@ -11,9 +11,10 @@
  * The production build (BSDSYNC_INLINE_LOCKS, <sys/lock.h>; RMLOCK_NOINLINE keeps the
  * calls), as FreeBSD's _rm_rlock fast path (a count on this CPU, the tracker queued, no
  * atomic instruction): rm_rlock and rm_runlock of a read hold are inline, no call at all in
- * the common case:
+ * the common case, and so are rm_wlock and rm_wunlock of an uncontended writer:
  *   rm_rlock    while no lock-event sink is attached, in thread context, on a live
- *               non-sleepable rm lock (lo_flags: one compare; its per-CPU area there):
+ *               non-sleepable rm lock (lo_flags: one compare; its per-CPU area, never
+ *               NULL on a live lock):
  *               preempt_disable, this CPU's token read first (no token: a writer took it,
  *               the read is the module's, with nothing else looked at), then, for a thread
  *               whose record is in this CPU's cache (<bsdsync/inline_abi.h>: one
@@ -28,6 +29,14 @@
  *               CPU that has its token: the count decremented the same way, the tracker
  *               off the list. Otherwise fbsd_rm_runlock (a writer took the tokens: the
  *               central count; another CPU; not the newest hold).
+ *   rm_wlock    under the same first conditions: one CAS of the free writer word (0) to
+ *               curthread | BSDSYNC_RM_UNRECORDED, fully ordered, then rm_tokens and
+ *               rm_readers loaded: both zero (no CPU may have its token, no central
+ *               reader), done; else fbsd_rm_wlock_drain takes the tokens back and waits
+ *               for the readers, as the module's own write lock does after its CAS.
+ *   rm_wunlock  rm_wtick = ticks (the calm interval, rm.cpp), then one CAS of that word
+ *               back to 0, release; any other word (waiters to wake, the module's hold,
+ *               a recursion, misuse) calls fbsd_rm_wunlock.
  * Anything else calls the module (recursion, a sleepable rm, a writer, misuse, a sink). What
  * the production build loses, for holds taken inline (as for mutexes, <sys/mutex.h>): they
  * are not in the thread's held-locks stack, so sleeping with one held, or exiting with one,
@@ -47,8 +56,6 @@
 	fbsd_rm_init_flags((rm), (name), (opts), BSDSYNC_SITE())
 #define rm_init(rm, name)	rm_init_flags((rm), (name), 0)
 #define rm_destroy(rm)		fbsd_rm_destroy((rm), LOCK_FILE, LOCK_LINE)
-#define rm_wlock(rm)		fbsd_rm_wlock((rm), LOCK_FILE, LOCK_LINE)
-#define rm_wunlock(rm)		fbsd_rm_wunlock((rm), LOCK_FILE, LOCK_LINE)
 #if BSDSYNC_INLINE_LOCKS && !defined(RMLOCK_NOINLINE)
 #define BSDSYNC_RM_INLINE 1
 #include <bsdsync/inline_abi.h>
@@ -86,14 +93,13 @@ __bsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, i
 	char *r;
 
 	/* Only what makes pcpu safe to read comes before the token: a live non-sleepable rm
-	 * lock (a lock never initialised may hold any pointer there) with its per-CPU area. */
+	 * lock (a lock never initialised may hold any pointer there). A live lock's per-CPU
+	 * area is never NULL (without one of its own: a zero area, whose token is 0). */
 	if (__predict_false(static_branch_unlikely(&bsdsync_lock_events_key) || !in_task() ||
 			    (lf & (LO_INITIALIZED | LO_CLASSMASK)) !=
 				    (LO_INITIALIZED | BSDSYNC_CLASS_RM << LO_CLASSSHIFT)))
 		goto call;
 	pcpu = rm->rm_state.rm_pcpu;
-	if (__predict_false(!pcpu))
-		goto call;
 	/* The token check and the count in one preemption-disabled section, which a writer's
 	 * grace period waits for (rm.cpp's top comment, (a)); x86 orders the critical section
 	 * after the token's load. The token first: a read after a write (the writer took the
@@ -153,9 +159,41 @@ call:
 	fbsd_rm_runlock(rm, tr, file, line);
 }
 
+
+/* Linux's tick count, the symbol every module may read, declared here under another name:
+ * <linux/jiffies.h> would bring HZ and the time names a FreeBSD face defines its own way. */
+extern volatile unsigned long __bsd_jiffies __asm__("jiffies");
+
+static __always_inline void __bsd_rm_wlock(struct rmlock *rm, const char *file, int line)
+{
+	/* Fully ordered (x86: lock cmpxchg), so the loads below come after the word is ours:
+	 * rm.cpp's handshakes (b) with a granter and (c) with a central reader. */
+	if (__predict_true(__bsd_lock_xacquire_order(&rm->lock_object, &rm->rm_state.rm_lock,
+						     BSDSYNC_CLASS_RM, 0,
+						     BSDSYNC_RM_UNRECORDED, __ATOMIC_SEQ_CST))) {
+		if (__predict_false(__atomic_load_n(&rm->rm_state.rm_tokens, __ATOMIC_SEQ_CST) |
+				    __atomic_load_n(&rm->rm_state.rm_readers, __ATOMIC_SEQ_CST)))
+			fbsd_rm_wlock_drain(rm, file, line);
+		return;
+	}
+	fbsd_rm_wlock(rm, file, line);
+}
+
+static __always_inline void __bsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
+{
+	/* The calm interval starts now (rm.cpp): stored first, as the module does; only a
+	 * heuristic reads it, so a misused unlock that then fails to release harms nothing. */
+	__atomic_store_n(&rm->rm_state.rm_wtick, (unsigned int)__bsd_jiffies, __ATOMIC_RELAXED);
+	if (!__bsd_lock_xrelease(&rm->rm_state.rm_lock, 0, BSDSYNC_RM_UNRECORDED))
+		fbsd_rm_wunlock(rm, file, line);
+}
 #define rm_rlock(rm, tracker)	__bsd_rm_rlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
 #define rm_runlock(rm, tracker)	__bsd_rm_runlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
+#define rm_wlock(rm)		__bsd_rm_wlock((rm), LOCK_FILE, LOCK_LINE)
+#define rm_wunlock(rm)		__bsd_rm_wunlock((rm), LOCK_FILE, LOCK_LINE)
 #else
+#define rm_wlock(rm)		fbsd_rm_wlock((rm), LOCK_FILE, LOCK_LINE)
+#define rm_wunlock(rm)		fbsd_rm_wunlock((rm), LOCK_FILE, LOCK_LINE)
 #define rm_rlock(rm, tracker)							\
 	((void)fbsd_rm_rlock((rm), (tracker), 0, LOCK_FILE, LOCK_LINE))
 #define rm_runlock(rm, tracker)	fbsd_rm_runlock((rm), (tracker), LOCK_FILE, LOCK_LINE)
