@@ -20,6 +20,8 @@
 #define fbsd_rm_wlock			ri_counted_wlock
 #define fbsd_rm_wlock_drain		ri_counted_wlock_drain
 #define fbsd_rm_wunlock			ri_counted_wunlock
+#define fbsd_rm_rlock_backout		ri_counted_rlock_backout
+#define fbsd_rm_wake_drainer		ri_counted_wake_drainer
 
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -56,6 +58,9 @@ void ri_real_wlock(struct rmlock *rm, const char *file, int line) __asm__("fbsd_
 void ri_real_wlock_drain(struct rmlock *rm, const char *file, int line)
 	__asm__("fbsd_rm_wlock_drain");
 void ri_real_wunlock(struct rmlock *rm, const char *file, int line) __asm__("fbsd_rm_wunlock");
+void ri_real_rlock_backout(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
+			   int line) __asm__("fbsd_rm_rlock_backout");
+void ri_real_wake_drainer(struct rmlock *rm) __asm__("fbsd_rm_wake_drainer");
 
 /* Calls the spin macros made into bsdsync.ko, from any thread of this file. */
 static atomic_t si_lock_calls, si_unlock_calls;
@@ -475,8 +480,26 @@ void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
 	ri_real_wunlock(rm, file, line);
 }
 
+/* The inline central read's calls: its back-out (a writer) and its drainer wake-up. */
+static atomic_t ri_backout_calls, ri_wake_calls;
+
+void fbsd_rm_rlock_backout(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
+			   int line)
+{
+	atomic_inc(&ri_backout_calls);
+	ri_real_rlock_backout(rm, tr, file, line);
+}
+
+void fbsd_rm_wake_drainer(struct rmlock *rm)
+{
+	atomic_inc(&ri_wake_calls);
+	ri_real_wake_drainer(rm);
+}
+
 static void ri_reset_calls(void)
 {
+	atomic_set(&ri_backout_calls, 0);
+	atomic_set(&ri_wake_calls, 0);
 	atomic_set(&ri_lock_calls, 0);
 	atomic_set(&ri_unlock_calls, 0);
 	atomic_set(&ri_wlock_calls, 0);
@@ -552,41 +575,57 @@ static void rm_inline_read_calls_nothing(struct kunit *test)
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 }
 
+/* The reader's CPU has its token (true while the caller is bound to it). */
+static bool ri_cpu_has_token(struct rmlock *rm)
+{
+	return READ_ONCE(per_cpu_ptr((struct bsdsync_rm_cpu __percpu *)rm->rm_state.rm_pcpu,
+				     raw_smp_processor_id())->token);
+}
+
 /* A read right after a write: the writer took every CPU's token, so the inline rm_rlock
- * (which tests this CPU's token first) leaves the read to the module, which takes it
- * centrally (no inline tracker) and releases it through fbsd_rm_runlock; the CPU gets its
- * token back later and the reads are inline again. */
-static void rm_inline_read_after_a_write_goes_through_the_module(struct kunit *test)
+ * counts the read centrally (rm_readers), still inline, no call (within the calm interval
+ * the module would do no more); its release drops the central count, no call. Past the
+ * interval the reads go through the module, whose central reads give the CPU its token
+ * back, and the reads are counted on the CPU again. */
+static void rm_inline_read_after_a_write_counts_centrally_then_gets_the_token_back(
+	struct kunit *test)
 {
 	struct rmlock rm;
 	struct rm_priotracker tr;
 	int depth = ri_depth();
-	bool inline_again = false;
+	bool token_again = false, central = false;
 
 	ri_bind_here();
 	rm_init(&rm, "ri_after_write");
 	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &tr));
 	rm_runlock(&rm, &tr);
 	BT_EXPECT_NO_REPORT(test, {
-		rm_wlock(&rm);
-		rm_wunlock(&rm);
-		ri_reset_calls();
-		rm_rlock(&rm, &tr);
-		KUNIT_EXPECT_EQ(test, atomic_read(&ri_lock_calls), 1);
-		KUNIT_EXPECT_NE(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
-		rm_assert(&rm, RA_RLOCKED);
-		rm_runlock(&rm, &tr);
-		KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 1);
+		/* A few tries: a tick boundary may end the calm interval in between. */
+		for (int i = 0; i < 5 && !central; i++) {
+			rm_wlock(&rm);
+			rm_wunlock(&rm);
+			ri_reset_calls();
+			rm_rlock(&rm, &tr);
+			central = atomic_read(&ri_lock_calls) == 0 &&
+				  READ_ONCE(rm.rm_state.rm_readers) == 1;
+			KUNIT_EXPECT_EQ(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
+			KUNIT_EXPECT_FALSE(test, ri_cpu_has_token(&rm));
+			rm_assert(&rm, RA_RLOCKED);
+			rm_runlock(&rm, &tr);
+			KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 0);
+			KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_readers), 0L);
+		}
 		rm_assert(&rm, RA_UNLOCKED);
 		/* calm again after a few ticks and central reads */
-		for (int i = 0; i < 500 && !inline_again; i++) {
+		for (int i = 0; i < 500 && !token_again; i++) {
 			rm_rlock(&rm, &tr);
-			inline_again = tr.rmp_flags == BSDSYNC_RMPF_INLINE;
 			rm_runlock(&rm, &tr);
+			token_again = ri_cpu_has_token(&rm);
 			usleep_range(500, 1000);
 		}
 	});
-	KUNIT_EXPECT_TRUE(test, inline_again);
+	KUNIT_EXPECT_TRUE(test, central);
+	KUNIT_EXPECT_TRUE(test, token_again);
 	KUNIT_EXPECT_EQ(test, ri_depth(), depth);
 	KUNIT_EXPECT_FALSE(test, in_atomic());
 	rm_destroy(&rm);
@@ -824,7 +863,7 @@ static void misuse_inline_rm_wlock_while_reading_it_centrally_is_reported_and_no
 	rm_wlock(&rm);
 	rm_wunlock(&rm);
 	rm_rlock(&rm, &tr);	/* central: the writer just took the tokens (none granted) */
-	KUNIT_EXPECT_NE(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_readers), 1L);
 	ri_reset_calls();
 	BT_EXPECT_REPORT(test, BSDSYNC_RULE_RECURSION, rm_wlock(&rm));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ri_drain_calls), 1);
@@ -984,9 +1023,118 @@ static void rm_destroyed_lock_keeps_a_zero_per_cpu_area_for_racing_readers(struc
 	KUNIT_EXPECT_EQ(test, atomic_read(&ri_lock_calls), 1);
 }
 
+
+struct ri_central {
+	struct rmlock rm;
+	int writer_in, writer_out, reader_in;
+};
+
+static void ri_central_writer(void *arg)
+{
+	struct ri_central *c = arg;
+
+	rm_wlock(&c->rm);
+	WRITE_ONCE(c->writer_in, 1);
+	/* Until the reader has backed out into the module (or about 10 s). */
+	for (int i = 0; i < 10000 && !atomic_read(&ri_backout_calls); i++)
+		usleep_range(500, 1000);
+	msleep(20);	/* the reader now waits in the module */
+	WRITE_ONCE(c->writer_out, 1);
+	rm_wunlock(&c->rm);
+}
+
+/* An inline central read that finds a writer after counting itself: it drops its count
+ * (fbsd_rm_rlock_backout) and the module's rm_rlock waits for the writer; the read gets in
+ * only after the write, and the counts end balanced. */
+static void rm_inline_central_read_finding_a_writer_backs_out_and_waits(struct kunit *test)
+{
+	struct ri_central *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct rm_priotracker tr;
+	struct bt_thread w;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	rm_init(&c->rm, "ri_central_backout");
+	ri_reset_calls();
+	bt_start(test, &w, ri_central_writer, c, "ri_central_w");
+	BT_WAIT_UNTIL(test, READ_ONCE(c->writer_in));
+	ri_bind_here();
+	BT_EXPECT_NO_REPORT(test, {
+		struct rmlock own;
+
+		/* This thread's record in this CPU's cache (a module call refills it; the
+		 * writer only sleeps meanwhile), and within the calm interval: the read is
+		 * the inline central one. */
+		rm_init(&own, "ri_central_own");
+		rm_rlock(&own, &tr);
+		rm_runlock(&own, &tr);
+		rm_destroy(&own);
+		WRITE_ONCE(c->rm.rm_state.rm_wtick, (unsigned int)jiffies);
+		rm_rlock(&c->rm, &tr);
+		KUNIT_EXPECT_TRUE(test, READ_ONCE(c->writer_out));
+		rm_assert(&c->rm, RA_RLOCKED);
+		rm_runlock(&c->rm, &tr);
+	});
+	bt_join(&w);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_backout_calls), 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->rm.rm_state.rm_readers), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->rm.rm_state.rm_lock), 0UL);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&c->rm));
+}
+
+static void ri_central_drain_writer(void *arg)
+{
+	struct ri_central *c = arg;
+
+	rm_wlock(&c->rm);
+	WRITE_ONCE(c->writer_in, 1);
+	rm_wunlock(&c->rm);
+}
+
+/* A read hold counted centrally inline, and a writer that drained past its spin and sleeps
+ * (DRAIN_WAIT in rm_readers): the inline rm_runlock's decrement is the last, so it wakes the
+ * writer (fbsd_rm_wake_drainer), which then gets in. */
+static void rm_inline_central_read_release_wakes_a_sleeping_writer(struct kunit *test)
+{
+	struct ri_central *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct rm_priotracker tr;
+	struct bt_thread w;
+	bool central = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	ri_bind_here();
+	rm_init(&c->rm, "ri_central_drain");
+	for (int i = 0; i < 5 && !central; i++) {
+		rm_wlock(&c->rm);
+		rm_wunlock(&c->rm);
+		ri_reset_calls();
+		rm_rlock(&c->rm, &tr);
+		central = atomic_read(&ri_lock_calls) == 0 &&
+			  READ_ONCE(c->rm.rm_state.rm_readers) == 1;
+		if (!central)
+			rm_runlock(&c->rm, &tr);
+	}
+	KUNIT_ASSERT_TRUE(test, central);
+	bt_start(test, &w, ri_central_drain_writer, c, "ri_central_dw");
+	BT_WAIT_UNTIL(test, READ_ONCE(c->rm.rm_state.rm_readers) >= BSDSYNC_RM_DRAIN_WAIT);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(c->writer_in));
+	/* This thread's record back in this CPU's cache (the writer ran module code here
+	 * perhaps; it sleeps now): a module call refills it. */
+	BT_EXPECT_NO_REPORT(test, rm_assert(&c->rm, RA_RLOCKED));
+	ri_reset_calls();
+	BT_EXPECT_NO_REPORT(test, rm_runlock(&c->rm, &tr));
+	bt_join(&w);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(c->writer_in));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_wake_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->rm.rm_state.rm_readers), 0L);
+	BT_EXPECT_NO_REPORT(test, rm_destroy(&c->rm));
+}
+
 static struct kunit_case rm_inline_cases[] = {
 	KUNIT_CASE(rm_inline_read_calls_nothing),
-	KUNIT_CASE(rm_inline_read_after_a_write_goes_through_the_module),
+	KUNIT_CASE(rm_inline_read_after_a_write_counts_centrally_then_gets_the_token_back),
 	KUNIT_CASE(rm_assert_sees_an_inline_read_hold),
 	KUNIT_CASE(rm_inline_read_recursion_goes_through_the_module),
 	KUNIT_CASE(rm_writer_waits_for_a_reader_that_took_the_inline_path),
@@ -1000,6 +1148,8 @@ static struct kunit_case rm_inline_cases[] = {
 	KUNIT_CASE(rm_sleep_with_an_inline_write_hold_works),
 	KUNIT_CASE(rm_inline_writers_and_readers_exclude_each_other_under_stress),
 	KUNIT_CASE(rm_destroyed_lock_keeps_a_zero_per_cpu_area_for_racing_readers),
+	KUNIT_CASE(rm_inline_central_read_finding_a_writer_backs_out_and_waits),
+	KUNIT_CASE(rm_inline_central_read_release_wakes_a_sleeping_writer),
 	{}
 };
 

@@ -162,6 +162,8 @@ BSDSYNC_EXPORT(fbsd_rm_init_flags);
 BSDSYNC_EXPORT(fbsd_rm_destroy);
 BSDSYNC_EXPORT(fbsd_rm_rlock);
 BSDSYNC_EXPORT(fbsd_rm_runlock);
+BSDSYNC_EXPORT(fbsd_rm_rlock_backout);
+BSDSYNC_EXPORT(fbsd_rm_wake_drainer);
 BSDSYNC_EXPORT(fbsd_rm_wlock);
 BSDSYNC_EXPORT(fbsd_rm_wlock_drain);
 BSDSYNC_EXPORT(fbsd_rm_wunlock);

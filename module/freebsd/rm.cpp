@@ -202,7 +202,7 @@ inline uintptr self() { return (uintptr)curthread(); }
 inline RmCpu *no_cpus()
 {
 	static_assert(sizeof(RmCpu) <= BSDSYNC_PERCPU_ZERO_SIZE);
-	return static_cast<RmCpu *>(bsdsync_percpu_zero());
+	return static_cast<RmCpu *>(bsdsync_percpu_zero_area);
 }
 inline bool has_cpus(const RmState *st) { return st->rm_pcpu != no_cpus(); }
 
@@ -250,7 +250,7 @@ constexpr uintptr kWaiters = BSDSYNC_RM_WAITERS;
 constexpr long kDrainWait = BSDSYNC_RM_DRAIN_WAIT;
 /* A writer waits this many ticks after the last write release before CPUs get their read
  * tokens back (at least one full tick: FreeBSD-free equivalent of rcu_sync's grace period). */
-constexpr unsigned kCalmTicks = 2;
+constexpr unsigned kCalmTicks = BSDSYNC_RM_CALM_TICKS;
 /* ... and after this many central reads on a CPU with no write release in between (a
  * writer-free interval measured in reader activity too: a stalled system does not look
  * calm). */
@@ -1290,6 +1290,20 @@ extern "C" void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line)
 		held_released(current_record_if_any(), lo, rm_type(rm), HoldMode::Exclusive,
 			      file, line);
 	write_exit(lo, &rm->rm_state, w & kUnrecorded);
+}
+
+/* The inline rm_rlock (<sys/rmlock.h>) counted itself centrally and found a writer: back
+ * out (as read_slow does), then the module's read lock, which spins, queues or reports. */
+extern "C" void fbsd_rm_rlock_backout(struct rmlock *rm, struct rm_priotracker *tr,
+				      const char *file, int line)
+{
+	central_exit(lo_of(rm), &rm->rm_state);
+	fbsd_rm_rlock(rm, tr, 0, file, line);
+}
+
+extern "C" void fbsd_rm_wake_drainer(struct rmlock *rm)
+{
+	wake_drainer(lo_of(rm));
 }
 
 /* The inline rm_wlock (<sys/rmlock.h>) took the free word (self | UNRECORDED) and then found

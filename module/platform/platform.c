@@ -407,10 +407,7 @@ void *bsdsync_percpu_alloc(unsigned long size, int may_sleep)
 
 static DEFINE_PER_CPU_ALIGNED(unsigned long long, bsdsync_zero_area[BSDSYNC_PERCPU_ZERO_SIZE / 8]);
 
-void *bsdsync_percpu_zero(void)
-{
-	return (void *)&bsdsync_zero_area;
-}
+void *const bsdsync_percpu_zero_area = (void *)&bsdsync_zero_area;
 
 void bsdsync_percpu_free(void *pcpu)
 {

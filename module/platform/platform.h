@@ -350,7 +350,7 @@ void bsdsync_percpu_free(void *pcpu);
  * check.
  */
 #define BSDSYNC_PERCPU_ZERO_SIZE 64
-void *bsdsync_percpu_zero(void);
+extern void *const bsdsync_percpu_zero_area;
 /* This CPU's copy. Only meaningful while the caller cannot migrate (preemption or
  * interrupts disabled). */
 void *bsdsync_percpu_this(void *pcpu);

@@ -64,6 +64,9 @@ BSDSYNC_ABI_OFFSET(struct bsdsync_rm_state, rm_lock, 0);
 #define BSDSYNC_RM_UNRECORDED	0x8UL
 #define BSDSYNC_RM_FLAGMASK	0xfUL
 #define BSDSYNC_RM_DRAIN_WAIT	(1L << 48)
+/* Ticks without a write release before the lock is calm and CPUs may get their read tokens
+ * back (module/freebsd/rm.cpp; the production build's inline rm_rlock reads it too). */
+#define BSDSYNC_RM_CALM_TICKS	2u
 
 /* rm_init_flags options (FreeBSD values). */
 #define RM_NOWITNESS	0x00000001
@@ -140,6 +143,15 @@ void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line);
  * tokens taken back, the readers drained), or the word given back if the lock may not be
  * taken (reported). */
 void fbsd_rm_wlock_drain(struct rmlock *rm, const char *file, int line);
+/* The production build's inline rm_rlock counted itself centrally (rm_readers) and then
+ * found a writer: the count dropped again (waking a draining writer if it was the last),
+ * then fbsd_rm_rlock. */
+void fbsd_rm_rlock_backout(struct rmlock *rm, struct rm_priotracker *tracker, const char *file,
+			   int line);
+/* The production build's inline rm_runlock dropped the last central read hold a draining
+ * writer sleeps for (rm_readers reached BSDSYNC_RM_DRAIN_WAIT): wake it. rm is only a key
+ * here (the writer may already have released and destroyed the lock). */
+void fbsd_rm_wake_drainer(struct rmlock *rm);
 void fbsd_rm_wunlock(struct rmlock *rm, const char *file, int line);
 int fbsd_rm_wowned(const struct rmlock *rm);
 void fbsd_rm_assert(const struct rmlock *rm, int what, const char *file, int line);

@@ -15,8 +15,7 @@
  *   rm_rlock    while no lock-event sink is attached, in thread context, on a live
  *               non-sleepable rm lock (lo_flags: one compare; its per-CPU area, never
  *               NULL on a live lock):
- *               preempt_disable, this CPU's token read first (no token: a writer took it,
- *               the read is the module's, with nothing else looked at), then, for a thread
+ *               preempt_disable, this CPU's token read first, then, for a thread
  *               whose record is in this CPU's cache (<bsdsync/inline_abi.h>: one
  *               %gs-relative load and one compare) and that reads no rm lock yet (its
  *               tracker list empty: nothing to check for recursion or a reused tracker),
@@ -25,10 +24,18 @@
  *               comment), preempt_enable; then the tracker
  *               filled (BSDSYNC_RMPF_INLINE) and put on the thread's list, where rm_assert,
  *               rm_sleep, rm_wlock's check and the module's recursion check find it.
- *   rm_runlock  for such a tracker of this lock at the head of the thread's list, on a
- *               CPU that has its token: the count decremented the same way, the tracker
- *               off the list. Otherwise fbsd_rm_runlock (a writer took the tokens: the
- *               central count; another CPU; not the newest hold).
+ *               No token (a writer took them back): within the calm interval after the
+ *               last write release (rm_wtick, BSDSYNC_RM_CALM_TICKS), the same thread
+ *               conditions, then the module's central read, inline: rm_readers + 1 and the
+ *               writer word, fully ordered; no writer, the tracker as above; a writer:
+ *               fbsd_rm_rlock_backout. Past the interval the read is the module's (its
+ *               central reads count towards the CPU's token).
+ *   rm_runlock  for such a tracker of this lock at the head of the thread's list: the
+ *               tracker off the list, then on a CPU that has its token the count
+ *               decremented the same way, else rm_readers - 1, fully ordered (the holds
+ *               only ever mean their sum, rm.cpp), and fbsd_rm_wake_drainer if that was
+ *               the hold a sleeping writer waited for. Otherwise fbsd_rm_runlock (another
+ *               lock's tracker, not the newest hold, a module hold).
  *   rm_wlock    under the same first conditions: one CAS of the free writer word (0) to
  *               curthread | BSDSYNC_RM_UNRECORDED, fully ordered, then rm_tokens and
  *               rm_readers loaded: both zero (no CPU may have its token, no central
@@ -85,6 +92,10 @@ __bsd_rm_count(struct bsdsync_rm_cpu *pcpu, long v)
 			     : "memory");
 }
 
+/* Linux's tick count, the symbol every module may read, declared here under another name:
+ * <linux/jiffies.h> would bring HZ and the time names a FreeBSD face defines its own way. */
+extern volatile unsigned long __bsd_jiffies __asm__("jiffies");
+
 static __always_inline void
 __bsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, int line)
 {
@@ -107,18 +118,39 @@ __bsd_rm_rlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file, i
 	 * no look at the thread's record. */
 	preempt_disable();
 	if (__predict_false(!__bsd_rm_token(pcpu)))
-		goto enable_call;
+		goto enable_central;
 	r = __bsd_td_cached();
 	if (__predict_false(!__bsd_td_mine(r) || *__bsd_rm_trackers(r)))
 		goto enable_call;
 	__bsd_rm_count(pcpu, 1);
 	preempt_enable();
+track:
 	/* The thread's own list (empty: see above); no other thread or CPU touches it. */
 	tr->rmp_next = 0;
 	tr->rmp_rmlock = rm;
 	tr->rmp_thread = (struct thread *)current;
 	tr->rmp_flags = BSDSYNC_RMPF_INLINE;
 	*__bsd_rm_trackers(r) = tr;
+	return;
+enable_central:
+	preempt_enable();
+	/* No token: a writer took them back. Within the calm interval after its release the
+	 * module's read is central and nothing else (rm.cpp read_slow): the same here, the
+	 * count first, then the writer word, both fully ordered (the handshake (c) with a
+	 * writer's CAS and its read of the count). Past the interval the module's reads count
+	 * towards giving the CPU its token back: those are the module's. */
+	if (__predict_false((unsigned int)__bsd_jiffies -
+				    __atomic_load_n(&rm->rm_state.rm_wtick, __ATOMIC_RELAXED) >=
+			    BSDSYNC_RM_CALM_TICKS))
+		goto call;
+	r = __bsd_td_cached();
+	if (__predict_false(!__bsd_td_mine(r) || *__bsd_rm_trackers(r)))
+		goto call;
+	__atomic_fetch_add(&rm->rm_state.rm_readers, 1, __ATOMIC_SEQ_CST);
+	if (__predict_true(!(__atomic_load_n(&rm->rm_state.rm_lock, __ATOMIC_SEQ_CST) &
+			     ~BSDSYNC_RM_WAITERS)))
+		goto track;
+	fbsd_rm_rlock_backout(rm, tr, file, line);	/* a writer: the module's */
 	return;
 enable_call:
 	preempt_enable();
@@ -131,7 +163,6 @@ __bsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
 {
 	struct bsdsync_rm_cpu *pcpu = rm->rm_state.rm_pcpu;
 	char *r;
-	int token;
 
 	/* An inline hold of rm (so rm is live and has its per-CPU area: rm_destroy refuses a
 	 * held lock), the thread's newest. */
@@ -144,25 +175,32 @@ __bsd_rm_runlock(struct rmlock *rm, struct rm_priotracker *tr, const char *file,
 	 * grace period, which orders the section (and the critical section before it) before
 	 * the writer's. */
 	preempt_disable();
-	token = __bsd_rm_token(pcpu);
-	if (__predict_true(token))
-		__bsd_rm_count(pcpu, -1);
+	if (__predict_false(!__bsd_rm_token(pcpu)))
+		goto enable_central;
+	__bsd_rm_count(pcpu, -1);
 	preempt_enable();
-	if (__predict_false(!token))
-		goto call;
 	/* The list was empty under it when it was taken inline, and only the thread's own
 	 * newer holds (gone: it is the head) were pushed since. */
 	*__bsd_rm_trackers(r) = 0;
 	tr->rmp_rmlock = 0;
+	return;
+enable_central:
+	preempt_enable();
+	*__bsd_rm_trackers(r) = 0;
+	tr->rmp_rmlock = 0;
+	/* No token (a writer took it since, or the hold was counted centrally): the central
+	 * count, fully ordered (a writer draining reads it); only a count the holds sum to,
+	 * so either way is right (rm.cpp). The last hold a sleeping drainer waits for wakes
+	 * it, through the chain only: the writer may release and destroy the lock at once. */
+	if (__predict_false(__atomic_sub_fetch(&rm->rm_state.rm_readers, 1, __ATOMIC_SEQ_CST) ==
+			    BSDSYNC_RM_DRAIN_WAIT))
+		fbsd_rm_wake_drainer(rm);
 	return;
 call:
 	fbsd_rm_runlock(rm, tr, file, line);
 }
 
 
-/* Linux's tick count, the symbol every module may read, declared here under another name:
- * <linux/jiffies.h> would bring HZ and the time names a FreeBSD face defines its own way. */
-extern volatile unsigned long __bsd_jiffies __asm__("jiffies");
 
 static __always_inline void __bsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 {
