@@ -582,6 +582,24 @@ static bool ri_cpu_has_token(struct rmlock *rm)
 				     raw_smp_processor_id())->token);
 }
 
+/* A read hold counted centrally by the inline rm_rlock: right after a write (no token, the
+ * calm interval running), no call, rm_readers 1. A few tries: a tick boundary may end the
+ * interval in between. True if the hold in *tr is such a one (the caller releases it). */
+static bool ri_rlock_central(struct rmlock *rm, struct rm_priotracker *tr)
+{
+	for (int i = 0; i < 5; i++) {
+		rm_wlock(rm);
+		rm_wunlock(rm);
+		ri_reset_calls();
+		rm_rlock(rm, tr);
+		if (atomic_read(&ri_lock_calls) == 0 && READ_ONCE(rm->rm_state.rm_readers) == 1)
+			return true;
+		rm_runlock(rm, tr);
+	}
+	rm_rlock(rm, tr);
+	return false;
+}
+
 /* A read right after a write: the writer took every CPU's token, so the inline rm_rlock
  * counts the read centrally (rm_readers), still inline, no call (within the calm interval
  * the module would do no more); its release drops the central count, no call. Past the
@@ -600,21 +618,14 @@ static void rm_inline_read_after_a_write_counts_centrally_then_gets_the_token_ba
 	KUNIT_ASSERT_TRUE(test, ri_rlock_inline(&rm, &tr));
 	rm_runlock(&rm, &tr);
 	BT_EXPECT_NO_REPORT(test, {
-		/* A few tries: a tick boundary may end the calm interval in between. */
-		for (int i = 0; i < 5 && !central; i++) {
-			rm_wlock(&rm);
-			rm_wunlock(&rm);
-			ri_reset_calls();
-			rm_rlock(&rm, &tr);
-			central = atomic_read(&ri_lock_calls) == 0 &&
-				  READ_ONCE(rm.rm_state.rm_readers) == 1;
-			KUNIT_EXPECT_EQ(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
-			KUNIT_EXPECT_FALSE(test, ri_cpu_has_token(&rm));
-			rm_assert(&rm, RA_RLOCKED);
-			rm_runlock(&rm, &tr);
-			KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 0);
-			KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_readers), 0L);
-		}
+		central = ri_rlock_central(&rm, &tr);
+		KUNIT_EXPECT_EQ(test, tr.rmp_flags, BSDSYNC_RMPF_INLINE);
+		KUNIT_EXPECT_FALSE(test, ri_cpu_has_token(&rm));
+		rm_assert(&rm, RA_RLOCKED);
+		ri_reset_calls();
+		rm_runlock(&rm, &tr);
+		KUNIT_EXPECT_EQ(test, atomic_read(&ri_unlock_calls), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(rm.rm_state.rm_readers), 0L);
 		rm_assert(&rm, RA_UNLOCKED);
 		/* calm again after a few ticks and central reads */
 		for (int i = 0; i < 500 && !token_again; i++) {
@@ -1099,22 +1110,11 @@ static void rm_inline_central_read_release_wakes_a_sleeping_writer(struct kunit 
 	struct ri_central *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct rm_priotracker tr;
 	struct bt_thread w;
-	bool central = false;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	ri_bind_here();
 	rm_init(&c->rm, "ri_central_drain");
-	for (int i = 0; i < 5 && !central; i++) {
-		rm_wlock(&c->rm);
-		rm_wunlock(&c->rm);
-		ri_reset_calls();
-		rm_rlock(&c->rm, &tr);
-		central = atomic_read(&ri_lock_calls) == 0 &&
-			  READ_ONCE(c->rm.rm_state.rm_readers) == 1;
-		if (!central)
-			rm_runlock(&c->rm, &tr);
-	}
-	KUNIT_ASSERT_TRUE(test, central);
+	KUNIT_ASSERT_TRUE(test, ri_rlock_central(&c->rm, &tr));
 	bt_start(test, &w, ri_central_drain_writer, c, "ri_central_dw");
 	BT_WAIT_UNTIL(test, READ_ONCE(c->rm.rm_state.rm_readers) >= BSDSYNC_RM_DRAIN_WAIT);
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(c->writer_in));
