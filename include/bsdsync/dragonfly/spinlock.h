@@ -51,6 +51,10 @@ BSDSYNC_ABI_OFFSET(struct dfly_spinlock, descr, 8);
 
 /* file/line: the caller, for reports and lock events. trylock returns 1 if it got it. */
 void dfly_spin_lock(struct dfly_spinlock *spin, const char *file, int line);
+/* <sys/spinlock2.h>'s inline spin_lock when its CAS from 0 failed (seeing `v`), called in
+ * the critical section it entered. */
+void dfly_spin_lock_contested(struct dfly_spinlock *spin, unsigned int v, const char *file,
+			      int line);
 void dfly_spin_lock_shared(struct dfly_spinlock *spin, const char *file, int line);
 int dfly_spin_trylock(struct dfly_spinlock *spin, const char *file, int line);
 void dfly_spin_unlock(struct dfly_spinlock *spin, const char *file, int line);
