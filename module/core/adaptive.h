@@ -32,6 +32,11 @@
  * it leaves the gate when it must reschedule instead. Every spin ends when the owner stops
  * running or the spinner must reschedule (platform.h bsdsync_spin_while_owner_runs), so the
  * gate changes only who polls, never whether a thread ends up blocking.
+ *
+ * Spin locks whose waiters never block (DragonFly spinlocks) use the gate alone
+ * (adaptive_gate_enter): their waiters and heads spin in the lock's critical section,
+ * preemption off, so a head runs until it has the lock and leaves; interrupt context never
+ * waits on a gate (the head may be the thread it interrupted).
  */
 #ifndef BSDSYNC_CORE_ADAPTIVE_H
 #define BSDSYNC_CORE_ADAPTIVE_H

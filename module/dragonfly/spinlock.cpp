@@ -32,7 +32,10 @@
  *                       (dfly_spin_unlock of the thread's recorded exclusive hold: the low
  *                       16 bits 1 -> 0, a 16-bit store, release, as the inline release below)
  *   inline (driver's production build, <sys/spinlock2.h>, no sink attached):
- *                       acquire 0 -> 1 | UNRECORDED (CAS, acquire); release: the low
+ *                       acquire 0 -> 1 | UNRECORDED (CAS, acquire), or when the word was
+ *                       not 0 the wait above (dfly_spin_lock_contested) ending in
+ *                       v -> (v - its EXCLWAIT) & ~SHARED | 1 | UNRECORDED  (CAS, acquire),
+ *                       still no record; release: the low
  *                       16 bits 1 | UNRECORDED -> 0 (a 16-bit store, release: only the
  *                       exclusive holder changes them; EXCLWAIT above may change
  *                       meanwhile, by RMWs of the whole word, as Linux's qspinlock
@@ -74,14 +77,19 @@ constexpr HoldMode kSh = HoldMode::Shared;
  * beside the head (the bound on how long an exclusive waiter can be passed over). */
 constexpr unsigned kHeadPatience = 64;
 
-/* Entered in the implicit critical section, `v` the word the caller's CAS saw. Thread
+/* Entered in the implicit critical section, `v` the word the caller's CAS saw; `held`: the
+ * low half the hold will have (1, or 1 | UNRECORDED for dfly_spin_lock_contested). Thread
  * context: the waiters queue on the lock's spinner gate (core/adaptive.h
  * adaptive_gate_enter), and only the gate's head polls the word and announces itself;
  * interrupt context and gate collisions poll the word and announce at once, as every waiter
  * used to. */
-BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, unsigned v, const char *file,
-					       int line)
+BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, unsigned v, unsigned held,
+					       const char *file, int line)
 {
+	/* Free but for a cached SHARED bit (or freed meanwhile): no wait, no gate. Acquire:
+	 * pairs with the previous holder's release. */
+	if ((v & (kCount | kExclWaitMask)) == 0 && cas_acquire(&s->counta, &v, held))
+		return;
 	lock_contended(s, &spinlock_type, kExcl, file, line);
 	SpinCount spins;
 	const auto *key = reinterpret_cast<const volatile unsigned long *>(&s->counta);
@@ -100,7 +108,7 @@ BSDSYNC_NOINLINE void lock_exclusive_contested(dfly_spinlock *s, unsigned v, con
 		if ((v & kCount) == 0) {
 			/* Acquire: pairs with the previous holder's release (fetch_sub, or the
 			 * low-half store of an exclusive hold). */
-			if (cas_acquire(&s->counta, &v, ((v - wait) & ~kShared) | 1u))
+			if (cas_acquire(&s->counta, &v, ((v - wait) & ~kShared) | held))
 				break;
 			patience = 0;	/* another acquirer took it first: announce */
 			continue;	/* v reloaded by the failed CAS */
@@ -227,7 +235,7 @@ BSDSYNC_NOINLINE void spin_lock_slow(dfly_spinlock *s, LockFrom from, const char
 	if (from == LockFrom::Contended) {
 		if (v == 0)	/* from dfly_spin_lock's inline path: its CAS saw no 0 */
 			v = load_relaxed(&s->counta);
-		lock_exclusive_contested(s, v, file, line);
+		lock_exclusive_contested(s, v, 1u, file, line);
 	}
 	record_exclusive(s, file, line);
 }
@@ -261,11 +269,18 @@ void dfly_spin_lock(struct dfly_spinlock *s, const char *file, int line)
 
 /* The inline spin_lock's (<sys/spinlock2.h>) contended path: its CAS from 0 failed, seeing
  * `v`; preemption is off already (its implicit critical section), so no second CAS and no
- * enable/disable pair before the wait. */
+ * enable/disable pair before the wait. The hold is the inline one's, UNRECORDED (no record:
+ * its release is the inline 16-bit store, no call), while no sink listens: a driver's
+ * production build then records none of its spin_lock holds, contended or not; with a
+ * sink, recorded and sent as the module's own. */
 void dfly_spin_lock_contested(struct dfly_spinlock *s, unsigned int v, const char *file,
 			      int line)
 {
-	lock_exclusive_contested(s, v, file, line);
+	if (likely(!lock_events_on())) {
+		lock_exclusive_contested(s, v, 1u | kUnrecorded, file, line);
+		return;
+	}
+	lock_exclusive_contested(s, v, 1u, file, line);
 	record_exclusive(s, file, line);
 }
 

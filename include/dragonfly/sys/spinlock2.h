@@ -16,9 +16,10 @@
  *                critical section) and one CAS of counta from 0 to 1 | UNRECORDED, acquire
  *                (pairs with the release of whichever unlock freed the word); any other word
  *                (held, SHARED cached, EXCLWAIT): the module's dfly_spin_lock_contested,
- *                still in the critical section, with the word the CAS saw, which waits and
- *                records its hold as the checked build's dfly_spin_lock does; with a sink
- *                attached, the module's dfly_spin_lock;
+ *                still in the critical section, with the word the CAS saw, which waits
+ *                and takes the hold as 1 | UNRECORDED too (no sink: no record either; a
+ *                sink attached meanwhile: recorded); with a sink attached, the module's
+ *                dfly_spin_lock;
  *   spin_unlock  when the word's low 16 bits are 1 | UNRECORDED (an inline hold: only its
  *                holder changes them): a 16-bit store of 0 there, release (pairs with the
  *                next acquirer's CAS; exclusive acquirers spinning may add EXCLWAIT above
