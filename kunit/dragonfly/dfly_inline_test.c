@@ -348,6 +348,61 @@ static void spin_inline_holds_exclude_each_other(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(st->s.counta) & ~SPINLOCK_SHARED, 0u);
 }
 
+/* Inline exclusive holds (uncontended, and contended ones taken by the module's wait,
+ * UNRECORDED too) mixed with shared holds (the module's): 2 threads of each, more threads
+ * than CPUs. No exclusive hold overlaps another hold; shared ones may overlap each other. */
+struct di_spin_mix {
+	struct spinlock s;
+	unsigned long counter;		/* changed only under an exclusive hold */
+	int writers_inside, readers_inside;
+	atomic_t bad;
+	int id_next;
+};
+
+static void di_spin_mix_main(void *arg)
+{
+	struct di_spin_mix *st = arg;
+	int id = __atomic_fetch_add(&st->id_next, 1, __ATOMIC_RELAXED);
+	int i;
+
+	for (i = 0; i < DI_ROUNDS; i++) {
+		if (id & 1) {
+			spin_lock_shared(&st->s);
+			__atomic_add_fetch(&st->readers_inside, 1, __ATOMIC_RELAXED);
+			if (READ_ONCE(st->writers_inside))
+				atomic_inc(&st->bad);
+			__atomic_sub_fetch(&st->readers_inside, 1, __ATOMIC_RELAXED);
+			spin_unlock_shared(&st->s);
+		} else {
+			spin_lock(&st->s);
+			if (READ_ONCE(st->writers_inside) || READ_ONCE(st->readers_inside))
+				atomic_inc(&st->bad);
+			WRITE_ONCE(st->writers_inside, 1);
+			st->counter++;
+			WRITE_ONCE(st->writers_inside, 0);
+			spin_unlock(&st->s);
+		}
+		if (!(i & 255))
+			cond_resched();
+	}
+}
+
+static void spin_inline_exclusive_and_shared_holds_exclude_each_other(struct kunit *test)
+{
+	struct di_spin_mix *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct bt_thread t[4];
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	spin_init(&st->s, "di_spin_mix");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, t, 4, di_spin_mix_main, st, 0, "di-spin-mix");
+		bt_join_n(t, 4);
+	});
+	KUNIT_EXPECT_EQ(test, st->counter, 2UL * DI_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->bad), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(st->s.counta) & ~SPINLOCK_SHARED, 0u);
+}
+
 /* What the production build keeps: an unlock of a free spinlock is one report (the inline
  * CAS fails into the module), nothing released, the preempt count untouched. */
 static void misuse_inline_spin_unlock_of_a_free_spinlock_is_reported_once(struct kunit *test)
@@ -1465,6 +1520,7 @@ static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(spin_inline_and_module_holds_release_each_other),
 	KUNIT_CASE(spin_inline_unlock_with_a_waiter_hands_over),
 	KUNIT_CASE(spin_inline_holds_exclude_each_other),
+	KUNIT_CASE(spin_inline_exclusive_and_shared_holds_exclude_each_other),
 	KUNIT_CASE(misuse_inline_spin_unlock_of_a_free_spinlock_is_reported_once),
 	KUNIT_CASE(misuse_inline_tsleep_holding_a_spinlock_is_reported_once),
 	KUNIT_CASE(inline_paths_call_the_module_while_a_sink_is_attached),

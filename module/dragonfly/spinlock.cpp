@@ -70,11 +70,13 @@ constexpr HoldMode kSh = HoldMode::Shared;
 
 /* How many polls the gate's head makes before it announces itself (EXCLWAIT) while the word
  * stays held exclusively: until then a releaser may take the lock again (its next inline CAS
- * from 0 succeeds) and keep its data in its own cache, as FreeBSD's spin mutexes and Linux's
- * spinlocks before the first waiter sets its pending bit allow; after them, or at once when
- * the holders are shared, or when another acquirer took the word the head saw free, no new
- * holder enters but the interrupt-context and gate-collision acquirers that poll the word
- * beside the head (the bound on how long an exclusive waiter can be passed over). */
+ * from 0 succeeds) and keep its data in its own cache, as FreeBSD's spin mutexes always allow
+ * (and Linux's spinlock_t in a guest whose CPUs show the hypervisor bit: virt_spin_lock, a
+ * test-and-set lock; on bare metal its qspinlock allows it until the first waiter sets its
+ * pending bit). After them, or at once when the holders are shared, or when another
+ * acquirer took the word the head saw free, no new holder enters but the interrupt-context
+ * and gate-collision acquirers that poll the word beside the head: the bound on how long an
+ * exclusive waiter can be passed over. */
 constexpr unsigned kHeadPatience = 64;
 
 /* Entered in the implicit critical section, `v` the word the caller's CAS saw; `held`: the
