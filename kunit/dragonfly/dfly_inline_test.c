@@ -19,6 +19,7 @@
  */
 #define dfly_spin_lock			di_counted_spin_lock
 #define dfly_spin_unlock		di_counted_spin_unlock
+#define dfly_spin_lock_contested	di_counted_spin_lock_contested
 #define dfly_mtx_lock_ex		di_counted_mtx_lock_ex
 #define dfly_mtx_unlock			di_counted_mtx_unlock
 #define dfly_mtx_lock_sh		di_counted_mtx_lock_sh
@@ -57,6 +58,8 @@
 void di_real_spin_lock(struct spinlock *s, const char *file, int line) __asm__("dfly_spin_lock");
 void di_real_spin_unlock(struct spinlock *s, const char *file, int line)
 	__asm__("dfly_spin_unlock");
+void di_real_spin_lock_contested(struct spinlock *s, unsigned int v, const char *file, int line)
+	__asm__("dfly_spin_lock_contested");
 int di_real_mtx_lock_ex(struct mtx *m, int flags, int to, const char *file, int line)
 	__asm__("dfly_mtx_lock_ex");
 void di_real_mtx_unlock(struct mtx *m, const char *file, int line) __asm__("dfly_mtx_unlock");
@@ -86,6 +89,12 @@ void dfly_spin_unlock(struct spinlock *s, const char *file, int line)
 {
 	atomic_inc(&di_unlock_calls);
 	di_real_spin_unlock(s, file, line);
+}
+
+void dfly_spin_lock_contested(struct spinlock *s, unsigned int v, const char *file, int line)
+{
+	atomic_inc(&di_lock_calls);
+	di_real_spin_lock_contested(s, v, file, line);
 }
 
 int dfly_mtx_lock_ex(struct mtx *m, int flags, int to, const char *file, int line)
@@ -262,14 +271,15 @@ static void di_spin_waiter(void *arg)
 
 	while (!smp_load_acquire(&w->go))
 		cpu_relax();
-	spin_lock(&w->s);	/* held inline: spins in the module (EXCLWAIT) */
+	spin_lock(&w->s);	/* held inline: waits in the module (EXCLWAIT) */
 	WRITE_ONCE(w->in, 1);
 	spin_unlock(&w->s);
 }
 
 /* A holder's inline unlock with a waiter spinning (EXCLWAIT, added above the low half by
  * the waiter's atomic add): the 16-bit release keeps the waiter's mark, and the waiter gets
- * the lock (its own hold, taken by the module, is released by the module). */
+ * the lock (its own hold, taken by the module's wait, is an inline one too: UNRECORDED, its
+ * release the inline store, no call). */
 static void spin_inline_unlock_with_a_waiter_hands_over(struct kunit *test)
 {
 	struct di_spin_wait *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
@@ -293,9 +303,10 @@ static void spin_inline_unlock_with_a_waiter_hands_over(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, waiter_seen);
 	KUNIT_EXPECT_FALSE(test, in_while_held);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(w->in));
-	/* The waiter's lock and unlock were the module's (contended); this thread's inline. */
+	/* The waiter's lock was the module's (contended), its unlock and this thread's lock
+	 * and unlock inline. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&di_lock_calls), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&di_unlock_calls), 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(w->s.counta), 0u);
 }
 
@@ -334,6 +345,61 @@ static void spin_inline_holds_exclude_each_other(struct kunit *test)
 		bt_join_n(t, 3);
 	});
 	KUNIT_EXPECT_EQ(test, st->counter, 3UL * DI_ROUNDS);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(st->s.counta) & ~SPINLOCK_SHARED, 0u);
+}
+
+/* Inline exclusive holds (uncontended, and contended ones taken by the module's wait,
+ * UNRECORDED too) mixed with shared holds (the module's): 2 threads of each, more threads
+ * than CPUs. No exclusive hold overlaps another hold; shared ones may overlap each other. */
+struct di_spin_mix {
+	struct spinlock s;
+	unsigned long counter;		/* changed only under an exclusive hold */
+	int writers_inside, readers_inside;
+	atomic_t bad;
+	int id_next;
+};
+
+static void di_spin_mix_main(void *arg)
+{
+	struct di_spin_mix *st = arg;
+	int id = __atomic_fetch_add(&st->id_next, 1, __ATOMIC_RELAXED);
+	int i;
+
+	for (i = 0; i < DI_ROUNDS; i++) {
+		if (id & 1) {
+			spin_lock_shared(&st->s);
+			__atomic_add_fetch(&st->readers_inside, 1, __ATOMIC_RELAXED);
+			if (READ_ONCE(st->writers_inside))
+				atomic_inc(&st->bad);
+			__atomic_sub_fetch(&st->readers_inside, 1, __ATOMIC_RELAXED);
+			spin_unlock_shared(&st->s);
+		} else {
+			spin_lock(&st->s);
+			if (READ_ONCE(st->writers_inside) || READ_ONCE(st->readers_inside))
+				atomic_inc(&st->bad);
+			WRITE_ONCE(st->writers_inside, 1);
+			st->counter++;
+			WRITE_ONCE(st->writers_inside, 0);
+			spin_unlock(&st->s);
+		}
+		if (!(i & 255))
+			cond_resched();
+	}
+}
+
+static void spin_inline_exclusive_and_shared_holds_exclude_each_other(struct kunit *test)
+{
+	struct di_spin_mix *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct bt_thread t[4];
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	spin_init(&st->s, "di_spin_mix");
+	BT_EXPECT_NO_REPORT(test, {
+		bt_start_n(test, t, 4, di_spin_mix_main, st, 0, "di-spin-mix");
+		bt_join_n(t, 4);
+	});
+	KUNIT_EXPECT_EQ(test, st->counter, 2UL * DI_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->bad), 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(st->s.counta) & ~SPINLOCK_SHARED, 0u);
 }
 
@@ -1487,6 +1553,7 @@ static struct kunit_case dfly_inline_cases[] = {
 	KUNIT_CASE(spin_inline_and_module_holds_release_each_other),
 	KUNIT_CASE(spin_inline_unlock_with_a_waiter_hands_over),
 	KUNIT_CASE(spin_inline_holds_exclude_each_other),
+	KUNIT_CASE(spin_inline_exclusive_and_shared_holds_exclude_each_other),
 	KUNIT_CASE(misuse_inline_spin_unlock_of_a_free_spinlock_is_reported_once),
 	KUNIT_CASE(misuse_inline_tsleep_holding_a_spinlock_is_reported_once),
 	KUNIT_CASE(inline_paths_call_the_module_while_a_sink_is_attached),

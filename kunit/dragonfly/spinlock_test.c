@@ -13,6 +13,7 @@
  * jiffies bound instead of sleeping.
  */
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/preempt.h>
@@ -234,6 +235,171 @@ static void exclusive_waits_for_shared_and_blocks_new_shared(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(ww->s.counta) & ~SPINLOCK_SHARED, 0u);
 }
 
+/* ---- the spinner gate: one exclusive waiter polls the word ------------------------------ */
+
+/* These cases play the holder with the word itself (counta = 1: an exclusive hold that no
+ * thread here has; released by an atomic COUNT -= 1, which keeps a waiter's EXCLWAIT), so
+ * that the test thread may sleep while "holding" it. */
+#define GATE_KEY(sp) ((const volatile unsigned long *)&(sp)->counta)
+
+/* Sleep until cond or about 5 s (a liveness bound, well under the RCU stall and soft lockup
+ * times of the waiter spinning meanwhile with preemption off). */
+#define SLEEP_UNTIL(cond) ({								\
+	unsigned long __end = jiffies + 5 * HZ;						\
+	while (!(cond) && time_before(jiffies, __end))					\
+		usleep_range(500, 1500);						\
+	(cond);										\
+})
+
+struct gate_waiter {
+	struct spinlock s;
+	int started;
+	int in;
+};
+
+static void gate_waiter_main(void *arg)
+{
+	struct gate_waiter *gw = arg;
+
+	preempt_disable();	/* from the flag straight into the contended spin_lock */
+	WRITE_ONCE(gw->started, 1);
+	spin_lock(&gw->s);
+	WRITE_ONCE(gw->in, 1);
+	spin_unlock(&gw->s);
+	preempt_enable();
+}
+
+static void fake_hold(struct spinlock *s)
+{
+	__atomic_store_n(&s->counta, 1u, __ATOMIC_RELAXED);
+}
+
+static void fake_release(struct spinlock *s)
+{
+	__atomic_fetch_sub(&s->counta, 1u, __ATOMIC_RELEASE);
+}
+
+/* The first exclusive waiter (thread context) becomes the head of the lock's spinner gate
+ * and polls the word; while the holder keeps it exclusively it announces itself within a
+ * bounded number of polls (EXCLWAIT: no releaser can take the lock again after that). */
+static void an_exclusive_waiter_is_the_head_of_the_spinner_gate_and_announces_itself(
+	struct kunit *test)
+{
+	struct gate_waiter *gw = kunit_kzalloc(test, sizeof(*gw), GFP_KERNEL);
+	struct bt_thread t;
+	bool head, announced;
+
+	KUNIT_ASSERT_NOT_NULL(test, gw);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs (the waiter spins with preemption off)");
+	spin_init(&gw->s, "gate head");
+	fake_hold(&gw->s);
+	bt_start(test, &t, gate_waiter_main, gw, "dfly-gw");
+	head = SLEEP_UNTIL(bsdsync_test_spin_gate_head(GATE_KEY(&gw->s)) == GATE_KEY(&gw->s));
+	announced = SLEEP_UNTIL(READ_ONCE(gw->s.counta) & SPINLOCK_EXCLWAIT);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(gw->in));
+	fake_release(&gw->s);
+	bt_join(&t);
+	KUNIT_EXPECT_TRUE_MSG(test, head, "the waiter did not claim the lock's spinner gate");
+	KUNIT_EXPECT_TRUE_MSG(test, announced, "the gate's head never announced itself");
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gw->in));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)bsdsync_test_spin_gate_head(GATE_KEY(&gw->s)), NULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gw->s.counta) & ~SPINLOCK_SHARED, 0u);
+}
+
+/* The point of the gate: while a head polls the word, the exclusive waiters behind it poll
+ * the gate, and do not announce themselves (no atomic add on the word). This case holds the
+ * gate itself, as a head that never looks: the release is not seen by the waiter until the
+ * gate is left. A waiter that polled the word would take the lock at once. */
+static void an_exclusive_waiter_behind_the_gate_head_waits_on_the_gate_not_on_the_word(
+	struct kunit *test)
+{
+	struct gate_waiter *gw = kunit_kzalloc(test, sizeof(*gw), GFP_KERNEL);
+	struct bt_thread t;
+	int in_while_gated;
+	unsigned int word_while_gated;
+
+	KUNIT_ASSERT_NOT_NULL(test, gw);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs (the waiter spins with preemption off)");
+	spin_init(&gw->s, "gate waiter");
+	fake_hold(&gw->s);
+	KUNIT_ASSERT_TRUE(test, bsdsync_test_spin_gate_claim(GATE_KEY(&gw->s)));
+	bt_start(test, &t, gate_waiter_main, gw, "dfly-gw");
+	BT_WAIT_UNTIL(test, READ_ONCE(gw->started));
+	msleep(50);			/* it reaches the gate meanwhile */
+	fake_release(&gw->s);		/* released, but the "head" does not look */
+	msleep(50);			/* the waiter runs meanwhile */
+	in_while_gated = READ_ONCE(gw->in);
+	word_while_gated = READ_ONCE(gw->s.counta);
+	bsdsync_test_spin_gate_leave(GATE_KEY(&gw->s));
+	bt_join(&t);
+	KUNIT_EXPECT_EQ_MSG(test, in_while_gated, 0,
+			    "a waiter behind the gate's head took the lock (it polled the word)");
+	KUNIT_EXPECT_EQ_MSG(test, word_while_gated & BSDSYNC_DFLY_SPINLOCK_EXCLWAIT_MASK, 0u,
+			    "a waiter behind the gate's head announced itself (word 0x%x)",
+			    word_while_gated);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gw->in));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)bsdsync_test_spin_gate_head(GATE_KEY(&gw->s)), NULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(gw->s.counta) & ~SPINLOCK_SHARED, 0u);
+}
+
+/* An interrupt never waits on a gate: the head it would wait for may be the very thread it
+ * interrupted. This thread holds the gate (as a head spinning for the lock) and an interrupt
+ * on top of it takes the lock: it polls the word, announced at once, and gets it when the
+ * holder (another thread, on another CPU) releases. Waiting on the gate would never end. */
+struct irq_on_head {
+	struct spinlock s;
+	int got;
+	struct bt_thread releaser;
+};
+
+static void irq_on_head_releaser(void *arg)
+{
+	struct irq_on_head *o = arg;
+
+	/* The interrupt's waiter announced itself: it is past its CAS, polling the word. */
+	while (!(READ_ONCE(o->s.counta) & SPINLOCK_EXCLWAIT))
+		cpu_relax();
+	fake_release(&o->s);
+}
+
+static void irq_on_head_lock(void *arg)
+{
+	struct irq_on_head *o = arg;
+
+	spin_lock(&o->s);
+	WRITE_ONCE(o->got, 1);
+	spin_unlock(&o->s);
+}
+
+static void an_interrupt_on_the_gate_head_polls_the_word(struct kunit *test)
+{
+	struct irq_on_head *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct bt_irq_result r;
+	int soft;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs (the holder releases from the other one)");
+	for (soft = 0; soft <= 1; soft++) {
+		/* A lockdep class each (one per name): taken only in hard, or only in soft
+		 * interrupts. */
+		spin_init(&o->s, soft ? "irq on head, soft" : "irq on head, hard");
+		o->got = 0;
+		fake_hold(&o->s);
+		KUNIT_ASSERT_TRUE(test, bsdsync_test_spin_gate_claim(GATE_KEY(&o->s)));
+		bt_start(test, &o->releaser, irq_on_head_releaser, o, "dfly-rel");
+		bt_in_interrupt_on_this_thread(test, soft, irq_on_head_lock, o,
+					       BSDSYNC_RULE_NOT_OWNER, &r);
+		bsdsync_test_spin_gate_leave(GATE_KEY(&o->s));
+		bt_join(&o->releaser);
+		KUNIT_EXPECT_TRUE_MSG(test, READ_ONCE(o->got), "soft %d", soft);
+		KUNIT_EXPECT_EQ_MSG(test, r.total, 0ul, "soft %d", soft);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(o->s.counta) & ~SPINLOCK_SHARED, 0u);
+	}
+}
+
 static void spin_trylock_fails_on_a_held_lock_and_takes_a_free_one(struct kunit *test)
 {
 	struct spinlock s;
@@ -420,6 +586,9 @@ static struct kunit_case spinlock_cases[] = {
 	KUNIT_CASE(shared_holders_exclude_exclusive_ones),
 	KUNIT_CASE(shared_holders_are_many),
 	KUNIT_CASE(exclusive_waits_for_shared_and_blocks_new_shared),
+	KUNIT_CASE(an_exclusive_waiter_is_the_head_of_the_spinner_gate_and_announces_itself),
+	KUNIT_CASE(an_exclusive_waiter_behind_the_gate_head_waits_on_the_gate_not_on_the_word),
+	KUNIT_CASE(an_interrupt_on_the_gate_head_polls_the_word),
 	KUNIT_CASE(spin_trylock_fails_on_a_held_lock_and_takes_a_free_one),
 	KUNIT_CASE(spin_unlock_any_releases_either_hold),
 	KUNIT_CASE(spin_pool_lock_is_one_lock_per_address),

@@ -59,6 +59,25 @@ bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsi
 	}
 }
 
+bool adaptive_gate_enter(const volatile unsigned long *word, unsigned long *spins)
+{
+	Gate &g = gate_of(word);
+
+	for (;;) {
+		const volatile unsigned long *head = load_relaxed(&g.head);
+		if (head == nullptr) {
+			if (claim(g, word))
+				return true;
+			continue;
+		}
+		if (head != word)	/* another lock's gate: poll our own word */
+			return false;
+		/* Behind this lock's head: poll the gate, not the word. */
+		bsdsync_cpu_relax();
+		store_relaxed(spins, load_relaxed(spins) + 1);
+	}
+}
+
 bool adaptive_gate_claim(const volatile unsigned long *word)
 {
 	return claim(gate_of(word), word);

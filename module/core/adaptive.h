@@ -32,6 +32,11 @@
  * it leaves the gate when it must reschedule instead. Every spin ends when the owner stops
  * running or the spinner must reschedule (platform.h bsdsync_spin_while_owner_runs), so the
  * gate changes only who polls, never whether a thread ends up blocking.
+ *
+ * Spin locks whose waiters never block (DragonFly spinlocks) use the gate alone
+ * (adaptive_gate_enter): their waiters and heads spin in the lock's critical section,
+ * preemption off, so a head runs until it has the lock and leaves; interrupt context never
+ * waits on a gate (the head may be the thread it interrupted).
  */
 #ifndef BSDSYNC_CORE_ADAPTIVE_H
 #define BSDSYNC_CORE_ADAPTIVE_H
@@ -49,8 +54,21 @@ namespace bsdsync {
  */
 bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsigned long mask);
 
-/* For the KUnit suites (include/bsdsync/testing.h): hold / release the gate of `word` as a
- * head would, and the gate's current head. */
+/*
+ * The gate alone, for spin locks whose waiters never block (DragonFly spinlocks: a waiter
+ * spins in the lock's critical section, preemption off, until it has the lock). Returns true
+ * once the caller is the head of word's gate (it then polls the word itself and leaves with
+ * adaptive_gate_leave once it has the lock), after polling the gate while another head of
+ * the same word held it; false at once if the gate is held for another lock's word (poll
+ * the word without the gate). `spins` counts the passes (lock profiling, SpinCount).
+ * Thread context with preemption off, and the caller's head must be so too: a head is then
+ * never preempted, only interrupted, and leaves when it has the lock; interrupt context
+ * must not call it (the thread it interrupted may be the head it would wait for).
+ */
+bool adaptive_gate_enter(const volatile unsigned long *word, unsigned long *spins);
+
+/* For the KUnit suites (include/bsdsync/testing.h) and adaptive_gate_enter's heads: hold /
+ * release the gate of `word` as a head would, and the gate's current head. */
 bool adaptive_gate_claim(const volatile unsigned long *word);
 void adaptive_gate_leave(const volatile unsigned long *word);
 const volatile unsigned long *adaptive_gate_head(const volatile unsigned long *word);

@@ -28,6 +28,7 @@ BSDSYNC_EXPORT(dfly_crit_hard_count);
 
 /* spinlock(9) */
 BSDSYNC_EXPORT(dfly_spin_lock);
+BSDSYNC_EXPORT(dfly_spin_lock_contested);
 BSDSYNC_EXPORT(dfly_spin_lock_shared);
 BSDSYNC_EXPORT(dfly_spin_trylock);
 BSDSYNC_EXPORT(dfly_spin_unlock);

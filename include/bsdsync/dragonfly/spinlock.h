@@ -14,7 +14,9 @@
  *   bit 15      UNRECORDED (bsdsync's): the exclusive hold was taken inline by a driver's
  *               production build (<sys/spinlock2.h>): the low 16 bits are exactly
  *               1 | UNRECORDED (EXCLWAIT units may come above); no held-locks record of it
- *               exists. Set by that CAS only, cleared by the release of that hold (inline:
+ *               exists. Set by that CAS, or by the module's wait when that CAS found the
+ *               word held (dfly_spin_lock_contested, no sink attached); cleared by the
+ *               release of that hold (inline:
  *               a 16-bit store of 0 to the low half, which only the exclusive holder may
  *               change; or the module's fetch_sub).
  *   bits 16..19 unused (0).
@@ -51,6 +53,10 @@ BSDSYNC_ABI_OFFSET(struct dfly_spinlock, descr, 8);
 
 /* file/line: the caller, for reports and lock events. trylock returns 1 if it got it. */
 void dfly_spin_lock(struct dfly_spinlock *spin, const char *file, int line);
+/* <sys/spinlock2.h>'s inline spin_lock when its CAS from 0 failed (seeing `v`), called in
+ * the critical section it entered. */
+void dfly_spin_lock_contested(struct dfly_spinlock *spin, unsigned int v, const char *file,
+			      int line);
 void dfly_spin_lock_shared(struct dfly_spinlock *spin, const char *file, int line);
 int dfly_spin_trylock(struct dfly_spinlock *spin, const char *file, int line);
 void dfly_spin_unlock(struct dfly_spinlock *spin, const char *file, int line);

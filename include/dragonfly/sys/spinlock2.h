@@ -15,8 +15,11 @@
  *   spin_lock    while no lock-event sink is attached, preempt_disable() (the implicit
  *                critical section) and one CAS of counta from 0 to 1 | UNRECORDED, acquire
  *                (pairs with the release of whichever unlock freed the word); any other word
- *                (held, SHARED cached, EXCLWAIT): preempt_enable() and the module's
- *                dfly_spin_lock, which spins and records its hold as in the checked build;
+ *                (held, SHARED cached, EXCLWAIT): the module's dfly_spin_lock_contested,
+ *                still in the critical section, with the word the CAS saw, which waits
+ *                and takes the hold as 1 | UNRECORDED too (no sink: no record either; a
+ *                sink attached meanwhile: recorded); with a sink attached, the module's
+ *                dfly_spin_lock;
  *   spin_unlock  when the word's low 16 bits are 1 | UNRECORDED (an inline hold: only its
  *                holder changes them): a 16-bit store of 0 there, release (pairs with the
  *                next acquirer's CAS; exclusive acquirers spinning may add EXCLWAIT above
@@ -51,7 +54,10 @@ __dfly_spin_lock_inline(struct dfly_spinlock *s, const char *file, int line)
 				1u | BSDSYNC_DFLY_SPINLOCK_UNRECORDED, 0, __ATOMIC_ACQUIRE,
 				__ATOMIC_RELAXED), 1))
 			return;
-		preempt_enable();	/* the module's dfly_spin_lock enters its own */
+		/* Held (or SHARED cached, or EXCLWAIT): the module waits, in this critical
+		 * section, from the word the CAS saw, and records its hold. */
+		dfly_spin_lock_contested(s, v, file, line);
+		return;
 	}
 	dfly_spin_lock(s, file, line);
 }
