@@ -158,6 +158,7 @@
  *    since (its switch hook holds a module reference; see above).
  */
 #include "dragonfly/dragonfly.h"
+#include "core/adaptive.h"
 #include "core/lock_type.h"
 #include "core/spinbit.h"
 
@@ -206,10 +207,12 @@ constexpr long kIncr = BSDSYNC_DFLY_TOK_INCR;
 constexpr long kExclReq = BSDSYNC_DFLY_TOK_EXCLREQ;
 constexpr uintptr kRefShared = 1;
 constexpr int kMaxRefs = TokenThread::kMaxRefs;
-constexpr int kSpins = 1024;	/* pause instructions before a contended take blocks */
+/* Pause instructions before a contended take blocks when no running holder is known (shared
+ * holders, interrupt code); an exclusive holder that runs is spun on as long as it runs. */
+constexpr int kSpins = 1024;
 
 /* TokenThread::status (see the top). kHeld is 0: a zeroed record holds nothing. */
-enum : int { kHeld = 0, kReleased = 1, kWaiting = 2, kSelf = 3 };
+enum : int { kHeld = 0, kReleased = 1, kWaiting = 2, kSelf = 3, kRetry = 4 };
 
 enum class Claim { None, Shared, Exclusive };
 
@@ -349,10 +352,42 @@ bool give_all(TokenThread *s, int skip)
 	return gave;
 }
 
+/* Could take(tok, c, .., alone) succeed now? A look at the word, no change. */
+bool could_take(const lwkt_token *tok, Claim c, bool alone)
+{
+	long v = load_relaxed(&tok->t_count);
+	if (c == Claim::Exclusive)
+		return !(v & ~kExclReq);
+	return !(v & kExcl) && !(alone && (v & kExclReq));
+}
+
+/* Could take_all(s, ..) succeed now? */
+bool could_take_all(const TokenThread *s)
+{
+	for (int i = 0; i < s->nrefs; i++) {
+		if (!first_ref(s, i))
+			continue;
+		lwkt_token *tok = ref_token(s->refs[i]);
+		if (!could_take(tok, claim_of(s, tok), s->nrefs == 1))
+			return false;
+	}
+	return true;
+}
+
+/* The token a waiter blocked for: its newest reference's. */
+lwkt_token *wanted(const TokenThread *s)
+{
+	return ref_token(s->refs[s->nrefs - 1]);
+}
+
 /* The grant pass (see the top). Any context but the switch-out hook's. */
 BSDSYNC_NOINLINE void grant_pass()
 {
-	enum : int { kBatch = 8 };
+	enum : int { kBatch = 8, kRetried = 16 };
+	/* The tokens the retry waiters woken by this pass wait for: one woken retry waiter
+	 * per token (no thundering herd; see the top). */
+	const lwkt_token *retried[kRetried];
+	int nretried = 0;
 	for (;;) {
 		thread *wake[kBatch];
 		int n = 0;
@@ -365,7 +400,17 @@ BSDSYNC_NOINLINE void grant_pass()
 					more = true;
 					break;
 				}
-				if (!take_all(w, w->td)) {
+				/* status is written under the lock while w is linked. */
+				bool retry = load_relaxed(&w->status) == kRetry;
+				bool go;
+				if (retry) {
+					go = could_take_all(w);
+					for (int i = 0; go && i < nretried; i++)
+						go = retried[i] != wanted(w);
+				} else {
+					go = take_all(w, w->td);
+				}
+				if (!go) {
 					prev = w;
 					link = &w->wait_next;
 					continue;
@@ -380,6 +425,13 @@ BSDSYNC_NOINLINE void grant_pass()
 				 * on and exit before our wake. */
 				bsdsync_thread_hold(td);
 				wake[n++] = td;
+				if (retry) {
+					if (nretried < kRetried)
+						retried[nretried++] = wanted(w);
+					/* It tries again itself (block_for_tokens). */
+					store_release(&w->status, static_cast<int>(kSelf));
+					continue;
+				}
 				/* Release: pairs with the acquire load in the waiter's wait
 				 * (bsdsync_switch_wait / _in_wait): it sees its claims taken. */
 				store_release(&w->status, static_cast<int>(kHeld));
@@ -401,9 +453,11 @@ void grant_if_waiters()
 		grant_pass();
 }
 
-/* Try every claim once more under the waiter lock and, failing, link s as a waiter
- * (kWaiting). True if it got them (kHeld). */
-bool wait_or_take(TokenThread *s)
+/* Try every claim once more under the waiter lock and, failing, link s as a waiter with
+ * status `linked` (kWaiting: granted; kRetry: woken to try again), at the head of the list
+ * if `front` (a retry waiter that was woken and lost the token again keeps its turn).
+ * True if it got them (kHeld). */
+bool wait_or_take(TokenThread *s, int linked = kWaiting, bool front = false)
 {
 	IrqSpinGuard g(waiters_lock);
 	store_relaxed(&nwaiting, nwaiting + 1);
@@ -414,13 +468,20 @@ bool wait_or_take(TokenThread *s)
 		store_relaxed(&s->status, static_cast<int>(kHeld));
 		return true;
 	}
-	s->wait_next = nullptr;
-	if (waiters_tail)
-		waiters_tail->wait_next = s;
-	else
+	if (front) {
+		s->wait_next = waiters_head;
 		waiters_head = s;
-	waiters_tail = s;
-	store_relaxed(&s->status, static_cast<int>(kWaiting));
+		if (!waiters_tail)
+			waiters_tail = s;
+	} else {
+		s->wait_next = nullptr;
+		if (waiters_tail)
+			waiters_tail->wait_next = s;
+		else
+			waiters_head = s;
+		waiters_tail = s;
+	}
+	store_relaxed(&s->status, linked);
 	return false;
 }
 
@@ -511,21 +572,6 @@ void push(TokenThread *s, lwkt_token *tok, bool shared)
 	s->nrefs++;
 }
 
-/*
- * The new reference (pushed, the newest, its token not taken) waits: give every other
- * claim and wait until a grant gives them all back with the new one (or take them at
- * once). Thread context, may block.
- */
-BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s)
-{
-	store_relaxed(&s->status, static_cast<int>(kSelf));	/* the hooks leave us alone */
-	if (give_all(s, s->nrefs - 1))
-		grant_if_waiters();
-	if (wait_or_take(s))
-		return;
-	bsdsync_switch_wait(&s->status, kHeld);
-}
-
 /* ---- interrupt context (hard or soft): no thread, so no reference stack ------------------ */
 /* An interrupt's exclusive hold: t_ref is this CPU's interrupt owner, a value no thread
  * address has (the top 64 KiB of the address space, one per CPU); never dereferenced. */
@@ -534,6 +580,70 @@ thread *irq_owner()
 {
 	return reinterpret_cast<thread *>(kIrqOwnerBase + static_cast<uintptr>(bsdsync_cpu_id()));
 }
+
+/*
+ * A contended request spins (see the top): while the token's exclusive holder is a thread
+ * that runs, the core's adaptive spin on t_ref (one spinner polls it, the others the
+ * spinner gate; it ends when t_ref changes, the holder stops running or we must
+ * reschedule); with no running holder known (shared holders, interrupt code, the instant
+ * between a take and its t_ref store), a bounded kSpins pauses. `take_it`: take the token
+ * when it may be had (true: taken); else only report that it may be had (true: look). False:
+ * block. Thread context; the adaptive spin only where the thread could block (a caller in a
+ * critical section or under a spinlock gets the bounded spin).
+ */
+bool spin_for(lwkt_token *tok, Claim want, thread *me, bool alone, bool take_it)
+{
+	SpinCount spins;
+	int budget = kSpins;
+	bool adaptive = bsdsync_current_context() == BSDSYNC_CTX_THREAD;
+	for (int i = 0;; i++) {
+		thread *o = load_relaxed(&tok->t_ref);
+		if (adaptive && o && o != me &&
+		    reinterpret_cast<uintptr>(o) < kIrqOwnerBase) {
+			/* The holder stopped running: it blocked (so it gave its tokens: look
+			 * again, or it was granted them and waits for a CPU) or was preempted;
+			 * or we must reschedule. Either way: block, do not burn the CPU. */
+			if (!adaptive_spin(reinterpret_cast<const volatile unsigned long *>(
+						   &tok->t_ref),
+					   reinterpret_cast<unsigned long>(o), ~0UL))
+				return false;
+		} else {
+			if (budget-- == 0)
+				return false;
+			bsdsync_cpu_relax();
+			spins.tick();
+			if (i & 15)
+				continue;
+		}
+		if (take_it ? take(tok, want, me, true, alone) : could_take(tok, want, alone))
+			return true;
+	}
+}
+
+/*
+ * The new reference (pushed, the newest, its token not taken) waits: give every other
+ * claim, then until it holds them all: take them all at once under the waiter lock, or link
+ * as a retry waiter (kRetry) and sleep until a give finds them all free and wakes it
+ * (kSelf), spin while the token's holder runs, and try again. A woken retry waiter holds
+ * nothing: running threads may take the token first (no hand-off to a sleeper, the convoy
+ * of a grant per release; see the top). Thread context, may block.
+ */
+BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s, Claim want)
+{
+	store_relaxed(&s->status, static_cast<int>(kSelf));	/* the hooks leave us alone */
+	if (give_all(s, s->nrefs - 1))
+		grant_if_waiters();
+	lwkt_token *tok = wanted(s);
+	for (bool again = false;; again = true) {
+		if (wait_or_take(s, kRetry, again))
+			return;
+		/* Acquire: pairs with the grant pass's release store of kSelf. */
+		bsdsync_switch_wait(&s->status, kSelf);
+		spin_for(tok, want, s->td, s->nrefs == 1, false);
+	}
+}
+
+/* ---- interrupt context: see irq_owner above ---------------------------------------------- */
 /* The token lwkt_gettoken refused last in this CPU's interrupt context (reported there), so
  * that the matching lwkt_reltoken is not a second report. Only this CPU's interrupt code
  * touches its entry. CPUs beyond kIrqCpus keep none (their release is reported too). */
@@ -616,21 +726,15 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	}
 	__atomic_fetch_add(&tok->t_collisions, 1L, __ATOMIC_RELAXED);
 	lock_contended(tok, &token_type, mode_of(want), file, line);
-	/* Spin a bit (DragonFly does, then blocks), a bounded number of times: the owner may
-	 * itself be spinning in Linux for something we hold (a mutex's optimistic spin), or be
-	 * preempted on this CPU, where only our blocking lets it run. */
-	SpinCount spins;
-	for (int i = 0; i < kSpins; i++) {
-		bsdsync_cpu_relax();
-		spins.tick();
-		if (!(i & 15) && take(tok, want, me, true, alone)) {
-			push(s, tok, shared);
-			lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
-			return;
-		}
+	/* Spin (DragonFly does, then blocks): while the holder runs, or a bounded while. */
+	if (spin_for(tok, want, me, alone, true)) {
+		push(s, tok, shared);
+		lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
+		return;
 	}
 	if (unlikely(!may_block(token_subject(tok), nullptr, what, "spins for it instead", file,
 				line))) {
+		SpinCount spins;
 		while (!take(tok, want, me, true, alone)) {
 			bsdsync_cpu_relax();
 			spins.tick();
@@ -640,7 +744,7 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 		/* A FreeBSD mutex or another non-sleepable lock held: reported, we block. */
 		check_may_sleep_with_locks(nullptr, what, file, line);
 		push(s, tok, shared);
-		block_for_tokens(s);
+		block_for_tokens(s, want);
 	}
 	lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
 }
