@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * Lock profiling (module/core/lock_profile.h) through DragonFly's spinning primitives: the
- * spin iterations of a contended spinlock and of a contended LWKT token (which spins before
- * it blocks) are charged to the lock's class, none to the lock the contender takes next.
+ * spin iterations of a contended spinlock and of a contended LWKT token (which spins while
+ * its holder runs, before it blocks) are charged to the lock's class, none to the lock the contender takes next.
  * Each case starts with profiling on and an empty table, and puts profiling back as it was.
  */
 #include "harness.h"
@@ -74,8 +74,8 @@ static void an_exclusive_lockmgr_request_spins_while_its_holder_runs(struct kuni
 	lockuninit(&lk);
 }
 
-/* A token's contender spins a bounded while, then blocks: the spins it made before it
- * blocked are charged to the token's class when it gets the token. */
+/* A token's contender spins while the holder runs (and would block once it stops): the
+ * spins it made are charged to the token's class when it gets the token. */
 static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct kunit *test)
 {
 	struct lwkt_token t, after;

@@ -63,35 +63,62 @@
  *   kHeld      every claim is taken (or there is none): the thread may run its code.
  *   kReleased  it blocked: its switch-out hook gave every claim (atomics only: runqueue lock
  *              held), and deferred a grant pass (irq_work) if there are token waiters.
- *   kWaiting   on the waiter list, blocked in the private wait state; holds nothing.
- *   kSelf      the thread itself is giving up its claims to wait for a token
- *              (block_for_tokens); the hooks leave it alone.
+ *   kWaiting   a switch-in that could not retake its claims: on the waiter list, blocked in
+ *              the private wait state; holds nothing. A grant takes its claims for it.
+ *   kRetry     its own lwkt_gettoken waits (block_for_tokens): on the waiter list, blocked
+ *              in the private wait state; holds nothing. A grant pass that finds all its
+ *              claims free wakes it (kSelf) to take them itself.
+ *   kSelf      the thread itself is giving up its claims to wait for a token, or taking
+ *              them again (block_for_tokens); the hooks leave it alone.
  * switch_out(blocking): kHeld and blocking -> give every claim, kReleased. A preemption
  *   (not blocking) changes nothing: tokens stay held.
  * switch_in: kReleased -> take every claim, all or nothing (a partial take is rolled back:
  *   keeping some livelocks A,B/B,A orders). Failing, the thread becomes a token waiter
  *   (below) and bsdsync_switch_in_wait() makes the scheduler dequeue it at once in the
  *   private wait state, so it never returns from schedule() without its tokens.
- * lwkt_gettoken that finds the token taken: spins a bounded while (kSpins; the holder may be
- *   preempted on this CPU, where only our blocking lets it run and finish, or itself spin
- *   in Linux for something we hold), then block_for_tokens:
- *   pushes the reference, gives every other claim (it blocks: DragonFly releases them too),
- *   and becomes a token waiter in thread context.
+ * lwkt_gettoken that finds the token taken spins (spin_for), as the core's adaptive locks
+ *   do: while t_ref names a thread that runs on a CPU, the core's adaptive spin on t_ref
+ *   (core/adaptive.h: one spinner polls the word, the others the spinner gate), taking the
+ *   token when t_ref changes; when no running holder is known (shared holders, interrupt
+ *   code, the instant between a take and its t_ref store), kSpins pauses. It blocks when
+ *   the holder stops running (it blocked, so its tokens went and a look finds the token
+ *   free or taken by another; or it was preempted, maybe on this CPU, where only our
+ *   blocking lets it run), when it must reschedule, or when the pauses run out:
+ *   block_for_tokens pushes the reference, gives every other claim (it blocks: DragonFly
+ *   releases them too), and becomes a retry waiter in thread context.
  * Becoming a token waiter, under the waiter list lock: nwaiting += 1, full fence, try to
  *   take every claim once more (all or nothing); got them: nwaiting -= 1, kHeld; else link
- *   on the list, kWaiting, and wait (bsdsync_switch_wait until status == kHeld).
+ *   on the list and wait in the private state: a switch-in as kWaiting until status ==
+ *   kHeld; block_for_tokens as kRetry until status == kSelf, then it spins as above while
+ *   the token's holder runs, and becomes a waiter again (at the list's head: a woken
+ *   waiter that lost the token to a running thread keeps its turn), which takes its claims
+ *   or links it again.
  * The grant pass (after any give, when nwaiting != 0: in lwkt_reltoken, in the switch-in
  *   hook's thread context paths, and from the irq_work a switch-out deferred): under the
- *   lock, for each waiter in list order, take all its claims in its name (t_ref = it), all
- *   or nothing; on success unlink it, nwaiting -= 1, store kHeld (release) and wake it
- *   (after the lock, holding a task reference: once it sees kHeld it may run and exit).
+ *   lock, for each waiter in list order: a kWaiting one, take all its claims in its name
+ *   (t_ref = it), all or nothing; on success unlink it, nwaiting -= 1, store kHeld
+ *   (release) and wake it. A kRetry one, if all its claims could be taken now (a look at
+ *   the words) and no retry waiter for the same token (its newest reference's) was woken
+ *   by this pass: unlink it, nwaiting -= 1, store kSelf (release) and wake it. Wakes come
+ *   after the lock, holding a task reference (once it sees its status it may run and exit).
+ *   Why the two: a switch-in waiter must not run before it holds its tokens, so it is
+ *   granted them; a thread-context waiter is not granted the token while it sleeps: with a
+ *   grant per release every contender that came while the token was owned by a woken
+ *   sleeper saw a holder not running and blocked too, and every release went to a sleeper
+ *   (a convoy: the bench's dfly_token long section at 4 threads on 2 vCPUs ran at 0.02-0.06
+ *   of Linux's mutex). Woken to try, it competes with running threads as a Linux mutex's
+ *   woken waiter does, and one woken per token per pass is no thundering herd.
  *
  * No lost wake-up: a giver's give is a seq_cst RMW followed by its read of nwaiting; a
  * waiter's nwaiting increment is followed by a full fence and then its takes. So either the
  * giver reads nwaiting != 0 and runs a grant pass (which takes the lock, so it runs after
  * the waiter has linked itself or given up waiting), or the waiter's take sees the token
- * given. A waiter is woken only by a grant, with its status already kHeld; its wait loops
- * until it reads kHeld (bsdsync_switch_wait sets its state before reading).
+ * given. A kWaiting waiter is woken only by a grant, with its status already kHeld; a
+ * kRetry one only by a pass, with its status already kSelf; each wait loops until it reads
+ * that (bsdsync_switch_wait sets its state before reading). A kRetry waiter the pass
+ * leaves linked (a claim taken, or another retry waiter woken for its token) has a give
+ * still to come that runs a pass: the holder's, or that of whoever takes the token the
+ * woken one found free (the woken one included, once it has it).
  * Never running without tokens: a thread's own code runs only in kHeld (gettoken returns
  * after block_for_tokens only in kHeld; a switch-in that cannot take every claim dequeues
  * the thread before it returns to its code, with interrupts off until then, and only a
@@ -129,7 +156,14 @@
  *  - PREEMPT_RT: built and smoke-tested, not measured further; a grant pass from the
  *    irq_work may drop the last reference of a task in hard interrupt context.
  *  - Waiters: one list for every token (a grant pass looks at each waiter); fairness is the
- *    list order for waiters, but a running thread may take a free token ahead of a waiter.
+ *    list order for waiters, but a running thread (a spinner included) may take a free
+ *    token ahead of a waiter, and ahead of a retry waiter woken for it (which then waits
+ *    again at the list's head), as with Linux's mutex before its hand-off.
+ *  - The spin on a running holder ends only when t_ref changes, the holder stops running or
+ *    the spinner must reschedule: a holder that itself spins in Linux for something the
+ *    spinner holds (a mutex's optimistic spin on its running owner) spins with it until
+ *    the next reschedule on either CPU, then one of them blocks (releasing its tokens, or
+ *    leaving the mutex's owner) and both go on.
  *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
  *    only for a shared requester with no other token reference.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
