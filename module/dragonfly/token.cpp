@@ -159,13 +159,13 @@
  *    list order for waiters, but a running thread (a spinner included) may take a free
  *    token ahead of a waiter, and ahead of a retry waiter woken for it (which then waits
  *    again at the list's head), as with Linux's mutex before its hand-off.
+ *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
+ *    only for a shared requester with no other token reference.
  *  - The spin on a running holder ends only when t_ref changes, the holder stops running or
  *    the spinner must reschedule: a holder that itself spins in Linux for something the
  *    spinner holds (a mutex's optimistic spin on its running owner) spins with it until
  *    the next reschedule on either CPU, then one of them blocks (releasing its tokens, or
  *    leaving the mutex's owner) and both go on.
- *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
- *    only for a shared requester with no other token reference.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
  *    freezer, and a fatal signal does not wake it until it is granted its tokens.
  *  - Interrupt context. DragonFly runs interrupts as threads: an interrupt thread may block
@@ -634,9 +634,10 @@ bool spin_for(lwkt_token *tok, Claim want, thread *me, bool alone, bool take_it)
 		thread *o = load_relaxed(&tok->t_ref);
 		if (adaptive && o && o != me &&
 		    reinterpret_cast<uintptr>(o) < kIrqOwnerBase) {
-			/* The holder stopped running: it blocked (so it gave its tokens: look
-			 * again, or it was granted them and waits for a CPU) or was preempted;
-			 * or we must reschedule. Either way: block, do not burn the CPU. */
+			/* The holder stopped running: it blocked (it gave its tokens, or it was
+			 * granted them and waits for a CPU) or was preempted; or we must
+			 * reschedule. Block, do not burn the CPU: block_for_tokens takes the
+			 * token if it is free by then. */
 			if (!adaptive_spin(reinterpret_cast<const volatile unsigned long *>(
 						   &tok->t_ref),
 					   reinterpret_cast<unsigned long>(o), ~0UL))
