@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * Lock profiling (module/core/lock_profile.h) through DragonFly's spinning primitives: the
- * spin iterations of a contended spinlock and of a contended LWKT token (which spins before
- * it blocks) are charged to the lock's class, none to the lock the contender takes next.
+ * spin iterations of a contended spinlock and of a contended LWKT token (which spins while
+ * its holder runs, before it blocks) are charged to the lock's class, none to the lock the contender takes next.
  * Each case starts with profiling on and an empty table, and puts profiling back as it was.
  */
 #include "harness.h"
@@ -74,8 +74,8 @@ static void an_exclusive_lockmgr_request_spins_while_its_holder_runs(struct kuni
 	lockuninit(&lk);
 }
 
-/* A token's contender spins a bounded while, then blocks: the spins it made before it
- * blocked are charged to the token's class when it gets the token. */
+/* A token's contender spins while the holder runs (and would block once it stops): the
+ * spins it made are charged to the token's class when it gets the token. */
 static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct kunit *test)
 {
 	struct lwkt_token t, after;
@@ -89,9 +89,84 @@ static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct k
 	lwkt_token_uninit(&t);
 }
 
+/*
+ * A token's contender spins while the token's holder runs (module/dragonfly/token.cpp, the
+ * contended lwkt_gettoken: the core's adaptive spin on t_ref), past the bounded spin it made
+ * before (1024 pauses, then it blocked as a token waiter): this thread (A) holds the token
+ * and stays on its CPU; B asks for it. A round succeeds when B's spin count (its lock
+ * profiling pending count, which only the token's spin loops move) goes past four times the
+ * old bound while no token waiter is linked (dfly_lwkt_nwaiting stays 0: B did not block).
+ * A round where B blocked (it shared A's CPU, or had to reschedule) is played again, up to
+ * 20; before the change every round blocked at 1024 spins.
+ */
+#define TOKEN_OLD_SPIN_BOUND 1024UL
+
+struct token_spin_run {
+	struct lwkt_token tok;
+	const unsigned long *counter;
+	int go;
+};
+
+static void token_spinner(void *arg)
+{
+	struct token_spin_run *r = arg;
+
+	WRITE_ONCE(r->counter, bsdsync_test_lock_prof_spin_counter());
+	while (!READ_ONCE(r->go))
+		usleep_range(100, 200);
+	lwkt_gettoken(&r->tok);
+	lwkt_reltoken(&r->tok);
+}
+
+static void a_token_contender_spins_while_its_holder_runs_instead_of_blocking(struct kunit *test)
+{
+	struct token_spin_run r = {};
+	struct bsdsync_test_lock_prof_numbers p = {};
+	unsigned long seen = 0;
+	int blocked = 0, round;
+	bool spun = false;
+	struct bt_thread b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: a spinner and a running holder");
+	lwkt_token_init(&r.tok, "lp-dfly-token-spin");
+	for (round = 0; round < 20 && !spun; round++) {
+		u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
+
+		WRITE_ONCE(r.counter, NULL);
+		WRITE_ONCE(r.go, 0);
+		bt_start(test, &b, token_spinner, &r, "bt-token-spinner");
+		lwkt_gettoken(&r.tok);
+		WRITE_ONCE(r.go, 1);
+		for (;;) {	/* busy: A stays on its CPU */
+			const unsigned long *ctr = READ_ONCE(r.counter);
+
+			seen = ctr ? READ_ONCE(*ctr) : 0;
+			blocked = READ_ONCE(dfly_lwkt_nwaiting);
+			if (blocked || seen > 4 * TOKEN_OLD_SPIN_BOUND ||
+			    ktime_get_mono_fast_ns() > end)
+				break;
+			cpu_relax();
+		}
+		spun = !blocked && seen > 4 * TOKEN_OLD_SPIN_BOUND;
+		lwkt_reltoken(&r.tok);
+		bt_join(&b);
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, spun,
+			      "B never spun past %lu passes without blocking in %d rounds (last: %lu spins, %d waiter(s))",
+			      4 * TOKEN_OLD_SPIN_BOUND, round, seen, blocked);
+	KUNIT_ASSERT_EQ(test, bsdsync_test_lock_prof_class("LWKT token", "lp-dfly-token-spin", &p), 1);
+	kunit_info(test, "B spun %lu times without blocking (round %d); class: %llu spins, %llu contended",
+		   seen, round, p.spins, p.contended);
+	KUNIT_EXPECT_GE(test, p.spins, (u64)seen);
+	KUNIT_EXPECT_GE(test, p.contended, 1ULL);
+	lwkt_token_uninit(&r.tok);
+}
+
 static struct kunit_case dfly_lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_spinlock),
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_token_before_it_blocks),
+	KUNIT_CASE(a_token_contender_spins_while_its_holder_runs_instead_of_blocking),
 	KUNIT_CASE(an_exclusive_mtx_request_spins_while_its_owner_runs),
 	KUNIT_CASE(an_exclusive_lockmgr_request_spins_while_its_holder_runs),
 	{}

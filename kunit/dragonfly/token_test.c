@@ -776,6 +776,80 @@ static void trytoken_fails_on_a_token_another_thread_holds(struct kunit *test)
 	});
 }
 
+/*
+ * A release does not hand the token to a thread that sleeps waiting for it (token.cpp: a
+ * thread-context waiter is woken to take it itself): the releaser, still running, may take
+ * it again at once. This thread (A) holds the token shared (no running exclusive holder to
+ * spin on: B spins its bounded while and blocks); once B waits (a token waiter linked, B
+ * off its CPU), A releases and tries the token at once. Before, the release granted it to B while B slept,
+ * so the try failed, or succeeded only after B had run its section (the convoy of the
+ * bench's dfly_token at 4 threads). A round where B did not block, or was woken and took
+ * the token first, is played again, up to 20.
+ * B gets the token after A's second release.
+ */
+struct sleeper_run {
+	struct lwkt_token *tok;
+	int go, got;
+};
+
+static void sleeping_waiter(void *arg)
+{
+	struct sleeper_run *r = arg;
+
+	while (!smp_load_acquire(&r->go))
+		usleep_range(100, 200);
+	lwkt_gettoken(r->tok);
+	WRITE_ONCE(r->got, 1);
+	lwkt_reltoken(r->tok);
+}
+
+/* A token waiter is linked and t sleeps: off its CPU, not running. */
+static bool sleeps_waiting(struct task_struct *t)
+{
+	return READ_ONCE(dfly_lwkt_nwaiting) && READ_ONCE(t->__state) != TASK_RUNNING &&
+	       !READ_ONCE(t->on_cpu);
+}
+
+static void a_release_does_not_hand_the_token_to_a_sleeping_waiter(struct kunit *test)
+{
+	struct lwkt_token tok;
+	struct sleeper_run r = { .tok = &tok };
+	int round, waited = 0, won = 0;
+	struct bt_thread b;
+
+	lwkt_token_init(&tok, "no-handoff");
+	for (round = 0; round < 20 && !won; round++) {
+		u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
+
+		WRITE_ONCE(r.got, 0);
+		WRITE_ONCE(r.go, 0);
+		bt_start(test, &b, sleeping_waiter, &r, "dfly-tok-sleeper");
+		lwkt_gettoken_shared(&tok);
+		smp_store_release(&r.go, 1);
+		/* Busy, not blocking: a block would release the token. Until B waits and has
+		 * switched out (a granted thread still switching out would give the token back
+		 * at its switch-out, and let us take it, before). */
+		while (!(waited = sleeps_waiting(b.task)) && ktime_get_mono_fast_ns() < end)
+			cpu_relax();
+		lwkt_reltoken(&tok);
+		if (waited && lwkt_trytoken(&tok)) {
+			/* Held now: B has not had it yet, or had it already (granted). */
+			won = READ_ONCE(r.got) == 0;
+			KUNIT_EXPECT_TRUE(test, holds_excl(&tok));
+			lwkt_reltoken(&tok);
+		}
+		bt_join(&b);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(r.got), 1);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, won,
+			      "in %d rounds the release never left the token to its releaser (B waited in the last: %d)",
+			      round, waited);
+	if (won)
+		kunit_info(test, "the releaser took the token again while B slept (round %d)",
+			   round);
+	lwkt_token_uninit(&tok);
+}
+
 static void pool_tokens_are_found_by_address(struct kunit *test)
 {
 	int object[4];
@@ -1475,6 +1549,7 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_holder_woken_before_it_blocks_keeps_its_token),
 	KUNIT_CASE(shared_tokens_admit_many_holders_and_exclude_an_exclusive_one),
 	KUNIT_CASE(trytoken_fails_on_a_token_another_thread_holds),
+	KUNIT_CASE(a_release_does_not_hand_the_token_to_a_sleeping_waiter),
 	KUNIT_CASE(pool_tokens_are_found_by_address),
 	KUNIT_CASE(token_swap_lets_the_older_token_go_first),
 	KUNIT_CASE(the_mp_lock_is_the_mp_token),

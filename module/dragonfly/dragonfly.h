@@ -33,9 +33,10 @@ ReportSubject spinlock_subject(const dfly_spinlock *spin);
  * A thread's LWKT tokens (token.cpp has the design): the stack of its token references,
  * newest last, and where it stands with them. Locking key: (o) only the thread itself, or
  * its own switch hooks (which run in its context); (w) while the thread is a token waiter
- * (status kWaiting: it is blocked and does not touch them), the granter under the waiter
- * list's lock; (a) atomics: read by the thread and its hooks, written by it or, once, by the
- * granter that ends its wait.
+ * (status kWaiting or kRetry, linked: it does not touch them), the granter under the waiter
+ * list's lock (it takes a kWaiting one's claims, only reads a kRetry one's); (a) atomics:
+ * read by the thread and its hooks, written by it, under the waiter list's lock while it is
+ * linked, or, once, by the granter that ends its wait.
  */
 struct TokenThread {
 	enum : int { kMaxRefs = BSDSYNC_DFLY_LWKT_MAXTOKENS };

@@ -63,35 +63,62 @@
  *   kHeld      every claim is taken (or there is none): the thread may run its code.
  *   kReleased  it blocked: its switch-out hook gave every claim (atomics only: runqueue lock
  *              held), and deferred a grant pass (irq_work) if there are token waiters.
- *   kWaiting   on the waiter list, blocked in the private wait state; holds nothing.
- *   kSelf      the thread itself is giving up its claims to wait for a token
- *              (block_for_tokens); the hooks leave it alone.
+ *   kWaiting   a switch-in that could not retake its claims: on the waiter list, blocked in
+ *              the private wait state; holds nothing. A grant takes its claims for it.
+ *   kRetry     its own lwkt_gettoken waits (block_for_tokens): on the waiter list, blocked
+ *              in the private wait state; holds nothing. A grant pass that finds all its
+ *              claims free wakes it (kSelf) to take them itself.
+ *   kSelf      the thread itself is giving up its claims to wait for a token, or taking
+ *              them again (block_for_tokens); the hooks leave it alone.
  * switch_out(blocking): kHeld and blocking -> give every claim, kReleased. A preemption
  *   (not blocking) changes nothing: tokens stay held.
  * switch_in: kReleased -> take every claim, all or nothing (a partial take is rolled back:
  *   keeping some livelocks A,B/B,A orders). Failing, the thread becomes a token waiter
  *   (below) and bsdsync_switch_in_wait() makes the scheduler dequeue it at once in the
  *   private wait state, so it never returns from schedule() without its tokens.
- * lwkt_gettoken that finds the token taken: spins a bounded while (kSpins; the holder may be
- *   preempted on this CPU, where only our blocking lets it run and finish, or itself spin
- *   in Linux for something we hold), then block_for_tokens:
- *   pushes the reference, gives every other claim (it blocks: DragonFly releases them too),
- *   and becomes a token waiter in thread context.
+ * lwkt_gettoken that finds the token taken spins (spin_for), as the core's adaptive locks
+ *   do: while t_ref names a thread that runs on a CPU, the core's adaptive spin on t_ref
+ *   (core/adaptive.h: one spinner polls the word, the others the spinner gate), taking the
+ *   token when t_ref changes; when no running holder is known (shared holders, interrupt
+ *   code, the instant between a take and its t_ref store), kSpins pauses. It blocks when
+ *   the holder stops running (it blocked, so its tokens went and a look finds the token
+ *   free or taken by another; or it was preempted, maybe on this CPU, where only our
+ *   blocking lets it run), when it must reschedule, or when the pauses run out:
+ *   block_for_tokens pushes the reference, gives every other claim (it blocks: DragonFly
+ *   releases them too), and becomes a retry waiter in thread context.
  * Becoming a token waiter, under the waiter list lock: nwaiting += 1, full fence, try to
  *   take every claim once more (all or nothing); got them: nwaiting -= 1, kHeld; else link
- *   on the list, kWaiting, and wait (bsdsync_switch_wait until status == kHeld).
+ *   on the list and wait in the private state: a switch-in as kWaiting until status ==
+ *   kHeld; block_for_tokens as kRetry until status == kSelf, then it spins as above while
+ *   the token's holder runs, and becomes a waiter again (at the list's head: a woken
+ *   waiter that lost the token to a running thread keeps its turn), which takes its claims
+ *   or links it again.
  * The grant pass (after any give, when nwaiting != 0: in lwkt_reltoken, in the switch-in
  *   hook's thread context paths, and from the irq_work a switch-out deferred): under the
- *   lock, for each waiter in list order, take all its claims in its name (t_ref = it), all
- *   or nothing; on success unlink it, nwaiting -= 1, store kHeld (release) and wake it
- *   (after the lock, holding a task reference: once it sees kHeld it may run and exit).
+ *   lock, for each waiter in list order: a kWaiting one, take all its claims in its name
+ *   (t_ref = it), all or nothing; on success unlink it, nwaiting -= 1, store kHeld
+ *   (release) and wake it. A kRetry one, if all its claims could be taken now (a look at
+ *   the words) and no retry waiter for the same token (its newest reference's) was woken
+ *   by this pass: unlink it, nwaiting -= 1, store kSelf (release) and wake it. Wakes come
+ *   after the lock, holding a task reference (once it sees its status it may run and exit).
+ *   Why the two: a switch-in waiter must not run before it holds its tokens, so it is
+ *   granted them; a thread-context waiter is not granted the token while it sleeps: with a
+ *   grant per release every contender that came while the token was owned by a woken
+ *   sleeper saw a holder not running and blocked too, and every release went to a sleeper
+ *   (a convoy: the bench's dfly_token long section at 4 threads on 2 vCPUs ran at 0.02-0.06
+ *   of Linux's mutex). Woken to try, it competes with running threads as a Linux mutex's
+ *   woken waiter does, and one woken per token per pass is no thundering herd.
  *
  * No lost wake-up: a giver's give is a seq_cst RMW followed by its read of nwaiting; a
  * waiter's nwaiting increment is followed by a full fence and then its takes. So either the
  * giver reads nwaiting != 0 and runs a grant pass (which takes the lock, so it runs after
  * the waiter has linked itself or given up waiting), or the waiter's take sees the token
- * given. A waiter is woken only by a grant, with its status already kHeld; its wait loops
- * until it reads kHeld (bsdsync_switch_wait sets its state before reading).
+ * given. A kWaiting waiter is woken only by a grant, with its status already kHeld; a
+ * kRetry one only by a pass, with its status already kSelf; each wait loops until it reads
+ * that (bsdsync_switch_wait sets its state before reading). A kRetry waiter the pass
+ * leaves linked (a claim taken, or another retry waiter woken for its token) has a give
+ * still to come that runs a pass: the holder's, or that of whoever takes the token the
+ * woken one found free (the woken one included, once it has it).
  * Never running without tokens: a thread's own code runs only in kHeld (gettoken returns
  * after block_for_tokens only in kHeld; a switch-in that cannot take every claim dequeues
  * the thread before it returns to its code, with interrupts off until then, and only a
@@ -129,9 +156,16 @@
  *  - PREEMPT_RT: built and smoke-tested, not measured further; a grant pass from the
  *    irq_work may drop the last reference of a task in hard interrupt context.
  *  - Waiters: one list for every token (a grant pass looks at each waiter); fairness is the
- *    list order for waiters, but a running thread may take a free token ahead of a waiter.
+ *    list order for waiters, but a running thread (a spinner included) may take a free
+ *    token ahead of a waiter, and ahead of a retry waiter woken for it (which then waits
+ *    again at the list's head), as with Linux's mutex before its hand-off.
  *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
  *    only for a shared requester with no other token reference.
+ *  - The spin on a running holder ends only when t_ref changes, the holder stops running or
+ *    the spinner must reschedule: a holder that itself spins in Linux for something the
+ *    spinner holds (a mutex's optimistic spin on its running owner) spins with it until
+ *    the next reschedule on either CPU, then one of them blocks (releasing its tokens, or
+ *    leaving the mutex's owner) and both go on.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
  *    freezer, and a fatal signal does not wake it until it is granted its tokens.
  *  - Interrupt context. DragonFly runs interrupts as threads: an interrupt thread may block
@@ -158,6 +192,7 @@
  *    since (its switch hook holds a module reference; see above).
  */
 #include "dragonfly/dragonfly.h"
+#include "core/adaptive.h"
 #include "core/lock_type.h"
 #include "core/spinbit.h"
 
@@ -206,10 +241,12 @@ constexpr long kIncr = BSDSYNC_DFLY_TOK_INCR;
 constexpr long kExclReq = BSDSYNC_DFLY_TOK_EXCLREQ;
 constexpr uintptr kRefShared = 1;
 constexpr int kMaxRefs = TokenThread::kMaxRefs;
-constexpr int kSpins = 1024;	/* pause instructions before a contended take blocks */
+/* Pause instructions before a contended take blocks when no running holder is known (shared
+ * holders, interrupt code); an exclusive holder that runs is spun on as long as it runs. */
+constexpr int kSpins = 1024;
 
 /* TokenThread::status (see the top). kHeld is 0: a zeroed record holds nothing. */
-enum : int { kHeld = 0, kReleased = 1, kWaiting = 2, kSelf = 3 };
+enum : int { kHeld = 0, kReleased = 1, kWaiting = 2, kSelf = 3, kRetry = 4 };
 
 enum class Claim { None, Shared, Exclusive };
 
@@ -349,10 +386,42 @@ bool give_all(TokenThread *s, int skip)
 	return gave;
 }
 
+/* Could take(tok, c, .., alone) succeed now? A look at the word, no change. */
+bool could_take(const lwkt_token *tok, Claim c, bool alone)
+{
+	long v = load_relaxed(&tok->t_count);
+	if (c == Claim::Exclusive)
+		return !(v & ~kExclReq);
+	return !(v & kExcl) && !(alone && (v & kExclReq));
+}
+
+/* Could take_all(s, ..) succeed now? */
+bool could_take_all(const TokenThread *s)
+{
+	for (int i = 0; i < s->nrefs; i++) {
+		if (!first_ref(s, i))
+			continue;
+		lwkt_token *tok = ref_token(s->refs[i]);
+		if (!could_take(tok, claim_of(s, tok), s->nrefs == 1))
+			return false;
+	}
+	return true;
+}
+
+/* The token a waiter blocked for: its newest reference's. */
+lwkt_token *wanted(const TokenThread *s)
+{
+	return ref_token(s->refs[s->nrefs - 1]);
+}
+
 /* The grant pass (see the top). Any context but the switch-out hook's. */
 BSDSYNC_NOINLINE void grant_pass()
 {
-	enum : int { kBatch = 8 };
+	enum : int { kBatch = 8, kRetried = 16 };
+	/* The tokens the retry waiters woken by this pass wait for: one woken retry waiter
+	 * per token (no thundering herd; see the top). */
+	const lwkt_token *retried[kRetried];
+	int nretried = 0;
 	for (;;) {
 		thread *wake[kBatch];
 		int n = 0;
@@ -365,7 +434,17 @@ BSDSYNC_NOINLINE void grant_pass()
 					more = true;
 					break;
 				}
-				if (!take_all(w, w->td)) {
+				/* status is written under the lock while w is linked. */
+				bool retry = load_relaxed(&w->status) == kRetry;
+				bool go;
+				if (retry) {
+					go = could_take_all(w);
+					for (int i = 0; go && i < nretried; i++)
+						go = retried[i] != wanted(w);
+				} else {
+					go = take_all(w, w->td);
+				}
+				if (!go) {
 					prev = w;
 					link = &w->wait_next;
 					continue;
@@ -380,6 +459,13 @@ BSDSYNC_NOINLINE void grant_pass()
 				 * on and exit before our wake. */
 				bsdsync_thread_hold(td);
 				wake[n++] = td;
+				if (retry) {
+					if (nretried < kRetried)
+						retried[nretried++] = wanted(w);
+					/* It tries again itself (block_for_tokens). */
+					store_release(&w->status, static_cast<int>(kSelf));
+					continue;
+				}
 				/* Release: pairs with the acquire load in the waiter's wait
 				 * (bsdsync_switch_wait / _in_wait): it sees its claims taken. */
 				store_release(&w->status, static_cast<int>(kHeld));
@@ -401,9 +487,11 @@ void grant_if_waiters()
 		grant_pass();
 }
 
-/* Try every claim once more under the waiter lock and, failing, link s as a waiter
- * (kWaiting). True if it got them (kHeld). */
-bool wait_or_take(TokenThread *s)
+/* Try every claim once more under the waiter lock and, failing, link s as a waiter with
+ * status `linked` (kWaiting: granted; kRetry: woken to try again), at the head of the list
+ * if `front` (a retry waiter that was woken and lost the token again keeps its turn).
+ * True if it got them (kHeld). */
+bool wait_or_take(TokenThread *s, int linked = kWaiting, bool front = false)
 {
 	IrqSpinGuard g(waiters_lock);
 	store_relaxed(&nwaiting, nwaiting + 1);
@@ -414,13 +502,20 @@ bool wait_or_take(TokenThread *s)
 		store_relaxed(&s->status, static_cast<int>(kHeld));
 		return true;
 	}
-	s->wait_next = nullptr;
-	if (waiters_tail)
-		waiters_tail->wait_next = s;
-	else
+	if (front) {
+		s->wait_next = waiters_head;
 		waiters_head = s;
-	waiters_tail = s;
-	store_relaxed(&s->status, static_cast<int>(kWaiting));
+		if (!waiters_tail)
+			waiters_tail = s;
+	} else {
+		s->wait_next = nullptr;
+		if (waiters_tail)
+			waiters_tail->wait_next = s;
+		else
+			waiters_head = s;
+		waiters_tail = s;
+	}
+	store_relaxed(&s->status, linked);
 	return false;
 }
 
@@ -511,21 +606,6 @@ void push(TokenThread *s, lwkt_token *tok, bool shared)
 	s->nrefs++;
 }
 
-/*
- * The new reference (pushed, the newest, its token not taken) waits: give every other
- * claim and wait until a grant gives them all back with the new one (or take them at
- * once). Thread context, may block.
- */
-BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s)
-{
-	store_relaxed(&s->status, static_cast<int>(kSelf));	/* the hooks leave us alone */
-	if (give_all(s, s->nrefs - 1))
-		grant_if_waiters();
-	if (wait_or_take(s))
-		return;
-	bsdsync_switch_wait(&s->status, kHeld);
-}
-
 /* ---- interrupt context (hard or soft): no thread, so no reference stack ------------------ */
 /* An interrupt's exclusive hold: t_ref is this CPU's interrupt owner, a value no thread
  * address has (the top 64 KiB of the address space, one per CPU); never dereferenced. */
@@ -534,6 +614,71 @@ thread *irq_owner()
 {
 	return reinterpret_cast<thread *>(kIrqOwnerBase + static_cast<uintptr>(bsdsync_cpu_id()));
 }
+
+/*
+ * A contended request spins (see the top): while the token's exclusive holder is a thread
+ * that runs, the core's adaptive spin on t_ref (one spinner polls it, the others the
+ * spinner gate; it ends when t_ref changes, the holder stops running or we must
+ * reschedule); with no running holder known (shared holders, interrupt code, the instant
+ * between a take and its t_ref store), a bounded kSpins pauses. `take_it`: take the token
+ * when it may be had (true: taken); else only report that it may be had (true: look). False:
+ * block. Thread context; the adaptive spin only where the thread could block (a caller in a
+ * critical section or under a spinlock gets the bounded spin).
+ */
+bool spin_for(lwkt_token *tok, Claim want, thread *me, bool alone, bool take_it)
+{
+	SpinCount spins;
+	int budget = kSpins;
+	bool adaptive = bsdsync_current_context() == BSDSYNC_CTX_THREAD;
+	for (int i = 0;; i++) {
+		thread *o = load_relaxed(&tok->t_ref);
+		if (adaptive && o && o != me &&
+		    reinterpret_cast<uintptr>(o) < kIrqOwnerBase) {
+			/* The holder stopped running: it blocked (it gave its tokens, or it was
+			 * granted them and waits for a CPU) or was preempted; or we must
+			 * reschedule. Block, do not burn the CPU: block_for_tokens takes the
+			 * token if it is free by then. */
+			if (!adaptive_spin(reinterpret_cast<const volatile unsigned long *>(
+						   &tok->t_ref),
+					   reinterpret_cast<unsigned long>(o), ~0UL))
+				return false;
+		} else {
+			if (budget-- == 0)
+				return false;
+			bsdsync_cpu_relax();
+			spins.tick();
+			if (i & 15)
+				continue;
+		}
+		if (take_it ? take(tok, want, me, true, alone) : could_take(tok, want, alone))
+			return true;
+	}
+}
+
+/*
+ * The new reference (pushed, the newest, its token not taken) waits: give every other
+ * claim, then until it holds them all: take them all at once under the waiter lock, or link
+ * as a retry waiter (kRetry) and sleep until a give finds them all free and wakes it
+ * (kSelf), spin while the token's holder runs, and try again. A woken retry waiter holds
+ * nothing: running threads may take the token first (no hand-off to a sleeper, the convoy
+ * of a grant per release; see the top). Thread context, may block.
+ */
+BSDSYNC_NOINLINE void block_for_tokens(TokenThread *s, Claim want)
+{
+	store_relaxed(&s->status, static_cast<int>(kSelf));	/* the hooks leave us alone */
+	if (give_all(s, s->nrefs - 1))
+		grant_if_waiters();
+	lwkt_token *tok = wanted(s);
+	for (bool again = false;; again = true) {
+		if (wait_or_take(s, kRetry, again))
+			return;
+		/* Acquire: pairs with the grant pass's release store of kSelf. */
+		bsdsync_switch_wait(&s->status, kSelf);
+		spin_for(tok, want, s->td, s->nrefs == 1, false);
+	}
+}
+
+/* ---- interrupt context: see irq_owner above ---------------------------------------------- */
 /* The token lwkt_gettoken refused last in this CPU's interrupt context (reported there), so
  * that the matching lwkt_reltoken is not a second report. Only this CPU's interrupt code
  * touches its entry. CPUs beyond kIrqCpus keep none (their release is reported too). */
@@ -616,21 +761,15 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 	}
 	__atomic_fetch_add(&tok->t_collisions, 1L, __ATOMIC_RELAXED);
 	lock_contended(tok, &token_type, mode_of(want), file, line);
-	/* Spin a bit (DragonFly does, then blocks), a bounded number of times: the owner may
-	 * itself be spinning in Linux for something we hold (a mutex's optimistic spin), or be
-	 * preempted on this CPU, where only our blocking lets it run. */
-	SpinCount spins;
-	for (int i = 0; i < kSpins; i++) {
-		bsdsync_cpu_relax();
-		spins.tick();
-		if (!(i & 15) && take(tok, want, me, true, alone)) {
-			push(s, tok, shared);
-			lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
-			return;
-		}
+	/* Spin (DragonFly does, then blocks): while the holder runs, or a bounded while. */
+	if (spin_for(tok, want, me, alone, true)) {
+		push(s, tok, shared);
+		lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
+		return;
 	}
 	if (unlikely(!may_block(token_subject(tok), nullptr, what, "spins for it instead", file,
 				line))) {
+		SpinCount spins;
 		while (!take(tok, want, me, true, alone)) {
 			bsdsync_cpu_relax();
 			spins.tick();
@@ -640,7 +779,7 @@ BSDSYNC_NOINLINE void gettoken(lwkt_token *tok, bool shared, const char *what, c
 		/* A FreeBSD mutex or another non-sleepable lock held: reported, we block. */
 		check_may_sleep_with_locks(nullptr, what, file, line);
 		push(s, tok, shared);
-		block_for_tokens(s);
+		block_for_tokens(s, want);
 	}
 	lock_event_acquired(tok, &token_type, mode_of(want), 0, file, line);
 }
