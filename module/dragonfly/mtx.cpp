@@ -30,9 +30,9 @@
  *    wait (mtx_lock_ex's own link on its stack, or an mtx_lock_ex_link link) is queued on
  *    mtx_exlink with the asynchronous ones, FIFO, and the release that frees the mutex hands
  *    it to the first link: held at once in that thread's name (mtx_owner, the count 1), the
- *    thread woken by its link's address (lock_ex_handoff). A newcomer cannot take it in
- *    between. Shared requests still wait on the engine's queue and are woken together
- *    (DragonFly's shared waiters get a mass wake-up too).
+ *    thread woken by its link's address (lock_ex_handoff) if it sleeps. A newcomer cannot
+ *    take it in between. Shared requests still wait on the engine's queue and are woken
+ *    together (DragonFly's shared waiters get a mass wake-up too).
  *  - before it links, a plain exclusive request (no timeout, abort, signal) spins while an
  *    exclusive owner runs and nobody is linked (sleep_lock.h spin_on_running_owner, the
  *    core's adaptive spin on mtx_owner). DragonFly does not: there a linked waiter is woken
@@ -40,6 +40,19 @@
  *    every contended take a sleep and a hand-off (a convoy: 0.003 of Linux's mutex in the
  *    bench). The spinner only takes a free mutex, which it is only when no link waits: the
  *    hand-off order of linked waiters is unchanged.
+ *  - once linked, the same plain request, if its link is the first of mtx_exlink (the
+ *    head), still does not sleep while the owner runs: it spins on mtx_owner until the
+ *    release hands it the mutex (wait_spinning), and sleeps only when the owner stops
+ *    running. Without it the spin above ended for good once one request had linked: the
+ *    releaser came back, found the mutex handed over (EXWANTED, a link), linked and slept,
+ *    and every acquisition was a sleep and a wake-up again. The grant wakes a link only if
+ *    its waiter published that it sleeps (kLinkSleeping, in the link's state word, changed
+ *    by atomic read-modify-writes on both sides: no lost wake-up); the grant also makes the
+ *    next link the head and wakes it if it sleeps, so the next waiter spins during the new
+ *    owner's section, the wake-up off the hand-off's path. Only the head spins; the links
+ *    behind it sleep. Links that may end otherwise (a timeout, PCATCH, mtx_lock_ex_link's
+ *    abortable links) and asynchronous ones wait and are granted as before. The hand-off
+ *    itself (who gets the mutex, in which order) is unchanged: only how the head waits.
  * Differences from DragonFly: none known beyond the engine's (sleep_lock.h).
  */
 #include <bsdsync/dragonfly/mutex.h>
@@ -349,7 +362,10 @@ bool plain(const SleepRequest &r)
  *  - mtx_owner == self: the grant is under way (under the chain lock, interrupts off):
  *    look at the state again;
  *  - mtx_owner null, the word still exclusive: the owner it saw is releasing: spin while the
- *    field stays null and that thread runs;
+ *    field stays null and that thread runs (it is inside its release until the grant sets
+ *    the field, as every release of a lock with a link hands it to the head: it cannot have
+ *    exited, so the platform may look at it; a downgrade also clears the field, and this
+ *    spin then lasts while the sharer runs, as every spin on a running owner);
  *  - anything else (the anonymous owner of an asynchronous grant, a shared hold, an owner
  *    that does not run, or this thread must reschedule): sleep.
  * Not the head: sleep (only one waiter spins; the grant that makes it the head wakes it).
