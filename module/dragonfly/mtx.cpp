@@ -366,8 +366,14 @@ bool plain(const SleepRequest &r)
  *    the field, as every release of a lock with a link hands it to the head: it cannot have
  *    exited, so the platform may look at it; a downgrade also clears the field, and this
  *    spin then lasts while the sharer runs, as every spin on a running owner);
+ *  - the owner is not on a CPU but about to be (runnable or being woken: platform
+ *    bsdsync_owner_about_to_run): keep looking. This is the convoy's way back: a grant to a
+ *    head that slept wakes it, and the next request, linking as the new head while that
+ *    owner is not on its CPU yet, slept too, and so on at every hand-off (each one a Linux
+ *    wake-up, as before the head spun). Waiting for a runnable owner ends when this thread
+ *    must reschedule (a woken owner queued on this CPU preempts it);
  *  - anything else (the anonymous owner of an asynchronous grant, a shared hold, an owner
- *    that does not run, or this thread must reschedule): sleep.
+ *    that sleeps, or this thread must reschedule): sleep.
  * Not the head: sleep (only one waiter spins; the grant that makes it the head wakes it).
  * To sleep, the waiter publishes kLinkSleeping by a CAS from the state it judged, its
  * tsleep_interlock armed before (by lock_ex_handoff, then again after every sleep): a grant
@@ -396,10 +402,15 @@ int wait_spinning(struct mtx *m, struct mtx_link *link, const SleepLock<L> &s, T
 			}
 			if (o && o != L::anon()) {
 				seen = o;
-				if (bsdsync_spin_while_owner_runs(w, reinterpret_cast<unsigned long>(o),
-								  ~0UL, reinterpret_cast<unsigned long>(o),
-								  spins.counter()))
+				unsigned long ob = reinterpret_cast<unsigned long>(o);
+				if (bsdsync_spin_while_owner_runs(w, ob, ~0UL, ob, spins.counter()))
 					continue;
+				/* Not on a CPU, but about to be (see above): look again. */
+				if (bsdsync_owner_about_to_run(w, ob)) {
+					bsdsync_cpu_relax();
+					spins.tick();
+					continue;
+				}
 			} else if (!o && seen && L::xcount(load_relaxed(&m->mtx_lock))) {
 				if (bsdsync_spin_while_owner_runs(w, 0UL, ~0UL,
 								  reinterpret_cast<unsigned long>(seen),
