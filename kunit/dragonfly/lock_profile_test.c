@@ -163,12 +163,105 @@ static void a_token_contender_spins_while_its_holder_runs_instead_of_blocking(st
 	lwkt_token_uninit(&r.tok);
 }
 
+/* ---- the first linked exclusive waiter spins --------------------------------------------- */
+
+struct head_spin {
+	mtx_t m, after;
+	const unsigned long *counter;	/* B's pending spin count */
+	int go;
+	int timeout_error;
+};
+
+static void head_spin_contender(void *arg)
+{
+	struct head_spin *h = arg;
+
+	WRITE_ONCE(h->counter, bsdsync_test_lock_prof_spin_counter());
+	while (!READ_ONCE(h->go))
+		usleep_range(100, 200);
+	mtx_lock_ex_quick(&h->m);
+	mtx_unlock(&h->m);
+	mtx_lock_ex_quick(&h->after);
+	mtx_unlock(&h->after);
+}
+
+/* A request with a timeout links at once (no spin), times out and leaves EXWANTED set: a
+ * waiter that gives up keeps its bit (module/dragonfly/sleep_lock.h). */
+static void timed_out_request(void *arg)
+{
+	struct head_spin *h = arg;
+
+	h->timeout_error = mtx_lock_ex(&h->m, 0, 1);
+}
+
+/* Busy (this thread keeps running, as an owner in its section) until cond or about 2 s of
+ * guest time (a liveness bound, not a timing assertion). */
+#define HEAD_BUSY_UNTIL(cond)								\
+	({										\
+		u64 __end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;		\
+		while (!(cond) && ktime_get_mono_fast_ns() < __end)			\
+			cpu_relax();							\
+		(cond);									\
+	})
+
+/* The first linked exclusive waiter (a plain request: no timeout, signal or abort) does not
+ * sleep while the owner runs: it spins on its link until the release hands it the mutex
+ * (module/dragonfly/mtx.cpp: otherwise every hand-off is a sleep and a Linux wake-up, the
+ * convoy of the bench's dfly_mtx_ex). B arrives while EXWANTED is set (left by a request that
+ * timed out), so it links without the spin before linking; its spins can only be the head's.
+ * They are charged to the mutex's class. */
+static void the_first_linked_mtx_waiter_spins_while_its_owner_runs(struct kunit *test)
+{
+	struct head_spin *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct bsdsync_test_lock_prof_numbers p = {};
+	struct bt_thread b, c;
+	unsigned long seen = 0;
+	bool linked = false;
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: a spinner and a running owner");
+	mtx_init(&h->m, "lp-dfly-mtx-head");
+	mtx_init(&h->after, "lp-dfly-mtx-head-after");
+	for (round = 0; round < 10 && seen == 0; round++) {
+		WRITE_ONCE(h->counter, NULL);
+		WRITE_ONCE(h->go, 0);
+		bt_start(test, &b, head_spin_contender, h, "bt-head");
+		mtx_lock_ex_quick(&h->m);
+		bt_start(test, &c, timed_out_request, h, "bt-timeout");
+		bt_join(&c);
+		KUNIT_ASSERT_EQ(test, h->timeout_error, EWOULDBLOCK);
+		KUNIT_ASSERT_TRUE(test, READ_ONCE(h->m.mtx_lock) & MTX_EXWANTED);
+		KUNIT_ASSERT_PTR_EQ(test, (void *)READ_ONCE(h->m.mtx_exlink), NULL);
+		WRITE_ONCE(h->go, 1);
+		linked = HEAD_BUSY_UNTIL(READ_ONCE(h->m.mtx_exlink) != NULL);
+		if (linked)
+			HEAD_BUSY_UNTIL(READ_ONCE(h->counter) && (seen = READ_ONCE(*h->counter)) > 0);
+		mtx_unlock(&h->m);
+		bt_join(&b);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, linked, "B never linked");
+	KUNIT_ASSERT_GT_MSG(test, seen, 0UL,
+			    "the linked head never spun while its owner ran (%d rounds)", round);
+	KUNIT_ASSERT_EQ(test, bsdsync_test_lock_prof_class("DragonFly mtx", "lp-dfly-mtx-head", &p),
+			1);
+	kunit_info(test, "head seen spinning %lu times (round %d); class: %llu spins, %llu contended",
+		   seen, round, p.spins, p.contended);
+	KUNIT_EXPECT_GE(test, p.spins, (u64)seen);
+	KUNIT_EXPECT_GE(test, p.contended, 1ULL);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(h->m.mtx_exlink), NULL);
+	mtx_uninit(&h->after);
+	mtx_uninit(&h->m);
+}
+
 static struct kunit_case dfly_lock_profile_cases[] = {
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_spinlock),
 	KUNIT_CASE(lock_profiling_counts_the_spins_of_a_token_before_it_blocks),
 	KUNIT_CASE(a_token_contender_spins_while_its_holder_runs_instead_of_blocking),
 	KUNIT_CASE(an_exclusive_mtx_request_spins_while_its_owner_runs),
 	KUNIT_CASE(an_exclusive_lockmgr_request_spins_while_its_holder_runs),
+	KUNIT_CASE(the_first_linked_mtx_waiter_spins_while_its_owner_runs),
 	{}
 };
 

@@ -956,6 +956,266 @@ static void release_hands_the_mutex_to_the_first_blocked_exclusive_request(struc
 	mtx_uninit(&h->m);
 }
 
+/* ---- hand-off order with a spinning head, and a stress of the hand-off path ---------------- */
+
+#define ORDER_WAITERS 3
+
+struct order {
+	mtx_t m;
+	atomic_t order;			/* acquisitions so far */
+	struct completion go[ORDER_WAITERS];
+	int got_at[ORDER_WAITERS];
+	int timeout_error;
+};
+
+struct order_arg {
+	struct order *o;
+	int id;
+};
+
+static void order_waiter(void *arg)
+{
+	struct order_arg *a = arg;
+	struct order *o = a->o;
+
+	mtx_lock_ex_quick(&o->m);	/* links: EXWANTED is set (below) */
+	o->got_at[a->id] = atomic_inc_return(&o->order);
+	wait_for_completion(&o->go[a->id]);
+	mtx_unlock(&o->m);
+}
+
+static void order_timed_out(void *arg)
+{
+	struct order *o = arg;
+
+	o->timeout_error = mtx_lock_ex(&o->m, 0, 1);
+}
+
+/* The links queued on m (the waiters are plain requests: none leaves before its grant). */
+static int exlinks(mtx_t *m)
+{
+	struct mtx_link *l;
+	int n = 0;
+
+	for (l = READ_ONCE(m->mtx_exlink); l; l = READ_ONCE(l->next))
+		n++;
+	return n;
+}
+
+/* Three plain exclusive requests link in turn while the owner runs (the first, the head,
+ * spins: module/dragonfly/mtx.cpp); the release hands the mutex to the first, a newcomer's
+ * try at that moment fails, and each release hands it to the next in link order. */
+static void linked_waiters_get_the_mutex_in_link_order_while_the_head_spins(struct kunit *test)
+{
+	struct order *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct order_arg a[ORDER_WAITERS];
+	struct bt_thread t[ORDER_WAITERS], c;
+	void *owner_after;
+	int i, try_after;
+	u64 end;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	mtx_init(&o->m, "order");
+	for (i = 0; i < ORDER_WAITERS; i++)
+		init_completion(&o->go[i]);
+	mtx_lock_ex_quick(&o->m);
+	/* EXWANTED left by a request that timed out: every waiter below links at once. */
+	bt_start(test, &c, order_timed_out, o, "dfly-mtx-to");
+	bt_join(&c);
+	KUNIT_ASSERT_EQ(test, o->timeout_error, EWOULDBLOCK);
+	for (i = 0; i < ORDER_WAITERS; i++) {
+		a[i].o = o;
+		a[i].id = i;
+		bt_start(test, &t[i], order_waiter, &a[i], "dfly-mtx-ord");
+		/* Busy, not sleeping: the owner runs, so the head keeps spinning. */
+		end = ktime_get_mono_fast_ns() + 60 * NSEC_PER_SEC;
+		while (exlinks(&o->m) < i + 1 && ktime_get_mono_fast_ns() < end)
+			cpu_relax();
+		KUNIT_ASSERT_EQ(test, exlinks(&o->m), i + 1);
+	}
+	mtx_unlock(&o->m);
+	/* Handed over at the release: owned by the first before it runs; not free for a
+	 * newcomer (the first holds it until go[0]). */
+	owner_after = READ_ONCE(o->m.mtx_owner);
+	try_after = mtx_lock_ex_try(&o->m);
+	if (try_after == 0)
+		mtx_unlock(&o->m);
+	KUNIT_EXPECT_PTR_EQ(test, owner_after, (void *)t[0].task);
+	KUNIT_EXPECT_EQ(test, try_after, EAGAIN);
+	for (i = 0; i < ORDER_WAITERS; i++) {
+		BT_WAIT_UNTIL(test, atomic_read(&o->order) == i + 1);
+		KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(o->m.mtx_owner), (void *)t[i].task);
+		complete(&o->go[i]);
+	}
+	bt_join_n(t, ORDER_WAITERS);
+	for (i = 0; i < ORDER_WAITERS; i++)
+		KUNIT_EXPECT_EQ(test, o->got_at[i], i + 1);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(o->m.mtx_exlink), NULL);
+	KUNIT_EXPECT_EQ(test, mtx_lockrefs(&o->m), 0);
+	mtx_uninit(&o->m);
+}
+
+#define HSTRESS_PLAIN 3
+#define HSTRESS_ROUNDS 2000
+
+struct hstress {
+	mtx_t m;
+	unsigned long counter;		/* under m only: a lost update shows */
+	atomic_t sections, timeouts, aborts, bad, running;
+	mtx_link_t link;		/* the abortable request's */
+	mtx_link_t alink;		/* the asynchronous request's */
+	int async_done;
+	int stop;
+};
+
+static void hstress_section(struct hstress *h, bool owned)
+{
+	unsigned long v = READ_ONCE(h->counter);
+
+	if (owned && !mtx_owned(&h->m))
+		atomic_inc(&h->bad);
+	cpu_relax();
+	WRITE_ONCE(h->counter, v + 1);
+	atomic_inc(&h->sections);
+}
+
+static void hstress_plain(void *arg)
+{
+	struct hstress *h = arg;
+	int i;
+
+	for (i = 0; i < HSTRESS_ROUNDS; i++) {
+		mtx_lock_ex_quick(&h->m);
+		hstress_section(h, true);
+		mtx_unlock(&h->m);
+		if ((i & 127) == 0)
+			cond_resched();
+	}
+	atomic_dec(&h->running);
+}
+
+static void hstress_timeout(void *arg)
+{
+	struct hstress *h = arg;
+	int i, e;
+
+	for (i = 0; i < HSTRESS_ROUNDS / 4; i++) {
+		e = mtx_lock_ex(&h->m, 0, 1);
+		if (e == 0) {
+			hstress_section(h, true);
+			mtx_unlock(&h->m);
+		} else if (e == EWOULDBLOCK) {
+			atomic_inc(&h->timeouts);
+		} else {
+			atomic_inc(&h->bad);
+		}
+	}
+	atomic_dec(&h->running);
+}
+
+static void hstress_link(void *arg)
+{
+	struct hstress *h = arg;
+	int i, e;
+
+	for (i = 0; i < HSTRESS_ROUNDS / 4; i++) {
+		e = mtx_lock_ex_link(&h->m, &h->link, 0, 0);
+		if (e == 0) {
+			hstress_section(h, true);
+			mtx_unlock(&h->m);
+		} else if (e == ENOLCK) {
+			atomic_inc(&h->aborts);
+		} else {
+			atomic_inc(&h->bad);
+		}
+	}
+	atomic_dec(&h->running);
+}
+
+/* Aborts the link request while the others run (an idle or granted link: nothing). */
+static void hstress_aborter(void *arg)
+{
+	struct hstress *h = arg;
+
+	while (!READ_ONCE(h->stop)) {
+		mtx_abort_link(&h->m, &h->link);
+		udelay(get_random_u32() % 20);
+		if ((get_random_u32() & 15) == 0)
+			cond_resched();
+	}
+}
+
+/* The asynchronous request's section: in the releaser's thread, held by nobody. */
+static void hstress_async_cb(mtx_link_t *link, void *arg, int error)
+{
+	struct hstress *h = arg;
+
+	if (error == 0) {
+		hstress_section(h, false);
+		mtx_unlock(&h->m);
+	} else {
+		atomic_inc(&h->bad);
+	}
+	smp_store_release(&h->async_done, 1);
+}
+
+static void hstress_async(void *arg)
+{
+	struct hstress *h = arg;
+	int i, e;
+
+	for (i = 0; i < HSTRESS_ROUNDS / 4; i++) {
+		WRITE_ONCE(h->async_done, 0);
+		e = mtx_lock_ex_link(&h->m, &h->alink, 0, 0);
+		if (e == 0) {
+			hstress_section(h, true);
+			mtx_unlock(&h->m);
+		} else if (e == EINPROGRESS) {
+			while (!smp_load_acquire(&h->async_done))
+				usleep_range(20, 50);
+		} else {
+			atomic_inc(&h->bad);
+		}
+	}
+	atomic_dec(&h->running);
+}
+
+/* Plain exclusive requests (the head spins, the others sleep, each release hands over) mixed
+ * with requests that time out, link requests that another thread aborts, and asynchronous
+ * links: every section excludes the others (the counter loses no update), nobody is
+ * reported, and the mutex ends free with no link. */
+static void stress_of_the_hand_off_with_timeouts_aborts_and_async_links(struct kunit *test)
+{
+	struct hstress *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct bt_thread t[HSTRESS_PLAIN + 4];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	mtx_init(&h->m, "hstress");
+	mtx_link_init(&h->link);
+	mtx_link_init_async(&h->alink, hstress_async_cb, h);
+	atomic_set(&h->running, HSTRESS_PLAIN + 3);
+	BT_EXPECT_NO_REPORT(test, {
+		for (i = 0; i < HSTRESS_PLAIN; i++)
+			bt_start(test, &t[i], hstress_plain, h, "dfly-mtxho");
+		bt_start(test, &t[i++], hstress_timeout, h, "dfly-mtxho-to");
+		bt_start(test, &t[i++], hstress_link, h, "dfly-mtxho-ln");
+		bt_start(test, &t[i++], hstress_async, h, "dfly-mtxho-as");
+		bt_start(test, &t[i++], hstress_aborter, h, "dfly-mtxho-ab");
+		BT_WAIT_UNTIL(test, atomic_read(&h->running) == 0);
+		WRITE_ONCE(h->stop, 1);
+		bt_join_n(t, HSTRESS_PLAIN + 4);
+	});
+	kunit_info(test, "%d sections, %d timeouts, %d aborts", atomic_read(&h->sections),
+		   atomic_read(&h->timeouts), atomic_read(&h->aborts));
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->bad), 0);
+	KUNIT_EXPECT_EQ(test, h->counter, (unsigned long)atomic_read(&h->sections));
+	KUNIT_EXPECT_GE(test, atomic_read(&h->sections), HSTRESS_PLAIN * HSTRESS_ROUNDS);
+	KUNIT_EXPECT_EQ(test, WORD(&h->m) & ~MTX_EXWANTED, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)READ_ONCE(h->m.mtx_exlink), NULL);
+	mtx_uninit(&h->m);
+}
+
 static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(mtx_lock_ex_excludes_others_who_wait_for_the_unlock),
 	KUNIT_CASE(both_modes_recurse_without_any_flag),
@@ -980,6 +1240,8 @@ static struct kunit_case mtx_cases[] = {
 	KUNIT_CASE(tsleep_holding_an_mtx_spinlock_is_reported),
 	KUNIT_CASE(spinlock_of_a_mutex_held_shared_is_reported),
 	KUNIT_CASE(release_hands_the_mutex_to_the_first_blocked_exclusive_request),
+	KUNIT_CASE(linked_waiters_get_the_mutex_in_link_order_while_the_head_spins),
+	KUNIT_CASE(stress_of_the_hand_off_with_timeouts_aborts_and_async_links),
 	{}
 };
 

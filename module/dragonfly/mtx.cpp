@@ -30,9 +30,9 @@
  *    wait (mtx_lock_ex's own link on its stack, or an mtx_lock_ex_link link) is queued on
  *    mtx_exlink with the asynchronous ones, FIFO, and the release that frees the mutex hands
  *    it to the first link: held at once in that thread's name (mtx_owner, the count 1), the
- *    thread woken by its link's address (lock_ex_handoff). A newcomer cannot take it in
- *    between. Shared requests still wait on the engine's queue and are woken together
- *    (DragonFly's shared waiters get a mass wake-up too).
+ *    thread woken by its link's address (lock_ex_handoff) if it sleeps. A newcomer cannot
+ *    take it in between. Shared requests still wait on the engine's queue and are woken
+ *    together (DragonFly's shared waiters get a mass wake-up too).
  *  - before it links, a plain exclusive request (no timeout, abort, signal) spins while an
  *    exclusive owner runs and nobody is linked (sleep_lock.h spin_on_running_owner, the
  *    core's adaptive spin on mtx_owner). DragonFly does not: there a linked waiter is woken
@@ -40,6 +40,19 @@
  *    every contended take a sleep and a hand-off (a convoy: 0.003 of Linux's mutex in the
  *    bench). The spinner only takes a free mutex, which it is only when no link waits: the
  *    hand-off order of linked waiters is unchanged.
+ *  - once linked, the same plain request, if its link is the first of mtx_exlink (the
+ *    head), still does not sleep while the owner runs: it spins on mtx_owner until the
+ *    release hands it the mutex (wait_spinning), and sleeps only when the owner stops
+ *    running. Without it the spin above ended for good once one request had linked: the
+ *    releaser came back, found the mutex handed over (EXWANTED, a link), linked and slept,
+ *    and every acquisition was a sleep and a wake-up again. The grant wakes a link only if
+ *    its waiter published that it sleeps (kLinkSleeping, in the link's state word, changed
+ *    by atomic read-modify-writes on both sides: no lost wake-up); the grant also makes the
+ *    next link the head and wakes it if it sleeps, so the next waiter spins during the new
+ *    owner's section, the wake-up off the hand-off's path. Only the head spins; the links
+ *    behind it sleep. Links that may end otherwise (a timeout, PCATCH, mtx_lock_ex_link's
+ *    abortable links) and asynchronous ones wait and are granted as before. The hand-off
+ *    itself (who gets the mutex, in which order) is unchanged: only how the head waits.
  * Differences from DragonFly: none known beyond the engine's (sleep_lock.h).
  */
 #include <bsdsync/dragonfly/mutex.h>
@@ -86,13 +99,53 @@ constexpr unsigned kUnrecorded = BSDSYNC_DFLY_MTX_UNRECORDED;
  * waiter may see the new state first and return: its link, on its stack, is gone). */
 void sync_link(struct mtx_link *, void *, int) {}
 
+/*
+ * A plain blocked request's link (mtx_lock_ex / _quick / mtx_lock on their own stack link:
+ * no timeout, no PCATCH, no abort: nobody but its waiter and the chain lock's holders sees
+ * it) carries bits of its own beside LINKED_EX in its state (see lock_ex_handoff and the
+ * top comment):
+ *   kLinkSpins     set at link time: the waiter spins as the head and publishes its sleeps
+ *                  (the other synchronous links sleep always and are always woken);
+ *   kLinkHead      the first link of mtx_exlink: set under g by whoever makes it first
+ *                  (its linker, the grant or the unlink of the link before it);
+ *   kLinkSleeping  the waiter sleeps or is about to: set by the waiter (CAS, after its
+ *                  tsleep_interlock is armed), cleared by the promotion that wakes it or by
+ *                  the waiter once it runs again. A grant replaces the whole state (exchange)
+ *                  and wakes the waiter only if the old state had it.
+ */
+constexpr int kLinkSpins = 0x2000;
+constexpr int kLinkHead = 0x4000;
+constexpr int kLinkSleeping = 0x8000;
+
+/* Under the chain lock of m: the first link, if it is a plain one not yet told it is the
+ * head, becomes the head; returned if its waiter sleeps (the caller wakes it by address once
+ * the chain lock is released; the waiter spins then, during the new owner's section). The CAS
+ * is ordered with the waiter's CAS that publishes kLinkSleeping (one location): either the
+ * waiter's came first and we see the bit (and wake it; its tsleep_interlock was armed before
+ * its CAS), or ours did and the waiter's CAS fails, so it looks again and sees kLinkHead. */
+struct mtx_link *promote_head_locked(struct mtx *m)
+{
+	struct mtx_link *h = m->mtx_exlink;
+	if (!h)
+		return nullptr;
+	int st = load_relaxed(&h->state);
+	while ((st & kLinkSpins) && !(st & kLinkHead)) {
+		if (__atomic_compare_exchange_n(&h->state, &st, (st | kLinkHead) & ~kLinkSleeping,
+						false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			return (st & kLinkSleeping) ? h : nullptr;
+	}
+	return nullptr;
+}
+
 /* Tell a link it was granted (0) or aborted (ENOLCK), after the chain lock: callback and
- * argument copied under it (a synchronous waiter's link may be gone by now). */
+ * argument copied under it (a synchronous waiter's link may be gone by now). `wake`: a
+ * synchronous waiter needs the wake-up (false: a plain link's waiter that was spinning). */
 void tell_link(struct mtx *m, struct mtx_link *link, void (*cb)(struct mtx_link *, void *, int),
-	       void *arg, int error)
+	       void *arg, int error, bool wake = true)
 {
 	if (cb == &sync_link) {
-		dfly_wakeup(link);	/* the address only */
+		if (wake)
+			dfly_wakeup(link);	/* the address only */
 		return;
 	}
 	if (error == 0)
@@ -107,13 +160,18 @@ struct Granted {
 	struct mtx_link *link = nullptr;
 	void (*cb)(struct mtx_link *, void *, int) = nullptr;
 	void *arg = nullptr;
+	bool wake = true;			/* the granted waiter sleeps (tell_link) */
+	struct mtx_link *promoted = nullptr;	/* the new head, asleep: woken after */
 	Granted() = default;
 	Granted(const Granted &) = delete;
 	Granted &operator=(const Granted &) = delete;
 	~Granted()
 	{
 		if (link)
-			tell_link(m, link, cb, arg, 0);
+			tell_link(m, link, cb, arg, 0, wake);
+		/* After the grant's: off the new owner's path (the address only). */
+		if (promoted)
+			dfly_wakeup(promoted);
 	}
 };
 
@@ -151,13 +209,21 @@ struct MtxLayout {
 		done.link = l;
 		done.cb = l->callback;
 		done.arg = l->arg;
+		/* The next link becomes the head: a plain one spins from now on, during
+		 * the section of the owner made here (woken after g if it slept). */
+		done.promoted = promote_head_locked(m);
 		/* A blocked request is handed the lock in its thread's name (DragonFly's
 		 * mtx_chain_link); an asynchronous one is held by nobody. */
 		store_relaxed(&m->mtx_owner,
 			      done.cb == &sync_link ? static_cast<void *>(l->owner) : anon());
 		/* Release, last: the waiter that reads it (acquire) owns the lock and may
-		 * return at once. */
-		__atomic_store_n(&l->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED, __ATOMIC_RELEASE);
+		 * return at once. An exchange: a plain link's old state says whether its
+		 * waiter sleeps (kLinkSleeping, published by the waiter's CAS on this same
+		 * location after its tsleep_interlock: either we see it and wake the waiter,
+		 * or its CAS fails on ACQUIRED and it never sleeps). */
+		int old = __atomic_exchange_n(&l->state, BSDSYNC_DFLY_MTX_LINK_ACQUIRED,
+					      __ATOMIC_SEQ_CST);
+		done.wake = !(old & kLinkSpins) || (old & kLinkSleeping);
 	}
 	/* The lock at `id` (sleep_lock.h's out-of-line tails). */
 	static SleepLock<MtxLayout> of(const void *id);
@@ -207,10 +273,12 @@ SleepRequest request(const char *what, int flags, int to, const char *file, int 
  * Under the chain lock `g` of m: take m if it is free (freed meanwhile; its waiter bits are
  * kept, their duty comes along) and return true with `g` released; otherwise set EXWAIT
  * and append `link` to mtx_exlink (FIFO: the release hands m to the first link), in state
- * LINKED_EX, and return false. The CAS that takes m is an acquire: it pairs with the
- * releasing CAS of the previous holder.
+ * LINKED_EX (with `spins`, a plain link: kLinkSpins, and kLinkHead if it is the first), and
+ * return false. The CAS that takes m is an acquire: it pairs with the releasing CAS of the
+ * previous holder.
  */
-bool take_or_link_locked(WaitTable::Guard &g, struct mtx *m, struct mtx_link *link)
+bool take_or_link_locked(WaitTable::Guard &g, struct mtx *m, struct mtx_link *link,
+			 bool spins = false)
 {
 	unsigned v = load_relaxed(&m->mtx_lock);
 	for (;;) {
@@ -226,8 +294,11 @@ bool take_or_link_locked(WaitTable::Guard &g, struct mtx *m, struct mtx_link *li
 	}
 	link->next = nullptr;
 	link->prev = nullptr;
+	int state = BSDSYNC_DFLY_MTX_LINK_LINKED_EX;
 	if (!m->mtx_exlink) {
 		m->mtx_exlink = link;
+		if (spins)
+			state |= kLinkHead;
 	} else {
 		struct mtx_link *last = m->mtx_exlink;
 		while (last->next)
@@ -235,7 +306,7 @@ bool take_or_link_locked(WaitTable::Guard &g, struct mtx *m, struct mtx_link *li
 		last->next = link;
 		link->prev = last;
 	}
-	store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_LINKED_EX);
+	store_relaxed(&link->state, spins ? state | kLinkSpins : state);
 	return false;
 }
 
@@ -258,8 +329,12 @@ int lock_ex_async(struct mtx *m, struct mtx_link *link, const char *file, int li
 	return BSDSYNC_EINPROGRESS;
 }
 
-void unlink_locked(struct mtx *m, struct mtx_link *link)
+/* Take a queued link off mtx_exlink (a timeout, a signal, an abort), under the chain lock.
+ * If it was the first, the next becomes the head: returned if its waiter sleeps (the caller
+ * wakes it once the chain lock is released: promote_head_locked). */
+struct mtx_link *unlink_locked(struct mtx *m, struct mtx_link *link)
 {
+	bool first = !link->prev;
 	if (link->prev)
 		link->prev->next = link->next;
 	else
@@ -267,6 +342,113 @@ void unlink_locked(struct mtx *m, struct mtx_link *link)
 	if (link->next)
 		link->next->prev = link->prev;
 	link->next = link->prev = nullptr;
+	return first ? promote_head_locked(m) : nullptr;
+}
+
+/* A plain request may spin as the head: it ends only with the grant (no timeout, signal,
+ * abort or cancel to notice), as the spin before linking (sleep_lock.h
+ * spin_on_running_owner). */
+bool plain(const SleepRequest &r)
+{
+	return !(r.nowait || r.deadline_ns || r.cancelable || r.aborted || r.interruptible);
+}
+
+/*
+ * The wait of a plain request's link (kLinkSpins) until the release hands it the mutex. As the
+ * head (kLinkHead) it does not sleep while the owner runs: it spins on mtx_owner while that
+ * holds the owner it saw and the owner runs (platform bsdsync_spin_while_owner_runs, the
+ * spins counted as the spin before linking counts them); the field changes at the release
+ * (cleared, then, under g, set to this thread by the grant, then the state ACQUIRED):
+ *  - mtx_owner == self: the grant is under way (under the chain lock, interrupts off):
+ *    look at the state again;
+ *  - mtx_owner null, the word still exclusive: the owner it saw is releasing: spin while the
+ *    field stays null and that thread runs (it is inside its release until the grant sets
+ *    the field, as every release of a lock with a link hands it to the head: it cannot have
+ *    exited, so the platform may look at it; a downgrade also clears the field, and this
+ *    spin then lasts while the sharer runs, as every spin on a running owner);
+ *  - the owner is not on a CPU but about to be (runnable or being woken: platform
+ *    bsdsync_owner_about_to_run): keep looking. This is the convoy's way back: a grant to a
+ *    head that slept wakes it, and the next request, linking as the new head while that
+ *    owner is not on its CPU yet, slept too, and so on at every hand-off (each one a Linux
+ *    wake-up, as before the head spun). Waiting for a runnable owner ends when this thread
+ *    must reschedule (a woken owner queued on this CPU preempts it);
+ *  - anything else (the anonymous owner of an asynchronous grant, a shared hold, an owner
+ *    that sleeps, or this thread must reschedule): sleep.
+ * Not the head: sleep (only one waiter spins; the grant that makes it the head wakes it).
+ * To sleep, the waiter publishes kLinkSleeping by a CAS from the state it judged, its
+ * tsleep_interlock armed before (by lock_ex_handoff, then again after every sleep): a grant
+ * or promotion after the CAS sees the bit and wakes the link's address; one before it made
+ * the CAS fail (the state changed), and the waiter looks again. Only tsleep's refusal (a hard
+ * critical section) ends it otherwise: the link is taken off, as a timeout's.
+ */
+int wait_spinning(struct mtx *m, struct mtx_link *link, const SleepLock<L> &s, ThreadState *t,
+		  const SleepRequest &r)
+{
+	SpinCount spins;
+	void *seen = nullptr;	/* the last owner seen running */
+	for (;;) {
+		/* Acquire: pairs with async_granted's exchange (release side). */
+		int st = __atomic_load_n(&link->state, __ATOMIC_ACQUIRE);
+		if (st == BSDSYNC_DFLY_MTX_LINK_ACQUIRED)
+			return sleep_lock::got_exclusive(s, t, r);
+		if (st & kLinkHead) {
+			void *o = load_relaxed(&m->mtx_owner);
+			const volatile unsigned long *w =
+				reinterpret_cast<const volatile unsigned long *>(&m->mtx_owner);
+			if (o == sleep_lock::self()) {
+				bsdsync_cpu_relax();
+				spins.tick();
+				continue;
+			}
+			if (o && o != L::anon()) {
+				seen = o;
+				unsigned long ob = reinterpret_cast<unsigned long>(o);
+				if (bsdsync_spin_while_owner_runs(w, ob, ~0UL, ob, spins.counter()))
+					continue;
+				/* Not on a CPU, but about to be (see above): look again. */
+				if (bsdsync_owner_about_to_run(w, ob)) {
+					bsdsync_cpu_relax();
+					spins.tick();
+					continue;
+				}
+			} else if (!o && seen && L::xcount(load_relaxed(&m->mtx_lock))) {
+				if (bsdsync_spin_while_owner_runs(w, 0UL, ~0UL,
+								  reinterpret_cast<unsigned long>(seen),
+								  spins.counter()))
+					continue;
+			}
+		}
+		/* Sleeping from now on (see above). Full barrier both ways: ordered with the
+		 * grant's exchange and the promotion's CAS of the same state. */
+		if (!(st & kLinkSleeping) &&
+		    !__atomic_compare_exchange_n(&link->state, &st, st | kLinkSleeping, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			continue;
+		int error = dfly_tsleep(link, BSDSYNC_DFLY_PINTERLOCKED,
+					m->mtx_ident ? m->mtx_ident : "mtx", 0, r.file, r.line);
+		if (error) {
+			struct mtx_link *wake = nullptr;
+			bool unlinked = false;
+			{
+				WaitTable::Guard g(sleep_queues, m);
+				if (load_relaxed(&link->state) & BSDSYNC_DFLY_MTX_LINK_LINKED) {
+					wake = unlink_locked(m, link);
+					store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_IDLE);
+					unlinked = true;
+				}
+			}
+			if (wake)
+				dfly_wakeup(wake);
+			if (unlinked)
+				return error;
+			continue;	/* granted meanwhile */
+		}
+		/* Running again: a grant or promotion that sees no bit from here on knows it
+		 * need not wake (the interlock is armed again before the next CAS). No-op on
+		 * ACQUIRED. */
+		__atomic_fetch_and(&link->state, ~kLinkSleeping, __ATOMIC_RELAXED);
+		dfly_tsleep_interlock(link, 0, r.file, r.line);
+	}
 }
 
 /*
@@ -291,6 +473,7 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 		return sleep_lock::lock_exclusive(s, r);	/* may not wait: a try */
 	lock_acquiring(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
 	bool contended = sleep_lock::spin_on_running_owner(s, r);
+	bool spins = plain(r);
 	link->owner = static_cast<struct thread *>(sleep_lock::self());
 	link->callback = &sync_link;
 	/* Armed before the link is visible to a releaser (sleep.cpp). */
@@ -299,11 +482,13 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 		WaitTable::Guard g(sleep_queues, m);
 		if (load_relaxed(&link->state) == BSDSYNC_DFLY_MTX_LINK_ABORTED)
 			return BSDSYNC_ENOLCK;	/* aborted before it queued */
-		if (take_or_link_locked(g, m, link))
+		if (take_or_link_locked(g, m, link, spins))
 			return sleep_lock::got_exclusive(s, t, r);
 	}
 	if (!contended)
 		lock_contended(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
+	if (spins)
+		return wait_spinning(m, link, s, t, r);
 	u64 deadline = to > 0 ? r.deadline_ns : 0;
 	for (;;) {
 		/* Acquire: pairs with async_granted's release store of the state. */
@@ -321,12 +506,20 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 		int error = dfly_tsleep(link, BSDSYNC_DFLY_PINTERLOCKED | (flags & BSDSYNC_DFLY_PCATCH),
 					m->mtx_ident ? m->mtx_ident : "mtx", timo, r.file, r.line);
 		if (error) {
-			WaitTable::Guard g(sleep_queues, m);
-			if (load_relaxed(&link->state) == BSDSYNC_DFLY_MTX_LINK_LINKED_EX) {
-				unlink_locked(m, link);
-				store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_IDLE);
-				return error;
+			struct mtx_link *wake = nullptr;
+			bool unlinked = false;
+			{
+				WaitTable::Guard g(sleep_queues, m);
+				if (load_relaxed(&link->state) == BSDSYNC_DFLY_MTX_LINK_LINKED_EX) {
+					wake = unlink_locked(m, link);
+					store_relaxed(&link->state, BSDSYNC_DFLY_MTX_LINK_IDLE);
+					unlinked = true;
+				}
 			}
+			if (wake)	/* the new head (the address only) */
+				dfly_wakeup(wake);
+			if (unlinked)
+				return error;
 			/* Granted or aborted meanwhile: the state says which. */
 		}
 		dfly_tsleep_interlock(link, 0, r.file, r.line);
@@ -465,7 +658,7 @@ int dfly_mtx_lock_sh_try(struct mtx *m, const char *file, int line)
  * An idle or granted link: nothing happens. */
 void dfly_mtx_abort_link(struct mtx *m, struct mtx_link *link)
 {
-	struct mtx_link *told = nullptr;
+	struct mtx_link *told = nullptr, *head = nullptr;
 	void (*cb)(struct mtx_link *, void *, int) = nullptr;
 	void *arg = nullptr;
 	{
@@ -480,7 +673,7 @@ void dfly_mtx_abort_link(struct mtx *m, struct mtx_link *link)
 			for (struct mtx_link *l = m->mtx_exlink; l; l = l->next)
 				queued |= l == link;
 			if (queued) {
-				unlink_locked(m, link);
+				head = unlink_locked(m, link);
 				told = link;
 				cb = link->callback;	/* under g: see tell_link */
 				arg = link->arg;
@@ -497,6 +690,8 @@ void dfly_mtx_abort_link(struct mtx *m, struct mtx_link *link)
 	}
 	if (told)
 		tell_link(m, told, cb, arg, BSDSYNC_ENOLCK);
+	if (head)	/* the new head (the address only) */
+		dfly_wakeup(head);
 }
 
 int dfly_mtx_upgrade_try(struct mtx *m, const char *file, int line)

@@ -57,6 +57,12 @@
  * asynchronous one, by the anonymous owner (L::anon(), any thread may release it), and the
  * request is told once g is released (L::Deferred). lockmgr has none.
  *
+ * Who spins: a plain exclusive request (spin_on_running_owner: no nowait, timeout, cancel,
+ * abort or signal) while the lock is held exclusively by a running thread and no exclusive
+ * request is queued; and, in mtx only, the first queued link of such a request while the
+ * owner runs (mtx.cpp wait_spinning: the hand-off goes to it without a wake-up). Every
+ * other waiter sleeps.
+ *
  * A hold a driver's production build took inline (mtx, serializer, lockmgr's exclusive:
  * <sys/mutex2.h>, <sys/serialize.h>, <sys/lock.h>) is X1 with the Layout's UNRECORDED bit,
  * the owner field set, and no record. The engine never sees that bit: the exported functions

@@ -257,6 +257,28 @@ int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned 
 	return changed;
 }
 
+int bsdsync_owner_about_to_run(const volatile unsigned long *watch, unsigned long owner_bits)
+{
+	struct task_struct *owner = (struct task_struct *)owner_bits;
+	unsigned int state;
+	int r;
+
+	/* As above: the task is looked at only while *watch still names it, inside RCU. */
+	rcu_read_lock();
+	if (READ_ONCE(*watch) != owner_bits) {
+		r = 1;
+	} else if (need_resched()) {
+		r = 0;
+	} else {
+		/* Queued on this CPU, it runs only when the caller leaves: 0. */
+		state = READ_ONCE(owner->__state);
+		r = (state == TASK_RUNNING || state == TASK_WAKING) &&
+		    task_cpu(owner) != raw_smp_processor_id();
+	}
+	rcu_read_unlock();
+	return r;
+}
+
 enum bsdsync_block_result bsdsync_block(const int *woken, enum bsdsync_block_state how,
 					unsigned long long deadline_ns,
 					unsigned long long slack_ns)

@@ -199,6 +199,16 @@ static inline void *bsdsync_cpu_state_this(void)
  */
 int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned long expect,
 				  unsigned long mask, unsigned long owner, unsigned long *spins);
+/*
+ * After bsdsync_spin_while_owner_runs returned 0: is the task `owner` about to run, on a run
+ * queue or being woken but not on a CPU (a waiter just handed a lock and woken, or a task
+ * preempted), on another CPU than the caller's (on the caller's, it runs only once the caller
+ * leaves), and need the caller not reschedule? 1 then, or if *watch no longer equals
+ * `owner` (look at the lock again); 0 if the owner sleeps or the caller should reschedule.
+ * The task is only looked at while *watch still names it, inside an RCU read-side section.
+ * Used by the DragonFly mtx head link (module/dragonfly/mtx.cpp wait_spinning).
+ */
+int bsdsync_owner_about_to_run(const volatile unsigned long *watch, unsigned long owner);
 /* One iteration of a busy-wait loop (the `pause` instruction). */
 static inline void bsdsync_cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
 
