@@ -206,7 +206,8 @@ int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned 
  * leaves), and need the caller not reschedule? 1 then, or if *watch no longer equals
  * `owner` (look at the lock again); 0 if the owner sleeps or the caller should reschedule.
  * The task is only looked at while *watch still names it, inside an RCU read-side section.
- * Used by the DragonFly mtx head link (module/dragonfly/mtx.cpp wait_spinning).
+ * For a waiter that is next in a hand-off queue: it keeps spinning while the lock is on its
+ * way to a running owner.
  */
 int bsdsync_owner_about_to_run(const volatile unsigned long *watch, unsigned long owner);
 /* One iteration of a busy-wait loop (the `pause` instruction). */
