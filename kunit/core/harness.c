@@ -233,7 +233,7 @@ void bt_lock_prof_case_exit(struct kunit *test)
 /* A: busy until B's count moves (returned), B gave up, or about 2 s passed (0). */
 static unsigned long hold_until_spun(struct bt_spin_script *s)
 {
-	u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
+	u64 end = ktime_get_ns() + 2 * NSEC_PER_SEC;
 
 	for (;;) {
 		const unsigned long *ctr = READ_ONCE(s->counter);
@@ -241,7 +241,7 @@ static unsigned long hold_until_spun(struct bt_spin_script *s)
 
 		if (n > 0)
 			return n;
-		if ((s->gave_up && s->gave_up(s->l)) || ktime_get_mono_fast_ns() > end)
+		if ((s->gave_up && s->gave_up(s->l)) || ktime_get_ns() > end)
 			return 0;
 		cpu_relax();
 	}

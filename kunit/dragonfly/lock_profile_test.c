@@ -131,7 +131,7 @@ static void a_token_contender_spins_while_its_holder_runs_instead_of_blocking(st
 		kunit_skip(test, "needs two CPUs: a spinner and a running holder");
 	lwkt_token_init(&r.tok, "lp-dfly-token-spin");
 	for (round = 0; round < 20 && !spun; round++) {
-		u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
+		u64 end = ktime_get_ns() + 2 * NSEC_PER_SEC;
 
 		WRITE_ONCE(r.counter, NULL);
 		WRITE_ONCE(r.go, 0);
@@ -144,7 +144,7 @@ static void a_token_contender_spins_while_its_holder_runs_instead_of_blocking(st
 			seen = ctr ? READ_ONCE(*ctr) : 0;
 			blocked = READ_ONCE(dfly_lwkt_nwaiting);
 			if (blocked || seen > 4 * TOKEN_OLD_SPIN_BOUND ||
-			    ktime_get_mono_fast_ns() > end)
+			    ktime_get_ns() > end)
 				break;
 			cpu_relax();
 		}
@@ -198,8 +198,8 @@ static void timed_out_request(void *arg)
  * guest time (a liveness bound, not a timing assertion). */
 #define HEAD_BUSY_UNTIL(cond)								\
 	({										\
-		u64 __end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;		\
-		while (!(cond) && ktime_get_mono_fast_ns() < __end)			\
+		u64 __end = ktime_get_ns() + 2 * NSEC_PER_SEC;		\
+		while (!(cond) && ktime_get_ns() < __end)			\
 			cpu_relax();							\
 		(cond);									\
 	})

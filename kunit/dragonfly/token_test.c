@@ -819,7 +819,7 @@ static void a_release_does_not_hand_the_token_to_a_sleeping_waiter(struct kunit 
 
 	lwkt_token_init(&tok, "no-handoff");
 	for (round = 0; round < 20 && !won; round++) {
-		u64 end = ktime_get_mono_fast_ns() + 2 * NSEC_PER_SEC;
+		u64 end = ktime_get_ns() + 2 * NSEC_PER_SEC;
 
 		WRITE_ONCE(r.got, 0);
 		WRITE_ONCE(r.go, 0);
@@ -829,7 +829,7 @@ static void a_release_does_not_hand_the_token_to_a_sleeping_waiter(struct kunit 
 		/* Busy, not blocking: a block would release the token. Until B waits and has
 		 * switched out (a granted thread still switching out would give the token back
 		 * at its switch-out, and let us take it, before). */
-		while (!(waited = sleeps_waiting(b.task)) && ktime_get_mono_fast_ns() < end)
+		while (!(waited = sleeps_waiting(b.task)) && ktime_get_ns() < end)
 			cpu_relax();
 		lwkt_reltoken(&tok);
 		if (waited && lwkt_trytoken(&tok)) {
