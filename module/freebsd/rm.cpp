@@ -684,6 +684,17 @@ void write_exit(lock_object *lo, RmState *st, uintptr unrecorded = 0)
 }
 
 /* A writer may block and waits for a grace period: thread context only (core/thread.h). */
+/* A writer that read-locks the lock would wait for itself in the drain: reported, and the
+ * write lock is not taken. True if `reads` (the thread's read holds of it) refuses it. */
+bool writer_reads(const lock_object *lo, int reads, const char *what, const char *file, int line)
+{
+	if (likely(!reads))
+		return false;
+	report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
+	       "%s by a thread that read-locks it: not taken (it would wait for itself)", what);
+	return true;
+}
+
 bool writer_may_block(const lock_object *lo, const char *what, const char *file, int line)
 {
 	return may_block(subject_of(lo), nullptr, what, "not taken", file, line);
@@ -1255,12 +1266,8 @@ extern "C" void fbsd_rm_wlock(struct rmlock *rm, const char *file, int line)
 				    line);
 		return;
 	}
-	if (rm_reads_held(t, rm)) {
-		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
-		       "rm_wlock by a thread that read-locks it: not taken (it would wait for "
-		       "itself)");
+	if (writer_reads(lo, rm_reads_held(t, rm), "rm_wlock", file, line))
 		return;
-	}
 	if (!write_enter(lo, &rm->rm_state, sleepable, "rm_wlock", file, line))
 		return;
 	held_acquired(t, lo, rm_type(rm), HoldMode::Exclusive, 0, file, line);
@@ -1314,15 +1321,9 @@ extern "C" void fbsd_rm_wake_drainer(struct rmlock *rm)
 extern "C" void fbsd_rm_wlock_drain(struct rmlock *rm, const char *file, int line)
 {
 	lock_object *lo = lo_of(rm);
-	if (rm_reads_held(current_record_if_any(), rm)) {
-		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
-		       "rm_wlock by a thread that read-locks it: not taken (it would wait for "
-		       "itself)");
-		write_exit(lo, &rm->rm_state, kUnrecorded);
-		return;
-	}
-	if (!writer_may_block(lo, "rm_wlock", file, line)) {
-		write_exit(lo, &rm->rm_state, kUnrecorded);
+	if (writer_reads(lo, rm_reads_held(current_record_if_any(), rm), "rm_wlock", file, line) ||
+	    !writer_may_block(lo, "rm_wlock", file, line)) {
+		write_exit(lo, &rm->rm_state, kUnrecorded);	/* the word given back */
 		return;
 	}
 	drain_readers(lo, &rm->rm_state, rm_sleepable(rm), file, line);
@@ -1548,12 +1549,8 @@ extern "C" void fbsd_rms_wlock(struct rmslock *rms, const char *file, int line)
 				    line);
 		return;
 	}
-	if (rms_reads_held(current_record(), rms)) {
-		report(BSDSYNC_RULE_RECURSION, subject_of(lo), file, line,
-		       "rms_wlock by a thread that read-locks it: not taken (it would wait for "
-		       "itself)");
+	if (writer_reads(lo, rms_reads_held(current_record(), rms), "rms_wlock", file, line))
 		return;
-	}
 	if (write_enter(lo, &rms->rms_state, true, "rms_wlock", file, line))
 		held_acquired(current_record(), lo, kRmsType, HoldMode::Exclusive, 0, file, line);
 }
