@@ -16,7 +16,8 @@
  *          and prints one line to the kernel log:
  *
  *   BENCH pair=mtx impl=bsdsync threads=4 cs=short rd=- rep=2 ms=500 elapsed_ns=...
- *         ops=... writes=... min=... max=... lat_n=... lat_p50_ns=... lat_p99_ns=... check=ok
+ *         ops=... writes=... min=... max=... lat_n=... lat_p50_ns=... lat_p99_ns=...
+ *         blocks=... preempts=... check=ok
  *
  *        write "pair=P impl=bsdsync|linux cost=1": the cost mode (bench.h): one thread,
  *          uncontended, the instructions of one operation when the guest runs under
@@ -35,7 +36,10 @@
  * but for shared pairs), min/max the per-thread extremes, elapsed_ns the time from the
  * start signal to the stop timer. lat_*: for hand-off pairs the wake latency of every
  * hand-off where the taker blocked; for lock and shared pairs the acquire latency of one
- * operation in BENCH_ACQ_SAMPLE ("-" without samples). check=ok says
+ * operation in BENCH_ACQ_SAMPLE ("-" without samples). blocks and preempts: the threads'
+ * voluntary and involuntary context switches from the start signal to the end of their loop
+ * (a thread that blocked in the primitive, or was preempted; the loops' cond_resched counts
+ * among the preemptions). check=ok says
  * the critical sections' own count matches the threads' count of exclusive sections.
  *
  * A measurement: N kthreads, bound round-robin to the online CPUs, wait behind a start
@@ -104,6 +108,8 @@ void bench_wait_start(struct bench_worker *w)
 	if (atomic_inc_return(&r->ready) == r->nthreads)
 		wake_up(&r->ready_wq);
 	wait_event(r->start_wq, READ_ONCE(r->go));
+	w->nvcsw0 = current->nvcsw;
+	w->nivcsw0 = current->nivcsw;
 }
 
 static int bench_thread(void *arg)
@@ -112,6 +118,8 @@ static int bench_thread(void *arg)
 	struct bench_run *r = w->run;
 
 	r->impl->worker(w);
+	w->blocks = current->nvcsw - w->nvcsw0;
+	w->preempts = current->nivcsw - w->nivcsw0;
 	if (atomic_inc_return(&r->finished) == r->nthreads)
 		wake_up(&r->done_wq);
 	/* Stay until kthread_stop(): the controller frees what this thread points at. */
@@ -251,6 +259,7 @@ static int bench_measure(const struct bench_request *q)
 	char *states;
 	u32 *lat = NULL, *hist;
 	u64 ops = 0, wops = 0, lo = U64_MAX, hi = 0, nlat = 0, done = 0, elapsed;
+	u64 blocks = 0, preempts = 0;
 	char p50[24] = "-", p99[24] = "-", rd[8] = "-";
 
 	for_each_online_cpu(cpu) {
@@ -362,6 +371,8 @@ static int bench_measure(const struct bench_request *q)
 		lo = min(lo, w->ops);
 		hi = max(hi, w->ops);
 		nlat += w->nlat;
+		blocks += w->blocks;
+		preempts += w->preempts;
 		if (hist)
 			for (unsigned int b = 0; b < BENCH_LAT_BUCKETS; b++)
 				hist[b] += w->lat[b];
@@ -376,9 +387,10 @@ static int bench_measure(const struct bench_request *q)
 		snprintf(rd, sizeof(rd), "%d", q->rd);
 	pr_info("BENCH pair=%s impl=%s threads=%d cs=%s rd=%s rep=%d ms=%u elapsed_ns=%llu "
 		"ops=%llu writes=%llu min=%llu max=%llu lat_n=%llu lat_p50_ns=%s lat_p99_ns=%s "
-		"check=%s\n",
+		"blocks=%llu preempts=%llu check=%s\n",
 		pair->name, impl->name, n, q->cs_long ? "long" : "short", rd, q->rep, q->ms,
-		elapsed, ops, wops, lo, hi, nlat, p50, p99, done == wops ? "ok" : "LOST-UPDATES");
+		elapsed, ops, wops, lo, hi, nlat, p50, p99, blocks, preempts,
+		done == wops ? "ok" : "LOST-UPDATES");
 	if (done != wops)
 		err = -EIO;
 

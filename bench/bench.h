@@ -103,6 +103,10 @@ struct bench_worker {
 	u64 wops;		/* BENCH_SHARED: how many of ops were writes */
 	u64 sink;		/* what the readers read (kept, so the reads are not optimised out) */
 	u64 nlat;
+	/* Context switches in the measured window (bench_wait_start's go to the loop's end):
+	 * voluntary ones (the thread blocked) and involuntary ones (it was preempted). */
+	unsigned long nvcsw0, nivcsw0;
+	u64 blocks, preempts;
 	u32 *lat;		/* BENCH_LAT_BUCKETS counters (BENCH_HANDOFF) */
 	/* Cost mode: the cheapest batch of each operation ([0]: lock, read or hand-off; [1]:
 	 * write), and of the same loop with an empty body, in time stamp counter units. */
@@ -232,20 +236,28 @@ static __always_inline void bench_acq_end(struct bench_worker *w, u64 t0)
  * instruction one operation executes, with the locked (atomic read-modify-write) ones among
  * them, for the atomics column of the table. Before each, bench_trace_settle() sleeps a
  * tick, so that what is pending (a kthread an earlier pair's grace period woke, a reschedule
- * flag) runs outside the window instead of inside the operation's cond_resched; the
+ * flag) runs outside the window instead of inside the operation's cond_resched, and then
+ * the operation runs once untraced: the traced one is the steady state the batches'
+ * cheapest figure counts, not the first one after a sleep (a DragonFly token's first
+ * lwkt_gettoken after its thread blocked registers the switch hook again, token.cpp); the
  * shortest of the traces is kept.
  */
 void bench_trace_settle(void);
 void bench_trace_begin(int op);
 void bench_trace_end(void);
 #define BENCH_COST_TRACES	3
+/* One instance of body (the workers must stay shorter than a page, scripts/bench.sh): even
+ * passes settle and warm up, odd passes are traced. */
 #define BENCH_COST_TRACE(op, body)						\
 	do {									\
-		for (int __k = 0; __k < BENCH_COST_TRACES; __k++) {		\
-			bench_trace_settle();					\
-			bench_trace_begin(op);					\
+		for (int __k = 0; __k < 2 * BENCH_COST_TRACES; __k++) {		\
+			if (!(__k & 1))						\
+				bench_trace_settle();				\
+			else							\
+				bench_trace_begin(op);				\
 			body;							\
-			bench_trace_end();					\
+			if (__k & 1)						\
+				bench_trace_end();				\
 		}								\
 	} while (0)
 
@@ -399,12 +411,15 @@ static __always_inline int bench_shared_loop(struct bench_worker *w,
 
 	bench_wait_start(w);
 	if (w->run->cost) {
+		/* The reads' traces before any write: an rm lock's read right after a write
+		 * is central until the calm interval has passed (rm.cpp), and the batches'
+		 * cheapest read figure is the per-CPU read. */
 		BENCH_COST_MIN(&w->cost[0], &w->cost_sw[0],
 			       unlock(state, false, &scratch, lock(state, false, &scratch)));
+		BENCH_COST_TRACE(0, unlock(state, false, &scratch, lock(state, false, &scratch)));
 		BENCH_COST_MIN(&w->cost[1], &w->cost_sw[1],
 			       unlock(state, true, &scratch, lock(state, true, &scratch)));
 		BENCH_COST_MIN(&w->cost_base, &w->cost_base_sw, (void)0);
-		BENCH_COST_TRACE(0, unlock(state, false, &scratch, lock(state, false, &scratch)));
 		BENCH_COST_TRACE(1, unlock(state, true, &scratch, lock(state, true, &scratch)));
 		return 0;
 	}

@@ -76,6 +76,9 @@ def parse_measurement(text):
             "lat_p50_ns": None if f["lat_p50_ns"] == "-" else int(f["lat_p50_ns"]),
             "lat_p99_ns": None if f["lat_p99_ns"] == "-" else int(f["lat_p99_ns"]),
             "check": f.get("check", "?"),
+            # Context switches in the window (older logs have none).
+            "blocks": int(f["blocks"]) if "blocks" in f else None,
+            "preempts": int(f["preempts"]) if "preempts" in f else None,
         }
     except (KeyError, ValueError):
         return None
@@ -225,6 +228,9 @@ def aggregate(meas, pairs):
             row[f"{impl}_fair_max"] = median([m["max"] / a for m, a in zip(mi, mean) if a > 0])
             # How often the taker had to block (hand-off pairs): latency samples per op.
             row[f"{impl}_blocked"] = median([m["lat_n"] / m["ops"] for m in mi if m["ops"]])
+            # Blocks (voluntary context switches) per 1000 operations, all threads.
+            row[f"{impl}_blocks_kop"] = median([1000 * m["blocks"] / m["ops"] for m in mi
+                                                if m["ops"] and m["blocks"] is not None])
             lat = [m for m in mi if m["lat_n"] > 0 and m["lat_p50_ns"] is not None]
             row[f"{impl}_lat_n"] = sum(m["lat_n"] for m in lat)
             row[f"{impl}_lat_p50_ns"] = median([m["lat_p50_ns"] for m in lat])
@@ -246,11 +252,11 @@ def aggregate(meas, pairs):
 RAW_COLS = ["pair", "impl", "rd", "threads", "cs", "rep", "ms", "elapsed_ns", "ops", "writes",
             "ops_s",
             "min", "max", "min_ops_s", "max_ops_s", "lat_n", "lat_p50_ns", "lat_p99_ns",
-            "check"]
+            "blocks", "preempts", "check"]
 ROW_COLS = ["pair", "kind", "rd", "threads", "cs", "ratio", "ratio_min", "ratio_max", "ratio_reps"] + [
     f"{i}_{c}" for i in IMPLS for c in (
         "reps", "ops_s", "min_ops_s", "max_ops_s", "fair_min", "fair_max", "blocked", "lat_n",
-        "lat_p50_ns", "lat_p99_ns")]
+        "lat_p50_ns", "lat_p99_ns", "blocks_kop")]
 
 
 def fmt_csv(v):
@@ -339,8 +345,9 @@ def write_md(path, args, rows, pairs, guest, meas):
     L.append("")
     L.append("| pair | reads | cs | threads | bsdsync ops/s | Linux ops/s "
              "| bsdsync/Linux (min-max) | fairness bsdsync | fairness Linux "
-             "| latency bsdsync p50/p99 us | latency Linux p50/p99 us |")
-    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "| latency bsdsync p50/p99 us | latency Linux p50/p99 us "
+             "| blocks per 1000 ops bsdsync/Linux |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = "-" if r["ratio"] is None else (
             f"**{fr(r['ratio'])}** ({fr(r['ratio_min'])}-{fr(r['ratio_max'])})")
@@ -354,6 +361,8 @@ def write_md(path, args, rows, pairs, guest, meas):
         for impl in IMPLS:
             p50, p99 = us(r[f"{impl}_lat_p50_ns"]), us(r[f"{impl}_lat_p99_ns"])
             cells.append(f"{p50}/{p99}" if p50 is not None else "-")
+        bk = [r[f"{impl}_blocks_kop"] for impl in IMPLS]
+        cells.append("-" if None in bk else "/".join(f"{b:.3g}" for b in bk))
         L.append("| " + " | ".join(cells) + " |")
     L.append("")
     L.append("Reading the columns: ops/s is the median over the repeats of operations per "
@@ -370,7 +379,11 @@ def write_md(path, args, rows, pairs, guest, meas):
              "acquire latency, the time the lock call took (spinning, or blocking until "
              "woken), sampled on one operation in 64 of each thread: under contention its "
              "p99 shows the waiters that were put to sleep and woken. Histogram buckets 3% "
-             "wide; the clock read is included. A fairness minimum of 0.00: a thread that "
+             "wide; the clock read is included. Blocks per 1000 ops: the threads' voluntary "
+             "context switches (a thread blocked: in the primitive, or for a hand-off) in "
+             "the measured window, per 1000 operations, median over the repeats; Linux's "
+             "scheduler counts them (nvcsw), the same for both implementations. "
+             "A fairness minimum of 0.00: a thread that "
              "got no operation in at all (oversubscribed runs: two threads per vCPU). "
              "Hand-off pairs with N threads run N/2 "
              "independent ping-pong pairs at once; with 1 thread the thread hands the token "
