@@ -50,6 +50,7 @@ static int rwo_initialized(void *l) { return rw_initialized(RW(l)); }
 static struct lock_object *rwo_lock_object(void *l) { return &RW(l)->lock_object; }
 static void rwo_assert(void *l, int what) { rw_assert(RW(l), what); }
 static unsigned long rwo_word(void *l) { return READ_ONCE(RW(l)->rw_lock); }
+static volatile unsigned long *rwo_wordp(void *l) { return &RW(l)->rw_lock; }
 
 static int rwo_sleep(void *chan, void *l, int pri, const char *wmesg, int timo)
 {
@@ -71,6 +72,7 @@ static const struct slc_ops rw_ops = {
 	.w_unlocked = RW_UNLOCKED, .w_destroyed = RW_DESTROYED,
 	.w_shared = RW_LOCK_READ, .w_one_sharer = RW_ONE_READER,
 	.w_xwaiters = RW_LOCK_WRITE_WAITERS, .w_sharers_shift = RW_READERS_SHIFT,
+	.w_spinner = RW_LOCK_WRITE_SPINNER,
 	.a_locked = RA_LOCKED, .a_slocked = RA_RLOCKED, .a_xlocked = RA_WLOCKED,
 	.a_unlocked = RA_UNLOCKED, .a_recursed = RA_RECURSED, .a_notrecursed = RA_NOTRECURSED,
 	.init_flags = rwo_init_flags, .destroy = rwo_destroy,
@@ -81,6 +83,7 @@ static const struct slc_ops rw_ops = {
 	.xlocked = rwo_wowned, .xholder = rwo_wowner, .recursed = rwo_recursed,
 	.initialized = rwo_initialized, .lock_object = rwo_lock_object, .assert = rwo_assert,
 	.sleep = rwo_sleep, .cv_wait_ticks = rwo_cv_timedwait, .word = rwo_word,
+	.wordp = rwo_wordp,
 };
 
 /* ---- concurrency, adaptive spinning ----------------------------------------------------- */
@@ -111,6 +114,8 @@ SLC_CASE(rw_downgrade_without_waiters_leaves_one_shared_hold,
 	 slc_downgrade_without_waiters_leaves_one_shared_hold, rw_ops)
 SLC_CASE(rw_new_reader_waits_behind_a_waiting_writer,
 	 slc_new_reader_waits_behind_a_waiting_writer, rw_ops)
+SLC_CASE(rw_last_reader_leaves_the_lock_to_the_spinning_writer,
+	 slc_last_reader_leaves_the_lock_to_the_spinning_writer, rw_ops)
 SLC_CASE(rw_reader_recursion_with_a_writer_waiting_does_not_deadlock,
 	 slc_reader_recursion_with_a_writer_waiting_does_not_deadlock, rw_ops)
 
@@ -241,6 +246,7 @@ static struct kunit_case rw_cases[] = {
 	KUNIT_CASE(rw_downgrade_lets_waiting_readers_in_at_once),
 	KUNIT_CASE(rw_downgrade_without_waiters_leaves_one_shared_hold),
 	KUNIT_CASE(rw_new_reader_waits_behind_a_waiting_writer),
+	KUNIT_CASE(rw_last_reader_leaves_the_lock_to_the_spinning_writer),
 	KUNIT_CASE(rw_reader_recursion_with_a_writer_waiting_does_not_deadlock),
 	KUNIT_CASE(rw_sleep_retakes_an_exclusive_lock_exclusive),
 	KUNIT_CASE(rw_sleep_retakes_a_shared_lock_shared),

@@ -656,6 +656,43 @@ void slc_new_reader_waits_behind_a_waiting_writer(struct kunit *test, const stru
 	ops->destroy(l);
 }
 
+/*
+ * FreeBSD's writer that finds the lock read-held sets WRITE_SPINNER and spins for the readers
+ * to leave; new readers keep out. The last reader's release keeps the bit (FreeBSD
+ * __rw_runlock_try / _sx_sunlock_try subtract one reader and nothing else): the free lock is
+ * the spinning writer's, a reader arriving meanwhile waits, and the writer takes it without
+ * queueing. Before, the release cleared the bit, the reader that had just left came straight
+ * back in, and the writer spun out its bound and slept (rw 90% reads, long section, 2
+ * threads: 18.8 blocks per 1000 operations, Linux 0). The test thread plays the spinning
+ * writer: it sets the bit itself, as shared_lock.cpp spin_on_readers does, since a real
+ * spinner's bounded spin is too short a window to catch from a test.
+ */
+void slc_last_reader_leaves_the_lock_to_the_spinning_writer(struct kunit *test,
+							     const struct slc_ops *ops)
+{
+	void *l = slc_new(test, ops, "spinner's", 0);
+	struct slc_actor *r = slc_actors(test, 1);
+
+	ops->slock(l);
+	__atomic_fetch_or(ops->wordp(l), ops->w_spinner, __ATOMIC_RELAXED);
+	ops->sunlock(l);
+	KUNIT_ASSERT_EQ_MSG(test, ops->word(l), ops->w_unlocked | ops->w_spinner,
+			    "the last reader's release cleared the spinning writer's bit");
+	/* A new reader (it holds no shared lock) waits for the writer. */
+	slc_actor_queue(test, r, ops, l, SLC_SLOCK, NULL);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(r->entered));
+	/* The writer's next look takes the free lock, and the bit goes with it. */
+	BT_EXPECT_NO_SLEEP(test, ops->xlock(l));
+	KUNIT_EXPECT_TRUE(test, ops->xlocked(l));
+	KUNIT_EXPECT_FALSE(test, ops->word(l) & ops->w_spinner);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(r->entered));
+	ops->xunlock(l);
+	BT_WAIT_UNTIL(test, READ_ONCE(r->entered));
+	slc_actor_finish(r);
+	KUNIT_EXPECT_EQ(test, ops->word(l), ops->w_unlocked);
+	ops->destroy(l);
+}
+
 void slc_reader_recursion_with_a_writer_waiting_does_not_deadlock(struct kunit *test,
 								  const struct slc_ops *ops)
 {

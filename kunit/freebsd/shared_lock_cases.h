@@ -27,7 +27,7 @@ struct slc_ops {
 	int o_dupok, o_noprofile, o_quiet, o_recurse, o_nowitness, o_new;
 
 	/* lock word values */
-	unsigned long w_unlocked, w_destroyed, w_shared, w_one_sharer, w_xwaiters;
+	unsigned long w_unlocked, w_destroyed, w_shared, w_one_sharer, w_xwaiters, w_spinner;
 	int w_sharers_shift;
 
 	/* assert flags */
@@ -55,6 +55,7 @@ struct slc_ops {
 	int (*sleep)(void *chan, void *l, int pri, const char *wmesg, int timo);
 	int (*cv_wait_ticks)(struct cv *cv, void *l, int timo);
 	unsigned long (*word)(void *l);	/* the lock word (sx_lock / rw_lock) */
+	volatile unsigned long *(*wordp)(void *l);	/* where it is (a test plays a writer) */
 };
 
 /* A zeroed lock of this type, freed with the test (fails the test if out of memory). */
@@ -135,6 +136,7 @@ void slc_sysinit_initialises_the_lock_at_module_load(struct kunit *test,
 	X(slc_downgrade_lets_waiting_readers_in_at_once)				\
 	X(slc_downgrade_without_waiters_leaves_one_shared_hold)				\
 	X(slc_new_reader_waits_behind_a_waiting_writer)					\
+	X(slc_last_reader_leaves_the_lock_to_the_spinning_writer)			\
 	X(slc_reader_recursion_with_a_writer_waiting_does_not_deadlock)			\
 	X(slc_sleep_retakes_an_exclusive_lock_exclusive)				\
 	X(slc_sleep_retakes_a_shared_lock_shared)					\

@@ -52,6 +52,7 @@ static int sxo_initialized(void *l) { return sx_initialized(SX(l)); }
 static struct lock_object *sxo_lock_object(void *l) { return &(SX(l))->lock_object; }
 static void sxo_assert(void *l, int what) { sx_assert(SX(l), what); }
 static unsigned long sxo_word(void *l) { return READ_ONCE((SX(l))->sx_lock); }
+static volatile unsigned long *sxo_wordp(void *l) { return &(SX(l))->sx_lock; }
 
 static int sxo_sleep(void *chan, void *l, int pri, const char *wmesg, int timo)
 {
@@ -73,6 +74,7 @@ static const struct slc_ops sx_ops = {
 	.w_unlocked = SX_LOCK_UNLOCKED, .w_destroyed = SX_LOCK_DESTROYED,
 	.w_shared = SX_LOCK_SHARED, .w_one_sharer = SX_ONE_SHARER,
 	.w_xwaiters = SX_LOCK_EXCLUSIVE_WAITERS, .w_sharers_shift = SX_SHARERS_SHIFT,
+	.w_spinner = SX_LOCK_WRITE_SPINNER,
 	.a_locked = SA_LOCKED, .a_slocked = SA_SLOCKED, .a_xlocked = SA_XLOCKED,
 	.a_unlocked = SA_UNLOCKED, .a_recursed = SA_RECURSED, .a_notrecursed = SA_NOTRECURSED,
 	.init_flags = sxo_init_flags, .destroy = sxo_destroy,
@@ -83,6 +85,7 @@ static const struct slc_ops sx_ops = {
 	.xlocked = sxo_xlocked, .xholder = sxo_xholder, .recursed = sxo_recursed,
 	.initialized = sxo_initialized, .lock_object = sxo_lock_object, .assert = sxo_assert,
 	.sleep = sxo_sleep, .cv_wait_ticks = sxo_cv_timedwait, .word = sxo_word,
+	.wordp = sxo_wordp,
 };
 
 /* ---- concurrency, adaptive spinning ----------------------------------------------------- */
@@ -121,6 +124,8 @@ SLC_CASE(sx_downgrade_without_waiters_leaves_one_shared_hold,
 	 slc_downgrade_without_waiters_leaves_one_shared_hold, sx_ops)
 SLC_CASE(sx_new_reader_waits_behind_a_waiting_writer,
 	 slc_new_reader_waits_behind_a_waiting_writer, sx_ops)
+SLC_CASE(sx_last_reader_leaves_the_lock_to_the_spinning_writer,
+	 slc_last_reader_leaves_the_lock_to_the_spinning_writer, sx_ops)
 SLC_CASE(sx_reader_recursion_with_a_writer_waiting_does_not_deadlock,
 	 slc_reader_recursion_with_a_writer_waiting_does_not_deadlock, sx_ops)
 
@@ -503,6 +508,7 @@ static struct kunit_case sx_cases[] = {
 	KUNIT_CASE(sx_downgrade_lets_waiting_readers_in_at_once),
 	KUNIT_CASE(sx_downgrade_without_waiters_leaves_one_shared_hold),
 	KUNIT_CASE(sx_new_reader_waits_behind_a_waiting_writer),
+	KUNIT_CASE(sx_last_reader_leaves_the_lock_to_the_spinning_writer),
 	KUNIT_CASE(sx_reader_recursion_with_a_writer_waiting_does_not_deadlock),
 	KUNIT_CASE(sx_xlock_sig_returns_erestart_on_signal),
 	KUNIT_CASE(sx_xlock_sig_returns_eintr_on_sigkill),

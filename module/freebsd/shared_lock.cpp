@@ -47,15 +47,20 @@
  *                                            is the module's, whose release takes an inline
  *                                            hold off the count when the thread has no
  *                                            record of the lock)
- *   SHARED|1[|SPINNER]  -> UNLOCKED          last sunlock without waiters: one CAS, release
+ *   SHARED|1[|SPINNER]  -> UNLOCKED[|SPINNER] last sunlock without waiters: one CAS,
+ *                                            release; a spinning writer's bit stays, so
+ *                                            the free lock is that writer's to take (new
+ *                                            readers keep out: FreeBSD __rw_runlock_try)
  *   SHARED|n|bits       -> ...|WRITE_SPINNER a writer finding the lock read-held (n >= 1)
  *                                            sets it by CAS and spins a bounded while for
  *                                            the readers to leave (FreeBSD
  *                                            RW_LOCK_WRITE_SPINNER), new readers keeping out;
  *                                            it clears it by CAS if it stops with readers
- *                                            still in. Advisory: only ever on a word with
- *                                            shared holds; every release to a free word and
- *                                            try_upgrade drop it
+ *                                            still in. Only ever in shared mode: with holds,
+ *                                            or on the free word the last reader left, until
+ *                                            a writer takes it (UNLOCKED|bits counts as free
+ *                                            for the xlock slow path, which drops the bit);
+ *                                            a release with waiters and try_upgrade drop it
  *   owner               -> owner|RECURSED    exclusive recursion (lo_data counts); only the
  *                                            owner writes it, the unlock CAS then fails into
  *                                            the slow path, which counts down. An interrupt
@@ -299,7 +304,7 @@ int spin_acquire(SharedLock *l, uintptr v, bool exclusive, const char *op, const
 			report_destroyed_while_waiting(l, op, file, line);
 			return BSDSYNC_EINVAL;
 		}
-		if (exclusive ? (v & ~kWaiters) == kUnlocked : (v & kShared) != 0) {
+		if (exclusive ? (v & ~(kWaiters | kWriteSpinner)) == kUnlocked : (v & kShared) != 0) {
 			/* Acquire: pairs with the release of the last holder's unlock or
 			 * downgrade. */
 			if (cas_acquire(&l->word, &v,
@@ -406,9 +411,10 @@ constexpr unsigned kReadHeldSpins = 1000;
 /*
  * A writer found the lock held shared: spin a bounded while for the readers to leave, with
  * WRITE_SPINNER set so that new readers keep out (FreeBSD RW_LOCK_WRITE_SPINNER; a thread
- * that already holds a shared lock of the kind still passes). The bit is advisory: set only
- * on a word with shared holds, cleared by the last reader's release or by the spinner when
- * it stops. Returns the word last seen.
+ * that already holds a shared lock of the kind still passes). Set only on a word with shared
+ * holds; the last reader's release keeps it, so the free lock waits for this writer (the
+ * caller's next look takes it: shared_lock_xlock_slow, which drops the bit); the spinner
+ * clears it if it stops with readers still in. Returns the word last seen.
  */
 uintptr spin_on_readers(SharedLock *l, uintptr v)
 {
@@ -420,7 +426,7 @@ uintptr spin_on_readers(SharedLock *l, uintptr v)
 		spins.tick();
 		v = load_relaxed(&l->word);
 		if (!(v & kShared) || sharers(v) == 0)
-			return v;	/* free (the last reader cleared the bit) or taken */
+			return v;	/* free (the bit kept for us) or taken */
 	}
 	while ((v & kWriteSpinner) && sharers(v) > 0 &&
 	       !cas_relaxed(&l->word, &v, v & ~kWriteSpinner)) {
@@ -533,9 +539,11 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 	bool contended = false;
 	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
-		if ((v & ~kWaiters) == kUnlocked) {
+		if ((v & ~(kWaiters | kWriteSpinner)) == kUnlocked) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
-			 * waiters when it releases (a woken writer competes like any arrival). */
+			 * waiters when it releases (a woken writer competes like any arrival).
+			 * A spinning writer's bit (the last reader left it: spin_on_readers)
+			 * goes: the lock is a writer's now. */
 			/* Acquire: pairs with the release of the previous holder's unlock. */
 			if (cas_acquire(&l->word, &v, me | (v & kWaiters))) {
 				exclusive_acquired(k, current_record(), l, 0, file, line);
@@ -566,7 +574,9 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 			return spun;
 
 		int error = wait_for_lock(k, l, v, WaitQueueId::ExclusiveLockers, kExclusiveWaiters,
-					  [](uintptr w) { return (w & ~kWaiters) == kUnlocked; },
+					  [](uintptr w) {
+						  return (w & ~(kWaiters | kWriteSpinner)) == kUnlocked;
+					  },
 					  interruptible, file, line);
 		if (error == kWoken)
 			spun_on_readers = false;
@@ -732,9 +742,13 @@ void shared_lock_sunlock_slow(const SharedLockKind &k, SharedLock *l, const char
 	shared_released(k, t, l, file, line);
 	for (;;) {
 		if (sharers(v) > 1 || (v & ~kWriteSpinner) == (kUnlocked | kOneSharer)) {
-			/* Not the last, or the last without waiters (the fast path's cases; the
-			 * last also clears a spinning writer's bit). */
-			uintptr nv = sharers(v) > 1 ? v - kOneSharer : kUnlocked;
+			/* Not the last, or the last without waiters (the fast path's cases). The
+			 * last keeps a spinning writer's bit, as FreeBSD's __rw_runlock_try and
+			 * _sx_sunlock_try do: the free lock stays closed to new readers until
+			 * that writer, which is polling for this, takes it (spin_on_readers).
+			 * Clearing it let a reader that just left come straight back in, so the
+			 * writer spun out its bound and queued. */
+			uintptr nv = v - kOneSharer;
 			/* Release: the reader's section ends; pairs with the acquire of the
 			 * next writer. */
 			if (cas_release(&l->word, &v, nv))
