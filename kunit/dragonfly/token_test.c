@@ -31,6 +31,9 @@
 #include <sys/thread.h>
 #include <sys/thread2.h>
 #include <sys/mplock2.h>
+#include <sys/mutex.h>
+#include <sys/mutex2.h>
+#include <sys/lock.h>
 
 static struct lwkt_token static_token = LWKT_TOKEN_INITIALIZER(static_token);
 
@@ -1535,6 +1538,219 @@ static void exclusive_request_is_not_starved_by_shared_holders(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, READ_ONCE(f->tok.t_count), 0L);
 }
 
+/* ---- a token waiter and a holder spinning on each other ------------------------------------ */
+
+/*
+ * Token order against a blocking lock is free in DragonFly: A holds token T and asks for
+ * lock X, which B holds, while B asks for T. A's request for X spins while X's owner B runs
+ * (module/dragonfly/sleep_lock.h spin_on_running_owner; a Linux mutex's optimistic spin), and
+ * B's lwkt_gettoken spins while T's holder A runs (token.cpp spin_for). DragonFly's outcome:
+ * A blocks on X, which releases T; B gets T, releases T and X; A gets X and T back. A and B
+ * are bound to two CPUs so that they really spin at once.
+ *
+ * What is checked: the exchange ends by itself, B giving up. If both spin while the other
+ * runs, only a reschedule forced on one of the two CPUs by something else (a wake-up landing
+ * there: RCU's grace-period kthread, a kworker, the soft-lockup watchdog's stopper every
+ * 4 s, this test thread's own timeout) ends it: on B's CPU B is preempted (an involuntary
+ * switch: its spin re-enables preemption with a reschedule pending); on A's CPU A is
+ * preempted (bsdsync's spins) or blocks in the Linux mutex's wait, which gives T, and B,
+ * seeing A stopped, takes T without blocking. With B's spin bounded, B blocks by itself (a
+ * voluntary switch), A's spin ends because B stopped running, and nobody is preempted.
+ * Unrelated wake-ups may still preempt A or B in a round, so one round where B blocked and
+ * neither was preempted, in TOKEN_LOCK_ROUNDS, passes; before the bound no round could. Each round also waits at most TOKEN_LOCK_ROUND_WAIT for both threads, sleeping
+ * without a wake-up in between: a liveness deadline (a round takes milliseconds), not a
+ * speed threshold; missing it fails the case, and the wake-up of this thread then ends the
+ * spins, so the threads finish and are joined. rcu_barrier() before each round: the freeing
+ * of the last round's threads would keep a grace period going, whose kthread wakes on the
+ * spinning CPUs.
+ */
+#define TOKEN_LOCK_ROUNDS	20
+#define TOKEN_LOCK_ROUND_WAIT	(10 * HZ)
+
+struct token_lock_ops {
+	const char *name;
+	void (*init)(void *l);
+	void (*lock)(void *l);
+	void (*unlock)(void *l);
+	void (*uninit)(void *l);
+};
+
+struct token_lock_run {
+	struct lwkt_token tok;
+	union {
+		mtx_t m;
+		struct lock lk;
+		struct mutex mutex;
+	} x;
+	const struct token_lock_ops *ops;
+	int a_has_token;	/* A holds T */
+	int b_has_lock;		/* B holds X */
+	int a_asks;		/* A is about to ask for X */
+	int b_asks;		/* B is about to ask for T */
+	int b_got;		/* B got T */
+	int a_got;		/* A got X (and holds T again) */
+	int a_lost;		/* A did not hold T after getting X */
+	unsigned long a_preempted, b_preempted;	/* involuntary switches while asking */
+	unsigned long b_blocked;	/* voluntary switches of B while asking for T */
+	struct completion a_done, b_done;
+};
+
+static void tl_mtx_init(void *l) { mtx_init((mtx_t *)l, "tok-vs-mtx"); }
+static void tl_mtx_lock(void *l) { mtx_lock_ex_quick((mtx_t *)l); }
+static void tl_mtx_unlock(void *l) { mtx_unlock((mtx_t *)l); }
+static void tl_mtx_uninit(void *l) { mtx_uninit((mtx_t *)l); }
+static void tl_lk_init(void *l) { lockinit((struct lock *)l, "tok-vs-lockmgr", 0, 0); }
+static void tl_lk_lock(void *l) { lockmgr((struct lock *)l, LK_EXCLUSIVE); }
+static void tl_lk_unlock(void *l) { lockmgr((struct lock *)l, LK_RELEASE); }
+static void tl_lk_uninit(void *l) { lockuninit((struct lock *)l); }
+static void tl_mutex_init(void *l) { mutex_init((struct mutex *)l); }
+static void tl_mutex_lock(void *l) { mutex_lock((struct mutex *)l); }
+static void tl_mutex_unlock(void *l) { mutex_unlock((struct mutex *)l); }
+static void tl_mutex_uninit(void *l) { mutex_destroy((struct mutex *)l); }
+
+static int token_then_lock(void *arg)
+{
+	struct token_lock_run *r = arg;
+	unsigned long nivcsw;
+
+	lwkt_gettoken(&r->tok);
+	smp_store_release(&r->a_has_token, 1);
+	while (!smp_load_acquire(&r->b_has_lock))
+		cpu_relax();
+	WRITE_ONCE(r->a_asks, 1);
+	nivcsw = current->nivcsw;
+	r->ops->lock(&r->x);
+	r->a_preempted = current->nivcsw - nivcsw;
+	WRITE_ONCE(r->a_got, 1);
+	if (!holds_excl(&r->tok))
+		WRITE_ONCE(r->a_lost, 1);
+	r->ops->unlock(&r->x);
+	lwkt_reltoken(&r->tok);
+	complete(&r->a_done);
+	return 0;
+}
+
+static int lock_then_token(void *arg)
+{
+	struct token_lock_run *r = arg;
+	unsigned long nivcsw, nvcsw;
+
+	r->ops->lock(&r->x);
+	smp_store_release(&r->b_has_lock, 1);
+	/* Busy, so that A finds X's owner running and spins on it. */
+	while (!smp_load_acquire(&r->a_has_token) || !READ_ONCE(r->a_asks))
+		cpu_relax();
+	WRITE_ONCE(r->b_asks, 1);
+	nivcsw = current->nivcsw;
+	nvcsw = current->nvcsw;
+	lwkt_gettoken(&r->tok);
+	r->b_preempted = current->nivcsw - nivcsw;
+	r->b_blocked = current->nvcsw - nvcsw;
+	WRITE_ONCE(r->b_got, 1);
+	lwkt_reltoken(&r->tok);
+	r->ops->unlock(&r->x);
+	complete(&r->b_done);
+	return 0;
+}
+
+static struct task_struct *token_lock_start(struct kunit *test, int (*fn)(void *),
+					    struct token_lock_run *r, int cpu, const char *name)
+{
+	struct task_struct *t = kthread_create(fn, r, "%s", name);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+static void run_token_against_lock(struct kunit *test, const struct token_lock_ops *ops)
+{
+	struct token_lock_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	int cpu_a = cpumask_first(cpu_online_mask);
+	int cpu_b = cpumask_next(cpu_a, cpu_online_mask);
+	int round;
+	bool stuck = false, unforced = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: A and B must spin at once");
+	lwkt_token_init(&r->tok, "tok-vs-lock");
+	r->ops = ops;
+	ops->init(&r->x);
+	for (round = 1; round <= TOKEN_LOCK_ROUNDS; round++) {
+		struct task_struct *a, *b;
+		bool done;
+
+		r->a_has_token = r->b_has_lock = r->a_asks = r->b_asks = 0;
+		r->a_got = r->b_got = r->a_lost = 0;
+		init_completion(&r->a_done);
+		init_completion(&r->b_done);
+		rcu_barrier();
+		b = token_lock_start(test, lock_then_token, r, cpu_b, "dfly-tok-lb");
+		a = token_lock_start(test, token_then_lock, r, cpu_a, "dfly-tok-la");
+		done = wait_for_completion_timeout(&r->b_done, TOKEN_LOCK_ROUND_WAIT) &&
+		       wait_for_completion_timeout(&r->a_done, TOKEN_LOCK_ROUND_WAIT);
+		if (!done) {
+			KUNIT_FAIL(test, "%s round %d: %s (A asked for X: %d, got it: %d; B asked for T: %d, got it: %d)",
+				   ops->name, round,
+				   READ_ONCE(r->b_asks) && !READ_ONCE(r->b_got) ?
+					   "B still spinning on T" : "A and B not done",
+				   READ_ONCE(r->a_asks), READ_ONCE(r->a_got), READ_ONCE(r->b_asks),
+				   READ_ONCE(r->b_got));
+			/* This thread's wake-up ended the spins: they finish. */
+			wait_for_completion(&r->b_done);
+			wait_for_completion(&r->a_done);
+		}
+		put_task_struct(b);
+		put_task_struct(a);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(r->a_lost), 0);
+		if (!done) {
+			stuck = true;
+			break;
+		}
+		unforced = !r->a_preempted && !r->b_preempted && r->b_blocked;
+		if (unforced)
+			break;
+	}
+	if (unforced)
+		kunit_info(test, "%s: the exchange ended by itself in round %d", ops->name, round);
+	else if (!stuck)
+		KUNIT_FAIL(test, "%s: in %d rounds the exchange never ended by B blocking without A or B being preempted (last round: A %lu, B %lu involuntary switches, B blocked %lu times): B spun on T until a reschedule was forced",
+			   ops->name, TOKEN_LOCK_ROUNDS, r->a_preempted, r->b_preempted,
+			   r->b_blocked);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->tok.t_count), 0L);
+	ops->uninit(&r->x);
+}
+
+static void a_token_waiter_stops_spinning_on_a_holder_that_spins_on_a_dragonfly_mtx_the_waiter_holds(
+	struct kunit *test)
+{
+	static const struct token_lock_ops ops = { "mtx", tl_mtx_init, tl_mtx_lock, tl_mtx_unlock,
+						   tl_mtx_uninit };
+
+	run_token_against_lock(test, &ops);
+}
+
+static void a_token_waiter_stops_spinning_on_a_holder_that_spins_on_a_lockmgr_lock_the_waiter_holds(
+	struct kunit *test)
+{
+	static const struct token_lock_ops ops = { "lockmgr", tl_lk_init, tl_lk_lock,
+						   tl_lk_unlock, tl_lk_uninit };
+
+	run_token_against_lock(test, &ops);
+}
+
+static void a_token_waiter_stops_spinning_on_a_holder_that_spins_on_a_linux_mutex_the_waiter_holds(
+	struct kunit *test)
+{
+	static const struct token_lock_ops ops = { "Linux mutex", tl_mutex_init, tl_mutex_lock,
+						   tl_mutex_unlock, tl_mutex_uninit };
+
+	run_token_against_lock(test, &ops);
+}
+
 static struct kunit_case token_cases[] = {
 	KUNIT_CASE(gettoken_holds_and_reltoken_releases),
 	KUNIT_CASE(a_token_is_recursive_and_cnttoken_counts_references),
@@ -1573,6 +1789,9 @@ static struct kunit_case token_cases[] = {
 	KUNIT_CASE(a_waiter_gets_the_token_an_interrupt_releases),
 	KUNIT_CASE(reltoken_in_interrupt_context_of_a_token_not_held_is_reported),
 	KUNIT_CASE(exclusive_request_is_not_starved_by_shared_holders),
+	KUNIT_CASE(a_token_waiter_stops_spinning_on_a_holder_that_spins_on_a_dragonfly_mtx_the_waiter_holds),
+	KUNIT_CASE(a_token_waiter_stops_spinning_on_a_holder_that_spins_on_a_lockmgr_lock_the_waiter_holds),
+	KUNIT_CASE(a_token_waiter_stops_spinning_on_a_holder_that_spins_on_a_linux_mutex_the_waiter_holds),
 	{}
 };
 

@@ -28,10 +28,14 @@ bool claim(Gate &g, const volatile unsigned long *word)
 
 } // namespace
 
-bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsigned long mask)
+bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsigned long mask,
+		   unsigned long long limit_ns)
 {
 	Gate &g = gate_of(word);
 	SpinCount spins;	/* every pass, on the word or on the gate */
+	/* One deadline for the whole call, head or waiter on the gate: the bound is on how long
+	 * this caller watches this owner. */
+	unsigned long long deadline = limit_ns ? bsdsync_spin_clock_ns() + limit_ns : 0;
 
 	for (;;) {
 		const volatile unsigned long *head = load_relaxed(&g.head);
@@ -42,19 +46,19 @@ bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsi
 			bsdsync_preempt_disable();
 			bool changed = (load_relaxed(word) & mask) != owner ||
 				       bsdsync_spin_while_owner_runs(word, owner, mask, owner,
-								     spins.counter());
+								     spins.counter(), deadline);
 			store_relaxed(&g.head, static_cast<const volatile unsigned long *>(nullptr));
 			bsdsync_preempt_enable();
 			return changed;
 		}
 		if (head != word)	/* another lock's gate: poll our own word */
 			return bsdsync_spin_while_owner_runs(word, owner, mask, owner,
-							     spins.counter());
+							     spins.counter(), deadline);
 		/* Behind this lock's head: poll the gate, not the word. */
 		if (!bsdsync_spin_while_owner_runs(reinterpret_cast<const volatile unsigned long *>(
 							   &g.head),
 						   reinterpret_cast<uintptr>(word), ~0UL, owner,
-						   spins.counter()))
+						   spins.counter(), deadline))
 			return false;
 	}
 }

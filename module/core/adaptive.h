@@ -30,8 +30,19 @@
  * preemption: a head preempted while holding the gate would leave its waiters spinning
  * behind a lock nobody watches (bounded only by the owner's running); with preemption off
  * it leaves the gate when it must reschedule instead. Every spin ends when the owner stops
- * running or the spinner must reschedule (platform.h bsdsync_spin_while_owner_runs), so the
- * gate changes only who polls, never whether a thread ends up blocking.
+ * running, the spinner must reschedule, or the caller's time limit passes (platform.h
+ * bsdsync_spin_while_owner_runs), so the gate changes only who polls, never whether a
+ * thread ends up blocking.
+ *
+ * The time limit (limit_ns, 0 = none): a caller whose owner may itself be spinning for
+ * something the caller holds bounds its spin. Two threads each spinning while the other
+ * runs are ended otherwise only by a reschedule forced from outside (nothing else is
+ * runnable on their CPUs, so need_resched stays clear): DragonFly's tokens make that order
+ * legal (a token's holder that blocks gives it up), so a token's contender passes a limit
+ * (module/dragonfly/token.cpp spin_for), blocks when it passes, and the holder's own spin
+ * on it then ends because it stopped running. One deadline per call: it bounds how long
+ * this caller watches this owner, head or waiter on the gate; a caller that finds a new
+ * owner calls again with a fresh one. The clock is read only by callers that pass a limit.
  *
  * Spin locks whose waiters never block (DragonFly spinlocks) use the gate alone
  * (adaptive_gate_enter): their waiters and heads spin in the lock's critical section,
@@ -49,10 +60,12 @@ namespace bsdsync {
 
 /*
  * Spin while (*word & mask) == owner and that owner (a thread pointer, as the word holds
- * it) runs on a CPU. Returns true if the word changed (look at the lock again), false if the
- * caller should block. Thread context, preemption enabled (it may be disabled inside).
+ * it) runs on a CPU, for at most limit_ns nanoseconds if limit_ns is not 0. Returns true if
+ * the word changed (look at the lock again), false if the caller should block. Thread
+ * context, preemption enabled (it may be disabled inside).
  */
-bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsigned long mask);
+bool adaptive_spin(const volatile unsigned long *word, unsigned long owner, unsigned long mask,
+		   unsigned long long limit_ns = 0);
 
 /*
  * The gate alone, for spin locks whose waiters never block (DragonFly spinlocks: a waiter

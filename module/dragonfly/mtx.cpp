@@ -403,7 +403,7 @@ int wait_spinning(struct mtx *m, struct mtx_link *link, const SleepLock<L> &s, T
 			if (o && o != L::anon()) {
 				seen = o;
 				unsigned long ob = reinterpret_cast<unsigned long>(o);
-				if (bsdsync_spin_while_owner_runs(w, ob, ~0UL, ob, spins.counter()))
+				if (bsdsync_spin_while_owner_runs(w, ob, ~0UL, ob, spins.counter(), 0))
 					continue;
 				/* Not on a CPU, but about to be (see above): look again. */
 				if (bsdsync_owner_about_to_run(w, ob)) {
@@ -414,7 +414,7 @@ int wait_spinning(struct mtx *m, struct mtx_link *link, const SleepLock<L> &s, T
 			} else if (!o && seen && L::xcount(load_relaxed(&m->mtx_lock))) {
 				if (bsdsync_spin_while_owner_runs(w, 0UL, ~0UL,
 								  reinterpret_cast<unsigned long>(seen),
-								  spins.counter()))
+								  spins.counter(), 0))
 					continue;
 			}
 		}

@@ -83,7 +83,9 @@
  *   code, the instant between a take and its t_ref store), kSpins pauses. It blocks when
  *   the holder stops running (it blocked, so its tokens went and a look finds the token
  *   free or taken by another; or it was preempted, maybe on this CPU, where only our
- *   blocking lets it run), when it must reschedule, or when the pauses run out:
+ *   blocking lets it run), when it must reschedule, when it has watched one running holder
+ *   for dfly_lwkt_token_spin_ns (200 us; below, in the limits: a holder spinning for what
+ *   we hold), or when the pauses run out:
  *   block_for_tokens pushes the reference, gives every other claim (it blocks: DragonFly
  *   releases them too), and becomes a retry waiter in thread context.
  * Becoming a token waiter, under the waiter list lock: nwaiting += 1, full fence, try to
@@ -161,11 +163,21 @@
  *    again at the list's head), as with Linux's mutex before its hand-off.
  *    Exclusive requests have priority over new shared ones (TOK_EXCLREQ) as in DragonFly,
  *    only for a shared requester with no other token reference.
- *  - The spin on a running holder ends only when t_ref changes, the holder stops running or
- *    the spinner must reschedule: a holder that itself spins in Linux for something the
- *    spinner holds (a mutex's optimistic spin on its running owner) spins with it until
- *    the next reschedule on either CPU, then one of them blocks (releasing its tokens, or
- *    leaving the mutex's owner) and both go on.
+ *  - The spin on a running holder is bounded in time (dfly_lwkt_token_spin_ns per holder
+ *    watched), not only by t_ref changing, the holder stopping or the spinner having to
+ *    reschedule: a holder may itself spin for something the spinner holds (a DragonFly
+ *    mtx, lockmgr or serializer exclusive request spins while its owner runs:
+ *    module/dragonfly/sleep_lock.h spin_on_running_owner, mtx.cpp's first linked waiter;
+ *    a Linux mutex's optimistic spin), an order DragonFly allows (the holder that blocks
+ *    on that lock gives its tokens). Both spinning, nothing else runnable on their CPUs,
+ *    need_resched stays clear and only an outside wake-up ended it (1-12 ms in the test
+ *    guest; up to the soft-lockup watchdog's, every 4 s, on a quiet machine). The spinner
+ *    blocks at the bound; the holder's spin on it ends because it stopped running; the
+ *    holder blocks and gives its tokens, and the waiter is woken to take them. Only the
+ *    token side needs the bound: any such cycle that DragonFly allows has a token waiter
+ *    in it (a cycle of blocking locks alone is a deadlock there too), so the sleep locks'
+ *    spins stay unbounded, as Linux's mutex's is. A holder that merely runs a section
+ *    longer than the bound costs the waiter a block and a wake-up.
  *  - A token waiter shows as "R" in /proc, is ignored by the hung-task detector and the
  *    freezer, and a fatal signal does not wake it until it is granted its tokens.
  *  - Interrupt context. DragonFly runs interrupts as threads: an interrupt thread may block
@@ -242,7 +254,8 @@ constexpr long kExclReq = BSDSYNC_DFLY_TOK_EXCLREQ;
 constexpr uintptr kRefShared = 1;
 constexpr int kMaxRefs = TokenThread::kMaxRefs;
 /* Pause instructions before a contended take blocks when no running holder is known (shared
- * holders, interrupt code); an exclusive holder that runs is spun on as long as it runs. */
+ * holders, interrupt code); an exclusive holder that runs is spun on while it runs, for at
+ * most dfly_lwkt_token_spin_ns (below). */
 constexpr int kSpins = 1024;
 
 /* TokenThread::status (see the top). kHeld is 0: a zeroed record holds nothing. */
@@ -618,9 +631,10 @@ thread *irq_owner()
 /*
  * A contended request spins (see the top): while the token's exclusive holder is a thread
  * that runs, the core's adaptive spin on t_ref (one spinner polls it, the others the
- * spinner gate; it ends when t_ref changes, the holder stops running or we must
- * reschedule); with no running holder known (shared holders, interrupt code, the instant
- * between a take and its t_ref store), a bounded kSpins pauses. `take_it`: take the token
+ * spinner gate; it ends when t_ref changes, the holder stops running, we must reschedule,
+ * or after dfly_lwkt_token_spin_ns on that holder); with no running holder known (shared
+ * holders, interrupt code, the instant between a take and its t_ref store), a bounded
+ * kSpins pauses. `take_it`: take the token
  * when it may be had (true: taken); else only report that it may be had (true: look). False:
  * block. Thread context; the adaptive spin only where the thread could block (a caller in a
  * critical section or under a spinlock gets the bounded spin).
@@ -636,11 +650,14 @@ bool spin_for(lwkt_token *tok, Claim want, thread *me, bool alone, bool take_it)
 		    reinterpret_cast<uintptr>(o) < kIrqOwnerBase) {
 			/* The holder stopped running: it blocked (it gave its tokens, or it was
 			 * granted them and waits for a CPU) or was preempted; or we must
-			 * reschedule. Block, do not burn the CPU: block_for_tokens takes the
+			 * reschedule; or it ran dfly_lwkt_token_spin_ns (it may be spinning
+			 * for something we hold: our blocking ends that spin, and its block
+			 * gives us the token). Block, do not burn the CPU: block_for_tokens takes the
 			 * token if it is free by then. */
 			if (!adaptive_spin(reinterpret_cast<const volatile unsigned long *>(
 						   &tok->t_ref),
-					   reinterpret_cast<unsigned long>(o), ~0UL))
+					   reinterpret_cast<unsigned long>(o), ~0UL,
+					   load_relaxed(&dfly_lwkt_token_spin_ns)))
 				return false;
 		} else {
 			if (budget-- == 0)
@@ -954,6 +971,25 @@ void dfly_lwkt_gettoken(lwkt_token *tok, const char *file, int line)
 }
 
 int dfly_lwkt_nwaiting;
+
+/*
+ * How long a contended take spins on one exclusive holder that keeps running, before it
+ * blocks (0: as long as it runs). The holder may be spinning itself, for something this
+ * thread holds (a DragonFly mtx, lockmgr or serializer it asks for spins while its owner
+ * runs, as does a Linux mutex): with both spinning, only a reschedule forced from outside
+ * ended it (see the top, limits). Measured in the 2-vCPU TCG test guest: the bench's long
+ * section holds the token about 0.6 us (dfly_token long x1, 1.7M ops/s), a hand-off through
+ * a sleep and a wake-up cost about 46 us (long x4 when contenders blocked, 21.5k ops/s at
+ * 774ab67), and the mutual spin lasted 1-12 ms (until a wake-up from RCU or a kworker
+ * landed on one of the CPUs; on a quiet machine, up to the soft-lockup watchdog's every
+ * 4 s). 200 us is some 300 long sections and 4 hand-offs: a holder
+ * that merely runs a section, even behind a queue of spinners, is still spun on; one that
+ * runs longer costs the waiter 200 us of spinning before it blocks (natively several
+ * thousand passes, and far more than a block and a wake-up: blocking then costs little
+ * more); a mutual spin ends within 200 us. Read relaxed, by contended takes only; a tunable
+ * like DragonFly's lwkt.token_* sysctls (tests change it).
+ */
+unsigned long long dfly_lwkt_token_spin_ns = 200 * 1000;
 
 void dfly_lwkt_token_grant(void)
 {

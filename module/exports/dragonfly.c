@@ -126,6 +126,7 @@ BSDSYNC_EXPORT(dfly_lwkt_trytoken);
 BSDSYNC_EXPORT(dfly_lwkt_reltoken);
 BSDSYNC_EXPORT(dfly_lwkt_nwaiting);
 BSDSYNC_EXPORT(dfly_lwkt_token_grant);
+BSDSYNC_EXPORT(dfly_lwkt_token_spin_ns);
 BSDSYNC_EXPORT(dfly_lwkt_gettoken_hard);
 BSDSYNC_EXPORT(dfly_lwkt_reltoken_hard);
 BSDSYNC_EXPORT(dfly_lwkt_cnttoken);

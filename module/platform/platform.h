@@ -188,17 +188,24 @@ static inline void *bsdsync_cpu_state_this(void)
 /* ---- spinning on an owner -------------------------------------------------------------- */
 /*
  * Adaptive spinning support: spin while (*watch & mask) == expect and the task `owner` (a
- * struct task_struct pointer, as a lock word holds it) runs on a CPU. Returns 1 if *watch
- * changed (worth looking at the lock again), 0 if the owner is not running or the caller
- * should reschedule: block instead. The owner task is only dereferenced inside an RCU
- * read-side section, so an owner that exits meanwhile is never touched after it is freed.
- * The core's adaptive_spin() (core/adaptive.h) is the one caller: it watches either the lock
- * word itself (expect = owner) or its spinner gate. Each pass that found the word unchanged
+ * struct task_struct pointer, as a lock word holds it) runs on a CPU, and, if deadline_ns is
+ * not 0, until bsdsync_spin_clock_ns() reaches deadline_ns. Returns 1 if *watch changed
+ * (worth looking at the lock again), 0 if the owner is not running, the caller should
+ * reschedule or the deadline passed: block instead. The owner task is only dereferenced
+ * inside an RCU read-side section, so an owner that exits meanwhile is never touched after
+ * it is freed. The core's adaptive_spin() (core/adaptive.h) watches either the lock word
+ * itself (expect = owner) or its spinner gate; DragonFly mtx's linked head (mtx.cpp
+ * wait_spinning) calls it too, with no deadline. Each pass that found the word unchanged
  * adds one to *spins (relaxed: the spinning thread is its only writer; lock profiling's
  * count, core/lock_profile.h SpinCount, which a test may read while it grows).
  */
 int bsdsync_spin_while_owner_runs(const volatile unsigned long *watch, unsigned long expect,
-				  unsigned long mask, unsigned long owner, unsigned long *spins);
+				  unsigned long mask, unsigned long owner, unsigned long *spins,
+				  unsigned long long deadline_ns);
+/* The clock of spin deadlines: nanoseconds, cheap (Linux's local_clock(): the CPU's
+ * scheduler clock; CPUs agree to well within a tick, enough for a bound in microseconds that
+ * may be read on another CPU than it was set on). Any context. */
+unsigned long long bsdsync_spin_clock_ns(void);
 /*
  * After bsdsync_spin_while_owner_runs returned 0: is the task `owner` about to run, on a run
  * queue or being woken but not on a CPU (a waiter just handed a lock and woken, or a task

@@ -59,6 +59,10 @@ struct bsdsync_dfly_token_thread {
  * handshake), and the grant pass a give runs when it is not 0. */
 extern int dfly_lwkt_nwaiting;
 void dfly_lwkt_token_grant(void);
+/* How long (ns) a contended lwkt_gettoken spins on one running exclusive holder before it
+ * blocks; 0: as long as the holder runs. Default 200 us (module/dragonfly/token.cpp says
+ * why). The module's tunable; the KUnit suites change it. */
+extern unsigned long long dfly_lwkt_token_spin_ns;
 
 /* file/line: the caller, for reports and lock events. */
 void dfly_lwkt_token_init(struct lwkt_token *tok, const char *desc);
