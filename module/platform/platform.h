@@ -194,8 +194,8 @@ static inline void *bsdsync_cpu_state_this(void)
  * reschedule or the deadline passed: block instead. The owner task is only dereferenced
  * inside an RCU read-side section, so an owner that exits meanwhile is never touched after
  * it is freed. The core's adaptive_spin() (core/adaptive.h) watches either the lock word
- * itself (expect = owner) or its spinner gate; DragonFly mtx's linked head (mtx.cpp
- * wait_spinning) calls it too, with no deadline. Each pass that found the word unchanged
+ * itself (expect = owner) or its spinner gate; a personality's own waiter may call it too
+ * (deadline 0: none). Each pass that found the word unchanged
  * adds one to *spins (relaxed: the spinning thread is its only writer; lock profiling's
  * count, core/lock_profile.h SpinCount, which a test may read while it grows).
  */
