@@ -1543,7 +1543,7 @@ static void exclusive_request_is_not_starved_by_shared_holders(struct kunit *tes
 /*
  * Token order against a blocking lock is free in DragonFly: A holds token T and asks for
  * lock X, which B holds, while B asks for T. A's request for X spins while X's owner B runs
- * (module/dragonfly/sleep_lock.h spin_on_running_owner; a Linux mutex's optimistic spin), and
+ * (module/dragonfly/sleep_lock.h spin_on_owner; a Linux mutex's optimistic spin), and
  * B's lwkt_gettoken spins while T's holder A runs (token.cpp spin_for). DragonFly's outcome:
  * A blocks on X, which releases T; B gets T, releases T and X; A gets X and T back. A and B
  * are bound to two CPUs so that they really spin at once.

@@ -34,7 +34,7 @@
  *    take it in between. Shared requests still wait on the engine's queue and are woken
  *    together (DragonFly's shared waiters get a mass wake-up too).
  *  - before it links, a plain exclusive request (no timeout, abort, signal) spins while an
- *    exclusive owner runs and nobody is linked (sleep_lock.h spin_on_running_owner, the
+ *    exclusive owner runs and nobody is linked (sleep_lock.h spin_on_owner, the
  *    core's adaptive spin on mtx_owner). DragonFly does not: there a linked waiter is woken
  *    by a cheap LWKT switch, here by a Linux wake-up, and a request that always linked made
  *    every contended take a sleep and a hand-off (a convoy: 0.003 of Linux's mutex in the
@@ -347,7 +347,7 @@ struct mtx_link *unlink_locked(struct mtx *m, struct mtx_link *link)
 
 /* A plain request may spin as the head: it ends only with the grant (no timeout, signal,
  * abort or cancel to notice), as the spin before linking (sleep_lock.h
- * spin_on_running_owner). */
+ * spin_on_owner). */
 bool plain(const SleepRequest &r)
 {
 	return !(r.nowait || r.deadline_ns || r.cancelable || r.aborted || r.interruptible);
@@ -472,7 +472,7 @@ int lock_ex_handoff(struct mtx *m, struct mtx_link *link, SleepRequest &r, int f
 	if (r.nowait)
 		return sleep_lock::lock_exclusive(s, r);	/* may not wait: a try */
 	lock_acquiring(m, &mtx_type, HoldMode::Exclusive, r.file, r.line);
-	bool contended = sleep_lock::spin_on_running_owner(s, r);
+	bool contended = sleep_lock::spin_on_owner(s, r);
 	bool spins = plain(r);
 	link->owner = static_cast<struct thread *>(sleep_lock::self());
 	link->callback = &sync_link;

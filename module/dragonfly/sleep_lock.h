@@ -57,9 +57,11 @@
  * asynchronous one, by the anonymous owner (L::anon(), any thread may release it), and the
  * request is told once g is released (L::Deferred). lockmgr has none.
  *
- * Who spins: a plain exclusive request (spin_on_running_owner: no nowait, timeout, cancel,
+ * Who spins: a plain exclusive request (spin_on_owner: no nowait, timeout, cancel,
  * abort or signal) while the lock is held exclusively by a running thread and no exclusive
- * request is queued; and, in mtx only, the first queued link of such a request while the
+ * request is queued; such a request after a release woke it and a running thread took the
+ * lock first (lockmgr, serializer: their releases give the lock to no one), queued
+ * requests or not; and, in mtx only, the first queued link of such a request while the
  * owner runs (mtx.cpp wait_spinning: the hand-off goes to it without a wake-up). Every
  * other waiter sleeps.
  *
@@ -320,12 +322,24 @@ template <class L> inline int got_exclusive(const SleepLock<L> &s, ThreadState *
  * busy value; sleepfail: ENOLCK after a sleep; a signal or timeout: its errno). *taken is set
  * when the lock was taken (the caller records the hold, outside the guard).
  */
+/* Below: a plain exclusive request's spin while the owner runs (woken: after a wake-up). */
+template <class L>
+bool spin_on_owner(const SleepLock<L> &s, const SleepRequest &r, bool woken = false);
+
 template <class L, class Enter, class Next>
 int wait_to_take(const SleepLock<L> &s, SleepRequest &r, HoldMode mode, Enter enter, Next next,
 		 typename L::Word wait_bit, WaitQueueId queue, bool *taken, bool contended = false)
 {
 	using W = typename L::Word;
-	for (;;) {
+	for (bool woken = false;; woken = true) {
+		/* Woken by a release, which lets whoever comes take the lock: if a running
+		 * thread took it first, an exclusive request spins while that owner runs
+		 * before it queues again, as a new one does (spin_on_owner), rather
+		 * than sleeping again at once; otherwise, once a waiter had slept, every
+		 * release woke it and it slept again (a convoy of wake-ups). Outside the
+		 * Guard: a spin takes no queue lock. */
+		if (woken && mode == kX)
+			spin_on_owner(s, r, true);
 		WaitTable::Guard g(sleep_queues, s.id);
 		W v = load_relaxed(s.word);
 		for (;;) {
@@ -368,22 +382,26 @@ int wait_to_take(const SleepLock<L> &s, SleepRequest &r, HoldMode mode, Enter en
  * convoy; the bench's dfly_mtx_ex was 0.003 of Linux's mutex). Returns when the lock is
  * free or held otherwise, its owner stops running, a waiter queues, or this thread must
  * reschedule: the caller then takes it or waits as before (the order of queued waiters is
- * unchanged: the spinner only takes a lock no waiter was given). True if it spun (it sent
- * CONTENDED first). Only a plain request spins: one that may not wait, or has a timeout, or
+ * unchanged: the spinner only takes a lock no waiter was given). A woken waiter (woken: a
+ * release woke it, and a running thread took the lock first: wait_to_take) spins too, even
+ * with other waiters queued: it was one of them, and a release here gives the lock to no
+ * one (whoever comes takes it). True if it spun (it sent CONTENDED first, unless woken: it
+ * sent it when it queued). Only a plain request spins: one that may not wait, or has a timeout, or
  * may be cancelled, aborted or interrupted by a signal waits as before, so those end when
  * they say (a spin lasts as long as the owner runs). Thread context.
  */
-template <class L> bool spin_on_running_owner(const SleepLock<L> &s, const SleepRequest &r)
+template <class L> bool spin_on_owner(const SleepLock<L> &s, const SleepRequest &r,
+					      bool woken)
 {
 	if (r.nowait || r.deadline_ns || r.cancelable || r.aborted || r.interruptible)
 		return false;
 	for (bool spun = false;; spun = true) {
 		typename L::Word v = load_relaxed(s.word);
 		void *o = load_relaxed(s.owner);
-		if (!L::xcount(v) || (v & L::kExWait) || o == nullptr || o == L::anon() ||
-		    o == self())
+		if (!L::xcount(v) || (!woken && (v & L::kExWait)) || o == nullptr ||
+		    o == L::anon() || o == self())
 			return spun;
-		if (!spun)
+		if (!spun && !woken)	/* a woken waiter sent CONTENDED when it queued */
 			lock_contended(s.id, s.type, kX, r.file, r.line);
 		if (!adaptive_spin(reinterpret_cast<const volatile unsigned long *>(s.owner),
 				   reinterpret_cast<unsigned long>(o), ~0UL))
@@ -414,7 +432,7 @@ template <class L> int lock_exclusive(const SleepLock<L> &s, SleepRequest &r)
 		if (cas_acquire(s.word, &v, L::make_exclusive(v)))
 			return got_exclusive(s, t, r);
 	check_may_wait(s.subject(), r);
-	bool spun = spin_on_running_owner(s, r);
+	bool spun = spin_on_owner(s, r, false);
 	bool taken = false;
 	int err = wait_to_take(
 		s, r, kX, [](W w) { return L::is_free(w) && !(w & L::kUpReq); },

@@ -167,7 +167,7 @@
  *    watched), not only by t_ref changing, the holder stopping or the spinner having to
  *    reschedule: a holder may itself spin for something the spinner holds (a DragonFly
  *    mtx, lockmgr or serializer exclusive request spins while its owner runs:
- *    module/dragonfly/sleep_lock.h spin_on_running_owner, mtx.cpp's first linked waiter;
+ *    module/dragonfly/sleep_lock.h spin_on_owner, mtx.cpp's first linked waiter;
  *    a Linux mutex's optimistic spin), an order DragonFly allows (the holder that blocks
  *    on that lock gives its tokens). Both spinning, nothing else runnable on their CPUs,
  *    need_resched stays clear and only an outside wake-up ended it (1-12 ms in the test
