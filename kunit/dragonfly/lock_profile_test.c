@@ -102,6 +102,15 @@ static void lock_profiling_counts_the_spins_of_a_token_before_it_blocks(struct k
  * the case waits for) is lifted for the case: what it checks is the spin while the holder
  * runs, not its bound (token_test.c checks that B blocks at it).
  */
+/* A contender thread B's start: publish where its pending spin count is (the test thread
+ * watches it grow while B spins), then wait for the test's go. */
+static void lp_contender_ready(const unsigned long **counter, const int *go)
+{
+	WRITE_ONCE(*counter, bsdsync_test_lock_prof_spin_counter());
+	while (!READ_ONCE(*go))
+		usleep_range(100, 200);
+}
+
 #define TOKEN_OLD_SPIN_BOUND 1024UL
 
 struct token_spin_run {
@@ -114,9 +123,7 @@ static void token_spinner(void *arg)
 {
 	struct token_spin_run *r = arg;
 
-	WRITE_ONCE(r->counter, bsdsync_test_lock_prof_spin_counter());
-	while (!READ_ONCE(r->go))
-		usleep_range(100, 200);
+	lp_contender_ready(&r->counter, &r->go);
 	lwkt_gettoken(&r->tok);
 	lwkt_reltoken(&r->tok);
 }
@@ -192,9 +199,7 @@ static void woken_spin_contender(void *arg)
 {
 	struct woken_spin *w = arg;
 
-	WRITE_ONCE(w->counter, bsdsync_test_lock_prof_spin_counter());
-	while (!READ_ONCE(w->go))
-		usleep_range(100, 200);
+	lp_contender_ready(&w->counter, &w->go);
 	lockmgr(&w->lk, LK_EXCLUSIVE);
 	lockmgr(&w->lk, LK_RELEASE);
 	WRITE_ONCE(w->done, 1);
@@ -272,9 +277,7 @@ static void head_spin_contender(void *arg)
 {
 	struct head_spin *h = arg;
 
-	WRITE_ONCE(h->counter, bsdsync_test_lock_prof_spin_counter());
-	while (!READ_ONCE(h->go))
-		usleep_range(100, 200);
+	lp_contender_ready(&h->counter, &h->go);
 	mtx_lock_ex_quick(&h->m);
 	mtx_unlock(&h->m);
 	mtx_lock_ex_quick(&h->after);

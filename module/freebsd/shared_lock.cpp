@@ -304,7 +304,7 @@ int spin_acquire(SharedLock *l, uintptr v, bool exclusive, const char *op, const
 			report_destroyed_while_waiting(l, op, file, line);
 			return BSDSYNC_EINVAL;
 		}
-		if (exclusive ? (v & ~(kWaiters | kWriteSpinner)) == kUnlocked : (v & kShared) != 0) {
+		if (exclusive ? writable(v) : (v & kShared) != 0) {
 			/* Acquire: pairs with the release of the last holder's unlock or
 			 * downgrade. */
 			if (cas_acquire(&l->word, &v,
@@ -539,7 +539,7 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 	bool contended = false;
 	GiantSave giant(file, line);	/* taken back on return: acquired, or an error */
 	for (;;) {
-		if ((v & ~(kWaiters | kWriteSpinner)) == kUnlocked) {
+		if (writable(v)) {
 			/* Free, maybe with waiter bits: the new owner keeps them and wakes the
 			 * waiters when it releases (a woken writer competes like any arrival).
 			 * A spinning writer's bit (the last reader left it: spin_on_readers)
@@ -574,9 +574,7 @@ int shared_lock_xlock_slow(const SharedLockKind &k, SharedLock *l, uintptr v, bo
 			return spun;
 
 		int error = wait_for_lock(k, l, v, WaitQueueId::ExclusiveLockers, kExclusiveWaiters,
-					  [](uintptr w) {
-						  return (w & ~(kWaiters | kWriteSpinner)) == kUnlocked;
-					  },
+					  [](uintptr w) { return writable(w); },
 					  interruptible, file, line);
 		if (error == kWoken)
 			spun_on_readers = false;

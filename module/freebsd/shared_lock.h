@@ -75,6 +75,12 @@ inline bool readable(uintptr v)
 {
 	return (v & (kShared | kExclusiveWaiters | kWriteSpinner)) == kShared;
 }
+/* A writer may take it: free, whatever waiter bits it keeps, and a spinning writer's bit
+ * the last reader left (shared_lock.cpp spin_on_readers), which the taker drops. */
+inline bool writable(uintptr v)
+{
+	return (v & ~(kWaiters | kWriteSpinner)) == kUnlocked;
+}
 
 } // namespace lock_word
 
